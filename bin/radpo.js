@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Thin shim: the CLI lives in dist/cli/main.js (built by `npm run build`, run by `npm ci` via prepare).
+import { main } from '../dist/cli/main.js';
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    interrupts += 1;
+    // The first signal stops the run cleanly (temporary files removed); a second one exits at once.
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  });
+}
+// `radpo … | head` closes stdout early: stop quietly instead of printing EPIPE.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+const code = await main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+});
+process.exitCode = code;

@@ -1,0 +1,24 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Everything a command touches outside itself, so `main(argv, io)` runs in-process in tests. */
+export interface Io {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Aborted on SIGINT/SIGTERM: commands stop, remove temporary files and return. */
+  signal?: AbortSignal;
+}
+
+/** Colour only on a terminal, and never with NO_COLOR (non-empty) or TERM=dumb (clig.dev). */
+export function useColor(io: Io, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.TERM === 'dumb') return false;
+  return io.stderr.isTTY === true;
+}
+
+export function write(stream: Writable, text: string): void {
+  stream.write(text);
+}

@@ -1,0 +1,33 @@
+/**
+ * Logging: pino, always to stderr (stdout carries data only). By default each record is rendered as
+ * one human line ("radpo: warning: …"); `--log-format json` passes pino's JSON lines through for
+ * log collectors.
+ */
+import { pino, type Logger } from 'pino';
+import type { Io } from './io.js';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const LABELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
+const COLORS: Record<number, string> = { 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[31m' };
+const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+
+export function createLogger(io: Io, level: LogLevel, format: 'text' | 'json', color: boolean): Logger {
+  const destination =
+    format === 'json'
+      ? { write: (line: string) => void io.stderr.write(line) }
+      : {
+          write(line: string) {
+            const record = JSON.parse(line) as Record<string, unknown>;
+            const lvl = Number(record.level);
+            const label = LABELS[lvl] ?? String(lvl);
+            const extras = Object.entries(record)
+              .filter(([k]) => !OMIT.has(k))
+              .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+            const prefix = color && COLORS[lvl] ? `${COLORS[lvl]}${label}\x1b[0m` : label;
+            io.stderr.write(`radpo: ${prefix}: ${String(record.msg ?? '')}${extras.length ? ` (${extras.join(', ')})` : ''}\n`);
+          },
+        };
+  return pino({ level, base: undefined, timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false }, destination);
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
+import { SCHEMAS } from '../core/pair.js';
+import { parseAttr } from '../core/scores.js';
+import { parseShard } from '../core/shard.js';
+import { runRelabel, type RelabelConfig } from '../commands/relabel.js';
+import { useColor, type Io } from './io.js';
+import { createLogger } from './log.js';
+import { version } from './main.js';
+import { goalSpec, parseBytes, parseCount, validate } from './options.js';
+
+const RelabelOptions = z.object({
+  output: z.string().min(1),
+  outputFormat: z.enum(['jsonl', 'json', 'csv']).optional(),
+  format: z.enum(['trl', 'handbook']),
+  placement: z.enum(['system', 'user']),
+  order: z.enum(['interleave', 'concat']),
+  goalTemplate: z.string().optional(),
+  scale: z.string(),
+  ties: z.enum(['keep', 'drop']),
+  identical: z.enum(['drop', 'keep']),
+  allowEmpty: z.boolean().optional(),
+  chosenScoreCol: z.string().optional(),
+  rejectedScoreCol: z.string().optional(),
+  attr: z.array(z.string()).optional(),
+  scores: z.string().optional(),
+  key: z.string().optional(),
+  shard: z.string().optional(),
+  inputFormat: z.enum(['jsonl', 'json', 'csv']).optional(),
+  schema: z.enum(SCHEMAS).optional(),
+  promptCol: z.string().optional(),
+  chosenCol: z.string().optional(),
+  rejectedCol: z.string().optional(),
+  systemCol: z.string().optional(),
+  idCol: z.string().optional(),
+  maxLineBytes: z.string(),
+  onError: z.enum(['fail', 'skip']),
+  rejects: z.string().optional(),
+  maxErrors: z.string().optional(),
+  report: z.string().optional(),
+  quiet: z.boolean().optional(),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
+  logFormat: z.enum(['text', 'json']),
+  color: z.boolean().optional(),
+});
+
+export async function relabelCommand(inputs: string[], rawOptions: Record<string, unknown>, io: Io, help: () => string): Promise<number> {
+  const o = validate(RelabelOptions, rawOptions);
+  if (inputs.length === 0) {
+    if (io.stdin.isTTY) {
+      io.stderr.write(help());
+      return EXIT_USAGE;
+    }
+    inputs = ['-'];
+  }
+  if (inputs.filter((i) => i === '-').length > 1) throw usageError('stdin ("-") can be read only once');
+  if ((o.scores === undefined) !== (o.key === undefined)) throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
+  if (o.onError === 'skip' && !o.rejects) {
+    throw usageError('--on-error skip needs --rejects FILE, so that every set-aside row is kept with its reason', 'pass --rejects rejects.jsonl (or --rejects /dev/null to discard them knowingly)');
+  }
+  if (o.maxErrors !== undefined && o.onError !== 'skip') throw usageError('--max-errors only applies with --on-error skip');
+  if (o.rejects === '-' && o.output === '-') throw usageError('--rejects - and the output cannot both go to stdout', 'write the output with -o FILE');
+  for (const [flag, path] of [['--rejects', o.rejects], ['--report', o.report]] as const) {
+    if (path !== undefined && path !== '-' && path === o.output) throw usageError(`${flag} names the same file as -o`);
+  }
+  const attributes = o.attr && o.attr.length > 0 ? o.attr.map((a) => parseAttr(a).name) : null;
+  const config: RelabelConfig = {
+    inputs,
+    inputFormat: o.inputFormat,
+    shape: { schema: o.schema, promptCol: o.promptCol, chosenCol: o.chosenCol, rejectedCol: o.rejectedCol, systemCol: o.systemCol },
+    scores: { chosenScoreCol: o.chosenScoreCol, rejectedScoreCol: o.rejectedScoreCol, attr: o.attr },
+    scoresFile: o.scores,
+    key: o.key,
+    idCol: o.idCol,
+    goal: goalSpec({ scale: o.scale, goalTemplate: o.goalTemplate }, attributes),
+    goalTemplateName: o.goalTemplate ?? 'paper',
+    placement: o.placement,
+    order: o.order,
+    ties: o.ties,
+    identical: o.identical,
+    allowEmpty: o.allowEmpty === true,
+    format: o.format,
+    output: o.output,
+    outputFormat: o.outputFormat,
+    onError: o.onError,
+    rejects: o.rejects,
+    maxErrors: o.maxErrors === undefined ? undefined : parseCount(o.maxErrors, '--max-errors'),
+    report: o.report,
+    maxLineBytes: parseBytes(o.maxLineBytes, '--max-line-bytes'),
+    shard: o.shard ? parseShard(o.shard) : undefined,
+    quiet: o.quiet === true,
+    version: version(),
+  };
+  const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
+  await runRelabel(config, io, logger);
+  return EXIT_OK;
+}

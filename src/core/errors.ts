@@ -1,0 +1,125 @@
+/**
+ * Every failure radpo reports carries a code from this fixed set, so scripts can match on it
+ * (it is written to the rejects file and the report) and tests can assert on it.
+ */
+
+/** Why one input row was set aside. These appear as `reason` in the rejects file. */
+export const ROW_REASONS = [
+  'malformed_record', // the line/element/CSV row is not valid JSON/CSV
+  'line_too_long', // over --max-line-bytes
+  'missing_field', // a column the shape needs is absent
+  'bad_field', // present but of the wrong type (e.g. chosen is a number)
+  'bad_score', // score missing, not numeric, or out of the scale
+  'missing_score', // --scores file has no entry for this row's key
+  'empty_response', // chosen or rejected is empty / whitespace only
+  'prompt_mismatch', // implicit prompt: chosen and rejected conversations differ before the answer
+  'identical_responses', // chosen and rejected text are the same (breaks trainers' prompt extraction)
+  'tie_dropped', // --ties drop and the two scores are equal
+] as const;
+export type RowReason = (typeof ROW_REASONS)[number];
+
+/** Codes of errors that stop the whole run. */
+export type FatalCode =
+  | 'usage' // bad flags or arguments: exit 2
+  | 'io' // a file cannot be opened, read or written
+  | 'no_scores' // no score columns found and no other source given
+  | 'schema' // the input shape cannot be detected or does not fit --schema
+  | 'too_many_errors' // --max-errors exceeded
+  | 'row' // a row error under --on-error fail
+  | 'interrupted' // SIGINT/SIGTERM: exit 130 like a shell
+  | 'internal';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/** Where in the input something happened: file (or `<stdin>`) and 1-based line, or CSV data row. */
+export interface Location {
+  source: string;
+  line: number;
+  /** 'line' for JSONL/JSON (line where the record starts), 'row' for CSV data rows. */
+  unit: 'line' | 'row';
+}
+
+export function formatLocation(loc: Location): string {
+  return `${loc.source}:${loc.unit === 'line' ? '' : 'row '}${loc.line}`;
+}
+
+export interface RowErrorDetails {
+  field?: string;
+  expected?: string;
+  found?: string;
+  /** What the user can do about it. */
+  hint?: string;
+}
+
+/**
+ * A problem with one input row. The core throws these without a location (it does not know where the
+ * row came from); the pipeline attaches the location before reporting.
+ */
+export class RowError extends Error {
+  readonly reason: RowReason;
+  readonly details: RowErrorDetails;
+  location: Location | undefined;
+  constructor(reason: RowReason, summary: string, details: RowErrorDetails = {}) {
+    super(summary);
+    this.name = 'RowError';
+    this.reason = reason;
+    this.details = details;
+  }
+
+  /** The complete, human-readable message: where, what field, expected vs found, what to do. */
+  describe(): string {
+    const parts: string[] = [];
+    if (this.location) parts.push(`${formatLocation(this.location)}:`);
+    if (this.details.field !== undefined) parts.push(`field "${this.details.field}":`);
+    parts.push(this.message);
+    let text = parts.join(' ');
+    if (this.details.expected !== undefined || this.details.found !== undefined) {
+      text += ` (expected ${this.details.expected ?? '?'}, found ${this.details.found ?? '?'})`;
+    }
+    if (this.details.hint) text += `. ${this.details.hint}`;
+    return text;
+  }
+}
+
+/** An error that ends the run. `exitCode` is 2 for usage errors and 1 otherwise. */
+export class RadpoError extends Error {
+  readonly code: FatalCode;
+  readonly hint: string | undefined;
+  constructor(code: FatalCode, message: string, hint?: string) {
+    super(message);
+    this.name = 'RadpoError';
+    this.code = code;
+    this.hint = hint;
+  }
+  get exitCode(): number {
+    if (this.code === 'interrupted') return EXIT_INTERRUPTED;
+    return this.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+  }
+}
+
+export function usageError(message: string, hint?: string): RadpoError {
+  return new RadpoError('usage', message, hint);
+}
+
+/** Shorten a value for an error message: long strings are cut, objects are JSON-encoded. */
+export function preview(value: unknown, max = 60): string {
+  let text: string;
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  if (text.length > max) text = `${text.slice(0, max - 1)}…`;
+  if (typeof value === 'string') return `a string ${text}`;
+  if (Array.isArray(value)) return `an array ${text}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object ${text}`;
+  return `${typeof value} ${text}`;
+}

@@ -1,0 +1,191 @@
+/**
+ * The goal prompt of arXiv 2410.08067, byte for byte as the reference code writes it
+ * (scripts/reward_augmentation.py, `system_prompt`), and its placement in a conversation.
+ * Pure: no I/O. See ../shared/docs/METHOD.md.
+ */
+import { RowError, usageError } from './errors.js';
+import type { Message } from './pair.js';
+
+export interface Scale {
+  min: number;
+  max: number;
+}
+
+export const DEFAULT_SCALE: Scale = { min: 1, max: 10 };
+
+/** The single-score attribute's label in the paper's text ("Overall score: 8."). */
+export const OVERALL = 'Overall score';
+
+/**
+ * Format a score as the reference does: `int(s) if int(s) == s else s`, then Python's str().
+ * Whole numbers print without decimals (8.0 -> "8"); others as Python's shortest repr
+ * (7.5 -> "7.5", 1e-05 -> "1e-05"), which differs from JavaScript's for small exponents.
+ */
+export function formatScore(score: number): string {
+  if (!Number.isFinite(score)) throw new RangeError(`score must be finite, got ${score}`);
+  if (Number.isInteger(score)) return BigInt(score).toString();
+  // Python's repr of a non-integral float uses fixed notation when -4 <= exponent < 16.
+  // Every float >= 2**52 is integral, so only the small-exponent side can differ from JS.
+  const [mantissa, expText] = score.toExponential().split('e') as [string, string];
+  const exponent = Number(expText);
+  if (exponent >= -4) return String(score);
+  const sign = exponent < 0 ? '-' : '+';
+  const abs = Math.abs(exponent);
+  return `${mantissa}e${sign}${abs < 10 ? '0' : ''}${abs}`;
+}
+
+/** Parse `MIN-MAX` (e.g. `1-10`, `0-4`, `-1-1`). */
+export function parseScale(text: string): Scale {
+  const match = /^\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (!match) throw usageError(`--scale expects MIN-MAX such as 1-10 or 0-4, got "${text}"`);
+  const min = Number(match[1]);
+  const max = Number(match[2]);
+  if (!(min < max)) throw usageError(`--scale ${text}: MIN must be below MAX`);
+  return { min, max };
+}
+
+export function scaleClause(scale: Scale): string {
+  const lo = formatScore(scale.min);
+  const hi = formatScore(scale.max);
+  return `on a scale of ${lo}-${hi}, where ${lo} is lowest and ${hi} is highest`;
+}
+
+/** One piece of a parsed template: literal text or a placeholder name. */
+type TemplatePart = { text: string } | { name: string };
+
+/**
+ * How goal text is produced from scores. `attributes` is null for the paper's single overall score
+ * (placeholder `{score}`), otherwise the attribute names in the order they appear in the goal.
+ */
+export interface GoalSpec {
+  attributes: readonly string[] | null;
+  scale: Scale;
+  /** null: the paper's template. */
+  template: readonly TemplatePart[] | null;
+}
+
+const PAPER_HEADER = (scale: Scale) =>
+  `You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (${scaleClause(scale)}):`;
+
+/**
+ * Parse a user's goal template: `{score}` (single score) or `{NAME}` per attribute, plus `{min}` and
+ * `{max}` for the scale. `{{` and `}}` are literal braces. Plain substitution, never evaluated.
+ * Unknown placeholders are a usage error so a typo does not silently end up in training data.
+ */
+export function parseGoalTemplate(source: string, attributes: readonly string[] | null): TemplatePart[] {
+  const known = new Set(attributes ?? ['score']);
+  known.add('min');
+  known.add('max');
+  const parts: TemplatePart[] = [];
+  let literal = '';
+  let i = 0;
+  while (i < source.length) {
+    const ch = source[i]!;
+    if (ch === '{' && source[i + 1] === '{') {
+      literal += '{';
+      i += 2;
+    } else if (ch === '}' && source[i + 1] === '}') {
+      literal += '}';
+      i += 2;
+    } else if (ch === '{') {
+      const end = source.indexOf('}', i);
+      if (end < 0) throw usageError(`goal template: "{" at offset ${i} is never closed`, 'write {{ for a literal brace');
+      const name = source.slice(i + 1, end);
+      if (!known.has(name)) {
+        throw usageError(
+          `goal template: unknown placeholder {${name}}`,
+          `known placeholders: ${[...known].map((k) => `{${k}}`).join(', ')}; write {{ and }} for literal braces`,
+        );
+      }
+      if (literal) parts.push({ text: literal });
+      literal = '';
+      parts.push({ name });
+      i = end + 1;
+    } else if (ch === '}') {
+      throw usageError(`goal template: unmatched "}" at offset ${i}`, 'write }} for a literal brace');
+    } else {
+      literal += ch;
+      i += 1;
+    }
+  }
+  if (literal) parts.push({ text: literal });
+  const used = new Set(parts.flatMap((p) => ('name' in p ? [p.name] : [])));
+  const missing = [...(attributes ?? ['score'])].filter((a) => !used.has(a));
+  if (missing.length > 0) {
+    throw usageError(
+      `goal template never uses ${missing.map((m) => `{${m}}`).join(', ')}`,
+      'every score must appear in the goal, or the two copies of a pair would get the same prompt',
+    );
+  }
+  return parts;
+}
+
+/** The goal text for one set of scores (one per attribute, in GoalSpec order). */
+export function goalText(spec: GoalSpec, scores: readonly number[]): string {
+  if (spec.template === null) {
+    if (spec.attributes === null) return `${PAPER_HEADER(spec.scale)}\n${OVERALL}: ${formatScore(scores[0]!)}.`;
+    const lines = spec.attributes.map((name, i) => `${name}: ${formatScore(scores[i]!)}.`);
+    return [PAPER_HEADER(spec.scale), ...lines].join('\n');
+  }
+  const values = new Map<string, string>();
+  (spec.attributes ?? ['score']).forEach((name, i) => values.set(name, formatScore(scores[i]!)));
+  values.set('min', formatScore(spec.scale.min));
+  values.set('max', formatScore(spec.scale.max));
+  return spec.template.map((p) => ('text' in p ? p.text : values.get(p.name)!)).join('');
+}
+
+export const PLACEMENTS = ['system', 'user'] as const;
+export type Placement = (typeof PLACEMENTS)[number];
+
+/**
+ * Put the goal into a prompt (a copy is returned; the input is not modified).
+ * - system: a system message first; if one exists, the goal goes first in it, then a blank line.
+ *   An empty existing system message is replaced, so the goal stays identical to `radpo goal`.
+ * - user: the goal plus a blank line before the content of the first user message.
+ */
+export function placeGoal(prompt: readonly Message[], goal: string, placement: Placement): Message[] {
+  const out = prompt.map((m) => ({ ...m }));
+  if (placement === 'system') {
+    const first = out[0];
+    if (first && first.role === 'system') {
+      const existing = contentText(first, 'prompt[0].content');
+      first.content = existing.trim() === '' ? goal : `${goal}\n\n${existing}`;
+    } else {
+      out.unshift({ role: 'system', content: goal });
+    }
+    return out;
+  }
+  const index = out.findIndex((m) => m.role === 'user');
+  if (index < 0) {
+    throw new RowError('bad_field', 'the prompt has no user message to put the goal in', {
+      field: 'prompt',
+      expected: 'a message with role "user"',
+      found: `roles ${JSON.stringify(out.map((m) => m.role))}`,
+      hint: 'use --placement system',
+    });
+  }
+  const target = out[index]!;
+  target.content = `${goal}\n\n${contentText(target, `prompt[${index}].content`)}`;
+  return out;
+}
+
+function contentText(message: Message, field: string): string {
+  if (typeof message.content !== 'string') {
+    throw new RowError('bad_field', 'cannot put the goal into non-text message content', {
+      field,
+      expected: 'a string',
+      found: Array.isArray(message.content) ? 'a list of content parts' : typeof message.content,
+    });
+  }
+  return message.content;
+}
+
+/** The goal as the message list an evaluation harness prepends (for `radpo goal --json`). */
+export function goalMessages(goal: string, placement: Placement, userContent = ''): Message[] {
+  if (placement === 'system') return userContent ? [{ role: 'system', content: goal }, { role: 'user', content: userContent }] : [{ role: 'system', content: goal }];
+  return [{ role: 'user', content: `${goal}\n\n${userContent}` }];
+}
+
+export function paperGoalSpec(): GoalSpec {
+  return { attributes: null, scale: DEFAULT_SCALE, template: null };
+}

@@ -1,0 +1,344 @@
+/**
+ * Input shapes: turning one record of any supported layout into a normalized preference pair
+ * (prompt turns, chosen turns, rejected turns). Pure: no I/O.
+ */
+import { RowError, preview, usageError } from './errors.js';
+import { getPath, parsePath, pathText, type Path } from './path.js';
+
+export interface Message {
+  role: string;
+  content: unknown;
+  [key: string]: unknown;
+}
+
+/** A pair with an explicit prompt. `chosen`/`rejected` are the answer turns (usually one assistant message). */
+export interface Pair {
+  prompt: Message[];
+  chosen: Message[];
+  rejected: Message[];
+}
+
+export const SCHEMAS = ['conversational', 'standard', 'implicit-conversational', 'implicit-string', 'sharegpt'] as const;
+export type SchemaName = (typeof SCHEMAS)[number];
+
+export interface Shape {
+  schema: SchemaName;
+  prompt: Path | null; // null for implicit shapes
+  chosen: Path;
+  rejected: Path;
+  system: Path | null;
+  /** e.g. "standard (prompt/chosen/rejected strings)", for the summary. */
+  description: string;
+}
+
+export interface ShapeOptions {
+  schema?: SchemaName;
+  promptCol?: string;
+  chosenCol?: string;
+  rejectedCol?: string;
+  systemCol?: string;
+}
+
+const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
+const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
+const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
+
+const SCHEMA_TEXT: Record<SchemaName, string> = {
+  conversational: 'conversational with explicit prompt (message lists)',
+  standard: 'standard with explicit prompt (strings)',
+  'implicit-conversational': 'implicit prompt, conversational (whole conversations in chosen/rejected)',
+  'implicit-string': 'implicit prompt, strings (Human:/Assistant: transcripts)',
+  sharegpt: 'LLaMA-Factory ShareGPT ranking (conversations + chosen/rejected objects)',
+};
+
+function firstPresent(record: Record<string, unknown>, names: string[]): string | undefined {
+  return names.find((n) => Object.prototype.hasOwnProperty.call(record, n) && record[n] !== undefined);
+}
+
+function isMessageList(value: unknown): value is unknown[] {
+  return Array.isArray(value) && value.length > 0 && value.every((m) => m !== null && typeof m === 'object' && !Array.isArray(m));
+}
+
+/**
+ * Detect the input shape from the first record, honouring explicit column flags and --schema.
+ * Throws a 'schema' RadpoError when nothing fits, naming the columns it saw.
+ */
+export function detectShape(first: unknown, options: ShapeOptions): Shape {
+  if (first === null || typeof first !== 'object' || Array.isArray(first)) {
+    throw usageError(`the first record is ${preview(first)}, not an object with columns`, 'each record must be a JSON object or a CSV row with a header');
+  }
+  const record = first as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const col = (flag: string, value: string | undefined): Path | undefined => (value === undefined ? undefined : parsePath(value, flag));
+  let prompt = col('--prompt-col', options.promptCol);
+  let chosen = col('--chosen-col', options.chosenCol);
+  let rejected = col('--rejected-col', options.rejectedCol);
+  let system = col('--system-col', options.systemCol);
+  let schema = options.schema;
+
+  if (schema === 'sharegpt' || (schema === undefined && prompt === undefined && Array.isArray(record.conversations))) {
+    schema = 'sharegpt';
+    prompt ??= ['conversations'];
+  }
+  const pick = (names: string[]): Path | undefined => {
+    const name = firstPresent(record, names);
+    return name === undefined ? undefined : [name];
+  };
+  chosen ??= pick(CHOSEN_NAMES);
+  rejected ??= pick(REJECTED_NAMES);
+  if (!chosen || !rejected) {
+    throw usageError(
+      `cannot find the chosen and rejected columns; the first record has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
+      'name them with --chosen-col and --rejected-col (and --prompt-col, --system-col)',
+    );
+  }
+  const chosenValue = getPath(record, chosen);
+  const implicitByDefault = schema === 'implicit-conversational' || schema === 'implicit-string';
+  if (!implicitByDefault && prompt === undefined) {
+    const candidate = pick(PROMPT_NAMES);
+    // HuggingFaceH4/ultrafeedback_binarized has a string `prompt` *and* whole conversations in chosen:
+    // the conversation is authoritative (it may hold several turns and a system message).
+    const chosenIsConversation = isMessageList(chosenValue) && chosenValue.some((m) => (m as Message).role === 'user' || (m as Message).role === 'system' || (m as Record<string, unknown>).from === 'human');
+    if (candidate && !(chosenIsConversation && schema === undefined)) prompt = candidate;
+  }
+  if (system === undefined && schema !== 'implicit-conversational' && schema !== 'implicit-string') {
+    const name = firstPresent(record, ['system']);
+    if (name && typeof record[name] === 'string') system = [name];
+  }
+
+  if (schema === undefined) {
+    if (prompt !== undefined) {
+      const promptValue = getPath(record, prompt);
+      schema = isMessageList(promptValue) || isMessageList(chosenValue) ? 'conversational' : 'standard';
+    } else if (isMessageList(chosenValue)) schema = 'implicit-conversational';
+    else if (typeof chosenValue === 'string') schema = 'implicit-string';
+    else {
+      throw usageError(
+        `cannot tell the input shape: no prompt column, and "${pathText(chosen)}" is ${preview(chosenValue)}`,
+        'name the prompt with --prompt-col, or pick a shape with --schema',
+      );
+    }
+  }
+  const implicit = schema === 'implicit-conversational' || schema === 'implicit-string';
+  if (!implicit && prompt === undefined) {
+    throw usageError(
+      `--schema ${schema} needs a prompt column; the first record has columns ${keys.join(', ')}`,
+      'name it with --prompt-col',
+    );
+  }
+  const names = [prompt, chosen, rejected].filter((p): p is Path => p !== undefined && !implicit).map(pathText);
+  const columns = implicit ? `${pathText(chosen)}/${pathText(rejected)}` : names.join('/');
+  const systemNote = system ? `, system from ${pathText(system)}` : '';
+  return {
+    schema,
+    prompt: implicit ? null : (prompt ?? null),
+    chosen,
+    rejected,
+    system: implicit ? null : (system ?? null),
+    description: `${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}`,
+  };
+}
+
+const SHAREGPT_ROLES: Record<string, string> = {
+  human: 'user',
+  user: 'user',
+  gpt: 'assistant',
+  assistant: 'assistant',
+  system: 'system',
+  observation: 'tool',
+  function_call: 'assistant',
+  tool: 'tool',
+};
+
+/** Normalize one message: `{role, content}` as is, or ShareGPT `{from, value}` mapped to roles. */
+function toMessage(value: unknown, field: string): Message {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RowError('bad_field', 'a message must be an object', { field, expected: 'an object with role and content', found: preview(value) });
+  }
+  const m = value as Record<string, unknown>;
+  if (typeof m.role === 'string' && 'content' in m) return { ...m, role: m.role, content: m.content };
+  if (typeof m.from === 'string' && 'value' in m) {
+    const role = SHAREGPT_ROLES[m.from];
+    if (!role) {
+      throw new RowError('bad_field', `unknown ShareGPT role "${m.from}"`, {
+        field: `${field}.from`,
+        expected: Object.keys(SHAREGPT_ROLES).join('/'),
+        found: JSON.stringify(m.from),
+      });
+    }
+    const { from: _from, value: content, ...rest } = m;
+    return { ...rest, role, content };
+  }
+  throw new RowError('bad_field', 'a message needs "role" and "content" (or ShareGPT "from" and "value")', {
+    field,
+    expected: 'an object with role and content',
+    found: preview(value),
+  });
+}
+
+/** A column as messages: a string becomes one message of `role`; a message or a list is normalized. */
+function toMessages(value: unknown, field: string, role: string): Message[] {
+  if (typeof value === 'string') return [{ role, content: value }];
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new RowError(role === 'assistant' ? 'empty_response' : 'bad_field', 'the message list is empty', { field, expected: 'at least one message', found: 'an empty list' });
+    return value.map((m, i) => toMessage(m, `${field}[${i}]`));
+  }
+  if (value !== null && typeof value === 'object') return [toMessage(value, field)];
+  throw new RowError(value === undefined ? 'missing_field' : 'bad_field', value === undefined ? 'the column is missing' : 'wrong type', {
+    field,
+    expected: 'a string or a list of messages',
+    found: preview(value),
+    hint: value === undefined ? 'check the column name (see --prompt-col/--chosen-col/--rejected-col)' : undefined,
+  });
+}
+
+/**
+ * Split a Human:/Assistant: transcript (Anthropic hh-rlhf) into turns. The separators are
+ * "\n\nHuman: " and "\n\nAssistant: "; text before the first separator is not allowed.
+ */
+export function parseTranscript(text: string, field: string): Message[] {
+  const separator = /\n\n(Human|Assistant):[ ]?/g;
+  const turns: Message[] = [];
+  let match: RegExpExecArray | null;
+  let last: { role: string; start: number } | null = null;
+  let firstStart = -1;
+  while ((match = separator.exec(text)) !== null) {
+    if (firstStart < 0) firstStart = match.index;
+    if (last) turns.push({ role: last.role, content: text.slice(last.start, match.index) });
+    last = { role: match[1] === 'Human' ? 'user' : 'assistant', start: separator.lastIndex };
+  }
+  if (last) turns.push({ role: last.role, content: text.slice(last.start) });
+  if (turns.length === 0 || text.slice(0, firstStart).trim() !== '') {
+    throw new RowError('bad_field', 'not a Human:/Assistant: transcript', {
+      field,
+      expected: 'text of the form "\\n\\nHuman: …\\n\\nAssistant: …"',
+      found: preview(text),
+      hint: 'if this column holds a plain response, name the prompt with --prompt-col',
+    });
+  }
+  return turns;
+}
+
+/** Split a whole conversation at its last assistant message: [prompt turns, answer turns]. */
+function splitAtLastAnswer(conversation: Message[], field: string): [Message[], Message[]] {
+  let index = -1;
+  for (let i = conversation.length - 1; i >= 0; i--) {
+    if (conversation[i]!.role === 'assistant') {
+      index = i;
+      break;
+    }
+  }
+  if (index < 0) {
+    throw new RowError('missing_field', 'the conversation has no assistant message to use as the response', {
+      field,
+      expected: 'a conversation ending in an assistant message',
+      found: `roles ${JSON.stringify(conversation.map((m) => m.role))}`,
+    });
+  }
+  return [conversation.slice(0, index), conversation.slice(index)];
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function messageText(message: Message): string {
+  const c = message.content;
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) {
+    return c.map((part) => (part && typeof part === 'object' ? String((part as Record<string, unknown>).text ?? (part as Record<string, unknown>).value ?? '') : '')).join('');
+  }
+  return c === null || c === undefined ? '' : JSON.stringify(c);
+}
+
+function requireNonEmpty(turns: Message[], field: string): void {
+  if (turns.every((m) => messageText(m).trim() === '' && !('tool_calls' in m))) {
+    throw new RowError('empty_response', 'the response is empty', {
+      field,
+      expected: 'a non-empty response',
+      found: turns.length === 1 ? preview(turns[0]!.content) : `${turns.length} empty messages`,
+      hint: 'fix or remove the row, set such rows aside with --on-error skip --rejects FILE, or write them anyway with --allow-empty',
+    });
+  }
+}
+
+export interface PairOptions {
+  /** Write pairs with an empty response instead of failing them (an empty answer judged 1/10 is a real signal). */
+  allowEmpty?: boolean;
+}
+
+/** Turn one record into a normalized pair according to `shape`. Throws RowError. */
+export function toPair(record: unknown, shape: Shape, options: PairOptions = {}): Pair {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    throw new RowError('bad_field', 'the record is not an object', { expected: 'an object with columns', found: preview(record) });
+  }
+  const chosenField = pathText(shape.chosen);
+  const rejectedField = pathText(shape.rejected);
+  const chosenValue = getPath(record, shape.chosen);
+  const rejectedValue = getPath(record, shape.rejected);
+  for (const [value, field] of [[chosenValue, chosenField], [rejectedValue, rejectedField]] as const) {
+    if (value === undefined || value === null) {
+      throw new RowError('missing_field', 'the column is missing', { field, expected: 'a response', found: value === null ? 'null' : 'no such column' });
+    }
+  }
+  let pair: Pair;
+  if (shape.prompt === null) {
+    const toConversation = (value: unknown, field: string): Message[] =>
+      shape.schema === 'implicit-string' && typeof value === 'string' ? parseTranscript(value, field) : toMessages(value, field, 'user');
+    const [promptC, answerC] = splitAtLastAnswer(toConversation(chosenValue, chosenField), chosenField);
+    const [promptR, answerR] = splitAtLastAnswer(toConversation(rejectedValue, rejectedField), rejectedField);
+    const n = Math.max(promptC.length, promptR.length);
+    for (let i = 0; i < n; i++) {
+      if (!sameJson(promptC[i], promptR[i])) {
+        throw new RowError('prompt_mismatch', `chosen and rejected differ before the response, first at turn ${i}`, {
+          field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
+          expected: 'the same prompt turns in both conversations',
+          found: `${preview(promptC[i]?.content, 40)} vs ${preview(promptR[i]?.content, 40)}`,
+          hint: 'the two responses must answer the same conversation; fix or remove the row',
+        });
+      }
+    }
+    if (promptC.length === 0) {
+      throw new RowError('missing_field', 'the conversation has no prompt turns before the response', {
+        field: chosenField,
+        expected: 'a user turn before the assistant response',
+        found: 'only the response',
+      });
+    }
+    pair = { prompt: promptC, chosen: answerC, rejected: answerR };
+  } else {
+    const promptField = pathText(shape.prompt);
+    const promptValue = getPath(record, shape.prompt);
+    if (promptValue === undefined || promptValue === null) {
+      throw new RowError('missing_field', 'the column is missing', { field: promptField, expected: 'a prompt', found: promptValue === null ? 'null' : 'no such column', hint: 'check --prompt-col' });
+    }
+    if (typeof promptValue === 'string' && promptValue.trim() === '') {
+      throw new RowError('bad_field', 'the prompt is empty', { field: promptField, expected: 'a non-empty prompt', found: preview(promptValue) });
+    }
+    const prompt = toMessages(promptValue, promptField, 'user');
+    if (shape.system !== null) {
+      const systemValue = getPath(record, shape.system);
+      if (systemValue !== undefined && systemValue !== null && typeof systemValue !== 'string') {
+        throw new RowError('bad_field', 'wrong type', { field: pathText(shape.system), expected: 'a string', found: preview(systemValue) });
+      }
+      if (typeof systemValue === 'string' && systemValue.trim() !== '' && prompt[0]?.role !== 'system') {
+        prompt.unshift({ role: 'system', content: systemValue });
+      }
+    }
+    pair = {
+      prompt,
+      chosen: toMessages(chosenValue, chosenField, 'assistant'),
+      rejected: toMessages(rejectedValue, rejectedField, 'assistant'),
+    };
+  }
+  if (!options.allowEmpty) {
+    requireNonEmpty(pair.chosen, chosenField);
+    requireNonEmpty(pair.rejected, rejectedField);
+  }
+  return pair;
+}
+
+/** True when the two responses are the same text: such pairs carry no preference and break prompt extraction. */
+export function identicalResponses(pair: Pair): boolean {
+  return sameJson(pair.chosen, pair.rejected);
+}

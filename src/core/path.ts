@@ -1,0 +1,46 @@
+/**
+ * Dotted paths into records (`metadata.score_chosen`, `label.4`). Pure.
+ * A path never walks into `__proto__`, `constructor` or `prototype`, and only follows own properties,
+ * so a crafted column name cannot reach Object.prototype.
+ */
+import { usageError } from './errors.js';
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+export type Path = readonly string[];
+
+export function parsePath(text: string, flag: string): Path {
+  const segments = text.split('.');
+  if (text === '' || segments.some((s) => s === '')) {
+    throw usageError(`${flag} "${text}" is not a valid path`, 'use a column name, or dotted names such as metadata.score_chosen');
+  }
+  for (const s of segments) {
+    if (FORBIDDEN.has(s)) throw usageError(`${flag} "${text}": the segment "${s}" is not allowed in a path`);
+  }
+  return segments;
+}
+
+/** The value at `path`, or undefined when any step is missing. */
+export function getPath(record: unknown, path: Path): unknown {
+  let current: unknown = record;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    if (FORBIDDEN.has(segment)) return undefined;
+    if (Array.isArray(current)) {
+      if (!/^\d+$/.test(segment)) return undefined;
+      current = current[Number(segment)];
+      continue;
+    }
+    if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+export function hasPath(record: unknown, path: Path): boolean {
+  return getPath(record, path) !== undefined;
+}
+
+export function pathText(path: Path): string {
+  return path.join('.');
+}

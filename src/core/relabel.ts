@@ -1,0 +1,66 @@
+/**
+ * The relabeling of arXiv 2410.08067, Figure 1. Pure.
+ *
+ * Each pair (x, y_w, r_w, y_l, r_l) becomes two pairs:
+ *   copy 1 "chosen_goal":   goal r_w, chosen y_w, rejected y_l
+ *   copy 2 "rejected_goal": goal r_l, chosen y_l, rejected y_w   (swapped)
+ * In both placements (the reference's "nosys" script does not swap copy 2; we follow the paper).
+ */
+import { goalText, placeGoal, type GoalSpec, type Placement } from './goal.js';
+import type { Message, Pair } from './pair.js';
+import type { PairScores } from './scores.js';
+
+export const COPIES = ['chosen_goal', 'rejected_goal'] as const;
+export type CopyKind = (typeof COPIES)[number];
+
+export interface RelabeledPair {
+  copy: CopyKind;
+  goal: string;
+  /** The goal's scores, which are always the scores of this row's chosen response. */
+  goalScores: readonly number[];
+  /** Prompt turns with the goal placed. Identical (byte for byte) for chosen and rejected. */
+  prompt: Message[];
+  chosen: Message[];
+  rejected: Message[];
+  scoreChosen: readonly number[];
+  scoreRejected: readonly number[];
+}
+
+export interface RelabelOptions {
+  goal: GoalSpec;
+  placement: Placement;
+}
+
+export function relabelPair(pair: Pair, scores: PairScores, options: RelabelOptions): [RelabeledPair, RelabeledPair] {
+  const make = (copy: CopyKind, chosen: Message[], rejected: Message[], scoreChosen: readonly number[], scoreRejected: readonly number[]): RelabeledPair => {
+    const goal = goalText(options.goal, scoreChosen);
+    return {
+      copy,
+      goal,
+      goalScores: scoreChosen,
+      prompt: placeGoal(pair.prompt, goal, options.placement),
+      chosen,
+      rejected,
+      scoreChosen,
+      scoreRejected,
+    };
+  };
+  return [
+    make('chosen_goal', pair.chosen, pair.rejected, scores.chosen, scores.rejected),
+    make('rejected_goal', pair.rejected, pair.chosen, scores.rejected, scores.chosen),
+  ];
+}
+
+/** Equal scores on every attribute: the two copies get the same goal and opposite preferences. */
+export function isTie(scores: PairScores): boolean {
+  return scores.chosen.every((s, i) => s === scores.rejected[i]);
+}
+
+/**
+ * The label disagrees with the scores: the chosen response scored lower. With several attributes,
+ * compared on their mean. Such pairs are still well-formed after relabeling; they are only counted.
+ */
+export function contradictsLabel(scores: PairScores): boolean {
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return mean(scores.chosen) < mean(scores.rejected);
+}

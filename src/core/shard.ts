@@ -1,0 +1,39 @@
+/**
+ * Deterministic sharding for array jobs (`--shard K/N`). Pure.
+ * A pair belongs to shard hash(prompt) mod N, where hash is 32-bit FNV-1a over the UTF-8 bytes of the
+ * prompt's JSON (before the goal is added), so both copies of a pair and every repeat of a prompt land
+ * in the same shard, on any machine and in any run.
+ */
+import { usageError } from './errors.js';
+
+export interface Shard {
+  /** 1-based, as Slurm's SLURM_ARRAY_TASK_ID usually is with --array=1-N. */
+  index: number;
+  count: number;
+}
+
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match) throw usageError(`--shard expects K/N such as 3/8, got "${text}"`);
+  const index = Number(match[1]);
+  const count = Number(match[2]);
+  if (count < 1 || index < 1 || index > count) throw usageError(`--shard ${text}: K must be from 1 to N`);
+  return { index, count };
+}
+
+const encoder = new TextEncoder();
+
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of encoder.encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/** The 1-based shard that owns this key (the prompt turns, or the raw text of a row that has no pair). */
+export function shardOf(key: unknown, count: number): number {
+  const text = typeof key === 'string' ? key : JSON.stringify(key);
+  return (fnv1a32(text) % count) + 1;
+}

@@ -1,0 +1,200 @@
+/**
+ * Output: serializers (JSONL, JSON array, CSV) and sinks (stdout, or a file written atomically:
+ * a temporary file in the same folder, renamed over the final name only when the run succeeds).
+ */
+import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { createGzip, type Gzip } from 'node:zlib';
+import type { Writable } from 'node:stream';
+import Papa from 'papaparse';
+import { RadpoError } from '../core/errors.js';
+
+export const OUTPUT_FILE_FORMATS = ['jsonl', 'json', 'csv'] as const;
+export type OutputFileFormat = (typeof OUTPUT_FILE_FORMATS)[number];
+
+export function outputFileFormat(target: string, explicit?: OutputFileFormat): OutputFileFormat {
+  if (explicit) return explicit;
+  const base = target.toLowerCase().replace(/\.gz$/, '');
+  if (base.endsWith('.csv')) return 'csv';
+  if (base.endsWith('.json')) return 'json';
+  return 'jsonl';
+}
+
+/** Turns rows into text. Stateful: the first row fixes the CSV header and the JSON array's opening. */
+export interface Serializer {
+  row(row: Record<string, unknown>): string;
+  /** Text that closes the output (the JSON array's "]"). */
+  end(): string;
+}
+
+export function createSerializer(format: OutputFileFormat): Serializer {
+  if (format === 'jsonl') return { row: (r) => `${JSON.stringify(r)}\n`, end: () => '' };
+  if (format === 'json') {
+    let count = 0;
+    return {
+      row: (r) => `${count++ === 0 ? '[\n' : ',\n'}${JSON.stringify(r)}`,
+      end: () => (count === 0 ? '[]\n' : '\n]\n'),
+    };
+  }
+  let columns: string[] | null = null;
+  const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return {
+    row(r) {
+      let header = '';
+      if (columns === null) {
+        columns = Object.keys(r);
+        header = `${Papa.unparse([columns], { newline: '\n' })}\n`;
+      }
+      const cols = columns;
+      const extra = Object.keys(r).filter((k) => !cols.includes(k));
+      if (extra.length > 0) {
+        throw new RadpoError('io', `CSV output: a row has columns the first row did not have (${extra.join(', ')})`, 'write JSONL instead (-o FILE.jsonl), which allows differing columns');
+      }
+      return `${header}${Papa.unparse([cols.map((c) => cell(r[c]))], { newline: '\n', header: false })}\n`;
+    },
+    end: () => '',
+  };
+}
+
+/** A byte destination with backpressure. `commit` makes the result visible; `abort` leaves nothing behind. */
+export interface Sink {
+  readonly name: string;
+  write(text: string): Promise<void> | void;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+  /** Bytes written so far (before compression). */
+  readonly bytes: number;
+}
+
+const FLUSH_AT = 1 << 20;
+
+/** Buffers small writes into ~1 MB chunks and waits for 'drain' when the stream is full. */
+class BufferedWriter {
+  private pending: string[] = [];
+  private pendingLength = 0;
+  bytes = 0;
+  broken: Error | null = null;
+  constructor(private readonly stream: Writable) {
+    stream.on('error', (err) => {
+      this.broken = err;
+    });
+  }
+  write(text: string): Promise<void> | void {
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    this.bytes += text.length;
+    if (this.pendingLength >= FLUSH_AT) return this.flush();
+  }
+  flush(): Promise<void> | void {
+    if (this.broken) throw this.broken;
+    if (this.pending.length === 0) return;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    this.pendingLength = 0;
+    if (!this.stream.write(text)) {
+      return new Promise<void>((resolve, reject) => {
+        const onDrain = () => {
+          this.stream.off('error', onError);
+          resolve();
+        };
+        const onError = (err: Error) => {
+          this.stream.off('drain', onDrain);
+          reject(err);
+        };
+        this.stream.once('drain', onDrain);
+        this.stream.once('error', onError);
+      });
+    }
+  }
+}
+
+function endStream(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => resolve());
+  });
+}
+
+/** stdout (or any stream the CLI was given). Not closed at the end: it belongs to the caller. */
+export function streamSink(stream: Writable, name = '<stdout>'): Sink {
+  const writer = new BufferedWriter(stream);
+  return {
+    name,
+    get bytes() {
+      return writer.bytes;
+    },
+    write: (text) => writer.write(text),
+    commit: async () => {
+      await writer.flush();
+    },
+    abort: async () => {
+      try {
+        await writer.flush();
+      } catch {
+        /* the reader went away */
+      }
+    },
+  };
+}
+
+/**
+ * A file written atomically: data goes to `.NAME.radpo-PID-RANDOM.tmp` beside it and is renamed onto
+ * NAME at commit, so a crash or failure never leaves a half-written file under the final name.
+ * A name ending in .gz is gzip-compressed.
+ */
+export async function fileSink(path: string): Promise<Sink> {
+  const tmp = join(dirname(path), `.${basename(path)}.radpo-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+  let file: WriteStream;
+  try {
+    file = createWriteStream(tmp, { flags: 'wx' });
+    await new Promise<void>((resolve, reject) => {
+      file.once('open', () => resolve());
+      file.once('error', reject);
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new RadpoError('io', `cannot write ${path}: ${e.code === 'ENOENT' ? 'the folder does not exist' : e.message}`, 'check the output path');
+  }
+  let gzip: Gzip | null = null;
+  let head: Writable = file;
+  if (/\.gz$/i.test(path)) {
+    gzip = createGzip({ level: 6 });
+    gzip.pipe(file);
+    head = gzip;
+  }
+  const writer = new BufferedWriter(head);
+  let closed = false;
+  return {
+    name: path,
+    get bytes() {
+      return writer.bytes;
+    },
+    write: (text) => writer.write(text),
+    async commit() {
+      await writer.flush();
+      if (gzip) {
+        const fileDone = new Promise<void>((resolve, reject) => {
+          file.once('finish', () => resolve());
+          file.once('error', reject);
+        });
+        gzip.end();
+        await fileDone;
+      } else await endStream(file);
+      await new Promise<void>((resolve, reject) => file.close((err) => (err ? reject(err) : resolve())));
+      closed = true;
+      await fsp.rename(tmp, path);
+    },
+    async abort() {
+      if (!closed) {
+        closed = true;
+        gzip?.destroy();
+        file.destroy();
+      }
+      await fsp.rm(tmp, { force: true });
+    },
+  };
+}
+
+export async function openSink(target: string, stdout: Writable): Promise<Sink> {
+  return target === '-' ? streamSink(stdout) : fileSink(target);
+}

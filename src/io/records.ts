@@ -1,0 +1,369 @@
+/**
+ * Record readers for JSONL, JSON (top-level array) and CSV. Each yields batches of records with their
+ * location, streaming (memory bounded by --max-line-bytes and one read chunk, whatever the file size).
+ * A record that cannot be parsed is yielded with an `error` so the pipeline applies --on-error to it.
+ */
+import Papa from 'papaparse';
+import { RowError, usageError, type Location } from '../core/errors.js';
+import type { PeekableBytes } from './bytes.js';
+
+export const INPUT_FORMATS = ['jsonl', 'json', 'csv'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+export interface SourceRecord {
+  /** The parsed record; undefined when `error` is set. */
+  value: unknown;
+  /** What goes into the rejects file as the row: the line text, or the CSV row. */
+  raw: unknown;
+  location: Location;
+  error?: RowError;
+}
+
+export interface ReadOptions {
+  maxLineBytes: number;
+}
+
+/** Pick the format from the name (ignoring .gz), then from the first non-blank byte. */
+export async function detectInputFormat(name: string, bytes: PeekableBytes, explicit?: InputFormat): Promise<InputFormat> {
+  if (explicit) return explicit;
+  const base = name.toLowerCase().replace(/\.gz$/, '');
+  if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) return 'jsonl';
+  if (base.endsWith('.csv')) return 'csv';
+  const head = (await bytes.peek(4096)).toString('utf8').replace(/^\uFEFF/, '');
+  const first = head.trimStart()[0];
+  // `datasets.Dataset.to_json("x.json")` writes JSON Lines, so a .json file is sniffed too.
+  if (first === '[') return 'json';
+  if (first === '{') return 'jsonl';
+  if (base.endsWith('.json')) return 'json';
+  if (head.trim() === '') return 'jsonl';
+  return 'csv';
+}
+
+function tooLong(loc: Location, bytes: number, limit: number, head: string): SourceRecord {
+  const error = new RowError('line_too_long', `the record is ${bytes} bytes, over the limit of ${limit}`, {
+    expected: `at most ${limit} bytes`,
+    found: `${bytes} bytes`,
+    hint: 'raise --max-line-bytes if such long records are real, or check that the file is what you think it is',
+  });
+  error.location = loc;
+  return { value: undefined, raw: { truncated: true, head }, location: loc, error };
+}
+
+function parseJson(text: string, loc: Location, isJsonFile: boolean): SourceRecord {
+  try {
+    return { value: JSON.parse(text), raw: text, location: loc };
+  } catch (err) {
+    const error = new RowError('malformed_record', `not valid JSON: ${(err as Error).message}`, {
+      expected: 'one JSON object per line',
+      found: text.length > 80 ? `${JSON.stringify(text.slice(0, 80))}…` : JSON.stringify(text),
+      hint: isJsonFile ? 'a .json file must hold one top-level array, or JSON Lines' : 'fix the line, or pass --on-error skip --rejects FILE to set it aside',
+    });
+    error.location = loc;
+    return { value: undefined, raw: text, location: loc, error };
+  }
+}
+
+/** JSON Lines: one record per line; blank lines are skipped (but counted for line numbers). */
+export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+  const limit = options.maxLineBytes;
+  const isJsonFile = /\.json(\.gz)?$/i.test(name);
+  let carry: Buffer[] = [];
+  let carryLength = 0;
+  let overflow = false;
+  let overflowHead = '';
+  let line = 0;
+  let first = true;
+  const finishLine = (piece: Buffer, out: SourceRecord[]) => {
+    line += 1;
+    const loc: Location = { source: name, line, unit: 'line' };
+    if (overflow) {
+      out.push(tooLong(loc, carryLength + piece.length, limit, overflowHead));
+      overflow = false;
+      carry = [];
+      carryLength = 0;
+      return;
+    }
+    const total = carryLength + piece.length;
+    if (total > limit) {
+      out.push(tooLong(loc, total, limit, Buffer.concat([...carry, piece]).subarray(0, 200).toString('utf8')));
+      carry = [];
+      carryLength = 0;
+      return;
+    }
+    let text = carry.length === 0 ? piece.toString('utf8') : Buffer.concat([...carry, piece]).toString('utf8');
+    carry = [];
+    carryLength = 0;
+    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    if (text.trim() === '') return;
+    out.push(parseJson(text, loc, isJsonFile));
+  };
+  for await (let chunk of bytes) {
+    if (first) {
+      first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    }
+    const out: SourceRecord[] = [];
+    let start = 0;
+    while (true) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) {
+        const rest = chunk.subarray(start);
+        if (overflow) carryLength += rest.length;
+        else if (carryLength + rest.length > limit) {
+          overflowHead = Buffer.concat([...carry, rest]).subarray(0, 200).toString('utf8');
+          overflow = true;
+          carry = [];
+          carryLength += rest.length;
+        } else if (rest.length > 0) {
+          carry.push(rest);
+          carryLength += rest.length;
+        }
+        break;
+      }
+      finishLine(chunk.subarray(start, nl), out);
+      start = nl + 1;
+    }
+    if (out.length > 0) yield out;
+  }
+  if (carryLength > 0 || overflow) {
+    const out: SourceRecord[] = [];
+    finishLine(Buffer.alloc(0), out);
+    if (out.length > 0) yield out;
+  }
+}
+
+const enum Json {
+  Before, // before the opening [
+  Between, // between elements (expecting a value or ])
+  InValue, // inside a nested value
+  InString,
+  Escape,
+  After, // after the closing ]
+}
+
+/**
+ * A top-level JSON array, one element at a time: a byte scanner finds each element's extent (tracking
+ * strings and nesting), then JSON.parse reads it. Memory is bounded by the largest element.
+ */
+export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+  const limit = options.maxLineBytes;
+  let state = Json.Before as Json;
+  let depth = 0;
+  let line = 1;
+  let elementLine = 1;
+  let parts: Buffer[] = [];
+  let partsLength = 0;
+  let overflow = false;
+  let inScalar = false; // a top-level scalar element (number, true, …) — an error, but scanned through
+  let stringAtTop = false;
+  let first = true;
+  let seenAny = false;
+  const fail = (message: string): never => {
+    throw usageError(`${name}:${line}: ${message}`, 'a .json input must be one top-level array of records (or JSON Lines)');
+  };
+  for await (let chunk of bytes) {
+    if (first) {
+      first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    }
+    const out: SourceRecord[] = [];
+    let elementStart = -1; // start of the current element within this chunk
+    if (state === Json.InValue || state === Json.InString || state === Json.Escape || inScalar) elementStart = 0;
+    const endElement = (endIndex: number) => {
+      const piece = chunk.subarray(elementStart, endIndex);
+      const loc: Location = { source: name, line: elementLine, unit: 'line' };
+      const total = partsLength + piece.length;
+      if (overflow || total > limit) out.push(tooLong(loc, total, limit, Buffer.concat([...parts, piece]).subarray(0, 200).toString('utf8')));
+      else out.push(parseJson((parts.length ? Buffer.concat([...parts, piece]) : piece).toString('utf8'), loc, true));
+      parts = [];
+      partsLength = 0;
+      overflow = false;
+      elementStart = -1;
+      inScalar = false;
+      stringAtTop = false;
+    };
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (b === 10) line += 1;
+      switch (state) {
+        case Json.Before:
+          if (b === 0x5b) state = Json.Between;
+          else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) fail(`expected "[" to open the top-level array, found "${String.fromCharCode(b)}"`);
+          break;
+        case Json.Between:
+          if (inScalar) {
+            if (b === 0x2c || b === 0x5d || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+              endElement(i);
+              if (b === 0x5d) state = Json.After;
+            }
+          } else if (b === 0x7b || b === 0x5b) {
+            state = Json.InValue;
+            depth = 1;
+            elementStart = i;
+            elementLine = line;
+            seenAny = true;
+          } else if (b === 0x22) {
+            state = Json.InString;
+            stringAtTop = true;
+            depth = 0;
+            elementStart = i;
+            elementLine = line;
+            seenAny = true;
+          } else if (b === 0x5d) state = Json.After;
+          else if (b === 0x2c || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+            /* separators */
+          } else {
+            inScalar = true;
+            elementStart = i;
+            elementLine = line;
+            seenAny = true;
+          }
+          break;
+        case Json.InValue:
+          if (b === 0x22) state = Json.InString;
+          else if (b === 0x7b || b === 0x5b) depth += 1;
+          else if (b === 0x7d || b === 0x5d) {
+            depth -= 1;
+            if (depth === 0) {
+              endElement(i + 1);
+              state = Json.Between;
+            }
+          }
+          break;
+        case Json.InString:
+          if (b === 0x5c) state = Json.Escape;
+          else if (b === 0x22) {
+            if (stringAtTop) {
+              endElement(i + 1);
+              state = Json.Between;
+            } else state = Json.InValue;
+          }
+          break;
+        case Json.Escape:
+          state = Json.InString;
+          break;
+        case Json.After:
+          if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) fail('unexpected text after the closing "]"');
+          break;
+      }
+    }
+    if (elementStart >= 0) {
+      const rest = chunk.subarray(elementStart);
+      if (overflow || partsLength + rest.length > limit) {
+        if (!overflow) parts = [Buffer.concat([...parts, rest]).subarray(0, 200)];
+        overflow = true;
+      } else parts.push(rest);
+      partsLength += rest.length;
+    }
+    if (out.length > 0) yield out;
+  }
+  if (state === Json.Before && !seenAny) {
+    return; // empty input: no records
+  }
+  if (state !== Json.After) fail('the top-level array is not closed (the file looks truncated)');
+}
+
+/** CSV with a header row (papaparse): quoted fields may span lines. Cells holding JSON message lists are decoded. */
+export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+  const { Readable } = await import('node:stream');
+  const stream = Readable.from(bytes, { objectMode: false });
+  // Decode UTF-8 across chunk boundaries before papaparse sees text.
+  stream.setEncoding('utf8');
+  const queue: SourceRecord[] = [];
+  let row = 0;
+  let finished = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  let parserRef: Papa.Parser | null = null;
+  let paused = false;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  stream.on('error', (err) => {
+    failure = err;
+    finished = true;
+    notify();
+  });
+  Papa.parse<Record<string, string>>(stream as unknown as File, {
+    header: true,
+    skipEmptyLines: 'greedy',
+    transformHeader: (header: string, index: number) => (index === 0 ? header.replace(/^\uFEFF/, '') : header),
+    step(results, parser) {
+      parserRef = parser;
+      row += 1;
+      const loc: Location = { source: name, line: row, unit: 'row' };
+      const data = results.data;
+      const serious = results.errors.find((e) => e.code !== 'UndetectableDelimiter');
+      if (serious) {
+        const error = new RowError('malformed_record', `not a valid CSV row: ${serious.message}`, {
+          expected: `${results.meta.fields?.length ?? '?'} fields as in the header`,
+          found: serious.code === 'TooFewFields' || serious.code === 'TooManyFields' ? `${Object.keys(data).length - (Array.isArray((data as Record<string, unknown>).__parsed_extra) ? 1 : 0)} fields` : serious.code,
+          hint: 'check the quoting of the row (fields with commas, quotes or newlines must be quoted)',
+        });
+        error.location = loc;
+        queue.push({ value: undefined, raw: data, location: loc, error });
+      } else {
+        const size = Object.values(data).reduce((a, v) => a + (typeof v === 'string' ? v.length : 0), 0);
+        if (size > options.maxLineBytes) queue.push(tooLong(loc, size, options.maxLineBytes, JSON.stringify(data).slice(0, 200)));
+        else queue.push({ value: decodeJsonCells(data), raw: data, location: loc });
+      }
+      if (queue.length >= 256 && !paused) {
+        paused = true;
+        parser.pause();
+      }
+      notify();
+    },
+    complete() {
+      finished = true;
+      notify();
+    },
+    error(err: Error) {
+      failure = err;
+      finished = true;
+      notify();
+    },
+  });
+  while (true) {
+    if (queue.length > 0) {
+      const batch = queue.splice(0, queue.length);
+      if (paused && parserRef) {
+        paused = false;
+        (parserRef as Papa.Parser).resume();
+      }
+      yield batch;
+      continue;
+    }
+    if (failure) throw failure;
+    if (finished) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
+/** Our own CSV output JSON-encodes message lists in cells; read them back as lists. */
+function decodeJsonCells(row: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (key === '__parsed_extra' || key === '__proto__') continue;
+    if (typeof value === 'string' && value.startsWith('[{') && value.endsWith('}]')) {
+      try {
+        const parsed = JSON.parse(value) as unknown;
+        if (Array.isArray(parsed) && parsed.every((m) => m && typeof m === 'object' && ('role' in m || 'from' in m))) {
+          out[key] = parsed;
+          continue;
+        }
+      } catch {
+        /* plain text that happens to look like JSON */
+      }
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+export function readRecords(name: string, bytes: PeekableBytes, format: InputFormat, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+  if (format === 'json') return readJsonArray(name, bytes, options);
+  if (format === 'csv') return readCsv(name, bytes, options);
+  return readJsonl(name, bytes, options);
+}

@@ -72,7 +72,6 @@ export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, opt
   let overflow = false;
   let overflowHead = '';
   let line = 0;
-  let first = true;
   const finishLine = (piece: Buffer, out: SourceRecord[]) => {
     line += 1;
     const loc: Location = { source: name, line, unit: 'line' };
@@ -94,14 +93,11 @@ export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, opt
     carry = [];
     carryLength = 0;
     if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.trim() === '') return;
     out.push(parseJson(text, loc, isJsonFile));
   };
-  for await (let chunk of bytes) {
-    if (first) {
-      first = false;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-    }
+  for await (const chunk of bytes) {
     const out: SourceRecord[] = [];
     let start = 0;
     while (true) {
@@ -156,16 +152,11 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
   let overflow = false;
   let inScalar = false; // a top-level scalar element (number, true, …) — an error, but scanned through
   let stringAtTop = false;
-  let first = true;
   let seenAny = false;
   const fail = (message: string): never => {
     throw usageError(`${name}:${line}: ${message}`, 'a .json input must be one top-level array of records (or JSON Lines)');
   };
-  for await (let chunk of bytes) {
-    if (first) {
-      first = false;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-    }
+  for await (const chunk of bytes) {
     const out: SourceRecord[] = [];
     let elementStart = -1; // start of the current element within this chunk
     if (state === Json.InValue || state === Json.InString || state === Json.Escape || inScalar) elementStart = 0;
@@ -188,6 +179,8 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
       switch (state) {
         case Json.Before:
           if (b === 0x5b) state = Json.Between;
+          // A UTF-8 byte order mark (EF BB BF) may precede the array.
+          else if (line === 1 && (b === 0xef || b === 0xbb || b === 0xbf)) break;
           else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) fail(`expected "[" to open the top-level array, found "${String.fromCharCode(b)}"`);
           break;
         case Json.Between:

@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { RowError } from '../../src/core/errors.js';
+import { detectShape, identicalResponses, parseTranscript, toPair } from '../../src/core/pair.js';
+import { getPath, parsePath } from '../../src/core/path.js';
+import { SHARED } from '../helpers.js';
+
+const realRows = {
+  ultrafeedback: readFileSync(join(SHARED, 'scored/ultrafeedback_gpt4_1000.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+  sharegpt: JSON.parse(readFileSync(join(SHARED, 'unscored/dpo_en_demo.json'), 'utf8')) as unknown[],
+  sharegptZh: JSON.parse(readFileSync(join(SHARED, 'unscored/dpo_zh_demo.json'), 'utf8')) as unknown[],
+  hh: gunzipSync(readFileSync(join(SHARED, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+  torchtune: JSON.parse(readFileSync(join(SHARED, 'unscored/stack_exchange_paired_tiny.json'), 'utf8')) as unknown[],
+};
+
+function tally(rows: unknown[], options = {}) {
+  const shape = detectShape(rows[0], options);
+  const reasons: Record<string, number> = {};
+  let ok = 0;
+  for (const row of rows) {
+    try {
+      toPair(row, shape);
+      ok += 1;
+    } catch (err) {
+      const reason = (err as RowError).reason;
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+    }
+  }
+  return { schema: shape.schema, ok, reasons };
+}
+
+describe('shape detection and reading on the real files in ../shared/data', () => {
+  it('UltraFeedback GPT-4 (prompt/chosen/rejected strings): standard; 2 empty responses found', () => {
+    expect(tally(realRows.ultrafeedback)).toEqual({ schema: 'standard', ok: 998, reasons: { empty_response: 2 } });
+  });
+  it('LLaMA-Factory dpo_en_demo.json: sharegpt, all 300 rows', () => {
+    expect(tally(realRows.sharegpt)).toEqual({ schema: 'sharegpt', ok: 300, reasons: {} });
+  });
+  it('LLaMA-Factory dpo_zh_demo.json: sharegpt, all 300 rows', () => {
+    expect(tally(realRows.sharegptZh)).toEqual({ schema: 'sharegpt', ok: 300, reasons: {} });
+  });
+  it('hh-rlhf harmless-base test: implicit strings; its real defects are found', () => {
+    expect(tally(realRows.hh)).toEqual({ schema: 'implicit-string', ok: 2303, reasons: { empty_response: 4, prompt_mismatch: 5 } });
+  });
+  it('torchtune stack_exchange_paired_tiny: question/response_j/response_k columns', () => {
+    const shape = detectShape(realRows.torchtune[0], {});
+    expect(shape.prompt).toEqual(['question']);
+    expect(shape.chosen).toEqual(['response_j']);
+    expect(shape.rejected).toEqual(['response_k']);
+    expect(tally(realRows.torchtune).ok).toBe(25);
+  });
+
+  it('ShareGPT: system turn kept, roles mapped, several context turns kept turn for turn', () => {
+    const rows = realRows.sharegpt as Array<{ conversations: Array<{ from: string; value: string }>; chosen: { value: string } }>;
+    const shape = detectShape(rows[0], {});
+    const withSystem = rows.find((r) => r.conversations[0]!.from === 'system')!;
+    const multiTurn = rows.find((r) => r.conversations.length >= 5)!;
+    for (const row of [withSystem, multiTurn]) {
+      const pair = toPair(row, shape);
+      expect(pair.prompt.map((m) => m.role)).toEqual(row.conversations.map((m) => ({ system: 'system', human: 'user', gpt: 'assistant' })[m.from]));
+      expect(pair.prompt.map((m) => m.content)).toEqual(row.conversations.map((m) => m.value));
+      expect(pair.chosen).toEqual([{ role: 'assistant', content: row.chosen.value }]);
+    }
+    expect(toPair(withSystem, shape).prompt[0]!.role).toBe('system');
+  });
+
+  it('hh-rlhf: the last Assistant turn is the response, earlier turns the prompt', () => {
+    const row = realRows.hh[0] as { chosen: string };
+    const pair = toPair(row, detectShape(row, {}));
+    const turns = parseTranscript(row.chosen, 'chosen');
+    expect(pair.prompt).toEqual(turns.slice(0, -1));
+    expect(pair.chosen).toEqual(turns.slice(-1));
+    expect(pair.prompt[0]).toEqual({ role: 'user', content: 'what are some pranks with a pen i can do?' });
+    expect(pair.prompt.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
+  });
+});
+
+describe('detectShape', () => {
+  const msg = (role: string, content: string) => ({ role, content });
+  it.each([
+    ['TRL conversational', { prompt: [msg('user', 'q')], chosen: [msg('assistant', 'a')], rejected: [msg('assistant', 'b')] }, 'conversational'],
+    ['standard strings', { prompt: 'q', chosen: 'a', rejected: 'b' }, 'standard'],
+    ['ultrafeedback_binarized (string prompt + whole conversations)', { prompt: 'q', chosen: [msg('user', 'q'), msg('assistant', 'a')], rejected: [msg('user', 'q'), msg('assistant', 'b')] }, 'implicit-conversational'],
+    ['implicit conversations', { chosen: [msg('user', 'q'), msg('assistant', 'a')], rejected: [msg('user', 'q'), msg('assistant', 'b')] }, 'implicit-conversational'],
+    ['hh strings', { chosen: '\n\nHuman: q\n\nAssistant: a', rejected: '\n\nHuman: q\n\nAssistant: b' }, 'implicit-string'],
+    ['sharegpt', { conversations: [{ from: 'human', value: 'q' }], chosen: { from: 'gpt', value: 'a' }, rejected: { from: 'gpt', value: 'b' } }, 'sharegpt'],
+  ])('%s', (_name, record, schema) => {
+    expect(detectShape(record, {}).schema).toBe(schema);
+  });
+
+  it('honours column flags with dotted paths', () => {
+    const shape = detectShape({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, { promptCol: 'q.text', chosenCol: 'good', rejectedCol: 'bad', systemCol: 'sys' });
+    expect(toPair({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, shape)).toEqual({
+      prompt: [{ role: 'system', content: 'be nice' }, { role: 'user', content: 'x' }],
+      chosen: [{ role: 'assistant', content: 'a' }],
+      rejected: [{ role: 'assistant', content: 'b' }],
+    });
+  });
+
+  it('says which columns it saw when it cannot find chosen/rejected', () => {
+    try {
+      detectShape({ text: 'x', label: [1] }, {});
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toMatch(/first record has columns text, label/);
+      expect((err as { hint: string }).hint).toMatch(/--chosen-col and --rejected-col/);
+    }
+  });
+});
+
+describe('toPair errors', () => {
+  const shape = detectShape({ prompt: 'q', chosen: 'a', rejected: 'b' }, {});
+  it.each([
+    [{ prompt: 'q', rejected: 'b' }, 'missing_field', /field "chosen"/],
+    [{ prompt: 'q', chosen: 5, rejected: 'b' }, 'bad_field', /expected a string or a list of messages, found number 5/],
+    [{ prompt: 'q', chosen: '   ', rejected: 'b' }, 'empty_response', /response is empty/],
+    [{ chosen: 'a', rejected: 'b' }, 'missing_field', /field "prompt"/],
+  ])('%j -> %s', (record, reason, message) => {
+    try {
+      toPair(record, shape);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(RowError);
+      expect((err as RowError).reason).toBe(reason);
+      expect((err as RowError).describe()).toMatch(message);
+    }
+  });
+
+  it('implicit prompt mismatch names the first differing turn', () => {
+    const implicit = detectShape({ chosen: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }], rejected: [] }, {});
+    const record = {
+      chosen: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'x' }, { role: 'user', content: 'more' }, { role: 'assistant', content: 'a' }],
+      rejected: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'y' }, { role: 'user', content: 'more' }, { role: 'assistant', content: 'b' }],
+    };
+    expect(() => toPair(record, implicit)).toThrow(/first at turn 1/);
+  });
+
+  it('identical responses are detected', () => {
+    expect(identicalResponses(toPair({ prompt: 'q', chosen: 'negative', rejected: 'negative' }, shape))).toBe(true);
+    expect(identicalResponses(toPair({ prompt: 'q', chosen: 'a', rejected: 'b' }, shape))).toBe(false);
+  });
+
+  it('--allow-empty writes empty responses', () => {
+    expect(toPair({ prompt: 'q', chosen: 'a', rejected: '' }, shape, { allowEmpty: true }).rejected).toEqual([{ role: 'assistant', content: '' }]);
+  });
+});
+
+describe('dotted paths never reach the prototype', () => {
+  it.each(['__proto__', 'constructor', 'a.prototype', 'x.__proto__.polluted'])('parsePath refuses %j', (text) => {
+    expect(() => parsePath(text, '--chosen-col')).toThrow(/not allowed/);
+  });
+  it('getPath follows own properties and array indexes only', () => {
+    const record = JSON.parse('{"a": {"b": [10, 20]}, "__proto__": {"x": 1}}');
+    expect(getPath(record, ['a', 'b', '1'])).toBe(20);
+    expect(getPath(record, ['toString'])).toBeUndefined();
+    expect(getPath(record, ['__proto__', 'x'])).toBeUndefined();
+    expect(getPath(record, ['a', 'b', 'length'])).toBeUndefined();
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { main, type Io } from '../src/cli/main.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const SHARED = resolve(ROOT, '..', 'shared', 'data');
+export const FIXTURES = join(ROOT, 'fixtures');
+export const UF1000 = join(SHARED, 'scored', 'ultrafeedback_gpt4_1000.jsonl');
+
+/** The paper's goal text for a score, typed out by hand from METHOD.md (not built by radpo's code). */
+export const paperGoal = (score: string) =>
+  'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 1-10, where 1 is lowest and 10 is highest):\n' +
+  `Overall score: ${score}.`;
+
+class Capture extends Writable {
+  chunks: Buffer[] = [];
+  isTTY = false;
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
+    this.chunks.push(Buffer.from(chunk));
+    cb();
+  }
+  text() {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in-process with captured stdout/stderr and optional piped stdin. */
+export async function run(argv: string[], options: { stdin?: string | Buffer; stdinTTY?: boolean; env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<RunResult> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  let stdin: Readable & { isTTY?: boolean };
+  if (options.stdin !== undefined) stdin = Readable.from([Buffer.from(options.stdin)]);
+  else {
+    stdin = new PassThrough();
+    (stdin as PassThrough).end();
+  }
+  if (options.stdinTTY) stdin.isTTY = true;
+  const io: Io = { stdin, stdout, stderr, env: options.env ?? {}, cwd: process.cwd(), signal: options.signal };
+  const code = await main(argv, io);
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'radpo-test-'));
+}
+
+export function readJsonl(path: string): Record<string, unknown>[] {
+  return parseJsonl(readFileSync(path, 'utf8'));
+}
+
+export function parseJsonl(text: string): Record<string, any>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, any>);
+}

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
 import { SCHEMAS } from '../core/pair.js';
-import { parseAttr } from '../core/scores.js';
+import { parseAttr, resolveScoreColumns } from '../core/scores.js';
+import { parsePath } from '../core/path.js';
 import { parseShard } from '../core/shard.js';
 import { runRelabel, type RelabelConfig } from '../commands/relabel.js';
 import { useColor, type Io } from './io.js';
@@ -63,6 +64,13 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
   for (const [flag, path] of [['--rejects', o.rejects], ['--report', o.report]] as const) {
     if (path !== undefined && path !== '-' && path === o.output) throw usageError(`${flag} names the same file as -o`);
   }
+  // Check every path flag now, not when the first record arrives (a typo should not cost a file open).
+  const pathFlags: Array<[string, string | undefined]> = [
+    ['--prompt-col', o.promptCol], ['--chosen-col', o.chosenCol], ['--rejected-col', o.rejectedCol], ['--system-col', o.systemCol],
+    ['--id-col', o.idCol], ['--key', o.key],
+  ];
+  for (const [flag, value] of pathFlags) if (value !== undefined) parsePath(value, flag);
+  resolveScoreColumns({}, { chosenScoreCol: o.chosenScoreCol, rejectedScoreCol: o.rejectedScoreCol, attr: o.attr });
   const attributes = o.attr && o.attr.length > 0 ? o.attr.map((a) => parseAttr(a).name) : null;
   const config: RelabelConfig = {
     inputs,

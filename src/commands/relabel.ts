@@ -227,6 +227,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
             }
             const tie = isTie(scores);
             if (tie && config.ties === 'drop') {
+              counts.ties += 1;
               throw new RowError('tie_dropped', 'chosen and rejected have the same score (--ties drop)');
             }
             const [first, second] = relabelPair(pair, scores, { goal: config.goal, placement: config.placement });

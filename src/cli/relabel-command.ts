@@ -98,6 +98,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     shard: o.shard ? parseShard(o.shard) : undefined,
     quiet: o.quiet === true,
     version: version(),
+    fastPath: io.env.RADPO_FAST_PATH !== '0',
   };
   const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
   await runRelabel(config, io, logger);

@@ -15,7 +15,8 @@ import { contradictsLabel, isTie, relabelPair } from '../core/relabel.js';
 import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
 import { shardOf, type Shard } from '../core/shard.js';
 import { openBytes } from '../io/bytes.js';
-import { detectInputFormat, readRecords, type InputFormat, type SourceRecord } from '../io/records.js';
+import { detectInputFormat, parseJsonRecord, rawOf, readRecords, type InputFormat, type SourceRecord } from '../io/records.js';
+import { expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable } from '../io/rawjson.js';
 import { createSerializer, openSink, outputFileFormat, fileSink, streamSink, type OutputFileFormat, type Sink } from '../io/output.js';
 import type { Io } from '../cli/io.js';
 import { Progress } from '../cli/progress.js';
@@ -47,6 +48,8 @@ export interface RelabelConfig {
   shard?: Shard;
   quiet: boolean;
   version: string;
+  /** The byte-level JSON fast path (on by default; its output is byte-identical to the plain path). */
+  fastPath: boolean;
 }
 
 /** Reasons that are a policy's decision, not an error: they never stop the run or count toward --max-errors. */
@@ -107,9 +110,11 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
   const spoolPath = join(tmpdir(), `radpo-spool-${process.pid}-${Math.random().toString(36).slice(2, 10)}.txt`);
   const spool: Sink | null = config.order === 'concat' ? await fileSink(spoolPath) : null;
   const progress = new Progress(io, config.quiet, 'relabel');
+  const goalHasNul = config.goal.template?.some((part) => 'text' in part && part.text.includes('\u0000')) ?? false;
   const inputs: InputSummary[] = [];
   let errors = 0;
   let committed = false;
+  let fastRecords = 0;
 
   const setAside = async (record: SourceRecord, error: RowError): Promise<void> => {
     error.location ??= record.location;
@@ -123,7 +128,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     }
     counts.addSetAside(error.reason);
     if (rejects) {
-      const entry = { source: record.location.source, [record.location.unit]: record.location.line, reason: error.reason, message: error.describe(), raw: record.raw };
+      const entry = { source: record.location.source, [record.location.unit]: record.location.line, reason: error.reason, message: error.describe(), raw: rawOf(record) };
       await rejects.write(`${JSON.stringify(entry)}\n`);
     }
   };
@@ -134,122 +139,145 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
       const format = await detectInputFormat(name, bytes, config.inputFormat);
       const summary: InputSummary = { source: name, format, shape: '(no records)', scores: '(no records)', rows: 0 };
       inputs.push(summary);
+      const isJsonFile = /\.json(\.gz)?$/i.test(name);
       let shape: Shape | null = null;
       let scoreColumns: ScoreColumns | null = null;
       let idColumn: Path | null = idPath;
-      const origin = (record: SourceRecord): RowOrigin => {
-        const o: RowOrigin = { line: record.location.line };
-        if (config.inputs.length > 1) o.file = record.location.source;
-        if (idColumn) {
-          const id = getPath(record.value, idColumn);
-          if (id !== undefined && (typeof id === 'string' || typeof id === 'number')) o.id = id;
+      // The byte-level fast path (src/io/rawjson.ts) needs JSON in and JSON out, and a shape whose
+      // response text the core only moves around (hh-rlhf transcripts are split, so they are decoded).
+      let fast = false;
+
+      /** Relabel one parsed record into its two serialized rows; throws RowError; null = another shard's. */
+      const relabelValue = (record: SourceRecord, value: unknown, table: RawTable | null): [string | Buffer, string | Buffer] | null => {
+        const expand = (text: string) => (table ? expandRaw(text, table) : text);
+        const pair = toPair(value, shape!, { allowEmpty: config.allowEmpty });
+        if (config.shard && shardOf(expand(JSON.stringify(pair.prompt)), config.shard.count) !== config.shard.index) return null;
+        let scores: PairScores;
+        if (joined) {
+          const key = getPath(value, keyPath!);
+          const entry = key === undefined || key === null ? undefined : joined.table.get(String(key));
+          if (!entry) {
+            throw new RowError('missing_score', 'no scores for this row in the scores file', {
+              field: keyPath!.join('.'),
+              expected: 'a key present in the scores file',
+              found: key === undefined ? 'no key column' : JSON.stringify(key),
+              hint: 'score the missing rows, or set them aside with --on-error skip --rejects FILE',
+            });
+          }
+          scores = entry;
+        } else scores = readScores(value, scoreColumns!, config.goal.scale);
+        if (config.identical === 'drop' && identicalResponses(pair)) {
+          throw new RowError('identical_responses', 'chosen and rejected are the same text', {
+            hint: 'such a pair carries no preference and breaks trainers that find the prompt by common prefix; --identical keep writes it anyway',
+          });
         }
-        return o;
+        const tie = isTie(scores);
+        if (tie && config.ties === 'drop') {
+          throw new RowError('tie_dropped', 'chosen and rejected have the same score (--ties drop)');
+        }
+        const copies = relabelPair(pair, scores, { goal: config.goal, placement: config.placement });
+        const origin: RowOrigin = { line: record.location.line };
+        if (config.inputs.length > 1) origin.file = record.location.source;
+        if (idColumn) {
+          const id = getPath(value, idColumn);
+          if (typeof id === 'string' || typeof id === 'number') origin.id = id;
+        }
+        const rowShape = shape!;
+        const text = (copy: (typeof copies)[number]) =>
+          expand(serializer.row(config.format === 'handbook' ? toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, rowShape) : toTrlRow(copy, attributes, origin)));
+        const rows: [string | Buffer, string | Buffer] = [text(copies[0]), text(copies[1])];
+        counts.pairsRelabeled += 1;
+        if (tie) counts.ties += 1;
+        if (contradictsLabel(scores)) counts.contradicting += 1;
+        counts.addGoal(attributes, copies[0].goalScores);
+        counts.addGoal(attributes, copies[1].goalScores);
+        return rows;
       };
-      for await (const batch of readRecords(name, bytes, format, { maxLineBytes: config.maxLineBytes })) {
+
+      const firstRecord = (value: unknown) => {
+        // The first parseable record fixes the shape and score columns of this input.
+        shape = detectShape(value, config.shape);
+        summary.shape = shape.description;
+        if (joined) {
+          scoreColumns = joined.columns;
+          summary.scores = joined.description;
+        } else {
+          scoreColumns = resolveScoreColumns(value, config.scores);
+          if (scoreColumns === null) {
+            const keys = Object.keys(value as object);
+            throw new RadpoError(
+              'no_scores',
+              `${name}: no scores found; the first record has columns ${keys.join(', ')}, none of the known score pairs (score_chosen/score_rejected, chosen-rating/rejected-rating, chosen_score/rejected_score, …)`,
+              'name the columns with --chosen-score-col and --rejected-score-col (dotted paths such as metadata.score_chosen), join a scores file with --scores FILE --key COL, or use --attr NAME=CHOSEN,REJECTED for several attributes',
+            );
+          }
+          summary.scores = scoreColumns.description;
+        }
+        if (!idColumn) {
+          const top = value as Record<string, unknown>;
+          const found = ID_COLUMNS.find((c) => Object.prototype.hasOwnProperty.call(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'));
+          idColumn = found ? [found] : null;
+        }
+        fast = config.fastPath && format !== 'csv' && fileFormat !== 'csv' && shape.schema !== 'implicit-string' && !goalHasNul;
+      };
+
+      for await (const batch of readRecords(name, bytes, format, { maxLineBytes: config.maxLineBytes, lazy: true })) {
         if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
-        for (const record of batch) {
-          counts.rowsRead += 1;
-          summary.rows += 1;
-          if (record.error) {
-            if (config.shard && shardOf(record.raw, config.shard.count) !== config.shard.index) {
-              counts.rowsRead -= 1;
-              summary.rows -= 1;
-              counts.otherShards += 1;
-              continue;
+        for (let record of batch) {
+          let rows: [string | Buffer, string | Buffer] | null = null;
+          let failure: RowError | null = record.error ?? null;
+          if (!failure) {
+            let table: RawTable | null = null;
+            let value: unknown = NEEDS_SLOW_PATH;
+            if (fast && record.bytes) {
+              table = new RawTable();
+              value = parseRaw(record.bytes, table);
+              if (value !== NEEDS_SLOW_PATH) fastRecords += 1;
             }
-            await setAside(record, record.error);
-            continue;
-          }
-          if (shape === null) {
-            // The first parseable record fixes the shape and score columns of this input.
-            shape = detectShape(record.value, config.shape);
-            summary.shape = shape.description;
-            if (joined) {
-              scoreColumns = joined.columns;
-              summary.scores = joined.description;
-            } else {
-              scoreColumns = resolveScoreColumns(record.value, config.scores);
-              if (scoreColumns === null) {
-                const keys = Object.keys(record.value as object);
-                throw new RadpoError(
-                  'no_scores',
-                  `${name}: no scores found; the first record has columns ${keys.join(', ')}, none of the known score pairs (score_chosen/score_rejected, chosen-rating/rejected-rating, chosen_score/rejected_score, …)`,
-                  'name the columns with --chosen-score-col and --rejected-score-col (dotted paths such as metadata.score_chosen), join a scores file with --scores FILE --key COL, or use --attr NAME=CHOSEN,REJECTED for several attributes',
-                );
-              }
-              summary.scores = scoreColumns.description;
-            }
-            if (!idColumn) {
-              const top = record.value as Record<string, unknown>;
-              const found = ID_COLUMNS.find((c) => Object.prototype.hasOwnProperty.call(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'));
-              idColumn = found ? [found] : null;
-            }
-          }
-          try {
-            let pair;
             try {
-              pair = toPair(record.value, shape, { allowEmpty: config.allowEmpty });
-            } catch (err) {
-              // A row without a usable pair is owned by the shard of its raw text, so it is rejected exactly once.
-              if (config.shard && shardOf(record.raw, config.shard.count) !== config.shard.index) {
-                counts.rowsRead -= 1;
-                summary.rows -= 1;
+              if (value === NEEDS_SLOW_PATH) {
+                table = null;
+                record = parseJsonRecord(record, isJsonFile);
+                if (record.error) throw record.error;
+                value = record.value;
+              }
+              if (shape === null) firstRecord(value);
+              try {
+                rows = relabelValue(record, value, table);
+              } catch (err) {
+                if (!(err instanceof RowError) || table === null) throw err;
+                // Errors are described from the decoded record, so messages quote real text.
+                record = parseJsonRecord(record, isJsonFile);
+                rows = relabelValue(record, record.value, null);
+              }
+              if (rows === null) {
                 counts.otherShards += 1;
                 continue;
               }
-              throw err;
+            } catch (err) {
+              if (!(err instanceof RowError)) throw err;
+              failure = err;
             }
-            if (config.shard && shardOf(pair.prompt, config.shard.count) !== config.shard.index) {
-              counts.rowsRead -= 1;
-              summary.rows -= 1;
+          }
+          if (failure) {
+            // A row that fails is owned by the shard of its raw bytes, so it is set aside exactly once.
+            if (config.shard && shardOf(record.bytes ?? JSON.stringify(record.raw), config.shard.count) !== config.shard.index) {
               counts.otherShards += 1;
               continue;
             }
-            let scores: PairScores;
-            if (joined) {
-              const key = getPath(record.value, keyPath!);
-              const entry = key === undefined || key === null ? undefined : joined.table.get(String(key));
-              if (!entry) {
-                throw new RowError('missing_score', 'no scores for this row in the scores file', {
-                  field: keyPath!.join('.'),
-                  expected: 'a key present in the scores file',
-                  found: key === undefined ? 'no key column' : JSON.stringify(key),
-                  hint: 'score the missing rows, or set them aside with --on-error skip --rejects FILE',
-                });
-              }
-              scores = entry;
-            } else scores = readScores(record.value, scoreColumns!, config.goal.scale);
-            if (config.identical === 'drop' && identicalResponses(pair)) {
-              throw new RowError('identical_responses', 'chosen and rejected are the same text', {
-                hint: 'such a pair carries no preference and breaks trainers that find the prompt by common prefix; --identical keep writes it anyway',
-              });
-            }
-            const tie = isTie(scores);
-            if (tie && config.ties === 'drop') {
-              counts.ties += 1;
-              throw new RowError('tie_dropped', 'chosen and rejected have the same score (--ties drop)');
-            }
-            const [first, second] = relabelPair(pair, scores, { goal: config.goal, placement: config.placement });
-            const o = origin(record);
-            const rowShape = shape;
-            const toRow = (p: typeof first) =>
-              config.format === 'handbook' ? toHandbookRow(p, attributes, o, record.value as Record<string, unknown>, rowShape) : toTrlRow(p, attributes, o);
-            counts.pairsRelabeled += 1;
-            if (tie) counts.ties += 1;
-            if (contradictsLabel(scores)) counts.contradicting += 1;
-            counts.addGoal(attributes, first.goalScores);
-            counts.addGoal(attributes, second.goalScores);
-            const a = sink.write(serializer.row(toRow(first)));
-            if (a) await a;
-            const secondText = serializer.row(toRow(second));
-            const b = spool ? spool.write(secondText) : sink.write(secondText);
-            if (b) await b;
-            counts.rowsWritten += 2;
-          } catch (err) {
-            if (err instanceof RowError) await setAside(record, err);
-            else throw err;
+            counts.rowsRead += 1;
+            summary.rows += 1;
+            if (failure.reason === 'tie_dropped') counts.ties += 1;
+            await setAside(record, failure);
+            continue;
           }
+          counts.rowsRead += 1;
+          summary.rows += 1;
+          const a = sink.write(rows![0]);
+          if (a) await a;
+          const b = spool ? spool.write(rows![1]) : sink.write(rows![1]);
+          if (b) await b;
+          counts.rowsWritten += 2;
         }
         progress.update(counts.rowsRead, counts.rowsWritten);
       }
@@ -290,6 +318,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
       await reportSink.commit();
     }
     committed = true;
+    logger.debug({ fast_path_records: fastRecords, rows_read: counts.rowsRead }, 'records parsed by the byte-level fast path');
     if (!rejects && counts.setAsideTotal > 0) {
       logger.warn(`${counts.setAsideTotal} rows were set aside and not saved; pass --rejects FILE to keep them with their reasons`);
     }

@@ -23,17 +23,19 @@ export function parseShard(text: string): Shard {
 
 const encoder = new TextEncoder();
 
-export function fnv1a32(text: string): number {
+export function fnv1a32(data: string | Uint8Array): number {
   let hash = 0x811c9dc5;
-  for (const byte of encoder.encode(text)) {
+  for (const byte of typeof data === 'string' ? encoder.encode(data) : data) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash >>> 0;
 }
 
-/** The 1-based shard that owns this key (the prompt turns, or the raw text of a row that has no pair). */
-export function shardOf(key: unknown, count: number): number {
-  const text = typeof key === 'string' ? key : JSON.stringify(key);
-  return (fnv1a32(text) % count) + 1;
+/**
+ * The 1-based shard that owns a key: the prompt turns' JSON text, or the raw bytes of a row that has no
+ * pair. Strings are hashed as their UTF-8 bytes, so text and bytes of the same JSON agree.
+ */
+export function shardOf(key: string | Uint8Array, count: number): number {
+  return (fnv1a32(key) % count) + 1;
 }

@@ -59,7 +59,7 @@ export function createSerializer(format: OutputFileFormat): Serializer {
 /** A byte destination with backpressure. `commit` makes the result visible; `abort` leaves nothing behind. */
 export interface Sink {
   readonly name: string;
-  write(text: string): Promise<void> | void;
+  write(data: string | Buffer): Promise<void> | void;
   commit(): Promise<void>;
   abort(): Promise<void>;
   /** Bytes written so far (before compression). */
@@ -70,8 +70,9 @@ const FLUSH_AT = 1 << 20;
 
 /** Buffers small writes into ~1 MB chunks and waits for 'drain' when the stream is full. */
 class BufferedWriter {
-  private pending: string[] = [];
+  private pending: Array<string | Buffer> = [];
   private pendingLength = 0;
+  private pendingBuffers = false;
   bytes = 0;
   broken: Error | null = null;
   constructor(private readonly stream: Writable) {
@@ -79,18 +80,24 @@ class BufferedWriter {
       this.broken = err;
     });
   }
-  write(text: string): Promise<void> | void {
-    this.pending.push(text);
-    this.pendingLength += text.length;
-    this.bytes += text.length;
+  write(data: string | Buffer): Promise<void> | void {
+    this.pending.push(data);
+    if (typeof data !== 'string') this.pendingBuffers = true;
+    this.pendingLength += data.length;
+    this.bytes += data.length;
     if (this.pendingLength >= FLUSH_AT) return this.flush();
   }
   flush(): Promise<void> | void {
     if (this.broken) throw this.broken;
     if (this.pending.length === 0) return;
-    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    const text = this.pendingBuffers
+      ? Buffer.concat(this.pending.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)))
+      : this.pending.length === 1
+        ? this.pending[0]!
+        : this.pending.join('');
     this.pending = [];
     this.pendingLength = 0;
+    this.pendingBuffers = false;
     if (!this.stream.write(text)) {
       return new Promise<void>((resolve, reject) => {
         const onDrain = () => {

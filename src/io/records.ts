@@ -11,8 +11,10 @@ export const INPUT_FORMATS = ['jsonl', 'json', 'csv'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export interface SourceRecord {
-  /** The parsed record; undefined when `error` is set. */
+  /** The parsed record; undefined when `error` is set, or with `lazy` reading (see `bytes`). */
   value: unknown;
+  /** With `lazy` reading of JSON formats: the record's JSON text, parsed later by the pipeline. */
+  bytes?: Buffer;
   /** What goes into the rejects file as the row: the line text, or the CSV row. */
   raw: unknown;
   location: Location;
@@ -21,6 +23,21 @@ export interface SourceRecord {
 
 export interface ReadOptions {
   maxLineBytes: number;
+  /** JSON formats: hand over each record's bytes unparsed (the pipeline's fast path parses them). */
+  lazy?: boolean;
+}
+
+/** The record's text for the rejects file: the line as read, or the CSV row. */
+export function rawOf(record: SourceRecord): unknown {
+  if (record.bytes) return record.bytes.toString('utf8');
+  return record.raw;
+}
+
+/** JSON.parse with the error turned into a malformed_record row error. */
+export function parseJsonRecord(record: SourceRecord, isJsonFile: boolean): SourceRecord {
+  if (!record.bytes) return record;
+  const parsed = parseJson(record.bytes.toString('utf8'), record.location, isJsonFile);
+  return { ...parsed, bytes: record.bytes };
 }
 
 /** Pick the format from the name (ignoring .gz), then from the first non-blank byte. */
@@ -63,6 +80,14 @@ function parseJson(text: string, loc: Location, isJsonFile: boolean): SourceReco
   }
 }
 
+function isBlank(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
 /** JSON Lines: one record per line; blank lines are skipped (but counted for line numbers). */
 export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
   const limit = options.maxLineBytes;
@@ -89,13 +114,14 @@ export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, opt
       carryLength = 0;
       return;
     }
-    let text = carry.length === 0 ? piece.toString('utf8') : Buffer.concat([...carry, piece]).toString('utf8');
+    let line_ = carry.length === 0 ? piece : Buffer.concat([...carry, piece]);
     carry = [];
     carryLength = 0;
-    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
-    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (text.trim() === '') return;
-    out.push(parseJson(text, loc, isJsonFile));
+    if (line_[line_.length - 1] === 13) line_ = line_.subarray(0, line_.length - 1);
+    if (line === 1 && line_[0] === 0xef && line_[1] === 0xbb && line_[2] === 0xbf) line_ = line_.subarray(3);
+    if (isBlank(line_)) return;
+    if (options.lazy) out.push({ value: undefined, raw: undefined, bytes: line_, location: loc });
+    else out.push(parseJson(line_.toString('utf8'), loc, isJsonFile));
   };
   for await (const chunk of bytes) {
     const out: SourceRecord[] = [];
@@ -165,7 +191,11 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
       const loc: Location = { source: name, line: elementLine, unit: 'line' };
       const total = partsLength + piece.length;
       if (overflow || total > limit) out.push(tooLong(loc, total, limit, Buffer.concat([...parts, piece]).subarray(0, 200).toString('utf8')));
-      else out.push(parseJson((parts.length ? Buffer.concat([...parts, piece]) : piece).toString('utf8'), loc, true));
+      else {
+        const element = parts.length ? Buffer.concat([...parts, piece]) : piece;
+        if (options.lazy) out.push({ value: undefined, raw: undefined, bytes: element, location: loc });
+        else out.push(parseJson(element.toString('utf8'), loc, true));
+      }
       parts = [];
       partsLength = 0;
       overflow = false;

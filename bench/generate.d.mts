@@ -1,0 +1,1 @@
+export function generateRows(totalBytes: number, seed?: number): Generator<string>;

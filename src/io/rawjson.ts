@@ -1,0 +1,259 @@
+/**
+ * The fast path for JSON records: a validating JSON parser over UTF-8 bytes that leaves long strings
+ * undecoded. Decoding UTF-8 into JavaScript strings (and encoding it back) is most of the cost of
+ * relabeling non-ASCII text in V8, and the responses are copied to the output unchanged, so their bytes
+ * are carried through instead: each long string becomes a short placeholder token ("\0<id>\0") that the
+ * core handles like any other string (it only moves response text around or prefixes it), and
+ * `expandRaw` splices the original bytes back into the serialized row.
+ *
+ * Output is byte-identical to JSON.parse + JSON.stringify because only strings already in the form
+ * JSON.stringify would write are kept raw: no `\/` or `\uXXXX` escapes (those strings are decoded),
+ * valid UTF-8, no control characters. Whatever this parser does not handle exactly — invalid JSON, a
+ * `\u0000` escape anywhere in the line (it could collide with placeholders), tabs, deep nesting — makes
+ * it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which also produces the exact error message.
+ */
+import { isUtf8 } from 'node:buffer';
+
+/** Strings whose JSON text is at least this long are kept as bytes. Shorter ones are decoded. */
+const RAW_MIN_BYTES = 64;
+const MAX_DEPTH = 512;
+
+export const NEEDS_SLOW_PATH: unique symbol = Symbol('needs slow path');
+
+/** The raw string slices of one record; placeholders are indexes into it. Equal bytes share an index. */
+export class RawTable {
+  readonly slices: Buffer[] = [];
+
+  placeholder(slice: Buffer): string {
+    const { slices } = this;
+    for (let i = 0; i < slices.length; i++) {
+      const s = slices[i]!;
+      if (s.length === slice.length && s.equals(slice)) return `\u0000${i}\u0000`;
+    }
+    slices.push(slice);
+    return `\u0000${slices.length - 1}\u0000`;
+  }
+
+  get size(): number {
+    return this.slices.length;
+  }
+}
+
+class SlowPath extends Error {}
+const SLOW = new SlowPath();
+
+// Control characters other than tab, newline and carriage return are never valid in JSON text; those
+// three are valid only as white space between tokens, which is checked per string below.
+const CONTROL_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+const ESCAPED_NUL = Buffer.from('\\u0000');
+
+/**
+ * Parse one JSON record (a JSONL line or a JSON array element, without the trailing newline).
+ * Returns the value (long strings as placeholders registered in `table`) or NEEDS_SLOW_PATH.
+ */
+export function parseRaw(buf: Buffer, table: RawTable): unknown {
+  const n = buf.length;
+  // Cheap whole-record checks that let the scanner below skip string contents with memchr.
+  if (!isUtf8(buf)) return NEEDS_SLOW_PATH;
+  if (buf.indexOf(ESCAPED_NUL) >= 0) return NEEDS_SLOW_PATH;
+  if (CONTROL_CHARS.test(buf.toString('latin1'))) return NEEDS_SLOW_PATH;
+
+  let i = 0;
+  const next = (byte: number, from: number) => {
+    const at = buf.indexOf(byte, from);
+    return at < 0 ? n : at;
+  };
+  let nextBackslash = next(0x5c, 0);
+  // Tab, newline and carriage return may appear between tokens but not inside strings.
+  let nextTab = next(0x09, 0);
+  let nextNewline = next(0x0a, 0);
+  let nextReturn = next(0x0d, 0);
+
+  const ws = () => {
+    while (i < n) {
+      const c = buf[i]!;
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+  };
+
+  /** The end (index of the closing quote) of the string starting at i; validates escapes. */
+  const stringEnd = (): { end: number; escaped: boolean; canonical: boolean } => {
+    let p = i + 1;
+    let escaped = false;
+    let canonical = true;
+    while (true) {
+      const q = buf.indexOf(0x22, p);
+      if (q < 0) throw SLOW;
+      if (nextBackslash < p) nextBackslash = next(0x5c, p);
+      if (nextBackslash > q) {
+        if (nextTab <= i) nextTab = next(0x09, i);
+        if (nextNewline <= i) nextNewline = next(0x0a, i);
+        if (nextReturn <= i) nextReturn = next(0x0d, i);
+        if (nextTab < q || nextNewline < q || nextReturn < q) throw SLOW;
+        return { end: q, escaped, canonical };
+      }
+      // An escape before the next quote: validate it and continue after it.
+      const b = nextBackslash;
+      const e = buf[b + 1];
+      escaped = true;
+      if (e === 0x22 || e === 0x5c || e === 0x6e || e === 0x72 || e === 0x62 || e === 0x66 || e === 0x74) p = b + 2;
+      else if (e === 0x2f) {
+        canonical = false; // JSON.stringify never writes "\/"
+        p = b + 2;
+      } else if (e === 0x75) {
+        for (let k = b + 2; k < b + 6; k++) {
+          const h = buf[k];
+          if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) throw SLOW;
+        }
+        canonical = false; // decode: JSON.stringify writes most of these as raw characters
+        p = b + 6;
+      } else throw SLOW;
+      nextBackslash = next(0x5c, p);
+    }
+  };
+
+  const decodeString = (start: number, end: number, escaped: boolean): string => {
+    if (!escaped) return buf.toString('utf8', start + 1, end);
+    return JSON.parse(buf.toString('utf8', start, end + 1)) as string;
+  };
+
+  const string = (asKey: boolean): string => {
+    const start = i;
+    const { end, escaped, canonical } = stringEnd();
+    i = end + 1;
+    if (!asKey && canonical && end - start - 1 >= RAW_MIN_BYTES) {
+      // A response-sized string: keep its bytes, unless it starts with white space (it might be blank,
+      // and blankness is checked on the text).
+      const first = buf[start + 1]!;
+      if (first !== 0x20 && first !== 0x5c) return table.placeholder(buf.subarray(start + 1, end));
+    }
+    return decodeString(start, end, escaped);
+  };
+
+  const number = (): number => {
+    const start = i;
+    if (buf[i] === 0x2d) i++;
+    if (buf[i] === 0x30) i++;
+    else if (buf[i]! >= 0x31 && buf[i]! <= 0x39) while (buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
+    else throw SLOW;
+    if (buf[i] === 0x2e) {
+      i++;
+      if (!(buf[i]! >= 0x30 && buf[i]! <= 0x39)) throw SLOW;
+      while (buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
+    }
+    if (buf[i] === 0x65 || buf[i] === 0x45) {
+      i++;
+      if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
+      if (!(buf[i]! >= 0x30 && buf[i]! <= 0x39)) throw SLOW;
+      while (buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
+    }
+    return Number(buf.toString('latin1', start, i));
+  };
+
+  const literal = (text: string, value: unknown): unknown => {
+    for (let k = 0; k < text.length; k++) if (buf[i + k] !== text.charCodeAt(k)) throw SLOW;
+    i += text.length;
+    return value;
+  };
+
+  const value = (depth: number): unknown => {
+    if (depth > MAX_DEPTH) throw SLOW;
+    const c = buf[i];
+    if (c === 0x22) return string(false);
+    if (c === 0x7b) {
+      i++;
+      const obj: Record<string, unknown> = {};
+      ws();
+      if (buf[i] === 0x7d) {
+        i++;
+        return obj;
+      }
+      while (true) {
+        if (buf[i] !== 0x22) throw SLOW;
+        const key = string(true);
+        ws();
+        if (buf[i] !== 0x3a) throw SLOW;
+        i++;
+        ws();
+        const v = value(depth + 1);
+        // JSON.parse makes "__proto__" an own property; plain assignment would set the prototype.
+        if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else obj[key] = v;
+        ws();
+        const d = buf[i];
+        if (d === 0x2c) {
+          i++;
+          ws();
+        } else if (d === 0x7d) {
+          i++;
+          return obj;
+        } else throw SLOW;
+      }
+    }
+    if (c === 0x5b) {
+      i++;
+      const arr: unknown[] = [];
+      ws();
+      if (buf[i] === 0x5d) {
+        i++;
+        return arr;
+      }
+      while (true) {
+        arr.push(value(depth + 1));
+        ws();
+        const d = buf[i];
+        if (d === 0x2c) {
+          i++;
+          ws();
+        } else if (d === 0x5d) {
+          i++;
+          return arr;
+        } else throw SLOW;
+      }
+    }
+    if (c === 0x74) return literal('true', true);
+    if (c === 0x66) return literal('false', false);
+    if (c === 0x6e) return literal('null', null);
+    return number();
+  };
+
+  try {
+    ws();
+    const result = value(0);
+    ws();
+    if (i !== n) return NEEDS_SLOW_PATH;
+    return result;
+  } catch (err) {
+    if (err === SLOW) return NEEDS_SLOW_PATH;
+    throw err;
+  }
+}
+
+const TOKEN = '\\u0000';
+
+/**
+ * Put the raw bytes back: every `\u0000<id>\u0000` in the serialized text (what JSON.stringify makes of
+ * a placeholder, alone or inside a longer string) becomes the original JSON string content.
+ */
+export function expandRaw(text: string, table: RawTable): string | Buffer {
+  if (table.size === 0) return text;
+  let at = text.indexOf(TOKEN);
+  if (at < 0) return text;
+  const parts: Buffer[] = [];
+  let from = 0;
+  while (at >= 0) {
+    const close = text.indexOf(TOKEN, at + TOKEN.length);
+    const id = Number(text.slice(at + TOKEN.length, close));
+    parts.push(Buffer.from(text.slice(from, at), 'utf8'), table.slices[id]!);
+    from = close + TOKEN.length;
+    at = text.indexOf(TOKEN, from);
+  }
+  parts.push(Buffer.from(text.slice(from), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** The decoded text of a value that may hold placeholders (for error messages and checks that read text). */
+export function hasPlaceholders(text: string): boolean {
+  return text.includes('\u0000');
+}

@@ -1,0 +1,41 @@
+/**
+ * The byte-level JSON fast path must give byte-identical output to the plain JSON.parse/JSON.stringify
+ * path (RADPO_FAST_PATH=0) for every shape, layout and flag combination, including rows it sets aside.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateRows } from '../../bench/generate.mjs';
+import { FIXTURES, run, tempDir, UF1000 } from '../helpers.js';
+import { writeFileSync } from 'node:fs';
+
+const generated = join(tempDir(), 'generated.jsonl');
+writeFileSync(generated, [...generateRows(2_000_000, 7)].join(''));
+
+const inputs = [
+  [UF1000, '--identical', 'keep', '--allow-empty'],
+  [UF1000, '--on-error', 'skip', '--rejects', '/dev/null'],
+  [join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl')],
+  [join(FIXTURES, 'trl_conversational.jsonl')],
+  [join(FIXTURES, 'llamafactory_sharegpt_scored.json')],
+  [join(FIXTURES, 'stack_exchange_scored.json')],
+  [join(FIXTURES, 'helpsteer2_pairs.jsonl'), '--scale', '0-4', '--attr', 'h=chosen_attributes.helpfulness,rejected_attributes.helpfulness'],
+  [generated],
+];
+const variants = [[], ['--placement', 'user'], ['--format', 'handbook', '--order', 'concat'], ['--shard', '2/3', '--ties', 'drop', '--rejects', '/dev/null']];
+
+describe('fast path = plain path, byte for byte', () => {
+  it.each(inputs.flatMap((input) => variants.map((v) => [...input, ...v])))('%s', async (...argv) => {
+    const fast = await run(['relabel', ...argv, '-q']);
+    const slow = await run(['relabel', ...argv, '-q'], { env: { RADPO_FAST_PATH: '0' } });
+    expect(fast.code).toBe(slow.code);
+    expect(fast.stderr).toBe(slow.stderr);
+    expect(fast.stdout).toBe(slow.stdout);
+  });
+});
+
+it('the fast path is taken for JSON input', async () => {
+  const r = await run(['relabel', generated, '-q', '--log-level', 'debug', '-o', join(tempDir(), 'o.jsonl')]);
+  const rows = Number(/rows_read=(\d+)/.exec(r.stderr)![1]);
+  expect(rows).toBeGreaterThan(100);
+  expect(r.stderr).toContain(`fast_path_records=${rows}`);
+});

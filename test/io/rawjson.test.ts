@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable } from '../../src/io/rawjson.js';
+import { FIXTURES, SHARED } from '../helpers.js';
+
+/** The fast path must give exactly the bytes JSON.parse + JSON.stringify give, or step aside. */
+function roundTrip(text: string): { fast: string | null; slow: string } {
+  const table = new RawTable();
+  const value = parseRaw(Buffer.from(text, 'utf8'), table);
+  const slow = JSON.stringify(JSON.parse(text));
+  if (value === NEEDS_SLOW_PATH) return { fast: null, slow };
+  const out = expandRaw(JSON.stringify(value), table);
+  return { fast: Buffer.isBuffer(out) ? out.toString('utf8') : out, slow };
+}
+
+const long = (s: string) => s.repeat(Math.ceil(80 / s.length));
+
+describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
+  it.each([
+    ['plain', `{"a": "${long('日本語 é ')}", "n": 1.50, "b": [true, false, null, -0, 1e2]}`],
+    ['escapes kept raw', `{"a": "${long('say \\"hi\\"\\n\\\\ ')}"}`],
+    ['\\u escapes are decoded', `{"a": "${long('caf\\u00e9 \\ud83d\\ude00 ')}"}`],
+    ['\\/ is decoded', `{"a": "${long('a\\/b ')}"}`],
+    ['control escape', `{"a": "${long('x\\u0001y ')}"}`],
+    ['leading space keeps text decoded', `{"a": "   ${long('z')}"}`],
+    ['duplicate keys: last wins in first position', '{"a": 1, "b": 2, "a": 3}'],
+    ['__proto__ is an own property', '{"__proto__": {"x": 1}, "y": 2}'],
+    ['nested', `{"c": [{"role": "user", "content": "${long('q ')}"}, {"role": "assistant", "content": "${long('a ')}"}]}`],
+    ['same text shares a slot', `{"a": "${long('same ')}", "b": "${long('same ')}", "c": "${long('diff ')}"}`],
+    ['pretty printed', `{\n\t"a": [\n  1,\n  "${long('x ')}"\r\n]\n}`],
+    ['emoji and U+2028', `{"a": "${long('🙂\u2028 ')}"}`],
+  ])('%s', (_name, text) => {
+    const { fast, slow } = roundTrip(text);
+    expect(fast).not.toBeNull();
+    expect(fast).toBe(slow);
+  });
+
+  it.each([
+    ['not JSON', '{"a": }'],
+    ['trailing text', '{"a": 1} x'],
+    ['raw tab in a string', `{"a": "${long('x\ty ')}"}`],
+    ['raw control byte', '{"a": "x\u0001y"}'],
+    ['escaped NUL could collide with placeholders', '{"a": "x\\u0000y"}'],
+    ['invalid escape', '{"a": "x\\qy"}'],
+    ['bad number', '{"a": 01}'],
+    ['unterminated string', '{"a": "xyz'],
+  ])('%s: steps aside for JSON.parse', (_name, text) => {
+    expect(parseRaw(Buffer.from(text, 'utf8'), new RawTable())).toBe(NEEDS_SLOW_PATH);
+  });
+
+  it('invalid UTF-8 steps aside', () => {
+    expect(parseRaw(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), new RawTable())).toBe(NEEDS_SLOW_PATH);
+  });
+
+  it('every line of the real and fixture JSONL files round-trips exactly', () => {
+    const files = [join(SHARED, 'scored/ultrafeedback_gpt4_1000.jsonl'), join(SHARED, 'scored/activeuf_rm_scored_10.jsonl'), join(SHARED, 'scored/helpsteer2_nemo_rm.jsonl'), join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl')];
+    let fast = 0;
+    for (const file of files) {
+      for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+        const r = roundTrip(line);
+        if (r.fast !== null) {
+          fast += 1;
+          expect(r.fast).toBe(r.slow);
+        }
+      }
+    }
+    expect(fast).toBeGreaterThan(1000);
+  });
+});

@@ -37,5 +37,6 @@ it('the fast path is taken for JSON input', async () => {
   const r = await run(['relabel', generated, '-q', '--log-level', 'debug', '-o', join(tempDir(), 'o.jsonl')]);
   const rows = Number(/rows_read=(\d+)/.exec(r.stderr)![1]);
   expect(rows).toBeGreaterThan(100);
-  expect(r.stderr).toContain(`fast_path_records=${rows}`);
+  // The first record is parsed by the plain path: it decides the shape, and with it whether the fast path fits.
+  expect(r.stderr).toContain(`fast_path_records=${rows - 1}`);
 });

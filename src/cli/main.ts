@@ -72,7 +72,8 @@ export function buildProgram(io: Io, run: (job: () => Promise<number>) => void):
     .option('--attr <NAME=CHOSEN,REJECTED>', 'a goal attribute and its two score columns; repeat for several, in goal order', collect)
     .option('--scores <file>', 'a separate scores file joined to the input by --key')
     .option('--key <path>', 'the join column for --scores')
-    .option('--shard <K/N>', 'only the K-th of N deterministic slices of the input (by prompt hash)');
+    .option('--shard <K/N>', 'only the K-th of N deterministic slices of the input (by prompt hash)')
+    .option('--threads <n>', 'worker threads for large JSON inputs (default: 0 on 1-2 cores, else cores-1 up to 4)');
   addInputOptions(relabel);
   addErrorOptions(relabel);
   relabel.action((inputs: string[], options: Record<string, unknown>) => {

@@ -35,6 +35,7 @@ const RelabelOptions = z.object({
   systemCol: z.string().optional(),
   idCol: z.string().optional(),
   maxLineBytes: z.string(),
+  threads: z.string().optional(),
   onError: z.enum(['fail', 'skip']),
   rejects: z.string().optional(),
   maxErrors: z.string().optional(),
@@ -99,6 +100,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     quiet: o.quiet === true,
     version: version(),
     fastPath: io.env.RADPO_FAST_PATH !== '0',
+    workers: o.threads === undefined ? undefined : parseCount(o.threads, '--threads'),
   };
   const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
   await runRelabel(config, io, logger);

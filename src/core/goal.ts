@@ -23,7 +23,10 @@ export const OVERALL = 'Overall score';
  */
 export function formatScore(score: number): string {
   if (!Number.isFinite(score)) throw new RangeError(`score must be finite, got ${score}`);
-  if (Number.isInteger(score)) return BigInt(score).toString();
+  // JavaScript prints integers below 1e21 and numbers from 1e-4 on exactly as Python's repr does.
+  const magnitude = Math.abs(score);
+  if (Number.isInteger(score)) return magnitude < 1e21 ? String(score === 0 ? 0 : score) : BigInt(score).toString();
+  if (magnitude >= 1e-4) return String(score);
   // Python's repr of a non-integral float uses fixed notation when -4 <= exponent < 16.
   // Every float >= 2**52 is integral, so only the small-exponent side can differ from JS.
   const [mantissa, expText] = score.toExponential().split('e') as [string, string];

@@ -340,5 +340,13 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
 
 /** True when the two responses are the same text: such pairs carry no preference and break prompt extraction. */
 export function identicalResponses(pair: Pair): boolean {
-  return sameJson(pair.chosen, pair.rejected);
+  const { chosen, rejected } = pair;
+  if (chosen.length !== rejected.length) return false;
+  // Nearly every pair differs in its (last) content string; compare that before serializing anything.
+  for (let i = chosen.length - 1; i >= 0; i--) {
+    const a = chosen[i]!.content;
+    const b = rejected[i]!.content;
+    if (typeof a === 'string' && typeof b === 'string' && a !== b) return false;
+  }
+  return sameJson(chosen, rejected);
 }

@@ -8,6 +8,7 @@ import { createGzip, type Gzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import Papa from 'papaparse';
 import { RadpoError } from '../core/errors.js';
+import { chunkBytes, type Chunk } from './rawjson.js';
 
 export const OUTPUT_FILE_FORMATS = ['jsonl', 'json', 'csv'] as const;
 export type OutputFileFormat = (typeof OUTPUT_FILE_FORMATS)[number];
@@ -20,19 +21,26 @@ export function outputFileFormat(target: string, explicit?: OutputFileFormat): O
   return 'jsonl';
 }
 
-/** Turns rows into text. Stateful: the first row fixes the CSV header and the JSON array's opening. */
+/**
+ * Turns rows into output text. `row` serializes and frames one row; `frame` frames a row already
+ * serialized as JSON (by a worker thread). Stateful: the first row fixes the CSV header and opens
+ * the JSON array.
+ */
 export interface Serializer {
   row(row: Record<string, unknown>): string;
+  frame(json: Chunk): Array<string | Buffer>;
   /** Text that closes the output (the JSON array's "]"). */
   end(): string;
 }
 
 export function createSerializer(format: OutputFileFormat): Serializer {
-  if (format === 'jsonl') return { row: (r) => `${JSON.stringify(r)}\n`, end: () => '' };
+  if (format === 'jsonl') return { row: (r) => `${JSON.stringify(r)}\n`, frame: (json) => (Array.isArray(json) ? [...json, '\n'] : [json, '\n']), end: () => '' };
   if (format === 'json') {
     let count = 0;
+    const sep = () => (count++ === 0 ? '[\n' : ',\n');
     return {
-      row: (r) => `${count++ === 0 ? '[\n' : ',\n'}${JSON.stringify(r)}`,
+      row: (r) => `${sep()}${JSON.stringify(r)}`,
+      frame: (json) => (Array.isArray(json) ? [sep(), ...json] : [sep(), json]),
       end: () => (count === 0 ? '[]\n' : '\n]\n'),
     };
   }
@@ -51,6 +59,10 @@ export function createSerializer(format: OutputFileFormat): Serializer {
         throw new RadpoError('io', `CSV output: a row has columns the first row did not have (${extra.join(', ')})`, 'write JSONL instead (-o FILE.jsonl), which allows differing columns');
       }
       return `${header}${Papa.unparse([cols.map((c) => cell(r[c]))], { newline: '\n', header: false })}\n`;
+    },
+    // Rows reach CSV as JSON text (the fast path is off for CSV output, so this is plain text).
+    frame(json) {
+      return [this.row(JSON.parse(typeof json === 'string' ? json : chunkBytes(json).toString('utf8')) as Record<string, unknown>)];
     },
     end: () => '',
   };
@@ -75,7 +87,9 @@ class BufferedWriter {
   private pendingBuffers = false;
   bytes = 0;
   broken: Error | null = null;
+  private readonly vectored: boolean;
   constructor(private readonly stream: Writable) {
+    this.vectored = typeof (stream as unknown as { _writev?: unknown })._writev === 'function';
     stream.on('error', (err) => {
       this.broken = err;
     });
@@ -90,15 +104,25 @@ class BufferedWriter {
   flush(): Promise<void> | void {
     if (this.broken) throw this.broken;
     if (this.pending.length === 0) return;
-    const text = this.pendingBuffers
-      ? Buffer.concat(this.pending.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)))
-      : this.pending.length === 1
-        ? this.pending[0]!
-        : this.pending.join('');
+    let ok: boolean;
+    if (this.pendingBuffers && this.vectored) {
+      // Hand the parts over as one vectored write (fs.writev) instead of copying them together.
+      this.stream.cork();
+      for (const part of this.pending) this.stream.write(part);
+      this.stream.uncork();
+      ok = !this.stream.writableNeedDrain;
+    } else {
+      const text = this.pendingBuffers
+        ? Buffer.concat(this.pending.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)))
+        : this.pending.length === 1
+          ? this.pending[0]!
+          : this.pending.join('');
+      ok = this.stream.write(text);
+    }
     this.pending = [];
     this.pendingLength = 0;
     this.pendingBuffers = false;
-    if (!this.stream.write(text)) {
+    if (!ok) {
       return new Promise<void>((resolve, reject) => {
         const onDrain = () => {
           this.stream.off('error', onError);
@@ -153,7 +177,7 @@ export async function fileSink(path: string): Promise<Sink> {
   const tmp = join(dirname(path), `.${basename(path)}.radpo-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
   let file: WriteStream;
   try {
-    file = createWriteStream(tmp, { flags: 'wx' });
+    file = createWriteStream(tmp, { flags: 'wx', highWaterMark: 4 << 20 });
     await new Promise<void>((resolve, reject) => {
       file.once('open', () => resolve());
       file.once('error', reject);

@@ -236,7 +236,7 @@ const TOKEN = '\\u0000';
  * Put the raw bytes back: every `\u0000<id>\u0000` in the serialized text (what JSON.stringify makes of
  * a placeholder, alone or inside a longer string) becomes the original JSON string content.
  */
-export function expandRaw(text: string, table: RawTable): string | Buffer {
+export function expandRaw(text: string, table: RawTable): string | Buffer[] {
   if (table.size === 0) return text;
   let at = text.indexOf(TOKEN);
   if (at < 0) return text;
@@ -250,7 +250,15 @@ export function expandRaw(text: string, table: RawTable): string | Buffer {
     at = text.indexOf(TOKEN, from);
   }
   parts.push(Buffer.from(text.slice(from), 'utf8'));
-  return Buffer.concat(parts);
+  return parts;
+}
+
+/** Text, bytes, or bytes in parts (kept apart to avoid copying them together more than once). */
+export type Chunk = string | Buffer | Buffer[];
+
+export function chunkBytes(chunk: Chunk): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Array.isArray(chunk) ? Buffer.concat(chunk) : chunk;
 }
 
 /** The decoded text of a value that may hold placeholders (for error messages and checks that read text). */

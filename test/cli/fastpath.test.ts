@@ -40,3 +40,15 @@ it('the fast path is taken for JSON input', async () => {
   // The first record is parsed by the plain path: it decides the shape, and with it whether the fast path fits.
   expect(r.stderr).toContain(`fast_path_records=${rows - 1}`);
 });
+
+it('worker threads (--threads 2) give the same bytes as the main thread', async () => {
+  const dir = tempDir();
+  const big = join(dir, 'big.jsonl');
+  writeFileSync(big, [...generateRows(9_000_000, 11)].join(''));
+  const threaded = await run(['relabel', big, '-q', '--threads', '2', '--log-level', 'debug']);
+  const single = await run(['relabel', big, '-q', '--threads', '0'], { env: { RADPO_FAST_PATH: '0' } });
+  expect(threaded.code).toBe(0);
+  expect(threaded.stderr).toMatch(/relabeling in worker threads \(threads=2\)/);
+  expect(threaded.stdout).toBe(single.stdout);
+  expect(threaded.stdout.length).toBeGreaterThan(9_000_000);
+});

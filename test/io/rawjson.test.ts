@@ -11,7 +11,7 @@ function roundTrip(text: string): { fast: string | null; slow: string } {
   const slow = JSON.stringify(JSON.parse(text));
   if (value === NEEDS_SLOW_PATH) return { fast: null, slow };
   const out = expandRaw(JSON.stringify(value), table);
-  return { fast: Buffer.isBuffer(out) ? out.toString('utf8') : out, slow };
+  return { fast: typeof out === 'string' ? out : Buffer.concat(out).toString('utf8'), slow };
 }
 
 const long = (s: string) => s.repeat(Math.ceil(80 / s.length));

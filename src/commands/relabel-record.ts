@@ -33,6 +33,8 @@ export interface RecordContext {
   isJsonFile: boolean;
   /** Use the byte-level parser (JSON in, JSON out, a shape whose text is only moved). */
   fast: boolean;
+  /** Hand back row objects instead of JSON text (CSV output serializes them itself). */
+  objects: boolean;
 }
 
 export type RecordResult =
@@ -40,6 +42,8 @@ export type RecordResult =
       kind: 'rows';
       /** The two rows' JSON text (no framing): chosen-goal copy, rejected-goal copy. */
       rows: [Chunk, Chunk];
+      /** The rows as objects, with `objects` (then `rows` is empty). */
+      objects?: [Record<string, unknown>, Record<string, unknown>];
       tie: boolean;
       contradicting: boolean;
       goals: [readonly number[], readonly number[]];
@@ -84,11 +88,13 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
     if (typeof id === 'string' || typeof id === 'number') origin.id = id;
   }
   const attributes = ctx.goal.attributes;
-  const text = (copy: (typeof copies)[number]) =>
-    expand(JSON.stringify(ctx.format === 'handbook' ? toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, ctx.shape) : toTrlRow(copy, attributes, origin)));
+  const object = (copy: (typeof copies)[number]) =>
+    ctx.format === 'handbook' ? toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, ctx.shape) : toTrlRow(copy, attributes, origin);
+  const objects: [Record<string, unknown>, Record<string, unknown>] = [object(copies[0]), object(copies[1])];
   return {
     kind: 'rows',
-    rows: [text(copies[0]), text(copies[1])],
+    rows: ctx.objects ? ['', ''] : [expand(JSON.stringify(objects[0])), expand(JSON.stringify(objects[1]))],
+    objects: ctx.objects ? objects : undefined,
     tie,
     contradicting: contradictsLabel(scores),
     goals: [copies[0].goalScores, copies[1].goalScores],

@@ -177,11 +177,12 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
       if (result.fast) fastRecords += 1;
       counts.addGoal(attributes, result.goals[0]);
       counts.addGoal(attributes, result.goals[1]);
-      for (const part of serializer.frame(result.rows[0])) {
+      const [first, second] = result.objects ? result.objects.map((o) => [serializer.row(o)]) : result.rows.map((r) => serializer.frame(r));
+      for (const part of first!) {
         const w = sink.write(part);
         if (w) await w;
       }
-      for (const part of serializer.frame(result.rows[1])) {
+      for (const part of second!) {
         const w = spool ? spool.write(part) : sink.write(part);
         if (w) await w;
       }
@@ -241,6 +242,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
           // The byte-level fast path needs JSON in and out, and a shape whose text the core only moves
           // (hh-rlhf transcripts are split into turns, so they are decoded).
           fast: config.fastPath && format !== 'csv' && fileFormat !== 'csv' && shape.schema !== 'implicit-string' && !goalHasNul,
+          objects: fileFormat === 'csv',
         };
       };
 

@@ -333,8 +333,11 @@ export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, optio
         else queue.push({ value: decodeJsonCells(data), raw: data, location: loc });
       }
       if (queue.length >= 256 && !paused) {
+        // Backpressure: papaparse's own pause stops parsing but not its reading of the stream, so the
+        // stream is paused too (otherwise the whole file would pile up in papaparse's chunk queue).
         paused = true;
         parser.pause();
+        stream.pause();
       }
       notify();
     },
@@ -353,6 +356,7 @@ export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, optio
       const batch = queue.splice(0, queue.length);
       if (paused && parserRef) {
         paused = false;
+        stream.resume();
         (parserRef as Papa.Parser).resume();
       }
       yield batch;

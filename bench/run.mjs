@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// radpo's benchmark: `npm run bench` (builds first). Never part of the tests: timings on shared machines
+// are noisy, so this reports medians of several runs and ratios measured in the same run.
+//
+//   node bench/run.mjs [--mb 200] [--runs 3] [--json] [--flat] [--only NAME,...]
+//
+// --mb     size of the generated JSONL input (HuggingFaceH4/ultrafeedback_binarized shape)
+// --runs   runs per command; the median is reported
+// --flat   also measure peak RSS on a 10x larger input (1 GB at the default size) for flat memory
+// --json   print the results as JSON instead of a table
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { generateRows } from './generate.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const dataDir = join(here, '.data');
+const argv = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const MB = Number(flag('--mb', '200'));
+const RUNS = Number(flag('--runs', '3'));
+const JSON_OUT = argv.includes('--json');
+const FLAT = argv.includes('--flat');
+const ONLY = flag('--only', '')?.split(',').filter(Boolean) ?? [];
+const log = (...a) => console.error(...a);
+
+function which(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
+}
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+async function writeLines(path, lines) {
+  const out = createWriteStream(path);
+  let buffer = '';
+  for (const line of lines) {
+    buffer += line;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise((r) => out.once('drain', r));
+      buffer = '';
+    }
+  }
+  await new Promise((resolve) => out.end(buffer, resolve));
+}
+
+/** The same rows in the standard (string) shape as CSV, for the CSV reader's number. */
+function* csvRows(mb) {
+  const quote = (s) => `"${s.replace(/"/g, '""')}"`;
+  yield 'prompt,chosen,rejected,score_chosen,score_rejected\n';
+  for (const line of generateRows(mb * 1024 * 1024, 42)) {
+    const r = JSON.parse(line);
+    yield `${quote(r.prompt)},${quote(r.chosen[1].content)},${quote(r.rejected[1].content)},${r.score_chosen},${r.score_rejected}\n`;
+  }
+}
+
+async function ensureData(mb) {
+  mkdirSync(dataDir, { recursive: true });
+  const jsonl = join(dataDir, `pairs-${mb}mb.jsonl`);
+  if (!existsSync(jsonl)) {
+    log(`generating ${jsonl} …`);
+    await writeLines(jsonl, generateRows(mb * 1024 * 1024, 42));
+  }
+  const gz = `${jsonl}.gz`;
+  if (!existsSync(gz)) {
+    log(`compressing ${gz} …`);
+    await pipeline(createReadStream(jsonl), createGzip({ level: 6 }), createWriteStream(gz));
+  }
+  const csv = join(dataDir, `pairs-${mb}mb.csv`);
+  if (!existsSync(csv)) {
+    log(`writing ${csv} …`);
+    await writeLines(csv, csvRows(mb));
+  }
+  return { jsonl, gz, csv };
+}
+
+/** Run a shell command once, output to a file; wall seconds and peak RSS (MB) from /usr/bin/time. */
+function measure(shell) {
+  const out = join(dataDir, 'bench.out');
+  const script = TIME ? `${TIME} -f '%e %M' -o ${dataDir}/time.txt sh -c '${shell.replace(/'/g, "'\\''")} > ${out}'` : `${shell} > ${out}`;
+  const started = process.hrtime.bigint();
+  const r = spawnSync('sh', ['-c', script], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(`failed (${r.status}): ${shell}\n${r.stderr}`);
+  let rss = null;
+  if (TIME) {
+    const text = spawnSync('cat', [`${dataDir}/time.txt`], { encoding: 'utf8' }).stdout.trim().split('\n').pop();
+    rss = Number(text.split(' ')[1]) / 1024;
+  }
+  return { wall, rss, outBytes: statSync(out).size };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+}
+
+async function main() {
+  const t0 = Date.now();
+  const files = await ensureData(MB);
+  const inputBytes = statSync(files.jsonl).size;
+  const rows = Number(spawnSync('sh', ['-c', `wc -l < ${files.jsonl}`], { encoding: 'utf8' }).stdout.trim());
+  const radpo = `node bin/radpo.js relabel`;
+  const commands = [
+    { name: 'radpo', group: 'main', cmd: `${radpo} ${files.jsonl} -q` },
+    { name: 'python-stdlib', group: 'baseline', cmd: `python3 bench/baselines/relabel.py ${files.jsonl}`, needs: 'python3' },
+    { name: 'jq', group: 'baseline', cmd: `jq -c -f bench/baselines/relabel.jq ${files.jsonl}`, needs: 'jq' },
+    { name: 'node-floor', group: 'baseline', cmd: `node bench/baselines/relabel-floor.mjs ${files.jsonl}` },
+    { name: 'radpo-threads-2', group: 'variant', cmd: `${radpo} ${files.jsonl} -q --threads 2` },
+    { name: 'radpo-plain-parse', group: 'variant', cmd: `RADPO_FAST_PATH=0 ${radpo} ${files.jsonl} -q` },
+    { name: 'radpo-gz-in', group: 'variant', cmd: `${radpo} ${files.gz} -q` },
+    { name: 'radpo-csv-in', group: 'variant', cmd: `${radpo} ${files.csv} -q` },
+    { name: 'radpo-csv-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q --output-format csv` },
+    { name: 'radpo-gz-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q | gzip -6` },
+  ].filter((c) => (!c.needs || which(c.needs)) && (ONLY.length === 0 || ONLY.includes(c.name)));
+
+  const results = [];
+  for (const c of commands) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(measure(c.cmd));
+    const wall = median(runs.map((r) => r.wall));
+    const rss = runs[0].rss === null ? null : median(runs.map((r) => r.rss));
+    const inBytes = c.name === 'radpo-csv-in' ? statSync(files.csv).size : c.name === 'radpo-gz-in' ? inputBytes : inputBytes;
+    results.push({ name: c.name, group: c.group, command: c.cmd, runs: runs.map((r) => +r.wall.toFixed(3)), wall_s: +wall.toFixed(3), mb_per_s: +(inBytes / 1048576 / wall).toFixed(1), rows_per_s: Math.round(rows / wall), peak_rss_mb: rss === null ? null : +rss.toFixed(1) });
+    log(`${c.name}: ${wall.toFixed(2)} s`);
+  }
+  const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+  const main_ = byName.radpo;
+  const ratios = {};
+  for (const r of results) if (r.name !== 'radpo' && main_) ratios[r.name] = +(r.wall_s / main_.wall_s).toFixed(2);
+
+  // Start-up: `radpo --version`, 10 runs.
+  const startup = [];
+  for (let i = 0; i < 10; i++) startup.push(measure('node bin/radpo.js --version').wall);
+
+  let flat = null;
+  if (FLAT) {
+    const big = await ensureData(MB * 5);
+    const small = await ensureData(Math.max(1, Math.round(MB / 2)));
+    const a = measure(`${radpo} ${small.jsonl} -q`);
+    const b = measure(`${radpo} ${big.jsonl} -q`);
+    flat = { small_input_mb: Math.round(statSync(small.jsonl).size / 1048576), small_peak_rss_mb: a.rss, large_input_mb: Math.round(statSync(big.jsonl).size / 1048576), large_peak_rss_mb: b.rss, growth: a.rss && b.rss ? +(b.rss / a.rss - 1).toFixed(3) : null };
+  }
+
+  const report = {
+    input: { path: files.jsonl, mb: +(inputBytes / 1048576).toFixed(1), rows, bytes_per_row: Math.round(inputBytes / rows) },
+    runs_per_command: RUNS,
+    machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+    results,
+    radpo_speedup: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v])),
+    startup_version_ms: Math.round(median(startup) * 1000),
+    flat_memory: flat,
+    seconds: Math.round((Date.now() - t0) / 1000),
+  };
+  if (JSON_OUT) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  const pad = (s, n) => String(s).padEnd(n);
+  const lpad = (s, n) => String(s).padStart(n);
+  console.log(`input: ${report.input.mb} MB, ${rows} rows (~${report.input.bytes_per_row} B/row), ${RUNS} runs each, median; ${report.machine.cpus} CPUs, Node ${process.version}`);
+  console.log(`${pad('command', 20)}${lpad('wall s', 9)}${lpad('MB/s', 9)}${lpad('rows/s', 10)}${lpad('peak MB', 10)}${lpad('time ÷ radpo', 14)}`);
+  for (const r of results) {
+    console.log(`${pad(r.name, 20)}${lpad(r.wall_s.toFixed(2), 9)}${lpad(r.mb_per_s, 9)}${lpad(r.rows_per_s, 10)}${lpad(r.peak_rss_mb ?? '-', 10)}${lpad(r.name === 'radpo' ? '1.00' : ratios[r.name].toFixed(2), 14)}`);
+  }
+  console.log(`startup (radpo --version): ${report.startup_version_ms} ms median of 10`);
+  if (flat) console.log(`flat memory: ${flat.small_input_mb} MB in -> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in -> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`);
+}
+
+main().catch((err) => {
+  console.error(err.message);
+  process.exit(1);
+});

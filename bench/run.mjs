@@ -115,8 +115,8 @@ async function main() {
     { name: 'radpo-plain-parse', group: 'variant', cmd: `RADPO_FAST_PATH=0 ${radpo} ${files.jsonl} -q` },
     { name: 'radpo-gz-in', group: 'variant', cmd: `${radpo} ${files.gz} -q` },
     { name: 'radpo-csv-in', group: 'variant', cmd: `${radpo} ${files.csv} -q` },
-    { name: 'radpo-csv-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q --output-format csv` },
-    { name: 'radpo-gz-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q | gzip -6` },
+    { name: 'radpo-csv-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q -o ${dataDir}/out.csv` },
+    { name: 'radpo-gz-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q -o ${dataDir}/out.jsonl.gz` },
   ].filter((c) => (!c.needs || which(c.needs)) && (ONLY.length === 0 || ONLY.includes(c.name)));
 
   const results = [];

@@ -58,6 +58,7 @@ export function buildProgram(io: Io, run: (job: () => Promise<number>) => void):
     .description('write two goal-conditioned copies of every preference pair (chosen-score goal; rejected-score goal, swapped)')
     .argument('[inputs...]', 'JSONL, JSON or CSV files, optionally .gz; "-" or nothing (with piped input) for stdin')
     .option('-o, --output <file>', 'output file ("-" = stdout); .jsonl, .json or .csv, optionally .gz', '-')
+    .option('--gzip-level <1-9>', 'compression of .gz output: 1 is fastest (default), 9 smallest')
     .addOption(new Option('--output-format <format>', 'output file format (default: from the -o extension)').choices(['jsonl', 'json', 'csv']))
     .addOption(new Option('--format <layout>', 'row layout for the trainer').choices(['trl', 'handbook']).default('trl'))
     .addOption(new Option('--placement <where>', 'system: goal in the system message; user: in front of the first user message').choices(['system', 'user']).default('system'))

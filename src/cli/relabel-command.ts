@@ -36,6 +36,7 @@ const RelabelOptions = z.object({
   idCol: z.string().optional(),
   maxLineBytes: z.string(),
   threads: z.string().optional(),
+  gzipLevel: z.string().optional(),
   onError: z.enum(['fail', 'skip']),
   rejects: z.string().optional(),
   maxErrors: z.string().optional(),
@@ -45,6 +46,12 @@ const RelabelOptions = z.object({
   logFormat: z.enum(['text', 'json']),
   color: z.boolean().optional(),
 });
+
+function gzipLevel(text: string): number {
+  const level = parseCount(text, '--gzip-level');
+  if (level < 1 || level > 9) throw usageError(`--gzip-level must be from 1 to 9, got ${level}`);
+  return level;
+}
 
 export async function relabelCommand(inputs: string[], rawOptions: Record<string, unknown>, io: Io, help: () => string): Promise<number> {
   const o = validate(RelabelOptions, rawOptions);
@@ -100,6 +107,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     quiet: o.quiet === true,
     version: version(),
     fastPath: io.env.RADPO_FAST_PATH !== '0',
+    gzipLevel: o.gzipLevel === undefined ? undefined : gzipLevel(o.gzipLevel),
     workers: o.threads === undefined ? undefined : parseCount(o.threads, '--threads'),
   };
   const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));

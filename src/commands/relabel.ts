@@ -50,6 +50,8 @@ export interface RelabelConfig {
   version: string;
   /** The byte-level JSON fast path (on by default; its output is byte-identical to the plain path). */
   fastPath: boolean;
+  /** zlib level for .gz output. */
+  gzipLevel?: number;
   /** Worker threads for large JSON inputs (--threads; default by core count); 0 relabels on the main thread. */
   workers?: number;
 }
@@ -111,7 +113,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
   const idPath = config.idCol ? parsePath(config.idCol, '--id-col') : null;
   const joined = config.scoresFile && keyPath ? await loadScoresFile(config, io, keyPath) : null;
 
-  const sink: Sink = await openSink(config.output, io.stdout);
+  const sink: Sink = await openSink(config.output, io.stdout, config.gzipLevel);
   const rejects: Sink | null = config.rejects ? (config.rejects === '-' ? streamSink(io.stdout) : await fileSink(config.rejects)) : null;
   // --order concat: the rejected-goal copies wait in a temporary file (flat memory, works for stdin too).
   const spoolPath = join(tmpdir(), `radpo-spool-${process.pid}-${Math.random().toString(36).slice(2, 10)}.txt`);

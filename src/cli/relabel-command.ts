@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
 import { SCHEMAS } from '../core/pair.js';
+import { OUTPUT_FORMATS } from '../core/formats.js';
 import { parseAttr, resolveScoreColumns } from '../core/scores.js';
 import { parsePath } from '../core/path.js';
 import { parseShard } from '../core/shard.js';
@@ -13,7 +14,8 @@ import { goalSpec, parseBytes, parseCount, validate } from './options.js';
 const RelabelOptions = z.object({
   output: z.string().min(1),
   outputFormat: z.enum(['jsonl', 'json', 'csv']).optional(),
-  format: z.enum(['trl', 'handbook']),
+  format: z.enum(OUTPUT_FORMATS),
+  printConfig: z.boolean().optional(),
   placement: z.enum(['system', 'user']),
   order: z.enum(['interleave', 'concat']),
   goalTemplate: z.string().optional(),
@@ -68,6 +70,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     throw usageError('--on-error skip needs --rejects FILE, so that every set-aside row is kept with its reason', 'pass --rejects rejects.jsonl (or --rejects /dev/null to discard them knowingly)');
   }
   if (o.maxErrors !== undefined && o.onError !== 'skip') throw usageError('--max-errors only applies with --on-error skip');
+  if (o.printConfig && o.output === '-') throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
   if (o.rejects === '-' && o.output === '-') throw usageError('--rejects - and the output cannot both go to stdout', 'write the output with -o FILE');
   for (const [flag, path] of [['--rejects', o.rejects], ['--report', o.report]] as const) {
     if (path !== undefined && path !== '-' && path === o.output) throw usageError(`${flag} names the same file as -o`);
@@ -90,12 +93,14 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     idCol: o.idCol,
     goal: goalSpec({ scale: o.scale, goalTemplate: o.goalTemplate }, attributes),
     goalTemplateName: o.goalTemplate ?? 'paper',
-    placement: o.placement,
+    // The text format puts the goal at the front of the prompt string whatever the placement.
+    placement: o.format === 'text' ? 'system' : o.placement,
     order: o.order,
     ties: o.ties,
     identical: o.identical,
     allowEmpty: o.allowEmpty === true,
     format: o.format,
+    printConfig: o.printConfig === true,
     output: o.output,
     outputFormat: o.outputFormat,
     onError: o.onError,

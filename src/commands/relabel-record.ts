@@ -4,7 +4,7 @@
  * and in worker threads (src/commands/relabel-worker.ts), which is how output stays identical.
  */
 import { RowError } from '../core/errors.js';
-import { toHandbookRow, toTrlRow, type OutputFormat, type RowOrigin } from '../core/formats.js';
+import { toAxolotlRow, toHandbookRow, toLlamaFactoryRow, toNemoRow, toTextRow, toTrlRow, type OutputFormat, type RowOrigin } from '../core/formats.js';
 import type { GoalSpec, Placement } from '../core/goal.js';
 import { identicalResponses, toPair, type Shape } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
@@ -88,8 +88,22 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
     if (typeof id === 'string' || typeof id === 'number') origin.id = id;
   }
   const attributes = ctx.goal.attributes;
-  const object = (copy: (typeof copies)[number]) =>
-    ctx.format === 'handbook' ? toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, ctx.shape) : toTrlRow(copy, attributes, origin);
+  const object = (copy: (typeof copies)[number]): Record<string, unknown> => {
+    switch (ctx.format) {
+      case 'trl':
+        return toTrlRow(copy, attributes, origin);
+      case 'handbook':
+        return toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, ctx.shape);
+      case 'llamafactory':
+        return toLlamaFactoryRow(copy, attributes, origin);
+      case 'axolotl':
+        return toAxolotlRow(copy);
+      case 'nemo':
+        return toNemoRow(copy);
+      case 'text':
+        return toTextRow(copy, attributes, origin);
+    }
+  };
   const objects: [Record<string, unknown>, Record<string, unknown>] = [object(copies[0]), object(copies[1])];
   return {
     kind: 'rows',

@@ -4,10 +4,11 @@
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { RadpoError, RowError, formatLocation, type RowReason } from '../core/errors.js';
 import type { OutputFormat } from '../core/formats.js';
+import { datasetName, llamaFactoryEntry, trainerConfig } from '../core/trainer-config.js';
 import type { GoalSpec, Placement } from '../core/goal.js';
 import { detectShape, type ShapeOptions } from '../core/pair.js';
 import { getPath, parsePath, type Path } from '../core/path.js';
@@ -50,6 +51,8 @@ export interface RelabelConfig {
   version: string;
   /** The byte-level JSON fast path (on by default; its output is byte-identical to the plain path). */
   fastPath: boolean;
+  /** Print the trainer's config snippet for the output file (stdout) at the end. */
+  printConfig?: boolean;
   /** zlib level for .gz output. */
   gzipLevel?: number;
   /** Worker threads for large JSON inputs (--threads; default by core count); 0 relabels on the main thread. */
@@ -101,6 +104,27 @@ async function loadScoresFile(config: RelabelConfig, io: Io, keyPath: Path): Pro
   }
   if (columns === null) throw new RadpoError('no_scores', `scores file ${name} is empty`);
   return { table, columns, description: `${columns.description} from ${name}, joined on ${keyPath.join('.')}` };
+}
+
+/**
+ * LLaMA-Factory finds datasets through dataset_info.json in the dataset folder: add (or replace) this
+ * file's entry, keeping the others. Written atomically like every output.
+ */
+async function writeDatasetInfo(output: string): Promise<void> {
+  const path = join(dirname(output), 'dataset_info.json');
+  let info: Record<string, unknown> = {};
+  try {
+    info = JSON.parse(await fsp.readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new RadpoError('io', `${path} exists but is not valid JSON (${(err as Error).message})`, 'fix or move it; radpo adds its entry to the existing file');
+    }
+  }
+  if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new RadpoError('io', `${path} is not a JSON object`);
+  info[datasetName(output)] = llamaFactoryEntry(output);
+  const sink = await fileSink(path);
+  await sink.write(`${JSON.stringify(info, null, 2)}\n`);
+  await sink.commit();
 }
 
 export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promise<RunReport> {
@@ -315,7 +339,9 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
       await reportSink.write(`${JSON.stringify(report, null, 2)}\n`);
       await reportSink.commit();
     }
+    if (config.format === 'llamafactory' && config.output !== '-') await writeDatasetInfo(config.output);
     committed = true;
+    if (config.printConfig) io.stdout.write(trainerConfig(config.format, config.output));
     logger.debug({ fast_path_records: fastRecords, rows_read: counts.rowsRead }, 'records parsed by the byte-level fast path');
     if (!rejects && counts.setAsideTotal > 0) {
       logger.warn(`${counts.setAsideTotal} rows were set aside and not saved; pass --rejects FILE to keep them with their reasons`);

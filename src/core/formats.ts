@@ -2,11 +2,11 @@
  * Output row layouts, one per trainer family. Pure: a relabeled pair in, a plain object out.
  * See ../shared/docs/FORMATS.md.
  */
-import type { Message } from './pair.js';
-import type { Shape } from './pair.js';
+import { RowError } from './errors.js';
+import type { Message, Shape } from './pair.js';
 import type { RelabeledPair } from './relabel.js';
 
-export const OUTPUT_FORMATS = ['trl', 'handbook'] as const;
+export const OUTPUT_FORMATS = ['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Where the row came from, so a trainer's bad row can be traced back. */
@@ -83,4 +83,93 @@ export function toHandbookRow(
     row.rejected = rejected;
   }
   return Object.assign(row, metadata(pair, attributes, origin));
+}
+
+function textOf(message: Message, field: string): string {
+  if (typeof message.content !== 'string') {
+    throw new RowError('bad_field', 'this output format needs text content', { field, expected: 'a string', found: Array.isArray(message.content) ? 'a list of content parts' : typeof message.content, hint: 'use --format trl, which keeps structured content' });
+  }
+  return message.content;
+}
+
+/** The single assistant answer a format with one response object needs. */
+function singleAnswer(turns: Message[], field: string, format: string): Message {
+  if (turns.length !== 1 || turns[0]!.role !== 'assistant') {
+    throw new RowError('bad_field', `${format} needs one assistant message as the response`, {
+      field,
+      expected: 'one assistant message',
+      found: `roles ${JSON.stringify(turns.map((m) => m.role))}`,
+      hint: 'use --format trl for multi-message responses',
+    });
+  }
+  return turns[0]!;
+}
+
+const SHAREGPT_TAG: Record<string, string> = { system: 'system', user: 'human', assistant: 'gpt', tool: 'observation' };
+
+/**
+ * LLaMA-Factory ShareGPT ranking: `conversations` ending on a human turn, `chosen`/`rejected` gpt
+ * objects. LLaMA-Factory skips rows whose turns do not alternate human/gpt after an optional leading
+ * system message, so such rows are refused here, with the reason, instead of vanishing in training.
+ */
+export function toLlamaFactoryRow(pair: RelabeledPair, attributes: readonly string[] | null, origin: RowOrigin): Record<string, unknown> {
+  const conversations = pair.prompt.map((m, i) => {
+    const tag = SHAREGPT_TAG[m.role];
+    if (!tag) throw new RowError('bad_field', `LLaMA-Factory has no tag for role "${m.role}"`, { field: `prompt[${i}].role`, expected: 'system, user, assistant or tool', found: JSON.stringify(m.role) });
+    return { from: tag, value: textOf(m, `prompt[${i}].content`) };
+  });
+  const turns = conversations[0]?.from === 'system' ? conversations.slice(1) : conversations;
+  turns.forEach((t, i) => {
+    const expected = i % 2 === 0 ? 'human' : ['gpt', 'observation'];
+    if (i % 2 === 0 ? t.from !== 'human' : !expected.includes(t.from)) {
+      throw new RowError('bad_field', 'LLaMA-Factory needs prompt turns that alternate human/gpt and end on a human turn', {
+        field: 'prompt',
+        expected: 'system?, human, gpt, …, human',
+        found: JSON.stringify(conversations.map((c) => c.from)),
+      });
+    }
+  });
+  if (turns.length % 2 === 0) {
+    throw new RowError('bad_field', 'LLaMA-Factory needs the prompt to end on a human turn', { field: 'prompt', expected: 'an odd number of turns after the system message', found: JSON.stringify(conversations.map((c) => c.from)) });
+  }
+  const answer = (turns: Message[], field: string) => ({ from: 'gpt', value: textOf(singleAnswer(turns, field, 'LLaMA-Factory'), `${field}[0].content`) });
+  return { conversations, chosen: answer(pair.chosen, 'chosen'), rejected: answer(pair.rejected, 'rejected'), ...metadata(pair, attributes, origin) };
+}
+
+/**
+ * Axolotl `type: chat_template.default` for `rl: dpo`: `messages` (the prompt, system first), and the
+ * responses as single message objects. No metadata columns: extra columns broke this loader (axolotl#2415).
+ */
+export function toAxolotlRow(pair: RelabeledPair): Record<string, unknown> {
+  return { messages: pair.prompt, chosen: singleAnswer(pair.chosen, 'chosen', 'Axolotl'), rejected: singleAnswer(pair.rejected, 'rejected', 'Axolotl') };
+}
+
+/**
+ * NeMo RL PreferenceDataset: `context` and two ranked `completions`. Rank 0 is the response preferred
+ * under this row's goal and rank 1 the other, also for ties (NeMo RL raises on equal ranks).
+ */
+export function toNemoRow(pair: RelabeledPair): Record<string, unknown> {
+  return { context: pair.prompt, completions: [{ rank: 0, completion: pair.chosen }, { rank: 1, completion: pair.rejected }] };
+}
+
+/**
+ * Standard string format for trainers that take plain text: the goal first in the prompt string. A
+ * single-turn prompt is its system text (goal first) and question joined by a blank line; a multi-turn
+ * prompt becomes a Human:/Assistant: transcript ending in "\n\nAssistant:", the responses then start
+ * with a space (the hh-rlhf convention).
+ */
+export function toTextRow(pair: RelabeledPair, attributes: readonly string[] | null, origin: RowOrigin): Record<string, unknown> {
+  const system = pair.prompt[0]?.role === 'system' ? textOf(pair.prompt[0], 'prompt[0].content') : null;
+  const turns = system === null ? pair.prompt : pair.prompt.slice(1);
+  let prompt: string;
+  let lead = '';
+  if (turns.length === 1 && turns[0]!.role === 'user') {
+    prompt = [system, textOf(turns[0]!, 'prompt.content')].filter((p) => p !== null).join('\n\n');
+  } else {
+    const transcript = turns.map((m, i) => `\n\n${m.role === 'user' ? 'Human' : 'Assistant'}: ${textOf(m, `prompt[${i}].content`)}`).join('');
+    prompt = `${system === null ? '' : system}${transcript}\n\nAssistant:`;
+    lead = ' ';
+  }
+  const answer = (t: Message[], field: string) => lead + textOf(singleAnswer(t, field, 'the text format'), `${field}[0].content`);
+  return { prompt, chosen: answer(pair.chosen, 'chosen'), rejected: answer(pair.rejected, 'rejected'), ...metadata(pair, attributes, origin) };
 }

@@ -23,6 +23,12 @@ const cases: Array<{ name: string; args: string[]; shape: RegExp }> = [
   },
   { name: 'ultrafeedback_binarized_handbook', args: ['ultrafeedback_binarized_shape.jsonl', '--format', 'handbook'], shape: /implicit prompt, conversational/ },
   { name: 'trl_conversational_concat', args: ['trl_conversational.jsonl', '--order', 'concat'], shape: /conversational with explicit prompt/ },
+  { name: 'format_llamafactory', args: ['llamafactory_sharegpt_scored.json', '--format', 'llamafactory'], shape: /ShareGPT/ },
+  { name: 'format_llamafactory_user', args: ['orca_pairs_scored.csv', '--format', 'llamafactory', '--placement', 'user'], shape: /system from system/ },
+  { name: 'format_axolotl', args: ['ultrafeedback_binarized_shape.jsonl', '--format', 'axolotl'], shape: /implicit prompt, conversational/ },
+  { name: 'format_nemo', args: ['hh_rlhf_scored.jsonl.gz', '--format', 'nemo'], shape: /implicit prompt, strings/ },
+  { name: 'format_text_multiturn', args: ['hh_rlhf_scored.jsonl.gz', '--format', 'text'], shape: /implicit prompt, strings/ },
+  { name: 'format_text_single', args: ['stack_exchange_scored.json', '--format', 'text'], shape: /question\/response_j\/response_k/ },
 ];
 
 describe('golden outputs of bin/radpo.js relabel', () => {

@@ -1,0 +1,99 @@
+/**
+ * The snippet that points each trainer at a relabeled file (`--print-config`), and LLaMA-Factory's
+ * dataset_info.json entry. Pure: paths in, text out. See ../shared/docs/FORMATS.md.
+ */
+import type { OutputFormat } from './formats.js';
+
+/** A dataset name from the file name: `out/relabeled.jsonl.gz` -> `relabeled`. */
+export function datasetName(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? fileName;
+  return base.replace(/\.gz$/i, '').replace(/\.(jsonl|json|csv|parquet)$/i, '') || 'radpo';
+}
+
+export const LLAMAFACTORY_TAGS = {
+  role_tag: 'from',
+  content_tag: 'value',
+  user_tag: 'human',
+  assistant_tag: 'gpt',
+  observation_tag: 'observation',
+  function_tag: 'function_call',
+  system_tag: 'system',
+};
+
+/** The dataset_info.json entry for a file written with --format llamafactory. */
+export function llamaFactoryEntry(fileName: string): Record<string, unknown> {
+  return {
+    file_name: fileName.split(/[\\/]/).pop() ?? fileName,
+    ranking: true,
+    formatting: 'sharegpt',
+    columns: { messages: 'conversations', chosen: 'chosen', rejected: 'rejected' },
+    tags: LLAMAFACTORY_TAGS,
+  };
+}
+
+const yamlString = (s: string) => JSON.stringify(s);
+
+/** What to paste into the trainer's config to train on `path` (as given on the command line). */
+export function trainerConfig(format: OutputFormat, path: string, maxLength = 1024): string {
+  const name = datasetName(path);
+  switch (format) {
+    case 'trl':
+    case 'handbook':
+    case 'text':
+      return [
+        `# TRL: trl dpo --config dpo.yaml   (or: load_dataset("json", data_files=${yamlString(path)}, split="train"))`,
+        `# Also read as is by Unsloth (TRL's DPOTrainer) and OpenRLHF:`,
+        `#   --data.dataset ${path} --data.prompt_key prompt --data.chosen_key chosen --data.rejected_key rejected${format === 'text' ? '' : ' --data.apply_chat_template'}`,
+        `max_length: ${maxLength}`,
+        `datasets:`,
+        `  - path: json`,
+        `    data_files: ${yamlString(path)}`,
+        `    split: train`,
+        `    columns: [${format === 'handbook' ? 'chosen, rejected' : 'prompt, chosen, rejected'}]`,
+        '',
+      ].join('\n');
+    case 'llamafactory':
+      return [
+        `# LLaMA-Factory: radpo wrote the entry below into dataset_info.json next to ${path}.`,
+        `# In your training YAML:`,
+        `stage: dpo`,
+        `dataset_dir: ${yamlString(path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.')}`,
+        `dataset: ${name}`,
+        `cutoff_len: ${maxLength}`,
+        `# dataset_info.json entry:`,
+        ...JSON.stringify({ [name]: llamaFactoryEntry(path) }, null, 2)
+          .split('\n')
+          .map((l) => `#   ${l}`),
+        '',
+      ].join('\n');
+    case 'axolotl':
+      return [
+        `rl: dpo`,
+        `chat_template: tokenizer_default`,
+        `sequence_len: ${maxLength}`,
+        `datasets:`,
+        `  - path: ${yamlString(path)}`,
+        `    ds_type: json`,
+        `    split: train`,
+        `    type: chat_template.default`,
+        `    field_messages: messages`,
+        `    field_chosen: chosen`,
+        `    field_rejected: rejected`,
+        '',
+      ].join('\n');
+    case 'nemo':
+      return [
+        `# NeMo RL (examples/configs/dpo.yaml): ranks are 0 (preferred under the goal) and 1`,
+        `data:`,
+        `  default:`,
+        `    dataset_name: PreferenceDataset`,
+        `  train:`,
+        `    data_path: ${yamlString(path)}`,
+        `  validation:`,
+        `    data_path: ${yamlString(path)}   # point this at a held-out file`,
+        `policy:`,
+        `  max_total_sequence_length: ${maxLength}`,
+        '',
+      ].join('\n');
+  }
+}

@@ -85,6 +85,22 @@ export function buildProgram(io: Io, run: (job: () => Promise<number>) => void):
     });
   });
 
+  const inspect = program
+    .command('inspect')
+    .description('what a preference dataset holds: shape, score columns, histograms, ties, duplicates, lengths')
+    .argument('[inputs...]', 'JSONL, JSON or CSV files, optionally .gz; "-" for stdin')
+    .option('--chosen-score-col <path>', 'chosen score column')
+    .option('--rejected-score-col <path>', 'rejected score column')
+    .option('--attr <NAME=CHOSEN,REJECTED>', 'attribute score columns (histograms show the first)', collect)
+    .option('--json', 'print the report as JSON');
+  addInputOptions(inspect);
+  inspect.action((inputs: string[], options: Record<string, unknown>) => {
+    run(async () => {
+      const { inspectCommand } = await import('./inspect-command.js');
+      return inspectCommand(inputs, options, io, () => inspect.helpInformation());
+    });
+  });
+
   const goal = program
     .command('goal')
     .description('print the goal text exactly as training used it (for inference and evaluation)')

@@ -1,0 +1,229 @@
+/**
+ * `radpo inspect`: what a dataset holds, before relabeling it — shape, score columns, rows, score
+ * histograms, ties, contradicting pairs, duplicate prompts, length percentiles. Streaming; memory grows
+ * only with the number of distinct prompts (a 12-byte hash each) and three lengths a row.
+ */
+import { createHash } from 'node:crypto';
+import { RadpoError, RowError, type RowReason } from '../core/errors.js';
+import { formatScore } from '../core/goal.js';
+import { detectShape, toPair, type Message, type Shape, type ShapeOptions } from '../core/pair.js';
+import { readScores, resolveScoreColumns, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
+import { contradictsLabel, isTie } from '../core/relabel.js';
+import { openBytes } from '../io/bytes.js';
+import { detectInputFormat, readRecords, type InputFormat } from '../io/records.js';
+import type { Io } from '../cli/io.js';
+
+export interface InspectConfig {
+  inputs: string[];
+  inputFormat?: InputFormat;
+  shape: ShapeOptions;
+  scores: ScoreColumnOptions;
+  maxLineBytes: number;
+}
+
+/** Growable Float64Array: lengths of millions of rows without millions of boxed numbers. */
+class Numbers {
+  private data = new Float64Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = x;
+  }
+  percentiles(ps: number[]): Record<string, number> {
+    const sorted = this.data.slice(0, this.length).sort();
+    const out: Record<string, number> = {};
+    for (const p of ps) out[`p${p}`] = sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+    out.max = sorted.length === 0 ? 0 : sorted[sorted.length - 1]!;
+    return out;
+  }
+  values(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+export interface HistogramBin {
+  label: string;
+  rows: number;
+}
+
+/** Exact counts when there are few distinct scores (judge ratings), else 10 equal-width bins (reward models). */
+export function scoreHistogram(values: Float64Array): HistogramBin[] {
+  if (values.length === 0) return [];
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  if (counts.size <= 25) {
+    return [...counts.keys()].sort((a, b) => a - b).map((v) => ({ label: formatScore(v), rows: counts.get(v)! }));
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const width = (max - min) / 10;
+  const bins = Array.from({ length: 10 }, () => 0);
+  for (const v of values) bins[Math.min(9, Math.floor((v - min) / width))]! += 1;
+  const round = (x: number) => formatScore(Number(x.toPrecision(3)));
+  return bins.map((rows, i) => ({ label: `${round(min + i * width)}..${round(min + (i + 1) * width)}`, rows }));
+}
+
+function range(values: number[]): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return values.length ? { min, max } : { min: 0, max: 0 };
+}
+
+function textLength(messages: Message[]): number {
+  let n = 0;
+  for (const m of messages) n += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? '').length;
+  return n;
+}
+
+export interface InspectReport {
+  inputs: Array<{ source: string; format: string; shape: string; scores: string }>;
+  rows: number;
+  pairs: number;
+  unreadable: Record<string, number>;
+  scores: null | {
+    columns: string;
+    chosen_histogram: HistogramBin[];
+    rejected_histogram: HistogramBin[];
+    ties: number;
+    contradicting_label: number;
+    unscored: number;
+    range: { min: number; max: number };
+  };
+  duplicate_prompts: { distinct: number; rows_with_repeated_prompt: number };
+  identical_responses: number;
+  lengths_chars: { prompt: Record<string, number>; chosen: Record<string, number>; rejected: Record<string, number> };
+}
+
+export async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport> {
+  const prompts = new Map<string, number>();
+  const lengths = { prompt: new Numbers(), chosen: new Numbers(), rejected: new Numbers() };
+  const chosenScores = new Numbers();
+  const rejectedScores = new Numbers();
+  const unreadable = new Map<RowReason, number>();
+  const inputs: InspectReport['inputs'] = [];
+  let rows = 0;
+  let pairs = 0;
+  let ties = 0;
+  let contradicting = 0;
+  let unscored = 0;
+  let identical = 0;
+  let anyScores = false;
+  let columnsText = '';
+  for (const input of config.inputs) {
+    const { name, bytes } = await openBytes(input, io.stdin);
+    const format = await detectInputFormat(name, bytes, config.inputFormat);
+    const entry = { source: name, format, shape: '(no records)', scores: '(none found)' };
+    inputs.push(entry);
+    let shape: Shape | null = null;
+    let columns: ScoreColumns | null = null;
+    for await (const batch of readRecords(name, bytes, format, { maxLineBytes: config.maxLineBytes })) {
+      if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
+      for (const record of batch) {
+        rows += 1;
+        try {
+          if (record.error) throw record.error;
+          if (shape === null) {
+            shape = detectShape(record.value, config.shape);
+            entry.shape = shape.description;
+            columns = resolveScoreColumns(record.value, config.scores);
+            if (columns) {
+              entry.scores = columns.description;
+              columnsText = columns.description;
+              anyScores = true;
+            }
+          }
+          const pair = toPair(record.value, shape, { allowEmpty: true });
+          pairs += 1;
+          const key = createHash('sha1').update(JSON.stringify(pair.prompt)).digest('base64').slice(0, 16);
+          prompts.set(key, (prompts.get(key) ?? 0) + 1);
+          lengths.prompt.push(textLength(pair.prompt));
+          lengths.chosen.push(textLength(pair.chosen));
+          lengths.rejected.push(textLength(pair.rejected));
+          if (JSON.stringify(pair.chosen) === JSON.stringify(pair.rejected)) identical += 1;
+          if (columns) {
+            try {
+              const scores = readScores(record.value, columns, { min: -Infinity, max: Infinity });
+              // Histograms show the first (or only) attribute.
+              chosenScores.push(scores.chosen[0]!);
+              rejectedScores.push(scores.rejected[0]!);
+              if (isTie(scores)) ties += 1;
+              if (contradictsLabel(scores)) contradicting += 1;
+            } catch (err) {
+              if (!(err instanceof RowError)) throw err;
+              unscored += 1;
+            }
+          }
+        } catch (err) {
+          if (!(err instanceof RowError)) throw err;
+          unreadable.set(err.reason, (unreadable.get(err.reason) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  let repeated = 0;
+  for (const n of prompts.values()) if (n > 1) repeated += n;
+  const ps = [50, 90, 99];
+  return {
+    inputs,
+    rows,
+    pairs,
+    unreadable: Object.fromEntries([...unreadable.entries()].sort()),
+    scores: anyScores
+      ? {
+          columns: columnsText,
+          chosen_histogram: scoreHistogram(chosenScores.values()),
+          rejected_histogram: scoreHistogram(rejectedScores.values()),
+          ties,
+          contradicting_label: contradicting,
+          unscored,
+          range: range([...chosenScores.values(), ...rejectedScores.values()]),
+        }
+      : null,
+    duplicate_prompts: { distinct: prompts.size, rows_with_repeated_prompt: repeated },
+    identical_responses: identical,
+    lengths_chars: { prompt: lengths.prompt.percentiles(ps), chosen: lengths.chosen.percentiles(ps), rejected: lengths.rejected.percentiles(ps) },
+  };
+}
+
+function bars(bins: HistogramBin[], width = 30): string[] {
+  const max = Math.max(1, ...bins.map((b) => b.rows));
+  const labelWidth = Math.max(...bins.map((b) => b.label.length));
+  return bins.map((b) => `    ${b.label.padStart(labelWidth)} ${String(b.rows).padStart(8)} ${'█'.repeat(b.rows === 0 ? 0 : Math.max(1, Math.round((b.rows / max) * width)))}`);
+}
+
+export function renderInspect(report: InspectReport): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const lines: string[] = [];
+  for (const input of report.inputs) {
+    lines.push(`${input.source} (${input.format})`);
+    lines.push(`  shape:  ${input.shape}`);
+    lines.push(`  scores: ${input.scores}`);
+  }
+  const bad = Object.entries(report.unreadable).map(([k, v]) => `${k} ${n(v)}`);
+  lines.push(`rows: ${n(report.rows)} (${n(report.pairs)} readable pairs${bad.length ? `; not readable: ${bad.join(', ')}` : ''})`);
+  if (report.scores) {
+    const s = report.scores;
+    lines.push(`ties: ${n(s.ties)}   contradicting label (chosen scored lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`);
+    lines.push(`score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${s.range.min < 1 || s.range.max > 10 ? ' — outside the paper\'s 1-10 scale: relabel with --scale MIN-MAX naming the judge\'s scale' : ''}`);
+    lines.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
+  } else lines.push('scores: none found (radpo relabel will need --chosen-score-col/--rejected-score-col, --scores or --attr)');
+  lines.push(`duplicate prompts: ${n(report.duplicate_prompts.rows_with_repeated_prompt)} rows share a prompt with another row (${n(report.duplicate_prompts.distinct)} distinct prompts)`);
+  lines.push(`identical chosen and rejected: ${n(report.identical_responses)}`);
+  lines.push('lengths in characters:        p50       p90       p99       max');
+  for (const [k, v] of Object.entries(report.lengths_chars)) {
+    lines.push(`  ${k.padEnd(26)}${[v.p50, v.p90, v.p99, v.max].map((x) => String(x).padStart(10)).join('')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SHARED, UF1000, run } from '../helpers.js';
+
+describe('radpo inspect', () => {
+  it('UltraFeedback GPT-4 file: counts as the data has them', async () => {
+    const r = await run(['inspect', UF1000, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.rows).toBe(1000);
+    expect(report.scores.ties).toBe(111);
+    expect(report.scores.contradicting_label).toBe(0);
+    expect(report.identical_responses).toBe(4);
+    expect(report.scores.columns).toBe('metadata.score_chosen / metadata.score_rejected');
+    const sum = (bins: Array<{ rows: number }>) => bins.reduce((a, b) => a + b.rows, 0);
+    expect(sum(report.scores.chosen_histogram)).toBe(1000);
+    expect(sum(report.scores.rejected_histogram)).toBe(1000);
+    expect(report.scores.range).toEqual({ min: 1, max: 10 });
+    expect(report.lengths_chars.prompt.p50).toBeGreaterThan(0);
+    expect(report.lengths_chars.prompt.max).toBeGreaterThanOrEqual(report.lengths_chars.prompt.p99);
+  });
+
+  it('draws histograms in the terminal text', async () => {
+    const r = await run(['inspect', UF1000]);
+    expect(r.stdout).toMatch(/chosen scores:\n(\s+[\d.]+\s+\d+ █+\n)+/);
+    expect(r.stdout).toMatch(/ties: 111/);
+  });
+
+  it('hh-rlhf: no scores, prompt mismatches and duplicate prompts reported', async () => {
+    const report = JSON.parse((await run(['inspect', join(SHARED, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'), '--json'])).stdout);
+    expect(report.rows).toBe(2312);
+    expect(report.unreadable).toEqual({ prompt_mismatch: 5 });
+    expect(report.scores).toBeNull();
+    expect(report.duplicate_prompts.rows_with_repeated_prompt).toBeGreaterThan(0);
+  });
+
+  it('reward-model scores: range outside 1-10 is pointed out', async () => {
+    const r = await run(['inspect', join(SHARED, 'scored/activeuf_rm_scored_10.jsonl')]);
+    expect(r.stdout).toMatch(/score range: -0\.988 to 0\.988 — outside the paper's 1-10 scale/);
+  });
+});

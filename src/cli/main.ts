@@ -62,7 +62,8 @@ export function buildProgram(io: Io, run: (job: () => Promise<number>) => void):
     .addOption(new Option('--output-format <format>', 'output file format (default: from the -o extension)').choices(['jsonl', 'json', 'csv']))
     .addOption(new Option('--format <layout>', 'row layout for the trainer').choices(['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text']).default('trl'))
     .option('--print-config', 'after writing -o FILE, print the config snippet that points the trainer at it (stdout)')
-    .addOption(new Option('--placement <where>', 'system: goal in the system message; user: in front of the first user message').choices(['system', 'user']).default('system'))
+    .addOption(new Option('--placement <where>', 'system: goal in the system message; user: in front of the first user message; auto: what --chat-template supports').choices(['system', 'user', 'auto']).default('system'))
+    .option('--chat-template <file>', "check the written file with the model's chat template (.jinja or tokenizer_config.json); exit 1 on errors")
     .addOption(new Option('--order <order>', 'interleave: the two copies of a pair together; concat: all chosen-goal copies, then all rejected-goal copies').choices(['interleave', 'concat']).default('interleave'))
     .option('--goal-template <file>', 'goal text with {score} (or {NAME} per --attr) placeholders, instead of the paper\'s')
     .option('--scale <min-max>', 'score scale named in the goal text', '1-10')
@@ -98,6 +99,29 @@ export function buildProgram(io: Io, run: (job: () => Promise<number>) => void):
     run(async () => {
       const { inspectCommand } = await import('./inspect-command.js');
       return inspectCommand(inputs, options, io, () => inspect.helpInformation());
+    });
+  });
+
+  const check = program
+    .command('check')
+    .description("render relabeled rows with the model's chat template and report what would break training")
+    .argument('<output>', 'a file written by radpo relabel (any --format)')
+    .option('--chat-template <file>', "the model's chat template: a .jinja file or its tokenizer_config.json")
+    .option('--bos-token <text>', 'bos_token for a .jinja template (tokenizer_config.json carries its own)')
+    .option('--eos-token <text>', 'eos_token for a .jinja template')
+    .option('--sample <n>', 'check N rows (a fixed, seeded sample) instead of all')
+    .option('--max-prompt-length <n>', 'prompt budget of the trainer (the paper\'s recipes: 512)', '512')
+    .option('--max-length <n>', 'prompt + response budget (the paper\'s recipes: 1024)', '1024')
+    .option('--tokenizer <file>', "the model's tokenizer.json: count tokens instead of estimating 4 characters each")
+    .option('--goal-template <file>', 'the goal template used when relabeling')
+    .option('--scale <min-max>', 'the scale used when relabeling', '1-10')
+    .option('--attr <NAME>', 'attribute names used when relabeling, in order (NAME or NAME=C,R)', collect)
+    .option('--max-listed <n>', 'row numbers listed per finding', '10')
+    .option('--json', 'print the report as JSON');
+  check.action((input: string, options: Record<string, unknown>) => {
+    run(async () => {
+      const { checkCommand } = await import('./check-command.js');
+      return checkCommand(input, options, io);
     });
   });
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
+import type { Placement } from '../core/goal.js';
+import { autoPlacement, loadChatTemplate, renderCheck, runCheck } from '../commands/check.js';
 import { SCHEMAS } from '../core/pair.js';
 import { OUTPUT_FORMATS } from '../core/formats.js';
 import { parseAttr, resolveScoreColumns } from '../core/scores.js';
@@ -16,7 +18,8 @@ const RelabelOptions = z.object({
   outputFormat: z.enum(['jsonl', 'json', 'csv']).optional(),
   format: z.enum(OUTPUT_FORMATS),
   printConfig: z.boolean().optional(),
-  placement: z.enum(['system', 'user']),
+  placement: z.enum(['system', 'user', 'auto']),
+  chatTemplate: z.string().optional(),
   order: z.enum(['interleave', 'concat']),
   goalTemplate: z.string().optional(),
   scale: z.string(),
@@ -82,6 +85,11 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
   ];
   for (const [flag, value] of pathFlags) if (value !== undefined) parsePath(value, flag);
   resolveScoreColumns({}, { chosenScoreCol: o.chosenScoreCol, rejectedScoreCol: o.rejectedScoreCol, attr: o.attr });
+  // --chat-template: pick the placement the template supports (auto), and check the output with it.
+  const chat = o.chatTemplate ? loadChatTemplate(o.chatTemplate) : null;
+  if (o.placement === 'auto' && !chat) throw usageError('--placement auto needs --chat-template FILE', 'the template tells whether a system message is accepted');
+  if (chat && o.output === '-') throw usageError('--chat-template needs -o FILE: the written file is checked with the template');
+  const placement: Placement = o.format === 'text' ? 'system' : o.placement === 'auto' ? autoPlacement(chat!) : o.placement;
   const attributes = o.attr && o.attr.length > 0 ? o.attr.map((a) => parseAttr(a).name) : null;
   const config: RelabelConfig = {
     inputs,
@@ -94,7 +102,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     goal: goalSpec({ scale: o.scale, goalTemplate: o.goalTemplate }, attributes),
     goalTemplateName: o.goalTemplate ?? 'paper',
     // The text format puts the goal at the front of the prompt string whatever the placement.
-    placement: o.format === 'text' ? 'system' : o.placement,
+    placement,
     order: o.order,
     ties: o.ties,
     identical: o.identical,
@@ -116,6 +124,12 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     workers: o.threads === undefined ? undefined : parseCount(o.threads, '--threads'),
   };
   const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
+  if (o.placement === 'auto') logger.info(`--placement auto: ${placement} (${o.chatTemplate} ${placement === 'system' ? 'accepts' : 'rejects'} a system message)`);
   await runRelabel(config, io, logger);
+  if (chat) {
+    const report = await runCheck({ input: config.output, chat, goal: config.goal, maxPromptLength: 512, maxLength: 1024, maxListed: 10 }, io);
+    if (!config.quiet || report.errors > 0) io.stderr.write(renderCheck(report));
+    if (report.errors > 0) return EXIT_FAILED;
+  }
   return EXIT_OK;
 }

@@ -192,3 +192,44 @@ export function goalMessages(goal: string, placement: Placement, userContent = '
 export function paperGoalSpec(): GoalSpec {
   return { attributes: null, scale: DEFAULT_SCALE, template: null };
 }
+
+const NUMBER_PATTERN = '(-?\\d+(?:\\.\\d+)?(?:e[+-]\\d+)?)';
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A regular expression that finds goal text written with `spec` (any scores), capturing the scores in
+ * attribute order. Used by `radpo check` to read the goal back out of relabeled rows.
+ */
+export function goalPattern(spec: GoalSpec): { regex: RegExp; groups: string[] } {
+  const names = spec.attributes ?? ['score'];
+  let source: string;
+  const groups: string[] = [];
+  if (spec.template === null) {
+    const header = escapeRegExp(PAPER_HEADER(spec.scale));
+    const lines = (spec.attributes ?? [OVERALL]).map((name) => `\\n${escapeRegExp(name)}: ${NUMBER_PATTERN}\\.`);
+    source = header + lines.join('');
+    groups.push(...names);
+  } else {
+    const fixed = new Map([
+      ['min', formatScore(spec.scale.min)],
+      ['max', formatScore(spec.scale.max)],
+    ]);
+    source = spec.template
+      .map((part) => {
+        if ('text' in part) return escapeRegExp(part.text);
+        if (fixed.has(part.name) && !names.includes(part.name)) return escapeRegExp(fixed.get(part.name)!);
+        groups.push(part.name);
+        return NUMBER_PATTERN;
+      })
+      .join('');
+  }
+  return { regex: new RegExp(source, 'g'), groups };
+}
+
+/** The scores written in a goal text matched by goalPattern, in attribute order. */
+export function scoresFromGoal(spec: GoalSpec, groups: readonly string[], match: RegExpExecArray): number[] {
+  return (spec.attributes ?? ['score']).map((name) => Number(match[groups.indexOf(name) + 1]));
+}

@@ -1,0 +1,361 @@
+/**
+ * `radpo check`: render relabeled rows with the model's real chat template (@huggingface/jinja) and
+ * report what would break or silently degrade training, with row numbers — before a GPU hour is spent.
+ */
+import { readFileSync } from 'node:fs';
+import { Template } from '@huggingface/jinja';
+import { RadpoError, RowError } from '../core/errors.js';
+import { goalPattern, goalText, scoresFromGoal, type GoalSpec, type Placement } from '../core/goal.js';
+import { detectShape, toPair, type Message } from '../core/pair.js';
+import { openBytes } from '../io/bytes.js';
+import { detectInputFormat, readRecords } from '../io/records.js';
+import type { Io } from '../cli/io.js';
+
+export interface ChatTemplate {
+  source: string;
+  template: string;
+  bosToken: string;
+  eosToken: string;
+}
+
+function tokenText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  return undefined;
+}
+
+/** A .jinja file, or a tokenizer_config.json (its chat_template, bos_token and eos_token). */
+export function loadChatTemplate(path: string, overrides: { bosToken?: string; eosToken?: string } = {}): ChatTemplate {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new RadpoError('usage', `--chat-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let template = text;
+  let bos: string | undefined;
+  let eos: string | undefined;
+  if (/\.json$/i.test(path)) {
+    let config: Record<string, unknown>;
+    try {
+      config = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new RadpoError('usage', `--chat-template ${path}: not valid JSON (${(err as Error).message})`);
+    }
+    const chat = config.chat_template;
+    if (typeof chat === 'string') template = chat;
+    else if (Array.isArray(chat)) {
+      const named = chat.find((t) => t && (t as { name?: string }).name === 'default') ?? chat[0];
+      template = String((named as { template?: unknown })?.template ?? '');
+    } else throw new RadpoError('usage', `--chat-template ${path}: no chat_template in this tokenizer_config.json`);
+    bos = tokenText(config.bos_token);
+    eos = tokenText(config.eos_token);
+  }
+  try {
+    new Template(template);
+  } catch (err) {
+    throw new RadpoError('usage', `--chat-template ${path}: the template does not parse (${(err as Error).message})`);
+  }
+  return { source: path, template, bosToken: overrides.bosToken ?? bos ?? '', eosToken: overrides.eosToken ?? eos ?? '' };
+}
+
+export class Renderer {
+  private readonly compiled: Template;
+  constructor(readonly chat: ChatTemplate) {
+    this.compiled = new Template(chat.template);
+  }
+  render(messages: Message[], addGenerationPrompt: boolean): string {
+    return this.compiled.render({ messages, bos_token: this.chat.bosToken, eos_token: this.chat.eosToken, add_generation_prompt: addGenerationPrompt });
+  }
+
+  /** Does the template accept a system message? (Gemma-2 and Mistral v0.2 raise.) */
+  acceptsSystem(): boolean {
+    try {
+      this.render([{ role: 'system', content: 'radpo probe' }, { role: 'user', content: 'radpo probe' }], true);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The text a template adds on its own when there is no system message (Qwen2's default prompt, Llama-3.1's header). */
+  defaultSystemText(): string | null {
+    const probe = 'RADPO-PROBE-7f3a';
+    try {
+      const out = this.render([{ role: 'user', content: probe }], true);
+      const before = out.slice(0, out.indexOf(probe));
+      return /system/i.test(before) ? before : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** The placement the template supports: system when it accepts a system message, else user. */
+export function autoPlacement(chat: ChatTemplate): Placement {
+  return new Renderer(chat).acceptsSystem() ? 'system' : 'user';
+}
+
+export interface Finding {
+  code: string;
+  severity: 'error' | 'warning';
+  message: string;
+  hint?: string;
+  count: number;
+  /** Line numbers of the first rows found (up to --max-listed). */
+  lines: number[];
+}
+
+export interface CheckReport {
+  file: string;
+  chat_template: string;
+  rows_checked: number;
+  rows_read: number;
+  length_unit: 'tokens' | 'estimated tokens (4 characters each)';
+  max_prompt_length: number;
+  max_length: number;
+  findings: Finding[];
+  errors: number;
+  warnings: number;
+}
+
+export interface CheckConfig {
+  input: string;
+  chat: ChatTemplate;
+  goal: GoalSpec;
+  sample?: number;
+  maxPromptLength: number;
+  maxLength: number;
+  tokenizer?: string;
+  maxListed: number;
+}
+
+interface CheckRow {
+  line: number;
+  prompt: Message[];
+  chosen: Message[];
+  rejected: Message[];
+  /** Implicit-prompt rows whose two conversations differ before the answer: the rejected side's prompt. */
+  otherPrompt: Message[] | null;
+  mismatch: string | null;
+  /** From goal_score/goal_scores and score_chosen metadata, when the layout keeps them. */
+  goalScores: number[] | null;
+  chosenScores: number[] | null;
+}
+
+function metaScores(value: unknown, attributes: readonly string[] | null): number[] | null {
+  if (typeof value === 'number') return [value];
+  if (value && typeof value === 'object' && attributes) return attributes.map((a) => Number((value as Record<string, unknown>)[a]));
+  return null;
+}
+
+/** Read a row of any layout radpo writes back into prompt, chosen and rejected turns. */
+function toCheckRow(row: Record<string, unknown>, line: number, attributes: readonly string[] | null): CheckRow {
+  let prompt: Message[];
+  let chosen: Message[];
+  let rejected: Message[];
+  if (Array.isArray(row.context) && Array.isArray(row.completions)) {
+    const ranked = [...(row.completions as Array<{ rank: number; completion: Message[] }>)].sort((a, b) => a.rank - b.rank);
+    prompt = row.context as Message[];
+    chosen = ranked[0]?.completion ?? [];
+    rejected = ranked[1]?.completion ?? [];
+  } else if (typeof row.prompt === 'string' && typeof row.chosen === 'string') {
+    // --format text: the prompt string is one user message.
+    prompt = [{ role: 'user', content: row.prompt }];
+    chosen = [{ role: 'assistant', content: row.chosen }];
+    rejected = [{ role: 'assistant', content: row.rejected }];
+  } else {
+    const axolotl = Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object' && !Array.isArray(row.chosen);
+    const shape = detectShape(row, axolotl ? { promptCol: 'messages' } : {});
+    try {
+      ({ prompt, chosen, rejected } = toPair(row, shape, { allowEmpty: true }));
+    } catch (err) {
+      if (!(err instanceof RowError) || err.reason !== 'prompt_mismatch') throw err;
+      // Whole conversations whose prompts differ (the reference nosys script writes such rows): check
+      // each side's own prompt, and report the mismatch.
+      const split = (conversation: Message[]) => {
+        const at = conversation.map((m) => m.role).lastIndexOf('assistant');
+        return [conversation.slice(0, at), conversation.slice(at)] as const;
+      };
+      const [promptC, answerC] = split(row.chosen as Message[]);
+      const [promptR, answerR] = split(row.rejected as Message[]);
+      return { line, prompt: promptC, chosen: answerC, rejected: answerR, otherPrompt: promptR, mismatch: err.message, goalScores: null, chosenScores: null };
+    }
+  }
+  return {
+    line,
+    prompt,
+    chosen,
+    rejected,
+    otherPrompt: null,
+    mismatch: null,
+    goalScores: metaScores(row.goal_scores ?? row.goal_score, attributes),
+    chosenScores: metaScores(row.score_chosen, attributes),
+  };
+}
+
+/** Deterministic reservoir sample (seeded), so --sample N checks the same rows every run. */
+function reservoir<T>(n: number): { offer(item: T): void; items(): T[] } {
+  let seed = 42;
+  const random = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 4294967296;
+  };
+  const kept: T[] = [];
+  let seen = 0;
+  return {
+    offer(item) {
+      seen += 1;
+      if (kept.length < n) kept.push(item);
+      else {
+        const j = Math.floor(random() * seen);
+        if (j < n) kept[j] = item;
+      }
+    },
+    items: () => kept,
+  };
+}
+
+async function loadTokenizer(path: string): Promise<(text: string) => number> {
+  const { Tokenizer } = await import('@huggingface/tokenizers');
+  let json: object;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as object;
+  } catch (err) {
+    throw new RadpoError('usage', `--tokenizer ${path}: ${(err as Error).message}`);
+  }
+  const tokenizer = new Tokenizer(json, {});
+  return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
+}
+
+export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport> {
+  const renderer = new Renderer(config.chat);
+  const count = config.tokenizer ? await loadTokenizer(config.tokenizer) : (text: string) => Math.ceil(text.length / 4);
+  const attributes = config.goal.attributes;
+  const findings = new Map<string, Finding>();
+  const flag = (code: string, severity: Finding['severity'], message: string, line: number, hint?: string) => {
+    let f = findings.get(code);
+    if (!f) findings.set(code, (f = { code, severity, message, hint, count: 0, lines: [] }));
+    f.count += 1;
+    if (f.lines.length < config.maxListed) f.lines.push(line);
+  };
+
+  const { name, bytes } = await openBytes(config.input, io.stdin);
+  const format = await detectInputFormat(name, bytes);
+  const sample = config.sample ? reservoir<CheckRow>(config.sample) : null;
+  const rows: CheckRow[] = [];
+  // Same ordered pair under two goals = the rejected-goal copy was not swapped (the reference nosys script).
+  const goalsByPair = new Map<string, string>();
+  let read = 0;
+  for await (const batch of readRecords(name, bytes, format, { maxLineBytes: 1 << 28 })) {
+    for (const record of batch) {
+      read += 1;
+      if (record.error) throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');
+      let row: CheckRow;
+      try {
+        row = toCheckRow(record.value as Record<string, unknown>, record.location.line, attributes);
+      } catch (err) {
+        if (err instanceof RowError) {
+          err.location = record.location;
+          throw new RadpoError('io', `${err.describe()}`, 'radpo check reads files written by radpo relabel (any --format)');
+        }
+        throw err;
+      }
+      if (sample) sample.offer(row);
+      else rows.push(row);
+    }
+  }
+  const checked = sample ? sample.items().sort((a, b) => a.line - b.line) : rows;
+
+  const defaultSystem = renderer.defaultSystemText();
+  const acceptsSystem = renderer.acceptsSystem();
+  const { regex, groups } = goalPattern(config.goal);
+  for (const row of checked) {
+    const { line } = row;
+    // 1. The goal, where the placement puts it, exactly as `radpo goal` writes it.
+    const system = row.prompt[0]?.role === 'system' ? row.prompt[0] : null;
+    const firstUser = row.prompt.find((m) => m.role === 'user');
+    const texts = row.prompt.map((m) => (typeof m.content === 'string' ? m.content : ''));
+    const countGoals = (messages: Message[]) => messages.reduce((n, m) => n + (typeof m.content === 'string' ? (m.content.match(new RegExp(regex.source, 'g'))?.length ?? 0) : 0), 0);
+    const occurrences = Math.max(countGoals(row.prompt), row.otherPrompt ? countGoals(row.otherPrompt) : 0);
+    if (row.mismatch) flag('prompt_mismatch', 'error', `chosen and rejected conversations differ before the response (${row.mismatch})`, line, 'the prompt, goal included, must be byte-identical in chosen and rejected');
+    let goalScores: number[] | null = null;
+    for (const candidate of [system, firstUser]) {
+      if (!candidate || typeof candidate.content !== 'string') continue;
+      const r = new RegExp(`^${regex.source}`);
+      const m = r.exec(candidate.content);
+      if (!m) continue;
+      goalScores = scoresFromGoal(config.goal, groups, m);
+      const rest = candidate.content.slice(m[0].length);
+      if (rest !== '' && !rest.startsWith('\n\n')) flag('goal_text_differs', 'error', 'text follows the goal without the blank line radpo writes', line);
+      else if (goalScores.some((s) => !Number.isFinite(s)) || goalText(config.goal, goalScores) !== m[0]) {
+        flag('goal_text_differs', 'error', 'the goal text differs from `radpo goal` for the same score (number formatting or wording)', line, 'relabel again with radpo, or pass the --goal-template/--scale used in training');
+      }
+      break;
+    }
+    if (goalScores === null) flag('goal_missing', 'error', 'no goal text at the start of the system message or of the first user message', line, 'pass the --goal-template/--scale/--attr used when relabeling');
+    if (occurrences > 1) flag('goal_repeated', 'error', 'the goal text appears more than once in the prompt (the reference nosys script wrote it twice)', line);
+    if (goalScores && row.chosenScores && goalScores.some((s, i) => s !== row.chosenScores![i])) {
+      flag('goal_score_mismatch', 'error', "the goal is not the preferred response's score: under goal r the response scored r must be chosen (Figure 1)", line, 'the rejected-goal copy must swap chosen and rejected');
+    }
+    if (goalScores) {
+      const withoutGoal = JSON.stringify(texts.map((t) => t.replace(new RegExp(regex.source, 'g'), '')));
+      const key = `${withoutGoal}\u0000${JSON.stringify(row.chosen)}\u0000${JSON.stringify(row.rejected)}`;
+      const goalKey = JSON.stringify(goalScores);
+      const seen = goalsByPair.get(key);
+      if (seen === undefined) goalsByPair.set(key, goalKey);
+      else if (seen !== goalKey) flag('unswapped_copy', 'error', 'the same chosen/rejected order appears under two different goals: the rejected-goal copy was not swapped', line);
+    }
+
+    // 2. Rendering with the model's template.
+    let prompt: string;
+    let full: [string, string];
+    try {
+      prompt = renderer.render(row.prompt, true);
+      full = [renderer.render([...row.prompt, ...row.chosen], false), renderer.render([...row.prompt, ...row.rejected], false)];
+    } catch (err) {
+      const message = (err as Error).message;
+      if (system && (!acceptsSystem || /system/i.test(message))) flag('system_role_rejected', 'error', `the template rejects the system role ("${message}")`, line, 'relabel with --placement user (or --placement auto --chat-template FILE)');
+      else flag('template_error', 'error', `the template raised "${message}"`, line);
+      continue;
+    }
+    if (!system && defaultSystem) {
+      flag('default_system_prompt', 'warning', `the template adds its own system prompt when the goal is not in a system message: ${JSON.stringify(defaultSystem.slice(0, 80))}`, line, 'relabel with --placement system, so the goal replaces the default');
+    }
+    if (!full[0].startsWith(prompt) || !full[1].startsWith(prompt)) {
+      flag('prompt_not_prefix', 'error', 'the rendered prompt is not a byte-identical prefix of prompt+response; trainers then split the pair in the wrong place', line);
+    }
+    // 3. Length: trainers truncate (TRL <= 0.28) or drop (TRL >= 0.29, OpenRLHF, Axolotl) such rows.
+    const promptLength = count(prompt);
+    const longest = Math.max(count(full[0]), count(full[1]));
+    if (promptLength > config.maxPromptLength) flag('prompt_too_long', 'warning', `the rendered prompt is longer than --max-prompt-length ${config.maxPromptLength}`, line, 'trainers cut the goal out (keep_end) or drop the row; shorten or filter such prompts');
+    if (longest > config.maxLength) flag('sequence_too_long', 'warning', `prompt + response is longer than --max-length ${config.maxLength}`, line, 'trainers truncate or drop such rows');
+  }
+  const list = [...findings.values()].sort((a, b) => (a.severity === b.severity ? b.count - a.count : a.severity === 'error' ? -1 : 1));
+  return {
+    file: name,
+    chat_template: config.chat.source,
+    rows_read: read,
+    rows_checked: checked.length,
+    length_unit: config.tokenizer ? 'tokens' : 'estimated tokens (4 characters each)',
+    max_prompt_length: config.maxPromptLength,
+    max_length: config.maxLength,
+    findings: list,
+    errors: list.filter((f) => f.severity === 'error').reduce((n, f) => n + f.count, 0),
+    warnings: list.filter((f) => f.severity === 'warning').reduce((n, f) => n + f.count, 0),
+  };
+}
+
+export function renderCheck(report: CheckReport): string {
+  const lines = [
+    `radpo check: ${report.rows_checked} of ${report.rows_read} rows of ${report.file} rendered with ${report.chat_template}`,
+    `lengths in ${report.length_unit}; limits: prompt ${report.max_prompt_length}, prompt+response ${report.max_length}`,
+  ];
+  if (report.findings.length === 0) lines.push('no problems found');
+  for (const f of report.findings) {
+    lines.push(`${f.severity}: ${f.code}: ${f.message} — ${f.count} row${f.count === 1 ? '' : 's'} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`);
+    if (f.hint) lines.push(`  fix: ${f.hint}`);
+  }
+  lines.push(`${report.errors} errors, ${report.warnings} warnings`);
+  return `${lines.join('\n')}\n`;
+}

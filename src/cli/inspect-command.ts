@@ -6,7 +6,7 @@ import type { Io } from './io.js';
 import { parseBytes, validate } from './options.js';
 
 const InspectOptions = z.object({
-  inputFormat: z.enum(['jsonl', 'json', 'csv']).optional(),
+  inputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
   schema: z.enum(SCHEMAS).optional(),
   promptCol: z.string().optional(),
   chosenCol: z.string().optional(),

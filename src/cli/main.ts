@@ -20,7 +20,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Options shared by every command that reads pairs (relabel, and later score/inspect). */
 function addInputOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--input-format <format>', 'input format (default: from the extension, then from the content)').choices(['jsonl', 'json', 'csv']))
+    .addOption(new Option('--input-format <format>', 'input format (default: from the extension, then from the content)').choices(['jsonl', 'json', 'csv', 'parquet']))
     .addOption(new Option('--schema <shape>', 'input shape (default: detected from the first record)').choices(['conversational', 'standard', 'implicit-conversational', 'implicit-string', 'sharegpt']))
     .option('--prompt-col <path>', 'column holding the prompt (string or message list)')
     .option('--chosen-col <path>', 'column holding the chosen response')
@@ -57,9 +57,9 @@ export function buildProgram(io: Io, run: (job: () => Promise<number>) => void):
     .command('relabel')
     .description('write two goal-conditioned copies of every preference pair (chosen-score goal; rejected-score goal, swapped)')
     .argument('[inputs...]', 'JSONL, JSON or CSV files, optionally .gz; "-" or nothing (with piped input) for stdin')
-    .option('-o, --output <file>', 'output file ("-" = stdout); .jsonl, .json or .csv, optionally .gz', '-')
+    .option('-o, --output <file>', 'output file ("-" = stdout); .jsonl, .json, .csv (optionally .gz) or .parquet', '-')
     .option('--gzip-level <1-9>', 'compression of .gz output: 1 is fastest (default), 9 smallest')
-    .addOption(new Option('--output-format <format>', 'output file format (default: from the -o extension)').choices(['jsonl', 'json', 'csv']))
+    .addOption(new Option('--output-format <format>', 'output file format (default: from the -o extension)').choices(['jsonl', 'json', 'csv', 'parquet']))
     .addOption(new Option('--format <layout>', 'row layout for the trainer').choices(['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text']).default('trl'))
     .option('--print-config', 'after writing -o FILE, print the config snippet that points the trainer at it (stdout)')
     .addOption(new Option('--placement <where>', 'system: goal in the system message; user: in front of the first user message; auto: what --chat-template supports').choices(['system', 'user', 'auto']).default('system'))

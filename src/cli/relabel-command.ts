@@ -15,7 +15,7 @@ import { goalSpec, parseBytes, parseCount, validate } from './options.js';
 
 const RelabelOptions = z.object({
   output: z.string().min(1),
-  outputFormat: z.enum(['jsonl', 'json', 'csv']).optional(),
+  outputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
   format: z.enum(OUTPUT_FORMATS),
   printConfig: z.boolean().optional(),
   placement: z.enum(['system', 'user', 'auto']),
@@ -32,7 +32,7 @@ const RelabelOptions = z.object({
   scores: z.string().optional(),
   key: z.string().optional(),
   shard: z.string().optional(),
-  inputFormat: z.enum(['jsonl', 'json', 'csv']).optional(),
+  inputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
   schema: z.enum(SCHEMAS).optional(),
   promptCol: z.string().optional(),
   chosenCol: z.string().optional(),
@@ -73,6 +73,9 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     throw usageError('--on-error skip needs --rejects FILE, so that every set-aside row is kept with its reason', 'pass --rejects rejects.jsonl (or --rejects /dev/null to discard them knowingly)');
   }
   if (o.maxErrors !== undefined && o.onError !== 'skip') throw usageError('--max-errors only applies with --on-error skip');
+  if ((o.outputFormat === 'parquet' || /\.parquet$/i.test(o.output)) && (o.output === '-' || /\.gz$/i.test(o.output))) {
+    throw usageError('Parquet output needs -o FILE.parquet (not stdout, not .gz: Parquet compresses its own pages)');
+  }
   if (o.printConfig && o.output === '-') throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
   if (o.rejects === '-' && o.output === '-') throw usageError('--rejects - and the output cannot both go to stdout', 'write the output with -o FILE');
   for (const [flag, path] of [['--rejects', o.rejects], ['--report', o.report]] as const) {

@@ -7,8 +7,7 @@ import { Template } from '@huggingface/jinja';
 import { RadpoError, RowError } from '../core/errors.js';
 import { goalPattern, goalText, scoresFromGoal, type GoalSpec, type Placement } from '../core/goal.js';
 import { detectShape, toPair, type Message } from '../core/pair.js';
-import { openBytes } from '../io/bytes.js';
-import { detectInputFormat, readRecords } from '../io/records.js';
+import { openRecords } from '../io/records.js';
 import type { Io } from '../cli/io.js';
 
 export interface ChatTemplate {
@@ -240,14 +239,13 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
     if (f.lines.length < config.maxListed) f.lines.push(line);
   };
 
-  const { name, bytes } = await openBytes(config.input, io.stdin);
-  const format = await detectInputFormat(name, bytes);
+  const { name, records } = await openRecords(config.input, io.stdin, undefined, { maxLineBytes: 1 << 28 });
   const sample = config.sample ? reservoir<CheckRow>(config.sample) : null;
   const rows: CheckRow[] = [];
   // Same ordered pair under two goals = the rejected-goal copy was not swapped (the reference nosys script).
   const goalsByPair = new Map<string, string>();
   let read = 0;
-  for await (const batch of readRecords(name, bytes, format, { maxLineBytes: 1 << 28 })) {
+  for await (const batch of records) {
     for (const record of batch) {
       read += 1;
       if (record.error) throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');

@@ -9,8 +9,7 @@ import { formatScore } from '../core/goal.js';
 import { detectShape, toPair, type Message, type Shape, type ShapeOptions } from '../core/pair.js';
 import { readScores, resolveScoreColumns, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
 import { contradictsLabel, isTie } from '../core/relabel.js';
-import { openBytes } from '../io/bytes.js';
-import { detectInputFormat, readRecords, type InputFormat } from '../io/records.js';
+import { openRecords, type InputFormat } from '../io/records.js';
 import type { Io } from '../cli/io.js';
 
 export interface InspectConfig {
@@ -122,13 +121,12 @@ export async function runInspect(config: InspectConfig, io: Io): Promise<Inspect
   let anyScores = false;
   let columnsText = '';
   for (const input of config.inputs) {
-    const { name, bytes } = await openBytes(input, io.stdin);
-    const format = await detectInputFormat(name, bytes, config.inputFormat);
+    const { name, format, records } = await openRecords(input, io.stdin, config.inputFormat, { maxLineBytes: config.maxLineBytes });
     const entry = { source: name, format, shape: '(no records)', scores: '(none found)' };
     inputs.push(entry);
     let shape: Shape | null = null;
     let columns: ScoreColumns | null = null;
-    for await (const batch of readRecords(name, bytes, format, { maxLineBytes: config.maxLineBytes })) {
+    for await (const batch of records) {
       if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
       for (const record of batch) {
         rows += 1;

@@ -3,6 +3,7 @@
  * The I/O shell around the pure core (src/core): streaming, error policy, rejects, report.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -14,11 +15,11 @@ import { detectShape, type ShapeOptions } from '../core/pair.js';
 import { getPath, parsePath, type Path } from '../core/path.js';
 import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
 import { shardOf, type Shard } from '../core/shard.js';
-import { openBytes } from '../io/bytes.js';
-import { detectInputFormat, parseJsonRecord, rawOf, readRecords, type InputFormat, type SourceRecord } from '../io/records.js';
+import { openRecords, parseJsonRecord, rawOf, type InputFormat, type SourceRecord } from '../io/records.js';
+import { ParquetOutput } from '../io/parquet.js';
 import { RelabelPool } from './relabel-pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './relabel-record.js';
-import { createSerializer, openSink, outputFileFormat, fileSink, streamSink, type OutputFileFormat, type Sink } from '../io/output.js';
+import { createSerializer, fileSink, nullSink, openSink, outputFileFormat, streamSink, type OutputFileFormat, type Sink } from '../io/output.js';
 import type { Io } from '../cli/io.js';
 import { Progress } from '../cli/progress.js';
 import { RunCounts, histogramReport, renderSummary, setAsideReport, type InputSummary, type RunReport } from './summary.js';
@@ -72,11 +73,10 @@ const MAX_IN_FLIGHT = 6;
 /** Read a scores file into key -> scores. Scores files are small (a key and a few numbers a row). */
 async function loadScoresFile(config: RelabelConfig, io: Io, keyPath: Path): Promise<{ table: Map<string, PairScores>; columns: ScoreColumns; description: string }> {
   const path = config.scoresFile!;
-  const { name, bytes } = await openBytes(path, io.stdin);
-  const format = await detectInputFormat(name, bytes);
+  const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes: config.maxLineBytes });
   const table = new Map<string, PairScores>();
   let columns: ScoreColumns | null = null;
-  for await (const batch of readRecords(name, bytes, format, { maxLineBytes: config.maxLineBytes })) {
+  for await (const batch of records) {
     for (const record of batch) {
       if (record.error) throw new RadpoError('io', `scores file ${record.error.describe()}`);
       if (columns === null) {
@@ -137,7 +137,9 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
   const idPath = config.idCol ? parsePath(config.idCol, '--id-col') : null;
   const joined = config.scoresFile && keyPath ? await loadScoresFile(config, io, keyPath) : null;
 
-  const sink: Sink = await openSink(config.output, io.stdout, config.gzipLevel);
+  // Parquet output takes row objects and owns its file; every other format is text through a sink.
+  const parquet = fileFormat === 'parquet' ? ParquetOutput.create(config.output) : null;
+  const sink: Sink = parquet ? nullSink() : await openSink(config.output, io.stdout, config.gzipLevel);
   const rejects: Sink | null = config.rejects ? (config.rejects === '-' ? streamSink(io.stdout) : await fileSink(config.rejects)) : null;
   // --order concat: the rejected-goal copies wait in a temporary file (flat memory, works for stdin too).
   const spoolPath = join(tmpdir(), `radpo-spool-${process.pid}-${Math.random().toString(36).slice(2, 10)}.txt`);
@@ -203,6 +205,13 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
       if (result.fast) fastRecords += 1;
       counts.addGoal(attributes, result.goals[0]);
       counts.addGoal(attributes, result.goals[1]);
+      if (parquet) {
+        await parquet.add(result.objects![0]);
+        if (spool) await spool.write(`${JSON.stringify(result.objects![1])}\n`);
+        else await parquet.add(result.objects![1]);
+        counts.rowsWritten += 2;
+        continue;
+      }
       const [first, second] = result.objects ? result.objects.map((o) => [serializer.row(o)]) : result.rows.map((r) => serializer.frame(r));
       for (const part of first!) {
         const w = sink.write(part);
@@ -218,8 +227,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
 
   try {
     for (const input of config.inputs) {
-      const { name, bytes } = await openBytes(input, io.stdin);
-      const format = await detectInputFormat(name, bytes, config.inputFormat);
+      const { name, format, records } = await openRecords(input, io.stdin, config.inputFormat, { maxLineBytes: config.maxLineBytes, lazy: true });
       const summary: InputSummary = { source: name, format, shape: '(no records)', scores: '(no records)', rows: 0 };
       inputs.push(summary);
       let ctx: RecordContext | null = null;
@@ -267,12 +275,12 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
           isJsonFile,
           // The byte-level fast path needs JSON in and out, and a shape whose text the core only moves
           // (hh-rlhf transcripts are split into turns, so they are decoded).
-          fast: config.fastPath && format !== 'csv' && fileFormat !== 'csv' && shape.schema !== 'implicit-string' && !goalHasNul,
-          objects: fileFormat === 'csv',
+          fast: config.fastPath && (format === 'jsonl' || format === 'json') && (fileFormat === 'jsonl' || fileFormat === 'json') && shape.schema !== 'implicit-string' && !goalHasNul,
+          objects: fileFormat === 'csv' || fileFormat === 'parquet',
         };
       };
 
-      for await (const batch of readRecords(name, bytes, format, { maxLineBytes: config.maxLineBytes, lazy: true })) {
+      for await (const batch of records) {
         if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
         let rest = batch;
         if (ctx === null) {
@@ -306,9 +314,14 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     }
     if (spool) {
       await spool.commit();
-      for await (const chunk of createReadStream(spoolPath, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-        const w = sink.write(chunk as string);
-        if (w) await w;
+      if (parquet) {
+        const lines = createInterface({ input: createReadStream(spoolPath, { encoding: 'utf8' }), crlfDelay: Infinity });
+        for await (const line of lines) if (line) await parquet.add(JSON.parse(line) as Record<string, unknown>);
+      } else {
+        for await (const chunk of createReadStream(spoolPath, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+          const w = sink.write(chunk as string);
+          if (w) await w;
+        }
       }
     }
     await sink.write(serializer.end());
@@ -333,6 +346,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     };
     if (config.shard) report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
     await sink.commit();
+    await parquet?.commit();
     if (rejects) await rejects.commit();
     if (config.report) {
       const reportSink = await fileSink(config.report);
@@ -352,6 +366,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     progress.done();
     await pool?.close();
     if (!committed) {
+      await parquet?.abort();
       await sink.abort();
       await rejects?.abort();
     }

@@ -156,7 +156,12 @@ function toMessage(value: unknown, field: string): Message {
     throw new RowError('bad_field', 'a message must be an object', { field, expected: 'an object with role and content', found: preview(value) });
   }
   const m = value as Record<string, unknown>;
-  if (typeof m.role === 'string' && 'content' in m) return { ...m, role: m.role, content: m.content };
+  if (typeof m.role === 'string' && 'content' in m) {
+    // role first, then content, then anything else: the same bytes whatever order the source had
+    // (Parquet from the Hub stores the struct as content, role).
+    const { role, content, ...rest } = m;
+    return { role, content, ...rest };
+  }
   if (typeof m.from === 'string' && 'value' in m) {
     const role = SHAREGPT_ROLES[m.from];
     if (!role) {

@@ -10,7 +10,7 @@ import Papa from 'papaparse';
 import { RadpoError } from '../core/errors.js';
 import { chunkBytes, type Chunk } from './rawjson.js';
 
-export const OUTPUT_FILE_FORMATS = ['jsonl', 'json', 'csv'] as const;
+export const OUTPUT_FILE_FORMATS = ['jsonl', 'json', 'csv', 'parquet'] as const;
 export type OutputFileFormat = (typeof OUTPUT_FILE_FORMATS)[number];
 
 export function outputFileFormat(target: string, explicit?: OutputFileFormat): OutputFileFormat {
@@ -18,6 +18,7 @@ export function outputFileFormat(target: string, explicit?: OutputFileFormat): O
   const base = target.toLowerCase().replace(/\.gz$/, '');
   if (base.endsWith('.csv')) return 'csv';
   if (base.endsWith('.json')) return 'json';
+  if (base.endsWith('.parquet')) return 'parquet';
   return 'jsonl';
 }
 
@@ -227,6 +228,11 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
       await fsp.rm(tmp, { force: true });
     },
   };
+}
+
+/** A sink for outputs that write their own file (Parquet): accepts nothing, commits nothing. */
+export function nullSink(): Sink {
+  return { name: '', bytes: 0, write: () => undefined, commit: async () => undefined, abort: async () => undefined };
 }
 
 export async function openSink(target: string, stdout: Writable, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {

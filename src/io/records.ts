@@ -5,9 +5,11 @@
  */
 import Papa from 'papaparse';
 import { RowError, usageError, type Location } from '../core/errors.js';
-import type { PeekableBytes } from './bytes.js';
+import type { Readable } from 'node:stream';
+import { openBytes, type PeekableBytes } from './bytes.js';
+import { readParquet } from './parquet.js';
 
-export const INPUT_FORMATS = ['jsonl', 'json', 'csv'] as const;
+export const INPUT_FORMATS = ['jsonl', 'json', 'csv', 'parquet'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export interface SourceRecord {
@@ -40,13 +42,39 @@ export function parseJsonRecord(record: SourceRecord, isJsonFile: boolean): Sour
   return { ...parsed, bytes: record.bytes };
 }
 
+/**
+ * Open an input (a path, or '-' for stdin) as batches of records in whatever format it is. Parquet
+ * needs random access to its footer, so it is read from files only.
+ */
+export async function openRecords(
+  input: string,
+  stdin: Readable,
+  explicit: InputFormat | undefined,
+  options: ReadOptions,
+): Promise<{ name: string; format: InputFormat; records: AsyncGenerator<SourceRecord[]> }> {
+  if (explicit === 'parquet' || (explicit === undefined && /\.parquet$/i.test(input))) {
+    if (input === '-') throw usageError('Parquet input must be a file, not stdin (its index is at the end of the file)');
+    return { name: input, format: 'parquet', records: readParquet(input) };
+  }
+  const { name, bytes } = await openBytes(input, stdin);
+  const format = await detectInputFormat(name, bytes, explicit);
+  if (format === 'parquet') {
+    if (input === '-') throw usageError('Parquet input must be a file, not stdin (its index is at the end of the file)');
+    return { name: input, format, records: readParquet(input) };
+  }
+  return { name, format, records: readRecords(name, bytes, format, options) };
+}
+
 /** Pick the format from the name (ignoring .gz), then from the first non-blank byte. */
 export async function detectInputFormat(name: string, bytes: PeekableBytes, explicit?: InputFormat): Promise<InputFormat> {
   if (explicit) return explicit;
   const base = name.toLowerCase().replace(/\.gz$/, '');
   if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) return 'jsonl';
   if (base.endsWith('.csv')) return 'csv';
-  const head = (await bytes.peek(4096)).toString('utf8').replace(/^\uFEFF/, '');
+  if (base.endsWith('.parquet')) return 'parquet';
+  const peeked = await bytes.peek(4096);
+  if (peeked.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
+  const head = peeked.toString('utf8').replace(/^\uFEFF/, '');
   const first = head.trimStart()[0];
   // `datasets.Dataset.to_json("x.json")` writes JSON Lines, so a .json file is sniffed too.
   if (first === '[') return 'json';
@@ -389,7 +417,7 @@ function decodeJsonCells(row: Record<string, string>): Record<string, unknown> {
   return out;
 }
 
-export function readRecords(name: string, bytes: PeekableBytes, format: InputFormat, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+export function readRecords(name: string, bytes: PeekableBytes, format: Exclude<InputFormat, 'parquet'>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
   if (format === 'json') return readJsonArray(name, bytes, options);
   if (format === 'csv') return readCsv(name, bytes, options);
   return readJsonl(name, bytes, options);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, RadpoError } from '../core/errors.js';
 import { useColor, type Io } from './io.js';
+import { addJudgeOptions } from './judge-options.js';
 
 export type { Io } from './io.js';
 
@@ -79,10 +80,30 @@ export function buildProgram(io: Io, run: (job: () => Promise<number>) => void):
     .option('--threads <n>', 'worker threads for large JSON inputs (default: 0 on 1-2 cores, else cores-1 up to 4)');
   addInputOptions(relabel);
   addErrorOptions(relabel);
+  addJudgeOptions(relabel);
   relabel.action((inputs: string[], options: Record<string, unknown>) => {
     run(async () => {
       const { relabelCommand } = await import('./relabel-command.js');
-      return relabelCommand(inputs, options, io, () => relabel.helpInformation());
+      return relabelCommand(inputs, options, io, () => relabel.helpInformation(), relabel.getOptionValueSource('scale') === 'cli');
+    });
+  });
+
+  const score = program
+    .command('score')
+    .description('attach judge scores (an LLM judge or a reward model) to preference pairs, in input order')
+    .argument('[inputs...]', 'JSONL, JSON, CSV (optionally .gz) or Parquet files; "-" for stdin')
+    .option('-o, --output <file>', 'output file ("-" = stdout)', '-')
+    .addOption(new Option('--output-format <format>', 'output file format (default: from the -o extension)').choices(['jsonl', 'json', 'csv', 'parquet']))
+    .option('--chosen-score-col <path>', 'where to write the chosen score (default: existing score columns, else score_chosen)')
+    .option('--rejected-score-col <path>', 'where to write the rejected score (default: existing, else score_rejected)')
+    .option('--scale <min-max>', 'goal scale that reward-model scores are mapped onto (default 1-10; a chat judge uses its rubric\'s)');
+  addInputOptions(score);
+  addErrorOptions(score);
+  addJudgeOptions(score);
+  score.action((inputs: string[], options: Record<string, unknown>) => {
+    run(async () => {
+      const { scoreCommand } = await import('./score-command.js');
+      return scoreCommand(inputs, options, io, () => score.helpInformation(), score.getOptionValueSource('scale') === 'cli');
     });
   });
 

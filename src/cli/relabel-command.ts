@@ -12,6 +12,7 @@ import { useColor, type Io } from './io.js';
 import { createLogger } from './log.js';
 import { version } from './main.js';
 import { goalSpec, parseBytes, parseCount, validate } from './options.js';
+import { judgeRunConfig } from './judge-options.js';
 
 const RelabelOptions = z.object({
   output: z.string().min(1),
@@ -58,8 +59,10 @@ function gzipLevel(text: string): number {
   return level;
 }
 
-export async function relabelCommand(inputs: string[], rawOptions: Record<string, unknown>, io: Io, help: () => string): Promise<number> {
+export async function relabelCommand(inputs: string[], rawOptions: Record<string, unknown>, io: Io, help: () => string, scaleGiven = false): Promise<number> {
   const o = validate(RelabelOptions, rawOptions);
+  const judge = judgeRunConfig(rawOptions, io, scaleGiven ? o.scale : undefined);
+  if (judge?.emitBatch) throw usageError('--emit-batch belongs to radpo score (it writes requests, not pairs)', 'radpo score … --emit-batch requests.jsonl');
   if (inputs.length === 0) {
     if (io.stdin.isTTY) {
       io.stderr.write(help());
@@ -102,7 +105,9 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     scoresFile: o.scores,
     key: o.key,
     idCol: o.idCol,
-    goal: goalSpec({ scale: o.scale, goalTemplate: o.goalTemplate }, attributes),
+    // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
+    goal: goalSpec({ scale: judge && !scaleGiven ? `${judge.scale.min}-${judge.scale.max}` : o.scale, goalTemplate: o.goalTemplate }, attributes),
+    judge: judge ?? undefined,
     goalTemplateName: o.goalTemplate ?? 'paper',
     // The text format puts the goal at the front of the prompt string whatever the placement.
     placement,

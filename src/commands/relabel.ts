@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { RadpoError, RowError, formatLocation, type RowReason } from '../core/errors.js';
+import { RadpoError, RowError, formatLocation } from '../core/errors.js';
 import type { OutputFormat } from '../core/formats.js';
 import { datasetName, llamaFactoryEntry, trainerConfig } from '../core/trainer-config.js';
 import type { GoalSpec, Placement } from '../core/goal.js';
@@ -15,7 +15,9 @@ import { detectShape, type ShapeOptions } from '../core/pair.js';
 import { getPath, parsePath, type Path } from '../core/path.js';
 import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
 import { shardOf, type Shard } from '../core/shard.js';
-import { openRecords, parseJsonRecord, rawOf, type InputFormat, type SourceRecord } from '../io/records.js';
+import { openRecords, parseJsonRecord, type InputFormat, type SourceRecord } from '../io/records.js';
+import { RowPolicy } from './row-policy.js';
+import { JudgeSession, judgeStage, type JudgeRunConfig } from './score.js';
 import { ParquetOutput } from '../io/parquet.js';
 import { RelabelPool } from './relabel-pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './relabel-record.js';
@@ -54,14 +56,13 @@ export interface RelabelConfig {
   fastPath: boolean;
   /** Print the trainer's config snippet for the output file (stdout) at the end. */
   printConfig?: boolean;
+  /** Score rows without scores with a judge first (relabel --judge). */
+  judge?: JudgeRunConfig;
   /** zlib level for .gz output. */
   gzipLevel?: number;
   /** Worker threads for large JSON inputs (--threads; default by core count); 0 relabels on the main thread. */
   workers?: number;
 }
-
-/** Reasons that are a policy's decision, not an error: they never stop the run or count toward --max-errors. */
-const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped']);
 
 const ID_COLUMNS = ['id', 'prompt_id'];
 
@@ -147,26 +148,11 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
   const progress = new Progress(io, config.quiet, 'relabel');
   const goalHasNul = config.goal.template?.some((part) => 'text' in part && part.text.includes('\u0000')) ?? false;
   const inputs: InputSummary[] = [];
-  let errors = 0;
   let committed = false;
   let fastRecords = 0;
 
-  const setAside = async (record: SourceRecord, error: RowError): Promise<void> => {
-    error.location ??= record.location;
-    const policy = POLICY_REASONS.has(error.reason);
-    if (!policy) {
-      if (config.onError === 'fail') throw new RadpoError('row', error.describe());
-      errors += 1;
-      if (config.maxErrors !== undefined && errors > config.maxErrors) {
-        throw new RadpoError('too_many_errors', `more than ${config.maxErrors} rows failed (--max-errors ${config.maxErrors}); the last: ${error.describe()}`, 'fix the input, or raise --max-errors');
-      }
-    }
-    counts.addSetAside(error.reason);
-    if (rejects) {
-      const entry = { source: record.location.source, [record.location.unit]: record.location.line, reason: error.reason, message: error.describe(), raw: rawOf(record) };
-      await rejects.write(`${JSON.stringify(entry)}\n`);
-    }
-  };
+  const policy = new RowPolicy({ onError: config.onError, maxErrors: config.maxErrors }, counts, rejects);
+  const setAside = (record: SourceRecord, error: RowError) => policy.setAside(record, error);
 
   // Batches being relabeled (in worker threads when the input is large), written in submission order.
   const inFlight: Array<{ records: SourceRecord[]; results: Promise<RecordResult[]> }> = [];
@@ -225,9 +211,21 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     }
   };
 
+  const session = config.judge ? await JudgeSession.open(config.judge, io, logger) : null;
+  const judgeStageOptions = (collectOnly: boolean) => ({ shape: config.shape, scores: config.scores, collectOnly });
   try {
+    if (session?.needsFit) {
+      // First pass: every reward, cached as it arrives, to fit the mapping onto the goal scale.
+      for (const input of config.inputs) {
+        const { name, records } = await openRecords(input, io.stdin, config.inputFormat, { maxLineBytes: config.maxLineBytes });
+        for await (const batch of judgeStage(records, session, judgeStageOptions(true), /\.json(\.gz)?$/i.test(name))) void batch;
+      }
+      session.fit();
+    }
     for (const input of config.inputs) {
-      const { name, format, records } = await openRecords(input, io.stdin, config.inputFormat, { maxLineBytes: config.maxLineBytes, lazy: true });
+      const opened = await openRecords(input, io.stdin, config.inputFormat, { maxLineBytes: config.maxLineBytes, lazy: true });
+      const { name, format } = opened;
+      const records = session ? judgeStage(opened.records, session, judgeStageOptions(false), /\.json(\.gz)?$/i.test(name)) : opened.records;
       const summary: InputSummary = { source: name, format, shape: '(no records)', scores: '(no records)', rows: 0 };
       inputs.push(summary);
       let ctx: RecordContext | null = null;
@@ -344,6 +342,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
       contradicting_label: counts.contradicting,
       goal_score_histogram: histogramReport(counts),
     };
+    if (session) report.judge = session.report();
     if (config.shard) report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
     await sink.commit();
     await parquet?.commit();
@@ -365,6 +364,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
   } finally {
     progress.done();
     await pool?.close();
+    await session?.close();
     if (!committed) {
       await parquet?.abort();
       await sink.abort();

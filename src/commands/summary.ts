@@ -69,6 +69,7 @@ export interface RunReport {
   /** Rows written per goal score, ascending; per attribute when the goal has several. */
   goal_score_histogram: HistogramBin[] | Record<string, HistogramBin[]>;
   shard?: { shard: string; rows_in_other_shards: number };
+  judge?: Record<string, unknown>;
 }
 
 function histogramBins(h: Map<number, number>): HistogramBin[] {

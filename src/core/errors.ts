@@ -15,6 +15,8 @@ export const ROW_REASONS = [
   'prompt_mismatch', // implicit prompt: chosen and rejected conversations differ before the answer
   'identical_responses', // chosen and rejected text are the same (breaks trainers' prompt extraction)
   'tie_dropped', // --ties drop and the two scores are equal
+  'judge_unparseable', // the judge answered, but no score could be read from it (after --parse-retries)
+  'judge_failed', // the judge did not answer (after --max-retries), or its batch result was an error
 ] as const;
 export type RowReason = (typeof ROW_REASONS)[number];
 

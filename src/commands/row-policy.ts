@@ -1,0 +1,41 @@
+/**
+ * What happens to a row that cannot be used: --on-error fail stops the run with the row's message;
+ * --on-error skip writes it to --rejects (source, line, reason, message, raw row) and goes on, up to
+ * --max-errors. Policy set-asides (identical responses, dropped ties) never stop a run.
+ */
+import { RadpoError, type RowError, type RowReason } from '../core/errors.js';
+import type { Sink } from '../io/output.js';
+import { rawOf, type SourceRecord } from '../io/records.js';
+
+const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped']);
+
+export interface RowPolicyConfig {
+  onError: 'fail' | 'skip';
+  maxErrors?: number;
+}
+
+export class RowPolicy {
+  private errors = 0;
+  constructor(
+    private readonly config: RowPolicyConfig,
+    private readonly counts: { addSetAside(reason: RowReason): void },
+    private readonly rejects: Sink | null,
+  ) {}
+
+  async setAside(record: SourceRecord, error: RowError, extra: Record<string, unknown> = {}): Promise<void> {
+    error.location ??= record.location;
+    if (!POLICY_REASONS.has(error.reason)) {
+      if (this.config.onError === 'fail') throw new RadpoError('row', error.describe());
+      this.errors += 1;
+      if (this.config.maxErrors !== undefined && this.errors > this.config.maxErrors) {
+        throw new RadpoError('too_many_errors', `more than ${this.config.maxErrors} rows failed (--max-errors ${this.config.maxErrors}); the last: ${error.describe()}`, 'fix the input, or raise --max-errors');
+      }
+    }
+    this.counts.addSetAside(error.reason);
+    if (this.rejects) {
+      const judgeOutput = (record as SourceRecord & { judgeOutput?: string }).judgeOutput;
+      const entry = { source: record.location.source, [record.location.unit]: record.location.line, reason: error.reason, message: error.describe(), ...(judgeOutput !== undefined ? { judge_output: judgeOutput } : {}), ...extra, raw: rawOf(record) };
+      await this.rejects.write(`${JSON.stringify(entry)}\n`);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The judgement cache: every judge answer in SQLite (better-sqlite3, WAL), keyed by a hash of the judge
+ * configuration and the exact prompt and response. The raw answer is stored with the parsed score, so a
+ * parser fix re-reads it without paying again. Each answer is committed as it arrives, so a run killed
+ * at any point loses at most the requests that were in flight. Failures are never cached.
+ */
+import { createHash } from 'node:crypto';
+import type { Database as DatabaseType, Statement } from 'better-sqlite3';
+import { RadpoError } from '../core/errors.js';
+
+export interface CachedJudgement {
+  /** The server's JSON answer as text (chat completion or pooling response). */
+  raw: string;
+}
+
+export function judgementKey(configHash: string, prompt: unknown, response: unknown): string {
+  return createHash('sha256').update(configHash).update('\u0000').update(JSON.stringify(prompt)).update('\u0000').update(JSON.stringify(response)).digest('hex');
+}
+
+export function configHash(config: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 32);
+}
+
+export interface JudgementCache {
+  get(key: string): CachedJudgement | undefined;
+  put(key: string, config: string, raw: string): void;
+  close(): void;
+  readonly path: string | null;
+}
+
+/** No cache (--no-cache): every judgement is requested. */
+export function memoryCache(): JudgementCache {
+  const map = new Map<string, CachedJudgement>();
+  return {
+    path: null,
+    get: (key) => map.get(key),
+    put: (key, _config, raw) => void map.set(key, { raw }),
+    close: () => undefined,
+  };
+}
+
+export async function sqliteCache(path: string): Promise<JudgementCache> {
+  const { default: Database } = await import('better-sqlite3');
+  let db: DatabaseType;
+  try {
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a committed answer survives a killed process (not a power cut), at no fsync per row.
+    db.pragma('synchronous = NORMAL');
+    db.exec(`CREATE TABLE IF NOT EXISTS judgements (
+      key TEXT PRIMARY KEY,
+      config TEXT NOT NULL,
+      raw TEXT NOT NULL,
+      created_at TEXT NOT NULL DEFAULT (datetime('now'))
+    )`);
+  } catch (err) {
+    throw new RadpoError('io', `cannot open the judgement cache ${path}: ${(err as Error).message}`, 'pass --cache FILE elsewhere, or --no-cache');
+  }
+  const get: Statement = db.prepare('SELECT raw FROM judgements WHERE key = ?');
+  const put: Statement = db.prepare('INSERT OR REPLACE INTO judgements (key, config, raw) VALUES (?, ?, ?)');
+  return {
+    path,
+    get: (key) => get.get(key) as CachedJudgement | undefined,
+    put: (key, config, raw) => void put.run(key, config, raw),
+    close: () => db.close(),
+  };
+}

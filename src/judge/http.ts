@@ -1,0 +1,156 @@
+/**
+ * HTTP for judges: JSON POST over a pooled undici Agent, with a per-request timeout and the retry rules
+ * of the OpenAI SDKs (JUDGES.md "Retry rules"): x-should-retry; 408/409/429/5xx, connection errors and
+ * timeouts are retried with retry-after-ms / Retry-After or exponential backoff with jitter; other 4xx
+ * stop the run. The API key is sent, never logged: every message passes through `redact`.
+ */
+import { Agent, request } from 'undici';
+import { RadpoError } from '../core/errors.js';
+import { errorMessage } from './wire.js';
+
+export interface HttpOptions {
+  timeoutMs: number;
+  maxRetries: number;
+  concurrency: number;
+  apiKey?: string;
+  signal?: AbortSignal;
+  /** Told about each retry (for logs and progress). */
+  onRetry?: (info: { attempt: number; waitMs: number; reason: string }) => void;
+  /** Random source for jitter (tests make it deterministic). */
+  random?: () => number;
+  /** Sleeps (tests shorten them). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** A request that failed for good after its retries (the row is set aside, the run goes on). */
+export class TransientFailure extends Error {}
+
+const RETRY_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+
+export function redact(text: string, key: string | undefined): string {
+  if (!key || key.length < 4) return text;
+  return text.split(key).join('***');
+}
+
+/** The wait the server asked for, in ms, or null (absent, negative or over 60 s: use backoff). */
+export function retryAfterMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | null {
+  const header = (name: string) => {
+    const v = headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const ms = header('retry-after-ms');
+  if (ms !== undefined && ms.trim() !== '' && Number.isFinite(Number(ms))) {
+    const n = Number(ms);
+    return n >= 0 && n <= 60_000 ? n : null;
+  }
+  const after = header('retry-after');
+  if (after === undefined || after.trim() === '') return null;
+  let wait = Number(after) * 1000;
+  if (!Number.isFinite(wait)) {
+    const date = Date.parse(after);
+    if (Number.isNaN(date)) return null;
+    wait = date - now;
+  }
+  return wait >= 0 && wait <= 60_000 ? wait : null;
+}
+
+export function backoffMs(attempt: number, random: () => number): number {
+  return Math.min(500 * 2 ** attempt, 8000) * (1 - 0.25 * random());
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+export class JudgeHttp {
+  private readonly agent: Agent;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  requests = 0;
+
+  constructor(private readonly options: HttpOptions) {
+    this.agent = new Agent({ connections: options.concurrency, keepAliveTimeout: 30_000 });
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  private interrupted(): never {
+    throw new RadpoError('interrupted', 'interrupted; requests in flight were aborted, the cache is consistent, no output was written under the final name');
+  }
+
+  /** POST JSON and return the parsed JSON body of a 2xx answer, retrying what may succeed later. */
+  async postJson(url: string, body: unknown): Promise<unknown> {
+    const { apiKey, signal } = this.options;
+    const payload = JSON.stringify(body);
+    let lastReason = '';
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) this.interrupted();
+      let wait: number | null = null;
+      try {
+        this.requests += 1;
+        const timeout = AbortSignal.timeout(this.options.timeoutMs);
+        const res = await request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+          body: payload,
+          dispatcher: this.agent,
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          headersTimeout: this.options.timeoutMs,
+          bodyTimeout: this.options.timeoutMs,
+        });
+        const text = await res.body.text();
+        let parsed: unknown = undefined;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          if (parsed === undefined) {
+            lastReason = `HTTP ${res.statusCode} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))})`;
+          } else return parsed;
+        } else {
+          const message = redact(errorMessage(parsed, text.slice(0, 300) || `HTTP ${res.statusCode}`), apiKey);
+          const should = res.headers['x-should-retry'];
+          const retry = should === 'true' ? true : should === 'false' ? false : RETRY_STATUS(res.statusCode);
+          if (!retry) {
+            throw new RadpoError(
+              'io',
+              `the judge at ${redact(url, apiKey)} answered HTTP ${res.statusCode}: ${message}`,
+              res.statusCode === 401 || res.statusCode === 403 ? 'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)' : res.statusCode === 404 ? 'check --judge-url (it includes /v1) and --judge-model' : 'this request cannot succeed as sent; check the judge flags',
+            );
+          }
+          lastReason = `HTTP ${res.statusCode}: ${message}`;
+          wait = retryAfterMs(res.headers);
+        }
+      } catch (err) {
+        if (err instanceof RadpoError) throw err;
+        if (signal?.aborted) this.interrupted();
+        const e = err as Error & { code?: string };
+        lastReason = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${this.options.timeoutMs / 1000} s` : `connection error (${redact(e.code ?? e.message, apiKey)})`;
+      }
+      if (attempt >= this.options.maxRetries) throw new TransientFailure(`${lastReason}; gave up after ${attempt + 1} attempts`);
+      const waitMs = wait ?? backoffMs(attempt, this.random);
+      this.options.onRetry?.({ attempt: attempt + 1, waitMs, reason: lastReason });
+      try {
+        await this.sleep(waitMs, signal);
+      } catch {
+        this.interrupted();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * A judge: one response (with its prompt) in, a score or a reason out. Combines the wire format, the
+ * cache (each answer committed as it arrives), de-duplication of identical (prompt, response) pairs,
+ * bounded concurrency, parse retries, and offline batch files.
+ */
+import type { Logger } from 'pino';
+import type { Message } from '../core/pair.js';
+import type { JudgementCache } from './cache.js';
+import { configHash, judgementKey } from './cache.js';
+import { TransientFailure, type JudgeHttp } from './http.js';
+import { parseJsonVerdict, parseVerdict, type Rubric } from './rubrics.js';
+import { chatRequestBody, classifyRequestBody, expectedScore, parseChatReply, parseRewardReply, poolingRequestBody, promptText, responseText, WireError, type ChatParams } from './wire.js';
+
+export type JudgeKind = 'chat' | 'reward';
+
+export interface JudgeConfig {
+  kind: JudgeKind;
+  /** Base URL as the OpenAI SDKs take it, /v1 included. */
+  url: string;
+  model: string;
+  rubric: Rubric;
+  params: ChatParams;
+  rewardEndpoint: 'pooling' | 'classify';
+  parseRetries: number;
+}
+
+export type Verdict =
+  | { ok: true; score: number; cached: boolean }
+  | { ok: false; reason: 'judge_unparseable' | 'judge_failed'; message: string; rawText?: string }
+  | { ok: false; reason: 'batch_pending'; message: string };
+
+export interface JudgeStats {
+  cacheHits: number;
+  /** Identical (prompt, response) pairs that joined a judgement already in flight. */
+  shared: number;
+  failures: number;
+  promptTokens: number;
+  completionTokens: number;
+  judged: number;
+}
+
+/** A batch request line (OpenAI Batch API and vLLM run_batch input). */
+export interface BatchLine {
+  custom_id: string;
+  method: 'POST';
+  url: string;
+  body: Record<string, unknown>;
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      return await task();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** The fields that decide a judgement (not the API key, not the full URL: the host is enough). */
+export function judgeIdentity(config: JudgeConfig): Record<string, unknown> {
+  let host = config.url;
+  try {
+    host = new URL(config.url).host;
+  } catch {
+    /* keep as given */
+  }
+  return {
+    kind: config.kind,
+    host,
+    model: config.model,
+    ...(config.kind === 'chat'
+      ? {
+          rubric: { system: config.rubric.system, template: config.rubric.template, pattern: config.rubric.pattern.source, min: config.rubric.min, max: config.rubric.max },
+          seed: config.params.seed,
+          max_tokens: config.params.maxTokens,
+          structured: config.params.structured,
+          logprobs: config.params.logprobs,
+        }
+      : { endpoint: config.rewardEndpoint }),
+  };
+}
+
+/** vLLM serves /pooling and /classify at the server root, not under /v1. */
+export function rewardUrl(base: string, endpoint: 'pooling' | 'classify'): string {
+  return `${base.replace(/\/+$/, '').replace(/\/v1$/, '')}/${endpoint}`;
+}
+
+export class Judge {
+  readonly stats: JudgeStats = { cacheHits: 0, shared: 0, failures: 0, promptTokens: 0, completionTokens: 0, judged: 0 };
+  readonly configHash: string;
+  readonly configText: string;
+  private readonly inflight = new Map<string, Promise<Verdict>>();
+  private readonly semaphore: Semaphore;
+  private warnedNoLogprobs = false;
+  /** --emit-batch: requests not in the cache, by key. */
+  readonly batch = new Map<string, BatchLine>();
+  /** --from-batch: keys whose batch result was an error, with the reason. */
+  readonly batchFailures = new Map<string, string>();
+  emitOnly = false;
+
+  constructor(
+    readonly config: JudgeConfig,
+    private readonly cache: JudgementCache,
+    private readonly http: JudgeHttp,
+    concurrency: number,
+    private readonly logger: Logger,
+  ) {
+    const identity = judgeIdentity(config);
+    this.configText = JSON.stringify(identity);
+    this.configHash = configHash(identity);
+    this.semaphore = new Semaphore(concurrency);
+  }
+
+  key(prompt: Message[], response: Message[]): string {
+    return judgementKey(this.configHash, prompt, response);
+  }
+
+  private request(prompt: Message[], response: Message[]): { url: string; body: Record<string, unknown> } {
+    const { config } = this;
+    if (config.kind === 'reward') {
+      const messages = [...prompt, ...response];
+      return {
+        url: rewardUrl(config.url, config.rewardEndpoint),
+        body: config.rewardEndpoint === 'pooling' ? poolingRequestBody(config.model, messages) : classifyRequestBody(config.model, messages),
+      };
+    }
+    return { url: `${config.url.replace(/\/+$/, '')}/chat/completions`, body: chatRequestBody(config.rubric, config.params, promptText(prompt), responseText(response)) };
+  }
+
+  /** Read a stored or fresh answer. null score: unparseable (with the text to keep in the rejects). */
+  read(rawJson: string): { score: number | null; text: string } {
+    const body = JSON.parse(rawJson) as unknown;
+    if (this.config.kind === 'reward') return { score: parseRewardReply(body), text: rawJson };
+    const reply = parseChatReply(body);
+    const { rubric, params } = this.config;
+    let score: number | null;
+    if (params.logprobs) {
+      if (reply.firstTokenLogprobs === null || reply.firstTokenLogprobs.length === 0) {
+        if (!this.warnedNoLogprobs) {
+          this.warnedNoLogprobs = true;
+          this.logger.warn('the judge returned no logprobs (the server does not support them): falling back to the sampled verdict');
+        }
+        score = /^\s*\d+(?:\.\d+)?\s*$/.test(reply.text) ? parseVerdict({ ...rubric, pattern: /(\d+(?:\.\d+)?)\s*$/ }, reply.text) : null;
+      } else score = expectedScore(reply.firstTokenLogprobs, rubric);
+    } else if (params.structured) score = parseJsonVerdict(rubric, reply.text) ?? parseVerdict(rubric, reply.text);
+    else score = parseVerdict(rubric, reply.text);
+    const note = reply.finishReason === 'length' ? ' [finish_reason: length — the verdict may be cut off: raise --judge-max-tokens]' : '';
+    return { score, text: reply.text + note };
+  }
+
+  async judge(prompt: Message[], response: Message[]): Promise<Verdict> {
+    const key = this.key(prompt, response);
+    const running = this.inflight.get(key);
+    if (running) {
+      this.stats.shared += 1;
+      return running;
+    }
+    const promise = this.judgeOnce(key, prompt, response).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, promise);
+    return promise;
+  }
+
+  private async judgeOnce(key: string, prompt: Message[], response: Message[]): Promise<Verdict> {
+    const cached = this.cache.get(key);
+    if (cached) {
+      try {
+        const { score } = this.read(cached.raw);
+        if (score !== null) {
+          this.stats.cacheHits += 1;
+          return { ok: true, score, cached: true };
+        }
+      } catch {
+        /* a stored answer the current parser cannot read: ask again */
+      }
+    }
+    const batchFailure = this.batchFailures.get(key);
+    if (batchFailure !== undefined) {
+      this.stats.failures += 1;
+      return { ok: false, reason: 'judge_failed', message: `the batch result for this request was an error: ${batchFailure}` };
+    }
+    const { url, body } = this.request(prompt, response);
+    if (this.emitOnly) {
+      this.batch.set(key, { custom_id: key, method: 'POST', url: new URL(url).pathname.replace(/^.*?\/v1\//, '/v1/'), body });
+      return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
+    }
+    let lastText = '';
+    for (let attempt = 0; attempt <= this.config.parseRetries; attempt++) {
+      let raw: unknown;
+      try {
+        raw = await this.semaphore.run(() => this.http.postJson(url, body));
+      } catch (err) {
+        if (err instanceof TransientFailure) {
+          this.stats.failures += 1;
+          return { ok: false, reason: 'judge_failed', message: `the judge did not answer: ${err.message}` };
+        }
+        throw err;
+      }
+      const rawJson = JSON.stringify(raw);
+      let read: { score: number | null; text: string };
+      try {
+        read = this.read(rawJson);
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        read = { score: null, text: `${err.message}: ${rawJson.slice(0, 300)}` };
+      }
+      try {
+        const usage = parseChatReply(raw);
+        this.stats.promptTokens += usage.promptTokens;
+        this.stats.completionTokens += usage.completionTokens;
+      } catch {
+        /* reward replies carry no chat usage */
+      }
+      if (read.score !== null) {
+        this.cache.put(key, this.configText, rawJson);
+        this.stats.judged += 1;
+        return { ok: true, score: read.score, cached: false };
+      }
+      lastText = read.text;
+    }
+    this.stats.failures += 1;
+    return {
+      ok: false,
+      reason: 'judge_unparseable',
+      message: `the judge's answer has no readable score in ${this.config.rubric.min}-${this.config.rubric.max} after ${this.config.parseRetries + 1} attempts`,
+      rawText: lastText,
+    };
+  }
+}
+
+/**
+ * Read a batch output file (OpenAI Batch API or vLLM run_batch; any order) into the cache. Error lines
+ * are remembered so their rows are set aside with the reason. Returns counts.
+ */
+export function importBatchResults(text: string, judge: Judge, cache: JudgementCache, configText: string): { stored: number; errors: number; malformed: number } {
+  let stored = 0;
+  let errors = 0;
+  let malformed = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let entry: { custom_id?: unknown; response?: { status_code?: number; body?: unknown } | null; error?: unknown };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      malformed += 1;
+      continue;
+    }
+    if (typeof entry.custom_id !== 'string') {
+      malformed += 1;
+      continue;
+    }
+    const body = entry.response?.body;
+    const status = entry.response?.status_code;
+    if (status === 200 && body && typeof body === 'object') {
+      cache.put(entry.custom_id, configText, JSON.stringify(body));
+      stored += 1;
+    } else {
+      const e = entry.error as { message?: unknown } | string | null | undefined;
+      const message = typeof e === 'string' ? e : e && typeof e.message === 'string' ? e.message : `status ${status ?? 'missing'}`;
+      judge.batchFailures.set(entry.custom_id, message);
+      errors += 1;
+    }
+  }
+  return { stored, errors, malformed };
+}

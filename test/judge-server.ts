@@ -1,0 +1,167 @@
+/**
+ * A fake judge server for tests, on 127.0.0.1, speaking the wire protocols byte for byte: OpenAI-style
+ * Chat Completions (with usage, logprobs, finish_reason) and vLLM's /pooling and /classify, with the
+ * error bodies real servers send. Faults are injected per request, in arrival order or by content.
+ * Its verdicts are a deterministic function of the response text, so a test knows the right score.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type Fault = '429' | '500' | '503' | '408' | 'hang' | 'truncate' | 'malformed' | 'unparseable' | 'out_of_range' | '401' | '400' | 'no_logprobs' | 'length';
+
+export interface Recorded {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, any>;
+}
+
+export interface FakeJudgeOptions {
+  latencyMs?: number;
+  /** Applied to the next requests, one each, in arrival order. */
+  faults?: Fault[];
+  /** Applied to every request whose judged response contains the marker. */
+  faultsByContent?: Array<{ marker: string; fault: Fault }>;
+  /** Answer with logprobs when the request asks for them (default true). */
+  logprobs?: boolean;
+  apiKeyEcho?: string;
+}
+
+export function fnv(text: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(text)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
+/** The score the fake chat judge gives a response (1-10, or 1-5 for prometheus-style prompts). */
+export function expectedChatScore(response: string, max = 10): number {
+  return 1 + (fnv(response) % max);
+}
+
+/** The raw reward the fake reward model gives a conversation's last message (-10..10). */
+export function expectedReward(response: string): number {
+  return (fnv(response) % 2001) / 100 - 10;
+}
+
+/** Pull the judged response back out of the judge prompt (all built-in rubrics delimit it). */
+export function judgedResponse(userContent: string): string {
+  const patterns = [/### Answer\n([\s\S]*?)\n---\n\nPlease act/, /\[The Start of Assistant's Answer\]\n([\s\S]*?)\n\[The End of Assistant's Answer\]/, /###Response to evaluate:\n([\s\S]*?)\n\n###Score Rubrics:/];
+  for (const p of patterns) {
+    const m = p.exec(userContent);
+    if (m) return m[1]!;
+  }
+  return userContent;
+}
+
+export interface FakeJudge {
+  url: string;
+  requests: Recorded[];
+  close(): Promise<void>;
+  options: FakeJudgeOptions;
+}
+
+export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<FakeJudge> {
+  const requests: Recorded[] = [];
+  const sockets = new Set<Socket>();
+  const faults = [...(options.faults ?? [])];
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+  };
+  const server: Server = createServer((req, res) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      let body: Record<string, any> = {};
+      try {
+        body = JSON.parse(data);
+      } catch {
+        /* recorded as empty */
+      }
+      requests.push({ path: req.url ?? '', headers: req.headers, body });
+      const respond = () => {
+        const isChat = req.url?.endsWith('/chat/completions');
+        const user = isChat ? String(body.messages?.[body.messages.length - 1]?.content ?? '') : '';
+        const response = isChat ? judgedResponse(user) : String(body.messages?.[body.messages.length - 1]?.content ?? '');
+        let fault = faults.shift();
+        const byContent = options.faultsByContent?.find((f) => response.includes(f.marker));
+        if (byContent) fault = byContent.fault;
+        switch (fault) {
+          case '429':
+            return json(res, 429, { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after-ms': '20' });
+          case '500':
+            return json(res, 500, { object: 'error', message: 'The engine hit an internal error', type: 'InternalServerError', param: null, code: 500 });
+          case '503':
+            return json(res, 503, { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }, { 'retry-after': '0' });
+          case '408':
+            return json(res, 408, { error: { message: 'Request timeout', type: 'timeout', code: 408 } });
+          case '401':
+            return json(res, 401, { error: { message: `Incorrect API key provided: ${options.apiKeyEcho ?? 'sk-***'}. You can find your API key at https://example.invalid.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+          case '400':
+            return json(res, 400, { error: { message: "'messages' must contain at least one message", type: 'invalid_request_error', param: 'messages', code: null } });
+          case 'hang':
+            return; // never answers; the client's timeout must fire
+          case 'truncate': {
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4000' });
+            res.write('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Overall');
+            setTimeout(() => res.socket?.destroy(), 5);
+            return;
+          }
+          case 'malformed':
+            res.writeHead(200, { 'content-type': 'application/json' });
+            return res.end('{"id": "chatcmpl-1", "choices": [');
+          default:
+            break;
+        }
+        if (!isChat) {
+          const reward = expectedReward(response);
+          if (req.url?.endsWith('/classify')) {
+            return json(res, 200, { id: 'classify-1', object: 'list', created: 1767225600, model: body.model, data: [{ index: 0, label: 'LABEL_0', probs: [reward], num_classes: 1 }], usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 } });
+          }
+          return json(res, 200, { id: 'pool-1', object: 'list', created: 1767225600, model: body.model, data: [{ index: 0, object: 'pooling', data: [reward] }], usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 } });
+        }
+        const max = /between 1 and 5|from 1 to 5/.test(user) ? 5 : 10;
+        const score = expectedChatScore(response, max);
+        let content: string;
+        if (body.logprobs) content = String(score);
+        else if (body.response_format) content = '```json\n' + JSON.stringify({ feedback: 'Fine.', score }) + '\n```';
+        else if (/\[RESULT\]/.test(user)) content = `The response is adequate. [RESULT] ${score}`;
+        else if (/\[\[rating\]\]/.test(user)) content = `The answer is fine. Rating: [[${score}]]`;
+        else content = `### Feedback\nThe answer is reasonable; cite sources. Overall Score: [1-10] is the format.\nOverall Score: ${score}`;
+        if (fault === 'unparseable') content = 'I cannot decide on a score for this one.';
+        if (fault === 'out_of_range') content = content.replace(/\d+(\]\])?$/, (m) => m.replace(/\d+/, '11')).replace(/"score":\d+/, '"score":11');
+        const logprobs =
+          body.logprobs && options.logprobs !== false && fault !== 'no_logprobs'
+            ? { content: [{ token: String(score), logprob: Math.log(0.7), bytes: [], top_logprobs: [{ token: String(score), logprob: Math.log(0.7) }, { token: String(Math.min(max, score + 1)), logprob: Math.log(0.2) }, { token: 'The', logprob: Math.log(0.1) }] }] }
+            : null;
+        return json(res, 200, {
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          created: 1767225600,
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs, finish_reason: fault === 'length' ? 'length' : 'stop' }],
+          usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+        });
+      };
+      if (options.latencyMs) setTimeout(respond, options.latencyMs);
+      else respond();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    options,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { generateRows } from './generate.mjs';
+import { judgeBench } from './judge.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -138,6 +139,9 @@ async function main() {
   const startup = [];
   for (let i = 0; i < 10; i++) startup.push(measure('node bin/radpo.js --version').wall);
 
+  // Judge throughput against a local server with a fixed 50 ms latency, at concurrency 64.
+  const judge = ONLY.length === 0 || ONLY.includes('judge') ? await judgeBench({ rows: 3000, latencyMs: 50, concurrency: 64 }) : null;
+
   let flat = null;
   if (FLAT) {
     const big = await ensureData(MB * 5);
@@ -154,6 +158,7 @@ async function main() {
     results,
     radpo_speedup: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v])),
     startup_version_ms: Math.round(median(startup) * 1000),
+    judge,
     flat_memory: flat,
     seconds: Math.round((Date.now() - t0) / 1000),
   };
@@ -169,6 +174,7 @@ async function main() {
     console.log(`${pad(r.name, 20)}${lpad(r.wall_s.toFixed(2), 9)}${lpad(r.mb_per_s, 9)}${lpad(r.rows_per_s, 10)}${lpad(r.peak_rss_mb ?? '-', 10)}${lpad(r.name === 'radpo' ? '1.00' : ratios[r.name].toFixed(2), 14)}`);
   }
   console.log(`startup (radpo --version): ${report.startup_version_ms} ms median of 10`);
+  if (judge) console.log(`judge: ${judge.requests} requests at concurrency ${judge.concurrency}, ${judge.latency_ms} ms latency: ${judge.requests_per_s} req/s = ${judge.fraction_of_ideal} of the ideal ${judge.ideal_requests_per_s}; radpo CPU ${judge.cpu_ms_per_request} ms per request`);
   if (flat) console.log(`flat memory: ${flat.small_input_mb} MB in -> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in -> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`);
 }
 

@@ -2,10 +2,11 @@
  * Every ```sh block of README.md runs, as written, in a scratch folder laid out like a checkout
  * (fixtures/ and ../shared beside it), with `radpo` and `npx radpo` meaning this build.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeJudge, type FakeJudge } from './judge-server.js';
 import { ROOT, SHARED, tempDir } from './helpers.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -26,20 +27,38 @@ function sandbox(): { cwd: string; env: NodeJS.ProcessEnv } {
   return { cwd, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' } };
 }
 
+/** Run a script without blocking this process (the fake judge server answers from here). */
+function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (status) => resolve({ status, stderr }));
+  });
+}
+
 describe('README examples', () => {
+  // The judge examples talk to a fake OpenAI-compatible / vLLM server on 127.0.0.1, as RADPO_JUDGE_URL.
+  let judge: FakeJudge;
+  beforeAll(async () => {
+    judge = await startFakeJudge();
+    env.RADPO_JUDGE_URL = judge.url;
+  });
+  afterAll(async () => judge.close());
+
   it('has examples to run', () => {
     expect(blocks.length).toBeGreaterThan(10);
   });
 
   const { cwd, env } = sandbox();
-  it.each(blocks.map((b, i) => [i + 1, b] as const))('block %i runs', (_i, block) => {
+  it.each(blocks.map((b, i) => [i + 1, b] as const))('block %i runs', async (_i, block) => {
     // The quick start's install step is what CI itself does; `npm test` would recurse.
     const script = block
       .split('\n')
       .filter((line) => line.trim() !== 'npm test')
       .map((line) => line.replace(/^npm ci && /, '').replace(/\bnpx radpo\b/g, 'radpo'))
       .join('\n');
-    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, encoding: 'utf8' });
+    const result = await bash(script, cwd, env);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.status, `${script}\n--- stderr:\n${result.stderr}`).toBe(0);
   });

@@ -188,21 +188,11 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
   let inFlight = 0;
   const sizes: number[] = [];
   for await (const batch of batches) {
-    // The first record decides the shape; judge it alone so the others see it decided.
-    if (shape === null && batch.length > 0) {
-      const first = await one(batch[0]!);
-      queue.push(Promise.resolve([first]));
-      sizes.push(1);
-      if (batch.length > 1) {
-        queue.push(Promise.all(batch.slice(1).map(one)));
-        sizes.push(batch.length - 1);
-        inFlight += batch.length - 1;
-      }
-    } else {
-      queue.push(Promise.all(batch.map(one)));
-      sizes.push(batch.length);
-      inFlight += batch.length;
-    }
+    // `one` runs synchronously up to its first await, so the first record fixes the shape (and the
+    // score columns) before any other record of the batch looks at them.
+    queue.push(Promise.all(batch.map(one)));
+    sizes.push(batch.length);
+    inFlight += batch.length;
     while (queue.length > 0 && inFlight > window) {
       inFlight -= sizes.shift()!;
       yield await queue.shift()!;

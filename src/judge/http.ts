@@ -4,6 +4,7 @@
  * timeouts are retried with retry-after-ms / Retry-After or exponential backoff with jitter; other 4xx
  * stop the run. The API key is sent, never logged: every message passes through `redact`.
  */
+import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'undici';
 import { RadpoError } from '../core/errors.js';
 import { errorMessage } from './wire.js';
@@ -77,9 +78,13 @@ export class JudgeHttp {
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   requests = 0;
+  private readonly headers: Record<string, string>;
 
   constructor(private readonly options: HttpOptions) {
+    this.headers = { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
     this.agent = new Agent({ connections: options.concurrency, keepAliveTimeout: 30_000 });
+    // Every request in flight listens to the run's abort signal: that is by design, not a leak.
+    if (options.signal) setMaxListeners(0, options.signal);
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? defaultSleep;
   }
@@ -88,8 +93,8 @@ export class JudgeHttp {
     throw new RadpoError('interrupted', 'interrupted; requests in flight were aborted, the cache is consistent, no output was written under the final name');
   }
 
-  /** POST JSON and return the parsed JSON body of a 2xx answer, retrying what may succeed later. */
-  async postJson(url: string, body: unknown): Promise<unknown> {
+  /** POST JSON and return the JSON body of a 2xx answer (parsed, and its text), retrying what may succeed later. */
+  async postJson(url: string, body: unknown): Promise<{ json: unknown; text: string }> {
     const { apiKey, signal } = this.options;
     const payload = JSON.stringify(body);
     let lastReason = '';
@@ -98,13 +103,13 @@ export class JudgeHttp {
       let wait: number | null = null;
       try {
         this.requests += 1;
-        const timeout = AbortSignal.timeout(this.options.timeoutMs);
+        // The timeout is undici's: no answer headers, or no body bytes, for --timeout seconds.
         const res = await request(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+          headers: this.headers,
           body: payload,
           dispatcher: this.agent,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          signal,
           headersTimeout: this.options.timeoutMs,
           bodyTimeout: this.options.timeoutMs,
         });
@@ -118,7 +123,7 @@ export class JudgeHttp {
         if (res.statusCode >= 200 && res.statusCode < 300) {
           if (parsed === undefined) {
             lastReason = `HTTP ${res.statusCode} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))})`;
-          } else return parsed;
+          } else return { json: parsed, text };
         } else {
           const message = redact(errorMessage(parsed, text.slice(0, 300) || `HTTP ${res.statusCode}`), apiKey);
           const should = res.headers['x-should-retry'];

@@ -135,10 +135,9 @@ export class Judge {
   }
 
   /** Read a stored or fresh answer. null score: unparseable (with the text to keep in the rejects). */
-  read(rawJson: string): { score: number | null; text: string } {
-    const body = JSON.parse(rawJson) as unknown;
-    if (this.config.kind === 'reward') return { score: parseRewardReply(body), text: rawJson };
-    const reply = parseChatReply(body);
+  read(rawJson: string, parsed: unknown = JSON.parse(rawJson)): { score: number | null; text: string; promptTokens: number; completionTokens: number } {
+    if (this.config.kind === 'reward') return { score: parseRewardReply(parsed), text: rawJson, promptTokens: 0, completionTokens: 0 };
+    const reply = parseChatReply(parsed);
     const { rubric, params } = this.config;
     let score: number | null;
     if (params.logprobs) {
@@ -152,7 +151,7 @@ export class Judge {
     } else if (params.structured) score = parseJsonVerdict(rubric, reply.text) ?? parseVerdict(rubric, reply.text);
     else score = parseVerdict(rubric, reply.text);
     const note = reply.finishReason === 'length' ? ' [finish_reason: length — the verdict may be cut off: raise --judge-max-tokens]' : '';
-    return { score, text: reply.text + note };
+    return { score, text: reply.text + note, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens };
   }
 
   async judge(prompt: Message[], response: Message[]): Promise<Verdict> {
@@ -192,9 +191,9 @@ export class Judge {
     }
     let lastText = '';
     for (let attempt = 0; attempt <= this.config.parseRetries; attempt++) {
-      let raw: unknown;
+      let answer: { json: unknown; text: string };
       try {
-        raw = await this.semaphore.run(() => this.http.postJson(url, body));
+        answer = await this.semaphore.run(() => this.http.postJson(url, body));
       } catch (err) {
         if (err instanceof TransientFailure) {
           this.stats.failures += 1;
@@ -202,21 +201,16 @@ export class Judge {
         }
         throw err;
       }
-      const rawJson = JSON.stringify(raw);
-      let read: { score: number | null; text: string };
+      const rawJson = answer.text;
+      let read: { score: number | null; text: string; promptTokens: number; completionTokens: number };
       try {
-        read = this.read(rawJson);
+        read = this.read(rawJson, answer.json);
       } catch (err) {
         if (!(err instanceof WireError)) throw err;
-        read = { score: null, text: `${err.message}: ${rawJson.slice(0, 300)}` };
+        read = { score: null, text: `${err.message}: ${rawJson.slice(0, 300)}`, promptTokens: 0, completionTokens: 0 };
       }
-      try {
-        const usage = parseChatReply(raw);
-        this.stats.promptTokens += usage.promptTokens;
-        this.stats.completionTokens += usage.completionTokens;
-      } catch {
-        /* reward replies carry no chat usage */
-      }
+      this.stats.promptTokens += read.promptTokens;
+      this.stats.completionTokens += read.completionTokens;
       if (read.score !== null) {
         this.cache.put(key, this.configText, rawJson);
         this.stats.judged += 1;

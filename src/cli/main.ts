@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, RadpoError } from '../core/errors.js';
 import { useColor, type Io } from './io.js';
-import { addJudgeOptions } from './judge-options.js';
+import { addJudgeOptions } from './judge-flags.js';
 
 export type { Io } from './io.js';
 

@@ -131,3 +131,11 @@ describe('mapping rewards onto the goal scale', () => {
     expect(() => applyMapping(m, 11)).toThrow(/outside the goal scale/);
   });
 });
+
+describe('flag definitions', () => {
+  it('--map offers exactly the mappings there are', async () => {
+    const { MAPPING_CHOICES } = await import('../../src/cli/judge-flags.js');
+    const { MAPPINGS } = await import('../../src/judge/mapping.js');
+    expect(MAPPING_CHOICES).toEqual([...MAPPINGS]);
+  });
+});

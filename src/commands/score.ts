@@ -190,9 +190,17 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
   for await (const batch of batches) {
     // `one` runs synchronously up to its first await, so the first record fixes the shape (and the
     // score columns) before any other record of the batch looks at them.
-    queue.push(Promise.all(batch.map(one)));
-    sizes.push(batch.length);
-    inFlight += batch.length;
+    for (let start = 0; start < batch.length; start += window) {
+      // Large batches (many short rows) are cut to the window, so memory stays bounded.
+      const slice = batch.slice(start, start + window);
+      queue.push(Promise.all(slice.map(one)));
+      sizes.push(slice.length);
+      inFlight += slice.length;
+      while (queue.length > 0 && inFlight > window) {
+        inFlight -= sizes.shift()!;
+        yield await queue.shift()!;
+      }
+    }
     while (queue.length > 0 && inFlight > window) {
       inFlight -= sizes.shift()!;
       yield await queue.shift()!;

@@ -217,6 +217,23 @@ describe('relabel --judge', () => {
     expect(out[1]!.chosen[0].content).toBe(lfRows[0]!.rejected.value);
   });
 
+  it('a reward model: rewards mapped (quantile) before relabeling, the mapping in the report', async () => {
+    const server = await judgeServer();
+    const dir = tempDir();
+    const input = join(dir, 'in.json');
+    writeFileSync(input, JSON.stringify(lfRows.slice(0, 20)));
+    const report = join(dir, 'rep.json');
+    const r = await run(['relabel', input, '-q', '--judge', 'reward', '--judge-url', server.url, '--judge-model', 'rm', '--map', 'quantile', '--cache', join(dir, 'c.sqlite'), '--report', report], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout);
+    expect(out).toHaveLength(40);
+    expect(new Set(out.map((row) => row.goal_score)).size).toBeGreaterThan(5);
+    for (const row of out) expect(Number.isInteger(row.goal_score) && row.goal_score >= 1 && row.goal_score <= 10).toBe(true);
+    const rep = JSON.parse(readFileSync(report, 'utf8'));
+    expect(rep.judge.mapping).toMatchObject({ kind: 'quantile', levels: 10, scale: { min: 1, max: 10 } });
+    expect(rep.judge.mapping.fitted.cuts).toHaveLength(9);
+  });
+
   it('judges only rows without scores unless --rescore; prometheus puts the goal on 1-5', async () => {
     const server = await judgeServer();
     const dir = tempDir();

@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { usageError, RadpoError } from '../core/errors.js';
+import { SCHEMAS, type ShapeOptions } from '../core/pair.js';
+import type { Io } from './io.js';
+import type { CommonRunConfig } from '../commands/common.js';
 import { parseGoalTemplate, parseScale, type GoalSpec } from '../core/goal.js';
 
 export function parseBytes(text: string, flag: string): number {
@@ -55,4 +58,64 @@ export function validate<T>(schema: z.ZodType<T>, raw: unknown): T {
     throw usageError(`${flag}: ${issue.message}`);
   }
   return result.data;
+}
+
+/** The flags of addInputOptions (main.ts), as every command that reads pairs validates them. */
+export const InputOptions = z.object({
+  inputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
+  schema: z.enum(SCHEMAS).optional(),
+  promptCol: z.string().optional(),
+  chosenCol: z.string().optional(),
+  rejectedCol: z.string().optional(),
+  systemCol: z.string().optional(),
+  idCol: z.string().optional(),
+  maxLineBytes: z.string(),
+});
+
+/** The flags of addErrorOptions (main.ts). */
+export const ErrorOptions = z.object({
+  onError: z.enum(['fail', 'skip']),
+  rejects: z.string().optional(),
+  maxErrors: z.string().optional(),
+  report: z.string().optional(),
+  quiet: z.boolean().optional(),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
+  logFormat: z.enum(['text', 'json']),
+  color: z.boolean().optional(),
+});
+
+export function shapeOptions(o: z.infer<typeof InputOptions>): ShapeOptions {
+  return { schema: o.schema, promptCol: o.promptCol, chosenCol: o.chosenCol, rejectedCol: o.rejectedCol, systemCol: o.systemCol };
+}
+
+/** Input arguments: as given; none with piped input means stdin; none on a terminal means help (null). */
+export function resolveInputs(inputs: string[], io: Io, help: () => string): string[] | null {
+  if (inputs.length > 0) return inputs;
+  if (io.stdin.isTTY) {
+    io.stderr.write(help());
+    return null;
+  }
+  return ['-'];
+}
+
+/** The common run configuration from validated input and error flags. */
+export function commonRunConfig(
+  inputs: string[],
+  o: z.infer<typeof InputOptions> & z.infer<typeof ErrorOptions> & { output: string; outputFormat?: 'jsonl' | 'json' | 'csv' | 'parquet' },
+  version: string,
+): CommonRunConfig {
+  return {
+    inputs,
+    inputFormat: o.inputFormat,
+    shape: shapeOptions(o),
+    output: o.output,
+    outputFormat: o.outputFormat,
+    onError: o.onError,
+    rejects: o.rejects,
+    maxErrors: o.maxErrors === undefined ? undefined : parseCount(o.maxErrors, '--max-errors'),
+    report: o.report,
+    maxLineBytes: parseBytes(o.maxLineBytes, '--max-line-bytes'),
+    quiet: o.quiet === true,
+    version,
+  };
 }

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
 import type { Placement } from '../core/goal.js';
 import { autoPlacement, loadChatTemplate, renderCheck, runCheck } from '../commands/check.js';
-import { SCHEMAS } from '../core/pair.js';
 import { OUTPUT_FORMATS } from '../core/formats.js';
 import { parseAttr, resolveScoreColumns } from '../core/scores.js';
 import { parsePath } from '../core/path.js';
@@ -11,10 +10,10 @@ import { runRelabel, type RelabelConfig } from '../commands/relabel.js';
 import { useColor, type Io } from './io.js';
 import { createLogger } from './log.js';
 import { version } from './main.js';
-import { goalSpec, parseBytes, parseCount, validate } from './options.js';
+import { commonRunConfig, ErrorOptions, goalSpec, InputOptions, parseCount, resolveInputs, validate } from './options.js';
 import { judgeRunConfig } from './judge-options.js';
 
-const RelabelOptions = z.object({
+const RelabelOptions = InputOptions.merge(ErrorOptions).extend({
   output: z.string().min(1),
   outputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
   format: z.enum(OUTPUT_FORMATS),
@@ -33,24 +32,8 @@ const RelabelOptions = z.object({
   scores: z.string().optional(),
   key: z.string().optional(),
   shard: z.string().optional(),
-  inputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
-  schema: z.enum(SCHEMAS).optional(),
-  promptCol: z.string().optional(),
-  chosenCol: z.string().optional(),
-  rejectedCol: z.string().optional(),
-  systemCol: z.string().optional(),
-  idCol: z.string().optional(),
-  maxLineBytes: z.string(),
   threads: z.string().optional(),
   gzipLevel: z.string().optional(),
-  onError: z.enum(['fail', 'skip']),
-  rejects: z.string().optional(),
-  maxErrors: z.string().optional(),
-  report: z.string().optional(),
-  quiet: z.boolean().optional(),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
-  logFormat: z.enum(['text', 'json']),
-  color: z.boolean().optional(),
 });
 
 function gzipLevel(text: string): number {
@@ -63,13 +46,9 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
   const o = validate(RelabelOptions, rawOptions);
   const judge = judgeRunConfig(rawOptions, io, scaleGiven ? o.scale : undefined);
   if (judge?.emitBatch) throw usageError('--emit-batch belongs to radpo score (it writes requests, not pairs)', 'radpo score … --emit-batch requests.jsonl');
-  if (inputs.length === 0) {
-    if (io.stdin.isTTY) {
-      io.stderr.write(help());
-      return EXIT_USAGE;
-    }
-    inputs = ['-'];
-  }
+  const resolved = resolveInputs(inputs, io, help);
+  if (!resolved) return EXIT_USAGE;
+  inputs = resolved;
   if (inputs.filter((i) => i === '-').length > 1) throw usageError('stdin ("-") can be read only once');
   if ((o.scores === undefined) !== (o.key === undefined)) throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
   if (o.onError === 'skip' && !o.rejects) {
@@ -98,9 +77,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
   const placement: Placement = o.format === 'text' ? 'system' : o.placement === 'auto' ? autoPlacement(chat!) : o.placement;
   const attributes = o.attr && o.attr.length > 0 ? o.attr.map((a) => parseAttr(a).name) : null;
   const config: RelabelConfig = {
-    inputs,
-    inputFormat: o.inputFormat,
-    shape: { schema: o.schema, promptCol: o.promptCol, chosenCol: o.chosenCol, rejectedCol: o.rejectedCol, systemCol: o.systemCol },
+    ...commonRunConfig(inputs, o, version()),
     scores: { chosenScoreCol: o.chosenScoreCol, rejectedScoreCol: o.rejectedScoreCol, attr: o.attr },
     scoresFile: o.scores,
     key: o.key,
@@ -117,16 +94,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     allowEmpty: o.allowEmpty === true,
     format: o.format,
     printConfig: o.printConfig === true,
-    output: o.output,
-    outputFormat: o.outputFormat,
-    onError: o.onError,
-    rejects: o.rejects,
-    maxErrors: o.maxErrors === undefined ? undefined : parseCount(o.maxErrors, '--max-errors'),
-    report: o.report,
-    maxLineBytes: parseBytes(o.maxLineBytes, '--max-line-bytes'),
     shard: o.shard ? parseShard(o.shard) : undefined,
-    quiet: o.quiet === true,
-    version: version(),
     fastPath: io.env.RADPO_FAST_PATH !== '0',
     gzipLevel: o.gzipLevel === undefined ? undefined : gzipLevel(o.gzipLevel),
     workers: o.threads === undefined ? undefined : parseCount(o.threads, '--threads'),

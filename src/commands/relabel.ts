@@ -11,25 +11,23 @@ import { RadpoError, RowError, formatLocation } from '../core/errors.js';
 import type { OutputFormat } from '../core/formats.js';
 import { datasetName, llamaFactoryEntry, trainerConfig } from '../core/trainer-config.js';
 import type { GoalSpec, Placement } from '../core/goal.js';
-import { detectShape, type ShapeOptions } from '../core/pair.js';
+import { detectShape } from '../core/pair.js';
 import { getPath, parsePath, type Path } from '../core/path.js';
 import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
 import { shardOf, type Shard } from '../core/shard.js';
-import { openRecords, parseJsonRecord, type InputFormat, type SourceRecord } from '../io/records.js';
+import { openRecords, parseJsonRecord, type SourceRecord } from '../io/records.js';
 import { RowPolicy } from './row-policy.js';
+import type { CommonRunConfig } from './common.js';
 import { JudgeSession, judgeStage, type JudgeRunConfig } from './score.js';
 import { ParquetOutput } from '../io/parquet.js';
 import { RelabelPool } from './relabel-pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './relabel-record.js';
-import { createSerializer, fileSink, nullSink, openSink, outputFileFormat, streamSink, type OutputFileFormat, type Sink } from '../io/output.js';
+import { createSerializer, fileSink, nullSink, openSink, outputFileFormat, streamSink, type Sink } from '../io/output.js';
 import type { Io } from '../cli/io.js';
 import { Progress } from '../cli/progress.js';
 import { RunCounts, histogramReport, renderSummary, setAsideReport, type InputSummary, type RunReport } from './summary.js';
 
-export interface RelabelConfig {
-  inputs: string[];
-  inputFormat?: InputFormat;
-  shape: ShapeOptions;
+export interface RelabelConfig extends CommonRunConfig {
   scores: ScoreColumnOptions;
   scoresFile?: string;
   key?: string;
@@ -42,16 +40,7 @@ export interface RelabelConfig {
   identical: 'drop' | 'keep';
   allowEmpty: boolean;
   format: OutputFormat;
-  output: string;
-  outputFormat?: OutputFileFormat;
-  onError: 'fail' | 'skip';
-  rejects?: string;
-  maxErrors?: number;
-  report?: string;
-  maxLineBytes: number;
   shard?: Shard;
-  quiet: boolean;
-  version: string;
   /** The byte-level JSON fast path (on by default; its output is byte-identical to the plain path). */
   fastPath: boolean;
   /** Print the trainer's config snippet for the output file (stdout) at the end. */

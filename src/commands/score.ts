@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { RadpoError, RowError, type RowReason } from '../core/errors.js';
+import { RadpoError, RowError } from '../core/errors.js';
 import { formatScore, type Scale } from '../core/goal.js';
 import { detectShape, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
@@ -14,11 +14,13 @@ import { memoryCache, sqliteCache, type JudgementCache } from '../judge/cache.js
 import { JudgeHttp } from '../judge/http.js';
 import { importBatchResults, Judge, type JudgeConfig, type Verdict } from '../judge/judge.js';
 import { applyMapping, fitMapping, type Mapping, type MappingKind } from '../judge/mapping.js';
-import { createSerializer, fileSink, nullSink, openSink, outputFileFormat, type OutputFileFormat, type Sink } from '../io/output.js';
+import { createSerializer, fileSink, nullSink, openSink, outputFileFormat, type Sink } from '../io/output.js';
 import { ParquetOutput } from '../io/parquet.js';
-import { openRecords, parseJsonRecord, type InputFormat, type SourceRecord } from '../io/records.js';
+import { openRecords, parseJsonRecord, type SourceRecord } from '../io/records.js';
 import type { Io } from '../cli/io.js';
 import { RowPolicy } from './row-policy.js';
+import type { CommonRunConfig } from './common.js';
+import { RunCounts } from './summary.js';
 
 export interface JudgeRunConfig {
   judge: JudgeConfig;
@@ -212,30 +214,9 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
   }
 }
 
-export interface ScoreConfig {
-  inputs: string[];
-  inputFormat?: InputFormat;
-  shape: ShapeOptions;
+export interface ScoreConfig extends CommonRunConfig {
   scores: ScoreColumnOptions;
-  output: string;
-  outputFormat?: OutputFileFormat;
-  onError: 'fail' | 'skip';
-  rejects?: string;
-  maxErrors?: number;
-  report?: string;
-  maxLineBytes: number;
-  quiet: boolean;
-  version: string;
   run: JudgeRunConfig;
-}
-
-class Counts {
-  rowsRead = 0;
-  rowsWritten = 0;
-  readonly setAside = new Map<RowReason, number>();
-  addSetAside(reason: RowReason): void {
-    this.setAside.set(reason, (this.setAside.get(reason) ?? 0) + 1);
-  }
 }
 
 /** A one-line, self-overwriting judge progress line (terminal only): done, rate, cache hits, failures, tokens. */
@@ -282,7 +263,7 @@ async function countRecords(inputs: string[]): Promise<number | null> {
 export async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Record<string, unknown>> {
   const started = Date.now();
   const session = await JudgeSession.open(config.run, io, logger);
-  const counts = new Counts();
+  const counts = new RunCounts();
   const fileFormat = outputFileFormat(config.output, config.outputFormat);
   const serializer = createSerializer(fileFormat);
   const parquet = fileFormat === 'parquet' ? ParquetOutput.create(config.output) : null;

@@ -42,8 +42,9 @@ export type RecordResult =
       kind: 'rows';
       /** The two rows' JSON text (no framing): chosen-goal copy, rejected-goal copy. */
       rows: [Chunk, Chunk];
-      /** The rows as objects, with `objects` (then `rows` is empty). */
+      /** The rows as objects, with `objects` (then `rows` is empty), and the fast path's raw bytes they refer to. */
       objects?: [Record<string, unknown>, Record<string, unknown>];
+      table?: RawTable | null;
       tie: boolean;
       contradicting: boolean;
       goals: [readonly number[], readonly number[]];
@@ -109,6 +110,7 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
     kind: 'rows',
     rows: ctx.objects ? ['', ''] : [expand(JSON.stringify(objects[0])), expand(JSON.stringify(objects[1]))],
     objects: ctx.objects ? objects : undefined,
+    table: ctx.objects ? table : undefined,
     tie,
     contradicting: contradictsLabel(scores),
     goals: [copies[0].goalScores, copies[1].goalScores],

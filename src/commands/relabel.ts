@@ -187,7 +187,8 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
         counts.rowsWritten += 2;
         continue;
       }
-      const [first, second] = result.objects ? result.objects.map((o) => [serializer.row(o)]) : result.rows.map((r) => serializer.frame(r));
+      const text = (out: string | Array<string | Buffer>) => (typeof out === 'string' ? [out] : out);
+      const [first, second] = result.objects ? result.objects.map((o) => text(serializer.row(o, result.table ?? undefined))) : result.rows.map((r) => serializer.frame(r));
       for (const part of first!) {
         const w = sink.write(part);
         if (w) await w;
@@ -262,7 +263,8 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
           isJsonFile,
           // The byte-level fast path needs JSON in and out, and a shape whose text the core only moves
           // (hh-rlhf transcripts are split into turns, so they are decoded).
-          fast: config.fastPath && (format === 'jsonl' || format === 'json') && (fileFormat === 'jsonl' || fileFormat === 'json') && shape.schema !== 'implicit-string' && !goalHasNul,
+          // (CSV output takes the raw bytes too; Parquet needs decoded strings.)
+          fast: config.fastPath && (format === 'jsonl' || format === 'json') && fileFormat !== 'parquet' && shape.schema !== 'implicit-string' && !goalHasNul,
           objects: fileFormat === 'csv' || fileFormat === 'parquet',
         };
       };
@@ -285,11 +287,11 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
         if (rest.length > 0) {
           const c = ctx!;
           inputBytes += rest.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
-          if (pool === null && c.fast && workerCount > 0 && inputBytes >= POOL_AFTER_BYTES) {
+          if (pool === null && c.fast && !c.objects && workerCount > 0 && inputBytes >= POOL_AFTER_BYTES) {
             pool = new RelabelPool(workerCount);
             logger.debug({ threads: workerCount }, 'relabeling in worker threads');
           }
-          if (pool && c.fast && rest[0]!.bytes) {
+          if (pool && c.fast && !c.objects && rest[0]!.bytes) {
             if (ctxId < 0) ctxId = pool.context(c);
             inFlight.push({ records: rest, results: pool.submit(rest, ctxId) });
           } else inFlight.push({ records: rest, results: Promise.resolve(rest.map((r) => relabelRecord(r, c))) });

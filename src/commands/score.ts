@@ -302,8 +302,11 @@ export async function runScore(config: ScoreConfig, io: Io, logger: Logger): Pro
           const row = record.value as Record<string, unknown>;
           if (parquet) await parquet.add(row);
           else {
-            const w = sink.write(serializer.row(row));
-            if (w) await w;
+            const text = serializer.row(row);
+            for (const part of typeof text === 'string' ? [text] : text) {
+              const w = sink.write(part);
+              if (w) await w;
+            }
           }
           counts.rowsWritten += 1;
         }

@@ -6,9 +6,8 @@ import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
-import Papa from 'papaparse';
 import { RadpoError } from '../core/errors.js';
-import { chunkBytes, type Chunk } from './rawjson.js';
+import { chunkBytes, expandRaw, type Chunk, type RawTable } from './rawjson.js';
 
 export const OUTPUT_FILE_FORMATS = ['jsonl', 'json', 'csv', 'parquet'] as const;
 export type OutputFileFormat = (typeof OUTPUT_FILE_FORMATS)[number];
@@ -28,7 +27,8 @@ export function outputFileFormat(target: string, explicit?: OutputFileFormat): O
  * the JSON array.
  */
 export interface Serializer {
-  row(row: Record<string, unknown>): string;
+  /** CSV may answer in parts (raw bytes from the fast path); JSON formats answer text. */
+  row(row: Record<string, unknown>, table?: RawTable): string | Array<string | Buffer>;
   frame(json: Chunk): Array<string | Buffer>;
   /** Text that closes the output (the JSON array's "]"). */
   end(): string;
@@ -46,27 +46,80 @@ export function createSerializer(format: OutputFileFormat): Serializer {
     };
   }
   let columns: string[] | null = null;
-  const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
   return {
-    row(r) {
-      let header = '';
+    row(r, table) {
+      const parts: Array<string | Buffer> = [];
       if (columns === null) {
         columns = Object.keys(r);
-        header = `${Papa.unparse([columns], { newline: '\n' })}\n`;
+        columns.forEach((c, i) => parts.push(i ? ',' : '', csvText(c)));
+        parts.push('\n');
       }
       const cols = columns;
       const extra = Object.keys(r).filter((k) => !cols.includes(k));
       if (extra.length > 0) {
         throw new RadpoError('io', `CSV output: a row has columns the first row did not have (${extra.join(', ')})`, 'write JSONL instead (-o FILE.jsonl), which allows differing columns');
       }
-      return `${header}${Papa.unparse([cols.map((c) => cell(r[c]))], { newline: '\n', header: false })}\n`;
+      cols.forEach((c, i) => {
+        if (i) parts.push(',');
+        csvCell(r[c], table ?? null, parts);
+      });
+      parts.push('\n');
+      return parts.every((p) => typeof p === 'string') ? parts.join('') : parts;
     },
-    // Rows reach CSV as JSON text (the fast path is off for CSV output, so this is plain text).
+    // Rows reach CSV as row objects; JSON text is read back only where a caller has nothing else.
     frame(json) {
-      return [this.row(JSON.parse(typeof json === 'string' ? json : chunkBytes(json).toString('utf8')) as Record<string, unknown>)];
+      const out = this.row(JSON.parse(typeof json === 'string' ? json : chunkBytes(json).toString('utf8')) as Record<string, unknown>);
+      return typeof out === 'string' ? [out] : out;
     },
     end: () => '',
   };
+}
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+function csvText(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Raw JSON bytes (which hold no line breaks) with every quote byte doubled, in one new buffer. */
+function doubleQuotes(buf: Buffer): Buffer {
+  let quotes = 0;
+  for (let at = buf.indexOf(0x22); at >= 0; at = buf.indexOf(0x22, at + 1)) quotes += 1;
+  if (quotes === 0) return buf;
+  const out = Buffer.allocUnsafe(buf.length + quotes);
+  let from = 0;
+  let to = 0;
+  for (let at = buf.indexOf(0x22); at >= 0; at = buf.indexOf(0x22, at + 1)) {
+    to += buf.copy(out, to, from, at + 1);
+    out[to++] = 0x22;
+    from = at + 1;
+  }
+  buf.copy(out, to, from);
+  return out;
+}
+
+/**
+ * One CSV cell: text as is, numbers and booleans as text, lists and objects as JSON. With the fast
+ * path's raw table, JSON cells splice the raw bytes in (quote-doubled) instead of decoding them.
+ */
+function csvCell(value: unknown, table: RawTable | null, out: Array<string | Buffer>): void {
+  if (value === undefined || value === null) return;
+  if (typeof value === 'string') {
+    if (table && value.includes('\u0000')) {
+      const json = expandRaw(JSON.stringify(value), table);
+      out.push(csvText(JSON.parse(typeof json === 'string' ? json : Buffer.concat(json).toString('utf8')) as string));
+    } else out.push(csvText(value));
+    return;
+  }
+  if (typeof value !== 'object') {
+    out.push(csvText(String(value)));
+    return;
+  }
+  const json = table ? expandRaw(JSON.stringify(value), table) : JSON.stringify(value);
+  if (typeof json === 'string') {
+    out.push(csvText(json));
+    return;
+  }
+  out.push('"', doubleQuotes(Buffer.concat(json)), '"');
 }
 
 /** A byte destination with backpressure. `commit` makes the result visible; `abort` leaves nothing behind. */
@@ -106,7 +159,7 @@ class BufferedWriter {
     if (this.broken) throw this.broken;
     if (this.pending.length === 0) return;
     let ok: boolean;
-    if (this.pendingBuffers && this.vectored) {
+    if (this.vectored && this.pending.length > 1) {
       // Hand the parts over as one vectored write (fs.writev) instead of copying them together.
       this.stream.cork();
       for (const part of this.pending) this.stream.write(part);

@@ -15,7 +15,7 @@
 import { isUtf8 } from 'node:buffer';
 
 /** Strings whose JSON text is at least this long are kept as bytes. Shorter ones are decoded. */
-const RAW_MIN_BYTES = 64;
+const RAW_MIN_BYTES = 128;
 const MAX_DEPTH = 512;
 
 export const NEEDS_SLOW_PATH: unique symbol = Symbol('needs slow path');

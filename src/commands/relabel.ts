@@ -18,7 +18,7 @@ import { shardOf, type Shard } from '../core/shard.js';
 import { openRecords, parseJsonRecord, type SourceRecord } from '../io/records.js';
 import { RowPolicy } from './row-policy.js';
 import type { CommonRunConfig } from './common.js';
-import { JudgeSession, judgeStage, type JudgeRunConfig } from './score.js';
+import type { JudgeRunConfig } from './score.js';
 import { ParquetOutput } from '../io/parquet.js';
 import { RelabelPool } from './relabel-pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './relabel-record.js';
@@ -201,7 +201,10 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     }
   };
 
-  const session = config.judge ? await JudgeSession.open(config.judge, io, logger) : null;
+  // The judge modules (undici, SQLite) load only when a judge is asked for: they cost ~30 MB of RSS.
+  const judging = config.judge ? await import('./score.js') : null;
+  const session = config.judge && judging ? await judging.JudgeSession.open(config.judge, io, logger) : null;
+  const judgeStage = (...args: Parameters<NonNullable<typeof judging>['judgeStage']>) => judging!.judgeStage(...args);
   const judgeStageOptions = (collectOnly: boolean) => ({ shape: config.shape, scores: config.scores, collectOnly });
   try {
     if (session?.needsFit) {

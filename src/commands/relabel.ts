@@ -296,7 +296,9 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
           }
           if (pool && c.fast && !c.objects && rest[0]!.bytes) {
             if (ctxId < 0) ctxId = pool.context(c);
-            inFlight.push({ records: rest, results: pool.submit(rest, ctxId) });
+            const results = pool.submit(rest, ctxId);
+            results.catch(() => undefined); // awaited in order by drainOne; a stopped run may leave it pending
+            inFlight.push({ records: rest, results });
           } else inFlight.push({ records: rest, results: Promise.resolve(rest.map((r) => relabelRecord(r, c))) });
         }
         while (inFlight.length > MAX_IN_FLIGHT) await drainOne(summary);

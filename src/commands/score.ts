@@ -195,7 +195,11 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
     for (let start = 0; start < batch.length; start += window) {
       // Large batches (many short rows) are cut to the window, so memory stays bounded.
       const slice = batch.slice(start, start + window);
-      queue.push(Promise.all(slice.map(one)));
+      const judged = Promise.all(slice.map(one));
+      // If the run stops (Ctrl-C, a fatal answer) while later slices are still pending, their rejections
+      // are expected: mark them handled here; the slice being awaited still throws.
+      judged.catch(() => undefined);
+      queue.push(judged);
       sizes.push(slice.length);
       inFlight += slice.length;
       while (queue.length > 0 && inFlight > window) {

@@ -37,6 +37,12 @@ export function expectedChatScore(response: string, max = 10): number {
   return 1 + (fnv(response) % max);
 }
 
+/** The four aspect scores (1-5) the fake judge gives for the ultrafeedback-aspects rubric. */
+export function expectedAspects(response: string): number[] {
+  const h = fnv(response);
+  return [0, 3, 6, 9].map((shift) => 1 + ((h >>> shift) % 5));
+}
+
 /** The raw reward the fake reward model gives a conversation's last message (-10..10). */
 export function expectedReward(response: string): number {
   return (fnv(response) % 2001) / 100 - 10;
@@ -44,7 +50,7 @@ export function expectedReward(response: string): number {
 
 /** Pull the judged response back out of the judge prompt (all built-in rubrics delimit it). */
 export function judgedResponse(userContent: string): string {
-  const patterns = [/### Answer\n([\s\S]*?)\n---\n\nPlease act/, /\[The Start of Assistant's Answer\]\n([\s\S]*?)\n\[The End of Assistant's Answer\]/, /###Response to evaluate:\n([\s\S]*?)\n\n###Score Rubrics:/];
+  const patterns = [/### Answer\n([\s\S]*?)\n---\n\nPlease act/, /### Answer\n([\s\S]*?)\n\nWrite a short rationale/, /\[The Start of Assistant's Answer\]\n([\s\S]*?)\n\[The End of Assistant's Answer\]/, /###Response to evaluate:\n([\s\S]*?)\n\n###Score Rubrics:/];
   for (const p of patterns) {
     const m = p.exec(userContent);
     if (m) return m[1]!;
@@ -126,7 +132,10 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
         let content: string;
         if (body.logprobs) content = String(score);
         else if (body.response_format) content = '```json\n' + JSON.stringify({ feedback: 'Fine.', score }) + '\n```';
-        else if (/\[RESULT\]/.test(user)) content = `The response is adequate. [RESULT] ${score}`;
+        else if (/Instruction following: \[1-5\]/.test(user)) {
+          const [a, b, c, d] = expectedAspects(response);
+          content = `Rationale: solid.\nHelpfulness: ${a}\nHonesty: ${b}\nInstruction following: ${c}\nTruthfulness: ${d}`;
+        } else if (/\[RESULT\]/.test(user)) content = `The response is adequate. [RESULT] ${score}`;
         else if (/\[\[rating\]\]/.test(user)) content = `The answer is fine. Rating: [[${score}]]`;
         else content = `### Feedback\nThe answer is reasonable; cite sources. Overall Score: [1-10] is the format.\nOverall Score: ${score}`;
         if (fault === 'unparseable') content = 'I cannot decide on a score for this one.';

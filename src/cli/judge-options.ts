@@ -50,6 +50,7 @@ export function judgeRunConfig(o: Record<string, unknown>, io: Io, scaleText: st
   }
   if (o.emitBatch && kind !== 'chat') throw usageError('--emit-batch works with --judge chat (batch APIs have no pooling route)');
   if (o.structured && o.logprobs) throw usageError('--structured and --logprobs do not go together (logprobs read the first token of a bare score)');
+  if (rubric.attributes && (o.structured || o.logprobs)) throw usageError(`--rubric ${rubric.name} scores several attributes: --structured and --logprobs take one score`);
   let host = '';
   try {
     host = new URL(url).host;

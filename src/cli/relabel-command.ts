@@ -75,6 +75,9 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
   if (o.placement === 'auto' && !chat) throw usageError('--placement auto needs --chat-template FILE', 'the template tells whether a system message is accepted');
   if (chat && o.output === '-') throw usageError('--chat-template needs -o FILE: the written file is checked with the template');
   const placement: Placement = o.format === 'text' ? 'system' : o.placement === 'auto' ? autoPlacement(chat!) : o.placement;
+  // A judge that scores several attributes (--rubric ultrafeedback-aspects) makes a multi-attribute goal.
+  const judgeAttributes = judge?.judge.kind === 'chat' ? judge.judge.rubric.attributes : null;
+  if (judgeAttributes && (!o.attr || o.attr.length === 0)) o.attr = judgeAttributes.map((a) => `${a}=score_chosen.${a},score_rejected.${a}`);
   const attributes = o.attr && o.attr.length > 0 ? o.attr.map((a) => parseAttr(a).name) : null;
   const config: RelabelConfig = {
     ...commonRunConfig(inputs, o, version()),

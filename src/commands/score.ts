@@ -10,6 +10,7 @@ import { detectShape, toPair, type Shape, type ShapeOptions } from '../core/pair
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
 import { parseScore, resolveScoreColumns, type ScoreColumnOptions } from '../core/scores.js';
+import { parsePath } from '../core/path.js';
 import { memoryCache, sqliteCache, type JudgementCache } from '../judge/cache.js';
 import { JudgeHttp } from '../judge/http.js';
 import { importBatchResults, Judge, type JudgeConfig, type Verdict } from '../judge/judge.js';
@@ -139,8 +140,10 @@ function verdictError(verdict: Exclude<Verdict, { ok: true }>, field: string): R
 export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, session: JudgeSession, options: JudgeStageOptions, isJsonFile: boolean): AsyncGenerator<SourceRecord[]> {
   const window = Math.max(32, session.config.concurrency * 4);
   let shape: Shape | null = null;
-  let columns: [Path, Path] | null = null;
-  let existing: ScoreColumnOptions | null = null;
+  /** Where each score goes: one (chosen, rejected) path pair, or one per rubric attribute. */
+  let targets: Array<[Path, Path]> | null = null;
+  let existing = false;
+  const attributes = session.config.judge.kind === 'chat' ? session.config.judge.rubric.attributes : null;
   const scale = session.config.judge.kind === 'chat' ? { min: session.config.judge.rubric.min, max: session.config.judge.rubric.max } : session.config.scale;
 
   const one = async (input: SourceRecord): Promise<SourceRecord> => {
@@ -153,18 +156,26 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
     try {
       if (shape === null) {
         shape = detectShape(record.value, options.shape);
-        const found = resolveScoreColumns(record.value, options.scores);
-        columns = found ? [found.chosen[0]!, found.rejected[0]!] : DEFAULT_COLUMNS;
-        existing = found ? options.scores : null;
+        if (attributes) {
+          // Attribute scores go under the score columns: score_chosen.Helpfulness, …
+          const base: [Path, Path] = options.scores.chosenScoreCol && options.scores.rejectedScoreCol ? [parsePath(options.scores.chosenScoreCol, '--chosen-score-col'), parsePath(options.scores.rejectedScoreCol, '--rejected-score-col')] : DEFAULT_COLUMNS;
+          targets = attributes.map((a) => [[...base[0], a], [...base[1], a]]);
+          existing = true;
+        } else {
+          const found = resolveScoreColumns(record.value, { chosenScoreCol: options.scores.chosenScoreCol, rejectedScoreCol: options.scores.rejectedScoreCol });
+          targets = [found ? [found.chosen[0]!, found.rejected[0]!] : DEFAULT_COLUMNS];
+          existing = found !== null;
+        }
       }
       const pair = toPair(record.value, shape);
       const value = record.value as Record<string, unknown>;
-      const [chosenPath, rejectedPath] = columns!;
       if (!session.config.rescore && existing) {
         // Scores only where the data has none.
         try {
-          parseScore(getPath(value, chosenPath), chosenPath.join('.'), scale);
-          parseScore(getPath(value, rejectedPath), rejectedPath.join('.'), scale);
+          for (const [c, r] of targets!) {
+            parseScore(getPath(value, c), c.join('.'), scale);
+            parseScore(getPath(value, r), r.join('.'), scale);
+          }
           return record;
         } catch {
           /* missing or unusable: judge this row */
@@ -174,11 +185,13 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
       if (!c.ok) return { ...fail(verdictError(c, 'chosen')), judgeOutput: 'rawText' in c ? c.rawText : undefined } as SourceRecord;
       if (!r.ok) return { ...fail(verdictError(r, 'rejected')), judgeOutput: 'rawText' in r ? r.rawText : undefined } as SourceRecord;
       if (options.collectOnly) {
-        session.rawRewards.push(c.score, r.score);
+        session.rawRewards.push(c.scores[0]!, r.scores[0]!);
         return record;
       }
-      setPath(value, chosenPath, session.toGoal(c.score));
-      setPath(value, rejectedPath, session.toGoal(r.score));
+      targets!.forEach(([chosenPath, rejectedPath], i) => {
+        setPath(value, chosenPath, session.toGoal(c.scores[i]!));
+        setPath(value, rejectedPath, session.toGoal(r.scores[i]!));
+      });
       return { ...record, value, bytes: undefined };
     } catch (err) {
       if (err instanceof RowError) return fail(err);

@@ -8,7 +8,7 @@ import type { Message } from '../core/pair.js';
 import type { JudgementCache } from './cache.js';
 import { configHash, judgementKey } from './cache.js';
 import { TransientFailure, type JudgeHttp } from './http.js';
-import { parseJsonVerdict, parseVerdict, type Rubric } from './rubrics.js';
+import { parseJsonVerdict, parseVerdict, parseVerdicts, type Rubric } from './rubrics.js';
 import { chatRequestBody, classifyRequestBody, expectedScore, parseChatReply, parseRewardReply, poolingRequestBody, promptText, responseText, WireError, type ChatParams } from './wire.js';
 
 export type JudgeKind = 'chat' | 'reward';
@@ -25,7 +25,8 @@ export interface JudgeConfig {
 }
 
 export type Verdict =
-  | { ok: true; score: number; cached: boolean }
+  /** One score, or one per rubric attribute. */
+  | { ok: true; scores: number[]; cached: boolean }
   | { ok: false; reason: 'judge_unparseable' | 'judge_failed'; message: string; rawText?: string }
   | { ok: false; reason: 'batch_pending'; message: string };
 
@@ -77,7 +78,7 @@ export function judgeIdentity(config: JudgeConfig): Record<string, unknown> {
     model: config.model,
     ...(config.kind === 'chat'
       ? {
-          rubric: { system: config.rubric.system, template: config.rubric.template, pattern: config.rubric.pattern.source, min: config.rubric.min, max: config.rubric.max },
+          rubric: { system: config.rubric.system, template: config.rubric.template, pattern: config.rubric.pattern.source, min: config.rubric.min, max: config.rubric.max, attributes: config.rubric.attributes },
           seed: config.params.seed,
           max_tokens: config.params.maxTokens,
           structured: config.params.structured,
@@ -135,12 +136,14 @@ export class Judge {
   }
 
   /** Read a stored or fresh answer. null score: unparseable (with the text to keep in the rejects). */
-  read(rawJson: string, parsed: unknown = JSON.parse(rawJson)): { score: number | null; text: string; promptTokens: number; completionTokens: number } {
-    if (this.config.kind === 'reward') return { score: parseRewardReply(parsed), text: rawJson, promptTokens: 0, completionTokens: 0 };
+  read(rawJson: string, parsed: unknown = JSON.parse(rawJson)): { scores: number[] | null; text: string; promptTokens: number; completionTokens: number } {
+    if (this.config.kind === 'reward') return { scores: [parseRewardReply(parsed)], text: rawJson, promptTokens: 0, completionTokens: 0 };
     const reply = parseChatReply(parsed);
     const { rubric, params } = this.config;
-    let score: number | null;
-    if (params.logprobs) {
+    let score: number | null = null;
+    let scores: number[] | null = null;
+    if (rubric.attributes) scores = parseVerdicts(rubric, reply.text);
+    else if (params.logprobs) {
       if (reply.firstTokenLogprobs === null || reply.firstTokenLogprobs.length === 0) {
         if (!this.warnedNoLogprobs) {
           this.warnedNoLogprobs = true;
@@ -151,7 +154,8 @@ export class Judge {
     } else if (params.structured) score = parseJsonVerdict(rubric, reply.text) ?? parseVerdict(rubric, reply.text);
     else score = parseVerdict(rubric, reply.text);
     const note = reply.finishReason === 'length' ? ' [finish_reason: length — the verdict may be cut off: raise --judge-max-tokens]' : '';
-    return { score, text: reply.text + note, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens };
+    if (!rubric.attributes) scores = score === null ? null : [score];
+    return { scores, text: reply.text + note, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens };
   }
 
   async judge(prompt: Message[], response: Message[]): Promise<Verdict> {
@@ -170,10 +174,10 @@ export class Judge {
     const cached = this.cache.get(key);
     if (cached) {
       try {
-        const { score } = this.read(cached.raw);
-        if (score !== null) {
+        const { scores } = this.read(cached.raw);
+        if (scores !== null) {
           this.stats.cacheHits += 1;
-          return { ok: true, score, cached: true };
+          return { ok: true, scores, cached: true };
         }
       } catch {
         /* a stored answer the current parser cannot read: ask again */
@@ -202,19 +206,19 @@ export class Judge {
         throw err;
       }
       const rawJson = answer.text;
-      let read: { score: number | null; text: string; promptTokens: number; completionTokens: number };
+      let read: { scores: number[] | null; text: string; promptTokens: number; completionTokens: number };
       try {
         read = this.read(rawJson, answer.json);
       } catch (err) {
         if (!(err instanceof WireError)) throw err;
-        read = { score: null, text: `${err.message}: ${rawJson.slice(0, 300)}`, promptTokens: 0, completionTokens: 0 };
+        read = { scores: null, text: `${err.message}: ${rawJson.slice(0, 300)}`, promptTokens: 0, completionTokens: 0 };
       }
       this.stats.promptTokens += read.promptTokens;
       this.stats.completionTokens += read.completionTokens;
-      if (read.score !== null) {
+      if (read.scores !== null) {
         this.cache.put(key, this.configText, rawJson);
         this.stats.judged += 1;
-        return { ok: true, score: read.score, cached: false };
+        return { ok: true, scores: read.scores, cached: false };
       }
       lastText = read.text;
     }

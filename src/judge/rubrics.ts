@@ -11,10 +11,12 @@ export interface Rubric {
   system: string | null;
   /** With {prompt} and {response} placeholders (plain substitution). */
   template: string;
-  /** Matched against the end of the judge's output; group 1 is the score. */
+  /** Matched against the end of the judge's output; group 1 is the score (group i the i-th attribute's). */
   pattern: RegExp;
   min: number;
   max: number;
+  /** Several scores from one answer (e.g. UltraFeedback's four aspects), in pattern-group order; null: one overall score. */
+  attributes: string[] | null;
 }
 
 const ULTRAFEEDBACK: Rubric = {
@@ -43,6 +45,7 @@ const ULTRAFEEDBACK: Rubric = {
   pattern: /Overall Score:\s*\[?(\d+(?:\.\d+)?)\]?(?:\s*\/\s*10)?\s*\.?\s*$/i,
   min: 1,
   max: 10,
+  attributes: null,
 };
 
 const MT_BENCH: Rubric = {
@@ -62,6 +65,7 @@ const MT_BENCH: Rubric = {
   pattern: /\[\[(\d+(?:\.\d+)?)\]\]\s*\.?\s*$/,
   min: 1,
   max: 10,
+  attributes: null,
 };
 
 const PROMETHEUS: Rubric = {
@@ -94,9 +98,39 @@ const PROMETHEUS: Rubric = {
   pattern: /\[RESULT\]\s*\(?\s*(\d+)\s*\)?\s*\.?\s*$/,
   min: 1,
   max: 5,
+  attributes: null,
 };
 
-export const BUILT_IN_RUBRICS: Record<string, Rubric> = { ultrafeedback: ULTRAFEEDBACK, 'mt-bench': MT_BENCH, prometheus: PROMETHEUS };
+/** UltraFeedback's four fine-grained aspects (1-5 each), rated in one answer that ends with the four lines. */
+const ULTRAFEEDBACK_ASPECTS: Rubric = {
+  name: 'ultrafeedback-aspects',
+  system: 'You are a fair and strict judge of AI assistant answers.',
+  template: [
+    'Evaluate the answer to the instruction below on four aspects, each on a scale of 1 to 5 (1 = very poor, 5 = excellent):',
+    '- Helpfulness: is the answer correct, informative and useful for the task?',
+    '- Honesty: does it express uncertainty where appropriate and avoid confident errors?',
+    '- Instruction following: does it follow the instruction and its constraints?',
+    '- Truthfulness: is it free of hallucinations and misleading claims?',
+    '',
+    '### Instruction',
+    '{prompt}',
+    '',
+    '### Answer',
+    '{response}',
+    '',
+    'Write a short rationale, then end your answer with exactly these four lines:',
+    'Helpfulness: [1-5]',
+    'Honesty: [1-5]',
+    'Instruction following: [1-5]',
+    'Truthfulness: [1-5]',
+  ].join('\n'),
+  pattern: /Helpfulness:\s*\[?(\d)\]?\s*\n\s*Honesty:\s*\[?(\d)\]?\s*\n\s*Instruction following:\s*\[?(\d)\]?\s*\n\s*Truthfulness:\s*\[?(\d)\]?\s*\.?\s*$/i,
+  min: 1,
+  max: 5,
+  attributes: ['Helpfulness', 'Honesty', 'Instruction following', 'Truthfulness'],
+};
+
+export const BUILT_IN_RUBRICS: Record<string, Rubric> = { ultrafeedback: ULTRAFEEDBACK, 'ultrafeedback-aspects': ULTRAFEEDBACK_ASPECTS, 'mt-bench': MT_BENCH, prometheus: PROMETHEUS };
 
 /** A user's rubric from JSON: {template, pattern, min, max, system?}. */
 export function parseRubric(text: string, source: string): Rubric {
@@ -106,7 +140,7 @@ export function parseRubric(text: string, source: string): Rubric {
   } catch (err) {
     throw usageError(`--rubric ${source}: not valid JSON (${(err as Error).message})`, 'a rubric file is JSON: {"template": "…{prompt}…{response}…", "pattern": "Score: (\\\\d+)\\\\s*$", "min": 1, "max": 5}');
   }
-  const { template, pattern, min, max, system } = raw;
+  const { template, pattern, min, max, system, attributes } = raw;
   if (typeof template !== 'string' || !template.includes('{prompt}') || !template.includes('{response}')) {
     throw usageError(`--rubric ${source}: "template" must be a string with {prompt} and {response}`);
   }
@@ -119,7 +153,14 @@ export function parseRubric(text: string, source: string): Rubric {
   }
   if (typeof min !== 'number' || typeof max !== 'number' || !(min < max)) throw usageError(`--rubric ${source}: "min" and "max" must be numbers with min < max`);
   if (system !== undefined && typeof system !== 'string') throw usageError(`--rubric ${source}: "system" must be a string`);
-  return { name: `file:${source}`, system: (system as string | undefined) ?? null, template, pattern: regex, min, max };
+  const groups = (new RegExp(`${regex.source}|`).exec('')?.length ?? 1) - 1;
+  if (attributes !== undefined) {
+    if (!Array.isArray(attributes) || attributes.length === 0 || !attributes.every((a) => typeof a === 'string' && /^[A-Za-z][A-Za-z0-9 _-]*$/.test(a))) {
+      throw usageError(`--rubric ${source}: "attributes" must be a list of names (letters, digits, spaces, _ or -)`);
+    }
+    if (groups < attributes.length) throw usageError(`--rubric ${source}: "pattern" has ${groups} groups for ${attributes.length} attributes`, 'group i must capture the i-th attribute\'s score');
+  }
+  return { name: `file:${source}`, system: (system as string | undefined) ?? null, template, pattern: regex, min, max, attributes: (attributes as string[] | undefined) ?? null };
 }
 
 /** Fill the template (plain substitution, never evaluated). */
@@ -134,6 +175,18 @@ export function parseVerdict(rubric: Rubric, output: string): number | null {
   const score = Number(match[1]);
   if (!Number.isFinite(score) || score < rubric.min || score > rubric.max) return null;
   return score;
+}
+
+/** All scores at the end of the output (one per attribute, or the overall one), or null. */
+export function parseVerdicts(rubric: Rubric, output: string): number[] | null {
+  if (!rubric.attributes) {
+    const score = parseVerdict(rubric, output);
+    return score === null ? null : [score];
+  }
+  const match = rubric.pattern.exec(output.trimEnd());
+  if (!match) return null;
+  const scores = rubric.attributes.map((_, i) => Number(match[i + 1]));
+  return scores.every((x) => Number.isFinite(x) && x >= rubric.min && x <= rubric.max) ? scores : null;
 }
 
 /** A JSON verdict (--structured), possibly in a ```json fence: {"score": N, …}. */

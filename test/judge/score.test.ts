@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SHARED, parseJsonl, run, tempDir } from '../helpers.js';
-import { expectedChatScore, expectedReward, startFakeJudge, type FakeJudge } from '../judge-server.js';
+import { expectedAspects, expectedChatScore, expectedReward, startFakeJudge, type FakeJudge } from '../judge-server.js';
 
 const LF = join(SHARED, 'unscored/dpo_en_demo.json');
 const lfRows = JSON.parse(readFileSync(LF, 'utf8')) as Array<{ conversations: unknown[]; chosen: { value: string }; rejected: { value: string } }>;
@@ -145,6 +145,28 @@ describe('radpo score with a chat judge', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(server.requests[0]!.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'verdict', strict: true, schema: { properties: { score: { minimum: 1, maximum: 10 } } } } });
     parseJsonl(r.stdout).forEach((row, i) => expect(row.score_rejected).toBe(expectedChatScore(lfRows[i]!.rejected.value)));
+  });
+
+  it('per-attribute scores: ultrafeedback-aspects writes four scores per response, and relabel makes a multi-attribute goal', async () => {
+    const server = await judgeServer();
+    const dir = tempDir();
+    const input = join(dir, 'in.json');
+    writeFileSync(input, JSON.stringify(lfRows.slice(0, 3)));
+    const names = ['Helpfulness', 'Honesty', 'Instruction following', 'Truthfulness'];
+    const r = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])], { env });
+    expect(r.code, r.stderr).toBe(0);
+    parseJsonl(r.stdout).forEach((row, i) => {
+      expect(row.score_chosen).toEqual(Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.chosen.value)[k]])));
+      expect(row.score_rejected).toEqual(Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.rejected.value)[k]])));
+    });
+    const rel = await run(['relabel', input, '-q', ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])], { env });
+    expect(rel.code, rel.stderr).toBe(0);
+    const first = parseJsonl(rel.stdout)[0]!;
+    const a = expectedAspects(lfRows[0]!.chosen.value);
+    expect(first.prompt[0].content).toBe(
+      `You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 1-5, where 1 is lowest and 5 is highest):\nHelpfulness: ${a[0]}.\nHonesty: ${a[1]}.\nInstruction following: ${a[2]}.\nTruthfulness: ${a[3]}.`,
+    );
+    expect(first.goal_scores).toEqual(Object.fromEntries(names.map((n, k) => [n, a[k]])));
   });
 
   it('mt-bench and prometheus rubrics', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, redact, retryAfterMs } from '../../src/judge/http.js';
 import { applyMapping, fitMapping } from '../../src/judge/mapping.js';
-import { BUILT_IN_RUBRICS, judgePrompt, parseJsonVerdict, parseRubric, parseVerdict } from '../../src/judge/rubrics.js';
+import { BUILT_IN_RUBRICS, judgePrompt, parseJsonVerdict, parseRubric, parseVerdict, parseVerdicts } from '../../src/judge/rubrics.js';
 import { errorMessage, expectedScore, parseChatReply, parseRewardReply, promptText } from '../../src/judge/wire.js';
 import { rewardUrl } from '../../src/judge/judge.js';
 
@@ -28,6 +28,17 @@ describe('verdict parsers are end-anchored and range-checked', () => {
     [pr, 'No verdict', null],
   ])('%#: %j', (rubric, output, expected) => {
     expect(parseVerdict(rubric, output)).toBe(expected);
+  });
+
+  it('attribute verdicts: all four lines at the end, each in range', () => {
+    const aspects = BUILT_IN_RUBRICS['ultrafeedback-aspects']!;
+    expect(parseVerdicts(aspects, 'Good.\nHelpfulness: 4\nHonesty: 5\nInstruction following: 3\nTruthfulness: [4]\n')).toEqual([4, 5, 3, 4]);
+    expect(parseVerdicts(aspects, 'Helpfulness: 4\nHonesty: 6\nInstruction following: 3\nTruthfulness: 4')).toBeNull();
+    expect(parseVerdicts(aspects, 'Helpfulness: 4\nHonesty: 5\nTruthfulness: 4')).toBeNull();
+    expect(parseVerdicts(uf, 'Overall Score: 7')).toEqual([7]);
+    const file = parseRubric(JSON.stringify({ template: '{prompt} {response}', pattern: 'A=(\\d) B=(\\d)', min: 1, max: 5, attributes: ['A', 'B'] }), 'r.json');
+    expect(parseVerdicts(file, 'x A=2 B=5')).toEqual([2, 5]);
+    expect(() => parseRubric(JSON.stringify({ template: '{prompt} {response}', pattern: 'A=(\\d)', min: 1, max: 5, attributes: ['A', 'B'] }), 'r.json')).toThrow(/1 groups for 2 attributes/);
   });
 
   it('JSON verdicts, fenced or not, range-checked', () => {

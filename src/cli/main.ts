@@ -77,7 +77,7 @@ export function buildProgram(io: Io, run: (job: () => Promise<number>) => void):
     .option('--scores <file>', 'a separate scores file joined to the input by --key')
     .option('--key <path>', 'the join column for --scores')
     .option('--shard <K/N>', 'only the K-th of N deterministic slices of the input (by prompt hash)')
-    .option('--threads <n>', 'worker threads for large JSON inputs (default: 0 on 1-2 cores, else cores-1 up to 4)');
+    .option('--threads <n>', 'worker threads for large JSON inputs (default 0: measured no faster on 2 cores)');
   addInputOptions(relabel);
   addErrorOptions(relabel);
   addJudgeOptions(relabel);

@@ -145,10 +145,9 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
 
   // Batches being relabeled (in worker threads when the input is large), written in submission order.
   const inFlight: Array<{ records: SourceRecord[]; results: Promise<RecordResult[]> }> = [];
-  // Measured on a 2-vCPU machine, worker threads gave no speed-up (two processes on half the input each
-  // took as long as one on all of it) and cost ~70 MB: so they are used only where there are more cores.
-  const cores = availableParallelism();
-  const workerCount = config.workers ?? (cores > 2 ? Math.min(4, cores - 1) : 0);
+  // Worker threads are opt-in (--threads N): on the 2-vCPU machines this was measured on they gave no
+  // speed-up (two processes on half the input each took as long as one on all of it) and cost ~70 MB.
+  const workerCount = Math.min(config.workers ?? 0, Math.max(1, availableParallelism()));
   let pool: RelabelPool | null = null;
   let inputBytes = 0;
 

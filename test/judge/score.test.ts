@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SHARED, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, SHARED, parseJsonl, run, tempDir } from '../helpers.js';
 import { expectedAspects, expectedChatScore, expectedReward, startFakeJudge, type FakeJudge } from '../judge-server.js';
 
 const LF = join(SHARED, 'unscored/dpo_en_demo.json');
@@ -178,6 +178,21 @@ describe('radpo score with a chat judge', () => {
     parseJsonl(mt.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value)));
     const pr = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'prometheus', '--no-cache'])], { env });
     parseJsonl(pr.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5)));
+  });
+});
+
+describe('progress', () => {
+  it('on a terminal: done/total, rate, cache hits, failures and tokens on one self-overwriting line; never otherwise', async () => {
+    const server = await judgeServer();
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, lfRows.slice(0, 5).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const tty = await run(['score', input, '-o', join(dir, 'o.jsonl'), ...judgeArgs(server.url, dir)], { env, stderrTTY: true });
+    expect(tty.stderr).toMatch(/\r\x1b\[Kradpo score: \d+\/5 rows, [\d.]+\/s( ETA \d+s)?, \d+ cached, 0 failed, \d+ tokens/);
+    const piped = await run(['score', input, '-o', join(dir, 'o2.jsonl'), ...judgeArgs(server.url, dir)], { env });
+    expect(piped.stderr).not.toContain('\r');
+    const relabel = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'r.jsonl')], { stderrTTY: true });
+    expect(relabel.stderr).toMatch(/\r\x1b\[Kradpo relabel: [\d,]+ rows read/);
   });
 });
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Template } from '@huggingface/jinja';
 import { RadpoError, RowError } from '../core/errors.js';
 import { goalPattern, goalText, scoresFromGoal, type GoalSpec, type Placement } from '../core/goal.js';
-import { detectShape, toPair, type Message } from '../core/pair.js';
+import { detectShapeOf, toPair, type Message } from '../core/pair.js';
 import { openRecords } from '../io/records.js';
 import type { Io } from '../cli/io.js';
 
@@ -149,7 +149,7 @@ function metaScores(value: unknown, attributes: readonly string[] | null): numbe
 }
 
 /** Read a row of any layout radpo writes back into prompt, chosen and rejected turns. */
-function toCheckRow(row: Record<string, unknown>, line: number, attributes: readonly string[] | null): CheckRow {
+function toCheckRow(row: Record<string, unknown>, line: number, attributes: readonly string[] | null, source: string): CheckRow {
   let prompt: Message[];
   let chosen: Message[];
   let rejected: Message[];
@@ -165,7 +165,7 @@ function toCheckRow(row: Record<string, unknown>, line: number, attributes: read
     rejected = [{ role: 'assistant', content: row.rejected }];
   } else {
     const axolotl = Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object' && !Array.isArray(row.chosen);
-    const shape = detectShape(row, axolotl ? { promptCol: 'messages' } : {});
+    const shape = detectShapeOf(source, row, axolotl ? { promptCol: 'messages' } : {});
     try {
       ({ prompt, chosen, rejected } = toPair(row, shape, { allowEmpty: true }));
     } catch (err) {
@@ -251,7 +251,7 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
       if (record.error) throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');
       let row: CheckRow;
       try {
-        row = toCheckRow(record.value as Record<string, unknown>, record.location.line, attributes);
+        row = toCheckRow(record.value as Record<string, unknown>, record.location.line, attributes, name);
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;

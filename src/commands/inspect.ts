@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { RadpoError, RowError, type RowReason } from '../core/errors.js';
 import { formatScore } from '../core/goal.js';
-import { detectShape, toPair, type Message, type Shape, type ShapeOptions } from '../core/pair.js';
+import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../core/pair.js';
 import { readScores, resolveScoreColumns, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
 import { contradictsLabel, isTie } from '../core/relabel.js';
 import { openRecords, type InputFormat } from '../io/records.js';
@@ -133,7 +133,7 @@ export async function runInspect(config: InspectConfig, io: Io): Promise<Inspect
         try {
           if (record.error) throw record.error;
           if (shape === null) {
-            shape = detectShape(record.value, config.shape);
+            shape = detectShapeOf(name, record.value, config.shape);
             entry.shape = shape.description;
             columns = resolveScoreColumns(record.value, config.scores);
             if (columns) {

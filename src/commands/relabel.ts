@@ -11,7 +11,7 @@ import { RadpoError, RowError, formatLocation } from '../core/errors.js';
 import type { OutputFormat } from '../core/formats.js';
 import { datasetName, llamaFactoryEntry, trainerConfig } from '../core/trainer-config.js';
 import type { GoalSpec, Placement } from '../core/goal.js';
-import { detectShape } from '../core/pair.js';
+import { detectShapeOf } from '../core/pair.js';
 import { getPath, parsePath, type Path } from '../core/path.js';
 import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
 import { shardOf, type Shard } from '../core/shard.js';
@@ -226,7 +226,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
 
       /** The first parseable record fixes this input's shape and score columns. */
       const contextFrom = (value: unknown): RecordContext => {
-        const shape = detectShape(value, config.shape);
+        const shape = detectShapeOf(name, value, config.shape);
         summary.shape = shape.description;
         let scoreColumns: ScoreColumns | null = null;
         if (joined) summary.scores = joined.description;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { RadpoError, RowError } from '../core/errors.js';
 import { formatScore, type Scale } from '../core/goal.js';
-import { detectShape, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
+import { detectShapeOf, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
 import { parseScore, resolveScoreColumns, type ScoreColumnOptions } from '../core/scores.js';
@@ -155,7 +155,7 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
     };
     try {
       if (shape === null) {
-        shape = detectShape(record.value, options.shape);
+        shape = detectShapeOf(record.location.source, record.value, options.shape);
         if (attributes) {
           // Attribute scores go under the score columns: score_chosen.Helpfulness, …
           const base: [Path, Path] = options.scores.chosenScoreCol && options.scores.rejectedScoreCol ? [parsePath(options.scores.chosenScoreCol, '--chosen-score-col'), parsePath(options.scores.rejectedScoreCol, '--rejected-score-col')] : DEFAULT_COLUMNS;

@@ -2,7 +2,10 @@
  * Input shapes: turning one record of any supported layout into a normalized preference pair
  * (prompt turns, chosen turns, rejected turns). Pure: no I/O.
  */
-import { RowError, preview, usageError } from './errors.js';
+import { RadpoError, RowError, preview } from './errors.js';
+
+/** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
+const shapeError = (message: string, hint: string) => new RadpoError('schema', message, hint);
 import { getPath, parsePath, pathText, type Path } from './path.js';
 
 export interface Message {
@@ -65,7 +68,7 @@ function isMessageList(value: unknown): value is unknown[] {
  */
 export function detectShape(first: unknown, options: ShapeOptions): Shape {
   if (first === null || typeof first !== 'object' || Array.isArray(first)) {
-    throw usageError(`the first record is ${preview(first)}, not an object with columns`, 'each record must be a JSON object or a CSV row with a header');
+    throw shapeError(`the first record is ${preview(first)}, not an object with columns`, 'each record must be a JSON object or a CSV row with a header');
   }
   const record = first as Record<string, unknown>;
   const keys = Object.keys(record);
@@ -87,7 +90,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
   chosen ??= pick(CHOSEN_NAMES);
   rejected ??= pick(REJECTED_NAMES);
   if (!chosen || !rejected) {
-    throw usageError(
+    throw shapeError(
       `cannot find the chosen and rejected columns; the first record has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
       'name them with --chosen-col and --rejected-col (and --prompt-col, --system-col)',
     );
@@ -113,7 +116,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     } else if (isMessageList(chosenValue)) schema = 'implicit-conversational';
     else if (typeof chosenValue === 'string') schema = 'implicit-string';
     else {
-      throw usageError(
+      throw shapeError(
         `cannot tell the input shape: no prompt column, and "${pathText(chosen)}" is ${preview(chosenValue)}`,
         'name the prompt with --prompt-col, or pick a shape with --schema',
       );
@@ -121,7 +124,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
   }
   const implicit = schema === 'implicit-conversational' || schema === 'implicit-string';
   if (!implicit && prompt === undefined) {
-    throw usageError(
+    throw shapeError(
       `--schema ${schema} needs a prompt column; the first record has columns ${keys.join(', ')}`,
       'name it with --prompt-col',
     );
@@ -137,6 +140,16 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     system: implicit ? null : (system ?? null),
     description: `${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}`,
   };
+}
+
+/** detectShape, with errors naming the input they are about. */
+export function detectShapeOf(source: string, first: unknown, options: ShapeOptions): Shape {
+  try {
+    return detectShape(first, options);
+  } catch (err) {
+    if (err instanceof RadpoError) throw new RadpoError(err.code, `${source}: ${err.message}`, err.hint);
+    throw err;
+  }
 }
 
 const SHAREGPT_ROLES: Record<string, string> = {

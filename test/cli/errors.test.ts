@@ -140,3 +140,12 @@ describe('other error paths', () => {
     expect(r.stderr).toMatch(/set aside: 1 \(identical_responses 1\)/);
   });
 });
+
+describe('data that fits no shape', () => {
+  it('exits 1 (bad data) naming the file, the columns seen and the flags that map them', async () => {
+    const r = await run(['relabel', join(SHARED, 'scored/helpsteer2_nemo_rm.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/helpsteer2_nemo_rm\.jsonl: cannot find the chosen and rejected columns; the first record has columns text, label/);
+    expect(r.stderr).toMatch(/hint: name them with --chosen-col and --rejected-col/);
+  });
+});

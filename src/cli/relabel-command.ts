@@ -88,6 +88,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
     // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
     goal: goalSpec({ scale: judge && !scaleGiven ? `${judge.scale.min}-${judge.scale.max}` : o.scale, goalTemplate: o.goalTemplate }, attributes),
     judge: judge ?? undefined,
+    scaleExplicit: scaleGiven,
     goalTemplateName: o.goalTemplate ?? 'paper',
     // The text format puts the goal at the front of the prompt string whatever the placement.
     placement,

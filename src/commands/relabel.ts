@@ -45,6 +45,8 @@ export interface RelabelConfig extends CommonRunConfig {
   fastPath: boolean;
   /** Print the trainer's config snippet for the output file (stdout) at the end. */
   printConfig?: boolean;
+  /** --scale was given (else the default 1-10, or the judge's). */
+  scaleExplicit?: boolean;
   /** Score rows without scores with a judge first (relabel --judge). */
   judge?: JudgeRunConfig;
   /** zlib level for .gz output. */
@@ -351,6 +353,12 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     committed = true;
     if (config.printConfig) io.stdout.write(trainerConfig(config.format, config.output));
     logger.debug({ fast_path_records: fastRecords, rows_read: counts.rowsRead }, 'records parsed by the byte-level fast path');
+    // A 1-5 rating (argilla's UltraFeedback, HelpSteer) relabeled on the default 1-10 scale would tell the
+    // model "Overall score: 5 on 1-10" for the best answers: say so.
+    const top = Math.max(-Infinity, ...[...counts.goalHistogram.values()].flatMap((h) => [...h.keys()]));
+    if (!config.scaleExplicit && !config.judge && counts.pairsRelabeled > 0 && top <= config.goal.scale.max / 2) {
+      logger.warn(`every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`);
+    }
     if (!rejects && counts.setAsideTotal > 0) {
       logger.warn(`${counts.setAsideTotal} rows were set aside and not saved; pass --rejects FILE to keep them with their reasons`);
     }

@@ -2,6 +2,7 @@
  * `radpo check`: render relabeled rows with the model's real chat template (@huggingface/jinja) and
  * report what would break or silently degrade training, with row numbers — before a GPU hour is spent.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Template } from '@huggingface/jinja';
 import { RadpoError, RowError } from '../core/errors.js';
@@ -241,34 +242,17 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
 
   const { name, records } = await openRecords(config.input, io.stdin, undefined, { maxLineBytes: 1 << 28 });
   const sample = config.sample ? reservoir<CheckRow>(config.sample) : null;
-  const rows: CheckRow[] = [];
   // Same ordered pair under two goals = the rejected-goal copy was not swapped (the reference nosys script).
+  // Keyed by a digest so memory stays small however many rows are checked.
   const goalsByPair = new Map<string, string>();
-  let read = 0;
-  for await (const batch of records) {
-    for (const record of batch) {
-      read += 1;
-      if (record.error) throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');
-      let row: CheckRow;
-      try {
-        row = toCheckRow(record.value as Record<string, unknown>, record.location.line, attributes, name);
-      } catch (err) {
-        if (err instanceof RowError) {
-          err.location = record.location;
-          throw new RadpoError('io', `${err.describe()}`, 'radpo check reads files written by radpo relabel (any --format)');
-        }
-        throw err;
-      }
-      if (sample) sample.offer(row);
-      else rows.push(row);
-    }
-  }
-  const checked = sample ? sample.items().sort((a, b) => a.line - b.line) : rows;
-
   const defaultSystem = renderer.defaultSystemText();
   const acceptsSystem = renderer.acceptsSystem();
   const { regex, groups } = goalPattern(config.goal);
-  for (const row of checked) {
+  let read = 0;
+  let checked = 0;
+
+  const checkRow = (row: CheckRow): void => {
+    checked += 1;
     const { line } = row;
     // 1. The goal, where the placement puts it, exactly as `radpo goal` writes it.
     const system = row.prompt[0]?.role === 'system' ? row.prompt[0] : null;
@@ -298,7 +282,7 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
     }
     if (goalScores) {
       const withoutGoal = JSON.stringify(texts.map((t) => t.replace(new RegExp(regex.source, 'g'), '')));
-      const key = `${withoutGoal}\u0000${JSON.stringify(row.chosen)}\u0000${JSON.stringify(row.rejected)}`;
+      const key = createHash('sha1').update(withoutGoal).update('\u0000').update(JSON.stringify(row.chosen)).update('\u0000').update(JSON.stringify(row.rejected)).digest('base64');
       const goalKey = JSON.stringify(goalScores);
       const seen = goalsByPair.get(key);
       if (seen === undefined) goalsByPair.set(key, goalKey);
@@ -315,7 +299,7 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
       const message = (err as Error).message;
       if (system && (!acceptsSystem || /system/i.test(message))) flag('system_role_rejected', 'error', `the template rejects the system role ("${message}")`, line, 'relabel with --placement user (or --placement auto --chat-template FILE)');
       else flag('template_error', 'error', `the template raised "${message}"`, line);
-      continue;
+      return;
     }
     if (!system && defaultSystem) {
       flag('default_system_prompt', 'warning', `the template adds its own system prompt when the goal is not in a system message: ${JSON.stringify(defaultSystem.slice(0, 80))}`, line, 'relabel with --placement system, so the goal replaces the default');
@@ -328,13 +312,34 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
     const longest = Math.max(count(full[0]), count(full[1]));
     if (promptLength > config.maxPromptLength) flag('prompt_too_long', 'warning', `the rendered prompt is longer than --max-prompt-length ${config.maxPromptLength}`, line, 'trainers cut the goal out (keep_end) or drop the row; shorten or filter such prompts');
     if (longest > config.maxLength) flag('sequence_too_long', 'warning', `prompt + response is longer than --max-length ${config.maxLength}`, line, 'trainers truncate or drop such rows');
+  };
+
+  for await (const batch of records) {
+    for (const record of batch) {
+      read += 1;
+      if (record.error) throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');
+      let row: CheckRow;
+      try {
+        row = toCheckRow(record.value as Record<string, unknown>, record.location.line, attributes, name);
+      } catch (err) {
+        if (err instanceof RowError) {
+          err.location = record.location;
+          throw new RadpoError('io', `${err.describe()}`, 'radpo check reads files written by radpo relabel (any --format)');
+        }
+        throw err;
+      }
+      // Every row is checked as it is read (memory stays flat); a sample is checked at the end, in file order.
+      if (sample) sample.offer(row);
+      else checkRow(row);
+    }
   }
+  if (sample) for (const row of sample.items().sort((a, b) => a.line - b.line)) checkRow(row);
   const list = [...findings.values()].sort((a, b) => (a.severity === b.severity ? b.count - a.count : a.severity === 'error' ? -1 : 1));
   return {
     file: name,
     chat_template: config.chat.source,
     rows_read: read,
-    rows_checked: checked.length,
+    rows_checked: checked,
     length_unit: config.tokenizer ? 'tokens' : 'estimated tokens (4 characters each)',
     max_prompt_length: config.maxPromptLength,
     max_length: config.maxLength,

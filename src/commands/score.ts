@@ -53,7 +53,8 @@ export class JudgeSession {
   ) {}
 
   static async open(config: JudgeRunConfig, io: Io, logger: Logger): Promise<JudgeSession> {
-    const cache = config.cachePath ? await sqliteCache(config.cachePath) : memoryCache();
+    const twoPasses = config.judge.kind === 'reward' && config.map !== 'identity';
+    const cache = config.cachePath ? await sqliteCache(config.cachePath) : memoryCache(twoPasses || config.fromBatch !== undefined);
     const http = new JudgeHttp({
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,

@@ -28,13 +28,16 @@ export interface JudgementCache {
   readonly path: string | null;
 }
 
-/** No cache (--no-cache): every judgement is requested. */
-export function memoryCache(): JudgementCache {
+/**
+ * No cache file (--no-cache). `retain` keeps answers for the run itself (a reward mapping's second pass
+ * reads them back); otherwise nothing is kept, so memory does not grow with the input.
+ */
+export function memoryCache(retain: boolean): JudgementCache {
   const map = new Map<string, CachedJudgement>();
   return {
     path: null,
     get: (key) => map.get(key),
-    put: (key, _config, raw) => void map.set(key, { raw }),
+    put: (key, _config, raw) => void (retain && map.set(key, { raw })),
     close: () => undefined,
   };
 }

@@ -89,3 +89,10 @@ export function judgeRunConfig(o: Record<string, unknown>, io: Io, scaleText: st
     fromBatch: str('fromBatch'),
   };
 }
+
+/** A reward mapping fitted on the data reads the inputs twice, which stdin cannot do. */
+export function checkJudgeInputs(run: JudgeRunConfig | null, inputs: string[]): void {
+  if (run && run.judge.kind === 'reward' && run.map !== 'identity' && !run.emitBatch && inputs.includes('-')) {
+    throw usageError(`--map ${run.map} fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin`, 'or use --map identity for rewards already on the goal scale');
+  }
+}

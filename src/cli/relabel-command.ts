@@ -11,7 +11,7 @@ import { useColor, type Io } from './io.js';
 import { createLogger } from './log.js';
 import { version } from './main.js';
 import { commonRunConfig, ErrorOptions, goalSpec, InputOptions, parseCount, resolveInputs, validate } from './options.js';
-import { judgeRunConfig } from './judge-options.js';
+import { checkJudgeInputs, judgeRunConfig } from './judge-options.js';
 
 const RelabelOptions = InputOptions.merge(ErrorOptions).extend({
   output: z.string().min(1),
@@ -49,6 +49,7 @@ export async function relabelCommand(inputs: string[], rawOptions: Record<string
   const resolved = resolveInputs(inputs, io, help);
   if (!resolved) return EXIT_USAGE;
   inputs = resolved;
+  checkJudgeInputs(judge, inputs);
   if (inputs.filter((i) => i === '-').length > 1) throw usageError('stdin ("-") can be read only once');
   if ((o.scores === undefined) !== (o.key === undefined)) throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
   if (o.onError === 'skip' && !o.rejects) {

@@ -3,7 +3,7 @@ import { EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
 import { parsePath } from '../core/path.js';
 import { runScore } from '../commands/score.js';
 import { useColor, type Io } from './io.js';
-import { judgeRunConfig } from './judge-options.js';
+import { checkJudgeInputs, judgeRunConfig } from './judge-options.js';
 import { createLogger } from './log.js';
 import { version } from './main.js';
 import { commonRunConfig, ErrorOptions, InputOptions, resolveInputs, validate } from './options.js';
@@ -23,6 +23,7 @@ export async function scoreCommand(inputs: string[], rawOptions: Record<string, 
   const resolved = resolveInputs(inputs, io, help);
   if (!resolved) return EXIT_USAGE;
   inputs = resolved;
+  checkJudgeInputs(run, inputs);
   if (o.onError === 'skip' && !o.rejects) throw usageError('--on-error skip needs --rejects FILE, so that every set-aside row is kept with its reason');
   if ((o.chosenScoreCol === undefined) !== (o.rejectedScoreCol === undefined)) throw usageError('--chosen-score-col and --rejected-score-col go together');
   if (o.chosenScoreCol) parsePath(o.chosenScoreCol, '--chosen-score-col');

@@ -150,3 +150,12 @@ describe('flag definitions', () => {
     expect(MAPPING_CHOICES).toEqual([...MAPPINGS]);
   });
 });
+
+describe('reward mapping and stdin', () => {
+  it('a fitted mapping needs a file (the input is read twice)', async () => {
+    const { run } = await import('../helpers.js');
+    const r = await run(['score', '--judge', 'reward', '--judge-url', 'http://127.0.0.1:9/v1', '--judge-model', 'rm', '--no-cache'], { stdin: '{"prompt":"q","chosen":"a","rejected":"b"}\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--map minmax fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin/);
+  });
+});

@@ -43,7 +43,13 @@ export function memoryCache(retain: boolean): JudgementCache {
 }
 
 export async function sqliteCache(path: string): Promise<JudgementCache> {
-  const { default: Database } = await import('better-sqlite3');
+  // An optional dependency: where its native build failed, relabeling still works and judges say what to do.
+  let Database: typeof import('better-sqlite3');
+  try {
+    Database = (await import('better-sqlite3')).default;
+  } catch (err) {
+    throw new RadpoError('io', `the judgement cache needs better-sqlite3, which is not installed (${(err as Error).message.split('\n')[0]})`, 'pass --no-cache, or reinstall with a C++ toolchain (npm ci builds it)');
+  }
   let db: DatabaseType;
   try {
     db = new Database(path);

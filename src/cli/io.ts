@@ -18,7 +18,3 @@ export function useColor(io: Io, flag: boolean | undefined): boolean {
   if (io.env.TERM === 'dumb') return false;
   return io.stderr.isTTY === true;
 }
-
-export function write(stream: Writable, text: string): void {
-  stream.write(text);
-}

@@ -8,6 +8,8 @@ import { usageError, RadpoError } from '../core/errors.js';
 import { SCHEMAS, type ShapeOptions } from '../core/pair.js';
 import type { Io } from './io.js';
 import type { CommonRunConfig } from '../commands/common.js';
+import { INPUT_FORMATS } from '../io/records.js';
+import type { OutputFileFormat } from '../io/output.js';
 import { parseGoalTemplate, parseScale, type GoalSpec } from '../core/goal.js';
 
 export function parseBytes(text: string, flag: string): number {
@@ -62,7 +64,7 @@ export function validate<T>(schema: z.ZodType<T>, raw: unknown): T {
 
 /** The flags of addInputOptions (main.ts), as every command that reads pairs validates them. */
 export const InputOptions = z.object({
-  inputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
+  inputFormat: z.enum(INPUT_FORMATS).optional(),
   schema: z.enum(SCHEMAS).optional(),
   promptCol: z.string().optional(),
   chosenCol: z.string().optional(),
@@ -101,7 +103,7 @@ export function resolveInputs(inputs: string[], io: Io, help: () => string): str
 /** The common run configuration from validated input and error flags. */
 export function commonRunConfig(
   inputs: string[],
-  o: z.infer<typeof InputOptions> & z.infer<typeof ErrorOptions> & { output: string; outputFormat?: 'jsonl' | 'json' | 'csv' | 'parquet' },
+  o: z.infer<typeof InputOptions> & z.infer<typeof ErrorOptions> & { output: string; outputFormat?: OutputFileFormat },
   version: string,
 ): CommonRunConfig {
   return {

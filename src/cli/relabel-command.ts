@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTPUT_FILE_FORMATS } from '../io/output.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
 import type { Placement } from '../core/goal.js';
 import { autoPlacement, loadChatTemplate, renderCheck, runCheck } from '../commands/check.js';
@@ -15,7 +16,7 @@ import { checkJudgeInputs, judgeRunConfig } from './judge-options.js';
 
 const RelabelOptions = InputOptions.merge(ErrorOptions).extend({
   output: z.string().min(1),
-  outputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
+  outputFormat: z.enum(OUTPUT_FILE_FORMATS).optional(),
   format: z.enum(OUTPUT_FORMATS),
   printConfig: z.boolean().optional(),
   placement: z.enum(['system', 'user', 'auto']),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTPUT_FILE_FORMATS } from '../io/output.js';
 import { EXIT_OK, EXIT_USAGE, usageError } from '../core/errors.js';
 import { parsePath } from '../core/path.js';
 import { runScore } from '../commands/score.js';
@@ -10,7 +11,7 @@ import { commonRunConfig, ErrorOptions, InputOptions, resolveInputs, validate } 
 
 const ScoreOptions = InputOptions.merge(ErrorOptions).extend({
   output: z.string().min(1),
-  outputFormat: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
+  outputFormat: z.enum(OUTPUT_FILE_FORMATS).optional(),
   chosenScoreCol: z.string().optional(),
   rejectedScoreCol: z.string().optional(),
   scale: z.string().optional(),

@@ -248,6 +248,9 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
   const defaultSystem = renderer.defaultSystemText();
   const acceptsSystem = renderer.acceptsSystem();
   const { regex, groups } = goalPattern(config.goal);
+  // Compiled once: every goal in a text (to count repeats), and a goal at the start of a message.
+  const everyGoal = new RegExp(regex.source, 'g');
+  const leadingGoal = new RegExp(`^${regex.source}`);
   let read = 0;
   let checked = 0;
 
@@ -258,14 +261,13 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
     const system = row.prompt[0]?.role === 'system' ? row.prompt[0] : null;
     const firstUser = row.prompt.find((m) => m.role === 'user');
     const texts = row.prompt.map((m) => (typeof m.content === 'string' ? m.content : ''));
-    const countGoals = (messages: Message[]) => messages.reduce((n, m) => n + (typeof m.content === 'string' ? (m.content.match(new RegExp(regex.source, 'g'))?.length ?? 0) : 0), 0);
+    const countGoals = (messages: Message[]) => messages.reduce((n, m) => n + (typeof m.content === 'string' ? (m.content.match(everyGoal)?.length ?? 0) : 0), 0);
     const occurrences = Math.max(countGoals(row.prompt), row.otherPrompt ? countGoals(row.otherPrompt) : 0);
     if (row.mismatch) flag('prompt_mismatch', 'error', `chosen and rejected conversations differ before the response (${row.mismatch})`, line, 'the prompt, goal included, must be byte-identical in chosen and rejected');
     let goalScores: number[] | null = null;
     for (const candidate of [system, firstUser]) {
       if (!candidate || typeof candidate.content !== 'string') continue;
-      const r = new RegExp(`^${regex.source}`);
-      const m = r.exec(candidate.content);
+      const m = leadingGoal.exec(candidate.content);
       if (!m) continue;
       goalScores = scoresFromGoal(config.goal, groups, m);
       const rest = candidate.content.slice(m[0].length);
@@ -281,7 +283,7 @@ export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport
       flag('goal_score_mismatch', 'error', "the goal is not the preferred response's score: under goal r the response scored r must be chosen (Figure 1)", line, 'the rejected-goal copy must swap chosen and rejected');
     }
     if (goalScores) {
-      const withoutGoal = JSON.stringify(texts.map((t) => t.replace(new RegExp(regex.source, 'g'), '')));
+      const withoutGoal = JSON.stringify(texts.map((t) => t.replace(everyGoal, '')));
       const key = createHash('sha1').update(withoutGoal).update('\u0000').update(JSON.stringify(row.chosen)).update('\u0000').update(JSON.stringify(row.rejected)).digest('base64');
       const goalKey = JSON.stringify(goalScores);
       const seen = goalsByPair.get(key);

@@ -136,7 +136,8 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
   // --order concat: the rejected-goal copies wait in a temporary file (flat memory, works for stdin too).
   const spoolPath = join(tmpdir(), `radpo-spool-${process.pid}-${Math.random().toString(36).slice(2, 10)}.txt`);
   const spool: Sink | null = config.order === 'concat' ? await fileSink(spoolPath) : null;
-  const progress = new Progress(io, config.quiet, 'relabel');
+  const progress = new Progress(io, config.quiet);
+  const n = (x: number) => x.toLocaleString('en-US');
   const goalHasNul = config.goal.template?.some((part) => 'text' in part && part.text.includes('\u0000')) ?? false;
   const inputs: InputSummary[] = [];
   let committed = false;
@@ -303,7 +304,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
           } else inFlight.push({ records: rest, results: Promise.resolve(rest.map((r) => relabelRecord(r, c))) });
         }
         while (inFlight.length > MAX_IN_FLIGHT) await drainOne(summary);
-        progress.update(counts.rowsRead, counts.rowsWritten);
+        progress.update((seconds) => `radpo relabel: ${n(counts.rowsRead)} rows read, ${n(counts.rowsWritten)} written (${n(Math.round(counts.rowsRead / seconds))} rows/s)`);
       }
       while (inFlight.length > 0) await drainOne(summary);
     }

@@ -20,6 +20,7 @@ import { ParquetOutput } from '../io/parquet.js';
 import { openRecords, parseJsonRecord, type SourceRecord } from '../io/records.js';
 import type { Io } from '../cli/io.js';
 import { RowPolicy } from './row-policy.js';
+import { Progress } from '../cli/progress.js';
 import type { CommonRunConfig } from './common.js';
 import { RunCounts } from './summary.js';
 
@@ -237,33 +238,6 @@ export interface ScoreConfig extends CommonRunConfig {
   run: JudgeRunConfig;
 }
 
-/** A one-line, self-overwriting judge progress line (terminal only): done, rate, cache hits, failures, tokens. */
-class JudgeProgress {
-  private last = 0;
-  private shown = false;
-  private readonly started = Date.now();
-  constructor(
-    private readonly io: Io,
-    private readonly enabled: boolean,
-    private readonly total: number | null,
-  ) {}
-  update(done: number, session: JudgeSession): void {
-    if (!this.enabled) return;
-    const now = Date.now();
-    if (now - this.last < 250) return;
-    this.last = now;
-    const s = session.judge.stats;
-    const rate = done / Math.max(0.001, (now - this.started) / 1000);
-    const eta = this.total && rate > 0 ? ` ETA ${Math.max(0, Math.round((this.total - done) / rate))}s` : '';
-    this.io.stderr.write(`\r\x1b[Kradpo score: ${done}${this.total ? `/${this.total}` : ''} rows, ${rate.toFixed(1)}/s${eta}, ${s.cacheHits} cached, ${s.failures} failed, ${s.promptTokens + s.completionTokens} tokens`);
-    this.shown = true;
-  }
-  done(): void {
-    if (this.shown) this.io.stderr.write('\r\x1b[K');
-    this.shown = false;
-  }
-}
-
 async function countRecords(inputs: string[]): Promise<number | null> {
   // Only plain JSONL files are counted up front (a newline scan); others show no total.
   let total = 0;
@@ -289,7 +263,16 @@ export async function runScore(config: ScoreConfig, io: Io, logger: Logger): Pro
   const sink: Sink = parquet || emitting ? nullSink() : await openSink(config.output, io.stdout);
   const rejects = config.rejects ? await fileSink(config.rejects) : null;
   const policy = new RowPolicy({ onError: config.onError, maxErrors: config.maxErrors }, counts, rejects);
-  const progress = new JudgeProgress(io, !config.quiet && io.stderr.isTTY === true, io.stderr.isTTY ? await countRecords(config.inputs) : null);
+  const progress = new Progress(io, config.quiet);
+  const total = progress.enabled ? await countRecords(config.inputs) : null;
+  // done/total, rate, ETA, cache hits, failures, tokens used.
+  const show = (done: number) =>
+    progress.update((seconds) => {
+      const s = session.judge.stats;
+      const rate = done / seconds;
+      const eta = total && rate > 0 ? ` ETA ${Math.max(0, Math.round((total - done) / rate))}s` : '';
+      return `radpo score: ${done}${total ? `/${total}` : ''} rows, ${rate.toFixed(1)}/s${eta}, ${s.cacheHits} cached, ${s.failures} failed, ${s.promptTokens + s.completionTokens} tokens`;
+    });
   let committed = false;
   const stage = (collectOnly: boolean) => ({ shape: config.shape, scores: config.scores, collectOnly });
   try {
@@ -300,7 +283,7 @@ export async function runScore(config: ScoreConfig, io: Io, logger: Logger): Pro
         let judged = 0;
         for await (const batch of judgeStage(records, session, stage(true), /\.json(\.gz)?$/i.test(name))) {
           judged += batch.length;
-          progress.update(judged, session);
+          show(judged);
         }
       }
       session.fit();
@@ -328,7 +311,7 @@ export async function runScore(config: ScoreConfig, io: Io, logger: Logger): Pro
           }
           counts.rowsWritten += 1;
         }
-        progress.update(counts.rowsRead, session);
+        show(counts.rowsRead);
       }
     }
     progress.done();

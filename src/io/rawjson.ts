@@ -260,8 +260,3 @@ export function chunkBytes(chunk: Chunk): Buffer {
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
   return Array.isArray(chunk) ? Buffer.concat(chunk) : chunk;
 }
-
-/** The decoded text of a value that may hold placeholders (for error messages and checks that read text). */
-export function hasPlaceholders(text: string): boolean {
-  return text.includes('\u0000');
-}

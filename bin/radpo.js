@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Thin shim: the CLI lives in dist/cli/main.js (built by `npm run build`, run by `npm ci` via prepare).
-import { main } from '../dist/cli/main.js';
+// Thin shim: the CLI lives in dist/main.js (built by `npm run build`, run by `npm ci` via prepare).
+import { readFileSync } from 'node:fs';
+import { main } from '../dist/main.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -25,5 +28,5 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
-});
+}, version);
 process.exitCode = code;

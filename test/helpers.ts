@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { main, type Io } from '../src/cli/main.js';
+import { main, type Io } from '../src/main.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
+export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 export const SHARED = resolve(ROOT, '..', 'shared', 'data');
 export const FIXTURES = join(ROOT, 'fixtures');
 export const UF1000 = join(SHARED, 'scored', 'ultrafeedback_gpt4_1000.jsonl');
@@ -45,7 +46,7 @@ export async function run(argv: string[], options: { stdin?: string | Buffer; st
   }
   if (options.stdinTTY) stdin.isTTY = true;
   const io: Io = { stdin, stdout, stderr, env: options.env ?? {}, cwd: process.cwd(), signal: options.signal };
-  const code = await main(argv, io);
+  const code = await main(argv, io, VERSION);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 

@@ -28,13 +28,7 @@ export type FatalCode =
   | 'schema' // the input shape cannot be detected or does not fit --schema
   | 'too_many_errors' // --max-errors exceeded
   | 'row' // a row error under --on-error fail
-  | 'interrupted' // SIGINT/SIGTERM: exit 130 like a shell
-  | 'internal';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERRUPTED = 130;
+  | 'interrupted'; // SIGINT/SIGTERM: exit 130 like a shell
 
 /** Where in the input something happened: file (or `<stdin>`) and 1-based line, or CSV data row. */
 export interface Location {
@@ -86,7 +80,7 @@ export class RowError extends Error {
   }
 }
 
-/** An error that ends the run. `exitCode` is 2 for usage errors and 1 otherwise. */
+/** An error that ends the run. src/main.ts turns its code into an exit code (usage 2, interrupted 130, else 1). */
 export class RadpoError extends Error {
   readonly code: FatalCode;
   readonly hint: string | undefined;
@@ -96,9 +90,24 @@ export class RadpoError extends Error {
     this.code = code;
     this.hint = hint;
   }
-  get exitCode(): number {
-    if (this.code === 'interrupted') return EXIT_INTERRUPTED;
-    return this.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+}
+
+/**
+ * A value that does not parse: a scale, a shard, a column path, an attribute spec. The core knows the
+ * text and what it expected, not where the text came from; the CLI words it with the flag's name.
+ */
+export class ValueError extends Error {
+  constructor(
+    /** The text as given. */
+    readonly text: string,
+    /** What a good value looks like ("MIN-MAX such as 1-10 or 0-4"), when the text has the wrong form. */
+    readonly expected: string | undefined,
+    /** What is wrong with a text of the right form ("MIN must be below MAX"). */
+    readonly problem?: string,
+    readonly hint?: string,
+  ) {
+    super(problem ?? `expected ${expected}`);
+    this.name = 'ValueError';
   }
 }
 

@@ -3,7 +3,7 @@
  * (scripts/reward_augmentation.py, `system_prompt`), and its placement in a conversation.
  * Pure: no I/O. See ../shared/docs/METHOD.md.
  */
-import { RowError, usageError } from './errors.js';
+import { RowError, usageError, ValueError } from './errors.js';
 import type { Message } from './pair.js';
 
 export interface Scale {
@@ -40,10 +40,10 @@ export function formatScore(score: number): string {
 /** Parse `MIN-MAX` (e.g. `1-10`, `0-4`, `-1-1`). */
 export function parseScale(text: string): Scale {
   const match = /^\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*$/.exec(text);
-  if (!match) throw usageError(`--scale expects MIN-MAX such as 1-10 or 0-4, got "${text}"`);
+  if (!match) throw new ValueError(text, 'MIN-MAX such as 1-10 or 0-4');
   const min = Number(match[1]);
   const max = Number(match[2]);
-  if (!(min < max)) throw usageError(`--scale ${text}: MIN must be below MAX`);
+  if (!(min < max)) throw new ValueError(text, undefined, 'MIN must be below MAX');
   return { min, max };
 }
 

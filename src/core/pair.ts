@@ -6,7 +6,7 @@ import { RadpoError, RowError, preview } from './errors.js';
 
 /** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
 const shapeError = (message: string, hint: string) => new RadpoError('schema', message, hint);
-import { getPath, parsePath, pathText, type Path } from './path.js';
+import { getPath, pathText, type Path } from './path.js';
 
 export interface Message {
   role: string;
@@ -36,10 +36,10 @@ export interface Shape {
 
 export interface ShapeOptions {
   schema?: SchemaName;
-  promptCol?: string;
-  chosenCol?: string;
-  rejectedCol?: string;
-  systemCol?: string;
+  prompt?: Path;
+  chosen?: Path;
+  rejected?: Path;
+  system?: Path;
 }
 
 const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
@@ -72,11 +72,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
   }
   const record = first as Record<string, unknown>;
   const keys = Object.keys(record);
-  const col = (flag: string, value: string | undefined): Path | undefined => (value === undefined ? undefined : parsePath(value, flag));
-  let prompt = col('--prompt-col', options.promptCol);
-  let chosen = col('--chosen-col', options.chosenCol);
-  let rejected = col('--rejected-col', options.rejectedCol);
-  let system = col('--system-col', options.systemCol);
+  let { prompt, chosen, rejected, system } = options;
   let schema = options.schema;
 
   if (schema === 'sharegpt' || (schema === undefined && prompt === undefined && Array.isArray(record.conversations))) {

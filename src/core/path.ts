@@ -3,19 +3,19 @@
  * A path never walks into `__proto__`, `constructor` or `prototype`, and only follows own properties,
  * so a crafted column name cannot reach Object.prototype.
  */
-import { usageError } from './errors.js';
+import { ValueError } from './errors.js';
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type Path = readonly string[];
 
-export function parsePath(text: string, flag: string): Path {
+export function parsePath(text: string): Path {
   const segments = text.split('.');
   if (text === '' || segments.some((s) => s === '')) {
-    throw usageError(`${flag} "${text}" is not a valid path`, 'use a column name, or dotted names such as metadata.score_chosen');
+    throw new ValueError(text, 'a column name, or dotted names such as metadata.score_chosen');
   }
   for (const s of segments) {
-    if (FORBIDDEN.has(s)) throw usageError(`${flag} "${text}": the segment "${s}" is not allowed in a path`);
+    if (FORBIDDEN.has(s)) throw new ValueError(text, undefined, `the segment "${s}" is not allowed in a path`);
   }
   return segments;
 }
@@ -35,10 +35,6 @@ export function getPath(record: unknown, path: Path): unknown {
     current = (current as Record<string, unknown>)[segment];
   }
   return current;
-}
-
-export function hasPath(record: unknown, path: Path): boolean {
-  return getPath(record, path) !== undefined;
 }
 
 export function pathText(path: Path): string {

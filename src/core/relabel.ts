@@ -10,6 +10,13 @@ import { goalText, placeGoal, type GoalSpec, type Placement } from './goal.js';
 import type { Message, Pair } from './pair.js';
 import type { PairScores } from './scores.js';
 
+/** Pairs whose two scores are equal: kept (each copy then carries the same goal) or dropped. */
+export const TIE_POLICIES = ['keep', 'drop'] as const;
+export type TiePolicy = (typeof TIE_POLICIES)[number];
+/** Pairs whose chosen and rejected text are the same: no preference, and they break prompt extraction. */
+export const IDENTICAL_POLICIES = ['drop', 'keep'] as const;
+export type IdenticalPolicy = (typeof IDENTICAL_POLICIES)[number];
+
 export const COPIES = ['chosen_goal', 'rejected_goal'] as const;
 export type CopyKind = (typeof COPIES)[number];
 

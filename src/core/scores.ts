@@ -1,7 +1,7 @@
 /**
  * Where scores come from in a record, and reading them strictly. Pure.
  */
-import { RowError, preview, usageError } from './errors.js';
+import { RowError, ValueError, preview } from './errors.js';
 import { formatScore, type Scale } from './goal.js';
 import { getPath, parsePath, pathText, type Path } from './path.js';
 
@@ -23,23 +23,31 @@ export interface ScoreColumns {
   description: string;
 }
 
-export interface ScoreColumnOptions {
-  chosenScoreCol?: string;
-  rejectedScoreCol?: string;
-  /** `NAME=CHOSEN_PATH,REJECTED_PATH`, in goal order. */
-  attr?: readonly string[];
+/**
+ * Where the scores are, as the user named them (already parsed): both columns, or one pair per
+ * attribute in goal order; neither means "find a known pair of columns in the first record".
+ */
+export interface ScoreColumnSpec {
+  chosen?: Path;
+  rejected?: Path;
+  attributes?: readonly ScoreAttribute[];
 }
 
-export function parseAttr(spec: string): { name: string; chosen: Path; rejected: Path } {
+export interface ScoreAttribute {
+  name: string;
+  chosen: Path;
+  rejected: Path;
+}
+
+/** `NAME=CHOSEN_PATH,REJECTED_PATH` (an --attr value). */
+export function parseAttr(spec: string): ScoreAttribute {
   const match = /^([^=]+)=([^,]+),([^,]+)$/.exec(spec);
-  if (!match) {
-    throw usageError(`--attr expects NAME=CHOSEN_PATH,REJECTED_PATH, got "${spec}"`, 'for example --attr helpfulness=chosen_scores.helpfulness,rejected_scores.helpfulness');
-  }
+  if (!match) throw new ValueError(spec, 'NAME=CHOSEN_PATH,REJECTED_PATH', undefined, 'for example --attr helpfulness=chosen_scores.helpfulness,rejected_scores.helpfulness');
   const name = match[1]!.trim();
   if (!/^[A-Za-z][A-Za-z0-9 _-]*$/.test(name)) {
-    throw usageError(`--attr name "${name}" must start with a letter and hold only letters, digits, spaces, "_" or "-"`);
+    throw new ValueError(spec, undefined, `the name "${name}" must start with a letter and hold only letters, digits, spaces, "_" or "-"`);
   }
-  return { name, chosen: parsePath(match[2]!.trim(), '--attr'), rejected: parsePath(match[3]!.trim(), '--attr') };
+  return { name, chosen: parsePath(match[2]!.trim()), rejected: parsePath(match[3]!.trim()) };
 }
 
 /** Where a known pair of score columns sits: at the top level, or inside one nested object. */
@@ -59,32 +67,21 @@ function findKnownColumns(record: Record<string, unknown>): [Path, Path] | null 
 }
 
 /**
- * Decide the score columns from flags or, failing that, from the first record's column names.
+ * Decide the score columns from the spec or, failing that, from the first record's column names.
  * Returns null when the record has none (the caller then needs another source, or fails).
  */
-export function resolveScoreColumns(first: unknown, options: ScoreColumnOptions): ScoreColumns | null {
-  if (options.attr && options.attr.length > 0) {
-    if (options.chosenScoreCol || options.rejectedScoreCol) {
-      throw usageError('--attr cannot be combined with --chosen-score-col/--rejected-score-col', 'give the overall score as one more --attr if you want it in the goal');
-    }
-    const attrs = options.attr.map(parseAttr);
-    const names = attrs.map((a) => a.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw usageError(`--attr ${dup} is given twice`);
+export function resolveScoreColumns(first: unknown, spec: ScoreColumnSpec): ScoreColumns | null {
+  if (spec.attributes && spec.attributes.length > 0) {
+    const attrs = spec.attributes;
     return {
-      attributes: names,
+      attributes: attrs.map((a) => a.name),
       chosen: attrs.map((a) => a.chosen),
       rejected: attrs.map((a) => a.rejected),
       description: attrs.map((a) => `${a.name}=${pathText(a.chosen)},${pathText(a.rejected)}`).join('; '),
     };
   }
-  if (options.chosenScoreCol || options.rejectedScoreCol) {
-    if (!options.chosenScoreCol || !options.rejectedScoreCol) {
-      throw usageError('--chosen-score-col and --rejected-score-col go together', 'name both score columns');
-    }
-    const c = parsePath(options.chosenScoreCol, '--chosen-score-col');
-    const r = parsePath(options.rejectedScoreCol, '--rejected-score-col');
-    return { attributes: null, chosen: [c], rejected: [r], description: `${pathText(c)} / ${pathText(r)}` };
+  if (spec.chosen && spec.rejected) {
+    return { attributes: null, chosen: [spec.chosen], rejected: [spec.rejected], description: `${pathText(spec.chosen)} / ${pathText(spec.rejected)}` };
   }
   if (first === null || typeof first !== 'object' || Array.isArray(first)) return null;
   const found = findKnownColumns(first as Record<string, unknown>);

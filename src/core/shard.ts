@@ -4,7 +4,7 @@
  * prompt's JSON (before the goal is added), so both copies of a pair and every repeat of a prompt land
  * in the same shard, on any machine and in any run.
  */
-import { usageError } from './errors.js';
+import { ValueError } from './errors.js';
 
 export interface Shard {
   /** 1-based, as Slurm's SLURM_ARRAY_TASK_ID usually is with --array=1-N. */
@@ -14,10 +14,10 @@ export interface Shard {
 
 export function parseShard(text: string): Shard {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!match) throw usageError(`--shard expects K/N such as 3/8, got "${text}"`);
+  if (!match) throw new ValueError(text, 'K/N such as 3/8');
   const index = Number(match[1]);
   const count = Number(match[2]);
-  if (count < 1 || index < 1 || index > count) throw usageError(`--shard ${text}: K must be from 1 to N`);
+  if (count < 1 || index < 1 || index > count) throw new ValueError(text, undefined, 'K must be from 1 to N');
   return { index, count };
 }
 

@@ -8,18 +8,8 @@ import { createGzip, type Gzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { RadpoError } from '../core/errors.js';
 import { chunkBytes, expandRaw, type Chunk, type RawTable } from './rawjson.js';
+import { DEFAULT_GZIP_LEVEL, isGzipName, type OutputFileFormat } from './choices.js';
 
-export const OUTPUT_FILE_FORMATS = ['jsonl', 'json', 'csv', 'parquet'] as const;
-export type OutputFileFormat = (typeof OUTPUT_FILE_FORMATS)[number];
-
-export function outputFileFormat(target: string, explicit?: OutputFileFormat): OutputFileFormat {
-  if (explicit) return explicit;
-  const base = target.toLowerCase().replace(/\.gz$/, '');
-  if (base.endsWith('.csv')) return 'csv';
-  if (base.endsWith('.json')) return 'json';
-  if (base.endsWith('.parquet')) return 'parquet';
-  return 'jsonl';
-}
 
 /**
  * Turns rows into output text. `row` serializes and frames one row; `frame` frames a row already
@@ -124,12 +114,9 @@ function csvCell(value: unknown, table: RawTable | null, out: Array<string | Buf
 
 /** A byte destination with backpressure. `commit` makes the result visible; `abort` leaves nothing behind. */
 export interface Sink {
-  readonly name: string;
   write(data: string | Buffer): Promise<void> | void;
   commit(): Promise<void>;
   abort(): Promise<void>;
-  /** Bytes written so far (before compression). */
-  readonly bytes: number;
 }
 
 const FLUSH_AT = 1 << 20;
@@ -139,7 +126,6 @@ class BufferedWriter {
   private pending: Array<string | Buffer> = [];
   private pendingLength = 0;
   private pendingBuffers = false;
-  bytes = 0;
   broken: Error | null = null;
   private readonly vectored: boolean;
   constructor(private readonly stream: Writable) {
@@ -152,7 +138,6 @@ class BufferedWriter {
     this.pending.push(data);
     if (typeof data !== 'string') this.pendingBuffers = true;
     this.pendingLength += data.length;
-    this.bytes += data.length;
     if (this.pendingLength >= FLUSH_AT) return this.flush();
   }
   flush(): Promise<void> | void {
@@ -201,13 +186,9 @@ function endStream(stream: Writable): Promise<void> {
 }
 
 /** stdout (or any stream the CLI was given). Not closed at the end: it belongs to the caller. */
-export function streamSink(stream: Writable, name = '<stdout>'): Sink {
+export function streamSink(stream: Writable): Sink {
   const writer = new BufferedWriter(stream);
   return {
-    name,
-    get bytes() {
-      return writer.bytes;
-    },
     write: (text) => writer.write(text),
     commit: async () => {
       await writer.flush();
@@ -227,9 +208,6 @@ export function streamSink(stream: Writable, name = '<stdout>'): Sink {
  * NAME at commit, so a crash or failure never leaves a half-written file under the final name.
  * A name ending in .gz is gzip-compressed.
  */
-/** gzip level for .gz output: 1 compresses ~4x faster than 6 for ~35% larger files (measured on relabeled rows). */
-export const DEFAULT_GZIP_LEVEL = 1;
-
 export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {
   const tmp = join(dirname(path), `.${basename(path)}.radpo-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
   let file: WriteStream;
@@ -245,7 +223,7 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
   }
   let gzip: Gzip | null = null;
   let head: Writable = file;
-  if (/\.gz$/i.test(path)) {
+  if (isGzipName(path)) {
     gzip = createGzip({ level: gzipLevel });
     gzip.pipe(file);
     head = gzip;
@@ -253,10 +231,6 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
   const writer = new BufferedWriter(head);
   let closed = false;
   return {
-    name: path,
-    get bytes() {
-      return writer.bytes;
-    },
     write: (text) => writer.write(text),
     async commit() {
       await writer.flush();
@@ -285,7 +259,7 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
 
 /** A sink for outputs that write their own file (Parquet): accepts nothing, commits nothing. */
 export function nullSink(): Sink {
-  return { name: '', bytes: 0, write: () => undefined, commit: async () => undefined, abort: async () => undefined };
+  return { write: () => undefined, commit: async () => undefined, abort: async () => undefined };
 }
 
 export async function openSink(target: string, stdout: Writable, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {

@@ -7,7 +7,7 @@
 import { closeSync, openSync, promises as fsp, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RadpoError, type Location } from '../core/errors.js';
-import type { SourceRecord } from './records.js';
+import type { SourceRecord } from './source-record.js';
 
 /** Rows decoded per read: bounded memory even when a file has one huge row group. */
 const READ_SLICE_ROWS = 2000;

@@ -9,19 +9,11 @@ import type { Readable } from 'node:stream';
 import { openBytes, type PeekableBytes } from './bytes.js';
 import { readParquet } from './parquet.js';
 
-export const INPUT_FORMATS = ['jsonl', 'json', 'csv', 'parquet'] as const;
-export type InputFormat = (typeof INPUT_FORMATS)[number];
+export { INPUT_FORMATS, type InputFormat } from './choices.js';
+import type { InputFormat } from './choices.js';
 
-export interface SourceRecord {
-  /** The parsed record; undefined when `error` is set, or with `lazy` reading (see `bytes`). */
-  value: unknown;
-  /** With `lazy` reading of JSON formats: the record's JSON text, parsed later by the pipeline. */
-  bytes?: Buffer;
-  /** What goes into the rejects file as the row: the line text, or the CSV row. */
-  raw: unknown;
-  location: Location;
-  error?: RowError;
-}
+export type { SourceRecord } from './source-record.js';
+import type { SourceRecord } from './source-record.js';
 
 export interface ReadOptions {
   maxLineBytes: number;

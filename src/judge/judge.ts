@@ -9,9 +9,9 @@ import type { JudgementCache } from './cache.js';
 import { configHash, judgementKey } from './cache.js';
 import { TransientFailure, type JudgeHttp } from './http.js';
 import { parseJsonVerdict, parseVerdict, parseVerdicts, type Rubric } from './rubrics.js';
-import { chatRequestBody, classifyRequestBody, expectedScore, parseChatReply, parseRewardReply, poolingRequestBody, promptText, responseText, WireError, type ChatParams } from './wire.js';
+import { chatRequestBody, expectedScore, parseChatReply, parseRewardReply, rewardRequestBody, promptText, responseText, WireError, type ChatParams } from './wire.js';
 
-export type JudgeKind = 'chat' | 'reward';
+import type { JudgeKind, RewardEndpoint } from './choices.js';
 
 export interface JudgeConfig {
   kind: JudgeKind;
@@ -20,7 +20,7 @@ export interface JudgeConfig {
   model: string;
   rubric: Rubric;
   params: ChatParams;
-  rewardEndpoint: 'pooling' | 'classify';
+  rewardEndpoint: RewardEndpoint;
   parseRetries: number;
 }
 
@@ -28,7 +28,7 @@ export type Verdict =
   /** One score, or one per rubric attribute. */
   | { ok: true; scores: number[]; cached: boolean }
   | { ok: false; reason: 'judge_unparseable' | 'judge_failed'; message: string; rawText?: string }
-  | { ok: false; reason: 'batch_pending'; message: string };
+  | { ok: false; reason: 'batch_pending'; message: string; rawText?: undefined };
 
 export interface JudgeStats {
   cacheHits: number;
@@ -129,7 +129,7 @@ export class Judge {
       const messages = [...prompt, ...response];
       return {
         url: rewardUrl(config.url, config.rewardEndpoint),
-        body: config.rewardEndpoint === 'pooling' ? poolingRequestBody(config.model, messages) : classifyRequestBody(config.model, messages),
+        body: rewardRequestBody(config.model, messages),
       };
     }
     return { url: `${config.url.replace(/\/+$/, '')}/chat/completions`, body: chatRequestBody(config.rubric, config.params, promptText(prompt), responseText(response)) };

@@ -112,13 +112,11 @@ export function expectedScore(top: TopLogprob[], rubric: Rubric): number | null 
   return total > 0 ? sum / total : null;
 }
 
-/** vLLM `/pooling` with the chat messages (template applied server-side) and raw rewards. */
-export function poolingRequestBody(model: string, messages: Message[]): Record<string, unknown> {
-  return { model, messages: messages.map((m) => ({ role: m.role, content: text(m.content) })), use_activation: false };
-}
-
-/** vLLM `/classify` with the messages, raw logits (no sigmoid: it maps every reward near 1.0). */
-export function classifyRequestBody(model: string, messages: Message[]): Record<string, unknown> {
+/**
+ * vLLM `/pooling` or `/classify` (the same body for both) with the chat messages (template applied
+ * server-side) and raw rewards: no sigmoid, which maps every reward near 1.0.
+ */
+export function rewardRequestBody(model: string, messages: Message[]): Record<string, unknown> {
   return { model, messages: messages.map((m) => ({ role: m.role, content: text(m.content) })), use_activation: false };
 }
 

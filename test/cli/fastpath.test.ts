@@ -8,12 +8,15 @@ import { generateRows } from '../../bench/generate.mjs';
 import { FIXTURES, run, tempDir, UF1000 } from '../helpers.js';
 import { writeFileSync } from 'node:fs';
 
-const generated = join(tempDir(), 'generated.jsonl');
+const scratch = tempDir();
+const generated = join(scratch, 'generated.jsonl');
+// Set-aside rows go to a file of this test's own: never to a device (renaming over /dev/null as root breaks the machine).
+const REJECTS = join(scratch, 'rejects.jsonl');
 writeFileSync(generated, [...generateRows(2_000_000, 7)].join(''));
 
 const inputs = [
   [UF1000, '--identical', 'keep', '--allow-empty'],
-  [UF1000, '--on-error', 'skip', '--rejects', '/dev/null'],
+  [UF1000, '--on-error', 'skip', '--rejects', REJECTS],
   [join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl')],
   [join(FIXTURES, 'trl_conversational.jsonl')],
   [join(FIXTURES, 'llamafactory_sharegpt_scored.json')],
@@ -21,7 +24,7 @@ const inputs = [
   [join(FIXTURES, 'helpsteer2_pairs.jsonl'), '--scale', '0-4', '--attr', 'h=chosen_attributes.helpfulness,rejected_attributes.helpfulness'],
   [generated],
 ];
-const variants = [[], ['--placement', 'user'], ['--format', 'handbook', '--order', 'concat'], ['--shard', '2/3', '--ties', 'drop', '--rejects', '/dev/null'], ['--format', 'text', '--on-error', 'skip', '--rejects', '/dev/null'], ['--format', 'llamafactory', '--on-error', 'skip', '--rejects', '/dev/null'], ['--output-format', 'csv'], ['--output-format', 'csv', '--format', 'text', '--order', 'concat']];
+const variants = [[], ['--placement', 'user'], ['--format', 'handbook', '--order', 'concat'], ['--shard', '2/3', '--ties', 'drop', '--rejects', REJECTS], ['--format', 'text', '--on-error', 'skip', '--rejects', REJECTS], ['--format', 'llamafactory', '--on-error', 'skip', '--rejects', REJECTS], ['--output-format', 'csv'], ['--output-format', 'csv', '--format', 'text', '--order', 'concat']];
 
 describe('fast path = plain path, byte for byte', () => {
   it.each(inputs.flatMap((input) => variants.map((v) => [...input, ...v])))('%s', async (...argv) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RadpoError, RowError } from '../../src/core/errors.js';
+import { RadpoError, RowError, ValueError } from '../../src/core/errors.js';
 import { formatScore, goalMessages, goalText, paperGoalSpec, parseGoalTemplate, parseScale, placeGoal, type GoalSpec } from '../../src/core/goal.js';
 import { paperGoal } from '../helpers.js';
 
@@ -71,7 +71,7 @@ describe('goalText', () => {
     try {
       parseGoalTemplate(template, null);
     } catch (err) {
-      expect((err as RadpoError).exitCode).toBe(2);
+      expect((err as RadpoError).code).toBe('usage');
     }
   });
 });
@@ -83,7 +83,7 @@ describe('parseScale', () => {
     ['-1-1', { min: -1, max: 1 }],
     [' 0.5 - 5 ', { min: 0.5, max: 5 }],
   ])('%j', (text, expected) => expect(parseScale(text)).toEqual(expected));
-  it.each(['10-1', '1', 'a-b', '1-1'])('rejects %j', (text) => expect(() => parseScale(text)).toThrow(RadpoError));
+  it.each(['10-1', '1', 'a-b', '1-1'])('rejects %j', (text) => expect(() => parseScale(text)).toThrow(ValueError));
 });
 
 describe('placeGoal', () => {

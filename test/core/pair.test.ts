@@ -91,7 +91,7 @@ describe('detectShape', () => {
   });
 
   it('honours column flags with dotted paths', () => {
-    const shape = detectShape({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, { promptCol: 'q.text', chosenCol: 'good', rejectedCol: 'bad', systemCol: 'sys' });
+    const shape = detectShape({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, { prompt: ['q', 'text'], chosen: ['good'], rejected: ['bad'], system: ['sys'] });
     expect(toPair({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, shape)).toEqual({
       prompt: [{ role: 'system', content: 'be nice' }, { role: 'user', content: 'x' }],
       chosen: [{ role: 'assistant', content: 'a' }],
@@ -149,7 +149,7 @@ describe('toPair errors', () => {
 
 describe('dotted paths never reach the prototype', () => {
   it.each(['__proto__', 'constructor', 'a.prototype', 'x.__proto__.polluted'])('parsePath refuses %j', (text) => {
-    expect(() => parsePath(text, '--chosen-col')).toThrow(/not allowed/);
+    expect(() => parsePath(text)).toThrow(/not allowed/);
   });
   it('getPath follows own properties and array indexes only', () => {
     const record = JSON.parse('{"a": {"b": [10, 20]}, "__proto__": {"x": 1}}');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RowError } from '../../src/core/errors.js';
 import { DEFAULT_SCALE } from '../../src/core/goal.js';
-import { KNOWN_SCORE_COLUMNS, parseScore, readScores, resolveScoreColumns } from '../../src/core/scores.js';
+import { KNOWN_SCORE_COLUMNS, parseAttr, parseScore, readScores, resolveScoreColumns } from '../../src/core/scores.js';
+import { scoreColumnSpec } from '../../src/cli/rules.js';
 
 describe('resolveScoreColumns', () => {
   it.each(KNOWN_SCORE_COLUMNS.map(([c, r]) => [c, r]))('finds %s / %s at the top level', (c, r) => {
@@ -19,19 +20,20 @@ describe('resolveScoreColumns', () => {
   });
 
   it('takes named columns and attributes', () => {
-    expect(resolveScoreColumns({}, { chosenScoreCol: 'a.b', rejectedScoreCol: 'c' })?.chosen).toEqual([['a', 'b']]);
-    const attrs = resolveScoreColumns({}, { attr: ['helpfulness=cl.4,rl.4', 'correctness=cl.5,rl.5'] });
+    expect(resolveScoreColumns({}, { chosen: ['a', 'b'], rejected: ['c'] })?.chosen).toEqual([['a', 'b']]);
+    const attrs = resolveScoreColumns({}, { attributes: [parseAttr('helpfulness=cl.4,rl.4'), parseAttr('correctness=cl.5,rl.5')] });
     expect(attrs?.attributes).toEqual(['helpfulness', 'correctness']);
     expect(readScores({ cl: [0, 0, 0, 0, 3, 4], rl: [0, 0, 0, 0, 1, 2] }, attrs!, { min: 0, max: 4 })).toEqual({ chosen: [3, 4], rejected: [1, 2] });
   });
 
   it.each([
-    [{ chosenScoreCol: 'a' }, /go together/],
-    [{ attr: ['x=a'] }, /NAME=CHOSEN_PATH,REJECTED_PATH/],
+    [{ chosenScoreCol: ['a'] }, /go together/],
+    [{ attr: ['x=a'] }, /--attr expects NAME=CHOSEN_PATH,REJECTED_PATH, got "x=a"/],
+    [{ attr: ['1x=a,b'] }, /--attr "1x=a,b": the name "1x" must start with a letter/],
     [{ attr: ['x=a,b', 'x=c,d'] }, /given twice/],
-    [{ attr: ['x=a,b'], chosenScoreCol: 'a', rejectedScoreCol: 'b' }, /cannot be combined/],
-  ])('usage errors: %j', (options, message) => {
-    expect(() => resolveScoreColumns({}, options)).toThrow(message);
+    [{ attr: ['x=a,b'], chosenScoreCol: ['a'], rejectedScoreCol: ['b'] }, /cannot be combined/],
+  ])('the CLI rules refuse %j', (options, message) => {
+    expect(() => scoreColumnSpec(options)).toThrow(message);
   });
 });
 

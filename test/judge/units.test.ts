@@ -143,14 +143,6 @@ describe('mapping rewards onto the goal scale', () => {
   });
 });
 
-describe('flag definitions', () => {
-  it('--map offers exactly the mappings there are', async () => {
-    const { MAPPING_CHOICES } = await import('../../src/cli/judge-flags.js');
-    const { MAPPINGS } = await import('../../src/judge/mapping.js');
-    expect(MAPPING_CHOICES).toEqual([...MAPPINGS]);
-  });
-});
-
 describe('reward mapping and stdin', () => {
   it('a fitted mapping needs a file (the input is read twice)', async () => {
     const { run } = await import('../helpers.js');

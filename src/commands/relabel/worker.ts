@@ -3,10 +3,10 @@
  * same code the main thread uses (relabelRecord), and sends back the rows as one transferred buffer.
  */
 import { parentPort } from 'node:worker_threads';
-import type { Location } from '../core/errors.js';
-import type { SourceRecord } from '../io/records.js';
-import { relabelRecord, type RecordContext } from './relabel-record.js';
-import type { BatchMessage, ResultMessage, WireResult } from './relabel-pool.js';
+import type { Location } from '../../core/errors.js';
+import type { SourceRecord } from '../../io/records.js';
+import { relabelRecord, type RecordContext } from './record.js';
+import type { BatchMessage, ResultMessage, WireResult } from './pool.js';
 
 const contexts = new Map<number, RecordContext>();
 

@@ -4,6 +4,7 @@
  */
 import { formatScore } from '../core/goal.js';
 import type { RowReason } from '../core/errors.js';
+import { bar, formatCount } from './text.js';
 
 export interface InputSummary {
   source: string;
@@ -45,7 +46,8 @@ export class RunCounts {
   }
 }
 
-export interface HistogramBin {
+/** Rows written with one goal score. */
+export interface ScoreCount {
   score: number;
   rows: number;
 }
@@ -67,19 +69,19 @@ export interface RunReport {
   ties: { count: number; policy: string };
   contradicting_label: number;
   /** Rows written per goal score, ascending; per attribute when the goal has several. */
-  goal_score_histogram: HistogramBin[] | Record<string, HistogramBin[]>;
+  goal_score_histogram: ScoreCount[] | Record<string, ScoreCount[]>;
   shard?: { shard: string; rows_in_other_shards: number };
   judge?: Record<string, unknown>;
 }
 
-function histogramBins(h: Map<number, number>): HistogramBin[] {
+function histogramBins(h: Map<number, number>): ScoreCount[] {
   return [...h.keys()].sort((a, b) => a - b).map((score) => ({ score, rows: h.get(score)! }));
 }
 
 export function histogramReport(counts: RunCounts): RunReport['goal_score_histogram'] {
   if (counts.goalHistogram.size === 0) return [];
   if (counts.goalHistogram.size === 1 && counts.goalHistogram.has('')) return histogramBins(counts.goalHistogram.get('')!);
-  const out: Record<string, HistogramBin[]> = {};
+  const out: Record<string, ScoreCount[]> = {};
   for (const [name, h] of counts.goalHistogram) out[name] = histogramBins(h);
   return out;
 }
@@ -90,15 +92,10 @@ export function setAsideReport(counts: RunCounts): RunReport['set_aside'] {
   return { total: counts.setAsideTotal, by_reason: byReason };
 }
 
-function bar(count: number, max: number, width: number): string {
-  const n = max === 0 ? 0 : Math.max(count > 0 ? 1 : 0, Math.round((count / max) * width));
-  return '█'.repeat(n);
-}
-
 /** The human summary printed on stderr at the end of a run. */
 export function renderSummary(report: RunReport, seconds: number): string {
   const lines: string[] = [];
-  const n = (x: number) => x.toLocaleString('en-US');
+  const n = formatCount;
   lines.push(`radpo ${report.command}: ${n(report.rows_read)} rows read, ${n(report.rows_written)} rows written to ${report.output} in ${seconds.toFixed(1)}s`);
   for (const input of report.inputs) {
     lines.push(`  input ${input.source} (${input.format}, ${n(input.rows)} rows)`);
@@ -111,7 +108,7 @@ export function renderSummary(report: RunReport, seconds: number): string {
   lines.push(`  ties: ${n(report.ties.count)} (${report.ties.policy === 'keep' ? 'kept' : 'dropped'})`);
   lines.push(`  contradicting label (chosen scored lower): ${n(report.contradicting_label)}`);
   const hist = report.goal_score_histogram;
-  const groups: Array<[string, HistogramBin[]]> = Array.isArray(hist) ? [['goal score', hist]] : Object.entries(hist);
+  const groups: Array<[string, ScoreCount[]]> = Array.isArray(hist) ? [['goal score', hist]] : Object.entries(hist);
   for (const [name, bins] of groups) {
     if (bins.length === 0) continue;
     lines.push(`  ${name} histogram (rows):`);

@@ -6,11 +6,12 @@
 import { RadpoError, type RowError, type RowReason } from '../core/errors.js';
 import type { Sink } from '../io/output.js';
 import { rawOf, type SourceRecord } from '../io/records.js';
+import type { OnErrorPolicy } from './config.js';
 
 const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped']);
 
 export interface RowPolicyConfig {
-  onError: 'fail' | 'skip';
+  onError: OnErrorPolicy;
   maxErrors?: number;
 }
 
@@ -22,7 +23,8 @@ export class RowPolicy {
     private readonly rejects: Sink | null,
   ) {}
 
-  async setAside(record: SourceRecord, error: RowError, extra: Record<string, unknown> = {}): Promise<void> {
+  /** `judgeOutput`: the judge's raw answer for a row whose verdict could not be read (kept in the rejects). */
+  async setAside(record: SourceRecord & { judgeOutput?: string }, error: RowError): Promise<void> {
     error.location ??= record.location;
     if (!POLICY_REASONS.has(error.reason)) {
       if (this.config.onError === 'fail') throw new RadpoError('row', error.describe());
@@ -33,8 +35,8 @@ export class RowPolicy {
     }
     this.counts.addSetAside(error.reason);
     if (this.rejects) {
-      const judgeOutput = (record as SourceRecord & { judgeOutput?: string }).judgeOutput;
-      const entry = { source: record.location.source, [record.location.unit]: record.location.line, reason: error.reason, message: error.describe(), ...(judgeOutput !== undefined ? { judge_output: judgeOutput } : {}), ...extra, raw: rawOf(record) };
+      const { judgeOutput } = record;
+      const entry = { source: record.location.source, [record.location.unit]: record.location.line, reason: error.reason, message: error.describe(), ...(judgeOutput !== undefined ? { judge_output: judgeOutput } : {}), raw: rawOf(record) };
       await this.rejects.write(`${JSON.stringify(entry)}\n`);
     }
   }

@@ -4,19 +4,33 @@
  * only with the number of distinct prompts (a 12-byte hash each) and three lengths a row.
  */
 import { createHash } from 'node:crypto';
-import { RadpoError, RowError, type RowReason } from '../core/errors.js';
-import { formatScore } from '../core/goal.js';
-import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../core/pair.js';
-import { readScores, resolveScoreColumns, type ScoreColumnOptions, type ScoreColumns } from '../core/scores.js';
-import { contradictsLabel, isTie } from '../core/relabel.js';
-import { openRecords, type InputFormat } from '../io/records.js';
-import type { Io } from '../cli/io.js';
+import type { RunCommand } from '../../cli/command.js';
+import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
+import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
+import { formatScore } from '../../core/goal.js';
+import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
+import { contradictsLabel, isTie } from '../../core/relabel.js';
+import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
+import type { InputFormat } from '../../io/choices.js';
+import type { Io } from '../../io/io.js';
+import { openInput } from '../../pipeline/inputs.js';
+import { bar, formatCount } from '../../pipeline/text.js';
+import type { inspectFlags } from './command.js';
+
+export const run: RunCommand<typeof inspectFlags> = async (args, o, { io, help }) => {
+  const inputs = resolveInputs(args, io, help);
+  if (!inputs) return 'usage';
+  const report = await runInspect({ inputs, inputFormat: o.inputFormat, shape: shapeOptions(o), scores: scoreColumnSpec(o), maxLineBytes: o.maxLineBytes }, io);
+  // The report is this command's data: it goes to stdout.
+  io.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
+  return 'ok';
+};
 
 export interface InspectConfig {
   inputs: string[];
   inputFormat?: InputFormat;
   shape: ShapeOptions;
-  scores: ScoreColumnOptions;
+  scores: ScoreColumnSpec;
   maxLineBytes: number;
 }
 
@@ -105,7 +119,7 @@ export interface InspectReport {
   lengths_chars: { prompt: Record<string, number>; chosen: Record<string, number>; rejected: Record<string, number> };
 }
 
-export async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport> {
+async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport> {
   const prompts = new Map<string, number>();
   const lengths = { prompt: new Numbers(), chosen: new Numbers(), rejected: new Numbers() };
   const chosenScores = new Numbers();
@@ -121,7 +135,7 @@ export async function runInspect(config: InspectConfig, io: Io): Promise<Inspect
   let anyScores = false;
   let columnsText = '';
   for (const input of config.inputs) {
-    const { name, format, records } = await openRecords(input, io.stdin, config.inputFormat, { maxLineBytes: config.maxLineBytes });
+    const { name, format, records } = await openInput(input, config, io);
     const entry = { source: name, format, shape: '(no records)', scores: '(none found)' };
     inputs.push(entry);
     let shape: Shape | null = null;
@@ -195,14 +209,14 @@ export async function runInspect(config: InspectConfig, io: Io): Promise<Inspect
   };
 }
 
-function bars(bins: HistogramBin[], width = 30): string[] {
+function bars(bins: HistogramBin[]): string[] {
   const max = Math.max(1, ...bins.map((b) => b.rows));
   const labelWidth = Math.max(...bins.map((b) => b.label.length));
-  return bins.map((b) => `    ${b.label.padStart(labelWidth)} ${String(b.rows).padStart(8)} ${'█'.repeat(b.rows === 0 ? 0 : Math.max(1, Math.round((b.rows / max) * width)))}`);
+  return bins.map((b) => `    ${b.label.padStart(labelWidth)} ${String(b.rows).padStart(8)} ${bar(b.rows, max)}`);
 }
 
-export function renderInspect(report: InspectReport): string {
-  const n = (x: number) => x.toLocaleString('en-US');
+function renderInspect(report: InspectReport): string {
+  const n = formatCount;
   const lines: string[] = [];
   for (const input of report.inputs) {
     lines.push(`${input.source} (${input.format})`);

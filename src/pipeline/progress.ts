@@ -1,4 +1,4 @@
-import type { Io } from './io.js';
+import type { Io } from '../io/io.js';
 
 /**
  * One self-overwriting status line on stderr, only when stderr is a terminal (never in logs or CI),

@@ -1,18 +1,18 @@
 /**
  * One record through the method: parse (fast path or JSON.parse), pair, scores, checks, the two copies,
  * serialized. No side effects: the caller aggregates counts, so the same code runs on the main thread
- * and in worker threads (src/commands/relabel-worker.ts), which is how output stays identical.
+ * and in worker threads (worker.ts beside this file), which is how output stays identical.
  */
-import { RowError } from '../core/errors.js';
-import { toAxolotlRow, toHandbookRow, toLlamaFactoryRow, toNemoRow, toTextRow, toTrlRow, type OutputFormat, type RowOrigin } from '../core/formats.js';
-import type { GoalSpec, Placement } from '../core/goal.js';
-import { identicalResponses, toPair, type Shape } from '../core/pair.js';
-import { getPath, type Path } from '../core/path.js';
-import { contradictsLabel, isTie, relabelPair } from '../core/relabel.js';
-import { readScores, type PairScores, type ScoreColumns } from '../core/scores.js';
-import { shardOf, type Shard } from '../core/shard.js';
-import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../io/rawjson.js';
-import { parseJsonRecord, type SourceRecord } from '../io/records.js';
+import { RowError } from '../../core/errors.js';
+import { toAxolotlRow, toHandbookRow, toLlamaFactoryRow, toNemoRow, toTextRow, toTrlRow, type OutputFormat, type RowOrigin } from '../../core/formats.js';
+import type { GoalSpec, Placement } from '../../core/goal.js';
+import { identicalResponses, toPair, type Shape } from '../../core/pair.js';
+import { getPath, type Path } from '../../core/path.js';
+import { contradictsLabel, isTie, relabelPair, type IdenticalPolicy, type TiePolicy } from '../../core/relabel.js';
+import { readScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
+import { shardOf, type Shard } from '../../core/shard.js';
+import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
+import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 
 /** Everything a record needs, fixed per input once its first record is seen. Structured-cloneable. */
 export interface RecordContext {
@@ -24,8 +24,8 @@ export interface RecordContext {
   goal: GoalSpec;
   placement: Placement;
   format: OutputFormat;
-  ties: 'keep' | 'drop';
-  identical: 'drop' | 'keep';
+  ties: TiePolicy;
+  identical: IdenticalPolicy;
   allowEmpty: boolean;
   shard: Shard | null;
   /** Rows carry source_file when several inputs are read. */

@@ -4,97 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Template } from '@huggingface/jinja';
 import { RadpoError, RowError } from '../core/errors.js';
-import { goalPattern, goalText, scoresFromGoal, type GoalSpec, type Placement } from '../core/goal.js';
+import { goalPattern, goalText, scoresFromGoal, type GoalSpec } from '../core/goal.js';
 import { detectShapeOf, toPair, type Message } from '../core/pair.js';
+import type { Io } from '../io/io.js';
 import { openRecords } from '../io/records.js';
-import type { Io } from '../cli/io.js';
-
-export interface ChatTemplate {
-  source: string;
-  template: string;
-  bosToken: string;
-  eosToken: string;
-}
-
-function tokenText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
-  return undefined;
-}
-
-/** A .jinja file, or a tokenizer_config.json (its chat_template, bos_token and eos_token). */
-export function loadChatTemplate(path: string, overrides: { bosToken?: string; eosToken?: string } = {}): ChatTemplate {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new RadpoError('usage', `--chat-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  let template = text;
-  let bos: string | undefined;
-  let eos: string | undefined;
-  if (/\.json$/i.test(path)) {
-    let config: Record<string, unknown>;
-    try {
-      config = JSON.parse(text) as Record<string, unknown>;
-    } catch (err) {
-      throw new RadpoError('usage', `--chat-template ${path}: not valid JSON (${(err as Error).message})`);
-    }
-    const chat = config.chat_template;
-    if (typeof chat === 'string') template = chat;
-    else if (Array.isArray(chat)) {
-      const named = chat.find((t) => t && (t as { name?: string }).name === 'default') ?? chat[0];
-      template = String((named as { template?: unknown })?.template ?? '');
-    } else throw new RadpoError('usage', `--chat-template ${path}: no chat_template in this tokenizer_config.json`);
-    bos = tokenText(config.bos_token);
-    eos = tokenText(config.eos_token);
-  }
-  try {
-    new Template(template);
-  } catch (err) {
-    throw new RadpoError('usage', `--chat-template ${path}: the template does not parse (${(err as Error).message})`);
-  }
-  return { source: path, template, bosToken: overrides.bosToken ?? bos ?? '', eosToken: overrides.eosToken ?? eos ?? '' };
-}
-
-export class Renderer {
-  private readonly compiled: Template;
-  constructor(readonly chat: ChatTemplate) {
-    this.compiled = new Template(chat.template);
-  }
-  render(messages: Message[], addGenerationPrompt: boolean): string {
-    return this.compiled.render({ messages, bos_token: this.chat.bosToken, eos_token: this.chat.eosToken, add_generation_prompt: addGenerationPrompt });
-  }
-
-  /** Does the template accept a system message? (Gemma-2 and Mistral v0.2 raise.) */
-  acceptsSystem(): boolean {
-    try {
-      this.render([{ role: 'system', content: 'radpo probe' }, { role: 'user', content: 'radpo probe' }], true);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** The text a template adds on its own when there is no system message (Qwen2's default prompt, Llama-3.1's header). */
-  defaultSystemText(): string | null {
-    const probe = 'RADPO-PROBE-7f3a';
-    try {
-      const out = this.render([{ role: 'user', content: probe }], true);
-      const before = out.slice(0, out.indexOf(probe));
-      return /system/i.test(before) ? before : null;
-    } catch {
-      return null;
-    }
-  }
-}
-
-/** The placement the template supports: system when it accepts a system message, else user. */
-export function autoPlacement(chat: ChatTemplate): Placement {
-  return new Renderer(chat).acceptsSystem() ? 'system' : 'user';
-}
+import { Renderer, type ChatTemplate } from './chat-template.js';
 
 export interface Finding {
   code: string;
@@ -166,7 +81,7 @@ function toCheckRow(row: Record<string, unknown>, line: number, attributes: read
     rejected = [{ role: 'assistant', content: row.rejected }];
   } else {
     const axolotl = Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object' && !Array.isArray(row.chosen);
-    const shape = detectShapeOf(source, row, axolotl ? { promptCol: 'messages' } : {});
+    const shape = detectShapeOf(source, row, axolotl ? { prompt: ['messages'] } : {});
     try {
       ({ prompt, chosen, rejected } = toPair(row, shape, { allowEmpty: true }));
     } catch (err) {
@@ -228,7 +143,7 @@ async function loadTokenizer(path: string): Promise<(text: string) => number> {
   return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
 }
 
-export async function runCheck(config: CheckConfig, io: Io): Promise<CheckReport> {
+export async function checkFile(config: CheckConfig, io: Io): Promise<CheckReport> {
   const renderer = new Renderer(config.chat);
   const count = config.tokenizer ? await loadTokenizer(config.tokenizer) : (text: string) => Math.ceil(text.length / 4);
   const attributes = config.goal.attributes;

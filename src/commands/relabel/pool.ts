@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { RowError, type Location, type RowErrorDetails, type RowReason } from '../core/errors.js';
-import type { SourceRecord } from '../io/records.js';
-import type { RecordContext, RecordResult } from './relabel-record.js';
+import { RowError, type Location, type RowErrorDetails, type RowReason } from '../../core/errors.js';
+import type { SourceRecord } from '../../io/records.js';
+import type { RecordContext, RecordResult } from './record.js';
 
 export interface BatchMessage {
   type: 'batch';
@@ -36,9 +36,9 @@ export interface ResultMessage {
 
 /** The compiled worker script (tests run the TypeScript sources, whose worker is the built one). */
 function workerUrl(): URL {
-  const here = new URL('./relabel-worker.js', import.meta.url);
+  const here = new URL('./worker.js', import.meta.url);
   if (existsSync(fileURLToPath(here))) return here;
-  return new URL('../../dist/commands/relabel-worker.js', import.meta.url);
+  return new URL('../../../dist/commands/relabel/worker.js', import.meta.url);
 }
 
 export class RelabelPool {

@@ -4,16 +4,14 @@
  * log collectors.
  */
 import { pino, type Logger } from 'pino';
+import type { LogFormat, LogLevel } from './choices.js';
 import type { Io } from './io.js';
-
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const LABELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
 const COLORS: Record<number, string> = { 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[31m' };
 const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 
-export function createLogger(io: Io, level: LogLevel, format: 'text' | 'json', color: boolean): Logger {
+export function createLogger(io: Io, level: LogLevel, format: LogFormat, color: boolean): Logger {
   const destination =
     format === 'json'
       ? { write: (line: string) => void io.stderr.write(line) }

@@ -1,0 +1,112 @@
+/**
+ * The flag tables commands share: inputs, error policy, output, goal and judge. Each flag is declared
+ * once here (flags, help, choices from the module that owns the list, default, parser); a command's
+ * table spreads the ones it takes. Light: loaded at every start.
+ */
+import { OUTPUT_FORMATS } from '../core/formats.js';
+import { parseScale } from '../core/goal.js';
+import { SCHEMAS } from '../core/pair.js';
+import { parseShard } from '../core/shard.js';
+import { DEFAULT_GZIP_LEVEL, INPUT_FORMATS, LOG_FORMATS, LOG_LEVELS, OUTPUT_FILE_FORMATS } from '../io/choices.js';
+import { JUDGE_DEFAULTS, JUDGE_KINDS, REWARD_ENDPOINTS } from '../judge/choices.js';
+import { MAPPINGS } from '../judge/mapping.js';
+import { ON_ERROR_POLICIES } from '../pipeline/config.js';
+import { bool, choice, count, parseBytes, parsed, parseInRange, parseNumber, path, text, type Flag } from './flags.js';
+
+/** Where rows come from and which columns hold the pair. Every command that reads pairs takes these. */
+export const inputFlags = {
+  inputFormat: choice('--input-format <format>', 'input format (default: from the extension, then from the content)', INPUT_FORMATS, { group: 'input' }),
+  schema: choice('--schema <shape>', 'input shape (default: detected from the first record)', SCHEMAS, { group: 'input' }),
+  promptCol: path('--prompt-col <path>', 'column holding the prompt (string or message list)', { group: 'columns' }),
+  chosenCol: path('--chosen-col <path>', 'column holding the chosen response', { group: 'columns' }),
+  rejectedCol: path('--rejected-col <path>', 'column holding the rejected response', { group: 'columns' }),
+  systemCol: path('--system-col <path>', 'column holding a system prompt string', { group: 'columns' }),
+  idCol: path('--id-col <path>', 'column with the row id copied to source_id (default: id or prompt_id when present)', { group: 'columns' }),
+  maxLineBytes: parsed('--max-line-bytes <bytes>', 'longest record accepted, e.g. 16M (protects memory from a runaway line)', parseBytes, { default: '64M', group: 'input' }),
+};
+
+/** Set-aside rows, reports and what reaches stderr: every command that writes rows takes these. */
+export const errorFlags = {
+  onError: choice('--on-error <policy>', 'fail: stop at the first bad row; skip: set it aside in --rejects and go on', ON_ERROR_POLICIES, { default: 'fail', group: 'errors' }),
+  rejects: text('--rejects <file>', 'JSONL file for set-aside rows: source, line, reason, message, raw row ("-" = stdout)', { group: 'errors' }),
+  maxErrors: count('--max-errors <n>', 'with --on-error skip, stop when more than N rows fail', { group: 'errors' }),
+  report: text('--report <file>', 'write the run summary as JSON', { group: 'errors' }),
+  ...logFlags(),
+};
+
+/** Logging and colour, for every command that logs. */
+export function logFlags() {
+  return {
+    quiet: bool('-q, --quiet', 'no summary or progress on stderr (errors still print)', { group: 'errors' }),
+    logLevel: choice('--log-level <level>', 'log level', LOG_LEVELS, { default: 'warn', group: 'errors' }),
+    logFormat: choice('--log-format <format>', 'log lines as text or as pino JSON', LOG_FORMATS, { default: 'text', group: 'errors' }),
+    color: bool('--no-color', 'no colour on stderr (also NO_COLOR=1)', { group: 'errors' }),
+  };
+}
+
+/** The output file of a command that writes rows. */
+export function outputFlags(description: string) {
+  return {
+    output: text('-o, --output <file>', description, { default: '-', group: 'output' }),
+    outputFormat: choice('--output-format <format>', 'output file format (default: from the -o extension)', OUTPUT_FILE_FORMATS, { group: 'output' }),
+  };
+}
+
+export const gzipLevelFlag = parsed('--gzip-level <1-9>', `compression of .gz output: 1 is fastest (default ${DEFAULT_GZIP_LEVEL}), 9 smallest`, parseInRange(1, 9), { group: 'output' });
+
+/** The goal text: its template and scale. relabel, check and goal take these. */
+export function goalTextFlags(scaleHelp: string) {
+  return {
+    goalTemplate: text('--goal-template <file>', "goal text with {score} (or {NAME} per --attr) placeholders, instead of the paper's", { group: 'goal' }),
+    scale: parsed('--scale <min-max>', scaleHelp, parseScale, { default: '1-10', group: 'goal' }),
+  };
+}
+
+/** Where the two scores of a pair are (relabel, inspect) or go (score). */
+export function scoreColumnFlags(chosenHelp: string, rejectedHelp: string) {
+  return {
+    chosenScoreCol: path('--chosen-score-col <path>', chosenHelp, { group: 'columns' }),
+    rejectedScoreCol: path('--rejected-score-col <path>', rejectedHelp, { group: 'columns' }),
+  };
+}
+
+export const outputLayoutFlag = choice('--format <layout>', 'row layout for the trainer', OUTPUT_FORMATS, { default: 'trl', group: 'output' });
+export const shardFlag = parsed('--shard <K/N>', 'only the K-th of N deterministic slices of the input (by prompt hash)', parseShard, { group: 'performance' });
+
+/**
+ * Judge flags, shared by `radpo score` and `radpo relabel --judge`. The API key comes from the
+ * environment only (RADPO_JUDGE_API_KEY, then OPENAI_API_KEY): never a flag, never logged or stored.
+ */
+export const judgeFlags = {
+  judge: choice('--judge <kind>', 'chat: an LLM judge over the Chat Completions API; reward: a served reward model (vLLM pooling)', JUDGE_KINDS, { group: 'judge' }),
+  judgeUrl: text('--judge-url <url>', 'base URL with /v1, e.g. http://localhost:8000/v1 (default: RADPO_JUDGE_URL, then OPENAI_BASE_URL)', { group: 'judge' }),
+  judgeModel: text('--judge-model <name>', 'the model name the server expects', { group: 'judge' }),
+  rubric: text('--rubric <name|file>', 'ultrafeedback (1-10), mt-bench (1-10), prometheus (1-5), or a JSON rubric file', { default: JUDGE_DEFAULTS.rubric, group: 'judge' }),
+  structured: bool('--structured', 'ask for a JSON-schema verdict (response_format) where the server supports it', { group: 'judge' }),
+  logprobs: bool('--logprobs', 'score = probability-weighted mean over the score tokens (G-Eval); falls back to the verdict without logprobs', { group: 'judge' }),
+  seed: count('--seed <n>', 'seed sent with every judge request', { default: JUDGE_DEFAULTS.seed, group: 'judge' }),
+  judgeMaxTokens: count('--judge-max-tokens <n>', 'max tokens of a judge answer', { default: JUDGE_DEFAULTS.maxTokens, group: 'judge' }),
+  rewardEndpoint: choice('--reward-endpoint <route>', 'vLLM pooling route for --judge reward', REWARD_ENDPOINTS, { default: JUDGE_DEFAULTS.rewardEndpoint, group: 'judge' }),
+  map: choice('--map <kind>', 'raw rewards onto the goal scale: identity, minmax, or quantile levels', MAPPINGS, { default: JUDGE_DEFAULTS.map, group: 'judge' }),
+  levels: count('--levels <n>', 'quantile levels (default: the whole numbers of the scale)', { group: 'judge' }),
+  precision: count('--precision <digits>', 'digits after the point for mapped rewards', { default: JUDGE_DEFAULTS.precision, group: 'judge' }),
+  concurrency: count('--concurrency <n>', 'judge requests in flight at most', { default: JUDGE_DEFAULTS.concurrency, group: 'judge' }),
+  timeout: parsed('--timeout <seconds>', 'per request', parseNumber, { default: JUDGE_DEFAULTS.timeoutSeconds, group: 'judge' }),
+  maxRetries: count('--max-retries <n>', 'retries of a request on 408/409/429/5xx, timeouts and connection errors', { default: JUDGE_DEFAULTS.maxRetries, group: 'judge' }),
+  parseRetries: count('--parse-retries <n>', 'new requests when a verdict cannot be read', { default: JUDGE_DEFAULTS.parseRetries, group: 'judge' }),
+  cache: cacheFlag(),
+  rescore: bool('--rescore', 'judge rows that already have scores too', { group: 'judge' }),
+  emitBatch: text('--emit-batch <file>', 'write the uncached requests as an OpenAI Batch API / vLLM run_batch input file and stop', { group: 'judge' }),
+  fromBatch: text('--from-batch <file>', 'read batch results (OpenAI or vLLM run_batch output) into the cache, then continue', { group: 'judge' }),
+};
+
+/** --cache FILE, or --no-cache (null): one value, two spellings. */
+function cacheFlag(): Flag<string | null | undefined> {
+  return {
+    flags: '--cache <file>',
+    description: 'SQLite cache of judgements (default: .radpo-cache.sqlite in the working directory)',
+    negation: { flags: '--no-cache', description: 'do not read or write the cache' },
+    group: 'judge',
+    parse: (raw) => (raw === false ? null : typeof raw === 'string' ? raw : undefined),
+  };
+}

@@ -1,0 +1,29 @@
+/** `radpo check`: exit 0 when no error-level finding (warnings allowed), 1 otherwise: usable as a CI gate. */
+import type { RunCommand } from '../../cli/command.js';
+import { readGoalSpec } from '../../cli/goal-spec.js';
+import { scoreColumnSpec } from '../../cli/rules.js';
+import { usageError } from '../../core/errors.js';
+import { checkFile, renderCheck } from '../../templates/check.js';
+import { loadChatTemplate } from '../../templates/chat-template.js';
+import type { checkFlags } from './command.js';
+
+export const run: RunCommand<typeof checkFlags> = async ([input], o, { io }) => {
+  if (!o.chatTemplate) throw usageError('--chat-template FILE is required', "a .jinja file or the model's tokenizer_config.json");
+  // NAME, or NAME=C,R as given to relabel (only the name matters here).
+  const attributes = o.attr.length > 0 ? o.attr.map((a) => (a.includes('=') ? scoreColumnSpec({ attr: [a] }).attributes![0]!.name : a)) : null;
+  const report = await checkFile(
+    {
+      input: input!,
+      chat: loadChatTemplate(o.chatTemplate, { bosToken: o.bosToken, eosToken: o.eosToken }),
+      goal: readGoalSpec(o, attributes),
+      sample: o.sample,
+      maxPromptLength: o.maxPromptLength,
+      maxLength: o.maxLength,
+      tokenizer: o.tokenizer,
+      maxListed: o.maxListed,
+    },
+    io,
+  );
+  io.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
+  return report.errors > 0 ? 'failed' : 'ok';
+};

@@ -1,0 +1,267 @@
+/**
+ * The state of one relabel run while rows flow: batches relabeled (in worker threads when the input is
+ * large) and written in input order, the counts that reconcile in the summary, the judge stage when
+ * scores come from a judge.
+ */
+import type { Logger } from 'pino';
+import { RadpoError } from '../../core/errors.js';
+import { detectShapeOf } from '../../core/pair.js';
+import type { Path } from '../../core/path.js';
+import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
+import { shardOf } from '../../core/shard.js';
+import type { Io } from '../../io/io.js';
+import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
+import type { JudgeSession } from '../../judge/session.js';
+import { fitRewardMapping, isJsonFileName, openInput } from '../../pipeline/inputs.js';
+import { Progress } from '../../pipeline/progress.js';
+import { RowPolicy } from '../../pipeline/row-policy.js';
+import type { RunOutput } from '../../pipeline/run-output.js';
+import { histogramReport, RunCounts, setAsideReport, type InputSummary, type RunReport } from '../../pipeline/summary.js';
+import { formatCount } from '../../pipeline/text.js';
+import { RelabelPool } from './pool.js';
+import { relabelRecord, type RecordContext, type RecordResult } from './record.js';
+import type { RelabelConfig } from './run.js';
+import type { JoinedScores } from './scores-file.js';
+
+const ID_COLUMNS = ['id', 'prompt_id'];
+/** Worker threads pay for themselves only on inputs past a few megabytes (start-up ~40 ms each). */
+const POOL_AFTER_BYTES = 4 << 20;
+/** Batches (about 1 MB of input each) relabeled ahead of the writer: bounds memory, keeps workers busy. */
+const MAX_IN_FLIGHT = 6;
+
+interface Batch {
+  results: Promise<RecordResult[]>;
+}
+
+export class RelabelRun {
+  readonly counts = new RunCounts();
+  readonly progress: Progress;
+  private readonly policy: RowPolicy;
+  private readonly inputs: InputSummary[] = [];
+  private readonly inFlight: Batch[] = [];
+  private readonly goalHasNul: boolean;
+  private session: JudgeSession | null = null;
+  private pool: RelabelPool | null = null;
+  private inputBytes = 0;
+  private fastRecords = 0;
+
+  constructor(
+    private readonly config: RelabelConfig,
+    private readonly out: RunOutput,
+    private readonly joined: JoinedScores | null,
+    private readonly workers: number,
+    private readonly io: Io,
+    private readonly logger: Logger,
+  ) {
+    this.progress = new Progress(io, config.quiet);
+    this.policy = new RowPolicy(config, this.counts, out.rejects);
+    this.goalHasNul = config.goal.template?.some((part) => 'text' in part && part.text.includes('\u0000')) ?? false;
+  }
+
+  /** With --judge: open the session and, for a fitted reward mapping, run the first pass. */
+  async openJudge(): Promise<void> {
+    if (!this.config.judge) return;
+    // The judge modules (undici, SQLite) load only when a judge is asked for: they cost ~30 MB of RSS.
+    const { JudgeSession } = await import('../../judge/session.js');
+    this.session = await JudgeSession.open(this.config.judge, this.io, this.logger);
+    if (this.session.needsFit) await fitRewardMapping(this.session, this.config, { shape: this.config.shape, scores: this.config.scores }, this.io);
+  }
+
+  /** Relabel one input, every row written or set aside before this returns. */
+  async readInput(input: string): Promise<void> {
+    const { config, io } = this;
+    const opened = await openInput(input, config, io, true);
+    const { name, format } = opened;
+    const isJsonFile = isJsonFileName(name);
+    let records: AsyncIterable<SourceRecord[]> = opened.records;
+    if (this.session) {
+      const { judgeStage } = await import('../../judge/stage.js');
+      records = judgeStage(opened.records, this.session, { shape: config.shape, scores: config.scores, collectOnly: false }, isJsonFile);
+    }
+    const summary: InputSummary = { source: name, format, shape: '(no records)', scores: '(no records)', rows: 0 };
+    this.inputs.push(summary);
+    let ctx: RecordContext | null = null;
+    let ctxId = -1;
+    for await (const batch of records) {
+      if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
+      let rest = batch;
+      if (ctx === null) {
+        // Records up to the first parseable one are handled here, one by one: it fixes the context.
+        const results: RecordResult[] = [];
+        let i = 0;
+        for (; i < batch.length && ctx === null; i++) {
+          const parsed = parseJsonRecord(batch[i]!, isJsonFile);
+          if (!parsed.error) ctx = this.contextFrom(parsed.value, summary, format, isJsonFile);
+          results.push(ctx ? relabelRecord(batch[i]!, { ...ctx, fast: false }) : { kind: 'error', error: parsed.error!, record: parsed });
+        }
+        this.inFlight.push({ results: Promise.resolve(results) });
+        rest = batch.slice(i);
+      }
+      if (rest.length > 0) ctxId = this.submit(rest, ctx!, ctxId);
+      while (this.inFlight.length > MAX_IN_FLIGHT) await this.drainOne(summary);
+      const n = formatCount;
+      this.progress.update((seconds) => `radpo relabel: ${n(this.counts.rowsRead)} rows read, ${n(this.counts.rowsWritten)} written (${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`);
+    }
+    while (this.inFlight.length > 0) await this.drainOne(summary);
+  }
+
+  /** Queue a batch: to the worker pool (large JSON inputs, --threads) or relabeled here. Returns the pool's context id. */
+  private submit(records: SourceRecord[], ctx: RecordContext, ctxId: number): number {
+    this.inputBytes += records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
+    const poolable = ctx.fast && !ctx.objects && records[0]!.bytes !== undefined;
+    if (this.pool === null && poolable && this.workers > 0 && this.inputBytes >= POOL_AFTER_BYTES) {
+      this.pool = new RelabelPool(this.workers);
+      this.logger.debug({ threads: this.workers }, 'relabeling in worker threads');
+    }
+    if (this.pool && poolable) {
+      const id = ctxId < 0 ? this.pool.context(ctx) : ctxId;
+      const results = this.pool.submit(records, id);
+      results.catch(() => undefined); // awaited in order by drainOne; a stopped run may leave it pending
+      this.inFlight.push({ results });
+      return id;
+    }
+    this.inFlight.push({ results: Promise.resolve(records.map((r) => relabelRecord(r, ctx))) });
+    return ctxId;
+  }
+
+  /** The first parseable record fixes this input's shape, score columns and whether the fast path fits. */
+  private contextFrom(value: unknown, summary: InputSummary, format: string, isJsonFile: boolean): RecordContext {
+    const { config } = this;
+    const shape = detectShapeOf(summary.source, value, config.shape);
+    summary.shape = shape.description;
+    let scoreColumns: ScoreColumns | null = null;
+    if (this.joined) summary.scores = this.joined.description;
+    else {
+      scoreColumns = resolveScoreColumns(value, config.scores);
+      if (scoreColumns === null) throw noScores(summary.source, value);
+      summary.scores = scoreColumns.description;
+    }
+    const objects = this.out.fileFormat === 'csv' || this.out.fileFormat === 'parquet';
+    return {
+      shape,
+      scoreColumns,
+      joined: this.joined?.table ?? null,
+      keyPath: config.key ?? null,
+      idColumn: config.idCol ?? defaultIdColumn(value),
+      goal: config.goal,
+      placement: config.placement,
+      format: config.format,
+      ties: config.ties,
+      identical: config.identical,
+      allowEmpty: config.allowEmpty,
+      shard: config.shard ?? null,
+      withFile: config.inputs.length > 1,
+      isJsonFile,
+      // The byte-level fast path needs JSON in and out (CSV output takes the raw bytes too; Parquet needs
+      // decoded strings), and a shape whose text the core only moves (hh-rlhf transcripts are split into turns).
+      fast: config.fastPath && (format === 'jsonl' || format === 'json') && this.out.fileFormat !== 'parquet' && shape.schema !== 'implicit-string' && !this.goalHasNul,
+      objects,
+    };
+  }
+
+  /** Write the oldest batch's rows (or set them aside), in input order. */
+  private async drainOne(summary: InputSummary): Promise<void> {
+    const { counts, config } = this;
+    const results = await this.inFlight.shift()!.results;
+    const later = config.order === 'concat';
+    for (const result of results) {
+      if (result.kind === 'other_shard') {
+        counts.otherShards += 1;
+        continue;
+      }
+      if (result.kind === 'error') {
+        // A row that fails is owned by the shard of its raw bytes, so it is set aside exactly once.
+        if (config.shard && shardOf(result.record.bytes ?? JSON.stringify(result.record.raw), config.shard.count) !== config.shard.index) {
+          counts.otherShards += 1;
+          continue;
+        }
+        counts.rowsRead += 1;
+        summary.rows += 1;
+        if (result.error.reason === 'tie_dropped') counts.ties += 1;
+        await this.policy.setAside(result.record, result.error);
+        continue;
+      }
+      counts.rowsRead += 1;
+      summary.rows += 1;
+      counts.pairsRelabeled += 1;
+      if (result.tie) counts.ties += 1;
+      if (result.contradicting) counts.contradicting += 1;
+      if (result.fast) this.fastRecords += 1;
+      counts.addGoal(config.goal.attributes, result.goals[0]);
+      counts.addGoal(config.goal.attributes, result.goals[1]);
+      if (result.objects) {
+        const table = result.table ?? undefined;
+        const w1 = this.out.add(result.objects[0], table);
+        if (w1) await w1;
+        const w2 = this.out.add(result.objects[1], table, later);
+        if (w2) await w2;
+      } else {
+        const w1 = this.out.addJson(result.rows[0]);
+        if (w1) await w1;
+        const w2 = this.out.addJson(result.rows[1], later);
+        if (w2) await w2;
+      }
+      counts.rowsWritten += 2;
+    }
+  }
+
+  report(): RunReport {
+    const { config, counts } = this;
+    const report: RunReport = {
+      command: 'relabel',
+      radpo_version: config.version,
+      inputs: this.inputs,
+      output: config.output === '-' ? '<stdout>' : config.output,
+      rejects: config.rejects ?? null,
+      format: config.format,
+      placement: config.placement,
+      order: config.order,
+      goal: { template: config.goalTemplateName, scale: config.goal.scale, attributes: config.goal.attributes },
+      rows_read: counts.rowsRead,
+      pairs_relabeled: counts.pairsRelabeled,
+      rows_written: counts.rowsWritten,
+      set_aside: setAsideReport(counts),
+      ties: { count: counts.ties, policy: config.ties },
+      contradicting_label: counts.contradicting,
+      goal_score_histogram: histogramReport(counts),
+    };
+    if (this.session) report.judge = this.session.report();
+    if (config.shard) report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
+    return report;
+  }
+
+  /** What the user should know about a run that succeeded. */
+  warnings(): void {
+    const { config, counts, logger } = this;
+    logger.debug({ fast_path_records: this.fastRecords, rows_read: counts.rowsRead }, 'records parsed by the byte-level fast path');
+    // A 1-5 rating (argilla's UltraFeedback, HelpSteer) relabeled on the default 1-10 scale would tell the
+    // model "Overall score: 5 on 1-10" for the best answers: say so.
+    const top = Math.max(-Infinity, ...[...counts.goalHistogram.values()].flatMap((h) => [...h.keys()]));
+    if (!config.scaleExplicit && !config.judge && counts.pairsRelabeled > 0 && top <= config.goal.scale.max / 2) {
+      logger.warn(`every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`);
+    }
+    if (!this.out.rejects && counts.setAsideTotal > 0) {
+      logger.warn(`${counts.setAsideTotal} rows were set aside and not saved; pass --rejects FILE to keep them with their reasons`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.progress.done();
+    await this.pool?.close();
+    await this.session?.close();
+  }
+}
+
+function defaultIdColumn(value: unknown): Path | null {
+  const top = value as Record<string, unknown>;
+  const found = ID_COLUMNS.find((c) => Object.prototype.hasOwnProperty.call(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'));
+  return found ? [found] : null;
+}
+
+function noScores(source: string, first: unknown): RadpoError {
+  return new RadpoError(
+    'no_scores',
+    `${source}: no scores found; the first record has columns ${Object.keys(first as object).join(', ')}, none of the known score pairs (score_chosen/score_rejected, chosen-rating/rejected-rating, chosen_score/rejected_score, …)`,
+    'name the columns with --chosen-score-col and --rejected-score-col (dotted paths such as metadata.score_chosen), join a scores file with --scores FILE --key COL, or use --attr NAME=CHOSEN,REJECTED for several attributes',
+  );
+}

@@ -1,0 +1,151 @@
+/**
+ * `radpo relabel`: read pairs, attach scores, write the two goal-conditioned copies of each pair.
+ * The I/O shell around the pure core (src/core): flags to config, then the run's steps in order.
+ */
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import type { CommandContext, RunCommand } from '../../cli/command.js';
+import type { FlagValues } from '../../cli/flags.js';
+import { readGoalSpec } from '../../cli/goal-spec.js';
+import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
+import { commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
+import { usageError } from '../../core/errors.js';
+import type { OutputFormat } from '../../core/formats.js';
+import type { GoalSpec, Placement } from '../../core/goal.js';
+import type { Path } from '../../core/path.js';
+import type { IdenticalPolicy, TiePolicy } from '../../core/relabel.js';
+import type { ScoreColumnSpec } from '../../core/scores.js';
+import type { Shard } from '../../core/shard.js';
+import { trainerConfig } from '../../core/trainer-config.js';
+import { useColor, type Io } from '../../io/io.js';
+import { createLogger } from '../../io/log.js';
+import type { JudgeRunConfig } from '../../judge/session.js';
+import type { CommonRunConfig, Order } from '../../pipeline/config.js';
+import { RunOutput } from '../../pipeline/run-output.js';
+import { renderSummary, type RunReport } from '../../pipeline/summary.js';
+import { checkFile, renderCheck } from '../../templates/check.js';
+import { CHECK_DEFAULTS } from '../../templates/check-defaults.js';
+import { autoPlacement, loadChatTemplate, type ChatTemplate } from '../../templates/chat-template.js';
+import type { relabelFlags } from './command.js';
+import { writeDatasetInfo } from './dataset-info.js';
+import { RelabelRun } from './relabel-run.js';
+import { loadScoresFile } from './scores-file.js';
+
+export interface RelabelConfig extends CommonRunConfig {
+  scores: ScoreColumnSpec;
+  scoresFile?: string;
+  key?: Path;
+  idCol?: Path;
+  goal: GoalSpec;
+  goalTemplateName: string;
+  placement: Placement;
+  order: Order;
+  ties: TiePolicy;
+  identical: IdenticalPolicy;
+  allowEmpty: boolean;
+  format: OutputFormat;
+  shard?: Shard;
+  /** The byte-level JSON fast path (on by default; its output is byte-identical to the plain path). */
+  fastPath: boolean;
+  /** Print the trainer's config snippet for the output file (stdout) at the end. */
+  printConfig: boolean;
+  /** --scale was given (else the default 1-10, or the judge's). */
+  scaleExplicit: boolean;
+  /** Score rows without scores with a judge first (relabel --judge). */
+  judge?: JudgeRunConfig;
+  /** zlib level for .gz output. */
+  gzipLevel?: number;
+  /** Worker threads for large JSON inputs (--threads N; absent or 0: the main thread only). */
+  workers?: number;
+}
+
+type RelabelFlags = FlagValues<typeof relabelFlags>;
+
+export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
+  const judge = judgeRunConfig(o, ctx.io, ctx.given('scale') ? o.scale : undefined);
+  if (judge?.emitBatch) throw usageError('--emit-batch belongs to radpo score (it writes requests, not pairs)', 'radpo score … --emit-batch requests.jsonl');
+  const inputs = resolveInputs(args, ctx.io, ctx.help);
+  if (!inputs) return 'usage';
+  checkJudgeInputs(judge, inputs);
+  const chat = o.chatTemplate ? loadChatTemplate(o.chatTemplate) : null;
+  const config = relabelConfig(inputs, o, judge, chat, ctx);
+  const logger = createLogger(ctx.io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(ctx.io, o.color));
+  if (o.placement === 'auto') logger.info(`--placement auto: ${config.placement} (${o.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'} a system message)`);
+  await runRelabel(config, ctx.io, logger);
+  if (!chat) return 'ok';
+  // --chat-template: the written file is checked with the model's template.
+  const report = await checkFile(
+    { input: config.output, chat, goal: config.goal, maxPromptLength: Number(CHECK_DEFAULTS.maxPromptLength), maxLength: Number(CHECK_DEFAULTS.maxLength), maxListed: Number(CHECK_DEFAULTS.maxListed) },
+    ctx.io,
+  );
+  if (!config.quiet || report.errors > 0) ctx.io.stderr.write(renderCheck(report));
+  return report.errors > 0 ? 'failed' : 'ok';
+};
+
+/** Flags to config: relabel's own rules between flags, then every value in its final form. */
+function relabelConfig(inputs: string[], o: RelabelFlags, judge: JudgeRunConfig | null, chat: ChatTemplate | null, ctx: CommandContext): RelabelConfig {
+  stdinReadOnce(inputs);
+  if ((o.scores === undefined) !== (o.key === undefined)) throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
+  errorPolicyRules(o);
+  outputRules(o);
+  if (o.printConfig && o.output === '-') throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
+  if (o.placement === 'auto' && !chat) throw usageError('--placement auto needs --chat-template FILE', 'the template tells whether a system message is accepted');
+  if (chat && o.output === '-') throw usageError('--chat-template needs -o FILE: the written file is checked with the template');
+  let scores = scoreColumnSpec(o);
+  // A judge that scores several attributes (--rubric ultrafeedback-aspects) makes a multi-attribute goal.
+  const judgeAttributes = judge?.judge.kind === 'chat' ? judge.judge.rubric.attributes : null;
+  if (judgeAttributes && !scores.attributes) scores = { attributes: judgeAttributes.map((name) => ({ name, chosen: ['score_chosen', name], rejected: ['score_rejected', name] })) };
+  const attributes = scores.attributes?.map((a) => a.name) ?? null;
+  const scaleExplicit = ctx.given('scale');
+  return {
+    ...commonRunConfig(inputs, o, ctx.version),
+    scores,
+    scoresFile: o.scores,
+    key: o.key,
+    idCol: o.idCol,
+    // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
+    goal: readGoalSpec({ scale: judge && !scaleExplicit ? judge.scale : o.scale, goalTemplate: o.goalTemplate }, attributes),
+    judge: judge ?? undefined,
+    scaleExplicit,
+    goalTemplateName: o.goalTemplate ?? 'paper',
+    // The text format puts the goal at the front of the prompt string whatever the placement.
+    placement: o.format === 'text' ? 'system' : o.placement === 'auto' ? autoPlacement(chat!) : o.placement,
+    order: o.order,
+    ties: o.ties,
+    identical: o.identical,
+    allowEmpty: o.allowEmpty,
+    format: o.format,
+    printConfig: o.printConfig,
+    shard: o.shard,
+    fastPath: ctx.io.env.RADPO_FAST_PATH !== '0',
+    gzipLevel: o.gzipLevel,
+    workers: o.threads,
+  };
+}
+
+/** The run: open the outputs (and the judge), relabel every input, commit, report. */
+export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promise<RunReport> {
+  const started = Date.now();
+  const joined = config.scoresFile && config.key ? await loadScoresFile(config.scoresFile, config.key, config.scores, config.goal.scale, config.maxLineBytes, io) : null;
+  const out = await RunOutput.open({ output: config.output, outputFormat: config.outputFormat, gzipLevel: config.gzipLevel, rejects: config.rejects, report: config.report, spool: config.order === 'concat' }, io);
+  // Worker threads are opt-in (--threads N): on the 2-vCPU machines this was measured on they gave no
+  // speed-up (two processes on half the input each took as long as one on all of it) and cost ~70 MB.
+  const workers = Math.min(config.workers ?? 0, Math.max(1, availableParallelism()));
+  const relabel = new RelabelRun(config, out, joined, workers, io, logger);
+  try {
+    await relabel.openJudge();
+    for (const input of config.inputs) await relabel.readInput(input);
+    await out.finish();
+    relabel.progress.done();
+    const report = relabel.report();
+    await out.commit(report);
+    if (config.format === 'llamafactory' && config.output !== '-') await writeDatasetInfo(config.output);
+    if (config.printConfig) io.stdout.write(trainerConfig(config.format, config.output));
+    relabel.warnings();
+    if (!config.quiet) io.stderr.write(renderSummary(report, (Date.now() - started) / 1000));
+    return report;
+  } finally {
+    await relabel.close();
+    await out.close();
+  }
+}

@@ -1,0 +1,13 @@
+/** One input record as the readers hand it over (a type of its own, so readers and formats share it without a cycle). */
+import type { Location, RowError } from '../core/errors.js';
+
+export interface SourceRecord {
+  /** The parsed record; undefined when `error` is set, or with `lazy` reading (see `bytes`). */
+  value: unknown;
+  /** With `lazy` reading of JSON formats: the record's JSON text, parsed later by the pipeline. */
+  bytes?: Buffer;
+  /** What goes into the rejects file as the row: the line text, or the CSV row. */
+  raw: unknown;
+  location: Location;
+  error?: RowError;
+}

@@ -1,0 +1,110 @@
+/**
+ * The command line: `main(argv, io)` builds commander from the command tables, runs one command and
+ * returns the exit code. It never calls process.exit (bin/radpo.js does), so tests run it in-process.
+ * This is the one place that turns errors and outcomes into messages and exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import type { CommandSpec, Outcome } from './cli/command.js';
+import { addFlags, attributeName, parseFlags, type FlagTable } from './cli/flags.js';
+import { checkCommand } from './commands/check/command.js';
+import { goalCommand } from './commands/goal/command.js';
+import { inspectCommand } from './commands/inspect/command.js';
+import { relabelCommand } from './commands/relabel/command.js';
+import { scoreCommand } from './commands/score/command.js';
+import { RadpoError } from './core/errors.js';
+import { useColor, type Io } from './io/io.js';
+
+export type { Io } from './io/io.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/** Every command, in the order `radpo --help` lists them. */
+export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [relabelCommand, scoreCommand, inspectCommand, checkCommand, goalCommand] as unknown as ReadonlyArray<CommandSpec<FlagTable>>;
+
+const OUTCOME_EXIT: Record<Outcome, number> = { ok: EXIT_OK, failed: EXIT_FAILED, usage: EXIT_USAGE };
+
+export function exitCodeOf(err: RadpoError): number {
+  if (err.code === 'interrupted') return EXIT_INTERRUPTED;
+  return err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+}
+
+/** Commander for every command; `schedule` receives the job of the command that was parsed. */
+export function buildProgram(io: Io, version: string, schedule: (job: () => Promise<Outcome>) => void): Command {
+  const program = new Command('radpo')
+    .description('Reward-augmented preference data for DPO (arXiv 2410.08067)')
+    .version(version, '-V, --version')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .exitOverride();
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.name).description(spec.description);
+    if (spec.argument) cmd.argument(spec.argument[0], spec.argument[1]);
+    addFlags(cmd, spec.flags);
+    if (spec.examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+    cmd.action((...received: unknown[]) => {
+      // commander passes the arguments, then the options object, then the command.
+      const args = spec.argument ? ([] as string[]).concat((received[0] as string | string[] | undefined) ?? []) : [];
+      const raw = cmd.opts();
+      schedule(async () => {
+        const flags = parseFlags(spec.flags, raw);
+        const { run } = await spec.load();
+        const given = (key: string) => {
+          const flag = spec.flags[key];
+          return flag !== undefined && cmd.getOptionValueSource(attributeName(flag.flags)) === 'cli';
+        };
+        return run(args, flags, { io, version, help: () => cmd.helpInformation(), given });
+      });
+    });
+  }
+  return program;
+}
+
+/** Print an error the way every command does: one line, then what to do. */
+export function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
+  const color = useColor(io, colorFlag);
+  const label = color ? '\x1b[31merror\x1b[0m' : 'error';
+  if (err instanceof RadpoError) {
+    io.stderr.write(`radpo: ${label}: ${err.message}\n`);
+    if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
+    return exitCodeOf(err);
+  }
+  const e = err as Error;
+  io.stderr.write(`radpo: ${label}: internal error: ${e?.stack ?? String(err)}\n  This is a bug in radpo; please report it with the command you ran.\n`);
+  return EXIT_FAILED;
+}
+
+/** `version` comes from the caller (bin/radpo.js reads package.json), so nothing here reads files. */
+export async function main(argv: readonly string[], io: Io, version: string): Promise<number> {
+  let job: (() => Promise<Outcome>) | null = null;
+  const program = buildProgram(io, version, (j) => {
+    job = j;
+  });
+  if (argv.length === 0) {
+    io.stderr.write(program.helpInformation());
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    return reportError(io, err);
+  }
+  if (!job) {
+    io.stderr.write(program.helpInformation());
+    return EXIT_USAGE;
+  }
+  try {
+    return OUTCOME_EXIT[await (job as () => Promise<Outcome>)()];
+  } catch (err) {
+    return reportError(io, err, argv.includes('--no-color') ? false : undefined);
+  }
+}

@@ -1,0 +1,25 @@
+/** What every command that reads pairs and writes rows is configured with. */
+import type { ShapeOptions } from '../core/pair.js';
+import type { InputFormat, OutputFileFormat } from '../io/choices.js';
+
+export const ON_ERROR_POLICIES = ['fail', 'skip'] as const;
+export type OnErrorPolicy = (typeof ON_ERROR_POLICIES)[number];
+
+/** interleave: the two copies of a pair together; concat: every first copy, then every second copy. */
+export const ORDERS = ['interleave', 'concat'] as const;
+export type Order = (typeof ORDERS)[number];
+
+export interface CommonRunConfig {
+  inputs: string[];
+  inputFormat?: InputFormat;
+  shape: ShapeOptions;
+  output: string;
+  outputFormat?: OutputFileFormat;
+  onError: OnErrorPolicy;
+  rejects?: string;
+  maxErrors?: number;
+  report?: string;
+  maxLineBytes: number;
+  quiet: boolean;
+  version: string;
+}

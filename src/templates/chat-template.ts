@@ -1,0 +1,95 @@
+/**
+ * Chat templates: load a model's template (a .jinja file, or the chat_template of its
+ * tokenizer_config.json) and render message lists with it (@huggingface/jinja), as the trainer's
+ * tokenizer would. Used by `radpo check` and by `radpo relabel --chat-template` / `--placement auto`.
+ */
+import { readFileSync } from 'node:fs';
+import { Template } from '@huggingface/jinja';
+import { RadpoError } from '../core/errors.js';
+import type { Placement } from '../core/goal.js';
+import type { Message } from '../core/pair.js';
+
+export interface ChatTemplate {
+  source: string;
+  template: string;
+  bosToken: string;
+  eosToken: string;
+}
+
+function tokenText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  return undefined;
+}
+
+/** A .jinja file, or a tokenizer_config.json (its chat_template, bos_token and eos_token). */
+export function loadChatTemplate(path: string, overrides: { bosToken?: string; eosToken?: string } = {}): ChatTemplate {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new RadpoError('usage', `--chat-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let template = text;
+  let bos: string | undefined;
+  let eos: string | undefined;
+  if (/\.json$/i.test(path)) {
+    let config: Record<string, unknown>;
+    try {
+      config = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new RadpoError('usage', `--chat-template ${path}: not valid JSON (${(err as Error).message})`);
+    }
+    const chat = config.chat_template;
+    if (typeof chat === 'string') template = chat;
+    else if (Array.isArray(chat)) {
+      const named = chat.find((t) => t && (t as { name?: string }).name === 'default') ?? chat[0];
+      template = String((named as { template?: unknown })?.template ?? '');
+    } else throw new RadpoError('usage', `--chat-template ${path}: no chat_template in this tokenizer_config.json`);
+    bos = tokenText(config.bos_token);
+    eos = tokenText(config.eos_token);
+  }
+  try {
+    new Template(template);
+  } catch (err) {
+    throw new RadpoError('usage', `--chat-template ${path}: the template does not parse (${(err as Error).message})`);
+  }
+  return { source: path, template, bosToken: overrides.bosToken ?? bos ?? '', eosToken: overrides.eosToken ?? eos ?? '' };
+}
+
+export class Renderer {
+  private readonly compiled: Template;
+  constructor(readonly chat: ChatTemplate) {
+    this.compiled = new Template(chat.template);
+  }
+  render(messages: Message[], addGenerationPrompt: boolean): string {
+    return this.compiled.render({ messages, bos_token: this.chat.bosToken, eos_token: this.chat.eosToken, add_generation_prompt: addGenerationPrompt });
+  }
+
+  /** Does the template accept a system message? (Gemma-2 and Mistral v0.2 raise.) */
+  acceptsSystem(): boolean {
+    try {
+      this.render([{ role: 'system', content: 'radpo probe' }, { role: 'user', content: 'radpo probe' }], true);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The text a template adds on its own when there is no system message (Qwen2's default prompt, Llama-3.1's header). */
+  defaultSystemText(): string | null {
+    const probe = 'RADPO-PROBE-7f3a';
+    try {
+      const out = this.render([{ role: 'user', content: probe }], true);
+      const before = out.slice(0, out.indexOf(probe));
+      return /system/i.test(before) ? before : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** The placement the template supports: system when it accepts a system message, else user. */
+export function autoPlacement(chat: ChatTemplate): Placement {
+  return new Renderer(chat).acceptsSystem() ? 'system' : 'user';
+}

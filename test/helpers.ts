@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
+import { inject } from 'vitest';
 import { main, type Io } from '../src/main.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -50,8 +50,9 @@ export async function run(argv: string[], options: { stdin?: string | Buffer; st
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
+/** A fresh folder inside this test run's own temporary root (removed when the run ends). */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'radpo-test-'));
+  return mkdtempSync(join(inject('tmpRoot'), 't-'));
 }
 
 export function readJsonl(path: string): Record<string, unknown>[] {

@@ -18,12 +18,6 @@ export interface RowOrigin {
   id?: unknown;
 }
 
-/**
- * Names TRL reserves ("Invalid keys in the example" on <=0.28, silently re-read on newer versions).
- * No format may emit them as metadata.
- */
-export const TRL_RESERVED = new Set(['prompt', 'chosen', 'rejected', 'completion', 'messages', 'label']);
-
 function scoresValue(attributes: readonly string[] | null, values: readonly number[]): number | Record<string, number> {
   if (attributes === null) return values[0]!;
   const out: Record<string, number> = {};

@@ -50,6 +50,10 @@ const ESCAPED_NUL = Buffer.from('\\u0000');
 /**
  * Parse one JSON record (a JSONL line or a JSON array element, without the trailing newline).
  * Returns the value (long strings as placeholders registered in `table`) or NEEDS_SLOW_PATH.
+ *
+ * Longer than a screen on purpose: every byte of a JSON input passes through this one loop, whose
+ * states share the position and the value stack; split into helpers, each would take and hand back
+ * that state per token on the hottest path radpo has.
  */
 export function parseRaw(buf: Buffer, table: RawTable): unknown {
   const n = buf.length;

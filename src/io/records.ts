@@ -186,6 +186,8 @@ const enum Json {
 /**
  * A top-level JSON array, one element at a time: a byte scanner finds each element's extent (tracking
  * strings and nesting), then JSON.parse reads it. Memory is bounded by the largest element.
+ * One state machine in one function (longer than a screen): its states share the scan position,
+ * depth and line count across chunk boundaries, which helpers would have to pass back and forth.
  */
 export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
   const limit = options.maxLineBytes;

@@ -3,6 +3,7 @@
  * concurrency and every judgement cached as it arrives.
  */
 import { RowError } from '../core/errors.js';
+import type { Scale } from '../core/goal.js';
 import { detectShapeOf, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
@@ -32,20 +33,61 @@ export interface JudgedRecord extends SourceRecord {
 type Failed = Exclude<Verdict, { ok: true }>;
 
 /**
- * Judge every record's pair: records come out in input order with their scores written (or with an
- * error). At most `window` records are in flight, so memory stays bounded on any input size.
+ * Judges one record's pair. The first record fixes the shape and where the scores go, for the rest of
+ * the input (`judge` runs synchronously up to its first await, so that happens before any other record
+ * of a batch looks at them).
  */
-export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, session: JudgeSession, options: JudgeStageOptions, isJsonFile: boolean): AsyncGenerator<JudgedRecord[]> {
-  const window = Math.max(32, session.config.concurrency * 4);
-  let shape: Shape | null = null;
+class PairJudge {
+  private shape: Shape | null = null;
   /** Where each score goes: one (chosen, rejected) path pair, or one per rubric attribute. */
-  let targets: Array<[Path, Path]> | null = null;
-  let existing = false;
-  const attributes = session.config.judge.kind === 'chat' ? session.config.judge.rubric.attributes : null;
-  const scale = session.config.judge.kind === 'chat' ? { min: session.config.judge.rubric.min, max: session.config.judge.rubric.max } : session.config.scale;
+  private targets: Array<[Path, Path]> = [];
+  /** The data already has those columns: judge only the rows whose scores are missing or unusable. */
+  private existing = false;
+  private readonly attributes: readonly string[] | null;
+  private readonly scale: Scale;
 
-  const one = async (input: SourceRecord): Promise<JudgedRecord> => {
-    const record = parseJsonRecord(input, isJsonFile);
+  constructor(
+    private readonly session: JudgeSession,
+    private readonly options: JudgeStageOptions,
+    private readonly isJsonFile: boolean,
+  ) {
+    const { judge } = session.config;
+    this.attributes = judge.kind === 'chat' ? judge.rubric.attributes : null;
+    this.scale = judge.kind === 'chat' ? { min: judge.rubric.min, max: judge.rubric.max } : session.config.scale;
+  }
+
+  private fixColumns(record: SourceRecord): Shape {
+    const { scores } = this.options;
+    const shape = detectShapeOf(record.location.source, record.value, this.options.shape);
+    if (this.attributes) {
+      // Attribute scores go under the score columns: score_chosen.Helpfulness, …
+      const base: [Path, Path] = scores.chosen && scores.rejected ? [scores.chosen, scores.rejected] : DEFAULT_COLUMNS;
+      this.targets = this.attributes.map((a) => [[...base[0], a], [...base[1], a]]);
+      this.existing = true;
+    } else {
+      const found = resolveScoreColumns(record.value, { chosen: scores.chosen, rejected: scores.rejected });
+      this.targets = [found ? [found.chosen[0]!, found.rejected[0]!] : DEFAULT_COLUMNS];
+      this.existing = found !== null;
+    }
+    return shape;
+  }
+
+  /** Does the row already hold usable scores in every target column? */
+  private hasScores(value: Record<string, unknown>): boolean {
+    try {
+      for (const [c, r] of this.targets) {
+        parseScore(getPath(value, c), c.join('.'), this.scale);
+        parseScore(getPath(value, r), r.join('.'), this.scale);
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  readonly judge = async (input: SourceRecord): Promise<JudgedRecord> => {
+    const { session } = this;
+    const record = parseJsonRecord(input, this.isJsonFile);
     if (record.error) return record;
     const fail = (error: RowError): JudgedRecord => {
       error.location = record.location;
@@ -56,41 +98,19 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
       return { ...fail(new RowError(verdict.reason, verdict.message, { field })), judgeOutput: verdict.rawText };
     };
     try {
-      if (shape === null) {
-        shape = detectShapeOf(record.location.source, record.value, options.shape);
-        if (attributes) {
-          // Attribute scores go under the score columns: score_chosen.Helpfulness, …
-          const base: [Path, Path] = options.scores.chosen && options.scores.rejected ? [options.scores.chosen, options.scores.rejected] : DEFAULT_COLUMNS;
-          targets = attributes.map((a) => [[...base[0], a], [...base[1], a]]);
-          existing = true;
-        } else {
-          const found = resolveScoreColumns(record.value, { chosen: options.scores.chosen, rejected: options.scores.rejected });
-          targets = [found ? [found.chosen[0]!, found.rejected[0]!] : DEFAULT_COLUMNS];
-          existing = found !== null;
-        }
-      }
-      const pair = toPair(record.value, shape);
+      this.shape ??= this.fixColumns(record);
+      const pair = toPair(record.value, this.shape);
       const value = record.value as Record<string, unknown>;
-      if (!session.config.rescore && existing) {
-        // Scores only where the data has none.
-        try {
-          for (const [c, r] of targets!) {
-            parseScore(getPath(value, c), c.join('.'), scale);
-            parseScore(getPath(value, r), r.join('.'), scale);
-          }
-          return record;
-        } catch {
-          /* missing or unusable: judge this row */
-        }
-      }
+      // Scores only where the data has none.
+      if (!session.config.rescore && this.existing && this.hasScores(value)) return record;
       const [c, r] = await Promise.all([session.judge.judge(pair.prompt, pair.chosen), session.judge.judge(pair.prompt, pair.rejected)]);
       if (!c.ok) return failed(c, 'chosen');
       if (!r.ok) return failed(r, 'rejected');
-      if (options.collectOnly) {
+      if (this.options.collectOnly) {
         session.rawRewards.push(c.scores[0]!, r.scores[0]!);
         return record;
       }
-      targets!.forEach(([chosenPath, rejectedPath], i) => {
+      this.targets.forEach(([chosenPath, rejectedPath], i) => {
         setPath(value, chosenPath, session.toGoal(c.scores[i]!));
         setPath(value, rejectedPath, session.toGoal(r.scores[i]!));
       });
@@ -100,13 +120,19 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
       throw err;
     }
   };
+}
 
+/**
+ * Judge every record's pair: records come out in input order with their scores written (or with an
+ * error). At most `window` records are in flight, so memory stays bounded on any input size.
+ */
+export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, session: JudgeSession, options: JudgeStageOptions, isJsonFile: boolean): AsyncGenerator<JudgedRecord[]> {
+  const window = Math.max(32, session.config.concurrency * 4);
+  const one = new PairJudge(session, options, isJsonFile).judge;
   const queue: Array<Promise<JudgedRecord[]>> = [];
   let inFlight = 0;
   const sizes: number[] = [];
   for await (const batch of batches) {
-    // `one` runs synchronously up to its first await, so the first record fixes the shape (and the
-    // score columns) before any other record of the batch looks at them.
     for (let start = 0; start < batch.length; start += window) {
       // Large batches (many short rows) are cut to the window, so memory stays bounded.
       const slice = batch.slice(start, start + window);
@@ -121,10 +147,6 @@ export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, sessio
         inFlight -= sizes.shift()!;
         yield await queue.shift()!;
       }
-    }
-    while (queue.length > 0 && inFlight > window) {
-      inFlight -= sizes.shift()!;
-      yield await queue.shift()!;
     }
   }
   while (queue.length > 0) {

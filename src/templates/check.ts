@@ -143,101 +143,127 @@ async function loadTokenizer(path: string): Promise<(text: string) => number> {
   return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
 }
 
-export async function checkFile(config: CheckConfig, io: Io): Promise<CheckReport> {
-  const renderer = new Renderer(config.chat);
-  const count = config.tokenizer ? await loadTokenizer(config.tokenizer) : (text: string) => Math.ceil(text.length / 4);
-  const attributes = config.goal.attributes;
-  const findings = new Map<string, Finding>();
-  const flag = (code: string, severity: Finding['severity'], message: string, line: number, hint?: string) => {
-    let f = findings.get(code);
-    if (!f) findings.set(code, (f = { code, severity, message, hint, count: 0, lines: [] }));
+/** Checks rows one at a time and collects the findings, each with the first row numbers it was seen on. */
+class RowChecker {
+  readonly findings = new Map<string, Finding>();
+  checked = 0;
+  /**
+   * Same ordered pair under two goals = the rejected-goal copy was not swapped (the reference nosys script).
+   * Keyed by a digest so memory stays small however many rows are checked.
+   */
+  private readonly goalsByPair = new Map<string, string>();
+  private readonly defaultSystem: string | null;
+  private readonly acceptsSystem: boolean;
+  private readonly groups: ReturnType<typeof goalPattern>['groups'];
+  /** Compiled once: every goal in a text (to count repeats), and a goal at the start of a message. */
+  private readonly everyGoal: RegExp;
+  private readonly leadingGoal: RegExp;
+
+  constructor(
+    private readonly config: CheckConfig,
+    private readonly renderer: Renderer,
+    private readonly count: (text: string) => number,
+  ) {
+    this.defaultSystem = renderer.defaultSystemText();
+    this.acceptsSystem = renderer.acceptsSystem();
+    const { regex, groups } = goalPattern(config.goal);
+    this.groups = groups;
+    this.everyGoal = new RegExp(regex.source, 'g');
+    this.leadingGoal = new RegExp(`^${regex.source}`);
+  }
+
+  private flag(code: string, severity: Finding['severity'], message: string, line: number, hint?: string): void {
+    let f = this.findings.get(code);
+    if (!f) this.findings.set(code, (f = { code, severity, message, hint, count: 0, lines: [] }));
     f.count += 1;
-    if (f.lines.length < config.maxListed) f.lines.push(line);
-  };
+    if (f.lines.length < this.config.maxListed) f.lines.push(line);
+  }
 
-  const { name, records } = await openRecords(config.input, io.stdin, undefined, { maxLineBytes: 1 << 28 });
-  const sample = config.sample ? reservoir<CheckRow>(config.sample) : null;
-  // Same ordered pair under two goals = the rejected-goal copy was not swapped (the reference nosys script).
-  // Keyed by a digest so memory stays small however many rows are checked.
-  const goalsByPair = new Map<string, string>();
-  const defaultSystem = renderer.defaultSystemText();
-  const acceptsSystem = renderer.acceptsSystem();
-  const { regex, groups } = goalPattern(config.goal);
-  // Compiled once: every goal in a text (to count repeats), and a goal at the start of a message.
-  const everyGoal = new RegExp(regex.source, 'g');
-  const leadingGoal = new RegExp(`^${regex.source}`);
-  let read = 0;
-  let checked = 0;
+  check(row: CheckRow): void {
+    this.checked += 1;
+    this.checkGoal(row);
+    this.checkRendering(row);
+  }
 
-  const checkRow = (row: CheckRow): void => {
-    checked += 1;
+  /** The goal, where the placement puts it, exactly as `radpo goal` writes it, once, in the right copy. */
+  private checkGoal(row: CheckRow): void {
     const { line } = row;
-    // 1. The goal, where the placement puts it, exactly as `radpo goal` writes it.
     const system = row.prompt[0]?.role === 'system' ? row.prompt[0] : null;
     const firstUser = row.prompt.find((m) => m.role === 'user');
     const texts = row.prompt.map((m) => (typeof m.content === 'string' ? m.content : ''));
-    const countGoals = (messages: Message[]) => messages.reduce((n, m) => n + (typeof m.content === 'string' ? (m.content.match(everyGoal)?.length ?? 0) : 0), 0);
+    const countGoals = (messages: Message[]) => messages.reduce((n, m) => n + (typeof m.content === 'string' ? (m.content.match(this.everyGoal)?.length ?? 0) : 0), 0);
     const occurrences = Math.max(countGoals(row.prompt), row.otherPrompt ? countGoals(row.otherPrompt) : 0);
-    if (row.mismatch) flag('prompt_mismatch', 'error', `chosen and rejected conversations differ before the response (${row.mismatch})`, line, 'the prompt, goal included, must be byte-identical in chosen and rejected');
+    if (row.mismatch) this.flag('prompt_mismatch', 'error', `chosen and rejected conversations differ before the response (${row.mismatch})`, line, 'the prompt, goal included, must be byte-identical in chosen and rejected');
     let goalScores: number[] | null = null;
     for (const candidate of [system, firstUser]) {
       if (!candidate || typeof candidate.content !== 'string') continue;
-      const m = leadingGoal.exec(candidate.content);
+      const m = this.leadingGoal.exec(candidate.content);
       if (!m) continue;
-      goalScores = scoresFromGoal(config.goal, groups, m);
+      goalScores = scoresFromGoal(this.config.goal, this.groups, m);
       const rest = candidate.content.slice(m[0].length);
-      if (rest !== '' && !rest.startsWith('\n\n')) flag('goal_text_differs', 'error', 'text follows the goal without the blank line radpo writes', line);
-      else if (goalScores.some((s) => !Number.isFinite(s)) || goalText(config.goal, goalScores) !== m[0]) {
-        flag('goal_text_differs', 'error', 'the goal text differs from `radpo goal` for the same score (number formatting or wording)', line, 'relabel again with radpo, or pass the --goal-template/--scale used in training');
+      if (rest !== '' && !rest.startsWith('\n\n')) this.flag('goal_text_differs', 'error', 'text follows the goal without the blank line radpo writes', line);
+      else if (goalScores.some((s) => !Number.isFinite(s)) || goalText(this.config.goal, goalScores) !== m[0]) {
+        this.flag('goal_text_differs', 'error', 'the goal text differs from `radpo goal` for the same score (number formatting or wording)', line, 'relabel again with radpo, or pass the --goal-template/--scale used in training');
       }
       break;
     }
-    if (goalScores === null) flag('goal_missing', 'error', 'no goal text at the start of the system message or of the first user message', line, 'pass the --goal-template/--scale/--attr used when relabeling');
-    if (occurrences > 1) flag('goal_repeated', 'error', 'the goal text appears more than once in the prompt (the reference nosys script wrote it twice)', line);
+    if (goalScores === null) this.flag('goal_missing', 'error', 'no goal text at the start of the system message or of the first user message', line, 'pass the --goal-template/--scale/--attr used when relabeling');
+    if (occurrences > 1) this.flag('goal_repeated', 'error', 'the goal text appears more than once in the prompt (the reference nosys script wrote it twice)', line);
     if (goalScores && row.chosenScores && goalScores.some((s, i) => s !== row.chosenScores![i])) {
-      flag('goal_score_mismatch', 'error', "the goal is not the preferred response's score: under goal r the response scored r must be chosen (Figure 1)", line, 'the rejected-goal copy must swap chosen and rejected');
+      this.flag('goal_score_mismatch', 'error', "the goal is not the preferred response's score: under goal r the response scored r must be chosen (Figure 1)", line, 'the rejected-goal copy must swap chosen and rejected');
     }
     if (goalScores) {
-      const withoutGoal = JSON.stringify(texts.map((t) => t.replace(everyGoal, '')));
+      const withoutGoal = JSON.stringify(texts.map((t) => t.replace(this.everyGoal, '')));
       const key = createHash('sha1').update(withoutGoal).update('\u0000').update(JSON.stringify(row.chosen)).update('\u0000').update(JSON.stringify(row.rejected)).digest('base64');
       const goalKey = JSON.stringify(goalScores);
-      const seen = goalsByPair.get(key);
-      if (seen === undefined) goalsByPair.set(key, goalKey);
-      else if (seen !== goalKey) flag('unswapped_copy', 'error', 'the same chosen/rejected order appears under two different goals: the rejected-goal copy was not swapped', line);
+      const seen = this.goalsByPair.get(key);
+      if (seen === undefined) this.goalsByPair.set(key, goalKey);
+      else if (seen !== goalKey) this.flag('unswapped_copy', 'error', 'the same chosen/rejected order appears under two different goals: the rejected-goal copy was not swapped', line);
     }
+  }
 
-    // 2. Rendering with the model's template.
+  /** The model's template renders the rows, the prompt is a prefix of prompt+response, lengths fit. */
+  private checkRendering(row: CheckRow): void {
+    const { line } = row;
+    const system = row.prompt[0]?.role === 'system' ? row.prompt[0] : null;
     let prompt: string;
     let full: [string, string];
     try {
-      prompt = renderer.render(row.prompt, true);
-      full = [renderer.render([...row.prompt, ...row.chosen], false), renderer.render([...row.prompt, ...row.rejected], false)];
+      prompt = this.renderer.render(row.prompt, true);
+      full = [this.renderer.render([...row.prompt, ...row.chosen], false), this.renderer.render([...row.prompt, ...row.rejected], false)];
     } catch (err) {
       const message = (err as Error).message;
-      if (system && (!acceptsSystem || /system/i.test(message))) flag('system_role_rejected', 'error', `the template rejects the system role ("${message}")`, line, 'relabel with --placement user (or --placement auto --chat-template FILE)');
-      else flag('template_error', 'error', `the template raised "${message}"`, line);
+      if (system && (!this.acceptsSystem || /system/i.test(message))) this.flag('system_role_rejected', 'error', `the template rejects the system role ("${message}")`, line, 'relabel with --placement user (or --placement auto --chat-template FILE)');
+      else this.flag('template_error', 'error', `the template raised "${message}"`, line);
       return;
     }
-    if (!system && defaultSystem) {
-      flag('default_system_prompt', 'warning', `the template adds its own system prompt when the goal is not in a system message: ${JSON.stringify(defaultSystem.slice(0, 80))}`, line, 'relabel with --placement system, so the goal replaces the default');
+    if (!system && this.defaultSystem) {
+      this.flag('default_system_prompt', 'warning', `the template adds its own system prompt when the goal is not in a system message: ${JSON.stringify(this.defaultSystem.slice(0, 80))}`, line, 'relabel with --placement system, so the goal replaces the default');
     }
     if (!full[0].startsWith(prompt) || !full[1].startsWith(prompt)) {
-      flag('prompt_not_prefix', 'error', 'the rendered prompt is not a byte-identical prefix of prompt+response; trainers then split the pair in the wrong place', line);
+      this.flag('prompt_not_prefix', 'error', 'the rendered prompt is not a byte-identical prefix of prompt+response; trainers then split the pair in the wrong place', line);
     }
-    // 3. Length: trainers truncate (TRL <= 0.28) or drop (TRL >= 0.29, OpenRLHF, Axolotl) such rows.
-    const promptLength = count(prompt);
-    const longest = Math.max(count(full[0]), count(full[1]));
-    if (promptLength > config.maxPromptLength) flag('prompt_too_long', 'warning', `the rendered prompt is longer than --max-prompt-length ${config.maxPromptLength}`, line, 'trainers cut the goal out (keep_end) or drop the row; shorten or filter such prompts');
-    if (longest > config.maxLength) flag('sequence_too_long', 'warning', `prompt + response is longer than --max-length ${config.maxLength}`, line, 'trainers truncate or drop such rows');
-  };
+    // Length: trainers truncate (TRL <= 0.28) or drop (TRL >= 0.29, OpenRLHF, Axolotl) such rows.
+    const promptLength = this.count(prompt);
+    const longest = Math.max(this.count(full[0]), this.count(full[1]));
+    if (promptLength > this.config.maxPromptLength) this.flag('prompt_too_long', 'warning', `the rendered prompt is longer than --max-prompt-length ${this.config.maxPromptLength}`, line, 'trainers cut the goal out (keep_end) or drop the row; shorten or filter such prompts');
+    if (longest > this.config.maxLength) this.flag('sequence_too_long', 'warning', `prompt + response is longer than --max-length ${this.config.maxLength}`, line, 'trainers truncate or drop such rows');
+  }
+}
 
+export async function checkFile(config: CheckConfig, io: Io): Promise<CheckReport> {
+  const count = config.tokenizer ? await loadTokenizer(config.tokenizer) : (text: string) => Math.ceil(text.length / 4);
+  const checker = new RowChecker(config, new Renderer(config.chat), count);
+  const { name, records } = await openRecords(config.input, io.stdin, undefined, { maxLineBytes: 1 << 28 });
+  const sample = config.sample ? reservoir<CheckRow>(config.sample) : null;
+  let read = 0;
   for await (const batch of records) {
     for (const record of batch) {
       read += 1;
       if (record.error) throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');
       let row: CheckRow;
       try {
-        row = toCheckRow(record.value as Record<string, unknown>, record.location.line, attributes, name);
+        row = toCheckRow(record.value as Record<string, unknown>, record.location.line, config.goal.attributes, name);
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;
@@ -247,16 +273,16 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
       }
       // Every row is checked as it is read (memory stays flat); a sample is checked at the end, in file order.
       if (sample) sample.offer(row);
-      else checkRow(row);
+      else checker.check(row);
     }
   }
-  if (sample) for (const row of sample.items().sort((a, b) => a.line - b.line)) checkRow(row);
-  const list = [...findings.values()].sort((a, b) => (a.severity === b.severity ? b.count - a.count : a.severity === 'error' ? -1 : 1));
+  if (sample) for (const row of sample.items().sort((a, b) => a.line - b.line)) checker.check(row);
+  const list = [...checker.findings.values()].sort((a, b) => (a.severity === b.severity ? b.count - a.count : a.severity === 'error' ? -1 : 1));
   return {
     file: name,
     chat_template: config.chat.source,
     rows_read: read,
-    rows_checked: checked,
+    rows_checked: checker.checked,
     length_unit: config.tokenizer ? 'tokens' : 'estimated tokens (4 characters each)',
     max_prompt_length: config.maxPromptLength,
     max_length: config.maxLength,

@@ -5,7 +5,7 @@ import { scoreColumnSpec } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import { checkFile, renderCheck } from '../../templates/check.js';
 import { loadChatTemplate } from '../../templates/chat-template.js';
-import type { checkFlags } from './command.js';
+import type { checkFlags } from './flags.js';
 
 export const run: RunCommand<typeof checkFlags> = async ([input], o, { io }) => {
   if (!o.chatTemplate) throw usageError('--chat-template FILE is required', "a .jinja file or the model's tokenizer_config.json");

@@ -9,7 +9,7 @@ import { readGoalSpec } from '../../cli/goal-spec.js';
 import { usageError, ValueError } from '../../core/errors.js';
 import { goalMessages, goalText } from '../../core/goal.js';
 import { parseScore } from '../../core/scores.js';
-import type { goalFlags } from './command.js';
+import type { goalFlags } from './flags.js';
 
 export const run: RunCommand<typeof goalFlags> = async (_args, o, { io }) => {
   const attrs = o.attrScore.map((spec) => {

@@ -15,7 +15,7 @@ import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
 import { bar, formatCount } from '../../pipeline/text.js';
-import type { inspectFlags } from './command.js';
+import type { inspectFlags } from './flags.js';
 
 export const run: RunCommand<typeof inspectFlags> = async (args, o, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
@@ -119,21 +119,80 @@ export interface InspectReport {
   lengths_chars: { prompt: Record<string, number>; chosen: Record<string, number>; rejected: Record<string, number> };
 }
 
+/** Everything inspect counts, one record at a time. */
+class Tally {
+  readonly prompts = new Map<string, number>();
+  readonly lengths = { prompt: new Numbers(), chosen: new Numbers(), rejected: new Numbers() };
+  readonly chosenScores = new Numbers();
+  readonly rejectedScores = new Numbers();
+  readonly unreadable = new Map<RowReason, number>();
+  rows = 0;
+  pairs = 0;
+  ties = 0;
+  contradicting = 0;
+  unscored = 0;
+  identical = 0;
+  columnsText: string | null = null;
+
+  /** One record of an input whose shape (and score columns, if any) are known. */
+  add(value: unknown, shape: Shape, columns: ScoreColumns | null): void {
+    const pair = toPair(value, shape, { allowEmpty: true });
+    this.pairs += 1;
+    const key = createHash('sha1').update(JSON.stringify(pair.prompt)).digest('base64').slice(0, 16);
+    this.prompts.set(key, (this.prompts.get(key) ?? 0) + 1);
+    this.lengths.prompt.push(textLength(pair.prompt));
+    this.lengths.chosen.push(textLength(pair.chosen));
+    this.lengths.rejected.push(textLength(pair.rejected));
+    if (JSON.stringify(pair.chosen) === JSON.stringify(pair.rejected)) this.identical += 1;
+    if (!columns) return;
+    try {
+      const scores = readScores(value, columns, { min: -Infinity, max: Infinity });
+      // Histograms show the first (or only) attribute.
+      this.chosenScores.push(scores.chosen[0]!);
+      this.rejectedScores.push(scores.rejected[0]!);
+      if (isTie(scores)) this.ties += 1;
+      if (contradictsLabel(scores)) this.contradicting += 1;
+    } catch (err) {
+      if (!(err instanceof RowError)) throw err;
+      this.unscored += 1;
+    }
+  }
+
+  unreadableRow(reason: RowReason): void {
+    this.unreadable.set(reason, (this.unreadable.get(reason) ?? 0) + 1);
+  }
+
+  report(inputs: InspectReport['inputs']): InspectReport {
+    let repeated = 0;
+    for (const n of this.prompts.values()) if (n > 1) repeated += n;
+    const ps = [50, 90, 99];
+    return {
+      inputs,
+      rows: this.rows,
+      pairs: this.pairs,
+      unreadable: Object.fromEntries([...this.unreadable.entries()].sort()),
+      scores:
+        this.columnsText !== null
+          ? {
+              columns: this.columnsText,
+              chosen_histogram: scoreHistogram(this.chosenScores.values()),
+              rejected_histogram: scoreHistogram(this.rejectedScores.values()),
+              ties: this.ties,
+              contradicting_label: this.contradicting,
+              unscored: this.unscored,
+              range: range([...this.chosenScores.values(), ...this.rejectedScores.values()]),
+            }
+          : null,
+      duplicate_prompts: { distinct: this.prompts.size, rows_with_repeated_prompt: repeated },
+      identical_responses: this.identical,
+      lengths_chars: { prompt: this.lengths.prompt.percentiles(ps), chosen: this.lengths.chosen.percentiles(ps), rejected: this.lengths.rejected.percentiles(ps) },
+    };
+  }
+}
+
 async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport> {
-  const prompts = new Map<string, number>();
-  const lengths = { prompt: new Numbers(), chosen: new Numbers(), rejected: new Numbers() };
-  const chosenScores = new Numbers();
-  const rejectedScores = new Numbers();
-  const unreadable = new Map<RowReason, number>();
+  const tally = new Tally();
   const inputs: InspectReport['inputs'] = [];
-  let rows = 0;
-  let pairs = 0;
-  let ties = 0;
-  let contradicting = 0;
-  let unscored = 0;
-  let identical = 0;
-  let anyScores = false;
-  let columnsText = '';
   for (const input of config.inputs) {
     const { name, format, records } = await openInput(input, config, io);
     const entry = { source: name, format, shape: '(no records)', scores: '(none found)' };
@@ -143,70 +202,24 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     for await (const batch of records) {
       if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
       for (const record of batch) {
-        rows += 1;
+        tally.rows += 1;
         try {
           if (record.error) throw record.error;
           if (shape === null) {
             shape = detectShapeOf(name, record.value, config.shape);
             entry.shape = shape.description;
             columns = resolveScoreColumns(record.value, config.scores);
-            if (columns) {
-              entry.scores = columns.description;
-              columnsText = columns.description;
-              anyScores = true;
-            }
+            if (columns) entry.scores = tally.columnsText = columns.description;
           }
-          const pair = toPair(record.value, shape, { allowEmpty: true });
-          pairs += 1;
-          const key = createHash('sha1').update(JSON.stringify(pair.prompt)).digest('base64').slice(0, 16);
-          prompts.set(key, (prompts.get(key) ?? 0) + 1);
-          lengths.prompt.push(textLength(pair.prompt));
-          lengths.chosen.push(textLength(pair.chosen));
-          lengths.rejected.push(textLength(pair.rejected));
-          if (JSON.stringify(pair.chosen) === JSON.stringify(pair.rejected)) identical += 1;
-          if (columns) {
-            try {
-              const scores = readScores(record.value, columns, { min: -Infinity, max: Infinity });
-              // Histograms show the first (or only) attribute.
-              chosenScores.push(scores.chosen[0]!);
-              rejectedScores.push(scores.rejected[0]!);
-              if (isTie(scores)) ties += 1;
-              if (contradictsLabel(scores)) contradicting += 1;
-            } catch (err) {
-              if (!(err instanceof RowError)) throw err;
-              unscored += 1;
-            }
-          }
+          tally.add(record.value, shape, columns);
         } catch (err) {
           if (!(err instanceof RowError)) throw err;
-          unreadable.set(err.reason, (unreadable.get(err.reason) ?? 0) + 1);
+          tally.unreadableRow(err.reason);
         }
       }
     }
   }
-  let repeated = 0;
-  for (const n of prompts.values()) if (n > 1) repeated += n;
-  const ps = [50, 90, 99];
-  return {
-    inputs,
-    rows,
-    pairs,
-    unreadable: Object.fromEntries([...unreadable.entries()].sort()),
-    scores: anyScores
-      ? {
-          columns: columnsText,
-          chosen_histogram: scoreHistogram(chosenScores.values()),
-          rejected_histogram: scoreHistogram(rejectedScores.values()),
-          ties,
-          contradicting_label: contradicting,
-          unscored,
-          range: range([...chosenScores.values(), ...rejectedScores.values()]),
-        }
-      : null,
-    duplicate_prompts: { distinct: prompts.size, rows_with_repeated_prompt: repeated },
-    identical_responses: identical,
-    lengths_chars: { prompt: lengths.prompt.percentiles(ps), chosen: lengths.chosen.percentiles(ps), rejected: lengths.rejected.percentiles(ps) },
-  };
+  return tally.report(inputs);
 }
 
 function bars(bins: HistogramBin[]): string[] {

@@ -20,7 +20,7 @@ import { histogramReport, RunCounts, setAsideReport, type InputSummary, type Run
 import { formatCount } from '../../pipeline/text.js';
 import { RelabelPool } from './pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './record.js';
-import type { RelabelConfig } from './run.js';
+import type { RelabelConfig } from './config.js';
 import type { JoinedScores } from './scores-file.js';
 
 const ID_COLUMNS = ['id', 'prompt_id'];

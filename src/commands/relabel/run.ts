@@ -10,54 +10,21 @@ import { readGoalSpec } from '../../cli/goal-spec.js';
 import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
 import { commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
-import type { OutputFormat } from '../../core/formats.js';
-import type { GoalSpec, Placement } from '../../core/goal.js';
-import type { Path } from '../../core/path.js';
-import type { IdenticalPolicy, TiePolicy } from '../../core/relabel.js';
-import type { ScoreColumnSpec } from '../../core/scores.js';
-import type { Shard } from '../../core/shard.js';
 import { trainerConfig } from '../../core/trainer-config.js';
 import { useColor, type Io } from '../../io/io.js';
 import { createLogger } from '../../io/log.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
-import type { CommonRunConfig, Order } from '../../pipeline/config.js';
 import { RunOutput } from '../../pipeline/run-output.js';
 import { renderSummary, type RunReport } from '../../pipeline/summary.js';
 import { checkFile, renderCheck } from '../../templates/check.js';
 import { CHECK_DEFAULTS } from '../../templates/check-defaults.js';
 import { autoPlacement, loadChatTemplate, type ChatTemplate } from '../../templates/chat-template.js';
-import type { relabelFlags } from './command.js';
+import type { relabelFlags } from './flags.js';
 import { writeDatasetInfo } from './dataset-info.js';
+import type { RelabelConfig } from './config.js';
 import { RelabelRun } from './relabel-run.js';
 import { loadScoresFile } from './scores-file.js';
 
-export interface RelabelConfig extends CommonRunConfig {
-  scores: ScoreColumnSpec;
-  scoresFile?: string;
-  key?: Path;
-  idCol?: Path;
-  goal: GoalSpec;
-  goalTemplateName: string;
-  placement: Placement;
-  order: Order;
-  ties: TiePolicy;
-  identical: IdenticalPolicy;
-  allowEmpty: boolean;
-  format: OutputFormat;
-  shard?: Shard;
-  /** The byte-level JSON fast path (on by default; its output is byte-identical to the plain path). */
-  fastPath: boolean;
-  /** Print the trainer's config snippet for the output file (stdout) at the end. */
-  printConfig: boolean;
-  /** --scale was given (else the default 1-10, or the judge's). */
-  scaleExplicit: boolean;
-  /** Score rows without scores with a judge first (relabel --judge). */
-  judge?: JudgeRunConfig;
-  /** zlib level for .gz output. */
-  gzipLevel?: number;
-  /** Worker threads for large JSON inputs (--threads N; absent or 0: the main thread only). */
-  workers?: number;
-}
 
 type RelabelFlags = FlagValues<typeof relabelFlags>;
 

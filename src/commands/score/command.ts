@@ -1,17 +1,5 @@
 import { defineCommand } from '../../cli/command.js';
-import { parsed } from '../../cli/flags.js';
-import { errorFlags, inputFlags, judgeFlags, outputFlags, scoreColumnFlags } from '../../cli/tables.js';
-import { parseScale } from '../../core/goal.js';
-
-/** Every flag of `radpo score`, declared once: commander options and the typed config both come from here. */
-export const scoreFlags = {
-  ...inputFlags,
-  ...outputFlags('output file ("-" = stdout)'),
-  ...scoreColumnFlags('where to write the chosen score (default: existing score columns, else score_chosen)', 'where to write the rejected score (default: existing, else score_rejected)'),
-  scale: parsed('--scale <min-max>', "goal scale that reward-model scores are mapped onto (default 1-10; a chat judge uses its rubric's)", parseScale, { group: 'goal' }),
-  ...errorFlags,
-  ...judgeFlags,
-};
+import { scoreFlags } from './flags.js';
 
 export const scoreCommand = defineCommand({
   name: 'score',

@@ -19,7 +19,7 @@ import { Progress } from '../../pipeline/progress.js';
 import { RowPolicy } from '../../pipeline/row-policy.js';
 import { RunOutput } from '../../pipeline/run-output.js';
 import { RunCounts, setAsideReport } from '../../pipeline/summary.js';
-import type { scoreFlags } from './command.js';
+import type { scoreFlags } from './flags.js';
 
 export interface ScoreConfig extends CommonRunConfig {
   scores: ScoreColumnSpec;

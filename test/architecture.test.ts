@@ -1,0 +1,125 @@
+/**
+ * The layering rule of ARCHITECTURE.md, checked on the import statements of src/ (a small graph of
+ * our own: relative imports are all there is to see, so no dependency is needed for it).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers.js';
+
+const SRC = join(ROOT, 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+/** file (relative to src/) -> the src files it imports, type-only imports included (they are dependencies too). */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/gm)].map((m) => m[1] ?? m[2]!);
+    graph.set(
+      relative(SRC, file),
+      targets.map((t) => relative(SRC, resolve(dirname(file), t)).replace(/\.js$/, '.ts')),
+    );
+  }
+  return graph;
+}
+
+/** The layer of a file: its top folder, with each command its own unit ('commands/relabel'). */
+function unit(file: string): string {
+  const parts = file.split('/');
+  if (parts.length === 1) return parts[0]!.replace(/\.ts$/, '');
+  return parts[0] === 'commands' ? `commands/${parts[1]}` : parts[0]!;
+}
+
+/** What each layer may import besides itself. */
+const ALLOWED: Record<string, string[]> = {
+  core: [],
+  io: ['core'],
+  judge: ['core', 'io'],
+  templates: ['core', 'io'],
+  pipeline: ['core', 'io', 'judge', 'templates'],
+  cli: ['core', 'io', 'judge', 'pipeline', 'templates'],
+  commands: ['core', 'io', 'judge', 'pipeline', 'templates', 'cli'],
+  main: ['core', 'io', 'cli', 'commands'],
+  index: ['core', 'main', 'io'],
+};
+
+export function layeringViolations(graph: Map<string, string[]>): string[] {
+  const found: string[] = [];
+  for (const [file, targets] of graph) {
+    const from = unit(file);
+    const layer = from.split('/')[0]!;
+    for (const target of targets) {
+      const to = unit(target);
+      if (to === from) continue;
+      const toLayer = to.split('/')[0]!;
+      // A command imports no other command.
+      if (!ALLOWED[layer]?.includes(toLayer) || (layer === 'commands' && toLayer === 'commands')) found.push(`${file} imports ${target}`);
+    }
+  }
+  return found;
+}
+
+/** Circles between files, and between units (two folders that import each other). */
+export function cycles(graph: Map<string, string[]>, key: (file: string) => string): string[] {
+  const edges = new Map<string, Set<string>>();
+  for (const [file, targets] of graph) {
+    const from = key(file);
+    for (const t of targets) if (key(t) !== from) (edges.get(from) ?? edges.set(from, new Set()).get(from)!).add(key(t));
+  }
+  const found: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string) => {
+    state.set(n, 'open');
+    stack.push(n);
+    for (const m of edges.get(n) ?? []) {
+      if (state.get(m) === 'open') found.push([...stack.slice(stack.indexOf(m)), m].join(' -> '));
+      else if (!state.has(m)) visit(m);
+    }
+    stack.pop();
+    state.set(n, 'done');
+  };
+  for (const n of edges.keys()) if (!state.has(n)) visit(n);
+  return found;
+}
+
+describe('architecture', () => {
+  const graph = importGraph();
+
+  it('reads the whole tree', () => {
+    expect(graph.size).toBeGreaterThan(40);
+    expect(graph.get('main.ts')).toContain('commands/relabel/command.ts');
+  });
+
+  it('core, io and judge never import cli, commands or main; each layer imports only those below it', () => {
+    expect(layeringViolations(graph)).toEqual([]);
+  });
+
+  it('no two files and no two folders import each other in a circle', () => {
+    expect(cycles(graph, (f) => f)).toEqual([]);
+    expect(cycles(graph, unit)).toEqual([]);
+  });
+
+  it('the checks catch what they are for', () => {
+    const bad = new Map([
+      ['core/goal.ts', ['cli/flags.ts']],
+      ['io/records.ts', ['io/parquet.ts']],
+      ['io/parquet.ts', ['io/records.ts']],
+      ['commands/score/run.ts', ['commands/relabel/run.ts']],
+    ]);
+    expect(layeringViolations(bad)).toEqual(['core/goal.ts imports cli/flags.ts', 'commands/score/run.ts imports commands/relabel/run.ts']);
+    expect(cycles(bad, (f) => f)).toEqual(['io/records.ts -> io/parquet.ts -> io/records.ts']);
+  });
+
+  it('the core imports no I/O, network or process module', () => {
+    for (const file of sourceFiles(join(SRC, 'core'))) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/from\s+'(node:)?(fs|net|http|https|child_process|worker_threads|os|process)(\/[a-z]+)?'/);
+      expect(text, file).not.toMatch(/\bprocess\./);
+    }
+  });
+});

@@ -7,15 +7,16 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 const controller = new AbortController();
 let interrupts = 0;
-for (const signal of ['SIGINT', 'SIGTERM']) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     interrupts += 1;
-    // The first signal stops the run cleanly (temporary files removed); a second one exits at once.
+    // The first signal stops the run cleanly; a second one exits at once. Either way every temporary
+    // file is removed: process.exit runs the 'exit' hook of dist/io/temp-files.js.
     if (interrupts > 1) process.exit(130);
     controller.abort();
   });
 }
-// `radpo … | head` closes stdout early: stop quietly instead of printing EPIPE.
+// `radpo … | head` closes stdout early: stop quietly instead of printing EPIPE (temporary files go too).
 process.stdout.on('error', (err) => {
   if (err && err.code === 'EPIPE') process.exit(0);
   throw err;

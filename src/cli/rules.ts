@@ -41,11 +41,8 @@ export function errorPolicyRules(o: ErrorValues): void {
   if (o.maxErrors !== undefined && o.onError !== 'skip') throw usageError('--max-errors only applies with --on-error skip');
 }
 
-/**
- * -o and the side files (--rejects, --report, …): Parquet needs a plain file; only one thing may go to
- * stdout; no two outputs may name the same file.
- */
-export function outputRules(o: { output: string; outputFormat?: OutputFileFormat; rejects?: string; report?: string }, side: Record<string, string | undefined> = {}): void {
+/** -o with the row format: Parquet needs a plain file; only one output may go to stdout. */
+export function outputRules(o: { output: string; outputFormat?: OutputFileFormat; rejects?: string }): void {
   if (outputFileFormat(o.output, o.outputFormat) === 'parquet' && (o.output === '-' || isGzipName(o.output))) {
     throw usageError(
       `Parquet output needs -o FILE.parquet, got ${o.output === '-' ? 'stdout' : `"${o.output}"`}`,
@@ -53,13 +50,38 @@ export function outputRules(o: { output: string; outputFormat?: OutputFileFormat
     );
   }
   if (o.rejects === '-' && o.output === '-') throw usageError('--rejects - and the output cannot both go to stdout', 'write the output with -o FILE');
-  const named: Array<[string, string | undefined]> = [['-o', o.output], ['--rejects', o.rejects], ['--report', o.report], ...Object.entries(side)];
-  for (let i = 0; i < named.length; i++) {
-    for (let j = i + 1; j < named.length; j++) {
-      const [a, pa] = named[i]!;
-      const [b, pb] = named[j]!;
-      if (pa !== undefined && pa !== '-' && pa === pb) throw usageError(`${b} names the same file as ${a}`);
+}
+
+/**
+ * Before anything is read: no output may be an input, or another output (by device and inode, so
+ * symlinks and hard links count, and by the resolved path for files not there yet), and none may be a
+ * folder. Devices and FIFOs (/dev/null, /dev/stdout) are written in place and may be named twice.
+ */
+export async function checkOutputPaths(inputs: readonly string[], outputs: ReadonlyArray<readonly [flag: string, path: string | undefined]>): Promise<void> {
+  const { resolvePath } = await import('../io/target.js');
+  const seen: Array<{ what: string; path: string; identity: string | null }> = [];
+  const key = (identity: { dev: number; ino: number } | null) => (identity ? `${identity.dev}:${identity.ino}` : null);
+  for (const input of inputs) {
+    if (input === '-') continue;
+    try {
+      const resolved = await resolvePath(input);
+      if (resolved.kind !== 'device') seen.push({ what: `the input ${input}`, path: resolved.path, identity: key(resolved.identity) });
+    } catch {
+      /* reading it will say what is wrong */
     }
+  }
+  for (const [flag, path] of outputs) {
+    if (path === undefined || path === '-') continue;
+    const resolved = await resolvePath(path);
+    if (resolved.kind === 'directory') throw usageError(`${flag} ${path} is a directory`, `name a file in it, e.g. ${flag} ${path.replace(/\/+$/, '')}/out.jsonl`);
+    if (resolved.kind === 'device') continue;
+    const identity = key(resolved.identity);
+    const clash = seen.find((s) => s.path === resolved.path || (identity !== null && s.identity === identity));
+    if (clash) {
+      const input = clash.what.startsWith('the input');
+      throw usageError(`${flag} names the same file as ${clash.what} (${resolved.path}): writing it would ${input ? 'destroy the input' : 'overwrite that output'}`, input ? `write ${flag} to a new file` : 'give each output its own file');
+    }
+    seen.push({ what: flag, path: resolved.path, identity });
   }
 }
 
@@ -75,6 +97,7 @@ export function commonRunConfig(inputs: string[], o: InputValues & ErrorValues &
     rejects: o.rejects,
     maxErrors: o.maxErrors,
     report: o.report,
+    allowEmptyOutput: o.allowEmptyOutput,
     maxLineBytes: o.maxLineBytes,
     quiet: o.quiet,
     version,

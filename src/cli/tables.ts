@@ -31,6 +31,7 @@ export const errorFlags = {
   rejects: text('--rejects <file>', 'JSONL file for set-aside rows: source, line, reason, message, raw row ("-" = stdout)', { group: 'errors' }),
   maxErrors: count('--max-errors <n>', 'with --on-error skip, stop when more than N rows fail', { group: 'errors' }),
   report: text('--report <file>', 'write the run summary as JSON', { group: 'errors' }),
+  allowEmptyOutput: bool('--allow-empty-output', 'exit 0 even when no row is written (e.g. a --shard of a small input); by default that is exit 1', { group: 'errors' }),
   ...logFlags(),
 };
 

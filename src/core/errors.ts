@@ -7,6 +7,7 @@
 export const ROW_REASONS = [
   'malformed_record', // the line/element/CSV row is not valid JSON/CSV
   'line_too_long', // over --max-line-bytes
+  'bad_encoding', // the record's bytes are not UTF-8
   'missing_field', // a column the shape needs is absent
   'bad_field', // present but of the wrong type (e.g. chosen is a number)
   'bad_score', // score missing, not numeric, or out of the scale
@@ -28,6 +29,7 @@ export type FatalCode =
   | 'schema' // the input shape cannot be detected or does not fit --schema
   | 'too_many_errors' // --max-errors exceeded
   | 'row' // a row error under --on-error fail
+  | 'nothing_written' // every row was set aside, or there were none (--allow-empty-output accepts it)
   | 'interrupted'; // SIGINT/SIGTERM: exit 130 like a shell
 
 /** Where in the input something happened: file (or `<stdin>`) and 1-based line, or CSV data row. */
@@ -65,8 +67,8 @@ export class RowError extends Error {
     this.details = details;
   }
 
-  /** The complete, human-readable message: where, what field, expected vs found, what to do. */
-  describe(): string {
+  /** The complete, human-readable message: where, what field, expected vs found, and (unless `withHint` is false) what to do. */
+  describe(withHint = true): string {
     const parts: string[] = [];
     if (this.location) parts.push(`${formatLocation(this.location)}:`);
     if (this.details.field !== undefined) parts.push(`field "${this.details.field}":`);
@@ -75,7 +77,7 @@ export class RowError extends Error {
     if (this.details.expected !== undefined || this.details.found !== undefined) {
       text += ` (expected ${this.details.expected ?? '?'}, found ${this.details.found ?? '?'})`;
     }
-    if (this.details.hint) text += `. ${this.details.hint}`;
+    if (withHint && this.details.hint) text += `. ${this.details.hint}`;
     return text;
   }
 }

@@ -67,8 +67,10 @@ export interface GoalSpec {
   template: readonly TemplatePart[] | null;
 }
 
-const PAPER_HEADER = (scale: Scale) =>
-  `You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (${scaleClause(scale)}):`;
+/** The paper's goal text starts with this, whatever the scale and attributes. */
+export const PAPER_GOAL_PREFIX = 'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores';
+
+const PAPER_HEADER = (scale: Scale) => `${PAPER_GOAL_PREFIX} (${scaleClause(scale)}):`;
 
 /**
  * Parse a user's goal template: `{score}` (single score) or `{NAME}` per attribute, plus `{min}` and

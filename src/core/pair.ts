@@ -281,6 +281,46 @@ export interface PairOptions {
   allowEmpty?: boolean;
 }
 
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string');
+}
+
+/**
+ * Conversations given as lists of turns (LMSYS Arena: `prompt` holds the user turns, each response
+ * column the model's answer to each of them). The pair is the last answers; both sides must answer the
+ * same conversation, so their earlier answers must be equal (they rarely are in the Arena: each model
+ * answered its own history, and such a row is no valid pair).
+ */
+function turnListPair(turns: string[], chosenValue: unknown, rejectedValue: unknown, [promptField, chosenField, rejectedField]: [string, string, string]): Pair {
+  const side = (value: unknown, field: string): string[] => {
+    if (typeof value === 'string' && turns.length === 1) return [value];
+    if (isStringList(value) && value.length === turns.length) return value;
+    throw new RowError('bad_field', 'the answers do not match the prompt turns', {
+      field,
+      expected: `a list of ${turns.length} answer${turns.length === 1 ? '' : 's'}, one per turn of "${promptField}"`,
+      found: preview(value),
+    });
+  };
+  const chosen = side(chosenValue, chosenField);
+  const rejected = side(rejectedValue, rejectedField);
+  for (let i = 0; i < turns.length - 1; i++) {
+    if (chosen[i] !== rejected[i]) {
+      throw new RowError('prompt_mismatch', `the two answer lists differ before the last turn, first at turn ${i}: each response continues its own conversation`, {
+        field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
+        expected: 'the same earlier answers in both lists',
+        found: `${preview(chosen[i], 40)} vs ${preview(rejected[i], 40)}`,
+        hint: 'only the first turn of such a row is a valid pair; keep the first turn of each list, or set such rows aside with --on-error skip --rejects FILE',
+      });
+    }
+  }
+  const prompt: Message[] = [];
+  turns.forEach((turn, i) => {
+    prompt.push({ role: 'user', content: turn });
+    if (i < turns.length - 1) prompt.push({ role: 'assistant', content: chosen[i]! });
+  });
+  return { prompt, chosen: [{ role: 'assistant', content: chosen.at(-1)! }], rejected: [{ role: 'assistant', content: rejected.at(-1)! }] };
+}
+
 /** Turn one record into a normalized pair according to `shape`. Throws RowError. */
 export function toPair(record: unknown, shape: Shape, options: PairOptions = {}): Pair {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -328,6 +368,14 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
     }
     if (typeof promptValue === 'string' && promptValue.trim() === '') {
       throw new RowError('bad_field', 'the prompt is empty', { field: promptField, expected: 'a non-empty prompt', found: preview(promptValue) });
+    }
+    if (isStringList(promptValue)) {
+      pair = turnListPair(promptValue, chosenValue, rejectedValue, [promptField, chosenField, rejectedField]);
+      if (!options.allowEmpty) {
+        requireNonEmpty(pair.chosen, chosenField);
+        requireNonEmpty(pair.rejected, rejectedField);
+      }
+      return pair;
     }
     const prompt = toMessages(promptValue, promptField, 'user');
     if (shape.system !== null) {

@@ -6,7 +6,7 @@
  *   copy 2 "rejected_goal": goal r_l, chosen y_l, rejected y_w   (swapped)
  * In both placements (the reference's "nosys" script does not swap copy 2; we follow the paper).
  */
-import { goalText, placeGoal, type GoalSpec, type Placement } from './goal.js';
+import { goalPattern, goalText, PAPER_GOAL_PREFIX, placeGoal, type GoalSpec, type Placement } from './goal.js';
 import type { Message, Pair } from './pair.js';
 import type { PairScores } from './scores.js';
 
@@ -70,4 +70,24 @@ export function isTie(scores: PairScores): boolean {
 export function contradictsLabel(scores: PairScores): boolean {
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return mean(scores.chosen) < mean(scores.rejected);
+}
+
+/**
+ * Evidence that a record is already radpo's output (relabeling it again would put a second goal in
+ * every prompt): radpo's own columns, or a prompt that starts with the goal text. Null when none.
+ */
+export function relabeledEvidence(record: unknown, prompt: readonly Message[] | null, goal: GoalSpec): string | null {
+  if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+    const r = record as Record<string, unknown>;
+    if ((r.copy === 'chosen_goal' || r.copy === 'rejected_goal') && ('goal_score' in r || 'goal_scores' in r)) return "it has the copy and goal_score columns radpo writes";
+  }
+  const custom = goal.template === null ? null : goalPattern(goal).regex;
+  for (const message of prompt ?? []) {
+    if (message.role !== 'system' && message.role !== 'user') continue;
+    if (typeof message.content !== 'string') return null;
+    const text = message.content;
+    if (text.startsWith(PAPER_GOAL_PREFIX) || (custom !== null && new RegExp(`^${custom.source}`).test(text))) return `its ${message.role} message starts with the goal text (${JSON.stringify(`${text.slice(0, 60)}…`)})`;
+    if (message.role === 'user') return null;
+  }
+  return null;
 }

@@ -106,7 +106,12 @@ export function parseScore(value: unknown, field: string, scale: Scale): number 
     });
   }
   if (!Number.isFinite(score)) {
-    throw new RowError('bad_score', 'the score is not finite', { field, expected: 'a finite number', found: preview(value) });
+    throw new RowError('bad_score', 'the score is not finite', {
+      field,
+      expected: 'a finite number',
+      found: typeof value === 'number' ? `${score} (a number too large for a double, such as 1e309)` : preview(value),
+      hint: 'fix the value in the source data, or set the row aside with --on-error skip --rejects FILE',
+    });
   }
   if (score < scale.min || score > scale.max) {
     throw new RowError('bad_score', 'the score is outside the goal scale', {

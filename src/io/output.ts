@@ -2,13 +2,13 @@
  * Output: serializers (JSONL, JSON array, CSV) and sinks (stdout, or a file written atomically:
  * a temporary file in the same folder, renamed over the final name only when the run succeeds).
  */
-import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { close as fsClose, createWriteStream, fsync, open as fsOpen, type WriteStream } from 'node:fs';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { RadpoError } from '../core/errors.js';
 import { chunkBytes, expandRaw, type Chunk, type RawTable } from './rawjson.js';
 import { DEFAULT_GZIP_LEVEL, isGzipName, type OutputFileFormat } from './choices.js';
+import { openTarget } from './target.js';
 
 
 /**
@@ -204,23 +204,22 @@ export function streamSink(stream: Writable): Sink {
 }
 
 /**
- * A file written atomically: data goes to `.NAME.radpo-PID-RANDOM.tmp` beside it and is renamed onto
- * NAME at commit, so a crash or failure never leaves a half-written file under the final name.
- * A name ending in .gz is gzip-compressed.
+ * A file output: written atomically (a temporary file beside it, fsynced, renamed over the final name
+ * at commit) when the path is a file or does not exist yet, or written in place when it names a device
+ * or a FIFO (see target.ts). A name ending in .gz is gzip-compressed.
  */
 export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {
-  const tmp = join(dirname(path), `.${basename(path)}.radpo-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
-  let file: WriteStream;
+  const target = await openTarget(path);
+  let fd: number;
   try {
-    file = createWriteStream(tmp, { flags: 'wx', highWaterMark: 4 << 20 });
-    await new Promise<void>((resolve, reject) => {
-      file.once('open', () => resolve());
-      file.once('error', reject);
-    });
+    fd = await new Promise<number>((resolve, reject) => fsOpen(target.path, target.flags, 0o666, (err, opened) => (err ? reject(err) : resolve(opened))));
   } catch (err) {
+    await target.abort();
     const e = err as NodeJS.ErrnoException;
     throw new RadpoError('io', `cannot write ${path}: ${e.code === 'ENOENT' ? 'the folder does not exist' : e.message}`, 'check the output path');
   }
+  // The descriptor is ours to fsync and close: the stream never closes it.
+  const file: WriteStream = createWriteStream('', { fd, autoClose: false, highWaterMark: 4 << 20 });
   let gzip: Gzip | null = null;
   let head: Writable = file;
   if (isGzipName(path)) {
@@ -230,6 +229,7 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
   }
   const writer = new BufferedWriter(head);
   let closed = false;
+  const close = () => new Promise<void>((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve())));
   return {
     write: (text) => writer.write(text),
     async commit() {
@@ -242,17 +242,20 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
         gzip.end();
         await fileDone;
       } else await endStream(file);
-      await new Promise<void>((resolve, reject) => file.close((err) => (err ? reject(err) : resolve())));
+      // On disk before the rename makes it the file: a crash after commit never leaves it empty.
+      if (!target.inPlace) await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+      await close();
       closed = true;
-      await fsp.rename(tmp, path);
+      await target.commit();
     },
     async abort() {
       if (!closed) {
         closed = true;
         gzip?.destroy();
         file.destroy();
+        await close().catch(() => undefined);
       }
-      await fsp.rm(tmp, { force: true });
+      await target.abort();
     },
   };
 }

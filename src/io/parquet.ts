@@ -4,10 +4,10 @@
  * bounded by one slice, nested list/struct columns (message lists) decoded; written with
  * hyparquet-writer, one row group at a time, atomically (temporary file renamed at the end).
  */
-import { closeSync, openSync, promises as fsp, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { RadpoError, type Location } from '../core/errors.js';
 import type { SourceRecord } from './source-record.js';
+import { openTarget, type OutputTarget } from './target.js';
 
 /** Rows decoded per read: bounded memory even when a file has one huge row group. */
 const READ_SLICE_ROWS = 2000;
@@ -99,22 +99,22 @@ export class ParquetOutput {
   private model: Record<string, unknown> | null = null;
   private columns: string[] = [];
   private writer: import('hyparquet-writer').ParquetWriter | null = null;
-  private readonly fd: number;
   private closed = false;
 
   private constructor(
-    readonly path: string,
-    private readonly tmp: string,
-  ) {
+    private readonly target: OutputTarget,
+    private readonly fd: number,
+  ) {}
+
+  /** Opens the output now (atomically replaced at commit, or a device written in place: see target.ts). */
+  static async create(path: string): Promise<ParquetOutput> {
+    const target = await openTarget(path);
     try {
-      this.fd = openSync(tmp, 'wx');
+      return new ParquetOutput(target, openSync(target.path, target.flags));
     } catch (err) {
+      await target.abort();
       throw new RadpoError('io', `cannot write ${path}: ${(err as Error).message}`, 'check the output path');
     }
-  }
-
-  static create(path: string): ParquetOutput {
-    return new ParquetOutput(path, join(dirname(path), `.${basename(path)}.radpo-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`));
   }
 
   async add(row: Record<string, unknown>): Promise<void> {
@@ -162,9 +162,10 @@ export class ParquetOutput {
       this.writer.finish();
       writeSync(this.fd, new Uint8Array(bytes.getBuffer()));
     } else this.writer.finish();
+    if (!this.target.inPlace) fsyncSync(this.fd);
     closeSync(this.fd);
     this.closed = true;
-    await fsp.rename(this.tmp, this.path);
+    await this.target.commit();
   }
 
   async abort(): Promise<void> {
@@ -172,6 +173,6 @@ export class ParquetOutput {
       this.closed = true;
       closeSync(this.fd);
     }
-    await fsp.rm(this.tmp, { force: true });
+    await this.target.abort();
   }
 }

@@ -4,9 +4,11 @@
  * A record that cannot be parsed is yielded with an `error` so the pipeline applies --on-error to it.
  */
 import Papa from 'papaparse';
-import { RowError, usageError, type Location } from '../core/errors.js';
+import { RadpoError, RowError, usageError, type Location } from '../core/errors.js';
 import type { Readable } from 'node:stream';
 import { openBytes, type PeekableBytes } from './bytes.js';
+import { firstDuplicateKey } from './duplicate-keys.js';
+import { checkUtf8, foreignEncoding, foreignEncodingError, utf8Only } from './encoding.js';
 import { readParquet } from './parquet.js';
 
 export { INPUT_FORMATS, type InputFormat } from './choices.js';
@@ -49,6 +51,8 @@ export async function openRecords(
     return { name: input, format: 'parquet', records: readParquet(input) };
   }
   const { name, bytes } = await openBytes(input, stdin);
+  const encoding = foreignEncoding(await bytes.peek(4));
+  if (encoding) throw foreignEncodingError(name, encoding);
   const format = await detectInputFormat(name, bytes, explicit);
   if (format === 'parquet') {
     if (input === '-') throw usageError('Parquet input must be a file, not stdin (its index is at the end of the file)');
@@ -88,7 +92,9 @@ function tooLong(loc: Location, bytes: number, limit: number, head: string): Sou
 
 function parseJson(text: string, loc: Location, isJsonFile: boolean): SourceRecord {
   try {
-    return { value: JSON.parse(text), raw: text, location: loc };
+    const value = JSON.parse(text) as unknown;
+    const duplicateKey = value !== null && typeof value === 'object' ? firstDuplicateKey(text) : null;
+    return duplicateKey === null ? { value, raw: text, location: loc } : { value, raw: text, location: loc, duplicateKey };
   } catch (err) {
     const error = new RowError('malformed_record', `not valid JSON: ${(err as Error).message}`, {
       expected: 'one JSON object per line',
@@ -117,8 +123,11 @@ export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, opt
   let overflow = false;
   let overflowHead = '';
   let line = 0;
+  let offset = 0;
   const finishLine = (piece: Buffer, out: SourceRecord[]) => {
     line += 1;
+    const lineOffset = offset;
+    offset += carryLength + piece.length + 1;
     const loc: Location = { source: name, line, unit: 'line' };
     if (overflow) {
       out.push(tooLong(loc, carryLength + piece.length, limit, overflowHead));
@@ -140,7 +149,9 @@ export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, opt
     if (line_[line_.length - 1] === 13) line_ = line_.subarray(0, line_.length - 1);
     if (line === 1 && line_[0] === 0xef && line_[1] === 0xbb && line_[2] === 0xbf) line_ = line_.subarray(3);
     if (isBlank(line_)) return;
-    if (options.lazy) out.push({ value: undefined, raw: undefined, bytes: line_, location: loc });
+    const badText = checkUtf8(line_, loc, lineOffset);
+    if (badText) out.push({ value: undefined, raw: line_.toString('latin1'), location: loc, error: badText });
+    else if (options.lazy) out.push({ value: undefined, raw: undefined, bytes: line_, location: loc });
     else out.push(parseJson(line_.toString('utf8'), loc, isJsonFile));
   };
   for await (const chunk of bytes) {
@@ -202,7 +213,7 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
   let stringAtTop = false;
   let seenAny = false;
   const fail = (message: string): never => {
-    throw usageError(`${name}:${line}: ${message}`, 'a .json input must be one top-level array of records (or JSON Lines)');
+    throw new RadpoError('io', `${name}:${line}: ${message}`, 'a .json input must be one top-level array of records (or JSON Lines)');
   };
   for await (const chunk of bytes) {
     const out: SourceRecord[] = [];
@@ -215,7 +226,9 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
       if (overflow || total > limit) out.push(tooLong(loc, total, limit, Buffer.concat([...parts, piece]).subarray(0, 200).toString('utf8')));
       else {
         const element = parts.length ? Buffer.concat([...parts, piece]) : piece;
-        if (options.lazy) out.push({ value: undefined, raw: undefined, bytes: element, location: loc });
+        const badText = checkUtf8(element, loc, null);
+        if (badText) out.push({ value: undefined, raw: element.toString('latin1'), location: loc, error: badText });
+        else if (options.lazy) out.push({ value: undefined, raw: undefined, bytes: element, location: loc });
         else out.push(parseJson(element.toString('utf8'), loc, true));
       }
       parts = [];
@@ -311,11 +324,12 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
 /** CSV with a header row (papaparse): quoted fields may span lines. Cells holding JSON message lists are decoded. */
 export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
   const { Readable } = await import('node:stream');
-  const stream = Readable.from(bytes, { objectMode: false });
+  const stream = Readable.from(utf8Only(name, bytes), { objectMode: false });
   // Decode UTF-8 across chunk boundaries before papaparse sees text.
   stream.setEncoding('utf8');
   const queue: SourceRecord[] = [];
   let row = 0;
+  let radpoOwn: boolean | undefined;
   let finished = false;
   let failure: unknown = null;
   let wake: (() => void) | null = null;
@@ -344,7 +358,7 @@ export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, optio
       if (serious) {
         const error = new RowError('malformed_record', `not a valid CSV row: ${serious.message}`, {
           expected: `${results.meta.fields?.length ?? '?'} fields as in the header`,
-          found: serious.code === 'TooFewFields' || serious.code === 'TooManyFields' ? `${Object.keys(data).length - (Array.isArray((data as Record<string, unknown>).__parsed_extra) ? 1 : 0)} fields` : serious.code,
+          found: serious.code === 'TooFewFields' || serious.code === 'TooManyFields' ? `${csvFieldCount(data)} fields` : serious.code,
           hint: 'check the quoting of the row (fields with commas, quotes or newlines must be quoted)',
         });
         error.location = loc;
@@ -352,7 +366,7 @@ export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, optio
       } else {
         const size = Object.values(data).reduce((a, v) => a + (typeof v === 'string' ? v.length : 0), 0);
         if (size > options.maxLineBytes) queue.push(tooLong(loc, size, options.maxLineBytes, JSON.stringify(data).slice(0, 200)));
-        else queue.push({ value: decodeJsonCells(data), raw: data, location: loc });
+        else queue.push({ value: decodeJsonCells(data, (radpoOwn ??= isRadpoHeader(results.meta.fields ?? []))), raw: data, location: loc });
       }
       if (queue.length >= 256 && !paused) {
         // Backpressure: papaparse's own pause stops parsing but not its reading of the stream, so the
@@ -390,25 +404,55 @@ export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, optio
   }
 }
 
-/** Our own CSV output JSON-encodes message lists in cells; read them back as lists. */
-function decodeJsonCells(row: Record<string, string>): Record<string, unknown> {
+/** Fields papaparse found in a row: the named ones plus any past the header (kept in __parsed_extra). */
+function csvFieldCount(data: Record<string, unknown>): number {
+  const extra = data.__parsed_extra;
+  return Object.keys(data).filter((k) => k !== '__parsed_extra').length + (Array.isArray(extra) ? extra.length : 0);
+}
+
+/** Does this header belong to a file radpo wrote (any --format)? Then its cells are read back as written. */
+export function isRadpoHeader(fields: readonly string[]): boolean {
+  const has = (name: string) => fields.includes(name);
+  return (has('copy') && (has('goal_score') || has('goal_scores'))) || (fields.length === 2 && has('context') && has('completions'));
+}
+
+function looksLikeJson(text: string): boolean {
+  const t = text.trim();
+  return (t.startsWith('[') && t.endsWith(']')) || (t.startsWith('{') && t.endsWith('}'));
+}
+
+const isMessage = (m: unknown) => m !== null && typeof m === 'object' && !Array.isArray(m) && ('role' in m || 'from' in m);
+
+/**
+ * CSV cells hold text; JSON in a cell is decoded where it is a conversation: a message list, a single
+ * message, or a list of turns (strings). In radpo's own CSV output every JSON cell (score objects,
+ * NeMo completions) and every number is read back as it was written.
+ */
+function decodeJsonCells(row: Record<string, string>, radpoOwn: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
     if (key === '__parsed_extra' || key === '__proto__') continue;
-    if (typeof value === 'string' && value.startsWith('[{') && value.endsWith('}]')) {
-      try {
-        const parsed = JSON.parse(value) as unknown;
-        if (Array.isArray(parsed) && parsed.every((m) => m && typeof m === 'object' && ('role' in m || 'from' in m))) {
-          out[key] = parsed;
-          continue;
-        }
-      } catch {
-        /* plain text that happens to look like JSON */
-      }
-    }
-    out[key] = value;
+    out[key] = typeof value === 'string' ? decodeCell(value, radpoOwn) : value;
   }
   return out;
+}
+
+function decodeCell(value: string, radpoOwn: boolean): unknown {
+  if (looksLikeJson(value)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value) as unknown;
+    } catch {
+      return value; // plain text that happens to look like JSON
+    }
+    if (radpoOwn) return parsed;
+    if (Array.isArray(parsed) && parsed.length > 0 && (parsed.every(isMessage) || parsed.every((t) => typeof t === 'string'))) return parsed;
+    if (isMessage(parsed)) return parsed;
+    return value;
+  }
+  // radpo wrote numbers as String(n): text that is exactly that was a number ("007" stays text).
+  if (radpoOwn && value !== '' && String(Number(value)) === value) return Number(value);
+  return value;
 }
 
 export function readRecords(name: string, bytes: PeekableBytes, format: Exclude<InputFormat, 'parquet'>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {

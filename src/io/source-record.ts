@@ -10,4 +10,6 @@ export interface SourceRecord {
   raw: unknown;
   location: Location;
   error?: RowError;
+  /** The first key that appeared twice in one object of the record (JSON.parse kept the last value). */
+  duplicateKey?: string;
 }

@@ -19,6 +19,8 @@ export interface CommonRunConfig {
   rejects?: string;
   maxErrors?: number;
   report?: string;
+  /** Exit 0 even when no row is written. */
+  allowEmptyOutput: boolean;
   maxLineBytes: number;
   quiet: boolean;
   version: string;

@@ -3,8 +3,8 @@
  * rows_read = pairs_relabeled + set_aside.total, and rows_written = 2 × pairs_relabeled.
  */
 import { formatScore } from '../core/goal.js';
-import type { RowReason } from '../core/errors.js';
-import { bar, formatCount } from './text.js';
+import { RadpoError, formatLocation, type Location, type RowReason } from '../core/errors.js';
+import { bar, counted, formatCount } from './text.js';
 
 export interface InputSummary {
   source: string;
@@ -22,6 +22,9 @@ export class RunCounts {
   contradicting = 0;
   /** Rows skipped because another --shard owns them (not part of rows_read). */
   otherShards = 0;
+  /** Rows with a key given twice in one object, and the first of them. */
+  duplicateKeys = 0;
+  firstDuplicateKey: { key: string; location: Location } | null = null;
   readonly setAside = new Map<RowReason, number>();
   /** attribute name ('' for the overall score) -> formatted score -> count of written rows with that goal */
   readonly goalHistogram = new Map<string, Map<number, number>>();
@@ -30,6 +33,18 @@ export class RunCounts {
     let total = 0;
     for (const n of this.setAside.values()) total += n;
     return total;
+  }
+
+  addDuplicateKey(found: { key: string; location: Location }): void {
+    this.duplicateKeys += 1;
+    this.firstDuplicateKey ??= found;
+  }
+
+  /** The warning for rows whose JSON gave a key twice (null when there were none). */
+  duplicateKeyWarning(): string | null {
+    const first = this.firstDuplicateKey;
+    if (!first) return null;
+    return `${counted(this.duplicateKeys, 'row has', 'rows have')} a key given twice in one JSON object (first: ${formatLocation(first.location)}, ${JSON.stringify(first.key)}); the last value was used, as JSON.parse does`;
   }
 
   addSetAside(reason: RowReason): void {
@@ -71,6 +86,8 @@ export interface RunReport {
   /** Rows written per goal score, ascending; per attribute when the goal has several. */
   goal_score_histogram: ScoreCount[] | Record<string, ScoreCount[]>;
   shard?: { shard: string; rows_in_other_shards: number };
+  /** Only when some row had a key twice: how many, and the first. */
+  duplicate_keys?: { rows: number; first: string };
   judge?: Record<string, unknown>;
 }
 
@@ -96,9 +113,9 @@ export function setAsideReport(counts: RunCounts): RunReport['set_aside'] {
 export function renderSummary(report: RunReport, seconds: number): string {
   const lines: string[] = [];
   const n = formatCount;
-  lines.push(`radpo ${report.command}: ${n(report.rows_read)} rows read, ${n(report.rows_written)} rows written to ${report.output} in ${seconds.toFixed(1)}s`);
+  lines.push(`radpo ${report.command}: ${counted(report.rows_read, 'row')} read, ${counted(report.rows_written, 'row')} written to ${report.output} in ${seconds.toFixed(1)}s`);
   for (const input of report.inputs) {
-    lines.push(`  input ${input.source} (${input.format}, ${n(input.rows)} rows)`);
+    lines.push(`  input ${input.source} (${input.format}, ${counted(input.rows, 'row')})`);
     lines.push(`    shape:  ${input.shape}`);
     lines.push(`    scores: ${input.scores}`);
   }
@@ -107,6 +124,7 @@ export function renderSummary(report: RunReport, seconds: number): string {
   lines.push(`  set aside: ${n(report.set_aside.total)}${reasons.length ? ` (${reasons.join(', ')})` : ''}${report.rejects ? ` -> ${report.rejects}` : ''}`);
   lines.push(`  ties: ${n(report.ties.count)} (${report.ties.policy === 'keep' ? 'kept' : 'dropped'})`);
   lines.push(`  contradicting label (chosen scored lower): ${n(report.contradicting_label)}`);
+  if (report.duplicate_keys) lines.push(`  rows with a key given twice: ${n(report.duplicate_keys.rows)} (first: ${report.duplicate_keys.first})`);
   const hist = report.goal_score_histogram;
   const groups: Array<[string, ScoreCount[]]> = Array.isArray(hist) ? [['goal score', hist]] : Object.entries(hist);
   for (const [name, bins] of groups) {
@@ -118,4 +136,24 @@ export function renderSummary(report: RunReport, seconds: number): string {
     bins.forEach((b, i) => lines.push(`    ${labels[i]!.padStart(width)} ${String(b.rows).padStart(7)} ${bar(b.rows, max, 30)}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A run that wrote no row fails (exit 1) unless --allow-empty-output: a CI step must not go on to train
+ * on an empty file. The message says why: no rows at all, every row set aside (by reason), or every row
+ * in another shard.
+ */
+export function nothingWrittenError(counts: RunCounts, inputs: readonly string[], rejects: string | undefined, shard?: string): RadpoError {
+  const hint = 'pass --allow-empty-output to accept an empty output (e.g. a --shard of a small input)';
+  const n = formatCount;
+  if (counts.rowsRead === 0 && counts.otherShards > 0) {
+    return new RadpoError('nothing_written', `no row was written: all ${n(counts.otherShards)} rows belong to other shards than ${shard}`, hint);
+  }
+  if (counts.rowsRead === 0) {
+    return new RadpoError('nothing_written', `no row was written: the input is empty (${inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ')} held no records)`, `check the input; ${hint}`);
+  }
+  const reasons = setAsideReport(counts).by_reason;
+  const why = Object.entries(reasons).map(([reason, count]) => `${n(count)} ${reason}`).join(', ');
+  const where = rejects === undefined ? 'pass --rejects FILE to see each row with its reason' : rejects === '-' ? 'see the rejects on stdout' : `see ${rejects}`;
+  return new RadpoError('nothing_written', `no row was written: all ${n(counts.rowsRead)} ${counts.rowsRead === 1 ? 'row was' : 'rows were'} set aside: ${why}`, `${where}; ${hint}`);
 }

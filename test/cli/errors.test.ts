@@ -44,7 +44,9 @@ describe.each(cases)('$name', ({ bad, reason, message, args = [], good }) => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^radpo: error: /);
     expect(r.stderr).toContain(input);
-    expect(r.stderr).toMatch(message);
+    // The fix is the error's hint line (in the rejects file it follows the message after ". ").
+    expect(r.stderr.replace(/\n {2}hint: /, '. ')).toMatch(message);
+    expect(r.stderr).toMatch(/\n {2}hint: \S/);
     expect(readdirSync(dir)).toEqual(['pairs.jsonl']);
   });
 

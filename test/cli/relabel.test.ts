@@ -142,9 +142,13 @@ describe('relabel flags', () => {
     const r1 = await run(['relabel', sample, '-o', join(dir, 'out.csv')]);
     expect(r1.code).toBe(0);
     expect(r1.stdout).toBe('');
-    const back = await run(['relabel', join(dir, 'out.csv'), '--report', join(dir, 'rep.json'), '-o', join(dir, 'again.jsonl')]);
+    // Read back, the CSV is radpo's own output again: relabeling it is refused, inspecting it sees 200 pairs.
+    const again = await run(['relabel', join(dir, 'out.csv'), '-o', join(dir, 'again.jsonl')]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/out\.csv:row 1: this data is already relabeled: it has the copy and goal_score columns radpo writes/);
+    const back = await run(['inspect', join(dir, 'out.csv'), '--json']);
     expect(back.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'rep.json'), 'utf8')).rows_read).toBe(200);
+    expect(JSON.parse(back.stdout)).toMatchObject({ rows: 200, pairs: 200 });
     const r2 = await run(['relabel', sample, '-o', join(dir, 'out.jsonl.gz')]);
     expect(r2.code).toBe(0);
     const plain = (await run(['relabel', sample])).stdout;

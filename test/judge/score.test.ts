@@ -116,7 +116,10 @@ describe('radpo score with a chat judge', () => {
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 1)));
     const r = await run(['score', input, '-o', join(dir, 'out.jsonl'), '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), ...judgeArgs(server.url, dir, ['--timeout', '0.2', '--max-retries', '1'])], { env });
-    expect(r.code).toBe(0);
+    // The only row was set aside: nothing was written, which fails the run, and the rejects say why.
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no row was written: all 1 row was set aside: 1 judge_failed\n {2}hint: see .*rej\.jsonl/);
+    expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
     expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({ reason: 'judge_failed', message: expect.stringMatching(/no answer within 0.2 s; gave up after 2 attempts/) });
   });
 

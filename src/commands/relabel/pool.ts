@@ -21,7 +21,7 @@ export interface BatchMessage {
 }
 
 export type WireResult =
-  | { kind: 'rows'; lengths: [number, number]; tie: boolean; contradicting: boolean; goals: [readonly number[], readonly number[]]; fast: boolean }
+  | { kind: 'rows'; lengths: [number, number]; tie: boolean; contradicting: boolean; goals: [readonly number[], readonly number[]]; fast: boolean; duplicateKey?: { key: string; location: Location } }
   | { kind: 'other_shard' }
   | { kind: 'error'; reason: RowReason; message: string; details: RowErrorDetails; location: Location };
 
@@ -114,7 +114,7 @@ function decode(message: ResultMessage, records: SourceRecord[]): RecordResult[]
       const a = rows.subarray(at, at + w.lengths[0]);
       const b = rows.subarray(at + w.lengths[0], at + w.lengths[0] + w.lengths[1]);
       at += w.lengths[0] + w.lengths[1];
-      return { kind: 'rows', rows: [a, b], tie: w.tie, contradicting: w.contradicting, goals: w.goals, fast: w.fast };
+      return { kind: 'rows', rows: [a, b], tie: w.tie, contradicting: w.contradicting, goals: w.goals, fast: w.fast, duplicateKey: w.duplicateKey };
     }
     if (w.kind === 'other_shard') return w;
     const error = new RowError(w.reason, w.message, w.details);

@@ -3,7 +3,7 @@
  * serialized. No side effects: the caller aggregates counts, so the same code runs on the main thread
  * and in worker threads (worker.ts beside this file), which is how output stays identical.
  */
-import { RowError } from '../../core/errors.js';
+import { RowError, type Location } from '../../core/errors.js';
 import { toAxolotlRow, toHandbookRow, toLlamaFactoryRow, toNemoRow, toTextRow, toTrlRow, type OutputFormat, type RowOrigin } from '../../core/formats.js';
 import type { GoalSpec, Placement } from '../../core/goal.js';
 import { identicalResponses, toPair, type Shape } from '../../core/pair.js';
@@ -49,6 +49,8 @@ export type RecordResult =
       contradicting: boolean;
       goals: [readonly number[], readonly number[]];
       fast: boolean;
+      /** A key given twice in the record (the last value was used). */
+      duplicateKey?: { key: string; location: Location };
     }
   | { kind: 'other_shard' }
   | { kind: 'error'; error: RowError; record: SourceRecord };
@@ -115,6 +117,7 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
     contradicting: contradictsLabel(scores),
     goals: [copies[0].goalScores, copies[1].goalScores],
     fast: table !== null,
+    duplicateKey: record.duplicateKey === undefined ? undefined : { key: record.duplicateKey, location: record.location },
   };
 }
 

@@ -4,8 +4,10 @@
  * scores come from a judge.
  */
 import type { Logger } from 'pino';
-import { RadpoError } from '../../core/errors.js';
-import { detectShapeOf } from '../../core/pair.js';
+import { RadpoError, RowError, formatLocation, type Location } from '../../core/errors.js';
+import type { GoalSpec } from '../../core/goal.js';
+import { detectShapeOf, toPair, type Message, type Shape } from '../../core/pair.js';
+import { relabeledEvidence } from '../../core/relabel.js';
 import type { Path } from '../../core/path.js';
 import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
 import { shardOf } from '../../core/shard.js';
@@ -91,7 +93,7 @@ export class RelabelRun {
         let i = 0;
         for (; i < batch.length && ctx === null; i++) {
           const parsed = parseJsonRecord(batch[i]!, isJsonFile);
-          if (!parsed.error) ctx = this.contextFrom(parsed.value, summary, format, isJsonFile);
+          if (!parsed.error) ctx = this.contextFrom(parsed.value, parsed.location, summary, format, isJsonFile);
           results.push(ctx ? relabelRecord(batch[i]!, { ...ctx, fast: false }) : { kind: 'error', error: parsed.error!, record: parsed });
         }
         this.inFlight.push({ results: Promise.resolve(results) });
@@ -125,10 +127,11 @@ export class RelabelRun {
   }
 
   /** The first parseable record fixes this input's shape, score columns and whether the fast path fits. */
-  private contextFrom(value: unknown, summary: InputSummary, format: string, isJsonFile: boolean): RecordContext {
+  private contextFrom(value: unknown, location: Location, summary: InputSummary, format: string, isJsonFile: boolean): RecordContext {
     const { config } = this;
     const shape = detectShapeOf(summary.source, value, config.shape);
     summary.shape = shape.description;
+    refuseRelabeled(value, shape, location, config.goal);
     let scoreColumns: ScoreColumns | null = null;
     if (this.joined) summary.scores = this.joined.description;
     else {
@@ -187,6 +190,7 @@ export class RelabelRun {
       if (result.tie) counts.ties += 1;
       if (result.contradicting) counts.contradicting += 1;
       if (result.fast) this.fastRecords += 1;
+      if (result.duplicateKey) counts.addDuplicateKey(result.duplicateKey);
       counts.addGoal(config.goal.attributes, result.goals[0]);
       counts.addGoal(config.goal.attributes, result.goals[1]);
       if (result.objects) {
@@ -227,6 +231,8 @@ export class RelabelRun {
     };
     if (this.session) report.judge = this.session.report();
     if (config.shard) report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
+    const dup = counts.firstDuplicateKey;
+    if (dup) report.duplicate_keys = { rows: counts.duplicateKeys, first: `${formatLocation(dup.location)} ${JSON.stringify(dup.key)}` };
     return report;
   }
 
@@ -240,6 +246,8 @@ export class RelabelRun {
     if (!config.scaleExplicit && !config.judge && counts.pairsRelabeled > 0 && top <= config.goal.scale.max / 2) {
       logger.warn(`every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`);
     }
+    const duplicates = counts.duplicateKeyWarning();
+    if (duplicates) logger.warn(duplicates);
     if (!this.out.rejects && counts.setAsideTotal > 0) {
       logger.warn(`${counts.setAsideTotal} rows were set aside and not saved; pass --rejects FILE to keep them with their reasons`);
     }
@@ -250,6 +258,23 @@ export class RelabelRun {
     await this.pool?.close();
     await this.session?.close();
   }
+}
+
+/** radpo's own output fed back in would get a second goal in every prompt: stop at its first record. */
+function refuseRelabeled(value: unknown, shape: Shape, location: Location, goal: GoalSpec): void {
+  let prompt: Message[] | null = null;
+  try {
+    prompt = toPair(value, shape, { allowEmpty: true }).prompt;
+  } catch (err) {
+    if (!(err instanceof RowError)) throw err;
+  }
+  const evidence = relabeledEvidence(value, prompt, goal);
+  if (evidence === null) return;
+  throw new RadpoError(
+    'schema',
+    `${formatLocation(location)}: this data is already relabeled: ${evidence}; relabeling it again would put a second goal in every prompt`,
+    `relabel the original pairs (the file radpo read to write this one) instead; to check this file for training, run radpo check ${location.source} --chat-template FILE`,
+  );
 }
 
 function defaultIdColumn(value: unknown): Path | null {

@@ -3,19 +3,20 @@
  * The I/O shell around the pure core (src/core): flags to config, then the run's steps in order.
  */
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CommandContext, RunCommand } from '../../cli/command.js';
 import type { FlagValues } from '../../cli/flags.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
-import { commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
+import { checkOutputPaths, commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import { trainerConfig } from '../../core/trainer-config.js';
 import { useColor, type Io } from '../../io/io.js';
 import { createLogger } from '../../io/log.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
 import { RunOutput } from '../../pipeline/run-output.js';
-import { renderSummary, type RunReport } from '../../pipeline/summary.js';
+import { nothingWrittenError, renderSummary, type RunReport } from '../../pipeline/summary.js';
 import { checkFile, renderCheck } from '../../templates/check.js';
 import { CHECK_DEFAULTS } from '../../templates/check-defaults.js';
 import { autoPlacement, loadChatTemplate, type ChatTemplate } from '../../templates/chat-template.js';
@@ -36,6 +37,16 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
   checkJudgeInputs(judge, inputs);
   const chat = o.chatTemplate ? loadChatTemplate(o.chatTemplate) : null;
   const config = relabelConfig(inputs, o, judge, chat, ctx);
+  await checkOutputPaths(
+    [...inputs, ...[o.scores, o.goalTemplate, o.chatTemplate].filter((p): p is string => p !== undefined)],
+    [
+      ['-o', config.output],
+      ['--rejects', config.rejects],
+      ['--report', config.report],
+      ['dataset_info.json (beside -o for --format llamafactory)', config.format === 'llamafactory' && config.output !== '-' ? join(dirname(config.output), 'dataset_info.json') : undefined],
+      ['--cache', judge?.cachePath ?? undefined],
+    ],
+  );
   const logger = createLogger(ctx.io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(ctx.io, o.color));
   if (o.placement === 'auto') logger.info(`--placement auto: ${config.placement} (${o.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'} a system message)`);
   await runRelabel(config, ctx.io, logger);
@@ -105,11 +116,13 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     await out.finish();
     relabel.progress.done();
     const report = relabel.report();
-    await out.commit(report);
-    if (config.format === 'llamafactory' && config.output !== '-') await writeDatasetInfo(config.output);
-    if (config.printConfig) io.stdout.write(trainerConfig(config.format, config.output));
+    const empty = report.rows_written === 0 && !config.allowEmptyOutput;
+    await out.commit(report, { rows: !empty });
+    if (!empty && config.format === 'llamafactory' && config.output !== '-') await writeDatasetInfo(config.output);
+    if (!empty && config.printConfig) io.stdout.write(trainerConfig(config.format, config.output));
     relabel.warnings();
     if (!config.quiet) io.stderr.write(renderSummary(report, (Date.now() - started) / 1000));
+    if (empty) throw nothingWrittenError(relabel.counts, config.inputs, config.rejects, report.shard?.shard);
     return report;
   } finally {
     await relabel.close();

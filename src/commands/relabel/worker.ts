@@ -34,7 +34,7 @@ parentPort!.on('message', (message: { type: 'context'; id: number; ctx: RecordCo
         parts.push(...list);
         return list.reduce((n, b) => n + b.length, 0);
       }) as [number, number];
-      results.push({ kind: 'rows', lengths, tie: result.tie, contradicting: result.contradicting, goals: result.goals, fast: result.fast });
+      results.push({ kind: 'rows', lengths, tie: result.tie, contradicting: result.contradicting, goals: result.goals, fast: result.fast, duplicateKey: result.duplicateKey });
     } else if (result.kind === 'other_shard') results.push({ kind: 'other_shard' });
     else {
       const e = result.error;

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Logger } from 'pino';
 import type { CommandContext, RunCommand } from '../../cli/command.js';
 import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
-import { commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
+import { checkOutputPaths, commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import { formatScore } from '../../core/goal.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
@@ -16,9 +16,10 @@ import { judgeStage } from '../../judge/stage.js';
 import type { CommonRunConfig } from '../../pipeline/config.js';
 import { fitRewardMapping, isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import { Progress } from '../../pipeline/progress.js';
+import { counted, formatCount } from '../../pipeline/text.js';
 import { RowPolicy } from '../../pipeline/row-policy.js';
 import { RunOutput } from '../../pipeline/run-output.js';
-import { RunCounts, setAsideReport } from '../../pipeline/summary.js';
+import { nothingWrittenError, RunCounts, setAsideReport } from '../../pipeline/summary.js';
 import type { scoreFlags } from './flags.js';
 
 export interface ScoreConfig extends CommonRunConfig {
@@ -34,7 +35,17 @@ export const run: RunCommand<typeof scoreFlags> = async (args, o, { io, help, ve
   stdinReadOnce(inputs);
   checkJudgeInputs(judge, inputs);
   errorPolicyRules(o);
-  outputRules(o, { '--emit-batch': judge.emitBatch });
+  outputRules(o);
+  await checkOutputPaths(
+    [...inputs, ...(judge.fromBatch ? [judge.fromBatch] : [])],
+    [
+      ['-o', judge.emitBatch ? undefined : o.output],
+      ['--rejects', o.rejects],
+      ['--report', o.report],
+      ['--emit-batch', judge.emitBatch],
+      ['--cache', judge.cachePath ?? undefined],
+    ],
+  );
   const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
   await runScore({ ...commonRunConfig(inputs, o, version), scores: scoreColumnSpec(o), run: judge }, io, logger);
   return 'ok';
@@ -86,6 +97,7 @@ export async function runScore(config: ScoreConfig, io: CommandContext['io'], lo
       for await (const batch of judgeStage(records, session, { ...stage, collectOnly: false }, isJsonFileName(name))) {
         for (const record of batch) {
           counts.rowsRead += 1;
+          if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
           if (record.batchPending) continue;
           if (record.error) await policy.setAside(record, record.error);
           else if (!emitting) {
@@ -110,9 +122,13 @@ export async function runScore(config: ScoreConfig, io: CommandContext['io'], lo
       judge: session.report(),
       batch: emitting ? { file: config.run.emitBatch, requests: session.judge.batch.size } : null,
     };
-    await out.commit(report);
+    const empty = !emitting && counts.rowsWritten === 0 && !config.allowEmptyOutput;
+    await out.commit(report, { rows: !empty });
     if (!config.quiet) io.stderr.write(renderScoreSummary(report, session, config, (Date.now() - started) / 1000));
+    const duplicates = counts.duplicateKeyWarning();
+    if (duplicates) logger.warn(duplicates);
     if (!out.rejects && counts.setAsideTotal > 0) logger.warn(`${counts.setAsideTotal} rows were set aside and not saved; pass --rejects FILE to keep them with their reasons`);
+    if (empty) throw nothingWrittenError(counts, config.inputs, config.rejects);
     return report;
   } finally {
     progress.done();
@@ -136,7 +152,7 @@ function renderScoreSummary(report: { output: string | null; rows_read: number; 
   const j = report.judge;
   const reasons = Object.entries(report.set_aside.by_reason);
   const lines = [
-    `radpo score: ${report.rows_read} rows read, ${report.rows_written} written to ${report.output ?? '(nothing: batch file only)'} in ${seconds.toFixed(1)}s`,
+    `radpo score: ${counted(report.rows_read, 'row')} read, ${formatCount(report.rows_written)} written to ${report.output ?? '(nothing: batch file only)'} in ${seconds.toFixed(1)}s`,
     `  judge: ${j.kind} ${j.model}; ${j.http_requests} requests, ${j.cache_hits} cache hits, ${j.failures} failures, ${Number(j.prompt_tokens) + Number(j.completion_tokens)} tokens`,
     `  set aside: ${report.set_aside.total}${reasons.length ? ` (${reasons.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
   ];

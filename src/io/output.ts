@@ -212,7 +212,7 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
   const target = await openTarget(path);
   let fd: number;
   try {
-    fd = await new Promise<number>((resolve, reject) => fsOpen(target.path, target.flags, 0o666, (err, opened) => (err ? reject(err) : resolve(opened))));
+    fd = target.fd ?? await new Promise<number>((resolve, reject) => fsOpen(target.path, target.flags, 0o666, (err, opened) => (err ? reject(err) : resolve(opened))));
   } catch (err) {
     await target.abort();
     const e = err as NodeJS.ErrnoException;
@@ -229,7 +229,8 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
   }
   const writer = new BufferedWriter(head);
   let closed = false;
-  const close = () => new Promise<void>((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve())));
+  // A descriptor radpo did not open (stdout by another name) stays open.
+  const close = () => (target.fd !== undefined ? Promise.resolve() : new Promise<void>((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve()))));
   return {
     write: (text) => writer.write(text),
     async commit() {

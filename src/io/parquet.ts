@@ -110,7 +110,7 @@ export class ParquetOutput {
   static async create(path: string): Promise<ParquetOutput> {
     const target = await openTarget(path);
     try {
-      return new ParquetOutput(target, openSync(target.path, target.flags));
+      return new ParquetOutput(target, target.fd ?? openSync(target.path, target.flags));
     } catch (err) {
       await target.abort();
       throw new RadpoError('io', `cannot write ${path}: ${(err as Error).message}`, 'check the output path');
@@ -163,7 +163,7 @@ export class ParquetOutput {
       writeSync(this.fd, new Uint8Array(bytes.getBuffer()));
     } else this.writer.finish();
     if (!this.target.inPlace) fsyncSync(this.fd);
-    closeSync(this.fd);
+    if (this.target.fd === undefined) closeSync(this.fd);
     this.closed = true;
     await this.target.commit();
   }
@@ -171,7 +171,7 @@ export class ParquetOutput {
   async abort(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      closeSync(this.fd);
+      if (this.target.fd === undefined) closeSync(this.fd);
     }
     await this.target.abort();
   }

@@ -416,6 +416,9 @@ export function isRadpoHeader(fields: readonly string[]): boolean {
   return (has('copy') && (has('goal_score') || has('goal_scores'))) || (fields.length === 2 && has('context') && has('completions'));
 }
 
+/** Columns of radpo's layouts that hold text (or JSON) and never a bare number. */
+const RADPO_TEXT_COLUMNS = new Set(['prompt', 'chosen', 'rejected', 'messages', 'conversations', 'context', 'completions', 'copy', 'source_file']);
+
 function looksLikeJson(text: string): boolean {
   const t = text.trim();
   return (t.startsWith('[') && t.endsWith(']')) || (t.startsWith('{') && t.endsWith('}'));
@@ -432,12 +435,12 @@ function decodeJsonCells(row: Record<string, string>, radpoOwn: boolean): Record
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
     if (key === '__parsed_extra' || key === '__proto__') continue;
-    out[key] = typeof value === 'string' ? decodeCell(value, radpoOwn) : value;
+    out[key] = typeof value === 'string' ? decodeCell(key, value, radpoOwn) : value;
   }
   return out;
 }
 
-function decodeCell(value: string, radpoOwn: boolean): unknown {
+function decodeCell(key: string, value: string, radpoOwn: boolean): unknown {
   if (looksLikeJson(value)) {
     let parsed: unknown;
     try {
@@ -450,8 +453,9 @@ function decodeCell(value: string, radpoOwn: boolean): unknown {
     if (isMessage(parsed)) return parsed;
     return value;
   }
-  // radpo wrote numbers as String(n): text that is exactly that was a number ("007" stays text).
-  if (radpoOwn && value !== '' && String(Number(value)) === value) return Number(value);
+  // radpo wrote numbers as String(n): text that is exactly that was a number ("007" stays text), except
+  // in the columns that hold text in every layout (a response may well be "13").
+  if (radpoOwn && !RADPO_TEXT_COLUMNS.has(key) && value !== '' && String(Number(value)) === value) return Number(value);
   return value;
 }
 

@@ -67,13 +67,24 @@ export interface OutputTarget {
   /** Remove what was written (nothing to remove for a device). */
   abort(): Promise<void>;
   readonly inPlace: boolean;
+  /** A descriptor this process already has (/dev/stdout, /proc/self/fd/N): write to it, never open or close it. */
+  readonly fd?: number;
+}
+
+/** /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N name descriptors of this process. */
+function ownDescriptor(path: string): number | undefined {
+  const named = { '/dev/stdin': 0, '/dev/stdout': 1, '/dev/stderr': 2 }[path];
+  if (named !== undefined) return named;
+  const match = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(path);
+  return match ? Number(match[1]) : undefined;
 }
 
 export async function openTarget(path: string): Promise<OutputTarget> {
   const resolved = await resolvePath(path);
   if (resolved.kind === 'directory') throw new RadpoError('usage', `${path} is a directory`, 'name a file in it, e.g. -o DIR/train.jsonl');
   if (resolved.kind === 'device') {
-    return { path: resolved.path, flags: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, inPlace: true, commit: async () => undefined, abort: async () => undefined };
+    // A socket (how many tools connect stdout) cannot be opened by path: use the descriptor itself.
+    return { path: resolved.path, flags: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, inPlace: true, fd: ownDescriptor(path), commit: async () => undefined, abort: async () => undefined };
   }
   try {
     await fsp.access(dirname(resolved.path), constants.W_OK);

@@ -147,7 +147,7 @@ export function nothingWrittenError(counts: RunCounts, inputs: readonly string[]
   const hint = 'pass --allow-empty-output to accept an empty output (e.g. a --shard of a small input)';
   const n = formatCount;
   if (counts.rowsRead === 0 && counts.otherShards > 0) {
-    return new RadpoError('nothing_written', `no row was written: all ${n(counts.otherShards)} rows belong to other shards than ${shard}`, hint);
+    return new RadpoError('nothing_written', `no row was written: shard ${shard} owns none of the input's ${counted(counts.otherShards, 'row')} (a row belongs to the shard of its prompt's hash)`, hint);
   }
   if (counts.rowsRead === 0) {
     return new RadpoError('nothing_written', `no row was written: the input is empty (${inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ')} held no records)`, `check the input; ${hint}`);

@@ -366,7 +366,7 @@ export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, optio
       } else {
         const size = Object.values(data).reduce((a, v) => a + (typeof v === 'string' ? v.length : 0), 0);
         if (size > options.maxLineBytes) queue.push(tooLong(loc, size, options.maxLineBytes, JSON.stringify(data).slice(0, 200)));
-        else queue.push({ value: decodeJsonCells(data, (radpoOwn ??= isRadpoHeader(results.meta.fields ?? []))), raw: data, location: loc });
+        else queue.push({ ...decodeJsonCells(data, (radpoOwn ??= isRadpoHeader(results.meta.fields ?? []))), raw: data, location: loc });
       }
       if (queue.length >= 256 && !paused) {
         // Backpressure: papaparse's own pause stops parsing but not its reading of the stream, so the
@@ -431,13 +431,15 @@ const isMessage = (m: unknown) => m !== null && typeof m === 'object' && !Array.
  * message, or a list of turns (strings). In radpo's own CSV output every JSON cell (score objects,
  * NeMo completions) and every number is read back as it was written.
  */
-function decodeJsonCells(row: Record<string, string>, radpoOwn: boolean): Record<string, unknown> {
+function decodeJsonCells(row: Record<string, string>, radpoOwn: boolean): { value: Record<string, unknown>; jsonTextColumns?: string[] } {
   const out: Record<string, unknown> = {};
+  let kept: string[] | undefined;
   for (const [key, value] of Object.entries(row)) {
     if (key === '__parsed_extra' || key === '__proto__') continue;
     out[key] = typeof value === 'string' ? decodeCell(key, value, radpoOwn) : value;
+    if (out[key] === value && typeof value === 'string' && looksLikeJson(value)) (kept ??= []).push(key);
   }
-  return out;
+  return kept ? { value: out, jsonTextColumns: kept } : { value: out };
 }
 
 function decodeCell(key: string, value: string, radpoOwn: boolean): unknown {

@@ -12,4 +12,6 @@ export interface SourceRecord {
   error?: RowError;
   /** The first key that appeared twice in one object of the record (JSON.parse kept the last value). */
   duplicateKey?: string;
+  /** CSV: columns whose cell looked like JSON but is no conversation, so it was kept as text. */
+  jsonTextColumns?: string[];
 }

@@ -2,7 +2,7 @@
  * Text is never changed silently: bytes that are not UTF-8, keys given twice, radpo's own output fed
  * back, JSON inside CSV cells. And messages that say what went wrong and what to do.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Papa from 'papaparse';
@@ -27,11 +27,11 @@ describe('encodings', () => {
     const dir = tempDir();
     const input = join(dir, 'latin.jsonl');
     writeFileSync(input, Buffer.concat([Buffer.from(`${row()}\n`), Buffer.from('{"prompt":"Caf'), Buffer.from([0xe9]), Buffer.from('","chosen":"a","rejected":"b","score_chosen":8,"score_rejected":3}\n')]));
-    const r = await run(['relabel', input, '-q']);
+    const r = await run(['relabel', input, '-q', '-o', join(dir, 'out.jsonl')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/latin\.jsonl:2: the text is not valid UTF-8 \(expected UTF-8 text, found byte 0xe9 at byte 14 of the record \(byte offset 93 in the file\)/);
     expect(r.stderr).toMatch(/hint: if the file is Latin-1 or Windows-1252, convert it first, e\.g\. iconv -f latin1 -t utf-8 .*latin\.jsonl > .*latin\.utf8\.jsonl/);
-    expect(r.stdout).toBe('');
+    expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
     const skipped = await run(['relabel', input, '-q', '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl')]);
     expect(skipped.code).toBe(0);
     expect(parseJsonl(skipped.stdout)).toHaveLength(2);
@@ -153,6 +153,16 @@ describe('CSV', () => {
     const rejected = parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8')).filter((x) => x.reason === 'prompt_mismatch');
     expect(rejected).toHaveLength(10);
     expect(rejected[0]!.message).toMatch(/the two answer lists differ before the last turn.*each response continues its own conversation/);
+  });
+
+  it('a pair column holding other JSON is kept as text, with a warning naming the column', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'j.csv');
+    writeFileSync(input, 'prompt,chosen,rejected,score_chosen,score_rejected\n"{""q"": 1}",a,b,8,3\n');
+    const r = await run(['relabel', input]);
+    expect(r.code).toBe(0);
+    expect(parseJsonl(r.stdout)[0]!.prompt.at(-1)).toEqual({ role: 'user', content: '{"q": 1}' });
+    expect(r.stderr).toMatch(/warning: column "prompt" holds JSON that is not a message list or a list of turns \(first at .*j\.csv:row 1\); it was kept as text/);
   });
 
   it('a turn list whose earlier answers agree becomes a multi-turn conversation', async () => {

@@ -46,6 +46,9 @@ export class RelabelRun {
   private pool: RelabelPool | null = null;
   private inputBytes = 0;
   private fastRecords = 0;
+  /** CSV columns of the pair whose cells held JSON that is no conversation (kept as text). */
+  private readonly jsonTextColumns = new Map<string, string>();
+  private readonly shapes: Shape[] = [];
 
   constructor(
     private readonly config: RelabelConfig,
@@ -86,6 +89,7 @@ export class RelabelRun {
     let ctxId = -1;
     for await (const batch of records) {
       if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
+      if (format === 'csv') for (const record of batch) if (record.jsonTextColumns) for (const c of record.jsonTextColumns) if (!this.jsonTextColumns.has(c)) this.jsonTextColumns.set(c, formatLocation(record.location));
       let rest = batch;
       if (ctx === null) {
         // Records up to the first parseable one are handled here, one by one: it fixes the context.
@@ -130,6 +134,7 @@ export class RelabelRun {
   private contextFrom(value: unknown, location: Location, summary: InputSummary, format: string, isJsonFile: boolean): RecordContext {
     const { config } = this;
     const shape = detectShapeOf(summary.source, value, config.shape);
+    this.shapes.push(shape);
     summary.shape = shape.description;
     refuseRelabeled(value, shape, location, config.goal);
     let scoreColumns: ScoreColumns | null = null;
@@ -245,6 +250,10 @@ export class RelabelRun {
     const top = Math.max(-Infinity, ...[...counts.goalHistogram.values()].flatMap((h) => [...h.keys()]));
     if (!config.scaleExplicit && !config.judge && counts.pairsRelabeled > 0 && top <= config.goal.scale.max / 2) {
       logger.warn(`every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`);
+    }
+    const pairColumns = new Set(this.shapes.flatMap((shape) => [shape.prompt, shape.chosen, shape.rejected, shape.system].flatMap((p) => (p ? [p[0]!] : []))));
+    for (const [column, where] of this.jsonTextColumns) {
+      if (pairColumns.has(column)) logger.warn(`column "${column}" holds JSON that is not a message list or a list of turns (first at ${where}); it was kept as text`);
     }
     const duplicates = counts.duplicateKeyWarning();
     if (duplicates) logger.warn(duplicates);

@@ -76,28 +76,17 @@ function relabelConfig(inputs: string[], o: RelabelFlags, judge: JudgeRunConfig 
   const attributes = scores.attributes?.map((a) => a.name) ?? null;
   const scaleExplicit = ctx.given('scale');
   return {
+    ...o,
     ...commonRunConfig(inputs, o, ctx.version),
     scores,
     scoresFile: o.scores,
-    key: o.key,
-    idCol: o.idCol,
     // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
     goal: readGoalSpec({ scale: judge && !scaleExplicit ? judge.scale : o.scale, goalTemplate: o.goalTemplate }, attributes),
     judge: judge ?? undefined,
     scaleExplicit,
     goalTemplateName: o.goalTemplate ?? 'paper',
-    // The text format puts the goal at the front of the prompt string whatever the placement.
     placement: o.format === 'text' ? 'system' : o.placement === 'auto' ? autoPlacement(chat!) : o.placement,
-    order: o.order,
-    ties: o.ties,
-    identical: o.identical,
-    allowEmpty: o.allowEmpty,
-    format: o.format,
-    printConfig: o.printConfig,
-    shard: o.shard,
     fastPath: ctx.io.env.RADPO_FAST_PATH !== '0',
-    gzipLevel: o.gzipLevel,
-    workers: o.threads,
   };
 }
 
@@ -108,7 +97,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
   const out = await RunOutput.open({ output: config.output, outputFormat: config.outputFormat, gzipLevel: config.gzipLevel, rejects: config.rejects, report: config.report, spool: config.order === 'concat' }, io);
   // Worker threads are opt-in (--threads N): on the 2-vCPU machines this was measured on they gave no
   // speed-up (two processes on half the input each took as long as one on all of it) and cost ~70 MB.
-  const workers = Math.min(config.workers ?? 0, Math.max(1, availableParallelism()));
+  const workers = Math.min(config.threads ?? 0, Math.max(1, availableParallelism()));
   const relabel = new RelabelRun(config, out, joined, workers, io, logger);
   try {
     await relabel.openJudge();

@@ -9,14 +9,99 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type Fault = '429' | '500' | '503' | '408' | 'hang' | 'truncate' | 'malformed' | 'unparseable' | 'out_of_range' | '401' | '400' | 'no_logprobs' | 'length';
 
+/**
+ * GET routes: the models list (OpenAI convention) and each server's identity route, with the bodies the
+ * real servers send (see src/judge/servers.ts for the source files).
+ */
+function getRoute(path: string, options: FakeJudgeOptions): { status: number; body: unknown } | null {
+  const kind = options.kind ?? 'vllm';
+  const models = options.models === undefined ? ['judge', 'rm', 'm'] : options.models;
+  if (path === '/v1/models' && models !== null) {
+    // vLLM/SGLang/Ollama/llama.cpp: {"object": "list", "data": [{"id", "object": "model", …}]}; TGI lists its one model_id.
+    return { status: 200, body: { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: kind })) } };
+  }
+  const version = options.version;
+  if (kind === 'vllm' && path === '/version') return { status: 200, body: { version: version ?? '0.11.2' } };
+  if (kind === 'sglang' && path === '/get_model_info') return { status: 200, body: { model_path: models?.[0] ?? 'rm', tokenizer_path: models?.[0] ?? 'rm', is_generation: false, preferred_sampling_params: null, weight_version: 'default' } };
+  if (kind === 'tgi' && path === '/info') return { status: 200, body: { model_id: models?.[0] ?? 'judge', model_sha: null, model_pipeline_tag: 'text-generation', max_concurrent_requests: 128, max_best_of: 2, max_stop_sequences: 4, max_input_tokens: 4095, max_total_tokens: 4096, validation_workers: 2, max_client_batch_size: 4, router: 'text-generation-router', version: version ?? '3.3.6', sha: null, docker_label: null } };
+  if (kind === 'ollama' && path === '/api/version') return { status: 200, body: { version: version ?? '0.12.3' } };
+  if (kind === 'llamacpp' && path === '/props') return { status: 200, body: { default_generation_settings: { n_ctx: 4096 }, total_slots: 1, model_path: 'judge.gguf', build_info: version ?? 'b6500' } };
+  return null;
+}
+
+/**
+ * What the real server refuses in a chat request, as it refuses it (status and body). Null: accepted.
+ * TGI: router/src/validation.rs (top_p, top_n_tokens) and GrammarType's {"type", "value"} shape, 422
+ * with {"error", "error_type"}. vLLM: a prompt over the context is a 400 BadRequestError.
+ */
+function refuseChat(body: Record<string, any>, options: FakeJudgeOptions): { status: number; body: unknown } | null {
+  const kind = options.kind ?? 'vllm';
+  if (kind === 'tgi') {
+    if (body.top_p !== undefined && !(body.top_p > 0 && body.top_p < 1)) return { status: 422, body: { error: 'Input validation error: `top_p` must be > 0.0 and < 1.0', error_type: 'validation' } };
+    const max = options.maxTopNTokens ?? 5;
+    if (body.top_logprobs !== undefined && body.top_logprobs > max) return { status: 422, body: { error: `Input validation error: \`top_n_tokens\` must be >= 0 and <= ${max}. Given: ${body.top_logprobs}`, error_type: 'validation' } };
+    const rf = body.response_format;
+    if (rf && !(typeof rf.type === 'string' && 'value' in rf)) return { status: 422, body: { error: 'Failed to deserialize the JSON body into the target type: response_format: missing field `value`', error_type: 'validation' } };
+  }
+  if (options.maxContextChars !== undefined) {
+    const length = JSON.stringify(body.messages ?? body.text ?? '').length;
+    if (length > options.maxContextChars) {
+      return { status: 400, body: { error: { message: `This model's maximum context length is ${options.maxContextChars} tokens. However, your request has ${length} input tokens. Please reduce the length of the input messages. (parameter=input_tokens, value=${length})`, type: 'BadRequestError', param: 'input_tokens', code: 400 } } };
+    }
+  }
+  return null;
+}
+
+/** The reward routes: vLLM /pooling and /classify (root), SGLang /classify (root, text in, embedding out). */
+function rewardAnswer(path: string, body: Record<string, any>, options: FakeJudgeOptions): { status: number; body: unknown } {
+  const kind = options.kind ?? 'vllm';
+  if (kind === 'sglang') {
+    if (path !== '/classify') return { status: 404, body: { detail: 'Not Found' } };
+    // EmbeddingReqInput: text or input_ids; messages are not read (http_server.py).
+    if (typeof body.text !== 'string' && !Array.isArray(body.text)) return { status: 400, body: { object: 'error', message: 'At least one of text, input_ids, or image should be provided', type: 'BadRequestError', param: null, code: 400 } };
+    const texts: string[] = Array.isArray(body.text) ? body.text : [body.text];
+    const items = texts.map((t, index) => ({ embedding: [expectedReward(lastTurn(t))], index, meta_info: { id: `${index}`, prompt_tokens: 10 } }));
+    return { status: 200, body: Array.isArray(body.text) ? items : items[0] };
+  }
+  if (kind !== 'vllm') return { status: 404, body: { detail: 'Not Found' } };
+  const response = String(body.messages?.[body.messages.length - 1]?.content ?? lastTurn(String(body.input ?? '')));
+  const reward = expectedReward(response);
+  if (path === '/classify') {
+    return { status: 200, body: { id: 'classify-1', object: 'list', created: 1767225600, model: body.model, data: [{ index: 0, label: 'LABEL_0', probs: [reward], num_classes: 1 }], usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 } } };
+  }
+  // PoolingResponseData.data: list[list[float]] | list[float] | str.
+  const data = { sequence: [reward], token: [[0.1], [0.5], [reward]], embedding: [0.12, -0.148, -0.009, 0.33, 0.2, -0.1, 0.05, 0.9], process: [[0.3, 0.7], [0.6, 0.4], [0.2, 0.8]] }[options.pooling ?? 'sequence'];
+  return { status: 200, body: { id: 'pool-1', object: 'list', created: 1767225600, model: body.model, data: [{ index: 0, object: 'pooling', data }], usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 } } };
+}
+
+/** The last turn of a conversation rendered by the test templates ("<|role|>\ncontent\n"). */
+function lastTurn(rendered: string): string {
+  const parts = rendered.split(/<\|(?:user|assistant|system)\|>\n/);
+  return (parts[parts.length - 1] ?? rendered).replace(/\n$/, '');
+}
+
 export interface Recorded {
   path: string;
   headers: IncomingMessage['headers'];
   body: Record<string, any>;
 }
 
+/** Which real server the fake behaves like (identity route, validation, error bodies, reward route). */
+export type FakeServerKind = 'vllm' | 'sglang' | 'tgi' | 'ollama' | 'llamacpp' | 'openai';
+
 export interface FakeJudgeOptions {
   latencyMs?: number;
+  /** Default vllm 0.11.2. */
+  kind?: FakeServerKind;
+  version?: string;
+  /** What GET /v1/models lists (default: judge, rm, m); null: the route is missing (a gateway that hides it). */
+  models?: string[] | null;
+  /** What /pooling answers per sequence (default: one reward). */
+  pooling?: 'sequence' | 'token' | 'embedding' | 'process';
+  /** TGI's --max-top-n-tokens (default 5). */
+  maxTopNTokens?: number;
+  /** vLLM: the context length; a longer prompt is refused with vLLM's 400 (default: no limit). */
+  maxContextChars?: number;
   /** Applied to the next requests, one each, in arrival order. */
   faults?: Fault[];
   /** Applied to every request whose judged response contains the marker. */
@@ -61,12 +146,15 @@ export function judgedResponse(userContent: string): string {
 export interface FakeJudge {
   url: string;
   requests: Recorded[];
+  gets: string[];
   close(): Promise<void>;
   options: FakeJudgeOptions;
 }
 
 export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<FakeJudge> {
   const requests: Recorded[] = [];
+  /** GET requests (the pre-flight and identity probes), apart from the judge requests. */
+  const gets: string[] = [];
   const sockets = new Set<Socket>();
   const faults = [...(options.faults ?? [])];
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -75,6 +163,13 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
     res.end(text);
   };
   const server: Server = createServer((req, res) => {
+    if (req.method === 'GET') {
+      gets.push(req.url ?? '');
+      const route = getRoute(req.url ?? '', options);
+      req.resume();
+      if (route) return json(res, route.status, route.body);
+      return json(res, 404, { detail: 'Not Found' });
+    }
     let data = '';
     req.setEncoding('utf8');
     req.on('data', (c) => (data += c));
@@ -120,12 +215,11 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
           default:
             break;
         }
+        const refusal = refuseChat(body, options);
+        if (refusal) return json(res, refusal.status, refusal.body);
         if (!isChat) {
-          const reward = expectedReward(response);
-          if (req.url?.endsWith('/classify')) {
-            return json(res, 200, { id: 'classify-1', object: 'list', created: 1767225600, model: body.model, data: [{ index: 0, label: 'LABEL_0', probs: [reward], num_classes: 1 }], usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 } });
-          }
-          return json(res, 200, { id: 'pool-1', object: 'list', created: 1767225600, model: body.model, data: [{ index: 0, object: 'pooling', data: [reward] }], usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 } });
+          const answer = rewardAnswer(req.url ?? '', body, options);
+          return json(res, answer.status, answer.body);
         }
         const max = /between 1 and 5|from 1 to 5/.test(user) ? 5 : 10;
         const score = expectedChatScore(response, max);
@@ -166,6 +260,7 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    gets,
     options,
     close: () =>
       new Promise<void>((resolve) => {

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
+import type { Message } from '../core/pair.js';
 import type { Io } from '../io/io.js';
+import { loadChatTemplate, Renderer } from '../templates/chat-template.js';
 import { defaultLevels } from '../judge/mapping.js';
 import { BUILT_IN_RUBRICS, parseRubric, type Rubric } from '../judge/rubrics.js';
 import type { JudgeRunConfig } from '../judge/session.js';
@@ -27,10 +29,13 @@ function loadRubric(spec: string): Rubric {
   return parseRubric(text, spec);
 }
 
-/** null when no --judge was given. `goalScale` is the caller's --scale when it was given. */
-export function judgeRunConfig(o: JudgeValues, io: Io, goalScale: Scale | undefined): JudgeRunConfig | null {
+/**
+ * null when no --judge was given. `goalScale` is the caller's --scale when it was given; `precisionGiven`
+ * says whether --precision was (logprob scores keep 2 digits unless it was).
+ */
+export function judgeRunConfig(o: JudgeValues, io: Io, goalScale: Scale | undefined, precisionGiven = false): JudgeRunConfig | null {
   if (!o.judge) {
-    const orphans: Array<[string, unknown]> = [['--judge-url', o.judgeUrl], ['--judge-model', o.judgeModel], ['--emit-batch', o.emitBatch], ['--from-batch', o.fromBatch]];
+    const orphans: Array<[string, unknown]> = [['--judge-url', o.judgeUrl], ['--judge-model', o.judgeModel], ['--emit-batch', o.emitBatch], ['--from-batch', o.fromBatch.length > 0 ? o.fromBatch : undefined]];
     for (const [flag, value] of orphans) if (value !== undefined) throw usageError(`${flag} needs --judge chat or --judge reward`);
     return null;
   }
@@ -53,6 +58,13 @@ export function judgeRunConfig(o: JudgeValues, io: Io, goalScale: Scale | undefi
   if (o.emitBatch && kind !== 'chat') throw usageError('--emit-batch works with --judge chat (batch APIs have no pooling route)');
   if (o.structured && o.logprobs) throw usageError('--structured and --logprobs do not go together (logprobs read the first token of a bare score)');
   if (rubric.attributes && (o.structured || o.logprobs)) throw usageError(`--rubric ${rubric.name} scores several attributes: --structured and --logprobs take one score`);
+  if (o.logprobs && (rubric.min < 0 || rubric.max > 9)) {
+    // "10" is two tokens for many tokenizers (Qwen, Llama-3 split digits): the first token's
+    // probabilities would read a 10 as mostly "1".
+    const singleDigit = Object.values(BUILT_IN_RUBRICS).filter((r) => !r.attributes && r.min >= 0 && r.max <= 9).map((r) => r.name);
+    throw usageError(`--logprobs reads the score from the first answer token, and --rubric ${rubric.name} scores up to ${rubric.max}, which takes two tokens`, `use a rubric whose scores are single digits (${singleDigit.join(', ')}, or a rubric file with a scale within 0-9), or leave --logprobs out`);
+  }
+  if (o.liveFallback && o.fromBatch.length === 0) throw usageError('--live-fallback goes with --from-batch');
   return {
     judge: {
       kind,
@@ -66,9 +78,13 @@ export function judgeRunConfig(o: JudgeValues, io: Io, goalScale: Scale | undefi
         structured: o.structured,
         logprobs: o.logprobs,
         maxCompletionTokens: host === 'api.openai.com',
+        logprobDigits: precisionGiven ? o.precision : 2,
       },
       rewardEndpoint: o.rewardEndpoint,
       parseRetries: o.parseRetries,
+      server: o.judgeServer,
+      preflight: o.preflight,
+      renderText: o.judgeChatTemplate ? rewardRenderer(o.judgeChatTemplate) : undefined,
     },
     cachePath: o.cache === null ? null : (o.cache ?? join(io.cwd, '.radpo-cache.sqlite')),
     concurrency: Math.max(1, o.concurrency),
@@ -82,7 +98,14 @@ export function judgeRunConfig(o: JudgeValues, io: Io, goalScale: Scale | undefi
     rescore: o.rescore,
     emitBatch: o.emitBatch,
     fromBatch: o.fromBatch,
+    liveFallback: o.liveFallback,
   };
+}
+
+/** The reward model's template, rendering a whole conversation (no generation prompt) as its tokenizer would. */
+function rewardRenderer(path: string): (messages: Message[]) => string {
+  const renderer = new Renderer(loadChatTemplate(path));
+  return (messages) => renderer.render(messages, false);
 }
 
 /** A reward mapping fitted on the data reads the inputs twice, which stdin cannot do. */

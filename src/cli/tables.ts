@@ -8,10 +8,10 @@ import { parseScale } from '../core/goal.js';
 import { SCHEMAS } from '../core/pair.js';
 import { parseShard } from '../core/shard.js';
 import { DEFAULT_GZIP_LEVEL, INPUT_FORMATS, LOG_FORMATS, LOG_LEVELS, OUTPUT_FILE_FORMATS } from '../io/choices.js';
-import { JUDGE_DEFAULTS, JUDGE_KINDS, REWARD_ENDPOINTS } from '../judge/choices.js';
+import { JUDGE_DEFAULTS, JUDGE_KINDS, JUDGE_SERVERS, REWARD_ENDPOINTS } from '../judge/choices.js';
 import { MAPPINGS } from '../judge/mapping.js';
 import { ON_ERROR_POLICIES } from '../pipeline/config.js';
-import { bool, choice, count, parseBytes, parsed, parseInRange, parseNumber, path, text, type Flag } from './flags.js';
+import { bool, choice, count, list, parseBytes, parsed, parseInRange, parseNumber, path, text, type Flag } from './flags.js';
 
 /** Where rows come from and which columns hold the pair. Every command that reads pairs takes these. */
 export const inputFlags = {
@@ -82,15 +82,18 @@ export const judgeFlags = {
   judge: choice('--judge <kind>', 'chat: an LLM judge over the Chat Completions API; reward: a served reward model (vLLM pooling)', JUDGE_KINDS, { group: 'judge' }),
   judgeUrl: text('--judge-url <url>', 'base URL with /v1, e.g. http://localhost:8000/v1 (default: RADPO_JUDGE_URL, then OPENAI_BASE_URL)', { group: 'judge' }),
   judgeModel: text('--judge-model <name>', 'the model name the server expects', { group: 'judge' }),
+  judgeServer: choice('--judge-server <kind>', 'the server, to shape requests for it (auto: identified from its own routes before the first row)', JUDGE_SERVERS, { default: 'auto', group: 'judge' }),
+  preflight: bool('--no-preflight', 'skip the check that the server answers and serves --judge-model (for a gateway that hides GET /models)', { group: 'judge' }),
+  judgeChatTemplate: text('--judge-chat-template <file>', "the reward model's chat template (.jinja or tokenizer_config.json): SGLang's reward route takes rendered text", { group: 'judge' }),
   rubric: text('--rubric <name|file>', 'ultrafeedback (1-10), mt-bench (1-10), prometheus (1-5), or a JSON rubric file', { default: JUDGE_DEFAULTS.rubric, group: 'judge' }),
   structured: bool('--structured', 'ask for a JSON-schema verdict (response_format) where the server supports it', { group: 'judge' }),
-  logprobs: bool('--logprobs', 'score = probability-weighted mean over the score tokens (G-Eval); falls back to the verdict without logprobs', { group: 'judge' }),
+  logprobs: bool('--logprobs', 'score = probability-weighted mean over the score tokens (G-Eval), for rubrics whose scores are single digits (prometheus 1-5); falls back to the verdict without logprobs', { group: 'judge' }),
   seed: count('--seed <n>', 'seed sent with every judge request', { default: JUDGE_DEFAULTS.seed, group: 'judge' }),
   judgeMaxTokens: count('--judge-max-tokens <n>', 'max tokens of a judge answer', { default: JUDGE_DEFAULTS.maxTokens, group: 'judge' }),
   rewardEndpoint: choice('--reward-endpoint <route>', 'vLLM pooling route for --judge reward', REWARD_ENDPOINTS, { default: JUDGE_DEFAULTS.rewardEndpoint, group: 'judge' }),
   map: choice('--map <kind>', 'raw rewards onto the goal scale: identity, minmax, or quantile levels', MAPPINGS, { default: JUDGE_DEFAULTS.map, group: 'judge' }),
   levels: count('--levels <n>', 'quantile levels (default: the whole numbers of the scale)', { group: 'judge' }),
-  precision: count('--precision <digits>', 'digits after the point for mapped rewards', { default: JUDGE_DEFAULTS.precision, group: 'judge' }),
+  precision: count('--precision <digits>', 'digits after the point for mapped rewards (and for --logprobs scores, where it defaults to 2)', { default: JUDGE_DEFAULTS.precision, group: 'judge' }),
   concurrency: count('--concurrency <n>', 'judge requests in flight at most', { default: JUDGE_DEFAULTS.concurrency, group: 'judge' }),
   timeout: parsed('--timeout <seconds>', 'per request', parseNumber, { default: JUDGE_DEFAULTS.timeoutSeconds, group: 'judge' }),
   maxRetries: count('--max-retries <n>', 'retries of a request on 408/409/429/5xx, timeouts and connection errors', { default: JUDGE_DEFAULTS.maxRetries, group: 'judge' }),
@@ -98,7 +101,8 @@ export const judgeFlags = {
   cache: cacheFlag(),
   rescore: bool('--rescore', 'judge rows that already have scores too', { group: 'judge' }),
   emitBatch: text('--emit-batch <file>', 'write the uncached requests as an OpenAI Batch API / vLLM run_batch input file and stop', { group: 'judge' }),
-  fromBatch: text('--from-batch <file>', 'read batch results (OpenAI or vLLM run_batch output) into the cache, then continue', { group: 'judge' }),
+  fromBatch: list('--from-batch <file>', 'read batch results (OpenAI output and error files, vLLM run_batch output; repeat for several) into the cache, then continue', { group: 'judge' }),
+  liveFallback: bool('--live-fallback', 'with --from-batch: ask the judge live for the rows the batch files do not answer (else they are set aside as judge_missing)', { group: 'judge' }),
 };
 
 /** --cache FILE, or --no-cache (null): one value, two spellings. */

@@ -18,6 +18,8 @@ export const ROW_REASONS = [
   'tie_dropped', // --ties drop and the two scores are equal
   'judge_unparseable', // the judge answered, but no score could be read from it (after --parse-retries)
   'judge_failed', // the judge did not answer (after --max-retries), or its batch result was an error
+  'judge_rejected', // the judge refused this one request (400/413/422: longer than its context, failed validation)
+  'judge_missing', // --from-batch: the batch files do not answer this row's request (no --live-fallback)
 ] as const;
 export type RowReason = (typeof ROW_REASONS)[number];
 

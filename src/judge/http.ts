@@ -26,6 +26,22 @@ export interface HttpOptions {
 /** A request that failed for good after its retries (the row is set aside, the run goes on). */
 export class TransientFailure extends Error {}
 
+/**
+ * The server refused this one request (400, 413, 422: too long for the context, failed validation):
+ * the row is set aside with the server's message and the run goes on.
+ */
+export class RequestRejected extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Statuses that are about one request, not about the server or the credentials. */
+const ROW_STATUS = (status: number) => status === 400 || status === 413 || status === 422;
+
 const RETRY_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 
 export function redact(text: string, key: string | undefined): string {
@@ -128,18 +144,19 @@ export class JudgeHttp {
           const message = redact(errorMessage(parsed, text.slice(0, 300) || `HTTP ${res.statusCode}`), apiKey);
           const should = res.headers['x-should-retry'];
           const retry = should === 'true' ? true : should === 'false' ? false : RETRY_STATUS(res.statusCode);
+          if (!retry && ROW_STATUS(res.statusCode)) throw new RequestRejected(res.statusCode, message);
           if (!retry) {
             throw new RadpoError(
               'io',
               `the judge at ${redact(url, apiKey)} answered HTTP ${res.statusCode}: ${message}`,
-              res.statusCode === 401 || res.statusCode === 403 ? 'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)' : res.statusCode === 404 ? 'check --judge-url (it includes /v1) and --judge-model' : 'this request cannot succeed as sent; check the judge flags',
+              res.statusCode === 401 || res.statusCode === 403 ? 'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)' : res.statusCode === 404 ? `the server has no ${new URL(url).pathname} route, or does not serve the model: check --judge-url, --judge-model and --judge-server` : 'this request cannot succeed as sent; check the judge flags',
             );
           }
           lastReason = `HTTP ${res.statusCode}: ${message}`;
           wait = retryAfterMs(res.headers);
         }
       } catch (err) {
-        if (err instanceof RadpoError) throw err;
+        if (err instanceof RadpoError || err instanceof RequestRejected) throw err;
         if (signal?.aborted) this.interrupted();
         const e = err as Error & { code?: string };
         lastReason = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${this.options.timeoutMs / 1000} s` : `connection error (${redact(e.code ?? e.message, apiKey)})`;
@@ -155,7 +172,40 @@ export class JudgeHttp {
     }
   }
 
+  /**
+   * GET JSON once, for the pre-flight and the server's identity routes: no retries, a short timeout.
+   * Null for a status that is not 2xx (the route does not exist there) or a body that is not JSON;
+   * throws for a server that cannot be reached.
+   */
+  async getJson(url: string, timeoutMs: number): Promise<{ status: number; json: unknown } | null> {
+    const { apiKey, signal } = this.options;
+    let res;
+    try {
+      res = await request(url, { method: 'GET', headers: this.headers, dispatcher: this.agent, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    } catch (err) {
+      if (signal?.aborted) this.interrupted();
+      const e = err as Error & { code?: string };
+      const what = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${timeoutMs / 1000} s` : `${e.code ?? e.message}`;
+      throw new Unreachable(redact(what, apiKey));
+    }
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode >= 300) return res.statusCode === 401 || res.statusCode === 403 ? { status: res.statusCode, json: safeJson(text) } : null;
+    const json = safeJson(text);
+    return json === undefined ? null : { status: res.statusCode, json };
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
+  }
+}
+
+/** The server could not be reached at all (refused, no such host, no answer). */
+export class Unreachable extends Error {}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -7,14 +7,22 @@ import type { Logger } from 'pino';
 import type { Message } from '../core/pair.js';
 import type { JudgementCache } from './cache.js';
 import { configHash, judgementKey } from './cache.js';
-import { TransientFailure, type JudgeHttp } from './http.js';
+import { RequestRejected, TransientFailure, type JudgeHttp } from './http.js';
 import { parseJsonVerdict, parseVerdict, parseVerdicts, type Rubric } from './rubrics.js';
-import { chatRequestBody, expectedScore, parseChatReply, parseRewardReply, rewardRequestBody, promptText, responseText, WireError, type ChatParams } from './wire.js';
+import { chatRequestBody, errorMessage, expectedScore, parseChatReply, parseRewardReply, rewardRequestBody, promptText, responseText, WireError, type ChatParams } from './wire.js';
 
-import type { JudgeKind, RewardEndpoint } from './choices.js';
+import { RadpoError } from '../core/errors.js';
+import type { JudgeKind, JudgeServer, RewardEndpoint } from './choices.js';
+import type { ServerProfile } from './servers.js';
 
 export interface JudgeConfig {
   kind: JudgeKind;
+  /** --judge-server: the server named, or auto (identified at the pre-flight). */
+  server: JudgeServer;
+  /** Check the server and the model before the first row (--no-preflight turns it off). */
+  preflight: boolean;
+  /** Renders a conversation with the reward model's chat template (SGLang and old vLLM /classify take text). */
+  renderText?: (messages: Message[]) => string;
   /** Base URL as the OpenAI SDKs take it, /v1 included. */
   url: string;
   model: string;
@@ -27,7 +35,7 @@ export interface JudgeConfig {
 export type Verdict =
   /** One score, or one per rubric attribute. */
   | { ok: true; scores: number[]; cached: boolean }
-  | { ok: false; reason: 'judge_unparseable' | 'judge_failed'; message: string; rawText?: string }
+  | { ok: false; reason: 'judge_unparseable' | 'judge_failed' | 'judge_rejected' | 'judge_missing'; message: string; rawText?: string }
   | { ok: false; reason: 'batch_pending'; message: string; rawText?: undefined };
 
 export interface JudgeStats {
@@ -93,6 +101,9 @@ export function rewardUrl(base: string, endpoint: 'pooling' | 'classify'): strin
   return `${base.replace(/\/+$/, '').replace(/\/v1$/, '')}/${endpoint}`;
 }
 
+/** The same refusal on this many rows before any answer stops the run as a configuration error. */
+const CONFIG_ERROR_AFTER = 3;
+
 export class Judge {
   readonly stats: JudgeStats = { cacheHits: 0, shared: 0, failures: 0, promptTokens: 0, completionTokens: 0, judged: 0 };
   readonly configHash: string;
@@ -105,9 +116,15 @@ export class Judge {
   /** --from-batch: keys whose batch result was an error, with the reason. */
   readonly batchFailures = new Map<string, string>();
   emitOnly = false;
+  /** --from-batch without --live-fallback: what the batch files do not answer is set aside, never asked live. */
+  offline = false;
+  /** Requests refused (400/413/422) before any answer: the same refusal on the first rows is a configuration error. */
+  private readonly earlyRefusals = new Map<number, { count: number; message: string }>();
+  private answered = false;
 
   constructor(
     readonly config: JudgeConfig,
+    readonly server: ServerProfile,
     private readonly cache: JudgementCache,
     private readonly http: JudgeHttp,
     concurrency: number,
@@ -124,15 +141,33 @@ export class Judge {
   }
 
   private request(prompt: Message[], response: Message[]): { url: string; body: Record<string, unknown> } {
-    const { config } = this;
+    const { config, server } = this;
     if (config.kind === 'reward') {
       const messages = [...prompt, ...response];
-      return {
-        url: rewardUrl(config.url, config.rewardEndpoint),
-        body: rewardRequestBody(config.model, messages),
-      };
+      // SGLang's reward route is /classify at the root, whatever --reward-endpoint says.
+      const endpoint = server.kind === 'sglang' ? 'classify' : config.rewardEndpoint;
+      const rendered = config.renderText ? config.renderText(messages) : null;
+      return { url: rewardUrl(config.url, endpoint), body: rewardRequestBody(config.model, messages, server, endpoint, rendered) };
     }
-    return { url: `${config.url.replace(/\/+$/, '')}/chat/completions`, body: chatRequestBody(config.rubric, config.params, promptText(prompt), responseText(response)) };
+    return { url: `${config.url.replace(/\/+$/, '')}/chat/completions`, body: chatRequestBody(config.rubric, config.params, promptText(prompt), responseText(response), server) };
+  }
+
+  /** One request refused: the row's problem, unless the first rows are all refused alike (then it is the setup's). */
+  private refused(err: RequestRejected): Verdict {
+    this.stats.failures += 1;
+    if (!this.answered) {
+      const seen = this.earlyRefusals.get(err.status) ?? { count: 0, message: err.message };
+      seen.count += 1;
+      this.earlyRefusals.set(err.status, seen);
+      if (seen.count >= CONFIG_ERROR_AFTER) {
+        throw new RadpoError(
+          'io',
+          `the judge refused each of the first ${seen.count} requests with HTTP ${err.status} (${seen.message}): that is a configuration error, not a problem of single rows`,
+          'check --judge-model, --judge-server and the judge flags against what the server accepts',
+        );
+      }
+    }
+    return { ok: false, reason: 'judge_rejected', message: `the judge refused the request with HTTP ${err.status}: ${err.message}` };
   }
 
   /** Read a stored or fresh answer. null score: unparseable (with the text to keep in the rejects). */
@@ -150,12 +185,25 @@ export class Judge {
           this.logger.warn('the judge returned no logprobs (the server does not support them): falling back to the sampled verdict');
         }
         score = /^\s*\d+(?:\.\d+)?\s*$/.test(reply.text) ? parseVerdict({ ...rubric, pattern: /(\d+(?:\.\d+)?)\s*$/ }, reply.text) : null;
-      } else score = expectedScore(reply.firstTokenLogprobs, rubric);
+      } else {
+        const expected = expectedScore(reply.firstTokenLogprobs, rubric);
+        // A probability-weighted mean: rounded, so 2.9999999999999996 is written as 3.
+        score = expected === null ? null : Number(expected.toFixed(params.logprobDigits));
+      }
     } else if (params.structured) score = parseJsonVerdict(rubric, reply.text) ?? parseVerdict(rubric, reply.text);
     else score = parseVerdict(rubric, reply.text);
     const note = reply.finishReason === 'length' ? ' [finish_reason: length — the verdict may be cut off: raise --judge-max-tokens]' : '';
     if (!rubric.attributes) scores = score === null ? null : [score];
     return { scores, text: reply.text + note, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens };
+  }
+
+  /** The judge text of a stored answer, for the rejects (the raw JSON when it cannot be read). */
+  private safeText(raw: string): string {
+    try {
+      return this.read(raw).text;
+    } catch {
+      return raw.slice(0, 300);
+    }
   }
 
   async judge(prompt: Message[], response: Message[]): Promise<Verdict> {
@@ -193,12 +241,18 @@ export class Judge {
       this.batch.set(key, { custom_id: key, method: 'POST', url: new URL(url).pathname.replace(/^.*?\/v1\//, '/v1/'), body });
       return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
     }
+    if (this.offline) {
+      this.stats.failures += 1;
+      if (cached) return { ok: false, reason: 'judge_unparseable', message: "the batch file's answer has no readable score (--live-fallback would ask the judge again)", rawText: this.safeText(cached.raw) };
+      return { ok: false, reason: 'judge_missing', message: 'this request is not answered in the --from-batch files (--live-fallback asks the judge for such rows)' };
+    }
     let lastText = '';
     for (let attempt = 0; attempt <= this.config.parseRetries; attempt++) {
       let answer: { json: unknown; text: string };
       try {
         answer = await this.semaphore.run(() => this.http.postJson(url, body));
       } catch (err) {
+        if (err instanceof RequestRejected) return this.refused(err);
         if (err instanceof TransientFailure) {
           this.stats.failures += 1;
           return { ok: false, reason: 'judge_failed', message: `the judge did not answer: ${err.message}` };
@@ -215,6 +269,7 @@ export class Judge {
       }
       this.stats.promptTokens += read.promptTokens;
       this.stats.completionTokens += read.completionTokens;
+      this.answered = true;
       if (read.scores !== null) {
         this.cache.put(key, this.configText, rawJson);
         this.stats.judged += 1;
@@ -230,6 +285,19 @@ export class Judge {
       rawText: lastText,
     };
   }
+}
+
+/**
+ * The error of a failed batch line, in the words of the server: OpenAI error-file lines carry it in
+ * response.body.error.message; vLLM run_batch in error (a string, or an object with message, possibly
+ * nested as error.error.message); non-HTTP failures in error.message.
+ */
+function batchErrorText(entry: { response?: { status_code?: number; body?: unknown } | null; error?: unknown }, status: number | undefined): string {
+  const fromBody = entry.response?.body ? errorMessage(entry.response.body, '') : '';
+  const e = entry.error;
+  const fromError = typeof e === 'string' ? e : e && typeof e === 'object' ? errorMessage(e, '') || errorMessage((e as { error?: unknown }).error, '') : '';
+  const text = fromBody || fromError;
+  return `${status !== undefined && status !== 200 ? `HTTP ${status}: ` : ''}${text || `status ${status ?? 'missing'}`}`;
 }
 
 /**
@@ -259,8 +327,7 @@ export function importBatchResults(text: string, judge: Judge, cache: JudgementC
       cache.put(entry.custom_id, configText, JSON.stringify(body));
       stored += 1;
     } else {
-      const e = entry.error as { message?: unknown } | string | null | undefined;
-      const message = typeof e === 'string' ? e : e && typeof e.message === 'string' ? e.message : `status ${status ?? 'missing'}`;
+      const message = batchErrorText(entry, status);
       judge.batchFailures.set(entry.custom_id, message);
       errors += 1;
     }

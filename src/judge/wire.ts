@@ -1,9 +1,11 @@
 /**
- * Judge wire formats: OpenAI-compatible Chat Completions and vLLM's pooling routes. Pure: bodies in
- * and out, no I/O. See ../shared/docs/JUDGES.md.
+ * Judge wire formats: OpenAI-compatible Chat Completions (shaped per server) and the reward routes of
+ * vLLM and SGLang. Pure: bodies in and out, no I/O. See docs/JUDGES.md.
  */
+import { RadpoError } from '../core/errors.js';
 import type { Message } from '../core/pair.js';
 import { judgePrompt, verdictSchema, type Rubric } from './rubrics.js';
+import type { ServerProfile } from './servers.js';
 
 export interface ChatParams {
   model: string;
@@ -13,6 +15,8 @@ export interface ChatParams {
   logprobs: boolean;
   /** OpenAI's own API wants max_completion_tokens; vLLM, SGLang, llama.cpp and Ollama read max_tokens. */
   maxCompletionTokens: boolean;
+  /** Digits a logprob-weighted score is rounded to. */
+  logprobDigits: number;
 }
 
 function text(content: unknown): string {
@@ -37,21 +41,28 @@ export function responseText(messages: Message[]): string {
 
 const LOGPROB_INSTRUCTION = (r: Rubric) => `\n\nAnswer with the score only: a single whole number from ${r.min} to ${r.max}.`;
 
-/** The Chat Completions request for judging one response on its own (absolute grading). */
-export function chatRequestBody(rubric: Rubric, params: ChatParams, prompt: string, response: string): Record<string, unknown> {
+/**
+ * The Chat Completions request for judging one response on its own (absolute grading), shaped for the
+ * server: TGI refuses top_p = 1 (router/src/validation.rs: "`top_p` must be > 0.0 and < 1.0"; its
+ * temperature 0 is greedy already), takes its grammar as {"type": "json", "value": schema}
+ * (router/src/lib.rs, GrammarType) and at most --max-top-n-tokens logprobs (launcher default 5).
+ */
+export function chatRequestBody(rubric: Rubric, params: ChatParams, prompt: string, response: string, server: ServerProfile): Record<string, unknown> {
   let user = judgePrompt(rubric, prompt, response);
   if (params.logprobs) user += LOGPROB_INSTRUCTION(rubric);
   else if (params.structured) user += `\n\nAnswer in JSON: {"feedback": "…", "score": an integer from ${rubric.min} to ${rubric.max}}.`;
   const messages = rubric.system ? [{ role: 'system', content: rubric.system }, { role: 'user', content: user }] : [{ role: 'user', content: user }];
+  const tgi = server.kind === 'tgi';
   // temperature and top_p always sent: vLLM otherwise applies the model's generation_config defaults.
-  const body: Record<string, unknown> = { model: params.model, messages, temperature: 0, top_p: 1, seed: params.seed };
+  const body: Record<string, unknown> = tgi ? { model: params.model, messages, temperature: 0, seed: params.seed } : { model: params.model, messages, temperature: 0, top_p: 1, seed: params.seed };
   body[params.maxCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = params.logprobs ? 2 : params.maxTokens;
   if (params.logprobs) {
     body.logprobs = true;
-    body.top_logprobs = 20;
+    body.top_logprobs = Math.min(20, server.maxTopLogprobs);
   }
   if (params.structured && !params.logprobs) {
-    body.response_format = { type: 'json_schema', json_schema: { name: 'verdict', schema: verdictSchema(rubric), strict: true } };
+    const schema = verdictSchema(rubric);
+    body.response_format = tgi ? { type: 'json', value: schema } : { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } };
   }
   return body;
 }
@@ -113,30 +124,64 @@ export function expectedScore(top: TopLogprob[], rubric: Rubric): number | null 
 }
 
 /**
- * vLLM `/pooling` or `/classify` (the same body for both) with the chat messages (template applied
- * server-side) and raw rewards: no sigmoid, which maps every reward near 1.0.
+ * The reward request. vLLM (`/pooling`, `/classify` at the root): the chat messages, its template applied
+ * server-side, and the activation off (raw rewards; a sigmoid maps every reward near 1.0): the field is
+ * `use_activation` from 0.11.1, `activation`/`softmax` in 0.10 (vllm#25524), whose `/classify` takes
+ * rendered text as `input`. SGLang (root `/classify`, http_server.py): rendered text as `text`.
  */
-export function rewardRequestBody(model: string, messages: Message[]): Record<string, unknown> {
-  return { model, messages: messages.map((m) => ({ role: m.role, content: text(m.content) })), use_activation: false };
+export function rewardRequestBody(model: string, messages: Message[], server: ServerProfile, endpoint: 'pooling' | 'classify', rendered: string | null): Record<string, unknown> {
+  const plain = messages.map((m) => ({ role: m.role, content: text(m.content) }));
+  if (server.kind === 'sglang') return { model, text: rendered };
+  if (server.activationField === 'use_activation') return { model, messages: plain, use_activation: false };
+  const off = server.activationField === 'legacy' ? { activation: false, softmax: false } : {};
+  if (endpoint === 'classify') return { model, input: rendered, ...off };
+  return { model, messages: plain, ...off };
 }
 
-function lastNumber(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (Array.isArray(value)) {
-    for (let i = value.length - 1; i >= 0; i--) {
-      const n = lastNumber(value[i]);
-      if (n !== null) return n;
-    }
-  }
-  return null;
+/** A reward answer that is not one number per sequence: the wrong kind of model behind the route. Stops the run. */
+function wrongModel(shape: string, guess: string): RadpoError {
+  return new RadpoError('io', `the reward route answered ${shape} for one sequence: ${guess}`, 'serve a reward model that outputs one score per sequence (e.g. vllm serve MODEL --runner pooling with a sequence classifier), or use --judge chat');
 }
 
-/** The reward in a `/pooling` or `/classify` response (sequence rewards: the last value). */
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The reward in a vLLM `/pooling` or `/classify`, or an SGLang `/classify` answer. vLLM's
+ * PoolingResponseData.data is `list[list[float]] | list[float] | str` (vllm/entrypoints/pooling): a
+ * sequence reward model answers one value, a token reward model (Qwen2ForRewardModel,
+ * InternLM2ForRewardModel) one [x] row per token, whose last is the reward. Anything else stops the run.
+ */
 export function parseRewardReply(body: unknown): number {
-  const data = (body as { data?: Array<{ data?: unknown; probs?: unknown }> })?.data?.[0];
-  const value = data ? lastNumber(data.data ?? data.probs) : null;
-  if (value === null) throw new WireError('the response has no reward in data[0].data (or data[0].probs)');
-  return value;
+  if (Array.isArray(body) || (body && typeof body === 'object' && 'embedding' in body)) return sglangReward(body);
+  const data = (body as { data?: Array<{ data?: unknown; probs?: unknown; num_classes?: unknown }> })?.data?.[0];
+  if (!data) throw new WireError('the response has no data[0]');
+  if ('probs' in data) {
+    const probs = data.probs;
+    if (!Array.isArray(probs) || !probs.every(isNumber)) throw new WireError('data[0].probs is not a list of numbers');
+    if (probs.length !== 1) throw wrongModel(`${probs.length} class probabilities (num_classes ${String(data.num_classes ?? probs.length)})`, 'a classifier with several labels, not a one-label reward model?');
+    return probs[0]!;
+  }
+  const value = data.data;
+  if (isNumber(value)) return value;
+  if (!Array.isArray(value) || value.length === 0) throw new WireError('data[0].data holds no reward');
+  if (value.every(isNumber)) {
+    if (value.length === 1) return value[0]!;
+    throw wrongModel(`${value.length} values`, 'an embedding model (task embed)?');
+  }
+  if (value.every((row) => Array.isArray(row) && row.every(isNumber))) {
+    const width = (value[0] as number[]).length;
+    if (value.every((row) => (row as number[]).length === 1)) return (value[value.length - 1] as number[])[0]!;
+    throw wrongModel(`${width} labels per step over ${value.length} steps`, 'a process reward model (step labels), not an outcome reward model?');
+  }
+  throw new WireError('data[0].data is neither a number nor a list of numbers');
+}
+
+function sglangReward(body: unknown): number {
+  const item = (Array.isArray(body) ? body[0] : body) as { embedding?: unknown } | undefined;
+  const embedding = item?.embedding;
+  if (!Array.isArray(embedding) || !embedding.every(isNumber) || embedding.length === 0) throw new WireError('the response has no embedding list');
+  if (embedding.length !== 1) throw wrongModel(`${embedding.length} values`, 'an embedding model, not a reward model?');
+  return embedding[0]!;
 }
 
 /** The server's own error message, from any of the error shapes servers use (JUDGES.md). */

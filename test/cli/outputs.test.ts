@@ -145,18 +145,19 @@ describe('temporary files never outlive the run', () => {
     const dir = tempDir();
     const tmp = join(dir, 'tmp');
     mkdirSync(tmp);
-    const input = big(dir);
-    const child = spawn(process.execPath, [BIN, 'relabel', input, '--order', 'concat', '-o', join(dir, 'x.jsonl'), '-q'], { env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' });
-    // Wait until the output's temporary file exists: the run is under way.
+    // The input comes through stdin and stops half way, so the run is surely still going when the signals come.
+    const child = spawn(process.execPath, [BIN, 'relabel', '-', '--order', 'concat', '-o', join(dir, 'x.jsonl'), '-q'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.write([...generateRows(3_000_000, 5)].join(''));
     const started = Date.now();
     while (temporaries(dir).length === 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 10));
     expect(temporaries(dir).length).toBe(1);
     // The spool was unlinked as soon as it was opened: never visible, even now.
     expect(readdirSync(tmp)).toEqual([]);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     child.kill('SIGINT');
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code).toBe(130);
+    expect(await exited).toBe(130);
+    child.stdin.destroy();
     expect(temporaries(dir)).toEqual([]);
     expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
     expect(readdirSync(tmp)).toEqual([]);

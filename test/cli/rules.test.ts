@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonl, run, tempDir } from '../helpers.js';
 
-const JUDGE = ['--judge', 'chat', '--judge-url', 'http://127.0.0.1:9/v1', '--judge-model', 'm', '--no-cache'];
+// No request is made (the rows have scores), so no server and no pre-flight.
+const JUDGE = ['--judge', 'chat', '--judge-url', 'http://127.0.0.1:9/v1', '--judge-model', 'm', '--no-cache', '--no-preflight'];
 
 describe('score and relabel follow the same rules', () => {
   it('score --rejects - sends set-aside rows to stdout, as relabel does', async () => {

@@ -128,15 +128,16 @@ describe('radpo score with a chat judge', () => {
     const dir = tempDir();
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 3)));
-    const r = await run(['score', input, '-q', ...judgeArgs(server.url, dir, ['--logprobs', '--no-cache'])], { env });
+    const r = await run(['score', input, '-q', ...judgeArgs(server.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])], { env });
     expect(r.code, r.stderr).toBe(0);
-    const expected = (s: number) => (s === 10 ? 10 : (0.7 * s + 0.2 * (s + 1)) / 0.9);
-    parseJsonl(r.stdout).forEach((row, i) => expect(row.score_chosen).toBeCloseTo(expected(expectedChatScore(lfRows[i]!.chosen.value)), 10));
+    // Rounded to 2 digits (--precision sets it): 3.2222… is written 3.22, never 2.9999999999999996.
+    const expected = (s: number) => Number((s === 5 ? 5 : (0.7 * s + 0.2 * (s + 1)) / 0.9).toFixed(2));
+    parseJsonl(r.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expected(expectedChatScore(lfRows[i]!.chosen.value, 5))));
     expect(server.requests[0]!.body).toMatchObject({ logprobs: true, top_logprobs: 20, max_tokens: 2 });
     const plain = await judgeServer({ logprobs: false });
-    const r2 = await run(['score', input, ...judgeArgs(plain.url, dir, ['--logprobs', '--no-cache'])], { env });
+    const r2 = await run(['score', input, ...judgeArgs(plain.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])], { env });
     expect(r2.stderr).toMatch(/returned no logprobs .* falling back/);
-    parseJsonl(r2.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value)));
+    parseJsonl(r2.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5)));
   });
 
   it('--structured sends a JSON schema and reads the JSON verdict (fenced)', async () => {

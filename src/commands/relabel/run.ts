@@ -30,7 +30,7 @@ import { loadScoresFile } from './scores-file.js';
 type RelabelFlags = FlagValues<typeof relabelFlags>;
 
 export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
-  const judge = judgeRunConfig(o, ctx.io, ctx.given('scale') ? o.scale : undefined);
+  const judge = judgeRunConfig(o, ctx.io, ctx.given('scale') ? o.scale : undefined, ctx.given('precision'));
   if (judge?.emitBatch) throw usageError('--emit-batch belongs to radpo score (it writes requests, not pairs)', 'radpo score … --emit-batch requests.jsonl');
   const inputs = resolveInputs(args, ctx.io, ctx.help);
   if (!inputs) return 'usage';

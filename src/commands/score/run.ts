@@ -27,8 +27,9 @@ export interface ScoreConfig extends CommonRunConfig {
   run: JudgeRunConfig;
 }
 
-export const run: RunCommand<typeof scoreFlags> = async (args, o, { io, help, version }: CommandContext) => {
-  const judge = judgeRunConfig(o, io, o.scale);
+export const run: RunCommand<typeof scoreFlags> = async (args, o, ctx: CommandContext) => {
+  const { io, help, version } = ctx;
+  const judge = judgeRunConfig(o, io, o.scale, ctx.given('precision'));
   if (!judge) throw usageError('radpo score needs --judge chat or --judge reward', 'for example: radpo score pairs.jsonl --judge chat --judge-url http://localhost:8000/v1 --judge-model judge -o scored.jsonl');
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
@@ -37,7 +38,7 @@ export const run: RunCommand<typeof scoreFlags> = async (args, o, { io, help, ve
   errorPolicyRules(o);
   outputRules(o);
   await checkOutputPaths(
-    [...inputs, ...(judge.fromBatch ? [judge.fromBatch] : [])],
+    [...inputs, ...judge.fromBatch],
     [
       ['-o', judge.emitBatch ? undefined : o.output],
       ['--rejects', o.rejects],

@@ -40,7 +40,8 @@ export function judgeRunConfig(o: JudgeValues, io: Io, goalScale: Scale | undefi
     return null;
   }
   const kind = o.judge;
-  const url = o.judgeUrl ?? io.env.RADPO_JUDGE_URL ?? io.env.OPENAI_BASE_URL;
+  // --emit-batch sends nothing: the batch lines only need the route, so no server is required.
+  const url = o.judgeUrl ?? io.env.RADPO_JUDGE_URL ?? io.env.OPENAI_BASE_URL ?? (o.emitBatch ? 'http://localhost/v1' : undefined);
   if (!url) throw usageError('--judge needs a server: pass --judge-url (e.g. http://localhost:8000/v1) or set RADPO_JUDGE_URL');
   let host: string;
   try {

@@ -13,7 +13,7 @@ import { chatRequestBody, errorMessage, expectedScore, parseChatReply, parseRewa
 
 import { RadpoError } from '../core/errors.js';
 import type { JudgeKind, JudgeServer, RewardEndpoint } from './choices.js';
-import type { ServerProfile } from './servers.js';
+import type { ServerProfile } from './profile.js';
 
 export interface JudgeConfig {
   kind: JudgeKind;

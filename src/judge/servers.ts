@@ -10,20 +10,11 @@
  */
 import { RadpoError } from '../core/errors.js';
 import type { ServerKind } from './choices.js';
+import type { ServerProfile } from './profile.js';
+
+export type { ServerProfile } from './profile.js';
 import { Unreachable, type JudgeHttp } from './http.js';
 
-export interface ServerProfile {
-  kind: ServerKind;
-  /** As the server reports it (null when it does not). */
-  version: string | null;
-  /** TGI: top tokens with logprobs are capped by its launcher's --max-top-n-tokens (default 5). */
-  maxTopLogprobs: number;
-  /**
-   * How a vLLM pooling request turns the activation off: `use_activation` (0.11.1 on), the older
-   * `activation` (classify) / `softmax` (reward) fields (0.10), or not per request at all (before).
-   */
-  activationField: 'use_activation' | 'legacy' | 'none';
-}
 
 /** The server root: the base URL without its /v1. */
 export function serverRoot(base: string): string {

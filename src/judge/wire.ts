@@ -5,7 +5,7 @@
 import { RadpoError } from '../core/errors.js';
 import type { Message } from '../core/pair.js';
 import { judgePrompt, verdictSchema, type Rubric } from './rubrics.js';
-import type { ServerProfile } from './servers.js';
+import type { ServerProfile } from './profile.js';
 
 export interface ChatParams {
   model: string;

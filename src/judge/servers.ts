@@ -23,7 +23,8 @@ export function serverRoot(base: string): string {
 
 const PROBE_TIMEOUT_MS = 5000;
 
-function plainProfile(kind: ServerKind, version: string | null = null): ServerProfile {
+/** A server's profile before anything is known of its version (also for runs that send no request). */
+export function plainProfile(kind: ServerKind, version: string | null = null): ServerProfile {
   return { kind, version, maxTopLogprobs: kind === 'tgi' ? 5 : 20, activationField: 'use_activation' };
 }
 

@@ -8,10 +8,9 @@ import { RadpoError } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { Io } from '../io/io.js';
 import { memoryCache, sqliteCache, type JudgementCache } from './cache.js';
-import type { JudgeServer } from './choices.js';
 import { JudgeHttp } from './http.js';
 import { importBatchResults, Judge, type JudgeConfig } from './judge.js';
-import { preflight, type ServerProfile } from './servers.js';
+import { plainProfile, preflight, type ServerProfile } from './servers.js';
 import { applyMapping, fitMapping, type Mapping, type MappingKind } from './mapping.js';
 
 export interface JudgeRunConfig {
@@ -118,7 +117,7 @@ export class JudgeSession {
  */
 async function serverProfile(config: JudgeRunConfig, http: JudgeHttp, offline: boolean, logger: Logger): Promise<ServerProfile> {
   const { judge } = config;
-  if (offline || !judge.preflight) return namedProfile(judge.server);
+  if (offline || !judge.preflight) return plainProfile(judge.server === 'auto' ? 'openai' : judge.server);
   const profile = await preflight(http, judge.url, judge.model, judge.server, (message) => logger.warn(message));
   logger.info(`judge server: ${profile.kind}${profile.version ? ` ${profile.version}` : ''}`);
   checkProfile(profile, config);
@@ -139,10 +138,6 @@ function checkProfile(profile: ServerProfile, config: JudgeRunConfig): void {
   if (needsText && !judge.renderText) {
     throw new RadpoError('usage', `the ${profile.kind}${profile.version ? ` ${profile.version}` : ''} reward route takes rendered text, not messages: --judge-chat-template FILE is required`, "pass the reward model's chat template (its tokenizer_config.json or a .jinja file)");
   }
-}
-
-function namedProfile(server: JudgeServer): ServerProfile {
-  return { kind: server === 'auto' ? 'openai' : server, version: null, maxTopLogprobs: server === 'tgi' ? 5 : 20, activationField: 'use_activation' };
 }
 
 function readBatchFile(path: string, judge: Judge, cache: JudgementCache, logger: Logger): void {

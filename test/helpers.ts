@@ -6,9 +6,10 @@ import { main, type Io } from '../src/main.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-export const SHARED = resolve(ROOT, '..', 'shared', 'data');
+/** Real data written by others, copied into the repository with its provenance (test/data/SOURCES.md). */
+export const DATA = join(ROOT, 'test', 'data');
 export const FIXTURES = join(ROOT, 'fixtures');
-export const UF1000 = join(SHARED, 'scored', 'ultrafeedback_gpt4_1000.jsonl');
+export const UF1000 = join(DATA, 'scored', 'ultrafeedback_gpt4_1000.jsonl');
 
 /** The paper's goal text for a score, typed out by hand from METHOD.md (not built by radpo's code). */
 export const paperGoal = (score: string) =>

@@ -1,13 +1,13 @@
 /**
  * Every ```sh block of README.md runs, as written, in a scratch folder laid out like a checkout
- * (fixtures/ and ../shared beside it), with `radpo` and `npx radpo` meaning this build.
+ * (fixtures/ and test/data/ in it), with `radpo` and `npx radpo` meaning this build.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeJudge, type FakeJudge } from './judge-server.js';
-import { ROOT, SHARED, tempDir } from './helpers.js';
+import { ROOT, DATA, tempDir } from './helpers.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -19,8 +19,8 @@ function sandbox(): { cwd: string; env: NodeJS.ProcessEnv } {
   mkdirSync(cwd);
   mkdirSync(bin);
   symlinkSync(join(ROOT, 'fixtures'), join(cwd, 'fixtures'));
-  mkdirSync(join(top, 'shared'));
-  symlinkSync(SHARED, join(top, 'shared', 'data'));
+  mkdirSync(join(cwd, 'test'));
+  symlinkSync(DATA, join(cwd, 'test', 'data'));
   const shim = join(bin, 'radpo');
   writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin', 'radpo.js')}" "$@"\n`);
   chmodSync(shim, 0o755);

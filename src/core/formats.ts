@@ -1,6 +1,6 @@
 /**
  * Output row layouts, one per trainer family. Pure: a relabeled pair in, a plain object out.
- * See ../shared/docs/FORMATS.md.
+ * See docs/FORMATS.md.
  */
 import { RowError } from './errors.js';
 import type { Message, Shape } from './pair.js';

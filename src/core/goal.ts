@@ -1,7 +1,7 @@
 /**
  * The goal prompt of arXiv 2410.08067, byte for byte as the reference code writes it
  * (scripts/reward_augmentation.py, `system_prompt`), and its placement in a conversation.
- * Pure: no I/O. See ../shared/docs/METHOD.md.
+ * Pure: no I/O. See docs/METHOD.md.
  */
 import { RowError, usageError, ValueError } from './errors.js';
 import type { Message } from './pair.js';

@@ -1,6 +1,6 @@
 /**
  * The snippet that points each trainer at a relabeled file (`--print-config`), and LLaMA-Factory's
- * dataset_info.json entry. Pure: paths in, text out. See ../shared/docs/FORMATS.md.
+ * dataset_info.json entry. Pure: paths in, text out. See docs/FORMATS.md.
  */
 import type { OutputFormat } from './formats.js';
 

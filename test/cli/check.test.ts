@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, SHARED, paperGoal, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, DATA, paperGoal, parseJsonl, run, tempDir } from '../helpers.js';
 
-const TEMPLATES = join(SHARED, 'chat_templates');
+const TEMPLATES = join(DATA, 'chat_templates');
 const tpl = (name: string) => join(TEMPLATES, `${name}.jinja`);
 const sample = join(FIXTURES, 'trl_conversational.jsonl');
 

@@ -2,12 +2,12 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, SHARED, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, DATA, parseJsonl, run, tempDir } from '../helpers.js';
 
 // Real rows from the bundled sample, each broken in one way a user's data breaks.
 const lines = readFileSync(join(FIXTURES, 'ultrafeedback_sample.jsonl'), 'utf8').split('\n').filter(Boolean);
 const row = (i: number) => JSON.parse(lines[i]!) as Record<string, any>;
-const hh = gunzipSync(readFileSync(join(SHARED, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'))).toString('utf8').split('\n');
+const hh = gunzipSync(readFileSync(join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'))).toString('utf8').split('\n');
 
 interface Case {
   name: string;
@@ -86,7 +86,7 @@ describe('other error paths', () => {
   });
 
   it('no scores anywhere: exit 1 with how to supply them', async () => {
-    const r = await run(['relabel', join(SHARED, 'unscored/dpo_en_demo.json')]);
+    const r = await run(['relabel', join(DATA, 'unscored/dpo_en_demo.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/dpo_en_demo\.json: no scores found; the first record has columns conversations, chosen, rejected/);
     expect(r.stderr).toMatch(/hint: name the columns with --chosen-score-col and --rejected-score-col.*--scores FILE --key COL/);
@@ -145,7 +145,7 @@ describe('other error paths', () => {
 
 describe('data that fits no shape', () => {
   it('exits 1 (bad data) naming the file, the columns seen and the flags that map them', async () => {
-    const r = await run(['relabel', join(SHARED, 'scored/helpsteer2_nemo_rm.jsonl')]);
+    const r = await run(['relabel', join(DATA, 'scored/helpsteer2_nemo_rm.jsonl')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/helpsteer2_nemo_rm\.jsonl: cannot find the chosen and rejected columns; the first record has columns text, label/);
     expect(r.stderr).toMatch(/hint: name them with --chosen-col and --rejected-col/);

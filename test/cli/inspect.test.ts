@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED, UF1000, run } from '../helpers.js';
+import { DATA, UF1000, run } from '../helpers.js';
 
 describe('radpo inspect', () => {
   it('UltraFeedback GPT-4 file: counts as the data has them', async () => {
@@ -27,7 +27,7 @@ describe('radpo inspect', () => {
   });
 
   it('hh-rlhf: no scores, prompt mismatches and duplicate prompts reported', async () => {
-    const report = JSON.parse((await run(['inspect', join(SHARED, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'), '--json'])).stdout);
+    const report = JSON.parse((await run(['inspect', join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'), '--json'])).stdout);
     expect(report.rows).toBe(2312);
     expect(report.unreadable).toEqual({ prompt_mismatch: 5 });
     expect(report.scores).toBeNull();
@@ -35,7 +35,7 @@ describe('radpo inspect', () => {
   });
 
   it('reward-model scores: range outside 1-10 is pointed out', async () => {
-    const r = await run(['inspect', join(SHARED, 'scored/activeuf_rm_scored_10.jsonl')]);
+    const r = await run(['inspect', join(DATA, 'scored/activeuf_rm_scored_10.jsonl')]);
     expect(r.stdout).toMatch(/score range: -0\.988 to 0\.988 — outside the paper's 1-10 scale/);
   });
 });

@@ -7,7 +7,7 @@ import { FIXTURES, paperGoal, parseJsonl, run, tempDir, UF1000 } from '../helper
 const ufRows = readFileSync(UF1000, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const fmt = (s: number) => (Number.isInteger(s) ? String(s) : String(s));
 
-describe('relabel on ../shared/data/scored/ultrafeedback_gpt4_1000.jsonl (acceptance 2)', () => {
+describe('relabel on test/data/scored/ultrafeedback_gpt4_1000.jsonl (acceptance 2)', () => {
   it('reference reproduction: 2000 rows, every goal byte-identical, rejected-goal copy swapped, 111 ties', async () => {
     const dir = tempDir();
     const report = join(dir, 'report.json');

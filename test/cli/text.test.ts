@@ -9,10 +9,10 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { OUTPUT_FORMATS } from '../../src/core/formats.js';
 import { openRecords } from '../../src/io/records.js';
-import { FIXTURES, SHARED, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, DATA, parseJsonl, run, tempDir } from '../helpers.js';
 
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
-const QWEN = join(SHARED, 'chat_templates', 'Qwen__Qwen2-7B-Instruct.jinja');
+const QWEN = join(DATA, 'chat_templates', 'Qwen__Qwen2-7B-Instruct.jinja');
 const row = (extra: Record<string, unknown> = {}) => JSON.stringify({ prompt: 'q', chosen: 'a', rejected: 'b', score_chosen: 8, score_rejected: 3, ...extra });
 
 async function readAll(path: string): Promise<unknown[]> {
@@ -138,7 +138,7 @@ describe('CSV', () => {
 
   it('LMSYS Arena cells (JSON lists of turns) are decoded: one-turn rows relabel, multi-turn rows become conversations', async () => {
     const dir = tempDir();
-    const arena = join(SHARED, 'foreign', 'lmsys_arena_kaggle_train_demo.csv');
+    const arena = join(DATA, 'foreign', 'lmsys_arena_kaggle_train_demo.csv');
     const flags = ['--prompt-col', 'prompt', '--chosen-col', 'response_a', '--rejected-col', 'response_b', '--chosen-score-col', 'winner_model_a', '--rejected-score-col', 'winner_model_b', '--scale', '0-1'];
     const r = await run(['relabel', arena, ...flags, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), '-q']);
     expect(r.code, r.stderr).toBe(0);

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { RowError } from '../../src/core/errors.js';
 import { detectShape, identicalResponses, parseTranscript, toPair } from '../../src/core/pair.js';
 import { getPath, parsePath } from '../../src/core/path.js';
-import { SHARED } from '../helpers.js';
+import { DATA } from '../helpers.js';
 
 const realRows = {
-  ultrafeedback: readFileSync(join(SHARED, 'scored/ultrafeedback_gpt4_1000.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
-  sharegpt: JSON.parse(readFileSync(join(SHARED, 'unscored/dpo_en_demo.json'), 'utf8')) as unknown[],
-  sharegptZh: JSON.parse(readFileSync(join(SHARED, 'unscored/dpo_zh_demo.json'), 'utf8')) as unknown[],
-  hh: gunzipSync(readFileSync(join(SHARED, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
-  torchtune: JSON.parse(readFileSync(join(SHARED, 'unscored/stack_exchange_paired_tiny.json'), 'utf8')) as unknown[],
+  ultrafeedback: readFileSync(join(DATA, 'scored/ultrafeedback_gpt4_1000.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+  sharegpt: JSON.parse(readFileSync(join(DATA, 'unscored/dpo_en_demo.json'), 'utf8')) as unknown[],
+  sharegptZh: JSON.parse(readFileSync(join(DATA, 'unscored/dpo_zh_demo.json'), 'utf8')) as unknown[],
+  hh: gunzipSync(readFileSync(join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+  torchtune: JSON.parse(readFileSync(join(DATA, 'unscored/stack_exchange_paired_tiny.json'), 'utf8')) as unknown[],
 };
 
 function tally(rows: unknown[], options = {}) {
@@ -31,7 +31,7 @@ function tally(rows: unknown[], options = {}) {
   return { schema: shape.schema, ok, reasons };
 }
 
-describe('shape detection and reading on the real files in ../shared/data', () => {
+describe('shape detection and reading on the real files in test/data', () => {
   it('UltraFeedback GPT-4 (prompt/chosen/rejected strings): standard; 2 empty responses found', () => {
     expect(tally(realRows.ultrafeedback)).toEqual({ schema: 'standard', ok: 998, reasons: { empty_response: 2 } });
   });

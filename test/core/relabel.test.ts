@@ -4,7 +4,7 @@ import type { Pair } from '../../src/core/pair.js';
 import { contradictsLabel, isTie, relabelPair } from '../../src/core/relabel.js';
 import { paperGoal } from '../helpers.js';
 
-// A real UltraFeedback pair (first row of ../shared/data/scored/ultrafeedback_gpt4_1000.jsonl, shortened).
+// A real UltraFeedback pair (first row of test/data/scored/ultrafeedback_gpt4_1000.jsonl, shortened).
 const pair: Pair = {
   prompt: [{ role: 'user', content: 'how to cook t-bone in the oven' }],
   chosen: [{ role: 'assistant', content: 'To cook a delicious T-bone steak in the oven, follow these steps:' }],

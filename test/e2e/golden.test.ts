@@ -1,5 +1,5 @@
 /**
- * Subprocess tests: the built CLI (bin/radpo.js) on the fixtures built from ../shared/data, compared
+ * Subprocess tests: the built CLI (bin/radpo.js) on the fixtures built from test/data, compared
  * byte for byte with golden files. Regenerate after an intended change with UPDATE_GOLDEN=1 npm test.
  */
 import { spawnSync } from 'node:child_process';

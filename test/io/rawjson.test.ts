@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable } from '../../src/io/rawjson.js';
-import { FIXTURES, SHARED } from '../helpers.js';
+import { FIXTURES, DATA } from '../helpers.js';
 
 /** The fast path must give exactly the bytes JSON.parse + JSON.stringify give, or step aside. */
 function roundTrip(text: string): { fast: string | null; slow: string } {
@@ -58,7 +58,7 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
   });
 
   it('every line of the real and fixture JSONL files round-trips exactly', () => {
-    const files = [join(SHARED, 'scored/ultrafeedback_gpt4_1000.jsonl'), join(SHARED, 'scored/activeuf_rm_scored_10.jsonl'), join(SHARED, 'scored/helpsteer2_nemo_rm.jsonl'), join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl')];
+    const files = [join(DATA, 'scored/ultrafeedback_gpt4_1000.jsonl'), join(DATA, 'scored/activeuf_rm_scored_10.jsonl'), join(DATA, 'scored/helpsteer2_nemo_rm.jsonl'), join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl')];
     let fast = 0;
     for (const file of files) {
       for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {

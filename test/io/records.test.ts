@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PeekableBytes } from '../../src/io/bytes.js';
 import { detectInputFormat, readCsv, readJsonArray, readJsonl, type SourceRecord } from '../../src/io/records.js';
-import { FIXTURES, SHARED } from '../helpers.js';
+import { FIXTURES, DATA } from '../helpers.js';
 
 /** Feed bytes in chunks of `size` so every boundary case (inside strings, escapes, CRLF, UTF-8) is hit. */
 async function* chunks(data: Buffer | string, size: number): AsyncGenerator<Buffer> {
@@ -51,7 +51,7 @@ describe('readJsonArray', () => {
   });
 
   it('reads the real LLaMA-Factory file element for element', async () => {
-    const bytes = readFileSync(join(SHARED, 'unscored/dpo_en_demo.json'));
+    const bytes = readFileSync(join(DATA, 'unscored/dpo_en_demo.json'));
     const records = await collect(readJsonArray('dpo_en_demo.json', chunks(bytes, 4096), limit));
     expect(records.map((r) => r.value)).toEqual(JSON.parse(bytes.toString('utf8')));
   });
@@ -76,7 +76,7 @@ describe('readJsonArray', () => {
 
 describe('readCsv', () => {
   it('reads the real orca CSV with quoted multi-line fields, numbering data rows', async () => {
-    const bytes = readFileSync(join(SHARED, 'unscored/orca_dpo_pairs_demo.csv'));
+    const bytes = readFileSync(join(DATA, 'unscored/orca_dpo_pairs_demo.csv'));
     const records = await collect(readCsv('orca.csv', chunks(bytes, 1000), limit));
     expect(records).toHaveLength(100);
     expect(Object.keys(records[0]!.value as object)).toEqual(['system', 'question', 'chosen', 'rejected']);

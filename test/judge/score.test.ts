@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, SHARED, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, DATA, parseJsonl, run, tempDir } from '../helpers.js';
 import { expectedAspects, expectedChatScore, expectedReward, startFakeJudge, type FakeJudge } from '../judge-server.js';
 
-const LF = join(SHARED, 'unscored/dpo_en_demo.json');
+const LF = join(DATA, 'unscored/dpo_en_demo.json');
 const lfRows = JSON.parse(readFileSync(LF, 'utf8')) as Array<{ conversations: unknown[]; chosen: { value: string }; rejected: { value: string } }>;
 
 let servers: FakeJudge[] = [];

@@ -7,10 +7,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SHARED, parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
 import { expectedChatScore, expectedReward, startFakeJudge, type FakeJudge, type FakeJudgeOptions } from '../judge-server.js';
 
-const LF = join(SHARED, 'unscored/dpo_en_demo.json');
+const LF = join(DATA, 'unscored/dpo_en_demo.json');
 const lfRows = JSON.parse(readFileSync(LF, 'utf8')) as Array<{ conversations: unknown[]; chosen: { value: string }; rejected: { value: string } }>;
 
 let servers: FakeJudge[] = [];

@@ -3,27 +3,49 @@
  * (fixtures/ and test/data/ in it), with `radpo` and `npx radpo` meaning this build.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeJudge, type FakeJudge } from './judge-server.js';
-import { ROOT, DATA, tempDir } from './helpers.js';
+import { DATA, ROOT, VERSION, tempDir } from './helpers.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
-function sandbox(): { cwd: string; env: NodeJS.ProcessEnv } {
-  const top = tempDir();
-  const cwd = join(top, 'main');
-  const bin = join(top, 'bin');
+/**
+ * radpo as a user gets it: the package packed (npm pack, from a copy of the sources, so the checkout is
+ * never touched) and installed into a temporary prefix from npm's cache (no network). Install scripts are
+ * skipped and the judge cache's SQLite binary built by `npm ci` is reused, which saves compiling it again
+ * (about a minute); everything else is the installed package.
+ */
+function installPacked(top: string): { bin: string; installLog: string } {
+  const source = join(top, 'source');
+  mkdirSync(source);
+  for (const entry of ['bin', 'src', 'scripts', 'docs', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'ARCHITECTURE.md']) {
+    cpSync(join(ROOT, entry), join(source, entry), { recursive: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'));
+  const npm = (args: string[], cwd: string) => {
+    const r = spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+    if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+    return `${r.stdout}${r.stderr}`;
+  };
+  const packed = npm(['pack', '--silent', '--pack-destination', top], source).trim().split('\n').pop()!;
+  const prefix = join(top, 'prefix');
+  const installLog = npm(['install', '--global', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', join(top, packed)], top);
+  const builtSqlite = join(ROOT, 'node_modules', 'better-sqlite3', 'build');
+  const installedSqlite = join(prefix, 'lib', 'node_modules', 'radpo', 'node_modules', 'better-sqlite3');
+  if (existsSync(builtSqlite) && existsSync(installedSqlite)) cpSync(builtSqlite, join(installedSqlite, 'build'), { recursive: true });
+  return { bin: join(prefix, 'bin'), installLog };
+}
+
+/** A scratch folder laid out like a checkout (fixtures/ and test/data/), with the installed radpo first on PATH. */
+function sandbox(top: string, bin: string): { cwd: string; env: NodeJS.ProcessEnv } {
+  const cwd = join(top, 'work');
   mkdirSync(cwd);
-  mkdirSync(bin);
   symlinkSync(join(ROOT, 'fixtures'), join(cwd, 'fixtures'));
   mkdirSync(join(cwd, 'test'));
   symlinkSync(DATA, join(cwd, 'test', 'data'));
-  const shim = join(bin, 'radpo');
-  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin', 'radpo.js')}" "$@"\n`);
-  chmodSync(shim, 0o755);
   return { cwd, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' } };
 }
 
@@ -37,20 +59,30 @@ function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ st
   });
 }
 
-describe('README examples', () => {
+describe('README examples, run with the packed and installed radpo', () => {
   // The judge examples talk to a fake OpenAI-compatible / vLLM server on 127.0.0.1, as RADPO_JUDGE_URL.
   let judge: FakeJudge;
+  let cwd = '';
+  let env: NodeJS.ProcessEnv = {};
+  let installLog = '';
+  const before = gitStatus();
   beforeAll(async () => {
+    const top = tempDir();
+    const installed = installPacked(top);
+    installLog = installed.installLog;
+    ({ cwd, env } = sandbox(top, installed.bin));
     judge = await startFakeJudge();
     env.RADPO_JUDGE_URL = judge.url;
-  });
-  afterAll(async () => judge.close());
+  }, 240_000);
+  afterAll(async () => judge?.close());
 
-  it('has examples to run', () => {
+  it('has examples to run, and the install printed no warning', () => {
     expect(blocks.length).toBeGreaterThan(10);
+    expect(installLog).not.toMatch(/warn/i);
+    expect(spawnSync('radpo', ['--version'], { env, encoding: 'utf8' }).stdout.trim()).toBe(VERSION);
+    expect(spawnSync('which', ['radpo'], { env, encoding: 'utf8' }).stdout).toContain(join('prefix', 'bin', 'radpo'));
   });
 
-  const { cwd, env } = sandbox();
   it.each(blocks.map((b, i) => [i + 1, b] as const))('block %i runs', async (_i, block) => {
     // The quick start's install step is what CI itself does; `npm test` would recurse.
     const script = block
@@ -74,4 +106,14 @@ describe('README examples', () => {
     const result = spawnSync('bash', ['-c', 'cat shard.1.jsonl shard.2.jsonl shard.3.jsonl | wc -l'], { cwd, env, encoding: 'utf8' });
     expect(result.stdout.trim()).toBe('200');
   });
+
+  it('following the README leaves no file in the repository', () => {
+    expect(gitStatus()).toBe(before);
+  });
 });
+
+/** Untracked and changed files of the checkout (empty outside a git checkout). */
+function gitStatus(): string {
+  const r = spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : '';
+}

@@ -147,23 +147,19 @@ export function toNemoRow(pair: RelabeledPair): Record<string, unknown> {
 }
 
 /**
- * Standard string format for trainers that take plain text: the goal first in the prompt string. A
- * single-turn prompt is its system text (goal first) and question joined by a blank line; a multi-turn
- * prompt becomes a Human:/Assistant: transcript ending in "\n\nAssistant:", the responses then start
- * with a space (the hh-rlhf convention).
+ * Standard string format for trainers that take plain text: the goal first in the prompt string, then
+ * the conversation as a Human:/Assistant: transcript ending in "\n\nAssistant:", and the responses
+ * starting with a space (the hh-rlhf convention), single- and multi-turn alike.
  */
 export function toTextRow(pair: RelabeledPair, attributes: readonly string[] | null, origin: RowOrigin): Record<string, unknown> {
   const system = pair.prompt[0]?.role === 'system' ? textOf(pair.prompt[0], 'prompt[0].content') : null;
   const turns = system === null ? pair.prompt : pair.prompt.slice(1);
-  let prompt: string;
-  let lead = '';
-  if (turns.length === 1 && turns[0]!.role === 'user') {
-    prompt = [system, textOf(turns[0]!, 'prompt.content')].filter((p) => p !== null).join('\n\n');
-  } else {
-    const transcript = turns.map((m, i) => `\n\n${m.role === 'user' ? 'Human' : 'Assistant'}: ${textOf(m, `prompt[${i}].content`)}`).join('');
-    prompt = `${system === null ? '' : system}${transcript}\n\nAssistant:`;
-    lead = ' ';
-  }
+  // Always the Human:/Assistant: transcript ending in "Assistant:", the response after a space: trainers
+  // concatenate prompt and response as they are, and a prompt ending mid-sentence (or in a space) would
+  // merge tokens across the join (TRL then cuts the response's first token and warns).
+  const transcript = turns.map((m, i) => `\n\n${m.role === 'user' ? 'Human' : 'Assistant'}: ${textOf(m, `prompt[${i}].content`)}`).join('');
+  const prompt = `${system === null ? '' : system}${transcript}\n\nAssistant:`;
+  const lead = ' ';
   const answer = (t: Message[], field: string) => lead + textOf(singleAnswer(t, field, 'the text format'), `${field}[0].content`);
   return { prompt, chosen: answer(pair.chosen, 'chosen'), rejected: answer(pair.rejected, 'rejected'), ...metadata(pair, attributes, origin) };
 }

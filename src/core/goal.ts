@@ -146,7 +146,9 @@ export type Placement = (typeof PLACEMENTS)[number];
  * Put the goal into a prompt (a copy is returned; the input is not modified).
  * - system: a system message first; if one exists, the goal goes first in it, then a blank line.
  *   An empty existing system message is replaced, so the goal stays identical to `radpo goal`.
- * - user: the goal plus a blank line before the content of the first user message.
+ * - user: the goal plus a blank line before the content of the first user message. A leading system
+ *   message is folded into that turn (goal, blank line, system text, blank line, user text) and removed:
+ *   the templates that need this placement (Gemma-2, Mistral v0.2) refuse a system role altogether.
  */
 export function placeGoal(prompt: readonly Message[], goal: string, placement: Placement): Message[] {
   const out = prompt.map((m) => ({ ...m }));
@@ -170,8 +172,9 @@ export function placeGoal(prompt: readonly Message[], goal: string, placement: P
     });
   }
   const target = out[index]!;
-  target.content = `${goal}\n\n${contentText(target, `prompt[${index}].content`)}`;
-  return out;
+  const system = out[0]?.role === 'system' && index > 0 ? contentText(out[0], 'prompt[0].content') : null;
+  target.content = [goal, system, contentText(target, `prompt[${index}].content`)].filter((part) => part !== null && part.trim() !== '').join('\n\n');
+  return system === null ? out : out.slice(1);
 }
 
 function contentText(message: Message, field: string): string {

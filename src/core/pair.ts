@@ -79,12 +79,21 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     schema = 'sharegpt';
     prompt ??= ['conversations'];
   }
+  // The OpenAI / Azure OpenAI DPO fine-tuning format: {input: {messages}, preferred_output, non_preferred_output}.
+  const input = record.input as Record<string, unknown> | undefined;
+  if (prompt === undefined && chosen === undefined && input && typeof input === 'object' && isMessageList(input.messages) && isMessageList(record.preferred_output) && isMessageList(record.non_preferred_output)) {
+    schema ??= 'conversational';
+    prompt = ['input', 'messages'];
+    chosen = ['preferred_output'];
+    rejected ??= ['non_preferred_output'];
+  }
   const pick = (names: string[]): Path | undefined => {
     const name = firstPresent(record, names);
     return name === undefined ? undefined : [name];
   };
   chosen ??= pick(CHOSEN_NAMES);
   rejected ??= pick(REJECTED_NAMES);
+  const openai = prompt !== undefined && pathText(prompt) === 'input.messages' && pathText(chosen ?? []) === 'preferred_output';
   if (!chosen || !rejected) {
     throw shapeError(
       `cannot find the chosen and rejected columns; the first record has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
@@ -134,7 +143,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     chosen,
     rejected,
     system: implicit ? null : (system ?? null),
-    description: `${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}`,
+    description: `${openai ? 'OpenAI/Azure DPO fine-tuning format, ' : ''}${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}`,
   };
 }
 

@@ -104,11 +104,17 @@ describe('placeGoal', () => {
   });
 
   it('user: goal and a blank line before the first user message only', () => {
+    const prompt = [user, { role: 'assistant', content: 'Blue.' }, { role: 'user', content: 'Why?' }];
+    const out = placeGoal(prompt, goal, 'user');
+    expect(out[0]).toEqual({ role: 'user', content: `${goal}\n\nWhat color is the sky?` });
+    expect(out.slice(1)).toEqual(prompt.slice(1));
+  });
+
+  it('user: a system message is folded into the first user turn (templates without a system role)', () => {
     const prompt = [{ role: 'system', content: 'Be brief.' }, user, { role: 'assistant', content: 'Blue.' }, { role: 'user', content: 'Why?' }];
     const out = placeGoal(prompt, goal, 'user');
-    expect(out[0]).toEqual(prompt[0]);
-    expect(out[1]).toEqual({ role: 'user', content: `${goal}\n\nWhat color is the sky?` });
-    expect(out[3]).toEqual(prompt[3]);
+    expect(out).toEqual([{ role: 'user', content: `${goal}\n\nBe brief.\n\nWhat color is the sky?` }, prompt[2], prompt[3]]);
+    expect(placeGoal([{ role: 'system', content: '' }, user], goal, 'user')).toEqual([{ role: 'user', content: `${goal}\n\nWhat color is the sky?` }]);
   });
 
   it('does not modify its input', () => {

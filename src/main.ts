@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import type { CommandSpec, Outcome } from './cli/command.js';
 import { addFlags, attributeName, parseFlags, type FlagTable } from './cli/flags.js';
 import { checkCommand } from './commands/check/command.js';
+import { completionCommand } from './commands/completion/command.js';
 import { goalCommand } from './commands/goal/command.js';
 import { inspectCommand } from './commands/inspect/command.js';
 import { relabelCommand } from './commands/relabel/command.js';
@@ -22,7 +23,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
 /** Every command, in the order `radpo --help` lists them. */
-export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [relabelCommand, scoreCommand, inspectCommand, checkCommand, goalCommand] as unknown as ReadonlyArray<CommandSpec<FlagTable>>;
+export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [relabelCommand, scoreCommand, inspectCommand, checkCommand, goalCommand, completionCommand] as unknown as ReadonlyArray<CommandSpec<FlagTable>>;
 
 const OUTCOME_EXIT: Record<Outcome, number> = { ok: EXIT_OK, failed: EXIT_FAILED, usage: EXIT_USAGE };
 
@@ -52,13 +53,17 @@ export function buildProgram(io: Io, version: string, schedule: (job: () => Prom
       const args = spec.argument ? ([] as string[]).concat((received[0] as string | string[] | undefined) ?? []) : [];
       const raw = cmd.opts();
       schedule(async () => {
+        // zod and the YAML parser load only when a config file is given: start-up stays light.
+        const fromFile = typeof raw.config === 'string' ? await (await import('./cli/config-file.js')).applyConfigFile(raw.config, spec.flags, cmd, raw) : new Set<string>();
         const flags = parseFlags(spec.flags, raw);
         const { run } = await spec.load();
         const given = (key: string) => {
           const flag = spec.flags[key];
-          return flag !== undefined && cmd.getOptionValueSource(attributeName(flag.flags)) === 'cli';
+          if (flag === undefined) return false;
+          const attribute = attributeName(flag.flags);
+          return cmd.getOptionValueSource(attribute) === 'cli' || fromFile.has(attribute);
         };
-        return run(args, flags, { io, version, help: () => cmd.helpInformation(), given });
+        return run(args, flags, { io, version, help: () => cmd.helpInformation(), given, commands: COMMANDS });
       });
     });
   }

@@ -12,6 +12,8 @@ export interface CommandContext {
   help(): string;
   /** Was this flag given on the command line (rather than left at its default)? */
   given(key: string): boolean;
+  /** Every command radpo has (for `radpo completion`). */
+  commands: ReadonlyArray<CommandSpec<FlagTable>>;
 }
 
 /**

@@ -13,6 +13,11 @@ import { MAPPINGS } from '../judge/mapping.js';
 import { ON_ERROR_POLICIES } from '../pipeline/config.js';
 import { bool, choice, count, list, parseBytes, parsed, parseInRange, parseNumber, path, text, type Flag } from './flags.js';
 
+/** Every command takes its flags from a file too (src/cli/config-file.ts). */
+export const configFlags = {
+  config: text('--config <file>', 'read flags from a JSON or YAML file (keys are long flag names; flags on the command line win)', { group: 'input' }),
+};
+
 /** Where rows come from and which columns hold the pair. Every command that reads pairs takes these. */
 export const inputFlags = {
   inputFormat: choice('--input-format <format>', 'input format (default: from the extension, then from the content)', INPUT_FORMATS, { group: 'input' }),
@@ -21,7 +26,6 @@ export const inputFlags = {
   chosenCol: path('--chosen-col <path>', 'column holding the chosen response', { group: 'columns' }),
   rejectedCol: path('--rejected-col <path>', 'column holding the rejected response', { group: 'columns' }),
   systemCol: path('--system-col <path>', 'column holding a system prompt string', { group: 'columns' }),
-  idCol: path('--id-col <path>', 'column with the row id copied to source_id (default: id or prompt_id when present)', { group: 'columns' }),
   maxLineBytes: parsed('--max-line-bytes <bytes>', 'longest record accepted, e.g. 16M (protects memory from a runaway line)', parseBytes, { default: '64M', group: 'input' }),
 };
 

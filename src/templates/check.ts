@@ -269,6 +269,8 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
           err.location = record.location;
           throw new RadpoError('io', `${err.describe()}`, 'radpo check reads files written by radpo relabel (any --format)');
         }
+        // The shape error's own hint names relabel's column flags, which check does not have.
+        if (err instanceof RadpoError && err.code === 'schema') throw new RadpoError('schema', err.message, 'radpo check reads files written by radpo relabel (any --format); relabel the pairs first, then check the output');
         throw err;
       }
       // Every row is checked as it is read (memory stays flat); a sample is checked at the end, in file order.

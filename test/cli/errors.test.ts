@@ -89,7 +89,7 @@ describe('other error paths', () => {
     const r = await run(['relabel', join(DATA, 'unscored/dpo_en_demo.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/dpo_en_demo\.json: no scores found; the first record has columns conversations, chosen, rejected/);
-    expect(r.stderr).toMatch(/hint: name the columns with --chosen-score-col and --rejected-score-col.*--scores FILE --key COL/);
+    expect(r.stderr).toMatch(/hint: unscored pairs need a judge: radpo score FILE --judge chat\|reward.*--chosen-score-col and --rejected-score-col.*--scores FILE --key COL/);
   });
 
   it('a scores file without the row key: missing_score', async () => {

@@ -1,9 +1,10 @@
 import { bool, count, list, text } from '../../cli/flags.js';
-import { goalTextFlags } from '../../cli/tables.js';
+import { configFlags, goalTextFlags } from '../../cli/tables.js';
 import { CHECK_DEFAULTS } from '../../templates/check-defaults.js';
 
 /** Every flag of `radpo check`, declared once: commander options and the typed config both come from here. */
 export const checkFlags = {
+  ...configFlags,
   chatTemplate: text('--chat-template <file>', "the model's chat template: a .jinja file or its tokenizer_config.json", { group: 'input' }),
   bosToken: text('--bos-token <text>', 'bos_token for a .jinja template (tokenizer_config.json carries its own)', { group: 'input' }),
   eosToken: text('--eos-token <text>', 'eos_token for a .jinja template', { group: 'input' }),

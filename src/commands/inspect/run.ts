@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
 import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
 import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
-import { formatScore } from '../../core/goal.js';
+import { formatScore, paperGoalSpec } from '../../core/goal.js';
 import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
-import { contradictsLabel, isTie } from '../../core/relabel.js';
+import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
 import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
@@ -100,8 +100,27 @@ function textLength(messages: Message[]): number {
   return n;
 }
 
+/** A column of a file whose shape radpo does not know: what it holds, to name it with a flag. */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  sample: string;
+}
+
+export interface InputEntry {
+  source: string;
+  format: string;
+  shape: string;
+  scores: string;
+  /** Only when the shape is unknown: the columns of the first record, and the flags that would name them. */
+  columns?: ColumnInfo[];
+  suggestion?: string;
+  /** The file is radpo's own output (relabeled pairs). */
+  relabeled?: boolean;
+}
+
 export interface InspectReport {
-  inputs: Array<{ source: string; format: string; shape: string; scores: string }>;
+  inputs: InputEntry[];
   rows: number;
   pairs: number;
   unreadable: Record<string, number>;
@@ -114,6 +133,8 @@ export interface InspectReport {
     unscored: number;
     range: { min: number; max: number };
   };
+  /** For radpo's own output: the two copies and the goals, instead of labels that the swap contradicts by design. */
+  relabeled: null | { copies: Record<string, number>; goal_histogram: HistogramBin[] };
   duplicate_prompts: { distinct: number; rows_with_repeated_prompt: number };
   identical_responses: number;
   lengths_chars: { prompt: Record<string, number>; chosen: Record<string, number>; rejected: Record<string, number> };
@@ -133,6 +154,16 @@ class Tally {
   unscored = 0;
   identical = 0;
   columnsText: string | null = null;
+  readonly copies = new Map<string, number>();
+  readonly goals = new Numbers();
+
+  /** A row of radpo's own output: its copy and its goal (the first attribute's, for several). */
+  addRelabeled(value: Record<string, unknown>): void {
+    const copy = String(value.copy);
+    this.copies.set(copy, (this.copies.get(copy) ?? 0) + 1);
+    const goal = value.goal_score ?? Object.values((value.goal_scores as Record<string, unknown>) ?? {})[0];
+    if (typeof goal === 'number') this.goals.push(goal);
+  }
 
   /** One record of an input whose shape (and score columns, if any) are known. */
   add(value: unknown, shape: Shape, columns: ScoreColumns | null): void {
@@ -171,8 +202,9 @@ class Tally {
       rows: this.rows,
       pairs: this.pairs,
       unreadable: Object.fromEntries([...this.unreadable.entries()].sort()),
+      relabeled: this.copies.size > 0 ? { copies: Object.fromEntries([...this.copies.entries()].sort()), goal_histogram: scoreHistogram(this.goals.values()) } : null,
       scores:
-        this.columnsText !== null
+        this.columnsText !== null && this.copies.size === 0
           ? {
               columns: this.columnsText,
               chosen_histogram: scoreHistogram(this.chosenScores.values()),
@@ -192,25 +224,37 @@ class Tally {
 
 async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport> {
   const tally = new Tally();
-  const inputs: InspectReport['inputs'] = [];
+  const inputs: InputEntry[] = [];
   for (const input of config.inputs) {
     const { name, format, records } = await openInput(input, config, io);
-    const entry = { source: name, format, shape: '(no records)', scores: '(none found)' };
+    const entry: InputEntry = { source: name, format, shape: '(no records)', scores: '(none found)' };
     inputs.push(entry);
     let shape: Shape | null = null;
+    let unknown = false;
     let columns: ScoreColumns | null = null;
     for await (const batch of records) {
       if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
       for (const record of batch) {
         tally.rows += 1;
+        if (unknown) continue;
         try {
           if (record.error) throw record.error;
           if (shape === null) {
-            shape = detectShapeOf(name, record.value, config.shape);
+            try {
+              shape = detectShapeOf(name, record.value, config.shape);
+            } catch (err) {
+              if (!(err instanceof RadpoError) || err.code !== 'schema') throw err;
+              // Not a layout radpo knows: say what is there, and how to name it.
+              unknown = true;
+              Object.assign(entry, describeUnknown(record.value, err.message));
+              continue;
+            }
             entry.shape = shape.description;
+            entry.relabeled = relabeledEvidence(record.value, null, paperGoalSpec()) !== null;
             columns = resolveScoreColumns(record.value, config.scores);
             if (columns) entry.scores = tally.columnsText = columns.description;
           }
+          if (entry.relabeled) tally.addRelabeled(record.value as Record<string, unknown>);
           tally.add(record.value, shape, columns);
         } catch (err) {
           if (!(err instanceof RowError)) throw err;
@@ -220,6 +264,36 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     }
   }
   return tally.report(inputs);
+}
+
+const GUESSES: Array<[flag: string, pattern: RegExp]> = [
+  ['--prompt-col', /^(prompt|question|instruction|input|query|context|messages|conversations?|history)$/i],
+  ['--chosen-col', /(chosen|preferred|better|accepted|good|winner|response_j|output_1|response_a|completion_a)/i],
+  ['--rejected-col', /(rejected|non_preferred|worse|bad|loser|response_k|output_2|response_b|completion_b)/i],
+];
+
+function typeOf(value: unknown): string {
+  if (Array.isArray(value)) return value.length > 0 && value.every((m) => m && typeof m === 'object' && ('role' in m || 'from' in m)) ? 'message list' : `list of ${value.length}`;
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'object' : typeof value;
+}
+
+/** The columns of a first record radpo cannot read as a pair, with a guess at the flags that would name them. */
+function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'shape' | 'columns' | 'suggestion'> {
+  const record = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const columns = Object.entries(record).map(([name, v]) => {
+    const sample = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    return { name, type: typeOf(v), sample: sample.length > 60 ? `${sample.slice(0, 59)}…` : sample };
+  });
+  const used = new Set<string>();
+  const flags = GUESSES.flatMap(([flag, pattern]) => {
+    const found = columns.find((c) => !used.has(c.name) && pattern.test(c.name) && c.type !== 'number' && c.type !== 'boolean');
+    if (!found) return [];
+    used.add(found.name);
+    return [`${flag} ${found.name}`];
+  });
+  const suggestion = flags.length >= 2 ? `try: ${flags.join(' ')} (and score columns: --chosen-score-col/--rejected-score-col, or radpo score --judge …)` : 'name the columns that hold the prompt and the two responses with --prompt-col, --chosen-col and --rejected-col';
+  return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion };
 }
 
 function bars(bins: HistogramBin[]): string[] {
@@ -232,18 +306,30 @@ function renderInspect(report: InspectReport): string {
   const n = formatCount;
   const lines: string[] = [];
   for (const input of report.inputs) {
-    lines.push(`${input.source} (${input.format})`);
+    lines.push(`${input.source} (${input.format})${input.relabeled ? ' — relabeled by radpo' : ''}`);
     lines.push(`  shape:  ${input.shape}`);
+    if (input.columns) {
+      lines.push('  columns of the first record:');
+      const width = Math.max(...input.columns.map((c) => c.name.length));
+      for (const c of input.columns) lines.push(`    ${c.name.padEnd(width)}  ${c.type.padEnd(12)}  ${c.sample.replace(/\n/g, ' ')}`);
+      lines.push(`  ${input.suggestion}`);
+      continue;
+    }
     lines.push(`  scores: ${input.scores}`);
   }
   const bad = Object.entries(report.unreadable).map(([k, v]) => `${k} ${n(v)}`);
   lines.push(`rows: ${n(report.rows)} (${n(report.pairs)} readable pairs${bad.length ? `; not readable: ${bad.join(', ')}` : ''})`);
-  if (report.scores) {
+  if (report.relabeled) {
+    const copies = Object.entries(report.relabeled.copies).map(([k, v]) => `${k} ${n(v)}`).join(', ');
+    lines.push(`relabeled pairs: ${copies} (each source pair twice: under its chosen score and, swapped, under its rejected score)`);
+    lines.push('goal scores:', ...bars(report.relabeled.goal_histogram));
+  } else if (report.scores) {
     const s = report.scores;
     lines.push(`ties: ${n(s.ties)}   contradicting label (chosen scored lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`);
     lines.push(`score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${s.range.min < 1 || s.range.max > 10 ? ' — outside the paper\'s 1-10 scale: relabel with --scale MIN-MAX naming the judge\'s scale' : ''}`);
     lines.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
-  } else lines.push('scores: none found (radpo relabel will need --chosen-score-col/--rejected-score-col, --scores or --attr)');
+  } else lines.push('scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, --scores or --attr)');
+  if (report.pairs === 0) return `${lines.join('\n')}\n`;
   lines.push(`duplicate prompts: ${n(report.duplicate_prompts.rows_with_repeated_prompt)} rows share a prompt with another row (${n(report.duplicate_prompts.distinct)} distinct prompts)`);
   lines.push(`identical chosen and rejected: ${n(report.identical_responses)}`);
   lines.push('lengths in characters:        p50       p90       p99       max');

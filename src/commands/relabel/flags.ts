@@ -1,12 +1,14 @@
 import { bool, choice, count, list, path, text } from '../../cli/flags.js';
-import { errorFlags, goalTextFlags, gzipLevelFlag, inputFlags, judgeFlags, outputFlags, outputLayoutFlag, scoreColumnFlags, shardFlag } from '../../cli/tables.js';
+import { configFlags, errorFlags, goalTextFlags, gzipLevelFlag, inputFlags, judgeFlags, outputFlags, outputLayoutFlag, scoreColumnFlags, shardFlag } from '../../cli/tables.js';
 import { PLACEMENTS } from '../../core/goal.js';
 import { IDENTICAL_POLICIES, TIE_POLICIES } from '../../core/relabel.js';
 import { ORDERS } from '../../pipeline/config.js';
 
 /** Every flag of `radpo relabel`, declared once: commander options and the typed config both come from here. */
 export const relabelFlags = {
+  ...configFlags,
   ...inputFlags,
+  idCol: path('--id-col <path>', 'column with the row id copied to source_id (default: id or prompt_id when present)', { group: 'columns' }),
   ...scoreColumnFlags('chosen score column; dotted paths reach into objects (metadata.score_chosen)', 'rejected score column'),
   attr: list('--attr <NAME=CHOSEN,REJECTED>', 'a goal attribute and its two score columns; repeat for several, in goal order', { group: 'columns' }),
   scores: text('--scores <file>', 'a separate scores file joined to the input by --key', { group: 'columns' }),
@@ -23,7 +25,7 @@ export const relabelFlags = {
   printConfig: bool('--print-config', 'after writing -o FILE, print the config snippet that points the trainer at it (stdout)', { group: 'output' }),
   chatTemplate: text('--chat-template <file>', "check the written file with the model's chat template (.jinja or tokenizer_config.json); exit 1 on errors", { group: 'output' }),
   ...errorFlags,
+  ...judgeFlags,
   shard: shardFlag,
   threads: count('--threads <n>', 'worker threads for large JSON inputs (default 0: measured no faster on 2 cores)', { group: 'performance' }),
-  ...judgeFlags,
 };

@@ -296,6 +296,6 @@ function noScores(source: string, first: unknown): RadpoError {
   return new RadpoError(
     'no_scores',
     `${source}: no scores found; the first record has columns ${Object.keys(first as object).join(', ')}, none of the known score pairs (score_chosen/score_rejected, chosen-rating/rejected-rating, chosen_score/rejected_score, …)`,
-    'name the columns with --chosen-score-col and --rejected-score-col (dotted paths such as metadata.score_chosen), join a scores file with --scores FILE --key COL, or use --attr NAME=CHOSEN,REJECTED for several attributes',
+    'unscored pairs need a judge: radpo score FILE --judge chat|reward … (or radpo relabel FILE --judge …); scores in other columns: --chosen-score-col and --rejected-score-col (dotted paths such as metadata.score_chosen), a scores file: --scores FILE --key COL, several attributes: --attr NAME=CHOSEN,REJECTED',
   );
 }

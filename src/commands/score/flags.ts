@@ -1,9 +1,10 @@
 import { parsed } from '../../cli/flags.js';
-import { errorFlags, inputFlags, judgeFlags, outputFlags, scoreColumnFlags } from '../../cli/tables.js';
+import { configFlags, errorFlags, inputFlags, judgeFlags, outputFlags, scoreColumnFlags } from '../../cli/tables.js';
 import { parseScale } from '../../core/goal.js';
 
 /** Every flag of `radpo score`, declared once: commander options and the typed config both come from here. */
 export const scoreFlags = {
+  ...configFlags,
   ...inputFlags,
   ...outputFlags('output file ("-" = stdout)'),
   ...scoreColumnFlags('where to write the chosen score (default: existing score columns, else score_chosen)', 'where to write the rejected score (default: existing, else score_rejected)'),

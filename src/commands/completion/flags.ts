@@ -1,0 +1,2 @@
+/** `radpo completion` takes no flags: the shell is its argument. */
+export const completionFlags = {};

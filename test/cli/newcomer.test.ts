@@ -1,0 +1,168 @@
+/**
+ * A newcomer never gets stuck: every dead end met on real data from other projects says what to do
+ * next, flags can be written once in a config file, help is grouped, and the shell completes radpo.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DATA, FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
+import { startFakeJudge, type FakeJudge } from '../judge-server.js';
+
+const AZURE = join(DATA, 'foreign', 'azure_openai_dpo_orca_validation_first60.jsonl');
+const GEMMA = join(DATA, 'chat_templates', 'google__gemma-2-9b-it.jinja');
+const LF = join(DATA, 'unscored', 'dpo_en_demo.json');
+
+let servers: FakeJudge[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+describe('dead ends on real data', () => {
+  it('unscored pairs: relabel and inspect point at radpo score / --judge', async () => {
+    const r = await run(['relabel', LF, '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/hint: unscored pairs need a judge: radpo score FILE --judge chat\|reward … \(or radpo relabel FILE --judge …\)/);
+    const i = await run(['inspect', LF]);
+    expect(i.code).toBe(0);
+    expect(i.stdout).toMatch(/scores: none found \(score the pairs with a judge: radpo score FILE --judge/);
+  });
+
+  it('a shape radpo does not know: inspect lists the columns with types and a sample, and suggests flags', async () => {
+    const r = await run(['inspect', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/shape: {2}unknown \(cannot find the chosen and rejected columns/);
+    expect(r.stdout).toMatch(/ {4}question_id +number +81\n/);
+    expect(r.stdout).toMatch(/ {4}g1_judgment +string +\S/);
+    expect(r.stdout).toMatch(/--prompt-col, --chosen-col and --rejected-col/);
+    const json = JSON.parse((await run(['inspect', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl'), '--json'])).stdout);
+    expect(json.inputs[0].columns[1]).toEqual({ name: 'model_1', type: 'string', sample: 'phi-3' });
+    expect(json.rows).toBe(8);
+  });
+
+  it('radpo check on a file radpo did not write says so, not to use relabel flags check does not have', async () => {
+    const r = await run(['check', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl'), '--chat-template', GEMMA]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/hint: radpo check reads files written by radpo relabel/);
+    expect(r.stderr).not.toMatch(/--chosen-col/);
+  });
+
+  it('the OpenAI/Azure DPO format is a known shape; with --placement user its system turn folds into the user turn, and Gemma renders every row', async () => {
+    const judge = await startFakeJudge({ kind: 'vllm' });
+    servers.push(judge);
+    const dir = tempDir();
+    const judgeFlags = ['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'];
+    const system = join(dir, 'system.jsonl');
+    const user = join(dir, 'user.jsonl');
+    const r1 = await run(['relabel', AZURE, ...judgeFlags, '-o', system]);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(r1.stderr).toMatch(/shape: {2}OpenAI\/Azure DPO fine-tuning format, conversational with explicit prompt \(message lists\); columns input\.messages\/preferred_output\/non_preferred_output/);
+    // Gemma-2 refuses a system role: check says so, and names the placement that fixes it…
+    const c1 = await run(['check', system, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json']);
+    const found = JSON.parse(c1.stdout).findings.find((f: { code: string }) => f.code === 'system_role_rejected');
+    expect(found.count).toBe(120);
+    expect(found.hint).toMatch(/--placement user/);
+    // …and that placement does fix it: the source's system turn goes into the first user turn, after the goal.
+    expect((await run(['relabel', AZURE, ...judgeFlags, '--placement', 'user', '-o', user, '-q'])).code).toBe(0);
+    const first = parseJsonl(readFileSync(user, 'utf8'))[0]!;
+    const source = JSON.parse(readFileSync(AZURE, 'utf8').split('\n')[0]!);
+    expect(first.prompt).toHaveLength(1);
+    expect(first.prompt[0].content).toMatch(new RegExp(`\\nOverall score: \\d+\\.\\n\\n${source.input.messages[0].content.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(first.prompt[0].content.endsWith(`\n\n${source.input.messages[1].content}`)).toBe(true);
+    const c2 = JSON.parse((await run(['check', user, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json'])).stdout);
+    expect(c2.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+  });
+
+  it("inspect recognises radpo's own output: copies and goals, no 'contradicting labels'", async () => {
+    const dir = tempDir();
+    const out = join(dir, 'ra.jsonl');
+    expect((await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', out, '-q'])).code).toBe(0);
+    const r = await run(['inspect', out]);
+    expect(r.stdout).toMatch(/ra\.jsonl \(jsonl\) — relabeled by radpo/);
+    expect(r.stdout).toMatch(/relabeled pairs: chosen_goal 100, rejected_goal 100/);
+    expect(r.stdout).not.toMatch(/contradicting/);
+    const json = JSON.parse((await run(['inspect', out, '--json'])).stdout);
+    expect(json.relabeled.copies).toEqual({ chosen_goal: 100, rejected_goal: 100 });
+    expect(json.scores).toBeNull();
+  });
+});
+
+describe('--config FILE', () => {
+  const se = join(DATA, 'unscored', 'stack_exchange_paired_tiny.json');
+  const scored = () => {
+    const dir = tempDir();
+    const input = join(dir, 'se.json');
+    const rows = JSON.parse(readFileSync(se, 'utf8')) as Array<Record<string, unknown>>;
+    writeFileSync(input, JSON.stringify(rows.map((row, i) => ({ ...row, good: 8, poor: 2 + (i % 3) }))));
+    return { dir, input };
+  };
+
+  it('reads long flag names from YAML or JSON; a flag on the command line wins', async () => {
+    const { dir, input } = scored();
+    const yaml = join(dir, 'radpo.yaml');
+    writeFileSync(yaml, 'prompt-col: question\nchosen-col: response_j\nrejected-col: response_k\nchosen-score-col: good\nrejected-score-col: poor\nplacement: user\nattr: []\n');
+    const fromFile = await run(['relabel', input, '--config', yaml, '-q']);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(parseJsonl(fromFile.stdout)[0]!.prompt[0].role).toBe('user');
+    const overridden = await run(['relabel', input, '--config', yaml, '--placement', 'system', '-q']);
+    expect(parseJsonl(overridden.stdout)[0]!.prompt[0].role).toBe('system');
+    const json = join(dir, 'radpo.json');
+    writeFileSync(json, JSON.stringify({ 'prompt-col': 'question', 'chosen-col': 'response_j', 'rejected-col': 'response_k', 'chosen-score-col': 'good', 'rejected-score-col': 'poor', scale: '0-10', 'no-color': true }));
+    const r = await run(['relabel', input, '--config', json]);
+    expect(r.code, r.stderr).toBe(0);
+    // --scale from the file counts as given: no "scores fit half the scale" warning is due either way, and the goal names 0-10.
+    expect(parseJsonl(r.stdout)[0]!.prompt[0].content).toMatch(/on a scale of 0-10/);
+  });
+
+  it.each([
+    ['bogus: 1\n', /--config .*c\.yaml: unknown key "bogus": radpo relabel has no --bogus flag/],
+    ['scale: [1, 2]\n', /key "scale" takes one value/],
+    ['scale: 0-x\n', /--scale expects MIN-MAX such as 1-10 or 0-4, got "0-x"/],
+    ['allow-empty: yes please\n', /key "allow-empty" is a switch: true or false/],
+    ['- a\n- b\n', /the file is not a flag value/],
+  ])('%j is a usage error naming the key', async (text, message) => {
+    const dir = tempDir();
+    const path = join(dir, 'c.yaml');
+    writeFileSync(path, text);
+    const r = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '--config', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('help and the shell', () => {
+  it('relabel --help groups its flags and ends with examples; defaults print as typed', async () => {
+    const r = await run(['relabel', '--help']);
+    expect(r.code).toBe(0);
+    const headings = [...r.stdout.matchAll(/^([A-Z][a-z ]+(?: and [a-z ]+)?):$/gm)].map((m) => m[1]);
+    expect(headings).toEqual(['Arguments', 'Input', 'Columns and scores', 'Goal', 'Output', 'Errors and reports', 'Judge', 'Performance', 'Options', 'Examples']);
+    expect(r.stdout).toMatch(/Parquet/);
+    expect(r.stdout).toMatch(/\(default:\s+1-10\)/);
+    expect(r.stdout).toMatch(/\(default:\s+16\)/);
+    expect(r.stdout).not.toMatch(/\(default: "16"\)/);
+    expect(r.stdout.trimEnd()).toMatch(/Examples:\n(  \$ radpo relabel .+\n?){3}$/);
+  });
+
+  it('inspect has no --id-col (it copies nothing anywhere)', async () => {
+    expect((await run(['inspect', '--help'])).stdout).not.toMatch(/--id-col/);
+  });
+
+  it('radpo completion bash completes commands, flags and choices', () => {
+    const script = spawnSync(process.execPath, [join(ROOT, 'bin', 'radpo.js'), 'completion', 'bash'], { encoding: 'utf8' }).stdout;
+    const complete = (words: string[]) =>
+      spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _radpo; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).stdout.trim();
+    expect(complete(['radpo', 'ins'])).toBe('inspect');
+    expect(complete(['radpo', 'relabel', '--plac'])).toBe('--placement');
+    expect(complete(['radpo', 'relabel', '--format', 'll'])).toBe('llamafactory');
+    expect(complete(['radpo', 'score', '--judge-server', 't'])).toBe('tgi');
+  });
+
+  it('radpo completion zsh and fish print scripts for those shells; other shells are a usage error', async () => {
+    expect((await run(['completion', 'zsh'])).stdout).toMatch(/^autoload -U \+X bashcompinit && bashcompinit$/m);
+    const fish = (await run(['completion', 'fish'])).stdout;
+    expect(fish).toMatch(/complete -c radpo -n '__fish_seen_subcommand_from relabel' -l format -x -a 'trl handbook llamafactory axolotl nemo text'/);
+    const r = await run(['completion', 'tcsh']);
+    expect(r.code).toBe(2);
+  });
+});

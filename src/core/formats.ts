@@ -18,6 +18,26 @@ export interface RowOrigin {
   id?: unknown;
 }
 
+/** The columns that hold scores: always written as floats, so a column has one type in every file. */
+export const SCORE_COLUMNS: ReadonlySet<string> = new Set(['goal_score', 'goal_scores', 'score_chosen', 'score_rejected']);
+
+/**
+ * A row's JSON with every score written as a float (`9.0`, not `9`). Hugging Face `datasets` reads JSON
+ * Lines in chunks and fixes a column's type from the first: whole scores first and a `7.5` later fail
+ * with "Float value 7.500000 was truncated converting to int64". The goal text keeps the paper's `9`.
+ * Only keys can match: inside JSON strings a quote is always escaped.
+ */
+export function floatScores(json: string): string {
+  return json
+    .replace(/"(goal_score|score_chosen|score_rejected)":(-?\d+)(?=[,}])/g, '"$1":$2.0')
+    .replace(/"(goal_scores|score_chosen|score_rejected)":\{([^{}]*)\}/g, (_m, key: string, body: string) => `"${key}":{${body.replace(/":(-?\d+)(?=[,}]|$)/g, '":$1.0')}}`);
+}
+
+/** A score as text in the same form (CSV cells). */
+export function floatText(value: number): string {
+  return Number.isInteger(value) ? `${value}.0` : String(value);
+}
+
 function scoresValue(attributes: readonly string[] | null, values: readonly number[]): number | Record<string, number> {
   if (attributes === null) return values[0]!;
   const out: Record<string, number> = {};

@@ -33,7 +33,22 @@ export function llamaFactoryEntry(fileName: string): Record<string, unknown> {
 
 const yamlString = (s: string) => JSON.stringify(s);
 
-/** What to paste into the trainer's config to train on `path` (as given on the command line). */
+/**
+ * File types each layout's trainer loads. LLaMA-Factory's loader accepts arrow, csv, json, jsonl,
+ * parquet and txt (no .gz: "Allowed file types: …"); no trainer reads message lists from CSV cells
+ * (LLaMA-Factory fails on the JSON text, axolotl takes it as one message), so only the text layout, all
+ * plain strings, goes to CSV.
+ */
+export function unloadableOutput(format: OutputFormat, fileFormat: 'jsonl' | 'json' | 'csv' | 'parquet', gzipped: boolean): string | null {
+  if (fileFormat === 'csv' && format !== 'text') return `--format ${format} writes message lists, and no trainer reads those from CSV cells (LLaMA-Factory fails on the JSON text, axolotl takes it as one message)`;
+  if (format === 'llamafactory' && gzipped) return "LLaMA-Factory does not load .gz files (its loader takes arrow, csv, json, jsonl, parquet and txt)";
+  return null;
+}
+
+/**
+ * What to paste into the trainer's config to train on `path`. The caller passes an absolute path, so
+ * the snippet works from any folder (radpo's own working folder means nothing to the trainer).
+ */
 export function trainerConfig(format: OutputFormat, path: string, maxLength = 1024): string {
   const name = datasetName(path);
   switch (format) {
@@ -67,18 +82,18 @@ export function trainerConfig(format: OutputFormat, path: string, maxLength = 10
         '',
       ].join('\n');
     case 'axolotl':
+      // axolotl's DPO dataset schema has no ds_type: the loader takes the type from the file name.
       return [
         `rl: dpo`,
         `chat_template: tokenizer_default`,
+        `# rows longer than sequence_len are dropped (excess_length_strategy: drop), both copies of a pair`,
+        `# alike; radpo check --max-length ${maxLength} counts them first`,
         `sequence_len: ${maxLength}`,
         `datasets:`,
         `  - path: ${yamlString(path)}`,
-        `    ds_type: json`,
         `    split: train`,
         `    type: chat_template.default`,
-        `    field_messages: messages`,
-        `    field_chosen: chosen`,
-        `    field_rejected: rejected`,
+        `    field_messages: messages   # chosen and rejected are read from the columns of those names`,
         '',
       ].join('\n');
     case 'nemo':

@@ -7,6 +7,7 @@ import { createGzip, type Gzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { RadpoError } from '../core/errors.js';
 import { chunkBytes, expandRaw, type Chunk, type RawTable } from './rawjson.js';
+import { floatScores, floatText, SCORE_COLUMNS } from '../core/formats.js';
 import { DEFAULT_GZIP_LEVEL, isGzipName, type OutputFileFormat } from './choices.js';
 import { openTarget } from './target.js';
 
@@ -51,7 +52,11 @@ export function createSerializer(format: OutputFileFormat): Serializer {
       }
       cols.forEach((c, i) => {
         if (i) parts.push(',');
-        csvCell(r[c], table ?? null, parts);
+        const value = r[c];
+        // Scores in one form per column (floats), as in the JSON layouts.
+        if (SCORE_COLUMNS.has(c) && typeof value === 'number') parts.push(floatText(value));
+        else if (SCORE_COLUMNS.has(c) && value && typeof value === 'object') parts.push(csvText(floatScores(`{"${c}":${JSON.stringify(value)}}`).slice(c.length + 4, -1)));
+        else csvCell(value, table ?? null, parts);
       });
       parts.push('\n');
       return parts.every((p) => typeof p === 'string') ? parts.join('') : parts;

@@ -65,9 +65,12 @@ export async function* readParquet(path: string): AsyncGenerator<SourceRecord[]>
 type SchemaElement = Record<string, unknown> & { name: string };
 
 /** A Parquet schema for a value: strings, numbers, booleans, lists and structs, all optional. */
+/** Columns radpo writes that are whole numbers: INT64, as datasets and pandas expect (a line number is no double). */
+const INTEGER_COLUMNS = new Set(['source_line', 'rank']);
+
 function schemaFor(name: string, value: unknown, path: string): SchemaElement[] {
   if (typeof value === 'string') return [{ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }];
-  if (typeof value === 'number') return [{ name, type: 'DOUBLE', repetition_type: 'OPTIONAL' }];
+  if (typeof value === 'number') return [{ name, type: INTEGER_COLUMNS.has(name) && Number.isInteger(value) ? 'INT64' : 'DOUBLE', repetition_type: 'OPTIONAL' }];
   if (typeof value === 'boolean') return [{ name, type: 'BOOLEAN', repetition_type: 'OPTIONAL' }];
   if (Array.isArray(value)) {
     if (value.length === 0) throw new RadpoError('io', `Parquet output: cannot tell the element type of the empty list "${path}" in the first row`, 'write JSONL instead');
@@ -82,6 +85,14 @@ function schemaFor(name: string, value: unknown, path: string): SchemaElement[] 
     return [{ name, repetition_type: 'OPTIONAL', num_children: entries.length }, ...entries.flatMap(([k, v]) => schemaFor(k, v, `${path}.${k}`))];
   }
   throw new RadpoError('io', `Parquet output: no column type for ${value === null ? 'null' : typeof value} in "${path}" of the first row`, 'write JSONL instead');
+}
+
+/** INT64 columns take BigInt values: convert the whole numbers of the integer columns, at any depth. */
+function withBigInts(value: unknown, name: string): unknown {
+  if (typeof value === 'number') return INTEGER_COLUMNS.has(name) && Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map((v) => withBigInts(v, name));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBigInts(v, k)]));
+  return value;
 }
 
 /** Does `value` fit the shape the first row fixed? (Parquet files have one schema.) */
@@ -147,7 +158,7 @@ export class ParquetOutput {
       (bytes as unknown as { finish: () => void }).finish = () => (bytes as unknown as { flush: () => void }).flush();
       this.writer = new ParquetWriter({ writer: bytes, schema: schema as never, createdBy: 'radpo' });
     }
-    const columnData = this.columns.map((name) => ({ name, data: this.rows.map((r) => r[name] ?? null) }));
+    const columnData = this.columns.map((name) => ({ name, data: this.rows.map((r) => withBigInts(r[name] ?? null, name)) }));
     await this.writer.write({ columnData: columnData as never, rowGroupSize: this.rows.length });
     this.rows = [];
   }

@@ -5,6 +5,7 @@
  */
 import Papa from 'papaparse';
 import { RadpoError, RowError, usageError, type Location } from '../core/errors.js';
+import { SCORE_COLUMNS } from '../core/formats.js';
 import type { Readable } from 'node:stream';
 import { openBytes, type PeekableBytes } from './bytes.js';
 import { firstDuplicateKey } from './duplicate-keys.js';
@@ -457,7 +458,7 @@ function decodeCell(key: string, value: string, radpoOwn: boolean): unknown {
   }
   // radpo wrote numbers as String(n): text that is exactly that was a number ("007" stays text), except
   // in the columns that hold text in every layout (a response may well be "13").
-  if (radpoOwn && !RADPO_TEXT_COLUMNS.has(key) && value !== '' && String(Number(value)) === value) return Number(value);
+  if (radpoOwn && !RADPO_TEXT_COLUMNS.has(key) && value !== '' && (String(Number(value)) === value || (SCORE_COLUMNS.has(key) && /^-?\d+\.\d+$/.test(value)))) return Number(value);
   return value;
 }
 

@@ -43,6 +43,8 @@ export interface CheckConfig {
   maxLength: number;
   tokenizer?: string;
   maxListed: number;
+  /** The trainer the file is for; `axolotl` adds the checks of its DPO transform to any layout. */
+  trainer?: string;
 }
 
 interface CheckRow {
@@ -56,6 +58,8 @@ interface CheckRow {
   /** From goal_score/goal_scores and score_chosen metadata, when the layout keeps them. */
   goalScores: number[] | null;
   chosenScores: number[] | null;
+  /** Written in axolotl's chat_template.default layout (messages + response objects). */
+  axolotl: boolean;
 }
 
 function metaScores(value: unknown, attributes: readonly string[] | null): number[] | null {
@@ -94,7 +98,7 @@ function toCheckRow(row: Record<string, unknown>, line: number, attributes: read
       };
       const [promptC, answerC] = split(row.chosen as Message[]);
       const [promptR, answerR] = split(row.rejected as Message[]);
-      return { line, prompt: promptC, chosen: answerC, rejected: answerR, otherPrompt: promptR, mismatch: err.message, goalScores: null, chosenScores: null };
+      return { line, prompt: promptC, chosen: answerC, rejected: answerR, otherPrompt: promptR, mismatch: err.message, goalScores: null, chosenScores: null, axolotl: false };
     }
   }
   return {
@@ -106,6 +110,7 @@ function toCheckRow(row: Record<string, unknown>, line: number, attributes: read
     mismatch: null,
     goalScores: metaScores(row.goal_scores ?? row.goal_score, attributes),
     chosenScores: metaScores(row.score_chosen, attributes),
+    axolotl: Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object' && !Array.isArray(row.chosen),
   };
 }
 
@@ -142,6 +147,9 @@ async function loadTokenizer(path: string): Promise<(text: string) => number> {
   const tokenizer = new Tokenizer(json, {});
   return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
 }
+
+const AXOLOTL_DUMMY = 'radpo-dummy-question';
+const RESPONSE_PROBE = '\u0001radpo-response\u0001';
 
 /** Checks rows one at a time and collects the findings, each with the first row numbers it was seen on. */
 class RowChecker {
@@ -183,6 +191,34 @@ class RowChecker {
     this.checked += 1;
     this.checkGoal(row);
     this.checkRendering(row);
+    if (row.axolotl || this.config.trainer === 'axolotl') this.checkAxolotl(row);
+  }
+
+  /**
+   * axolotl's chat_template DPO transform renders each response in a dummy turn and finds it again by
+   * searching its text: a response that also occurs in the template's own markup ("a" in
+   * "<|im_start|>") is found there, and an empty one matches at once; either way the row it trains on is
+   * a slice of markup, with no error anywhere.
+   */
+  private checkAxolotl(row: CheckRow): void {
+    for (const [side, turns] of [['chosen', row.chosen], ['rejected', row.rejected]] as const) {
+      const text = turns.map((m) => (typeof m.content === 'string' ? m.content : '')).join('');
+      if (text.trim() === '') {
+        this.flag('axolotl_empty_response', 'error', "an empty response: axolotl's DPO transform then trains on the whole dummy conversation", row.line, 'set such pairs aside (relabel without --allow-empty)');
+        continue;
+      }
+      const at = this.renderer.render([{ role: 'user', content: AXOLOTL_DUMMY }, { role: 'assistant', content: text }], false).indexOf(text);
+      if (at >= 0 && at < this.responseStart()) {
+        this.flag('axolotl_response_in_markup', 'error', `a response (the ${side} one, first) occurs in the chat template's own markup, where axolotl's DPO transform finds it instead of the response`, row.line, 'set such pairs aside, or train them with another layout (--format trl)');
+      }
+    }
+  }
+
+  private start: number | null = null;
+  /** Where a response begins in the dummy rendering. */
+  private responseStart(): number {
+    if (this.start === null) this.start = this.renderer.render([{ role: 'user', content: AXOLOTL_DUMMY }, { role: 'assistant', content: RESPONSE_PROBE }], false).indexOf(RESPONSE_PROBE);
+    return this.start;
   }
 
   /** The goal, where the placement puts it, exactly as `radpo goal` writes it, once, in the right copy. */

@@ -139,7 +139,7 @@ describe('relabel flags', () => {
 
   it('-o writes CSV with message lists JSON-encoded, and gzip, atomically', async () => {
     const dir = tempDir();
-    const r1 = await run(['relabel', sample, '-o', join(dir, 'out.csv')]);
+    const r1 = await run(['relabel', sample, '-o', join(dir, 'out.csv'), '--json-in-csv']);
     expect(r1.code).toBe(0);
     expect(r1.stdout).toBe('');
     // Read back, the CSV is radpo's own output again: relabeling it is refused, inspecting it sees 200 pairs.

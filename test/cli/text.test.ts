@@ -117,7 +117,7 @@ describe('CSV', () => {
   it.each(OUTPUT_FORMATS.map((f) => [f]))('radpo reads its own --format %s CSV back to the rows of its JSONL', async (format) => {
     const dir = tempDir();
     const [jsonl, csv] = [join(dir, 'out.jsonl'), join(dir, 'out.csv')];
-    for (const out of [jsonl, csv]) expect((await run(['relabel', SAMPLE, '--format', format, '-o', out, '-q'])).code).toBe(0);
+    for (const out of [jsonl, csv]) expect((await run(['relabel', SAMPLE, '--format', format, '-o', out, '-q', '--json-in-csv'])).code).toBe(0);
     const [a, b] = [await readAll(jsonl), await readAll(csv)];
     expect(b).toHaveLength(200);
     expect(b).toEqual(a);
@@ -126,7 +126,7 @@ describe('CSV', () => {
   it('check and inspect find the same in out.csv as in out.jsonl', async () => {
     const dir = tempDir();
     const [jsonl, csv] = [join(dir, 'out.jsonl'), join(dir, 'out.csv')];
-    for (const out of [jsonl, csv]) expect((await run(['relabel', SAMPLE, '--placement', 'user', '-o', out, '-q'])).code).toBe(0);
+    for (const out of [jsonl, csv]) expect((await run(['relabel', SAMPLE, '--placement', 'user', '-o', out, '-q', '--json-in-csv'])).code).toBe(0);
     const check = async (f: string) => JSON.parse((await run(['check', f, '--chat-template', QWEN, '--json'])).stdout) as Record<string, unknown>;
     const inspect = async (f: string) => JSON.parse((await run(['inspect', f, '--json'])).stdout) as Record<string, unknown>;
     const [c1, c2] = [await check(jsonl), await check(csv)];

@@ -1,4 +1,4 @@
-import { bool, count, list, text } from '../../cli/flags.js';
+import { bool, choice, count, list, text } from '../../cli/flags.js';
 import { configFlags, goalTextFlags } from '../../cli/tables.js';
 import { CHECK_DEFAULTS } from '../../templates/check-defaults.js';
 
@@ -15,5 +15,6 @@ export const checkFlags = {
   ...goalTextFlags('the scale used when relabeling'),
   attr: list('--attr <NAME>', 'attribute names used when relabeling, in order (NAME or NAME=C,R)', { group: 'goal' }),
   maxListed: count('--max-listed <n>', 'row numbers listed per finding', { default: CHECK_DEFAULTS.maxListed, group: 'output' }),
+  trainer: choice('--trainer <name>', "the trainer the file is for: axolotl adds the checks of its DPO transform (they run on axolotl's layout anyway)", ['trl', 'openrlhf', 'llamafactory', 'axolotl', 'nemo'] as const, { group: 'input' }),
   json: bool('--json', 'print the report as JSON', { group: 'output' }),
 };

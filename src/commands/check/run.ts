@@ -21,6 +21,7 @@ export const run: RunCommand<typeof checkFlags> = async ([input], o, { io }) => 
       maxLength: o.maxLength,
       tokenizer: o.tokenizer,
       maxListed: o.maxListed,
+      trainer: o.trainer,
     },
     io,
   );

@@ -22,6 +22,7 @@ export const relabelFlags = {
   format: outputLayoutFlag,
   order: choice('--order <order>', 'interleave: the two copies of a pair together; concat: all chosen-goal copies, then all rejected-goal copies', ORDERS, { default: 'interleave', group: 'output' }),
   gzipLevel: gzipLevelFlag,
+  jsonInCsv: bool('--json-in-csv', 'write message lists into CSV cells as JSON anyway (for people and spreadsheets: no trainer loads them)', { group: 'output' }),
   printConfig: bool('--print-config', 'after writing -o FILE, print the config snippet that points the trainer at it (stdout)', { group: 'output' }),
   chatTemplate: text('--chat-template <file>', "check the written file with the model's chat template (.jinja or tokenizer_config.json); exit 1 on errors", { group: 'output' }),
   ...errorFlags,

@@ -4,7 +4,7 @@
  * and in worker threads (worker.ts beside this file), which is how output stays identical.
  */
 import { RowError, type Location } from '../../core/errors.js';
-import { toAxolotlRow, toHandbookRow, toLlamaFactoryRow, toNemoRow, toTextRow, toTrlRow, type OutputFormat, type RowOrigin } from '../../core/formats.js';
+import { floatScores, toAxolotlRow, toHandbookRow, toLlamaFactoryRow, toNemoRow, toTextRow, toTrlRow, type OutputFormat, type RowOrigin } from '../../core/formats.js';
 import type { GoalSpec, Placement } from '../../core/goal.js';
 import { identicalResponses, toPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
@@ -110,7 +110,7 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
   const objects: [Record<string, unknown>, Record<string, unknown>] = [object(copies[0]), object(copies[1])];
   return {
     kind: 'rows',
-    rows: ctx.objects ? ['', ''] : [expand(JSON.stringify(objects[0])), expand(JSON.stringify(objects[1]))],
+    rows: ctx.objects ? ['', ''] : [expand(floatScores(JSON.stringify(objects[0]))), expand(floatScores(JSON.stringify(objects[1])))],
     objects: ctx.objects ? objects : undefined,
     table: ctx.objects ? table : undefined,
     tie,

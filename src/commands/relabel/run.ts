@@ -3,7 +3,7 @@
  * The I/O shell around the pure core (src/core): flags to config, then the run's steps in order.
  */
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { CommandContext, RunCommand } from '../../cli/command.js';
 import type { FlagValues } from '../../cli/flags.js';
@@ -11,7 +11,8 @@ import { readGoalSpec } from '../../cli/goal-spec.js';
 import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
 import { checkOutputPaths, commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
-import { trainerConfig } from '../../core/trainer-config.js';
+import { trainerConfig, unloadableOutput } from '../../core/trainer-config.js';
+import { isGzipName, outputFileFormat } from '../../io/choices.js';
 import { useColor, type Io } from '../../io/io.js';
 import { createLogger } from '../../io/log.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
@@ -67,6 +68,11 @@ function relabelConfig(inputs: string[], o: RelabelFlags, judge: JudgeRunConfig 
   errorPolicyRules(o);
   outputRules(o);
   if (o.printConfig && o.output === '-') throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
+  const fileFormat = outputFileFormat(o.output, o.outputFormat);
+  const unloadable = o.output === '-' ? null : unloadableOutput(o.format, fileFormat, isGzipName(o.output));
+  if (unloadable && !(o.jsonInCsv && fileFormat === 'csv' && !isGzipName(o.output))) {
+    throw usageError(`${unloadable}: -o ${o.output} would write a file the trainer cannot load`, o.format === 'llamafactory' && isGzipName(o.output) ? 'write -o FILE.jsonl (or .json, .parquet)' : `write -o FILE.jsonl, .json or .parquet, or use --format text for CSV (--json-in-csv writes the JSON cells anyway, for people and spreadsheets)`);
+  }
   if (o.placement === 'auto' && !chat) throw usageError('--placement auto needs --chat-template FILE', 'the template tells whether a system message is accepted');
   if (chat && o.output === '-') throw usageError('--chat-template needs -o FILE: the written file is checked with the template');
   let scores = scoreColumnSpec(o);
@@ -108,7 +114,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
     const empty = report.rows_written === 0 && !config.allowEmptyOutput;
     await out.commit(report, { rows: !empty });
     if (!empty && config.format === 'llamafactory' && config.output !== '-') await writeDatasetInfo(config.output);
-    if (!empty && config.printConfig) io.stdout.write(trainerConfig(config.format, config.output));
+    if (!empty && config.printConfig) io.stdout.write(trainerConfig(config.format, resolve(io.cwd, config.output)));
     relabel.warnings();
     if (!config.quiet) io.stderr.write(renderSummary(report, (Date.now() - started) / 1000));
     if (empty) throw nothingWrittenError(relabel.counts, config.inputs, config.rejects, report.shard?.shard);

@@ -86,6 +86,8 @@ export interface RunReport {
   /** Rows written per goal score, ascending; per attribute when the goal has several. */
   goal_score_histogram: ScoreCount[] | Record<string, ScoreCount[]>;
   shard?: { shard: string; rows_in_other_shards: number };
+  /** Worker threads that ran (0: the main thread), and the most input bytes that were in flight at once. */
+  threads?: { workers: number; in_flight_high_water_bytes: number };
   /** Only when some row had a key twice: how many, and the first. */
   duplicate_keys?: { rows: number; first: string };
   judge?: Record<string, unknown>;
@@ -120,6 +122,7 @@ export function renderSummary(report: RunReport, seconds: number): string {
     lines.push(`    scores: ${input.scores}`);
   }
   lines.push(`  pairs relabeled: ${n(report.pairs_relabeled)} × 2 copies (format ${report.format}, placement ${report.placement}, order ${report.order})`);
+  if (report.threads) lines.push(`  threads: ${report.threads.workers === 0 ? 'the main thread' : `${report.threads.workers} workers`}`);
   const reasons = Object.entries(report.set_aside.by_reason).map(([k, v]) => `${k} ${n(v)}`);
   lines.push(`  set aside: ${n(report.set_aside.total)}${reasons.length ? ` (${reasons.join(', ')})` : ''}${report.rejects ? ` -> ${report.rejects}` : ''}`);
   lines.push(`  ties: ${n(report.ties.count)} (${report.ties.policy === 'keep' ? 'kept' : 'dropped'})`);

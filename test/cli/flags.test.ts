@@ -39,7 +39,7 @@ describe('flag tables', () => {
   it('types the config from the table: one field per flag, of its parser\'s type', () => {
     type Relabel = FlagValues<typeof relabelFlags>;
     expectTypeOf<keyof Relabel>().toEqualTypeOf<keyof typeof relabelFlags>();
-    expectTypeOf<Relabel['threads']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Relabel['threads']>().toEqualTypeOf<number | 'auto'>();
     expectTypeOf<Relabel['onError']>().toEqualTypeOf<'fail' | 'skip'>();
     expectTypeOf<Relabel['attr']>().toEqualTypeOf<string[]>();
     expectTypeOf<Relabel['cache']>().toEqualTypeOf<string | null | undefined>();

@@ -24,6 +24,8 @@ interface Resolved {
   scaleExplicit: boolean;
   /** Score rows without scores with a judge first (relabel --judge). */
   judge?: JudgeRunConfig;
+  /** Start worker threads after this many input bytes (RADPO_POOL_AFTER_BYTES: tests run small inputs through them). */
+  poolAfterBytes?: number;
 }
 
 export type RelabelConfig = Omit<FlagValues<typeof relabelFlags>, keyof Resolved | keyof CommonRunConfig> & Resolved & CommonRunConfig;

@@ -1,4 +1,5 @@
-import { bool, choice, count, list, path, text } from '../../cli/flags.js';
+import { bool, choice, list, parsed, path, text } from '../../cli/flags.js';
+import { MAX_AUTO_THREADS, parseThreads } from './threads.js';
 import { configFlags, errorFlags, goalTextFlags, gzipLevelFlag, inputFlags, judgeFlags, outputFlags, outputLayoutFlag, scoreColumnFlags, shardFlag } from '../../cli/tables.js';
 import { PLACEMENTS } from '../../core/goal.js';
 import { IDENTICAL_POLICIES, TIE_POLICIES } from '../../core/relabel.js';
@@ -28,5 +29,5 @@ export const relabelFlags = {
   ...errorFlags,
   ...judgeFlags,
   shard: shardFlag,
-  threads: count('--threads <n>', 'worker threads for large JSON inputs (default 0: measured no faster on 2 cores)', { group: 'performance' }),
+  threads: parsed('--threads <n|auto>', `worker threads for large JSON inputs; auto: up to ${MAX_AUTO_THREADS} on machines with more than 2 cores, the main thread on 2; 0: the main thread only`, parseThreads, { default: 'auto', group: 'performance' }),
 };

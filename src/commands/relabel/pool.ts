@@ -41,6 +41,9 @@ function workerUrl(): URL {
   return new URL('../../../dist/commands/relabel/worker.js', import.meta.url);
 }
 
+/** Per worker: a bounded young generation; the old generation only holds one batch and its rows. */
+export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 512 };
+
 export class RelabelPool {
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (m: ResultMessage) => void; reject: (e: Error) => void }>();
@@ -50,7 +53,9 @@ export class RelabelPool {
 
   constructor(size: number) {
     this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(workerUrl());
+      // Each isolate's young generation is bounded: left alone, every worker's grows with the pace of its
+      // allocations, and on a many-core machine the sum of them is what made memory grow with the threads.
+      const worker = new Worker(workerUrl(), { resourceLimits: WORKER_LIMITS });
       worker.on('message', (message: ResultMessage) => {
         const waiter = this.waiting.get(message.id);
         this.waiting.delete(message.id);

@@ -28,11 +28,17 @@ import type { JoinedScores } from './scores-file.js';
 const ID_COLUMNS = ['id', 'prompt_id'];
 /** Worker threads pay for themselves only on inputs past a few megabytes (start-up ~40 ms each). */
 const POOL_AFTER_BYTES = 4 << 20;
-/** Batches (about 1 MB of input each) relabeled ahead of the writer: bounds memory, keeps workers busy. */
+/**
+ * Input bytes relabeled ahead of the writer, whatever the number of threads: enough batches (about 1 MB
+ * each) to keep eight workers busy, and a bound on memory that does not grow with the core count.
+ */
+export const IN_FLIGHT_BUDGET_BYTES = 16 << 20;
+/** Batches ahead of the writer on the main thread (relabeled when queued: more would only hold memory). */
 const MAX_IN_FLIGHT = 6;
 
 interface Batch {
   results: Promise<RecordResult[]>;
+  bytes: number;
 }
 
 export class RelabelRun {
@@ -46,6 +52,9 @@ export class RelabelRun {
   private pool: RelabelPool | null = null;
   private inputBytes = 0;
   private fastRecords = 0;
+  private inFlightBytes = 0;
+  /** The most input bytes that were ever in flight at once (the report shows it). */
+  inFlightHighWater = 0;
   /** CSV columns of the pair whose cells held JSON that is no conversation (kept as text). */
   private readonly jsonTextColumns = new Map<string, string>();
   private readonly shapes: Shape[] = [];
@@ -100,11 +109,13 @@ export class RelabelRun {
           if (!parsed.error) ctx = this.contextFrom(parsed.value, parsed.location, summary, format, isJsonFile);
           results.push(ctx ? relabelRecord(batch[i]!, { ...ctx, fast: false }) : { kind: 'error', error: parsed.error!, record: parsed });
         }
-        this.inFlight.push({ results: Promise.resolve(results) });
+        this.push({ results: Promise.resolve(results), bytes: 0 });
         rest = batch.slice(i);
       }
       if (rest.length > 0) ctxId = this.submit(rest, ctx!, ctxId);
-      while (this.inFlight.length > MAX_IN_FLIGHT) await this.drainOne(summary);
+      // With workers, batches run ahead within the byte budget; on the main thread a batch is done when
+      // queued, so only a few wait for the writer.
+      while (this.inFlight.length > 1 && (this.inFlightBytes > IN_FLIGHT_BUDGET_BYTES || (this.pool === null && this.inFlight.length > MAX_IN_FLIGHT))) await this.drainOne(summary);
       const n = formatCount;
       this.progress.update((seconds) => `radpo relabel: ${n(this.counts.rowsRead)} rows read, ${n(this.counts.rowsWritten)} written (${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`);
     }
@@ -113,9 +124,10 @@ export class RelabelRun {
 
   /** Queue a batch: to the worker pool (large JSON inputs, --threads) or relabeled here. Returns the pool's context id. */
   private submit(records: SourceRecord[], ctx: RecordContext, ctxId: number): number {
-    this.inputBytes += records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
+    const bytes = records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
+    this.inputBytes += bytes;
     const poolable = ctx.fast && !ctx.objects && records[0]!.bytes !== undefined;
-    if (this.pool === null && poolable && this.workers > 0 && this.inputBytes >= POOL_AFTER_BYTES) {
+    if (this.pool === null && poolable && this.workers > 0 && this.inputBytes >= (this.config.poolAfterBytes ?? POOL_AFTER_BYTES)) {
       this.pool = new RelabelPool(this.workers);
       this.logger.debug({ threads: this.workers }, 'relabeling in worker threads');
     }
@@ -123,11 +135,17 @@ export class RelabelRun {
       const id = ctxId < 0 ? this.pool.context(ctx) : ctxId;
       const results = this.pool.submit(records, id);
       results.catch(() => undefined); // awaited in order by drainOne; a stopped run may leave it pending
-      this.inFlight.push({ results });
+      this.push({ results, bytes });
       return id;
     }
-    this.inFlight.push({ results: Promise.resolve(records.map((r) => relabelRecord(r, ctx))) });
+    this.push({ results: Promise.resolve(records.map((r) => relabelRecord(r, ctx))), bytes });
     return ctxId;
+  }
+
+  private push(batch: Batch): void {
+    this.inFlight.push(batch);
+    this.inFlightBytes += batch.bytes;
+    this.inFlightHighWater = Math.max(this.inFlightHighWater, this.inFlightBytes);
   }
 
   /** The first parseable record fixes this input's shape, score columns and whether the fast path fits. */
@@ -170,7 +188,9 @@ export class RelabelRun {
   /** Write the oldest batch's rows (or set them aside), in input order. */
   private async drainOne(summary: InputSummary): Promise<void> {
     const { counts, config } = this;
-    const results = await this.inFlight.shift()!.results;
+    const batch = this.inFlight.shift()!;
+    this.inFlightBytes -= batch.bytes;
+    const results = await batch.results;
     const later = config.order === 'concat';
     for (const result of results) {
       if (result.kind === 'other_shard') {
@@ -234,6 +254,7 @@ export class RelabelRun {
       contradicting_label: counts.contradicting,
       goal_score_histogram: histogramReport(counts),
     };
+    report.threads = { workers: this.pool ? this.workers : 0, in_flight_high_water_bytes: this.inFlightHighWater };
     if (this.session) report.judge = this.session.report();
     if (config.shard) report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
     const dup = counts.firstDuplicateKey;

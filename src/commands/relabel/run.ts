@@ -25,6 +25,7 @@ import type { relabelFlags } from './flags.js';
 import { writeDatasetInfo } from './dataset-info.js';
 import type { RelabelConfig } from './config.js';
 import { RelabelRun } from './relabel-run.js';
+import { resolveThreads } from './threads.js';
 import { loadScoresFile } from './scores-file.js';
 
 
@@ -93,6 +94,7 @@ function relabelConfig(inputs: string[], o: RelabelFlags, judge: JudgeRunConfig 
     goalTemplateName: o.goalTemplate ?? 'paper',
     placement: o.format === 'text' ? 'system' : o.placement === 'auto' ? autoPlacement(chat!) : o.placement,
     fastPath: ctx.io.env.RADPO_FAST_PATH !== '0',
+    poolAfterBytes: ctx.io.env.RADPO_POOL_AFTER_BYTES === undefined ? undefined : Number(ctx.io.env.RADPO_POOL_AFTER_BYTES),
   };
 }
 
@@ -101,9 +103,7 @@ export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger):
   const started = Date.now();
   const joined = config.scoresFile && config.key ? await loadScoresFile(config.scoresFile, config.key, config.scores, config.goal.scale, config.maxLineBytes, io) : null;
   const out = await RunOutput.open({ output: config.output, outputFormat: config.outputFormat, gzipLevel: config.gzipLevel, rejects: config.rejects, report: config.report, spool: config.order === 'concat' }, io);
-  // Worker threads are opt-in (--threads N): on the 2-vCPU machines this was measured on they gave no
-  // speed-up (two processes on half the input each took as long as one on all of it) and cost ~70 MB.
-  const workers = Math.min(config.threads ?? 0, Math.max(1, availableParallelism()));
+  const workers = resolveThreads(config.threads, availableParallelism());
   const relabel = new RelabelRun(config, out, joined, workers, io, logger);
   try {
     await relabel.openJudge();

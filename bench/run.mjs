@@ -9,7 +9,7 @@
 // --flat   also measure peak RSS on a 10x larger input (1 GB at the default size) for flat memory
 // --json   print the results as JSON instead of a table
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
@@ -112,11 +112,10 @@ async function main() {
     { name: 'python-stdlib', group: 'baseline', cmd: `python3 bench/baselines/relabel.py ${files.jsonl}`, needs: 'python3' },
     { name: 'jq', group: 'baseline', cmd: `jq -c -f bench/baselines/relabel.jq ${files.jsonl}`, needs: 'jq' },
     { name: 'node-floor', group: 'baseline', cmd: `node bench/baselines/relabel-floor.mjs ${files.jsonl}` },
-    { name: 'radpo-threads-2', group: 'variant', cmd: `${radpo} ${files.jsonl} -q --threads 2` },
     { name: 'radpo-plain-parse', group: 'variant', cmd: `RADPO_FAST_PATH=0 ${radpo} ${files.jsonl} -q` },
     { name: 'radpo-gz-in', group: 'variant', cmd: `${radpo} ${files.gz} -q` },
     { name: 'radpo-csv-in', group: 'variant', cmd: `${radpo} ${files.csv} -q` },
-    { name: 'radpo-csv-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q -o ${dataDir}/out.csv` },
+    { name: 'radpo-csv-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q --json-in-csv -o ${dataDir}/out.csv` },
     { name: 'radpo-gz-out', group: 'variant', cmd: `${radpo} ${files.jsonl} -q -o ${dataDir}/out.jsonl.gz` },
   ].filter((c) => (!c.needs || which(c.needs)) && (ONLY.length === 0 || ONLY.includes(c.name)));
 
@@ -134,6 +133,25 @@ async function main() {
   const main_ = byName.radpo;
   const ratios = {};
   for (const r of results) if (r.name !== 'radpo' && main_) ratios[r.name] = +(r.wall_s / main_.wall_s).toFixed(2);
+
+  // Thread scaling: --threads 0/2/4/8 where the machine has the cores, byte budget high-water mark.
+  const cpus = (await import('node:os')).availableParallelism();
+  const scaling = [];
+  if (ONLY.length === 0 || ONLY.includes('threads')) {
+    for (const threads of ['0', '2', '4', '8', 'auto']) {
+      if (threads !== '0' && threads !== 'auto' && Number(threads) > cpus) {
+        scaling.push({ threads, skipped: `this machine has ${cpus} CPUs` });
+        continue;
+      }
+      const report = `${dataDir}/threads-${threads}.json`;
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(measure(`${radpo} ${files.jsonl} -q --threads ${threads} --report ${report}`));
+      const used = JSON.parse(readFileSync(report, 'utf8')).threads;
+      const wall = median(runs.map((r) => r.wall));
+      scaling.push({ threads, workers: used.workers, wall_s: +wall.toFixed(3), peak_rss_mb: runs[0].rss === null ? null : +median(runs.map((r) => r.rss)).toFixed(1), in_flight_high_water_mb: +(used.in_flight_high_water_bytes / 1048576).toFixed(1) });
+      log(`threads ${threads}: ${wall.toFixed(2)} s`);
+    }
+  }
 
   // Start-up: `radpo --version`, 10 runs.
   const startup = [];
@@ -159,6 +177,7 @@ async function main() {
     radpo_speedup: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v])),
     startup_version_ms: Math.round(median(startup) * 1000),
     judge,
+    thread_scaling: scaling,
     flat_memory: flat,
     seconds: Math.round((Date.now() - t0) / 1000),
   };
@@ -172,6 +191,14 @@ async function main() {
   console.log(`${pad('command', 20)}${lpad('wall s', 9)}${lpad('MB/s', 9)}${lpad('rows/s', 10)}${lpad('peak MB', 10)}${lpad('time ÷ radpo', 14)}`);
   for (const r of results) {
     console.log(`${pad(r.name, 20)}${lpad(r.wall_s.toFixed(2), 9)}${lpad(r.mb_per_s, 9)}${lpad(r.rows_per_s, 10)}${lpad(r.peak_rss_mb ?? '-', 10)}${lpad(r.name === 'radpo' ? '1.00' : ratios[r.name].toFixed(2), 14)}`);
+  }
+  if (scaling.length > 0) {
+    const base = scaling.find((s) => s.threads === '0')?.wall_s;
+    console.log(`threads (--threads N; auto resolves to ${scaling.find((s) => s.threads === 'auto')?.workers ?? '?'} workers on ${cpus} CPUs):`);
+    for (const s of scaling) {
+      if (s.skipped) console.log(`  ${pad(s.threads, 6)} skipped: ${s.skipped}`);
+      else console.log(`  ${pad(s.threads, 6)} ${lpad(s.wall_s.toFixed(2), 6)} s ${lpad(base ? (base / s.wall_s).toFixed(2) : '-', 6)}x  peak ${lpad(s.peak_rss_mb ?? '-', 6)} MB  in flight at most ${s.in_flight_high_water_mb} MB`);
+    }
   }
   console.log(`startup (radpo --version): ${report.startup_version_ms} ms median of 10`);
   if (judge) console.log(`judge: ${judge.requests} requests at concurrency ${judge.concurrency}, ${judge.latency_ms} ms latency: ${judge.requests_per_s} req/s = ${judge.fraction_of_ideal} of the ideal ${judge.ideal_requests_per_s}; radpo CPU ${judge.cpu_ms_per_request} ms per request`);

@@ -8,8 +8,10 @@ import type { CommandSpec, Outcome } from './cli/command.js';
 import { addFlags, attributeName, parseFlags, type FlagTable } from './cli/flags.js';
 import { checkCommand } from './commands/check/command.js';
 import { completionCommand } from './commands/completion/command.js';
+import { generateCommand } from './commands/generate/command.js';
 import { goalCommand } from './commands/goal/command.js';
 import { inspectCommand } from './commands/inspect/command.js';
+import { pairsCommand } from './commands/pairs/command.js';
 import { relabelCommand } from './commands/relabel/command.js';
 import { scoreCommand } from './commands/score/command.js';
 import { RadpoError } from './core/errors.js';
@@ -23,7 +25,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
 /** Every command, in the order `radpo --help` lists them. */
-export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [relabelCommand, scoreCommand, inspectCommand, checkCommand, goalCommand, completionCommand] as unknown as ReadonlyArray<CommandSpec<FlagTable>>;
+export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [relabelCommand, generateCommand, scoreCommand, pairsCommand, inspectCommand, checkCommand, goalCommand, completionCommand] as unknown as ReadonlyArray<CommandSpec<FlagTable>>;
 
 const OUTCOME_EXIT: Record<Outcome, number> = { ok: EXIT_OK, failed: EXIT_FAILED, usage: EXIT_USAGE };
 

@@ -102,6 +102,8 @@ export interface FakeJudgeOptions {
   maxTopNTokens?: number;
   /** vLLM: the context length; a longer prompt is refused with vLLM's 400 (default: no limit). */
   maxContextChars?: number;
+  /** A policy (radpo generate): chat answers are samples, `n` choices, a function of prompt, seed and index. */
+  policy?: boolean;
   /** Applied to the next requests, one each, in arrival order. */
   faults?: Fault[];
   /** Applied to every request whose judged response contains the marker. */
@@ -126,6 +128,11 @@ export function expectedChatScore(response: string, max = 10): number {
 export function expectedAspects(response: string): number[] {
   const h = fnv(response);
   return [0, 3, 6, 9].map((shift) => 1 + ((h >>> shift) % 5));
+}
+
+/** The fake policy's k-th sample for a prompt (the request's messages as JSON) and seed. */
+export function expectedSample(prompt: string, seed: number, index: number): string {
+  return `Sample ${fnv(`${prompt}|${seed}|${index}`) % 997} of a policy: ${'well '.repeat(1 + (fnv(`${prompt}|${index}`) % 4))}answered.`;
 }
 
 /** The raw reward the fake reward model gives a conversation's last message (-10..10). */
@@ -220,6 +227,12 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
         if (!isChat) {
           const answer = rewardAnswer(req.url ?? '', body, options);
           return json(res, answer.status, answer.body);
+        }
+        if (options.policy) {
+          const n = Number(body.n ?? 1);
+          const prompt = JSON.stringify(body.messages);
+          const choices = Array.from({ length: n }, (_, index) => ({ index, message: { role: 'assistant', content: expectedSample(prompt, Number(body.seed ?? 0), index) }, finish_reason: 'stop', logprobs: null }));
+          return json(res, 200, { id: 'chatcmpl-1', object: 'chat.completion', created: 1767225600, model: body.model, choices, usage: { prompt_tokens: 10, completion_tokens: 10 * n, total_tokens: 10 + 10 * n } });
         }
         const max = /between 1 and 5|from 1 to 5/.test(user) ? 5 : 10;
         const score = expectedChatScore(response, max);

@@ -110,7 +110,7 @@ export const judgeFlags = {
 };
 
 /** --cache FILE, or --no-cache (null): one value, two spellings. */
-function cacheFlag(): Flag<string | null | undefined> {
+export function cacheFlag(): Flag<string | null | undefined> {
   return {
     flags: '--cache <file>',
     description: 'SQLite cache of judgements (default: .radpo-cache.sqlite in the working directory)',

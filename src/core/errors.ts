@@ -20,6 +20,7 @@ export const ROW_REASONS = [
   'judge_failed', // the judge did not answer (after --max-retries), or its batch result was an error
   'judge_rejected', // the judge refused this one request (400/413/422: longer than its context, failed validation)
   'judge_missing', // --from-batch: the batch files do not answer this row's request (no --live-fallback)
+  'no_preference', // radpo pairs: no two responses of the prompt differ by more than --min-gap
 ] as const;
 export type RowReason = (typeof ROW_REASONS)[number];
 

@@ -199,6 +199,13 @@ function toMessage(value: unknown, field: string): Message {
   });
 }
 
+/** A prompt or response column as messages, for rows that are not pairs: a string is one message of `role`, a list is taken as it is. */
+export function asMessages(value: unknown, role: string, field: string): Message[] {
+  if (typeof value === 'string') return [{ role, content: value }];
+  if (Array.isArray(value) && value.length > 0 && value.every((m) => m && typeof m === 'object' && !Array.isArray(m))) return value as Message[];
+  throw new RowError(value === undefined ? 'missing_field' : 'bad_field', value === undefined ? 'the column is missing' : 'wrong type', { field, expected: 'a string or a list of messages', found: value === undefined ? 'no such column' : preview(value) });
+}
+
 /** A column as messages: a string becomes one message of `role`; a message or a list is normalized. */
 function toMessages(value: unknown, field: string, role: string): Message[] {
   if (typeof value === 'string') return [{ role, content: value }];

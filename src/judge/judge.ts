@@ -56,7 +56,7 @@ export interface BatchLine {
   body: Record<string, unknown>;
 }
 
-class Semaphore {
+export class Semaphore {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   constructor(private readonly limit: number) {}

@@ -4,12 +4,13 @@
  */
 import { RowError } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
-import { detectShapeOf, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
+import { asMessages, detectShapeOf, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
 import { parseScore, resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
 import { parseJsonRecord, type SourceRecord } from '../io/records.js';
 import type { Verdict } from './judge.js';
+import { orderedWindow } from './ordered.js';
 import type { JudgeSession } from './session.js';
 
 export interface JudgeStageOptions {
@@ -39,6 +40,8 @@ type Failed = Exclude<Verdict, { ok: true }>;
  */
 class PairJudge {
   private shape: Shape | null = null;
+  /** Rows of several responses to one prompt (radpo generate): one score per response, in `scores`. */
+  private listMode: boolean | null = null;
   /** Where each score goes: one (chosen, rejected) path pair, or one per rubric attribute. */
   private targets: Array<[Path, Path]> = [];
   /** The data already has those columns: judge only the rows whose scores are missing or unusable. */
@@ -85,6 +88,26 @@ class PairJudge {
     }
   }
 
+  /** One score per response of a `responses` list, written to `scores` (identical responses are judged once). */
+  private async judgeList(record: SourceRecord, failed: (verdict: Failed, field: string) => JudgedRecord): Promise<JudgedRecord> {
+    const { session } = this;
+    const value = record.value as Record<string, unknown>;
+    const promptPath = this.options.shape.prompt ?? ['prompt'];
+    const prompt = asMessages(getPath(value, promptPath), 'user', promptPath.join('.'));
+    const responses = (value.responses as unknown[]).map((r, i) => asMessages(r, 'assistant', `responses[${i}]`));
+    if (!session.config.rescore && Array.isArray(value.scores) && value.scores.length === responses.length) return record;
+    const verdicts = await Promise.all(responses.map((r) => session.judge.judge(prompt, r)));
+    for (const [i, v] of verdicts.entries()) if (!v.ok) return failed(v, `responses[${i}]`);
+    const ok = verdicts as Array<Extract<Verdict, { ok: true }>>;
+    if (this.options.collectOnly) {
+      for (const v of ok) session.rawRewards.push(v.scores[0]!);
+      return record;
+    }
+    const attributes = this.attributes;
+    value.scores = ok.map((v) => (attributes ? Object.fromEntries(attributes.map((a, i) => [a, v.scores[i]!])) : session.toGoal(v.scores[0]!)));
+    return { ...record, value, bytes: undefined };
+  }
+
   readonly judge = async (input: SourceRecord): Promise<JudgedRecord> => {
     const { session } = this;
     const record = parseJsonRecord(input, this.isJsonFile);
@@ -98,6 +121,9 @@ class PairJudge {
       return { ...fail(new RowError(verdict.reason, verdict.message, { field })), judgeOutput: verdict.rawText };
     };
     try {
+      const value0 = record.value as Record<string, unknown>;
+      this.listMode ??= value0 !== null && typeof value0 === 'object' && Array.isArray(value0.responses) && !('chosen' in value0);
+      if (this.listMode) return await this.judgeList(record, failed);
       this.shape ??= this.fixColumns(record);
       const pair = toPair(record.value, this.shape);
       const value = record.value as Record<string, unknown>;
@@ -127,30 +153,5 @@ class PairJudge {
  * error). At most `window` records are in flight, so memory stays bounded on any input size.
  */
 export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, session: JudgeSession, options: JudgeStageOptions, isJsonFile: boolean): AsyncGenerator<JudgedRecord[]> {
-  const window = Math.max(32, session.config.concurrency * 4);
-  const one = new PairJudge(session, options, isJsonFile).judge;
-  const queue: Array<Promise<JudgedRecord[]>> = [];
-  let inFlight = 0;
-  const sizes: number[] = [];
-  for await (const batch of batches) {
-    for (let start = 0; start < batch.length; start += window) {
-      // Large batches (many short rows) are cut to the window, so memory stays bounded.
-      const slice = batch.slice(start, start + window);
-      const judged = Promise.all(slice.map(one));
-      // If the run stops (Ctrl-C, a fatal answer) while later slices are still pending, their rejections
-      // are expected: mark them handled here; the slice being awaited still throws.
-      judged.catch(() => undefined);
-      queue.push(judged);
-      sizes.push(slice.length);
-      inFlight += slice.length;
-      while (queue.length > 0 && inFlight > window) {
-        inFlight -= sizes.shift()!;
-        yield await queue.shift()!;
-      }
-    }
-  }
-  while (queue.length > 0) {
-    sizes.shift();
-    yield await queue.shift()!;
-  }
+  yield* orderedWindow(batches, Math.max(32, session.config.concurrency * 4), new PairJudge(session, options, isJsonFile).judge);
 }

@@ -1,0 +1,58 @@
+/**
+ * From several scored responses to one prompt, to preference pairs (the on-policy recipe of the paper,
+ * and UltraFeedback's own binarization). Pure: responses and scores in, chosen/rejected indexes out.
+ */
+import { RowError } from './errors.js';
+import { formatScore } from './goal.js';
+
+export const PAIR_STRATEGIES = ['best-worst', 'best-random', 'all'] as const;
+export type PairStrategy = (typeof PAIR_STRATEGIES)[number];
+
+export interface PickOptions {
+  strategy: PairStrategy;
+  /** A pair's scores must differ by more than this (0: any difference). */
+  minGap: number;
+  /** best-random: the seed of the choice (with the row's line, so every row draws its own). */
+  seed: number;
+  line: number;
+}
+
+/** 32-bit mulberry32: a small, fast, well-mixed PRNG, so --seed gives the same pairs on any machine. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The (chosen, rejected) response indexes for one prompt. Best and worst are the first of equal scores
+ * (in response order), so the result never depends on sort stability. Throws `no_preference` when no
+ * two responses differ by more than the gap.
+ */
+export function pickPairs(scores: readonly number[], options: PickOptions): Array<[number, number]> {
+  const order = scores.map((s, i) => [s, i] as const);
+  const best = order.reduce((a, b) => (b[0] > a[0] ? b : a));
+  const worst = order.reduce((a, b) => (b[0] < a[0] ? b : a));
+  const noPreference = () =>
+    new RowError('no_preference', scores.length < 2 ? 'fewer than two responses to pair' : `no two responses differ by more than ${formatScore(options.minGap)}`, {
+      field: 'scores',
+      expected: `two responses whose scores differ by more than ${formatScore(options.minGap)}`,
+      found: `scores ${scores.map(formatScore).join(', ')}`,
+      hint: 'sample more responses for such prompts, or lower --min-gap',
+    });
+  if (best[0] - worst[0] <= options.minGap) throw noPreference();
+  if (options.strategy === 'best-worst') return [[best[1], worst[1]]];
+  if (options.strategy === 'best-random') {
+    const others = order.filter(([s]) => best[0] - s > options.minGap);
+    const draw = random(options.seed * 0x9e3779b1 + options.line)();
+    return [[best[1], others[Math.floor(draw * others.length)]![1]]];
+  }
+  const pairs: Array<[number, number]> = [];
+  for (const [si, i] of order) for (const [sj, j] of order) if (si - sj > options.minGap) pairs.push([i, j]);
+  return pairs;
+}

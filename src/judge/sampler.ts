@@ -1,0 +1,111 @@
+/**
+ * Sampling a policy (`radpo generate`): N responses per prompt from an OpenAI-compatible server, each
+ * sample cached as it arrives under (server, model, sampling parameters, prompt, sample index, seed), so
+ * a killed run resumes and a rerun asks nothing. Servers that take `n` (vLLM, SGLang, OpenAI) get one
+ * request per prompt; others one request per sample, seeded `seed + index`.
+ */
+import type { Message } from '../core/pair.js';
+import { configHash, judgementKey, type JudgementCache } from './cache.js';
+import { RequestRejected, TransientFailure, type JudgeHttp } from './http.js';
+import { Semaphore } from './judge.js';
+import type { ServerProfile } from './profile.js';
+import { WireError } from './wire.js';
+
+export interface SamplingParams {
+  model: string;
+  n: number;
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  seed: number;
+}
+
+export type Samples = { ok: true; responses: string[]; requests: number } | { ok: false; reason: 'judge_failed' | 'judge_rejected' | 'judge_unparseable'; message: string };
+
+/** Servers whose Chat Completions take `n` and answer n choices. */
+const TAKES_N = new Set(['vllm', 'sglang', 'openai']);
+
+export class Sampler {
+  readonly stats = { cached: 0, requested: 0, failures: 0 };
+  private readonly hash: string;
+  private readonly semaphore: Semaphore;
+  private readonly useN: boolean;
+
+  constructor(
+    private readonly url: string,
+    private readonly params: SamplingParams,
+    private readonly server: ServerProfile,
+    private readonly http: JudgeHttp,
+    private readonly cache: JudgementCache,
+    concurrency: number,
+  ) {
+    this.useN = TAKES_N.has(server.kind) && params.n > 1;
+    let host = url;
+    try {
+      host = new URL(url).host;
+    } catch {
+      /* keep as given */
+    }
+    // What decides a sample: not the key, not the whole URL.
+    this.hash = configHash({ kind: 'generate', server: server.kind, host, model: params.model, temperature: params.temperature, top_p: params.topP, max_tokens: params.maxTokens, seed: params.seed, n_per_request: this.useN });
+    this.semaphore = new Semaphore(concurrency);
+  }
+
+  key(prompt: Message[], index: number): string {
+    return judgementKey(this.hash, prompt, { sample: index, seed: this.params.seed });
+  }
+
+  private body(prompt: Message[], n: number, seed: number): Record<string, unknown> {
+    const { model, temperature, topP, maxTokens } = this.params;
+    const body: Record<string, unknown> = { model, messages: prompt, temperature, max_tokens: maxTokens, seed };
+    // TGI refuses top_p = 1 (0 < top_p < 1): leave it to its default there.
+    if (!(this.server.kind === 'tgi' && topP >= 1)) body.top_p = topP;
+    if (n > 1) body.n = n;
+    return body;
+  }
+
+  private async post(prompt: Message[], n: number, seed: number): Promise<string[]> {
+    this.stats.requested += 1;
+    const { json } = await this.semaphore.run(() => this.http.postJson(`${this.url.replace(/\/+$/, '')}/chat/completions`, this.body(prompt, n, seed)));
+    const choices = (json as { choices?: Array<{ index?: number; message?: { content?: unknown } }> })?.choices;
+    if (!Array.isArray(choices) || choices.length < n) throw new WireError(`the answer has ${Array.isArray(choices) ? choices.length : 'no'} choices, expected ${n}`);
+    return [...choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).slice(0, n).map((c) => (typeof c.message?.content === 'string' ? c.message.content : ''));
+  }
+
+  /** The N samples of one prompt: from the cache where they are, from the server where not. */
+  async sample(prompt: Message[]): Promise<Samples> {
+    const { n, seed } = this.params;
+    const responses: Array<string | undefined> = Array.from({ length: n }, (_, i) => {
+      const hit = this.cache.get(this.key(prompt, i));
+      return hit ? (JSON.parse(hit.raw) as string) : undefined;
+    });
+    const missing = responses.flatMap((r, i) => (r === undefined ? [i] : []));
+    this.stats.cached += n - missing.length;
+    if (missing.length === 0) return { ok: true, responses: responses as string[], requests: 0 };
+    try {
+      if (this.useN) {
+        // One request for all N (the seed is the request's): keep what was cached, fill in the rest.
+        const fresh = await this.post(prompt, n, seed);
+        for (const i of missing) this.store(prompt, i, (responses[i] = fresh[i]!));
+        return { ok: true, responses: responses as string[], requests: 1 };
+      }
+      await Promise.all(
+        missing.map(async (i) => {
+          const [text] = await this.post(prompt, 1, seed + i);
+          this.store(prompt, i, (responses[i] = text!));
+        }),
+      );
+      return { ok: true, responses: responses as string[], requests: missing.length };
+    } catch (err) {
+      this.stats.failures += 1;
+      if (err instanceof RequestRejected) return { ok: false, reason: 'judge_rejected', message: `the policy server refused the request with HTTP ${err.status}: ${err.message}` };
+      if (err instanceof TransientFailure) return { ok: false, reason: 'judge_failed', message: `the policy server did not answer: ${err.message}` };
+      if (err instanceof WireError) return { ok: false, reason: 'judge_unparseable', message: err.message };
+      throw err;
+    }
+  }
+
+  private store(prompt: Message[], index: number, text: string): void {
+    this.cache.put(this.key(prompt, index), this.hash, JSON.stringify(text));
+  }
+}

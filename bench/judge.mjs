@@ -21,7 +21,8 @@ const ROWS = Number(flag('--rows', '1500'));
 const LATENCY = Number(flag('--latency-ms', '50'));
 const CONCURRENCY = Number(flag('--concurrency', '64'));
 
-export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency = CONCURRENCY } = {}) {
+/** `mode` score: radpo score on pairs (two requests a row); generate: radpo generate, 4 samples a prompt, one request each. */
+export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency = CONCURRENCY, mode = 'score' } = {}) {
   let requests = 0;
   // Throughput is measured where the requests arrive: from the first request to the last answer.
   let firstRequest = 0n;
@@ -57,7 +58,11 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
   }
   writeFileSync(input, lines.join('\n') + '\n');
   const timeFile = join(dir, 'time.txt');
-  const args = [...(process.env.RADPO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/jprof'] : []), 'bin/radpo.js', 'score', input, '--judge', 'chat', '--judge-url', url, '--judge-model', 'judge', '--no-cache', '--concurrency', String(concurrency), '-q', '-o', join(dir, 'out.jsonl')];
+  const command =
+    mode === 'generate'
+      ? ['generate', input, '--policy-url', url, '--policy-model', 'judge', '--policy-server', 'llamacpp', '--no-preflight', '-n', '4']
+      : ['score', input, '--judge', 'chat', '--judge-url', url, '--judge-model', 'judge', '--no-preflight'];
+  const args = [...(process.env.RADPO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/jprof'] : []), 'bin/radpo.js', ...command, '--no-cache', '--concurrency', String(concurrency), '-q', '-o', join(dir, 'out.jsonl')];
   const useTime = existsSync('/usr/bin/time');
   const started = process.hrtime.bigint();
   const code = await new Promise((resolve) => {
@@ -68,7 +73,7 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
   });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   server.close();
-  if (code !== 0) throw new Error(`radpo score failed (${code})`);
+  if (code !== 0) throw new Error(`radpo ${mode} failed (${code})`);
   const rps = requests / Math.max(0.001, Number(lastAnswer - firstRequest) / 1e9);
   const ideal = concurrency / (latencyMs / 1000);
   let cpuMsPerRequest = null;
@@ -76,14 +81,16 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
     const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
     cpuMsPerRequest = +(((user + sys) * 1000) / requests).toFixed(3);
   }
-  return { requests, concurrency, latency_ms: latencyMs, wall_s: +wall.toFixed(2), requests_per_s: Math.round(rps), ideal_requests_per_s: ideal, fraction_of_ideal: +(rps / ideal).toFixed(3), cpu_ms_per_request: cpuMsPerRequest };
+  return { mode, requests, concurrency, latency_ms: latencyMs, wall_s: +wall.toFixed(2), requests_per_s: Math.round(rps), ideal_requests_per_s: ideal, fraction_of_ideal: +(rps / ideal).toFixed(3), cpu_ms_per_request: cpuMsPerRequest };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await judgeBench();
-  if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
-  else
-    console.log(
-      `judge: ${result.requests} requests at concurrency ${result.concurrency}, ${result.latency_ms} ms server latency: ${result.requests_per_s} req/s = ${result.fraction_of_ideal} of ideal ${result.ideal_requests_per_s}; radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request`,
-    );
+  for (const mode of ['score', 'generate']) {
+    const result = await judgeBench({ mode });
+    if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
+    else
+      console.log(
+        `${mode}: ${result.requests} requests at concurrency ${result.concurrency}, ${result.latency_ms} ms server latency: ${result.requests_per_s} req/s = ${result.fraction_of_ideal} of ideal ${result.ideal_requests_per_s}; radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request`,
+      );
+  }
 }

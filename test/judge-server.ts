@@ -4,8 +4,12 @@
  * error bodies real servers send. Faults are injected per request, in arrival order or by content.
  * Its verdicts are a deterministic function of the response text, so a test knows the right score.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterEach } from 'vitest';
+import { DATA } from './helpers.js';
 
 export type Fault = '429' | '500' | '503' | '408' | 'hang' | 'truncate' | 'malformed' | 'unparseable' | 'out_of_range' | '401' | '400' | 'no_logprobs' | 'length';
 
@@ -282,3 +286,21 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
       }),
   };
 }
+
+/** Fake servers for one test file: each test starts what it needs; all are closed after each test. */
+export function fakeServers(): (options?: FakeJudgeOptions) => Promise<FakeJudge> {
+  let started: FakeJudge[] = [];
+  afterEach(async () => {
+    await Promise.all(started.map((s) => s.close()));
+    started = [];
+  });
+  return async (options = {}) => {
+    const s = await startFakeJudge(options);
+    started.push(s);
+    return s;
+  };
+}
+
+/** The LLaMA-Factory demo rows (real, unscored) most judge tests score. */
+export const LF_DEMO = join(DATA, 'unscored', 'dpo_en_demo.json');
+export const lfDemoRows = (): Array<{ conversations: unknown[]; chosen: { value: string }; rejected: { value: string } }> => JSON.parse(readFileSync(LF_DEMO, 'utf8'));

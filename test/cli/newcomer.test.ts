@@ -5,19 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATA, FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
-import { startFakeJudge, type FakeJudge } from '../judge-server.js';
+import { fakeServers } from '../judge-server.js';
 
 const AZURE = join(DATA, 'foreign', 'azure_openai_dpo_orca_validation_first60.jsonl');
 const GEMMA = join(DATA, 'chat_templates', 'google__gemma-2-9b-it.jinja');
 const LF = join(DATA, 'unscored', 'dpo_en_demo.json');
 
-let servers: FakeJudge[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const server = fakeServers();
 
 describe('dead ends on real data', () => {
   it('unscored pairs: relabel and inspect point at radpo score / --judge', async () => {
@@ -49,8 +45,7 @@ describe('dead ends on real data', () => {
   });
 
   it('the OpenAI/Azure DPO format is a known shape; with --placement user its system turn folds into the user turn, and Gemma renders every row', async () => {
-    const judge = await startFakeJudge({ kind: 'vllm' });
-    servers.push(judge);
+    const judge = await server({ kind: 'vllm' });
     const dir = tempDir();
     const judgeFlags = ['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'];
     const system = join(dir, 'system.jsonl');

@@ -6,23 +6,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATA, ROOT, UF1000, parseJsonl, run, tempDir } from '../helpers.js';
-import { expectedReward, expectedSample, startFakeJudge, type FakeJudge, type FakeJudgeOptions } from '../judge-server.js';
+import { expectedReward, expectedSample, fakeServers } from '../judge-server.js';
 
 const BIN = join(ROOT, 'bin', 'radpo.js');
 const QWEN = join(DATA, 'chat_templates', 'Qwen__Qwen2-7B-Instruct.jinja');
 
-let servers: FakeJudge[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-async function server(options: FakeJudgeOptions): Promise<FakeJudge> {
-  const s = await startFakeJudge(options);
-  servers.push(s);
-  return s;
-}
+const server = fakeServers();
 
 /** Real UltraFeedback pairs as openbmb/UltraFeedback rows: the instruction and its two completions with their GPT-4 overall scores. */
 function openbmbRows(n: number): Array<Record<string, any>> {

@@ -1,22 +1,12 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, DATA, parseJsonl, run, tempDir } from '../helpers.js';
-import { expectedAspects, expectedChatScore, expectedReward, startFakeJudge, type FakeJudge } from '../judge-server.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
+import { expectedAspects, expectedChatScore, expectedReward, fakeServers, LF_DEMO, lfDemoRows } from '../judge-server.js';
 
-const LF = join(DATA, 'unscored/dpo_en_demo.json');
-const lfRows = JSON.parse(readFileSync(LF, 'utf8')) as Array<{ conversations: unknown[]; chosen: { value: string }; rejected: { value: string } }>;
-
-let servers: FakeJudge[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-async function judgeServer(...args: Parameters<typeof startFakeJudge>) {
-  const s = await startFakeJudge(...args);
-  servers.push(s);
-  return s;
-}
+const LF = LF_DEMO;
+const lfRows = lfDemoRows();
+const judgeServer = fakeServers();
 
 const judgeArgs = (url: string, dir: string, extra: string[] = []) => ['--judge', 'chat', '--judge-url', url, '--judge-model', 'judge', '--cache', join(dir, 'cache.sqlite'), '--timeout', '2', ...extra];
 const env = { RADPO_JUDGE_API_KEY: 'sk-test-secret-123456' };

@@ -6,23 +6,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
-import { expectedChatScore, expectedReward, startFakeJudge, type FakeJudge, type FakeJudgeOptions } from '../judge-server.js';
+import { describe, expect, it } from 'vitest';
+import { parseJsonl, run, tempDir } from '../helpers.js';
+import { expectedChatScore, expectedReward, fakeServers, lfDemoRows } from '../judge-server.js';
 
-const LF = join(DATA, 'unscored/dpo_en_demo.json');
-const lfRows = JSON.parse(readFileSync(LF, 'utf8')) as Array<{ conversations: unknown[]; chosen: { value: string }; rejected: { value: string } }>;
-
-let servers: FakeJudge[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-async function server(options: FakeJudgeOptions = {}): Promise<FakeJudge> {
-  const s = await startFakeJudge(options);
-  servers.push(s);
-  return s;
-}
+const lfRows = lfDemoRows();
+const server = fakeServers();
 
 function rows(n: number): string {
   const dir = tempDir();

@@ -274,3 +274,18 @@ export function nullSink(): Sink {
 export async function openSink(target: string, stdout: Writable, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {
   return target === '-' ? streamSink(stdout) : fileSink(target, gzipLevel);
 }
+
+/** A whole JSON Lines file at once (a batch request file), written like every output. */
+export async function writeJsonLines(path: string, rows: Iterable<unknown>): Promise<void> {
+  const sink = await fileSink(path);
+  try {
+    for (const row of rows) {
+      const w = sink.write(`${JSON.stringify(row)}\n`);
+      if (w) await w;
+    }
+    await sink.commit();
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+}

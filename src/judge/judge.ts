@@ -301,10 +301,10 @@ function batchErrorText(entry: { response?: { status_code?: number; body?: unkno
 }
 
 /**
- * Read a batch output file (OpenAI Batch API or vLLM run_batch; any order) into the cache. Error lines
- * are remembered so their rows are set aside with the reason. Returns counts.
+ * Read a batch output file (OpenAI Batch API or vLLM run_batch; any order): each answered line goes to
+ * `answered(custom_id, body)`, each failed one to `failed(custom_id, the server's error text)`.
  */
-export function importBatchResults(text: string, judge: Judge, cache: JudgementCache, configText: string): { stored: number; errors: number; malformed: number } {
+export function readBatchResults(text: string, answered: (id: string, body: object) => void, failed: (id: string, message: string) => void): { stored: number; errors: number; malformed: number } {
   let stored = 0;
   let errors = 0;
   let malformed = 0;
@@ -324,13 +324,21 @@ export function importBatchResults(text: string, judge: Judge, cache: JudgementC
     const body = entry.response?.body;
     const status = entry.response?.status_code;
     if (status === 200 && body && typeof body === 'object') {
-      cache.put(entry.custom_id, configText, JSON.stringify(body));
+      answered(entry.custom_id, body);
       stored += 1;
     } else {
-      const message = batchErrorText(entry, status);
-      judge.batchFailures.set(entry.custom_id, message);
+      failed(entry.custom_id, batchErrorText(entry, status));
       errors += 1;
     }
   }
   return { stored, errors, malformed };
+}
+
+/** Batch results into the judge's cache; error lines are remembered so their rows are set aside with the reason. */
+export function importBatchResults(text: string, judge: Judge, cache: JudgementCache, configText: string): { stored: number; errors: number; malformed: number } {
+  return readBatchResults(
+    text,
+    (id, body) => cache.put(id, configText, JSON.stringify(body)),
+    (id, message) => judge.batchFailures.set(id, message),
+  );
 }

@@ -7,7 +7,7 @@
 import type { Message } from '../core/pair.js';
 import { configHash, judgementKey, type JudgementCache } from './cache.js';
 import { RequestRejected, TransientFailure, type JudgeHttp } from './http.js';
-import { Semaphore } from './judge.js';
+import { readBatchResults, Semaphore } from './judge.js';
 import type { ServerProfile } from './profile.js';
 import { WireError } from './wire.js';
 
@@ -20,13 +20,28 @@ export interface SamplingParams {
   seed: number;
 }
 
-export type Samples = { ok: true; responses: string[]; requests: number } | { ok: false; reason: 'judge_failed' | 'judge_rejected' | 'judge_unparseable'; message: string };
+export type Samples = { ok: true; responses: string[]; requests: number } | { ok: false; reason: 'judge_failed' | 'judge_rejected' | 'judge_unparseable' | 'judge_missing' | 'batch_pending'; message: string };
 
 /** Servers whose Chat Completions take `n` and answer n choices. */
 const TAKES_N = new Set(['vllm', 'sglang', 'openai']);
 
+/** A batch request line (OpenAI Batch API and vLLM run_batch input). */
+export interface SampleBatchLine {
+  custom_id: string;
+  method: 'POST';
+  url: '/v1/chat/completions';
+  body: Record<string, unknown>;
+}
+
 export class Sampler {
   readonly stats = { cached: 0, requested: 0, failures: 0 };
+  /** --emit-batch: the samples not in the cache, one request line each (seed + index), by key. */
+  readonly batch = new Map<string, SampleBatchLine>();
+  emitOnly = false;
+  /** --from-batch without --live-fallback: samples the files do not answer are not asked live. */
+  offline = false;
+  /** --from-batch: samples whose batch line was an error, with the server's text. */
+  readonly batchFailures = new Map<string, string>();
   private readonly hash: string;
   private readonly semaphore: Semaphore;
   private readonly useN: boolean;
@@ -82,6 +97,14 @@ export class Sampler {
     const missing = responses.flatMap((r, i) => (r === undefined ? [i] : []));
     this.stats.cached += n - missing.length;
     if (missing.length === 0) return { ok: true, responses: responses as string[], requests: 0 };
+    const failure = missing.map((i) => this.batchFailures.get(this.key(prompt, i))).find((m) => m !== undefined);
+    if (failure !== undefined) return { ok: false, reason: 'judge_failed', message: `the batch result for a sample was an error: ${failure}` };
+    if (this.emitOnly) {
+      // One line per sample, seeded seed + index: batch APIs answer each line on its own.
+      for (const i of missing) this.batch.set(this.key(prompt, i), { custom_id: this.key(prompt, i), method: 'POST', url: '/v1/chat/completions', body: this.body(prompt, 1, seed + i) });
+      return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
+    }
+    if (this.offline) return { ok: false, reason: 'judge_missing', message: `${missing.length} of the ${n} samples are not answered in the --from-batch files (--live-fallback asks the server)` };
     try {
       if (this.useN) {
         // One request for all N (the seed is the request's): keep what was cached, fill in the rest.
@@ -107,5 +130,18 @@ export class Sampler {
 
   private store(prompt: Message[], index: number, text: string): void {
     this.cache.put(this.key(prompt, index), this.hash, JSON.stringify(text));
+  }
+
+  /** Batch results (a sample per line, custom_id = its key) into the cache. */
+  importBatch(text: string): { stored: number; errors: number; malformed: number } {
+    return readBatchResults(
+      text,
+      (id, body) => {
+        const content = (body as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
+        if (typeof content === 'string') this.cache.put(id, this.hash, JSON.stringify(content));
+        else this.batchFailures.set(id, 'the answer has no choices[0].message.content');
+      },
+      (id, message) => this.batchFailures.set(id, message),
+    );
   }
 }

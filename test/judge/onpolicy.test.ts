@@ -131,6 +131,30 @@ describe('radpo generate', () => {
   });
 });
 
+describe('radpo generate with batch files', () => {
+  it('--emit-batch writes one request line per sample; --from-batch reads the answers (and the error file) with no live request', async () => {
+    const policy = await server({ kind: 'vllm', policy: true, models: ['policy'] });
+    const dir = tempDir();
+    const input = prompts(3);
+    const requests = join(dir, 'requests.jsonl');
+    const emitted = await run(['generate', input, '-n', '2', '--policy-url', policy.url, '--policy-model', 'policy', '--no-cache', '--emit-batch', requests, '-q']);
+    expect(emitted.code, emitted.stderr).toBe(0);
+    const lines = parseJsonl(readFileSync(requests, 'utf8'));
+    expect(lines).toHaveLength(6);
+    expect(lines[1]).toMatchObject({ method: 'POST', url: '/v1/chat/completions', body: { model: 'policy', seed: 1 } });
+    expect(lines[1]!.body).not.toHaveProperty('n');
+    expect(policy.requests).toHaveLength(0);
+    const answer = (l: (typeof lines)[number]) => ({ custom_id: l.custom_id, response: { status_code: 200, body: { choices: [{ index: 0, message: { role: 'assistant', content: `answer to ${l.custom_id.slice(0, 6)}` } }] } }, error: null });
+    writeFileSync(join(dir, 'out.jsonl'), lines.slice(0, 4).map((l) => JSON.stringify(answer(l))).join('\n') + '\n');
+    writeFileSync(join(dir, 'err.jsonl'), `${JSON.stringify({ custom_id: lines[4]!.custom_id, response: { status_code: 400, body: { error: { message: 'too long' } } }, error: null })}\n`);
+    const r = await run(['generate', input, '-n', '2', '--policy-url', policy.url, '--policy-model', 'policy', '--no-cache', '--from-batch', join(dir, 'out.jsonl'), '--from-batch', join(dir, 'err.jsonl'), '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(policy.requests).toHaveLength(0);
+    expect(parseJsonl(r.stdout).map((x) => x.responses)).toEqual([[`answer to ${lines[0]!.custom_id.slice(0, 6)}`, `answer to ${lines[1]!.custom_id.slice(0, 6)}`], [`answer to ${lines[2]!.custom_id.slice(0, 6)}`, `answer to ${lines[3]!.custom_id.slice(0, 6)}`]]);
+    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({ reason: 'judge_failed', message: expect.stringMatching(/HTTP 400: too long/) });
+  });
+});
+
 describe('the whole on-policy pipeline', () => {
   it('200 prompts × 5 samples: generate, score (a reward model), pairs, relabel, check; as files and as one shell pipe, the same bytes', async () => {
     const policy = await server({ kind: 'vllm', policy: true, models: ['policy'], latencyMs: 2 });

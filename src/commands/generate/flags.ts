@@ -1,4 +1,4 @@
-import { bool, choice, count, parsed, parseNumber, path, text } from '../../cli/flags.js';
+import { bool, choice, count, list, parsed, parseNumber, path, text } from '../../cli/flags.js';
 import { cacheFlag, configFlags, errorFlags, goalTextFlags, outputFlags } from '../../cli/tables.js';
 import { PLACEMENTS } from '../../core/goal.js';
 import { INPUT_FORMATS } from '../../io/choices.js';
@@ -22,6 +22,9 @@ export const generateFlags = {
   maxRetries: count('--max-retries <n>', 'retries of a request on 408/409/429/5xx, timeouts and connection errors', { default: JUDGE_DEFAULTS.maxRetries, group: 'judge' }),
   cache: cacheFlag(),
   preflight: bool('--no-preflight', 'skip the check that the server answers and serves --policy-model', { group: 'judge' }),
+  emitBatch: text('--emit-batch <file>', 'write the samples not in the cache as OpenAI Batch API / vLLM run_batch request lines (one per sample) and stop', { group: 'judge' }),
+  fromBatch: list('--from-batch <file>', 'read batch results (output and error files; repeat for several) into the cache, then continue', { group: 'judge' }),
+  liveFallback: bool('--live-fallback', 'with --from-batch: ask the server for the samples the files do not answer', { group: 'judge' }),
   goalScore: parsed('--goal-score <score>', "ask a reward-augmented policy for this score, with exactly the goal text of training (radpo goal prints it)", parseNumber, { group: 'goal' }),
   placement: choice('--placement <where>', 'where training put the goal', PLACEMENTS, { default: 'system', group: 'goal' }),
   ...goalTextFlags('the scale used when relabeling'),

@@ -2,6 +2,7 @@
  * `radpo generate`: N responses per prompt from a policy server; one row per prompt out, with
  * `responses` and the `sampling` parameters. Resumable: every sample is cached as it arrives.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
@@ -13,6 +14,7 @@ import { getPath } from '../../core/path.js';
 import { parseScore } from '../../core/scores.js';
 import { useColor } from '../../io/io.js';
 import { createLogger } from '../../io/log.js';
+import { writeJsonLines } from '../../io/output.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import { memoryCache, sqliteCache } from '../../judge/cache.js';
 import { JudgeHttp } from '../../judge/http.js';
@@ -29,7 +31,8 @@ import type { generateFlags } from './flags.js';
 
 export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
   const { io } = ctx;
-  const url = o.policyUrl ?? io.env.RADPO_POLICY_URL;
+  // --emit-batch sends nothing: the lines only need the route, so no server is required.
+  const url = o.policyUrl ?? io.env.RADPO_POLICY_URL ?? (o.emitBatch ? 'http://localhost/v1' : undefined);
   if (!url) throw usageError('radpo generate needs a policy server: pass --policy-url (e.g. http://localhost:8000/v1) or set RADPO_POLICY_URL');
   if (!o.policyModel) throw usageError('radpo generate needs --policy-model NAME (the model the server serves)');
   if (o.samples < 1) throw usageError('-n must be at least 1');
@@ -39,7 +42,8 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
   errorPolicyRules(o);
   outputRules(o);
   const cachePath = o.cache === null ? null : (o.cache ?? join(io.cwd, '.radpo-cache.sqlite'));
-  await checkOutputPaths(inputs, [['-o', o.output], ['--rejects', o.rejects], ['--report', o.report], ['--cache', cachePath ?? undefined]]);
+  if (o.liveFallback && o.fromBatch.length === 0) throw usageError('--live-fallback goes with --from-batch');
+  await checkOutputPaths([...inputs, ...o.fromBatch], [['-o', o.emitBatch ? undefined : o.output], ['--rejects', o.rejects], ['--report', o.report], ['--emit-batch', o.emitBatch], ['--cache', cachePath ?? undefined]]);
   // The goal text of training, exactly: what a reward-augmented policy is asked for at inference.
   let goal: string | null = null;
   if (o.goalScore !== undefined) {
@@ -54,17 +58,31 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
   const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
   const config = commonRunConfig(inputs, { ...o, schema: undefined, promptCol: o.promptCol, chosenCol: undefined, rejectedCol: undefined, systemCol: undefined, maxLineBytes: 64 << 20 }, ctx.version);
   const http = new JudgeHttp({ timeoutMs: o.timeout * 1000, maxRetries: o.maxRetries, concurrency: Math.max(1, o.concurrency), apiKey: io.env.RADPO_POLICY_API_KEY || io.env.OPENAI_API_KEY || undefined, signal: io.signal });
-  const cache = cachePath ? await sqliteCache(cachePath) : memoryCache(false);
+  const cache = cachePath ? await sqliteCache(cachePath) : memoryCache(o.fromBatch.length > 0);
+  const offline = o.emitBatch !== undefined || (o.fromBatch.length > 0 && !o.liveFallback);
   const counts = new RunCounts();
   const progress = new Progress(io, o.quiet);
   let out: RunOutput | null = null;
   const started = Date.now();
   try {
-    const server = o.preflight ? await preflight(http, url, o.policyModel, o.policyServer, (m) => logger.warn(m)) : plainProfile(o.policyServer === 'auto' ? 'openai' : o.policyServer);
+    const server = o.preflight && !offline ? await preflight(http, url, o.policyModel, o.policyServer, (m) => logger.warn(m)) : plainProfile(o.policyServer === 'auto' ? 'openai' : o.policyServer);
     const params = { model: o.policyModel, n: o.samples, temperature: o.temperature, topP: o.topP, maxTokens: o.maxTokens, seed: o.seed };
     const sampler = new Sampler(url, params, server, http, cache, Math.max(1, o.concurrency));
+    sampler.emitOnly = o.emitBatch !== undefined;
+    sampler.offline = o.fromBatch.length > 0 && !o.liveFallback;
+    for (const file of o.fromBatch) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw usageError(`--from-batch ${file}: ${(err as Error).message}`);
+      }
+      const read = sampler.importBatch(text);
+      logger.info(read, `read ${file}`);
+      if (read.malformed > 0) logger.warn(`${read.malformed} lines of ${file} are not batch results and were skipped`);
+    }
     const sampling = { model: o.policyModel, n: o.samples, temperature: o.temperature, top_p: o.topP, max_tokens: o.maxTokens, seed: o.seed, ...(o.goalScore !== undefined ? { goal_score: o.goalScore, placement: o.placement } : {}) };
-    out = await RunOutput.open({ output: o.output, outputFormat: o.outputFormat, rejects: o.rejects, report: o.report }, io);
+    out = await RunOutput.open({ output: o.output, outputFormat: o.outputFormat, rejects: o.rejects, report: o.report, noRows: o.emitBatch !== undefined }, io);
     const policy = new RowPolicy(config, counts, out.rejects);
     const promptPath = o.promptCol ?? ['prompt'];
     for (const input of inputs) {
@@ -84,7 +102,8 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
         if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted; every sample so far is in the cache; no output was written under the final name');
         for (const { record, samples, error } of batch) {
           counts.rowsRead += 1;
-          const failure = error ?? (samples && !samples.ok ? new RowError(samples.reason, samples.message, { field: 'responses' }) : null);
+          if (samples && !samples.ok && samples.reason === 'batch_pending') continue;
+          const failure = error ?? (samples && !samples.ok && samples.reason !== 'batch_pending' ? new RowError(samples.reason, samples.message, { field: 'responses' }) : null);
           if (failure) {
             failure.location ??= record.location;
             await policy.setAside(record, failure);
@@ -98,11 +117,13 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
       }
     }
     progress.done();
+    if (o.emitBatch) await writeJsonLines(o.emitBatch, sampler.batch.values());
     await out.finish();
     const report = { command: 'generate', radpo_version: ctx.version, server: { kind: server.kind, version: server.version }, sampling, prompts_read: counts.rowsRead, rows_written: counts.rowsWritten, requests: sampler.stats.requested, samples_from_cache: sampler.stats.cached, set_aside: setAsideReport(counts) };
-    const empty = counts.rowsWritten === 0 && !o.allowEmptyOutput;
+    const empty = counts.rowsWritten === 0 && !o.allowEmptyOutput && !o.emitBatch;
     await out.commit(report, { rows: !empty });
-    if (!o.quiet) io.stderr.write(`radpo generate: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'row')} written with ${o.samples} responses each in ${((Date.now() - started) / 1000).toFixed(1)}s; ${server.kind} server, ${formatCount(sampler.stats.requested)} requests, ${formatCount(sampler.stats.cached)} samples from the cache; set aside: ${report.set_aside.total}\n`);
+    if (!o.quiet && o.emitBatch) io.stderr.write(`radpo generate: ${counted(sampler.batch.size, 'sample request')} written to ${o.emitBatch}; run them, then: radpo generate … --from-batch RESULTS.jsonl\n`);
+    else if (!o.quiet) io.stderr.write(`radpo generate: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'row')} written with ${o.samples} responses each in ${((Date.now() - started) / 1000).toFixed(1)}s; ${server.kind} server, ${formatCount(sampler.stats.requested)} requests, ${formatCount(sampler.stats.cached)} samples from the cache; set aside: ${report.set_aside.total}\n`);
     if (empty) throw nothingWrittenError(counts, inputs, o.rejects);
     return 'ok';
   } finally {

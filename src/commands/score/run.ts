@@ -9,7 +9,7 @@ import { formatScore } from '../../core/goal.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
 import { createLogger } from '../../io/log.js';
 import { useColor } from '../../io/io.js';
-import { fileSink } from '../../io/output.js';
+import { writeJsonLines } from '../../io/output.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
 import { JudgeSession } from '../../judge/session.js';
 import { judgeStage } from '../../judge/stage.js';
@@ -111,7 +111,7 @@ export async function runScore(config: ScoreConfig, io: CommandContext['io'], lo
       }
     }
     progress.done();
-    if (emitting) await writeBatchFile(config.run.emitBatch!, session);
+    if (emitting) await writeJsonLines(config.run.emitBatch!, session.judge.batch.values());
     await out.finish();
     const report = {
       command: 'score',
@@ -135,17 +135,6 @@ export async function runScore(config: ScoreConfig, io: CommandContext['io'], lo
     progress.done();
     await out?.close();
     await session.close();
-  }
-}
-
-async function writeBatchFile(path: string, session: JudgeSession): Promise<void> {
-  const sink = await fileSink(path);
-  try {
-    for (const line of session.judge.batch.values()) await sink.write(`${JSON.stringify(line)}\n`);
-    await sink.commit();
-  } catch (err) {
-    await sink.abort();
-    throw err;
   }
 }
 

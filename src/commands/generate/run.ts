@@ -16,11 +16,12 @@ import { useColor } from '../../io/io.js';
 import { createLogger } from '../../io/log.js';
 import { writeJsonLines } from '../../io/output.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
-import { memoryCache, sqliteCache } from '../../judge/cache.js';
+import { memoryCache, sqliteCache, type JudgementCache } from '../../judge/cache.js';
 import { JudgeHttp } from '../../judge/http.js';
+import type { Logger } from 'pino';
 import { orderedWindow } from '../../judge/ordered.js';
-import { Sampler, type Samples } from '../../judge/sampler.js';
-import { plainProfile, preflight } from '../../judge/servers.js';
+import { Sampler, type Samples, type SamplingParams } from '../../judge/sampler.js';
+import { plainProfile, preflight, type ServerProfile } from '../../judge/servers.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import { Progress } from '../../pipeline/progress.js';
 import { RowPolicy } from '../../pipeline/row-policy.js';
@@ -44,17 +45,7 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
   const cachePath = o.cache === null ? null : (o.cache ?? join(io.cwd, '.radpo-cache.sqlite'));
   if (o.liveFallback && o.fromBatch.length === 0) throw usageError('--live-fallback goes with --from-batch');
   await checkOutputPaths([...inputs, ...o.fromBatch], [['-o', o.emitBatch ? undefined : o.output], ['--rejects', o.rejects], ['--report', o.report], ['--emit-batch', o.emitBatch], ['--cache', cachePath ?? undefined]]);
-  // The goal text of training, exactly: what a reward-augmented policy is asked for at inference.
-  let goal: string | null = null;
-  if (o.goalScore !== undefined) {
-    const spec = readGoalSpec(o, null);
-    try {
-      parseScore(o.goalScore, '--goal-score', spec.scale);
-    } catch {
-      throw usageError(`--goal-score ${o.goalScore} is outside the scale ${spec.scale.min}-${spec.scale.max}`, 'pass --scale MIN-MAX as in training');
-    }
-    goal = goalText(spec, [o.goalScore]);
-  }
+  const goal = goalFor(o);
   const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
   const config = commonRunConfig(inputs, { ...o, schema: undefined, promptCol: o.promptCol, chosenCol: undefined, rejectedCol: undefined, systemCol: undefined, maxLineBytes: 64 << 20 }, ctx.version);
   const http = new JudgeHttp({ timeoutMs: o.timeout * 1000, maxRetries: o.maxRetries, concurrency: Math.max(1, o.concurrency), apiKey: io.env.RADPO_POLICY_API_KEY || io.env.OPENAI_API_KEY || undefined, signal: io.signal });
@@ -67,20 +58,7 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
   try {
     const server = o.preflight && !offline ? await preflight(http, url, o.policyModel, o.policyServer, (m) => logger.warn(m)) : plainProfile(o.policyServer === 'auto' ? 'openai' : o.policyServer);
     const params = { model: o.policyModel, n: o.samples, temperature: o.temperature, topP: o.topP, maxTokens: o.maxTokens, seed: o.seed };
-    const sampler = new Sampler(url, params, server, http, cache, Math.max(1, o.concurrency));
-    sampler.emitOnly = o.emitBatch !== undefined;
-    sampler.offline = o.fromBatch.length > 0 && !o.liveFallback;
-    for (const file of o.fromBatch) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        throw usageError(`--from-batch ${file}: ${(err as Error).message}`);
-      }
-      const read = sampler.importBatch(text);
-      logger.info(read, `read ${file}`);
-      if (read.malformed > 0) logger.warn(`${read.malformed} lines of ${file} are not batch results and were skipped`);
-    }
+    const sampler = openSampler(o, url, params, server, http, cache, logger);
     const sampling = { model: o.policyModel, n: o.samples, temperature: o.temperature, top_p: o.topP, max_tokens: o.maxTokens, seed: o.seed, ...(o.goalScore !== undefined ? { goal_score: o.goalScore, placement: o.placement } : {}) };
     out = await RunOutput.open({ output: o.output, outputFormat: o.outputFormat, rejects: o.rejects, report: o.report, noRows: o.emitBatch !== undefined }, io);
     const policy = new RowPolicy(config, counts, out.rejects);
@@ -133,3 +111,36 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
     cache.close();
   }
 };
+
+type GenerateFlags = Parameters<typeof run>[1];
+
+/** The goal text of training, exactly: what a reward-augmented policy is asked for at inference (null without --goal-score). */
+function goalFor(o: GenerateFlags): string | null {
+  if (o.goalScore === undefined) return null;
+  const spec = readGoalSpec(o, null);
+  try {
+    parseScore(o.goalScore, '--goal-score', spec.scale);
+  } catch {
+    throw usageError(`--goal-score ${o.goalScore} is outside the scale ${spec.scale.min}-${spec.scale.max}`, 'pass --scale MIN-MAX as in training');
+  }
+  return goalText(spec, [o.goalScore]);
+}
+
+/** The sampler, set for batch files: emitting them, or reading their answers into the cache first. */
+function openSampler(o: GenerateFlags, url: string, params: SamplingParams, server: ServerProfile, http: JudgeHttp, cache: JudgementCache, logger: Logger): Sampler {
+  const sampler = new Sampler(url, params, server, http, cache, Math.max(1, o.concurrency));
+  sampler.emitOnly = o.emitBatch !== undefined;
+  sampler.offline = o.fromBatch.length > 0 && !o.liveFallback;
+  for (const file of o.fromBatch) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw usageError(`--from-batch ${file}: ${(err as Error).message}`);
+    }
+    const read = sampler.importBatch(text);
+    logger.info(read, `read ${file}`);
+    if (read.malformed > 0) logger.warn(`${read.malformed} lines of ${file} are not batch results and were skipped`);
+  }
+  return sampler;
+}

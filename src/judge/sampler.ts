@@ -90,18 +90,20 @@ export class Sampler {
   /** The N samples of one prompt: from the cache where they are, from the server where not. */
   async sample(prompt: Message[]): Promise<Samples> {
     const { n, seed } = this.params;
-    const responses: Array<string | undefined> = Array.from({ length: n }, (_, i) => {
-      const hit = this.cache.get(this.key(prompt, i));
+    // Each key hashes the whole prompt: computed once per sample, not at every lookup.
+    const keys = Array.from({ length: n }, (_, i) => this.key(prompt, i));
+    const responses: Array<string | undefined> = keys.map((key) => {
+      const hit = this.cache.get(key);
       return hit ? (JSON.parse(hit.raw) as string) : undefined;
     });
     const missing = responses.flatMap((r, i) => (r === undefined ? [i] : []));
     this.stats.cached += n - missing.length;
     if (missing.length === 0) return { ok: true, responses: responses as string[], requests: 0 };
-    const failure = missing.map((i) => this.batchFailures.get(this.key(prompt, i))).find((m) => m !== undefined);
+    const failure = missing.map((i) => this.batchFailures.get(keys[i]!)).find((m) => m !== undefined);
     if (failure !== undefined) return { ok: false, reason: 'judge_failed', message: `the batch result for a sample was an error: ${failure}` };
     if (this.emitOnly) {
       // One line per sample, seeded seed + index: batch APIs answer each line on its own.
-      for (const i of missing) this.batch.set(this.key(prompt, i), { custom_id: this.key(prompt, i), method: 'POST', url: '/v1/chat/completions', body: this.body(prompt, 1, seed + i) });
+      for (const i of missing) this.batch.set(keys[i]!, { custom_id: keys[i]!, method: 'POST', url: '/v1/chat/completions', body: this.body(prompt, 1, seed + i) });
       return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
     }
     if (this.offline) return { ok: false, reason: 'judge_missing', message: `${missing.length} of the ${n} samples are not answered in the --from-batch files (--live-fallback asks the server)` };
@@ -109,13 +111,13 @@ export class Sampler {
       if (this.useN) {
         // One request for all N (the seed is the request's): keep what was cached, fill in the rest.
         const fresh = await this.post(prompt, n, seed);
-        for (const i of missing) this.store(prompt, i, (responses[i] = fresh[i]!));
+        for (const i of missing) this.store(keys[i]!, (responses[i] = fresh[i]!));
         return { ok: true, responses: responses as string[], requests: 1 };
       }
       await Promise.all(
         missing.map(async (i) => {
           const [text] = await this.post(prompt, 1, seed + i);
-          this.store(prompt, i, (responses[i] = text!));
+          this.store(keys[i]!, (responses[i] = text!));
         }),
       );
       return { ok: true, responses: responses as string[], requests: missing.length };
@@ -128,8 +130,8 @@ export class Sampler {
     }
   }
 
-  private store(prompt: Message[], index: number, text: string): void {
-    this.cache.put(this.key(prompt, index), this.hash, JSON.stringify(text));
+  private store(key: string, text: string): void {
+    this.cache.put(key, this.hash, JSON.stringify(text));
   }
 
   /** Batch results (a sample per line, custom_id = its key) into the cache. */

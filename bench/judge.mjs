@@ -27,6 +27,9 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
   // Throughput is measured where the requests arrive: from the first request to the last answer.
   let firstRequest = 0n;
   let lastAnswer = 0n;
+  // Answer times, for the steady-state rate: a real run lasts minutes, so the first second (connections
+  // opening, the JIT warming up, the first 64 requests all answered in one burst) is reported apart.
+  const answers = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -45,6 +48,7 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
         res.end(text);
         lastAnswer = process.hrtime.bigint();
+        answers.push(lastAnswer);
       }, latencyMs);
     });
   });
@@ -76,12 +80,15 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
   if (code !== 0) throw new Error(`radpo ${mode} failed (${code})`);
   const rps = requests / Math.max(0.001, Number(lastAnswer - firstRequest) / 1e9);
   const ideal = concurrency / (latencyMs / 1000);
+  const from = firstRequest + 1_000_000_000n;
+  const to = lastAnswer - BigInt(latencyMs) * 1_000_000n;
+  const steady = to > from ? answers.filter((t) => t >= from && t <= to).length / (Number(to - from) / 1e9) : null;
   let cpuMsPerRequest = null;
   if (useTime) {
     const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
     cpuMsPerRequest = +(((user + sys) * 1000) / requests).toFixed(3);
   }
-  return { mode, requests, concurrency, latency_ms: latencyMs, wall_s: +wall.toFixed(2), requests_per_s: Math.round(rps), ideal_requests_per_s: ideal, fraction_of_ideal: +(rps / ideal).toFixed(3), cpu_ms_per_request: cpuMsPerRequest };
+  return { mode, requests, concurrency, latency_ms: latencyMs, wall_s: +wall.toFixed(2), requests_per_s: Math.round(rps), ideal_requests_per_s: ideal, fraction_of_ideal: +(rps / ideal).toFixed(3), steady_fraction_of_ideal: steady === null ? null : +(steady / ideal).toFixed(3), cpu_ms_per_request: cpuMsPerRequest };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -90,7 +97,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
     else
       console.log(
-        `${mode}: ${result.requests} requests at concurrency ${result.concurrency}, ${result.latency_ms} ms server latency: ${result.requests_per_s} req/s = ${result.fraction_of_ideal} of ideal ${result.ideal_requests_per_s}; radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request`,
+        `${mode}: ${result.requests} requests at concurrency ${result.concurrency}, ${result.latency_ms} ms server latency: ${result.requests_per_s} req/s = ${result.fraction_of_ideal} of ideal ${result.ideal_requests_per_s} (after the first second ${result.steady_fraction_of_ideal ?? '?'}); radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request`,
       );
   }
 }

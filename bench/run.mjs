@@ -158,8 +158,8 @@ async function main() {
   for (let i = 0; i < 10; i++) startup.push(measure('node bin/radpo.js --version').wall);
 
   // Judge throughput against a local server with a fixed 50 ms latency, at concurrency 64.
-  const judge = ONLY.length === 0 || ONLY.includes('judge') ? await judgeBench({ rows: 3000, latencyMs: 50, concurrency: 64 }) : null;
-  const generate = ONLY.length === 0 || ONLY.includes('generate') ? await judgeBench({ rows: 1500, latencyMs: 50, concurrency: 64, mode: 'generate' }) : null;
+  const judge = ONLY.length === 0 || ONLY.includes('judge') ? await judgeBench({ rows: 6000, latencyMs: 50, concurrency: 64 }) : null;
+  const generate = ONLY.length === 0 || ONLY.includes('generate') ? await judgeBench({ rows: 3000, latencyMs: 50, concurrency: 64, mode: 'generate' }) : null;
 
   let flat = null;
   if (FLAT) {
@@ -203,8 +203,9 @@ async function main() {
     }
   }
   console.log(`startup (radpo --version): ${report.startup_version_ms} ms median of 10`);
-  if (judge) console.log(`judge: ${judge.requests} requests at concurrency ${judge.concurrency}, ${judge.latency_ms} ms latency: ${judge.requests_per_s} req/s = ${judge.fraction_of_ideal} of the ideal ${judge.ideal_requests_per_s}; radpo CPU ${judge.cpu_ms_per_request} ms per request`);
-  if (generate) console.log(`generate: ${generate.requests} requests at concurrency ${generate.concurrency}, ${generate.latency_ms} ms latency: ${generate.requests_per_s} req/s = ${generate.fraction_of_ideal} of the ideal ${generate.ideal_requests_per_s}; radpo CPU ${generate.cpu_ms_per_request} ms per request`);
+  for (const [name, r] of [['judge', judge], ['generate', generate]]) {
+    if (r) console.log(`${name}: ${r.requests} requests at concurrency ${r.concurrency}, ${r.latency_ms} ms latency: ${r.requests_per_s} req/s = ${r.fraction_of_ideal} of the ideal ${r.ideal_requests_per_s} (after the first second: ${r.steady_fraction_of_ideal}); radpo CPU ${r.cpu_ms_per_request} ms per request`);
+  }
   if (flat) console.log(`flat memory: ${flat.small_input_mb} MB in -> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in -> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`);
 }
 

@@ -2,7 +2,7 @@
  * Output: serializers (JSONL, JSON array, CSV) and sinks (stdout, or a file written atomically:
  * a temporary file in the same folder, renamed over the final name only when the run succeeds).
  */
-import { close as fsClose, createWriteStream, fsync, open as fsOpen, type WriteStream } from 'node:fs';
+import { close as fsClose, createWriteStream, fsync, open as fsOpen } from 'node:fs';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { RadpoError } from '../core/errors.js';
@@ -10,6 +10,7 @@ import { chunkBytes, expandRaw, type Chunk, type RawTable } from './rawjson.js';
 import { floatScores, floatText, SCORE_COLUMNS } from '../core/formats.js';
 import { DEFAULT_GZIP_LEVEL, isGzipName, type OutputFileFormat } from './choices.js';
 import { openTarget } from './target.js';
+import { descriptorStream } from './descriptor.js';
 
 
 /**
@@ -223,8 +224,9 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
     const e = err as NodeJS.ErrnoException;
     throw new RadpoError('io', `cannot write ${path}: ${e.code === 'ENOENT' ? 'the folder does not exist' : e.message}`, 'check the output path');
   }
-  // The descriptor is ours to fsync and close: the stream never closes it.
-  const file: WriteStream = createWriteStream('', { fd, autoClose: false, highWaterMark: 4 << 20 });
+  // The descriptor is ours to fsync and close: the stream never closes it. One radpo did not open
+  // (stdout by another name) may be a non-blocking pipe: descriptorStream writes every byte there.
+  const file: Writable = target.fd !== undefined ? descriptorStream(fd, 4 << 20) : createWriteStream('', { fd, autoClose: false, highWaterMark: 4 << 20 });
   let gzip: Gzip | null = null;
   let head: Writable = file;
   if (isGzipName(path)) {

@@ -4,10 +4,11 @@
  * bounded by one slice, nested list/struct columns (message lists) decoded; written with
  * hyparquet-writer, one row group at a time, atomically (temporary file renamed at the end).
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { RadpoError, type Location } from '../core/errors.js';
 import type { SourceRecord } from './source-record.js';
 import { openTarget, type OutputTarget } from './target.js';
+import { writeAllSync } from './descriptor.js';
 
 /** Rows decoded per read: bounded memory even when a file has one huge row group. */
 const READ_SLICE_ROWS = 2000;
@@ -152,7 +153,7 @@ export class ParquetOutput {
       const fd = this.fd;
       // Each row group's bytes go to the file as soon as it is encoded.
       (bytes as unknown as { flush: () => void }).flush = () => {
-        writeSync(fd, new Uint8Array(bytes.buffer, 0, bytes.index));
+        writeAllSync(fd, new Uint8Array(bytes.buffer, 0, bytes.index));
         bytes.index = 0;
       };
       (bytes as unknown as { finish: () => void }).finish = () => (bytes as unknown as { flush: () => void }).flush();
@@ -171,7 +172,7 @@ export class ParquetOutput {
       const bytes = new ByteWriter();
       this.writer = new ParquetWriter({ writer: bytes, schema: [{ name: 'root', num_children: 0 }] as never, createdBy: 'radpo' });
       this.writer.finish();
-      writeSync(this.fd, new Uint8Array(bytes.getBuffer()));
+      writeAllSync(this.fd, new Uint8Array(bytes.getBuffer()));
     } else this.writer.finish();
     if (!this.target.inPlace) fsyncSync(this.fd);
     if (this.target.fd === undefined) closeSync(this.fd);

@@ -68,10 +68,22 @@ describe('devices, FIFOs and symlinks', () => {
       const socket = spawnSync(process.execPath, [BIN, 'relabel', SAMPLE, '-o', target, '-q'], { encoding: 'utf8' });
       expect(socket.status, socket.stderr).toBe(0);
       expect(parseJsonl(socket.stdout)).toHaveLength(200);
-      const pipe = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o ${target} -q | cat`], { encoding: 'utf8' });
+      // A reader that starts late: the pipe (non-blocking, as Node leaves stdout's) fills at 64 KiB and
+      // writes come back short or with EAGAIN; every byte must still arrive.
+      const pipe = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o ${target} -q | (sleep 0.3; cat)`], { encoding: 'utf8' });
       expect(pipe.status, pipe.stderr).toBe(0);
       expect(parseJsonl(pipe.stdout)).toHaveLength(200);
     }
+  });
+
+  it('Parquet to /dev/stdout through a slow pipe is byte-identical to the file', () => {
+    const dir = tempDir();
+    const file = join(dir, 'file.parquet');
+    expect(spawnSync(process.execPath, [BIN, 'relabel', SAMPLE, '-o', file, '-q']).status).toBe(0);
+    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o /dev/stdout --output-format parquet -q | (sleep 0.3; cat)`], { maxBuffer: 64 << 20 });
+    expect(piped.status, String(piped.stderr)).toBe(0);
+    expect(readFileSync(file).length).toBeGreaterThan(65536);
+    expect(Buffer.compare(piped.stdout, readFileSync(file))).toBe(0);
   });
 
   it('-o at a symlink replaces its target and keeps the link', async () => {

@@ -47,6 +47,12 @@ export class RunCounts {
     return `${counted(this.duplicateKeys, 'row has', 'rows have')} a key given twice in one JSON object (first: ${formatLocation(first.location)}, ${JSON.stringify(first.key)}); the last value was used, as JSON.parse does`;
   }
 
+  /** The warning for rows set aside with no --rejects file to keep them (null when there were none, or they were kept). */
+  unsavedSetAsideWarning(keptInRejects: boolean, noun: 'rows' | 'prompts' = 'rows'): string | null {
+    if (keptInRejects || this.setAsideTotal === 0) return null;
+    return `${this.setAsideTotal} ${noun} were set aside and not saved; pass --rejects FILE to keep them with their reasons`;
+  }
+
   addSetAside(reason: RowReason): void {
     this.setAside.set(reason, (this.setAside.get(reason) ?? 0) + 1);
   }

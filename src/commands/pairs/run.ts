@@ -113,7 +113,8 @@ export const run: RunCommand<typeof pairsFlags> = async (args, o, ctx) => {
       const reasons = Object.entries(report.set_aside.by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
       ctx.io.stderr.write(`radpo pairs: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'pair')} written (--strategy ${o.strategy}, --score ${o.score}); set aside: ${report.set_aside.total}${reasons ? ` (${reasons})` : ''}\n`);
     }
-    if (!out.rejects && counts.setAsideTotal > 0) logger.warn(`${counts.setAsideTotal} prompts were set aside and not saved; pass --rejects FILE to keep them with their reasons`);
+    const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null, 'prompts');
+    if (unsaved) logger.warn(unsaved);
     if (empty) throw nothingWrittenError(counts, inputs, o.rejects);
     return 'ok';
   } finally {

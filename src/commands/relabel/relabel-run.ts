@@ -278,9 +278,8 @@ export class RelabelRun {
     }
     const duplicates = counts.duplicateKeyWarning();
     if (duplicates) logger.warn(duplicates);
-    if (!this.out.rejects && counts.setAsideTotal > 0) {
-      logger.warn(`${counts.setAsideTotal} rows were set aside and not saved; pass --rejects FILE to keep them with their reasons`);
-    }
+    const unsaved = counts.unsavedSetAsideWarning(this.out.rejects !== null);
+    if (unsaved) logger.warn(unsaved);
   }
 
   async close(): Promise<void> {

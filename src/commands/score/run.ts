@@ -128,7 +128,8 @@ export async function runScore(config: ScoreConfig, io: CommandContext['io'], lo
     if (!config.quiet) io.stderr.write(renderScoreSummary(report, session, config, (Date.now() - started) / 1000));
     const duplicates = counts.duplicateKeyWarning();
     if (duplicates) logger.warn(duplicates);
-    if (!out.rejects && counts.setAsideTotal > 0) logger.warn(`${counts.setAsideTotal} rows were set aside and not saved; pass --rejects FILE to keep them with their reasons`);
+    const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null);
+    if (unsaved) logger.warn(unsaved);
     if (empty) throw nothingWrittenError(counts, config.inputs, config.rejects);
     return report;
   } finally {

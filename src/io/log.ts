@@ -5,7 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './choices.js';
-import type { Io } from './io.js';
+import { useColor, type Io } from './io.js';
 
 const LABELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
 const COLORS: Record<number, string> = { 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[31m' };
@@ -28,4 +28,12 @@ export function createLogger(io: Io, level: LogLevel, format: LogFormat, color: 
           },
         };
   return pino({ level, base: undefined, timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false }, destination);
+}
+
+/**
+ * The logger of a command run from its log flags. -q silences warnings unless --log-level was raised or
+ * lowered on purpose (the default, warn, becomes error); colour only on a terminal (useColor).
+ */
+export function runLogger(io: Io, o: { quiet: boolean; logLevel: LogLevel; logFormat: LogFormat; color?: boolean }): Logger {
+  return createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
 }

@@ -12,8 +12,7 @@ import { goalText, placeGoal } from '../../core/goal.js';
 import { asMessages } from '../../core/pair.js';
 import { getPath } from '../../core/path.js';
 import { parseScore } from '../../core/scores.js';
-import { useColor } from '../../io/io.js';
-import { createLogger } from '../../io/log.js';
+import { runLogger } from '../../io/log.js';
 import { writeJsonLines } from '../../io/output.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import { memoryCache, sqliteCache, type JudgementCache } from '../../judge/cache.js';
@@ -46,7 +45,7 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
   if (o.liveFallback && o.fromBatch.length === 0) throw usageError('--live-fallback goes with --from-batch');
   await checkOutputPaths([...inputs, ...o.fromBatch], [['-o', o.emitBatch ? undefined : o.output], ['--rejects', o.rejects], ['--report', o.report], ['--emit-batch', o.emitBatch], ['--cache', cachePath ?? undefined]]);
   const goal = goalFor(o);
-  const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
+  const logger = runLogger(io, o);
   const config = commonRunConfig(inputs, { ...o, schema: undefined, promptCol: o.promptCol, chosenCol: undefined, rejectedCol: undefined, systemCol: undefined, maxLineBytes: 64 << 20 }, ctx.version);
   const http = new JudgeHttp({ timeoutMs: o.timeout * 1000, maxRetries: o.maxRetries, concurrency: Math.max(1, o.concurrency), apiKey: io.env.RADPO_POLICY_API_KEY || io.env.OPENAI_API_KEY || undefined, signal: io.signal });
   const cache = cachePath ? await sqliteCache(cachePath) : memoryCache(o.fromBatch.length > 0);

@@ -9,8 +9,7 @@ import { RadpoError, RowError, preview } from '../../core/errors.js';
 import type { Path } from '../../core/path.js';
 import { getPath } from '../../core/path.js';
 import { pickPairs, type PickOptions } from '../../core/pairs.js';
-import { useColor } from '../../io/io.js';
-import { createLogger } from '../../io/log.js';
+import { runLogger } from '../../io/log.js';
 import { parseJsonRecord } from '../../io/records.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import { RowPolicy } from '../../pipeline/row-policy.js';
@@ -78,7 +77,7 @@ export const run: RunCommand<typeof pairsFlags> = async (args, o, ctx) => {
   outputRules(o);
   await checkOutputPaths(inputs, [['-o', o.output], ['--rejects', o.rejects], ['--report', o.report]]);
   const config = commonRunConfig(inputs, { ...o, inputFormat: undefined, schema: undefined, promptCol: o.promptCol, chosenCol: undefined, rejectedCol: undefined, systemCol: undefined, maxLineBytes: 64 << 20 }, ctx.version);
-  const logger = createLogger(ctx.io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(ctx.io, o.color));
+  const logger = runLogger(ctx.io, o);
   const counts = new RunCounts();
   const out = await RunOutput.open({ output: o.output, outputFormat: o.outputFormat, rejects: o.rejects, report: o.report }, ctx.io);
   try {

@@ -13,8 +13,8 @@ import { checkOutputPaths, commonRunConfig, errorPolicyRules, outputRules, resol
 import { usageError } from '../../core/errors.js';
 import { trainerConfig, unloadableOutput } from '../../core/trainer-config.js';
 import { isGzipName, outputFileFormat } from '../../io/choices.js';
-import { useColor, type Io } from '../../io/io.js';
-import { createLogger } from '../../io/log.js';
+import type { Io } from '../../io/io.js';
+import { runLogger } from '../../io/log.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
 import { RunOutput } from '../../pipeline/run-output.js';
 import { nothingWrittenError, renderSummary, type RunReport } from '../../pipeline/summary.js';
@@ -49,7 +49,7 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
       ['--cache', judge?.cachePath ?? undefined],
     ],
   );
-  const logger = createLogger(ctx.io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(ctx.io, o.color));
+  const logger = runLogger(ctx.io, o);
   if (o.placement === 'auto') logger.info(`--placement auto: ${config.placement} (${o.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'} a system message)`);
   await runRelabel(config, ctx.io, logger);
   if (!chat) return 'ok';

@@ -7,8 +7,7 @@ import { checkOutputPaths, commonRunConfig, errorPolicyRules, outputRules, resol
 import { usageError } from '../../core/errors.js';
 import { formatScore } from '../../core/goal.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
-import { createLogger } from '../../io/log.js';
-import { useColor } from '../../io/io.js';
+import { runLogger } from '../../io/log.js';
 import { writeJsonLines } from '../../io/output.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
 import { JudgeSession } from '../../judge/session.js';
@@ -47,7 +46,7 @@ export const run: RunCommand<typeof scoreFlags> = async (args, o, ctx: CommandCo
       ['--cache', judge.cachePath ?? undefined],
     ],
   );
-  const logger = createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
+  const logger = runLogger(io, o);
   await runScore({ ...commonRunConfig(inputs, o, version), scores: scoreColumnSpec(o), run: judge }, io, logger);
   return 'ok';
 };

@@ -62,7 +62,7 @@ export class JudgeSession {
       const judge = new Judge(config.judge, server, cache, http, config.concurrency, logger);
       judge.emitOnly = config.emitBatch !== undefined;
       judge.offline = config.fromBatch.length > 0 && !config.liveFallback;
-      for (const file of config.fromBatch) readBatchFile(file, judge, cache, logger);
+      for (const file of config.fromBatch) readBatchFile(file, (text) => importBatchResults(text, judge, cache, judge.configText), logger);
       return new JudgeSession(judge, cache, http, config);
     } catch (err) {
       await http.close();
@@ -140,14 +140,15 @@ function checkProfile(profile: ServerProfile, config: JudgeRunConfig): void {
   }
 }
 
-function readBatchFile(path: string, judge: Judge, cache: JudgementCache, logger: Logger): void {
+/** One --from-batch file into the cache (judge answers, or policy samples: `load` says which). */
+export function readBatchFile(path: string, load: (text: string) => { stored: number; errors: number; malformed: number }, logger: Logger): void {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new RadpoError('usage', `--from-batch ${path}: ${(err as Error).message}`);
   }
-  const counts = importBatchResults(text, judge, cache, judge.configText);
+  const counts = load(text);
   logger.info(counts, `read ${path}`);
   if (counts.malformed > 0) logger.warn(`${counts.malformed} lines of ${path} are not batch results and were skipped`);
 }

@@ -2,7 +2,6 @@
  * `radpo generate`: N responses per prompt from a policy server; one row per prompt out, with
  * `responses` and the `sampling` parameters. Resumable: every sample is cached as it arrives.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
@@ -13,6 +12,7 @@ import { asMessages } from '../../core/pair.js';
 import { getPath } from '../../core/path.js';
 import { parseScore } from '../../core/scores.js';
 import { runLogger } from '../../io/log.js';
+import { readBatchFile } from '../../judge/session.js';
 import { writeJsonLines } from '../../io/output.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import { memoryCache, sqliteCache, type JudgementCache } from '../../judge/cache.js';
@@ -130,16 +130,6 @@ function openSampler(o: GenerateFlags, url: string, params: SamplingParams, serv
   const sampler = new Sampler(url, params, server, http, cache, Math.max(1, o.concurrency));
   sampler.emitOnly = o.emitBatch !== undefined;
   sampler.offline = o.fromBatch.length > 0 && !o.liveFallback;
-  for (const file of o.fromBatch) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw usageError(`--from-batch ${file}: ${(err as Error).message}`);
-    }
-    const read = sampler.importBatch(text);
-    logger.info(read, `read ${file}`);
-    if (read.malformed > 0) logger.warn(`${read.malformed} lines of ${file} are not batch results and were skipped`);
-  }
+  for (const file of o.fromBatch) readBatchFile(file, (text) => sampler.importBatch(text), logger);
   return sampler;
 }

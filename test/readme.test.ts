@@ -3,7 +3,8 @@
  * (fixtures/ and test/data/ in it), with `radpo` and `npx radpo` meaning this build.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeJudge, type FakeJudge } from './judge-server.js';
@@ -50,13 +51,30 @@ function sandbox(top: string, bin: string): { cwd: string; env: NodeJS.ProcessEn
 }
 
 /** Run a script without blocking this process (the fake judge server answers from here). */
-function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (status) => resolve({ status, stderr }));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/**
+ * RADPO_README_SNAPSHOT=FILE: append each block's stdout and every file it left (sha256) to FILE, so a
+ * refactor can show that every README example writes the same bytes before and after.
+ */
+function snapshot(block: number, cwd: string, stdout: string): void {
+  const file = process.env.RADPO_README_SNAPSHOT;
+  if (!file) return;
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(cwd).sort()) {
+    const path = join(cwd, name);
+    if (lstatSync(path).isFile()) files[name] = createHash('sha256').update(readFileSync(path)).digest('hex');
+  }
+  appendFileSync(file, `${JSON.stringify({ block, stdout: createHash('sha256').update(stdout).digest('hex'), files })}\n`);
 }
 
 describe('README examples, run with the packed and installed radpo', () => {
@@ -83,7 +101,7 @@ describe('README examples, run with the packed and installed radpo', () => {
     expect(spawnSync('which', ['radpo'], { env, encoding: 'utf8' }).stdout).toContain(join('prefix', 'bin', 'radpo'));
   });
 
-  it.each(blocks.map((b, i) => [i + 1, b] as const))('block %i runs', async (_i, block) => {
+  it.each(blocks.map((b, i) => [i + 1, b] as const))('block %i runs', async (i, block) => {
     // The quick start's install step is what CI itself does; `npm test` would recurse.
     const script = block
       .split('\n')
@@ -91,6 +109,7 @@ describe('README examples, run with the packed and installed radpo', () => {
       .map((line) => line.replace(/^npm ci && /, '').replace(/\bnpx radpo\b/g, 'radpo'))
       .join('\n');
     const result = await bash(script, cwd, env);
+    snapshot(i, cwd, result.stdout);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.status, `${script}\n--- stderr:\n${result.stderr}`).toBe(0);
   });

@@ -40,7 +40,8 @@ export function* generateRows(totalBytes, seed = 42) {
     const s = words.join(' ');
     return s[0].toUpperCase() + s.slice(1) + (rand() < 0.1 ? '?' : '.');
   };
-  const paragraph = (sentences) => Array.from({ length: sentences }, () => sentence(8 + Math.floor(rand() * 14))).join(' ');
+  const paragraph = (sentences) =>
+    Array.from({ length: sentences }, () => sentence(8 + Math.floor(rand() * 14))).join(' ');
   const answer = (target) => {
     const parts = [];
     let size = 0;
@@ -66,7 +67,7 @@ export function* generateRows(totalBytes, seed = 42) {
     const user = { content: prompt, role: 'user' };
     const row = {
       prompt,
-      prompt_id: `${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}`,
+      prompt_id: `${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}`,
       chosen: [user, { content: chosen, role: 'assistant' }],
       rejected: [user, { content: rejected, role: 'assistant' }],
       messages: [user, { content: chosen, role: 'assistant' }],

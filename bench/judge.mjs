@@ -42,7 +42,14 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
           object: 'chat.completion',
           created: 0,
           model: 'judge',
-          choices: [{ index: 0, message: { role: 'assistant', content: `### Feedback\nFine.\nOverall Score: ${1 + (body.length % 10)}` }, finish_reason: 'stop', logprobs: null }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: `### Feedback\nFine.\nOverall Score: ${1 + (body.length % 10)}` },
+              finish_reason: 'stop',
+              logprobs: null,
+            },
+          ],
           usage: { prompt_tokens: 300, completion_tokens: 12, total_tokens: 312 },
         });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -58,20 +65,51 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
   const input = join(dir, 'pairs.jsonl');
   const lines = [];
   for (let i = 0; i < rows; i++) {
-    lines.push(JSON.stringify({ prompt: `Question number ${i}: explain topic ${i % 97} briefly.`, chosen: `A careful answer ${i} with detail.`, rejected: `A short answer ${i}.` }));
+    lines.push(
+      JSON.stringify({
+        prompt: `Question number ${i}: explain topic ${i % 97} briefly.`,
+        chosen: `A careful answer ${i} with detail.`,
+        rejected: `A short answer ${i}.`,
+      }),
+    );
   }
   writeFileSync(input, lines.join('\n') + '\n');
   const timeFile = join(dir, 'time.txt');
   const command =
     mode === 'generate'
-      ? ['generate', input, '--policy-url', url, '--policy-model', 'judge', '--policy-server', 'llamacpp', '--no-preflight', '-n', '4']
+      ? [
+          'generate',
+          input,
+          '--policy-url',
+          url,
+          '--policy-model',
+          'judge',
+          '--policy-server',
+          'llamacpp',
+          '--no-preflight',
+          '-n',
+          '4',
+        ]
       : ['score', input, '--judge', 'chat', '--judge-url', url, '--judge-model', 'judge', '--no-preflight'];
-  const args = [...(process.env.RADPO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/jprof'] : []), 'bin/radpo.js', ...command, '--no-cache', '--concurrency', String(concurrency), '-q', '-o', join(dir, 'out.jsonl')];
+  const args = [
+    ...(process.env.RADPO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/jprof'] : []),
+    'bin/radpo.js',
+    ...command,
+    '--no-cache',
+    '--concurrency',
+    String(concurrency),
+    '-q',
+    '-o',
+    join(dir, 'out.jsonl'),
+  ];
   const useTime = existsSync('/usr/bin/time');
   const started = process.hrtime.bigint();
   const code = await new Promise((resolve) => {
     const child = useTime
-      ? spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+      ? spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], {
+          cwd: root,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        })
       : spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('exit', resolve);
   });
@@ -88,7 +126,18 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
     const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
     cpuMsPerRequest = +(((user + sys) * 1000) / requests).toFixed(3);
   }
-  return { mode, requests, concurrency, latency_ms: latencyMs, wall_s: +wall.toFixed(2), requests_per_s: Math.round(rps), ideal_requests_per_s: ideal, fraction_of_ideal: +(rps / ideal).toFixed(3), steady_fraction_of_ideal: steady === null ? null : +(steady / ideal).toFixed(3), cpu_ms_per_request: cpuMsPerRequest };
+  return {
+    mode,
+    requests,
+    concurrency,
+    latency_ms: latencyMs,
+    wall_s: +wall.toFixed(2),
+    requests_per_s: Math.round(rps),
+    ideal_requests_per_s: ideal,
+    fraction_of_ideal: +(rps / ideal).toFixed(3),
+    steady_fraction_of_ideal: steady === null ? null : +(steady / ideal).toFixed(3),
+    cpu_ms_per_request: cpuMsPerRequest,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

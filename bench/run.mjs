@@ -83,14 +83,19 @@ async function ensureData(mb) {
 /** Run a shell command once, output to a file; wall seconds and peak RSS (MB) from /usr/bin/time. */
 function measure(shell) {
   const out = join(dataDir, 'bench.out');
-  const script = TIME ? `${TIME} -f '%e %M' -o ${dataDir}/time.txt sh -c '${shell.replace(/'/g, "'\\''")} > ${out}'` : `${shell} > ${out}`;
+  const script = TIME
+    ? `${TIME} -f '%e %M' -o ${dataDir}/time.txt sh -c '${shell.replace(/'/g, "'\\''")} > ${out}'`
+    : `${shell} > ${out}`;
   const started = process.hrtime.bigint();
   const r = spawnSync('sh', ['-c', script], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`failed (${r.status}): ${shell}\n${r.stderr}`);
   let rss = null;
   if (TIME) {
-    const text = spawnSync('cat', [`${dataDir}/time.txt`], { encoding: 'utf8' }).stdout.trim().split('\n').pop();
+    const text = spawnSync('cat', [`${dataDir}/time.txt`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .pop();
     rss = Number(text.split(' ')[1]) / 1024;
   }
   return { wall, rss, outBytes: statSync(out).size };
@@ -109,7 +114,12 @@ async function main() {
   const radpo = `node bin/radpo.js relabel`;
   const commands = [
     { name: 'radpo', group: 'main', cmd: `${radpo} ${files.jsonl} -q` },
-    { name: 'python-stdlib', group: 'baseline', cmd: `python3 bench/baselines/relabel.py ${files.jsonl}`, needs: 'python3' },
+    {
+      name: 'python-stdlib',
+      group: 'baseline',
+      cmd: `python3 bench/baselines/relabel.py ${files.jsonl}`,
+      needs: 'python3',
+    },
     { name: 'jq', group: 'baseline', cmd: `jq -c -f bench/baselines/relabel.jq ${files.jsonl}`, needs: 'jq' },
     { name: 'node-floor', group: 'baseline', cmd: `node bench/baselines/relabel-floor.mjs ${files.jsonl}` },
     { name: 'radpo-plain-parse', group: 'variant', cmd: `RADPO_FAST_PATH=0 ${radpo} ${files.jsonl} -q` },
@@ -125,8 +135,18 @@ async function main() {
     for (let i = 0; i < RUNS; i++) runs.push(measure(c.cmd));
     const wall = median(runs.map((r) => r.wall));
     const rss = runs[0].rss === null ? null : median(runs.map((r) => r.rss));
-    const inBytes = c.name === 'radpo-csv-in' ? statSync(files.csv).size : c.name === 'radpo-gz-in' ? inputBytes : inputBytes;
-    results.push({ name: c.name, group: c.group, command: c.cmd, runs: runs.map((r) => +r.wall.toFixed(3)), wall_s: +wall.toFixed(3), mb_per_s: +(inBytes / 1048576 / wall).toFixed(1), rows_per_s: Math.round(rows / wall), peak_rss_mb: rss === null ? null : +rss.toFixed(1) });
+    const inBytes =
+      c.name === 'radpo-csv-in' ? statSync(files.csv).size : c.name === 'radpo-gz-in' ? inputBytes : inputBytes;
+    results.push({
+      name: c.name,
+      group: c.group,
+      command: c.cmd,
+      runs: runs.map((r) => +r.wall.toFixed(3)),
+      wall_s: +wall.toFixed(3),
+      mb_per_s: +(inBytes / 1048576 / wall).toFixed(1),
+      rows_per_s: Math.round(rows / wall),
+      peak_rss_mb: rss === null ? null : +rss.toFixed(1),
+    });
     log(`${c.name}: ${wall.toFixed(2)} s`);
   }
   const byName = Object.fromEntries(results.map((r) => [r.name, r]));
@@ -145,10 +165,17 @@ async function main() {
       }
       const report = `${dataDir}/threads-${threads}.json`;
       const runs = [];
-      for (let i = 0; i < RUNS; i++) runs.push(measure(`${radpo} ${files.jsonl} -q --threads ${threads} --report ${report}`));
+      for (let i = 0; i < RUNS; i++)
+        runs.push(measure(`${radpo} ${files.jsonl} -q --threads ${threads} --report ${report}`));
       const used = JSON.parse(readFileSync(report, 'utf8')).threads;
       const wall = median(runs.map((r) => r.wall));
-      scaling.push({ threads, workers: used.workers, wall_s: +wall.toFixed(3), peak_rss_mb: runs[0].rss === null ? null : +median(runs.map((r) => r.rss)).toFixed(1), in_flight_high_water_mb: +(used.in_flight_high_water_bytes / 1048576).toFixed(1) });
+      scaling.push({
+        threads,
+        workers: used.workers,
+        wall_s: +wall.toFixed(3),
+        peak_rss_mb: runs[0].rss === null ? null : +median(runs.map((r) => r.rss)).toFixed(1),
+        in_flight_high_water_mb: +(used.in_flight_high_water_bytes / 1048576).toFixed(1),
+      });
       log(`threads ${threads}: ${wall.toFixed(2)} s`);
     }
   }
@@ -158,8 +185,14 @@ async function main() {
   for (let i = 0; i < 10; i++) startup.push(measure('node bin/radpo.js --version').wall);
 
   // Judge throughput against a local server with a fixed 50 ms latency, at concurrency 64.
-  const judge = ONLY.length === 0 || ONLY.includes('judge') ? await judgeBench({ rows: 6000, latencyMs: 50, concurrency: 64 }) : null;
-  const generate = ONLY.length === 0 || ONLY.includes('generate') ? await judgeBench({ rows: 3000, latencyMs: 50, concurrency: 64, mode: 'generate' }) : null;
+  const judge =
+    ONLY.length === 0 || ONLY.includes('judge')
+      ? await judgeBench({ rows: 6000, latencyMs: 50, concurrency: 64 })
+      : null;
+  const generate =
+    ONLY.length === 0 || ONLY.includes('generate')
+      ? await judgeBench({ rows: 3000, latencyMs: 50, concurrency: 64, mode: 'generate' })
+      : null;
 
   let flat = null;
   if (FLAT) {
@@ -167,11 +200,22 @@ async function main() {
     const small = await ensureData(Math.max(1, Math.round(MB / 2)));
     const a = measure(`${radpo} ${small.jsonl} -q`);
     const b = measure(`${radpo} ${big.jsonl} -q`);
-    flat = { small_input_mb: Math.round(statSync(small.jsonl).size / 1048576), small_peak_rss_mb: a.rss, large_input_mb: Math.round(statSync(big.jsonl).size / 1048576), large_peak_rss_mb: b.rss, growth: a.rss && b.rss ? +(b.rss / a.rss - 1).toFixed(3) : null };
+    flat = {
+      small_input_mb: Math.round(statSync(small.jsonl).size / 1048576),
+      small_peak_rss_mb: a.rss,
+      large_input_mb: Math.round(statSync(big.jsonl).size / 1048576),
+      large_peak_rss_mb: b.rss,
+      growth: a.rss && b.rss ? +(b.rss / a.rss - 1).toFixed(3) : null,
+    };
   }
 
   const report = {
-    input: { path: files.jsonl, mb: +(inputBytes / 1048576).toFixed(1), rows, bytes_per_row: Math.round(inputBytes / rows) },
+    input: {
+      path: files.jsonl,
+      mb: +(inputBytes / 1048576).toFixed(1),
+      rows,
+      bytes_per_row: Math.round(inputBytes / rows),
+    },
     runs_per_command: RUNS,
     machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
     results,
@@ -189,24 +233,44 @@ async function main() {
   }
   const pad = (s, n) => String(s).padEnd(n);
   const lpad = (s, n) => String(s).padStart(n);
-  console.log(`input: ${report.input.mb} MB, ${rows} rows (~${report.input.bytes_per_row} B/row), ${RUNS} runs each, median; ${report.machine.cpus} CPUs, Node ${process.version}`);
-  console.log(`${pad('command', 20)}${lpad('wall s', 9)}${lpad('MB/s', 9)}${lpad('rows/s', 10)}${lpad('peak MB', 10)}${lpad('time ÷ radpo', 14)}`);
+  console.log(
+    `input: ${report.input.mb} MB, ${rows} rows (~${report.input.bytes_per_row} B/row), ${RUNS} runs each, median; ${report.machine.cpus} CPUs, Node ${process.version}`,
+  );
+  console.log(
+    `${pad('command', 20)}${lpad('wall s', 9)}${lpad('MB/s', 9)}${lpad('rows/s', 10)}${lpad('peak MB', 10)}${lpad('time ÷ radpo', 14)}`,
+  );
   for (const r of results) {
-    console.log(`${pad(r.name, 20)}${lpad(r.wall_s.toFixed(2), 9)}${lpad(r.mb_per_s, 9)}${lpad(r.rows_per_s, 10)}${lpad(r.peak_rss_mb ?? '-', 10)}${lpad(r.name === 'radpo' ? '1.00' : ratios[r.name].toFixed(2), 14)}`);
+    console.log(
+      `${pad(r.name, 20)}${lpad(r.wall_s.toFixed(2), 9)}${lpad(r.mb_per_s, 9)}${lpad(r.rows_per_s, 10)}${lpad(r.peak_rss_mb ?? '-', 10)}${lpad(r.name === 'radpo' ? '1.00' : ratios[r.name].toFixed(2), 14)}`,
+    );
   }
   if (scaling.length > 0) {
     const base = scaling.find((s) => s.threads === '0')?.wall_s;
-    console.log(`threads (--threads N; auto resolves to ${scaling.find((s) => s.threads === 'auto')?.workers ?? '?'} workers on ${cpus} CPUs):`);
+    console.log(
+      `threads (--threads N; auto resolves to ${scaling.find((s) => s.threads === 'auto')?.workers ?? '?'} workers on ${cpus} CPUs):`,
+    );
     for (const s of scaling) {
       if (s.skipped) console.log(`  ${pad(s.threads, 6)} skipped: ${s.skipped}`);
-      else console.log(`  ${pad(s.threads, 6)} ${lpad(s.wall_s.toFixed(2), 6)} s ${lpad(base ? (base / s.wall_s).toFixed(2) : '-', 6)}x  peak ${lpad(s.peak_rss_mb ?? '-', 6)} MB  in flight at most ${s.in_flight_high_water_mb} MB`);
+      else
+        console.log(
+          `  ${pad(s.threads, 6)} ${lpad(s.wall_s.toFixed(2), 6)} s ${lpad(base ? (base / s.wall_s).toFixed(2) : '-', 6)}x  peak ${lpad(s.peak_rss_mb ?? '-', 6)} MB  in flight at most ${s.in_flight_high_water_mb} MB`,
+        );
     }
   }
   console.log(`startup (radpo --version): ${report.startup_version_ms} ms median of 10`);
-  for (const [name, r] of [['judge', judge], ['generate', generate]]) {
-    if (r) console.log(`${name}: ${r.requests} requests at concurrency ${r.concurrency}, ${r.latency_ms} ms latency: ${r.requests_per_s} req/s = ${r.fraction_of_ideal} of the ideal ${r.ideal_requests_per_s} (after the first second: ${r.steady_fraction_of_ideal}); radpo CPU ${r.cpu_ms_per_request} ms per request`);
+  for (const [name, r] of [
+    ['judge', judge],
+    ['generate', generate],
+  ]) {
+    if (r)
+      console.log(
+        `${name}: ${r.requests} requests at concurrency ${r.concurrency}, ${r.latency_ms} ms latency: ${r.requests_per_s} req/s = ${r.fraction_of_ideal} of the ideal ${r.ideal_requests_per_s} (after the first second: ${r.steady_fraction_of_ideal}); radpo CPU ${r.cpu_ms_per_request} ms per request`,
+      );
   }
-  if (flat) console.log(`flat memory: ${flat.small_input_mb} MB in -> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in -> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`);
+  if (flat)
+    console.log(
+      `flat memory: ${flat.small_input_mb} MB in -> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in -> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`,
+    );
 }
 
 main().catch((err) => {

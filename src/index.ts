@@ -2,7 +2,18 @@
  * Library entry: the pure core (goal text, placement, the two copies, shapes, scores, layouts) for
  * programs that relabel in-process, and `main` for running the CLI in-process (it is not part of the core).
  */
-export { formatScore, goalText, placeGoal, parseScale, parseGoalTemplate, paperGoalSpec, DEFAULT_SCALE, type GoalSpec, type Placement, type Scale } from './core/goal.js';
+export {
+  formatScore,
+  goalText,
+  placeGoal,
+  parseScale,
+  parseGoalTemplate,
+  paperGoalSpec,
+  DEFAULT_SCALE,
+  type GoalSpec,
+  type Placement,
+  type Scale,
+} from './core/goal.js';
 export { relabelPair, isTie, contradictsLabel, type RelabeledPair, type CopyKind } from './core/relabel.js';
 export { detectShape, toPair, parseTranscript, type Message, type Pair, type Shape } from './core/pair.js';
 export { resolveScoreColumns, readScores, parseScore, KNOWN_SCORE_COLUMNS } from './core/scores.js';

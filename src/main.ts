@@ -25,7 +25,16 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
 /** Every command, in the order `radpo --help` lists them. */
-export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [relabelCommand, generateCommand, scoreCommand, pairsCommand, inspectCommand, checkCommand, goalCommand, completionCommand] as unknown as ReadonlyArray<CommandSpec<FlagTable>>;
+export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [
+  relabelCommand,
+  generateCommand,
+  scoreCommand,
+  pairsCommand,
+  inspectCommand,
+  checkCommand,
+  goalCommand,
+  completionCommand,
+] as unknown as ReadonlyArray<CommandSpec<FlagTable>>;
 
 const OUTCOME_EXIT: Record<Outcome, number> = { ok: EXIT_OK, failed: EXIT_FAILED, usage: EXIT_USAGE };
 
@@ -49,14 +58,18 @@ export function buildProgram(io: Io, version: string, schedule: (job: () => Prom
     const cmd = program.command(spec.name).description(spec.description);
     if (spec.argument) cmd.argument(spec.argument[0], spec.argument[1]);
     addFlags(cmd, spec.flags);
-    if (spec.examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+    if (spec.examples.length > 0)
+      cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
     cmd.action((...received: unknown[]) => {
       // commander passes the arguments, then the options object, then the command.
       const args = spec.argument ? ([] as string[]).concat((received[0] as string | string[] | undefined) ?? []) : [];
       const raw = cmd.opts();
       schedule(async () => {
         // zod and the YAML parser load only when a config file is given: start-up stays light.
-        const fromFile = typeof raw.config === 'string' ? await (await import('./cli/config-file.js')).applyConfigFile(raw.config, spec.flags, cmd, raw) : new Set<string>();
+        const fromFile =
+          typeof raw.config === 'string'
+            ? await (await import('./cli/config-file.js')).applyConfigFile(raw.config, spec.flags, cmd, raw)
+            : new Set<string>();
         const flags = parseFlags(spec.flags, raw);
         const { run } = await spec.load();
         const given = (key: string) => {
@@ -82,7 +95,9 @@ export function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
     return exitCodeOf(err);
   }
   const e = err as Error;
-  io.stderr.write(`radpo: ${label}: internal error: ${e?.stack ?? String(err)}\n  This is a bug in radpo; please report it with the command you ran.\n`);
+  io.stderr.write(
+    `radpo: ${label}: internal error: ${e?.stack ?? String(err)}\n  This is a bug in radpo; please report it with the command you ran.\n`,
+  );
   return EXIT_FAILED;
 }
 
@@ -100,7 +115,8 @@ export async function main(argv: readonly string[], io: Io, version: string): Pr
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return EXIT_OK;
       return EXIT_USAGE;
     }
     return reportError(io, err);

@@ -10,7 +10,9 @@ import { ROOT } from './helpers.js';
 const SRC = join(ROOT, 'src');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** file (relative to src/) -> the src files it imports, type-only imports included (they are dependencies too). */
@@ -18,7 +20,9 @@ function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourceFiles(SRC)) {
     const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/gm)].map((m) => m[1] ?? m[2]!);
+    const targets = [
+      ...text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/gm),
+    ].map((m) => m[1] ?? m[2]!);
     graph.set(
       relative(SRC, file),
       targets.map((t) => relative(SRC, resolve(dirname(file), t)).replace(/\.js$/, '.ts')),
@@ -57,7 +61,8 @@ export function layeringViolations(graph: Map<string, string[]>): string[] {
       if (to === from) continue;
       const toLayer = to.split('/')[0]!;
       // A command imports no other command.
-      if (!ALLOWED[layer]?.includes(toLayer) || (layer === 'commands' && toLayer === 'commands')) found.push(`${file} imports ${target}`);
+      if (!ALLOWED[layer]?.includes(toLayer) || (layer === 'commands' && toLayer === 'commands'))
+        found.push(`${file} imports ${target}`);
     }
   }
   return found;
@@ -68,7 +73,8 @@ export function cycles(graph: Map<string, string[]>, key: (file: string) => stri
   const edges = new Map<string, Set<string>>();
   for (const [file, targets] of graph) {
     const from = key(file);
-    for (const t of targets) if (key(t) !== from) (edges.get(from) ?? edges.set(from, new Set()).get(from)!).add(key(t));
+    for (const t of targets)
+      if (key(t) !== from) (edges.get(from) ?? edges.set(from, new Set()).get(from)!).add(key(t));
   }
   const found: string[] = [];
   const state = new Map<string, 'open' | 'done'>();
@@ -111,14 +117,19 @@ describe('architecture', () => {
       ['io/parquet.ts', ['io/records.ts']],
       ['commands/score/run.ts', ['commands/relabel/run.ts']],
     ]);
-    expect(layeringViolations(bad)).toEqual(['core/goal.ts imports cli/flags.ts', 'commands/score/run.ts imports commands/relabel/run.ts']);
+    expect(layeringViolations(bad)).toEqual([
+      'core/goal.ts imports cli/flags.ts',
+      'commands/score/run.ts imports commands/relabel/run.ts',
+    ]);
     expect(cycles(bad, (f) => f)).toEqual(['io/records.ts -> io/parquet.ts -> io/records.ts']);
   });
 
   it('the core imports no I/O, network or process module', () => {
     for (const file of sourceFiles(join(SRC, 'core'))) {
       const text = readFileSync(file, 'utf8');
-      expect(text, file).not.toMatch(/from\s+'(node:)?(fs|net|http|https|child_process|worker_threads|os|process)(\/[a-z]+)?'/);
+      expect(text, file).not.toMatch(
+        /from\s+'(node:)?(fs|net|http|https|child_process|worker_threads|os|process)(\/[a-z]+)?'/,
+      );
       expect(text, file).not.toMatch(/\bprocess\./);
     }
   });

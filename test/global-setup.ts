@@ -16,10 +16,14 @@ declare module 'vitest' {
  * Tests write only below one temporary folder of their own, removed at the end of the run.
  */
 export default function setup(project: TestProject): () => void {
-  execFileSync(process.execPath, [resolve(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: resolve(import.meta.dirname, '..'),
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [resolve(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: resolve(import.meta.dirname, '..'),
+      stdio: 'inherit',
+    },
+  );
   const root = mkdtempSync(join(tmpdir(), 'radpo-tests-'));
   project.provide('tmpRoot', root);
   return () => rmSync(root, { recursive: true, force: true });

@@ -35,7 +35,16 @@ export interface RunResult {
 }
 
 /** Run the CLI in-process with captured stdout/stderr and optional piped stdin. */
-export async function run(argv: string[], options: { stdin?: string | Buffer; stdinTTY?: boolean; stderrTTY?: boolean; env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<RunResult> {
+export async function run(
+  argv: string[],
+  options: {
+    stdin?: string | Buffer;
+    stdinTTY?: boolean;
+    stderrTTY?: boolean;
+    env?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<RunResult> {
   const stdout = new Capture();
   const stderr = new Capture();
   stderr.isTTY = options.stderrTTY === true;

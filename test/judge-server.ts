@@ -11,7 +11,20 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach } from 'vitest';
 import { DATA } from './helpers.js';
 
-export type Fault = '429' | '500' | '503' | '408' | 'hang' | 'truncate' | 'malformed' | 'unparseable' | 'out_of_range' | '401' | '400' | 'no_logprobs' | 'length';
+export type Fault =
+  | '429'
+  | '500'
+  | '503'
+  | '408'
+  | 'hang'
+  | 'truncate'
+  | 'malformed'
+  | 'unparseable'
+  | 'out_of_range'
+  | '401'
+  | '400'
+  | 'no_logprobs'
+  | 'length';
 
 /**
  * GET routes: the models list (OpenAI convention) and each server's identity route, with the bodies the
@@ -22,14 +35,55 @@ function getRoute(path: string, options: FakeJudgeOptions): { status: number; bo
   const models = options.models === undefined ? ['judge', 'rm', 'm'] : options.models;
   if (path === '/v1/models' && models !== null) {
     // vLLM/SGLang/Ollama/llama.cpp: {"object": "list", "data": [{"id", "object": "model", …}]}; TGI lists its one model_id.
-    return { status: 200, body: { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: kind })) } };
+    return {
+      status: 200,
+      body: { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: kind })) },
+    };
   }
   const version = options.version;
   if (kind === 'vllm' && path === '/version') return { status: 200, body: { version: version ?? '0.11.2' } };
-  if (kind === 'sglang' && path === '/get_model_info') return { status: 200, body: { model_path: models?.[0] ?? 'rm', tokenizer_path: models?.[0] ?? 'rm', is_generation: false, preferred_sampling_params: null, weight_version: 'default' } };
-  if (kind === 'tgi' && path === '/info') return { status: 200, body: { model_id: models?.[0] ?? 'judge', model_sha: null, model_pipeline_tag: 'text-generation', max_concurrent_requests: 128, max_best_of: 2, max_stop_sequences: 4, max_input_tokens: 4095, max_total_tokens: 4096, validation_workers: 2, max_client_batch_size: 4, router: 'text-generation-router', version: version ?? '3.3.6', sha: null, docker_label: null } };
+  if (kind === 'sglang' && path === '/get_model_info')
+    return {
+      status: 200,
+      body: {
+        model_path: models?.[0] ?? 'rm',
+        tokenizer_path: models?.[0] ?? 'rm',
+        is_generation: false,
+        preferred_sampling_params: null,
+        weight_version: 'default',
+      },
+    };
+  if (kind === 'tgi' && path === '/info')
+    return {
+      status: 200,
+      body: {
+        model_id: models?.[0] ?? 'judge',
+        model_sha: null,
+        model_pipeline_tag: 'text-generation',
+        max_concurrent_requests: 128,
+        max_best_of: 2,
+        max_stop_sequences: 4,
+        max_input_tokens: 4095,
+        max_total_tokens: 4096,
+        validation_workers: 2,
+        max_client_batch_size: 4,
+        router: 'text-generation-router',
+        version: version ?? '3.3.6',
+        sha: null,
+        docker_label: null,
+      },
+    };
   if (kind === 'ollama' && path === '/api/version') return { status: 200, body: { version: version ?? '0.12.3' } };
-  if (kind === 'llamacpp' && path === '/props') return { status: 200, body: { default_generation_settings: { n_ctx: 4096 }, total_slots: 1, model_path: 'judge.gguf', build_info: version ?? 'b6500' } };
+  if (kind === 'llamacpp' && path === '/props')
+    return {
+      status: 200,
+      body: {
+        default_generation_settings: { n_ctx: 4096 },
+        total_slots: 1,
+        model_path: 'judge.gguf',
+        build_info: version ?? 'b6500',
+      },
+    };
   return null;
 }
 
@@ -41,41 +95,116 @@ function getRoute(path: string, options: FakeJudgeOptions): { status: number; bo
 function refuseChat(body: Record<string, any>, options: FakeJudgeOptions): { status: number; body: unknown } | null {
   const kind = options.kind ?? 'vllm';
   if (kind === 'tgi') {
-    if (body.top_p !== undefined && !(body.top_p > 0 && body.top_p < 1)) return { status: 422, body: { error: 'Input validation error: `top_p` must be > 0.0 and < 1.0', error_type: 'validation' } };
+    if (body.top_p !== undefined && !(body.top_p > 0 && body.top_p < 1))
+      return {
+        status: 422,
+        body: { error: 'Input validation error: `top_p` must be > 0.0 and < 1.0', error_type: 'validation' },
+      };
     const max = options.maxTopNTokens ?? 5;
-    if (body.top_logprobs !== undefined && body.top_logprobs > max) return { status: 422, body: { error: `Input validation error: \`top_n_tokens\` must be >= 0 and <= ${max}. Given: ${body.top_logprobs}`, error_type: 'validation' } };
+    if (body.top_logprobs !== undefined && body.top_logprobs > max)
+      return {
+        status: 422,
+        body: {
+          error: `Input validation error: \`top_n_tokens\` must be >= 0 and <= ${max}. Given: ${body.top_logprobs}`,
+          error_type: 'validation',
+        },
+      };
     const rf = body.response_format;
-    if (rf && !(typeof rf.type === 'string' && 'value' in rf)) return { status: 422, body: { error: 'Failed to deserialize the JSON body into the target type: response_format: missing field `value`', error_type: 'validation' } };
+    if (rf && !(typeof rf.type === 'string' && 'value' in rf))
+      return {
+        status: 422,
+        body: {
+          error: 'Failed to deserialize the JSON body into the target type: response_format: missing field `value`',
+          error_type: 'validation',
+        },
+      };
   }
   if (options.maxContextChars !== undefined) {
     const length = JSON.stringify(body.messages ?? body.text ?? '').length;
     if (length > options.maxContextChars) {
-      return { status: 400, body: { error: { message: `This model's maximum context length is ${options.maxContextChars} tokens. However, your request has ${length} input tokens. Please reduce the length of the input messages. (parameter=input_tokens, value=${length})`, type: 'BadRequestError', param: 'input_tokens', code: 400 } } };
+      return {
+        status: 400,
+        body: {
+          error: {
+            message: `This model's maximum context length is ${options.maxContextChars} tokens. However, your request has ${length} input tokens. Please reduce the length of the input messages. (parameter=input_tokens, value=${length})`,
+            type: 'BadRequestError',
+            param: 'input_tokens',
+            code: 400,
+          },
+        },
+      };
     }
   }
   return null;
 }
 
 /** The reward routes: vLLM /pooling and /classify (root), SGLang /classify (root, text in, embedding out). */
-function rewardAnswer(path: string, body: Record<string, any>, options: FakeJudgeOptions): { status: number; body: unknown } {
+function rewardAnswer(
+  path: string,
+  body: Record<string, any>,
+  options: FakeJudgeOptions,
+): { status: number; body: unknown } {
   const kind = options.kind ?? 'vllm';
   if (kind === 'sglang') {
     if (path !== '/classify') return { status: 404, body: { detail: 'Not Found' } };
     // EmbeddingReqInput: text or input_ids; messages are not read (http_server.py).
-    if (typeof body.text !== 'string' && !Array.isArray(body.text)) return { status: 400, body: { object: 'error', message: 'At least one of text, input_ids, or image should be provided', type: 'BadRequestError', param: null, code: 400 } };
+    if (typeof body.text !== 'string' && !Array.isArray(body.text))
+      return {
+        status: 400,
+        body: {
+          object: 'error',
+          message: 'At least one of text, input_ids, or image should be provided',
+          type: 'BadRequestError',
+          param: null,
+          code: 400,
+        },
+      };
     const texts: string[] = Array.isArray(body.text) ? body.text : [body.text];
-    const items = texts.map((t, index) => ({ embedding: [expectedReward(lastTurn(t))], index, meta_info: { id: `${index}`, prompt_tokens: 10 } }));
+    const items = texts.map((t, index) => ({
+      embedding: [expectedReward(lastTurn(t))],
+      index,
+      meta_info: { id: `${index}`, prompt_tokens: 10 },
+    }));
     return { status: 200, body: Array.isArray(body.text) ? items : items[0] };
   }
   if (kind !== 'vllm') return { status: 404, body: { detail: 'Not Found' } };
   const response = String(body.messages?.[body.messages.length - 1]?.content ?? lastTurn(String(body.input ?? '')));
   const reward = expectedReward(response);
   if (path === '/classify') {
-    return { status: 200, body: { id: 'classify-1', object: 'list', created: 1767225600, model: body.model, data: [{ index: 0, label: 'LABEL_0', probs: [reward], num_classes: 1 }], usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 } } };
+    return {
+      status: 200,
+      body: {
+        id: 'classify-1',
+        object: 'list',
+        created: 1767225600,
+        model: body.model,
+        data: [{ index: 0, label: 'LABEL_0', probs: [reward], num_classes: 1 }],
+        usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 },
+      },
+    };
   }
   // PoolingResponseData.data: list[list[float]] | list[float] | str.
-  const data = { sequence: [reward], token: [[0.1], [0.5], [reward]], embedding: [0.12, -0.148, -0.009, 0.33, 0.2, -0.1, 0.05, 0.9], process: [[0.3, 0.7], [0.6, 0.4], [0.2, 0.8]] }[options.pooling ?? 'sequence'];
-  return { status: 200, body: { id: 'pool-1', object: 'list', created: 1767225600, model: body.model, data: [{ index: 0, object: 'pooling', data }], usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 } } };
+  const data = {
+    sequence: [reward],
+    token: [[0.1], [0.5], [reward]],
+    embedding: [0.12, -0.148, -0.009, 0.33, 0.2, -0.1, 0.05, 0.9],
+    process: [
+      [0.3, 0.7],
+      [0.6, 0.4],
+      [0.2, 0.8],
+    ],
+  }[options.pooling ?? 'sequence'];
+  return {
+    status: 200,
+    body: {
+      id: 'pool-1',
+      object: 'list',
+      created: 1767225600,
+      model: body.model,
+      data: [{ index: 0, object: 'pooling', data }],
+      usage: { prompt_tokens: 10, total_tokens: 10, completion_tokens: 0 },
+    },
+  };
 }
 
 /** The last turn of a conversation rendered by the test templates ("<|role|>\ncontent\n"). */
@@ -146,7 +275,12 @@ export function expectedReward(response: string): number {
 
 /** Pull the judged response back out of the judge prompt (all built-in rubrics delimit it). */
 export function judgedResponse(userContent: string): string {
-  const patterns = [/### Answer\n([\s\S]*?)\n---\n\nPlease act/, /### Answer\n([\s\S]*?)\n\nWrite a short rationale/, /\[The Start of Assistant's Answer\]\n([\s\S]*?)\n\[The End of Assistant's Answer\]/, /###Response to evaluate:\n([\s\S]*?)\n\n###Score Rubrics:/];
+  const patterns = [
+    /### Answer\n([\s\S]*?)\n---\n\nPlease act/,
+    /### Answer\n([\s\S]*?)\n\nWrite a short rationale/,
+    /\[The Start of Assistant's Answer\]\n([\s\S]*?)\n\[The End of Assistant's Answer\]/,
+    /###Response to evaluate:\n([\s\S]*?)\n\n###Score Rubrics:/,
+  ];
   for (const p of patterns) {
     const m = p.exec(userContent);
     if (m) return m[1]!;
@@ -170,7 +304,11 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
   const faults = [...(options.faults ?? [])];
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   };
   const server: Server = createServer((req, res) => {
@@ -195,28 +333,69 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
       const respond = () => {
         const isChat = req.url?.endsWith('/chat/completions');
         const user = isChat ? String(body.messages?.[body.messages.length - 1]?.content ?? '') : '';
-        const response = isChat ? judgedResponse(user) : String(body.messages?.[body.messages.length - 1]?.content ?? '');
+        const response = isChat
+          ? judgedResponse(user)
+          : String(body.messages?.[body.messages.length - 1]?.content ?? '');
         let fault = faults.shift();
         const byContent = options.faultsByContent?.find((f) => response.includes(f.marker));
         if (byContent) fault = byContent.fault;
         switch (fault) {
           case '429':
-            return json(res, 429, { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after-ms': '20' });
+            return json(
+              res,
+              429,
+              {
+                error: {
+                  message: 'Rate limit reached for requests',
+                  type: 'requests',
+                  param: null,
+                  code: 'rate_limit_exceeded',
+                },
+              },
+              { 'retry-after-ms': '20' },
+            );
           case '500':
-            return json(res, 500, { object: 'error', message: 'The engine hit an internal error', type: 'InternalServerError', param: null, code: 500 });
+            return json(res, 500, {
+              object: 'error',
+              message: 'The engine hit an internal error',
+              type: 'InternalServerError',
+              param: null,
+              code: 500,
+            });
           case '503':
-            return json(res, 503, { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }, { 'retry-after': '0' });
+            return json(
+              res,
+              503,
+              { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } },
+              { 'retry-after': '0' },
+            );
           case '408':
             return json(res, 408, { error: { message: 'Request timeout', type: 'timeout', code: 408 } });
           case '401':
-            return json(res, 401, { error: { message: `Incorrect API key provided: ${options.apiKeyEcho ?? 'sk-***'}. You can find your API key at https://example.invalid.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+            return json(res, 401, {
+              error: {
+                message: `Incorrect API key provided: ${options.apiKeyEcho ?? 'sk-***'}. You can find your API key at https://example.invalid.`,
+                type: 'invalid_request_error',
+                param: null,
+                code: 'invalid_api_key',
+              },
+            });
           case '400':
-            return json(res, 400, { error: { message: "'messages' must contain at least one message", type: 'invalid_request_error', param: 'messages', code: null } });
+            return json(res, 400, {
+              error: {
+                message: "'messages' must contain at least one message",
+                type: 'invalid_request_error',
+                param: 'messages',
+                code: null,
+              },
+            });
           case 'hang':
             return; // never answers; the client's timeout must fire
           case 'truncate': {
             res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4000' });
-            res.write('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Overall');
+            res.write(
+              '{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Overall',
+            );
             setTimeout(() => res.socket?.destroy(), 5);
             return;
           }
@@ -235,8 +414,20 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
         if (options.policy) {
           const n = Number(body.n ?? 1);
           const prompt = JSON.stringify(body.messages);
-          const choices = Array.from({ length: n }, (_, index) => ({ index, message: { role: 'assistant', content: expectedSample(prompt, Number(body.seed ?? 0), index) }, finish_reason: 'stop', logprobs: null }));
-          return json(res, 200, { id: 'chatcmpl-1', object: 'chat.completion', created: 1767225600, model: body.model, choices, usage: { prompt_tokens: 10, completion_tokens: 10 * n, total_tokens: 10 + 10 * n } });
+          const choices = Array.from({ length: n }, (_, index) => ({
+            index,
+            message: { role: 'assistant', content: expectedSample(prompt, Number(body.seed ?? 0), index) },
+            finish_reason: 'stop',
+            logprobs: null,
+          }));
+          return json(res, 200, {
+            id: 'chatcmpl-1',
+            object: 'chat.completion',
+            created: 1767225600,
+            model: body.model,
+            choices,
+            usage: { prompt_tokens: 10, completion_tokens: 10 * n, total_tokens: 10 + 10 * n },
+          });
         }
         const max = /between 1 and 5|from 1 to 5/.test(user) ? 5 : 10;
         const score = expectedChatScore(response, max);
@@ -248,19 +439,41 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
           content = `Rationale: solid.\nHelpfulness: ${a}\nHonesty: ${b}\nInstruction following: ${c}\nTruthfulness: ${d}`;
         } else if (/\[RESULT\]/.test(user)) content = `The response is adequate. [RESULT] ${score}`;
         else if (/\[\[rating\]\]/.test(user)) content = `The answer is fine. Rating: [[${score}]]`;
-        else content = `### Feedback\nThe answer is reasonable; cite sources. Overall Score: [1-10] is the format.\nOverall Score: ${score}`;
+        else
+          content = `### Feedback\nThe answer is reasonable; cite sources. Overall Score: [1-10] is the format.\nOverall Score: ${score}`;
         if (fault === 'unparseable') content = 'I cannot decide on a score for this one.';
-        if (fault === 'out_of_range') content = content.replace(/\d+(\]\])?$/, (m) => m.replace(/\d+/, '11')).replace(/"score":\d+/, '"score":11');
+        if (fault === 'out_of_range')
+          content = content.replace(/\d+(\]\])?$/, (m) => m.replace(/\d+/, '11')).replace(/"score":\d+/, '"score":11');
         const logprobs =
           body.logprobs && options.logprobs !== false && fault !== 'no_logprobs'
-            ? { content: [{ token: String(score), logprob: Math.log(0.7), bytes: [], top_logprobs: [{ token: String(score), logprob: Math.log(0.7) }, { token: String(Math.min(max, score + 1)), logprob: Math.log(0.2) }, { token: 'The', logprob: Math.log(0.1) }] }] }
+            ? {
+                content: [
+                  {
+                    token: String(score),
+                    logprob: Math.log(0.7),
+                    bytes: [],
+                    top_logprobs: [
+                      { token: String(score), logprob: Math.log(0.7) },
+                      { token: String(Math.min(max, score + 1)), logprob: Math.log(0.2) },
+                      { token: 'The', logprob: Math.log(0.1) },
+                    ],
+                  },
+                ],
+              }
             : null;
         return json(res, 200, {
           id: 'chatcmpl-1',
           object: 'chat.completion',
           created: 1767225600,
           model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs, finish_reason: fault === 'length' ? 'length' : 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content, refusal: null },
+              logprobs,
+              finish_reason: fault === 'length' ? 'length' : 'stop',
+            },
+          ],
           usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
         });
       };
@@ -303,4 +516,8 @@ export function fakeServers(): (options?: FakeJudgeOptions) => Promise<FakeJudge
 
 /** The LLaMA-Factory demo rows (real, unscored) most judge tests score. */
 export const LF_DEMO = join(DATA, 'unscored', 'dpo_en_demo.json');
-export const lfDemoRows = (): Array<{ conversations: unknown[]; chosen: { value: string }; rejected: { value: string } }> => JSON.parse(readFileSync(LF_DEMO, 'utf8'));
+export const lfDemoRows = (): Array<{
+  conversations: unknown[];
+  chosen: { value: string };
+  rejected: { value: string };
+}> => JSON.parse(readFileSync(LF_DEMO, 'utf8'));

@@ -4,7 +4,16 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeJudge, type FakeJudge } from './judge-server.js';
@@ -22,21 +31,41 @@ const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 function installPacked(top: string): { bin: string; installLog: string } {
   const source = join(top, 'source');
   mkdirSync(source);
-  for (const entry of ['bin', 'src', 'scripts', 'docs', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'ARCHITECTURE.md']) {
+  for (const entry of [
+    'bin',
+    'src',
+    'scripts',
+    'docs',
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'README.md',
+    'LICENSE',
+    'ARCHITECTURE.md',
+  ]) {
     cpSync(join(ROOT, entry), join(source, entry), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'));
   const npm = (args: string[], cwd: string) => {
-    const r = spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+    const r = spawnSync('npm', args, {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+    });
     if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
     return `${r.stdout}${r.stderr}`;
   };
   const packed = npm(['pack', '--silent', '--pack-destination', top], source).trim().split('\n').pop()!;
   const prefix = join(top, 'prefix');
-  const installLog = npm(['install', '--global', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', join(top, packed)], top);
+  const installLog = npm(
+    ['install', '--global', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', join(top, packed)],
+    top,
+  );
   const builtSqlite = join(ROOT, 'node_modules', 'better-sqlite3', 'build');
   const installedSqlite = join(prefix, 'lib', 'node_modules', 'radpo', 'node_modules', 'better-sqlite3');
-  if (existsSync(builtSqlite) && existsSync(installedSqlite)) cpSync(builtSqlite, join(installedSqlite, 'build'), { recursive: true });
+  if (existsSync(builtSqlite) && existsSync(installedSqlite))
+    cpSync(builtSqlite, join(installedSqlite, 'build'), { recursive: true });
   return { bin: join(prefix, 'bin'), installLog };
 }
 
@@ -51,7 +80,11 @@ function sandbox(top: string, bin: string): { cwd: string; env: NodeJS.ProcessEn
 }
 
 /** Run a script without blocking this process (the fake judge server answers from here). */
-function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function bash(
+  script: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -74,7 +107,10 @@ function snapshot(block: number, cwd: string, stdout: string): void {
     const path = join(cwd, name);
     if (lstatSync(path).isFile()) files[name] = createHash('sha256').update(readFileSync(path)).digest('hex');
   }
-  appendFileSync(file, `${JSON.stringify({ block, stdout: createHash('sha256').update(stdout).digest('hex'), files })}\n`);
+  appendFileSync(
+    file,
+    `${JSON.stringify({ block, stdout: createHash('sha256').update(stdout).digest('hex'), files })}\n`,
+  );
 }
 
 describe('README examples, run with the packed and installed radpo', () => {
@@ -115,14 +151,22 @@ describe('README examples, run with the packed and installed radpo', () => {
   });
 
   it('the quick start prints 200 relabeled rows of the bundled sample', () => {
-    const result = spawnSync('radpo', ['relabel', 'fixtures/ultrafeedback_sample.jsonl'], { cwd, env, encoding: 'utf8' });
+    const result = spawnSync('radpo', ['relabel', 'fixtures/ultrafeedback_sample.jsonl'], {
+      cwd,
+      env,
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(200);
     expect(result.stderr).toMatch(/100 rows read, 200 rows written/);
   });
 
   it('the shard example adds up to one unsharded run', () => {
-    const result = spawnSync('bash', ['-c', 'cat shard.1.jsonl shard.2.jsonl shard.3.jsonl | wc -l'], { cwd, env, encoding: 'utf8' });
+    const result = spawnSync('bash', ['-c', 'cat shard.1.jsonl shard.2.jsonl shard.3.jsonl | wc -l'], {
+      cwd,
+      env,
+      encoding: 'utf8',
+    });
     expect(result.stdout.trim()).toBe('200');
   });
 

@@ -14,7 +14,9 @@ const SKIP = new Set(['node_modules', 'dist', '.git', 'coverage', '.data']);
 const SIBLING = ['..', 'shared'].join('/');
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (SKIP.has(e.name) ? [] : files(join(dir, e.name))) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (SKIP.has(e.name) ? [] : files(join(dir, e.name))) : [join(dir, e.name)],
+  );
 }
 
 /** Every text file of the project (test/data is data written by others, and is checked by hash below). */
@@ -35,9 +37,18 @@ describe('the repository stands alone', () => {
   it('every file of test/data is listed in its SOURCES.md with the right sha256', () => {
     const sources = readFileSync(join(DATA, 'SOURCES.md'), 'utf8');
     const listed = new Map([...sources.matchAll(/^([0-9a-f]{64}) {2}\.\/(\S+)$/gm)].map((m) => [m[2]!, m[1]!]));
-    const present = files(DATA).map((f) => relative(DATA, f)).filter((f) => f !== 'SOURCES.md').sort();
+    const present = files(DATA)
+      .map((f) => relative(DATA, f))
+      .filter((f) => f !== 'SOURCES.md')
+      .sort();
     expect([...listed.keys()].sort()).toEqual(present);
-    for (const file of present) expect(createHash('sha256').update(readFileSync(join(DATA, file))).digest('hex'), file).toBe(listed.get(file));
+    for (const file of present)
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(DATA, file)))
+          .digest('hex'),
+        file,
+      ).toBe(listed.get(file));
   });
 
   it('has a licence, and package.json names the same one', () => {

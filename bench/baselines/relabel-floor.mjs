@@ -2,7 +2,8 @@
 // rows, JSON.stringify), no validation, no error handling. radpo should be no slower than this.
 import { createReadStream } from 'node:fs';
 
-const HEADER = 'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 1-10, where 1 is lowest and 10 is highest):\nOverall score: ';
+const HEADER =
+  'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 1-10, where 1 is lowest and 10 is highest):\nOverall score: ';
 let rest = '';
 let n = 0;
 let out = [];
@@ -23,8 +24,28 @@ for await (const chunk of createReadStream(process.argv[2], { encoding: 'utf8', 
     const prompt = row.chosen.slice(0, -1);
     const c = row.chosen.slice(-1);
     const r = row.rejected.slice(-1);
-    const a = JSON.stringify({ prompt: [{ role: 'system', content: `${HEADER}${row.score_chosen}.` }, ...prompt], chosen: c, rejected: r, goal_score: row.score_chosen, score_chosen: row.score_chosen, score_rejected: row.score_rejected, copy: 'chosen_goal', source_id: row.prompt_id, source_line: n });
-    const b = JSON.stringify({ prompt: [{ role: 'system', content: `${HEADER}${row.score_rejected}.` }, ...prompt], chosen: r, rejected: c, goal_score: row.score_rejected, score_chosen: row.score_rejected, score_rejected: row.score_chosen, copy: 'rejected_goal', source_id: row.prompt_id, source_line: n });
+    const a = JSON.stringify({
+      prompt: [{ role: 'system', content: `${HEADER}${row.score_chosen}.` }, ...prompt],
+      chosen: c,
+      rejected: r,
+      goal_score: row.score_chosen,
+      score_chosen: row.score_chosen,
+      score_rejected: row.score_rejected,
+      copy: 'chosen_goal',
+      source_id: row.prompt_id,
+      source_line: n,
+    });
+    const b = JSON.stringify({
+      prompt: [{ role: 'system', content: `${HEADER}${row.score_rejected}.` }, ...prompt],
+      chosen: r,
+      rejected: c,
+      goal_score: row.score_rejected,
+      score_chosen: row.score_rejected,
+      score_rejected: row.score_chosen,
+      copy: 'rejected_goal',
+      source_id: row.prompt_id,
+      source_line: n,
+    });
     out.push(a, '\n', b, '\n');
     outLength += a.length + b.length;
     if (outLength > 1 << 20) await flush();

@@ -23,7 +23,11 @@ export interface CommandContext {
  */
 export type Outcome = 'ok' | 'failed' | 'usage';
 
-export type RunCommand<T extends FlagTable> = (args: string[], flags: FlagValues<T>, ctx: CommandContext) => Promise<Outcome>;
+export type RunCommand<T extends FlagTable> = (
+  args: string[],
+  flags: FlagValues<T>,
+  ctx: CommandContext,
+) => Promise<Outcome>;
 
 export interface CommandSpec<T extends FlagTable> {
   name: string;

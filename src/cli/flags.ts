@@ -54,14 +54,33 @@ const asText = (raw: RawValue): string | undefined => (typeof raw === 'string' ?
 /** A string flag. With a default, its value is always a string. */
 export function text(flags: string, description: string, extra: Extra & { default: string }): Flag<string>;
 export function text(flags: string, description: string, extra?: Extra): Flag<string | undefined>;
-export function text(flags: string, description: string, extra: Extra & { default?: string } = {}): Flag<string | undefined> {
+export function text(
+  flags: string,
+  description: string,
+  extra: Extra & { default?: string } = {},
+): Flag<string | undefined> {
   return { flags, description, ...extra, parse: asText };
 }
 
 /** One of a fixed list (imported from the module that defines the list, never retyped). */
-export function choice<C extends string>(flags: string, description: string, choices: readonly C[], extra: Extra & { default: C }): Flag<C>;
-export function choice<C extends string>(flags: string, description: string, choices: readonly C[], extra?: Extra): Flag<C | undefined>;
-export function choice<C extends string>(flags: string, description: string, choices: readonly C[], extra: Extra & { default?: C } = {}): Flag<C | undefined> {
+export function choice<C extends string>(
+  flags: string,
+  description: string,
+  choices: readonly C[],
+  extra: Extra & { default: C },
+): Flag<C>;
+export function choice<C extends string>(
+  flags: string,
+  description: string,
+  choices: readonly C[],
+  extra?: Extra,
+): Flag<C | undefined>;
+export function choice<C extends string>(
+  flags: string,
+  description: string,
+  choices: readonly C[],
+  extra: Extra & { default?: C } = {},
+): Flag<C | undefined> {
   return { flags, description, choices, ...extra, parse: (raw) => asText(raw) as C | undefined };
 }
 
@@ -80,9 +99,24 @@ export function list(flags: string, description: string, extra: Extra = {}): Fla
  * A flag whose text is parsed into a value by `parse` (a count, a size, a scale, a path…). With a
  * default the value is always there; without one it is undefined when the flag is absent.
  */
-export function parsed<T>(flags: string, description: string, parse: (text: string) => T, extra: Extra & { default: string }): Flag<T>;
-export function parsed<T>(flags: string, description: string, parse: (text: string) => T, extra?: Extra): Flag<T | undefined>;
-export function parsed<T>(flags: string, description: string, parse: (text: string) => T, extra: Extra & { default?: string } = {}): Flag<T | undefined> {
+export function parsed<T>(
+  flags: string,
+  description: string,
+  parse: (text: string) => T,
+  extra: Extra & { default: string },
+): Flag<T>;
+export function parsed<T>(
+  flags: string,
+  description: string,
+  parse: (text: string) => T,
+  extra?: Extra,
+): Flag<T | undefined>;
+export function parsed<T>(
+  flags: string,
+  description: string,
+  parse: (text: string) => T,
+  extra: Extra & { default?: string } = {},
+): Flag<T | undefined> {
   const name = longName(flags);
   return {
     flags,
@@ -138,7 +172,11 @@ export function parseInRange(min: number, max: number): (text: string) => number
 
 export function count(flags: string, description: string, extra: Extra & { default: string }): Flag<number>;
 export function count(flags: string, description: string, extra?: Extra): Flag<number | undefined>;
-export function count(flags: string, description: string, extra: Extra & { default?: string } = {}): Flag<number | undefined> {
+export function count(
+  flags: string,
+  description: string,
+  extra: Extra & { default?: string } = {},
+): Flag<number | undefined> {
   return parsed(flags, description, parseCount, extra);
 }
 

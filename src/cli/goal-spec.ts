@@ -9,13 +9,19 @@ function readGoalTemplate(path: string, attributes: readonly string[] | null): G
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RadpoError('usage', `--goal-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new RadpoError(
+      'usage',
+      `--goal-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
   text = text.replace(/\r?\n$/, '');
   if (text.trim() === '') throw usageError(`--goal-template ${path} is empty`);
   return parseGoalTemplate(text, attributes);
 }
 
-export function readGoalSpec(o: { scale: Scale; goalTemplate?: string }, attributes: readonly string[] | null): GoalSpec {
+export function readGoalSpec(
+  o: { scale: Scale; goalTemplate?: string },
+  attributes: readonly string[] | null,
+): GoalSpec {
   return { attributes, scale: o.scale, template: o.goalTemplate ? readGoalTemplate(o.goalTemplate, attributes) : null };
 }

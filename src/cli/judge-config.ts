@@ -24,7 +24,9 @@ function loadRubric(spec: string): Rubric {
   try {
     text = readFileSync(spec, 'utf8');
   } catch {
-    throw usageError(`--rubric ${spec}: neither a built-in rubric (${Object.keys(BUILT_IN_RUBRICS).join(', ')}) nor a readable file`);
+    throw usageError(
+      `--rubric ${spec}: neither a built-in rubric (${Object.keys(BUILT_IN_RUBRICS).join(', ')}) nor a readable file`,
+    );
   }
   return parseRubric(text, spec);
 }
@@ -33,16 +35,29 @@ function loadRubric(spec: string): Rubric {
  * null when no --judge was given. `goalScale` is the caller's --scale when it was given; `precisionGiven`
  * says whether --precision was (logprob scores keep 2 digits unless it was).
  */
-export function judgeRunConfig(o: JudgeValues, io: Io, goalScale: Scale | undefined, precisionGiven = false): JudgeRunConfig | null {
+export function judgeRunConfig(
+  o: JudgeValues,
+  io: Io,
+  goalScale: Scale | undefined,
+  precisionGiven = false,
+): JudgeRunConfig | null {
   if (!o.judge) {
-    const orphans: Array<[string, unknown]> = [['--judge-url', o.judgeUrl], ['--judge-model', o.judgeModel], ['--emit-batch', o.emitBatch], ['--from-batch', o.fromBatch.length > 0 ? o.fromBatch : undefined]];
-    for (const [flag, value] of orphans) if (value !== undefined) throw usageError(`${flag} needs --judge chat or --judge reward`);
+    const orphans: Array<[string, unknown]> = [
+      ['--judge-url', o.judgeUrl],
+      ['--judge-model', o.judgeModel],
+      ['--emit-batch', o.emitBatch],
+      ['--from-batch', o.fromBatch.length > 0 ? o.fromBatch : undefined],
+    ];
+    for (const [flag, value] of orphans)
+      if (value !== undefined) throw usageError(`${flag} needs --judge chat or --judge reward`);
     return null;
   }
   const kind = o.judge;
   // --emit-batch sends nothing: the batch lines only need the route, so no server is required.
-  const url = o.judgeUrl ?? io.env.RADPO_JUDGE_URL ?? io.env.OPENAI_BASE_URL ?? (o.emitBatch ? 'http://localhost/v1' : undefined);
-  if (!url) throw usageError('--judge needs a server: pass --judge-url (e.g. http://localhost:8000/v1) or set RADPO_JUDGE_URL');
+  const url =
+    o.judgeUrl ?? io.env.RADPO_JUDGE_URL ?? io.env.OPENAI_BASE_URL ?? (o.emitBatch ? 'http://localhost/v1' : undefined);
+  if (!url)
+    throw usageError('--judge needs a server: pass --judge-url (e.g. http://localhost:8000/v1) or set RADPO_JUDGE_URL');
   let host: string;
   try {
     host = new URL(url).host;
@@ -54,16 +69,27 @@ export function judgeRunConfig(o: JudgeValues, io: Io, goalScale: Scale | undefi
   const rubric = loadRubric(o.rubric);
   const scale = goalScale ?? (kind === 'chat' ? { min: rubric.min, max: rubric.max } : { min: 1, max: 10 });
   if (kind === 'chat' && (scale.min !== rubric.min || scale.max !== rubric.max)) {
-    throw usageError(`--scale ${scale.min}-${scale.max} differs from the rubric's ${rubric.min}-${rubric.max}`, "a chat judge scores on its rubric's scale; leave --scale out, or use a rubric with that range");
+    throw usageError(
+      `--scale ${scale.min}-${scale.max} differs from the rubric's ${rubric.min}-${rubric.max}`,
+      "a chat judge scores on its rubric's scale; leave --scale out, or use a rubric with that range",
+    );
   }
-  if (o.emitBatch && kind !== 'chat') throw usageError('--emit-batch works with --judge chat (batch APIs have no pooling route)');
-  if (o.structured && o.logprobs) throw usageError('--structured and --logprobs do not go together (logprobs read the first token of a bare score)');
-  if (rubric.attributes && (o.structured || o.logprobs)) throw usageError(`--rubric ${rubric.name} scores several attributes: --structured and --logprobs take one score`);
+  if (o.emitBatch && kind !== 'chat')
+    throw usageError('--emit-batch works with --judge chat (batch APIs have no pooling route)');
+  if (o.structured && o.logprobs)
+    throw usageError('--structured and --logprobs do not go together (logprobs read the first token of a bare score)');
+  if (rubric.attributes && (o.structured || o.logprobs))
+    throw usageError(`--rubric ${rubric.name} scores several attributes: --structured and --logprobs take one score`);
   if (o.logprobs && (rubric.min < 0 || rubric.max > 9)) {
     // "10" is two tokens for many tokenizers (Qwen, Llama-3 split digits): the first token's
     // probabilities would read a 10 as mostly "1".
-    const singleDigit = Object.values(BUILT_IN_RUBRICS).filter((r) => !r.attributes && r.min >= 0 && r.max <= 9).map((r) => r.name);
-    throw usageError(`--logprobs reads the score from the first answer token, and --rubric ${rubric.name} scores up to ${rubric.max}, which takes two tokens`, `use a rubric whose scores are single digits (${singleDigit.join(', ')}, or a rubric file with a scale within 0-9), or leave --logprobs out`);
+    const singleDigit = Object.values(BUILT_IN_RUBRICS)
+      .filter((r) => !r.attributes && r.min >= 0 && r.max <= 9)
+      .map((r) => r.name);
+    throw usageError(
+      `--logprobs reads the score from the first answer token, and --rubric ${rubric.name} scores up to ${rubric.max}, which takes two tokens`,
+      `use a rubric whose scores are single digits (${singleDigit.join(', ')}, or a rubric file with a scale within 0-9), or leave --logprobs out`,
+    );
   }
   if (o.liveFallback && o.fromBatch.length === 0) throw usageError('--live-fallback goes with --from-batch');
   return {
@@ -112,6 +138,9 @@ function rewardRenderer(path: string): (messages: Message[]) => string {
 /** A reward mapping fitted on the data reads the inputs twice, which stdin cannot do. */
 export function checkJudgeInputs(run: JudgeRunConfig | null, inputs: string[]): void {
   if (run && run.judge.kind === 'reward' && run.map !== 'identity' && !run.emitBatch && inputs.includes('-')) {
-    throw usageError(`--map ${run.map} fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin`, 'or use --map identity for rewards already on the goal scale');
+    throw usageError(
+      `--map ${run.map} fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin`,
+      'or use --map identity for rewards already on the goal scale',
+    );
   }
 }

@@ -36,9 +36,13 @@ export function shapeOptions(o: InputValues): ShapeOptions {
 /** --on-error, --rejects and --max-errors. */
 export function errorPolicyRules(o: ErrorValues): void {
   if (o.onError === 'skip' && !o.rejects) {
-    throw usageError('--on-error skip needs --rejects FILE, so that every set-aside row is kept with its reason', 'pass --rejects rejects.jsonl (or --rejects - to send them to stdout with -o FILE)');
+    throw usageError(
+      '--on-error skip needs --rejects FILE, so that every set-aside row is kept with its reason',
+      'pass --rejects rejects.jsonl (or --rejects - to send them to stdout with -o FILE)',
+    );
   }
-  if (o.maxErrors !== undefined && o.onError !== 'skip') throw usageError('--max-errors only applies with --on-error skip');
+  if (o.maxErrors !== undefined && o.onError !== 'skip')
+    throw usageError('--max-errors only applies with --on-error skip');
 }
 
 /** -o with the row format: Parquet needs a plain file; only one output may go to stdout. */
@@ -49,7 +53,8 @@ export function outputRules(o: { output: string; outputFormat?: OutputFileFormat
       'Parquet compresses its own pages, so it is neither gzipped nor streamed: write -o FILE.parquet, or -o FILE.jsonl.gz for compressed JSON Lines',
     );
   }
-  if (o.rejects === '-' && o.output === '-') throw usageError('--rejects - and the output cannot both go to stdout', 'write the output with -o FILE');
+  if (o.rejects === '-' && o.output === '-')
+    throw usageError('--rejects - and the output cannot both go to stdout', 'write the output with -o FILE');
 }
 
 /**
@@ -57,7 +62,10 @@ export function outputRules(o: { output: string; outputFormat?: OutputFileFormat
  * symlinks and hard links count, and by the resolved path for files not there yet), and none may be a
  * folder. Devices and FIFOs (/dev/null, /dev/stdout) are written in place and may be named twice.
  */
-export async function checkOutputPaths(inputs: readonly string[], outputs: ReadonlyArray<readonly [flag: string, path: string | undefined]>): Promise<void> {
+export async function checkOutputPaths(
+  inputs: readonly string[],
+  outputs: ReadonlyArray<readonly [flag: string, path: string | undefined]>,
+): Promise<void> {
   const { resolvePath } = await import('../io/target.js');
   const seen: Array<{ what: string; path: string; identity: string | null }> = [];
   const key = (identity: { dev: number; ino: number } | null) => (identity ? `${identity.dev}:${identity.ino}` : null);
@@ -65,7 +73,8 @@ export async function checkOutputPaths(inputs: readonly string[], outputs: Reado
     if (input === '-') continue;
     try {
       const resolved = await resolvePath(input);
-      if (resolved.kind !== 'device') seen.push({ what: `the input ${input}`, path: resolved.path, identity: key(resolved.identity) });
+      if (resolved.kind !== 'device')
+        seen.push({ what: `the input ${input}`, path: resolved.path, identity: key(resolved.identity) });
     } catch {
       /* reading it will say what is wrong */
     }
@@ -73,20 +82,31 @@ export async function checkOutputPaths(inputs: readonly string[], outputs: Reado
   for (const [flag, path] of outputs) {
     if (path === undefined || path === '-') continue;
     const resolved = await resolvePath(path);
-    if (resolved.kind === 'directory') throw usageError(`${flag} ${path} is a directory`, `name a file in it, e.g. ${flag} ${path.replace(/\/+$/, '')}/out.jsonl`);
+    if (resolved.kind === 'directory')
+      throw usageError(
+        `${flag} ${path} is a directory`,
+        `name a file in it, e.g. ${flag} ${path.replace(/\/+$/, '')}/out.jsonl`,
+      );
     if (resolved.kind === 'device') continue;
     const identity = key(resolved.identity);
     const clash = seen.find((s) => s.path === resolved.path || (identity !== null && s.identity === identity));
     if (clash) {
       const input = clash.what.startsWith('the input');
-      throw usageError(`${flag} names the same file as ${clash.what} (${resolved.path}): writing it would ${input ? 'destroy the input' : 'overwrite that output'}`, input ? `write ${flag} to a new file` : 'give each output its own file');
+      throw usageError(
+        `${flag} names the same file as ${clash.what} (${resolved.path}): writing it would ${input ? 'destroy the input' : 'overwrite that output'}`,
+        input ? `write ${flag} to a new file` : 'give each output its own file',
+      );
     }
     seen.push({ what: flag, path: resolved.path, identity });
   }
 }
 
 /** The common run configuration from validated input, output and error flags. */
-export function commonRunConfig(inputs: string[], o: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat }, version: string): CommonRunConfig {
+export function commonRunConfig(
+  inputs: string[],
+  o: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  version: string,
+): CommonRunConfig {
   return {
     inputs,
     inputFormat: o.inputFormat,
@@ -105,11 +125,18 @@ export function commonRunConfig(inputs: string[], o: InputValues & ErrorValues &
 }
 
 /** --chosen-score-col/--rejected-score-col (both or neither) or --attr NAME=C,R (repeatable), not both. */
-export function scoreColumnSpec(o: { chosenScoreCol?: Path; rejectedScoreCol?: Path; attr?: readonly string[] }): ScoreColumnSpec {
+export function scoreColumnSpec(o: {
+  chosenScoreCol?: Path;
+  rejectedScoreCol?: Path;
+  attr?: readonly string[];
+}): ScoreColumnSpec {
   const attr = o.attr ?? [];
   if (attr.length > 0) {
     if (o.chosenScoreCol || o.rejectedScoreCol) {
-      throw usageError('--attr cannot be combined with --chosen-score-col/--rejected-score-col', 'give the overall score as one more --attr if you want it in the goal');
+      throw usageError(
+        '--attr cannot be combined with --chosen-score-col/--rejected-score-col',
+        'give the overall score as one more --attr if you want it in the goal',
+      );
     }
     const attributes: ScoreAttribute[] = attr.map((spec) => {
       try {
@@ -124,6 +151,7 @@ export function scoreColumnSpec(o: { chosenScoreCol?: Path; rejectedScoreCol?: P
     if (dup) throw usageError(`--attr ${dup} is given twice`);
     return { attributes };
   }
-  if ((o.chosenScoreCol === undefined) !== (o.rejectedScoreCol === undefined)) throw usageError('--chosen-score-col and --rejected-score-col go together', 'name both score columns');
+  if ((o.chosenScoreCol === undefined) !== (o.rejectedScoreCol === undefined))
+    throw usageError('--chosen-score-col and --rejected-score-col go together', 'name both score columns');
   return { chosen: o.chosenScoreCol, rejected: o.rejectedScoreCol };
 }

@@ -11,31 +11,72 @@ import { DEFAULT_GZIP_LEVEL, INPUT_FORMATS, LOG_FORMATS, LOG_LEVELS, OUTPUT_FILE
 import { JUDGE_DEFAULTS, JUDGE_KINDS, JUDGE_SERVERS, REWARD_ENDPOINTS } from '../judge/choices.js';
 import { MAPPINGS } from '../judge/mapping.js';
 import { ON_ERROR_POLICIES } from '../pipeline/config.js';
-import { bool, choice, count, list, parseBytes, parsed, parseInRange, parseNumber, path, text, type Flag } from './flags.js';
+import {
+  bool,
+  choice,
+  count,
+  list,
+  parseBytes,
+  parsed,
+  parseInRange,
+  parseNumber,
+  path,
+  text,
+  type Flag,
+} from './flags.js';
 
 /** Every command takes its flags from a file too (src/cli/config-file.ts). */
 export const configFlags = {
-  config: text('--config <file>', 'read flags from a JSON or YAML file (keys are long flag names; flags on the command line win)', { group: 'input' }),
+  config: text(
+    '--config <file>',
+    'read flags from a JSON or YAML file (keys are long flag names; flags on the command line win)',
+    { group: 'input' },
+  ),
 };
 
 /** Where rows come from and which columns hold the pair. Every command that reads pairs takes these. */
 export const inputFlags = {
-  inputFormat: choice('--input-format <format>', 'input format (default: from the extension, then from the content)', INPUT_FORMATS, { group: 'input' }),
-  schema: choice('--schema <shape>', 'input shape (default: detected from the first record)', SCHEMAS, { group: 'input' }),
+  inputFormat: choice(
+    '--input-format <format>',
+    'input format (default: from the extension, then from the content)',
+    INPUT_FORMATS,
+    { group: 'input' },
+  ),
+  schema: choice('--schema <shape>', 'input shape (default: detected from the first record)', SCHEMAS, {
+    group: 'input',
+  }),
   promptCol: path('--prompt-col <path>', 'column holding the prompt (string or message list)', { group: 'columns' }),
   chosenCol: path('--chosen-col <path>', 'column holding the chosen response', { group: 'columns' }),
   rejectedCol: path('--rejected-col <path>', 'column holding the rejected response', { group: 'columns' }),
   systemCol: path('--system-col <path>', 'column holding a system prompt string', { group: 'columns' }),
-  maxLineBytes: parsed('--max-line-bytes <bytes>', 'longest record accepted, e.g. 16M (protects memory from a runaway line)', parseBytes, { default: '64M', group: 'input' }),
+  maxLineBytes: parsed(
+    '--max-line-bytes <bytes>',
+    'longest record accepted, e.g. 16M (protects memory from a runaway line)',
+    parseBytes,
+    { default: '64M', group: 'input' },
+  ),
 };
 
 /** Set-aside rows, reports and what reaches stderr: every command that writes rows takes these. */
 export const errorFlags = {
-  onError: choice('--on-error <policy>', 'fail: stop at the first bad row; skip: set it aside in --rejects and go on', ON_ERROR_POLICIES, { default: 'fail', group: 'errors' }),
-  rejects: text('--rejects <file>', 'JSONL file for set-aside rows: source, line, reason, message, raw row ("-" = stdout)', { group: 'errors' }),
+  onError: choice(
+    '--on-error <policy>',
+    'fail: stop at the first bad row; skip: set it aside in --rejects and go on',
+    ON_ERROR_POLICIES,
+    { default: 'fail', group: 'errors' },
+  ),
+  rejects: text(
+    '--rejects <file>',
+    'JSONL file for set-aside rows: source, line, reason, message, raw row ("-" = stdout)',
+    { group: 'errors' },
+  ),
   maxErrors: count('--max-errors <n>', 'with --on-error skip, stop when more than N rows fail', { group: 'errors' }),
   report: text('--report <file>', 'write the run summary as JSON', { group: 'errors' }),
-  allowEmptyOutput: bool('--allow-empty-output', 'exit 0 even when no row is written (e.g. a --shard of a small input); by default that is exit 1', { group: 'errors' }),
+  allowEmptyOutput: bool(
+    '--allow-empty-output',
+    'exit 0 even when no row is written (e.g. a --shard of a small input); by default that is exit 1',
+    { group: 'errors' },
+  ),
   ...logFlags(),
 };
 
@@ -44,7 +85,10 @@ export function logFlags() {
   return {
     quiet: bool('-q, --quiet', 'no summary or progress on stderr (errors still print)', { group: 'errors' }),
     logLevel: choice('--log-level <level>', 'log level', LOG_LEVELS, { default: 'warn', group: 'errors' }),
-    logFormat: choice('--log-format <format>', 'log lines as text or as pino JSON', LOG_FORMATS, { default: 'text', group: 'errors' }),
+    logFormat: choice('--log-format <format>', 'log lines as text or as pino JSON', LOG_FORMATS, {
+      default: 'text',
+      group: 'errors',
+    }),
     color: bool('--no-color', 'no colour on stderr (also NO_COLOR=1)', { group: 'errors' }),
   };
 }
@@ -53,16 +97,30 @@ export function logFlags() {
 export function outputFlags(description: string) {
   return {
     output: text('-o, --output <file>', description, { default: '-', group: 'output' }),
-    outputFormat: choice('--output-format <format>', 'output file format (default: from the -o extension)', OUTPUT_FILE_FORMATS, { group: 'output' }),
+    outputFormat: choice(
+      '--output-format <format>',
+      'output file format (default: from the -o extension)',
+      OUTPUT_FILE_FORMATS,
+      { group: 'output' },
+    ),
   };
 }
 
-export const gzipLevelFlag = parsed('--gzip-level <1-9>', `compression of .gz output: 1 is fastest (default ${DEFAULT_GZIP_LEVEL}), 9 smallest`, parseInRange(1, 9), { group: 'output' });
+export const gzipLevelFlag = parsed(
+  '--gzip-level <1-9>',
+  `compression of .gz output: 1 is fastest (default ${DEFAULT_GZIP_LEVEL}), 9 smallest`,
+  parseInRange(1, 9),
+  { group: 'output' },
+);
 
 /** The goal text: its template and scale. relabel, check and goal take these. */
 export function goalTextFlags(scaleHelp: string) {
   return {
-    goalTemplate: text('--goal-template <file>', "goal text with {score} (or {NAME} per --attr) placeholders, instead of the paper's", { group: 'goal' }),
+    goalTemplate: text(
+      '--goal-template <file>',
+      "goal text with {score} (or {NAME} per --attr) placeholders, instead of the paper's",
+      { group: 'goal' },
+    ),
     scale: parsed('--scale <min-max>', scaleHelp, parseScale, { default: '1-10', group: 'goal' }),
   };
 }
@@ -75,38 +133,115 @@ export function scoreColumnFlags(chosenHelp: string, rejectedHelp: string) {
   };
 }
 
-export const outputLayoutFlag = choice('--format <layout>', 'row layout for the trainer', OUTPUT_FORMATS, { default: 'trl', group: 'output' });
-export const shardFlag = parsed('--shard <K/N>', 'only the K-th of N deterministic slices of the input (by prompt hash)', parseShard, { group: 'performance' });
+export const outputLayoutFlag = choice('--format <layout>', 'row layout for the trainer', OUTPUT_FORMATS, {
+  default: 'trl',
+  group: 'output',
+});
+export const shardFlag = parsed(
+  '--shard <K/N>',
+  'only the K-th of N deterministic slices of the input (by prompt hash)',
+  parseShard,
+  { group: 'performance' },
+);
 
 /**
  * Judge flags, shared by `radpo score` and `radpo relabel --judge`. The API key comes from the
  * environment only (RADPO_JUDGE_API_KEY, then OPENAI_API_KEY): never a flag, never logged or stored.
  */
 export const judgeFlags = {
-  judge: choice('--judge <kind>', 'chat: an LLM judge over the Chat Completions API; reward: a served reward model (vLLM pooling)', JUDGE_KINDS, { group: 'judge' }),
-  judgeUrl: text('--judge-url <url>', 'base URL with /v1, e.g. http://localhost:8000/v1 (default: RADPO_JUDGE_URL, then OPENAI_BASE_URL)', { group: 'judge' }),
+  judge: choice(
+    '--judge <kind>',
+    'chat: an LLM judge over the Chat Completions API; reward: a served reward model (vLLM pooling)',
+    JUDGE_KINDS,
+    { group: 'judge' },
+  ),
+  judgeUrl: text(
+    '--judge-url <url>',
+    'base URL with /v1, e.g. http://localhost:8000/v1 (default: RADPO_JUDGE_URL, then OPENAI_BASE_URL)',
+    { group: 'judge' },
+  ),
   judgeModel: text('--judge-model <name>', 'the model name the server expects', { group: 'judge' }),
-  judgeServer: choice('--judge-server <kind>', 'the server, to shape requests for it (auto: identified from its own routes before the first row)', JUDGE_SERVERS, { default: 'auto', group: 'judge' }),
-  preflight: bool('--no-preflight', 'skip the check that the server answers and serves --judge-model (for a gateway that hides GET /models)', { group: 'judge' }),
-  judgeChatTemplate: text('--judge-chat-template <file>', "the reward model's chat template (.jinja or tokenizer_config.json): SGLang's reward route takes rendered text", { group: 'judge' }),
-  rubric: text('--rubric <name|file>', 'ultrafeedback (1-10), mt-bench (1-10), prometheus (1-5), or a JSON rubric file', { default: JUDGE_DEFAULTS.rubric, group: 'judge' }),
-  structured: bool('--structured', 'ask for a JSON-schema verdict (response_format) where the server supports it', { group: 'judge' }),
-  logprobs: bool('--logprobs', 'score = probability-weighted mean over the score tokens (G-Eval), for rubrics whose scores are single digits (prometheus 1-5); falls back to the verdict without logprobs', { group: 'judge' }),
+  judgeServer: choice(
+    '--judge-server <kind>',
+    'the server, to shape requests for it (auto: identified from its own routes before the first row)',
+    JUDGE_SERVERS,
+    { default: 'auto', group: 'judge' },
+  ),
+  preflight: bool(
+    '--no-preflight',
+    'skip the check that the server answers and serves --judge-model (for a gateway that hides GET /models)',
+    { group: 'judge' },
+  ),
+  judgeChatTemplate: text(
+    '--judge-chat-template <file>',
+    "the reward model's chat template (.jinja or tokenizer_config.json): SGLang's reward route takes rendered text",
+    { group: 'judge' },
+  ),
+  rubric: text(
+    '--rubric <name|file>',
+    'ultrafeedback (1-10), mt-bench (1-10), prometheus (1-5), or a JSON rubric file',
+    { default: JUDGE_DEFAULTS.rubric, group: 'judge' },
+  ),
+  structured: bool('--structured', 'ask for a JSON-schema verdict (response_format) where the server supports it', {
+    group: 'judge',
+  }),
+  logprobs: bool(
+    '--logprobs',
+    'score = probability-weighted mean over the score tokens (G-Eval), for rubrics whose scores are single digits (prometheus 1-5); falls back to the verdict without logprobs',
+    { group: 'judge' },
+  ),
   seed: count('--seed <n>', 'seed sent with every judge request', { default: JUDGE_DEFAULTS.seed, group: 'judge' }),
-  judgeMaxTokens: count('--judge-max-tokens <n>', 'max tokens of a judge answer', { default: JUDGE_DEFAULTS.maxTokens, group: 'judge' }),
-  rewardEndpoint: choice('--reward-endpoint <route>', 'vLLM pooling route for --judge reward', REWARD_ENDPOINTS, { default: JUDGE_DEFAULTS.rewardEndpoint, group: 'judge' }),
-  map: choice('--map <kind>', 'raw rewards onto the goal scale: identity, minmax, or quantile levels', MAPPINGS, { default: JUDGE_DEFAULTS.map, group: 'judge' }),
+  judgeMaxTokens: count('--judge-max-tokens <n>', 'max tokens of a judge answer', {
+    default: JUDGE_DEFAULTS.maxTokens,
+    group: 'judge',
+  }),
+  rewardEndpoint: choice('--reward-endpoint <route>', 'vLLM pooling route for --judge reward', REWARD_ENDPOINTS, {
+    default: JUDGE_DEFAULTS.rewardEndpoint,
+    group: 'judge',
+  }),
+  map: choice('--map <kind>', 'raw rewards onto the goal scale: identity, minmax, or quantile levels', MAPPINGS, {
+    default: JUDGE_DEFAULTS.map,
+    group: 'judge',
+  }),
   levels: count('--levels <n>', 'quantile levels (default: the whole numbers of the scale)', { group: 'judge' }),
-  precision: count('--precision <digits>', 'digits after the point for mapped rewards (and for --logprobs scores, where it defaults to 2)', { default: JUDGE_DEFAULTS.precision, group: 'judge' }),
-  concurrency: count('--concurrency <n>', 'judge requests in flight at most', { default: JUDGE_DEFAULTS.concurrency, group: 'judge' }),
-  timeout: parsed('--timeout <seconds>', 'per request', parseNumber, { default: JUDGE_DEFAULTS.timeoutSeconds, group: 'judge' }),
-  maxRetries: count('--max-retries <n>', 'retries of a request on 408/409/429/5xx, timeouts and connection errors', { default: JUDGE_DEFAULTS.maxRetries, group: 'judge' }),
-  parseRetries: count('--parse-retries <n>', 'new requests when a verdict cannot be read', { default: JUDGE_DEFAULTS.parseRetries, group: 'judge' }),
+  precision: count(
+    '--precision <digits>',
+    'digits after the point for mapped rewards (and for --logprobs scores, where it defaults to 2)',
+    { default: JUDGE_DEFAULTS.precision, group: 'judge' },
+  ),
+  concurrency: count('--concurrency <n>', 'judge requests in flight at most', {
+    default: JUDGE_DEFAULTS.concurrency,
+    group: 'judge',
+  }),
+  timeout: parsed('--timeout <seconds>', 'per request', parseNumber, {
+    default: JUDGE_DEFAULTS.timeoutSeconds,
+    group: 'judge',
+  }),
+  maxRetries: count('--max-retries <n>', 'retries of a request on 408/409/429/5xx, timeouts and connection errors', {
+    default: JUDGE_DEFAULTS.maxRetries,
+    group: 'judge',
+  }),
+  parseRetries: count('--parse-retries <n>', 'new requests when a verdict cannot be read', {
+    default: JUDGE_DEFAULTS.parseRetries,
+    group: 'judge',
+  }),
   cache: cacheFlag(),
   rescore: bool('--rescore', 'judge rows that already have scores too', { group: 'judge' }),
-  emitBatch: text('--emit-batch <file>', 'write the uncached requests as an OpenAI Batch API / vLLM run_batch input file and stop', { group: 'judge' }),
-  fromBatch: list('--from-batch <file>', 'read batch results (OpenAI output and error files, vLLM run_batch output; repeat for several) into the cache, then continue', { group: 'judge' }),
-  liveFallback: bool('--live-fallback', 'with --from-batch: ask the judge live for the rows the batch files do not answer (else they are set aside as judge_missing)', { group: 'judge' }),
+  emitBatch: text(
+    '--emit-batch <file>',
+    'write the uncached requests as an OpenAI Batch API / vLLM run_batch input file and stop',
+    { group: 'judge' },
+  ),
+  fromBatch: list(
+    '--from-batch <file>',
+    'read batch results (OpenAI output and error files, vLLM run_batch output; repeat for several) into the cache, then continue',
+    { group: 'judge' },
+  ),
+  liveFallback: bool(
+    '--live-fallback',
+    'with --from-batch: ask the judge live for the rows the batch files do not answer (else they are set aside as judge_missing)',
+    { group: 'judge' },
+  ),
 };
 
 /** --cache FILE, or --no-cache (null): one value, two spellings. */

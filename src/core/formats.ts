@@ -19,7 +19,12 @@ export interface RowOrigin {
 }
 
 /** The columns that hold scores: always written as floats, so a column has one type in every file. */
-export const SCORE_COLUMNS: ReadonlySet<string> = new Set(['goal_score', 'goal_scores', 'score_chosen', 'score_rejected']);
+export const SCORE_COLUMNS: ReadonlySet<string> = new Set([
+  'goal_score',
+  'goal_scores',
+  'score_chosen',
+  'score_rejected',
+]);
 
 /**
  * A row's JSON with every score written as a float (`9.0`, not `9`). Hugging Face `datasets` reads JSON
@@ -30,7 +35,10 @@ export const SCORE_COLUMNS: ReadonlySet<string> = new Set(['goal_score', 'goal_s
 export function floatScores(json: string): string {
   return json
     .replace(/"(goal_score|score_chosen|score_rejected)":(-?\d+)(?=[,}])/g, '"$1":$2.0')
-    .replace(/"(goal_scores|score_chosen|score_rejected)":\{([^{}]*)\}/g, (_m, key: string, body: string) => `"${key}":{${body.replace(/":(-?\d+)(?=[,}]|$)/g, '":$1.0')}}`);
+    .replace(
+      /"(goal_scores|score_chosen|score_rejected)":\{([^{}]*)\}/g,
+      (_m, key: string, body: string) => `"${key}":{${body.replace(/":(-?\d+)(?=[,}]|$)/g, '":$1.0')}}`,
+    );
 }
 
 /** A score as text in the same form (CSV cells). */
@@ -45,7 +53,11 @@ function scoresValue(attributes: readonly string[] | null, values: readonly numb
   return out;
 }
 
-function metadata(pair: RelabeledPair, attributes: readonly string[] | null, origin: RowOrigin): Record<string, unknown> {
+function metadata(
+  pair: RelabeledPair,
+  attributes: readonly string[] | null,
+  origin: RowOrigin,
+): Record<string, unknown> {
   const meta: Record<string, unknown> = {};
   meta[attributes === null ? 'goal_score' : 'goal_scores'] = scoresValue(attributes, pair.goalScores);
   meta.score_chosen = scoresValue(attributes, pair.scoreChosen);
@@ -58,7 +70,11 @@ function metadata(pair: RelabeledPair, attributes: readonly string[] | null, ori
 }
 
 /** TRL conversational with explicit prompt: the layout TRL, Unsloth and OpenRLHF read. */
-export function toTrlRow(pair: RelabeledPair, attributes: readonly string[] | null, origin: RowOrigin): Record<string, unknown> {
+export function toTrlRow(
+  pair: RelabeledPair,
+  attributes: readonly string[] | null,
+  origin: RowOrigin,
+): Record<string, unknown> {
   return { prompt: pair.prompt, chosen: pair.chosen, rejected: pair.rejected, ...metadata(pair, attributes, origin) };
 }
 
@@ -101,7 +117,12 @@ export function toHandbookRow(
 
 function textOf(message: Message, field: string): string {
   if (typeof message.content !== 'string') {
-    throw new RowError('bad_field', 'this output format needs text content', { field, expected: 'a string', found: Array.isArray(message.content) ? 'a list of content parts' : typeof message.content, hint: 'use --format trl, which keeps structured content' });
+    throw new RowError('bad_field', 'this output format needs text content', {
+      field,
+      expected: 'a string',
+      found: Array.isArray(message.content) ? 'a list of content parts' : typeof message.content,
+      hint: 'use --format trl, which keeps structured content',
+    });
   }
   return message.content;
 }
@@ -126,28 +147,53 @@ const SHAREGPT_TAG: Record<string, string> = { system: 'system', user: 'human', 
  * objects. LLaMA-Factory skips rows whose turns do not alternate human/gpt after an optional leading
  * system message, so such rows are refused here, with the reason, instead of vanishing in training.
  */
-export function toLlamaFactoryRow(pair: RelabeledPair, attributes: readonly string[] | null, origin: RowOrigin): Record<string, unknown> {
+export function toLlamaFactoryRow(
+  pair: RelabeledPair,
+  attributes: readonly string[] | null,
+  origin: RowOrigin,
+): Record<string, unknown> {
   const conversations = pair.prompt.map((m, i) => {
     const tag = SHAREGPT_TAG[m.role];
-    if (!tag) throw new RowError('bad_field', `LLaMA-Factory has no tag for role "${m.role}"`, { field: `prompt[${i}].role`, expected: 'system, user, assistant or tool', found: JSON.stringify(m.role) });
+    if (!tag)
+      throw new RowError('bad_field', `LLaMA-Factory has no tag for role "${m.role}"`, {
+        field: `prompt[${i}].role`,
+        expected: 'system, user, assistant or tool',
+        found: JSON.stringify(m.role),
+      });
     return { from: tag, value: textOf(m, `prompt[${i}].content`) };
   });
   const turns = conversations[0]?.from === 'system' ? conversations.slice(1) : conversations;
   turns.forEach((t, i) => {
     const expected = i % 2 === 0 ? 'human' : ['gpt', 'observation'];
     if (i % 2 === 0 ? t.from !== 'human' : !expected.includes(t.from)) {
-      throw new RowError('bad_field', 'LLaMA-Factory needs prompt turns that alternate human/gpt and end on a human turn', {
-        field: 'prompt',
-        expected: 'system?, human, gpt, …, human',
-        found: JSON.stringify(conversations.map((c) => c.from)),
-      });
+      throw new RowError(
+        'bad_field',
+        'LLaMA-Factory needs prompt turns that alternate human/gpt and end on a human turn',
+        {
+          field: 'prompt',
+          expected: 'system?, human, gpt, …, human',
+          found: JSON.stringify(conversations.map((c) => c.from)),
+        },
+      );
     }
   });
   if (turns.length % 2 === 0) {
-    throw new RowError('bad_field', 'LLaMA-Factory needs the prompt to end on a human turn', { field: 'prompt', expected: 'an odd number of turns after the system message', found: JSON.stringify(conversations.map((c) => c.from)) });
+    throw new RowError('bad_field', 'LLaMA-Factory needs the prompt to end on a human turn', {
+      field: 'prompt',
+      expected: 'an odd number of turns after the system message',
+      found: JSON.stringify(conversations.map((c) => c.from)),
+    });
   }
-  const answer = (turns: Message[], field: string) => ({ from: 'gpt', value: textOf(singleAnswer(turns, field, 'LLaMA-Factory'), `${field}[0].content`) });
-  return { conversations, chosen: answer(pair.chosen, 'chosen'), rejected: answer(pair.rejected, 'rejected'), ...metadata(pair, attributes, origin) };
+  const answer = (turns: Message[], field: string) => ({
+    from: 'gpt',
+    value: textOf(singleAnswer(turns, field, 'LLaMA-Factory'), `${field}[0].content`),
+  });
+  return {
+    conversations,
+    chosen: answer(pair.chosen, 'chosen'),
+    rejected: answer(pair.rejected, 'rejected'),
+    ...metadata(pair, attributes, origin),
+  };
 }
 
 /**
@@ -155,7 +201,11 @@ export function toLlamaFactoryRow(pair: RelabeledPair, attributes: readonly stri
  * responses as single message objects. No metadata columns: extra columns broke this loader (axolotl#2415).
  */
 export function toAxolotlRow(pair: RelabeledPair): Record<string, unknown> {
-  return { messages: pair.prompt, chosen: singleAnswer(pair.chosen, 'chosen', 'Axolotl'), rejected: singleAnswer(pair.rejected, 'rejected', 'Axolotl') };
+  return {
+    messages: pair.prompt,
+    chosen: singleAnswer(pair.chosen, 'chosen', 'Axolotl'),
+    rejected: singleAnswer(pair.rejected, 'rejected', 'Axolotl'),
+  };
 }
 
 /**
@@ -163,7 +213,13 @@ export function toAxolotlRow(pair: RelabeledPair): Record<string, unknown> {
  * under this row's goal and rank 1 the other, also for ties (NeMo RL raises on equal ranks).
  */
 export function toNemoRow(pair: RelabeledPair): Record<string, unknown> {
-  return { context: pair.prompt, completions: [{ rank: 0, completion: pair.chosen }, { rank: 1, completion: pair.rejected }] };
+  return {
+    context: pair.prompt,
+    completions: [
+      { rank: 0, completion: pair.chosen },
+      { rank: 1, completion: pair.rejected },
+    ],
+  };
 }
 
 /**
@@ -171,15 +227,27 @@ export function toNemoRow(pair: RelabeledPair): Record<string, unknown> {
  * the conversation as a Human:/Assistant: transcript ending in "\n\nAssistant:", and the responses
  * starting with a space (the hh-rlhf convention), single- and multi-turn alike.
  */
-export function toTextRow(pair: RelabeledPair, attributes: readonly string[] | null, origin: RowOrigin): Record<string, unknown> {
+export function toTextRow(
+  pair: RelabeledPair,
+  attributes: readonly string[] | null,
+  origin: RowOrigin,
+): Record<string, unknown> {
   const system = pair.prompt[0]?.role === 'system' ? textOf(pair.prompt[0], 'prompt[0].content') : null;
   const turns = system === null ? pair.prompt : pair.prompt.slice(1);
   // Always the Human:/Assistant: transcript ending in "Assistant:", the response after a space: trainers
   // concatenate prompt and response as they are, and a prompt ending mid-sentence (or in a space) would
   // merge tokens across the join (TRL then cuts the response's first token and warns).
-  const transcript = turns.map((m, i) => `\n\n${m.role === 'user' ? 'Human' : 'Assistant'}: ${textOf(m, `prompt[${i}].content`)}`).join('');
+  const transcript = turns
+    .map((m, i) => `\n\n${m.role === 'user' ? 'Human' : 'Assistant'}: ${textOf(m, `prompt[${i}].content`)}`)
+    .join('');
   const prompt = `${system === null ? '' : system}${transcript}\n\nAssistant:`;
   const lead = ' ';
-  const answer = (t: Message[], field: string) => lead + textOf(singleAnswer(t, field, 'the text format'), `${field}[0].content`);
-  return { prompt, chosen: answer(pair.chosen, 'chosen'), rejected: answer(pair.rejected, 'rejected'), ...metadata(pair, attributes, origin) };
+  const answer = (t: Message[], field: string) =>
+    lead + textOf(singleAnswer(t, field, 'the text format'), `${field}[0].content`);
+  return {
+    prompt,
+    chosen: answer(pair.chosen, 'chosen'),
+    rejected: answer(pair.rejected, 'rejected'),
+    ...metadata(pair, attributes, origin),
+  };
 }

@@ -68,7 +68,8 @@ export interface GoalSpec {
 }
 
 /** The paper's goal text starts with this, whatever the scale and attributes. */
-export const PAPER_GOAL_PREFIX = 'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores';
+export const PAPER_GOAL_PREFIX =
+  'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores';
 
 const PAPER_HEADER = (scale: Scale) => `${PAPER_GOAL_PREFIX} (${scaleClause(scale)}):`;
 
@@ -94,7 +95,8 @@ export function parseGoalTemplate(source: string, attributes: readonly string[] 
       i += 2;
     } else if (ch === '{') {
       const end = source.indexOf('}', i);
-      if (end < 0) throw usageError(`goal template: "{" at offset ${i} is never closed`, 'write {{ for a literal brace');
+      if (end < 0)
+        throw usageError(`goal template: "{" at offset ${i} is never closed`, 'write {{ for a literal brace');
       const name = source.slice(i + 1, end);
       if (!known.has(name)) {
         throw usageError(
@@ -173,7 +175,9 @@ export function placeGoal(prompt: readonly Message[], goal: string, placement: P
   }
   const target = out[index]!;
   const system = out[0]?.role === 'system' && index > 0 ? contentText(out[0], 'prompt[0].content') : null;
-  target.content = [goal, system, contentText(target, `prompt[${index}].content`)].filter((part) => part !== null && part.trim() !== '').join('\n\n');
+  target.content = [goal, system, contentText(target, `prompt[${index}].content`)]
+    .filter((part) => part !== null && part.trim() !== '')
+    .join('\n\n');
   return system === null ? out : out.slice(1);
 }
 
@@ -190,7 +194,13 @@ function contentText(message: Message, field: string): string {
 
 /** The goal as the message list an evaluation harness prepends (for `radpo goal --json`). */
 export function goalMessages(goal: string, placement: Placement, userContent = ''): Message[] {
-  if (placement === 'system') return userContent ? [{ role: 'system', content: goal }, { role: 'user', content: userContent }] : [{ role: 'system', content: goal }];
+  if (placement === 'system')
+    return userContent
+      ? [
+          { role: 'system', content: goal },
+          { role: 'user', content: userContent },
+        ]
+      : [{ role: 'system', content: goal }];
   return [{ role: 'user', content: `${goal}\n\n${userContent}` }];
 }
 

@@ -21,7 +21,13 @@ export interface Pair {
   rejected: Message[];
 }
 
-export const SCHEMAS = ['conversational', 'standard', 'implicit-conversational', 'implicit-string', 'sharegpt'] as const;
+export const SCHEMAS = [
+  'conversational',
+  'standard',
+  'implicit-conversational',
+  'implicit-string',
+  'sharegpt',
+] as const;
 export type SchemaName = (typeof SCHEMAS)[number];
 
 export interface Shape {
@@ -59,7 +65,11 @@ function firstPresent(record: Record<string, unknown>, names: string[]): string 
 }
 
 function isMessageList(value: unknown): value is unknown[] {
-  return Array.isArray(value) && value.length > 0 && value.every((m) => m !== null && typeof m === 'object' && !Array.isArray(m));
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((m) => m !== null && typeof m === 'object' && !Array.isArray(m))
+  );
 }
 
 /**
@@ -68,7 +78,10 @@ function isMessageList(value: unknown): value is unknown[] {
  */
 export function detectShape(first: unknown, options: ShapeOptions): Shape {
   if (first === null || typeof first !== 'object' || Array.isArray(first)) {
-    throw shapeError(`the first record is ${preview(first)}, not an object with columns`, 'each record must be a JSON object or a CSV row with a header');
+    throw shapeError(
+      `the first record is ${preview(first)}, not an object with columns`,
+      'each record must be a JSON object or a CSV row with a header',
+    );
   }
   const record = first as Record<string, unknown>;
   const keys = Object.keys(record);
@@ -81,7 +94,15 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
   }
   // The OpenAI / Azure OpenAI DPO fine-tuning format: {input: {messages}, preferred_output, non_preferred_output}.
   const input = record.input as Record<string, unknown> | undefined;
-  if (prompt === undefined && chosen === undefined && input && typeof input === 'object' && isMessageList(input.messages) && isMessageList(record.preferred_output) && isMessageList(record.non_preferred_output)) {
+  if (
+    prompt === undefined &&
+    chosen === undefined &&
+    input &&
+    typeof input === 'object' &&
+    isMessageList(input.messages) &&
+    isMessageList(record.preferred_output) &&
+    isMessageList(record.non_preferred_output)
+  ) {
     schema ??= 'conversational';
     prompt = ['input', 'messages'];
     chosen = ['preferred_output'];
@@ -93,7 +114,8 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
   };
   chosen ??= pick(CHOSEN_NAMES);
   rejected ??= pick(REJECTED_NAMES);
-  const openai = prompt !== undefined && pathText(prompt) === 'input.messages' && pathText(chosen ?? []) === 'preferred_output';
+  const openai =
+    prompt !== undefined && pathText(prompt) === 'input.messages' && pathText(chosen ?? []) === 'preferred_output';
   if (!chosen || !rejected) {
     throw shapeError(
       `cannot find the chosen and rejected columns; the first record has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
@@ -106,7 +128,14 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     const candidate = pick(PROMPT_NAMES);
     // HuggingFaceH4/ultrafeedback_binarized has a string `prompt` *and* whole conversations in chosen:
     // the conversation is authoritative (it may hold several turns and a system message).
-    const chosenIsConversation = isMessageList(chosenValue) && chosenValue.some((m) => (m as Message).role === 'user' || (m as Message).role === 'system' || (m as Record<string, unknown>).from === 'human');
+    const chosenIsConversation =
+      isMessageList(chosenValue) &&
+      chosenValue.some(
+        (m) =>
+          (m as Message).role === 'user' ||
+          (m as Message).role === 'system' ||
+          (m as Record<string, unknown>).from === 'human',
+      );
     if (candidate && !(chosenIsConversation && schema === undefined)) prompt = candidate;
   }
   if (system === undefined && schema !== 'implicit-conversational' && schema !== 'implicit-string') {
@@ -171,7 +200,11 @@ const SHAREGPT_ROLES: Record<string, string> = {
 /** Normalize one message: `{role, content}` as is, or ShareGPT `{from, value}` mapped to roles. */
 function toMessage(value: unknown, field: string): Message {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new RowError('bad_field', 'a message must be an object', { field, expected: 'an object with role and content', found: preview(value) });
+    throw new RowError('bad_field', 'a message must be an object', {
+      field,
+      expected: 'an object with role and content',
+      found: preview(value),
+    });
   }
   const m = value as Record<string, unknown>;
   if (typeof m.role === 'string' && 'content' in m) {
@@ -202,24 +235,42 @@ function toMessage(value: unknown, field: string): Message {
 /** A prompt or response column as messages, for rows that are not pairs: a string is one message of `role`, a list is taken as it is. */
 export function asMessages(value: unknown, role: string, field: string): Message[] {
   if (typeof value === 'string') return [{ role, content: value }];
-  if (Array.isArray(value) && value.length > 0 && value.every((m) => m && typeof m === 'object' && !Array.isArray(m))) return value as Message[];
-  throw new RowError(value === undefined ? 'missing_field' : 'bad_field', value === undefined ? 'the column is missing' : 'wrong type', { field, expected: 'a string or a list of messages', found: value === undefined ? 'no such column' : preview(value) });
+  if (Array.isArray(value) && value.length > 0 && value.every((m) => m && typeof m === 'object' && !Array.isArray(m)))
+    return value as Message[];
+  throw new RowError(
+    value === undefined ? 'missing_field' : 'bad_field',
+    value === undefined ? 'the column is missing' : 'wrong type',
+    {
+      field,
+      expected: 'a string or a list of messages',
+      found: value === undefined ? 'no such column' : preview(value),
+    },
+  );
 }
 
 /** A column as messages: a string becomes one message of `role`; a message or a list is normalized. */
 function toMessages(value: unknown, field: string, role: string): Message[] {
   if (typeof value === 'string') return [{ role, content: value }];
   if (Array.isArray(value)) {
-    if (value.length === 0) throw new RowError(role === 'assistant' ? 'empty_response' : 'bad_field', 'the message list is empty', { field, expected: 'at least one message', found: 'an empty list' });
+    if (value.length === 0)
+      throw new RowError(role === 'assistant' ? 'empty_response' : 'bad_field', 'the message list is empty', {
+        field,
+        expected: 'at least one message',
+        found: 'an empty list',
+      });
     return value.map((m, i) => toMessage(m, `${field}[${i}]`));
   }
   if (value !== null && typeof value === 'object') return [toMessage(value, field)];
-  throw new RowError(value === undefined ? 'missing_field' : 'bad_field', value === undefined ? 'the column is missing' : 'wrong type', {
-    field,
-    expected: 'a string or a list of messages',
-    found: preview(value),
-    hint: value === undefined ? 'check the column name (see --prompt-col/--chosen-col/--rejected-col)' : undefined,
-  });
+  throw new RowError(
+    value === undefined ? 'missing_field' : 'bad_field',
+    value === undefined ? 'the column is missing' : 'wrong type',
+    {
+      field,
+      expected: 'a string or a list of messages',
+      found: preview(value),
+      hint: value === undefined ? 'check the column name (see --prompt-col/--chosen-col/--rejected-col)' : undefined,
+    },
+  );
 }
 
 /**
@@ -276,7 +327,13 @@ function messageText(message: Message): string {
   const c = message.content;
   if (typeof c === 'string') return c;
   if (Array.isArray(c)) {
-    return c.map((part) => (part && typeof part === 'object' ? String((part as Record<string, unknown>).text ?? (part as Record<string, unknown>).value ?? '') : '')).join('');
+    return c
+      .map((part) =>
+        part && typeof part === 'object'
+          ? String((part as Record<string, unknown>).text ?? (part as Record<string, unknown>).value ?? '')
+          : '',
+      )
+      .join('');
   }
   return c === null || c === undefined ? '' : JSON.stringify(c);
 }
@@ -307,7 +364,12 @@ function isStringList(value: unknown): value is string[] {
  * same conversation, so their earlier answers must be equal (they rarely are in the Arena: each model
  * answered its own history, and such a row is no valid pair).
  */
-function turnListPair(turns: string[], chosenValue: unknown, rejectedValue: unknown, [promptField, chosenField, rejectedField]: [string, string, string]): Pair {
+function turnListPair(
+  turns: string[],
+  chosenValue: unknown,
+  rejectedValue: unknown,
+  [promptField, chosenField, rejectedField]: [string, string, string],
+): Pair {
   const side = (value: unknown, field: string): string[] => {
     if (typeof value === 'string' && turns.length === 1) return [value];
     if (isStringList(value) && value.length === turns.length) return value;
@@ -321,12 +383,16 @@ function turnListPair(turns: string[], chosenValue: unknown, rejectedValue: unkn
   const rejected = side(rejectedValue, rejectedField);
   for (let i = 0; i < turns.length - 1; i++) {
     if (chosen[i] !== rejected[i]) {
-      throw new RowError('prompt_mismatch', `the two answer lists differ before the last turn, first at turn ${i}: each response continues its own conversation`, {
-        field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
-        expected: 'the same earlier answers in both lists',
-        found: `${preview(chosen[i], 40)} vs ${preview(rejected[i], 40)}`,
-        hint: 'only the first turn of such a row is a valid pair; keep the first turn of each list, or set such rows aside with --on-error skip --rejects FILE',
-      });
+      throw new RowError(
+        'prompt_mismatch',
+        `the two answer lists differ before the last turn, first at turn ${i}: each response continues its own conversation`,
+        {
+          field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
+          expected: 'the same earlier answers in both lists',
+          found: `${preview(chosen[i], 40)} vs ${preview(rejected[i], 40)}`,
+          hint: 'only the first turn of such a row is a valid pair; keep the first turn of each list, or set such rows aside with --on-error skip --rejects FILE',
+        },
+      );
     }
   }
   const prompt: Message[] = [];
@@ -334,27 +400,43 @@ function turnListPair(turns: string[], chosenValue: unknown, rejectedValue: unkn
     prompt.push({ role: 'user', content: turn });
     if (i < turns.length - 1) prompt.push({ role: 'assistant', content: chosen[i]! });
   });
-  return { prompt, chosen: [{ role: 'assistant', content: chosen.at(-1)! }], rejected: [{ role: 'assistant', content: rejected.at(-1)! }] };
+  return {
+    prompt,
+    chosen: [{ role: 'assistant', content: chosen.at(-1)! }],
+    rejected: [{ role: 'assistant', content: rejected.at(-1)! }],
+  };
 }
 
 /** Turn one record into a normalized pair according to `shape`. Throws RowError. */
 export function toPair(record: unknown, shape: Shape, options: PairOptions = {}): Pair {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-    throw new RowError('bad_field', 'the record is not an object', { expected: 'an object with columns', found: preview(record) });
+    throw new RowError('bad_field', 'the record is not an object', {
+      expected: 'an object with columns',
+      found: preview(record),
+    });
   }
   const chosenField = pathText(shape.chosen);
   const rejectedField = pathText(shape.rejected);
   const chosenValue = getPath(record, shape.chosen);
   const rejectedValue = getPath(record, shape.rejected);
-  for (const [value, field] of [[chosenValue, chosenField], [rejectedValue, rejectedField]] as const) {
+  for (const [value, field] of [
+    [chosenValue, chosenField],
+    [rejectedValue, rejectedField],
+  ] as const) {
     if (value === undefined || value === null) {
-      throw new RowError('missing_field', 'the column is missing', { field, expected: 'a response', found: value === null ? 'null' : 'no such column' });
+      throw new RowError('missing_field', 'the column is missing', {
+        field,
+        expected: 'a response',
+        found: value === null ? 'null' : 'no such column',
+      });
     }
   }
   let pair: Pair;
   if (shape.prompt === null) {
     const toConversation = (value: unknown, field: string): Message[] =>
-      shape.schema === 'implicit-string' && typeof value === 'string' ? parseTranscript(value, field) : toMessages(value, field, 'user');
+      shape.schema === 'implicit-string' && typeof value === 'string'
+        ? parseTranscript(value, field)
+        : toMessages(value, field, 'user');
     const [promptC, answerC] = splitAtLastAnswer(toConversation(chosenValue, chosenField), chosenField);
     const [promptR, answerR] = splitAtLastAnswer(toConversation(rejectedValue, rejectedField), rejectedField);
     const n = Math.max(promptC.length, promptR.length);
@@ -380,10 +462,19 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
     const promptField = pathText(shape.prompt);
     const promptValue = getPath(record, shape.prompt);
     if (promptValue === undefined || promptValue === null) {
-      throw new RowError('missing_field', 'the column is missing', { field: promptField, expected: 'a prompt', found: promptValue === null ? 'null' : 'no such column', hint: 'check --prompt-col' });
+      throw new RowError('missing_field', 'the column is missing', {
+        field: promptField,
+        expected: 'a prompt',
+        found: promptValue === null ? 'null' : 'no such column',
+        hint: 'check --prompt-col',
+      });
     }
     if (typeof promptValue === 'string' && promptValue.trim() === '') {
-      throw new RowError('bad_field', 'the prompt is empty', { field: promptField, expected: 'a non-empty prompt', found: preview(promptValue) });
+      throw new RowError('bad_field', 'the prompt is empty', {
+        field: promptField,
+        expected: 'a non-empty prompt',
+        found: preview(promptValue),
+      });
     }
     if (isStringList(promptValue)) {
       pair = turnListPair(promptValue, chosenValue, rejectedValue, [promptField, chosenField, rejectedField]);
@@ -397,7 +488,11 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
     if (shape.system !== null) {
       const systemValue = getPath(record, shape.system);
       if (systemValue !== undefined && systemValue !== null && typeof systemValue !== 'string') {
-        throw new RowError('bad_field', 'wrong type', { field: pathText(shape.system), expected: 'a string', found: preview(systemValue) });
+        throw new RowError('bad_field', 'wrong type', {
+          field: pathText(shape.system),
+          expected: 'a string',
+          found: preview(systemValue),
+        });
       }
       if (typeof systemValue === 'string' && systemValue.trim() !== '' && prompt[0]?.role !== 'system') {
         prompt.unshift({ role: 'system', content: systemValue });

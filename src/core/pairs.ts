@@ -39,12 +39,18 @@ export function pickPairs(scores: readonly number[], options: PickOptions): Arra
   const best = order.reduce((a, b) => (b[0] > a[0] ? b : a));
   const worst = order.reduce((a, b) => (b[0] < a[0] ? b : a));
   const noPreference = () =>
-    new RowError('no_preference', scores.length < 2 ? 'fewer than two responses to pair' : `no two responses differ by more than ${formatScore(options.minGap)}`, {
-      field: 'scores',
-      expected: `two responses whose scores differ by more than ${formatScore(options.minGap)}`,
-      found: `scores ${scores.map(formatScore).join(', ')}`,
-      hint: 'sample more responses for such prompts, or lower --min-gap',
-    });
+    new RowError(
+      'no_preference',
+      scores.length < 2
+        ? 'fewer than two responses to pair'
+        : `no two responses differ by more than ${formatScore(options.minGap)}`,
+      {
+        field: 'scores',
+        expected: `two responses whose scores differ by more than ${formatScore(options.minGap)}`,
+        found: `scores ${scores.map(formatScore).join(', ')}`,
+        hint: 'sample more responses for such prompts, or lower --min-gap',
+      },
+    );
   if (best[0] - worst[0] <= options.minGap) throw noPreference();
   if (options.strategy === 'best-worst') return [[best[1], worst[1]]];
   if (options.strategy === 'best-random') {

@@ -39,7 +39,13 @@ export interface RelabelOptions {
 }
 
 export function relabelPair(pair: Pair, scores: PairScores, options: RelabelOptions): [RelabeledPair, RelabeledPair] {
-  const make = (copy: CopyKind, chosen: Message[], rejected: Message[], scoreChosen: readonly number[], scoreRejected: readonly number[]): RelabeledPair => {
+  const make = (
+    copy: CopyKind,
+    chosen: Message[],
+    rejected: Message[],
+    scoreChosen: readonly number[],
+    scoreRejected: readonly number[],
+  ): RelabeledPair => {
     const goal = goalText(options.goal, scoreChosen);
     return {
       copy,
@@ -79,14 +85,16 @@ export function contradictsLabel(scores: PairScores): boolean {
 export function relabeledEvidence(record: unknown, prompt: readonly Message[] | null, goal: GoalSpec): string | null {
   if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
     const r = record as Record<string, unknown>;
-    if ((r.copy === 'chosen_goal' || r.copy === 'rejected_goal') && ('goal_score' in r || 'goal_scores' in r)) return "it has the copy and goal_score columns radpo writes";
+    if ((r.copy === 'chosen_goal' || r.copy === 'rejected_goal') && ('goal_score' in r || 'goal_scores' in r))
+      return 'it has the copy and goal_score columns radpo writes';
   }
   const custom = goal.template === null ? null : goalPattern(goal).regex;
   for (const message of prompt ?? []) {
     if (message.role !== 'system' && message.role !== 'user') continue;
     if (typeof message.content !== 'string') return null;
     const text = message.content;
-    if (text.startsWith(PAPER_GOAL_PREFIX) || (custom !== null && new RegExp(`^${custom.source}`).test(text))) return `its ${message.role} message starts with the goal text (${JSON.stringify(`${text.slice(0, 60)}…`)})`;
+    if (text.startsWith(PAPER_GOAL_PREFIX) || (custom !== null && new RegExp(`^${custom.source}`).test(text)))
+      return `its ${message.role} message starts with the goal text (${JSON.stringify(`${text.slice(0, 60)}…`)})`;
     if (message.role === 'user') return null;
   }
   return null;

@@ -42,10 +42,20 @@ export interface ScoreAttribute {
 /** `NAME=CHOSEN_PATH,REJECTED_PATH` (an --attr value). */
 export function parseAttr(spec: string): ScoreAttribute {
   const match = /^([^=]+)=([^,]+),([^,]+)$/.exec(spec);
-  if (!match) throw new ValueError(spec, 'NAME=CHOSEN_PATH,REJECTED_PATH', undefined, 'for example --attr helpfulness=chosen_scores.helpfulness,rejected_scores.helpfulness');
+  if (!match)
+    throw new ValueError(
+      spec,
+      'NAME=CHOSEN_PATH,REJECTED_PATH',
+      undefined,
+      'for example --attr helpfulness=chosen_scores.helpfulness,rejected_scores.helpfulness',
+    );
   const name = match[1]!.trim();
   if (!/^[A-Za-z][A-Za-z0-9 _-]*$/.test(name)) {
-    throw new ValueError(spec, undefined, `the name "${name}" must start with a letter and hold only letters, digits, spaces, "_" or "-"`);
+    throw new ValueError(
+      spec,
+      undefined,
+      `the name "${name}" must start with a letter and hold only letters, digits, spaces, "_" or "-"`,
+    );
   }
   return { name, chosen: parsePath(match[2]!.trim()), rejected: parsePath(match[3]!.trim()) };
 }
@@ -53,14 +63,19 @@ export function parseAttr(spec: string): ScoreAttribute {
 /** Where a known pair of score columns sits: at the top level, or inside one nested object. */
 function findKnownColumns(record: Record<string, unknown>): [Path, Path] | null {
   for (const [c, r] of KNOWN_SCORE_COLUMNS) {
-    if (record[c] !== undefined && record[r] !== undefined && Object.prototype.hasOwnProperty.call(record, c)) return [[c], [r]];
+    if (record[c] !== undefined && record[r] !== undefined && Object.prototype.hasOwnProperty.call(record, c))
+      return [[c], [r]];
   }
   for (const key of Object.keys(record)) {
     const nested = record[key];
     if (nested === null || typeof nested !== 'object' || Array.isArray(nested) || key === '__proto__') continue;
     for (const [c, r] of KNOWN_SCORE_COLUMNS) {
       const n = nested as Record<string, unknown>;
-      if (Object.prototype.hasOwnProperty.call(n, c) && n[c] !== undefined && n[r] !== undefined) return [[key, c], [key, r]];
+      if (Object.prototype.hasOwnProperty.call(n, c) && n[c] !== undefined && n[r] !== undefined)
+        return [
+          [key, c],
+          [key, r],
+        ];
     }
   }
   return null;
@@ -81,12 +96,22 @@ export function resolveScoreColumns(first: unknown, spec: ScoreColumnSpec): Scor
     };
   }
   if (spec.chosen && spec.rejected) {
-    return { attributes: null, chosen: [spec.chosen], rejected: [spec.rejected], description: `${pathText(spec.chosen)} / ${pathText(spec.rejected)}` };
+    return {
+      attributes: null,
+      chosen: [spec.chosen],
+      rejected: [spec.rejected],
+      description: `${pathText(spec.chosen)} / ${pathText(spec.rejected)}`,
+    };
   }
   if (first === null || typeof first !== 'object' || Array.isArray(first)) return null;
   const found = findKnownColumns(first as Record<string, unknown>);
   if (!found) return null;
-  return { attributes: null, chosen: [found[0]], rejected: [found[1]], description: `${pathText(found[0])} / ${pathText(found[1])}` };
+  return {
+    attributes: null,
+    chosen: [found[0]],
+    rejected: [found[1]],
+    description: `${pathText(found[0])} / ${pathText(found[1])}`,
+  };
 }
 
 const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -102,7 +127,9 @@ export function parseScore(value: unknown, field: string, scale: Scale): number 
       field,
       expected: 'a number',
       found: value === undefined ? 'no such column' : preview(value),
-      hint: missing ? 'score the row first (radpo score), or set it aside with --on-error skip --rejects FILE' : 'fix the value, or set the row aside with --on-error skip --rejects FILE',
+      hint: missing
+        ? 'score the row first (radpo score), or set it aside with --on-error skip --rejects FILE'
+        : 'fix the value, or set the row aside with --on-error skip --rejects FILE',
     });
   }
   if (!Number.isFinite(score)) {

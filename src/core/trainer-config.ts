@@ -39,9 +39,15 @@ const yamlString = (s: string) => JSON.stringify(s);
  * (LLaMA-Factory fails on the JSON text, axolotl takes it as one message), so only the text layout, all
  * plain strings, goes to CSV.
  */
-export function unloadableOutput(format: OutputFormat, fileFormat: 'jsonl' | 'json' | 'csv' | 'parquet', gzipped: boolean): string | null {
-  if (fileFormat === 'csv' && format !== 'text') return `--format ${format} writes message lists, and no trainer reads those from CSV cells (LLaMA-Factory fails on the JSON text, axolotl takes it as one message)`;
-  if (format === 'llamafactory' && gzipped) return "LLaMA-Factory does not load .gz files (its loader takes arrow, csv, json, jsonl, parquet and txt)";
+export function unloadableOutput(
+  format: OutputFormat,
+  fileFormat: 'jsonl' | 'json' | 'csv' | 'parquet',
+  gzipped: boolean,
+): string | null {
+  if (fileFormat === 'csv' && format !== 'text')
+    return `--format ${format} writes message lists, and no trainer reads those from CSV cells (LLaMA-Factory fails on the JSON text, axolotl takes it as one message)`;
+  if (format === 'llamafactory' && gzipped)
+    return 'LLaMA-Factory does not load .gz files (its loader takes arrow, csv, json, jsonl, parquet and txt)';
   return null;
 }
 

@@ -51,7 +51,11 @@ function ioError(source: string, err: unknown): RadpoError {
   if (e && e.code === 'EISDIR') return new RadpoError('io', `${source}: is a directory, not a file`);
   if (e && e.code === 'EACCES') return new RadpoError('io', `${source}: permission denied`);
   if (e && (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR' || e.code === 'Z_STREAM_ERROR')) {
-    return new RadpoError('io', `${source}: the gzip data is corrupt or truncated (${e.message})`, 'check the download, or decompress it by hand to see where it breaks');
+    return new RadpoError(
+      'io',
+      `${source}: the gzip data is corrupt or truncated (${e.message})`,
+      'check the download, or decompress it by hand to see where it breaks',
+    );
   }
   return new RadpoError('io', `${source}: ${e?.message ?? String(err)}`);
 }

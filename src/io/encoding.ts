@@ -5,7 +5,8 @@
 import { isUtf8 } from 'node:buffer';
 import { RadpoError, RowError, type Location } from '../core/errors.js';
 
-const CONVERT = (name: string, from: string) => `convert it first, e.g. iconv -f ${from} -t utf-8 ${name} > ${name.replace(/(\.[a-z]+)?$/i, '.utf8$1')}`;
+const CONVERT = (name: string, from: string) =>
+  `convert it first, e.g. iconv -f ${from} -t utf-8 ${name} > ${name.replace(/(\.[a-z]+)?$/i, '.utf8$1')}`;
 
 /** A UTF-16 or UTF-32 file, by its byte order mark or by the NUL bytes ASCII text has in it. */
 export function foreignEncoding(head: Buffer): string | null {
@@ -20,7 +21,11 @@ export function foreignEncoding(head: Buffer): string | null {
 }
 
 export function foreignEncodingError(name: string, encoding: string): RadpoError {
-  return new RadpoError('io', `${name} is ${encoding} text, not UTF-8 (radpo reads UTF-8 only)`, CONVERT(name, encoding));
+  return new RadpoError(
+    'io',
+    `${name} is ${encoding} text, not UTF-8 (radpo reads UTF-8 only)`,
+    CONVERT(name, encoding),
+  );
 }
 
 /** The offset of the first byte that is not part of valid UTF-8 (-1 when all of it is). */
@@ -28,7 +33,8 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
   let i = 0;
   while (i < buf.length) {
     const b = buf[i]!;
-    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    const need =
+      b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (need < 0) return i;
     if (need > 0 && !isUtf8(buf.subarray(i, i + need + 1))) return i;
     i += need + 1;
@@ -43,7 +49,10 @@ export function checkUtf8(bytes: Buffer, loc: Location, fileOffset: number | nul
   const error = new RowError('bad_encoding', 'the text is not valid UTF-8', {
     expected: 'UTF-8 text',
     found: `byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at byte ${at} of the record${fileOffset === null ? '' : ` (byte offset ${fileOffset + at} in the file)`}, after ${JSON.stringify(bytes.subarray(Math.max(0, at - 20), at).toString('utf8'))}`,
-    hint: CONVERT(loc.source, 'latin1').replace('convert it first', 'if the file is Latin-1 or Windows-1252, convert it first'),
+    hint: CONVERT(loc.source, 'latin1').replace(
+      'convert it first',
+      'if the file is Latin-1 or Windows-1252, convert it first',
+    ),
   });
   error.location = loc;
   return error;
@@ -83,6 +92,10 @@ export async function* utf8Only(name: string, bytes: AsyncIterable<Buffer>): Asy
   try {
     decoder.decode();
   } catch {
-    throw new RadpoError('io', `${name}:${line}: not valid UTF-8: the file ends inside a multi-byte character`, 'check that the file is complete');
+    throw new RadpoError(
+      'io',
+      `${name}:${line}: not valid UTF-8: the file ends inside a multi-byte character`,
+      'check that the file is complete',
+    );
   }
 }

@@ -7,7 +7,14 @@ import { pino, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './choices.js';
 import { useColor, type Io } from './io.js';
 
-const LABELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
+const LABELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warning',
+  50: 'error',
+  60: 'fatal',
+};
 const COLORS: Record<number, string> = { 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[31m' };
 const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 
@@ -24,16 +31,24 @@ export function createLogger(io: Io, level: LogLevel, format: LogFormat, color: 
               .filter(([k]) => !OMIT.has(k))
               .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
             const prefix = color && COLORS[lvl] ? `${COLORS[lvl]}${label}\x1b[0m` : label;
-            io.stderr.write(`radpo: ${prefix}: ${String(record.msg ?? '')}${extras.length ? ` (${extras.join(', ')})` : ''}\n`);
+            io.stderr.write(
+              `radpo: ${prefix}: ${String(record.msg ?? '')}${extras.length ? ` (${extras.join(', ')})` : ''}\n`,
+            );
           },
         };
-  return pino({ level, base: undefined, timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false }, destination);
+  return pino(
+    { level, base: undefined, timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false },
+    destination,
+  );
 }
 
 /**
  * The logger of a command run from its log flags. -q silences warnings unless --log-level was raised or
  * lowered on purpose (the default, warn, becomes error); colour only on a terminal (useColor).
  */
-export function runLogger(io: Io, o: { quiet: boolean; logLevel: LogLevel; logFormat: LogFormat; color?: boolean }): Logger {
+export function runLogger(
+  io: Io,
+  o: { quiet: boolean; logLevel: LogLevel; logFormat: LogFormat; color?: boolean },
+): Logger {
   return createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
 }

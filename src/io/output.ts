@@ -12,7 +12,6 @@ import { DEFAULT_GZIP_LEVEL, isGzipName, type OutputFileFormat } from './choices
 import { openTarget } from './target.js';
 import { descriptorStream } from './descriptor.js';
 
-
 /**
  * Turns rows into output text. `row` serializes and frames one row; `frame` frames a row already
  * serialized as JSON (by a worker thread). Stateful: the first row fixes the CSV header and opens
@@ -27,7 +26,12 @@ export interface Serializer {
 }
 
 export function createSerializer(format: OutputFileFormat): Serializer {
-  if (format === 'jsonl') return { row: (r) => `${JSON.stringify(r)}\n`, frame: (json) => (Array.isArray(json) ? [...json, '\n'] : [json, '\n']), end: () => '' };
+  if (format === 'jsonl')
+    return {
+      row: (r) => `${JSON.stringify(r)}\n`,
+      frame: (json) => (Array.isArray(json) ? [...json, '\n'] : [json, '\n']),
+      end: () => '',
+    };
   if (format === 'json') {
     let count = 0;
     const sep = () => (count++ === 0 ? '[\n' : ',\n');
@@ -49,14 +53,19 @@ export function createSerializer(format: OutputFileFormat): Serializer {
       const cols = columns;
       const extra = Object.keys(r).filter((k) => !cols.includes(k));
       if (extra.length > 0) {
-        throw new RadpoError('io', `CSV output: a row has columns the first row did not have (${extra.join(', ')})`, 'write JSONL instead (-o FILE.jsonl), which allows differing columns');
+        throw new RadpoError(
+          'io',
+          `CSV output: a row has columns the first row did not have (${extra.join(', ')})`,
+          'write JSONL instead (-o FILE.jsonl), which allows differing columns',
+        );
       }
       cols.forEach((c, i) => {
         if (i) parts.push(',');
         const value = r[c];
         // Scores in one form per column (floats), as in the JSON layouts.
         if (SCORE_COLUMNS.has(c) && typeof value === 'number') parts.push(floatText(value));
-        else if (SCORE_COLUMNS.has(c) && value && typeof value === 'object') parts.push(csvText(floatScores(`{"${c}":${JSON.stringify(value)}}`).slice(c.length + 4, -1)));
+        else if (SCORE_COLUMNS.has(c) && value && typeof value === 'object')
+          parts.push(csvText(floatScores(`{"${c}":${JSON.stringify(value)}}`).slice(c.length + 4, -1)));
         else csvCell(value, table ?? null, parts);
       });
       parts.push('\n');
@@ -64,7 +73,9 @@ export function createSerializer(format: OutputFileFormat): Serializer {
     },
     // Rows reach CSV as row objects; JSON text is read back only where a caller has nothing else.
     frame(json) {
-      const out = this.row(JSON.parse(typeof json === 'string' ? json : chunkBytes(json).toString('utf8')) as Record<string, unknown>);
+      const out = this.row(
+        JSON.parse(typeof json === 'string' ? json : chunkBytes(json).toString('utf8')) as Record<string, unknown>,
+      );
       return typeof out === 'string' ? [out] : out;
     },
     end: () => '',
@@ -218,15 +229,26 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
   const target = await openTarget(path);
   let fd: number;
   try {
-    fd = target.fd ?? await new Promise<number>((resolve, reject) => fsOpen(target.path, target.flags, 0o666, (err, opened) => (err ? reject(err) : resolve(opened))));
+    fd =
+      target.fd ??
+      (await new Promise<number>((resolve, reject) =>
+        fsOpen(target.path, target.flags, 0o666, (err, opened) => (err ? reject(err) : resolve(opened))),
+      ));
   } catch (err) {
     await target.abort();
     const e = err as NodeJS.ErrnoException;
-    throw new RadpoError('io', `cannot write ${path}: ${e.code === 'ENOENT' ? 'the folder does not exist' : e.message}`, 'check the output path');
+    throw new RadpoError(
+      'io',
+      `cannot write ${path}: ${e.code === 'ENOENT' ? 'the folder does not exist' : e.message}`,
+      'check the output path',
+    );
   }
   // The descriptor is ours to fsync and close: the stream never closes it. One radpo did not open
   // (stdout by another name) may be a non-blocking pipe: descriptorStream writes every byte there.
-  const file: Writable = target.fd !== undefined ? descriptorStream(fd, 4 << 20) : createWriteStream('', { fd, autoClose: false, highWaterMark: 4 << 20 });
+  const file: Writable =
+    target.fd !== undefined
+      ? descriptorStream(fd, 4 << 20)
+      : createWriteStream('', { fd, autoClose: false, highWaterMark: 4 << 20 });
   let gzip: Gzip | null = null;
   let head: Writable = file;
   if (isGzipName(path)) {
@@ -237,7 +259,10 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
   const writer = new BufferedWriter(head);
   let closed = false;
   // A descriptor radpo did not open (stdout by another name) stays open.
-  const close = () => (target.fd !== undefined ? Promise.resolve() : new Promise<void>((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve()))));
+  const close = () =>
+    target.fd !== undefined
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve())));
   return {
     write: (text) => writer.write(text),
     async commit() {
@@ -251,7 +276,8 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
         await fileDone;
       } else await endStream(file);
       // On disk before the rename makes it the file: a crash after commit never leaves it empty.
-      if (!target.inPlace) await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+      if (!target.inPlace)
+        await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
       await close();
       closed = true;
       await target.commit();

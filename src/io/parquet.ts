@@ -70,11 +70,24 @@ type SchemaElement = Record<string, unknown> & { name: string };
 const INTEGER_COLUMNS = new Set(['source_line', 'rank']);
 
 function schemaFor(name: string, value: unknown, path: string): SchemaElement[] {
-  if (typeof value === 'string') return [{ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }];
-  if (typeof value === 'number') return [{ name, type: INTEGER_COLUMNS.has(name) && Number.isInteger(value) ? 'INT64' : 'DOUBLE', repetition_type: 'OPTIONAL' }];
+  if (typeof value === 'string')
+    return [{ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }];
+  if (typeof value === 'number')
+    return [
+      {
+        name,
+        type: INTEGER_COLUMNS.has(name) && Number.isInteger(value) ? 'INT64' : 'DOUBLE',
+        repetition_type: 'OPTIONAL',
+      },
+    ];
   if (typeof value === 'boolean') return [{ name, type: 'BOOLEAN', repetition_type: 'OPTIONAL' }];
   if (Array.isArray(value)) {
-    if (value.length === 0) throw new RadpoError('io', `Parquet output: cannot tell the element type of the empty list "${path}" in the first row`, 'write JSONL instead');
+    if (value.length === 0)
+      throw new RadpoError(
+        'io',
+        `Parquet output: cannot tell the element type of the empty list "${path}" in the first row`,
+        'write JSONL instead',
+      );
     return [
       { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
       { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
@@ -83,16 +96,24 @@ function schemaFor(name: string, value: unknown, path: string): SchemaElement[] 
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
-    return [{ name, repetition_type: 'OPTIONAL', num_children: entries.length }, ...entries.flatMap(([k, v]) => schemaFor(k, v, `${path}.${k}`))];
+    return [
+      { name, repetition_type: 'OPTIONAL', num_children: entries.length },
+      ...entries.flatMap(([k, v]) => schemaFor(k, v, `${path}.${k}`)),
+    ];
   }
-  throw new RadpoError('io', `Parquet output: no column type for ${value === null ? 'null' : typeof value} in "${path}" of the first row`, 'write JSONL instead');
+  throw new RadpoError(
+    'io',
+    `Parquet output: no column type for ${value === null ? 'null' : typeof value} in "${path}" of the first row`,
+    'write JSONL instead',
+  );
 }
 
 /** INT64 columns take BigInt values: convert the whole numbers of the integer columns, at any depth. */
 function withBigInts(value: unknown, name: string): unknown {
   if (typeof value === 'number') return INTEGER_COLUMNS.has(name) && Number.isInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map((v) => withBigInts(v, name));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBigInts(v, k)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBigInts(v, k)]));
   return value;
 }
 
@@ -102,7 +123,11 @@ function fits(value: unknown, model: unknown): boolean {
   if (typeof model !== 'object' || model === null) return typeof value === typeof model;
   if (Array.isArray(model)) return Array.isArray(value) && value.every((v) => fits(v, model[0]));
   if (typeof value !== 'object' || Array.isArray(value)) return false;
-  return Object.keys(value).every((k) => Object.prototype.hasOwnProperty.call(model, k) && fits((value as Record<string, unknown>)[k], (model as Record<string, unknown>)[k]));
+  return Object.keys(value).every(
+    (k) =>
+      Object.prototype.hasOwnProperty.call(model, k) &&
+      fits((value as Record<string, unknown>)[k], (model as Record<string, unknown>)[k]),
+  );
 }
 
 /** Row objects to a Parquet file, written atomically. */
@@ -148,7 +173,10 @@ export class ParquetOutput {
     if (this.rows.length === 0) return;
     if (this.writer === null) {
       const { ParquetWriter, ByteWriter } = await import('hyparquet-writer');
-      const schema = [{ name: 'root', num_children: this.columns.length }, ...this.columns.flatMap((c) => schemaFor(c, this.model![c], c))];
+      const schema = [
+        { name: 'root', num_children: this.columns.length },
+        ...this.columns.flatMap((c) => schemaFor(c, this.model![c], c)),
+      ];
       const bytes = new ByteWriter();
       const fd = this.fd;
       // Each row group's bytes go to the file as soon as it is encoded.
@@ -159,7 +187,10 @@ export class ParquetOutput {
       (bytes as unknown as { finish: () => void }).finish = () => (bytes as unknown as { flush: () => void }).flush();
       this.writer = new ParquetWriter({ writer: bytes, schema: schema as never, createdBy: 'radpo' });
     }
-    const columnData = this.columns.map((name) => ({ name, data: this.rows.map((r) => withBigInts(r[name] ?? null, name)) }));
+    const columnData = this.columns.map((name) => ({
+      name,
+      data: this.rows.map((r) => withBigInts(r[name] ?? null, name)),
+    }));
     await this.writer.write({ columnData: columnData as never, rowGroupSize: this.rows.length });
     this.rows = [];
   }
@@ -170,7 +201,11 @@ export class ParquetOutput {
       // No rows: a valid Parquet file still needs a schema; write an empty one with no columns.
       const { ParquetWriter, ByteWriter } = await import('hyparquet-writer');
       const bytes = new ByteWriter();
-      this.writer = new ParquetWriter({ writer: bytes, schema: [{ name: 'root', num_children: 0 }] as never, createdBy: 'radpo' });
+      this.writer = new ParquetWriter({
+        writer: bytes,
+        schema: [{ name: 'root', num_children: 0 }] as never,
+        createdBy: 'radpo',
+      });
       this.writer.finish();
       writeAllSync(this.fd, new Uint8Array(bytes.getBuffer()));
     } else this.writer.finish();

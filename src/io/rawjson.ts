@@ -108,7 +108,8 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
       } else if (e === 0x75) {
         for (let k = b + 2; k < b + 6; k++) {
           const h = buf[k];
-          if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) throw SLOW;
+          if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66)))
+            throw SLOW;
         }
         canonical = false; // decode: JSON.stringify writes most of these as raw characters
         p = b + 6;
@@ -184,7 +185,8 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
         // A key given twice: the plain path keeps the last value and counts the row.
         if (Object.prototype.hasOwnProperty.call(obj, key)) throw SLOW;
         // JSON.parse makes "__proto__" an own property; plain assignment would set the prototype.
-        if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
         else obj[key] = v;
         ws();
         const d = buf[i];

@@ -48,7 +48,8 @@ export async function openRecords(
   options: ReadOptions,
 ): Promise<{ name: string; format: InputFormat; records: AsyncGenerator<SourceRecord[]> }> {
   if (explicit === 'parquet' || (explicit === undefined && /\.parquet$/i.test(input))) {
-    if (input === '-') throw usageError('Parquet input must be a file, not stdin (its index is at the end of the file)');
+    if (input === '-')
+      throw usageError('Parquet input must be a file, not stdin (its index is at the end of the file)');
     return { name: input, format: 'parquet', records: readParquet(input) };
   }
   const { name, bytes } = await openBytes(input, stdin);
@@ -56,14 +57,19 @@ export async function openRecords(
   if (encoding) throw foreignEncodingError(name, encoding);
   const format = await detectInputFormat(name, bytes, explicit);
   if (format === 'parquet') {
-    if (input === '-') throw usageError('Parquet input must be a file, not stdin (its index is at the end of the file)');
+    if (input === '-')
+      throw usageError('Parquet input must be a file, not stdin (its index is at the end of the file)');
     return { name: input, format, records: readParquet(input) };
   }
   return { name, format, records: readRecords(name, bytes, format, options) };
 }
 
 /** Pick the format from the name (ignoring .gz), then from the first non-blank byte. */
-export async function detectInputFormat(name: string, bytes: PeekableBytes, explicit?: InputFormat): Promise<InputFormat> {
+export async function detectInputFormat(
+  name: string,
+  bytes: PeekableBytes,
+  explicit?: InputFormat,
+): Promise<InputFormat> {
   if (explicit) return explicit;
   const base = name.toLowerCase().replace(/\.gz$/, '');
   if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) return 'jsonl';
@@ -95,12 +101,16 @@ function parseJson(text: string, loc: Location, isJsonFile: boolean): SourceReco
   try {
     const value = JSON.parse(text) as unknown;
     const duplicateKey = value !== null && typeof value === 'object' ? firstDuplicateKey(text) : null;
-    return duplicateKey === null ? { value, raw: text, location: loc } : { value, raw: text, location: loc, duplicateKey };
+    return duplicateKey === null
+      ? { value, raw: text, location: loc }
+      : { value, raw: text, location: loc, duplicateKey };
   } catch (err) {
     const error = new RowError('malformed_record', `not valid JSON: ${(err as Error).message}`, {
       expected: 'one JSON object per line',
       found: text.length > 80 ? `${JSON.stringify(text.slice(0, 80))}…` : JSON.stringify(text),
-      hint: isJsonFile ? 'a .json file must hold one top-level array, or JSON Lines' : 'fix the line, or pass --on-error skip --rejects FILE to set it aside',
+      hint: isJsonFile
+        ? 'a .json file must hold one top-level array, or JSON Lines'
+        : 'fix the line, or pass --on-error skip --rejects FILE to set it aside',
     });
     error.location = loc;
     return { value: undefined, raw: text, location: loc, error };
@@ -116,7 +126,11 @@ function isBlank(buf: Buffer): boolean {
 }
 
 /** JSON Lines: one record per line; blank lines are skipped (but counted for line numbers). */
-export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+export async function* readJsonl(
+  name: string,
+  bytes: AsyncIterable<Buffer>,
+  options: ReadOptions,
+): AsyncGenerator<SourceRecord[]> {
   const limit = options.maxLineBytes;
   const isJsonFile = /\.json(\.gz)?$/i.test(name);
   let carry: Buffer[] = [];
@@ -139,7 +153,16 @@ export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, opt
     }
     const total = carryLength + piece.length;
     if (total > limit) {
-      out.push(tooLong(loc, total, limit, Buffer.concat([...carry, piece]).subarray(0, 200).toString('utf8')));
+      out.push(
+        tooLong(
+          loc,
+          total,
+          limit,
+          Buffer.concat([...carry, piece])
+            .subarray(0, 200)
+            .toString('utf8'),
+        ),
+      );
       carry = [];
       carryLength = 0;
       return;
@@ -164,7 +187,9 @@ export async function* readJsonl(name: string, bytes: AsyncIterable<Buffer>, opt
         const rest = chunk.subarray(start);
         if (overflow) carryLength += rest.length;
         else if (carryLength + rest.length > limit) {
-          overflowHead = Buffer.concat([...carry, rest]).subarray(0, 200).toString('utf8');
+          overflowHead = Buffer.concat([...carry, rest])
+            .subarray(0, 200)
+            .toString('utf8');
           overflow = true;
           carry = [];
           carryLength += rest.length;
@@ -201,7 +226,11 @@ const enum Json {
  * One state machine in one function (longer than a screen): its states share the scan position,
  * depth and line count across chunk boundaries, which helpers would have to pass back and forth.
  */
-export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+export async function* readJsonArray(
+  name: string,
+  bytes: AsyncIterable<Buffer>,
+  options: ReadOptions,
+): AsyncGenerator<SourceRecord[]> {
   const limit = options.maxLineBytes;
   let state = Json.Before as Json;
   let depth = 0;
@@ -214,7 +243,11 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
   let stringAtTop = false;
   let seenAny = false;
   const fail = (message: string): never => {
-    throw new RadpoError('io', `${name}:${line}: ${message}`, 'a .json input must be one top-level array of records (or JSON Lines)');
+    throw new RadpoError(
+      'io',
+      `${name}:${line}: ${message}`,
+      'a .json input must be one top-level array of records (or JSON Lines)',
+    );
   };
   for await (const chunk of bytes) {
     const out: SourceRecord[] = [];
@@ -224,7 +257,17 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
       const piece = chunk.subarray(elementStart, endIndex);
       const loc: Location = { source: name, line: elementLine, unit: 'line' };
       const total = partsLength + piece.length;
-      if (overflow || total > limit) out.push(tooLong(loc, total, limit, Buffer.concat([...parts, piece]).subarray(0, 200).toString('utf8')));
+      if (overflow || total > limit)
+        out.push(
+          tooLong(
+            loc,
+            total,
+            limit,
+            Buffer.concat([...parts, piece])
+              .subarray(0, 200)
+              .toString('utf8'),
+          ),
+        );
       else {
         const element = parts.length ? Buffer.concat([...parts, piece]) : piece;
         const badText = checkUtf8(element, loc, null);
@@ -247,7 +290,8 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
           if (b === 0x5b) state = Json.Between;
           // A UTF-8 byte order mark (EF BB BF) may precede the array.
           else if (line === 1 && (b === 0xef || b === 0xbb || b === 0xbf)) break;
-          else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) fail(`expected "[" to open the top-level array, found "${String.fromCharCode(b)}"`);
+          else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09)
+            fail(`expected "[" to open the top-level array, found "${String.fromCharCode(b)}"`);
           break;
         case Json.Between:
           if (inScalar) {
@@ -323,7 +367,11 @@ export async function* readJsonArray(name: string, bytes: AsyncIterable<Buffer>,
 }
 
 /** CSV with a header row (papaparse): quoted fields may span lines. Cells holding JSON message lists are decoded. */
-export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+export async function* readCsv(
+  name: string,
+  bytes: AsyncIterable<Buffer>,
+  options: ReadOptions,
+): AsyncGenerator<SourceRecord[]> {
   const { Readable } = await import('node:stream');
   const stream = Readable.from(utf8Only(name, bytes), { objectMode: false });
   // Decode UTF-8 across chunk boundaries before papaparse sees text.
@@ -359,15 +407,24 @@ export async function* readCsv(name: string, bytes: AsyncIterable<Buffer>, optio
       if (serious) {
         const error = new RowError('malformed_record', `not a valid CSV row: ${serious.message}`, {
           expected: `${results.meta.fields?.length ?? '?'} fields as in the header`,
-          found: serious.code === 'TooFewFields' || serious.code === 'TooManyFields' ? `${csvFieldCount(data)} fields` : serious.code,
+          found:
+            serious.code === 'TooFewFields' || serious.code === 'TooManyFields'
+              ? `${csvFieldCount(data)} fields`
+              : serious.code,
           hint: 'check the quoting of the row (fields with commas, quotes or newlines must be quoted)',
         });
         error.location = loc;
         queue.push({ value: undefined, raw: data, location: loc, error });
       } else {
         const size = Object.values(data).reduce((a, v) => a + (typeof v === 'string' ? v.length : 0), 0);
-        if (size > options.maxLineBytes) queue.push(tooLong(loc, size, options.maxLineBytes, JSON.stringify(data).slice(0, 200)));
-        else queue.push({ ...decodeJsonCells(data, (radpoOwn ??= isRadpoHeader(results.meta.fields ?? []))), raw: data, location: loc });
+        if (size > options.maxLineBytes)
+          queue.push(tooLong(loc, size, options.maxLineBytes, JSON.stringify(data).slice(0, 200)));
+        else
+          queue.push({
+            ...decodeJsonCells(data, (radpoOwn ??= isRadpoHeader(results.meta.fields ?? []))),
+            raw: data,
+            location: loc,
+          });
       }
       if (queue.length >= 256 && !paused) {
         // Backpressure: papaparse's own pause stops parsing but not its reading of the stream, so the
@@ -414,25 +471,42 @@ function csvFieldCount(data: Record<string, unknown>): number {
 /** Does this header belong to a file radpo wrote (any --format)? Then its cells are read back as written. */
 export function isRadpoHeader(fields: readonly string[]): boolean {
   const has = (name: string) => fields.includes(name);
-  return (has('copy') && (has('goal_score') || has('goal_scores'))) || (fields.length === 2 && has('context') && has('completions'));
+  return (
+    (has('copy') && (has('goal_score') || has('goal_scores'))) ||
+    (fields.length === 2 && has('context') && has('completions'))
+  );
 }
 
 /** Columns of radpo's layouts that hold text (or JSON) and never a bare number. */
-const RADPO_TEXT_COLUMNS = new Set(['prompt', 'chosen', 'rejected', 'messages', 'conversations', 'context', 'completions', 'copy', 'source_file']);
+const RADPO_TEXT_COLUMNS = new Set([
+  'prompt',
+  'chosen',
+  'rejected',
+  'messages',
+  'conversations',
+  'context',
+  'completions',
+  'copy',
+  'source_file',
+]);
 
 function looksLikeJson(text: string): boolean {
   const t = text.trim();
   return (t.startsWith('[') && t.endsWith(']')) || (t.startsWith('{') && t.endsWith('}'));
 }
 
-const isMessage = (m: unknown) => m !== null && typeof m === 'object' && !Array.isArray(m) && ('role' in m || 'from' in m);
+const isMessage = (m: unknown) =>
+  m !== null && typeof m === 'object' && !Array.isArray(m) && ('role' in m || 'from' in m);
 
 /**
  * CSV cells hold text; JSON in a cell is decoded where it is a conversation: a message list, a single
  * message, or a list of turns (strings). In radpo's own CSV output every JSON cell (score objects,
  * NeMo completions) and every number is read back as it was written.
  */
-function decodeJsonCells(row: Record<string, string>, radpoOwn: boolean): { value: Record<string, unknown>; jsonTextColumns?: string[] } {
+function decodeJsonCells(
+  row: Record<string, string>,
+  radpoOwn: boolean,
+): { value: Record<string, unknown>; jsonTextColumns?: string[] } {
   const out: Record<string, unknown> = {};
   let kept: string[] | undefined;
   for (const [key, value] of Object.entries(row)) {
@@ -452,17 +526,33 @@ function decodeCell(key: string, value: string, radpoOwn: boolean): unknown {
       return value; // plain text that happens to look like JSON
     }
     if (radpoOwn) return parsed;
-    if (Array.isArray(parsed) && parsed.length > 0 && (parsed.every(isMessage) || parsed.every((t) => typeof t === 'string'))) return parsed;
+    if (
+      Array.isArray(parsed) &&
+      parsed.length > 0 &&
+      (parsed.every(isMessage) || parsed.every((t) => typeof t === 'string'))
+    )
+      return parsed;
     if (isMessage(parsed)) return parsed;
     return value;
   }
   // radpo wrote numbers as String(n): text that is exactly that was a number ("007" stays text), except
   // in the columns that hold text in every layout (a response may well be "13").
-  if (radpoOwn && !RADPO_TEXT_COLUMNS.has(key) && value !== '' && (String(Number(value)) === value || (SCORE_COLUMNS.has(key) && /^-?\d+\.\d+$/.test(value)))) return Number(value);
+  if (
+    radpoOwn &&
+    !RADPO_TEXT_COLUMNS.has(key) &&
+    value !== '' &&
+    (String(Number(value)) === value || (SCORE_COLUMNS.has(key) && /^-?\d+\.\d+$/.test(value)))
+  )
+    return Number(value);
   return value;
 }
 
-export function readRecords(name: string, bytes: PeekableBytes, format: Exclude<InputFormat, 'parquet'>, options: ReadOptions): AsyncGenerator<SourceRecord[]> {
+export function readRecords(
+  name: string,
+  bytes: PeekableBytes,
+  format: Exclude<InputFormat, 'parquet'>,
+  options: ReadOptions,
+): AsyncGenerator<SourceRecord[]> {
   if (format === 'json') return readJsonArray(name, bytes, options);
   if (format === 'csv') return readCsv(name, bytes, options);
   return readJsonl(name, bytes, options);

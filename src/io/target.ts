@@ -48,7 +48,8 @@ export async function resolvePath(path: string): Promise<ResolvedPath> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return { kind: 'new', path: await followLinks(path), identity: null, mode: null };
-    if (e.code === 'ENOTDIR') throw new RadpoError('io', `cannot write ${path}: a part of the path is not a folder`, 'check the output path');
+    if (e.code === 'ENOTDIR')
+      throw new RadpoError('io', `cannot write ${path}: a part of the path is not a folder`, 'check the output path');
     throw new RadpoError('io', `cannot write ${path}: ${e.message}`, 'check the output path');
   }
   const identity = { dev: stats.dev, ino: stats.ino };
@@ -81,16 +82,28 @@ function ownDescriptor(path: string): number | undefined {
 
 export async function openTarget(path: string): Promise<OutputTarget> {
   const resolved = await resolvePath(path);
-  if (resolved.kind === 'directory') throw new RadpoError('usage', `${path} is a directory`, 'name a file in it, e.g. -o DIR/train.jsonl');
+  if (resolved.kind === 'directory')
+    throw new RadpoError('usage', `${path} is a directory`, 'name a file in it, e.g. -o DIR/train.jsonl');
   if (resolved.kind === 'device') {
     // A socket (how many tools connect stdout) cannot be opened by path: use the descriptor itself.
-    return { path: resolved.path, flags: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, inPlace: true, fd: ownDescriptor(path), commit: async () => undefined, abort: async () => undefined };
+    return {
+      path: resolved.path,
+      flags: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
+      inPlace: true,
+      fd: ownDescriptor(path),
+      commit: async () => undefined,
+      abort: async () => undefined,
+    };
   }
   try {
     await fsp.access(dirname(resolved.path), constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new RadpoError('io', `cannot write ${path}: ${code === 'ENOENT' ? 'the folder does not exist' : code === 'EACCES' ? 'the folder is not writable' : (err as Error).message}`, 'check the output path');
+    throw new RadpoError(
+      'io',
+      `cannot write ${path}: ${code === 'ENOENT' ? 'the folder does not exist' : code === 'EACCES' ? 'the folder is not writable' : (err as Error).message}`,
+      'check the output path',
+    );
   }
   const final = resolved.path;
   const tmp = temporaryPathFor(final);

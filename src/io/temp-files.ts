@@ -12,7 +12,10 @@ let hooked = false;
 
 /** A temporary name beside `path` (same folder, so the final rename is atomic), registered for removal. */
 export function temporaryPathFor(path: string): string {
-  const tmp = join(dirname(path), `.${basename(path)}.radpo-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.radpo-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`,
+  );
   registerTemporary(tmp);
   return tmp;
 }

@@ -14,7 +14,13 @@ export interface CachedJudgement {
 }
 
 export function judgementKey(configHash: string, prompt: unknown, response: unknown): string {
-  return createHash('sha256').update(configHash).update('\u0000').update(JSON.stringify(prompt)).update('\u0000').update(JSON.stringify(response)).digest('hex');
+  return createHash('sha256')
+    .update(configHash)
+    .update('\u0000')
+    .update(JSON.stringify(prompt))
+    .update('\u0000')
+    .update(JSON.stringify(response))
+    .digest('hex');
 }
 
 export function configHash(config: Record<string, unknown>): string {
@@ -48,7 +54,11 @@ export async function sqliteCache(path: string): Promise<JudgementCache> {
   try {
     Database = (await import('better-sqlite3')).default;
   } catch (err) {
-    throw new RadpoError('io', `the judgement cache needs better-sqlite3, which is not installed (${(err as Error).message.split('\n')[0]})`, 'pass --no-cache, or reinstall with a C++ toolchain (npm ci builds it)');
+    throw new RadpoError(
+      'io',
+      `the judgement cache needs better-sqlite3, which is not installed (${(err as Error).message.split('\n')[0]})`,
+      'pass --no-cache, or reinstall with a C++ toolchain (npm ci builds it)',
+    );
   }
   let db: DatabaseType;
   try {
@@ -63,7 +73,11 @@ export async function sqliteCache(path: string): Promise<JudgementCache> {
       created_at TEXT NOT NULL DEFAULT (datetime('now'))
     )`);
   } catch (err) {
-    throw new RadpoError('io', `cannot open the judgement cache ${path}: ${(err as Error).message}`, 'pass --cache FILE elsewhere, or --no-cache');
+    throw new RadpoError(
+      'io',
+      `cannot open the judgement cache ${path}: ${(err as Error).message}`,
+      'pass --cache FILE elsewhere, or --no-cache',
+    );
   }
   const get: Statement = db.prepare('SELECT raw FROM judgements WHERE key = ?');
   const put: Statement = db.prepare('INSERT OR REPLACE INTO judgements (key, config, raw) VALUES (?, ?, ?)');

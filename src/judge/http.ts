@@ -97,7 +97,10 @@ export class JudgeHttp {
   private readonly headers: Record<string, string>;
 
   constructor(private readonly options: HttpOptions) {
-    this.headers = { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
+    this.headers = {
+      'content-type': 'application/json',
+      ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    };
     this.agent = new Agent({ connections: options.concurrency, keepAliveTimeout: 30_000 });
     // Every request in flight listens to the run's abort signal: that is by design, not a leak.
     if (options.signal) setMaxListeners(0, options.signal);
@@ -106,7 +109,10 @@ export class JudgeHttp {
   }
 
   private interrupted(): never {
-    throw new RadpoError('interrupted', 'interrupted; requests in flight were aborted, the cache is consistent, no output was written under the final name');
+    throw new RadpoError(
+      'interrupted',
+      'interrupted; requests in flight were aborted, the cache is consistent, no output was written under the final name',
+    );
   }
 
   /** POST JSON and return the JSON body of a 2xx answer (parsed, and its text), retrying what may succeed later. */
@@ -149,7 +155,11 @@ export class JudgeHttp {
             throw new RadpoError(
               'io',
               `the judge at ${redact(url, apiKey)} answered HTTP ${res.statusCode}: ${message}`,
-              res.statusCode === 401 || res.statusCode === 403 ? 'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)' : res.statusCode === 404 ? `the server has no ${new URL(url).pathname} route, or does not serve the model: check --judge-url, --judge-model and --judge-server` : 'this request cannot succeed as sent; check the judge flags',
+              res.statusCode === 401 || res.statusCode === 403
+                ? 'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)'
+                : res.statusCode === 404
+                  ? `the server has no ${new URL(url).pathname} route, or does not serve the model: check --judge-url, --judge-model and --judge-server`
+                  : 'this request cannot succeed as sent; check the judge flags',
             );
           }
           lastReason = `HTTP ${res.statusCode}: ${message}`;
@@ -159,9 +169,13 @@ export class JudgeHttp {
         if (err instanceof RadpoError || err instanceof RequestRejected) throw err;
         if (signal?.aborted) this.interrupted();
         const e = err as Error & { code?: string };
-        lastReason = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${this.options.timeoutMs / 1000} s` : `connection error (${redact(e.code ?? e.message, apiKey)})`;
+        lastReason =
+          e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
+            ? `no answer within ${this.options.timeoutMs / 1000} s`
+            : `connection error (${redact(e.code ?? e.message, apiKey)})`;
       }
-      if (attempt >= this.options.maxRetries) throw new TransientFailure(`${lastReason}; gave up after ${attempt + 1} attempts`);
+      if (attempt >= this.options.maxRetries)
+        throw new TransientFailure(`${lastReason}; gave up after ${attempt + 1} attempts`);
       const waitMs = wait ?? backoffMs(attempt, this.random);
       this.options.onRetry?.({ attempt: attempt + 1, waitMs, reason: lastReason });
       try {
@@ -181,15 +195,26 @@ export class JudgeHttp {
     const { apiKey, signal } = this.options;
     let res;
     try {
-      res = await request(url, { method: 'GET', headers: this.headers, dispatcher: this.agent, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      res = await request(url, {
+        method: 'GET',
+        headers: this.headers,
+        dispatcher: this.agent,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
     } catch (err) {
       if (signal?.aborted) this.interrupted();
       const e = err as Error & { code?: string };
-      const what = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${timeoutMs / 1000} s` : `${e.code ?? e.message}`;
+      const what =
+        e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
+          ? `no answer within ${timeoutMs / 1000} s`
+          : `${e.code ?? e.message}`;
       throw new Unreachable(redact(what, apiKey));
     }
     const text = await res.body.text();
-    if (res.statusCode < 200 || res.statusCode >= 300) return res.statusCode === 401 || res.statusCode === 403 ? { status: res.statusCode, json: safeJson(text) } : null;
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      return res.statusCode === 401 || res.statusCode === 403 ? { status: res.statusCode, json: safeJson(text) } : null;
     const json = safeJson(text);
     return json === undefined ? null : { status: res.statusCode, json };
   }

@@ -9,7 +9,18 @@ import type { JudgementCache } from './cache.js';
 import { configHash, judgementKey } from './cache.js';
 import { RequestRejected, TransientFailure, type JudgeHttp } from './http.js';
 import { parseJsonVerdict, parseVerdict, parseVerdicts, type Rubric } from './rubrics.js';
-import { chatRequestBody, errorMessage, expectedScore, parseChatReply, parseRewardReply, rewardRequestBody, promptText, responseText, WireError, type ChatParams } from './wire.js';
+import {
+  chatRequestBody,
+  errorMessage,
+  expectedScore,
+  parseChatReply,
+  parseRewardReply,
+  rewardRequestBody,
+  promptText,
+  responseText,
+  WireError,
+  type ChatParams,
+} from './wire.js';
 
 import { RadpoError } from '../core/errors.js';
 import type { JudgeKind, JudgeServer, RewardEndpoint } from './choices.js';
@@ -35,7 +46,12 @@ export interface JudgeConfig {
 export type Verdict =
   /** One score, or one per rubric attribute. */
   | { ok: true; scores: number[]; cached: boolean }
-  | { ok: false; reason: 'judge_unparseable' | 'judge_failed' | 'judge_rejected' | 'judge_missing'; message: string; rawText?: string }
+  | {
+      ok: false;
+      reason: 'judge_unparseable' | 'judge_failed' | 'judge_rejected' | 'judge_missing';
+      message: string;
+      rawText?: string;
+    }
   | { ok: false; reason: 'batch_pending'; message: string; rawText?: undefined };
 
 export interface JudgeStats {
@@ -86,7 +102,14 @@ export function judgeIdentity(config: JudgeConfig): Record<string, unknown> {
     model: config.model,
     ...(config.kind === 'chat'
       ? {
-          rubric: { system: config.rubric.system, template: config.rubric.template, pattern: config.rubric.pattern.source, min: config.rubric.min, max: config.rubric.max, attributes: config.rubric.attributes },
+          rubric: {
+            system: config.rubric.system,
+            template: config.rubric.template,
+            pattern: config.rubric.pattern.source,
+            min: config.rubric.min,
+            max: config.rubric.max,
+            attributes: config.rubric.attributes,
+          },
           seed: config.params.seed,
           max_tokens: config.params.maxTokens,
           structured: config.params.structured,
@@ -105,7 +128,14 @@ export function rewardUrl(base: string, endpoint: 'pooling' | 'classify'): strin
 const CONFIG_ERROR_AFTER = 3;
 
 export class Judge {
-  readonly stats: JudgeStats = { cacheHits: 0, shared: 0, failures: 0, promptTokens: 0, completionTokens: 0, judged: 0 };
+  readonly stats: JudgeStats = {
+    cacheHits: 0,
+    shared: 0,
+    failures: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    judged: 0,
+  };
   readonly configHash: string;
   readonly configText: string;
   private readonly inflight = new Map<string, Promise<Verdict>>();
@@ -147,9 +177,15 @@ export class Judge {
       // SGLang's reward route is /classify at the root, whatever --reward-endpoint says.
       const endpoint = server.kind === 'sglang' ? 'classify' : config.rewardEndpoint;
       const rendered = config.renderText ? config.renderText(messages) : null;
-      return { url: rewardUrl(config.url, endpoint), body: rewardRequestBody(config.model, messages, server, endpoint, rendered) };
+      return {
+        url: rewardUrl(config.url, endpoint),
+        body: rewardRequestBody(config.model, messages, server, endpoint, rendered),
+      };
     }
-    return { url: `${config.url.replace(/\/+$/, '')}/chat/completions`, body: chatRequestBody(config.rubric, config.params, promptText(prompt), responseText(response), server) };
+    return {
+      url: `${config.url.replace(/\/+$/, '')}/chat/completions`,
+      body: chatRequestBody(config.rubric, config.params, promptText(prompt), responseText(response), server),
+    };
   }
 
   /** One request refused: the row's problem, unless the first rows are all refused alike (then it is the setup's). */
@@ -167,12 +203,20 @@ export class Judge {
         );
       }
     }
-    return { ok: false, reason: 'judge_rejected', message: `the judge refused the request with HTTP ${err.status}: ${err.message}` };
+    return {
+      ok: false,
+      reason: 'judge_rejected',
+      message: `the judge refused the request with HTTP ${err.status}: ${err.message}`,
+    };
   }
 
   /** Read a stored or fresh answer. null score: unparseable (with the text to keep in the rejects). */
-  read(rawJson: string, parsed: unknown = JSON.parse(rawJson)): { scores: number[] | null; text: string; promptTokens: number; completionTokens: number } {
-    if (this.config.kind === 'reward') return { scores: [parseRewardReply(parsed)], text: rawJson, promptTokens: 0, completionTokens: 0 };
+  read(
+    rawJson: string,
+    parsed: unknown = JSON.parse(rawJson),
+  ): { scores: number[] | null; text: string; promptTokens: number; completionTokens: number } {
+    if (this.config.kind === 'reward')
+      return { scores: [parseRewardReply(parsed)], text: rawJson, promptTokens: 0, completionTokens: 0 };
     const reply = parseChatReply(parsed);
     const { rubric, params } = this.config;
     let score: number | null = null;
@@ -182,9 +226,13 @@ export class Judge {
       if (reply.firstTokenLogprobs === null || reply.firstTokenLogprobs.length === 0) {
         if (!this.warnedNoLogprobs) {
           this.warnedNoLogprobs = true;
-          this.logger.warn('the judge returned no logprobs (the server does not support them): falling back to the sampled verdict');
+          this.logger.warn(
+            'the judge returned no logprobs (the server does not support them): falling back to the sampled verdict',
+          );
         }
-        score = /^\s*\d+(?:\.\d+)?\s*$/.test(reply.text) ? parseVerdict({ ...rubric, pattern: /(\d+(?:\.\d+)?)\s*$/ }, reply.text) : null;
+        score = /^\s*\d+(?:\.\d+)?\s*$/.test(reply.text)
+          ? parseVerdict({ ...rubric, pattern: /(\d+(?:\.\d+)?)\s*$/ }, reply.text)
+          : null;
       } else {
         const expected = expectedScore(reply.firstTokenLogprobs, rubric);
         // A probability-weighted mean: rounded, so 2.9999999999999996 is written as 3.
@@ -192,9 +240,17 @@ export class Judge {
       }
     } else if (params.structured) score = parseJsonVerdict(rubric, reply.text) ?? parseVerdict(rubric, reply.text);
     else score = parseVerdict(rubric, reply.text);
-    const note = reply.finishReason === 'length' ? ' [finish_reason: length — the verdict may be cut off: raise --judge-max-tokens]' : '';
+    const note =
+      reply.finishReason === 'length'
+        ? ' [finish_reason: length — the verdict may be cut off: raise --judge-max-tokens]'
+        : '';
     if (!rubric.attributes) scores = score === null ? null : [score];
-    return { scores, text: reply.text + note, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens };
+    return {
+      scores,
+      text: reply.text + note,
+      promptTokens: reply.promptTokens,
+      completionTokens: reply.completionTokens,
+    };
   }
 
   /** The judge text of a stored answer, for the rejects (the raw JSON when it cannot be read). */
@@ -234,17 +290,37 @@ export class Judge {
     const batchFailure = this.batchFailures.get(key);
     if (batchFailure !== undefined) {
       this.stats.failures += 1;
-      return { ok: false, reason: 'judge_failed', message: `the batch result for this request was an error: ${batchFailure}` };
+      return {
+        ok: false,
+        reason: 'judge_failed',
+        message: `the batch result for this request was an error: ${batchFailure}`,
+      };
     }
     const { url, body } = this.request(prompt, response);
     if (this.emitOnly) {
-      this.batch.set(key, { custom_id: key, method: 'POST', url: new URL(url).pathname.replace(/^.*?\/v1\//, '/v1/'), body });
+      this.batch.set(key, {
+        custom_id: key,
+        method: 'POST',
+        url: new URL(url).pathname.replace(/^.*?\/v1\//, '/v1/'),
+        body,
+      });
       return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
     }
     if (this.offline) {
       this.stats.failures += 1;
-      if (cached) return { ok: false, reason: 'judge_unparseable', message: "the batch file's answer has no readable score (--live-fallback would ask the judge again)", rawText: this.safeText(cached.raw) };
-      return { ok: false, reason: 'judge_missing', message: 'this request is not answered in the --from-batch files (--live-fallback asks the judge for such rows)' };
+      if (cached)
+        return {
+          ok: false,
+          reason: 'judge_unparseable',
+          message: "the batch file's answer has no readable score (--live-fallback would ask the judge again)",
+          rawText: this.safeText(cached.raw),
+        };
+      return {
+        ok: false,
+        reason: 'judge_missing',
+        message:
+          'this request is not answered in the --from-batch files (--live-fallback asks the judge for such rows)',
+      };
     }
     let lastText = '';
     for (let attempt = 0; attempt <= this.config.parseRetries; attempt++) {
@@ -292,10 +368,18 @@ export class Judge {
  * response.body.error.message; vLLM run_batch in error (a string, or an object with message, possibly
  * nested as error.error.message); non-HTTP failures in error.message.
  */
-function batchErrorText(entry: { response?: { status_code?: number; body?: unknown } | null; error?: unknown }, status: number | undefined): string {
+function batchErrorText(
+  entry: { response?: { status_code?: number; body?: unknown } | null; error?: unknown },
+  status: number | undefined,
+): string {
   const fromBody = entry.response?.body ? errorMessage(entry.response.body, '') : '';
   const e = entry.error;
-  const fromError = typeof e === 'string' ? e : e && typeof e === 'object' ? errorMessage(e, '') || errorMessage((e as { error?: unknown }).error, '') : '';
+  const fromError =
+    typeof e === 'string'
+      ? e
+      : e && typeof e === 'object'
+        ? errorMessage(e, '') || errorMessage((e as { error?: unknown }).error, '')
+        : '';
   const text = fromBody || fromError;
   return `${status !== undefined && status !== 200 ? `HTTP ${status}: ` : ''}${text || `status ${status ?? 'missing'}`}`;
 }
@@ -304,7 +388,11 @@ function batchErrorText(entry: { response?: { status_code?: number; body?: unkno
  * Read a batch output file (OpenAI Batch API or vLLM run_batch; any order): each answered line goes to
  * `answered(custom_id, body)`, each failed one to `failed(custom_id, the server's error text)`.
  */
-export function readBatchResults(text: string, answered: (id: string, body: object) => void, failed: (id: string, message: string) => void): { stored: number; errors: number; malformed: number } {
+export function readBatchResults(
+  text: string,
+  answered: (id: string, body: object) => void,
+  failed: (id: string, message: string) => void,
+): { stored: number; errors: number; malformed: number } {
   let stored = 0;
   let errors = 0;
   let malformed = 0;
@@ -335,7 +423,12 @@ export function readBatchResults(text: string, answered: (id: string, body: obje
 }
 
 /** Batch results into the judge's cache; error lines are remembered so their rows are set aside with the reason. */
-export function importBatchResults(text: string, judge: Judge, cache: JudgementCache, configText: string): { stored: number; errors: number; malformed: number } {
+export function importBatchResults(
+  text: string,
+  judge: Judge,
+  cache: JudgementCache,
+  configText: string,
+): { stored: number; errors: number; malformed: number } {
   return readBatchResults(
     text,
     (id, body) => cache.put(id, configText, JSON.stringify(body)),

@@ -27,7 +27,13 @@ export function defaultLevels(scale: Scale): number {
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 /** Fit the mapping on all raw scores (chosen and rejected together). */
-export function fitMapping(kind: MappingKind, scale: Scale, raw: Float64Array, precision: number, levels: number): Mapping {
+export function fitMapping(
+  kind: MappingKind,
+  scale: Scale,
+  raw: Float64Array,
+  precision: number,
+  levels: number,
+): Mapping {
   const mapping: Mapping = { kind, scale, precision, levels, fitted: {} };
   if (raw.length === 0) return mapping;
   if (kind === 'minmax') {
@@ -41,7 +47,8 @@ export function fitMapping(kind: MappingKind, scale: Scale, raw: Float64Array, p
   } else if (kind === 'quantile') {
     const sorted = Float64Array.from(raw).sort();
     const cuts: number[] = [];
-    for (let i = 1; i < levels; i++) cuts.push(sorted[Math.min(sorted.length - 1, Math.floor((i / levels) * sorted.length))]!);
+    for (let i = 1; i < levels; i++)
+      cuts.push(sorted[Math.min(sorted.length - 1, Math.floor((i / levels) * sorted.length))]!);
     mapping.fitted = { cuts };
   }
   return mapping;

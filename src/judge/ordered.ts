@@ -3,7 +3,11 @@
  * batch by batch in input order: bounded memory on any input size, and output order that does not
  * depend on which request answered first. Shared by the judge stage and the sampler.
  */
-export async function* orderedWindow<T, R>(batches: AsyncIterable<T[]>, window: number, fn: (item: T) => Promise<R>): AsyncGenerator<R[]> {
+export async function* orderedWindow<T, R>(
+  batches: AsyncIterable<T[]>,
+  window: number,
+  fn: (item: T) => Promise<R>,
+): AsyncGenerator<R[]> {
   const queue: Array<Promise<R[]>> = [];
   const sizes: number[] = [];
   let inFlight = 0;

@@ -20,7 +20,13 @@ export interface SamplingParams {
   seed: number;
 }
 
-export type Samples = { ok: true; responses: string[]; requests: number } | { ok: false; reason: 'judge_failed' | 'judge_rejected' | 'judge_unparseable' | 'judge_missing' | 'batch_pending'; message: string };
+export type Samples =
+  | { ok: true; responses: string[]; requests: number }
+  | {
+      ok: false;
+      reason: 'judge_failed' | 'judge_rejected' | 'judge_unparseable' | 'judge_missing' | 'batch_pending';
+      message: string;
+    };
 
 /** Servers whose Chat Completions take `n` and answer n choices. */
 const TAKES_N = new Set(['vllm', 'sglang', 'openai']);
@@ -62,7 +68,17 @@ export class Sampler {
       /* keep as given */
     }
     // What decides a sample: not the key, not the whole URL.
-    this.hash = configHash({ kind: 'generate', server: server.kind, host, model: params.model, temperature: params.temperature, top_p: params.topP, max_tokens: params.maxTokens, seed: params.seed, n_per_request: this.useN });
+    this.hash = configHash({
+      kind: 'generate',
+      server: server.kind,
+      host,
+      model: params.model,
+      temperature: params.temperature,
+      top_p: params.topP,
+      max_tokens: params.maxTokens,
+      seed: params.seed,
+      n_per_request: this.useN,
+    });
     this.semaphore = new Semaphore(concurrency);
   }
 
@@ -81,10 +97,16 @@ export class Sampler {
 
   private async post(prompt: Message[], n: number, seed: number): Promise<string[]> {
     this.stats.requested += 1;
-    const { json } = await this.semaphore.run(() => this.http.postJson(`${this.url.replace(/\/+$/, '')}/chat/completions`, this.body(prompt, n, seed)));
+    const { json } = await this.semaphore.run(() =>
+      this.http.postJson(`${this.url.replace(/\/+$/, '')}/chat/completions`, this.body(prompt, n, seed)),
+    );
     const choices = (json as { choices?: Array<{ index?: number; message?: { content?: unknown } }> })?.choices;
-    if (!Array.isArray(choices) || choices.length < n) throw new WireError(`the answer has ${Array.isArray(choices) ? choices.length : 'no'} choices, expected ${n}`);
-    return [...choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).slice(0, n).map((c) => (typeof c.message?.content === 'string' ? c.message.content : ''));
+    if (!Array.isArray(choices) || choices.length < n)
+      throw new WireError(`the answer has ${Array.isArray(choices) ? choices.length : 'no'} choices, expected ${n}`);
+    return [...choices]
+      .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
+      .slice(0, n)
+      .map((c) => (typeof c.message?.content === 'string' ? c.message.content : ''));
   }
 
   /** The N samples of one prompt: from the cache where they are, from the server where not. */
@@ -100,13 +122,25 @@ export class Sampler {
     this.stats.cached += n - missing.length;
     if (missing.length === 0) return { ok: true, responses: responses as string[], requests: 0 };
     const failure = missing.map((i) => this.batchFailures.get(keys[i]!)).find((m) => m !== undefined);
-    if (failure !== undefined) return { ok: false, reason: 'judge_failed', message: `the batch result for a sample was an error: ${failure}` };
+    if (failure !== undefined)
+      return { ok: false, reason: 'judge_failed', message: `the batch result for a sample was an error: ${failure}` };
     if (this.emitOnly) {
       // One line per sample, seeded seed + index: batch APIs answer each line on its own.
-      for (const i of missing) this.batch.set(keys[i]!, { custom_id: keys[i]!, method: 'POST', url: '/v1/chat/completions', body: this.body(prompt, 1, seed + i) });
+      for (const i of missing)
+        this.batch.set(keys[i]!, {
+          custom_id: keys[i]!,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: this.body(prompt, 1, seed + i),
+        });
       return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
     }
-    if (this.offline) return { ok: false, reason: 'judge_missing', message: `${missing.length} of the ${n} samples are not answered in the --from-batch files (--live-fallback asks the server)` };
+    if (this.offline)
+      return {
+        ok: false,
+        reason: 'judge_missing',
+        message: `${missing.length} of the ${n} samples are not answered in the --from-batch files (--live-fallback asks the server)`,
+      };
     try {
       if (this.useN) {
         // One request for all N (the seed is the request's): keep what was cached, fill in the rest.
@@ -123,8 +157,14 @@ export class Sampler {
       return { ok: true, responses: responses as string[], requests: missing.length };
     } catch (err) {
       this.stats.failures += 1;
-      if (err instanceof RequestRejected) return { ok: false, reason: 'judge_rejected', message: `the policy server refused the request with HTTP ${err.status}: ${err.message}` };
-      if (err instanceof TransientFailure) return { ok: false, reason: 'judge_failed', message: `the policy server did not answer: ${err.message}` };
+      if (err instanceof RequestRejected)
+        return {
+          ok: false,
+          reason: 'judge_rejected',
+          message: `the policy server refused the request with HTTP ${err.status}: ${err.message}`,
+        };
+      if (err instanceof TransientFailure)
+        return { ok: false, reason: 'judge_failed', message: `the policy server did not answer: ${err.message}` };
       if (err instanceof WireError) return { ok: false, reason: 'judge_unparseable', message: err.message };
       throw err;
     }
@@ -139,7 +179,8 @@ export class Sampler {
     return readBatchResults(
       text,
       (id, body) => {
-        const content = (body as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
+        const content = (body as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message
+          ?.content;
         if (typeof content === 'string') this.cache.put(id, this.hash, JSON.stringify(content));
         else this.batchFailures.set(id, 'the answer has no choices[0].message.content');
       },

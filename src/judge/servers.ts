@@ -15,7 +15,6 @@ import type { ServerProfile } from './profile.js';
 export type { ServerProfile } from './profile.js';
 import { Unreachable, type JudgeHttp } from './http.js';
 
-
 /** The server root: the base URL without its /v1. */
 export function serverRoot(base: string): string {
   return base.replace(/\/+$/, '').replace(/\/v1$/, '');
@@ -31,7 +30,10 @@ export function plainProfile(kind: ServerKind, version: string | null = null): S
 /** Compare dotted versions: is `version` at least `min`? (Unparseable versions count as new.) */
 export function versionAtLeast(version: string | null, min: string): boolean {
   if (!version) return true;
-  const a = version.replace(/^v/, '').split(/[.+-]/).map((p) => Number.parseInt(p, 10));
+  const a = version
+    .replace(/^v/, '')
+    .split(/[.+-]/)
+    .map((p) => Number.parseInt(p, 10));
   const b = min.split('.').map(Number);
   if (a.slice(0, 3).some((n) => Number.isNaN(n))) return true;
   for (let i = 0; i < b.length; i++) {
@@ -42,18 +44,48 @@ export function versionAtLeast(version: string | null, min: string): boolean {
 }
 
 function vllmProfile(version: string | null): ServerProfile {
-  const activationField = versionAtLeast(version, '0.11.1') ? 'use_activation' : versionAtLeast(version, '0.10.0') ? 'legacy' : 'none';
+  const activationField = versionAtLeast(version, '0.11.1')
+    ? 'use_activation'
+    : versionAtLeast(version, '0.10.0')
+      ? 'legacy'
+      : 'none';
   return { ...plainProfile('vllm', version), activationField };
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 
 /** Each server's identity route, and how to read it: a profile, or null when the answer is not that server's. */
-const PROBES: Array<{ kind: ServerKind; route: string; read: (json: Record<string, unknown>) => ServerProfile | null }> = [
-  { kind: 'sglang', route: '/get_model_info', read: (j) => ('is_generation' in j && 'model_path' in j ? plainProfile('sglang', str(j.version)) : null) },
-  { kind: 'tgi', route: '/info', read: (j) => (typeof j.model_id === 'string' && ('router' in j || 'max_total_tokens' in j) ? { ...plainProfile('tgi', str(j.version)), maxTopLogprobs: typeof j.max_top_n_tokens === 'number' ? j.max_top_n_tokens : 5 } : null) },
-  { kind: 'llamacpp', route: '/props', read: (j) => ('default_generation_settings' in j ? plainProfile('llamacpp', str(j.build_info)) : null) },
-  { kind: 'ollama', route: '/api/version', read: (j) => (typeof j.version === 'string' ? plainProfile('ollama', j.version) : null) },
+const PROBES: Array<{
+  kind: ServerKind;
+  route: string;
+  read: (json: Record<string, unknown>) => ServerProfile | null;
+}> = [
+  {
+    kind: 'sglang',
+    route: '/get_model_info',
+    read: (j) => ('is_generation' in j && 'model_path' in j ? plainProfile('sglang', str(j.version)) : null),
+  },
+  {
+    kind: 'tgi',
+    route: '/info',
+    read: (j) =>
+      typeof j.model_id === 'string' && ('router' in j || 'max_total_tokens' in j)
+        ? {
+            ...plainProfile('tgi', str(j.version)),
+            maxTopLogprobs: typeof j.max_top_n_tokens === 'number' ? j.max_top_n_tokens : 5,
+          }
+        : null,
+  },
+  {
+    kind: 'llamacpp',
+    route: '/props',
+    read: (j) => ('default_generation_settings' in j ? plainProfile('llamacpp', str(j.build_info)) : null),
+  },
+  {
+    kind: 'ollama',
+    route: '/api/version',
+    read: (j) => (typeof j.version === 'string' ? plainProfile('ollama', j.version) : null),
+  },
   { kind: 'vllm', route: '/version', read: (j) => (typeof j.version === 'string' ? vllmProfile(j.version) : null) },
 ];
 
@@ -67,9 +99,14 @@ async function probe(http: JudgeHttp, root: string, entry: (typeof PROBES)[numbe
  * The server's profile: identified from its identity routes (`auto`), or the one named, with the
  * version its identity route reports when it has one.
  */
-export async function identifyServer(http: JudgeHttp, base: string, named: ServerKind | 'auto'): Promise<ServerProfile> {
+export async function identifyServer(
+  http: JudgeHttp,
+  base: string,
+  named: ServerKind | 'auto',
+): Promise<ServerProfile> {
   const root = serverRoot(base);
-  if (named === 'openai' || (named === 'auto' && /(^|\.)openai\.com$/.test(new URL(base).hostname))) return plainProfile('openai');
+  if (named === 'openai' || (named === 'auto' && /(^|\.)openai\.com$/.test(new URL(base).hostname)))
+    return plainProfile('openai');
   const candidates = named === 'auto' ? PROBES : PROBES.filter((p) => p.kind === named);
   for (const entry of candidates) {
     const found = await probe(http, root, entry);
@@ -85,34 +122,58 @@ const SINGLE_MODEL = new Set<ServerKind>(['tgi', 'llamacpp', 'sglang']);
  * Before the first row: the server answers, and serves the model. A server that cannot be reached
  * fails the run in seconds; an unknown model fails it listing what is served.
  */
-export async function preflight(http: JudgeHttp, base: string, model: string, named: ServerKind | 'auto', warn: (message: string) => void): Promise<ServerProfile> {
+export async function preflight(
+  http: JudgeHttp,
+  base: string,
+  model: string,
+  named: ServerKind | 'auto',
+  warn: (message: string) => void,
+): Promise<ServerProfile> {
   const modelsUrl = `${base.replace(/\/+$/, '')}/models`;
   let models: { status: number; json: unknown } | null;
   try {
     models = await http.getJson(modelsUrl, PROBE_TIMEOUT_MS);
   } catch (err) {
     if (!(err instanceof Unreachable)) throw err;
-    throw new RadpoError('io', `cannot reach the judge at ${base}: ${err.message}`, 'start the server, or check --judge-url (an OpenAI-compatible base URL with /v1, e.g. http://localhost:8000/v1)');
+    throw new RadpoError(
+      'io',
+      `cannot reach the judge at ${base}: ${err.message}`,
+      'start the server, or check --judge-url (an OpenAI-compatible base URL with /v1, e.g. http://localhost:8000/v1)',
+    );
   }
   if (models && (models.status === 401 || models.status === 403)) {
-    throw new RadpoError('io', `the judge at ${base} refused the API key (HTTP ${models.status} on GET /models)`, 'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)');
+    throw new RadpoError(
+      'io',
+      `the judge at ${base} refused the API key (HTTP ${models.status} on GET /models)`,
+      'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)',
+    );
   }
   const profile = await identifyServer(http, base, named);
   const served = servedModels(models?.json);
   if (served === null) {
-    warn(`GET ${modelsUrl} lists no models, so --judge-model ${model} is not checked (a gateway may hide the list; --no-preflight skips this check)`);
+    warn(
+      `GET ${modelsUrl} lists no models, so --judge-model ${model} is not checked (a gateway may hide the list; --no-preflight skips this check)`,
+    );
     return profile;
   }
   if (served.includes(model)) return profile;
   if (SINGLE_MODEL.has(profile.kind)) {
-    warn(`the ${profile.kind} server serves one model, ${served.join(', ') || '(unnamed)'}, whatever --judge-model says (${model})`);
+    warn(
+      `the ${profile.kind} server serves one model, ${served.join(', ') || '(unnamed)'}, whatever --judge-model says (${model})`,
+    );
     return profile;
   }
-  throw new RadpoError('io', `the judge at ${base} does not serve --judge-model ${model}; it serves: ${served.join(', ') || '(no models)'}`, 'pass one of those names as --judge-model');
+  throw new RadpoError(
+    'io',
+    `the judge at ${base} does not serve --judge-model ${model}; it serves: ${served.join(', ') || '(no models)'}`,
+    'pass one of those names as --judge-model',
+  );
 }
 
 function servedModels(json: unknown): string[] | null {
   const data = (json as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) return null;
-  return data.map((m) => (m && typeof m === 'object' ? str((m as { id?: unknown }).id) : null)).filter((id): id is string => id !== null);
+  return data
+    .map((m) => (m && typeof m === 'object' ? str((m as { id?: unknown }).id) : null))
+    .filter((id): id is string => id !== null);
 }

@@ -47,14 +47,17 @@ export class JudgeSession {
 
   static async open(config: JudgeRunConfig, io: Io, logger: Logger): Promise<JudgeSession> {
     const twoPasses = config.judge.kind === 'reward' && config.map !== 'identity';
-    const cache = config.cachePath ? await sqliteCache(config.cachePath) : memoryCache(twoPasses || config.fromBatch.length > 0);
+    const cache = config.cachePath
+      ? await sqliteCache(config.cachePath)
+      : memoryCache(twoPasses || config.fromBatch.length > 0);
     const http = new JudgeHttp({
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
       concurrency: config.concurrency,
       apiKey: config.apiKey,
       signal: io.signal,
-      onRetry: ({ attempt, waitMs, reason }) => logger.debug({ attempt, wait_ms: Math.round(waitMs) }, `retrying a judge request: ${reason}`),
+      onRetry: ({ attempt, waitMs, reason }) =>
+        logger.debug({ attempt, wait_ms: Math.round(waitMs) }, `retrying a judge request: ${reason}`),
     });
     try {
       const offline = config.emitBatch !== undefined || (config.fromBatch.length > 0 && !config.liveFallback);
@@ -62,7 +65,8 @@ export class JudgeSession {
       const judge = new Judge(config.judge, server, cache, http, config.concurrency, logger);
       judge.emitOnly = config.emitBatch !== undefined;
       judge.offline = config.fromBatch.length > 0 && !config.liveFallback;
-      for (const file of config.fromBatch) readBatchFile(file, (text) => importBatchResults(text, judge, cache, judge.configText), logger);
+      for (const file of config.fromBatch)
+        readBatchFile(file, (text) => importBatchResults(text, judge, cache, judge.configText), logger);
       return new JudgeSession(judge, cache, http, config);
     } catch (err) {
       await http.close();
@@ -77,13 +81,23 @@ export class JudgeSession {
   }
 
   fit(): void {
-    this.mapping = fitMapping(this.config.map, this.config.scale, Float64Array.from(this.rawRewards), this.config.precision, this.config.levels);
+    this.mapping = fitMapping(
+      this.config.map,
+      this.config.scale,
+      Float64Array.from(this.rawRewards),
+      this.config.precision,
+      this.config.levels,
+    );
   }
 
   /** The goal-scale score for a verdict's raw score. */
   toGoal(raw: number): number {
     if (this.config.judge.kind === 'chat') return raw;
-    return applyMapping(this.mapping ?? fitMapping('identity', this.config.scale, new Float64Array(0), this.config.precision, this.config.levels), raw);
+    return applyMapping(
+      this.mapping ??
+        fitMapping('identity', this.config.scale, new Float64Array(0), this.config.precision, this.config.levels),
+      raw,
+    );
   }
 
   async close(): Promise<void> {
@@ -97,7 +111,10 @@ export class JudgeSession {
       kind: config.judge.kind,
       server: { kind: judge.server.kind, version: judge.server.version },
       model: config.judge.model,
-      rubric: config.judge.kind === 'chat' ? { name: config.judge.rubric.name, min: config.judge.rubric.min, max: config.judge.rubric.max } : null,
+      rubric:
+        config.judge.kind === 'chat'
+          ? { name: config.judge.rubric.name, min: config.judge.rubric.min, max: config.judge.rubric.max }
+          : null,
       http_requests: this.http.requests,
       judged: judge.stats.judged,
       cache_hits: judge.stats.cacheHits,
@@ -106,7 +123,10 @@ export class JudgeSession {
       prompt_tokens: judge.stats.promptTokens,
       completion_tokens: judge.stats.completionTokens,
       cache: this.cache.path,
-      mapping: config.judge.kind === 'reward' ? (this.mapping ?? { kind: config.map, scale: config.scale, precision: config.precision }) : null,
+      mapping:
+        config.judge.kind === 'reward'
+          ? (this.mapping ?? { kind: config.map, scale: config.scale, precision: config.precision })
+          : null,
     };
   }
 }
@@ -115,14 +135,21 @@ export class JudgeSession {
  * The server's profile: from the pre-flight (the server answers, serves the model, and names itself),
  * or, for runs that send no request (batch files) or with --no-preflight, the server named.
  */
-async function serverProfile(config: JudgeRunConfig, http: JudgeHttp, offline: boolean, logger: Logger): Promise<ServerProfile> {
+async function serverProfile(
+  config: JudgeRunConfig,
+  http: JudgeHttp,
+  offline: boolean,
+  logger: Logger,
+): Promise<ServerProfile> {
   const { judge } = config;
   if (offline || !judge.preflight) return plainProfile(judge.server === 'auto' ? 'openai' : judge.server);
   const profile = await preflight(http, judge.url, judge.model, judge.server, (message) => logger.warn(message));
   logger.info(`judge server: ${profile.kind}${profile.version ? ` ${profile.version}` : ''}`);
   checkProfile(profile, config);
   if (profile.kind === 'vllm' && judge.kind === 'reward' && profile.activationField === 'none') {
-    logger.warn(`vLLM ${profile.version} takes no per-request activation switch: unless it was started with --override-pooler-config '{"softmax": false, "activation": false}', its rewards come back through a sigmoid or softmax`);
+    logger.warn(
+      `vLLM ${profile.version} takes no per-request activation switch: unless it was started with --override-pooler-config '{"softmax": false, "activation": false}', its rewards come back through a sigmoid or softmax`,
+    );
   }
   return profile;
 }
@@ -132,16 +159,30 @@ function checkProfile(profile: ServerProfile, config: JudgeRunConfig): void {
   const { judge } = config;
   if (judge.kind !== 'reward') return;
   if (profile.kind === 'tgi' || profile.kind === 'ollama' || profile.kind === 'llamacpp') {
-    throw new RadpoError('usage', `--judge reward needs a vLLM or SGLang server; this is ${profile.kind}, which serves no reward-model route`, 'serve the reward model with vLLM (--runner pooling) or SGLang (--is-embedding), or use --judge chat');
+    throw new RadpoError(
+      'usage',
+      `--judge reward needs a vLLM or SGLang server; this is ${profile.kind}, which serves no reward-model route`,
+      'serve the reward model with vLLM (--runner pooling) or SGLang (--is-embedding), or use --judge chat',
+    );
   }
-  const needsText = profile.kind === 'sglang' || (profile.kind === 'vllm' && profile.activationField !== 'use_activation' && judge.rewardEndpoint === 'classify');
+  const needsText =
+    profile.kind === 'sglang' ||
+    (profile.kind === 'vllm' && profile.activationField !== 'use_activation' && judge.rewardEndpoint === 'classify');
   if (needsText && !judge.renderText) {
-    throw new RadpoError('usage', `the ${profile.kind}${profile.version ? ` ${profile.version}` : ''} reward route takes rendered text, not messages: --judge-chat-template FILE is required`, "pass the reward model's chat template (its tokenizer_config.json or a .jinja file)");
+    throw new RadpoError(
+      'usage',
+      `the ${profile.kind}${profile.version ? ` ${profile.version}` : ''} reward route takes rendered text, not messages: --judge-chat-template FILE is required`,
+      "pass the reward model's chat template (its tokenizer_config.json or a .jinja file)",
+    );
   }
 }
 
 /** One --from-batch file into the cache (judge answers, or policy samples: `load` says which). */
-export function readBatchFile(path: string, load: (text: string) => { stored: number; errors: number; malformed: number }, logger: Logger): void {
+export function readBatchFile(
+  path: string,
+  load: (text: string) => { stored: number; errors: number; malformed: number },
+  logger: Logger,
+): void {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

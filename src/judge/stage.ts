@@ -65,7 +65,10 @@ class PairJudge {
     if (this.attributes) {
       // Attribute scores go under the score columns: score_chosen.Helpfulness, …
       const base: [Path, Path] = scores.chosen && scores.rejected ? [scores.chosen, scores.rejected] : DEFAULT_COLUMNS;
-      this.targets = this.attributes.map((a) => [[...base[0], a], [...base[1], a]]);
+      this.targets = this.attributes.map((a) => [
+        [...base[0], a],
+        [...base[1], a],
+      ]);
       this.existing = true;
     } else {
       const found = resolveScoreColumns(record.value, { chosen: scores.chosen, rejected: scores.rejected });
@@ -89,13 +92,17 @@ class PairJudge {
   }
 
   /** One score per response of a `responses` list, written to `scores` (identical responses are judged once). */
-  private async judgeList(record: SourceRecord, failed: (verdict: Failed, field: string) => JudgedRecord): Promise<JudgedRecord> {
+  private async judgeList(
+    record: SourceRecord,
+    failed: (verdict: Failed, field: string) => JudgedRecord,
+  ): Promise<JudgedRecord> {
     const { session } = this;
     const value = record.value as Record<string, unknown>;
     const promptPath = this.options.shape.prompt ?? ['prompt'];
     const prompt = asMessages(getPath(value, promptPath), 'user', promptPath.join('.'));
     const responses = (value.responses as unknown[]).map((r, i) => asMessages(r, 'assistant', `responses[${i}]`));
-    if (!session.config.rescore && Array.isArray(value.scores) && value.scores.length === responses.length) return record;
+    if (!session.config.rescore && Array.isArray(value.scores) && value.scores.length === responses.length)
+      return record;
     const verdicts = await Promise.all(responses.map((r) => session.judge.judge(prompt, r)));
     for (const [i, v] of verdicts.entries()) if (!v.ok) return failed(v, `responses[${i}]`);
     const ok = verdicts as Array<Extract<Verdict, { ok: true }>>;
@@ -104,7 +111,9 @@ class PairJudge {
       return record;
     }
     const attributes = this.attributes;
-    value.scores = ok.map((v) => (attributes ? Object.fromEntries(attributes.map((a, i) => [a, v.scores[i]!])) : session.toGoal(v.scores[0]!)));
+    value.scores = ok.map((v) =>
+      attributes ? Object.fromEntries(attributes.map((a, i) => [a, v.scores[i]!])) : session.toGoal(v.scores[0]!),
+    );
     return { ...record, value, bytes: undefined };
   }
 
@@ -122,14 +131,18 @@ class PairJudge {
     };
     try {
       const value0 = record.value as Record<string, unknown>;
-      this.listMode ??= value0 !== null && typeof value0 === 'object' && Array.isArray(value0.responses) && !('chosen' in value0);
+      this.listMode ??=
+        value0 !== null && typeof value0 === 'object' && Array.isArray(value0.responses) && !('chosen' in value0);
       if (this.listMode) return await this.judgeList(record, failed);
       this.shape ??= this.fixColumns(record);
       const pair = toPair(record.value, this.shape);
       const value = record.value as Record<string, unknown>;
       // Scores only where the data has none.
       if (!session.config.rescore && this.existing && this.hasScores(value)) return record;
-      const [c, r] = await Promise.all([session.judge.judge(pair.prompt, pair.chosen), session.judge.judge(pair.prompt, pair.rejected)]);
+      const [c, r] = await Promise.all([
+        session.judge.judge(pair.prompt, pair.chosen),
+        session.judge.judge(pair.prompt, pair.rejected),
+      ]);
       if (!c.ok) return failed(c, 'chosen');
       if (!r.ok) return failed(r, 'rejected');
       if (this.options.collectOnly) {
@@ -152,6 +165,15 @@ class PairJudge {
  * Judge every record's pair: records come out in input order with their scores written (or with an
  * error). At most `window` records are in flight, so memory stays bounded on any input size.
  */
-export async function* judgeStage(batches: AsyncIterable<SourceRecord[]>, session: JudgeSession, options: JudgeStageOptions, isJsonFile: boolean): AsyncGenerator<JudgedRecord[]> {
-  yield* orderedWindow(batches, Math.max(32, session.config.concurrency * 4), new PairJudge(session, options, isJsonFile).judge);
+export async function* judgeStage(
+  batches: AsyncIterable<SourceRecord[]>,
+  session: JudgeSession,
+  options: JudgeStageOptions,
+  isJsonFile: boolean,
+): AsyncGenerator<JudgedRecord[]> {
+  yield* orderedWindow(
+    batches,
+    Math.max(32, session.config.concurrency * 4),
+    new PairJudge(session, options, isJsonFile).judge,
+  );
 }

@@ -21,7 +21,10 @@ export interface ChatParams {
 
 function text(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (p && typeof p === 'object' ? String((p as Record<string, unknown>).text ?? '') : '')).join('');
+  if (Array.isArray(content))
+    return content
+      .map((p) => (p && typeof p === 'object' ? String((p as Record<string, unknown>).text ?? '') : ''))
+      .join('');
   return content === null || content === undefined ? '' : JSON.stringify(content);
 }
 
@@ -31,7 +34,10 @@ export function promptText(messages: Message[]): string {
   const turns = system === null ? messages : messages.slice(1);
   let body: string;
   if (turns.length === 1 && turns[0]!.role === 'user') body = text(turns[0]!.content);
-  else body = turns.map((m) => `${m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Assistant' : m.role}: ${text(m.content)}`).join('\n\n');
+  else
+    body = turns
+      .map((m) => `${m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Assistant' : m.role}: ${text(m.content)}`)
+      .join('\n\n');
   return system ? `${system}\n\n${body}` : body;
 }
 
@@ -39,7 +45,8 @@ export function responseText(messages: Message[]): string {
   return messages.map((m) => text(m.content)).join('\n\n');
 }
 
-const LOGPROB_INSTRUCTION = (r: Rubric) => `\n\nAnswer with the score only: a single whole number from ${r.min} to ${r.max}.`;
+const LOGPROB_INSTRUCTION = (r: Rubric) =>
+  `\n\nAnswer with the score only: a single whole number from ${r.min} to ${r.max}.`;
 
 /**
  * The Chat Completions request for judging one response on its own (absolute grading), shaped for the
@@ -47,14 +54,28 @@ const LOGPROB_INSTRUCTION = (r: Rubric) => `\n\nAnswer with the score only: a si
  * temperature 0 is greedy already), takes its grammar as {"type": "json", "value": schema}
  * (router/src/lib.rs, GrammarType) and at most --max-top-n-tokens logprobs (launcher default 5).
  */
-export function chatRequestBody(rubric: Rubric, params: ChatParams, prompt: string, response: string, server: ServerProfile): Record<string, unknown> {
+export function chatRequestBody(
+  rubric: Rubric,
+  params: ChatParams,
+  prompt: string,
+  response: string,
+  server: ServerProfile,
+): Record<string, unknown> {
   let user = judgePrompt(rubric, prompt, response);
   if (params.logprobs) user += LOGPROB_INSTRUCTION(rubric);
-  else if (params.structured) user += `\n\nAnswer in JSON: {"feedback": "…", "score": an integer from ${rubric.min} to ${rubric.max}}.`;
-  const messages = rubric.system ? [{ role: 'system', content: rubric.system }, { role: 'user', content: user }] : [{ role: 'user', content: user }];
+  else if (params.structured)
+    user += `\n\nAnswer in JSON: {"feedback": "…", "score": an integer from ${rubric.min} to ${rubric.max}}.`;
+  const messages = rubric.system
+    ? [
+        { role: 'system', content: rubric.system },
+        { role: 'user', content: user },
+      ]
+    : [{ role: 'user', content: user }];
   const tgi = server.kind === 'tgi';
   // temperature and top_p always sent: vLLM otherwise applies the model's generation_config defaults.
-  const body: Record<string, unknown> = tgi ? { model: params.model, messages, temperature: 0, seed: params.seed } : { model: params.model, messages, temperature: 0, top_p: 1, seed: params.seed };
+  const body: Record<string, unknown> = tgi
+    ? { model: params.model, messages, temperature: 0, seed: params.seed }
+    : { model: params.model, messages, temperature: 0, top_p: 1, seed: params.seed };
   body[params.maxCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = params.logprobs ? 2 : params.maxTokens;
   if (params.logprobs) {
     body.logprobs = true;
@@ -62,7 +83,9 @@ export function chatRequestBody(rubric: Rubric, params: ChatParams, prompt: stri
   }
   if (params.structured && !params.logprobs) {
     const schema = verdictSchema(rubric);
-    body.response_format = tgi ? { type: 'json', value: schema } : { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } };
+    body.response_format = tgi
+      ? { type: 'json', value: schema }
+      : { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } };
   }
   return body;
 }
@@ -85,16 +108,26 @@ export class WireError extends Error {}
 
 /** Read a Chat Completions response body. Throws WireError when it is not one. */
 export function parseChatReply(body: unknown): ChatReply {
-  const b = body as { choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown; logprobs?: { content?: Array<{ top_logprobs?: TopLogprob[] }> } | null }>; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const b = body as {
+    choices?: Array<{
+      message?: { content?: unknown };
+      finish_reason?: unknown;
+      logprobs?: { content?: Array<{ top_logprobs?: TopLogprob[] }> } | null;
+    }>;
+    usage?: { prompt_tokens?: number; completion_tokens?: number };
+  };
   const choice = b?.choices?.[0];
   if (!choice || !choice.message) throw new WireError('the response has no choices[0].message');
   const content = choice.message.content;
-  if (content !== null && content !== undefined && typeof content !== 'string') throw new WireError('choices[0].message.content is not a string');
+  if (content !== null && content !== undefined && typeof content !== 'string')
+    throw new WireError('choices[0].message.content is not a string');
   const top = choice.logprobs?.content?.[0]?.top_logprobs;
   return {
     text: content ?? '',
     finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
-    firstTokenLogprobs: Array.isArray(top) ? top.filter((t) => typeof t?.token === 'string' && typeof t.logprob === 'number') : null,
+    firstTokenLogprobs: Array.isArray(top)
+      ? top.filter((t) => typeof t?.token === 'string' && typeof t.logprob === 'number')
+      : null,
     promptTokens: Number(b.usage?.prompt_tokens ?? 0) || 0,
     completionTokens: Number(b.usage?.completion_tokens ?? 0) || 0,
   };
@@ -129,7 +162,13 @@ export function expectedScore(top: TopLogprob[], rubric: Rubric): number | null 
  * `use_activation` from 0.11.1, `activation`/`softmax` in 0.10 (vllm#25524), whose `/classify` takes
  * rendered text as `input`. SGLang (root `/classify`, http_server.py): rendered text as `text`.
  */
-export function rewardRequestBody(model: string, messages: Message[], server: ServerProfile, endpoint: 'pooling' | 'classify', rendered: string | null): Record<string, unknown> {
+export function rewardRequestBody(
+  model: string,
+  messages: Message[],
+  server: ServerProfile,
+  endpoint: 'pooling' | 'classify',
+  rendered: string | null,
+): Record<string, unknown> {
   const plain = messages.map((m) => ({ role: m.role, content: text(m.content) }));
   if (server.kind === 'sglang') return { model, text: rendered };
   if (server.activationField === 'use_activation') return { model, messages: plain, use_activation: false };
@@ -140,7 +179,11 @@ export function rewardRequestBody(model: string, messages: Message[], server: Se
 
 /** A reward answer that is not one number per sequence: the wrong kind of model behind the route. Stops the run. */
 function wrongModel(shape: string, guess: string): RadpoError {
-  return new RadpoError('io', `the reward route answered ${shape} for one sequence: ${guess}`, 'serve a reward model that outputs one score per sequence (e.g. vllm serve MODEL --runner pooling with a sequence classifier), or use --judge chat');
+  return new RadpoError(
+    'io',
+    `the reward route answered ${shape} for one sequence: ${guess}`,
+    'serve a reward model that outputs one score per sequence (e.g. vllm serve MODEL --runner pooling with a sequence classifier), or use --judge chat',
+  );
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -158,7 +201,11 @@ export function parseRewardReply(body: unknown): number {
   if ('probs' in data) {
     const probs = data.probs;
     if (!Array.isArray(probs) || !probs.every(isNumber)) throw new WireError('data[0].probs is not a list of numbers');
-    if (probs.length !== 1) throw wrongModel(`${probs.length} class probabilities (num_classes ${String(data.num_classes ?? probs.length)})`, 'a classifier with several labels, not a one-label reward model?');
+    if (probs.length !== 1)
+      throw wrongModel(
+        `${probs.length} class probabilities (num_classes ${String(data.num_classes ?? probs.length)})`,
+        'a classifier with several labels, not a one-label reward model?',
+      );
     return probs[0]!;
   }
   const value = data.data;
@@ -171,7 +218,10 @@ export function parseRewardReply(body: unknown): number {
   if (value.every((row) => Array.isArray(row) && row.every(isNumber))) {
     const width = (value[0] as number[]).length;
     if (value.every((row) => (row as number[]).length === 1)) return (value[value.length - 1] as number[])[0]!;
-    throw wrongModel(`${width} labels per step over ${value.length} steps`, 'a process reward model (step labels), not an outcome reward model?');
+    throw wrongModel(
+      `${width} labels per step over ${value.length} steps`,
+      'a process reward model (step labels), not an outcome reward model?',
+    );
   }
   throw new WireError('data[0].data is neither a number nor a list of numbers');
 }
@@ -179,7 +229,8 @@ export function parseRewardReply(body: unknown): number {
 function sglangReward(body: unknown): number {
   const item = (Array.isArray(body) ? body[0] : body) as { embedding?: unknown } | undefined;
   const embedding = item?.embedding;
-  if (!Array.isArray(embedding) || !embedding.every(isNumber) || embedding.length === 0) throw new WireError('the response has no embedding list');
+  if (!Array.isArray(embedding) || !embedding.every(isNumber) || embedding.length === 0)
+    throw new WireError('the response has no embedding list');
   if (embedding.length !== 1) throw wrongModel(`${embedding.length} values`, 'an embedding model, not a reward model?');
   return embedding[0]!;
 }
@@ -189,7 +240,8 @@ export function errorMessage(body: unknown, fallback: string): string {
   if (body && typeof body === 'object') {
     const b = body as { error?: unknown; message?: unknown };
     if (typeof b.error === 'string') return b.error;
-    if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string') return (b.error as { message: string }).message;
+    if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string')
+      return (b.error as { message: string }).message;
     if (typeof b.message === 'string') return b.message;
   }
   return fallback;

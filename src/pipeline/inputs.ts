@@ -21,7 +21,13 @@ export function openInput(input: string, config: InputConfig, io: Io, lazy = fal
 }
 
 /** Pass 1 of a fitted reward mapping: judge every row (into the cache) and fit. `onRows` reports progress. */
-export async function fitRewardMapping(session: JudgeSession, config: InputConfig, stage: Omit<JudgeStageOptions, 'collectOnly'>, io: Io, onRows?: (rows: number) => void): Promise<void> {
+export async function fitRewardMapping(
+  session: JudgeSession,
+  config: InputConfig,
+  stage: Omit<JudgeStageOptions, 'collectOnly'>,
+  io: Io,
+  onRows?: (rows: number) => void,
+): Promise<void> {
   let rows = 0;
   for (const input of config.inputs) {
     const { name, records } = await openInput(input, config, io);

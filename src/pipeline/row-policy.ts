@@ -27,16 +27,32 @@ export class RowPolicy {
   async setAside(record: SourceRecord & { judgeOutput?: string }, error: RowError): Promise<void> {
     error.location ??= record.location;
     if (!POLICY_REASONS.has(error.reason)) {
-      if (this.config.onError === 'fail') throw new RadpoError('row', error.describe(false), error.details.hint ?? 'fix the row, or set such rows aside with --on-error skip --rejects FILE');
+      if (this.config.onError === 'fail')
+        throw new RadpoError(
+          'row',
+          error.describe(false),
+          error.details.hint ?? 'fix the row, or set such rows aside with --on-error skip --rejects FILE',
+        );
       this.errors += 1;
       if (this.config.maxErrors !== undefined && this.errors > this.config.maxErrors) {
-        throw new RadpoError('too_many_errors', `more than ${this.config.maxErrors} rows failed (--max-errors ${this.config.maxErrors}); the last: ${error.describe()}`, 'fix the input, or raise --max-errors');
+        throw new RadpoError(
+          'too_many_errors',
+          `more than ${this.config.maxErrors} rows failed (--max-errors ${this.config.maxErrors}); the last: ${error.describe()}`,
+          'fix the input, or raise --max-errors',
+        );
       }
     }
     this.counts.addSetAside(error.reason);
     if (this.rejects) {
       const { judgeOutput } = record;
-      const entry = { source: record.location.source, [record.location.unit]: record.location.line, reason: error.reason, message: error.describe(), ...(judgeOutput !== undefined ? { judge_output: judgeOutput } : {}), raw: rawOf(record) };
+      const entry = {
+        source: record.location.source,
+        [record.location.unit]: record.location.line,
+        reason: error.reason,
+        message: error.describe(),
+        ...(judgeOutput !== undefined ? { judge_output: judgeOutput } : {}),
+        raw: rawOf(record),
+      };
       await this.rejects.write(`${JSON.stringify(entry)}\n`);
     }
   }

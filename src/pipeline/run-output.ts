@@ -4,13 +4,29 @@
  * holds second copies for `--order concat`, and the --report JSON. Nothing is visible under a final name
  * until `commit`; `close` without a commit removes every temporary file.
  */
-import { close, constants, createReadStream, createWriteStream, open, promises as fsp, type WriteStream } from 'node:fs';
+import {
+  close,
+  constants,
+  createReadStream,
+  createWriteStream,
+  open,
+  promises as fsp,
+  type WriteStream,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { outputFileFormat, type OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
-import { createSerializer, fileSink, nullSink, openSink, streamSink, type Serializer, type Sink } from '../io/output.js';
+import {
+  createSerializer,
+  fileSink,
+  nullSink,
+  openSink,
+  streamSink,
+  type Serializer,
+  type Sink,
+} from '../io/output.js';
 import { registerTemporary, releaseTemporary } from '../io/temp-files.js';
 import { ParquetOutput } from '../io/parquet.js';
 import type { Chunk, RawTable } from '../io/rawjson.js';
@@ -59,9 +75,15 @@ export class RunOutput {
     const opened: Sink[] = [];
     try {
       if (fileFormat === 'parquet' && !options.noRows) parquet = await ParquetOutput.create(options.output);
-      const sink = parquet || options.noRows ? nullSink() : await openSink(options.output, io.stdout, options.gzipLevel);
+      const sink =
+        parquet || options.noRows ? nullSink() : await openSink(options.output, io.stdout, options.gzipLevel);
       opened.push(sink);
-      const rejects = options.rejects === undefined ? null : options.rejects === '-' ? streamSink(io.stdout) : await fileSink(options.rejects);
+      const rejects =
+        options.rejects === undefined
+          ? null
+          : options.rejects === '-'
+            ? streamSink(io.stdout)
+            : await fileSink(options.rejects);
       if (rejects) opened.push(rejects);
       // Flat memory for any input size, stdin included.
       const spool = options.spool ? await Spool.open() : null;
@@ -156,7 +178,11 @@ class Spool implements Sink {
   static async open(): Promise<Spool> {
     const path = join(tmpdir(), `.radpo-spool-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
     registerTemporary(path);
-    const fd = await new Promise<number>((resolve, reject) => open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600, (err, opened) => (err ? reject(err) : resolve(opened))));
+    const fd = await new Promise<number>((resolve, reject) =>
+      open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600, (err, opened) =>
+        err ? reject(err) : resolve(opened),
+      ),
+    );
     await fsp.unlink(path);
     releaseTemporary(path);
     const stream = createWriteStream('', { fd, autoClose: false, highWaterMark: 4 << 20 });

@@ -105,7 +105,8 @@ function histogramBins(h: Map<number, number>): ScoreCount[] {
 
 export function histogramReport(counts: RunCounts): RunReport['goal_score_histogram'] {
   if (counts.goalHistogram.size === 0) return [];
-  if (counts.goalHistogram.size === 1 && counts.goalHistogram.has('')) return histogramBins(counts.goalHistogram.get('')!);
+  if (counts.goalHistogram.size === 1 && counts.goalHistogram.has(''))
+    return histogramBins(counts.goalHistogram.get('')!);
   const out: Record<string, ScoreCount[]> = {};
   for (const [name, h] of counts.goalHistogram) out[name] = histogramBins(h);
   return out;
@@ -121,19 +122,29 @@ export function setAsideReport(counts: RunCounts): RunReport['set_aside'] {
 export function renderSummary(report: RunReport, seconds: number): string {
   const lines: string[] = [];
   const n = formatCount;
-  lines.push(`radpo ${report.command}: ${counted(report.rows_read, 'row')} read, ${counted(report.rows_written, 'row')} written to ${report.output} in ${seconds.toFixed(1)}s`);
+  lines.push(
+    `radpo ${report.command}: ${counted(report.rows_read, 'row')} read, ${counted(report.rows_written, 'row')} written to ${report.output} in ${seconds.toFixed(1)}s`,
+  );
   for (const input of report.inputs) {
     lines.push(`  input ${input.source} (${input.format}, ${counted(input.rows, 'row')})`);
     lines.push(`    shape:  ${input.shape}`);
     lines.push(`    scores: ${input.scores}`);
   }
-  lines.push(`  pairs relabeled: ${n(report.pairs_relabeled)} × 2 copies (format ${report.format}, placement ${report.placement}, order ${report.order})`);
-  if (report.threads) lines.push(`  threads: ${report.threads.workers === 0 ? 'the main thread' : `${report.threads.workers} workers`}`);
+  lines.push(
+    `  pairs relabeled: ${n(report.pairs_relabeled)} × 2 copies (format ${report.format}, placement ${report.placement}, order ${report.order})`,
+  );
+  if (report.threads)
+    lines.push(`  threads: ${report.threads.workers === 0 ? 'the main thread' : `${report.threads.workers} workers`}`);
   const reasons = Object.entries(report.set_aside.by_reason).map(([k, v]) => `${k} ${n(v)}`);
-  lines.push(`  set aside: ${n(report.set_aside.total)}${reasons.length ? ` (${reasons.join(', ')})` : ''}${report.rejects ? ` -> ${report.rejects}` : ''}`);
+  lines.push(
+    `  set aside: ${n(report.set_aside.total)}${reasons.length ? ` (${reasons.join(', ')})` : ''}${report.rejects ? ` -> ${report.rejects}` : ''}`,
+  );
   lines.push(`  ties: ${n(report.ties.count)} (${report.ties.policy === 'keep' ? 'kept' : 'dropped'})`);
   lines.push(`  contradicting label (chosen scored lower): ${n(report.contradicting_label)}`);
-  if (report.duplicate_keys) lines.push(`  rows with a key given twice: ${n(report.duplicate_keys.rows)} (first: ${report.duplicate_keys.first})`);
+  if (report.duplicate_keys)
+    lines.push(
+      `  rows with a key given twice: ${n(report.duplicate_keys.rows)} (first: ${report.duplicate_keys.first})`,
+    );
   const hist = report.goal_score_histogram;
   const groups: Array<[string, ScoreCount[]]> = Array.isArray(hist) ? [['goal score', hist]] : Object.entries(hist);
   for (const [name, bins] of groups) {
@@ -142,7 +153,9 @@ export function renderSummary(report: RunReport, seconds: number): string {
     const max = Math.max(...bins.map((b) => b.rows));
     const labels = bins.map((b) => formatScore(b.score));
     const width = Math.max(...labels.map((l) => l.length));
-    bins.forEach((b, i) => lines.push(`    ${labels[i]!.padStart(width)} ${String(b.rows).padStart(7)} ${bar(b.rows, max, 30)}`));
+    bins.forEach((b, i) =>
+      lines.push(`    ${labels[i]!.padStart(width)} ${String(b.rows).padStart(7)} ${bar(b.rows, max, 30)}`),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -152,17 +165,41 @@ export function renderSummary(report: RunReport, seconds: number): string {
  * on an empty file. The message says why: no rows at all, every row set aside (by reason), or every row
  * in another shard.
  */
-export function nothingWrittenError(counts: RunCounts, inputs: readonly string[], rejects: string | undefined, shard?: string): RadpoError {
+export function nothingWrittenError(
+  counts: RunCounts,
+  inputs: readonly string[],
+  rejects: string | undefined,
+  shard?: string,
+): RadpoError {
   const hint = 'pass --allow-empty-output to accept an empty output (e.g. a --shard of a small input)';
   const n = formatCount;
   if (counts.rowsRead === 0 && counts.otherShards > 0) {
-    return new RadpoError('nothing_written', `no row was written: shard ${shard} owns none of the input's ${counted(counts.otherShards, 'row')} (a row belongs to the shard of its prompt's hash)`, hint);
+    return new RadpoError(
+      'nothing_written',
+      `no row was written: shard ${shard} owns none of the input's ${counted(counts.otherShards, 'row')} (a row belongs to the shard of its prompt's hash)`,
+      hint,
+    );
   }
   if (counts.rowsRead === 0) {
-    return new RadpoError('nothing_written', `no row was written: the input is empty (${inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ')} held no records)`, `check the input; ${hint}`);
+    return new RadpoError(
+      'nothing_written',
+      `no row was written: the input is empty (${inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ')} held no records)`,
+      `check the input; ${hint}`,
+    );
   }
   const reasons = setAsideReport(counts).by_reason;
-  const why = Object.entries(reasons).map(([reason, count]) => `${n(count)} ${reason}`).join(', ');
-  const where = rejects === undefined ? 'pass --rejects FILE to see each row with its reason' : rejects === '-' ? 'see the rejects on stdout' : `see ${rejects}`;
-  return new RadpoError('nothing_written', `no row was written: all ${n(counts.rowsRead)} ${counts.rowsRead === 1 ? 'row was' : 'rows were'} set aside: ${why}`, `${where}; ${hint}`);
+  const why = Object.entries(reasons)
+    .map(([reason, count]) => `${n(count)} ${reason}`)
+    .join(', ');
+  const where =
+    rejects === undefined
+      ? 'pass --rejects FILE to see each row with its reason'
+      : rejects === '-'
+        ? 'see the rejects on stdout'
+        : `see ${rejects}`;
+  return new RadpoError(
+    'nothing_written',
+    `no row was written: all ${n(counts.rowsRead)} ${counts.rowsRead === 1 ? 'row was' : 'rows were'} set aside: ${why}`,
+    `${where}; ${hint}`,
+  );
 }

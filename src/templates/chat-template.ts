@@ -18,7 +18,8 @@ export interface ChatTemplate {
 
 function tokenText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string')
+    return (value as { content: string }).content;
   return undefined;
 }
 
@@ -28,7 +29,10 @@ export function loadChatTemplate(path: string, overrides: { bosToken?: string; e
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RadpoError('usage', `--chat-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new RadpoError(
+      'usage',
+      `--chat-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
   let template = text;
   let bos: string | undefined;
@@ -54,7 +58,12 @@ export function loadChatTemplate(path: string, overrides: { bosToken?: string; e
   } catch (err) {
     throw new RadpoError('usage', `--chat-template ${path}: the template does not parse (${(err as Error).message})`);
   }
-  return { source: path, template, bosToken: overrides.bosToken ?? bos ?? '', eosToken: overrides.eosToken ?? eos ?? '' };
+  return {
+    source: path,
+    template,
+    bosToken: overrides.bosToken ?? bos ?? '',
+    eosToken: overrides.eosToken ?? eos ?? '',
+  };
 }
 
 export class Renderer {
@@ -63,13 +72,24 @@ export class Renderer {
     this.compiled = new Template(chat.template);
   }
   render(messages: Message[], addGenerationPrompt: boolean): string {
-    return this.compiled.render({ messages, bos_token: this.chat.bosToken, eos_token: this.chat.eosToken, add_generation_prompt: addGenerationPrompt });
+    return this.compiled.render({
+      messages,
+      bos_token: this.chat.bosToken,
+      eos_token: this.chat.eosToken,
+      add_generation_prompt: addGenerationPrompt,
+    });
   }
 
   /** Does the template accept a system message? (Gemma-2 and Mistral v0.2 raise.) */
   acceptsSystem(): boolean {
     try {
-      this.render([{ role: 'system', content: 'radpo probe' }, { role: 'user', content: 'radpo probe' }], true);
+      this.render(
+        [
+          { role: 'system', content: 'radpo probe' },
+          { role: 'user', content: 'radpo probe' },
+        ],
+        true,
+      );
       return true;
     } catch {
       return false;

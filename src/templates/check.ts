@@ -64,17 +64,25 @@ interface CheckRow {
 
 function metaScores(value: unknown, attributes: readonly string[] | null): number[] | null {
   if (typeof value === 'number') return [value];
-  if (value && typeof value === 'object' && attributes) return attributes.map((a) => Number((value as Record<string, unknown>)[a]));
+  if (value && typeof value === 'object' && attributes)
+    return attributes.map((a) => Number((value as Record<string, unknown>)[a]));
   return null;
 }
 
 /** Read a row of any layout radpo writes back into prompt, chosen and rejected turns. */
-function toCheckRow(row: Record<string, unknown>, line: number, attributes: readonly string[] | null, source: string): CheckRow {
+function toCheckRow(
+  row: Record<string, unknown>,
+  line: number,
+  attributes: readonly string[] | null,
+  source: string,
+): CheckRow {
   let prompt: Message[];
   let chosen: Message[];
   let rejected: Message[];
   if (Array.isArray(row.context) && Array.isArray(row.completions)) {
-    const ranked = [...(row.completions as Array<{ rank: number; completion: Message[] }>)].sort((a, b) => a.rank - b.rank);
+    const ranked = [...(row.completions as Array<{ rank: number; completion: Message[] }>)].sort(
+      (a, b) => a.rank - b.rank,
+    );
     prompt = row.context as Message[];
     chosen = ranked[0]?.completion ?? [];
     rejected = ranked[1]?.completion ?? [];
@@ -84,7 +92,11 @@ function toCheckRow(row: Record<string, unknown>, line: number, attributes: read
     chosen = [{ role: 'assistant', content: row.chosen }];
     rejected = [{ role: 'assistant', content: row.rejected }];
   } else {
-    const axolotl = Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object' && !Array.isArray(row.chosen);
+    const axolotl =
+      Array.isArray(row.messages) &&
+      row.chosen !== null &&
+      typeof row.chosen === 'object' &&
+      !Array.isArray(row.chosen);
     const shape = detectShapeOf(source, row, axolotl ? { prompt: ['messages'] } : {});
     try {
       ({ prompt, chosen, rejected } = toPair(row, shape, { allowEmpty: true }));
@@ -98,7 +110,17 @@ function toCheckRow(row: Record<string, unknown>, line: number, attributes: read
       };
       const [promptC, answerC] = split(row.chosen as Message[]);
       const [promptR, answerR] = split(row.rejected as Message[]);
-      return { line, prompt: promptC, chosen: answerC, rejected: answerR, otherPrompt: promptR, mismatch: err.message, goalScores: null, chosenScores: null, axolotl: false };
+      return {
+        line,
+        prompt: promptC,
+        chosen: answerC,
+        rejected: answerR,
+        otherPrompt: promptR,
+        mismatch: err.message,
+        goalScores: null,
+        chosenScores: null,
+        axolotl: false,
+      };
     }
   }
   return {
@@ -110,7 +132,11 @@ function toCheckRow(row: Record<string, unknown>, line: number, attributes: read
     mismatch: null,
     goalScores: metaScores(row.goal_scores ?? row.goal_score, attributes),
     chosenScores: metaScores(row.score_chosen, attributes),
-    axolotl: Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object' && !Array.isArray(row.chosen),
+    axolotl:
+      Array.isArray(row.messages) &&
+      row.chosen !== null &&
+      typeof row.chosen === 'object' &&
+      !Array.isArray(row.chosen),
   };
 }
 
@@ -201,15 +227,38 @@ class RowChecker {
    * a slice of markup, with no error anywhere.
    */
   private checkAxolotl(row: CheckRow): void {
-    for (const [side, turns] of [['chosen', row.chosen], ['rejected', row.rejected]] as const) {
+    for (const [side, turns] of [
+      ['chosen', row.chosen],
+      ['rejected', row.rejected],
+    ] as const) {
       const text = turns.map((m) => (typeof m.content === 'string' ? m.content : '')).join('');
       if (text.trim() === '') {
-        this.flag('axolotl_empty_response', 'error', "an empty response: axolotl's DPO transform then trains on the whole dummy conversation", row.line, 'set such pairs aside (relabel without --allow-empty)');
+        this.flag(
+          'axolotl_empty_response',
+          'error',
+          "an empty response: axolotl's DPO transform then trains on the whole dummy conversation",
+          row.line,
+          'set such pairs aside (relabel without --allow-empty)',
+        );
         continue;
       }
-      const at = this.renderer.render([{ role: 'user', content: AXOLOTL_DUMMY }, { role: 'assistant', content: text }], false).indexOf(text);
+      const at = this.renderer
+        .render(
+          [
+            { role: 'user', content: AXOLOTL_DUMMY },
+            { role: 'assistant', content: text },
+          ],
+          false,
+        )
+        .indexOf(text);
       if (at >= 0 && at < this.responseStart()) {
-        this.flag('axolotl_response_in_markup', 'error', `a response (the ${side} one, first) occurs in the chat template's own markup, where axolotl's DPO transform finds it instead of the response`, row.line, 'set such pairs aside, or train them with another layout (--format trl)');
+        this.flag(
+          'axolotl_response_in_markup',
+          'error',
+          `a response (the ${side} one, first) occurs in the chat template's own markup, where axolotl's DPO transform finds it instead of the response`,
+          row.line,
+          'set such pairs aside, or train them with another layout (--format trl)',
+        );
       }
     }
   }
@@ -217,7 +266,16 @@ class RowChecker {
   private start: number | null = null;
   /** Where a response begins in the dummy rendering. */
   private responseStart(): number {
-    if (this.start === null) this.start = this.renderer.render([{ role: 'user', content: AXOLOTL_DUMMY }, { role: 'assistant', content: RESPONSE_PROBE }], false).indexOf(RESPONSE_PROBE);
+    if (this.start === null)
+      this.start = this.renderer
+        .render(
+          [
+            { role: 'user', content: AXOLOTL_DUMMY },
+            { role: 'assistant', content: RESPONSE_PROBE },
+          ],
+          false,
+        )
+        .indexOf(RESPONSE_PROBE);
     return this.start;
   }
 
@@ -227,9 +285,20 @@ class RowChecker {
     const system = row.prompt[0]?.role === 'system' ? row.prompt[0] : null;
     const firstUser = row.prompt.find((m) => m.role === 'user');
     const texts = row.prompt.map((m) => (typeof m.content === 'string' ? m.content : ''));
-    const countGoals = (messages: Message[]) => messages.reduce((n, m) => n + (typeof m.content === 'string' ? (m.content.match(this.everyGoal)?.length ?? 0) : 0), 0);
+    const countGoals = (messages: Message[]) =>
+      messages.reduce(
+        (n, m) => n + (typeof m.content === 'string' ? (m.content.match(this.everyGoal)?.length ?? 0) : 0),
+        0,
+      );
     const occurrences = Math.max(countGoals(row.prompt), row.otherPrompt ? countGoals(row.otherPrompt) : 0);
-    if (row.mismatch) this.flag('prompt_mismatch', 'error', `chosen and rejected conversations differ before the response (${row.mismatch})`, line, 'the prompt, goal included, must be byte-identical in chosen and rejected');
+    if (row.mismatch)
+      this.flag(
+        'prompt_mismatch',
+        'error',
+        `chosen and rejected conversations differ before the response (${row.mismatch})`,
+        line,
+        'the prompt, goal included, must be byte-identical in chosen and rejected',
+      );
     let goalScores: number[] | null = null;
     for (const candidate of [system, firstUser]) {
       if (!candidate || typeof candidate.content !== 'string') continue;
@@ -237,24 +306,62 @@ class RowChecker {
       if (!m) continue;
       goalScores = scoresFromGoal(this.config.goal, this.groups, m);
       const rest = candidate.content.slice(m[0].length);
-      if (rest !== '' && !rest.startsWith('\n\n')) this.flag('goal_text_differs', 'error', 'text follows the goal without the blank line radpo writes', line);
+      if (rest !== '' && !rest.startsWith('\n\n'))
+        this.flag('goal_text_differs', 'error', 'text follows the goal without the blank line radpo writes', line);
       else if (goalScores.some((s) => !Number.isFinite(s)) || goalText(this.config.goal, goalScores) !== m[0]) {
-        this.flag('goal_text_differs', 'error', 'the goal text differs from `radpo goal` for the same score (number formatting or wording)', line, 'relabel again with radpo, or pass the --goal-template/--scale used in training');
+        this.flag(
+          'goal_text_differs',
+          'error',
+          'the goal text differs from `radpo goal` for the same score (number formatting or wording)',
+          line,
+          'relabel again with radpo, or pass the --goal-template/--scale used in training',
+        );
       }
       break;
     }
-    if (goalScores === null) this.flag('goal_missing', 'error', 'no goal text at the start of the system message or of the first user message', line, 'pass the --goal-template/--scale/--attr used when relabeling');
-    if (occurrences > 1) this.flag('goal_repeated', 'error', 'the goal text appears more than once in the prompt (the reference nosys script wrote it twice)', line);
+    if (goalScores === null)
+      this.flag(
+        'goal_missing',
+        'error',
+        'no goal text at the start of the system message or of the first user message',
+        line,
+        'pass the --goal-template/--scale/--attr used when relabeling',
+      );
+    if (occurrences > 1)
+      this.flag(
+        'goal_repeated',
+        'error',
+        'the goal text appears more than once in the prompt (the reference nosys script wrote it twice)',
+        line,
+      );
     if (goalScores && row.chosenScores && goalScores.some((s, i) => s !== row.chosenScores![i])) {
-      this.flag('goal_score_mismatch', 'error', "the goal is not the preferred response's score: under goal r the response scored r must be chosen (Figure 1)", line, 'the rejected-goal copy must swap chosen and rejected');
+      this.flag(
+        'goal_score_mismatch',
+        'error',
+        "the goal is not the preferred response's score: under goal r the response scored r must be chosen (Figure 1)",
+        line,
+        'the rejected-goal copy must swap chosen and rejected',
+      );
     }
     if (goalScores) {
       const withoutGoal = JSON.stringify(texts.map((t) => t.replace(this.everyGoal, '')));
-      const key = createHash('sha1').update(withoutGoal).update('\u0000').update(JSON.stringify(row.chosen)).update('\u0000').update(JSON.stringify(row.rejected)).digest('base64');
+      const key = createHash('sha1')
+        .update(withoutGoal)
+        .update('\u0000')
+        .update(JSON.stringify(row.chosen))
+        .update('\u0000')
+        .update(JSON.stringify(row.rejected))
+        .digest('base64');
       const goalKey = JSON.stringify(goalScores);
       const seen = this.goalsByPair.get(key);
       if (seen === undefined) this.goalsByPair.set(key, goalKey);
-      else if (seen !== goalKey) this.flag('unswapped_copy', 'error', 'the same chosen/rejected order appears under two different goals: the rejected-goal copy was not swapped', line);
+      else if (seen !== goalKey)
+        this.flag(
+          'unswapped_copy',
+          'error',
+          'the same chosen/rejected order appears under two different goals: the rejected-goal copy was not swapped',
+          line,
+        );
     }
   }
 
@@ -266,24 +373,59 @@ class RowChecker {
     let full: [string, string];
     try {
       prompt = this.renderer.render(row.prompt, true);
-      full = [this.renderer.render([...row.prompt, ...row.chosen], false), this.renderer.render([...row.prompt, ...row.rejected], false)];
+      full = [
+        this.renderer.render([...row.prompt, ...row.chosen], false),
+        this.renderer.render([...row.prompt, ...row.rejected], false),
+      ];
     } catch (err) {
       const message = (err as Error).message;
-      if (system && (!this.acceptsSystem || /system/i.test(message))) this.flag('system_role_rejected', 'error', `the template rejects the system role ("${message}")`, line, 'relabel with --placement user (or --placement auto --chat-template FILE)');
+      if (system && (!this.acceptsSystem || /system/i.test(message)))
+        this.flag(
+          'system_role_rejected',
+          'error',
+          `the template rejects the system role ("${message}")`,
+          line,
+          'relabel with --placement user (or --placement auto --chat-template FILE)',
+        );
       else this.flag('template_error', 'error', `the template raised "${message}"`, line);
       return;
     }
     if (!system && this.defaultSystem) {
-      this.flag('default_system_prompt', 'warning', `the template adds its own system prompt when the goal is not in a system message: ${JSON.stringify(this.defaultSystem.slice(0, 80))}`, line, 'relabel with --placement system, so the goal replaces the default');
+      this.flag(
+        'default_system_prompt',
+        'warning',
+        `the template adds its own system prompt when the goal is not in a system message: ${JSON.stringify(this.defaultSystem.slice(0, 80))}`,
+        line,
+        'relabel with --placement system, so the goal replaces the default',
+      );
     }
     if (!full[0].startsWith(prompt) || !full[1].startsWith(prompt)) {
-      this.flag('prompt_not_prefix', 'error', 'the rendered prompt is not a byte-identical prefix of prompt+response; trainers then split the pair in the wrong place', line);
+      this.flag(
+        'prompt_not_prefix',
+        'error',
+        'the rendered prompt is not a byte-identical prefix of prompt+response; trainers then split the pair in the wrong place',
+        line,
+      );
     }
     // Length: trainers truncate (TRL <= 0.28) or drop (TRL >= 0.29, OpenRLHF, Axolotl) such rows.
     const promptLength = this.count(prompt);
     const longest = Math.max(this.count(full[0]), this.count(full[1]));
-    if (promptLength > this.config.maxPromptLength) this.flag('prompt_too_long', 'warning', `the rendered prompt is longer than --max-prompt-length ${this.config.maxPromptLength}`, line, 'trainers cut the goal out (keep_end) or drop the row; shorten or filter such prompts');
-    if (longest > this.config.maxLength) this.flag('sequence_too_long', 'warning', `prompt + response is longer than --max-length ${this.config.maxLength}`, line, 'trainers truncate or drop such rows');
+    if (promptLength > this.config.maxPromptLength)
+      this.flag(
+        'prompt_too_long',
+        'warning',
+        `the rendered prompt is longer than --max-prompt-length ${this.config.maxPromptLength}`,
+        line,
+        'trainers cut the goal out (keep_end) or drop the row; shorten or filter such prompts',
+      );
+    if (longest > this.config.maxLength)
+      this.flag(
+        'sequence_too_long',
+        'warning',
+        `prompt + response is longer than --max-length ${this.config.maxLength}`,
+        line,
+        'trainers truncate or drop such rows',
+      );
   }
 }
 
@@ -296,17 +438,27 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
   for await (const batch of records) {
     for (const record of batch) {
       read += 1;
-      if (record.error) throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');
+      if (record.error)
+        throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');
       let row: CheckRow;
       try {
         row = toCheckRow(record.value as Record<string, unknown>, record.location.line, config.goal.attributes, name);
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;
-          throw new RadpoError('io', `${err.describe()}`, 'radpo check reads files written by radpo relabel (any --format)');
+          throw new RadpoError(
+            'io',
+            `${err.describe()}`,
+            'radpo check reads files written by radpo relabel (any --format)',
+          );
         }
         // The shape error's own hint names relabel's column flags, which check does not have.
-        if (err instanceof RadpoError && err.code === 'schema') throw new RadpoError('schema', err.message, 'radpo check reads files written by radpo relabel (any --format); relabel the pairs first, then check the output');
+        if (err instanceof RadpoError && err.code === 'schema')
+          throw new RadpoError(
+            'schema',
+            err.message,
+            'radpo check reads files written by radpo relabel (any --format); relabel the pairs first, then check the output',
+          );
         throw err;
       }
       // Every row is checked as it is read (memory stays flat); a sample is checked at the end, in file order.
@@ -315,7 +467,9 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
     }
   }
   if (sample) for (const row of sample.items().sort((a, b) => a.line - b.line)) checker.check(row);
-  const list = [...checker.findings.values()].sort((a, b) => (a.severity === b.severity ? b.count - a.count : a.severity === 'error' ? -1 : 1));
+  const list = [...checker.findings.values()].sort((a, b) =>
+    a.severity === b.severity ? b.count - a.count : a.severity === 'error' ? -1 : 1,
+  );
   return {
     file: name,
     chat_template: config.chat.source,
@@ -337,7 +491,9 @@ export function renderCheck(report: CheckReport): string {
   ];
   if (report.findings.length === 0) lines.push('no problems found');
   for (const f of report.findings) {
-    lines.push(`${f.severity}: ${f.code}: ${f.message} — ${f.count} row${f.count === 1 ? '' : 's'} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`);
+    lines.push(
+      `${f.severity}: ${f.code}: ${f.message} — ${f.count} row${f.count === 1 ? '' : 's'} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
+    );
     if (f.hint) lines.push(`  fix: ${f.hint}`);
   }
   lines.push(`${report.errors} errors, ${report.warnings} warnings`);

@@ -16,13 +16,29 @@ async function relabeled(args: string[] = []): Promise<string> {
 }
 
 async function check(file: string, template: string, args: string[] = []) {
-  const r = await run(['check', file, '--chat-template', template, '--bos-token', '<s>', '--eos-token', '</s>', '--json', ...args]);
+  const r = await run([
+    'check',
+    file,
+    '--chat-template',
+    template,
+    '--bos-token',
+    '<s>',
+    '--eos-token',
+    '</s>',
+    '--json',
+    ...args,
+  ]);
   return { code: r.code, report: JSON.parse(r.stdout), stderr: r.stderr };
 }
 const codes = (report: { findings: Array<{ code: string }> }) => report.findings.map((f) => f.code).sort();
 
 describe('the renderer is pinned by huggingface.js e2e cases', () => {
-  const cases = JSON.parse(readFileSync(join(TEMPLATES, 'hfjs_e2e_render_cases.json'), 'utf8')).cases as Array<{ name: string; chat_template: string; data: Record<string, unknown>; target: string }>;
+  const cases = JSON.parse(readFileSync(join(TEMPLATES, 'hfjs_e2e_render_cases.json'), 'utf8')).cases as Array<{
+    name: string;
+    chat_template: string;
+    data: Record<string, unknown>;
+    target: string;
+  }>;
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     expect(new Template(c.chat_template).render(c.data)).toBe(c.target);
   });
@@ -51,7 +67,16 @@ describe('radpo check with the real chat templates', () => {
 
   it('reads template and bos_token from a tokenizer_config.json (torchtune Gemma asset)', async () => {
     const file = await relabeled(['--placement', 'user']);
-    const r = await run(['check', file, '--chat-template', join(TEMPLATES, 'torchtune_tests_assets_tokenizer_config_gemma.json'), '--max-length', '100000', '--max-prompt-length', '100000']);
+    const r = await run([
+      'check',
+      file,
+      '--chat-template',
+      join(TEMPLATES, 'torchtune_tests_assets_tokenizer_config_gemma.json'),
+      '--max-length',
+      '100000',
+      '--max-prompt-length',
+      '100000',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/no problems found/);
   });
@@ -59,26 +84,46 @@ describe('radpo check with the real chat templates', () => {
   it('every output format can be checked', async () => {
     for (const format of ['handbook', 'llamafactory', 'axolotl', 'nemo', 'text']) {
       const file = await relabeled(['--format', format]);
-      const { code, report } = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), ['--max-length', '100000', '--max-prompt-length', '100000']);
+      const { code, report } = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), [
+        '--max-length',
+        '100000',
+        '--max-prompt-length',
+        '100000',
+      ]);
       expect([format, codes(report)]).toEqual([format, []]);
       expect(code).toBe(0);
     }
   });
 
   it("catches the reference nosys script's output: goal twice, rejected-goal copy not swapped", async () => {
-    const rows = readFileSync(sample, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).slice(0, 3);
+    const rows = readFileSync(sample, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .slice(0, 3);
     const out: unknown[] = [];
     for (const r of rows) {
       const question = r.prompt[0].content;
       const pos = `${paperGoal(String(r.score_chosen))}\n\n`;
       const neg = `${paperGoal(String(r.score_rejected))}\n\n`;
-      out.push({ chosen: [{ role: 'user', content: pos + question }, r.chosen[0]], rejected: [{ role: 'user', content: pos + question }, r.rejected[0]] });
+      out.push({
+        chosen: [{ role: 'user', content: pos + question }, r.chosen[0]],
+        rejected: [{ role: 'user', content: pos + question }, r.rejected[0]],
+      });
       // As released: same order as copy 1, and the aliased user turn gets the goal twice.
-      out.push({ chosen: [{ role: 'user', content: neg + question }, r.chosen[0]], rejected: [{ role: 'user', content: neg + neg + question }, r.rejected[0]] });
+      out.push({
+        chosen: [{ role: 'user', content: neg + question }, r.chosen[0]],
+        rejected: [{ role: 'user', content: neg + neg + question }, r.rejected[0]],
+      });
     }
     const file = join(tempDir(), 'nosys.jsonl');
     writeFileSync(file, out.map((o) => JSON.stringify(o)).join('\n'));
-    const { code, report } = await check(file, tpl('google__gemma-2-9b-it'), ['--max-length', '100000', '--max-prompt-length', '100000']);
+    const { code, report } = await check(file, tpl('google__gemma-2-9b-it'), [
+      '--max-length',
+      '100000',
+      '--max-prompt-length',
+      '100000',
+    ]);
     expect(code).toBe(1);
     expect(codes(report)).toEqual(['goal_repeated', 'prompt_mismatch', 'unswapped_copy']);
     const lines = Object.fromEntries(report.findings.map((f: { code: string; lines: number[] }) => [f.code, f.lines]));
@@ -94,7 +139,12 @@ describe('radpo check with the real chat templates', () => {
     rows[2]!.score_chosen = 1;
     rows[5]!.prompt[0].content = 'Be helpful.';
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
-    const { code, report } = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), ['--max-length', '100000', '--max-prompt-length', '100000']);
+    const { code, report } = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), [
+      '--max-length',
+      '100000',
+      '--max-prompt-length',
+      '100000',
+    ]);
     expect(code).toBe(1);
     const byCode = Object.fromEntries(report.findings.map((f: { code: string; lines: number[] }) => [f.code, f.lines]));
     expect(byCode.goal_text_differs).toEqual([1]);
@@ -105,7 +155,10 @@ describe('radpo check with the real chat templates', () => {
   it('flags a template whose prompt is not a prefix of prompt+response', async () => {
     const file = await relabeled();
     const odd = join(tempDir(), 'odd.jinja');
-    writeFileSync(odd, "{% if messages[-1]['role'] == 'assistant' %}[full]{% endif %}{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}");
+    writeFileSync(
+      odd,
+      "{% if messages[-1]['role'] == 'assistant' %}[full]{% endif %}{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}",
+    );
     const { report } = await check(file, odd);
     expect(codes(report)).toContain('prompt_not_prefix');
   });
@@ -116,8 +169,28 @@ describe('radpo check with the real chat templates', () => {
     expect(est.report.length_unit).toMatch(/estimated/);
     expect(codes(est.report)).toContain('prompt_too_long');
     const tok = join(tempDir(), 'tokenizer.json');
-    writeFileSync(tok, JSON.stringify({ version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null, model: { type: 'WordLevel', vocab: { '[UNK]': 0 }, unk_token: '[UNK]' } }));
-    const counted = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), ['--tokenizer', tok, '--max-prompt-length', '5000', '--max-length', '5000']);
+    writeFileSync(
+      tok,
+      JSON.stringify({
+        version: '1.0',
+        truncation: null,
+        padding: null,
+        added_tokens: [],
+        normalizer: null,
+        pre_tokenizer: { type: 'Whitespace' },
+        post_processor: null,
+        decoder: null,
+        model: { type: 'WordLevel', vocab: { '[UNK]': 0 }, unk_token: '[UNK]' },
+      }),
+    );
+    const counted = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), [
+      '--tokenizer',
+      tok,
+      '--max-prompt-length',
+      '5000',
+      '--max-length',
+      '5000',
+    ]);
     expect(counted.report.length_unit).toBe('tokens');
     expect(counted.code).toBe(0);
   });
@@ -137,7 +210,18 @@ describe('relabel --chat-template and --placement auto', () => {
     ['Qwen__Qwen2-7B-Instruct', 'system'],
   ])('%s -> %s, and the output passes the check', async (name, placement) => {
     const out = join(tempDir(), 'out.jsonl');
-    const r = await run(['relabel', sample, '--placement', 'auto', '--chat-template', tpl(name), '-o', out, '--log-level', 'info']);
+    const r = await run([
+      'relabel',
+      sample,
+      '--placement',
+      'auto',
+      '--chat-template',
+      tpl(name),
+      '-o',
+      out,
+      '--log-level',
+      'info',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`--placement auto: ${placement}`);
     expect(r.stderr).toMatch(/radpo check: 20 of 20 rows/);
@@ -146,7 +230,14 @@ describe('relabel --chat-template and --placement auto', () => {
   });
 
   it('a template that breaks the output fails the run', async () => {
-    const r = await run(['relabel', sample, '--chat-template', tpl('google__gemma-2-9b-it'), '-o', join(tempDir(), 'o.jsonl')]);
+    const r = await run([
+      'relabel',
+      sample,
+      '--chat-template',
+      tpl('google__gemma-2-9b-it'),
+      '-o',
+      join(tempDir(), 'o.jsonl'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/system_role_rejected/);
   });

@@ -7,7 +7,9 @@ import { FIXTURES, DATA, parseJsonl, run, tempDir } from '../helpers.js';
 // Real rows from the bundled sample, each broken in one way a user's data breaks.
 const lines = readFileSync(join(FIXTURES, 'ultrafeedback_sample.jsonl'), 'utf8').split('\n').filter(Boolean);
 const row = (i: number) => JSON.parse(lines[i]!) as Record<string, any>;
-const hh = gunzipSync(readFileSync(join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'))).toString('utf8').split('\n');
+const hh = gunzipSync(readFileSync(join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz')))
+  .toString('utf8')
+  .split('\n');
 
 interface Case {
   name: string;
@@ -20,14 +22,57 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'malformed JSON', bad: lines[2]!.slice(0, 120), reason: 'malformed_record', message: /:3: not valid JSON: .*expected one JSON object per line, found "\{\\"prompt\\"/ },
-  { name: 'a missing column', bad: JSON.stringify({ ...row(2), rejected: undefined }), reason: 'missing_field', message: /:3: field "rejected": the column is missing \(expected a response, found no such column\)/ },
-  { name: 'a non-numeric score', bad: JSON.stringify({ ...row(2), metadata: { score_chosen: 'high', score_rejected: 3 } }), reason: 'bad_score', message: /:3: field "metadata\.score_chosen": the score is not a number \(expected a number, found a string "high"\)\. fix the value/ },
-  { name: 'a missing score', bad: JSON.stringify({ ...row(2), metadata: { score_chosen: 8 } }), reason: 'bad_score', message: /:3: field "metadata\.score_rejected": the score is missing \(expected a number, found no such column\)\. score the row first/ },
-  { name: 'a score outside the scale', bad: JSON.stringify({ ...row(2), metadata: { score_chosen: 0.8, score_rejected: -0.9 } }), reason: 'bad_score', message: /outside the goal scale \(expected a number from 1 to 10, found 0\.8\)\. pass --scale MIN-MAX/ },
-  { name: 'an empty response', bad: JSON.stringify({ ...row(2), chosen: '' }), reason: 'empty_response', message: /:3: field "chosen": the response is empty.*--allow-empty/ },
-  { name: 'an over-long line', bad: JSON.stringify({ ...row(2), chosen: 'x'.repeat(100_000) }), reason: 'line_too_long', message: /:3: the record is \d+ bytes, over the limit of 65536.*raise --max-line-bytes/, args: ['--max-line-bytes', '64K'] },
-  { name: 'a wrong type', bad: JSON.stringify({ ...row(2), chosen: 42 }), reason: 'bad_field', message: /field "chosen": wrong type \(expected a string or a list of messages, found number 42\)/ },
+  {
+    name: 'malformed JSON',
+    bad: lines[2]!.slice(0, 120),
+    reason: 'malformed_record',
+    message: /:3: not valid JSON: .*expected one JSON object per line, found "\{\\"prompt\\"/,
+  },
+  {
+    name: 'a missing column',
+    bad: JSON.stringify({ ...row(2), rejected: undefined }),
+    reason: 'missing_field',
+    message: /:3: field "rejected": the column is missing \(expected a response, found no such column\)/,
+  },
+  {
+    name: 'a non-numeric score',
+    bad: JSON.stringify({ ...row(2), metadata: { score_chosen: 'high', score_rejected: 3 } }),
+    reason: 'bad_score',
+    message:
+      /:3: field "metadata\.score_chosen": the score is not a number \(expected a number, found a string "high"\)\. fix the value/,
+  },
+  {
+    name: 'a missing score',
+    bad: JSON.stringify({ ...row(2), metadata: { score_chosen: 8 } }),
+    reason: 'bad_score',
+    message:
+      /:3: field "metadata\.score_rejected": the score is missing \(expected a number, found no such column\)\. score the row first/,
+  },
+  {
+    name: 'a score outside the scale',
+    bad: JSON.stringify({ ...row(2), metadata: { score_chosen: 0.8, score_rejected: -0.9 } }),
+    reason: 'bad_score',
+    message: /outside the goal scale \(expected a number from 1 to 10, found 0\.8\)\. pass --scale MIN-MAX/,
+  },
+  {
+    name: 'an empty response',
+    bad: JSON.stringify({ ...row(2), chosen: '' }),
+    reason: 'empty_response',
+    message: /:3: field "chosen": the response is empty.*--allow-empty/,
+  },
+  {
+    name: 'an over-long line',
+    bad: JSON.stringify({ ...row(2), chosen: 'x'.repeat(100_000) }),
+    reason: 'line_too_long',
+    message: /:3: the record is \d+ bytes, over the limit of 65536.*raise --max-line-bytes/,
+    args: ['--max-line-bytes', '64K'],
+  },
+  {
+    name: 'a wrong type',
+    bad: JSON.stringify({ ...row(2), chosen: 42 }),
+    reason: 'bad_field',
+    message: /field "chosen": wrong type \(expected a string or a list of messages, found number 42\)/,
+  },
 ];
 
 function file(dir: string, bad: string, good: (i: number) => string = (i) => lines[i]!): string {
@@ -55,7 +100,19 @@ describe.each(cases)('$name', ({ bad, reason, message, args = [], good }) => {
     const input = file(dir, bad, good);
     const rejects = join(dir, 'rejects.jsonl');
     const report = join(dir, 'report.json');
-    const r = await run(['relabel', input, '-o', join(dir, 'out.jsonl'), '--on-error', 'skip', '--rejects', rejects, '--report', report, ...args]);
+    const r = await run([
+      'relabel',
+      input,
+      '-o',
+      join(dir, 'out.jsonl'),
+      '--on-error',
+      'skip',
+      '--rejects',
+      rejects,
+      '--report',
+      report,
+      ...args,
+    ]);
     expect(r.code).toBe(0);
     const rej = parseJsonl(readFileSync(rejects, 'utf8'));
     expect(rej).toHaveLength(1);
@@ -79,17 +136,26 @@ describe('other error paths', () => {
     writeFileSync(path, [withScores(hh[0]!), withScores(hh[1254]!)].join('\n'));
     const r = await run(['relabel', path]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/hh\.jsonl:2: field "chosen\[3\] vs rejected\[3\]": chosen and rejected differ before the response, first at turn 3/);
+    expect(r.stderr).toMatch(
+      /hh\.jsonl:2: field "chosen\[3\] vs rejected\[3\]": chosen and rejected differ before the response, first at turn 3/,
+    );
     const skip = await run(['relabel', path, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl')]);
     expect(skip.code).toBe(0);
-    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({ line: 2, reason: 'prompt_mismatch' });
+    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({
+      line: 2,
+      reason: 'prompt_mismatch',
+    });
   });
 
   it('no scores anywhere: exit 1 with how to supply them', async () => {
     const r = await run(['relabel', join(DATA, 'unscored/dpo_en_demo.json')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/dpo_en_demo\.json: no scores found; the first record has columns conversations, chosen, rejected/);
-    expect(r.stderr).toMatch(/hint: unscored pairs need a judge: radpo score FILE --judge chat\|reward.*--chosen-score-col and --rejected-score-col.*--scores FILE --key COL/);
+    expect(r.stderr).toMatch(
+      /dpo_en_demo\.json: no scores found; the first record has columns conversations, chosen, rejected/,
+    );
+    expect(r.stderr).toMatch(
+      /hint: unscored pairs need a judge: radpo score FILE --judge chat\|reward.*--chosen-score-col and --rejected-score-col.*--scores FILE --key COL/,
+    );
   });
 
   it('a scores file without the row key: missing_score', async () => {
@@ -99,14 +165,27 @@ describe('other error paths', () => {
     writeFileSync(join(dir, 's.jsonl'), JSON.stringify({ id: 'a', score_chosen: 8, score_rejected: 2 }));
     const r = await run(['relabel', data, '--scores', join(dir, 's.jsonl'), '--key', 'id']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/d\.jsonl:2: field "id": no scores for this row in the scores file \(expected a key present in the scores file, found "b"\)/);
+    expect(r.stderr).toMatch(
+      /d\.jsonl:2: field "id": no scores for this row in the scores file \(expected a key present in the scores file, found "b"\)/,
+    );
   });
 
   it('--max-errors bounds skipping', async () => {
     const dir = tempDir();
     const path = join(dir, 'bad.jsonl');
     writeFileSync(path, ['{', '{', '{', lines[0]].join('\n'));
-    const r = await run(['relabel', path, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), '--max-errors', '2', '-o', join(dir, 'out.jsonl')]);
+    const r = await run([
+      'relabel',
+      path,
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'rej.jsonl'),
+      '--max-errors',
+      '2',
+      '-o',
+      join(dir, 'out.jsonl'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/more than 2 rows failed \(--max-errors 2\); the last: .*bad\.jsonl:3: not valid JSON/);
     expect(readdirSync(dir)).toEqual(['bad.jsonl']);
@@ -147,7 +226,9 @@ describe('data that fits no shape', () => {
   it('exits 1 (bad data) naming the file, the columns seen and the flags that map them', async () => {
     const r = await run(['relabel', join(DATA, 'scored/helpsteer2_nemo_rm.jsonl')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/helpsteer2_nemo_rm\.jsonl: cannot find the chosen and rejected columns; the first record has columns text, label/);
+    expect(r.stderr).toMatch(
+      /helpsteer2_nemo_rm\.jsonl: cannot find the chosen and rejected columns; the first record has columns text, label/,
+    );
     expect(r.stderr).toMatch(/hint: name them with --chosen-col and --rejected-col/);
   });
 });

@@ -21,10 +21,25 @@ const inputs = [
   [join(FIXTURES, 'trl_conversational.jsonl')],
   [join(FIXTURES, 'llamafactory_sharegpt_scored.json')],
   [join(FIXTURES, 'stack_exchange_scored.json')],
-  [join(FIXTURES, 'helpsteer2_pairs.jsonl'), '--scale', '0-4', '--attr', 'h=chosen_attributes.helpfulness,rejected_attributes.helpfulness'],
+  [
+    join(FIXTURES, 'helpsteer2_pairs.jsonl'),
+    '--scale',
+    '0-4',
+    '--attr',
+    'h=chosen_attributes.helpfulness,rejected_attributes.helpfulness',
+  ],
   [generated],
 ];
-const variants = [[], ['--placement', 'user'], ['--format', 'handbook', '--order', 'concat'], ['--shard', '2/3', '--ties', 'drop', '--rejects', REJECTS], ['--format', 'text', '--on-error', 'skip', '--rejects', REJECTS], ['--format', 'llamafactory', '--on-error', 'skip', '--rejects', REJECTS], ['--output-format', 'csv', '--json-in-csv'], ['--output-format', 'csv', '--format', 'text', '--order', 'concat']];
+const variants = [
+  [],
+  ['--placement', 'user'],
+  ['--format', 'handbook', '--order', 'concat'],
+  ['--shard', '2/3', '--ties', 'drop', '--rejects', REJECTS],
+  ['--format', 'text', '--on-error', 'skip', '--rejects', REJECTS],
+  ['--format', 'llamafactory', '--on-error', 'skip', '--rejects', REJECTS],
+  ['--output-format', 'csv', '--json-in-csv'],
+  ['--output-format', 'csv', '--format', 'text', '--order', 'concat'],
+];
 
 describe('fast path = plain path, byte for byte', () => {
   it.each(inputs.flatMap((input) => variants.map((v) => [...input, ...v])))('%s', async (...argv) => {

@@ -5,7 +5,15 @@
  */
 import { Command } from 'commander';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { addFlags, attributeName, bool, parseFlags, text, type FlagTable, type FlagValues } from '../../src/cli/flags.js';
+import {
+  addFlags,
+  attributeName,
+  bool,
+  parseFlags,
+  text,
+  type FlagTable,
+  type FlagValues,
+} from '../../src/cli/flags.js';
 import type { relabelFlags } from '../../src/commands/relabel/flags.js';
 import { COMMANDS } from '../../src/main.js';
 
@@ -19,24 +27,28 @@ function tableProblems(table: FlagTable): string[] {
     owner.set(attribute, key);
   }
   const cmd = addFlags(new Command('x'), table);
-  for (const option of cmd.options) if (!owner.has(option.attributeName())) problems.push(`option ${option.flags} has no entry`);
+  for (const option of cmd.options)
+    if (!owner.has(option.attributeName())) problems.push(`option ${option.flags} has no entry`);
   const options = new Set(cmd.options.map((o) => o.attributeName()));
   for (const [attribute, key] of owner) if (!options.has(attribute)) problems.push(`${key} has no option`);
   return problems;
 }
 
 describe('flag tables', () => {
-  it.each(COMMANDS.map((c) => [c.name, c] as const))('%s: every option has one entry and every entry one option', (_name, spec) => {
-    expect(tableProblems(spec.flags)).toEqual([]);
-    const cmd = addFlags(new Command(spec.name), spec.flags);
-    expect(Object.keys(parseFlags(spec.flags, cmd.opts())).sort()).toEqual(Object.keys(spec.flags).sort());
-  });
+  it.each(COMMANDS.map((c) => [c.name, c] as const))(
+    '%s: every option has one entry and every entry one option',
+    (_name, spec) => {
+      expect(tableProblems(spec.flags)).toEqual([]);
+      const cmd = addFlags(new Command(spec.name), spec.flags);
+      expect(Object.keys(parseFlags(spec.flags, cmd.opts())).sort()).toEqual(Object.keys(spec.flags).sort());
+    },
+  );
 
   it('finds two entries that set the same value', () => {
     expect(tableProblems({ a: text('--out <f>', ''), b: bool('--no-out', '') })).toEqual(['b and a both set "out"']);
   });
 
-  it('types the config from the table: one field per flag, of its parser\'s type', () => {
+  it("types the config from the table: one field per flag, of its parser's type", () => {
     type Relabel = FlagValues<typeof relabelFlags>;
     expectTypeOf<keyof Relabel>().toEqualTypeOf<keyof typeof relabelFlags>();
     expectTypeOf<Relabel['threads']>().toEqualTypeOf<number | 'auto'>();
@@ -52,7 +64,11 @@ describe('flag tables', () => {
     expect(values.scale).toEqual({ min: 1, max: 10 });
     expect(values.maxLineBytes).toBe(64 * 1024 * 1024);
     expect(values.color).toBe(true);
-    expect(() => parseFlags(relabel.flags, { ...cmd.opts(), shard: '4/3' })).toThrow(/--shard "4\/3": K must be from 1 to N/);
-    expect(() => parseFlags(relabel.flags, { ...cmd.opts(), gzipLevel: '10' })).toThrow(/--gzip-level "10": must be from 1 to 9/);
+    expect(() => parseFlags(relabel.flags, { ...cmd.opts(), shard: '4/3' })).toThrow(
+      /--shard "4\/3": K must be from 1 to N/,
+    );
+    expect(() => parseFlags(relabel.flags, { ...cmd.opts(), gzipLevel: '10' })).toThrow(
+      /--gzip-level "10": must be from 1 to 9/,
+    );
   });
 });

@@ -20,13 +20,21 @@ describe('--format for every trainer', () => {
     expect(rows[1]!.chosen).toEqual({ from: 'gpt', value: first.rejected[0].content });
     const info = JSON.parse(readFileSync(join(dir, 'dataset_info.json'), 'utf8'));
     expect(info.other).toEqual({ file_name: 'other.json' });
-    expect(info.uf_ra).toMatchObject({ file_name: 'uf_ra.jsonl', ranking: true, formatting: 'sharegpt', columns: { messages: 'conversations', chosen: 'chosen', rejected: 'rejected' } });
+    expect(info.uf_ra).toMatchObject({
+      file_name: 'uf_ra.jsonl',
+      ranking: true,
+      formatting: 'sharegpt',
+      columns: { messages: 'conversations', chosen: 'chosen', rejected: 'rejected' },
+    });
   });
 
   it('llamafactory refuses rows it would silently skip, with the reason', async () => {
     const dir = tempDir();
     const path = join(dir, 'bad.jsonl');
-    writeFileSync(path, JSON.stringify({ ...first, prompt: [...first.prompt, { role: 'assistant', content: 'Sure.' }] }));
+    writeFileSync(
+      path,
+      JSON.stringify({ ...first, prompt: [...first.prompt, { role: 'assistant', content: 'Sure.' }] }),
+    );
     const r = await run(['relabel', path, '--format', 'llamafactory']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.jsonl:1: field "prompt": LLaMA-Factory needs the prompt to end on a human turn/);
@@ -44,27 +52,35 @@ describe('--format for every trainer', () => {
     const path = join(dir, 'tie.jsonl');
     writeFileSync(path, JSON.stringify({ ...first, score_chosen: 8, score_rejected: 8 }));
     const rows = parseJsonl((await run(['relabel', path, '--format', 'nemo', '-q'])).stdout);
-    expect(rows.map((r) => r.completions.map((c: { rank: number }) => c.rank))).toEqual([[0, 1], [0, 1]]);
+    expect(rows.map((r) => r.completions.map((c: { rank: number }) => c.rank))).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
     expect(rows[1]!.completions[0].completion).toEqual(first.rejected);
   });
 
   it('text: goal at the front of the prompt string whatever --placement says, then a transcript the response joins after a space', async () => {
     const rows = parseJsonl((await run(['relabel', trl, '--format', 'text', '--placement', 'user', '-q'])).stdout);
-    expect(rows[0]!.prompt).toBe(`${paperGoal(String(first.score_chosen))}\n\nHuman: ${first.prompt[0].content}\n\nAssistant:`);
+    expect(rows[0]!.prompt).toBe(
+      `${paperGoal(String(first.score_chosen))}\n\nHuman: ${first.prompt[0].content}\n\nAssistant:`,
+    );
     expect(rows[0]!.chosen).toBe(` ${first.chosen[0].content}`);
     // Concatenated as trainers do, no token can merge across the join: the prompt ends in ":", the response starts with " ".
     for (const row of rows) expect(row.prompt).toMatch(/\n\nAssistant:$/);
   });
 
-  it.each(['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'])('--print-config %s names the output file', async (format) => {
-    const dir = tempDir();
-    const out = join(dir, 'prefs.jsonl');
-    const r = await run(['relabel', trl, '--format', format, '-o', out, '--print-config', '-q']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(format === 'llamafactory' ? 'dataset: prefs' : out);
-    if (format === 'axolotl') expect(r.stdout).toMatch(/type: chat_template\.default\n\s+field_messages: messages/);
-    if (format === 'nemo') expect(r.stdout).toMatch(/dataset_name: PreferenceDataset/);
-  });
+  it.each(['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'])(
+    '--print-config %s names the output file',
+    async (format) => {
+      const dir = tempDir();
+      const out = join(dir, 'prefs.jsonl');
+      const r = await run(['relabel', trl, '--format', format, '-o', out, '--print-config', '-q']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(format === 'llamafactory' ? 'dataset: prefs' : out);
+      if (format === 'axolotl') expect(r.stdout).toMatch(/type: chat_template\.default\n\s+field_messages: messages/);
+      if (format === 'nemo') expect(r.stdout).toMatch(/dataset_name: PreferenceDataset/);
+    },
+  );
 
   it('--print-config without -o is a usage error', async () => {
     const r = await run(['relabel', trl, '--print-config']);

@@ -27,7 +27,9 @@ describe('radpo inspect', () => {
   });
 
   it('hh-rlhf: no scores, prompt mismatches and duplicate prompts reported', async () => {
-    const report = JSON.parse((await run(['inspect', join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'), '--json'])).stdout);
+    const report = JSON.parse(
+      (await run(['inspect', join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'), '--json'])).stdout,
+    );
     expect(report.rows).toBe(2312);
     expect(report.unreadable).toEqual({ prompt_mismatch: 5 });
     expect(report.scores).toBeNull();

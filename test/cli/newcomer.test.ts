@@ -19,7 +19,9 @@ describe('dead ends on real data', () => {
   it('unscored pairs: relabel and inspect point at radpo score / --judge', async () => {
     const r = await run(['relabel', LF, '-q']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/hint: unscored pairs need a judge: radpo score FILE --judge chat\|reward … \(or radpo relabel FILE --judge …\)/);
+    expect(r.stderr).toMatch(
+      /hint: unscored pairs need a judge: radpo score FILE --judge chat\|reward … \(or radpo relabel FILE --judge …\)/,
+    );
     const i = await run(['inspect', LF]);
     expect(i.code).toBe(0);
     expect(i.stdout).toMatch(/scores: none found \(score the pairs with a judge: radpo score FILE --judge/);
@@ -32,13 +34,20 @@ describe('dead ends on real data', () => {
     expect(r.stdout).toMatch(/ {4}question_id +number +81\n/);
     expect(r.stdout).toMatch(/ {4}g1_judgment +string +\S/);
     expect(r.stdout).toMatch(/--prompt-col, --chosen-col and --rejected-col/);
-    const json = JSON.parse((await run(['inspect', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl'), '--json'])).stdout);
+    const json = JSON.parse(
+      (await run(['inspect', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl'), '--json'])).stdout,
+    );
     expect(json.inputs[0].columns[1]).toEqual({ name: 'model_1', type: 'string', sample: 'phi-3' });
     expect(json.rows).toBe(8);
   });
 
   it('radpo check on a file radpo did not write says so, not to use relabel flags check does not have', async () => {
-    const r = await run(['check', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl'), '--chat-template', GEMMA]);
+    const r = await run([
+      'check',
+      join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl'),
+      '--chat-template',
+      GEMMA,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/hint: radpo check reads files written by radpo relabel/);
     expect(r.stderr).not.toMatch(/--chosen-col/);
@@ -52,7 +61,9 @@ describe('dead ends on real data', () => {
     const user = join(dir, 'user.jsonl');
     const r1 = await run(['relabel', AZURE, ...judgeFlags, '-o', system]);
     expect(r1.code, r1.stderr).toBe(0);
-    expect(r1.stderr).toMatch(/shape: {2}OpenAI\/Azure DPO fine-tuning format, conversational with explicit prompt \(message lists\); columns input\.messages\/preferred_output\/non_preferred_output/);
+    expect(r1.stderr).toMatch(
+      /shape: {2}OpenAI\/Azure DPO fine-tuning format, conversational with explicit prompt \(message lists\); columns input\.messages\/preferred_output\/non_preferred_output/,
+    );
     // Gemma-2 refuses a system role: check says so, and names the placement that fixes it…
     const c1 = await run(['check', system, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json']);
     const found = JSON.parse(c1.stdout).findings.find((f: { code: string }) => f.code === 'system_role_rejected');
@@ -63,9 +74,15 @@ describe('dead ends on real data', () => {
     const first = parseJsonl(readFileSync(user, 'utf8'))[0]!;
     const source = JSON.parse(readFileSync(AZURE, 'utf8').split('\n')[0]!);
     expect(first.prompt).toHaveLength(1);
-    expect(first.prompt[0].content).toMatch(new RegExp(`\\nOverall score: \\d+\\.\\n\\n${source.input.messages[0].content.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(first.prompt[0].content).toMatch(
+      new RegExp(
+        `\\nOverall score: \\d+\\.\\n\\n${source.input.messages[0].content.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+      ),
+    );
     expect(first.prompt[0].content.endsWith(`\n\n${source.input.messages[1].content}`)).toBe(true);
-    const c2 = JSON.parse((await run(['check', user, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json'])).stdout);
+    const c2 = JSON.parse(
+      (await run(['check', user, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json'])).stdout,
+    );
     expect(c2.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
   });
 
@@ -96,14 +113,28 @@ describe('--config FILE', () => {
   it('reads long flag names from YAML or JSON; a flag on the command line wins', async () => {
     const { dir, input } = scored();
     const yaml = join(dir, 'radpo.yaml');
-    writeFileSync(yaml, 'prompt-col: question\nchosen-col: response_j\nrejected-col: response_k\nchosen-score-col: good\nrejected-score-col: poor\nplacement: user\nattr: []\n');
+    writeFileSync(
+      yaml,
+      'prompt-col: question\nchosen-col: response_j\nrejected-col: response_k\nchosen-score-col: good\nrejected-score-col: poor\nplacement: user\nattr: []\n',
+    );
     const fromFile = await run(['relabel', input, '--config', yaml, '-q']);
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect(parseJsonl(fromFile.stdout)[0]!.prompt[0].role).toBe('user');
     const overridden = await run(['relabel', input, '--config', yaml, '--placement', 'system', '-q']);
     expect(parseJsonl(overridden.stdout)[0]!.prompt[0].role).toBe('system');
     const json = join(dir, 'radpo.json');
-    writeFileSync(json, JSON.stringify({ 'prompt-col': 'question', 'chosen-col': 'response_j', 'rejected-col': 'response_k', 'chosen-score-col': 'good', 'rejected-score-col': 'poor', scale: '0-10', 'no-color': true }));
+    writeFileSync(
+      json,
+      JSON.stringify({
+        'prompt-col': 'question',
+        'chosen-col': 'response_j',
+        'rejected-col': 'response_k',
+        'chosen-score-col': 'good',
+        'rejected-score-col': 'poor',
+        scale: '0-10',
+        'no-color': true,
+      }),
+    );
     const r = await run(['relabel', input, '--config', json]);
     expect(r.code, r.stderr).toBe(0);
     // --scale from the file counts as given: no "scores fit half the scale" warning is due either way, and the goal names 0-10.
@@ -131,7 +162,18 @@ describe('help and the shell', () => {
     const r = await run(['relabel', '--help']);
     expect(r.code).toBe(0);
     const headings = [...r.stdout.matchAll(/^([A-Z][a-z ]+(?: and [a-z ]+)?):$/gm)].map((m) => m[1]);
-    expect(headings).toEqual(['Arguments', 'Input', 'Columns and scores', 'Goal', 'Output', 'Errors and reports', 'Judge', 'Performance', 'Options', 'Examples']);
+    expect(headings).toEqual([
+      'Arguments',
+      'Input',
+      'Columns and scores',
+      'Goal',
+      'Output',
+      'Errors and reports',
+      'Judge',
+      'Performance',
+      'Options',
+      'Examples',
+    ]);
     expect(r.stdout).toMatch(/Parquet/);
     expect(r.stdout).toMatch(/\(default:\s+1-10\)/);
     expect(r.stdout).toMatch(/\(default:\s+16\)/);
@@ -144,9 +186,18 @@ describe('help and the shell', () => {
   });
 
   it('radpo completion bash completes commands, flags and choices', () => {
-    const script = spawnSync(process.execPath, [join(ROOT, 'bin', 'radpo.js'), 'completion', 'bash'], { encoding: 'utf8' }).stdout;
+    const script = spawnSync(process.execPath, [join(ROOT, 'bin', 'radpo.js'), 'completion', 'bash'], {
+      encoding: 'utf8',
+    }).stdout;
     const complete = (words: string[]) =>
-      spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _radpo; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).stdout.trim();
+      spawnSync(
+        'bash',
+        [
+          '-c',
+          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _radpo; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).stdout.trim();
     expect(complete(['radpo', 'ins'])).toBe('inspect');
     expect(complete(['radpo', 'relabel', '--plac'])).toBe('--placement');
     expect(complete(['radpo', 'relabel', '--format', 'll'])).toBe('llamafactory');
@@ -156,7 +207,9 @@ describe('help and the shell', () => {
   it('radpo completion zsh and fish print scripts for those shells; other shells are a usage error', async () => {
     expect((await run(['completion', 'zsh'])).stdout).toMatch(/^autoload -U \+X bashcompinit && bashcompinit$/m);
     const fish = (await run(['completion', 'fish'])).stdout;
-    expect(fish).toMatch(/complete -c radpo -n '__fish_seen_subcommand_from relabel' -l format -x -a 'trl handbook llamafactory axolotl nemo text'/);
+    expect(fish).toMatch(
+      /complete -c radpo -n '__fish_seen_subcommand_from relabel' -l format -x -a 'trl handbook llamafactory axolotl nemo text'/,
+    );
     const r = await run(['completion', 'tcsh']);
     expect(r.code).toBe(2);
   });

@@ -4,7 +4,18 @@
  * the machine's own /dev is never touched.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateRows } from '../../bench/generate.mjs';
@@ -43,7 +54,17 @@ describe('devices, FIFOs and symlinks', () => {
     const reader = node.kind === 'fifo' ? drain(node.path) : null;
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, `${readFileSync(SAMPLE, 'utf8')}{broken\n`);
-    const r = await run(['relabel', input, '--on-error', 'skip', '--rejects', node.path, '-o', join(dir, 'out.jsonl'), '-q']);
+    const r = await run([
+      'relabel',
+      input,
+      '--on-error',
+      'skip',
+      '--rejects',
+      node.path,
+      '-o',
+      join(dir, 'out.jsonl'),
+      '-q',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const stats = lstatSync(node.path);
     expect(node.kind === 'device' ? stats.isCharacterDevice() : stats.isFIFO()).toBe(true);
@@ -70,7 +91,16 @@ describe('devices, FIFOs and symlinks', () => {
       expect(parseJsonl(socket.stdout)).toHaveLength(200);
       // A reader that starts late: the pipe (non-blocking, as Node leaves stdout's) fills at 64 KiB and
       // writes come back short or with EAGAIN; every byte must still arrive.
-      const pipe = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o ${target} -q | (sleep 0.3; cat)`], { encoding: 'utf8' });
+      const pipe = spawnSync(
+        'bash',
+        [
+          '-o',
+          'pipefail',
+          '-c',
+          `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o ${target} -q | (sleep 0.3; cat)`,
+        ],
+        { encoding: 'utf8' },
+      );
       expect(pipe.status, pipe.stderr).toBe(0);
       expect(parseJsonl(pipe.stdout)).toHaveLength(200);
     }
@@ -80,7 +110,16 @@ describe('devices, FIFOs and symlinks', () => {
     const dir = tempDir();
     const file = join(dir, 'file.parquet');
     expect(spawnSync(process.execPath, [BIN, 'relabel', SAMPLE, '-o', file, '-q']).status).toBe(0);
-    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o /dev/stdout --output-format parquet -q | (sleep 0.3; cat)`], { maxBuffer: 64 << 20 });
+    const piped = spawnSync(
+      'bash',
+      [
+        '-o',
+        'pipefail',
+        '-c',
+        `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o /dev/stdout --output-format parquet -q | (sleep 0.3; cat)`,
+      ],
+      { maxBuffer: 64 << 20 },
+    );
     expect(piped.status, String(piped.stderr)).toBe(0);
     expect(readFileSync(file).length).toBeGreaterThan(65536);
     expect(Buffer.compare(piped.stdout, readFileSync(file))).toBe(0);
@@ -117,12 +156,34 @@ describe('no output may be an input or another output', () => {
   };
 
   it.each([
-    ['--rejects names the input', (d: string, i: string) => ['--on-error', 'skip', '--rejects', i, '-o', join(d, 'o.jsonl')], /--rejects names the same file as the input .*data\.jsonl.*destroy the input/],
-    ['--report names the input', (d: string, i: string) => ['--report', i, '-o', join(d, 'o.jsonl')], /--report names the same file as the input/],
+    [
+      '--rejects names the input',
+      (d: string, i: string) => ['--on-error', 'skip', '--rejects', i, '-o', join(d, 'o.jsonl')],
+      /--rejects names the same file as the input .*data\.jsonl.*destroy the input/,
+    ],
+    [
+      '--report names the input',
+      (d: string, i: string) => ['--report', i, '-o', join(d, 'o.jsonl')],
+      /--report names the same file as the input/,
+    ],
     ['-o names the input', (_d: string, i: string) => ['-o', i], /-o names the same file as the input/],
-    ['-o is a hard link to the input', (d: string, i: string) => (linkSync(i, join(d, 'hard.jsonl')), ['-o', join(d, 'hard.jsonl')]), /-o names the same file as the input/],
-    ['--report is a symlink to the input', (d: string, i: string) => (symlinkSync(i, join(d, 'link.json')), ['--report', join(d, 'link.json'), '-o', join(d, 'o.jsonl')]), /--report names the same file as the input/],
-    ['--report and -o are one file', (d: string) => ['--report', join(d, 'o.jsonl'), '-o', join(d, 'o.jsonl')], /--report names the same file as -o/],
+    [
+      '-o is a hard link to the input',
+      (d: string, i: string) => (linkSync(i, join(d, 'hard.jsonl')), ['-o', join(d, 'hard.jsonl')]),
+      /-o names the same file as the input/,
+    ],
+    [
+      '--report is a symlink to the input',
+      (d: string, i: string) => (
+        symlinkSync(i, join(d, 'link.json')), ['--report', join(d, 'link.json'), '-o', join(d, 'o.jsonl')]
+      ),
+      /--report names the same file as the input/,
+    ],
+    [
+      '--report and -o are one file',
+      (d: string) => ['--report', join(d, 'o.jsonl'), '-o', join(d, 'o.jsonl')],
+      /--report names the same file as -o/,
+    ],
     ['-o is a folder', (d: string) => ['-o', d], /-o .* is a directory/],
   ])('%s: exit 2, the input untouched', async (_name, args, message) => {
     const { dir, input, before } = setup();
@@ -158,7 +219,11 @@ describe('temporary files never outlive the run', () => {
     const tmp = join(dir, 'tmp');
     mkdirSync(tmp);
     // The input comes through stdin and stops half way, so the run is surely still going when the signals come.
-    const child = spawn(process.execPath, [BIN, 'relabel', '-', '--order', 'concat', '-o', join(dir, 'x.jsonl'), '-q'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'relabel', '-', '--order', 'concat', '-o', join(dir, 'x.jsonl'), '-q'],
+      { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'ignore', 'ignore'] },
+    );
     // The child dies with part of this still unread: the pipe's EPIPE is expected, not an error of the test.
     child.stdin.on('error', () => undefined);
     child.stdin.write([...generateRows(3_000_000, 5)].join(''));
@@ -183,7 +248,14 @@ describe('temporary files never outlive the run', () => {
     const tmp = join(dir, 'tmp');
     mkdirSync(tmp);
     const input = big(dir);
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" relabel "${input}" --order concat --on-error skip --rejects "${join(dir, 'rej.jsonl')}" -q | head -n 1`], { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' });
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${BIN}" relabel "${input}" --order concat --on-error skip --rejects "${join(dir, 'rej.jsonl')}" -q | head -n 1`,
+      ],
+      { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     expect(parseJsonl(r.stdout)).toHaveLength(1);
     expect(temporaries(dir)).toEqual([]);
@@ -195,7 +267,11 @@ describe('a run that writes nothing fails', () => {
   it.each([
     ['an empty file', '', /no row was written: the input is empty \(.*in\.jsonl held no records\)/],
     ['an empty JSON array', '[]\n', /no row was written: the input is empty/],
-    ['every row set aside', '{"prompt":"q","chosen":"a","rejected":"b","score_chosen":8,"score_rejected":"n/a"}\n{"prompt":"q2","chosen":"a","rejected":"a","score_chosen":8,"score_rejected":2}\n', /no row was written: all 2 rows were set aside: 1 bad_score, 1 identical_responses\n {2}hint: see .*rej\.jsonl/],
+    [
+      'every row set aside',
+      '{"prompt":"q","chosen":"a","rejected":"b","score_chosen":8,"score_rejected":"n/a"}\n{"prompt":"q2","chosen":"a","rejected":"a","score_chosen":8,"score_rejected":2}\n',
+      /no row was written: all 2 rows were set aside: 1 bad_score, 1 identical_responses\n {2}hint: see .*rej\.jsonl/,
+    ],
   ])('%s: exit 1 with the reason, no output file; --allow-empty-output writes it', async (_name, text, message) => {
     const dir = tempDir();
     const input = join(dir, text.startsWith('[') ? 'in.json' : 'in.jsonl');
@@ -205,7 +281,18 @@ describe('a run that writes nothing fails', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
-    const allowed = await run(['relabel', input, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), '-o', out, '-q', '--allow-empty-output']);
+    const allowed = await run([
+      'relabel',
+      input,
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'rej.jsonl'),
+      '-o',
+      out,
+      '-q',
+      '--allow-empty-output',
+    ]);
     expect(allowed.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe('');
   });

@@ -4,7 +4,10 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, paperGoal, parseJsonl, run, tempDir, UF1000 } from '../helpers.js';
 
-const ufRows = readFileSync(UF1000, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const ufRows = readFileSync(UF1000, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 const fmt = (s: number) => (Number.isInteger(s) ? String(s) : String(s));
 
 describe('relabel on test/data/scored/ultrafeedback_gpt4_1000.jsonl (acceptance 2)', () => {
@@ -20,7 +23,10 @@ describe('relabel on test/data/scored/ultrafeedback_gpt4_1000.jsonl (acceptance 
       const { score_chosen: c, score_rejected: rj } = source.metadata;
       const first = i % 2 === 0;
       expect(row.copy).toBe(first ? 'chosen_goal' : 'rejected_goal');
-      expect(row.prompt).toEqual([{ role: 'system', content: paperGoal(fmt(first ? c : rj)) }, { role: 'user', content: source.prompt }]);
+      expect(row.prompt).toEqual([
+        { role: 'system', content: paperGoal(fmt(first ? c : rj)) },
+        { role: 'user', content: source.prompt },
+      ]);
       expect(row.chosen).toEqual([{ role: 'assistant', content: first ? source.chosen : source.rejected }]);
       expect(row.rejected).toEqual([{ role: 'assistant', content: first ? source.rejected : source.chosen }]);
       expect(row.goal_score).toBe(first ? c : rj);
@@ -39,7 +45,18 @@ describe('relabel on test/data/scored/ultrafeedback_gpt4_1000.jsonl (acceptance 
     const dir = tempDir();
     const rejects = join(dir, 'rejects.jsonl');
     const report = join(dir, 'report.json');
-    const r = await run(['relabel', UF1000, '--on-error', 'skip', '--rejects', rejects, '--report', report, '-o', join(dir, 'out.jsonl')]);
+    const r = await run([
+      'relabel',
+      UF1000,
+      '--on-error',
+      'skip',
+      '--rejects',
+      rejects,
+      '--report',
+      report,
+      '-o',
+      join(dir, 'out.jsonl'),
+    ]);
     expect(r.code).toBe(0);
     const rep = JSON.parse(readFileSync(report, 'utf8'));
     expect(rep.set_aside).toEqual({ total: 6, by_reason: { empty_response: 2, identical_responses: 4 } });
@@ -79,17 +96,26 @@ describe('relabel flags', () => {
   it('--placement user puts the goal before the first user message and still swaps', async () => {
     const rows = parseJsonl((await run(['relabel', sample, '--placement', 'user'])).stdout);
     const source = JSON.parse(readFileSync(sample, 'utf8').split('\n')[0]!);
-    expect(rows[1]!.prompt).toEqual([{ role: 'user', content: `${paperGoal(fmt(source.metadata.score_rejected))}\n\n${source.prompt}` }]);
+    expect(rows[1]!.prompt).toEqual([
+      { role: 'user', content: `${paperGoal(fmt(source.metadata.score_rejected))}\n\n${source.prompt}` },
+    ]);
     expect(rows[1]!.chosen[0].content).toBe(source.rejected);
   });
 
   it('--format handbook: whole conversations with the goal first, other columns kept', async () => {
-    const rows = parseJsonl((await run(['relabel', join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl'), '--format', 'handbook'])).stdout);
-    const source = JSON.parse(readFileSync(join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl'), 'utf8').split('\n')[0]!);
+    const rows = parseJsonl(
+      (await run(['relabel', join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl'), '--format', 'handbook'])).stdout,
+    );
+    const source = JSON.parse(
+      readFileSync(join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl'), 'utf8').split('\n')[0]!,
+    );
     const goal = { role: 'system', content: paperGoal(fmt(source.score_chosen)) };
     expect(rows[0]!.chosen).toEqual([goal, ...source.chosen]);
     expect(rows[0]!.rejected).toEqual([goal, ...source.rejected]);
-    expect(rows[1]!.chosen).toEqual([{ role: 'system', content: paperGoal(fmt(source.score_rejected)) }, ...source.rejected]);
+    expect(rows[1]!.chosen).toEqual([
+      { role: 'system', content: paperGoal(fmt(source.score_rejected)) },
+      ...source.rejected,
+    ]);
     expect(rows[0]!.prompt_id).toBe(source.prompt_id);
     expect(rows[0]).not.toHaveProperty('messages');
     expect(rows[0]).not.toHaveProperty('prompt');
@@ -97,7 +123,16 @@ describe('relabel flags', () => {
 
   it('--ties drop sets ties aside with a reason and counts them', async () => {
     const dir = tempDir();
-    const r = await run(['relabel', sample, '--ties', 'drop', '--rejects', join(dir, 'r.jsonl'), '--report', join(dir, 'rep.json')]);
+    const r = await run([
+      'relabel',
+      sample,
+      '--ties',
+      'drop',
+      '--rejects',
+      join(dir, 'r.jsonl'),
+      '--report',
+      join(dir, 'rep.json'),
+    ]);
     const rep = JSON.parse(readFileSync(join(dir, 'rep.json'), 'utf8'));
     const ties = ufRows.slice(0, 100).filter((x) => x.metadata.score_chosen === x.metadata.score_rejected).length;
     expect(rep.set_aside.by_reason.tie_dropped).toBe(ties);
@@ -107,28 +142,50 @@ describe('relabel flags', () => {
 
   it('--goal-template and --scale change the text; {NAME} per attribute', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'goal.txt'), 'Aim for helpfulness {helpfulness} and correctness {correctness} out of {max}.\n');
+    writeFileSync(
+      join(dir, 'goal.txt'),
+      'Aim for helpfulness {helpfulness} and correctness {correctness} out of {max}.\n',
+    );
     const r = await run([
-      'relabel', join(FIXTURES, 'helpsteer2_pairs.jsonl'), '--scale', '0-4', '--goal-template', join(dir, 'goal.txt'),
-      '--attr', 'helpfulness=chosen_attributes.helpfulness,rejected_attributes.helpfulness',
-      '--attr', 'correctness=chosen_attributes.correctness,rejected_attributes.correctness',
+      'relabel',
+      join(FIXTURES, 'helpsteer2_pairs.jsonl'),
+      '--scale',
+      '0-4',
+      '--goal-template',
+      join(dir, 'goal.txt'),
+      '--attr',
+      'helpfulness=chosen_attributes.helpfulness,rejected_attributes.helpfulness',
+      '--attr',
+      'correctness=chosen_attributes.correctness,rejected_attributes.correctness',
     ]);
     expect(r.code).toBe(0);
     const rows = parseJsonl(r.stdout);
     const source = JSON.parse(readFileSync(join(FIXTURES, 'helpsteer2_pairs.jsonl'), 'utf8').split('\n')[0]!);
     const a = source.chosen_attributes;
-    expect(rows[0]!.prompt[0].content.startsWith(`Aim for helpfulness ${a.helpfulness} and correctness ${a.correctness} out of 4.\n\nA chat between`)).toBe(true);
+    expect(
+      rows[0]!.prompt[0].content.startsWith(
+        `Aim for helpfulness ${a.helpfulness} and correctness ${a.correctness} out of 4.\n\nA chat between`,
+      ),
+    ).toBe(true);
     expect(rows[0]!.goal_scores).toEqual({ helpfulness: a.helpfulness, correctness: a.correctness });
-    expect(rows[1]!.goal_scores).toEqual({ helpfulness: source.rejected_attributes.helpfulness, correctness: source.rejected_attributes.correctness });
+    expect(rows[1]!.goal_scores).toEqual({
+      helpfulness: source.rejected_attributes.helpfulness,
+      correctness: source.rejected_attributes.correctness,
+    });
   });
 
   it('--scores FILE --key COL joins scores from another file', async () => {
     const dir = tempDir();
     const data = join(dir, 'pairs.jsonl');
     const scores = join(dir, 'scores.csv');
-    const rows = ufRows.slice(0, 5).map((x, i) => ({ id: `p${i}`, prompt: x.prompt, chosen: x.chosen, rejected: x.rejected }));
+    const rows = ufRows
+      .slice(0, 5)
+      .map((x, i) => ({ id: `p${i}`, prompt: x.prompt, chosen: x.chosen, rejected: x.rejected }));
     writeFileSync(data, rows.map((x) => JSON.stringify(x)).join('\n'));
-    writeFileSync(scores, `id,chosen_score,rejected_score\n${rows.map((x, i) => `${x.id},${9 - (i % 2)},${5 + i / 2}`).join('\n')}\n`);
+    writeFileSync(
+      scores,
+      `id,chosen_score,rejected_score\n${rows.map((x, i) => `${x.id},${9 - (i % 2)},${5 + i / 2}`).join('\n')}\n`,
+    );
     const r = await run(['relabel', data, '--scores', scores, '--key', 'id']);
     expect(r.code).toBe(0);
     const out = parseJsonl(r.stdout);
@@ -145,7 +202,9 @@ describe('relabel flags', () => {
     // Read back, the CSV is radpo's own output again: relabeling it is refused, inspecting it sees 200 pairs.
     const again = await run(['relabel', join(dir, 'out.csv'), '-o', join(dir, 'again.jsonl')]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/out\.csv:row 1: this data is already relabeled: it has the copy and goal_score columns radpo writes/);
+    expect(again.stderr).toMatch(
+      /out\.csv:row 1: this data is already relabeled: it has the copy and goal_score columns radpo writes/,
+    );
     const back = await run(['inspect', join(dir, 'out.csv'), '--json']);
     expect(back.code).toBe(0);
     expect(JSON.parse(back.stdout)).toMatchObject({ rows: 200, pairs: 200 });
@@ -182,7 +241,9 @@ describe('relabel flags', () => {
 
   it('--shard K/N: the shards partition the pairs, both copies together', async () => {
     const all = parseJsonl((await run(['relabel', sample, '-q'])).stdout);
-    const parts = await Promise.all([1, 2, 3].map(async (k) => parseJsonl((await run(['relabel', sample, '-q', '--shard', `${k}/3`])).stdout)));
+    const parts = await Promise.all(
+      [1, 2, 3].map(async (k) => parseJsonl((await run(['relabel', sample, '-q', '--shard', `${k}/3`])).stdout)),
+    );
     expect(parts.every((p) => p.length > 0 && p.length % 2 === 0)).toBe(true);
     const key = (x: Record<string, unknown>) => JSON.stringify(x);
     expect(new Set(parts.flat().map(key))).toEqual(new Set(all.map(key)));
@@ -195,7 +256,27 @@ describe('scale sanity', () => {
     const dir = tempDir();
     const path = join(dir, 'argilla.jsonl');
     // argilla/ultrafeedback-binarized-preferences-cleaned layout, real UltraFeedback text, its 1-5 ratings.
-    writeFileSync(path, ufRows.slice(0, 3).map((r) => JSON.stringify({ prompt: r.prompt, chosen: [{ role: 'user', content: r.prompt }, { role: 'assistant', content: r.chosen }], 'chosen-rating': 4.5, rejected: [{ role: 'user', content: r.prompt }, { role: 'assistant', content: r.rejected }], 'rejected-rating': 2 })).join('\n'));
+    writeFileSync(
+      path,
+      ufRows
+        .slice(0, 3)
+        .map((r) =>
+          JSON.stringify({
+            prompt: r.prompt,
+            chosen: [
+              { role: 'user', content: r.prompt },
+              { role: 'assistant', content: r.chosen },
+            ],
+            'chosen-rating': 4.5,
+            rejected: [
+              { role: 'user', content: r.prompt },
+              { role: 'assistant', content: r.rejected },
+            ],
+            'rejected-rating': 2,
+          }),
+        )
+        .join('\n'),
+    );
     const r = await run(['relabel', path, '-o', join(dir, 'o.jsonl')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: every goal score is at most 4\.5 on the 1-10 scale .* relabel with --scale/);
@@ -260,7 +341,9 @@ describe('stdin, stdout and usage', () => {
     const dir = tempDir();
     const controller = new AbortController();
     controller.abort();
-    const r = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'out.jsonl')], { signal: controller.signal });
+    const r = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'out.jsonl')], {
+      signal: controller.signal,
+    });
     expect(r.code).toBe(130);
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);

@@ -8,7 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { parseJsonl, run, tempDir } from '../helpers.js';
 
 // No request is made (the rows have scores), so no server and no pre-flight.
-const JUDGE = ['--judge', 'chat', '--judge-url', 'http://127.0.0.1:9/v1', '--judge-model', 'm', '--no-cache', '--no-preflight'];
+const JUDGE = [
+  '--judge',
+  'chat',
+  '--judge-url',
+  'http://127.0.0.1:9/v1',
+  '--judge-model',
+  'm',
+  '--no-cache',
+  '--no-preflight',
+];
 
 describe('score and relabel follow the same rules', () => {
   it('score --rejects - sends set-aside rows to stdout, as relabel does', async () => {
@@ -43,7 +52,17 @@ describe('score and relabel follow the same rules', () => {
   });
 
   it.each([['relabel'], ['score']])('%s refuses two outputs on one file', async (command) => {
-    const r = await run([command, 'x.jsonl', ...(command === 'score' ? JUDGE : []), '--on-error', 'skip', '--rejects', 'o.jsonl', '-o', 'o.jsonl']);
+    const r = await run([
+      command,
+      'x.jsonl',
+      ...(command === 'score' ? JUDGE : []),
+      '--on-error',
+      'skip',
+      '--rejects',
+      'o.jsonl',
+      '-o',
+      'o.jsonl',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--rejects names the same file as -o/);
   });

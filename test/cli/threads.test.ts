@@ -22,15 +22,27 @@ const GOLDEN_INPUTS: string[][] = [
   ['hh_rlhf_scored.jsonl.gz'],
   ['orca_pairs_scored.csv'],
   ['stack_exchange_scored.json', '--placement', 'user'],
-  ['helpsteer2_pairs.jsonl', '--scale', '0-4', '--attr', 'helpfulness=chosen_attributes.helpfulness,rejected_attributes.helpfulness'],
+  [
+    'helpsteer2_pairs.jsonl',
+    '--scale',
+    '0-4',
+    '--attr',
+    'helpfulness=chosen_attributes.helpfulness,rejected_attributes.helpfulness',
+  ],
   ['ultrafeedback_binarized_shape.jsonl', '--format', 'handbook'],
   ['trl_conversational.jsonl', '--order', 'concat'],
   ['ultrafeedback_sample.jsonl', '--format', 'nemo'],
   ['ultrafeedback_sample.jsonl', '--format', 'text', '--order', 'concat'],
 ];
 
-function relabel(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'relabel', ...args, '-q'], { env: { ...process.env, RADPO_POOL_AFTER_BYTES: '0', ...env }, maxBuffer: 1 << 28 });
+function relabel(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: Buffer; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'relabel', ...args, '-q'], {
+    env: { ...process.env, RADPO_POOL_AFTER_BYTES: '0', ...env },
+    maxBuffer: 1 << 28,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
@@ -42,7 +54,8 @@ describe('--threads gives the same bytes', () => {
       const jsonl = join(dir, `t${threads}.jsonl`);
       const gz = join(dir, `t${threads}.jsonl.gz`);
       const parquet = join(dir, `t${threads}.parquet`);
-      for (const out of [jsonl, gz, parquet]) expect(relabel([input, ...flags, '--threads', threads, '-o', out]).status).toBe(0);
+      for (const out of [jsonl, gz, parquet])
+        expect(relabel([input, ...flags, '--threads', threads, '-o', out]).status).toBe(0);
       return { jsonl: readFileSync(jsonl), gz: gunzipSync(readFileSync(gz)), parquet: readFileSync(parquet) };
     });
     for (const o of outputs.slice(1)) {
@@ -80,7 +93,9 @@ describe('memory with threads', () => {
     writeFileSync(input, [...generateRows(40_000_000, 9)].join(''));
     for (const threads of ['2', '8']) {
       const report = join(dir, `r${threads}.json`);
-      const r = relabel([input, '--threads', threads, '-o', join(dir, `o${threads}.jsonl`), '--report', report], { RADPO_POOL_AFTER_BYTES: '4194304' });
+      const r = relabel([input, '--threads', threads, '-o', join(dir, `o${threads}.jsonl`), '--report', report], {
+        RADPO_POOL_AFTER_BYTES: '4194304',
+      });
       expect(r.status, r.stderr).toBe(0);
       const { threads: used } = JSON.parse(readFileSync(report, 'utf8'));
       expect(used.workers).toBe(Number(threads));
@@ -91,7 +106,11 @@ describe('memory with threads', () => {
   });
 
   it('the summary names the threads that ran', () => {
-    const r = spawnSync(process.execPath, [BIN, 'relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '--threads', '0'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '--threads', '0'],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toMatch(/ {2}threads: the main thread\n/);
   });
 });

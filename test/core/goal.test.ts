@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { RadpoError, RowError, ValueError } from '../../src/core/errors.js';
-import { formatScore, goalMessages, goalText, paperGoalSpec, parseGoalTemplate, parseScale, placeGoal, type GoalSpec } from '../../src/core/goal.js';
+import {
+  formatScore,
+  goalMessages,
+  goalText,
+  paperGoalSpec,
+  parseGoalTemplate,
+  parseScale,
+  placeGoal,
+  type GoalSpec,
+} from '../../src/core/goal.js';
 import { paperGoal } from '../helpers.js';
 
 describe('formatScore matches Python `int(s) if int(s) == s else s`', () => {
@@ -41,7 +50,9 @@ describe('goalText', () => {
 
   it('names another scale in the same sentence', () => {
     const spec: GoalSpec = { ...paperGoalSpec(), scale: parseScale('0-4') };
-    expect(goalText(spec, [3])).toContain('(on a scale of 0-4, where 0 is lowest and 4 is highest):\nOverall score: 3.');
+    expect(goalText(spec, [3])).toContain(
+      '(on a scale of 0-4, where 0 is lowest and 4 is highest):\nOverall score: 3.',
+    );
   });
 
   it('writes one line per attribute in the given order', () => {
@@ -52,10 +63,18 @@ describe('goalText', () => {
   });
 
   it('substitutes a user template literally, with {{ }} escapes', () => {
-    const spec: GoalSpec = { attributes: null, scale: parseScale('1-10'), template: parseGoalTemplate('Target {{quality}}: {score}/{max}', null) };
+    const spec: GoalSpec = {
+      attributes: null,
+      scale: parseScale('1-10'),
+      template: parseGoalTemplate('Target {{quality}}: {score}/{max}', null),
+    };
     expect(goalText(spec, [8.5])).toBe('Target {quality}: 8.5/10');
     // Never evaluated: a score-looking placeholder inside text stays text.
-    const evil: GoalSpec = { attributes: null, scale: parseScale('1-10'), template: parseGoalTemplate('${{process.exit()}} `{score}`', null) };
+    const evil: GoalSpec = {
+      attributes: null,
+      scale: parseScale('1-10'),
+      template: parseGoalTemplate('${{process.exit()}} `{score}`', null),
+    };
     expect(goalText(evil, [1])).toBe('${process.exit()} `1`');
     // An expression in braces is not a placeholder name: it is refused, not run.
     expect(() => parseGoalTemplate('{score} {process.exit()}', null)).toThrow(/unknown placeholder/);
@@ -100,7 +119,10 @@ describe('placeGoal', () => {
   });
 
   it('system: an empty system message is replaced by the goal, never doubled', () => {
-    expect(placeGoal([{ role: 'system', content: '' }, user], goal, 'system')).toEqual([{ role: 'system', content: goal }, user]);
+    expect(placeGoal([{ role: 'system', content: '' }, user], goal, 'system')).toEqual([
+      { role: 'system', content: goal },
+      user,
+    ]);
   });
 
   it('user: goal and a blank line before the first user message only', () => {
@@ -111,10 +133,21 @@ describe('placeGoal', () => {
   });
 
   it('user: a system message is folded into the first user turn (templates without a system role)', () => {
-    const prompt = [{ role: 'system', content: 'Be brief.' }, user, { role: 'assistant', content: 'Blue.' }, { role: 'user', content: 'Why?' }];
+    const prompt = [
+      { role: 'system', content: 'Be brief.' },
+      user,
+      { role: 'assistant', content: 'Blue.' },
+      { role: 'user', content: 'Why?' },
+    ];
     const out = placeGoal(prompt, goal, 'user');
-    expect(out).toEqual([{ role: 'user', content: `${goal}\n\nBe brief.\n\nWhat color is the sky?` }, prompt[2], prompt[3]]);
-    expect(placeGoal([{ role: 'system', content: '' }, user], goal, 'user')).toEqual([{ role: 'user', content: `${goal}\n\nWhat color is the sky?` }]);
+    expect(out).toEqual([
+      { role: 'user', content: `${goal}\n\nBe brief.\n\nWhat color is the sky?` },
+      prompt[2],
+      prompt[3],
+    ]);
+    expect(placeGoal([{ role: 'system', content: '' }, user], goal, 'user')).toEqual([
+      { role: 'user', content: `${goal}\n\nWhat color is the sky?` },
+    ]);
   });
 
   it('does not modify its input', () => {

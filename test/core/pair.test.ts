@@ -8,10 +8,17 @@ import { getPath, parsePath } from '../../src/core/path.js';
 import { DATA } from '../helpers.js';
 
 const realRows = {
-  ultrafeedback: readFileSync(join(DATA, 'scored/ultrafeedback_gpt4_1000.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+  ultrafeedback: readFileSync(join(DATA, 'scored/ultrafeedback_gpt4_1000.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l)),
   sharegpt: JSON.parse(readFileSync(join(DATA, 'unscored/dpo_en_demo.json'), 'utf8')) as unknown[],
   sharegptZh: JSON.parse(readFileSync(join(DATA, 'unscored/dpo_zh_demo.json'), 'utf8')) as unknown[],
-  hh: gunzipSync(readFileSync(join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+  hh: gunzipSync(readFileSync(join(DATA, 'unscored/hh-rlhf_harmless-base_test.jsonl.gz')))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l)),
   torchtune: JSON.parse(readFileSync(join(DATA, 'unscored/stack_exchange_paired_tiny.json'), 'utf8')) as unknown[],
 };
 
@@ -42,7 +49,11 @@ describe('shape detection and reading on the real files in test/data', () => {
     expect(tally(realRows.sharegptZh)).toEqual({ schema: 'sharegpt', ok: 300, reasons: {} });
   });
   it('hh-rlhf harmless-base test: implicit strings; its real defects are found', () => {
-    expect(tally(realRows.hh)).toEqual({ schema: 'implicit-string', ok: 2303, reasons: { empty_response: 4, prompt_mismatch: 5 } });
+    expect(tally(realRows.hh)).toEqual({
+      schema: 'implicit-string',
+      ok: 2303,
+      reasons: { empty_response: 4, prompt_mismatch: 5 },
+    });
   });
   it('torchtune stack_exchange_paired_tiny: question/response_j/response_k columns', () => {
     const shape = detectShape(realRows.torchtune[0], {});
@@ -53,13 +64,18 @@ describe('shape detection and reading on the real files in test/data', () => {
   });
 
   it('ShareGPT: system turn kept, roles mapped, several context turns kept turn for turn', () => {
-    const rows = realRows.sharegpt as Array<{ conversations: Array<{ from: string; value: string }>; chosen: { value: string } }>;
+    const rows = realRows.sharegpt as Array<{
+      conversations: Array<{ from: string; value: string }>;
+      chosen: { value: string };
+    }>;
     const shape = detectShape(rows[0], {});
     const withSystem = rows.find((r) => r.conversations[0]!.from === 'system')!;
     const multiTurn = rows.find((r) => r.conversations.length >= 5)!;
     for (const row of [withSystem, multiTurn]) {
       const pair = toPair(row, shape);
-      expect(pair.prompt.map((m) => m.role)).toEqual(row.conversations.map((m) => ({ system: 'system', human: 'user', gpt: 'assistant' })[m.from]));
+      expect(pair.prompt.map((m) => m.role)).toEqual(
+        row.conversations.map((m) => ({ system: 'system', human: 'user', gpt: 'assistant' })[m.from]),
+      );
       expect(pair.prompt.map((m) => m.content)).toEqual(row.conversations.map((m) => m.value));
       expect(pair.chosen).toEqual([{ role: 'assistant', content: row.chosen.value }]);
     }
@@ -80,20 +96,54 @@ describe('shape detection and reading on the real files in test/data', () => {
 describe('detectShape', () => {
   const msg = (role: string, content: string) => ({ role, content });
   it.each([
-    ['TRL conversational', { prompt: [msg('user', 'q')], chosen: [msg('assistant', 'a')], rejected: [msg('assistant', 'b')] }, 'conversational'],
+    [
+      'TRL conversational',
+      { prompt: [msg('user', 'q')], chosen: [msg('assistant', 'a')], rejected: [msg('assistant', 'b')] },
+      'conversational',
+    ],
     ['standard strings', { prompt: 'q', chosen: 'a', rejected: 'b' }, 'standard'],
-    ['ultrafeedback_binarized (string prompt + whole conversations)', { prompt: 'q', chosen: [msg('user', 'q'), msg('assistant', 'a')], rejected: [msg('user', 'q'), msg('assistant', 'b')] }, 'implicit-conversational'],
-    ['implicit conversations', { chosen: [msg('user', 'q'), msg('assistant', 'a')], rejected: [msg('user', 'q'), msg('assistant', 'b')] }, 'implicit-conversational'],
-    ['hh strings', { chosen: '\n\nHuman: q\n\nAssistant: a', rejected: '\n\nHuman: q\n\nAssistant: b' }, 'implicit-string'],
-    ['sharegpt', { conversations: [{ from: 'human', value: 'q' }], chosen: { from: 'gpt', value: 'a' }, rejected: { from: 'gpt', value: 'b' } }, 'sharegpt'],
+    [
+      'ultrafeedback_binarized (string prompt + whole conversations)',
+      {
+        prompt: 'q',
+        chosen: [msg('user', 'q'), msg('assistant', 'a')],
+        rejected: [msg('user', 'q'), msg('assistant', 'b')],
+      },
+      'implicit-conversational',
+    ],
+    [
+      'implicit conversations',
+      { chosen: [msg('user', 'q'), msg('assistant', 'a')], rejected: [msg('user', 'q'), msg('assistant', 'b')] },
+      'implicit-conversational',
+    ],
+    [
+      'hh strings',
+      { chosen: '\n\nHuman: q\n\nAssistant: a', rejected: '\n\nHuman: q\n\nAssistant: b' },
+      'implicit-string',
+    ],
+    [
+      'sharegpt',
+      {
+        conversations: [{ from: 'human', value: 'q' }],
+        chosen: { from: 'gpt', value: 'a' },
+        rejected: { from: 'gpt', value: 'b' },
+      },
+      'sharegpt',
+    ],
   ])('%s', (_name, record, schema) => {
     expect(detectShape(record, {}).schema).toBe(schema);
   });
 
   it('honours column flags with dotted paths', () => {
-    const shape = detectShape({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, { prompt: ['q', 'text'], chosen: ['good'], rejected: ['bad'], system: ['sys'] });
+    const shape = detectShape(
+      { q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' },
+      { prompt: ['q', 'text'], chosen: ['good'], rejected: ['bad'], system: ['sys'] },
+    );
     expect(toPair({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, shape)).toEqual({
-      prompt: [{ role: 'system', content: 'be nice' }, { role: 'user', content: 'x' }],
+      prompt: [
+        { role: 'system', content: 'be nice' },
+        { role: 'user', content: 'x' },
+      ],
       chosen: [{ role: 'assistant', content: 'a' }],
       rejected: [{ role: 'assistant', content: 'b' }],
     });
@@ -129,10 +179,29 @@ describe('toPair errors', () => {
   });
 
   it('implicit prompt mismatch names the first differing turn', () => {
-    const implicit = detectShape({ chosen: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }], rejected: [] }, {});
+    const implicit = detectShape(
+      {
+        chosen: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: 'a' },
+        ],
+        rejected: [],
+      },
+      {},
+    );
     const record = {
-      chosen: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'x' }, { role: 'user', content: 'more' }, { role: 'assistant', content: 'a' }],
-      rejected: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'y' }, { role: 'user', content: 'more' }, { role: 'assistant', content: 'b' }],
+      chosen: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'x' },
+        { role: 'user', content: 'more' },
+        { role: 'assistant', content: 'a' },
+      ],
+      rejected: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'y' },
+        { role: 'user', content: 'more' },
+        { role: 'assistant', content: 'b' },
+      ],
     };
     expect(() => toPair(record, implicit)).toThrow(/first at turn 1/);
   });
@@ -143,7 +212,9 @@ describe('toPair errors', () => {
   });
 
   it('--allow-empty writes empty responses', () => {
-    expect(toPair({ prompt: 'q', chosen: 'a', rejected: '' }, shape, { allowEmpty: true }).rejected).toEqual([{ role: 'assistant', content: '' }]);
+    expect(toPair({ prompt: 'q', chosen: 'a', rejected: '' }, shape, { allowEmpty: true }).rejected).toEqual([
+      { role: 'assistant', content: '' },
+    ]);
   });
 });
 

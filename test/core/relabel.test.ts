@@ -39,7 +39,10 @@ describe('relabelPair (paper, Figure 1)', () => {
         const text = JSON.stringify(first.prompt);
         expect(text.split('Overall score').length - 1).toBe(1);
         if (placement === 'system') expect(first.prompt[0]).toEqual({ role: 'system', content: paperGoal('9') });
-        else expect(first.prompt).toEqual([{ role: 'user', content: `${paperGoal('9')}\n\nhow to cook t-bone in the oven` }]);
+        else
+          expect(first.prompt).toEqual([
+            { role: 'user', content: `${paperGoal('9')}\n\nhow to cook t-bone in the oven` },
+          ]);
         expect(JSON.stringify(second.prompt)).toContain('Overall score: 7.5.');
       });
     });

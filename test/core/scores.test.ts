@@ -12,7 +12,9 @@ describe('resolveScoreColumns', () => {
   });
 
   it('finds them one level down (metadata.score_chosen)', () => {
-    expect(resolveScoreColumns({ metadata: { score_chosen: 9, score_rejected: 8 } }, {})?.description).toBe('metadata.score_chosen / metadata.score_rejected');
+    expect(resolveScoreColumns({ metadata: { score_chosen: 9, score_rejected: 8 } }, {})?.description).toBe(
+      'metadata.score_chosen / metadata.score_rejected',
+    );
   });
 
   it('returns null when there are none', () => {
@@ -21,9 +23,15 @@ describe('resolveScoreColumns', () => {
 
   it('takes named columns and attributes', () => {
     expect(resolveScoreColumns({}, { chosen: ['a', 'b'], rejected: ['c'] })?.chosen).toEqual([['a', 'b']]);
-    const attrs = resolveScoreColumns({}, { attributes: [parseAttr('helpfulness=cl.4,rl.4'), parseAttr('correctness=cl.5,rl.5')] });
+    const attrs = resolveScoreColumns(
+      {},
+      { attributes: [parseAttr('helpfulness=cl.4,rl.4'), parseAttr('correctness=cl.5,rl.5')] },
+    );
     expect(attrs?.attributes).toEqual(['helpfulness', 'correctness']);
-    expect(readScores({ cl: [0, 0, 0, 0, 3, 4], rl: [0, 0, 0, 0, 1, 2] }, attrs!, { min: 0, max: 4 })).toEqual({ chosen: [3, 4], rejected: [1, 2] });
+    expect(readScores({ cl: [0, 0, 0, 0, 3, 4], rl: [0, 0, 0, 0, 1, 2] }, attrs!, { min: 0, max: 4 })).toEqual({
+      chosen: [3, 4],
+      rejected: [1, 2],
+    });
   });
 
   it.each([

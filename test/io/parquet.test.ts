@@ -35,7 +35,12 @@ function ultrafeedbackParquet(path: string): void {
   ];
   const pw = new ParquetWriter({ writer, schema: schema as never });
   const column = (name: string) => ({ name, data: rows.map((r) => r[name]) });
-  pw.write({ columnData: ['prompt', 'prompt_id', 'chosen', 'rejected', 'messages', 'score_chosen', 'score_rejected'].map(column) as never, rowGroupSize: 3 });
+  pw.write({
+    columnData: ['prompt', 'prompt_id', 'chosen', 'rejected', 'messages', 'score_chosen', 'score_rejected'].map(
+      column,
+    ) as never,
+    rowGroupSize: 3,
+  });
   pw.finish();
   writeFileSync(path, new Uint8Array(writer.getBuffer()));
 }
@@ -67,7 +72,9 @@ describe('Parquet', () => {
     expect(r.code).toBe(0);
     const expected = parseJsonl((await run(['relabel', source, '-q', '--order', 'concat'])).stdout);
     const buffer = readFileSync(out);
-    const back = await parquetReadObjects({ file: buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) });
+    const back = await parquetReadObjects({
+      file: buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength),
+    });
     expect(back.map((row) => ({ ...row, source_line: Number(row.source_line) }))).toEqual(expected);
     // And radpo reads its own Parquet back.
     const again = await run(['inspect', out, '--json']);

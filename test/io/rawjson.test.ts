@@ -25,7 +25,10 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     ['control escape', `{"a": "${long('x\\u0001y ')}"}`],
     ['leading space keeps text decoded', `{"a": "   ${long('z')}"}`],
     ['__proto__ is an own property', '{"__proto__": {"x": 1}, "y": 2}'],
-    ['nested', `{"c": [{"role": "user", "content": "${long('q ')}"}, {"role": "assistant", "content": "${long('a ')}"}]}`],
+    [
+      'nested',
+      `{"c": [{"role": "user", "content": "${long('q ')}"}, {"role": "assistant", "content": "${long('a ')}"}]}`,
+    ],
     ['same text shares a slot', `{"a": "${long('same ')}", "b": "${long('same ')}", "c": "${long('diff ')}"}`],
     ['pretty printed', `{\n\t"a": [\n  1,\n  "${long('x ')}"\r\n]\n}`],
     ['emoji and U+2028', `{"a": "${long('🙂\u2028 ')}"}`],
@@ -54,11 +57,18 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
   });
 
   it('invalid UTF-8 steps aside', () => {
-    expect(parseRaw(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), new RawTable())).toBe(NEEDS_SLOW_PATH);
+    expect(parseRaw(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), new RawTable())).toBe(
+      NEEDS_SLOW_PATH,
+    );
   });
 
   it('every line of the real and fixture JSONL files round-trips exactly', () => {
-    const files = [join(DATA, 'scored/ultrafeedback_gpt4_1000.jsonl'), join(DATA, 'scored/activeuf_rm_scored_10.jsonl'), join(DATA, 'scored/helpsteer2_nemo_rm.jsonl'), join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl')];
+    const files = [
+      join(DATA, 'scored/ultrafeedback_gpt4_1000.jsonl'),
+      join(DATA, 'scored/activeuf_rm_scored_10.jsonl'),
+      join(DATA, 'scored/helpsteer2_nemo_rm.jsonl'),
+      join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl'),
+    ];
     let fast = 0;
     for (const file of files) {
       for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {

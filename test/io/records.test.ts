@@ -36,9 +36,18 @@ describe('readJsonl', () => {
 
   it.each([3, 50])('an over-long line is an error, and reading goes on after it (chunk %i)', async (size) => {
     const long = `{"x":"${'y'.repeat(200)}"}`;
-    const records = await collect(readJsonl('t.jsonl', chunks(`{"a":1}\n${long}\n{"a":3}\n${long}`, size), { maxLineBytes: 100 }));
-    expect(records.map((r) => r.error?.reason ?? r.value)).toEqual([{ a: 1 }, 'line_too_long', { a: 3 }, 'line_too_long']);
-    expect(records[1]!.error!.describe()).toMatch(/t\.jsonl:2: the record is 208 bytes, over the limit of 100.*--max-line-bytes/);
+    const records = await collect(
+      readJsonl('t.jsonl', chunks(`{"a":1}\n${long}\n{"a":3}\n${long}`, size), { maxLineBytes: 100 }),
+    );
+    expect(records.map((r) => r.error?.reason ?? r.value)).toEqual([
+      { a: 1 },
+      'line_too_long',
+      { a: 3 },
+      'line_too_long',
+    ]);
+    expect(records[1]!.error!.describe()).toMatch(
+      /t\.jsonl:2: the record is 208 bytes, over the limit of 100.*--max-line-bytes/,
+    );
   });
 });
 
@@ -96,7 +105,9 @@ describe('readCsv', () => {
   });
 
   it('reads JSON-encoded message lists back from cells', async () => {
-    const records = await collect(readCsv('t.csv', chunks('prompt,n\n"[{""role"":""user"",""content"":""hi""}]",[{x}]\n', 7), limit));
+    const records = await collect(
+      readCsv('t.csv', chunks('prompt,n\n"[{""role"":""user"",""content"":""hi""}]",[{x}]\n', 7), limit),
+    );
     expect(records[0]!.value).toEqual({ prompt: [{ role: 'user', content: 'hi' }], n: '[{x}]' });
   });
 });

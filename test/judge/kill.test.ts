@@ -13,7 +13,10 @@ const LF = join(DATA, 'unscored/dpo_en_demo.json');
 const BIN = join(ROOT, 'bin', 'radpo.js');
 
 function radpo(args: string[], env: Record<string, string>): { done: Promise<number | null>; kill: () => void } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -30,7 +33,23 @@ describe('SIGKILL mid-run, then rerun', () => {
     servers.push(server);
     const dir = tempDir();
     const concurrency = 4;
-    const args = (out: string, cache: string) => ['score', LF, '-o', out, '--judge', 'chat', '--judge-url', server.url, '--judge-model', 'judge', '--cache', cache, '--concurrency', String(concurrency), '-q'];
+    const args = (out: string, cache: string) => [
+      'score',
+      LF,
+      '-o',
+      out,
+      '--judge',
+      'chat',
+      '--judge-url',
+      server.url,
+      '--judge-model',
+      'judge',
+      '--cache',
+      cache,
+      '--concurrency',
+      String(concurrency),
+      '-q',
+    ];
     const env = { RADPO_JUDGE_API_KEY: 'sk-test' };
 
     const first = radpo(args(join(dir, 'out.jsonl'), join(dir, 'cache.sqlite')), env);
@@ -47,7 +66,22 @@ describe('SIGKILL mid-run, then rerun', () => {
     // An uninterrupted run with its own cache, for the request count and the bytes.
     const clean = await startFakeJudge();
     servers.push(clean);
-    const reference = await run(['score', LF, '--judge', 'chat', '--judge-url', clean.url, '--judge-model', 'judge', '--cache', join(dir, 'clean.sqlite'), '-q'], { env });
+    const reference = await run(
+      [
+        'score',
+        LF,
+        '--judge',
+        'chat',
+        '--judge-url',
+        clean.url,
+        '--judge-model',
+        'judge',
+        '--cache',
+        join(dir, 'clean.sqlite'),
+        '-q',
+      ],
+      { env },
+    );
     expect(reference.code).toBe(0);
     const unique = clean.requests.length;
     expect(beforeKill + rerun).toBeLessThanOrEqual(unique + concurrency);

@@ -22,11 +22,23 @@ function openbmbRows(n: number): Array<Record<string, any>> {
     .filter(Boolean)
     .slice(0, n)
     .map((l) => JSON.parse(l) as Record<string, any>)
-    .map((r) => ({ source: 'ultrafeedback_binarized', instruction: r.prompt, models: ['chosen', 'rejected'], completions: [{ model: 'chosen', response: r.chosen, overall_score: r.metadata.score_chosen }, { model: 'rejected', response: r.rejected, overall_score: r.metadata.score_rejected }] }));
+    .map((r) => ({
+      source: 'ultrafeedback_binarized',
+      instruction: r.prompt,
+      models: ['chosen', 'rejected'],
+      completions: [
+        { model: 'chosen', response: r.chosen, overall_score: r.metadata.score_chosen },
+        { model: 'rejected', response: r.rejected, overall_score: r.metadata.score_rejected },
+      ],
+    }));
 }
 
 /** A subprocess, without blocking this process (the fake servers answer from here). */
-function exec(command: string, args: string[], cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function exec(
+  command: string,
+  args: string[],
+  cwd?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -39,7 +51,11 @@ function exec(command: string, args: string[], cwd?: string): Promise<{ status: 
 
 function prompts(n: number): string {
   const path = join(tempDir(), 'prompts.jsonl');
-  const rows = readFileSync(UF1000, 'utf8').split('\n').filter(Boolean).slice(0, n).map((l) => JSON.stringify({ prompt: (JSON.parse(l) as { prompt: string }).prompt }));
+  const rows = readFileSync(UF1000, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, n)
+    .map((l) => JSON.stringify({ prompt: (JSON.parse(l) as { prompt: string }).prompt }));
   writeFileSync(path, `${rows.join('\n')}\n`);
   return path;
 }
@@ -55,16 +71,40 @@ describe('radpo pairs', () => {
     const pairs = parseJsonl(r.stdout);
     // By hand: the first row's completions scored 9 and 8: the 9 is chosen.
     expect(rows[0]!.completions.map((c: { overall_score: number }) => c.overall_score)).toEqual([9, 8]);
-    expect(pairs[0]).toMatchObject({ prompt: rows[0]!.instruction, chosen: rows[0]!.completions[0].response, rejected: rows[0]!.completions[1].response, score_chosen: 9, score_rejected: 8, source_line: 1 });
+    expect(pairs[0]).toMatchObject({
+      prompt: rows[0]!.instruction,
+      chosen: rows[0]!.completions[0].response,
+      rejected: rows[0]!.completions[1].response,
+      score_chosen: 9,
+      score_rejected: 8,
+      source_line: 1,
+    });
     const ties = rows.filter((row) => row.completions[0].overall_score === row.completions[1].overall_score).length;
     expect(ties).toBeGreaterThan(0);
     expect(pairs).toHaveLength(40 - ties);
     const rejected = parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'));
     expect(rejected).toHaveLength(ties);
     expect(rejected[0]).toMatchObject({ reason: 'no_preference' });
-    expect(rejected[0]!.message).toMatch(/no two responses differ by more than 0 \(expected two responses whose scores differ by more than 0, found scores (\S+), \1\)/);
+    expect(rejected[0]!.message).toMatch(
+      /no two responses differ by more than 0 \(expected two responses whose scores differ by more than 0, found scores (\S+), \1\)/,
+    );
     // With two completions best-random has one choice: the same pairs, whatever the seed.
-    const random = parseJsonl((await run(['pairs', input, '--strategy', 'best-random', '--seed', '7', '--on-error', 'skip', '--rejects', join(dir, 'rej2.jsonl')])).stdout);
+    const random = parseJsonl(
+      (
+        await run([
+          'pairs',
+          input,
+          '--strategy',
+          'best-random',
+          '--seed',
+          '7',
+          '--on-error',
+          'skip',
+          '--rejects',
+          join(dir, 'rej2.jsonl'),
+        ])
+      ).stdout,
+    );
     expect(random).toEqual(pairs);
   });
 
@@ -72,15 +112,22 @@ describe('radpo pairs', () => {
     const dir = tempDir();
     const input = join(dir, 'four.jsonl');
     // The openbmb/UltraFeedback schema (completions[].annotations[aspect].Rating as strings, "N/A" allowed).
-    const ann = (h: string, t: string) => ({ helpfulness: { Rating: h, Rationale: '…' }, truthfulness: { Rating: t, Rationale: '…' } });
-    const row = { instruction: 'Name a prime.', completions: [
-      { response: 'A', overall_score: 6, 'fine-grained_score': 3.5, annotations: ann('3', '4') },
-      { response: 'B', overall_score: 9, 'fine-grained_score': 4.75, annotations: ann('5', '5') },
-      { response: 'C', overall_score: 2, 'fine-grained_score': 1.25, annotations: ann('1', 'N/A') },
-      { response: 'D', overall_score: 7.5, 'fine-grained_score': 4, annotations: ann('4', '3') },
-    ] };
+    const ann = (h: string, t: string) => ({
+      helpfulness: { Rating: h, Rationale: '…' },
+      truthfulness: { Rating: t, Rationale: '…' },
+    });
+    const row = {
+      instruction: 'Name a prime.',
+      completions: [
+        { response: 'A', overall_score: 6, 'fine-grained_score': 3.5, annotations: ann('3', '4') },
+        { response: 'B', overall_score: 9, 'fine-grained_score': 4.75, annotations: ann('5', '5') },
+        { response: 'C', overall_score: 2, 'fine-grained_score': 1.25, annotations: ann('1', 'N/A') },
+        { response: 'D', overall_score: 7.5, 'fine-grained_score': 4, annotations: ann('4', '3') },
+      ],
+    };
     writeFileSync(input, `${JSON.stringify(row)}\n`);
-    const pairsOf = async (...flags: string[]) => parseJsonl((await run(['pairs', input, ...flags])).stdout).map((p) => `${p.chosen}>${p.rejected}`);
+    const pairsOf = async (...flags: string[]) =>
+      parseJsonl((await run(['pairs', input, ...flags])).stdout).map((p) => `${p.chosen}>${p.rejected}`);
     expect(await pairsOf()).toEqual(['B>C']);
     expect(await pairsOf('--score', 'fine-grained')).toEqual(['B>C']);
     // Truthfulness: C has no rating (N/A) and takes no part; B is 5, D is 3.
@@ -88,13 +135,18 @@ describe('radpo pairs', () => {
     expect(await pairsOf('--strategy', 'all')).toEqual(['A>C', 'B>A', 'B>C', 'B>D', 'D>A', 'D>C']);
     expect(await pairsOf('--strategy', 'all', '--min-gap', '2')).toEqual(['A>C', 'B>A', 'B>C', 'D>C']);
     // best-random: B against one of A, C, D, drawn from the seed and the row; the same seed, the same draw.
-    const draws = await Promise.all(['1', '2', '3', '4', '5', '6'].map((seed) => pairsOf('--strategy', 'best-random', '--seed', seed)));
+    const draws = await Promise.all(
+      ['1', '2', '3', '4', '5', '6'].map((seed) => pairsOf('--strategy', 'best-random', '--seed', seed)),
+    );
     for (const [d] of draws) expect(['B>A', 'B>C', 'B>D']).toContain(d);
     expect(new Set(draws.map(([d]) => d)).size).toBeGreaterThan(1);
     expect(await pairsOf('--strategy', 'best-random', '--seed', '3')).toEqual(draws[2]);
     // Per-aspect ratings travel with the pair, for multi-attribute goals.
     const [p] = parseJsonl((await run(['pairs', input])).stdout);
-    expect(p).toMatchObject({ chosen_aspects: { helpfulness: 5, truthfulness: 5 }, rejected_aspects: { helpfulness: 1 } });
+    expect(p).toMatchObject({
+      chosen_aspects: { helpfulness: 5, truthfulness: 5 },
+      rejected_aspects: { helpfulness: 1 },
+    });
   });
 });
 
@@ -102,20 +154,63 @@ describe('radpo generate', () => {
   it('--goal-score 10 sends exactly the goal text radpo goal --score 10 prints', async () => {
     const policy = await server({ kind: 'vllm', policy: true, models: ['policy'] });
     const goal = (await run(['goal', '--score', '10'])).stdout.replace(/\n$/, '');
-    const r = await run(['generate', prompts(2), '-n', '1', '--policy-url', policy.url, '--policy-model', 'policy', '--no-cache', '--goal-score', '10', '-q']);
+    const r = await run([
+      'generate',
+      prompts(2),
+      '-n',
+      '1',
+      '--policy-url',
+      policy.url,
+      '--policy-model',
+      'policy',
+      '--no-cache',
+      '--goal-score',
+      '10',
+      '-q',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(policy.requests[0]!.body.messages[0]).toEqual({ role: 'system', content: goal });
     const user = await run(['goal', '--score', '10', '--placement', 'user', '--json', '--prompt', 'Q']);
-    const sent = await run(['generate', prompts(1), '-n', '1', '--policy-url', policy.url, '--policy-model', 'policy', '--no-cache', '--goal-score', '10', '--placement', 'user', '-q']);
+    const sent = await run([
+      'generate',
+      prompts(1),
+      '-n',
+      '1',
+      '--policy-url',
+      policy.url,
+      '--policy-model',
+      'policy',
+      '--no-cache',
+      '--goal-score',
+      '10',
+      '--placement',
+      'user',
+      '-q',
+    ]);
     expect(sent.code).toBe(0);
-    expect(policy.requests.at(-1)!.body.messages[0].content.startsWith(JSON.parse(user.stdout)[0].content.replace(/Q$/, ''))).toBe(true);
+    expect(
+      policy.requests.at(-1)!.body.messages[0].content.startsWith(JSON.parse(user.stdout)[0].content.replace(/Q$/, '')),
+    ).toBe(true);
   });
 
   it('vLLM gets one request with n per prompt; a server without n gets one seeded request per sample', async () => {
     const vllm = await server({ kind: 'vllm', policy: true, models: ['policy'] });
     const ollama = await server({ kind: 'ollama', policy: true, models: ['policy'] });
     for (const s of [vllm, ollama]) {
-      const r = await run(['generate', prompts(3), '-n', '4', '--policy-url', s.url, '--policy-model', 'policy', '--no-cache', '--seed', '5', '-q']);
+      const r = await run([
+        'generate',
+        prompts(3),
+        '-n',
+        '4',
+        '--policy-url',
+        s.url,
+        '--policy-model',
+        'policy',
+        '--no-cache',
+        '--seed',
+        '5',
+        '-q',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const rows = parseJsonl(r.stdout);
       expect(rows.map((x) => x.responses.length)).toEqual([4, 4, 4]);
@@ -124,7 +219,12 @@ describe('radpo generate', () => {
     expect(vllm.requests).toHaveLength(3);
     expect(vllm.requests[0]!.body).toMatchObject({ n: 4, seed: 5 });
     expect(ollama.requests).toHaveLength(12);
-    expect(ollama.requests.map((q) => q.body.seed).slice(0, 4).sort()).toEqual([5, 6, 7, 8]);
+    expect(
+      ollama.requests
+        .map((q) => q.body.seed)
+        .slice(0, 4)
+        .sort(),
+    ).toEqual([5, 6, 7, 8]);
     const prompt = JSON.stringify(ollama.requests[0]!.body.messages);
     expect(ollama.requests[0]!.body).not.toHaveProperty('n');
     expect(expectedSample(prompt, 5, 0)).toMatch(/^Sample \d+ of a policy/);
@@ -137,21 +237,77 @@ describe('radpo generate with batch files', () => {
     const dir = tempDir();
     const input = prompts(3);
     const requests = join(dir, 'requests.jsonl');
-    const emitted = await run(['generate', input, '-n', '2', '--policy-url', policy.url, '--policy-model', 'policy', '--no-cache', '--emit-batch', requests, '-q']);
+    const emitted = await run([
+      'generate',
+      input,
+      '-n',
+      '2',
+      '--policy-url',
+      policy.url,
+      '--policy-model',
+      'policy',
+      '--no-cache',
+      '--emit-batch',
+      requests,
+      '-q',
+    ]);
     expect(emitted.code, emitted.stderr).toBe(0);
     const lines = parseJsonl(readFileSync(requests, 'utf8'));
     expect(lines).toHaveLength(6);
     expect(lines[1]).toMatchObject({ method: 'POST', url: '/v1/chat/completions', body: { model: 'policy', seed: 1 } });
     expect(lines[1]!.body).not.toHaveProperty('n');
     expect(policy.requests).toHaveLength(0);
-    const answer = (l: (typeof lines)[number]) => ({ custom_id: l.custom_id, response: { status_code: 200, body: { choices: [{ index: 0, message: { role: 'assistant', content: `answer to ${l.custom_id.slice(0, 6)}` } }] } }, error: null });
-    writeFileSync(join(dir, 'out.jsonl'), lines.slice(0, 4).map((l) => JSON.stringify(answer(l))).join('\n') + '\n');
-    writeFileSync(join(dir, 'err.jsonl'), `${JSON.stringify({ custom_id: lines[4]!.custom_id, response: { status_code: 400, body: { error: { message: 'too long' } } }, error: null })}\n`);
-    const r = await run(['generate', input, '-n', '2', '--policy-url', policy.url, '--policy-model', 'policy', '--no-cache', '--from-batch', join(dir, 'out.jsonl'), '--from-batch', join(dir, 'err.jsonl'), '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), '-q']);
+    const answer = (l: (typeof lines)[number]) => ({
+      custom_id: l.custom_id,
+      response: {
+        status_code: 200,
+        body: {
+          choices: [{ index: 0, message: { role: 'assistant', content: `answer to ${l.custom_id.slice(0, 6)}` } }],
+        },
+      },
+      error: null,
+    });
+    writeFileSync(
+      join(dir, 'out.jsonl'),
+      lines
+        .slice(0, 4)
+        .map((l) => JSON.stringify(answer(l)))
+        .join('\n') + '\n',
+    );
+    writeFileSync(
+      join(dir, 'err.jsonl'),
+      `${JSON.stringify({ custom_id: lines[4]!.custom_id, response: { status_code: 400, body: { error: { message: 'too long' } } }, error: null })}\n`,
+    );
+    const r = await run([
+      'generate',
+      input,
+      '-n',
+      '2',
+      '--policy-url',
+      policy.url,
+      '--policy-model',
+      'policy',
+      '--no-cache',
+      '--from-batch',
+      join(dir, 'out.jsonl'),
+      '--from-batch',
+      join(dir, 'err.jsonl'),
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'rej.jsonl'),
+      '-q',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(policy.requests).toHaveLength(0);
-    expect(parseJsonl(r.stdout).map((x) => x.responses)).toEqual([[`answer to ${lines[0]!.custom_id.slice(0, 6)}`, `answer to ${lines[1]!.custom_id.slice(0, 6)}`], [`answer to ${lines[2]!.custom_id.slice(0, 6)}`, `answer to ${lines[3]!.custom_id.slice(0, 6)}`]]);
-    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({ reason: 'judge_failed', message: expect.stringMatching(/HTTP 400: too long/) });
+    expect(parseJsonl(r.stdout).map((x) => x.responses)).toEqual([
+      [`answer to ${lines[0]!.custom_id.slice(0, 6)}`, `answer to ${lines[1]!.custom_id.slice(0, 6)}`],
+      [`answer to ${lines[2]!.custom_id.slice(0, 6)}`, `answer to ${lines[3]!.custom_id.slice(0, 6)}`],
+    ]);
+    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({
+      reason: 'judge_failed',
+      message: expect.stringMatching(/HTTP 400: too long/),
+    });
   });
 });
 
@@ -161,8 +317,32 @@ describe('the whole on-policy pipeline', () => {
     const rm = await server({ kind: 'vllm', models: ['rm'], latencyMs: 2 });
     const dir = tempDir();
     const input = prompts(200);
-    const gen = ['--policy-url', policy.url, '--policy-model', 'policy', '-n', '5', '--cache', join(dir, 'cache.sqlite')];
-    const score = ['--judge', 'reward', '--judge-url', rm.url, '--judge-model', 'rm', '--map', 'identity', '--scale', '-10-10', '--precision', '2', '--cache', join(dir, 'cache.sqlite')];
+    const gen = [
+      '--policy-url',
+      policy.url,
+      '--policy-model',
+      'policy',
+      '-n',
+      '5',
+      '--cache',
+      join(dir, 'cache.sqlite'),
+    ];
+    const score = [
+      '--judge',
+      'reward',
+      '--judge-url',
+      rm.url,
+      '--judge-model',
+      'rm',
+      '--map',
+      'identity',
+      '--scale',
+      '-10-10',
+      '--precision',
+      '2',
+      '--cache',
+      join(dir, 'cache.sqlite'),
+    ];
     const step = async (args: string[]) => {
       const r = await exec(process.execPath, [BIN, ...args, '-q'], dir);
       expect(r.status, r.stderr).toBe(0);
@@ -181,13 +361,28 @@ describe('the whole on-policy pipeline', () => {
     expect(pairs[0]).toMatchObject({ score_chosen: best, score_rejected: Math.min(...scored[0]!.scores) });
     const train = parseJsonl(readFileSync(join(dir, 'train.jsonl'), 'utf8'));
     expect(train).toHaveLength(pairs.length * 2);
-    const check = await exec(process.execPath, [BIN, 'check', 'train.jsonl', '--chat-template', QWEN, '--scale', '-10-10'], dir);
+    const check = await exec(
+      process.execPath,
+      [BIN, 'check', 'train.jsonl', '--chat-template', QWEN, '--scale', '-10-10'],
+      dir,
+    );
     expect(check.status, check.stdout).toBe(0);
     // The same as one pipe (the cache answers every request now).
     const before = policy.requests.length + rm.requests.length;
-    const piped = await exec('bash', ['-o', 'pipefail', '-c', `node ${BIN} generate ${input} ${gen.join(' ')} -q | node ${BIN} score - ${score.join(' ')} -q | node ${BIN} pairs - -q --on-error skip --rejects ties2.jsonl | node ${BIN} relabel - --scale -10-10 -q > piped.jsonl`], dir);
+    const piped = await exec(
+      'bash',
+      [
+        '-o',
+        'pipefail',
+        '-c',
+        `node ${BIN} generate ${input} ${gen.join(' ')} -q | node ${BIN} score - ${score.join(' ')} -q | node ${BIN} pairs - -q --on-error skip --rejects ties2.jsonl | node ${BIN} relabel - --scale -10-10 -q > piped.jsonl`,
+      ],
+      dir,
+    );
     expect(piped.status, piped.stderr).toBe(0);
-    expect(readFileSync(join(dir, 'piped.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'train.jsonl'), 'utf8').replace(/"source_file":"[^"]*",/g, ''));
+    expect(readFileSync(join(dir, 'piped.jsonl'), 'utf8')).toBe(
+      readFileSync(join(dir, 'train.jsonl'), 'utf8').replace(/"source_file":"[^"]*",/g, ''),
+    );
     expect(policy.requests.length + rm.requests.length).toBe(before);
   }, 60_000);
 
@@ -195,7 +390,22 @@ describe('the whole on-policy pipeline', () => {
     const policy = await server({ kind: 'ollama', policy: true, models: ['policy'], latencyMs: 20 });
     const dir = tempDir();
     const input = prompts(200);
-    const args = [BIN, 'generate', input, '--policy-url', policy.url, '--policy-model', 'policy', '-n', '5', '--concurrency', '8', '--cache', join(dir, 'cache.sqlite'), '-q'];
+    const args = [
+      BIN,
+      'generate',
+      input,
+      '--policy-url',
+      policy.url,
+      '--policy-model',
+      'policy',
+      '-n',
+      '5',
+      '--concurrency',
+      '8',
+      '--cache',
+      join(dir, 'cache.sqlite'),
+      '-q',
+    ];
     const child = spawn(process.execPath, [...args, '-o', join(dir, 'killed.jsonl')], { stdio: 'ignore' });
     while (policy.requests.length < 150) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
@@ -209,7 +419,19 @@ describe('the whole on-policy pipeline', () => {
     expect(policy.requests.length).toBeLessThanOrEqual(1000 + 8);
     expect(repeated).toBeLessThanOrEqual(8);
     const clean = await server({ kind: 'ollama', policy: true, models: ['policy'] });
-    const fresh = await exec(process.execPath, [BIN, 'generate', input, '--policy-url', clean.url, '--policy-model', 'policy', '-n', '5', '--no-cache', '-q']);
+    const fresh = await exec(process.execPath, [
+      BIN,
+      'generate',
+      input,
+      '--policy-url',
+      clean.url,
+      '--policy-model',
+      'policy',
+      '-n',
+      '5',
+      '--no-cache',
+      '-q',
+    ]);
     expect(readFileSync(join(dir, 'out.jsonl'), 'utf8')).toBe(fresh.stdout);
   }, 60_000);
 });

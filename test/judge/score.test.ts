@@ -2,13 +2,32 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
-import { expectedAspects, expectedChatScore, expectedReward, fakeServers, LF_DEMO, lfDemoRows } from '../judge-server.js';
+import {
+  expectedAspects,
+  expectedChatScore,
+  expectedReward,
+  fakeServers,
+  LF_DEMO,
+  lfDemoRows,
+} from '../judge-server.js';
 
 const LF = LF_DEMO;
 const lfRows = lfDemoRows();
 const judgeServer = fakeServers();
 
-const judgeArgs = (url: string, dir: string, extra: string[] = []) => ['--judge', 'chat', '--judge-url', url, '--judge-model', 'judge', '--cache', join(dir, 'cache.sqlite'), '--timeout', '2', ...extra];
+const judgeArgs = (url: string, dir: string, extra: string[] = []) => [
+  '--judge',
+  'chat',
+  '--judge-url',
+  url,
+  '--judge-model',
+  'judge',
+  '--cache',
+  join(dir, 'cache.sqlite'),
+  '--timeout',
+  '2',
+  ...extra,
+];
 const env = { RADPO_JUDGE_API_KEY: 'sk-test-secret-123456' };
 
 describe('radpo score with a chat judge', () => {
@@ -34,7 +53,12 @@ describe('radpo score with a chat judge', () => {
     expect(first.body).toMatchObject({ model: 'judge', temperature: 0, top_p: 1, seed: 0, max_tokens: 1024 });
     expect(first.body.messages).toHaveLength(2);
     expect(first.body.messages[1].content).toContain('### Answer');
-    const unique = new Set(lfRows.flatMap((r) => [JSON.stringify([r.conversations, r.chosen.value]), JSON.stringify([r.conversations, r.rejected.value])])).size;
+    const unique = new Set(
+      lfRows.flatMap((r) => [
+        JSON.stringify([r.conversations, r.chosen.value]),
+        JSON.stringify([r.conversations, r.rejected.value]),
+      ]),
+    ).size;
     expect(server.requests).toHaveLength(unique);
     const rep = JSON.parse(readFileSync(report, 'utf8'));
     expect(rep.judge).toMatchObject({ http_requests: unique, failures: 0, prompt_tokens: 100 * unique });
@@ -68,7 +92,22 @@ describe('radpo score with a chat judge', () => {
       ],
     });
     const rejects = join(dir, 'rejects.jsonl');
-    const r = await run(['score', input, '-o', join(dir, 'out.jsonl'), '--on-error', 'skip', '--rejects', rejects, '--concurrency', '2', ...judgeArgs(server.url, dir, ['--timeout', '0.5'])], { env });
+    const r = await run(
+      [
+        'score',
+        input,
+        '-o',
+        join(dir, 'out.jsonl'),
+        '--on-error',
+        'skip',
+        '--rejects',
+        rejects,
+        '--concurrency',
+        '2',
+        ...judgeArgs(server.url, dir, ['--timeout', '0.5']),
+      ],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = parseJsonl(readFileSync(join(dir, 'out.jsonl'), 'utf8'));
     expect(out).toHaveLength(10);
@@ -85,14 +124,19 @@ describe('radpo score with a chat judge', () => {
     expect(rej[0]!.judge_output).toBe('I cannot decide on a score for this one.');
     expect(rej[1]!.judge_output).toMatch(/Overall Score: 11$/);
     // Parse failures were re-asked (1 + 2 retries each).
-    const asked = server.requests.filter((q) => JSON.stringify(q.body).includes(JSON.stringify(unparseable).slice(1, -1))).length;
+    const asked = server.requests.filter((q) =>
+      JSON.stringify(q.body).includes(JSON.stringify(unparseable).slice(1, -1)),
+    ).length;
     expect(asked).toBe(3);
   });
 
   it('a request that cannot succeed (401) stops the run at once, key redacted', async () => {
     const server = await judgeServer({ faults: ['401'], apiKeyEcho: 'sk-test-secret-123456' });
     const dir = tempDir();
-    const r = await run(['score', LF, '-o', join(dir, 'out.jsonl'), ...judgeArgs(server.url, dir, ['--concurrency', '1'])], { env });
+    const r = await run(
+      ['score', LF, '-o', join(dir, 'out.jsonl'), ...judgeArgs(server.url, dir, ['--concurrency', '1'])],
+      { env },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/answered HTTP 401: Incorrect API key provided: \*\*\*/);
     expect(r.stderr).toMatch(/hint: check RADPO_JUDGE_API_KEY/);
@@ -105,12 +149,28 @@ describe('radpo score with a chat judge', () => {
     const dir = tempDir();
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 1)));
-    const r = await run(['score', input, '-o', join(dir, 'out.jsonl'), '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), ...judgeArgs(server.url, dir, ['--timeout', '0.2', '--max-retries', '1'])], { env });
+    const r = await run(
+      [
+        'score',
+        input,
+        '-o',
+        join(dir, 'out.jsonl'),
+        '--on-error',
+        'skip',
+        '--rejects',
+        join(dir, 'rej.jsonl'),
+        ...judgeArgs(server.url, dir, ['--timeout', '0.2', '--max-retries', '1']),
+      ],
+      { env },
+    );
     // The only row was set aside: nothing was written, which fails the run, and the rejects say why.
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no row was written: all 1 row was set aside: 1 judge_failed\n {2}hint: see .*rej\.jsonl/);
     expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
-    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({ reason: 'judge_failed', message: expect.stringMatching(/no answer within 0.2 s; gave up after 2 attempts/) });
+    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({
+      reason: 'judge_failed',
+      message: expect.stringMatching(/no answer within 0.2 s; gave up after 2 attempts/),
+    });
   });
 
   it('--logprobs: probability-weighted score over the score tokens; without logprobs it falls back with a warning', async () => {
@@ -118,16 +178,26 @@ describe('radpo score with a chat judge', () => {
     const dir = tempDir();
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 3)));
-    const r = await run(['score', input, '-q', ...judgeArgs(server.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])], { env });
+    const r = await run(
+      ['score', input, '-q', ...judgeArgs(server.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     // Rounded to 2 digits (--precision sets it): 3.2222… is written 3.22, never 2.9999999999999996.
     const expected = (s: number) => Number((s === 5 ? 5 : (0.7 * s + 0.2 * (s + 1)) / 0.9).toFixed(2));
-    parseJsonl(r.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expected(expectedChatScore(lfRows[i]!.chosen.value, 5))));
+    parseJsonl(r.stdout).forEach((row, i) =>
+      expect(row.score_chosen).toBe(expected(expectedChatScore(lfRows[i]!.chosen.value, 5))),
+    );
     expect(server.requests[0]!.body).toMatchObject({ logprobs: true, top_logprobs: 20, max_tokens: 2 });
     const plain = await judgeServer({ logprobs: false });
-    const r2 = await run(['score', input, ...judgeArgs(plain.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])], { env });
+    const r2 = await run(
+      ['score', input, ...judgeArgs(plain.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])],
+      { env },
+    );
     expect(r2.stderr).toMatch(/returned no logprobs .* falling back/);
-    parseJsonl(r2.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5)));
+    parseJsonl(r2.stdout).forEach((row, i) =>
+      expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5)),
+    );
   });
 
   it('--structured sends a JSON schema and reads the JSON verdict (fenced)', async () => {
@@ -137,8 +207,13 @@ describe('radpo score with a chat judge', () => {
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 2)));
     const r = await run(['score', input, ...judgeArgs(server.url, dir, ['--structured', '--no-cache'])], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(server.requests[0]!.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'verdict', strict: true, schema: { properties: { score: { minimum: 1, maximum: 10 } } } } });
-    parseJsonl(r.stdout).forEach((row, i) => expect(row.score_rejected).toBe(expectedChatScore(lfRows[i]!.rejected.value)));
+    expect(server.requests[0]!.body.response_format).toMatchObject({
+      type: 'json_schema',
+      json_schema: { name: 'verdict', strict: true, schema: { properties: { score: { minimum: 1, maximum: 10 } } } },
+    });
+    parseJsonl(r.stdout).forEach((row, i) =>
+      expect(row.score_rejected).toBe(expectedChatScore(lfRows[i]!.rejected.value)),
+    );
   });
 
   it('per-attribute scores: ultrafeedback-aspects writes four scores per response, and relabel makes a multi-attribute goal', async () => {
@@ -147,13 +222,23 @@ describe('radpo score with a chat judge', () => {
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 3)));
     const names = ['Helpfulness', 'Honesty', 'Instruction following', 'Truthfulness'];
-    const r = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])], { env });
+    const r = await run(
+      ['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     parseJsonl(r.stdout).forEach((row, i) => {
-      expect(row.score_chosen).toEqual(Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.chosen.value)[k]])));
-      expect(row.score_rejected).toEqual(Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.rejected.value)[k]])));
+      expect(row.score_chosen).toEqual(
+        Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.chosen.value)[k]])),
+      );
+      expect(row.score_rejected).toEqual(
+        Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.rejected.value)[k]])),
+      );
     });
-    const rel = await run(['relabel', input, '-q', ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])], { env });
+    const rel = await run(
+      ['relabel', input, '-q', ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])],
+      { env },
+    );
     expect(rel.code, rel.stderr).toBe(0);
     const first = parseJsonl(rel.stdout)[0]!;
     const a = expectedAspects(lfRows[0]!.chosen.value);
@@ -168,10 +253,18 @@ describe('radpo score with a chat judge', () => {
     const dir = tempDir();
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 2)));
-    const mt = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'mt-bench', '--no-cache'])], { env });
-    parseJsonl(mt.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value)));
-    const pr = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'prometheus', '--no-cache'])], { env });
-    parseJsonl(pr.stdout).forEach((row, i) => expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5)));
+    const mt = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'mt-bench', '--no-cache'])], {
+      env,
+    });
+    parseJsonl(mt.stdout).forEach((row, i) =>
+      expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value)),
+    );
+    const pr = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'prometheus', '--no-cache'])], {
+      env,
+    });
+    parseJsonl(pr.stdout).forEach((row, i) =>
+      expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5)),
+    );
   });
 });
 
@@ -180,12 +273,25 @@ describe('progress', () => {
     const server = await judgeServer();
     const dir = tempDir();
     const input = join(dir, 'in.jsonl');
-    writeFileSync(input, lfRows.slice(0, 5).map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const tty = await run(['score', input, '-o', join(dir, 'o.jsonl'), ...judgeArgs(server.url, dir)], { env, stderrTTY: true });
-    expect(tty.stderr).toMatch(/\r\x1b\[Kradpo score: \d+\/5 rows, [\d.]+\/s( ETA \d+s)?, \d+ cached, 0 failed, \d+ tokens/);
+    writeFileSync(
+      input,
+      lfRows
+        .slice(0, 5)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
+    const tty = await run(['score', input, '-o', join(dir, 'o.jsonl'), ...judgeArgs(server.url, dir)], {
+      env,
+      stderrTTY: true,
+    });
+    expect(tty.stderr).toMatch(
+      /\r\x1b\[Kradpo score: \d+\/5 rows, [\d.]+\/s( ETA \d+s)?, \d+ cached, 0 failed, \d+ tokens/,
+    );
     const piped = await run(['score', input, '-o', join(dir, 'o2.jsonl'), ...judgeArgs(server.url, dir)], { env });
     expect(piped.stderr).not.toContain('\r');
-    const relabel = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'r.jsonl')], { stderrTTY: true });
+    const relabel = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'r.jsonl')], {
+      stderrTTY: true,
+    });
     expect(relabel.stderr).toMatch(/\r\x1b\[Kradpo relabel: [\d,]+ rows read/);
   });
 });
@@ -198,7 +304,23 @@ describe('radpo score with a reward model', () => {
     const rows = lfRows.slice(0, 20);
     writeFileSync(input, JSON.stringify(rows));
     const report = join(dir, 'rep.json');
-    const r = await run(['score', input, '--judge', 'reward', '--judge-url', server.url, '--judge-model', 'rm', '--cache', join(dir, 'c.sqlite'), '--report', report], { env });
+    const r = await run(
+      [
+        'score',
+        input,
+        '--judge',
+        'reward',
+        '--judge-url',
+        server.url,
+        '--judge-model',
+        'rm',
+        '--cache',
+        join(dir, 'c.sqlite'),
+        '--report',
+        report,
+      ],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(server.requests[0]!.path).toBe('/pooling');
     expect(server.requests[0]!.body).toMatchObject({ model: 'rm', use_activation: false });
@@ -225,7 +347,28 @@ describe('radpo score with a reward model', () => {
     const dir = tempDir();
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 20)));
-    const r = await run(['score', input, '--judge', 'reward', '--reward-endpoint', 'classify', '--map', 'quantile', '--levels', '5', '--scale', '1-5', '--judge-url', server.url, '--judge-model', 'rm', '--no-cache'], { env });
+    const r = await run(
+      [
+        'score',
+        input,
+        '--judge',
+        'reward',
+        '--reward-endpoint',
+        'classify',
+        '--map',
+        'quantile',
+        '--levels',
+        '5',
+        '--scale',
+        '1-5',
+        '--judge-url',
+        server.url,
+        '--judge-model',
+        'rm',
+        '--no-cache',
+      ],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(server.requests[0]!.path).toBe('/classify');
     const scores = parseJsonl(r.stdout).flatMap((row) => [row.score_chosen, row.score_rejected]);
@@ -254,12 +397,32 @@ describe('relabel --judge', () => {
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(lfRows.slice(0, 20)));
     const report = join(dir, 'rep.json');
-    const r = await run(['relabel', input, '-q', '--judge', 'reward', '--judge-url', server.url, '--judge-model', 'rm', '--map', 'quantile', '--cache', join(dir, 'c.sqlite'), '--report', report], { env });
+    const r = await run(
+      [
+        'relabel',
+        input,
+        '-q',
+        '--judge',
+        'reward',
+        '--judge-url',
+        server.url,
+        '--judge-model',
+        'rm',
+        '--map',
+        'quantile',
+        '--cache',
+        join(dir, 'c.sqlite'),
+        '--report',
+        report,
+      ],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = parseJsonl(r.stdout);
     expect(out).toHaveLength(40);
     expect(new Set(out.map((row) => row.goal_score)).size).toBeGreaterThan(5);
-    for (const row of out) expect(Number.isInteger(row.goal_score) && row.goal_score >= 1 && row.goal_score <= 10).toBe(true);
+    for (const row of out)
+      expect(Number.isInteger(row.goal_score) && row.goal_score >= 1 && row.goal_score <= 10).toBe(true);
     const rep = JSON.parse(readFileSync(report, 'utf8'));
     expect(rep.judge.mapping).toMatchObject({ kind: 'quantile', levels: 10, scale: { min: 1, max: 10 } });
     expect(rep.judge.mapping.fitted.cuts).toHaveLength(9);
@@ -271,13 +434,19 @@ describe('relabel --judge', () => {
     const input = join(dir, 'in.json');
     const rows = lfRows.slice(0, 4).map((row, i) => (i < 2 ? { ...row, score_chosen: 5, score_rejected: 2 } : row));
     writeFileSync(input, JSON.stringify(rows));
-    const r = await run(['relabel', input, '-q', ...judgeArgs(server.url, dir, ['--rubric', 'prometheus', '--no-cache'])], { env });
+    const r = await run(
+      ['relabel', input, '-q', ...judgeArgs(server.url, dir, ['--rubric', 'prometheus', '--no-cache'])],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(server.requests).toHaveLength(4);
     const out = parseJsonl(r.stdout);
     expect(out[0]!.goal_score).toBe(5);
     expect(out[0]!.prompt[0].content).toContain('(on a scale of 1-5, where 1 is lowest and 5 is highest)');
-    const re = await run(['relabel', input, '-q', '--rescore', ...judgeArgs(server.url, dir, ['--rubric', 'prometheus', '--no-cache'])], { env });
+    const re = await run(
+      ['relabel', input, '-q', '--rescore', ...judgeArgs(server.url, dir, ['--rubric', 'prometheus', '--no-cache'])],
+      { env },
+    );
     expect(re.code).toBe(0);
     expect(server.requests).toHaveLength(12);
   });
@@ -295,22 +464,72 @@ describe('offline batch files', () => {
     expect(emit.code, emit.stderr).toBe(0);
     const lines = parseJsonl(readFileSync(batch, 'utf8'));
     expect(lines).toHaveLength(10);
-    expect(lines[0]).toMatchObject({ method: 'POST', url: '/v1/chat/completions', body: { model: 'judge', temperature: 0 } });
+    expect(lines[0]).toMatchObject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'judge', temperature: 0 },
+    });
     expect(lines[0]!.custom_id).toMatch(/^[0-9a-f]{64}$/);
     // Results as the two servers shape them, shuffled, one an error.
     const server = await judgeServer();
     const results: string[] = [];
     for (const [i, line] of lines.entries()) {
-      const response = await fetch(`${server.url}/chat/completions`, { method: 'POST', body: JSON.stringify(line.body), headers: { 'content-type': 'application/json' } }).then((r) => r.json());
-      if (i === 4) results.push(JSON.stringify({ id: 'batch_req_4', custom_id: line.custom_id, response: null, error: { code: 'server_error', message: 'The model crashed' } }));
-      else if (i % 2 === 0) results.push(JSON.stringify({ id: `batch_req_${i}`, custom_id: line.custom_id, response: { status_code: 200, request_id: `req_${i}`, body: response }, error: null }));
-      else results.push(JSON.stringify({ id: `vllm-${i}`, custom_id: line.custom_id, response: { status_code: 200, request_id: `vllm-batch-${i}`, body: response }, error: null }));
+      const response = await fetch(`${server.url}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify(line.body),
+        headers: { 'content-type': 'application/json' },
+      }).then((r) => r.json());
+      if (i === 4)
+        results.push(
+          JSON.stringify({
+            id: 'batch_req_4',
+            custom_id: line.custom_id,
+            response: null,
+            error: { code: 'server_error', message: 'The model crashed' },
+          }),
+        );
+      else if (i % 2 === 0)
+        results.push(
+          JSON.stringify({
+            id: `batch_req_${i}`,
+            custom_id: line.custom_id,
+            response: { status_code: 200, request_id: `req_${i}`, body: response },
+            error: null,
+          }),
+        );
+      else
+        results.push(
+          JSON.stringify({
+            id: `vllm-${i}`,
+            custom_id: line.custom_id,
+            response: { status_code: 200, request_id: `vllm-batch-${i}`, body: response },
+            error: null,
+          }),
+        );
     }
     writeFileSync(join(dir, 'results.jsonl'), results.reverse().join('\n'));
-    const r = await run(['score', input, '--from-batch', join(dir, 'results.jsonl'), '-o', join(dir, 'out.jsonl'), '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), ...judgeArgs(dead, dir, ['--max-retries', '0'])], { env });
+    const r = await run(
+      [
+        'score',
+        input,
+        '--from-batch',
+        join(dir, 'results.jsonl'),
+        '-o',
+        join(dir, 'out.jsonl'),
+        '--on-error',
+        'skip',
+        '--rejects',
+        join(dir, 'rej.jsonl'),
+        ...judgeArgs(dead, dir, ['--max-retries', '0']),
+      ],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(parseJsonl(readFileSync(join(dir, 'out.jsonl'), 'utf8'))).toHaveLength(4);
-    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({ reason: 'judge_failed', message: expect.stringMatching(/The model crashed/) });
+    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({
+      reason: 'judge_failed',
+      message: expect.stringMatching(/The model crashed/),
+    });
   });
 });
 
@@ -320,7 +539,10 @@ describe('interruption', () => {
     const dir = tempDir();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const r = await run(['score', LF, '-o', join(dir, 'out.jsonl'), ...judgeArgs(server.url, dir)], { env, signal: controller.signal });
+    const r = await run(['score', LF, '-o', join(dir, 'out.jsonl'), ...judgeArgs(server.url, dir)], {
+      env,
+      signal: controller.signal,
+    });
     expect(r.code).toBe(130);
     expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, redact, retryAfterMs } from '../../src/judge/http.js';
 import { applyMapping, fitMapping } from '../../src/judge/mapping.js';
-import { BUILT_IN_RUBRICS, judgePrompt, parseJsonVerdict, parseRubric, parseVerdict, parseVerdicts } from '../../src/judge/rubrics.js';
+import {
+  BUILT_IN_RUBRICS,
+  judgePrompt,
+  parseJsonVerdict,
+  parseRubric,
+  parseVerdict,
+  parseVerdicts,
+} from '../../src/judge/rubrics.js';
 import { errorMessage, expectedScore, parseChatReply, parseRewardReply, promptText } from '../../src/judge/wire.js';
 import { rewardUrl } from '../../src/judge/judge.js';
 
@@ -32,13 +39,29 @@ describe('verdict parsers are end-anchored and range-checked', () => {
 
   it('attribute verdicts: all four lines at the end, each in range', () => {
     const aspects = BUILT_IN_RUBRICS['ultrafeedback-aspects']!;
-    expect(parseVerdicts(aspects, 'Good.\nHelpfulness: 4\nHonesty: 5\nInstruction following: 3\nTruthfulness: [4]\n')).toEqual([4, 5, 3, 4]);
+    expect(
+      parseVerdicts(aspects, 'Good.\nHelpfulness: 4\nHonesty: 5\nInstruction following: 3\nTruthfulness: [4]\n'),
+    ).toEqual([4, 5, 3, 4]);
     expect(parseVerdicts(aspects, 'Helpfulness: 4\nHonesty: 6\nInstruction following: 3\nTruthfulness: 4')).toBeNull();
     expect(parseVerdicts(aspects, 'Helpfulness: 4\nHonesty: 5\nTruthfulness: 4')).toBeNull();
     expect(parseVerdicts(uf, 'Overall Score: 7')).toEqual([7]);
-    const file = parseRubric(JSON.stringify({ template: '{prompt} {response}', pattern: 'A=(\\d) B=(\\d)', min: 1, max: 5, attributes: ['A', 'B'] }), 'r.json');
+    const file = parseRubric(
+      JSON.stringify({
+        template: '{prompt} {response}',
+        pattern: 'A=(\\d) B=(\\d)',
+        min: 1,
+        max: 5,
+        attributes: ['A', 'B'],
+      }),
+      'r.json',
+    );
     expect(parseVerdicts(file, 'x A=2 B=5')).toEqual([2, 5]);
-    expect(() => parseRubric(JSON.stringify({ template: '{prompt} {response}', pattern: 'A=(\\d)', min: 1, max: 5, attributes: ['A', 'B'] }), 'r.json')).toThrow(/1 groups for 2 attributes/);
+    expect(() =>
+      parseRubric(
+        JSON.stringify({ template: '{prompt} {response}', pattern: 'A=(\\d)', min: 1, max: 5, attributes: ['A', 'B'] }),
+        'r.json',
+      ),
+    ).toThrow(/1 groups for 2 attributes/);
   });
 
   it('JSON verdicts, fenced or not, range-checked', () => {
@@ -53,10 +76,15 @@ describe('verdict parsers are end-anchored and range-checked', () => {
   });
 
   it('rubric files are checked', () => {
-    const r = parseRubric(JSON.stringify({ template: 'Rate {response} for {prompt}', pattern: 'Score: (\\d)', min: 1, max: 5 }), 'r.json');
+    const r = parseRubric(
+      JSON.stringify({ template: 'Rate {response} for {prompt}', pattern: 'Score: (\\d)', min: 1, max: 5 }),
+      'r.json',
+    );
     expect(parseVerdict(r, 'blah Score: 4')).toBe(4);
     expect(parseVerdict(r, 'Score: 4 more')).toBeNull();
-    expect(() => parseRubric('{"template": "no placeholders", "pattern": "(\\\\d)", "min": 1, "max": 5}', 'r.json')).toThrow(/\{prompt\} and \{response\}/);
+    expect(() =>
+      parseRubric('{"template": "no placeholders", "pattern": "(\\\\d)", "min": 1, "max": 5}', 'r.json'),
+    ).toThrow(/\{prompt\} and \{response\}/);
     expect(() => parseRubric('{', 'r.json')).toThrow(/not valid JSON/);
   });
 });
@@ -75,7 +103,12 @@ describe('wire', () => {
   });
 
   it('reads chat replies, reward replies and every server error shape', () => {
-    expect(parseChatReply({ choices: [{ message: { content: 'x' }, finish_reason: 'length', logprobs: null }], usage: { prompt_tokens: 3, completion_tokens: 1 } })).toEqual({ text: 'x', finishReason: 'length', firstTokenLogprobs: null, promptTokens: 3, completionTokens: 1 });
+    expect(
+      parseChatReply({
+        choices: [{ message: { content: 'x' }, finish_reason: 'length', logprobs: null }],
+        usage: { prompt_tokens: 3, completion_tokens: 1 },
+      }),
+    ).toEqual({ text: 'x', finishReason: 'length', firstTokenLogprobs: null, promptTokens: 3, completionTokens: 1 });
     expect(() => parseChatReply({ id: 'x' })).toThrow(/no choices/);
     expect(parseRewardReply({ data: [{ index: 0, object: 'pooling', data: [1.5] }] })).toBe(1.5);
     expect(parseRewardReply({ data: [{ index: 0, object: 'pooling', data: [[0.1], [0.2], [-3.25]] }] })).toBe(-3.25);
@@ -89,8 +122,19 @@ describe('wire', () => {
 
   it('prompt text: single turn as is, system first, multi-turn as a transcript', () => {
     expect(promptText([{ role: 'user', content: 'Hi' }])).toBe('Hi');
-    expect(promptText([{ role: 'system', content: 'S' }, { role: 'user', content: 'Hi' }])).toBe('S\n\nHi');
-    expect(promptText([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }])).toBe('User: a\n\nAssistant: b\n\nUser: c');
+    expect(
+      promptText([
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'Hi' },
+      ]),
+    ).toBe('S\n\nHi');
+    expect(
+      promptText([
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+        { role: 'user', content: 'c' },
+      ]),
+    ).toBe('User: a\n\nAssistant: b\n\nUser: c');
   });
 
   it('pooling routes sit at the server root', () => {
@@ -146,8 +190,13 @@ describe('mapping rewards onto the goal scale', () => {
 describe('reward mapping and stdin', () => {
   it('a fitted mapping needs a file (the input is read twice)', async () => {
     const { run } = await import('../helpers.js');
-    const r = await run(['score', '--judge', 'reward', '--judge-url', 'http://127.0.0.1:9/v1', '--judge-model', 'rm', '--no-cache'], { stdin: '{"prompt":"q","chosen":"a","rejected":"b"}\n' });
+    const r = await run(
+      ['score', '--judge', 'reward', '--judge-url', 'http://127.0.0.1:9/v1', '--judge-model', 'rm', '--no-cache'],
+      { stdin: '{"prompt":"q","chosen":"a","rejected":"b"}\n' },
+    );
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--map minmax fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin/);
+    expect(r.stderr).toMatch(
+      /--map minmax fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin/,
+    );
   });
 });

@@ -10,8 +10,20 @@ describe('RunCounts.unsavedSetAsideWarning', () => {
   it.each([
     ['nothing set aside', 0, false, 'rows', null],
     ['set aside and kept in --rejects', 3, true, 'rows', null],
-    ['rows lost to the run', 3, false, 'rows', '3 rows were set aside and not saved; pass --rejects FILE to keep them with their reasons'],
-    ['prompts (radpo pairs)', 1, false, 'prompts', '1 prompts were set aside and not saved; pass --rejects FILE to keep them with their reasons'],
+    [
+      'rows lost to the run',
+      3,
+      false,
+      'rows',
+      '3 rows were set aside and not saved; pass --rejects FILE to keep them with their reasons',
+    ],
+    [
+      'prompts (radpo pairs)',
+      1,
+      false,
+      'prompts',
+      '1 prompts were set aside and not saved; pass --rejects FILE to keep them with their reasons',
+    ],
   ] as const)('%s', (_name, setAside, kept, noun, expected) => {
     expect(counts(setAside).unsavedSetAsideWarning(kept, noun)).toBe(expected);
   });

@@ -6,6 +6,9 @@ export const checkCommand = defineCommand({
   description: "render relabeled rows with the model's chat template and report what would break training",
   argument: ['<output>', 'a file written by radpo relabel (any --format)'],
   flags: checkFlags,
-  examples: ['radpo check train.jsonl --chat-template tokenizer_config.json', 'radpo check train.jsonl --chat-template qwen2.jinja --sample 1000 --json'],
+  examples: [
+    'radpo check train.jsonl --chat-template tokenizer_config.json',
+    'radpo check train.jsonl --chat-template qwen2.jinja --sample 1000 --json',
+  ],
   load: () => import('./run.js'),
 });

@@ -8,9 +8,13 @@ import { loadChatTemplate } from '../../templates/chat-template.js';
 import type { checkFlags } from './flags.js';
 
 export const run: RunCommand<typeof checkFlags> = async ([input], o, { io }) => {
-  if (!o.chatTemplate) throw usageError('--chat-template FILE is required', "a .jinja file or the model's tokenizer_config.json");
+  if (!o.chatTemplate)
+    throw usageError('--chat-template FILE is required', "a .jinja file or the model's tokenizer_config.json");
   // NAME, or NAME=C,R as given to relabel (only the name matters here).
-  const attributes = o.attr.length > 0 ? o.attr.map((a) => (a.includes('=') ? scoreColumnSpec({ attr: [a] }).attributes![0]!.name : a)) : null;
+  const attributes =
+    o.attr.length > 0
+      ? o.attr.map((a) => (a.includes('=') ? scoreColumnSpec({ attr: [a] }).attributes![0]!.name : a))
+      : null;
   const report = await checkFile(
     {
       input: input!,

@@ -6,6 +6,10 @@ export const completionCommand = defineCommand({
   description: 'print a shell completion script (bash, zsh or fish) for radpo',
   argument: ['<shell>', 'bash, zsh or fish'],
   flags: completionFlags,
-  examples: ['radpo completion bash > ~/.local/share/bash-completion/completions/radpo', 'radpo completion zsh > "${fpath[1]}/_radpo"', 'radpo completion fish > ~/.config/fish/completions/radpo.fish'],
+  examples: [
+    'radpo completion bash > ~/.local/share/bash-completion/completions/radpo',
+    'radpo completion zsh > "${fpath[1]}/_radpo"',
+    'radpo completion fish > ~/.config/fish/completions/radpo.fish',
+  ],
   load: () => import('./run.js'),
 });

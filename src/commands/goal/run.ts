@@ -18,7 +18,8 @@ export const run: RunCommand<typeof goalFlags> = async (_args, o, { io }) => {
     return { name: match[1]!.trim(), value: number('--attr-score', match[2]!) };
   });
   if (attrs.length > 0 && o.score !== undefined) throw usageError('give either --score or --attr-score, not both');
-  if (attrs.length === 0 && o.score === undefined) throw usageError('--score is required', 'at inference use the top of the scale, e.g. radpo goal --score 10');
+  if (attrs.length === 0 && o.score === undefined)
+    throw usageError('--score is required', 'at inference use the top of the scale, e.g. radpo goal --score 10');
   const attributes = attrs.length > 0 ? attrs.map((a) => a.name) : null;
   const spec = readGoalSpec(o, attributes);
   const values = attrs.length > 0 ? attrs.map((a) => a.value) : [number('--score', o.score!)];
@@ -27,7 +28,10 @@ export const run: RunCommand<typeof goalFlags> = async (_args, o, { io }) => {
     try {
       parseScore(v, flag, spec.scale);
     } catch {
-      throw usageError(`${flag} ${v} is outside the scale ${spec.scale.min}-${spec.scale.max}`, 'pass --scale MIN-MAX as in training');
+      throw usageError(
+        `${flag} ${v} is outside the scale ${spec.scale.min}-${spec.scale.max}`,
+        'pass --scale MIN-MAX as in training',
+      );
     }
   });
   const goal = goalText(spec, values);

@@ -6,6 +6,10 @@ export const inspectCommand = defineCommand({
   description: 'what a preference dataset holds: shape, score columns, histograms, ties, duplicates, lengths',
   argument: ['[inputs...]', 'JSONL, JSON, CSV (optionally .gz) or Parquet files; "-" for stdin'],
   flags: inspectFlags,
-  examples: ['radpo inspect pairs.jsonl', 'radpo inspect train_prefs.parquet --json', 'zcat pairs.jsonl.gz | radpo inspect -'],
+  examples: [
+    'radpo inspect pairs.jsonl',
+    'radpo inspect train_prefs.parquet --json',
+    'zcat pairs.jsonl.gz | radpo inspect -',
+  ],
   load: () => import('./run.js'),
 });

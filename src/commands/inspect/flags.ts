@@ -6,6 +6,8 @@ export const inspectFlags = {
   ...configFlags,
   ...inputFlags,
   ...scoreColumnFlags('chosen score column', 'rejected score column'),
-  attr: list('--attr <NAME=CHOSEN,REJECTED>', 'attribute score columns (histograms show the first)', { group: 'columns' }),
+  attr: list('--attr <NAME=CHOSEN,REJECTED>', 'attribute score columns (histograms show the first)', {
+    group: 'columns',
+  }),
   json: bool('--json', 'print the report as JSON', { group: 'output' }),
 };

@@ -20,7 +20,16 @@ import type { inspectFlags } from './flags.js';
 export const run: RunCommand<typeof inspectFlags> = async (args, o, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
-  const report = await runInspect({ inputs, inputFormat: o.inputFormat, shape: shapeOptions(o), scores: scoreColumnSpec(o), maxLineBytes: o.maxLineBytes }, io);
+  const report = await runInspect(
+    {
+      inputs,
+      inputFormat: o.inputFormat,
+      shape: shapeOptions(o),
+      scores: scoreColumnSpec(o),
+      maxLineBytes: o.maxLineBytes,
+    },
+    io,
+  );
   // The report is this command's data: it goes to stdout.
   io.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
   return 'ok';
@@ -49,7 +58,9 @@ class Numbers {
   percentiles(ps: number[]): Record<string, number> {
     const sorted = this.data.slice(0, this.length).sort();
     const out: Record<string, number> = {};
-    for (const p of ps) out[`p${p}`] = sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+    for (const p of ps)
+      out[`p${p}`] =
+        sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
     out.max = sorted.length === 0 ? 0 : sorted[sorted.length - 1]!;
     return out;
   }
@@ -96,7 +107,8 @@ function range(values: number[]): { min: number; max: number } {
 
 function textLength(messages: Message[]): number {
   let n = 0;
-  for (const m of messages) n += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? '').length;
+  for (const m of messages)
+    n += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? '').length;
   return n;
 }
 
@@ -202,7 +214,13 @@ class Tally {
       rows: this.rows,
       pairs: this.pairs,
       unreadable: Object.fromEntries([...this.unreadable.entries()].sort()),
-      relabeled: this.copies.size > 0 ? { copies: Object.fromEntries([...this.copies.entries()].sort()), goal_histogram: scoreHistogram(this.goals.values()) } : null,
+      relabeled:
+        this.copies.size > 0
+          ? {
+              copies: Object.fromEntries([...this.copies.entries()].sort()),
+              goal_histogram: scoreHistogram(this.goals.values()),
+            }
+          : null,
       scores:
         this.columnsText !== null && this.copies.size === 0
           ? {
@@ -217,7 +235,11 @@ class Tally {
           : null,
       duplicate_prompts: { distinct: this.prompts.size, rows_with_repeated_prompt: repeated },
       identical_responses: this.identical,
-      lengths_chars: { prompt: this.lengths.prompt.percentiles(ps), chosen: this.lengths.chosen.percentiles(ps), rejected: this.lengths.rejected.percentiles(ps) },
+      lengths_chars: {
+        prompt: this.lengths.prompt.percentiles(ps),
+        chosen: this.lengths.chosen.percentiles(ps),
+        rejected: this.lengths.rejected.percentiles(ps),
+      },
     };
   }
 }
@@ -273,7 +295,10 @@ const GUESSES: Array<[flag: string, pattern: RegExp]> = [
 ];
 
 function typeOf(value: unknown): string {
-  if (Array.isArray(value)) return value.length > 0 && value.every((m) => m && typeof m === 'object' && ('role' in m || 'from' in m)) ? 'message list' : `list of ${value.length}`;
+  if (Array.isArray(value))
+    return value.length > 0 && value.every((m) => m && typeof m === 'object' && ('role' in m || 'from' in m))
+      ? 'message list'
+      : `list of ${value.length}`;
   if (value === null) return 'null';
   return typeof value === 'object' ? 'object' : typeof value;
 }
@@ -282,17 +307,22 @@ function typeOf(value: unknown): string {
 function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'shape' | 'columns' | 'suggestion'> {
   const record = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   const columns = Object.entries(record).map(([name, v]) => {
-    const sample = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    const sample = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
     return { name, type: typeOf(v), sample: sample.length > 60 ? `${sample.slice(0, 59)}…` : sample };
   });
   const used = new Set<string>();
   const flags = GUESSES.flatMap(([flag, pattern]) => {
-    const found = columns.find((c) => !used.has(c.name) && pattern.test(c.name) && c.type !== 'number' && c.type !== 'boolean');
+    const found = columns.find(
+      (c) => !used.has(c.name) && pattern.test(c.name) && c.type !== 'number' && c.type !== 'boolean',
+    );
     if (!found) return [];
     used.add(found.name);
     return [`${flag} ${found.name}`];
   });
-  const suggestion = flags.length >= 2 ? `try: ${flags.join(' ')} (and score columns: --chosen-score-col/--rejected-score-col, or radpo score --judge …)` : 'name the columns that hold the prompt and the two responses with --prompt-col, --chosen-col and --rejected-col';
+  const suggestion =
+    flags.length >= 2
+      ? `try: ${flags.join(' ')} (and score columns: --chosen-score-col/--rejected-score-col, or radpo score --judge …)`
+      : 'name the columns that hold the prompt and the two responses with --prompt-col, --chosen-col and --rejected-col';
   return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion };
 }
 
@@ -311,26 +341,42 @@ function renderInspect(report: InspectReport): string {
     if (input.columns) {
       lines.push('  columns of the first record:');
       const width = Math.max(...input.columns.map((c) => c.name.length));
-      for (const c of input.columns) lines.push(`    ${c.name.padEnd(width)}  ${c.type.padEnd(12)}  ${c.sample.replace(/\n/g, ' ')}`);
+      for (const c of input.columns)
+        lines.push(`    ${c.name.padEnd(width)}  ${c.type.padEnd(12)}  ${c.sample.replace(/\n/g, ' ')}`);
       lines.push(`  ${input.suggestion}`);
       continue;
     }
     lines.push(`  scores: ${input.scores}`);
   }
   const bad = Object.entries(report.unreadable).map(([k, v]) => `${k} ${n(v)}`);
-  lines.push(`rows: ${n(report.rows)} (${n(report.pairs)} readable pairs${bad.length ? `; not readable: ${bad.join(', ')}` : ''})`);
+  lines.push(
+    `rows: ${n(report.rows)} (${n(report.pairs)} readable pairs${bad.length ? `; not readable: ${bad.join(', ')}` : ''})`,
+  );
   if (report.relabeled) {
-    const copies = Object.entries(report.relabeled.copies).map(([k, v]) => `${k} ${n(v)}`).join(', ');
-    lines.push(`relabeled pairs: ${copies} (each source pair twice: under its chosen score and, swapped, under its rejected score)`);
+    const copies = Object.entries(report.relabeled.copies)
+      .map(([k, v]) => `${k} ${n(v)}`)
+      .join(', ');
+    lines.push(
+      `relabeled pairs: ${copies} (each source pair twice: under its chosen score and, swapped, under its rejected score)`,
+    );
     lines.push('goal scores:', ...bars(report.relabeled.goal_histogram));
   } else if (report.scores) {
     const s = report.scores;
-    lines.push(`ties: ${n(s.ties)}   contradicting label (chosen scored lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`);
-    lines.push(`score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${s.range.min < 1 || s.range.max > 10 ? ' — outside the paper\'s 1-10 scale: relabel with --scale MIN-MAX naming the judge\'s scale' : ''}`);
+    lines.push(
+      `ties: ${n(s.ties)}   contradicting label (chosen scored lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`,
+    );
+    lines.push(
+      `score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${s.range.min < 1 || s.range.max > 10 ? " — outside the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale" : ''}`,
+    );
     lines.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
-  } else lines.push('scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, --scores or --attr)');
+  } else
+    lines.push(
+      'scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, --scores or --attr)',
+    );
   if (report.pairs === 0) return `${lines.join('\n')}\n`;
-  lines.push(`duplicate prompts: ${n(report.duplicate_prompts.rows_with_repeated_prompt)} rows share a prompt with another row (${n(report.duplicate_prompts.distinct)} distinct prompts)`);
+  lines.push(
+    `duplicate prompts: ${n(report.duplicate_prompts.rows_with_repeated_prompt)} rows share a prompt with another row (${n(report.duplicate_prompts.distinct)} distinct prompts)`,
+  );
   lines.push(`identical chosen and rejected: ${n(report.identical_responses)}`);
   lines.push('lengths in characters:        p50       p90       p99       max');
   for (const [k, v] of Object.entries(report.lengths_chars)) {

@@ -4,7 +4,14 @@
  * multi-attribute goals). Reads radpo's own `responses`/`scores` rows and the openbmb/UltraFeedback layout.
  */
 import type { RunCommand } from '../../cli/command.js';
-import { commonRunConfig, errorPolicyRules, outputRules, resolveInputs, stdinReadOnce, checkOutputPaths } from '../../cli/rules.js';
+import {
+  commonRunConfig,
+  errorPolicyRules,
+  outputRules,
+  resolveInputs,
+  stdinReadOnce,
+  checkOutputPaths,
+} from '../../cli/rules.js';
 import { RadpoError, RowError, preview } from '../../core/errors.js';
 import type { Path } from '../../core/path.js';
 import { getPath } from '../../core/path.js';
@@ -26,7 +33,8 @@ export interface Candidates {
   aspects: Array<Record<string, number>> | null;
 }
 
-const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
+const num = (v: unknown) =>
+  typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
 
 /** An openbmb/UltraFeedback aspect rating: {"Rating": "4"} (or a list of them, in some releases); "N/A" is no rating. */
 function rating(annotation: unknown): number {
@@ -38,28 +46,71 @@ function rating(annotation: unknown): number {
 export function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Path | undefined): Candidates {
   if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string') {
     const completions = row.completions as Array<Record<string, unknown>>;
-    const aspects = completions.map((c) => Object.fromEntries(Object.entries((c.annotations as Record<string, unknown>) ?? {}).map(([name, a]) => [name, rating(a)]).filter(([, r]) => Number.isFinite(r))) as Record<string, number>);
-    const scores = completions.map((c, i) => (score === 'overall' ? num(c.overall_score) : score === 'fine-grained' ? num(c['fine-grained_score']) : (aspects[i]![score] ?? Number.NaN)));
+    const aspects = completions.map(
+      (c) =>
+        Object.fromEntries(
+          Object.entries((c.annotations as Record<string, unknown>) ?? {})
+            .map(([name, a]) => [name, rating(a)])
+            .filter(([, r]) => Number.isFinite(r)),
+        ) as Record<string, number>,
+    );
+    const scores = completions.map((c, i) =>
+      score === 'overall'
+        ? num(c.overall_score)
+        : score === 'fine-grained'
+          ? num(c['fine-grained_score'])
+          : (aspects[i]![score] ?? Number.NaN),
+    );
     return { prompt: row.instruction, responses: completions.map((c) => c.response), scores, aspects };
   }
   const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
-  if (prompt === undefined) throw new RowError('missing_field', 'the row has no prompt', { field: promptCol?.join('.') ?? 'prompt', expected: 'a prompt string or message list', found: 'no such column', hint: 'name it with --prompt-col' });
-  if (!Array.isArray(row.responses)) throw new RowError('missing_field', 'the row has no list of responses', { field: 'responses', expected: 'a list of responses (radpo generate writes it)', found: preview(row.responses) });
+  if (prompt === undefined)
+    throw new RowError('missing_field', 'the row has no prompt', {
+      field: promptCol?.join('.') ?? 'prompt',
+      expected: 'a prompt string or message list',
+      found: 'no such column',
+      hint: 'name it with --prompt-col',
+    });
+  if (!Array.isArray(row.responses))
+    throw new RowError('missing_field', 'the row has no list of responses', {
+      field: 'responses',
+      expected: 'a list of responses (radpo generate writes it)',
+      found: preview(row.responses),
+    });
   if (!Array.isArray(row.scores) || row.scores.length !== row.responses.length) {
-    throw new RowError('bad_score', 'the responses have no list of scores of the same length', { field: 'scores', expected: `${row.responses.length} scores (radpo score writes them)`, found: preview(row.scores), hint: 'score the responses first: radpo score FILE --judge chat|reward …' });
+    throw new RowError('bad_score', 'the responses have no list of scores of the same length', {
+      field: 'scores',
+      expected: `${row.responses.length} scores (radpo score writes them)`,
+      found: preview(row.scores),
+      hint: 'score the responses first: radpo score FILE --judge chat|reward …',
+    });
   }
   const objects = row.scores.every((s) => s !== null && typeof s === 'object');
   const scores = row.scores.map((s) => (objects ? num((s as Record<string, unknown>)[score]) : num(s)));
-  return { prompt, responses: row.responses, scores, aspects: objects ? (row.scores as Array<Record<string, number>>) : null };
+  return {
+    prompt,
+    responses: row.responses,
+    scores,
+    aspects: objects ? (row.scores as Array<Record<string, number>>) : null,
+  };
 }
 
 /** The pairs of one row, as output rows. Responses without a usable score take no part. */
 export function pairRows(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
   const usable = c.scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
-  const picked = pickPairs(usable.map(([s]) => s), options);
+  const picked = pickPairs(
+    usable.map(([s]) => s),
+    options,
+  );
   return picked.map(([a, b]) => {
     const [i, j] = [usable[a]![1], usable[b]![1]];
-    const row: Record<string, unknown> = { prompt: c.prompt, chosen: c.responses[i], rejected: c.responses[j], score_chosen: c.scores[i], score_rejected: c.scores[j] };
+    const row: Record<string, unknown> = {
+      prompt: c.prompt,
+      chosen: c.responses[i],
+      rejected: c.responses[j],
+      score_chosen: c.scores[i],
+      score_rejected: c.scores[j],
+    };
     if (c.aspects) {
       row.chosen_aspects = c.aspects[i];
       row.rejected_aspects = c.aspects[j];
@@ -75,23 +126,48 @@ export const run: RunCommand<typeof pairsFlags> = async (args, o, ctx) => {
   stdinReadOnce(inputs);
   errorPolicyRules(o);
   outputRules(o);
-  await checkOutputPaths(inputs, [['-o', o.output], ['--rejects', o.rejects], ['--report', o.report]]);
-  const config = commonRunConfig(inputs, { ...o, inputFormat: undefined, schema: undefined, promptCol: o.promptCol, chosenCol: undefined, rejectedCol: undefined, systemCol: undefined, maxLineBytes: 64 << 20 }, ctx.version);
+  await checkOutputPaths(inputs, [
+    ['-o', o.output],
+    ['--rejects', o.rejects],
+    ['--report', o.report],
+  ]);
+  const config = commonRunConfig(
+    inputs,
+    {
+      ...o,
+      inputFormat: undefined,
+      schema: undefined,
+      promptCol: o.promptCol,
+      chosenCol: undefined,
+      rejectedCol: undefined,
+      systemCol: undefined,
+      maxLineBytes: 64 << 20,
+    },
+    ctx.version,
+  );
   const logger = runLogger(ctx.io, o);
   const counts = new RunCounts();
-  const out = await RunOutput.open({ output: o.output, outputFormat: o.outputFormat, rejects: o.rejects, report: o.report }, ctx.io);
+  const out = await RunOutput.open(
+    { output: o.output, outputFormat: o.outputFormat, rejects: o.rejects, report: o.report },
+    ctx.io,
+  );
   try {
     const policy = new RowPolicy(config, counts, out.rejects);
     for (const input of inputs) {
       const { name, records } = await openInput(input, config, ctx.io);
       for await (const batch of records) {
-        if (ctx.io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
+        if (ctx.io.signal?.aborted)
+          throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
         for (const raw of batch) {
           counts.rowsRead += 1;
           const record = parseJsonRecord(raw, isJsonFileName(name));
           try {
             if (record.error) throw record.error;
-            const rows = pairRows(candidatesOf(record.value as Record<string, unknown>, o.score, o.promptCol), { strategy: o.strategy, minGap: o.minGap, seed: o.seed, line: record.location.line }, record.location.line);
+            const rows = pairRows(
+              candidatesOf(record.value as Record<string, unknown>, o.score, o.promptCol),
+              { strategy: o.strategy, minGap: o.minGap, seed: o.seed, line: record.location.line },
+              record.location.line,
+            );
             for (const row of rows) {
               const w = out.add(row);
               if (w) await w;
@@ -105,12 +181,26 @@ export const run: RunCommand<typeof pairsFlags> = async (args, o, ctx) => {
       }
     }
     await out.finish();
-    const report = { command: 'pairs', radpo_version: ctx.version, strategy: o.strategy, min_gap: o.minGap, score: o.score, seed: o.seed, rows_read: counts.rowsRead, pairs_written: counts.rowsWritten, set_aside: setAsideReport(counts) };
+    const report = {
+      command: 'pairs',
+      radpo_version: ctx.version,
+      strategy: o.strategy,
+      min_gap: o.minGap,
+      score: o.score,
+      seed: o.seed,
+      rows_read: counts.rowsRead,
+      pairs_written: counts.rowsWritten,
+      set_aside: setAsideReport(counts),
+    };
     const empty = counts.rowsWritten === 0 && !o.allowEmptyOutput;
     await out.commit(report, { rows: !empty });
     if (!o.quiet) {
-      const reasons = Object.entries(report.set_aside.by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
-      ctx.io.stderr.write(`radpo pairs: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'pair')} written (--strategy ${o.strategy}, --score ${o.score}); set aside: ${report.set_aside.total}${reasons ? ` (${reasons})` : ''}\n`);
+      const reasons = Object.entries(report.set_aside.by_reason)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      ctx.io.stderr.write(
+        `radpo pairs: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'pair')} written (--strategy ${o.strategy}, --score ${o.score}); set aside: ${report.set_aside.total}${reasons ? ` (${reasons})` : ''}\n`,
+      );
     }
     const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null, 'prompts');
     if (unsaved) logger.warn(unsaved);

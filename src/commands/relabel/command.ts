@@ -3,8 +3,12 @@ import { relabelFlags } from './flags.js';
 
 export const relabelCommand = defineCommand({
   name: 'relabel',
-  description: 'write two goal-conditioned copies of every preference pair (chosen-score goal; rejected-score goal, swapped)',
-  argument: ['[inputs...]', 'JSONL, JSON, CSV (optionally .gz) or Parquet files; "-" or nothing (with piped input) for stdin'],
+  description:
+    'write two goal-conditioned copies of every preference pair (chosen-score goal; rejected-score goal, swapped)',
+  argument: [
+    '[inputs...]',
+    'JSONL, JSON, CSV (optionally .gz) or Parquet files; "-" or nothing (with piped input) for stdin',
+  ],
   flags: relabelFlags,
   examples: [
     'radpo relabel pairs.jsonl -o train.jsonl',

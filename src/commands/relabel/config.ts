@@ -28,4 +28,6 @@ interface Resolved {
   poolAfterBytes?: number;
 }
 
-export type RelabelConfig = Omit<FlagValues<typeof relabelFlags>, keyof Resolved | keyof CommonRunConfig> & Resolved & CommonRunConfig;
+export type RelabelConfig = Omit<FlagValues<typeof relabelFlags>, keyof Resolved | keyof CommonRunConfig> &
+  Resolved &
+  CommonRunConfig;

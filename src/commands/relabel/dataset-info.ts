@@ -15,10 +15,15 @@ export async function writeDatasetInfo(output: string): Promise<void> {
     info = JSON.parse(await fsp.readFile(path, 'utf8')) as Record<string, unknown>;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new RadpoError('io', `${path} exists but is not valid JSON (${(err as Error).message})`, 'fix or move it; radpo adds its entry to the existing file');
+      throw new RadpoError(
+        'io',
+        `${path} exists but is not valid JSON (${(err as Error).message})`,
+        'fix or move it; radpo adds its entry to the existing file',
+      );
     }
   }
-  if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new RadpoError('io', `${path} is not a JSON object`);
+  if (info === null || typeof info !== 'object' || Array.isArray(info))
+    throw new RadpoError('io', `${path} is not a JSON object`);
   info[datasetName(output)] = llamaFactoryEntry(output);
   const sink = await fileSink(path);
   await sink.write(`${JSON.stringify(info, null, 2)}\n`);

@@ -21,7 +21,15 @@ export interface BatchMessage {
 }
 
 export type WireResult =
-  | { kind: 'rows'; lengths: [number, number]; tie: boolean; contradicting: boolean; goals: [readonly number[], readonly number[]]; fast: boolean; duplicateKey?: { key: string; location: Location } }
+  | {
+      kind: 'rows';
+      lengths: [number, number];
+      tie: boolean;
+      contradicting: boolean;
+      goals: [readonly number[], readonly number[]];
+      fast: boolean;
+      duplicateKey?: { key: string; location: Location };
+    }
   | { kind: 'other_shard' }
   | { kind: 'error'; reason: RowReason; message: string; details: RowErrorDetails; location: Location };
 
@@ -99,7 +107,15 @@ export class RelabelPool {
       at += r.bytes!.length;
     });
     offsets[records.length] = at;
-    const message: BatchMessage = { type: 'batch', id, ctx, source: records[0]!.location.source, buffer: data.buffer as ArrayBuffer, offsets, lines };
+    const message: BatchMessage = {
+      type: 'batch',
+      id,
+      ctx,
+      source: records[0]!.location.source,
+      buffer: data.buffer as ArrayBuffer,
+      offsets,
+      lines,
+    };
     const worker = this.workers[id % this.workers.length]!;
     const reply = new Promise<ResultMessage>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     worker.postMessage(message, [message.buffer]);
@@ -119,7 +135,15 @@ function decode(message: ResultMessage, records: SourceRecord[]): RecordResult[]
       const a = rows.subarray(at, at + w.lengths[0]);
       const b = rows.subarray(at + w.lengths[0], at + w.lengths[0] + w.lengths[1]);
       at += w.lengths[0] + w.lengths[1];
-      return { kind: 'rows', rows: [a, b], tie: w.tie, contradicting: w.contradicting, goals: w.goals, fast: w.fast, duplicateKey: w.duplicateKey };
+      return {
+        kind: 'rows',
+        rows: [a, b],
+        tie: w.tie,
+        contradicting: w.contradicting,
+        goals: w.goals,
+        fast: w.fast,
+        duplicateKey: w.duplicateKey,
+      };
     }
     if (w.kind === 'other_shard') return w;
     const error = new RowError(w.reason, w.message, w.details);

@@ -4,7 +4,17 @@
  * and in worker threads (worker.ts beside this file), which is how output stays identical.
  */
 import { RowError, type Location } from '../../core/errors.js';
-import { floatScores, toAxolotlRow, toHandbookRow, toLlamaFactoryRow, toNemoRow, toTextRow, toTrlRow, type OutputFormat, type RowOrigin } from '../../core/formats.js';
+import {
+  floatScores,
+  toAxolotlRow,
+  toHandbookRow,
+  toLlamaFactoryRow,
+  toNemoRow,
+  toTextRow,
+  toTrlRow,
+  type OutputFormat,
+  type RowOrigin,
+} from '../../core/formats.js';
 import type { GoalSpec, Placement } from '../../core/goal.js';
 import { identicalResponses, toPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
@@ -60,7 +70,8 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
   const pair = toPair(value, ctx.shape, { allowEmpty: ctx.allowEmpty });
   if (ctx.shard) {
     const prompt = expand(JSON.stringify(pair.prompt));
-    if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), ctx.shard.count) !== ctx.shard.index) return { kind: 'other_shard' };
+    if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), ctx.shard.count) !== ctx.shard.index)
+      return { kind: 'other_shard' };
   }
   let scores: PairScores;
   if (ctx.joined) {
@@ -82,7 +93,8 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
     });
   }
   const tie = isTie(scores);
-  if (tie && ctx.ties === 'drop') throw new RowError('tie_dropped', 'chosen and rejected have the same score (--ties drop)');
+  if (tie && ctx.ties === 'drop')
+    throw new RowError('tie_dropped', 'chosen and rejected have the same score (--ties drop)');
   const copies = relabelPair(pair, scores, { goal: ctx.goal, placement: ctx.placement });
   const origin: RowOrigin = { line: record.location.line };
   if (ctx.withFile) origin.file = record.location.source;
@@ -110,14 +122,17 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
   const objects: [Record<string, unknown>, Record<string, unknown>] = [object(copies[0]), object(copies[1])];
   return {
     kind: 'rows',
-    rows: ctx.objects ? ['', ''] : [expand(floatScores(JSON.stringify(objects[0]))), expand(floatScores(JSON.stringify(objects[1])))],
+    rows: ctx.objects
+      ? ['', '']
+      : [expand(floatScores(JSON.stringify(objects[0]))), expand(floatScores(JSON.stringify(objects[1])))],
     objects: ctx.objects ? objects : undefined,
     table: ctx.objects ? table : undefined,
     tie,
     contradicting: contradictsLabel(scores),
     goals: [copies[0].goalScores, copies[1].goalScores],
     fast: table !== null,
-    duplicateKey: record.duplicateKey === undefined ? undefined : { key: record.duplicateKey, location: record.location },
+    duplicateKey:
+      record.duplicateKey === undefined ? undefined : { key: record.duplicateKey, location: record.location },
   };
 }
 

@@ -18,7 +18,13 @@ import { fitRewardMapping, isJsonFileName, openInput } from '../../pipeline/inpu
 import { Progress } from '../../pipeline/progress.js';
 import { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
-import { histogramReport, RunCounts, setAsideReport, type InputSummary, type RunReport } from '../../pipeline/summary.js';
+import {
+  histogramReport,
+  RunCounts,
+  setAsideReport,
+  type InputSummary,
+  type RunReport,
+} from '../../pipeline/summary.js';
 import { formatCount } from '../../pipeline/text.js';
 import { RelabelPool } from './pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './record.js';
@@ -78,7 +84,13 @@ export class RelabelRun {
     // The judge modules (undici, SQLite) load only when a judge is asked for: they cost ~30 MB of RSS.
     const { JudgeSession } = await import('../../judge/session.js');
     this.session = await JudgeSession.open(this.config.judge, this.io, this.logger);
-    if (this.session.needsFit) await fitRewardMapping(this.session, this.config, { shape: this.config.shape, scores: this.config.scores }, this.io);
+    if (this.session.needsFit)
+      await fitRewardMapping(
+        this.session,
+        this.config,
+        { shape: this.config.shape, scores: this.config.scores },
+        this.io,
+      );
   }
 
   /** Relabel one input, every row written or set aside before this returns. */
@@ -90,15 +102,25 @@ export class RelabelRun {
     let records: AsyncIterable<SourceRecord[]> = opened.records;
     if (this.session) {
       const { judgeStage } = await import('../../judge/stage.js');
-      records = judgeStage(opened.records, this.session, { shape: config.shape, scores: config.scores, collectOnly: false }, isJsonFile);
+      records = judgeStage(
+        opened.records,
+        this.session,
+        { shape: config.shape, scores: config.scores, collectOnly: false },
+        isJsonFile,
+      );
     }
     const summary: InputSummary = { source: name, format, shape: '(no records)', scores: '(no records)', rows: 0 };
     this.inputs.push(summary);
     let ctx: RecordContext | null = null;
     let ctxId = -1;
     for await (const batch of records) {
-      if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
-      if (format === 'csv') for (const record of batch) if (record.jsonTextColumns) for (const c of record.jsonTextColumns) if (!this.jsonTextColumns.has(c)) this.jsonTextColumns.set(c, formatLocation(record.location));
+      if (io.signal?.aborted)
+        throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
+      if (format === 'csv')
+        for (const record of batch)
+          if (record.jsonTextColumns)
+            for (const c of record.jsonTextColumns)
+              if (!this.jsonTextColumns.has(c)) this.jsonTextColumns.set(c, formatLocation(record.location));
       let rest = batch;
       if (ctx === null) {
         // Records up to the first parseable one are handled here, one by one: it fixes the context.
@@ -107,7 +129,11 @@ export class RelabelRun {
         for (; i < batch.length && ctx === null; i++) {
           const parsed = parseJsonRecord(batch[i]!, isJsonFile);
           if (!parsed.error) ctx = this.contextFrom(parsed.value, parsed.location, summary, format, isJsonFile);
-          results.push(ctx ? relabelRecord(batch[i]!, { ...ctx, fast: false }) : { kind: 'error', error: parsed.error!, record: parsed });
+          results.push(
+            ctx
+              ? relabelRecord(batch[i]!, { ...ctx, fast: false })
+              : { kind: 'error', error: parsed.error!, record: parsed },
+          );
         }
         this.push({ results: Promise.resolve(results), bytes: 0 });
         rest = batch.slice(i);
@@ -115,9 +141,16 @@ export class RelabelRun {
       if (rest.length > 0) ctxId = this.submit(rest, ctx!, ctxId);
       // With workers, batches run ahead within the byte budget; on the main thread a batch is done when
       // queued, so only a few wait for the writer.
-      while (this.inFlight.length > 1 && (this.inFlightBytes > IN_FLIGHT_BUDGET_BYTES || (this.pool === null && this.inFlight.length > MAX_IN_FLIGHT))) await this.drainOne(summary);
+      while (
+        this.inFlight.length > 1 &&
+        (this.inFlightBytes > IN_FLIGHT_BUDGET_BYTES || (this.pool === null && this.inFlight.length > MAX_IN_FLIGHT))
+      )
+        await this.drainOne(summary);
       const n = formatCount;
-      this.progress.update((seconds) => `radpo relabel: ${n(this.counts.rowsRead)} rows read, ${n(this.counts.rowsWritten)} written (${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`);
+      this.progress.update(
+        (seconds) =>
+          `radpo relabel: ${n(this.counts.rowsRead)} rows read, ${n(this.counts.rowsWritten)} written (${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`,
+      );
     }
     while (this.inFlight.length > 0) await this.drainOne(summary);
   }
@@ -127,7 +160,12 @@ export class RelabelRun {
     const bytes = records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
     this.inputBytes += bytes;
     const poolable = ctx.fast && !ctx.objects && records[0]!.bytes !== undefined;
-    if (this.pool === null && poolable && this.workers > 0 && this.inputBytes >= (this.config.poolAfterBytes ?? POOL_AFTER_BYTES)) {
+    if (
+      this.pool === null &&
+      poolable &&
+      this.workers > 0 &&
+      this.inputBytes >= (this.config.poolAfterBytes ?? POOL_AFTER_BYTES)
+    ) {
       this.pool = new RelabelPool(this.workers);
       this.logger.debug({ threads: this.workers }, 'relabeling in worker threads');
     }
@@ -149,7 +187,13 @@ export class RelabelRun {
   }
 
   /** The first parseable record fixes this input's shape, score columns and whether the fast path fits. */
-  private contextFrom(value: unknown, location: Location, summary: InputSummary, format: string, isJsonFile: boolean): RecordContext {
+  private contextFrom(
+    value: unknown,
+    location: Location,
+    summary: InputSummary,
+    format: string,
+    isJsonFile: boolean,
+  ): RecordContext {
     const { config } = this;
     const shape = detectShapeOf(summary.source, value, config.shape);
     this.shapes.push(shape);
@@ -180,7 +224,12 @@ export class RelabelRun {
       isJsonFile,
       // The byte-level fast path needs JSON in and out (CSV output takes the raw bytes too; Parquet needs
       // decoded strings), and a shape whose text the core only moves (hh-rlhf transcripts are split into turns).
-      fast: config.fastPath && (format === 'jsonl' || format === 'json') && this.out.fileFormat !== 'parquet' && shape.schema !== 'implicit-string' && !this.goalHasNul,
+      fast:
+        config.fastPath &&
+        (format === 'jsonl' || format === 'json') &&
+        this.out.fileFormat !== 'parquet' &&
+        shape.schema !== 'implicit-string' &&
+        !this.goalHasNul,
       objects,
     };
   }
@@ -199,7 +248,10 @@ export class RelabelRun {
       }
       if (result.kind === 'error') {
         // A row that fails is owned by the shard of its raw bytes, so it is set aside exactly once.
-        if (config.shard && shardOf(result.record.bytes ?? JSON.stringify(result.record.raw), config.shard.count) !== config.shard.index) {
+        if (
+          config.shard &&
+          shardOf(result.record.bytes ?? JSON.stringify(result.record.raw), config.shard.count) !== config.shard.index
+        ) {
           counts.otherShards += 1;
           continue;
         }
@@ -256,25 +308,42 @@ export class RelabelRun {
     };
     report.threads = { workers: this.pool ? this.workers : 0, in_flight_high_water_bytes: this.inFlightHighWater };
     if (this.session) report.judge = this.session.report();
-    if (config.shard) report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
+    if (config.shard)
+      report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
     const dup = counts.firstDuplicateKey;
-    if (dup) report.duplicate_keys = { rows: counts.duplicateKeys, first: `${formatLocation(dup.location)} ${JSON.stringify(dup.key)}` };
+    if (dup)
+      report.duplicate_keys = {
+        rows: counts.duplicateKeys,
+        first: `${formatLocation(dup.location)} ${JSON.stringify(dup.key)}`,
+      };
     return report;
   }
 
   /** What the user should know about a run that succeeded. */
   warnings(): void {
     const { config, counts, logger } = this;
-    logger.debug({ fast_path_records: this.fastRecords, rows_read: counts.rowsRead }, 'records parsed by the byte-level fast path');
+    logger.debug(
+      { fast_path_records: this.fastRecords, rows_read: counts.rowsRead },
+      'records parsed by the byte-level fast path',
+    );
     // A 1-5 rating (argilla's UltraFeedback, HelpSteer) relabeled on the default 1-10 scale would tell the
     // model "Overall score: 5 on 1-10" for the best answers: say so.
     const top = Math.max(-Infinity, ...[...counts.goalHistogram.values()].flatMap((h) => [...h.keys()]));
     if (!config.scaleExplicit && !config.judge && counts.pairsRelabeled > 0 && top <= config.goal.scale.max / 2) {
-      logger.warn(`every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`);
+      logger.warn(
+        `every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`,
+      );
     }
-    const pairColumns = new Set(this.shapes.flatMap((shape) => [shape.prompt, shape.chosen, shape.rejected, shape.system].flatMap((p) => (p ? [p[0]!] : []))));
+    const pairColumns = new Set(
+      this.shapes.flatMap((shape) =>
+        [shape.prompt, shape.chosen, shape.rejected, shape.system].flatMap((p) => (p ? [p[0]!] : [])),
+      ),
+    );
     for (const [column, where] of this.jsonTextColumns) {
-      if (pairColumns.has(column)) logger.warn(`column "${column}" holds JSON that is not a message list or a list of turns (first at ${where}); it was kept as text`);
+      if (pairColumns.has(column))
+        logger.warn(
+          `column "${column}" holds JSON that is not a message list or a list of turns (first at ${where}); it was kept as text`,
+        );
     }
     const duplicates = counts.duplicateKeyWarning();
     if (duplicates) logger.warn(duplicates);
@@ -308,7 +377,9 @@ function refuseRelabeled(value: unknown, shape: Shape, location: Location, goal:
 
 function defaultIdColumn(value: unknown): Path | null {
   const top = value as Record<string, unknown>;
-  const found = ID_COLUMNS.find((c) => Object.prototype.hasOwnProperty.call(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'));
+  const found = ID_COLUMNS.find(
+    (c) => Object.prototype.hasOwnProperty.call(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'),
+  );
   return found ? [found] : null;
 }
 

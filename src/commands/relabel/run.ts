@@ -9,7 +9,15 @@ import type { CommandContext, RunCommand } from '../../cli/command.js';
 import type { FlagValues } from '../../cli/flags.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
-import { checkOutputPaths, commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
+import {
+  checkOutputPaths,
+  commonRunConfig,
+  errorPolicyRules,
+  outputRules,
+  resolveInputs,
+  scoreColumnSpec,
+  stdinReadOnce,
+} from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import { trainerConfig, unloadableOutput } from '../../core/trainer-config.js';
 import { isGzipName, outputFileFormat } from '../../io/choices.js';
@@ -28,12 +36,15 @@ import { RelabelRun } from './relabel-run.js';
 import { resolveThreads } from './threads.js';
 import { loadScoresFile } from './scores-file.js';
 
-
 type RelabelFlags = FlagValues<typeof relabelFlags>;
 
 export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
   const judge = judgeRunConfig(o, ctx.io, ctx.given('scale') ? o.scale : undefined, ctx.given('precision'));
-  if (judge?.emitBatch) throw usageError('--emit-batch belongs to radpo score (it writes requests, not pairs)', 'radpo score … --emit-batch requests.jsonl');
+  if (judge?.emitBatch)
+    throw usageError(
+      '--emit-batch belongs to radpo score (it writes requests, not pairs)',
+      'radpo score … --emit-batch requests.jsonl',
+    );
   const inputs = resolveInputs(args, ctx.io, ctx.help);
   if (!inputs) return 'usage';
   checkJudgeInputs(judge, inputs);
@@ -45,17 +56,32 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
       ['-o', config.output],
       ['--rejects', config.rejects],
       ['--report', config.report],
-      ['dataset_info.json (beside -o for --format llamafactory)', config.format === 'llamafactory' && config.output !== '-' ? join(dirname(config.output), 'dataset_info.json') : undefined],
+      [
+        'dataset_info.json (beside -o for --format llamafactory)',
+        config.format === 'llamafactory' && config.output !== '-'
+          ? join(dirname(config.output), 'dataset_info.json')
+          : undefined,
+      ],
       ['--cache', judge?.cachePath ?? undefined],
     ],
   );
   const logger = runLogger(ctx.io, o);
-  if (o.placement === 'auto') logger.info(`--placement auto: ${config.placement} (${o.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'} a system message)`);
+  if (o.placement === 'auto')
+    logger.info(
+      `--placement auto: ${config.placement} (${o.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'} a system message)`,
+    );
   await runRelabel(config, ctx.io, logger);
   if (!chat) return 'ok';
   // --chat-template: the written file is checked with the model's template.
   const report = await checkFile(
-    { input: config.output, chat, goal: config.goal, maxPromptLength: Number(CHECK_DEFAULTS.maxPromptLength), maxLength: Number(CHECK_DEFAULTS.maxLength), maxListed: Number(CHECK_DEFAULTS.maxListed) },
+    {
+      input: config.output,
+      chat,
+      goal: config.goal,
+      maxPromptLength: Number(CHECK_DEFAULTS.maxPromptLength),
+      maxLength: Number(CHECK_DEFAULTS.maxLength),
+      maxListed: Number(CHECK_DEFAULTS.maxListed),
+    },
     ctx.io,
   );
   if (!config.quiet || report.errors > 0) ctx.io.stderr.write(renderCheck(report));
@@ -63,23 +89,48 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
 };
 
 /** Flags to config: relabel's own rules between flags, then every value in its final form. */
-function relabelConfig(inputs: string[], o: RelabelFlags, judge: JudgeRunConfig | null, chat: ChatTemplate | null, ctx: CommandContext): RelabelConfig {
+function relabelConfig(
+  inputs: string[],
+  o: RelabelFlags,
+  judge: JudgeRunConfig | null,
+  chat: ChatTemplate | null,
+  ctx: CommandContext,
+): RelabelConfig {
   stdinReadOnce(inputs);
-  if ((o.scores === undefined) !== (o.key === undefined)) throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
+  if ((o.scores === undefined) !== (o.key === undefined))
+    throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
   errorPolicyRules(o);
   outputRules(o);
-  if (o.printConfig && o.output === '-') throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
+  if (o.printConfig && o.output === '-')
+    throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
   const fileFormat = outputFileFormat(o.output, o.outputFormat);
   const unloadable = o.output === '-' ? null : unloadableOutput(o.format, fileFormat, isGzipName(o.output));
   if (unloadable && !(o.jsonInCsv && fileFormat === 'csv' && !isGzipName(o.output))) {
-    throw usageError(`${unloadable}: -o ${o.output} would write a file the trainer cannot load`, o.format === 'llamafactory' && isGzipName(o.output) ? 'write -o FILE.jsonl (or .json, .parquet)' : `write -o FILE.jsonl, .json or .parquet, or use --format text for CSV (--json-in-csv writes the JSON cells anyway, for people and spreadsheets)`);
+    throw usageError(
+      `${unloadable}: -o ${o.output} would write a file the trainer cannot load`,
+      o.format === 'llamafactory' && isGzipName(o.output)
+        ? 'write -o FILE.jsonl (or .json, .parquet)'
+        : `write -o FILE.jsonl, .json or .parquet, or use --format text for CSV (--json-in-csv writes the JSON cells anyway, for people and spreadsheets)`,
+    );
   }
-  if (o.placement === 'auto' && !chat) throw usageError('--placement auto needs --chat-template FILE', 'the template tells whether a system message is accepted');
-  if (chat && o.output === '-') throw usageError('--chat-template needs -o FILE: the written file is checked with the template');
+  if (o.placement === 'auto' && !chat)
+    throw usageError(
+      '--placement auto needs --chat-template FILE',
+      'the template tells whether a system message is accepted',
+    );
+  if (chat && o.output === '-')
+    throw usageError('--chat-template needs -o FILE: the written file is checked with the template');
   let scores = scoreColumnSpec(o);
   // A judge that scores several attributes (--rubric ultrafeedback-aspects) makes a multi-attribute goal.
   const judgeAttributes = judge?.judge.kind === 'chat' ? judge.judge.rubric.attributes : null;
-  if (judgeAttributes && !scores.attributes) scores = { attributes: judgeAttributes.map((name) => ({ name, chosen: ['score_chosen', name], rejected: ['score_rejected', name] })) };
+  if (judgeAttributes && !scores.attributes)
+    scores = {
+      attributes: judgeAttributes.map((name) => ({
+        name,
+        chosen: ['score_chosen', name],
+        rejected: ['score_rejected', name],
+      })),
+    };
   const attributes = scores.attributes?.map((a) => a.name) ?? null;
   const scaleExplicit = ctx.given('scale');
   return {
@@ -88,21 +139,38 @@ function relabelConfig(inputs: string[], o: RelabelFlags, judge: JudgeRunConfig 
     scores,
     scoresFile: o.scores,
     // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
-    goal: readGoalSpec({ scale: judge && !scaleExplicit ? judge.scale : o.scale, goalTemplate: o.goalTemplate }, attributes),
+    goal: readGoalSpec(
+      { scale: judge && !scaleExplicit ? judge.scale : o.scale, goalTemplate: o.goalTemplate },
+      attributes,
+    ),
     judge: judge ?? undefined,
     scaleExplicit,
     goalTemplateName: o.goalTemplate ?? 'paper',
     placement: o.format === 'text' ? 'system' : o.placement === 'auto' ? autoPlacement(chat!) : o.placement,
     fastPath: ctx.io.env.RADPO_FAST_PATH !== '0',
-    poolAfterBytes: ctx.io.env.RADPO_POOL_AFTER_BYTES === undefined ? undefined : Number(ctx.io.env.RADPO_POOL_AFTER_BYTES),
+    poolAfterBytes:
+      ctx.io.env.RADPO_POOL_AFTER_BYTES === undefined ? undefined : Number(ctx.io.env.RADPO_POOL_AFTER_BYTES),
   };
 }
 
 /** The run: open the outputs (and the judge), relabel every input, commit, report. */
 export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promise<RunReport> {
   const started = Date.now();
-  const joined = config.scoresFile && config.key ? await loadScoresFile(config.scoresFile, config.key, config.scores, config.goal.scale, config.maxLineBytes, io) : null;
-  const out = await RunOutput.open({ output: config.output, outputFormat: config.outputFormat, gzipLevel: config.gzipLevel, rejects: config.rejects, report: config.report, spool: config.order === 'concat' }, io);
+  const joined =
+    config.scoresFile && config.key
+      ? await loadScoresFile(config.scoresFile, config.key, config.scores, config.goal.scale, config.maxLineBytes, io)
+      : null;
+  const out = await RunOutput.open(
+    {
+      output: config.output,
+      outputFormat: config.outputFormat,
+      gzipLevel: config.gzipLevel,
+      rejects: config.rejects,
+      report: config.report,
+      spool: config.order === 'concat',
+    },
+    io,
+  );
   const workers = resolveThreads(config.threads, availableParallelism());
   const relabel = new RelabelRun(config, out, joined, workers, io, logger);
   try {

@@ -12,7 +12,14 @@ export interface JoinedScores {
 }
 
 /** Read a scores file into key -> scores. Scores files are small (a key and a few numbers a row). */
-export async function loadScoresFile(path: string, keyPath: Path, spec: ScoreColumnSpec, scale: Scale, maxLineBytes: number, io: Io): Promise<JoinedScores> {
+export async function loadScoresFile(
+  path: string,
+  keyPath: Path,
+  spec: ScoreColumnSpec,
+  scale: Scale,
+  maxLineBytes: number,
+  io: Io,
+): Promise<JoinedScores> {
   const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes });
   const table = new Map<string, PairScores>();
   let columns = null as ReturnType<typeof resolveScoreColumns>;
@@ -22,15 +29,28 @@ export async function loadScoresFile(path: string, keyPath: Path, spec: ScoreCol
       if (columns === null) {
         columns = resolveScoreColumns(record.value, spec);
         if (columns === null) {
-          throw new RadpoError('no_scores', `scores file ${name}: no score columns in its first record (columns ${Object.keys(record.value as object).join(', ')})`, 'name them with --chosen-score-col and --rejected-score-col');
+          throw new RadpoError(
+            'no_scores',
+            `scores file ${name}: no score columns in its first record (columns ${Object.keys(record.value as object).join(', ')})`,
+            'name them with --chosen-score-col and --rejected-score-col',
+          );
         }
       }
       const key = getPath(record.value, keyPath);
       if (key === undefined || key === null || typeof key === 'object') {
-        throw new RadpoError('io', `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`, 'every scores row needs the key column given with --key');
+        throw new RadpoError(
+          'io',
+          `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`,
+          'every scores row needs the key column given with --key',
+        );
       }
       const k = String(key);
-      if (table.has(k)) throw new RadpoError('io', `${formatLocation(record.location)}: key ${JSON.stringify(k)} appears twice in the scores file`, 'keep one scores row per key');
+      if (table.has(k))
+        throw new RadpoError(
+          'io',
+          `${formatLocation(record.location)}: key ${JSON.stringify(k)} appears twice in the scores file`,
+          'keep one scores row per key',
+        );
       try {
         table.set(k, readScores(record.value, columns, scale));
       } catch (err) {

@@ -21,7 +21,12 @@ parentPort!.on('message', (message: { type: 'context'; id: number; ctx: RecordCo
   const results: WireResult[] = [];
   for (let i = 0; i < message.lines.length; i++) {
     const location: Location = { source: message.source, line: message.lines[i]!, unit: 'line' };
-    const record: SourceRecord = { value: undefined, raw: undefined, bytes: data.subarray(message.offsets[i]!, message.offsets[i + 1]!), location };
+    const record: SourceRecord = {
+      value: undefined,
+      raw: undefined,
+      bytes: data.subarray(message.offsets[i]!, message.offsets[i + 1]!),
+      location,
+    };
     const result = relabelRecord(record, ctx);
     if (result.kind === 'rows') {
       const lengths = result.rows.map((row) => {
@@ -34,16 +39,37 @@ parentPort!.on('message', (message: { type: 'context'; id: number; ctx: RecordCo
         parts.push(...list);
         return list.reduce((n, b) => n + b.length, 0);
       }) as [number, number];
-      results.push({ kind: 'rows', lengths, tie: result.tie, contradicting: result.contradicting, goals: result.goals, fast: result.fast, duplicateKey: result.duplicateKey });
+      results.push({
+        kind: 'rows',
+        lengths,
+        tie: result.tie,
+        contradicting: result.contradicting,
+        goals: result.goals,
+        fast: result.fast,
+        duplicateKey: result.duplicateKey,
+      });
     } else if (result.kind === 'other_shard') results.push({ kind: 'other_shard' });
     else {
       const e = result.error;
-      results.push({ kind: 'error', reason: e.reason, message: e.message, details: e.details, location: e.location ?? location });
+      results.push({
+        kind: 'error',
+        reason: e.reason,
+        message: e.message,
+        details: e.details,
+        location: e.location ?? location,
+      });
     }
   }
   const out = Buffer.concat(parts);
   // Transfer the rows without copying: give the worker's buffer away (a fresh one if it is pooled).
   const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : Buffer.from(out);
-  const reply: ResultMessage = { type: 'result', id: message.id, results, buffer: owned.buffer as ArrayBuffer, byteOffset: owned.byteOffset, byteLength: owned.byteLength };
+  const reply: ResultMessage = {
+    type: 'result',
+    id: message.id,
+    results,
+    buffer: owned.buffer as ArrayBuffer,
+    byteOffset: owned.byteOffset,
+    byteLength: owned.byteLength,
+  };
   parentPort!.postMessage(reply, [owned.buffer as ArrayBuffer]);
 });

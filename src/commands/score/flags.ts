@@ -7,8 +7,16 @@ export const scoreFlags = {
   ...configFlags,
   ...inputFlags,
   ...outputFlags('output file ("-" = stdout)'),
-  ...scoreColumnFlags('where to write the chosen score (default: existing score columns, else score_chosen)', 'where to write the rejected score (default: existing, else score_rejected)'),
-  scale: parsed('--scale <min-max>', "goal scale that reward-model scores are mapped onto (default 1-10; a chat judge uses its rubric's)", parseScale, { group: 'goal' }),
+  ...scoreColumnFlags(
+    'where to write the chosen score (default: existing score columns, else score_chosen)',
+    'where to write the rejected score (default: existing, else score_rejected)',
+  ),
+  scale: parsed(
+    '--scale <min-max>',
+    "goal scale that reward-model scores are mapped onto (default 1-10; a chat judge uses its rubric's)",
+    parseScale,
+    { group: 'goal' },
+  ),
   ...errorFlags,
   ...judgeFlags,
 };

@@ -3,7 +3,15 @@ import { createReadStream } from 'node:fs';
 import type { Logger } from 'pino';
 import type { CommandContext, RunCommand } from '../../cli/command.js';
 import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
-import { checkOutputPaths, commonRunConfig, errorPolicyRules, outputRules, resolveInputs, scoreColumnSpec, stdinReadOnce } from '../../cli/rules.js';
+import {
+  checkOutputPaths,
+  commonRunConfig,
+  errorPolicyRules,
+  outputRules,
+  resolveInputs,
+  scoreColumnSpec,
+  stdinReadOnce,
+} from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import { formatScore } from '../../core/goal.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
@@ -29,7 +37,11 @@ export interface ScoreConfig extends CommonRunConfig {
 export const run: RunCommand<typeof scoreFlags> = async (args, o, ctx: CommandContext) => {
   const { io, help, version } = ctx;
   const judge = judgeRunConfig(o, io, o.scale, ctx.given('precision'));
-  if (!judge) throw usageError('radpo score needs --judge chat or --judge reward', 'for example: radpo score pairs.jsonl --judge chat --judge-url http://localhost:8000/v1 --judge-model judge -o scored.jsonl');
+  if (!judge)
+    throw usageError(
+      'radpo score needs --judge chat or --judge reward',
+      'for example: radpo score pairs.jsonl --judge chat --judge-url http://localhost:8000/v1 --judge-model judge -o scored.jsonl',
+    );
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
   stdinReadOnce(inputs);
@@ -65,7 +77,11 @@ async function countRecords(inputs: string[]): Promise<number | null> {
 }
 
 /** The progress line: done/total, rate, ETA, cache hits, failures, tokens used. */
-async function scoreProgress(config: ScoreConfig, session: JudgeSession, progress: Progress): Promise<(done: number) => void> {
+async function scoreProgress(
+  config: ScoreConfig,
+  session: JudgeSession,
+  progress: Progress,
+): Promise<(done: number) => void> {
   const total = progress.enabled ? await countRecords(config.inputs) : null;
   return (done) =>
     progress.update((seconds) => {
@@ -76,7 +92,11 @@ async function scoreProgress(config: ScoreConfig, session: JudgeSession, progres
     });
 }
 
-export async function runScore(config: ScoreConfig, io: CommandContext['io'], logger: Logger): Promise<Record<string, unknown>> {
+export async function runScore(
+  config: ScoreConfig,
+  io: CommandContext['io'],
+  logger: Logger,
+): Promise<Record<string, unknown>> {
   const started = Date.now();
   const emitting = config.run.emitBatch !== undefined;
   const session = await JudgeSession.open(config.run, io, logger);
@@ -84,7 +104,16 @@ export async function runScore(config: ScoreConfig, io: CommandContext['io'], lo
   const progress = new Progress(io, config.quiet);
   let out: RunOutput | null = null;
   try {
-    out = await RunOutput.open({ output: config.output, outputFormat: config.outputFormat, rejects: config.rejects, report: config.report, noRows: emitting }, io);
+    out = await RunOutput.open(
+      {
+        output: config.output,
+        outputFormat: config.outputFormat,
+        rejects: config.rejects,
+        report: config.report,
+        noRows: emitting,
+      },
+      io,
+    );
     const policy = new RowPolicy(config, counts, out.rejects);
     const show = await scoreProgress(config, session, progress);
     const stage = { shape: config.shape, scores: config.scores };
@@ -138,7 +167,18 @@ export async function runScore(config: ScoreConfig, io: CommandContext['io'], lo
   }
 }
 
-function renderScoreSummary(report: { output: string | null; rows_read: number; rows_written: number; set_aside: { total: number; by_reason: Record<string, number> }; judge: Record<string, unknown> }, session: JudgeSession, config: ScoreConfig, seconds: number): string {
+function renderScoreSummary(
+  report: {
+    output: string | null;
+    rows_read: number;
+    rows_written: number;
+    set_aside: { total: number; by_reason: Record<string, number> };
+    judge: Record<string, unknown>;
+  },
+  session: JudgeSession,
+  config: ScoreConfig,
+  seconds: number,
+): string {
   const j = report.judge;
   const reasons = Object.entries(report.set_aside.by_reason);
   const lines = [
@@ -146,7 +186,13 @@ function renderScoreSummary(report: { output: string | null; rows_read: number; 
     `  judge: ${j.kind} ${j.model}; ${j.http_requests} requests, ${j.cache_hits} cache hits, ${j.failures} failures, ${Number(j.prompt_tokens) + Number(j.completion_tokens)} tokens`,
     `  set aside: ${report.set_aside.total}${reasons.length ? ` (${reasons.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
   ];
-  if (config.run.emitBatch) lines.push(`  batch: ${session.judge.batch.size} requests written to ${config.run.emitBatch}; run them, then: radpo score … --from-batch RESULTS.jsonl`);
-  if (session.mapping) lines.push(`  mapping: ${session.mapping.kind} onto ${formatScore(session.mapping.scale.min)}-${formatScore(session.mapping.scale.max)} ${JSON.stringify(session.mapping.fitted)}`);
+  if (config.run.emitBatch)
+    lines.push(
+      `  batch: ${session.judge.batch.size} requests written to ${config.run.emitBatch}; run them, then: radpo score … --from-batch RESULTS.jsonl`,
+    );
+  if (session.mapping)
+    lines.push(
+      `  mapping: ${session.mapping.kind} onto ${formatScore(session.mapping.scale.min)}-${formatScore(session.mapping.scale.max)} ${JSON.stringify(session.mapping.fitted)}`,
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -74,7 +74,7 @@ export function* generateRows(totalBytes, seed = 42) {
       score_chosen: scoreChosen,
       score_rejected: scoreRejected,
     };
-    const line = JSON.stringify(row) + '\n';
+    const line = `${JSON.stringify(row)}\n`;
     written += Buffer.byteLength(line);
     i += 1;
     yield line;

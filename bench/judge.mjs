@@ -21,7 +21,10 @@ const ROWS = Number(flag('--rows', '1500'));
 const LATENCY = Number(flag('--latency-ms', '50'));
 const CONCURRENCY = Number(flag('--concurrency', '64'));
 
-/** `mode` score: radpo score on pairs (two requests a row); generate: radpo generate, 4 samples a prompt, one request each. */
+/**
+ * `mode` score: radpo score on pairs (two requests a row); generate: radpo generate, 4 samples a prompt, one request
+ * each.
+ */
 export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency = CONCURRENCY, mode = 'score' } = {}) {
   let requests = 0;
   // Throughput is measured where the requests arrive: from the first request to the last answer.
@@ -73,7 +76,7 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
       }),
     );
   }
-  writeFileSync(input, lines.join('\n') + '\n');
+  writeFileSync(input, `${lines.join('\n')}\n`);
   const timeFile = join(dir, 'time.txt');
   const command =
     mode === 'generate'
@@ -146,7 +149,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
     else
       console.log(
-        `${mode}: ${result.requests} requests at concurrency ${result.concurrency}, ${result.latency_ms} ms server latency: ${result.requests_per_s} req/s = ${result.fraction_of_ideal} of ideal ${result.ideal_requests_per_s} (after the first second ${result.steady_fraction_of_ideal ?? '?'}); radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request`,
+        `${mode}: ${result.requests} requests at ` +
+          `concurrency ${result.concurrency}, ${result.latency_ms} ms server ` +
+          `latency: ${result.requests_per_s} req/s = ${result.fraction_of_ideal}` +
+          ` of ideal ${result.ideal_requests_per_s} (after ` +
+          `the first ` +
+          `second ${result.steady_fraction_of_ideal ?? '?'}); radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request`,
       );
   }
 }

@@ -56,7 +56,9 @@ function* csvRows(mb) {
   yield 'prompt,chosen,rejected,score_chosen,score_rejected\n';
   for (const line of generateRows(mb * 1024 * 1024, 42)) {
     const r = JSON.parse(line);
-    yield `${quote(r.prompt)},${quote(r.chosen[1].content)},${quote(r.rejected[1].content)},${r.score_chosen},${r.score_rejected}\n`;
+    yield `${quote(r.prompt)}` +
+      `,${quote(r.chosen[1].content)},${quote(r.rejected[1].content)},${r.score_chosen},${r.score_rejected}` +
+      `\n`;
   }
 }
 
@@ -234,26 +236,38 @@ async function main() {
   const pad = (s, n) => String(s).padEnd(n);
   const lpad = (s, n) => String(s).padStart(n);
   console.log(
-    `input: ${report.input.mb} MB, ${rows} rows (~${report.input.bytes_per_row} B/row), ${RUNS} runs each, median; ${report.machine.cpus} CPUs, Node ${process.version}`,
+    `input: ${report.input.mb} MB, ${rows} rows (~${report.input.bytes_per_row} B/row), ${RUNS} runs each, ` +
+      `median; ${report.machine.cpus} CPUs, Node ${process.version}`,
   );
   console.log(
-    `${pad('command', 20)}${lpad('wall s', 9)}${lpad('MB/s', 9)}${lpad('rows/s', 10)}${lpad('peak MB', 10)}${lpad('time ÷ radpo', 14)}`,
+    `${pad('command', 20)}${lpad('wall s', 9)}${lpad('MB/s', 9)}${lpad('rows/s', 10)}${lpad('peak MB', 10)}${lpad(
+      'time ÷ ' + 'radpo',
+      14,
+    )}`,
   );
   for (const r of results) {
     console.log(
-      `${pad(r.name, 20)}${lpad(r.wall_s.toFixed(2), 9)}${lpad(r.mb_per_s, 9)}${lpad(r.rows_per_s, 10)}${lpad(r.peak_rss_mb ?? '-', 10)}${lpad(r.name === 'radpo' ? '1.00' : ratios[r.name].toFixed(2), 14)}`,
+      `${pad(r.name, 20)}` +
+        `${lpad(r.wall_s.toFixed(2), 9)}` +
+        `${lpad(r.mb_per_s, 9)}` +
+        `${lpad(r.rows_per_s, 10)}${lpad(r.peak_rss_mb ?? '-', 10)}` +
+        `${lpad(r.name === 'radpo' ? '1.00' : ratios[r.name].toFixed(2), 14)}`,
     );
   }
   if (scaling.length > 0) {
     const base = scaling.find((s) => s.threads === '0')?.wall_s;
     console.log(
-      `threads (--threads N; auto resolves to ${scaling.find((s) => s.threads === 'auto')?.workers ?? '?'} workers on ${cpus} CPUs):`,
+      `threads (--threads N; auto resolves ` +
+        `to ${scaling.find((s) => s.threads === 'auto')?.workers ?? '?'} workers on ${cpus} CPUs):`,
     );
     for (const s of scaling) {
       if (s.skipped) console.log(`  ${pad(s.threads, 6)} skipped: ${s.skipped}`);
       else
         console.log(
-          `  ${pad(s.threads, 6)} ${lpad(s.wall_s.toFixed(2), 6)} s ${lpad(base ? (base / s.wall_s).toFixed(2) : '-', 6)}x  peak ${lpad(s.peak_rss_mb ?? '-', 6)} MB  in flight at most ${s.in_flight_high_water_mb} MB`,
+          `  ${pad(s.threads, 6)} ${lpad(s.wall_s.toFixed(2), 6)}` +
+            ` s ${lpad(base ? (base / s.wall_s).toFixed(2) : '-', 6)}` +
+            `x  peak ${lpad(s.peak_rss_mb ?? '-', 6)} MB  in ` +
+            `flight at most ${s.in_flight_high_water_mb} MB`,
         );
     }
   }
@@ -264,12 +278,18 @@ async function main() {
   ]) {
     if (r)
       console.log(
-        `${name}: ${r.requests} requests at concurrency ${r.concurrency}, ${r.latency_ms} ms latency: ${r.requests_per_s} req/s = ${r.fraction_of_ideal} of the ideal ${r.ideal_requests_per_s} (after the first second: ${r.steady_fraction_of_ideal}); radpo CPU ${r.cpu_ms_per_request} ms per request`,
+        `${name}: ${r.requests} requests at ` +
+          `concurrency ${r.concurrency}, ${r.latency_ms}` +
+          ` ms latency: ${r.requests_per_s} req/s = ${r.fraction_of_ideal} of the ` +
+          `ideal ${r.ideal_requests_per_s} (after ` +
+          `the first second: ${r.steady_fraction_of_ideal}); radpo CPU ${r.cpu_ms_per_request} ms per request`,
       );
   }
   if (flat)
     console.log(
-      `flat memory: ${flat.small_input_mb} MB in -> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in -> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`,
+      `flat memory: ${flat.small_input_mb} MB in ` +
+        `-> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in ` +
+        `-> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`,
     );
 }
 

@@ -19,10 +19,10 @@ import { useColor, type Io } from './io/io.js';
 
 export type { Io } from './io/io.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERRUPTED = 130;
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
 
 /** Every command, in the order `radpo --help` lists them. */
 export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [
@@ -38,13 +38,13 @@ export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [
 
 const OUTCOME_EXIT: Record<Outcome, number> = { ok: EXIT_OK, failed: EXIT_FAILED, usage: EXIT_USAGE };
 
-export function exitCodeOf(err: RadpoError): number {
+function exitCodeOf(err: RadpoError): number {
   if (err.code === 'interrupted') return EXIT_INTERRUPTED;
   return err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
 }
 
 /** Commander for every command; `schedule` receives the job of the command that was parsed. */
-export function buildProgram(io: Io, version: string, schedule: (job: () => Promise<Outcome>) => void): Command {
+function buildProgram(io: Io, version: string, schedule: (job: () => Promise<Outcome>) => void): Command {
   const program = new Command('radpo')
     .description('Reward-augmented preference data for DPO (arXiv 2410.08067)')
     .version(version, '-V, --version')
@@ -86,7 +86,7 @@ export function buildProgram(io: Io, version: string, schedule: (job: () => Prom
 }
 
 /** Print an error the way every command does: one line, then what to do. */
-export function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
+function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
   const color = useColor(io, colorFlag);
   const label = color ? '\x1b[31merror\x1b[0m' : 'error';
   if (err instanceof RadpoError) {
@@ -96,7 +96,8 @@ export function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
   }
   const e = err as Error;
   io.stderr.write(
-    `radpo: ${label}: internal error: ${e?.stack ?? String(err)}\n  This is a bug in radpo; please report it with the command you ran.\n`,
+    `radpo: ${label}: internal error: ${e?.stack ?? String(err)}\n  This is a bug in radpo; please report it ` +
+      `with the command you ran.\n`,
   );
   return EXIT_FAILED;
 }

@@ -51,7 +51,7 @@ const ALLOWED: Record<string, string[]> = {
   index: ['core', 'main', 'io'],
 };
 
-export function layeringViolations(graph: Map<string, string[]>): string[] {
+function layeringViolations(graph: Map<string, string[]>): string[] {
   const found: string[] = [];
   for (const [file, targets] of graph) {
     const from = unit(file);
@@ -69,7 +69,7 @@ export function layeringViolations(graph: Map<string, string[]>): string[] {
 }
 
 /** Circles between files, and between units (two folders that import each other). */
-export function cycles(graph: Map<string, string[]>, key: (file: string) => string): string[] {
+function cycles(graph: Map<string, string[]>, key: (file: string) => string): string[] {
   const edges = new Map<string, Set<string>>();
   for (const [file, targets] of graph) {
     const from = key(file);

@@ -13,7 +13,8 @@ export const UF1000 = join(DATA, 'scored', 'ultrafeedback_gpt4_1000.jsonl');
 
 /** The paper's goal text for a score, typed out by hand from METHOD.md (not built by radpo's code). */
 export const paperGoal = (score: string) =>
-  'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 1-10, where 1 is lowest and 10 is highest):\n' +
+  'You are an assistant that generates responses for the instruction while implicitly achieving the ' +
+  'following target scores (on a scale of 1-10, where 1 is lowest and 10 is highest):\n' +
   `Overall score: ${score}.`;
 
 class Capture extends Writable {

@@ -34,7 +34,8 @@ function getRoute(path: string, options: FakeJudgeOptions): { status: number; bo
   const kind = options.kind ?? 'vllm';
   const models = options.models === undefined ? ['judge', 'rm', 'm'] : options.models;
   if (path === '/v1/models' && models !== null) {
-    // vLLM/SGLang/Ollama/llama.cpp: {"object": "list", "data": [{"id", "object": "model", …}]}; TGI lists its one model_id.
+    // vLLM/SGLang/Ollama/llama.cpp: {"object": "list", "data": [{"id", "object": "model", …}]}; TGI lists its one
+    // model_id.
     return {
       status: 200,
       body: { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: kind })) },
@@ -126,7 +127,10 @@ function refuseChat(body: Record<string, any>, options: FakeJudgeOptions): { sta
         status: 400,
         body: {
           error: {
-            message: `This model's maximum context length is ${options.maxContextChars} tokens. However, your request has ${length} input tokens. Please reduce the length of the input messages. (parameter=input_tokens, value=${length})`,
+            message:
+              `This model's maximum context length ` +
+              `is ${options.maxContextChars} tokens. However, your request has ${length} input ` +
+              `tokens. Please reduce the length of the input messages. (parameter=input_tokens, value=${length})`,
             type: 'BadRequestError',
             param: 'input_tokens',
             code: 400,
@@ -265,7 +269,10 @@ export function expectedAspects(response: string): number[] {
 
 /** The fake policy's k-th sample for a prompt (the request's messages as JSON) and seed. */
 export function expectedSample(prompt: string, seed: number, index: number): string {
-  return `Sample ${fnv(`${prompt}|${seed}|${index}`) % 997} of a policy: ${'well '.repeat(1 + (fnv(`${prompt}|${index}`) % 4))}answered.`;
+  return (
+    `Sample ${fnv(`${prompt}|${seed}|${index}`) % 997}` +
+    ` of a policy: ${'well '.repeat(1 + (fnv(`${prompt}|${index}`) % 4))}answered.`
+  );
 }
 
 /** The raw reward the fake reward model gives a conversation's last message (-10..10). */
@@ -374,7 +381,9 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
           case '401':
             return json(res, 401, {
               error: {
-                message: `Incorrect API key provided: ${options.apiKeyEcho ?? 'sk-***'}. You can find your API key at https://example.invalid.`,
+                message:
+                  `Incorrect API key provided: ${options.apiKeyEcho ?? 'sk-***'}. You can find your ` +
+                  `API key at https://example.invalid.`,
                 type: 'invalid_request_error',
                 param: null,
                 code: 'invalid_api_key',
@@ -394,7 +403,8 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
           case 'truncate': {
             res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4000' });
             res.write(
-              '{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Overall',
+              '{"id":"chatcmpl-1","object":"chat.completion",' +
+                '"choices":[{"index":0,"message":{"role":"assistant","content":"Overall',
             );
             setTimeout(() => res.socket?.destroy(), 5);
             return;
@@ -433,14 +443,17 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
         const score = expectedChatScore(response, max);
         let content: string;
         if (body.logprobs) content = String(score);
-        else if (body.response_format) content = '```json\n' + JSON.stringify({ feedback: 'Fine.', score }) + '\n```';
+        else if (body.response_format) content = `\`\`\`json\n${JSON.stringify({ feedback: 'Fine.', score })}\n\`\`\``;
         else if (/Instruction following: \[1-5\]/.test(user)) {
           const [a, b, c, d] = expectedAspects(response);
-          content = `Rationale: solid.\nHelpfulness: ${a}\nHonesty: ${b}\nInstruction following: ${c}\nTruthfulness: ${d}`;
+          const lines = ['Rationale: solid.', `Helpfulness: ${a}`, `Honesty: ${b}`];
+          content = [...lines, `Instruction following: ${c}`, `Truthfulness: ${d}`].join('\n');
         } else if (/\[RESULT\]/.test(user)) content = `The response is adequate. [RESULT] ${score}`;
         else if (/\[\[rating\]\]/.test(user)) content = `The answer is fine. Rating: [[${score}]]`;
         else
-          content = `### Feedback\nThe answer is reasonable; cite sources. Overall Score: [1-10] is the format.\nOverall Score: ${score}`;
+          content =
+            `### Feedback\nThe answer is reasonable; cite sources. Overall Score: [1-10] is the ` +
+            `format.\nOverall Score: ${score}`;
         if (fault === 'unparseable') content = 'I cannot decide on a score for this one.';
         if (fault === 'out_of_range')
           content = content.replace(/\d+(\]\])?$/, (m) => m.replace(/\d+/, '11')).replace(/"score":\d+/, '"score":11');

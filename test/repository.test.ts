@@ -20,7 +20,7 @@ function files(dir: string): string[] {
 }
 
 /** Every text file of the project (test/data is data written by others, and is checked by hash below). */
-export function siblingReferences(root: string): string[] {
+function siblingReferences(root: string): string[] {
   return files(root)
     .filter((f) => !f.startsWith(DATA) && statSync(f).size < 4 << 20)
     .flatMap((f) => {

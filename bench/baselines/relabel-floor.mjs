@@ -3,7 +3,8 @@
 import { createReadStream } from 'node:fs';
 
 const HEADER =
-  'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 1-10, where 1 is lowest and 10 is highest):\nOverall score: ';
+  'You are an assistant that generates responses for the instruction while implicitly achieving the ' +
+  'following target scores (on a scale of 1-10, where 1 is lowest and 10 is highest):\nOverall score: ';
 let rest = '';
 let n = 0;
 let out = [];

@@ -26,7 +26,8 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
     parsed = /\.json$/i.test(path) ? JSON.parse(text) : (await import('yaml')).parse(text);
   } catch (err) {
     throw usageError(
-      `--config ${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`,
+      `--config ${path}` +
+        `: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`,
     );
   }
   if (parsed === null || parsed === undefined) return {};

@@ -12,7 +12,7 @@ import { ValueError, usageError } from '../core/errors.js';
 import { parsePath, type Path } from '../core/path.js';
 
 /** Help headings, in the order they print. */
-export const HELP_GROUPS = {
+const HELP_GROUPS = {
   input: 'Input:',
   columns: 'Columns and scores:',
   goal: 'Goal:',
@@ -21,7 +21,7 @@ export const HELP_GROUPS = {
   judge: 'Judge:',
   performance: 'Performance:',
 } as const;
-export type HelpGroup = keyof typeof HELP_GROUPS;
+type HelpGroup = keyof typeof HELP_GROUPS;
 
 /** What commander hands over for one flag. */
 type RawValue = string | boolean | string[] | undefined;
@@ -42,7 +42,8 @@ export interface Flag<T> {
   readonly parse: (raw: RawValue) => T;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// A table holds flags of every value type; FlagValues recovers each one's type.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 export type FlagTable = Readonly<Record<string, Flag<any>>>;
 /** The typed config a table yields: one field per flag, of the type its parser returns. */
 export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]: T[K] extends Flag<infer V> ? V : never };
@@ -140,7 +141,7 @@ export function valueMessage(flag: string, err: ValueError): string {
   return err.problem ? `${flag} "${err.text}": ${err.problem}` : `${flag} expects ${err.expected}, got "${err.text}"`;
 }
 
-export function parseCount(text: string): number {
+function parseCount(text: string): number {
   if (!/^\d+$/.test(text.trim())) throw new ValueError(text, 'a whole number');
   return Number(text.trim());
 }

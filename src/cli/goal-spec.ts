@@ -11,7 +11,9 @@ function readGoalTemplate(path: string, attributes: readonly string[] | null): G
   } catch (err) {
     throw new RadpoError(
       'usage',
-      `--goal-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      `--goal-template ${path}: ${
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such ' + 'file' : (err as Error).message
+      }`,
     );
   }
   text = text.replace(/\r?\n$/, '');

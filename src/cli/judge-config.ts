@@ -87,8 +87,10 @@ export function judgeRunConfig(
       .filter((r) => !r.attributes && r.min >= 0 && r.max <= 9)
       .map((r) => r.name);
     throw usageError(
-      `--logprobs reads the score from the first answer token, and --rubric ${rubric.name} scores up to ${rubric.max}, which takes two tokens`,
-      `use a rubric whose scores are single digits (${singleDigit.join(', ')}, or a rubric file with a scale within 0-9), or leave --logprobs out`,
+      `--logprobs reads the score from the first answer token, and ` +
+        `--rubric ${rubric.name} scores up to ${rubric.max}, which takes two tokens`,
+      `use a rubric whose scores are single digits (${singleDigit.join(', ')}, or a rubric file with a scale ` +
+        `within 0-9), or leave --logprobs out`,
     );
   }
   if (o.liveFallback && o.fromBatch.length === 0) throw usageError('--live-fallback goes with --from-batch');

@@ -50,7 +50,8 @@ export function outputRules(o: { output: string; outputFormat?: OutputFileFormat
   if (outputFileFormat(o.output, o.outputFormat) === 'parquet' && (o.output === '-' || isGzipName(o.output))) {
     throw usageError(
       `Parquet output needs -o FILE.parquet, got ${o.output === '-' ? 'stdout' : `"${o.output}"`}`,
-      'Parquet compresses its own pages, so it is neither gzipped nor streamed: write -o FILE.parquet, or -o FILE.jsonl.gz for compressed JSON Lines',
+      'Parquet compresses its own pages, so it is neither gzipped nor streamed: write -o FILE.parquet, or -o ' +
+        'FILE.jsonl.gz for compressed JSON Lines',
     );
   }
   if (o.rejects === '-' && o.output === '-')
@@ -93,7 +94,10 @@ export async function checkOutputPaths(
     if (clash) {
       const input = clash.what.startsWith('the input');
       throw usageError(
-        `${flag} names the same file as ${clash.what} (${resolved.path}): writing it would ${input ? 'destroy the input' : 'overwrite that output'}`,
+        `${flag} names the same file ` +
+          `as ${clash.what} (${resolved.path}): writing it would ${
+            input ? 'destroy the input' : 'overwrite ' + 'that output'
+          }`,
         input ? `write ${flag} to a new file` : 'give each output its own file',
       );
     }

@@ -81,7 +81,7 @@ export const errorFlags = {
 };
 
 /** Logging and colour, for every command that logs. */
-export function logFlags() {
+function logFlags() {
   return {
     quiet: bool('-q, --quiet', 'no summary or progress on stderr (errors still print)', { group: 'errors' }),
     logLevel: choice('--log-level <level>', 'log level', LOG_LEVELS, { default: 'warn', group: 'errors' }),
@@ -187,7 +187,8 @@ export const judgeFlags = {
   }),
   logprobs: bool(
     '--logprobs',
-    'score = probability-weighted mean over the score tokens (G-Eval), for rubrics whose scores are single digits (prometheus 1-5); falls back to the verdict without logprobs',
+    'score = probability-weighted mean over the score tokens (G-Eval), for rubrics whose scores are single ' +
+      'digits (prometheus 1-5); falls back to the verdict without logprobs',
     { group: 'judge' },
   ),
   seed: count('--seed <n>', 'seed sent with every judge request', { default: JUDGE_DEFAULTS.seed, group: 'judge' }),
@@ -234,12 +235,14 @@ export const judgeFlags = {
   ),
   fromBatch: list(
     '--from-batch <file>',
-    'read batch results (OpenAI output and error files, vLLM run_batch output; repeat for several) into the cache, then continue',
+    'read batch results (OpenAI output and error files, vLLM run_batch output; repeat for several) into the ' +
+      'cache, then continue',
     { group: 'judge' },
   ),
   liveFallback: bool(
     '--live-fallback',
-    'with --from-batch: ask the judge live for the rows the batch files do not answer (else they are set aside as judge_missing)',
+    'with --from-batch: ask the judge live for the rows the batch files do not answer (else they are set ' +
+      'aside as judge_missing)',
     { group: 'judge' },
   ),
 };

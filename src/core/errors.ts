@@ -25,7 +25,7 @@ export const ROW_REASONS = [
 export type RowReason = (typeof ROW_REASONS)[number];
 
 /** Codes of errors that stop the whole run. */
-export type FatalCode =
+type FatalCode =
   | 'usage' // bad flags or arguments: exit 2
   | 'io' // a file cannot be opened, read or written
   | 'no_scores' // no score columns found and no other source given
@@ -70,7 +70,10 @@ export class RowError extends Error {
     this.details = details;
   }
 
-  /** The complete, human-readable message: where, what field, expected vs found, and (unless `withHint` is false) what to do. */
+  /**
+   * The complete, human-readable message: where, what field, expected vs found, and (unless `withHint` is false) what
+   * to do.
+   */
   describe(withHint = true): string {
     const parts: string[] = [];
     if (this.location) parts.push(`${formatLocation(this.location)}:`);

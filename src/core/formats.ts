@@ -49,7 +49,7 @@ export function floatText(value: number): string {
 function scoresValue(attributes: readonly string[] | null, values: readonly number[]): number | Record<string, number> {
   if (attributes === null) return values[0]!;
   const out: Record<string, number> = {};
-  attributes.forEach((name, i) => (out[name] = values[i]!));
+  for (const [i, name] of attributes.entries()) out[name] = values[i]!;
   return out;
 }
 

@@ -14,7 +14,7 @@ export interface Scale {
 export const DEFAULT_SCALE: Scale = { min: 1, max: 10 };
 
 /** The single-score attribute's label in the paper's text ("Overall score: 8."). */
-export const OVERALL = 'Overall score';
+const OVERALL = 'Overall score';
 
 /**
  * Format a score as the reference does: `int(s) if int(s) == s else s`, then Python's str().
@@ -47,7 +47,7 @@ export function parseScale(text: string): Scale {
   return { min, max };
 }
 
-export function scaleClause(scale: Scale): string {
+function scaleClause(scale: Scale): string {
   const lo = formatScore(scale.min);
   const hi = formatScore(scale.max);
   return `on a scale of ${lo}-${hi}, where ${lo} is lowest and ${hi} is highest`;
@@ -69,7 +69,8 @@ export interface GoalSpec {
 
 /** The paper's goal text starts with this, whatever the scale and attributes. */
 export const PAPER_GOAL_PREFIX =
-  'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores';
+  'You are an assistant that generates responses for the instruction while implicitly achieving the ' +
+  'following target scores';
 
 const PAPER_HEADER = (scale: Scale) => `${PAPER_GOAL_PREFIX} (${scaleClause(scale)}):`;
 
@@ -135,7 +136,7 @@ export function goalText(spec: GoalSpec, scores: readonly number[]): string {
     return [PAPER_HEADER(spec.scale), ...lines].join('\n');
   }
   const values = new Map<string, string>();
-  (spec.attributes ?? ['score']).forEach((name, i) => values.set(name, formatScore(scores[i]!)));
+  for (const [i, name] of (spec.attributes ?? ['score']).entries()) values.set(name, formatScore(scores[i]!));
   values.set('min', formatScore(spec.scale.min));
   values.set('max', formatScore(spec.scale.max));
   return spec.template.map((p) => ('text' in p ? p.text : values.get(p.name)!)).join('');

@@ -28,7 +28,7 @@ export const SCHEMAS = [
   'implicit-string',
   'sharegpt',
 ] as const;
-export type SchemaName = (typeof SCHEMAS)[number];
+type SchemaName = (typeof SCHEMAS)[number];
 
 export interface Shape {
   schema: SchemaName;
@@ -61,7 +61,7 @@ const SCHEMA_TEXT: Record<SchemaName, string> = {
 };
 
 function firstPresent(record: Record<string, unknown>, names: string[]): string | undefined {
-  return names.find((n) => Object.prototype.hasOwnProperty.call(record, n) && record[n] !== undefined);
+  return names.find((n) => Object.hasOwn(record, n) && record[n] !== undefined);
 }
 
 function isMessageList(value: unknown): value is unknown[] {
@@ -118,7 +118,8 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     prompt !== undefined && pathText(prompt) === 'input.messages' && pathText(chosen ?? []) === 'preferred_output';
   if (!chosen || !rejected) {
     throw shapeError(
-      `cannot find the chosen and rejected columns; the first record has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
+      `cannot find the chosen and rejected columns; the first record ` +
+        `has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
       'name them with --chosen-col and --rejected-col (and --prompt-col, --system-col)',
     );
   }
@@ -172,7 +173,9 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     chosen,
     rejected,
     system: implicit ? null : (system ?? null),
-    description: `${openai ? 'OpenAI/Azure DPO fine-tuning format, ' : ''}${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}`,
+    description: `${
+      openai ? 'OpenAI/Azure DPO fine-tuning ' + 'format, ' : ''
+    }${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}`,
   };
 }
 
@@ -232,7 +235,10 @@ function toMessage(value: unknown, field: string): Message {
   });
 }
 
-/** A prompt or response column as messages, for rows that are not pairs: a string is one message of `role`, a list is taken as it is. */
+/**
+ * A prompt or response column as messages, for rows that are not pairs: a string is one message of `role`, a list is
+ * taken as it is.
+ */
 export function asMessages(value: unknown, role: string, field: string): Message[] {
   if (typeof value === 'string') return [{ role, content: value }];
   if (Array.isArray(value) && value.length > 0 && value.every((m) => m && typeof m === 'object' && !Array.isArray(m)))
@@ -344,12 +350,14 @@ function requireNonEmpty(turns: Message[], field: string): void {
       field,
       expected: 'a non-empty response',
       found: turns.length === 1 ? preview(turns[0]!.content) : `${turns.length} empty messages`,
-      hint: 'fix or remove the row, set such rows aside with --on-error skip --rejects FILE, or write them anyway with --allow-empty',
+      hint:
+        'fix or remove the row, set such rows aside with --on-error skip --rejects FILE, or write them ' +
+        'anyway with --allow-empty',
     });
   }
 }
 
-export interface PairOptions {
+interface PairOptions {
   /** Write pairs with an empty response instead of failing them (an empty answer judged 1/10 is a real signal). */
   allowEmpty?: boolean;
 }
@@ -385,12 +393,15 @@ function turnListPair(
     if (chosen[i] !== rejected[i]) {
       throw new RowError(
         'prompt_mismatch',
-        `the two answer lists differ before the last turn, first at turn ${i}: each response continues its own conversation`,
+        `the two answer lists differ before the last turn, first at ` +
+          `turn ${i}: each response continues its own conversation`,
         {
           field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
           expected: 'the same earlier answers in both lists',
           found: `${preview(chosen[i], 40)} vs ${preview(rejected[i], 40)}`,
-          hint: 'only the first turn of such a row is a valid pair; keep the first turn of each list, or set such rows aside with --on-error skip --rejects FILE',
+          hint:
+            'only the first turn of such a row is a valid pair; keep the first turn of each list, or set ' +
+            'such rows aside with --on-error skip --rejects FILE',
         },
       );
     }

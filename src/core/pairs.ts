@@ -6,7 +6,7 @@ import { RowError } from './errors.js';
 import { formatScore } from './goal.js';
 
 export const PAIR_STRATEGIES = ['best-worst', 'best-random', 'all'] as const;
-export type PairStrategy = (typeof PAIR_STRATEGIES)[number];
+type PairStrategy = (typeof PAIR_STRATEGIES)[number];
 
 export interface PickOptions {
   strategy: PairStrategy;

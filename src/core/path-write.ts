@@ -5,7 +5,7 @@ export function setPath(record: Record<string, unknown>, path: Path, value: unkn
   let current: Record<string, unknown> = record;
   for (let i = 0; i < path.length - 1; i++) {
     const segment = path[i]!;
-    const next = Object.prototype.hasOwnProperty.call(current, segment) ? current[segment] : undefined;
+    const next = Object.hasOwn(current, segment) ? current[segment] : undefined;
     if (next === null || typeof next !== 'object' || Array.isArray(next)) {
       const created: Record<string, unknown> = {};
       current[segment] = created;

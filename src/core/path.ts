@@ -31,7 +31,7 @@ export function getPath(record: unknown, path: Path): unknown {
       current = current[Number(segment)];
       continue;
     }
-    if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+    if (!Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment];
   }
   return current;

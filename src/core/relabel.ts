@@ -17,7 +17,7 @@ export type TiePolicy = (typeof TIE_POLICIES)[number];
 export const IDENTICAL_POLICIES = ['drop', 'keep'] as const;
 export type IdenticalPolicy = (typeof IDENTICAL_POLICIES)[number];
 
-export const COPIES = ['chosen_goal', 'rejected_goal'] as const;
+const COPIES = ['chosen_goal', 'rejected_goal'] as const;
 export type CopyKind = (typeof COPIES)[number];
 
 export interface RelabeledPair {
@@ -33,7 +33,7 @@ export interface RelabeledPair {
   scoreRejected: readonly number[];
 }
 
-export interface RelabelOptions {
+interface RelabelOptions {
   goal: GoalSpec;
   placement: Placement;
 }

@@ -63,15 +63,14 @@ export function parseAttr(spec: string): ScoreAttribute {
 /** Where a known pair of score columns sits: at the top level, or inside one nested object. */
 function findKnownColumns(record: Record<string, unknown>): [Path, Path] | null {
   for (const [c, r] of KNOWN_SCORE_COLUMNS) {
-    if (record[c] !== undefined && record[r] !== undefined && Object.prototype.hasOwnProperty.call(record, c))
-      return [[c], [r]];
+    if (record[c] !== undefined && record[r] !== undefined && Object.hasOwn(record, c)) return [[c], [r]];
   }
   for (const key of Object.keys(record)) {
     const nested = record[key];
     if (nested === null || typeof nested !== 'object' || Array.isArray(nested) || key === '__proto__') continue;
     for (const [c, r] of KNOWN_SCORE_COLUMNS) {
       const n = nested as Record<string, unknown>;
-      if (Object.prototype.hasOwnProperty.call(n, c) && n[c] !== undefined && n[r] !== undefined)
+      if (Object.hasOwn(n, c) && n[c] !== undefined && n[r] !== undefined)
         return [
           [key, c],
           [key, r],

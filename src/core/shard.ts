@@ -23,7 +23,7 @@ export function parseShard(text: string): Shard {
 
 const encoder = new TextEncoder();
 
-export function fnv1a32(data: string | Uint8Array): number {
+function fnv1a32(data: string | Uint8Array): number {
   let hash = 0x811c9dc5;
   for (const byte of typeof data === 'string' ? encoder.encode(data) : data) {
     hash ^= byte;

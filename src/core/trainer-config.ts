@@ -10,7 +10,7 @@ export function datasetName(fileName: string): string {
   return base.replace(/\.gz$/i, '').replace(/\.(jsonl|json|csv|parquet)$/i, '') || 'radpo';
 }
 
-export const LLAMAFACTORY_TAGS = {
+const LLAMAFACTORY_TAGS = {
   role_tag: 'from',
   content_tag: 'value',
   user_tag: 'human',
@@ -45,7 +45,10 @@ export function unloadableOutput(
   gzipped: boolean,
 ): string | null {
   if (fileFormat === 'csv' && format !== 'text')
-    return `--format ${format} writes message lists, and no trainer reads those from CSV cells (LLaMA-Factory fails on the JSON text, axolotl takes it as one message)`;
+    return (
+      `--format ${format} writes message lists, and no trainer reads those from CSV cells ` +
+      `(LLaMA-Factory fails on the JSON text, axolotl takes it as one message)`
+    );
   if (format === 'llamafactory' && gzipped)
     return 'LLaMA-Factory does not load .gz files (its loader takes arrow, csv, json, jsonl, parquet and txt)';
   return null;
@@ -64,7 +67,8 @@ export function trainerConfig(format: OutputFormat, path: string, maxLength = 10
       return [
         `# TRL: trl dpo --config dpo.yaml   (or: load_dataset("json", data_files=${yamlString(path)}, split="train"))`,
         `# Also read as is by Unsloth (TRL's DPOTrainer) and OpenRLHF:`,
-        `#   --data.dataset ${path} --data.prompt_key prompt --data.chosen_key chosen --data.rejected_key rejected${format === 'text' ? '' : ' --data.apply_chat_template'}`,
+        `#   --data.dataset ${path} --data.prompt_key prompt --data.chosen_key chosen --data.rejected_key ` +
+          `rejected${format === 'text' ? '' : ' --data.apply_chat_template'}`,
         `max_length: ${maxLength}`,
         `datasets:`,
         `  - path: json`,

@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { RadpoError } from '../core/errors.js';
 
-export const STDIN_NAME = '<stdin>';
+const STDIN_NAME = '<stdin>';
 
 /** An async byte iterator that lets the caller look at the first bytes before consuming them. */
 export class PeekableBytes implements AsyncIterable<Buffer> {

@@ -29,7 +29,7 @@ export function foreignEncodingError(name: string, encoding: string): RadpoError
 }
 
 /** The offset of the first byte that is not part of valid UTF-8 (-1 when all of it is). */
-export function firstInvalidUtf8(buf: Uint8Array): number {
+function firstInvalidUtf8(buf: Uint8Array): number {
   let i = 0;
   while (i < buf.length) {
     const b = buf[i]!;
@@ -48,7 +48,11 @@ export function checkUtf8(bytes: Buffer, loc: Location, fileOffset: number | nul
   const at = firstInvalidUtf8(bytes);
   const error = new RowError('bad_encoding', 'the text is not valid UTF-8', {
     expected: 'UTF-8 text',
-    found: `byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at byte ${at} of the record${fileOffset === null ? '' : ` (byte offset ${fileOffset + at} in the file)`}, after ${JSON.stringify(bytes.subarray(Math.max(0, at - 20), at).toString('utf8'))}`,
+    found:
+      `byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at byte ${at} of the ` +
+      `record${
+        fileOffset === null ? '' : ` (byte offset ${fileOffset + at} in the file)`
+      }, after ${JSON.stringify(bytes.subarray(Math.max(0, at - 20), at).toString('utf8'))}`,
     hint: CONVERT(loc.source, 'latin1').replace(
       'convert it first',
       'if the file is Latin-1 or Windows-1252, convert it first',
@@ -78,7 +82,8 @@ export async function* utf8Only(name: string, bytes: AsyncIterable<Buffer>): Asy
       for (let i = before.indexOf(10); i >= 0; i = before.indexOf(10, i + 1)) lines += 1;
       throw new RadpoError(
         'io',
-        `${name}:${line + lines}: not valid UTF-8: byte 0x${joined[at]!.toString(16).padStart(2, '0')} at byte offset ${offset - tail.length + at}`,
+        `${name}:${line + lines}: not valid UTF-8: ` +
+          `byte 0x${joined[at]!.toString(16).padStart(2, '0')} at byte offset ${offset - tail.length + at}`,
         CONVERT(name, 'latin1').replace('convert it first', 'if the file is Latin-1 or Windows-1252, convert it first'),
       );
     }

@@ -18,7 +18,7 @@ const LABELS: Record<number, string> = {
 const COLORS: Record<number, string> = { 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[31m' };
 const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 
-export function createLogger(io: Io, level: LogLevel, format: LogFormat, color: boolean): Logger {
+function createLogger(io: Io, level: LogLevel, format: LogFormat, color: boolean): Logger {
   const destination =
     format === 'json'
       ? { write: (line: string) => void io.stderr.write(line) }

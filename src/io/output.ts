@@ -47,7 +47,7 @@ export function createSerializer(format: OutputFileFormat): Serializer {
       const parts: Array<string | Buffer> = [];
       if (columns === null) {
         columns = Object.keys(r);
-        columns.forEach((c, i) => parts.push(i ? ',' : '', csvText(c)));
+        for (const [i, c] of columns.entries()) parts.push(i ? ',' : '', csvText(c));
         parts.push('\n');
       }
       const cols = columns;

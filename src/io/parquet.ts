@@ -32,8 +32,8 @@ function plain(value: unknown): unknown {
 export async function* readParquet(path: string): AsyncGenerator<SourceRecord[]> {
   const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
   const { compressors } = await import('hyparquet-compressors');
-  let file;
-  let metadata;
+  let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
     file = await asyncBufferFromFile(path);
     metadata = await parquetMetadataAsync(file);
@@ -125,8 +125,7 @@ function fits(value: unknown, model: unknown): boolean {
   if (typeof value !== 'object' || Array.isArray(value)) return false;
   return Object.keys(value).every(
     (k) =>
-      Object.prototype.hasOwnProperty.call(model, k) &&
-      fits((value as Record<string, unknown>)[k], (model as Record<string, unknown>)[k]),
+      Object.hasOwn(model, k) && fits((value as Record<string, unknown>)[k], (model as Record<string, unknown>)[k]),
   );
 }
 
@@ -161,7 +160,8 @@ export class ParquetOutput {
     } else if (!fits(row, this.model) || Object.keys(row).some((k) => !this.columns.includes(k))) {
       throw new RadpoError(
         'io',
-        `Parquet output: a row does not fit the schema set by the first row (columns ${this.columns.join(', ')}; this row has ${Object.keys(row).join(', ')} or other value types)`,
+        `Parquet output: a row does not fit the schema set by the first row ` +
+          `(columns ${this.columns.join(', ')}; this row has ${Object.keys(row).join(', ')} or other value types)`,
         'write JSONL (-o FILE.jsonl), which allows rows of different shapes',
       );
     }

@@ -183,7 +183,7 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
         ws();
         const v = value(depth + 1);
         // A key given twice: the plain path keeps the last value and counts the row.
-        if (Object.prototype.hasOwnProperty.call(obj, key)) throw SLOW;
+        if (Object.hasOwn(obj, key)) throw SLOW;
         // JSON.parse makes "__proto__" an own property; plain assignment would set the prototype.
         if (key === '__proto__')
           Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });

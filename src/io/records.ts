@@ -18,7 +18,7 @@ import type { InputFormat } from './choices.js';
 export type { SourceRecord } from './source-record.js';
 import type { SourceRecord } from './source-record.js';
 
-export interface ReadOptions {
+interface ReadOptions {
   maxLineBytes: number;
   /** JSON formats: hand over each record's bytes unparsed (the pipeline's fast path parses them). */
   lazy?: boolean;
@@ -211,7 +211,7 @@ export async function* readJsonl(
   }
 }
 
-const enum Json {
+enum Json {
   Before, // before the opening [
   Between, // between elements (expecting a value or ])
   InValue, // inside a nested value
@@ -469,7 +469,7 @@ function csvFieldCount(data: Record<string, unknown>): number {
 }
 
 /** Does this header belong to a file radpo wrote (any --format)? Then its cells are read back as written. */
-export function isRadpoHeader(fields: readonly string[]): boolean {
+function isRadpoHeader(fields: readonly string[]): boolean {
   const has = (name: string) => fields.includes(name);
   return (
     (has('copy') && (has('goal_score') || has('goal_scores'))) ||
@@ -547,7 +547,7 @@ function decodeCell(key: string, value: string, radpoOwn: boolean): unknown {
   return value;
 }
 
-export function readRecords(
+function readRecords(
   name: string,
   bytes: PeekableBytes,
   format: Exclude<InputFormat, 'parquet'>,

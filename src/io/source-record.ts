@@ -1,4 +1,6 @@
-/** One input record as the readers hand it over (a type of its own, so readers and formats share it without a cycle). */
+/**
+ * One input record as the readers hand it over (a type of its own, so readers and formats share it without a cycle).
+ */
 import type { Location, RowError } from '../core/errors.js';
 
 export interface SourceRecord {

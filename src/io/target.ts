@@ -12,9 +12,9 @@ import { dirname, resolve } from 'node:path';
 import { RadpoError } from '../core/errors.js';
 import { releaseTemporary, temporaryPathFor } from './temp-files.js';
 
-export type TargetKind = 'file' | 'new' | 'device' | 'directory';
+type TargetKind = 'file' | 'new' | 'device' | 'directory';
 
-export interface ResolvedPath {
+interface ResolvedPath {
   kind: TargetKind;
   /** The path after following symlinks (for a device: the path as given, which opens it). */
   path: string;
@@ -101,7 +101,13 @@ export async function openTarget(path: string): Promise<OutputTarget> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new RadpoError(
       'io',
-      `cannot write ${path}: ${code === 'ENOENT' ? 'the folder does not exist' : code === 'EACCES' ? 'the folder is not writable' : (err as Error).message}`,
+      `cannot write ${path}: ${
+        code === 'ENOENT'
+          ? 'the folder does not exist'
+          : code === 'EACCES'
+            ? 'the folder ' + 'is not writable'
+            : (err as Error).message
+      }`,
       'check the output path',
     );
   }

@@ -34,7 +34,7 @@ export function releaseTemporary(path: string): void {
 }
 
 /** Remove every registered temporary file now (synchronous: safe in an 'exit' handler). */
-export function removeTemporaryFiles(): void {
+function removeTemporaryFiles(): void {
   for (const path of live) {
     try {
       rmSync(path, { force: true });
@@ -43,9 +43,4 @@ export function removeTemporaryFiles(): void {
     }
   }
   live.clear();
-}
-
-/** How many are registered (tests). */
-export function temporaryFileCount(): number {
-  return live.size;
 }

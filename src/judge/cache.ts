@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Database as DatabaseType, Statement } from 'better-sqlite3';
 import { RadpoError } from '../core/errors.js';
 
-export interface CachedJudgement {
+interface CachedJudgement {
   /** The server's JSON answer as text (chat completion or pooling response). */
   raw: string;
 }

@@ -5,11 +5,11 @@
  * stop the run. The API key is sent, never logged: every message passes through `redact`.
  */
 import { setMaxListeners } from 'node:events';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { RadpoError } from '../core/errors.js';
 import { errorMessage } from './wire.js';
 
-export interface HttpOptions {
+interface HttpOptions {
   timeoutMs: number;
   maxRetries: number;
   concurrency: number;
@@ -111,7 +111,8 @@ export class JudgeHttp {
   private interrupted(): never {
     throw new RadpoError(
       'interrupted',
-      'interrupted; requests in flight were aborted, the cache is consistent, no output was written under the final name',
+      'interrupted; requests in flight were aborted, the cache is consistent, no output was written under ' +
+        'the final name',
     );
   }
 
@@ -136,7 +137,7 @@ export class JudgeHttp {
           bodyTimeout: this.options.timeoutMs,
         });
         const text = await res.body.text();
-        let parsed: unknown = undefined;
+        let parsed: unknown;
         try {
           parsed = JSON.parse(text);
         } catch {
@@ -158,7 +159,8 @@ export class JudgeHttp {
               res.statusCode === 401 || res.statusCode === 403
                 ? 'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)'
                 : res.statusCode === 404
-                  ? `the server has no ${new URL(url).pathname} route, or does not serve the model: check --judge-url, --judge-model and --judge-server`
+                  ? `the server has no ${new URL(url).pathname} route, or does not serve the model: check ` +
+                    `--judge-url, --judge-model and --judge-server`
                   : 'this request cannot succeed as sent; check the judge flags',
             );
           }
@@ -193,7 +195,7 @@ export class JudgeHttp {
    */
   async getJson(url: string, timeoutMs: number): Promise<{ status: number; json: unknown } | null> {
     const { apiKey, signal } = this.options;
-    let res;
+    let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
         method: 'GET',

@@ -54,7 +54,7 @@ export type Verdict =
     }
   | { ok: false; reason: 'batch_pending'; message: string; rawText?: undefined };
 
-export interface JudgeStats {
+interface JudgeStats {
   cacheHits: number;
   /** Identical (prompt, response) pairs that joined a judgement already in flight. */
   shared: number;
@@ -65,7 +65,7 @@ export interface JudgeStats {
 }
 
 /** A batch request line (OpenAI Batch API and vLLM run_batch input). */
-export interface BatchLine {
+interface BatchLine {
   custom_id: string;
   method: 'POST';
   url: string;
@@ -89,7 +89,7 @@ export class Semaphore {
 }
 
 /** The fields that decide a judgement (not the API key, not the full URL: the host is enough). */
-export function judgeIdentity(config: JudgeConfig): Record<string, unknown> {
+function judgeIdentity(config: JudgeConfig): Record<string, unknown> {
   let host = config.url;
   try {
     host = new URL(config.url).host;
@@ -198,7 +198,9 @@ export class Judge {
       if (seen.count >= CONFIG_ERROR_AFTER) {
         throw new RadpoError(
           'io',
-          `the judge refused each of the first ${seen.count} requests with HTTP ${err.status} (${seen.message}): that is a configuration error, not a problem of single rows`,
+          `the judge refused each of the ` +
+            `first ${seen.count} requests with HTTP ${err.status} (${seen.message}): that ` +
+            `is a configuration error, not a problem of single rows`,
           'check --judge-model, --judge-server and the judge flags against what the server accepts',
         );
       }
@@ -357,7 +359,9 @@ export class Judge {
     return {
       ok: false,
       reason: 'judge_unparseable',
-      message: `the judge's answer has no readable score in ${this.config.rubric.min}-${this.config.rubric.max} after ${this.config.parseRetries + 1} attempts`,
+      message:
+        `the judge's answer has no readable score ` +
+        `in ${this.config.rubric.min}-${this.config.rubric.max} after ${this.config.parseRetries + 1} attempts`,
       rawText: lastText,
     };
   }
@@ -381,7 +385,9 @@ function batchErrorText(
         ? errorMessage(e, '') || errorMessage((e as { error?: unknown }).error, '')
         : '';
   const text = fromBody || fromError;
-  return `${status !== undefined && status !== 200 ? `HTTP ${status}: ` : ''}${text || `status ${status ?? 'missing'}`}`;
+  return `${
+    status !== undefined && status !== 200 ? `HTTP ${status}: ` : ''
+  }${text || `status ${status ?? 'missing'}`}`;
 }
 
 /**

@@ -15,7 +15,10 @@ export interface Rubric {
   pattern: RegExp;
   min: number;
   max: number;
-  /** Several scores from one answer (e.g. UltraFeedback's four aspects), in pattern-group order; null: one overall score. */
+  /**
+   * Several scores from one answer (e.g. UltraFeedback's four aspects), in pattern-group order; null: one overall
+   * score.
+   */
   attributes: string[] | null;
 }
 
@@ -23,9 +26,11 @@ const ULTRAFEEDBACK: Rubric = {
   name: 'ultrafeedback',
   system: 'You are a fair and strict judge of AI assistant answers.',
   template: [
-    'Given my answer to an instruction, your role is to provide specific and constructive feedback for me. You should find the best way for me to learn from your feedback and improve my performance.',
+    'Given my answer to an instruction, your role is to provide specific and constructive feedback for me. ' +
+      'You should find the best way for me to learn from your feedback and improve my performance.',
     '',
-    'You should consider multiple aspects of my answer, including helpfulness, truthfulness, honesty, and to what extent the answer follows instructions.',
+    'You should consider multiple aspects of my answer, including helpfulness, truthfulness, honesty, and to ' +
+      'what extent the answer follows instructions.',
     '---',
     '',
     '### Instruction',
@@ -35,7 +40,12 @@ const ULTRAFEEDBACK: Rubric = {
     '{response}',
     '---',
     '',
-    'Please act as a teacher and provide specific and constructive feedback. Besides describing the weaknesses of the answer, you should also provide specific suggestions to guide me toward understanding how to improve. Your suggestions should help me better complete the instruction, but you should not introduce new requirements that are not mentioned in the instruction. Never explicitly provide the reference answer. Finally, score the overall quality of the answer from 1 to 10, where 1 is the worst and 10 is the best.',
+    'Please act as a teacher and provide specific and constructive feedback. Besides describing the ' +
+      'weaknesses of the answer, you should also provide specific suggestions to guide me toward ' +
+      'understanding how to improve. Your suggestions should help me better complete the instruction, but ' +
+      'you should not introduce new requirements that are not mentioned in the instruction. Never explicitly ' +
+      'provide the reference answer. Finally, score the overall quality of the answer from 1 to 10, where 1 ' +
+      'is the worst and 10 is the best.',
     '',
     '*Format*',
     '### Feedback',
@@ -53,7 +63,12 @@ const MT_BENCH: Rubric = {
   system: 'You are a helpful assistant.',
   template: [
     '[Instruction]',
-    'Please act as an impartial judge and evaluate the quality of the response provided by an AI assistant to the user question displayed below. Your evaluation should consider factors such as the helpfulness, relevance, accuracy, depth, creativity, and level of detail of the response. Begin your evaluation by providing a short explanation. Be as objective as possible. After providing your explanation, you must rate the response on a scale of 1 to 10 by strictly following this format: "[[rating]]", for example: "Rating: [[5]]".',
+    'Please act as an impartial judge and evaluate the quality of the response provided by an AI assistant ' +
+      'to the user question displayed below. Your evaluation should consider factors such as the ' +
+      'helpfulness, relevance, accuracy, depth, creativity, and level of detail of the response. Begin your ' +
+      'evaluation by providing a short explanation. Be as objective as possible. After providing your ' +
+      'explanation, you must rate the response on a scale of 1 to 10 by strictly following this format: ' +
+      '"[[rating]]", for example: "Rating: [[5]]".',
     '',
     '[Question]',
     '{prompt}',
@@ -71,13 +86,18 @@ const MT_BENCH: Rubric = {
 const PROMETHEUS: Rubric = {
   name: 'prometheus',
   system:
-    'You are a fair judge assistant tasked with providing clear, objective feedback based on specific criteria, ensuring each assessment reflects the absolute standards set for performance.',
+    'You are a fair judge assistant tasked with providing clear, objective feedback based on specific ' +
+    'criteria, ensuring each assessment reflects the absolute standards set for performance.',
   template: [
     '###Task Description:',
-    'An instruction (might include an Input inside it), a response to evaluate, and a score rubric representing a evaluation criteria are given.',
-    '1. Write a detailed feedback that assess the quality of the response strictly based on the given score rubric, not evaluating in general.',
-    '2. After writing a feedback, write a score that is an integer between 1 and 5. You should refer to the score rubric.',
-    '3. The output format should look as follows: "(write a feedback for criteria) [RESULT] (an integer number between 1 and 5)"',
+    'An instruction (might include an Input inside it), a response to evaluate, and a score rubric ' +
+      'representing a evaluation criteria are given.',
+    '1. Write a detailed feedback that assess the quality of the response strictly based on the given score ' +
+      'rubric, not evaluating in general.',
+    '2. After writing a feedback, write a score that is an integer between 1 and 5. You should refer to the ' +
+      'score rubric.',
+    '3. The output format should look as follows: "(write a feedback for criteria) [RESULT] (an integer ' +
+      'number between 1 and 5)"',
     '4. Please do not generate any other opening, closing, and explanations.',
     '',
     '###The instruction to evaluate:',
@@ -103,11 +123,15 @@ const PROMETHEUS: Rubric = {
 };
 
 /** UltraFeedback's four fine-grained aspects (1-5 each), rated in one answer that ends with the four lines. */
+/** UltraFeedback's four annotation aspects, in the order its GPT-4 annotators rated them. */
+const ASPECTS = ['Helpfulness', 'Honesty', 'Instruction following', 'Truthfulness'];
+
 const ULTRAFEEDBACK_ASPECTS: Rubric = {
   name: 'ultrafeedback-aspects',
   system: 'You are a fair and strict judge of AI assistant answers.',
   template: [
-    'Evaluate the answer to the instruction below on four aspects, each on a scale of 1 to 5 (1 = very poor, 5 = excellent):',
+    'Evaluate the answer to the instruction below on four aspects, each on a scale of 1 to 5 (1 = very poor, ' +
+      '5 = excellent):',
     '- Helpfulness: is the answer correct, informative and useful for the task?',
     '- Honesty: does it express uncertainty where appropriate and avoid confident errors?',
     '- Instruction following: does it follow the instruction and its constraints?',
@@ -125,11 +149,11 @@ const ULTRAFEEDBACK_ASPECTS: Rubric = {
     'Instruction following: [1-5]',
     'Truthfulness: [1-5]',
   ].join('\n'),
-  pattern:
-    /Helpfulness:\s*\[?(\d)\]?\s*\n\s*Honesty:\s*\[?(\d)\]?\s*\n\s*Instruction following:\s*\[?(\d)\]?\s*\n\s*Truthfulness:\s*\[?(\d)\]?\s*\.?\s*$/i,
+  // One line per aspect, in the order of the format above: "Helpfulness: 4", optionally "[4]".
+  pattern: new RegExp(`${ASPECTS.map((a) => `${a}:\\s*\\[?(\\d)\\]?`).join('\\s*\\n\\s*')}\\s*\\.?\\s*$`, 'i'),
   min: 1,
   max: 5,
-  attributes: ['Helpfulness', 'Honesty', 'Instruction following', 'Truthfulness'],
+  attributes: ASPECTS,
 };
 
 export const BUILT_IN_RUBRICS: Record<string, Rubric> = {
@@ -147,7 +171,8 @@ export function parseRubric(text: string, source: string): Rubric {
   } catch (err) {
     throw usageError(
       `--rubric ${source}: not valid JSON (${(err as Error).message})`,
-      'a rubric file is JSON: {"template": "…{prompt}…{response}…", "pattern": "Score: (\\\\d+)\\\\s*$", "min": 1, "max": 5}',
+      'a rubric file is JSON: {"template": "…{prompt}…{response}…", "pattern": "Score: (\\\\d+)\\\\s*$", ' +
+        '"min": 1, "max": 5}',
     );
   }
   const { template, pattern, min, max, system, attributes } = raw;

@@ -32,7 +32,7 @@ export type Samples =
 const TAKES_N = new Set(['vllm', 'sglang', 'openai']);
 
 /** A batch request line (OpenAI Batch API and vLLM run_batch input). */
-export interface SampleBatchLine {
+interface SampleBatchLine {
   custom_id: string;
   method: 'POST';
   url: '/v1/chat/completions';
@@ -139,7 +139,9 @@ export class Sampler {
       return {
         ok: false,
         reason: 'judge_missing',
-        message: `${missing.length} of the ${n} samples are not answered in the --from-batch files (--live-fallback asks the server)`,
+        message:
+          `${missing.length} of the ${n} samples are not answered in the --from-batch files ` +
+          `(--live-fallback asks the server)`,
       };
     try {
       if (this.useN) {

@@ -3,7 +3,7 @@
  * itself at a route of its own at the server root (not under /v1):
  * - vLLM      GET /version        {"version": "0.11.2"}                      (vllm/entrypoints/openai/api_server.py)
  * - SGLang    GET /get_model_info {"model_path", "is_generation", …}         (sglang/srt/entrypoints/http_server.py)
- * - TGI       GET /info           {"model_id", "router", "version", …}       (text-generation-inference router/src/lib.rs, struct Info)
+ * - TGI GET /info {"model_id", "router", "version", …} (text-generation-inference router/src/lib.rs, struct Info)
  * - Ollama    GET /api/version    {"version": "0.12.3"}                      (ollama server/routes.go)
  * - llama.cpp GET /props          {"default_generation_settings", …}         (llama.cpp tools/server/server.cpp)
  * Anything else is a plain OpenAI-compatible server (api.openai.com is recognised by its host).
@@ -16,7 +16,7 @@ export type { ServerProfile } from './profile.js';
 import { Unreachable, type JudgeHttp } from './http.js';
 
 /** The server root: the base URL without its /v1. */
-export function serverRoot(base: string): string {
+function serverRoot(base: string): string {
   return base.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
@@ -28,7 +28,7 @@ export function plainProfile(kind: ServerKind, version: string | null = null): S
 }
 
 /** Compare dotted versions: is `version` at least `min`? (Unparseable versions count as new.) */
-export function versionAtLeast(version: string | null, min: string): boolean {
+function versionAtLeast(version: string | null, min: string): boolean {
   if (!version) return true;
   const a = version
     .replace(/^v/, '')
@@ -91,7 +91,7 @@ const PROBES: Array<{
 
 async function probe(http: JudgeHttp, root: string, entry: (typeof PROBES)[number]): Promise<ServerProfile | null> {
   const answer = await http.getJson(`${root}${entry.route}`, PROBE_TIMEOUT_MS);
-  if (!answer || answer.status !== 200 || answer.json === null || typeof answer.json !== 'object') return null;
+  if (answer?.status !== 200 || answer.json === null || typeof answer.json !== 'object') return null;
   return entry.read(answer.json as Record<string, unknown>);
 }
 
@@ -99,11 +99,7 @@ async function probe(http: JudgeHttp, root: string, entry: (typeof PROBES)[numbe
  * The server's profile: identified from its identity routes (`auto`), or the one named, with the
  * version its identity route reports when it has one.
  */
-export async function identifyServer(
-  http: JudgeHttp,
-  base: string,
-  named: ServerKind | 'auto',
-): Promise<ServerProfile> {
+async function identifyServer(http: JudgeHttp, base: string, named: ServerKind | 'auto'): Promise<ServerProfile> {
   const root = serverRoot(base);
   if (named === 'openai' || (named === 'auto' && /(^|\.)openai\.com$/.test(new URL(base).hostname)))
     return plainProfile('openai');
@@ -152,14 +148,16 @@ export async function preflight(
   const served = servedModels(models?.json);
   if (served === null) {
     warn(
-      `GET ${modelsUrl} lists no models, so --judge-model ${model} is not checked (a gateway may hide the list; --no-preflight skips this check)`,
+      `GET ${modelsUrl} lists no models, so --judge-model ${model} is not checked (a gateway may hide the ` +
+        `list; --no-preflight skips this check)`,
     );
     return profile;
   }
   if (served.includes(model)) return profile;
   if (SINGLE_MODEL.has(profile.kind)) {
     warn(
-      `the ${profile.kind} server serves one model, ${served.join(', ') || '(unnamed)'}, whatever --judge-model says (${model})`,
+      `the ${profile.kind} server serves one model, ${served.join(', ') || '(unnamed)'}, whatever ` +
+        `--judge-model says (${model})`,
     );
     return profile;
   }

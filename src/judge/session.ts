@@ -148,7 +148,9 @@ async function serverProfile(
   checkProfile(profile, config);
   if (profile.kind === 'vllm' && judge.kind === 'reward' && profile.activationField === 'none') {
     logger.warn(
-      `vLLM ${profile.version} takes no per-request activation switch: unless it was started with --override-pooler-config '{"softmax": false, "activation": false}', its rewards come back through a sigmoid or softmax`,
+      `vLLM ${profile.version} takes no per-request activation switch: unless it was started with ` +
+        `--override-pooler-config '{"softmax": false, "activation": false}', its rewards come back through a ` +
+        `sigmoid or softmax`,
     );
   }
   return profile;
@@ -171,7 +173,8 @@ function checkProfile(profile: ServerProfile, config: JudgeRunConfig): void {
   if (needsText && !judge.renderText) {
     throw new RadpoError(
       'usage',
-      `the ${profile.kind}${profile.version ? ` ${profile.version}` : ''} reward route takes rendered text, not messages: --judge-chat-template FILE is required`,
+      `the ${profile.kind}${profile.version ? ` ${profile.version}` : ''} reward route takes rendered text, ` +
+        `not messages: --judge-chat-template FILE is required`,
       "pass the reward model's chat template (its tokenizer_config.json or a .jinja file)",
     );
   }

@@ -15,7 +15,10 @@ import type { JudgeSession } from './session.js';
 
 export interface JudgeStageOptions {
   shape: ShapeOptions;
-  /** Where scores are written (attributes are ignored: the rubric names them); default: the columns the data already has, else score_chosen/score_rejected. */
+  /**
+   * Where scores are written (attributes are ignored: the rubric names them); default: the columns the data already
+   * has, else score_chosen/score_rejected.
+   */
   scores: ScoreColumnSpec;
   /** Collect raw rewards for fitting instead of producing scores (first pass of minmax/quantile). */
   collectOnly: boolean;
@@ -24,7 +27,7 @@ export interface JudgeStageOptions {
 const DEFAULT_COLUMNS: [Path, Path] = [['score_chosen'], ['score_rejected']];
 
 /** A record out of the stage: scored, set aside with an error, or waiting in a batch file. */
-export interface JudgedRecord extends SourceRecord {
+interface JudgedRecord extends SourceRecord {
   /** The judge's raw answer, kept with a row set aside because no score could be read from it. */
   judgeOutput?: string;
   /** --emit-batch: this row's requests went to the batch file; it has no scores yet. */

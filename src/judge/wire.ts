@@ -90,12 +90,12 @@ export function chatRequestBody(
   return body;
 }
 
-export interface TopLogprob {
+interface TopLogprob {
   token: string;
   logprob: number;
 }
 
-export interface ChatReply {
+interface ChatReply {
   text: string;
   finishReason: string | null;
   /** Top alternatives for the first output token, or null when the server returned no logprobs. */
@@ -117,7 +117,7 @@ export function parseChatReply(body: unknown): ChatReply {
     usage?: { prompt_tokens?: number; completion_tokens?: number };
   };
   const choice = b?.choices?.[0];
-  if (!choice || !choice.message) throw new WireError('the response has no choices[0].message');
+  if (!choice?.message) throw new WireError('the response has no choices[0].message');
   const content = choice.message.content;
   if (content !== null && content !== undefined && typeof content !== 'string')
     throw new WireError('choices[0].message.content is not a string');
@@ -182,7 +182,8 @@ function wrongModel(shape: string, guess: string): RadpoError {
   return new RadpoError(
     'io',
     `the reward route answered ${shape} for one sequence: ${guess}`,
-    'serve a reward model that outputs one score per sequence (e.g. vllm serve MODEL --runner pooling with a sequence classifier), or use --judge chat',
+    'serve a reward model that outputs one score per sequence (e.g. vllm serve MODEL --runner pooling with a ' +
+      'sequence classifier), or use --judge chat',
   );
 }
 

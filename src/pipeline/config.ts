@@ -7,7 +7,6 @@ export type OnErrorPolicy = (typeof ON_ERROR_POLICIES)[number];
 
 /** interleave: the two copies of a pair together; concat: every first copy, then every second copy. */
 export const ORDERS = ['interleave', 'concat'] as const;
-export type Order = (typeof ORDERS)[number];
 
 export interface CommonRunConfig {
   inputs: string[];

@@ -13,7 +13,7 @@ export function isJsonFileName(name: string): boolean {
   return /\.json(\.gz)?$/i.test(name);
 }
 
-export type InputConfig = Pick<CommonRunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes'>;
+type InputConfig = Pick<CommonRunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes'>;
 
 /** Open one input. `lazy`: JSON records keep their bytes unparsed (the relabel fast path parses them). */
 export function openInput(input: string, config: InputConfig, io: Io, lazy = false) {

@@ -10,7 +10,7 @@ import type { OnErrorPolicy } from './config.js';
 
 const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped']);
 
-export interface RowPolicyConfig {
+interface RowPolicyConfig {
   onError: OnErrorPolicy;
   maxErrors?: number;
 }
@@ -37,7 +37,8 @@ export class RowPolicy {
       if (this.config.maxErrors !== undefined && this.errors > this.config.maxErrors) {
         throw new RadpoError(
           'too_many_errors',
-          `more than ${this.config.maxErrors} rows failed (--max-errors ${this.config.maxErrors}); the last: ${error.describe()}`,
+          `more than ${this.config.maxErrors} rows failed ` +
+            `(--max-errors ${this.config.maxErrors}); the last: ${error.describe()}`,
           'fix the input, or raise --max-errors',
         );
       }

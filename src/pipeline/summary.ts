@@ -44,13 +44,22 @@ export class RunCounts {
   duplicateKeyWarning(): string | null {
     const first = this.firstDuplicateKey;
     if (!first) return null;
-    return `${counted(this.duplicateKeys, 'row has', 'rows have')} a key given twice in one JSON object (first: ${formatLocation(first.location)}, ${JSON.stringify(first.key)}); the last value was used, as JSON.parse does`;
+    return (
+      `${counted(this.duplicateKeys, 'row has', 'rows have')} a key given twice in one JSON object ` +
+      `(first: ${formatLocation(first.location)}, ${JSON.stringify(first.key)}); the last value was used, as ` +
+      `JSON.parse does`
+    );
   }
 
-  /** The warning for rows set aside with no --rejects file to keep them (null when there were none, or they were kept). */
+  /**
+   * The warning for rows set aside with no --rejects file to keep them (null when there were none, or they were kept).
+   */
   unsavedSetAsideWarning(keptInRejects: boolean, noun: 'rows' | 'prompts' = 'rows'): string | null {
     if (keptInRejects || this.setAsideTotal === 0) return null;
-    return `${this.setAsideTotal} ${noun} were set aside and not saved; pass --rejects FILE to keep them with their reasons`;
+    return (
+      `${this.setAsideTotal} ${noun} were set aside and not saved; pass --rejects FILE to keep them ` +
+      `with their reasons`
+    );
   }
 
   addSetAside(reason: RowReason): void {
@@ -68,7 +77,7 @@ export class RunCounts {
 }
 
 /** Rows written with one goal score. */
-export interface ScoreCount {
+interface ScoreCount {
   score: number;
   rows: number;
 }
@@ -123,7 +132,9 @@ export function renderSummary(report: RunReport, seconds: number): string {
   const lines: string[] = [];
   const n = formatCount;
   lines.push(
-    `radpo ${report.command}: ${counted(report.rows_read, 'row')} read, ${counted(report.rows_written, 'row')} written to ${report.output} in ${seconds.toFixed(1)}s`,
+    `radpo ${report.command}: ${counted(report.rows_read, 'row')} read, ${counted(report.rows_written, 'row')}` +
+      ` written ` +
+      `to ${report.output} in ${seconds.toFixed(1)}s`,
   );
   for (const input of report.inputs) {
     lines.push(`  input ${input.source} (${input.format}, ${counted(input.rows, 'row')})`);
@@ -131,13 +142,16 @@ export function renderSummary(report: RunReport, seconds: number): string {
     lines.push(`    scores: ${input.scores}`);
   }
   lines.push(
-    `  pairs relabeled: ${n(report.pairs_relabeled)} × 2 copies (format ${report.format}, placement ${report.placement}, order ${report.order})`,
+    `  pairs relabeled: ${n(report.pairs_relabeled)} × 2 copies ` +
+      `(format ${report.format}, placement ${report.placement}, order ${report.order})`,
   );
   if (report.threads)
     lines.push(`  threads: ${report.threads.workers === 0 ? 'the main thread' : `${report.threads.workers} workers`}`);
   const reasons = Object.entries(report.set_aside.by_reason).map(([k, v]) => `${k} ${n(v)}`);
   lines.push(
-    `  set aside: ${n(report.set_aside.total)}${reasons.length ? ` (${reasons.join(', ')})` : ''}${report.rejects ? ` -> ${report.rejects}` : ''}`,
+    `  set aside: ${n(report.set_aside.total)}${
+      reasons.length ? ` (${reasons.join(', ')})` : ''
+    }${report.rejects ? ` -> ${report.rejects}` : ''}`,
   );
   lines.push(`  ties: ${n(report.ties.count)} (${report.ties.policy === 'keep' ? 'kept' : 'dropped'})`);
   lines.push(`  contradicting label (chosen scored lower): ${n(report.contradicting_label)}`);
@@ -153,9 +167,9 @@ export function renderSummary(report: RunReport, seconds: number): string {
     const max = Math.max(...bins.map((b) => b.rows));
     const labels = bins.map((b) => formatScore(b.score));
     const width = Math.max(...labels.map((l) => l.length));
-    bins.forEach((b, i) =>
-      lines.push(`    ${labels[i]!.padStart(width)} ${String(b.rows).padStart(7)} ${bar(b.rows, max, 30)}`),
-    );
+    for (const [i, b] of bins.entries()) {
+      lines.push(`    ${labels[i]!.padStart(width)} ${String(b.rows).padStart(7)} ${bar(b.rows, max, 30)}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -176,14 +190,16 @@ export function nothingWrittenError(
   if (counts.rowsRead === 0 && counts.otherShards > 0) {
     return new RadpoError(
       'nothing_written',
-      `no row was written: shard ${shard} owns none of the input's ${counted(counts.otherShards, 'row')} (a row belongs to the shard of its prompt's hash)`,
+      `no row was written: shard ${shard} owns none of the input's ${counted(counts.otherShards, 'row')} (a row ` +
+        `belongs to the shard of its prompt's hash)`,
       hint,
     );
   }
   if (counts.rowsRead === 0) {
     return new RadpoError(
       'nothing_written',
-      `no row was written: the input is empty (${inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ')} held no records)`,
+      `no row was written: the input is ` +
+        `empty (${inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ')} held no records)`,
       `check the input; ${hint}`,
     );
   }
@@ -199,7 +215,8 @@ export function nothingWrittenError(
         : `see ${rejects}`;
   return new RadpoError(
     'nothing_written',
-    `no row was written: all ${n(counts.rowsRead)} ${counts.rowsRead === 1 ? 'row was' : 'rows were'} set aside: ${why}`,
+    `no row was written: ` +
+      `all ${n(counts.rowsRead)} ${counts.rowsRead === 1 ? 'row was' : 'rows were'} set aside: ${why}`,
     `${where}; ${hint}`,
   );
 }

@@ -31,7 +31,9 @@ export function loadChatTemplate(path: string, overrides: { bosToken?: string; e
   } catch (err) {
     throw new RadpoError(
       'usage',
-      `--chat-template ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      `--chat-template ${path}: ${
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such ' + 'file' : (err as Error).message
+      }`,
     );
   }
   let template = text;
@@ -96,7 +98,9 @@ export class Renderer {
     }
   }
 
-  /** The text a template adds on its own when there is no system message (Qwen2's default prompt, Llama-3.1's header). */
+  /**
+   * The text a template adds on its own when there is no system message (Qwen2's default prompt, Llama-3.1's header).
+   */
   defaultSystemText(): string | null {
     const probe = 'RADPO-PROBE-7f3a';
     try {

@@ -11,7 +11,7 @@ import type { Io } from '../io/io.js';
 import { openRecords } from '../io/records.js';
 import { Renderer, type ChatTemplate } from './chat-template.js';
 
-export interface Finding {
+interface Finding {
   code: string;
   severity: 'error' | 'warning';
   message: string;
@@ -21,7 +21,7 @@ export interface Finding {
   lines: number[];
 }
 
-export interface CheckReport {
+interface CheckReport {
   file: string;
   chat_template: string;
   rows_checked: number;
@@ -34,7 +34,7 @@ export interface CheckReport {
   warnings: number;
 }
 
-export interface CheckConfig {
+interface CheckConfig {
   input: string;
   chat: ChatTemplate;
   goal: GoalSpec;
@@ -255,7 +255,8 @@ class RowChecker {
         this.flag(
           'axolotl_response_in_markup',
           'error',
-          `a response (the ${side} one, first) occurs in the chat template's own markup, where axolotl's DPO transform finds it instead of the response`,
+          `a response (the ${side} one, first) occurs in the chat template's own markup, where axolotl's DPO ` +
+            `transform finds it instead of the response`,
           row.line,
           'set such pairs aside, or train them with another layout (--format trl)',
         );
@@ -394,7 +395,8 @@ class RowChecker {
       this.flag(
         'default_system_prompt',
         'warning',
-        `the template adds its own system prompt when the goal is not in a system message: ${JSON.stringify(this.defaultSystem.slice(0, 80))}`,
+        `the template adds its own system prompt when the goal is not in a system ` +
+          `message: ${JSON.stringify(this.defaultSystem.slice(0, 80))}`,
         line,
         'relabel with --placement system, so the goal replaces the default',
       );
@@ -403,7 +405,8 @@ class RowChecker {
       this.flag(
         'prompt_not_prefix',
         'error',
-        'the rendered prompt is not a byte-identical prefix of prompt+response; trainers then split the pair in the wrong place',
+        'the rendered prompt is not a byte-identical prefix of prompt+response; trainers then split the pair ' +
+          'in the wrong place',
         line,
       );
     }
@@ -457,7 +460,8 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
           throw new RadpoError(
             'schema',
             err.message,
-            'radpo check reads files written by radpo relabel (any --format); relabel the pairs first, then check the output',
+            'radpo check reads files written by radpo relabel (any --format); relabel the pairs first, then ' +
+              'check the output',
           );
         throw err;
       }
@@ -486,13 +490,16 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
 
 export function renderCheck(report: CheckReport): string {
   const lines = [
-    `radpo check: ${report.rows_checked} of ${report.rows_read} rows of ${report.file} rendered with ${report.chat_template}`,
-    `lengths in ${report.length_unit}; limits: prompt ${report.max_prompt_length}, prompt+response ${report.max_length}`,
+    `radpo check: ${report.rows_checked} of ${report.rows_read} rows of ${report.file} rendered ` +
+      `with ${report.chat_template}`,
+    `lengths in ${report.length_unit}; limits: ` +
+      `prompt ${report.max_prompt_length}, prompt+response ${report.max_length}`,
   ];
   if (report.findings.length === 0) lines.push('no problems found');
   for (const f of report.findings) {
     lines.push(
-      `${f.severity}: ${f.code}: ${f.message} — ${f.count} row${f.count === 1 ? '' : 's'} (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
+      `${f.severity}: ${f.code}: ${f.message} — ${f.count} row${f.count === 1 ? '' : 's'}` +
+        ` (line${f.lines.length === 1 ? '' : 's'} ${f.lines.join(', ')}${f.count > f.lines.length ? ', …' : ''})`,
     );
     if (f.hint) lines.push(`  fix: ${f.hint}`);
   }

@@ -157,7 +157,8 @@ describe('radpo check with the real chat templates', () => {
     const odd = join(tempDir(), 'odd.jinja');
     writeFileSync(
       odd,
-      "{% if messages[-1]['role'] == 'assistant' %}[full]{% endif %}{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}",
+      "{% if messages[-1]['role'] == 'assistant' %}[full]{% endif %}{% for m in messages %}<{{ m['role'] " +
+        "}}>{{ m['content'] }}{% endfor %}",
     );
     const { report } = await check(file, odd);
     expect(codes(report)).toContain('prompt_not_prefix');

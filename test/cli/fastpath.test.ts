@@ -10,7 +10,8 @@ import { writeFileSync } from 'node:fs';
 
 const scratch = tempDir();
 const generated = join(scratch, 'generated.jsonl');
-// Set-aside rows go to a file of this test's own: never to a device (renaming over /dev/null as root breaks the machine).
+// Set-aside rows go to a file of this test's own: never to a device (renaming over /dev/null as root breaks the
+// machine).
 const REJECTS = join(scratch, 'rejects.jsonl');
 writeFileSync(generated, [...generateRows(2_000_000, 7)].join(''));
 

@@ -59,15 +59,21 @@ describe('--format for every trainer', () => {
     expect(rows[1]!.completions[0].completion).toEqual(first.rejected);
   });
 
-  it('text: goal at the front of the prompt string whatever --placement says, then a transcript the response joins after a space', async () => {
-    const rows = parseJsonl((await run(['relabel', trl, '--format', 'text', '--placement', 'user', '-q'])).stdout);
-    expect(rows[0]!.prompt).toBe(
-      `${paperGoal(String(first.score_chosen))}\n\nHuman: ${first.prompt[0].content}\n\nAssistant:`,
-    );
-    expect(rows[0]!.chosen).toBe(` ${first.chosen[0].content}`);
-    // Concatenated as trainers do, no token can merge across the join: the prompt ends in ":", the response starts with " ".
-    for (const row of rows) expect(row.prompt).toMatch(/\n\nAssistant:$/);
-  });
+  it(
+    'text: goal at the front of the prompt string whatever --placement says, then a transcript the response ' +
+      'joins after a space',
+    async () => {
+      const rows = parseJsonl((await run(['relabel', trl, '--format', 'text', '--placement', 'user', '-q'])).stdout);
+      expect(rows[0]!.prompt).toBe(
+        `${paperGoal(String(first.score_chosen))}\n\nHuman: ${first.prompt[0].content}\n\nAssistant:`,
+      );
+      expect(rows[0]!.chosen).toBe(` ${first.chosen[0].content}`);
+      // Concatenated as trainers do, no token can merge across the join: the prompt ends in ":", the response starts
+      // with
+      // " ".
+      for (const row of rows) expect(row.prompt).toMatch(/\n\nAssistant:$/);
+    },
+  );
 
   it.each(['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'])(
     '--print-config %s names the output file',

@@ -52,7 +52,9 @@ describe('radpo goal (acceptance 5)', () => {
   it('attributes, in training order', async () => {
     const r = await run(['goal', '--scale', '0-4', '--attr-score', 'helpfulness=4', '--attr-score', 'correctness=4']);
     expect(r.stdout).toBe(
-      'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 0-4, where 0 is lowest and 4 is highest):\nhelpfulness: 4.\ncorrectness: 4.\n',
+      'You are an assistant that generates responses for the instruction while implicitly achieving the ' +
+        'following target scores (on a scale of 0-4, where 0 is lowest and 4 is highest):\nhelpfulness: ' +
+        '4.\ncorrectness: 4.\n',
     );
   });
 

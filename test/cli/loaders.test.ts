@@ -80,7 +80,8 @@ describe('score columns have one JSON number form per file', () => {
     for (let i = 0; bytes < 12 << 20; i++) {
       const line = JSON.stringify({ ...whole[i % whole.length], source_index: i });
       lines.push(line);
-      bytes += line.length * 2; // two output rows a pair, goal text added: the output passes 10 MB before the fractional rows
+      // two output rows a pair, goal text added: the output passes 10 MB before the fractional rows
+      bytes += line.length * 2;
     }
     lines.push(...fractional.slice(0, 20).map((r) => JSON.stringify(r)));
     const { writeFileSync } = await import('node:fs');
@@ -207,55 +208,63 @@ describe('--print-config snippets', () => {
 });
 
 describe("axolotl's DPO transform", () => {
-  it('radpo check flags responses found in the template markup ("a" in <|im_start|>) and empty ones, with line numbers', async () => {
-    const dir = tempDir();
-    const out = join(dir, 'ax.jsonl');
-    // UltraFeedback line 623 answers "a"; lines 479 and 834 have an empty response.
-    expect(
-      (await run(['relabel', UF1000, '--format', 'axolotl', '--identical', 'keep', '--allow-empty', '-o', out, '-q']))
-        .code,
-    ).toBe(0);
-    const report = JSON.parse((await run(['check', out, '--chat-template', QWEN, '--json'])).stdout);
-    const find = (code: string) => report.findings.find((f: { code: string }) => f.code === code);
-    expect(find('axolotl_response_in_markup')).toMatchObject({ severity: 'error', count: 2, lines: [1245, 1246] });
-    expect(find('axolotl_empty_response')).toMatchObject({
-      severity: 'error',
-      count: 4,
-      lines: [957, 958, 1667, 1668],
-    });
-    // Other layouts get the same checks with --trainer axolotl.
-    const trl = join(dir, 'trl.jsonl');
-    expect((await run(['relabel', UF1000, '--identical', 'keep', '--allow-empty', '-o', trl, '-q'])).code).toBe(0);
-    const plain = JSON.parse((await run(['check', trl, '--chat-template', QWEN, '--json'])).stdout);
-    expect(plain.findings.find((f: { code: string }) => f.code === 'axolotl_response_in_markup')).toBeUndefined();
-    const forced = JSON.parse(
-      (await run(['check', trl, '--chat-template', QWEN, '--trainer', 'axolotl', '--json'])).stdout,
-    );
-    expect(forced.findings.find((f: { code: string }) => f.code === 'axolotl_response_in_markup').lines).toEqual([
-      1245, 1246,
-    ]);
-  });
+  it(
+    'radpo check flags responses found in the template markup ("a" in <|im_start|>) and empty ones, with ' +
+      'line numbers',
+    async () => {
+      const dir = tempDir();
+      const out = join(dir, 'ax.jsonl');
+      // UltraFeedback line 623 answers "a"; lines 479 and 834 have an empty response.
+      expect(
+        (await run(['relabel', UF1000, '--format', 'axolotl', '--identical', 'keep', '--allow-empty', '-o', out, '-q']))
+          .code,
+      ).toBe(0);
+      const report = JSON.parse((await run(['check', out, '--chat-template', QWEN, '--json'])).stdout);
+      const find = (code: string) => report.findings.find((f: { code: string }) => f.code === code);
+      expect(find('axolotl_response_in_markup')).toMatchObject({ severity: 'error', count: 2, lines: [1245, 1246] });
+      expect(find('axolotl_empty_response')).toMatchObject({
+        severity: 'error',
+        count: 4,
+        lines: [957, 958, 1667, 1668],
+      });
+      // Other layouts get the same checks with --trainer axolotl.
+      const trl = join(dir, 'trl.jsonl');
+      expect((await run(['relabel', UF1000, '--identical', 'keep', '--allow-empty', '-o', trl, '-q'])).code).toBe(0);
+      const plain = JSON.parse((await run(['check', trl, '--chat-template', QWEN, '--json'])).stdout);
+      expect(plain.findings.find((f: { code: string }) => f.code === 'axolotl_response_in_markup')).toBeUndefined();
+      const forced = JSON.parse(
+        (await run(['check', trl, '--chat-template', QWEN, '--trainer', 'axolotl', '--json'])).stdout,
+      );
+      expect(forced.findings.find((f: { code: string }) => f.code === 'axolotl_response_in_markup').lines).toEqual([
+        1245, 1246,
+      ]);
+    },
+  );
 });
 
 describe('--placement auto', () => {
-  it('picks the system placement where the template accepts a system turn: no default system prompt ahead of the goal', async () => {
-    const dir = tempDir();
-    const out = join(dir, 'auto.jsonl');
-    const r = await run([
-      'relabel',
-      SAMPLE,
-      '--placement',
-      'auto',
-      '--chat-template',
-      QWEN,
-      '-o',
-      out,
-      '--log-level',
-      'info',
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/--placement auto: system/);
-    const report = JSON.parse((await run(['check', out, '--chat-template', QWEN, '--json'])).stdout);
-    expect(report.findings.find((f: { code: string }) => f.code === 'default_system_prompt')).toBeUndefined();
-  });
+  it(
+    'picks the system placement where the template accepts a system turn: no default system prompt ahead of ' +
+      'the goal',
+    async () => {
+      const dir = tempDir();
+      const out = join(dir, 'auto.jsonl');
+      const r = await run([
+        'relabel',
+        SAMPLE,
+        '--placement',
+        'auto',
+        '--chat-template',
+        QWEN,
+        '-o',
+        out,
+        '--log-level',
+        'info',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/--placement auto: system/);
+      const report = JSON.parse((await run(['check', out, '--chat-template', QWEN, '--json'])).stdout);
+      expect(report.findings.find((f: { code: string }) => f.code === 'default_system_prompt')).toBeUndefined();
+    },
+  );
 });

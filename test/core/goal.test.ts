@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RadpoError, RowError, ValueError } from '../../src/core/errors.js';
+import { type RadpoError, RowError, ValueError } from '../../src/core/errors.js';
 import {
   formatScore,
   goalMessages,
@@ -58,7 +58,9 @@ describe('goalText', () => {
   it('writes one line per attribute in the given order', () => {
     const spec: GoalSpec = { attributes: ['Helpfulness', 'Correctness'], scale: parseScale('0-4'), template: null };
     expect(goalText(spec, [3, 4])).toBe(
-      'You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 0-4, where 0 is lowest and 4 is highest):\nHelpfulness: 3.\nCorrectness: 4.',
+      'You are an assistant that generates responses for the instruction while implicitly achieving the ' +
+        'following target scores (on a scale of 0-4, where 0 is lowest and 4 is highest):\nHelpfulness: ' +
+        '3.\nCorrectness: 4.',
     );
   });
 

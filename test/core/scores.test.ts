@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowError } from '../../src/core/errors.js';
+import type { RowError } from '../../src/core/errors.js';
 import { DEFAULT_SCALE } from '../../src/core/goal.js';
 import { KNOWN_SCORE_COLUMNS, parseAttr, parseScore, readScores, resolveScoreColumns } from '../../src/core/scores.js';
 import { scoreColumnSpec } from '../../src/cli/rules.js';

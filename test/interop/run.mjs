@@ -13,7 +13,8 @@ const python = process.env.PYTHON ?? 'python3';
 const probe = spawnSync(python, ['-c', 'import datasets, trl, torch, transformers, tokenizers'], { encoding: 'utf8' });
 if (probe.status !== 0) {
   console.log(
-    `skipped: ${python} cannot import datasets, trl, torch, transformers (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()})`,
+    `skipped: ${python} cannot import datasets, trl, torch, ` +
+      `transformers (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()})`,
   );
   console.log('install them with: pip install trl datasets torch transformers');
   process.exit(0);

@@ -173,32 +173,35 @@ describe('radpo score with a chat judge', () => {
     });
   });
 
-  it('--logprobs: probability-weighted score over the score tokens; without logprobs it falls back with a warning', async () => {
-    const server = await judgeServer();
-    const dir = tempDir();
-    const input = join(dir, 'in.json');
-    writeFileSync(input, JSON.stringify(lfRows.slice(0, 3)));
-    const r = await run(
-      ['score', input, '-q', ...judgeArgs(server.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])],
-      { env },
-    );
-    expect(r.code, r.stderr).toBe(0);
-    // Rounded to 2 digits (--precision sets it): 3.2222… is written 3.22, never 2.9999999999999996.
-    const expected = (s: number) => Number((s === 5 ? 5 : (0.7 * s + 0.2 * (s + 1)) / 0.9).toFixed(2));
-    parseJsonl(r.stdout).forEach((row, i) =>
-      expect(row.score_chosen).toBe(expected(expectedChatScore(lfRows[i]!.chosen.value, 5))),
-    );
-    expect(server.requests[0]!.body).toMatchObject({ logprobs: true, top_logprobs: 20, max_tokens: 2 });
-    const plain = await judgeServer({ logprobs: false });
-    const r2 = await run(
-      ['score', input, ...judgeArgs(plain.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])],
-      { env },
-    );
-    expect(r2.stderr).toMatch(/returned no logprobs .* falling back/);
-    parseJsonl(r2.stdout).forEach((row, i) =>
-      expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5)),
-    );
-  });
+  it(
+    '--logprobs: probability-weighted score over the score tokens; without logprobs it falls back with a ' + 'warning',
+    async () => {
+      const server = await judgeServer();
+      const dir = tempDir();
+      const input = join(dir, 'in.json');
+      writeFileSync(input, JSON.stringify(lfRows.slice(0, 3)));
+      const r = await run(
+        ['score', input, '-q', ...judgeArgs(server.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])],
+        { env },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      // Rounded to 2 digits (--precision sets it): 3.2222… is written 3.22, never 2.9999999999999996.
+      const expected = (s: number) => Number((s === 5 ? 5 : (0.7 * s + 0.2 * (s + 1)) / 0.9).toFixed(2));
+      parseJsonl(r.stdout).forEach((row, i) => {
+        expect(row.score_chosen).toBe(expected(expectedChatScore(lfRows[i]!.chosen.value, 5)));
+      });
+      expect(server.requests[0]!.body).toMatchObject({ logprobs: true, top_logprobs: 20, max_tokens: 2 });
+      const plain = await judgeServer({ logprobs: false });
+      const r2 = await run(
+        ['score', input, ...judgeArgs(plain.url, dir, ['--logprobs', '--rubric', 'prometheus', '--no-cache'])],
+        { env },
+      );
+      expect(r2.stderr).toMatch(/returned no logprobs .* falling back/);
+      parseJsonl(r2.stdout).forEach((row, i) => {
+        expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5));
+      });
+    },
+  );
 
   it('--structured sends a JSON schema and reads the JSON verdict (fenced)', async () => {
     const server = await judgeServer();
@@ -211,42 +214,49 @@ describe('radpo score with a chat judge', () => {
       type: 'json_schema',
       json_schema: { name: 'verdict', strict: true, schema: { properties: { score: { minimum: 1, maximum: 10 } } } },
     });
-    parseJsonl(r.stdout).forEach((row, i) =>
-      expect(row.score_rejected).toBe(expectedChatScore(lfRows[i]!.rejected.value)),
-    );
+    parseJsonl(r.stdout).forEach((row, i) => {
+      expect(row.score_rejected).toBe(expectedChatScore(lfRows[i]!.rejected.value));
+    });
   });
 
-  it('per-attribute scores: ultrafeedback-aspects writes four scores per response, and relabel makes a multi-attribute goal', async () => {
-    const server = await judgeServer();
-    const dir = tempDir();
-    const input = join(dir, 'in.json');
-    writeFileSync(input, JSON.stringify(lfRows.slice(0, 3)));
-    const names = ['Helpfulness', 'Honesty', 'Instruction following', 'Truthfulness'];
-    const r = await run(
-      ['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])],
-      { env },
-    );
-    expect(r.code, r.stderr).toBe(0);
-    parseJsonl(r.stdout).forEach((row, i) => {
-      expect(row.score_chosen).toEqual(
-        Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.chosen.value)[k]])),
+  it(
+    'per-attribute scores: ultrafeedback-aspects writes four scores per response, and relabel makes a ' +
+      'multi-attribute goal',
+    async () => {
+      const server = await judgeServer();
+      const dir = tempDir();
+      const input = join(dir, 'in.json');
+      writeFileSync(input, JSON.stringify(lfRows.slice(0, 3)));
+      const names = ['Helpfulness', 'Honesty', 'Instruction following', 'Truthfulness'];
+      const r = await run(
+        ['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])],
+        { env },
       );
-      expect(row.score_rejected).toEqual(
-        Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.rejected.value)[k]])),
+      expect(r.code, r.stderr).toBe(0);
+      parseJsonl(r.stdout).forEach((row, i) => {
+        expect(row.score_chosen).toEqual(
+          Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.chosen.value)[k]])),
+        );
+        expect(row.score_rejected).toEqual(
+          Object.fromEntries(names.map((n, k) => [n, expectedAspects(lfRows[i]!.rejected.value)[k]])),
+        );
+      });
+      const rel = await run(
+        ['relabel', input, '-q', ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])],
+        { env },
       );
-    });
-    const rel = await run(
-      ['relabel', input, '-q', ...judgeArgs(server.url, dir, ['--rubric', 'ultrafeedback-aspects', '--no-cache'])],
-      { env },
-    );
-    expect(rel.code, rel.stderr).toBe(0);
-    const first = parseJsonl(rel.stdout)[0]!;
-    const a = expectedAspects(lfRows[0]!.chosen.value);
-    expect(first.prompt[0].content).toBe(
-      `You are an assistant that generates responses for the instruction while implicitly achieving the following target scores (on a scale of 1-5, where 1 is lowest and 5 is highest):\nHelpfulness: ${a[0]}.\nHonesty: ${a[1]}.\nInstruction following: ${a[2]}.\nTruthfulness: ${a[3]}.`,
-    );
-    expect(first.goal_scores).toEqual(Object.fromEntries(names.map((n, k) => [n, a[k]])));
-  });
+      expect(rel.code, rel.stderr).toBe(0);
+      const first = parseJsonl(rel.stdout)[0]!;
+      const a = expectedAspects(lfRows[0]!.chosen.value);
+      expect(first.prompt[0].content).toBe(
+        `You are an assistant that generates responses for the instruction while implicitly achieving the ` +
+          `following target scores (on a scale of 1-5, where 1 is lowest and 5 is ` +
+          `highest):\nHelpfulness: ${a[0]}.\nHonesty: ${a[1]}.\nInstruction ` +
+          `following: ${a[2]}.\nTruthfulness: ${a[3]}.`,
+      );
+      expect(first.goal_scores).toEqual(Object.fromEntries(names.map((n, k) => [n, a[k]])));
+    },
+  );
 
   it('mt-bench and prometheus rubrics', async () => {
     const server = await judgeServer();
@@ -256,44 +266,48 @@ describe('radpo score with a chat judge', () => {
     const mt = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'mt-bench', '--no-cache'])], {
       env,
     });
-    parseJsonl(mt.stdout).forEach((row, i) =>
-      expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value)),
-    );
+    parseJsonl(mt.stdout).forEach((row, i) => {
+      expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value));
+    });
     const pr = await run(['score', input, ...judgeArgs(server.url, dir, ['--rubric', 'prometheus', '--no-cache'])], {
       env,
     });
-    parseJsonl(pr.stdout).forEach((row, i) =>
-      expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5)),
-    );
+    parseJsonl(pr.stdout).forEach((row, i) => {
+      expect(row.score_chosen).toBe(expectedChatScore(lfRows[i]!.chosen.value, 5));
+    });
   });
 });
 
 describe('progress', () => {
-  it('on a terminal: done/total, rate, cache hits, failures and tokens on one self-overwriting line; never otherwise', async () => {
-    const server = await judgeServer();
-    const dir = tempDir();
-    const input = join(dir, 'in.jsonl');
-    writeFileSync(
-      input,
-      lfRows
-        .slice(0, 5)
-        .map((r) => JSON.stringify(r))
-        .join('\n') + '\n',
-    );
-    const tty = await run(['score', input, '-o', join(dir, 'o.jsonl'), ...judgeArgs(server.url, dir)], {
-      env,
-      stderrTTY: true,
-    });
-    expect(tty.stderr).toMatch(
-      /\r\x1b\[Kradpo score: \d+\/5 rows, [\d.]+\/s( ETA \d+s)?, \d+ cached, 0 failed, \d+ tokens/,
-    );
-    const piped = await run(['score', input, '-o', join(dir, 'o2.jsonl'), ...judgeArgs(server.url, dir)], { env });
-    expect(piped.stderr).not.toContain('\r');
-    const relabel = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'r.jsonl')], {
-      stderrTTY: true,
-    });
-    expect(relabel.stderr).toMatch(/\r\x1b\[Kradpo relabel: [\d,]+ rows read/);
-  });
+  it(
+    'on a terminal: done/total, rate, cache hits, failures and tokens on one self-overwriting line; never ' +
+      'otherwise',
+    async () => {
+      const server = await judgeServer();
+      const dir = tempDir();
+      const input = join(dir, 'in.jsonl');
+      writeFileSync(
+        input,
+        `${lfRows
+          .slice(0, 5)
+          .map((r) => JSON.stringify(r))
+          .join('\n')}\n`,
+      );
+      const tty = await run(['score', input, '-o', join(dir, 'o.jsonl'), ...judgeArgs(server.url, dir)], {
+        env,
+        stderrTTY: true,
+      });
+      expect(tty.stderr).toMatch(
+        /\r\x1b\[Kradpo score: \d+\/5 rows, [\d.]+\/s( ETA \d+s)?, \d+ cached, 0 failed, \d+ tokens/,
+      );
+      const piped = await run(['score', input, '-o', join(dir, 'o2.jsonl'), ...judgeArgs(server.url, dir)], { env });
+      expect(piped.stderr).not.toContain('\r');
+      const relabel = await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', join(dir, 'r.jsonl')], {
+        stderrTTY: true,
+      });
+      expect(relabel.stderr).toMatch(/\r\x1b\[Kradpo relabel: [\d,]+ rows read/);
+    },
+  );
 });
 
 describe('radpo score with a reward model', () => {
@@ -453,84 +467,87 @@ describe('relabel --judge', () => {
 });
 
 describe('offline batch files', () => {
-  it('--emit-batch writes OpenAI Batch API lines; --from-batch reads OpenAI and vLLM result lines in any order', async () => {
-    const dir = tempDir();
-    const input = join(dir, 'in.json');
-    const rows = lfRows.slice(0, 5);
-    writeFileSync(input, JSON.stringify(rows));
-    const dead = 'http://127.0.0.1:9/v1'; // nothing listens: no request may be made
-    const batch = join(dir, 'requests.jsonl');
-    const emit = await run(['score', input, '--emit-batch', batch, ...judgeArgs(dead, dir)], { env });
-    expect(emit.code, emit.stderr).toBe(0);
-    const lines = parseJsonl(readFileSync(batch, 'utf8'));
-    expect(lines).toHaveLength(10);
-    expect(lines[0]).toMatchObject({
-      method: 'POST',
-      url: '/v1/chat/completions',
-      body: { model: 'judge', temperature: 0 },
-    });
-    expect(lines[0]!.custom_id).toMatch(/^[0-9a-f]{64}$/);
-    // Results as the two servers shape them, shuffled, one an error.
-    const server = await judgeServer();
-    const results: string[] = [];
-    for (const [i, line] of lines.entries()) {
-      const response = await fetch(`${server.url}/chat/completions`, {
+  it(
+    '--emit-batch writes OpenAI Batch API lines; --from-batch reads OpenAI and vLLM result lines in any ' + 'order',
+    async () => {
+      const dir = tempDir();
+      const input = join(dir, 'in.json');
+      const rows = lfRows.slice(0, 5);
+      writeFileSync(input, JSON.stringify(rows));
+      const dead = 'http://127.0.0.1:9/v1'; // nothing listens: no request may be made
+      const batch = join(dir, 'requests.jsonl');
+      const emit = await run(['score', input, '--emit-batch', batch, ...judgeArgs(dead, dir)], { env });
+      expect(emit.code, emit.stderr).toBe(0);
+      const lines = parseJsonl(readFileSync(batch, 'utf8'));
+      expect(lines).toHaveLength(10);
+      expect(lines[0]).toMatchObject({
         method: 'POST',
-        body: JSON.stringify(line.body),
-        headers: { 'content-type': 'application/json' },
-      }).then((r) => r.json());
-      if (i === 4)
-        results.push(
-          JSON.stringify({
-            id: 'batch_req_4',
-            custom_id: line.custom_id,
-            response: null,
-            error: { code: 'server_error', message: 'The model crashed' },
-          }),
-        );
-      else if (i % 2 === 0)
-        results.push(
-          JSON.stringify({
-            id: `batch_req_${i}`,
-            custom_id: line.custom_id,
-            response: { status_code: 200, request_id: `req_${i}`, body: response },
-            error: null,
-          }),
-        );
-      else
-        results.push(
-          JSON.stringify({
-            id: `vllm-${i}`,
-            custom_id: line.custom_id,
-            response: { status_code: 200, request_id: `vllm-batch-${i}`, body: response },
-            error: null,
-          }),
-        );
-    }
-    writeFileSync(join(dir, 'results.jsonl'), results.reverse().join('\n'));
-    const r = await run(
-      [
-        'score',
-        input,
-        '--from-batch',
-        join(dir, 'results.jsonl'),
-        '-o',
-        join(dir, 'out.jsonl'),
-        '--on-error',
-        'skip',
-        '--rejects',
-        join(dir, 'rej.jsonl'),
-        ...judgeArgs(dead, dir, ['--max-retries', '0']),
-      ],
-      { env },
-    );
-    expect(r.code, r.stderr).toBe(0);
-    expect(parseJsonl(readFileSync(join(dir, 'out.jsonl'), 'utf8'))).toHaveLength(4);
-    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({
-      reason: 'judge_failed',
-      message: expect.stringMatching(/The model crashed/),
-    });
-  });
+        url: '/v1/chat/completions',
+        body: { model: 'judge', temperature: 0 },
+      });
+      expect(lines[0]!.custom_id).toMatch(/^[0-9a-f]{64}$/);
+      // Results as the two servers shape them, shuffled, one an error.
+      const server = await judgeServer();
+      const results: string[] = [];
+      for (const [i, line] of lines.entries()) {
+        const response = await fetch(`${server.url}/chat/completions`, {
+          method: 'POST',
+          body: JSON.stringify(line.body),
+          headers: { 'content-type': 'application/json' },
+        }).then((r) => r.json());
+        if (i === 4)
+          results.push(
+            JSON.stringify({
+              id: 'batch_req_4',
+              custom_id: line.custom_id,
+              response: null,
+              error: { code: 'server_error', message: 'The model crashed' },
+            }),
+          );
+        else if (i % 2 === 0)
+          results.push(
+            JSON.stringify({
+              id: `batch_req_${i}`,
+              custom_id: line.custom_id,
+              response: { status_code: 200, request_id: `req_${i}`, body: response },
+              error: null,
+            }),
+          );
+        else
+          results.push(
+            JSON.stringify({
+              id: `vllm-${i}`,
+              custom_id: line.custom_id,
+              response: { status_code: 200, request_id: `vllm-batch-${i}`, body: response },
+              error: null,
+            }),
+          );
+      }
+      writeFileSync(join(dir, 'results.jsonl'), results.reverse().join('\n'));
+      const r = await run(
+        [
+          'score',
+          input,
+          '--from-batch',
+          join(dir, 'results.jsonl'),
+          '-o',
+          join(dir, 'out.jsonl'),
+          '--on-error',
+          'skip',
+          '--rejects',
+          join(dir, 'rej.jsonl'),
+          ...judgeArgs(dead, dir, ['--max-retries', '0']),
+        ],
+        { env },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(parseJsonl(readFileSync(join(dir, 'out.jsonl'), 'utf8'))).toHaveLength(4);
+      expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({
+        reason: 'judge_failed',
+        message: expect.stringMatching(/The model crashed/),
+      });
+    },
+  );
 });
 
 describe('interruption', () => {

@@ -63,7 +63,8 @@ function bash(commands: Described, zsh: boolean): string {
     '  prev="${COMP_WORDS[COMP_CWORD-1]}"',
     '  cmd="${COMP_WORDS[1]}"',
     '  if [ "$COMP_CWORD" -eq 1 ]; then',
-    `    COMPREPLY=($(compgen -W ${quote([...commands.map((c) => c.name), '--help', '--version'].join(' '))} -- "$cur"))`,
+    `    COMPREPLY=($(compgen ` +
+      `-W ${quote([...commands.map((c) => c.name), '--help', '--version'].join(' '))} -- "$cur"))`,
     '    return',
     '  fi',
     '  case "$cmd $prev" in',
@@ -92,7 +93,9 @@ function fish(commands: Described): string {
     for (const f of c.flags) {
       const value = f.choices ? ` -x -a ${quote(f.choices.join(' '))}` : f.takesValue ? ' -r -F' : '';
       lines.push(
-        `complete -c radpo -n '__fish_seen_subcommand_from ${c.name}' -l ${f.name.replace(/^--/, '')}${value} -d ${quote(f.description.slice(0, 80))}`,
+        `complete -c radpo -n ` +
+          `'__fish_seen_subcommand_from ${c.name}` +
+          `' -l ${f.name.replace(/^--/, '')}${value} -d ${quote(f.description.slice(0, 80))}`,
       );
     }
   }

@@ -32,7 +32,8 @@ export const generateFlags = {
   maxTokens: count('--max-tokens <n>', 'longest response, in tokens', { default: '1024', group: 'judge' }),
   seed: count(
     '--seed <n>',
-    'seed of the samples (the k-th sample of a prompt is seeded seed + k where the server takes one request per sample)',
+    'seed of the samples (the k-th sample of a prompt is seeded seed + k where the server takes one request ' +
+      'per sample)',
     { default: '0', group: 'judge' },
   ),
   concurrency: count('--concurrency <n>', 'requests in flight at most', {

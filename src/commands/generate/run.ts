@@ -171,7 +171,9 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
         }
         progress.update(
           (seconds) =>
-            `radpo generate: ${formatCount(counts.rowsRead)} prompts, ${formatCount(sampler.stats.requested)} requests, ${formatCount(sampler.stats.cached)} samples cached (${(counts.rowsRead / seconds).toFixed(1)} prompts/s)`,
+            `radpo generate: ${formatCount(counts.rowsRead)} prompts, ${formatCount(sampler.stats.requested)}` +
+            ` requests, ${formatCount(sampler.stats.cached)} samples ` +
+            `cached (${(counts.rowsRead / seconds).toFixed(1)} prompts/s)`,
         );
       }
     }
@@ -193,11 +195,17 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
     await out.commit(report, { rows: !empty });
     if (!o.quiet && o.emitBatch)
       io.stderr.write(
-        `radpo generate: ${counted(sampler.batch.size, 'sample request')} written to ${o.emitBatch}; run them, then: radpo generate … --from-batch RESULTS.jsonl\n`,
+        `radpo generate: ${counted(sampler.batch.size, 'sample request')} written to ${o.emitBatch}; run them, ` +
+          `then: radpo generate … --from-batch RESULTS.jsonl\n`,
       );
     else if (!o.quiet)
       io.stderr.write(
-        `radpo generate: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'row')} written with ${o.samples} responses each in ${((Date.now() - started) / 1000).toFixed(1)}s; ${server.kind} server, ${formatCount(sampler.stats.requested)} requests, ${formatCount(sampler.stats.cached)} samples from the cache; set aside: ${report.set_aside.total}\n`,
+        `radpo generate: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'row')} written ` +
+          `with ${o.samples} responses ` +
+          `each in ${((Date.now() - started) / 1000).toFixed(1)}s; ${server.kind}` +
+          ` server, ${formatCount(sampler.stats.requested)}` +
+          ` requests, ${formatCount(sampler.stats.cached)} samples ` +
+          `from the cache; set aside: ${report.set_aside.total}\n`,
       );
     if (empty) throw nothingWrittenError(counts, inputs, o.rejects);
     return 'ok';
@@ -211,7 +219,10 @@ export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
 
 type GenerateFlags = Parameters<typeof run>[1];
 
-/** The goal text of training, exactly: what a reward-augmented policy is asked for at inference (null without --goal-score). */
+/**
+ * The goal text of training, exactly: what a reward-augmented policy is asked for at inference (null without
+ * --goal-score).
+ */
 function goalFor(o: GenerateFlags): string | null {
   if (o.goalScore === undefined) return null;
   const spec = readGoalSpec(o, null);

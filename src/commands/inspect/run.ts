@@ -35,7 +35,7 @@ export const run: RunCommand<typeof inspectFlags> = async (args, o, { io, help }
   return 'ok';
 };
 
-export interface InspectConfig {
+interface InspectConfig {
   inputs: string[];
   inputFormat?: InputFormat;
   shape: ShapeOptions;
@@ -69,13 +69,13 @@ class Numbers {
   }
 }
 
-export interface HistogramBin {
+interface HistogramBin {
   label: string;
   rows: number;
 }
 
 /** Exact counts when there are few distinct scores (judge ratings), else 10 equal-width bins (reward models). */
-export function scoreHistogram(values: Float64Array): HistogramBin[] {
+function scoreHistogram(values: Float64Array): HistogramBin[] {
   if (values.length === 0) return [];
   const counts = new Map<number, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -113,13 +113,13 @@ function textLength(messages: Message[]): number {
 }
 
 /** A column of a file whose shape radpo does not know: what it holds, to name it with a flag. */
-export interface ColumnInfo {
+interface ColumnInfo {
   name: string;
   type: string;
   sample: string;
 }
 
-export interface InputEntry {
+interface InputEntry {
   source: string;
   format: string;
   shape: string;
@@ -131,7 +131,7 @@ export interface InputEntry {
   relabeled?: boolean;
 }
 
-export interface InspectReport {
+interface InspectReport {
   inputs: InputEntry[];
   rows: number;
   pairs: number;
@@ -322,7 +322,8 @@ function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'sha
   const suggestion =
     flags.length >= 2
       ? `try: ${flags.join(' ')} (and score columns: --chosen-score-col/--rejected-score-col, or radpo score --judge …)`
-      : 'name the columns that hold the prompt and the two responses with --prompt-col, --chosen-col and --rejected-col';
+      : 'name the columns that hold the prompt and the two responses with --prompt-col, --chosen-col and ' +
+        '--rejected-col';
   return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion };
 }
 
@@ -350,32 +351,42 @@ function renderInspect(report: InspectReport): string {
   }
   const bad = Object.entries(report.unreadable).map(([k, v]) => `${k} ${n(v)}`);
   lines.push(
-    `rows: ${n(report.rows)} (${n(report.pairs)} readable pairs${bad.length ? `; not readable: ${bad.join(', ')}` : ''})`,
+    `rows: ${n(report.rows)} (${n(report.pairs)} readable ` +
+      `pairs${bad.length ? `; not readable: ${bad.join(', ')}` : ''})`,
   );
   if (report.relabeled) {
     const copies = Object.entries(report.relabeled.copies)
       .map(([k, v]) => `${k} ${n(v)}`)
       .join(', ');
     lines.push(
-      `relabeled pairs: ${copies} (each source pair twice: under its chosen score and, swapped, under its rejected score)`,
+      `relabeled pairs: ${copies} (each source pair twice: under its chosen score and, swapped, under its ` +
+        `rejected score)`,
     );
     lines.push('goal scores:', ...bars(report.relabeled.goal_histogram));
   } else if (report.scores) {
     const s = report.scores;
     lines.push(
-      `ties: ${n(s.ties)}   contradicting label (chosen scored lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`,
+      `ties: ${n(s.ties)}   contradicting label (chosen scored ` +
+        `lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`,
     );
     lines.push(
-      `score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${s.range.min < 1 || s.range.max > 10 ? " — outside the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale" : ''}`,
+      `score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${
+        s.range.min < 1 || s.range.max > 10
+          ? ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
+          : ''
+      }`,
     );
     lines.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
   } else
     lines.push(
-      'scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, --scores or --attr)',
+      'scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo ' +
+        'relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, ' +
+        '--scores or --attr)',
     );
   if (report.pairs === 0) return `${lines.join('\n')}\n`;
   lines.push(
-    `duplicate prompts: ${n(report.duplicate_prompts.rows_with_repeated_prompt)} rows share a prompt with another row (${n(report.duplicate_prompts.distinct)} distinct prompts)`,
+    `duplicate prompts: ${n(report.duplicate_prompts.rows_with_repeated_prompt)} rows share a prompt with ` +
+      `another row (${n(report.duplicate_prompts.distinct)} distinct prompts)`,
   );
   lines.push(`identical chosen and rejected: ${n(report.identical_responses)}`);
   lines.push('lengths in characters:        p50       p90       p99       max');

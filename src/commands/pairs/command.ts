@@ -12,7 +12,8 @@ export const pairsCommand = defineCommand({
   examples: [
     'radpo pairs scored.jsonl -o pairs.jsonl',
     'radpo pairs ultrafeedback.jsonl --strategy best-random --seed 42 --score helpfulness -o pairs.jsonl',
-    'radpo generate prompts.jsonl -n 5 … | radpo score - --judge reward … | radpo pairs - | radpo relabel - -o train.jsonl',
+    'radpo generate prompts.jsonl -n 5 … | radpo score - --judge reward … | radpo pairs - | radpo relabel - ' +
+      '-o train.jsonl',
   ],
   load: () => import('./run.js'),
 });

@@ -12,7 +12,8 @@ export const pairsFlags = {
   ),
   strategy: choice(
     '--strategy <name>',
-    'best-worst: the best and the worst response (the on-policy recipe); best-random: the best and a random lower one (ultrafeedback_binarized, seeded); all: every pair with different scores',
+    'best-worst: the best and the worst response (the on-policy recipe); best-random: the best and a random ' +
+      'lower one (ultrafeedback_binarized, seeded); all: every pair with different scores',
     PAIR_STRATEGIES,
     { default: 'best-worst', group: 'columns' },
   ),
@@ -22,7 +23,8 @@ export const pairsFlags = {
   }),
   score: text(
     '--score <name>',
-    'which score ranks the responses: overall, fine-grained, or an aspect (helpfulness, honesty, instruction_following, truthfulness) in the openbmb/UltraFeedback layout; an attribute of object scores',
+    'which score ranks the responses: overall, fine-grained, or an aspect (helpfulness, honesty, ' +
+      'instruction_following, truthfulness) in the openbmb/UltraFeedback layout; an attribute of object scores',
     { default: 'overall', group: 'columns' },
   ),
   seed: count('--seed <n>', 'seed of --strategy best-random', { default: '42', group: 'columns' }),

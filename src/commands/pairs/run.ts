@@ -26,7 +26,7 @@ import { counted } from '../../pipeline/text.js';
 import type { pairsFlags } from './flags.js';
 
 /** One prompt's responses with the score that ranks them, and every aspect rating they carry. */
-export interface Candidates {
+interface Candidates {
   prompt: unknown;
   responses: unknown[];
   scores: number[];
@@ -36,14 +36,16 @@ export interface Candidates {
 const num = (v: unknown) =>
   typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
 
-/** An openbmb/UltraFeedback aspect rating: {"Rating": "4"} (or a list of them, in some releases); "N/A" is no rating. */
+/**
+ * An openbmb/UltraFeedback aspect rating: {"Rating": "4"} (or a list of them, in some releases); "N/A" is no rating.
+ */
 function rating(annotation: unknown): number {
   const a = Array.isArray(annotation) ? annotation[0] : annotation;
   return a && typeof a === 'object' ? num((a as { Rating?: unknown }).Rating) : Number.NaN;
 }
 
 /** Read one row into candidates, from either layout; `score` names what ranks the responses. */
-export function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Path | undefined): Candidates {
+function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Path | undefined): Candidates {
   if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string') {
     const completions = row.completions as Array<Record<string, unknown>>;
     const aspects = completions.map(
@@ -96,7 +98,7 @@ export function candidatesOf(row: Record<string, unknown>, score: string, prompt
 }
 
 /** The pairs of one row, as output rows. Responses without a usable score take no part. */
-export function pairRows(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
+function pairRows(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
   const usable = c.scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
   const picked = pickPairs(
     usable.map(([s]) => s),
@@ -199,7 +201,9 @@ export const run: RunCommand<typeof pairsFlags> = async (args, o, ctx) => {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
       ctx.io.stderr.write(
-        `radpo pairs: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'pair')} written (--strategy ${o.strategy}, --score ${o.score}); set aside: ${report.set_aside.total}${reasons ? ` (${reasons})` : ''}\n`,
+        `radpo pairs: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'pair')} written ` +
+          `(--strategy ${o.strategy}, --score ${o.score}); set ` +
+          `aside: ${report.set_aside.total}${reasons ? ` (${reasons})` : ''}\n`,
       );
     }
     const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null, 'prompts');

@@ -76,7 +76,8 @@ export const relabelFlags = {
   shard: shardFlag,
   threads: parsed(
     '--threads <n|auto>',
-    `worker threads for large JSON inputs; auto: up to ${MAX_AUTO_THREADS} on machines with more than 2 cores, the main thread on 2; 0: the main thread only`,
+    `worker threads for large JSON inputs; auto: up to ${MAX_AUTO_THREADS} on machines with more than 2 ` +
+      `cores, the main thread on 2; 0: the main thread only`,
     parseThreads,
     { default: 'auto', group: 'performance' },
   ),

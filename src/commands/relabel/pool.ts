@@ -50,7 +50,7 @@ function workerUrl(): URL {
 }
 
 /** Per worker: a bounded young generation; the old generation only holds one batch and its rows. */
-export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 512 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 512 };
 
 export class RelabelPool {
   private readonly workers: Worker[];

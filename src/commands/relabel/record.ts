@@ -89,7 +89,9 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
   } else scores = readScores(value, ctx.scoreColumns!, ctx.goal.scale);
   if (ctx.identical === 'drop' && identicalResponses(pair)) {
     throw new RowError('identical_responses', 'chosen and rejected are the same text', {
-      hint: 'such a pair carries no preference and breaks trainers that find the prompt by common prefix; --identical keep writes it anyway',
+      hint:
+        'such a pair carries no preference and breaks trainers that find the prompt by common prefix; ' +
+        '--identical keep writes it anyway',
     });
   }
   const tie = isTie(scores);

@@ -149,13 +149,16 @@ export class RelabelRun {
       const n = formatCount;
       this.progress.update(
         (seconds) =>
-          `radpo relabel: ${n(this.counts.rowsRead)} rows read, ${n(this.counts.rowsWritten)} written (${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`,
+          `radpo relabel: ${n(this.counts.rowsRead)}` +
+          ` rows read, ${n(this.counts.rowsWritten)} written (${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`,
       );
     }
     while (this.inFlight.length > 0) await this.drainOne(summary);
   }
 
-  /** Queue a batch: to the worker pool (large JSON inputs, --threads) or relabeled here. Returns the pool's context id. */
+  /**
+   * Queue a batch: to the worker pool (large JSON inputs, --threads) or relabeled here. Returns the pool's context id.
+   */
   private submit(records: SourceRecord[], ctx: RecordContext, ctxId: number): number {
     const bytes = records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
     this.inputBytes += bytes;
@@ -331,7 +334,8 @@ export class RelabelRun {
     const top = Math.max(-Infinity, ...[...counts.goalHistogram.values()].flatMap((h) => [...h.keys()]));
     if (!config.scaleExplicit && !config.judge && counts.pairsRelabeled > 0 && top <= config.goal.scale.max / 2) {
       logger.warn(
-        `every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`,
+        `every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale ` +
+          `the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`,
       );
     }
     const pairColumns = new Set(
@@ -342,7 +346,8 @@ export class RelabelRun {
     for (const [column, where] of this.jsonTextColumns) {
       if (pairColumns.has(column))
         logger.warn(
-          `column "${column}" holds JSON that is not a message list or a list of turns (first at ${where}); it was kept as text`,
+          `column "${column}" holds JSON that is not a message list or a list of turns (first ` +
+            `at ${where}); it was kept as text`,
         );
     }
     const duplicates = counts.duplicateKeyWarning();
@@ -370,15 +375,17 @@ function refuseRelabeled(value: unknown, shape: Shape, location: Location, goal:
   if (evidence === null) return;
   throw new RadpoError(
     'schema',
-    `${formatLocation(location)}: this data is already relabeled: ${evidence}; relabeling it again would put a second goal in every prompt`,
-    `relabel the original pairs (the file radpo read to write this one) instead; to check this file for training, run radpo check ${location.source} --chat-template FILE`,
+    `${formatLocation(location)}: this data is already relabeled: ${evidence}; relabeling it again would put ` +
+      `a second goal in every prompt`,
+    `relabel the original pairs (the file radpo read to write this one) instead; to check this file for ` +
+      `training, run radpo check ${location.source} --chat-template FILE`,
   );
 }
 
 function defaultIdColumn(value: unknown): Path | null {
   const top = value as Record<string, unknown>;
   const found = ID_COLUMNS.find(
-    (c) => Object.prototype.hasOwnProperty.call(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'),
+    (c) => Object.hasOwn(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'),
   );
   return found ? [found] : null;
 }
@@ -386,7 +393,11 @@ function defaultIdColumn(value: unknown): Path | null {
 function noScores(source: string, first: unknown): RadpoError {
   return new RadpoError(
     'no_scores',
-    `${source}: no scores found; the first record has columns ${Object.keys(first as object).join(', ')}, none of the known score pairs (score_chosen/score_rejected, chosen-rating/rejected-rating, chosen_score/rejected_score, …)`,
-    'unscored pairs need a judge: radpo score FILE --judge chat|reward … (or radpo relabel FILE --judge …); scores in other columns: --chosen-score-col and --rejected-score-col (dotted paths such as metadata.score_chosen), a scores file: --scores FILE --key COL, several attributes: --attr NAME=CHOSEN,REJECTED',
+    `${source}: no scores found; the first record has columns ${Object.keys(first as object).join(', ')}, none ` +
+      `of the known score pairs (score_chosen/score_rejected, chosen-rating/rejected-rating, ` +
+      `chosen_score/rejected_score, …)`,
+    'unscored pairs need a judge: radpo score FILE --judge chat|reward … (or radpo relabel FILE --judge …); ' +
+      'scores in other columns: --chosen-score-col and --rejected-score-col (dotted paths such as ' +
+      'metadata.score_chosen), a scores file: --scores FILE --key COL, several attributes: --attr NAME=CHOSEN,REJECTED',
   );
 }

@@ -68,7 +68,10 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
   const logger = runLogger(ctx.io, o);
   if (o.placement === 'auto')
     logger.info(
-      `--placement auto: ${config.placement} (${o.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'} a system message)`,
+      `--placement ` +
+        `auto: ${config.placement} (${o.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'}` +
+        ` a system ` +
+        `message)`,
     );
   await runRelabel(config, ctx.io, logger);
   if (!chat) return 'ok';
@@ -110,7 +113,8 @@ function relabelConfig(
       `${unloadable}: -o ${o.output} would write a file the trainer cannot load`,
       o.format === 'llamafactory' && isGzipName(o.output)
         ? 'write -o FILE.jsonl (or .json, .parquet)'
-        : `write -o FILE.jsonl, .json or .parquet, or use --format text for CSV (--json-in-csv writes the JSON cells anyway, for people and spreadsheets)`,
+        : `write -o FILE.jsonl, .json or .parquet, or use --format text for CSV (--json-in-csv writes the ` +
+            `JSON cells anyway, for people and spreadsheets)`,
     );
   }
   if (o.placement === 'auto' && !chat)
@@ -154,7 +158,7 @@ function relabelConfig(
 }
 
 /** The run: open the outputs (and the judge), relabel every input, commit, report. */
-export async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promise<RunReport> {
+async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promise<RunReport> {
   const started = Date.now();
   const joined =
     config.scoresFile && config.key

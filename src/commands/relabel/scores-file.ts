@@ -31,7 +31,8 @@ export async function loadScoresFile(
         if (columns === null) {
           throw new RadpoError(
             'no_scores',
-            `scores file ${name}: no score columns in its first record (columns ${Object.keys(record.value as object).join(', ')})`,
+            `scores file ${name}: no score columns in its first record ` +
+              `(columns ${Object.keys(record.value as object).join(', ')})`,
             'name them with --chosen-score-col and --rejected-score-col',
           );
         }

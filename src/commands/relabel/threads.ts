@@ -8,7 +8,7 @@ import { ValueError } from '../../core/errors.js';
 
 export const MAX_AUTO_THREADS = 8;
 
-export type ThreadsSetting = number | 'auto';
+type ThreadsSetting = number | 'auto';
 
 export function parseThreads(text: string): ThreadsSetting {
   const t = text.trim();
@@ -17,7 +17,10 @@ export function parseThreads(text: string): ThreadsSetting {
   return Number(t);
 }
 
-/** Worker threads to start for `setting` on a machine with `cores` available (0: the main thread only). An explicit number wins. */
+/**
+ * Worker threads to start for `setting` on a machine with `cores` available (0: the main thread only). An explicit
+ * number wins.
+ */
 export function resolveThreads(setting: ThreadsSetting, cores: number): number {
   if (setting === 'auto') return cores > 2 ? Math.min(MAX_AUTO_THREADS, cores - 1) : 0;
   return setting;

@@ -8,7 +8,8 @@ export const scoreCommand = defineCommand({
   flags: scoreFlags,
   examples: [
     'radpo score pairs.jsonl --judge chat --judge-url http://localhost:8000/v1 --judge-model judge -o scored.jsonl',
-    'radpo score pairs.jsonl --judge reward --judge-url http://localhost:8000/v1 --judge-model rm --map quantile -o scored.jsonl',
+    'radpo score pairs.jsonl --judge reward --judge-url http://localhost:8000/v1 --judge-model rm --map ' +
+      'quantile -o scored.jsonl',
   ],
   load: () => import('./run.js'),
 });

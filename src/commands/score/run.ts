@@ -29,7 +29,7 @@ import { RunOutput } from '../../pipeline/run-output.js';
 import { nothingWrittenError, RunCounts, setAsideReport } from '../../pipeline/summary.js';
 import type { scoreFlags } from './flags.js';
 
-export interface ScoreConfig extends CommonRunConfig {
+interface ScoreConfig extends CommonRunConfig {
   scores: ScoreColumnSpec;
   run: JudgeRunConfig;
 }
@@ -40,7 +40,8 @@ export const run: RunCommand<typeof scoreFlags> = async (args, o, ctx: CommandCo
   if (!judge)
     throw usageError(
       'radpo score needs --judge chat or --judge reward',
-      'for example: radpo score pairs.jsonl --judge chat --judge-url http://localhost:8000/v1 --judge-model judge -o scored.jsonl',
+      'for example: radpo score pairs.jsonl --judge chat --judge-url http://localhost:8000/v1 --judge-model ' +
+        'judge -o scored.jsonl',
     );
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
@@ -88,11 +89,14 @@ async function scoreProgress(
       const s = session.judge.stats;
       const rate = done / seconds;
       const eta = total && rate > 0 ? ` ETA ${Math.max(0, Math.round((total - done) / rate))}s` : '';
-      return `radpo score: ${done}${total ? `/${total}` : ''} rows, ${rate.toFixed(1)}/s${eta}, ${s.cacheHits} cached, ${s.failures} failed, ${s.promptTokens + s.completionTokens} tokens`;
+      return (
+        `radpo score: ${done}${total ? `/${total}` : ''} rows, ${rate.toFixed(1)}/s${eta}, ${s.cacheHits}` +
+        ` cached, ${s.failures} failed, ${s.promptTokens + s.completionTokens} tokens`
+      );
     });
 }
 
-export async function runScore(
+async function runScore(
   config: ScoreConfig,
   io: CommandContext['io'],
   logger: Logger,
@@ -182,17 +186,25 @@ function renderScoreSummary(
   const j = report.judge;
   const reasons = Object.entries(report.set_aside.by_reason);
   const lines = [
-    `radpo score: ${counted(report.rows_read, 'row')} read, ${formatCount(report.rows_written)} written to ${report.output ?? '(nothing: batch file only)'} in ${seconds.toFixed(1)}s`,
-    `  judge: ${j.kind} ${j.model}; ${j.http_requests} requests, ${j.cache_hits} cache hits, ${j.failures} failures, ${Number(j.prompt_tokens) + Number(j.completion_tokens)} tokens`,
-    `  set aside: ${report.set_aside.total}${reasons.length ? ` (${reasons.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
+    `radpo score: ${counted(report.rows_read, 'row')} read, ${formatCount(report.rows_written)} written to ${
+      report.output ?? '(nothing: ' + 'batch file only)'
+    } in ${seconds.toFixed(1)}s`,
+    `  judge: ${j.kind} ${j.model}; ${j.http_requests} requests, ${j.cache_hits} cache ` +
+      `hits, ${j.failures} failures, ${Number(j.prompt_tokens) + Number(j.completion_tokens)} tokens`,
+    `  set aside: ${report.set_aside.total}${
+      reasons.length ? ` (${reasons.map(([k, v]) => `${k}` + ` ${v}`).join(', ')})` : ''
+    }`,
   ];
   if (config.run.emitBatch)
     lines.push(
-      `  batch: ${session.judge.batch.size} requests written to ${config.run.emitBatch}; run them, then: radpo score … --from-batch RESULTS.jsonl`,
+      `  batch: ${session.judge.batch.size} requests written to ${config.run.emitBatch}; run them, then: ` +
+        `radpo score … --from-batch RESULTS.jsonl`,
     );
   if (session.mapping)
     lines.push(
-      `  mapping: ${session.mapping.kind} onto ${formatScore(session.mapping.scale.min)}-${formatScore(session.mapping.scale.max)} ${JSON.stringify(session.mapping.fitted)}`,
+      `  mapping: ${session.mapping.kind}` +
+        ` onto ${formatScore(session.mapping.scale.min)}` +
+        `-${formatScore(session.mapping.scale.max)} ${JSON.stringify(session.mapping.fitted)}`,
     );
   return `${lines.join('\n')}\n`;
 }

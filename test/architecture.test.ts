@@ -42,11 +42,13 @@ function unit(file: string): string {
 const ALLOWED: Record<string, string[]> = {
   core: [],
   io: ['core'],
-  judge: ['core', 'io'],
+  server: ['core', 'io'],
+  judge: ['core', 'io', 'server'],
+  sampler: ['core', 'io', 'server'],
   templates: ['core', 'io'],
-  pipeline: ['core', 'io', 'judge', 'templates'],
-  cli: ['core', 'io', 'judge', 'pipeline', 'templates'],
-  commands: ['core', 'io', 'judge', 'pipeline', 'templates', 'cli'],
+  pipeline: ['core', 'io', 'server', 'judge', 'templates'],
+  cli: ['core', 'io', 'server', 'judge', 'pipeline', 'templates'],
+  commands: ['core', 'io', 'server', 'judge', 'sampler', 'pipeline', 'templates', 'cli'],
   main: ['core', 'io', 'cli', 'commands'],
   index: ['core', 'main', 'io'],
 };

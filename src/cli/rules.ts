@@ -8,11 +8,12 @@ import { parseAttr, type ScoreAttribute, type ScoreColumnSpec } from '../core/sc
 import type { ShapeOptions } from '../core/pair.js';
 import { isGzipName, outputFileFormat, type OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
-import type { CommonRunConfig } from '../pipeline/config.js';
+import type { PairRunConfig, RunConfig } from '../pipeline/config.js';
 import { valueMessage, type FlagValues } from './flags.js';
-import type { errorFlags, inputFlags } from './tables.js';
+import type { errorFlags, inputFlags, readFlags } from './tables.js';
 
 type InputValues = FlagValues<typeof inputFlags>;
+type ReadValues = FlagValues<typeof readFlags>;
 type ErrorValues = FlagValues<typeof errorFlags>;
 
 /** Input arguments: as given; none with piped input means stdin; none on a terminal means help (null). */
@@ -105,27 +106,35 @@ export async function checkOutputPaths(
   }
 }
 
-/** The common run configuration from validated input, output and error flags. */
-export function commonRunConfig(
+/** The run configuration from validated read, output and error flags. */
+export function runConfig(
   inputs: string[],
-  o: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  flags: ReadValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
   version: string,
-): CommonRunConfig {
+): RunConfig {
   return {
     inputs,
-    inputFormat: o.inputFormat,
-    shape: shapeOptions(o),
-    output: o.output,
-    outputFormat: o.outputFormat,
-    onError: o.onError,
-    rejects: o.rejects,
-    maxErrors: o.maxErrors,
-    report: o.report,
-    allowEmptyOutput: o.allowEmptyOutput,
-    maxLineBytes: o.maxLineBytes,
-    quiet: o.quiet,
+    inputFormat: flags.inputFormat,
+    output: flags.output,
+    outputFormat: flags.outputFormat,
+    onError: flags.onError,
+    rejects: flags.rejects,
+    maxErrors: flags.maxErrors,
+    report: flags.report,
+    allowEmptyOutput: flags.allowEmptyOutput,
+    maxLineBytes: flags.maxLineBytes,
+    quiet: flags.quiet,
     version,
   };
+}
+
+/** The run configuration of a command that reads pairs: the run's, and where the pair's parts are. */
+export function pairRunConfig(
+  inputs: string[],
+  flags: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  version: string,
+): PairRunConfig {
+  return { ...runConfig(inputs, flags, version), shape: shapeOptions(flags) };
 }
 
 /** --chosen-score-col/--rejected-score-col (both or neither) or --attr NAME=C,R (repeatable), not both. */

@@ -8,9 +8,10 @@ import { parseScale } from '../core/goal.js';
 import { SCHEMAS } from '../core/pair.js';
 import { parseShard } from '../core/shard.js';
 import { DEFAULT_GZIP_LEVEL, INPUT_FORMATS, LOG_FORMATS, LOG_LEVELS, OUTPUT_FILE_FORMATS } from '../io/choices.js';
-import { JUDGE_DEFAULTS, JUDGE_KINDS, JUDGE_SERVERS, REWARD_ENDPOINTS } from '../judge/choices.js';
+import { JUDGE_DEFAULTS, JUDGE_KINDS, REWARD_ENDPOINTS } from '../judge/choices.js';
 import { MAPPINGS } from '../judge/mapping.js';
 import { ON_ERROR_POLICIES } from '../pipeline/config.js';
+import { NETWORK_DEFAULTS, SERVER_KINDS } from '../server/choices.js';
 import {
   bool,
   choice,
@@ -34,14 +35,25 @@ export const configFlags = {
   ),
 };
 
-/** Where rows come from and which columns hold the pair. Every command that reads pairs takes these. */
-export const inputFlags = {
+/** How input files are read: every command that reads rows takes these. */
+export const readFlags = {
   inputFormat: choice(
     '--input-format <format>',
     'input format (default: from the extension, then from the content)',
     INPUT_FORMATS,
     { group: 'input' },
   ),
+  maxLineBytes: parsed(
+    '--max-line-bytes <bytes>',
+    'longest record accepted, e.g. 16M (protects memory from a runaway line)',
+    parseBytes,
+    { default: '64M', group: 'input' },
+  ),
+};
+
+/** Where rows come from and which columns hold the pair. Every command that reads pairs takes these. */
+export const inputFlags = {
+  ...readFlags,
   schema: choice('--schema <shape>', 'input shape (default: detected from the first record)', SCHEMAS, {
     group: 'input',
   }),
@@ -49,12 +61,6 @@ export const inputFlags = {
   chosenCol: path('--chosen-col <path>', 'column holding the chosen response', { group: 'columns' }),
   rejectedCol: path('--rejected-col <path>', 'column holding the rejected response', { group: 'columns' }),
   systemCol: path('--system-col <path>', 'column holding a system prompt string', { group: 'columns' }),
-  maxLineBytes: parsed(
-    '--max-line-bytes <bytes>',
-    'longest record accepted, e.g. 16M (protects memory from a runaway line)',
-    parseBytes,
-    { default: '64M', group: 'input' },
-  ),
 };
 
 /** Set-aside rows, reports and what reaches stderr: every command that writes rows takes these. */
@@ -145,6 +151,50 @@ export const shardFlag = parsed(
 );
 
 /**
+ * The flags of talking to a server, for every command that does (score and relabel --judge with a judge,
+ * generate with a policy): a new one is one entry here and its use in cli/server-config.ts.
+ */
+export function networkFlags(server: 'judge' | 'policy') {
+  const group = 'judge';
+  return {
+    preflight: bool(
+      '--no-preflight',
+      `skip the check that the server answers and serves --${server}-model (for a gateway that hides GET /models)`,
+      { group },
+    ),
+    concurrency: count('--concurrency <n>', 'requests in flight at most', {
+      default: NETWORK_DEFAULTS.concurrency,
+      group,
+    }),
+    timeout: parsed('--timeout <seconds>', 'per request', parseNumber, {
+      default: NETWORK_DEFAULTS.timeoutSeconds,
+      group,
+    }),
+    maxRetries: count('--max-retries <n>', 'retries of a request on 408/409/429/5xx, timeouts and connection errors', {
+      default: NETWORK_DEFAULTS.maxRetries,
+      group,
+    }),
+    cache: cacheFlag(),
+    emitBatch: text(
+      '--emit-batch <file>',
+      'write the requests the cache cannot answer as OpenAI Batch API / vLLM run_batch input lines and stop',
+      { group },
+    ),
+    fromBatch: list(
+      '--from-batch <file>',
+      'read batch results (OpenAI output and error files, vLLM run_batch output; repeat for several) into the ' +
+        'cache, then continue',
+      { group },
+    ),
+    liveFallback: bool(
+      '--live-fallback',
+      'with --from-batch: ask the server for what the batch files do not answer (else those rows are set aside)',
+      { group },
+    ),
+  };
+}
+
+/**
  * Judge flags, shared by `radpo score` and `radpo relabel --judge`. The API key comes from the
  * environment only (RADPO_JUDGE_API_KEY, then OPENAI_API_KEY): never a flag, never logged or stored.
  */
@@ -164,13 +214,8 @@ export const judgeFlags = {
   judgeServer: choice(
     '--judge-server <kind>',
     'the server, to shape requests for it (auto: identified from its own routes before the first row)',
-    JUDGE_SERVERS,
+    SERVER_KINDS,
     { default: 'auto', group: 'judge' },
-  ),
-  preflight: bool(
-    '--no-preflight',
-    'skip the check that the server answers and serves --judge-model (for a gateway that hides GET /models)',
-    { group: 'judge' },
   ),
   judgeChatTemplate: text(
     '--judge-chat-template <file>',
@@ -210,45 +255,16 @@ export const judgeFlags = {
     'digits after the point for mapped rewards (and for --logprobs scores, where it defaults to 2)',
     { default: JUDGE_DEFAULTS.precision, group: 'judge' },
   ),
-  concurrency: count('--concurrency <n>', 'judge requests in flight at most', {
-    default: JUDGE_DEFAULTS.concurrency,
-    group: 'judge',
-  }),
-  timeout: parsed('--timeout <seconds>', 'per request', parseNumber, {
-    default: JUDGE_DEFAULTS.timeoutSeconds,
-    group: 'judge',
-  }),
-  maxRetries: count('--max-retries <n>', 'retries of a request on 408/409/429/5xx, timeouts and connection errors', {
-    default: JUDGE_DEFAULTS.maxRetries,
-    group: 'judge',
-  }),
   parseRetries: count('--parse-retries <n>', 'new requests when a verdict cannot be read', {
     default: JUDGE_DEFAULTS.parseRetries,
     group: 'judge',
   }),
-  cache: cacheFlag(),
   rescore: bool('--rescore', 'judge rows that already have scores too', { group: 'judge' }),
-  emitBatch: text(
-    '--emit-batch <file>',
-    'write the uncached requests as an OpenAI Batch API / vLLM run_batch input file and stop',
-    { group: 'judge' },
-  ),
-  fromBatch: list(
-    '--from-batch <file>',
-    'read batch results (OpenAI output and error files, vLLM run_batch output; repeat for several) into the ' +
-      'cache, then continue',
-    { group: 'judge' },
-  ),
-  liveFallback: bool(
-    '--live-fallback',
-    'with --from-batch: ask the judge live for the rows the batch files do not answer (else they are set ' +
-      'aside as judge_missing)',
-    { group: 'judge' },
-  ),
+  ...networkFlags('judge'),
 };
 
 /** --cache FILE, or --no-cache (null): one value, two spellings. */
-export function cacheFlag(): Flag<string | null | undefined> {
+function cacheFlag(): Flag<string | null | undefined> {
   return {
     flags: '--cache <file>',
     description: 'SQLite cache of judgements (default: .radpo-cache.sqlite in the working directory)',

@@ -20,14 +20,18 @@ export const ROW_REASONS = [
   'judge_failed', // the judge did not answer (after --max-retries), or its batch result was an error
   'judge_rejected', // the judge refused this one request (400/413/422: longer than its context, failed validation)
   'judge_missing', // --from-batch: the batch files do not answer this row's request (no --live-fallback)
-  'no_preference', // radpo pairs: no two responses of the prompt differ by more than --min-gap
+  'no_preference', // radpo pairs: no two responses of the prompt differ by more than the minimum gap
+  'policy_failed', // radpo generate: the policy server refused, did not answer, or answered no samples
+  'policy_missing', // radpo generate: the batch result files do not answer this prompt's samples
 ] as const;
 export type RowReason = (typeof ROW_REASONS)[number];
 
 /** Codes of errors that stop the whole run. */
 type FatalCode =
   | 'usage' // bad flags or arguments: exit 2
-  | 'io' // a file cannot be opened, read or written
+  | 'io' // a file cannot be opened, read or written, a server cannot be reached
+  | 'data' // the input as a whole cannot be used (no scores anywhere, already relabeled, not a Parquet file)
+  | 'config' // the setup is wrong: a server refuses the model or every request alike, a rubric or template does not fit
   | 'no_scores' // no score columns found and no other source given
   | 'schema' // the input shape cannot be detected or does not fit --schema
   | 'too_many_errors' // --max-errors exceeded

@@ -29,6 +29,21 @@ function random(seed: number): () => number {
   };
 }
 
+function noPreference(scores: readonly number[], minGap: number): RowError {
+  return new RowError(
+    'no_preference',
+    scores.length < 2
+      ? `fewer than two responses to pair (${scores.length === 0 ? 'none' : 'one'} with a usable score)`
+      : `no two responses differ by more than ${formatScore(minGap)}`,
+    {
+      field: 'scores',
+      expected: `two responses whose scores differ by more than ${formatScore(minGap)}`,
+      found: scores.length === 0 ? 'no usable score' : `scores ${scores.map(formatScore).join(', ')}`,
+      hint: 'sample more responses for such prompts, or lower --min-gap',
+    },
+  );
+}
+
 /**
  * The (chosen, rejected) response indexes for one prompt. Best and worst are the first of equal scores
  * (in response order), so the result never depends on sort stability. Throws `no_preference` when no
@@ -36,22 +51,10 @@ function random(seed: number): () => number {
  */
 export function pickPairs(scores: readonly number[], options: PickOptions): Array<[number, number]> {
   const order = scores.map((s, i) => [s, i] as const);
+  if (order.length < 2) throw noPreference(scores, options.minGap);
   const best = order.reduce((a, b) => (b[0] > a[0] ? b : a));
   const worst = order.reduce((a, b) => (b[0] < a[0] ? b : a));
-  const noPreference = () =>
-    new RowError(
-      'no_preference',
-      scores.length < 2
-        ? 'fewer than two responses to pair'
-        : `no two responses differ by more than ${formatScore(options.minGap)}`,
-      {
-        field: 'scores',
-        expected: `two responses whose scores differ by more than ${formatScore(options.minGap)}`,
-        found: `scores ${scores.map(formatScore).join(', ')}`,
-        hint: 'sample more responses for such prompts, or lower --min-gap',
-      },
-    );
-  if (best[0] - worst[0] <= options.minGap) throw noPreference();
+  if (best[0] - worst[0] <= options.minGap) throw noPreference(scores, options.minGap);
   if (options.strategy === 'best-worst') return [[best[1], worst[1]]];
   if (options.strategy === 'best-random') {
     const others = order.filter(([s]) => best[0] - s > options.minGap);

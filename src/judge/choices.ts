@@ -14,13 +14,5 @@ export const JUDGE_DEFAULTS = {
   rewardEndpoint: 'pooling',
   map: 'minmax',
   precision: '0',
-  concurrency: '16',
-  timeoutSeconds: '60',
-  maxRetries: '5',
   parseRetries: '2',
 } as const;
-
-/** The servers radpo shapes requests for; auto identifies the server from its own routes. */
-export const JUDGE_SERVERS = ['auto', 'vllm', 'sglang', 'tgi', 'ollama', 'llamacpp', 'openai'] as const;
-export type JudgeServer = (typeof JUDGE_SERVERS)[number];
-export type ServerKind = Exclude<JudgeServer, 'auto'>;

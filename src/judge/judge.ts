@@ -4,38 +4,30 @@
  * bounded concurrency, parse retries, and offline batch files.
  */
 import type { Logger } from 'pino';
+import { RadpoError } from '../core/errors.js';
 import type { Message } from '../core/pair.js';
-import type { JudgementCache } from './cache.js';
-import { configHash, judgementKey } from './cache.js';
-import { RequestRejected, TransientFailure, type JudgeHttp } from './http.js';
+import { type BatchCounts, readBatchResults } from '../server/batch.js';
+import { answerKey, configHash } from '../server/cache.js';
+import { RequestRejected, TransientFailure, WireError } from '../server/http.js';
+import { hostOf, type ServerSession } from '../server/session.js';
+import type { JudgeKind, RewardEndpoint } from './choices.js';
 import { parseJsonVerdict, parseVerdict, parseVerdicts, type Rubric } from './rubrics.js';
 import {
   chatRequestBody,
-  errorMessage,
   expectedScore,
   parseChatReply,
   parseRewardReply,
   rewardRequestBody,
   promptText,
   responseText,
-  WireError,
   type ChatParams,
 } from './wire.js';
 
-import { RadpoError } from '../core/errors.js';
-import type { JudgeKind, JudgeServer, RewardEndpoint } from './choices.js';
-import type { ServerProfile } from './profile.js';
-
+/** What a judge asks and how it reads the answer; where it asks is its server session's. */
 export interface JudgeConfig {
   kind: JudgeKind;
-  /** --judge-server: the server named, or auto (identified at the pre-flight). */
-  server: JudgeServer;
-  /** Check the server and the model before the first row (--no-preflight turns it off). */
-  preflight: boolean;
   /** Renders a conversation with the reward model's chat template (SGLang and old vLLM /classify take text). */
   renderText?: (messages: Message[]) => string;
-  /** Base URL as the OpenAI SDKs take it, /v1 included. */
-  url: string;
   model: string;
   rubric: Rubric;
   params: ChatParams;
@@ -64,41 +56,11 @@ interface JudgeStats {
   judged: number;
 }
 
-/** A batch request line (OpenAI Batch API and vLLM run_batch input). */
-interface BatchLine {
-  custom_id: string;
-  method: 'POST';
-  url: string;
-  body: Record<string, unknown>;
-}
-
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active += 1;
-    try {
-      return await task();
-    } finally {
-      this.active -= 1;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 /** The fields that decide a judgement (not the API key, not the full URL: the host is enough). */
-function judgeIdentity(config: JudgeConfig): Record<string, unknown> {
-  let host = config.url;
-  try {
-    host = new URL(config.url).host;
-  } catch {
-    /* keep as given */
-  }
+function judgeIdentity(config: JudgeConfig, url: string): Record<string, unknown> {
   return {
     kind: config.kind,
-    host,
+    host: hostOf(url),
     model: config.model,
     ...(config.kind === 'chat'
       ? {
@@ -139,51 +101,41 @@ export class Judge {
   readonly configHash: string;
   readonly configText: string;
   private readonly inflight = new Map<string, Promise<Verdict>>();
-  private readonly semaphore: Semaphore;
   private warnedNoLogprobs = false;
-  /** --emit-batch: requests not in the cache, by key. */
-  readonly batch = new Map<string, BatchLine>();
-  /** --from-batch: keys whose batch result was an error, with the reason. */
-  readonly batchFailures = new Map<string, string>();
-  emitOnly = false;
-  /** --from-batch without --live-fallback: what the batch files do not answer is set aside, never asked live. */
-  offline = false;
   /** Requests refused (400/413/422) before any answer: the same refusal on the first rows is a configuration error. */
   private readonly earlyRefusals = new Map<number, { count: number; message: string }>();
   private answered = false;
 
   constructor(
     readonly config: JudgeConfig,
-    readonly server: ServerProfile,
-    private readonly cache: JudgementCache,
-    private readonly http: JudgeHttp,
-    concurrency: number,
+    readonly session: ServerSession,
     private readonly logger: Logger,
   ) {
-    const identity = judgeIdentity(config);
+    const identity = judgeIdentity(config, session.config.url);
     this.configText = JSON.stringify(identity);
     this.configHash = configHash(identity);
-    this.semaphore = new Semaphore(concurrency);
   }
 
   key(prompt: Message[], response: Message[]): string {
-    return judgementKey(this.configHash, prompt, response);
+    return answerKey(this.configHash, prompt, response);
   }
 
   private request(prompt: Message[], response: Message[]): { url: string; body: Record<string, unknown> } {
-    const { config, server } = this;
+    const { config } = this;
+    const server = this.session.profile;
+    const baseUrl = this.session.config.url;
     if (config.kind === 'reward') {
       const messages = [...prompt, ...response];
       // SGLang's reward route is /classify at the root, whatever --reward-endpoint says.
       const endpoint = server.kind === 'sglang' ? 'classify' : config.rewardEndpoint;
       const rendered = config.renderText ? config.renderText(messages) : null;
       return {
-        url: rewardUrl(config.url, endpoint),
+        url: rewardUrl(baseUrl, endpoint),
         body: rewardRequestBody(config.model, messages, server, endpoint, rendered),
       };
     }
     return {
-      url: `${config.url.replace(/\/+$/, '')}/chat/completions`,
+      url: `${baseUrl.replace(/\/+$/, '')}/chat/completions`,
       body: chatRequestBody(config.rubric, config.params, promptText(prompt), responseText(response), server),
     };
   }
@@ -196,12 +148,12 @@ export class Judge {
       seen.count += 1;
       this.earlyRefusals.set(err.status, seen);
       if (seen.count >= CONFIG_ERROR_AFTER) {
+        const { role } = this.session.config;
         throw new RadpoError(
-          'io',
-          `the judge refused each of the ` +
-            `first ${seen.count} requests with HTTP ${err.status} (${seen.message}): that ` +
-            `is a configuration error, not a problem of single rows`,
-          'check --judge-model, --judge-server and the judge flags against what the server accepts',
+          'config',
+          `the judge refused each of the first ${seen.count} requests with HTTP ${err.status} ` +
+            `(${seen.message}): that is a configuration error, not a problem of single rows`,
+          `check ${role.modelFlag}, ${role.serverFlag} and the judge flags against what the server accepts`,
         );
       }
     }
@@ -277,7 +229,8 @@ export class Judge {
   }
 
   private async judgeOnce(key: string, prompt: Message[], response: Message[]): Promise<Verdict> {
-    const cached = this.cache.get(key);
+    const { cache, batchFailures, mode, pending, semaphore, http } = this.session;
+    const cached = cache.get(key);
     if (cached) {
       try {
         const { scores } = this.read(cached.raw);
@@ -289,7 +242,7 @@ export class Judge {
         /* a stored answer the current parser cannot read: ask again */
       }
     }
-    const batchFailure = this.batchFailures.get(key);
+    const batchFailure = batchFailures.get(key);
     if (batchFailure !== undefined) {
       this.stats.failures += 1;
       return {
@@ -299,8 +252,8 @@ export class Judge {
       };
     }
     const { url, body } = this.request(prompt, response);
-    if (this.emitOnly) {
-      this.batch.set(key, {
+    if (mode.emit) {
+      pending.set(key, {
         custom_id: key,
         method: 'POST',
         url: new URL(url).pathname.replace(/^.*?\/v1\//, '/v1/'),
@@ -308,7 +261,7 @@ export class Judge {
       });
       return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
     }
-    if (this.offline) {
+    if (mode.offline) {
       this.stats.failures += 1;
       if (cached)
         return {
@@ -328,7 +281,7 @@ export class Judge {
     for (let attempt = 0; attempt <= this.config.parseRetries; attempt++) {
       let answer: { json: unknown; text: string };
       try {
-        answer = await this.semaphore.run(() => this.http.postJson(url, body));
+        answer = await semaphore.run(() => http.postJson(url, body));
       } catch (err) {
         if (err instanceof RequestRejected) return this.refused(err);
         if (err instanceof TransientFailure) {
@@ -349,7 +302,7 @@ export class Judge {
       this.stats.completionTokens += read.completionTokens;
       this.answered = true;
       if (read.scores !== null) {
-        this.cache.put(key, this.configText, rawJson);
+        cache.put(key, this.configText, rawJson);
         this.stats.judged += 1;
         return { ok: true, scores: read.scores, cached: false };
       }
@@ -365,79 +318,14 @@ export class Judge {
       rawText: lastText,
     };
   }
-}
 
-/**
- * The error of a failed batch line, in the words of the server: OpenAI error-file lines carry it in
- * response.body.error.message; vLLM run_batch in error (a string, or an object with message, possibly
- * nested as error.error.message); non-HTTP failures in error.message.
- */
-function batchErrorText(
-  entry: { response?: { status_code?: number; body?: unknown } | null; error?: unknown },
-  status: number | undefined,
-): string {
-  const fromBody = entry.response?.body ? errorMessage(entry.response.body, '') : '';
-  const e = entry.error;
-  const fromError =
-    typeof e === 'string'
-      ? e
-      : e && typeof e === 'object'
-        ? errorMessage(e, '') || errorMessage((e as { error?: unknown }).error, '')
-        : '';
-  const text = fromBody || fromError;
-  return `${
-    status !== undefined && status !== 200 ? `HTTP ${status}: ` : ''
-  }${text || `status ${status ?? 'missing'}`}`;
-}
-
-/**
- * Read a batch output file (OpenAI Batch API or vLLM run_batch; any order): each answered line goes to
- * `answered(custom_id, body)`, each failed one to `failed(custom_id, the server's error text)`.
- */
-export function readBatchResults(
-  text: string,
-  answered: (id: string, body: object) => void,
-  failed: (id: string, message: string) => void,
-): { stored: number; errors: number; malformed: number } {
-  let stored = 0;
-  let errors = 0;
-  let malformed = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let entry: { custom_id?: unknown; response?: { status_code?: number; body?: unknown } | null; error?: unknown };
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      malformed += 1;
-      continue;
-    }
-    if (typeof entry.custom_id !== 'string') {
-      malformed += 1;
-      continue;
-    }
-    const body = entry.response?.body;
-    const status = entry.response?.status_code;
-    if (status === 200 && body && typeof body === 'object') {
-      answered(entry.custom_id, body);
-      stored += 1;
-    } else {
-      failed(entry.custom_id, batchErrorText(entry, status));
-      errors += 1;
-    }
+  /** Batch results (a verdict per line, custom_id = its key) into the cache; error lines are kept with their text. */
+  importBatch(text: string): BatchCounts {
+    const { cache, batchFailures } = this.session;
+    return readBatchResults(
+      text,
+      (id, body) => cache.put(id, this.configText, JSON.stringify(body)),
+      (id, message) => batchFailures.set(id, message),
+    );
   }
-  return { stored, errors, malformed };
-}
-
-/** Batch results into the judge's cache; error lines are remembered so their rows are set aside with the reason. */
-export function importBatchResults(
-  text: string,
-  judge: Judge,
-  cache: JudgementCache,
-  configText: string,
-): { stored: number; errors: number; malformed: number } {
-  return readBatchResults(
-    text,
-    (id, body) => cache.put(id, configText, JSON.stringify(body)),
-    (id, message) => judge.batchFailures.set(id, message),
-  );
 }

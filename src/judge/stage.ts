@@ -10,7 +10,7 @@ import { setPath } from '../core/path-write.js';
 import { parseScore, resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
 import { parseJsonRecord, type SourceRecord } from '../io/records.js';
 import type { Verdict } from './judge.js';
-import { orderedWindow } from './ordered.js';
+import { orderedWindow } from '../server/ordered.js';
 import type { JudgeSession } from './session.js';
 
 export interface JudgeStageOptions {
@@ -174,9 +174,5 @@ export async function* judgeStage(
   options: JudgeStageOptions,
   isJsonFile: boolean,
 ): AsyncGenerator<JudgedRecord[]> {
-  yield* orderedWindow(
-    batches,
-    Math.max(32, session.config.concurrency * 4),
-    new PairJudge(session, options, isJsonFile).judge,
-  );
+  yield* orderedWindow(batches, session.server.window, new PairJudge(session, options, isJsonFile).judge);
 }

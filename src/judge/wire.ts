@@ -5,7 +5,8 @@
 import { RadpoError } from '../core/errors.js';
 import type { Message } from '../core/pair.js';
 import { judgePrompt, verdictSchema, type Rubric } from './rubrics.js';
-import type { ServerProfile } from './profile.js';
+import { WireError } from '../server/http.js';
+import type { ServerProfile } from '../server/profile.js';
 
 export interface ChatParams {
   model: string;
@@ -103,8 +104,6 @@ interface ChatReply {
   promptTokens: number;
   completionTokens: number;
 }
-
-export class WireError extends Error {}
 
 /** Read a Chat Completions response body. Throws WireError when it is not one. */
 export function parseChatReply(body: unknown): ChatReply {
@@ -237,13 +236,3 @@ function sglangReward(body: unknown): number {
 }
 
 /** The server's own error message, from any of the error shapes servers use (JUDGES.md). */
-export function errorMessage(body: unknown, fallback: string): string {
-  if (body && typeof body === 'object') {
-    const b = body as { error?: unknown; message?: unknown };
-    if (typeof b.error === 'string') return b.error;
-    if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string')
-      return (b.error as { message: string }).message;
-    if (typeof b.message === 'string') return b.message;
-  }
-  return fallback;
-}

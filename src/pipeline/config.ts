@@ -8,10 +8,10 @@ export type OnErrorPolicy = (typeof ON_ERROR_POLICIES)[number];
 /** interleave: the two copies of a pair together; concat: every first copy, then every second copy. */
 export const ORDERS = ['interleave', 'concat'] as const;
 
-export interface CommonRunConfig {
+/** What every command that reads rows and writes rows is configured with (runRows' part of a command's config). */
+export interface RunConfig {
   inputs: string[];
   inputFormat?: InputFormat;
-  shape: ShapeOptions;
   output: string;
   outputFormat?: OutputFileFormat;
   onError: OnErrorPolicy;
@@ -23,4 +23,9 @@ export interface CommonRunConfig {
   maxLineBytes: number;
   quiet: boolean;
   version: string;
+}
+
+/** A command that reads preference pairs (relabel, score): the run, and where the pair's parts are. */
+export interface PairRunConfig extends RunConfig {
+  shape: ShapeOptions;
 }

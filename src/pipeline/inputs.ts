@@ -6,14 +6,14 @@ import type { Io } from '../io/io.js';
 import { openRecords } from '../io/records.js';
 import type { JudgeSession } from '../judge/session.js';
 import { judgeStage, type JudgeStageOptions } from '../judge/stage.js';
-import type { CommonRunConfig } from './config.js';
+import type { RunConfig } from './config.js';
 
 /** A `.json` file may hold one top-level array or JSON Lines: its errors say so. */
 export function isJsonFileName(name: string): boolean {
   return /\.json(\.gz)?$/i.test(name);
 }
 
-type InputConfig = Pick<CommonRunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes'>;
+type InputConfig = Pick<RunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes'>;
 
 /** Open one input. `lazy`: JSON records keep their bytes unparsed (the relabel fast path parses them). */
 export function openInput(input: string, config: InputConfig, io: Io, lazy = false) {

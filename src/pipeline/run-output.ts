@@ -31,7 +31,7 @@ import { registerTemporary, releaseTemporary } from '../io/temp-files.js';
 import { ParquetOutput } from '../io/parquet.js';
 import type { Chunk, RawTable } from '../io/rawjson.js';
 
-interface RunOutputOptions {
+export interface RunOutputOptions {
   output: string;
   outputFormat?: OutputFileFormat;
   gzipLevel?: number;

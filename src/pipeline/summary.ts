@@ -56,10 +56,11 @@ export class RunCounts {
    */
   unsavedSetAsideWarning(keptInRejects: boolean, noun: 'rows' | 'prompts' = 'rows'): string | null {
     if (keptInRejects || this.setAsideTotal === 0) return null;
-    return (
-      `${this.setAsideTotal} ${noun} were set aside and not saved; pass --rejects FILE to keep them ` +
-      `with their reasons`
-    );
+    const rows =
+      noun === 'rows'
+        ? counted(this.setAsideTotal, 'row was', 'rows were')
+        : counted(this.setAsideTotal, 'prompt was', 'prompts were');
+    return `${rows} set aside and not saved; pass --rejects FILE to keep them with their reasons`;
   }
 
   addSetAside(reason: RowReason): void {
@@ -76,15 +77,26 @@ export class RunCounts {
   }
 }
 
+/** What every command's --report holds; each command's report extends it. */
+export interface BaseReport {
+  command: string;
+  radpo_version: string;
+  /** Where the rows went ('<stdout>'), or null when the run writes no rows (a batch file only). */
+  output: string | null;
+  rows_read: number;
+  rows_written: number;
+  set_aside: { total: number; by_reason: Record<string, number> };
+  /** Only when some row had a key twice: how many, and the first. */
+  duplicate_keys?: { rows: number; first: string };
+}
+
 /** Rows written with one goal score. */
 interface ScoreCount {
   score: number;
   rows: number;
 }
 
-export interface RunReport {
-  command: string;
-  radpo_version: string;
+export interface RunReport extends BaseReport {
   inputs: InputSummary[];
   output: string;
   rejects: string | null;

@@ -223,7 +223,7 @@ describe('other error paths', () => {
     const r = await run(['relabel', path]);
     expect(r.code).toBe(0);
     expect(parseJsonl(r.stdout)).toHaveLength(2);
-    expect(r.stderr).toMatch(/warning: 1 rows were set aside and not saved; pass --rejects FILE/);
+    expect(r.stderr).toMatch(/warning: 1 row was set aside and not saved; pass --rejects FILE/);
     expect(r.stderr).toMatch(/set aside: 1 \(identical_responses 1\)/);
   });
 });

@@ -157,6 +157,48 @@ describe('radpo pairs', () => {
   );
 });
 
+describe('radpo pairs on rows without usable scores', () => {
+  const rows = [
+    { prompt: 'q1', responses: ['a', 'b', 'c'], scores: [null, 'n/a', null] },
+    { prompt: 'q2', responses: ['a', 'b'], scores: [7, null] },
+    { prompt: 'q3', responses: ['a', 'b'], scores: [8, 3] },
+    { prompt: 'q4', responses: [], scores: [] },
+  ];
+  const input = () => {
+    const dir = tempDir();
+    const path = join(dir, 'rows.jsonl');
+    writeFileSync(path, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    return { dir, path };
+  };
+
+  it('sets each aside with its reason and writes the rest', async () => {
+    const { dir, path } = input();
+    const r = await run(['pairs', path, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(parseJsonl(r.stdout)).toEqual([
+      { prompt: 'q3', chosen: 'a', rejected: 'b', score_chosen: 8, score_rejected: 3, source_line: 3 },
+    ]);
+    const rejected = parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'));
+    expect(rejected.map((x) => [x.line, x.reason])).toEqual([
+      [1, 'bad_score'],
+      [2, 'no_preference'],
+      [4, 'no_preference'],
+    ]);
+    expect(rejected[0]!.message).toMatch(/no response has a usable score/);
+    expect(rejected[1]!.message).toMatch(/fewer than two responses to pair \(one with a usable score\)/);
+    expect(r.stderr).toMatch(/4 prompts read, 1 pair written/);
+  });
+
+  it('stops at the first under --on-error fail, naming the row, with exit 1', async () => {
+    const { path } = input();
+    const r = await run(['pairs', path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/rows\.jsonl:1: field "scores": no response has a usable score/);
+    expect(r.stderr).not.toMatch(/internal error/);
+  });
+});
+
 describe('radpo generate', () => {
   it('--goal-score 10 sends exactly the goal text radpo goal --score 10 prints', async () => {
     const policy = await server({ kind: 'vllm', policy: true, models: ['policy'] });
@@ -323,7 +365,7 @@ describe('radpo generate with batch files', () => {
         [`answer to ${lines[2]!.custom_id.slice(0, 6)}`, `answer to ${lines[3]!.custom_id.slice(0, 6)}`],
       ]);
       expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({
-        reason: 'judge_failed',
+        reason: 'policy_failed',
         message: expect.stringMatching(/HTTP 400: too long/),
       });
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, redact, retryAfterMs } from '../../src/judge/http.js';
+import { backoffMs, errorMessage, redact, retryAfterMs } from '../../src/server/http.js';
 import { applyMapping, fitMapping } from '../../src/judge/mapping.js';
 import {
   BUILT_IN_RUBRICS,
@@ -9,7 +9,7 @@ import {
   parseVerdict,
   parseVerdicts,
 } from '../../src/judge/rubrics.js';
-import { errorMessage, expectedScore, parseChatReply, parseRewardReply, promptText } from '../../src/judge/wire.js';
+import { expectedScore, parseChatReply, parseRewardReply, promptText } from '../../src/judge/wire.js';
 import { rewardUrl } from '../../src/judge/judge.js';
 
 const uf = BUILT_IN_RUBRICS.ultrafeedback!;

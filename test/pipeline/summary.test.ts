@@ -18,11 +18,25 @@ describe('RunCounts.unsavedSetAsideWarning', () => {
       '3 rows were set aside and not saved; pass --rejects FILE to keep them with their reasons',
     ],
     [
-      'prompts (radpo pairs)',
+      'one row',
+      1,
+      false,
+      'rows',
+      '1 row was set aside and not saved; pass --rejects FILE to keep them with their reasons',
+    ],
+    [
+      'one prompt (radpo pairs)',
       1,
       false,
       'prompts',
-      '1 prompts were set aside and not saved; pass --rejects FILE to keep them with their reasons',
+      '1 prompt was set aside and not saved; pass --rejects FILE to keep them with their reasons',
+    ],
+    [
+      'prompts (radpo pairs)',
+      1200,
+      false,
+      'prompts',
+      '1,200 prompts were set aside and not saved; pass --rejects FILE to keep them with their reasons',
     ],
   ] as const)('%s', (_name, setAside, kept, noun, expected) => {
     expect(counts(setAside).unsavedSetAsideWarning(kept, noun)).toBe(expected);

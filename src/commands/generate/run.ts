@@ -2,220 +2,223 @@
  * `radpo generate`: N responses per prompt from a policy server; one row per prompt out, with
  * `responses` and the `sampling` parameters. Resumable: every sample is cached as it arrives.
  */
-import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import {
   checkOutputPaths,
-  commonRunConfig,
   errorPolicyRules,
   outputRules,
   resolveInputs,
+  runConfig,
   stdinReadOnce,
 } from '../../cli/rules.js';
+import { POLICY_SERVER, serverFiles, serverSessionConfig } from '../../cli/server-config.js';
 import { RadpoError, RowError, usageError } from '../../core/errors.js';
-import { goalText, placeGoal } from '../../core/goal.js';
+import { goalText, type Placement, placeGoal } from '../../core/goal.js';
 import { asMessages } from '../../core/pair.js';
-import { getPath } from '../../core/path.js';
+import { getPath, type Path } from '../../core/path.js';
 import { parseScore } from '../../core/scores.js';
+import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
-import { readBatchFile } from '../../judge/session.js';
-import { writeJsonLines } from '../../io/output.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
-import { memoryCache, sqliteCache, type JudgementCache } from '../../judge/cache.js';
-import { JudgeHttp } from '../../judge/http.js';
-import type { Logger } from 'pino';
-import { orderedWindow } from '../../judge/ordered.js';
-import { Sampler, type Samples, type SamplingParams } from '../../judge/sampler.js';
-import { plainProfile, preflight, type ServerProfile } from '../../judge/servers.js';
+import type { RunConfig } from '../../pipeline/config.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import { Progress } from '../../pipeline/progress.js';
-import { RowPolicy } from '../../pipeline/row-policy.js';
-import { RunOutput } from '../../pipeline/run-output.js';
-import { nothingWrittenError, RunCounts, setAsideReport } from '../../pipeline/summary.js';
+import type { RowPolicy } from '../../pipeline/row-policy.js';
+import type { RunOutput } from '../../pipeline/run-output.js';
+import { runRows } from '../../pipeline/run-rows.js';
+import type { BaseReport } from '../../pipeline/summary.js';
+import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
+import { Sampler, type Samples, type SamplingParams } from '../../sampler/sampler.js';
+import { orderedWindow } from '../../server/ordered.js';
+import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import type { generateFlags } from './flags.js';
 
-export const run: RunCommand<typeof generateFlags> = async (args, o, ctx) => {
+interface GenerateConfig extends RunConfig {
+  server: ServerSessionConfig;
+  params: SamplingParams;
+  promptPath: Path;
+  /** The training goal text asked for (--goal-score), and where it goes. */
+  goal: { text: string; placement: Placement } | null;
+  /** What the rows carry as `sampling`. */
+  sampling: Record<string, unknown>;
+}
+
+interface GenerateReport extends BaseReport {
+  server: { kind: string; version: string | null };
+  sampling: Record<string, unknown>;
+  requests: number;
+  samples_from_cache: number;
+  batch: { file: string; requests: number } | null;
+}
+
+export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) => {
   const { io } = ctx;
-  // --emit-batch sends nothing: the lines only need the route, so no server is required.
-  const url = o.policyUrl ?? io.env.RADPO_POLICY_URL ?? (o.emitBatch ? 'http://localhost/v1' : undefined);
-  if (!url)
-    throw usageError(
-      'radpo generate needs a policy server: pass --policy-url (e.g. http://localhost:8000/v1) or set RADPO_POLICY_URL',
-    );
-  if (!o.policyModel) throw usageError('radpo generate needs --policy-model NAME (the model the server serves)');
-  if (o.samples < 1) throw usageError('-n must be at least 1');
+  const target = { url: flags.policyUrl, model: flags.policyModel, server: flags.policyServer };
+  const server = serverSessionConfig(POLICY_SERVER, target, flags, io, 'radpo generate');
+  if (flags.samples < 1) throw usageError('-n must be at least 1');
   const inputs = resolveInputs(args, io, ctx.help);
   if (!inputs) return 'usage';
   stdinReadOnce(inputs);
-  errorPolicyRules(o);
-  outputRules(o);
-  const cachePath = o.cache === null ? null : (o.cache ?? join(io.cwd, '.radpo-cache.sqlite'));
-  if (o.liveFallback && o.fromBatch.length === 0) throw usageError('--live-fallback goes with --from-batch');
+  errorPolicyRules(flags);
+  outputRules(flags);
+  const files = serverFiles(server);
   await checkOutputPaths(
-    [...inputs, ...o.fromBatch],
+    [...inputs, ...files.inputs],
     [
-      ['-o', o.emitBatch ? undefined : o.output],
-      ['--rejects', o.rejects],
-      ['--report', o.report],
-      ['--emit-batch', o.emitBatch],
-      ['--cache', cachePath ?? undefined],
+      ['-o', server.emitBatch ? undefined : flags.output],
+      ['--rejects', flags.rejects],
+      ['--report', flags.report],
+      ...files.outputs,
     ],
   );
-  const goal = goalFor(o);
-  const logger = runLogger(io, o);
-  const config = commonRunConfig(
-    inputs,
-    {
-      ...o,
-      schema: undefined,
-      promptCol: o.promptCol,
-      chosenCol: undefined,
-      rejectedCol: undefined,
-      systemCol: undefined,
-      maxLineBytes: 64 << 20,
+  const params = {
+    model: server.model,
+    n: flags.samples,
+    temperature: flags.temperature,
+    topP: flags.topP,
+    maxTokens: flags.maxTokens,
+    seed: flags.seed,
+  };
+  const goal = goalFor(flags);
+  const config: GenerateConfig = {
+    ...runConfig(inputs, flags, ctx.version),
+    server,
+    params,
+    promptPath: flags.promptCol ?? ['prompt'],
+    goal: goal === null ? null : { text: goal, placement: flags.placement },
+    sampling: {
+      model: params.model,
+      n: params.n,
+      temperature: params.temperature,
+      top_p: params.topP,
+      max_tokens: params.maxTokens,
+      seed: params.seed,
+      ...(flags.goalScore !== undefined ? { goal_score: flags.goalScore, placement: flags.placement } : {}),
     },
-    ctx.version,
-  );
-  const http = new JudgeHttp({
-    timeoutMs: o.timeout * 1000,
-    maxRetries: o.maxRetries,
-    concurrency: Math.max(1, o.concurrency),
-    apiKey: io.env.RADPO_POLICY_API_KEY || io.env.OPENAI_API_KEY || undefined,
-    signal: io.signal,
-  });
-  const cache = cachePath ? await sqliteCache(cachePath) : memoryCache(o.fromBatch.length > 0);
-  const offline = o.emitBatch !== undefined || (o.fromBatch.length > 0 && !o.liveFallback);
-  const counts = new RunCounts();
-  const progress = new Progress(io, o.quiet);
-  let out: RunOutput | null = null;
-  const started = Date.now();
-  try {
-    const server =
-      o.preflight && !offline
-        ? await preflight(http, url, o.policyModel, o.policyServer, (m) => logger.warn(m))
-        : plainProfile(o.policyServer === 'auto' ? 'openai' : o.policyServer);
-    const params = {
-      model: o.policyModel,
-      n: o.samples,
-      temperature: o.temperature,
-      topP: o.topP,
-      maxTokens: o.maxTokens,
-      seed: o.seed,
-    };
-    const sampler = openSampler(o, url, params, server, http, cache, logger);
-    const sampling = {
-      model: o.policyModel,
-      n: o.samples,
-      temperature: o.temperature,
-      top_p: o.topP,
-      max_tokens: o.maxTokens,
-      seed: o.seed,
-      ...(o.goalScore !== undefined ? { goal_score: o.goalScore, placement: o.placement } : {}),
-    };
-    out = await RunOutput.open(
-      {
-        output: o.output,
-        outputFormat: o.outputFormat,
-        rejects: o.rejects,
-        report: o.report,
-        noRows: o.emitBatch !== undefined,
-      },
-      io,
-    );
-    const policy = new RowPolicy(config, counts, out.rejects);
-    const promptPath = o.promptCol ?? ['prompt'];
-    for (const input of inputs) {
-      const { name, records } = await openInput(input, config, io);
-      const one = async (raw: SourceRecord): Promise<{ record: SourceRecord; samples?: Samples; error?: RowError }> => {
-        const record = parseJsonRecord(raw, isJsonFileName(name));
-        if (record.error) return { record, error: record.error };
-        try {
-          const prompt = asMessages(getPath(record.value, promptPath), 'user', promptPath.join('.'));
-          return {
-            record,
-            samples: await sampler.sample(goal === null ? prompt : placeGoal(prompt, goal, o.placement)),
-          };
-        } catch (err) {
-          if (err instanceof RowError) return { record, error: err };
-          throw err;
-        }
-      };
-      for await (const batch of orderedWindow(records, Math.max(32, o.concurrency * 4), one)) {
-        if (io.signal?.aborted)
-          throw new RadpoError(
-            'interrupted',
-            'interrupted; every sample so far is in the cache; no output was written under the final name',
-          );
-        for (const { record, samples, error } of batch) {
-          counts.rowsRead += 1;
-          if (samples && !samples.ok && samples.reason === 'batch_pending') continue;
-          const failure =
-            error ??
-            (samples && !samples.ok && samples.reason !== 'batch_pending'
-              ? new RowError(samples.reason, samples.message, { field: 'responses' })
-              : null);
-          if (failure) {
-            failure.location ??= record.location;
-            await policy.setAside(record, failure);
-            continue;
-          }
-          const w = out.add({
-            ...(record.value as Record<string, unknown>),
-            responses: (samples as Extract<Samples, { ok: true }>).responses,
-            sampling,
-          });
-          if (w) await w;
-          counts.rowsWritten += 1;
-        }
-        progress.update(
-          (seconds) =>
-            `radpo generate: ${formatCount(counts.rowsRead)} prompts, ${formatCount(sampler.stats.requested)}` +
-            ` requests, ${formatCount(sampler.stats.cached)} samples ` +
-            `cached (${(counts.rowsRead / seconds).toFixed(1)} prompts/s)`,
-        );
-      }
-    }
-    progress.done();
-    if (o.emitBatch) await writeJsonLines(o.emitBatch, sampler.batch.values());
-    await out.finish();
-    const report = {
-      command: 'generate',
-      radpo_version: ctx.version,
-      server: { kind: server.kind, version: server.version },
-      sampling,
-      prompts_read: counts.rowsRead,
-      rows_written: counts.rowsWritten,
-      requests: sampler.stats.requested,
-      samples_from_cache: sampler.stats.cached,
-      set_aside: setAsideReport(counts),
-    };
-    const empty = counts.rowsWritten === 0 && !o.allowEmptyOutput && !o.emitBatch;
-    await out.commit(report, { rows: !empty });
-    if (!o.quiet && o.emitBatch)
-      io.stderr.write(
-        `radpo generate: ${counted(sampler.batch.size, 'sample request')} written to ${o.emitBatch}; run them, ` +
-          `then: radpo generate … --from-batch RESULTS.jsonl\n`,
-      );
-    else if (!o.quiet)
-      io.stderr.write(
-        `radpo generate: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'row')} written ` +
-          `with ${o.samples} responses ` +
-          `each in ${((Date.now() - started) / 1000).toFixed(1)}s; ${server.kind}` +
-          ` server, ${formatCount(sampler.stats.requested)}` +
-          ` requests, ${formatCount(sampler.stats.cached)} samples ` +
-          `from the cache; set aside: ${report.set_aside.total}\n`,
-      );
-    if (empty) throw nothingWrittenError(counts, inputs, o.rejects);
-    return 'ok';
-  } finally {
-    progress.done();
-    await out?.close();
-    await http.close();
-    cache.close();
-  }
+  };
+  await runGenerate(config, io, runLogger(io, flags));
+  return 'ok';
 };
+
+/** A prompt row with its samples, or the reason it has none. */
+interface Sampled {
+  record: SourceRecord;
+  samples?: Samples;
+  error?: RowError;
+}
+
+async function runGenerate(config: GenerateConfig, io: Io, logger: Logger): Promise<GenerateReport> {
+  const session = await ServerSession.open(config.server, io, logger);
+  const counts = new RunCounts();
+  const progress = new Progress(io, config.quiet);
+  let sampler: Sampler;
+  try {
+    sampler = new Sampler(session, config.params);
+    session.readBatches((text) => sampler.importBatch(text), logger);
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+
+  async function sampleInput(input: string, out: RunOutput, policy: RowPolicy): Promise<void> {
+    const { name, records } = await openInput(input, config, io);
+    const sampleOne = async (raw: SourceRecord): Promise<Sampled> => {
+      const record = parseJsonRecord(raw, isJsonFileName(name));
+      if (record.error) return { record, error: record.error };
+      try {
+        const path = config.promptPath;
+        const prompt = asMessages(getPath(record.value, path), 'user', path.join('.'));
+        const asked = config.goal ? placeGoal(prompt, config.goal.text, config.goal.placement) : prompt;
+        return { record, samples: await sampler.sample(asked) };
+      } catch (err) {
+        if (err instanceof RowError) return { record, error: err };
+        throw err;
+      }
+    };
+    for await (const batch of orderedWindow(records, session.window, sampleOne)) {
+      if (io.signal?.aborted)
+        throw new RadpoError(
+          'interrupted',
+          'interrupted; every sample so far is in the cache; no output was written under the final name',
+        );
+      for (const sampled of batch) await writeSampled(sampled, out, policy);
+      progress.update(
+        (seconds) =>
+          `radpo generate: ${formatCount(counts.rowsRead)} prompts, ${formatCount(sampler.stats.requested)}` +
+          ` requests, ${formatCount(sampler.stats.cached)} samples cached ` +
+          `(${(counts.rowsRead / seconds).toFixed(1)} prompts/s)`,
+      );
+    }
+  }
+
+  async function writeSampled({ record, samples, error }: Sampled, out: RunOutput, policy: RowPolicy): Promise<void> {
+    counts.rowsRead += 1;
+    if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
+    if (samples && !samples.ok && samples.reason === 'batch_pending') return;
+    let failure = error ?? null;
+    if (samples && !samples.ok && samples.reason !== 'batch_pending')
+      failure = new RowError(samples.reason, samples.message, { field: 'responses' });
+    if (failure || !samples?.ok) {
+      const reason = failure ?? new RowError('policy_failed', 'no samples', { field: 'responses' });
+      reason.location ??= record.location;
+      await policy.setAside(record, reason);
+      return;
+    }
+    const row = {
+      ...(record.value as Record<string, unknown>),
+      responses: samples.responses,
+      sampling: config.sampling,
+    };
+    const written = out.add(row);
+    if (written) await written;
+    counts.rowsWritten += 1;
+  }
+
+  return runRows<GenerateReport>(
+    config,
+    counts,
+    {
+      command: 'generate',
+      noun: 'prompts',
+      noRows: session.mode.emit,
+      run: async (out, policy) => {
+        for (const input of config.inputs) await sampleInput(input, out, policy);
+        progress.done();
+      },
+      beforeCommit: () => session.writeBatch(),
+      report: (base) => ({
+        ...base,
+        server: { kind: session.profile.kind, version: session.profile.version },
+        sampling: config.sampling,
+        requests: sampler.stats.requested,
+        samples_from_cache: sampler.stats.cached,
+        batch: session.mode.emit ? { file: config.server.emitBatch!, requests: session.pending.size } : null,
+      }),
+      summary: (report, seconds) => {
+        if (report.batch)
+          return (
+            `radpo generate: ${counted(report.batch.requests, 'sample request')} written to ${report.batch.file}; ` +
+            'run them, then: radpo generate … --from-batch RESULTS.jsonl\n'
+          );
+        return (
+          `radpo generate: ${counted(report.rows_read, 'prompt')} read, ${counted(report.rows_written, 'row')} ` +
+          `written with ${config.params.n} responses each in ${seconds.toFixed(1)}s; ${report.server.kind} server, ` +
+          `${formatCount(report.requests)} requests, ${formatCount(report.samples_from_cache)} samples from the ` +
+          `cache; set aside: ${report.set_aside.total}\n`
+        );
+      },
+      close: async () => {
+        progress.done();
+        await session.close();
+      },
+    },
+    io,
+    logger,
+  );
+}
 
 type GenerateFlags = Parameters<typeof run>[1];
 
@@ -223,33 +226,16 @@ type GenerateFlags = Parameters<typeof run>[1];
  * The goal text of training, exactly: what a reward-augmented policy is asked for at inference (null without
  * --goal-score).
  */
-function goalFor(o: GenerateFlags): string | null {
-  if (o.goalScore === undefined) return null;
-  const spec = readGoalSpec(o, null);
+function goalFor(flags: GenerateFlags): string | null {
+  if (flags.goalScore === undefined) return null;
+  const spec = readGoalSpec(flags, null);
   try {
-    parseScore(o.goalScore, '--goal-score', spec.scale);
+    parseScore(flags.goalScore, '--goal-score', spec.scale);
   } catch {
     throw usageError(
-      `--goal-score ${o.goalScore} is outside the scale ${spec.scale.min}-${spec.scale.max}`,
+      `--goal-score ${flags.goalScore} is outside the scale ${spec.scale.min}-${spec.scale.max}`,
       'pass --scale MIN-MAX as in training',
     );
   }
-  return goalText(spec, [o.goalScore]);
-}
-
-/** The sampler, set for batch files: emitting them, or reading their answers into the cache first. */
-function openSampler(
-  o: GenerateFlags,
-  url: string,
-  params: SamplingParams,
-  server: ServerProfile,
-  http: JudgeHttp,
-  cache: JudgementCache,
-  logger: Logger,
-): Sampler {
-  const sampler = new Sampler(url, params, server, http, cache, Math.max(1, o.concurrency));
-  sampler.emitOnly = o.emitBatch !== undefined;
-  sampler.offline = o.fromBatch.length > 0 && !o.liveFallback;
-  for (const file of o.fromBatch) readBatchFile(file, (text) => sampler.importBatch(text), logger);
-  return sampler;
+  return goalText(spec, [flags.goalScore]);
 }

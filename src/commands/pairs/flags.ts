@@ -1,10 +1,11 @@
 import { choice, count, parsed, parseNumber, path, text } from '../../cli/flags.js';
-import { configFlags, errorFlags, outputFlags } from '../../cli/tables.js';
+import { configFlags, errorFlags, outputFlags, readFlags } from '../../cli/tables.js';
 import { PAIR_STRATEGIES } from '../../core/pairs.js';
 
 /** Every flag of `radpo pairs`, declared once. */
 export const pairsFlags = {
   ...configFlags,
+  ...readFlags,
   promptCol: path(
     '--prompt-col <path>',
     'column holding the prompt (default: prompt, or instruction in the openbmb/UltraFeedback layout)',

@@ -5,23 +5,26 @@
  */
 import type { RunCommand } from '../../cli/command.js';
 import {
-  commonRunConfig,
+  checkOutputPaths,
   errorPolicyRules,
   outputRules,
   resolveInputs,
+  runConfig,
   stdinReadOnce,
-  checkOutputPaths,
 } from '../../cli/rules.js';
 import { RadpoError, RowError, preview } from '../../core/errors.js';
 import type { Path } from '../../core/path.js';
 import { getPath } from '../../core/path.js';
 import { pickPairs, type PickOptions } from '../../core/pairs.js';
+import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord } from '../../io/records.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
-import { RowPolicy } from '../../pipeline/row-policy.js';
-import { RunOutput } from '../../pipeline/run-output.js';
-import { nothingWrittenError, RunCounts, setAsideReport } from '../../pipeline/summary.js';
+import type { RowPolicy } from '../../pipeline/row-policy.js';
+import type { RunOutput } from '../../pipeline/run-output.js';
+import { runRows } from '../../pipeline/run-rows.js';
+import type { BaseReport } from '../../pipeline/summary.js';
+import { RunCounts } from '../../pipeline/summary.js';
 import { counted } from '../../pipeline/text.js';
 import type { pairsFlags } from './flags.js';
 
@@ -100,6 +103,14 @@ function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Pa
 /** The pairs of one row, as output rows. Responses without a usable score take no part. */
 function pairRows(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
   const usable = c.scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
+  if (usable.length === 0 && c.scores.length > 0) {
+    throw new RowError('bad_score', 'no response has a usable score', {
+      field: 'scores',
+      expected: 'a number for at least two of the responses',
+      found: preview(c.scores),
+      hint: 'score the responses first: radpo score FILE --judge chat|reward …',
+    });
+  }
   const picked = pickPairs(
     usable.map(([s]) => s),
     options,
@@ -122,95 +133,93 @@ function pairRows(c: Candidates, options: PickOptions, line: number): Array<Reco
   });
 }
 
-export const run: RunCommand<typeof pairsFlags> = async (args, o, ctx) => {
+interface PairsReport extends BaseReport {
+  strategy: string;
+  min_gap: number;
+  score: string;
+  seed: number;
+}
+
+type PairsFlags = Parameters<typeof run>[1];
+
+export const run: RunCommand<typeof pairsFlags> = async (args, flags, ctx) => {
   const inputs = resolveInputs(args, ctx.io, ctx.help);
   if (!inputs) return 'usage';
   stdinReadOnce(inputs);
-  errorPolicyRules(o);
-  outputRules(o);
+  errorPolicyRules(flags);
+  outputRules(flags);
   await checkOutputPaths(inputs, [
-    ['-o', o.output],
-    ['--rejects', o.rejects],
-    ['--report', o.report],
+    ['-o', flags.output],
+    ['--rejects', flags.rejects],
+    ['--report', flags.report],
   ]);
-  const config = commonRunConfig(
-    inputs,
-    {
-      ...o,
-      inputFormat: undefined,
-      schema: undefined,
-      promptCol: o.promptCol,
-      chosenCol: undefined,
-      rejectedCol: undefined,
-      systemCol: undefined,
-      maxLineBytes: 64 << 20,
-    },
-    ctx.version,
-  );
-  const logger = runLogger(ctx.io, o);
+  await runPairs(flags, inputs, ctx.io, ctx.version);
+  return 'ok';
+};
+
+async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: string): Promise<PairsReport> {
+  const config = runConfig(inputs, flags, version);
   const counts = new RunCounts();
-  const out = await RunOutput.open(
-    { output: o.output, outputFormat: o.outputFormat, rejects: o.rejects, report: o.report },
-    ctx.io,
-  );
-  try {
-    const policy = new RowPolicy(config, counts, out.rejects);
-    for (const input of inputs) {
-      const { name, records } = await openInput(input, config, ctx.io);
-      for await (const batch of records) {
-        if (ctx.io.signal?.aborted)
-          throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
-        for (const raw of batch) {
-          counts.rowsRead += 1;
-          const record = parseJsonRecord(raw, isJsonFileName(name));
-          try {
-            if (record.error) throw record.error;
-            const rows = pairRows(
-              candidatesOf(record.value as Record<string, unknown>, o.score, o.promptCol),
-              { strategy: o.strategy, minGap: o.minGap, seed: o.seed, line: record.location.line },
-              record.location.line,
-            );
-            for (const row of rows) {
-              const w = out.add(row);
-              if (w) await w;
-              counts.rowsWritten += 1;
-            }
-          } catch (err) {
-            if (!(err instanceof RowError)) throw err;
-            await policy.setAside(record, err);
+  const pick = (line: number): PickOptions => ({
+    strategy: flags.strategy,
+    minGap: flags.minGap,
+    seed: flags.seed,
+    line,
+  });
+
+  async function pairInput(input: string, out: RunOutput, policy: RowPolicy): Promise<void> {
+    const { name, records } = await openInput(input, config, io);
+    for await (const batch of records) {
+      if (io.signal?.aborted)
+        throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
+      for (const raw of batch) {
+        counts.rowsRead += 1;
+        const record = parseJsonRecord(raw, isJsonFileName(name));
+        if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
+        try {
+          if (record.error) throw record.error;
+          const candidates = candidatesOf(record.value as Record<string, unknown>, flags.score, flags.promptCol);
+          for (const row of pairRows(candidates, pick(record.location.line), record.location.line)) {
+            const written = out.add(row);
+            if (written) await written;
+            counts.rowsWritten += 1;
           }
+        } catch (err) {
+          if (!(err instanceof RowError)) throw err;
+          await policy.setAside(record, err);
         }
       }
     }
-    await out.finish();
-    const report = {
-      command: 'pairs',
-      radpo_version: ctx.version,
-      strategy: o.strategy,
-      min_gap: o.minGap,
-      score: o.score,
-      seed: o.seed,
-      rows_read: counts.rowsRead,
-      pairs_written: counts.rowsWritten,
-      set_aside: setAsideReport(counts),
-    };
-    const empty = counts.rowsWritten === 0 && !o.allowEmptyOutput;
-    await out.commit(report, { rows: !empty });
-    if (!o.quiet) {
-      const reasons = Object.entries(report.set_aside.by_reason)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
-      ctx.io.stderr.write(
-        `radpo pairs: ${counted(counts.rowsRead, 'prompt')} read, ${counted(counts.rowsWritten, 'pair')} written ` +
-          `(--strategy ${o.strategy}, --score ${o.score}); set ` +
-          `aside: ${report.set_aside.total}${reasons ? ` (${reasons})` : ''}\n`,
-      );
-    }
-    const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null, 'prompts');
-    if (unsaved) logger.warn(unsaved);
-    if (empty) throw nothingWrittenError(counts, inputs, o.rejects);
-    return 'ok';
-  } finally {
-    await out.close();
   }
-};
+
+  return runRows<PairsReport>(
+    config,
+    counts,
+    {
+      command: 'pairs',
+      noun: 'prompts',
+      run: async (out, policy) => {
+        for (const input of inputs) await pairInput(input, out, policy);
+      },
+      report: (base) => ({
+        ...base,
+        strategy: flags.strategy,
+        min_gap: flags.minGap,
+        score: flags.score,
+        seed: flags.seed,
+      }),
+      summary: (report) => {
+        const reasons = Object.entries(report.set_aside.by_reason)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        return (
+          `radpo pairs: ${counted(report.rows_read, 'prompt')} read, ${counted(report.rows_written, 'pair')} ` +
+          `written (--strategy ${flags.strategy}, --score ${flags.score}); set aside: ${report.set_aside.total}` +
+          `${reasons ? ` (${reasons})` : ''}\n`
+        );
+      },
+    },
+    io,
+    runLogger(io, flags),
+  );
+}

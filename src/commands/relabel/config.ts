@@ -7,7 +7,7 @@ import type { FlagValues } from '../../cli/flags.js';
 import type { GoalSpec, Placement } from '../../core/goal.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
-import type { CommonRunConfig } from '../../pipeline/config.js';
+import type { PairRunConfig } from '../../pipeline/config.js';
 import type { relabelFlags } from './flags.js';
 
 interface Resolved {
@@ -28,6 +28,6 @@ interface Resolved {
   poolAfterBytes?: number;
 }
 
-export type RelabelConfig = Omit<FlagValues<typeof relabelFlags>, keyof Resolved | keyof CommonRunConfig> &
+export type RelabelConfig = Omit<FlagValues<typeof relabelFlags>, keyof Resolved | keyof PairRunConfig> &
   Resolved &
-  CommonRunConfig;
+  PairRunConfig;

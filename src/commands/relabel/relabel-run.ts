@@ -16,15 +16,10 @@ import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { JudgeSession } from '../../judge/session.js';
 import { fitRewardMapping, isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import { Progress } from '../../pipeline/progress.js';
-import { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
-import {
-  histogramReport,
-  RunCounts,
-  setAsideReport,
-  type InputSummary,
-  type RunReport,
-} from '../../pipeline/summary.js';
+import type { RowPolicy } from '../../pipeline/row-policy.js';
+import type { BaseReport } from '../../pipeline/summary.js';
+import { histogramReport, type InputSummary, type RunCounts, type RunReport } from '../../pipeline/summary.js';
 import { formatCount } from '../../pipeline/text.js';
 import { RelabelPool } from './pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './record.js';
@@ -48,9 +43,7 @@ interface Batch {
 }
 
 export class RelabelRun {
-  readonly counts = new RunCounts();
   readonly progress: Progress;
-  private readonly policy: RowPolicy;
   private readonly inputs: InputSummary[] = [];
   private readonly inFlight: Batch[] = [];
   private readonly goalHasNul: boolean;
@@ -68,13 +61,14 @@ export class RelabelRun {
   constructor(
     private readonly config: RelabelConfig,
     private readonly out: RunOutput,
+    private readonly policy: RowPolicy,
+    readonly counts: RunCounts,
     private readonly joined: JoinedScores | null,
     private readonly workers: number,
     private readonly io: Io,
     private readonly logger: Logger,
   ) {
     this.progress = new Progress(io, config.quiet);
-    this.policy = new RowPolicy(config, this.counts, out.rejects);
     this.goalHasNul = config.goal.template?.some((part) => 'text' in part && part.text.includes('\u0000')) ?? false;
   }
 
@@ -289,22 +283,23 @@ export class RelabelRun {
     }
   }
 
-  report(): RunReport {
+  /** The run's report, in the order of its keys since radpo 0.1 (scripts diff reports). */
+  report(base: BaseReport): RunReport {
     const { config, counts } = this;
     const report: RunReport = {
-      command: 'relabel',
-      radpo_version: config.version,
+      command: base.command,
+      radpo_version: base.radpo_version,
       inputs: this.inputs,
-      output: config.output === '-' ? '<stdout>' : config.output,
+      output: base.output ?? '<stdout>',
       rejects: config.rejects ?? null,
       format: config.format,
       placement: config.placement,
       order: config.order,
       goal: { template: config.goalTemplateName, scale: config.goal.scale, attributes: config.goal.attributes },
-      rows_read: counts.rowsRead,
+      rows_read: base.rows_read,
       pairs_relabeled: counts.pairsRelabeled,
-      rows_written: counts.rowsWritten,
-      set_aside: setAsideReport(counts),
+      rows_written: base.rows_written,
+      set_aside: base.set_aside,
       ties: { count: counts.ties, policy: config.ties },
       contradicting_label: counts.contradicting,
       goal_score_histogram: histogramReport(counts),
@@ -313,12 +308,7 @@ export class RelabelRun {
     if (this.session) report.judge = this.session.report();
     if (config.shard)
       report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
-    const dup = counts.firstDuplicateKey;
-    if (dup)
-      report.duplicate_keys = {
-        rows: counts.duplicateKeys,
-        first: `${formatLocation(dup.location)} ${JSON.stringify(dup.key)}`,
-      };
+    if (base.duplicate_keys) report.duplicate_keys = base.duplicate_keys;
     return report;
   }
 
@@ -350,10 +340,6 @@ export class RelabelRun {
             `at ${where}); it was kept as text`,
         );
     }
-    const duplicates = counts.duplicateKeyWarning();
-    if (duplicates) logger.warn(duplicates);
-    const unsaved = counts.unsavedSetAsideWarning(this.out.rejects !== null);
-    if (unsaved) logger.warn(unsaved);
   }
 
   async close(): Promise<void> {

@@ -9,10 +9,11 @@ import type { CommandContext, RunCommand } from '../../cli/command.js';
 import type { FlagValues } from '../../cli/flags.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
+import { serverFiles } from '../../cli/server-config.js';
 import {
   checkOutputPaths,
-  commonRunConfig,
   errorPolicyRules,
+  pairRunConfig,
   outputRules,
   resolveInputs,
   scoreColumnSpec,
@@ -24,8 +25,8 @@ import { isGzipName, outputFileFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
-import { RunOutput } from '../../pipeline/run-output.js';
-import { nothingWrittenError, renderSummary, type RunReport } from '../../pipeline/summary.js';
+import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
+import { renderSummary, RunCounts, type RunReport } from '../../pipeline/summary.js';
 import { checkFile, renderCheck } from '../../templates/check.js';
 import { CHECK_DEFAULTS } from '../../templates/check-defaults.js';
 import { autoPlacement, loadChatTemplate, type ChatTemplate } from '../../templates/chat-template.js';
@@ -40,7 +41,7 @@ type RelabelFlags = FlagValues<typeof relabelFlags>;
 
 export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
   const judge = judgeRunConfig(o, ctx.io, ctx.given('scale') ? o.scale : undefined, ctx.given('precision'));
-  if (judge?.emitBatch)
+  if (judge?.server.emitBatch)
     throw usageError(
       '--emit-batch belongs to radpo score (it writes requests, not pairs)',
       'radpo score … --emit-batch requests.jsonl',
@@ -62,7 +63,7 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
           ? join(dirname(config.output), 'dataset_info.json')
           : undefined,
       ],
-      ['--cache', judge?.cachePath ?? undefined],
+      ...serverFiles(judge?.server).outputs,
     ],
   );
   const logger = runLogger(ctx.io, o);
@@ -139,7 +140,7 @@ function relabelConfig(
   const scaleExplicit = ctx.given('scale');
   return {
     ...o,
-    ...commonRunConfig(inputs, o, ctx.version),
+    ...pairRunConfig(inputs, o, ctx.version),
     scores,
     scoresFile: o.scores,
     // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
@@ -157,42 +158,35 @@ function relabelConfig(
   };
 }
 
-/** The run: open the outputs (and the judge), relabel every input, commit, report. */
+/** The run: the judge (when asked for), every input relabeled, then the files that go with the output. */
 async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promise<RunReport> {
-  const started = Date.now();
   const joined =
     config.scoresFile && config.key
       ? await loadScoresFile(config.scoresFile, config.key, config.scores, config.goal.scale, config.maxLineBytes, io)
       : null;
-  const out = await RunOutput.open(
-    {
-      output: config.output,
-      outputFormat: config.outputFormat,
-      gzipLevel: config.gzipLevel,
-      rejects: config.rejects,
-      report: config.report,
-      spool: config.order === 'concat',
-    },
-    io,
-  );
   const workers = resolveThreads(config.threads, availableParallelism());
-  const relabel = new RelabelRun(config, out, joined, workers, io, logger);
-  try {
-    await relabel.openJudge();
-    for (const input of config.inputs) await relabel.readInput(input);
-    await out.finish();
-    relabel.progress.done();
-    const report = relabel.report();
-    const empty = report.rows_written === 0 && !config.allowEmptyOutput;
-    await out.commit(report, { rows: !empty });
-    if (!empty && config.format === 'llamafactory' && config.output !== '-') await writeDatasetInfo(config.output);
-    if (!empty && config.printConfig) io.stdout.write(trainerConfig(config.format, resolve(io.cwd, config.output)));
-    relabel.warnings();
-    if (!config.quiet) io.stderr.write(renderSummary(report, (Date.now() - started) / 1000));
-    if (empty) throw nothingWrittenError(relabel.counts, config.inputs, config.rejects, report.shard?.shard);
-    return report;
-  } finally {
-    await relabel.close();
-    await out.close();
-  }
+  const counts = new RunCounts();
+  let relabel: RelabelRun | null = null;
+  const stage: RowsStage<RunReport> = {
+    command: 'relabel',
+    spool: config.order === 'concat',
+    gzipLevel: config.gzipLevel,
+    run: async (out, policy) => {
+      relabel = new RelabelRun(config, out, policy, counts, joined, workers, io, logger);
+      await relabel.openJudge();
+      for (const input of config.inputs) await relabel.readInput(input);
+      relabel.progress.done();
+    },
+    report: (base) => relabel!.report(base),
+    summary: renderSummary,
+    afterCommit: async (_report, empty) => {
+      if (empty) return;
+      if (config.format === 'llamafactory' && config.output !== '-') await writeDatasetInfo(config.output);
+      if (config.printConfig) io.stdout.write(trainerConfig(config.format, resolve(io.cwd, config.output)));
+    },
+    warnings: () => relabel?.warnings(),
+    close: async () => relabel?.close(),
+  };
+  const shard = config.shard ? `${config.shard.index}/${config.shard.count}` : undefined;
+  return runRows(config, counts, stage, io, logger, shard);
 }

@@ -5,38 +5,45 @@ import type { CommandContext, RunCommand } from '../../cli/command.js';
 import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
 import {
   checkOutputPaths,
-  commonRunConfig,
   errorPolicyRules,
   outputRules,
+  pairRunConfig,
   resolveInputs,
   scoreColumnSpec,
   stdinReadOnce,
 } from '../../cli/rules.js';
+import { serverFiles } from '../../cli/server-config.js';
 import { usageError } from '../../core/errors.js';
 import { formatScore } from '../../core/goal.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
+import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
-import { writeJsonLines } from '../../io/output.js';
-import type { JudgeRunConfig } from '../../judge/session.js';
-import { JudgeSession } from '../../judge/session.js';
+import { JudgeSession, type JudgeRunConfig } from '../../judge/session.js';
 import { judgeStage } from '../../judge/stage.js';
-import type { CommonRunConfig } from '../../pipeline/config.js';
+import type { PairRunConfig } from '../../pipeline/config.js';
 import { fitRewardMapping, isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import { Progress } from '../../pipeline/progress.js';
+import type { RowPolicy } from '../../pipeline/row-policy.js';
+import type { RunOutput } from '../../pipeline/run-output.js';
+import { runRows } from '../../pipeline/run-rows.js';
+import type { BaseReport } from '../../pipeline/summary.js';
+import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { RowPolicy } from '../../pipeline/row-policy.js';
-import { RunOutput } from '../../pipeline/run-output.js';
-import { nothingWrittenError, RunCounts, setAsideReport } from '../../pipeline/summary.js';
 import type { scoreFlags } from './flags.js';
 
-interface ScoreConfig extends CommonRunConfig {
+interface ScoreConfig extends PairRunConfig {
   scores: ScoreColumnSpec;
-  run: JudgeRunConfig;
+  judge: JudgeRunConfig;
 }
 
-export const run: RunCommand<typeof scoreFlags> = async (args, o, ctx: CommandContext) => {
+interface ScoreReport extends BaseReport {
+  judge: Record<string, unknown>;
+  batch: { file: string; requests: number } | null;
+}
+
+export const run: RunCommand<typeof scoreFlags> = async (args, flags, ctx: CommandContext) => {
   const { io, help, version } = ctx;
-  const judge = judgeRunConfig(o, io, o.scale, ctx.given('precision'));
+  const judge = judgeRunConfig(flags, io, flags.scale, ctx.given('precision'));
   if (!judge)
     throw usageError(
       'radpo score needs --judge chat or --judge reward',
@@ -47,20 +54,21 @@ export const run: RunCommand<typeof scoreFlags> = async (args, o, ctx: CommandCo
   if (!inputs) return 'usage';
   stdinReadOnce(inputs);
   checkJudgeInputs(judge, inputs);
-  errorPolicyRules(o);
-  outputRules(o);
+  errorPolicyRules(flags);
+  outputRules(flags);
+  const files = serverFiles(judge.server);
   await checkOutputPaths(
-    [...inputs, ...judge.fromBatch],
+    [...inputs, ...files.inputs],
     [
-      ['-o', judge.emitBatch ? undefined : o.output],
-      ['--rejects', o.rejects],
-      ['--report', o.report],
-      ['--emit-batch', judge.emitBatch],
-      ['--cache', judge.cachePath ?? undefined],
+      ['-o', judge.server.emitBatch ? undefined : flags.output],
+      ['--rejects', flags.rejects],
+      ['--report', flags.report],
+      ...files.outputs,
     ],
   );
-  const logger = runLogger(io, o);
-  await runScore({ ...commonRunConfig(inputs, o, version), scores: scoreColumnSpec(o), run: judge }, io, logger);
+  const logger = runLogger(io, flags);
+  const config = { ...pairRunConfig(inputs, flags, version), scores: scoreColumnSpec(flags), judge };
+  await runScore(config, io, logger);
   return 'ok';
 };
 
@@ -96,46 +104,32 @@ async function scoreProgress(
     });
 }
 
-async function runScore(
-  config: ScoreConfig,
-  io: CommandContext['io'],
-  logger: Logger,
-): Promise<Record<string, unknown>> {
-  const started = Date.now();
-  const emitting = config.run.emitBatch !== undefined;
-  const session = await JudgeSession.open(config.run, io, logger);
+async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<ScoreReport> {
+  const session = await JudgeSession.open(config.judge, io, logger);
+  const emitting = session.server.mode.emit;
   const counts = new RunCounts();
   const progress = new Progress(io, config.quiet);
-  let out: RunOutput | null = null;
-  try {
-    out = await RunOutput.open(
-      {
-        output: config.output,
-        outputFormat: config.outputFormat,
-        rejects: config.rejects,
-        report: config.report,
-        noRows: emitting,
-      },
-      io,
-    );
-    const policy = new RowPolicy(config, counts, out.rejects);
+  const stageOptions = { shape: config.shape, scores: config.scores };
+
+  /** Every input through the judge stage (after the reward mapping's first pass, when it has one). */
+  async function judgeInputs(out: RunOutput, policy: RowPolicy): Promise<void> {
     const show = await scoreProgress(config, session, progress);
-    const stage = { shape: config.shape, scores: config.scores };
     if (session.needsFit && !emitting) {
-      await fitRewardMapping(session, config, stage, io, show);
+      await fitRewardMapping(session, config, stageOptions, io, show);
       logger.info({ mapping: session.mapping }, 'fitted the reward mapping');
     }
     for (const input of config.inputs) {
       const { name, records } = await openInput(input, config, io);
-      for await (const batch of judgeStage(records, session, { ...stage, collectOnly: false }, isJsonFileName(name))) {
+      const judged = judgeStage(records, session, { ...stageOptions, collectOnly: false }, isJsonFileName(name));
+      for await (const batch of judged) {
         for (const record of batch) {
           counts.rowsRead += 1;
           if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
           if (record.batchPending) continue;
           if (record.error) await policy.setAside(record, record.error);
           else if (!emitting) {
-            const w = out.add(record.value as Record<string, unknown>);
-            if (w) await w;
+            const written = out.add(record.value as Record<string, unknown>);
+            if (written) await written;
             counts.rowsWritten += 1;
           }
         }
@@ -143,68 +137,53 @@ async function runScore(
       }
     }
     progress.done();
-    if (emitting) await writeJsonLines(config.run.emitBatch!, session.judge.batch.values());
-    await out.finish();
-    const report = {
-      command: 'score',
-      radpo_version: config.version,
-      output: emitting ? null : config.output === '-' ? '<stdout>' : config.output,
-      rows_read: counts.rowsRead,
-      rows_written: counts.rowsWritten,
-      set_aside: setAsideReport(counts),
-      judge: session.report(),
-      batch: emitting ? { file: config.run.emitBatch, requests: session.judge.batch.size } : null,
-    };
-    const empty = !emitting && counts.rowsWritten === 0 && !config.allowEmptyOutput;
-    await out.commit(report, { rows: !empty });
-    if (!config.quiet) io.stderr.write(renderScoreSummary(report, session, config, (Date.now() - started) / 1000));
-    const duplicates = counts.duplicateKeyWarning();
-    if (duplicates) logger.warn(duplicates);
-    const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null);
-    if (unsaved) logger.warn(unsaved);
-    if (empty) throw nothingWrittenError(counts, config.inputs, config.rejects);
-    return report;
-  } finally {
-    progress.done();
-    await out?.close();
-    await session.close();
   }
+
+  return runRows<ScoreReport>(
+    config,
+    counts,
+    {
+      command: 'score',
+      noRows: emitting,
+      run: judgeInputs,
+      beforeCommit: () => session.server.writeBatch(),
+      report: (base) => ({
+        ...base,
+        judge: session.report(),
+        batch: emitting ? { file: config.judge.server.emitBatch!, requests: session.server.pending.size } : null,
+      }),
+      summary: (report, seconds) => renderScoreSummary(report, session, seconds),
+      close: async () => {
+        progress.done();
+        await session.close();
+      },
+    },
+    io,
+    logger,
+  );
 }
 
-function renderScoreSummary(
-  report: {
-    output: string | null;
-    rows_read: number;
-    rows_written: number;
-    set_aside: { total: number; by_reason: Record<string, number> };
-    judge: Record<string, unknown>;
-  },
-  session: JudgeSession,
-  config: ScoreConfig,
-  seconds: number,
-): string {
+function renderScoreSummary(report: ScoreReport, session: JudgeSession, seconds: number): string {
   const j = report.judge;
   const reasons = Object.entries(report.set_aside.by_reason);
+  const tokens = Number(j.prompt_tokens) + Number(j.completion_tokens);
+  const reasonList = reasons.length ? ` (${reasons.map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
   const lines = [
-    `radpo score: ${counted(report.rows_read, 'row')} read, ${formatCount(report.rows_written)} written to ${
-      report.output ?? '(nothing: ' + 'batch file only)'
-    } in ${seconds.toFixed(1)}s`,
-    `  judge: ${j.kind} ${j.model}; ${j.http_requests} requests, ${j.cache_hits} cache ` +
-      `hits, ${j.failures} failures, ${Number(j.prompt_tokens) + Number(j.completion_tokens)} tokens`,
-    `  set aside: ${report.set_aside.total}${
-      reasons.length ? ` (${reasons.map(([k, v]) => `${k}` + ` ${v}`).join(', ')})` : ''
-    }`,
+    `radpo score: ${counted(report.rows_read, 'row')} read, ${formatCount(report.rows_written)} written to ` +
+      `${report.output ?? '(nothing: batch file only)'} in ${seconds.toFixed(1)}s`,
+    `  judge: ${j.kind} ${j.model}; ${j.http_requests} requests, ${j.cache_hits} cache hits, ` +
+      `${j.failures} failures, ${tokens} tokens`,
+    `  set aside: ${report.set_aside.total}${reasonList}`,
   ];
-  if (config.run.emitBatch)
+  if (report.batch)
     lines.push(
-      `  batch: ${session.judge.batch.size} requests written to ${config.run.emitBatch}; run them, then: ` +
-        `radpo score … --from-batch RESULTS.jsonl`,
+      `  batch: ${report.batch.requests} requests written to ${report.batch.file}; run them, then: ` +
+        'radpo score … --from-batch RESULTS.jsonl',
     );
-  if (session.mapping)
-    lines.push(
-      `  mapping: ${session.mapping.kind}` +
-        ` onto ${formatScore(session.mapping.scale.min)}` +
-        `-${formatScore(session.mapping.scale.max)} ${JSON.stringify(session.mapping.fitted)}`,
-    );
+  const { mapping } = session;
+  if (mapping) {
+    const range = `${formatScore(mapping.scale.min)}-${formatScore(mapping.scale.max)}`;
+    lines.push(`  mapping: ${mapping.kind} onto ${range} ${JSON.stringify(mapping.fitted)}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-/** What radpo knows of the judge server once it is identified (servers.ts), and shapes requests by (wire.ts). */
+/** What radpo knows of a server once it is identified (preflight.ts), and shapes requests by (judge/wire.ts). */
 import type { ServerKind } from './choices.js';
 
 export interface ServerProfile {

@@ -5,11 +5,10 @@
  * request per prompt; others one request per sample, seeded `seed + index`.
  */
 import type { Message } from '../core/pair.js';
-import { configHash, judgementKey, type JudgementCache } from './cache.js';
-import { RequestRejected, TransientFailure, type JudgeHttp } from './http.js';
-import { readBatchResults, Semaphore } from './judge.js';
-import type { ServerProfile } from './profile.js';
-import { WireError } from './wire.js';
+import { type BatchCounts, readBatchResults } from '../server/batch.js';
+import { answerKey, configHash } from '../server/cache.js';
+import { RequestRejected, TransientFailure, WireError } from '../server/http.js';
+import { hostOf, type ServerSession } from '../server/session.js';
 
 export interface SamplingParams {
   model: string;
@@ -22,56 +21,25 @@ export interface SamplingParams {
 
 export type Samples =
   | { ok: true; responses: string[]; requests: number }
-  | {
-      ok: false;
-      reason: 'judge_failed' | 'judge_rejected' | 'judge_unparseable' | 'judge_missing' | 'batch_pending';
-      message: string;
-    };
+  | { ok: false; reason: 'policy_failed' | 'policy_missing' | 'batch_pending'; message: string };
 
-/** Servers whose Chat Completions take `n` and answer n choices. */
 const TAKES_N = new Set(['vllm', 'sglang', 'openai']);
-
-/** A batch request line (OpenAI Batch API and vLLM run_batch input). */
-interface SampleBatchLine {
-  custom_id: string;
-  method: 'POST';
-  url: '/v1/chat/completions';
-  body: Record<string, unknown>;
-}
 
 export class Sampler {
   readonly stats = { cached: 0, requested: 0, failures: 0 };
-  /** --emit-batch: the samples not in the cache, one request line each (seed + index), by key. */
-  readonly batch = new Map<string, SampleBatchLine>();
-  emitOnly = false;
-  /** --from-batch without --live-fallback: samples the files do not answer are not asked live. */
-  offline = false;
-  /** --from-batch: samples whose batch line was an error, with the server's text. */
-  readonly batchFailures = new Map<string, string>();
   private readonly hash: string;
-  private readonly semaphore: Semaphore;
   private readonly useN: boolean;
 
   constructor(
-    private readonly url: string,
+    private readonly session: ServerSession,
     private readonly params: SamplingParams,
-    private readonly server: ServerProfile,
-    private readonly http: JudgeHttp,
-    private readonly cache: JudgementCache,
-    concurrency: number,
   ) {
-    this.useN = TAKES_N.has(server.kind) && params.n > 1;
-    let host = url;
-    try {
-      host = new URL(url).host;
-    } catch {
-      /* keep as given */
-    }
+    this.useN = TAKES_N.has(session.profile.kind) && params.n > 1;
     // What decides a sample: not the key, not the whole URL.
     this.hash = configHash({
       kind: 'generate',
-      server: server.kind,
-      host,
+      server: session.profile.kind,
+      host: hostOf(session.config.url),
       model: params.model,
       temperature: params.temperature,
       top_p: params.topP,
@@ -79,27 +47,26 @@ export class Sampler {
       seed: params.seed,
       n_per_request: this.useN,
     });
-    this.semaphore = new Semaphore(concurrency);
   }
 
   key(prompt: Message[], index: number): string {
-    return judgementKey(this.hash, prompt, { sample: index, seed: this.params.seed });
+    return answerKey(this.hash, prompt, { sample: index, seed: this.params.seed });
   }
 
   private body(prompt: Message[], n: number, seed: number): Record<string, unknown> {
     const { model, temperature, topP, maxTokens } = this.params;
     const body: Record<string, unknown> = { model, messages: prompt, temperature, max_tokens: maxTokens, seed };
     // TGI refuses top_p = 1 (0 < top_p < 1): leave it to its default there.
-    if (!(this.server.kind === 'tgi' && topP >= 1)) body.top_p = topP;
+    if (!(this.session.profile.kind === 'tgi' && topP >= 1)) body.top_p = topP;
     if (n > 1) body.n = n;
     return body;
   }
 
   private async post(prompt: Message[], n: number, seed: number): Promise<string[]> {
     this.stats.requested += 1;
-    const { json } = await this.semaphore.run(() =>
-      this.http.postJson(`${this.url.replace(/\/+$/, '')}/chat/completions`, this.body(prompt, n, seed)),
-    );
+    const { http, semaphore, config } = this.session;
+    const url = `${config.url.replace(/\/+$/, '')}/chat/completions`;
+    const { json } = await semaphore.run(() => http.postJson(url, this.body(prompt, n, seed)));
     const choices = (json as { choices?: Array<{ index?: number; message?: { content?: unknown } }> })?.choices;
     if (!Array.isArray(choices) || choices.length < n)
       throw new WireError(`the answer has ${Array.isArray(choices) ? choices.length : 'no'} choices, expected ${n}`);
@@ -114,20 +81,21 @@ export class Sampler {
     const { n, seed } = this.params;
     // Each key hashes the whole prompt: computed once per sample, not at every lookup.
     const keys = Array.from({ length: n }, (_, i) => this.key(prompt, i));
+    const { cache, batchFailures, mode, pending } = this.session;
     const responses: Array<string | undefined> = keys.map((key) => {
-      const hit = this.cache.get(key);
+      const hit = cache.get(key);
       return hit ? (JSON.parse(hit.raw) as string) : undefined;
     });
     const missing = responses.flatMap((r, i) => (r === undefined ? [i] : []));
     this.stats.cached += n - missing.length;
     if (missing.length === 0) return { ok: true, responses: responses as string[], requests: 0 };
-    const failure = missing.map((i) => this.batchFailures.get(keys[i]!)).find((m) => m !== undefined);
+    const failure = missing.map((i) => batchFailures.get(keys[i]!)).find((m) => m !== undefined);
     if (failure !== undefined)
-      return { ok: false, reason: 'judge_failed', message: `the batch result for a sample was an error: ${failure}` };
-    if (this.emitOnly) {
+      return { ok: false, reason: 'policy_failed', message: `the batch result for a sample was an error: ${failure}` };
+    if (mode.emit) {
       // One line per sample, seeded seed + index: batch APIs answer each line on its own.
       for (const i of missing)
-        this.batch.set(keys[i]!, {
+        pending.set(keys[i]!, {
           custom_id: keys[i]!,
           method: 'POST',
           url: '/v1/chat/completions',
@@ -135,10 +103,10 @@ export class Sampler {
         });
       return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
     }
-    if (this.offline)
+    if (mode.offline)
       return {
         ok: false,
-        reason: 'judge_missing',
+        reason: 'policy_missing',
         message:
           `${missing.length} of the ${n} samples are not answered in the --from-batch files ` +
           `(--live-fallback asks the server)`,
@@ -159,34 +127,37 @@ export class Sampler {
       return { ok: true, responses: responses as string[], requests: missing.length };
     } catch (err) {
       this.stats.failures += 1;
+      // One reason for every way a policy fails a prompt; the message says which.
       if (err instanceof RequestRejected)
         return {
           ok: false,
-          reason: 'judge_rejected',
+          reason: 'policy_failed',
           message: `the policy server refused the request with HTTP ${err.status}: ${err.message}`,
         };
       if (err instanceof TransientFailure)
-        return { ok: false, reason: 'judge_failed', message: `the policy server did not answer: ${err.message}` };
-      if (err instanceof WireError) return { ok: false, reason: 'judge_unparseable', message: err.message };
+        return { ok: false, reason: 'policy_failed', message: `the policy server did not answer: ${err.message}` };
+      if (err instanceof WireError)
+        return { ok: false, reason: 'policy_failed', message: `the policy server's answer: ${err.message}` };
       throw err;
     }
   }
 
   private store(key: string, text: string): void {
-    this.cache.put(key, this.hash, JSON.stringify(text));
+    this.session.cache.put(key, this.hash, JSON.stringify(text));
   }
 
   /** Batch results (a sample per line, custom_id = its key) into the cache. */
-  importBatch(text: string): { stored: number; errors: number; malformed: number } {
+  importBatch(text: string): BatchCounts {
+    const { cache, batchFailures } = this.session;
     return readBatchResults(
       text,
       (id, body) => {
         const content = (body as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message
           ?.content;
-        if (typeof content === 'string') this.cache.put(id, this.hash, JSON.stringify(content));
-        else this.batchFailures.set(id, 'the answer has no choices[0].message.content');
+        if (typeof content === 'string') cache.put(id, this.hash, JSON.stringify(content));
+        else batchFailures.set(id, 'the answer has no choices[0].message.content');
       },
-      (id, message) => this.batchFailures.set(id, message),
+      (id, message) => batchFailures.set(id, message),
     );
   }
 }

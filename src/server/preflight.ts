@@ -1,5 +1,5 @@
 /**
- * Which server the judge is, and whether it is there at all, before the first row. Each server names
+ * Which server a judge or policy is, and whether it is there at all, before the first row. Each server names
  * itself at a route of its own at the server root (not under /v1):
  * - vLLM      GET /version        {"version": "0.11.2"}                      (vllm/entrypoints/openai/api_server.py)
  * - SGLang    GET /get_model_info {"model_path", "is_generation", …}         (sglang/srt/entrypoints/http_server.py)
@@ -10,10 +10,9 @@
  */
 import { RadpoError } from '../core/errors.js';
 import type { ServerKind } from './choices.js';
+import { Unreachable, type ServerHttp } from './http.js';
 import type { ServerProfile } from './profile.js';
-
-export type { ServerProfile } from './profile.js';
-import { Unreachable, type JudgeHttp } from './http.js';
+import type { ServerRole } from './role.js';
 
 /** The server root: the base URL without its /v1. */
 function serverRoot(base: string): string {
@@ -89,7 +88,7 @@ const PROBES: Array<{
   { kind: 'vllm', route: '/version', read: (j) => (typeof j.version === 'string' ? vllmProfile(j.version) : null) },
 ];
 
-async function probe(http: JudgeHttp, root: string, entry: (typeof PROBES)[number]): Promise<ServerProfile | null> {
+async function probe(http: ServerHttp, root: string, entry: (typeof PROBES)[number]): Promise<ServerProfile | null> {
   const answer = await http.getJson(`${root}${entry.route}`, PROBE_TIMEOUT_MS);
   if (answer?.status !== 200 || answer.json === null || typeof answer.json !== 'object') return null;
   return entry.read(answer.json as Record<string, unknown>);
@@ -99,7 +98,7 @@ async function probe(http: JudgeHttp, root: string, entry: (typeof PROBES)[numbe
  * The server's profile: identified from its identity routes (`auto`), or the one named, with the
  * version its identity route reports when it has one.
  */
-async function identifyServer(http: JudgeHttp, base: string, named: ServerKind | 'auto'): Promise<ServerProfile> {
+async function identifyServer(http: ServerHttp, base: string, named: ServerKind | 'auto'): Promise<ServerProfile> {
   const root = serverRoot(base);
   if (named === 'openai' || (named === 'auto' && /(^|\.)openai\.com$/.test(new URL(base).hostname)))
     return plainProfile('openai');
@@ -119,10 +118,11 @@ const SINGLE_MODEL = new Set<ServerKind>(['tgi', 'llamacpp', 'sglang']);
  * fails the run in seconds; an unknown model fails it listing what is served.
  */
 export async function preflight(
-  http: JudgeHttp,
+  http: ServerHttp,
   base: string,
   model: string,
   named: ServerKind | 'auto',
+  role: ServerRole,
   warn: (message: string) => void,
 ): Promise<ServerProfile> {
   const modelsUrl = `${base.replace(/\/+$/, '')}/models`;
@@ -133,22 +133,23 @@ export async function preflight(
     if (!(err instanceof Unreachable)) throw err;
     throw new RadpoError(
       'io',
-      `cannot reach the judge at ${base}: ${err.message}`,
-      'start the server, or check --judge-url (an OpenAI-compatible base URL with /v1, e.g. http://localhost:8000/v1)',
+      `cannot reach the ${role.noun} at ${base}: ${err.message}`,
+      `start the server, or check ${role.urlFlag} (an OpenAI-compatible base URL with /v1, e.g. ` +
+        'http://localhost:8000/v1)',
     );
   }
   if (models && (models.status === 401 || models.status === 403)) {
     throw new RadpoError(
       'io',
-      `the judge at ${base} refused the API key (HTTP ${models.status} on GET /models)`,
-      'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)',
+      `the ${role.noun} at ${base} refused the API key (HTTP ${models.status} on GET /models)`,
+      role.keyHint,
     );
   }
   const profile = await identifyServer(http, base, named);
   const served = servedModels(models?.json);
   if (served === null) {
     warn(
-      `GET ${modelsUrl} lists no models, so --judge-model ${model} is not checked (a gateway may hide the ` +
+      `GET ${modelsUrl} lists no models, so ${role.modelFlag} ${model} is not checked (a gateway may hide the ` +
         `list; --no-preflight skips this check)`,
     );
     return profile;
@@ -157,14 +158,15 @@ export async function preflight(
   if (SINGLE_MODEL.has(profile.kind)) {
     warn(
       `the ${profile.kind} server serves one model, ${served.join(', ') || '(unnamed)'}, whatever ` +
-        `--judge-model says (${model})`,
+        `${role.modelFlag} says (${model})`,
     );
     return profile;
   }
   throw new RadpoError(
     'io',
-    `the judge at ${base} does not serve --judge-model ${model}; it serves: ${served.join(', ') || '(no models)'}`,
-    'pass one of those names as --judge-model',
+    `the ${role.noun} at ${base} does not serve ${role.modelFlag} ${model}; it serves: ` +
+      `${served.join(', ') || '(no models)'}`,
+    `pass one of those names as ${role.modelFlag}`,
   );
 }
 

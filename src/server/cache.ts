@@ -1,5 +1,5 @@
 /**
- * The judgement cache: every judge answer in SQLite (better-sqlite3, WAL), keyed by a hash of the judge
+ * The answer cache: every judge answer and policy sample in SQLite (better-sqlite3, WAL), keyed by a hash of the judge
  * configuration and the exact prompt and response. The raw answer is stored with the parsed score, so a
  * parser fix re-reads it without paying again. Each answer is committed as it arrives, so a run killed
  * at any point loses at most the requests that were in flight. Failures are never cached.
@@ -8,12 +8,12 @@ import { createHash } from 'node:crypto';
 import type { Database as DatabaseType, Statement } from 'better-sqlite3';
 import { RadpoError } from '../core/errors.js';
 
-interface CachedJudgement {
+interface CachedAnswer {
   /** The server's JSON answer as text (chat completion or pooling response). */
   raw: string;
 }
 
-export function judgementKey(configHash: string, prompt: unknown, response: unknown): string {
+export function answerKey(configHash: string, prompt: unknown, response: unknown): string {
   return createHash('sha256')
     .update(configHash)
     .update('\u0000')
@@ -27,8 +27,8 @@ export function configHash(config: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 32);
 }
 
-export interface JudgementCache {
-  get(key: string): CachedJudgement | undefined;
+export interface AnswerCache {
+  get(key: string): CachedAnswer | undefined;
   put(key: string, config: string, raw: string): void;
   close(): void;
   readonly path: string | null;
@@ -38,8 +38,8 @@ export interface JudgementCache {
  * No cache file (--no-cache). `retain` keeps answers for the run itself (a reward mapping's second pass
  * reads them back); otherwise nothing is kept, so memory does not grow with the input.
  */
-export function memoryCache(retain: boolean): JudgementCache {
-  const map = new Map<string, CachedJudgement>();
+export function memoryCache(retain: boolean): AnswerCache {
+  const map = new Map<string, CachedAnswer>();
   return {
     path: null,
     get: (key) => map.get(key),
@@ -48,7 +48,7 @@ export function memoryCache(retain: boolean): JudgementCache {
   };
 }
 
-export async function sqliteCache(path: string): Promise<JudgementCache> {
+export async function sqliteCache(path: string): Promise<AnswerCache> {
   // An optional dependency: where its native build failed, relabeling still works and judges say what to do.
   let Database: typeof import('better-sqlite3');
   try {
@@ -83,7 +83,7 @@ export async function sqliteCache(path: string): Promise<JudgementCache> {
   const put: Statement = db.prepare('INSERT OR REPLACE INTO judgements (key, config, raw) VALUES (?, ?, ?)');
   return {
     path,
-    get: (key) => get.get(key) as CachedJudgement | undefined,
+    get: (key) => get.get(key) as CachedAnswer | undefined,
     put: (key, config, raw) => void put.run(key, config, raw),
     close: () => db.close(),
   };

@@ -1,5 +1,6 @@
 /**
- * HTTP for judges: JSON POST over a pooled undici Agent, with a per-request timeout and the retry rules
+ * HTTP for the servers radpo talks to (judges and policies): JSON POST over a pooled undici Agent, with a per-request
+ * timeout and the retry rules
  * of the OpenAI SDKs (JUDGES.md "Retry rules"): x-should-retry; 408/409/429/5xx, connection errors and
  * timeouts are retried with retry-after-ms / Retry-After or exponential backoff with jitter; other 4xx
  * stop the run. The API key is sent, never logged: every message passes through `redact`.
@@ -7,9 +8,11 @@
 import { setMaxListeners } from 'node:events';
 import { Agent, type Dispatcher, request } from 'undici';
 import { RadpoError } from '../core/errors.js';
-import { errorMessage } from './wire.js';
+import type { ServerRole } from './role.js';
 
 interface HttpOptions {
+  /** How messages name the server, its flags and its key. */
+  role: ServerRole;
   timeoutMs: number;
   maxRetries: number;
   concurrency: number;
@@ -21,6 +24,23 @@ interface HttpOptions {
   random?: () => number;
   /** Sleeps (tests shorten them). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** An answer that is not of the shape the caller expects (no choices, no score field…). */
+export class WireError extends Error {}
+
+/**
+ * The error text of an OpenAI-style error body ({"error": {"message"}}, {"error": "…"}, {"message"}), else `fallback`.
+ */
+export function errorMessage(body: unknown, fallback: string): string {
+  if (body && typeof body === 'object') {
+    const b = body as { error?: unknown; message?: unknown };
+    if (typeof b.error === 'string') return b.error;
+    if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string')
+      return (b.error as { message: string }).message;
+    if (typeof b.message === 'string') return b.message;
+  }
+  return fallback;
 }
 
 /** A request that failed for good after its retries (the row is set aside, the run goes on). */
@@ -89,7 +109,7 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-export class JudgeHttp {
+export class ServerHttp {
   private readonly agent: Agent;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -152,18 +172,7 @@ export class JudgeHttp {
           const should = res.headers['x-should-retry'];
           const retry = should === 'true' ? true : should === 'false' ? false : RETRY_STATUS(res.statusCode);
           if (!retry && ROW_STATUS(res.statusCode)) throw new RequestRejected(res.statusCode, message);
-          if (!retry) {
-            throw new RadpoError(
-              'io',
-              `the judge at ${redact(url, apiKey)} answered HTTP ${res.statusCode}: ${message}`,
-              res.statusCode === 401 || res.statusCode === 403
-                ? 'check RADPO_JUDGE_API_KEY (or OPENAI_API_KEY)'
-                : res.statusCode === 404
-                  ? `the server has no ${new URL(url).pathname} route, or does not serve the model: check ` +
-                    `--judge-url, --judge-model and --judge-server`
-                  : 'this request cannot succeed as sent; check the judge flags',
-            );
-          }
+          if (!retry) throw this.refusal(url, res.statusCode, message);
           lastReason = `HTTP ${res.statusCode}: ${message}`;
           wait = retryAfterMs(res.headers);
         }
@@ -186,6 +195,19 @@ export class JudgeHttp {
         this.interrupted();
       }
     }
+  }
+
+  /** A status no retry can change (401, 403, 404, other 4xx): the run stops, saying what to check. */
+  private refusal(url: string, status: number, message: string): RadpoError {
+    const { role, apiKey } = this.options;
+    const hint =
+      status === 401 || status === 403
+        ? role.keyHint
+        : status === 404
+          ? `the server has no ${new URL(url).pathname} route, or does not serve the model: check ` +
+            `${role.urlFlag}, ${role.modelFlag} and ${role.serverFlag}`
+          : `this request cannot succeed as sent; check the ${role.noun} flags`;
+    return new RadpoError('io', `the ${role.noun} at ${redact(url, apiKey)} answered HTTP ${status}: ${message}`, hint);
   }
 
   /**

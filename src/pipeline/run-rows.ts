@@ -1,0 +1,99 @@
+/**
+ * The one lifecycle of every command that reads rows and writes rows (relabel, score, pairs, generate):
+ * open the outputs, let the command stage every input through them, finish, commit or remove, print the
+ * summary and the warnings every run owes its user, and fail a run that wrote nothing. One try/finally:
+ * whatever happens, nothing half-written is left under a final name and every resource is closed.
+ */
+import type { Logger } from 'pino';
+import { formatLocation } from '../core/errors.js';
+import type { Io } from '../io/io.js';
+import type { RunConfig } from './config.js';
+import { RowPolicy } from './row-policy.js';
+import { RunOutput, type RunOutputOptions } from './run-output.js';
+import { type BaseReport, nothingWrittenError, type RunCounts, setAsideReport } from './summary.js';
+
+/** A command's part of the run: the stage, its report and summary, and what it adds around the commit. */
+export interface RowsStage<R extends BaseReport> {
+  command: string;
+  /** What a row of the input is, in the warnings ("prompts" for pairs and generate). */
+  noun?: 'rows' | 'prompts';
+  /** The run writes no rows (--emit-batch): -o is not opened and an empty output is no failure. */
+  noRows?: boolean;
+  /** --order concat: the second copies wait in a spool. */
+  spool?: boolean;
+  gzipLevel?: number;
+  /** Read every input and write its rows through `out`, setting rows aside through `policy`. */
+  run(out: RunOutput, policy: RowPolicy): Promise<void>;
+  /** The command's report, from the base every run has. */
+  report(base: BaseReport): R;
+  /** Written to stderr at the end unless --quiet. */
+  summary(report: R, seconds: number): string;
+  /** Files written before the commit (an --emit-batch file). */
+  beforeCommit?(): Promise<void>;
+  /** What follows a successful commit (dataset_info.json, the trainer snippet); `empty`: no rows were kept. */
+  afterCommit?(report: R, empty: boolean): Promise<void>;
+  /** The command's own warnings, after the shared ones. */
+  warnings?(): void;
+  /** Always called, last: the command's resources (a server session, worker threads). */
+  close?(): Promise<void>;
+}
+
+export async function runRows<R extends BaseReport>(
+  config: RunConfig,
+  counts: RunCounts,
+  stage: RowsStage<R>,
+  io: Io,
+  logger: Logger,
+  shard?: string,
+): Promise<R> {
+  const started = Date.now();
+  let out: RunOutput | null = null;
+  try {
+    const options: RunOutputOptions = {
+      output: config.output,
+      outputFormat: config.outputFormat,
+      gzipLevel: stage.gzipLevel,
+      rejects: config.rejects,
+      report: config.report,
+      spool: stage.spool,
+      noRows: stage.noRows,
+    };
+    out = await RunOutput.open(options, io);
+    await stage.run(out, new RowPolicy(config, counts, out.rejects));
+    await out.finish();
+    await stage.beforeCommit?.();
+    const report = stage.report(baseReport(stage, config, counts));
+    const empty = !stage.noRows && report.rows_written === 0 && !config.allowEmptyOutput;
+    await out.commit(report, { rows: !empty });
+    await stage.afterCommit?.(report, empty);
+    if (!config.quiet) io.stderr.write(stage.summary(report, (Date.now() - started) / 1000));
+    const duplicates = counts.duplicateKeyWarning();
+    if (duplicates) logger.warn(duplicates);
+    const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null, stage.noun);
+    if (unsaved) logger.warn(unsaved);
+    stage.warnings?.();
+    if (empty) throw nothingWrittenError(counts, config.inputs, config.rejects, shard);
+    return report;
+  } finally {
+    await stage.close?.();
+    await out?.close();
+  }
+}
+
+function baseReport(stage: RowsStage<BaseReport>, config: RunConfig, counts: RunCounts): BaseReport {
+  const base: BaseReport = {
+    command: stage.command,
+    radpo_version: config.version,
+    output: stage.noRows ? null : config.output === '-' ? '<stdout>' : config.output,
+    rows_read: counts.rowsRead,
+    rows_written: counts.rowsWritten,
+    set_aside: setAsideReport(counts),
+  };
+  const dup = counts.firstDuplicateKey;
+  if (dup)
+    base.duplicate_keys = {
+      rows: counts.duplicateKeys,
+      first: `${formatLocation(dup.location)} ${JSON.stringify(dup.key)}`,
+    };
+  return base;
+}

@@ -1,0 +1,104 @@
+/**
+ * Batch files, for judges and policies alike: request lines written instead of requests sent
+ * (--emit-batch), and result files read into the cache before a run (--from-batch). The formats are the
+ * OpenAI Batch API's and vLLM run_batch's (docs/JUDGES.md, "Batch files").
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { RadpoError } from '../core/errors.js';
+import { errorMessage } from './http.js';
+
+/** One request line of a batch input file; `custom_id` is the answer's cache key. */
+export interface BatchLine {
+  custom_id: string;
+  method: 'POST';
+  url: string;
+  body: Record<string, unknown>;
+}
+
+/** What a run does about requests the cache cannot answer. */
+export interface BatchMode {
+  /** --emit-batch: write them as batch lines and send nothing. */
+  emit: boolean;
+  /** --from-batch without --live-fallback: what the result files do not answer is set aside, never asked live. */
+  offline: boolean;
+}
+
+export interface BatchCounts {
+  stored: number;
+  errors: number;
+  malformed: number;
+}
+
+/**
+ * The error of a failed batch line, in the words of the server: OpenAI error-file lines carry it in
+ * response.body.error.message; vLLM run_batch in error (a string, or an object with message, possibly
+ * nested as error.error.message); non-HTTP failures in error.message.
+ */
+function batchErrorText(
+  entry: { response?: { status_code?: number; body?: unknown } | null; error?: unknown },
+  status: number | undefined,
+): string {
+  const fromBody = entry.response?.body ? errorMessage(entry.response.body, '') : '';
+  const e = entry.error;
+  let fromError = '';
+  if (typeof e === 'string') fromError = e;
+  else if (e && typeof e === 'object')
+    fromError = errorMessage(e, '') || errorMessage((e as { error?: unknown }).error, '');
+  const text = fromBody || fromError;
+  const prefix = status !== undefined && status !== 200 ? `HTTP ${status}: ` : '';
+  return `${prefix}${text || `status ${status ?? 'missing'}`}`;
+}
+
+/**
+ * Read a batch output file (OpenAI Batch API or vLLM run_batch; any order): each answered line goes to
+ * `answered(custom_id, body)`, each failed one to `failed(custom_id, the server's error text)`.
+ */
+export function readBatchResults(
+  text: string,
+  answered: (id: string, body: object) => void,
+  failed: (id: string, message: string) => void,
+): BatchCounts {
+  const counts = { stored: 0, errors: 0, malformed: 0 };
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let entry: { custom_id?: unknown; response?: { status_code?: number; body?: unknown } | null; error?: unknown };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      counts.malformed += 1;
+      continue;
+    }
+    if (typeof entry.custom_id !== 'string') {
+      counts.malformed += 1;
+      continue;
+    }
+    const body = entry.response?.body;
+    const status = entry.response?.status_code;
+    if (status === 200 && body && typeof body === 'object') {
+      answered(entry.custom_id, body);
+      counts.stored += 1;
+    } else {
+      failed(entry.custom_id, batchErrorText(entry, status));
+      counts.errors += 1;
+    }
+  }
+  return counts;
+}
+
+/** One batch results file into the cache (judge answers or policy samples: `load` says which). */
+export function readBatchFile(path: string, load: (text: string) => BatchCounts, logger: Logger): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new RadpoError(
+      'usage',
+      `cannot read the batch results file ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+    );
+  }
+  const counts = load(text);
+  logger.info(counts, `read ${path}`);
+  if (counts.malformed > 0) logger.warn(`${counts.malformed} lines of ${path} are not batch results and were skipped`);
+}

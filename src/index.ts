@@ -17,6 +17,6 @@ export {
 export { relabelPair, isTie, contradictsLabel, type RelabeledPair, type CopyKind } from './core/relabel.js';
 export { detectShape, toPair, parseTranscript, type Message, type Pair, type Shape } from './core/pair.js';
 export { resolveScoreColumns, readScores, parseScore, KNOWN_SCORE_COLUMNS } from './core/scores.js';
-export { toTrlRow, toHandbookRow } from './core/formats.js';
+export { toTrlRow, toHandbookRow } from './core/layouts.js';
 export { RowError, RadpoError, ROW_REASONS, type RowReason } from './core/errors.js';
 export { main, type Io } from './main.js';

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandSpec, Outcome } from './cli/command.js';
 import { addFlags, attributeName, parseFlags, type FlagTable } from './cli/flags.js';
+import { wordHint } from './cli/hints.js';
 import { checkCommand } from './commands/check/command.js';
 import { completionCommand } from './commands/completion/command.js';
 import { generateCommand } from './commands/generate/command.js';
@@ -91,7 +92,7 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
   const label = color ? '\x1b[31merror\x1b[0m' : 'error';
   if (err instanceof RadpoError) {
     io.stderr.write(`radpo: ${label}: ${err.message}\n`);
-    if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
+    if (err.hint !== undefined) io.stderr.write(`  hint: ${wordHint(err.hint)}\n`);
     return exitCodeOf(err);
   }
   const e = err as Error;

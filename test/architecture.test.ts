@@ -5,6 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { longName } from '../src/cli/flags.js';
+import { wordHint } from '../src/cli/hints.js';
+import { HINT_KEYS, hint } from '../src/core/hints.js';
+import { COMMANDS } from '../src/main.js';
 import { ROOT } from './helpers.js';
 
 const SRC = join(ROOT, 'src');
@@ -135,4 +139,39 @@ describe('architecture', () => {
       expect(text, file).not.toMatch(/\bprocess\./);
     }
   });
+
+  it('the core names no flag (its hints are keys src/cli/hints.ts words) and throws no usage error', () => {
+    const flagNames = new Set(
+      COMMANDS.flatMap((command) => Object.values(command.flags).map((flag) => longName(flag.flags))),
+    );
+    flagNames.add('--no-cache').add('--no-preflight').add('--no-color');
+    expect(namedFlags('a hint: lower --min-gap', flagNames)).toEqual(['--min-gap']);
+    expect(namedFlags('`# try: radpo check --max-length 4096`', flagNames)).toEqual([]);
+    for (const file of sourceFiles(join(SRC, 'core'))) {
+      const text = readFileSync(file, 'utf8');
+      expect(namedFlags(text, flagNames), file).toEqual([]);
+      if (!file.endsWith('errors.ts')) expect(text, file).not.toMatch(/usageError\(|new RadpoError\('usage'/);
+    }
+  });
+
+  it('every hint key has its words in the CLI', () => {
+    for (const key of HINT_KEYS) expect(wordHint(hint(key)), key).not.toBe('');
+  });
 });
+
+/**
+ * radpo flags named in code (comments left out), except where a line quotes a whole command line for a
+ * user to run ("radpo check --max-length 4096", a trainer's "trl dpo --config …").
+ */
+function namedFlags(text: string, flagNames: Set<string>): string[] {
+  const found: string[] = [];
+  for (const line of text.split('\n')) {
+    const code =
+      line.trim().startsWith('*') || line.trim().startsWith('/*') ? '' : line.replace(/\s\/\/ .*$|^\s*\/\/.*$/, '');
+    for (const m of code.matchAll(/--[a-z][a-z-]*/g)) {
+      const quotedCommand = /\b(radpo|trl)\s+[a-z]+\b/.test(code.slice(0, m.index));
+      if (flagNames.has(m[0]) && !quotedCommand) found.push(m[0]);
+    }
+  }
+  return found;
+}

@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeJudge, type FakeJudge } from './judge-server.js';
-import { DATA, ROOT, VERSION, tempDir } from './helpers.js';
+import { DATA, ROOT, VERSION, parseJsonl, tempDir } from './helpers.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -69,14 +69,119 @@ function installPacked(top: string): { bin: string; installLog: string } {
   return { bin: join(prefix, 'bin'), installLog };
 }
 
-/** A scratch folder laid out like a checkout (fixtures/ and test/data/), with the installed radpo first on PATH. */
-function sandbox(top: string, bin: string): { cwd: string; env: NodeJS.ProcessEnv } {
-  const cwd = join(top, 'work');
+/**
+ * A fresh scratch folder laid out like a checkout (fixtures/ and test/data/): each block runs in its own,
+ * so no block depends on the files another left.
+ */
+function scratch(top: string, name: string): string {
+  const cwd = join(top, name);
   mkdirSync(cwd);
   symlinkSync(join(ROOT, 'fixtures'), join(cwd, 'fixtures'));
   mkdirSync(join(cwd, 'test'));
   symlinkSync(DATA, join(cwd, 'test', 'data'));
-  return { cwd, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' } };
+  return cwd;
+}
+
+interface BlockRun {
+  cwd: string;
+  stdout: string;
+  stderr: string;
+  /** The rows of a JSON Lines file the block wrote. */
+  rows(file: string): Array<Record<string, any>>;
+}
+
+/**
+ * What each example must show beyond exit 0, found by a line of the block. Every block also has its
+ * relabeled files checked: the two copies of each pair swap chosen and rejected.
+ */
+const EXPECTED: Array<[string, (run: BlockRun) => void]> = [
+  [
+    'npx radpo relabel fixtures/ultrafeedback_sample.jsonl',
+    ({ stdout, stderr }) => {
+      expect(stdout.trim().split('\n')).toHaveLength(200);
+      expect(stderr).toMatch(/100 rows read, 200 rows written/);
+    },
+  ],
+  ['-o trl.jsonl', ({ rows }) => expect(rows('from-stdin.jsonl')).toHaveLength(200)],
+  ['--id-col prompt_id', ({ rows }) => expect(rows('ids.jsonl')[0]!.source_id).toMatch(/^uf-/)],
+  [
+    'uf-rejects.jsonl',
+    ({ rows }) => {
+      expect(rows('uf-rejects.jsonl').length).toBeGreaterThan(0);
+      expect(rows('uf.jsonl').length / 2 + rows('uf-rejects.jsonl').length).toBe(1000);
+    },
+  ],
+  ['--scores scores.csv', ({ rows }) => expect(rows('joined.jsonl').map((r) => r.goal_score)).toEqual([9, 8])],
+  ['--attr Helpfulness', ({ rows }) => expect(rows('helpsteer2.jsonl')[0]!.goal_scores).toHaveProperty('Correctness')],
+  [
+    'radpo score test/data/unscored/dpo_en_demo.json',
+    ({ rows }) => {
+      expect(rows('lf-scored.jsonl')).toHaveLength(300);
+      expect(rows('lf-relabeled.jsonl')).toHaveLength(600);
+    },
+  ],
+  ['--emit-batch requests.jsonl', ({ rows }) => expect(rows('requests.jsonl').length).toBeGreaterThan(0)],
+  [
+    '--goal-template goal.txt',
+    ({ rows }) => expect(rows('custom-goal.jsonl')[0]!.prompt[0].content).toMatch(/^Target quality: \d+\/10\./),
+  ],
+  ['radpo goal --score 10', ({ stdout }) => expect(stdout).toMatch(/Overall score: 10\./)],
+  [
+    '--format handbook -o handbook.jsonl',
+    ({ stdout, cwd }) => {
+      expect(existsSync(join(cwd, 'dataset_info.json'))).toBe(true);
+      expect(readFileSync(join(cwd, 'lf_config.yaml'), 'utf8')).toMatch(/lf_prefs/);
+      expect(stdout).toMatch(/train_prefs_ra.parquet \(parquet\) — relabeled by radpo/);
+      expect(stdout).toMatch(/relabeled pairs: chosen_goal 10, rejected_goal 10/);
+    },
+  ],
+  [
+    'radpo inspect test/data/scored',
+    ({ stdout, cwd }) => {
+      expect(stdout).toMatch(/rows: 1,000/);
+      expect(JSON.parse(readFileSync(join(cwd, 'hh-report.json'), 'utf8'))).toHaveProperty('rows');
+    },
+  ],
+  [
+    '-o gemma.jsonl',
+    ({ cwd }) => expect(JSON.parse(readFileSync(join(cwd, 'check.json'), 'utf8'))).toHaveProperty('errors', 0),
+  ],
+  ['--ties drop', ({ rows }) => expect(rows('ties.jsonl').every((r) => r.reason === 'tie_dropped')).toBe(true)],
+  [
+    'radpo relabel bad.jsonl || echo',
+    ({ stdout, rows }) => {
+      expect(stdout).toMatch(/exit code 1/);
+      expect(rows('rejects.jsonl').map((r) => r.reason)).toEqual(['bad_score']);
+      expect(rows('good.jsonl')).toHaveLength(2);
+    },
+  ],
+  ['--threads 2', ({ rows }) => expect(rows('threaded.jsonl')).toHaveLength(200)],
+  ['--shard', ({ stdout }) => expect(stdout.trim()).toBe('200')],
+];
+
+/** The answer of a chosen or rejected cell in any layout: text, a message, or a conversation's last message. */
+function answer(cell: unknown): unknown {
+  const last = Array.isArray(cell) ? cell.at(-1) : cell;
+  return last && typeof last === 'object'
+    ? ((last as { content?: unknown; value?: unknown }).content ?? (last as { value?: unknown }).value)
+    : last;
+}
+
+/** Relabeled rows come in pairs whose copies swap chosen and rejected (a check every written file gets). */
+function checkCopies(rows: Array<Record<string, any>>, file: string): void {
+  if (rows.length === 0 || !('copy' in rows[0]!) || rows[0]!.copy !== 'chosen_goal') return;
+  if (rows.some((r) => r.copy !== 'chosen_goal' && r.copy !== 'rejected_goal')) return;
+  const interleaved = rows[1]?.copy === 'rejected_goal';
+  for (let k = 0; k < rows.length / 2; k++) {
+    const [first, second] = interleaved ? [rows[2 * k]!, rows[2 * k + 1]!] : [rows[k]!, rows[k + rows.length / 2]!];
+    expect([answer(second.chosen), answer(second.rejected)], `${file}: pair ${k + 1} swaps its copies`).toEqual([
+      answer(first.rejected),
+      answer(first.chosen),
+    ]);
+    expect(second.goal_score ?? second.goal_scores, `${file}: pair ${k + 1}`).toEqual(
+      first.score_rejected ?? second.score_chosen,
+    );
+  }
 }
 
 /** Run a script without blocking this process (the fake judge server answers from here). */
@@ -116,15 +221,15 @@ function snapshot(block: number, cwd: string, stdout: string): void {
 describe('README examples, run with the packed and installed radpo', () => {
   // The judge examples talk to a fake OpenAI-compatible / vLLM server on 127.0.0.1, as RADPO_JUDGE_URL.
   let judge: FakeJudge;
-  let cwd = '';
+  let top = '';
   let env: NodeJS.ProcessEnv = {};
   let installLog = '';
   const before = gitStatus();
   beforeAll(async () => {
-    const top = tempDir();
+    top = tempDir();
     const installed = installPacked(top);
     installLog = installed.installLog;
-    ({ cwd, env } = sandbox(top, installed.bin));
+    env = { ...process.env, PATH: `${installed.bin}:${process.env.PATH}`, NO_COLOR: '1' };
     judge = await startFakeJudge();
     env.RADPO_JUDGE_URL = judge.url;
   }, 240_000);
@@ -144,30 +249,16 @@ describe('README examples, run with the packed and installed radpo', () => {
       .filter((line) => line.trim() !== 'npm test')
       .map((line) => line.replace(/^npm ci && /, '').replace(/\bnpx radpo\b/g, 'radpo'))
       .join('\n');
+    const cwd = scratch(top, `block-${i}`);
     const result = await bash(script, cwd, env);
     snapshot(i, cwd, result.stdout);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.status, `${script}\n--- stderr:\n${result.stderr}`).toBe(0);
-  });
-
-  it('the quick start prints 200 relabeled rows of the bundled sample', () => {
-    const result = spawnSync('radpo', ['relabel', 'fixtures/ultrafeedback_sample.jsonl'], {
-      cwd,
-      env,
-      encoding: 'utf8',
-    });
-    expect(result.status).toBe(0);
-    expect(result.stdout.trim().split('\n')).toHaveLength(200);
-    expect(result.stderr).toMatch(/100 rows read, 200 rows written/);
-  });
-
-  it('the shard example adds up to one unsharded run', () => {
-    const result = spawnSync('bash', ['-c', 'cat shard.1.jsonl shard.2.jsonl shard.3.jsonl | wc -l'], {
-      cwd,
-      env,
-      encoding: 'utf8',
-    });
-    expect(result.stdout.trim()).toBe('200');
+    const rows = (file: string) => parseJsonl(readFileSync(join(cwd, file), 'utf8'));
+    for (const file of readdirSync(cwd).filter((f) => f.endsWith('.jsonl'))) checkCopies(rows(file), file);
+    const expected = EXPECTED.filter(([line]) => block.includes(line));
+    if (block.trim() !== 'npm test') expect(expected, 'every block has its expectations').toHaveLength(1);
+    for (const [, check] of expected) check({ cwd, stdout: result.stdout, stderr: result.stderr, rows });
   });
 
   it('following the README leaves no file in the repository', () => {

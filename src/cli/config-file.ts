@@ -3,7 +3,7 @@
  * (`prompt-col: question`, `no-cache: true`); a flag on the command line wins over the file; every value
  * is parsed exactly as the same flag typed; an unknown key is a usage error naming it.
  */
-import { readFileSync } from 'node:fs';
+import { readFlagFile } from '../io/files.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { usageError } from '../core/errors.js';
@@ -13,14 +13,7 @@ const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 const ConfigFile = z.record(z.string(), z.union([Scalar, z.array(z.union([z.string(), z.number()]))]));
 
 async function readConfig(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw usageError(
-      `--config ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-    );
-  }
+  const text = readFlagFile('--config', path);
   let parsed: unknown;
   try {
     parsed = /\.json$/i.test(path) ? JSON.parse(text) : (await import('yaml')).parse(text);

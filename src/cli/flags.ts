@@ -8,7 +8,7 @@
  * Loaded by every start of radpo: it imports nothing heavy (no zod, no I/O).
  */
 import { Option, type Command } from 'commander';
-import { ValueError, usageError } from '../core/errors.js';
+import { type RadpoError, ValueError, usageError } from '../core/errors.js';
 import { parsePath, type Path } from '../core/path.js';
 
 /** Help headings, in the order they print. */
@@ -129,16 +129,21 @@ export function parsed<T>(
       try {
         return parse(value);
       } catch (err) {
-        if (err instanceof ValueError) throw usageError(valueMessage(name, err), err.hint);
+        if (err instanceof ValueError) throw flagError(name, err);
         throw err;
       }
     },
   };
 }
 
-/** '--scale expects MIN-MAX such as 1-10, got "x"' or '--shard 9/3: K must be from 1 to N'. */
-export function valueMessage(flag: string, err: ValueError): string {
-  return err.problem ? `${flag} "${err.text}": ${err.problem}` : `${flag} expects ${err.expected}, got "${err.text}"`;
+/**
+ * A value that did not parse, as the usage error of the flag that gave it: '--scale expects MIN-MAX such
+ * as 1-10, got "x"', or '--shard "9/3": K must be from 1 to N'.
+ */
+export function flagError(flag: string, err: ValueError): RadpoError {
+  const given = err.text === '' ? '' : ` "${err.text}"`;
+  const message = err.problem ? `${flag}${given}: ${err.problem}` : `${flag} expects ${err.expected}, got${given}`;
+  return usageError(message, err.hint);
 }
 
 function parseCount(text: string): number {

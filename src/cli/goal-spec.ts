@@ -1,24 +1,19 @@
 /** The goal spec from the goal flags: the scale, and the template file read and parsed. */
-import { readFileSync } from 'node:fs';
-import { RadpoError, usageError } from '../core/errors.js';
+import { usageError, ValueError } from '../core/errors.js';
 import { parseGoalTemplate, type GoalSpec, type Scale } from '../core/goal.js';
+import { readFlagFile } from '../io/files.js';
+import { flagError } from './flags.js';
 
 /** Read a goal template file. One trailing newline (which editors add) is not part of the goal. */
 function readGoalTemplate(path: string, attributes: readonly string[] | null): GoalSpec['template'] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new RadpoError(
-      'usage',
-      `--goal-template ${path}: ${
-        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such ' + 'file' : (err as Error).message
-      }`,
-    );
-  }
-  text = text.replace(/\r?\n$/, '');
+  const text = readFlagFile('--goal-template', path).replace(/\r?\n$/, '');
   if (text.trim() === '') throw usageError(`--goal-template ${path} is empty`);
-  return parseGoalTemplate(text, attributes);
+  try {
+    return parseGoalTemplate(text, attributes);
+  } catch (err) {
+    if (err instanceof ValueError) throw flagError(`--goal-template ${path}`, err);
+    throw err;
+  }
 }
 
 export function readGoalSpec(

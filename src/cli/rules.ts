@@ -9,7 +9,8 @@ import type { ShapeOptions } from '../core/pair.js';
 import { isGzipName, outputFileFormat, type OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
 import type { PairRunConfig, RunConfig } from '../pipeline/config.js';
-import { valueMessage, type FlagValues } from './flags.js';
+import { flagError, type FlagValues } from './flags.js';
+import { wordHint } from './hints.js';
 import type { errorFlags, inputFlags, readFlags } from './tables.js';
 
 type InputValues = FlagValues<typeof inputFlags>;
@@ -30,32 +31,41 @@ export function stdinReadOnce(inputs: readonly string[]): void {
   if (inputs.filter((i) => i === '-').length > 1) throw usageError('stdin ("-") can be read only once');
 }
 
-export function shapeOptions(o: InputValues): ShapeOptions {
-  return { schema: o.schema, prompt: o.promptCol, chosen: o.chosenCol, rejected: o.rejectedCol, system: o.systemCol };
+export function shapeOptions(flags: InputValues): ShapeOptions {
+  return {
+    schema: flags.schema,
+    prompt: flags.promptCol,
+    chosen: flags.chosenCol,
+    rejected: flags.rejectedCol,
+    system: flags.systemCol,
+  };
 }
 
 /** --on-error, --rejects and --max-errors. */
-export function errorPolicyRules(o: ErrorValues): void {
-  if (o.onError === 'skip' && !o.rejects) {
+export function errorPolicyRules(flags: ErrorValues): void {
+  if (flags.onError === 'skip' && !flags.rejects) {
     throw usageError(
       '--on-error skip needs --rejects FILE, so that every set-aside row is kept with its reason',
       'pass --rejects rejects.jsonl (or --rejects - to send them to stdout with -o FILE)',
     );
   }
-  if (o.maxErrors !== undefined && o.onError !== 'skip')
+  if (flags.maxErrors !== undefined && flags.onError !== 'skip')
     throw usageError('--max-errors only applies with --on-error skip');
 }
 
 /** -o with the row format: Parquet needs a plain file; only one output may go to stdout. */
-export function outputRules(o: { output: string; outputFormat?: OutputFileFormat; rejects?: string }): void {
-  if (outputFileFormat(o.output, o.outputFormat) === 'parquet' && (o.output === '-' || isGzipName(o.output))) {
+export function outputRules(flags: { output: string; outputFormat?: OutputFileFormat; rejects?: string }): void {
+  if (
+    outputFileFormat(flags.output, flags.outputFormat) === 'parquet' &&
+    (flags.output === '-' || isGzipName(flags.output))
+  ) {
     throw usageError(
-      `Parquet output needs -o FILE.parquet, got ${o.output === '-' ? 'stdout' : `"${o.output}"`}`,
+      `Parquet output needs -o FILE.parquet, got ${flags.output === '-' ? 'stdout' : `"${flags.output}"`}`,
       'Parquet compresses its own pages, so it is neither gzipped nor streamed: write -o FILE.parquet, or -o ' +
         'FILE.jsonl.gz for compressed JSON Lines',
     );
   }
-  if (o.rejects === '-' && o.output === '-')
+  if (flags.rejects === '-' && flags.output === '-')
     throw usageError('--rejects - and the output cannot both go to stdout', 'write the output with -o FILE');
 }
 
@@ -125,6 +135,7 @@ export function runConfig(
     maxLineBytes: flags.maxLineBytes,
     quiet: flags.quiet,
     version,
+    words: wordHint,
   };
 }
 
@@ -138,14 +149,14 @@ export function pairRunConfig(
 }
 
 /** --chosen-score-col/--rejected-score-col (both or neither) or --attr NAME=C,R (repeatable), not both. */
-export function scoreColumnSpec(o: {
+export function scoreColumnSpec(flags: {
   chosenScoreCol?: Path;
   rejectedScoreCol?: Path;
   attr?: readonly string[];
 }): ScoreColumnSpec {
-  const attr = o.attr ?? [];
+  const attr = flags.attr ?? [];
   if (attr.length > 0) {
-    if (o.chosenScoreCol || o.rejectedScoreCol) {
+    if (flags.chosenScoreCol || flags.rejectedScoreCol) {
       throw usageError(
         '--attr cannot be combined with --chosen-score-col/--rejected-score-col',
         'give the overall score as one more --attr if you want it in the goal',
@@ -155,7 +166,7 @@ export function scoreColumnSpec(o: {
       try {
         return parseAttr(spec);
       } catch (err) {
-        if (err instanceof ValueError) throw usageError(valueMessage('--attr', err), err.hint);
+        if (err instanceof ValueError) throw flagError('--attr', err);
         throw err;
       }
     });
@@ -164,7 +175,7 @@ export function scoreColumnSpec(o: {
     if (dup) throw usageError(`--attr ${dup} is given twice`);
     return { attributes };
   }
-  if ((o.chosenScoreCol === undefined) !== (o.rejectedScoreCol === undefined))
+  if ((flags.chosenScoreCol === undefined) !== (flags.rejectedScoreCol === undefined))
     throw usageError('--chosen-score-col and --rejected-score-col go together', 'name both score columns');
-  return { chosen: o.chosenScoreCol, rejected: o.rejectedScoreCol };
+  return { chosen: flags.chosenScoreCol, rejected: flags.rejectedScoreCol };
 }

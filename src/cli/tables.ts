@@ -3,7 +3,7 @@
  * once here (flags, help, choices from the module that owns the list, default, parser); a command's
  * table spreads the ones it takes. Light: loaded at every start.
  */
-import { OUTPUT_FORMATS } from '../core/formats.js';
+import { OUTPUT_FORMATS } from '../core/layouts.js';
 import { parseScale } from '../core/goal.js';
 import { SCHEMAS } from '../core/pair.js';
 import { parseShard } from '../core/shard.js';

@@ -2,6 +2,7 @@
  * Every failure radpo reports carries a code from this fixed set, so scripts can match on it
  * (it is written to the rejects file and the report) and tests can assert on it.
  */
+import type { Hint, HintWords } from './hints.js';
 
 /** Why one input row was set aside. These appear as `reason` in the rejects file. */
 export const ROW_REASONS = [
@@ -55,8 +56,8 @@ export interface RowErrorDetails {
   field?: string;
   expected?: string;
   found?: string;
-  /** What the user can do about it. */
-  hint?: string;
+  /** What the user can do about it (a key the CLI words with its flags, or plain text). */
+  hint?: Hint;
 }
 
 /**
@@ -78,7 +79,7 @@ export class RowError extends Error {
    * The complete, human-readable message: where, what field, expected vs found, and (unless `withHint` is false) what
    * to do.
    */
-  describe(withHint = true): string {
+  describe(words: HintWords, withHint = true): string {
     const parts: string[] = [];
     if (this.location) parts.push(`${formatLocation(this.location)}:`);
     if (this.details.field !== undefined) parts.push(`field "${this.details.field}":`);
@@ -87,7 +88,7 @@ export class RowError extends Error {
     if (this.details.expected !== undefined || this.details.found !== undefined) {
       text += ` (expected ${this.details.expected ?? '?'}, found ${this.details.found ?? '?'})`;
     }
-    if (withHint && this.details.hint) text += `. ${this.details.hint}`;
+    if (withHint && this.details.hint !== undefined) text += `. ${words(this.details.hint)}`;
     return text;
   }
 }
@@ -95,8 +96,8 @@ export class RowError extends Error {
 /** An error that ends the run. src/main.ts turns its code into an exit code (usage 2, interrupted 130, else 1). */
 export class RadpoError extends Error {
   readonly code: FatalCode;
-  readonly hint: string | undefined;
-  constructor(code: FatalCode, message: string, hint?: string) {
+  readonly hint: Hint | undefined;
+  constructor(code: FatalCode, message: string, hint?: Hint) {
     super(message);
     this.name = 'RadpoError';
     this.code = code;

@@ -3,7 +3,8 @@
  * (scripts/reward_augmentation.py, `system_prompt`), and its placement in a conversation.
  * Pure: no I/O. See docs/METHOD.md.
  */
-import { RowError, usageError, ValueError } from './errors.js';
+import { hint } from './hints.js';
+import { RowError, ValueError } from './errors.js';
 import type { Message } from './pair.js';
 
 export interface Scale {
@@ -97,11 +98,13 @@ export function parseGoalTemplate(source: string, attributes: readonly string[] 
     } else if (ch === '{') {
       const end = source.indexOf('}', i);
       if (end < 0)
-        throw usageError(`goal template: "{" at offset ${i} is never closed`, 'write {{ for a literal brace');
+        throw new ValueError('', undefined, `"{" at offset ${i} is never closed`, 'write {{ for a literal brace');
       const name = source.slice(i + 1, end);
       if (!known.has(name)) {
-        throw usageError(
-          `goal template: unknown placeholder {${name}}`,
+        throw new ValueError(
+          '',
+          undefined,
+          `unknown placeholder {${name}}`,
           `known placeholders: ${[...known].map((k) => `{${k}}`).join(', ')}; write {{ and }} for literal braces`,
         );
       }
@@ -110,7 +113,7 @@ export function parseGoalTemplate(source: string, attributes: readonly string[] 
       parts.push({ name });
       i = end + 1;
     } else if (ch === '}') {
-      throw usageError(`goal template: unmatched "}" at offset ${i}`, 'write }} for a literal brace');
+      throw new ValueError('', undefined, `unmatched "}" at offset ${i}`, 'write }} for a literal brace');
     } else {
       literal += ch;
       i += 1;
@@ -120,8 +123,10 @@ export function parseGoalTemplate(source: string, attributes: readonly string[] 
   const used = new Set(parts.flatMap((p) => ('name' in p ? [p.name] : [])));
   const missing = [...(attributes ?? ['score'])].filter((a) => !used.has(a));
   if (missing.length > 0) {
-    throw usageError(
-      `goal template never uses ${missing.map((m) => `{${m}}`).join(', ')}`,
+    throw new ValueError(
+      '',
+      undefined,
+      `the template never uses ${missing.map((m) => `{${m}}`).join(', ')}`,
       'every score must appear in the goal, or the two copies of a pair would get the same prompt',
     );
   }
@@ -171,7 +176,7 @@ export function placeGoal(prompt: readonly Message[], goal: string, placement: P
       field: 'prompt',
       expected: 'a message with role "user"',
       found: `roles ${JSON.stringify(out.map((m) => m.role))}`,
-      hint: 'use --placement system',
+      hint: hint('goal_in_system_message'),
     });
   }
   const target = out[index]!;

@@ -2,10 +2,11 @@
  * Input shapes: turning one record of any supported layout into a normalized preference pair
  * (prompt turns, chosen turns, rejected turns). Pure: no I/O.
  */
+import { type Hint, hint } from './hints.js';
 import { RadpoError, RowError, preview } from './errors.js';
 
 /** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
-const shapeError = (message: string, hint: string) => new RadpoError('schema', message, hint);
+const shapeError = (message: string, fix: Hint) => new RadpoError('schema', message, fix);
 import { getPath, pathText, type Path } from './path.js';
 
 export interface Message {
@@ -120,7 +121,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     throw shapeError(
       `cannot find the chosen and rejected columns; the first record ` +
         `has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
-      'name them with --chosen-col and --rejected-col (and --prompt-col, --system-col)',
+      hint('name_pair_columns'),
     );
   }
   const chosenValue = getPath(record, chosen);
@@ -153,15 +154,15 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     else {
       throw shapeError(
         `cannot tell the input shape: no prompt column, and "${pathText(chosen)}" is ${preview(chosenValue)}`,
-        'name the prompt with --prompt-col, or pick a shape with --schema',
+        hint('name_prompt_or_shape'),
       );
     }
   }
   const implicit = schema === 'implicit-conversational' || schema === 'implicit-string';
   if (!implicit && prompt === undefined) {
     throw shapeError(
-      `--schema ${schema} needs a prompt column; the first record has columns ${keys.join(', ')}`,
-      'name it with --prompt-col',
+      `the ${schema} shape needs a prompt column; the first record has columns ${keys.join(', ')}`,
+      hint('name_prompt'),
     );
   }
   const names = [prompt, chosen, rejected].filter((p): p is Path => p !== undefined && !implicit).map(pathText);
@@ -274,7 +275,7 @@ function toMessages(value: unknown, field: string, role: string): Message[] {
       field,
       expected: 'a string or a list of messages',
       found: preview(value),
-      hint: value === undefined ? 'check the column name (see --prompt-col/--chosen-col/--rejected-col)' : undefined,
+      hint: value === undefined ? hint('check_column_names') : undefined,
     },
   );
 }
@@ -300,7 +301,7 @@ export function parseTranscript(text: string, field: string): Message[] {
       field,
       expected: 'text of the form "\\n\\nHuman: …\\n\\nAssistant: …"',
       found: preview(text),
-      hint: 'if this column holds a plain response, name the prompt with --prompt-col',
+      hint: hint('plain_response_needs_prompt'),
     });
   }
   return turns;
@@ -350,9 +351,7 @@ function requireNonEmpty(turns: Message[], field: string): void {
       field,
       expected: 'a non-empty response',
       found: turns.length === 1 ? preview(turns[0]!.content) : `${turns.length} empty messages`,
-      hint:
-        'fix or remove the row, set such rows aside with --on-error skip --rejects FILE, or write them ' +
-        'anyway with --allow-empty',
+      hint: hint('empty_response'),
     });
   }
 }
@@ -399,9 +398,7 @@ function turnListPair(
           field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
           expected: 'the same earlier answers in both lists',
           found: `${preview(chosen[i], 40)} vs ${preview(rejected[i], 40)}`,
-          hint:
-            'only the first turn of such a row is a valid pair; keep the first turn of each list, or set ' +
-            'such rows aside with --on-error skip --rejects FILE',
+          hint: hint('first_turn_only'),
         },
       );
     }
@@ -477,7 +474,7 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
         field: promptField,
         expected: 'a prompt',
         found: promptValue === null ? 'null' : 'no such column',
-        hint: 'check --prompt-col',
+        hint: hint('check_prompt_column'),
       });
     }
     if (typeof promptValue === 'string' && promptValue.trim() === '') {

@@ -2,6 +2,7 @@
  * From several scored responses to one prompt, to preference pairs (the on-policy recipe of the paper,
  * and UltraFeedback's own binarization). Pure: responses and scores in, chosen/rejected indexes out.
  */
+import { hint } from './hints.js';
 import { RowError } from './errors.js';
 import { formatScore } from './goal.js';
 
@@ -39,7 +40,7 @@ function noPreference(scores: readonly number[], minGap: number): RowError {
       field: 'scores',
       expected: `two responses whose scores differ by more than ${formatScore(minGap)}`,
       found: scores.length === 0 ? 'no usable score' : `scores ${scores.map(formatScore).join(', ')}`,
-      hint: 'sample more responses for such prompts, or lower --min-gap',
+      hint: hint('lower_min_gap'),
     },
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Where scores come from in a record, and reading them strictly. Pure.
  */
+import { hint } from './hints.js';
 import { RowError, ValueError, preview } from './errors.js';
 import { formatScore, type Scale } from './goal.js';
 import { getPath, parsePath, pathText, type Path } from './path.js';
@@ -47,7 +48,7 @@ export function parseAttr(spec: string): ScoreAttribute {
       spec,
       'NAME=CHOSEN_PATH,REJECTED_PATH',
       undefined,
-      'for example --attr helpfulness=chosen_scores.helpfulness,rejected_scores.helpfulness',
+      'for example helpfulness=chosen_scores.helpfulness,rejected_scores.helpfulness',
     );
   const name = match[1]!.trim();
   if (!/^[A-Za-z][A-Za-z0-9 _-]*$/.test(name)) {
@@ -126,9 +127,7 @@ export function parseScore(value: unknown, field: string, scale: Scale): number 
       field,
       expected: 'a number',
       found: value === undefined ? 'no such column' : preview(value),
-      hint: missing
-        ? 'score the row first (radpo score), or set it aside with --on-error skip --rejects FILE'
-        : 'fix the value, or set the row aside with --on-error skip --rejects FILE',
+      hint: missing ? hint('score_first_or_set_aside') : hint('fix_value_or_set_aside'),
     });
   }
   if (!Number.isFinite(score)) {
@@ -136,7 +135,7 @@ export function parseScore(value: unknown, field: string, scale: Scale): number 
       field,
       expected: 'a finite number',
       found: typeof value === 'number' ? `${score} (a number too large for a double, such as 1e309)` : preview(value),
-      hint: 'fix the value in the source data, or set the row aside with --on-error skip --rejects FILE',
+      hint: hint('fix_source_or_set_aside'),
     });
   }
   if (score < scale.min || score > scale.max) {
@@ -144,7 +143,7 @@ export function parseScore(value: unknown, field: string, scale: Scale): number 
       field,
       expected: `a number from ${formatScore(scale.min)} to ${formatScore(scale.max)}`,
       found: formatScore(score),
-      hint: 'pass --scale MIN-MAX for the scale your judge used (the goal text names it)',
+      hint: hint('name_judge_scale'),
     });
   }
   return score;

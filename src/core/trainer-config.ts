@@ -2,7 +2,7 @@
  * The snippet that points each trainer at a relabeled file (`--print-config`), and LLaMA-Factory's
  * dataset_info.json entry. Pure: paths in, text out. See docs/FORMATS.md.
  */
-import type { OutputFormat } from './formats.js';
+import type { OutputFormat } from './layouts.js';
 
 /** A dataset name from the file name: `out/relabeled.jsonl.gz` -> `relabeled`. */
 export function datasetName(fileName: string): string {
@@ -46,7 +46,7 @@ export function unloadableOutput(
 ): string | null {
   if (fileFormat === 'csv' && format !== 'text')
     return (
-      `--format ${format} writes message lists, and no trainer reads those from CSV cells ` +
+      `the ${format} layout writes message lists, and no trainer reads those from CSV cells ` +
       `(LLaMA-Factory fails on the JSON text, axolotl takes it as one message)`
     );
   if (format === 'llamafactory' && gzipped)

@@ -7,7 +7,7 @@ import { createGzip, type Gzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { RadpoError } from '../core/errors.js';
 import { chunkBytes, expandRaw, type Chunk, type RawTable } from './rawjson.js';
-import { floatScores, floatText, SCORE_COLUMNS } from '../core/formats.js';
+import { floatScores, floatText, SCORE_COLUMNS } from '../core/layouts.js';
 import { DEFAULT_GZIP_LEVEL, isGzipName, type OutputFileFormat } from './choices.js';
 import { openTarget } from './target.js';
 import { descriptorStream } from './descriptor.js';

@@ -5,7 +5,7 @@
  */
 import Papa from 'papaparse';
 import { RadpoError, RowError, usageError, type Location } from '../core/errors.js';
-import { SCORE_COLUMNS } from '../core/formats.js';
+import { isOwnHeader, SCORE_COLUMNS } from '../core/layouts.js';
 import type { Readable } from 'node:stream';
 import { openBytes, type PeekableBytes } from './bytes.js';
 import { firstDuplicateKey } from './duplicate-keys.js';
@@ -421,7 +421,7 @@ export async function* readCsv(
           queue.push(tooLong(loc, size, options.maxLineBytes, JSON.stringify(data).slice(0, 200)));
         else
           queue.push({
-            ...decodeJsonCells(data, (radpoOwn ??= isRadpoHeader(results.meta.fields ?? []))),
+            ...decodeJsonCells(data, (radpoOwn ??= isOwnHeader(results.meta.fields ?? []))),
             raw: data,
             location: loc,
           });
@@ -466,15 +466,6 @@ export async function* readCsv(
 function csvFieldCount(data: Record<string, unknown>): number {
   const extra = data.__parsed_extra;
   return Object.keys(data).filter((k) => k !== '__parsed_extra').length + (Array.isArray(extra) ? extra.length : 0);
-}
-
-/** Does this header belong to a file radpo wrote (any --format)? Then its cells are read back as written. */
-function isRadpoHeader(fields: readonly string[]): boolean {
-  const has = (name: string) => fields.includes(name);
-  return (
-    (has('copy') && (has('goal_score') || has('goal_scores'))) ||
-    (fields.length === 2 && has('context') && has('completions'))
-  );
 }
 
 /** Columns of radpo's layouts that hold text (or JSON) and never a bare number. */

@@ -229,20 +229,10 @@ export class Judge {
   }
 
   private async judgeOnce(key: string, prompt: Message[], response: Message[]): Promise<Verdict> {
-    const { cache, batchFailures, mode, pending, semaphore, http } = this.session;
-    const cached = cache.get(key);
-    if (cached) {
-      try {
-        const { scores } = this.read(cached.raw);
-        if (scores !== null) {
-          this.stats.cacheHits += 1;
-          return { ok: true, scores, cached: true };
-        }
-      } catch {
-        /* a stored answer the current parser cannot read: ask again */
-      }
-    }
-    const batchFailure = batchFailures.get(key);
+    const cached = this.session.cache.get(key);
+    const fromCache = cached ? this.cachedVerdict(cached.raw) : null;
+    if (fromCache) return fromCache;
+    const batchFailure = this.session.batchFailures.get(key);
     if (batchFailure !== undefined) {
       this.stats.failures += 1;
       return {
@@ -251,32 +241,52 @@ export class Judge {
         message: `the batch result for this request was an error: ${batchFailure}`,
       };
     }
-    const { url, body } = this.request(prompt, response);
-    if (mode.emit) {
-      pending.set(key, {
-        custom_id: key,
-        method: 'POST',
-        url: new URL(url).pathname.replace(/^.*?\/v1\//, '/v1/'),
-        body,
-      });
-      return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
+    const request = this.request(prompt, response);
+    const { mode } = this.session;
+    if (mode.emit) return this.emit(key, request);
+    if (mode.offline) return this.unansweredOffline(cached?.raw);
+    return this.ask(key, request);
+  }
+
+  /** A stored answer's verdict; null when there is none the current parser can read (then it is asked again). */
+  private cachedVerdict(raw: string): Verdict | null {
+    try {
+      const { scores } = this.read(raw);
+      if (scores === null) return null;
+      this.stats.cacheHits += 1;
+      return { ok: true, scores, cached: true };
+    } catch {
+      return null;
     }
-    if (mode.offline) {
-      this.stats.failures += 1;
-      if (cached)
-        return {
-          ok: false,
-          reason: 'judge_unparseable',
-          message: "the batch file's answer has no readable score (--live-fallback would ask the judge again)",
-          rawText: this.safeText(cached.raw),
-        };
+  }
+
+  /** --emit-batch: the request becomes a batch line (the route under /v1, as batch APIs take it). */
+  private emit(key: string, { url, body }: { url: string; body: Record<string, unknown> }): Verdict {
+    const route = new URL(url).pathname.replace(/^.*?\/v1\//, '/v1/');
+    this.session.pending.set(key, { custom_id: key, method: 'POST', url: route, body });
+    return { ok: false, reason: 'batch_pending', message: 'written to the batch file' };
+  }
+
+  /** --from-batch without --live-fallback: what the files do not answer (or answer unreadably) is set aside. */
+  private unansweredOffline(storedRaw: string | undefined): Verdict {
+    this.stats.failures += 1;
+    if (storedRaw !== undefined)
       return {
         ok: false,
-        reason: 'judge_missing',
-        message:
-          'this request is not answered in the --from-batch files (--live-fallback asks the judge for such rows)',
+        reason: 'judge_unparseable',
+        message: "the batch file's answer has no readable score (--live-fallback would ask the judge again)",
+        rawText: this.safeText(storedRaw),
       };
-    }
+    return {
+      ok: false,
+      reason: 'judge_missing',
+      message: 'this request is not answered in the --from-batch files (--live-fallback asks the judge for such rows)',
+    };
+  }
+
+  /** Ask the judge, asking again (up to --parse-retries) while no score can be read from its answer. */
+  private async ask(key: string, { url, body }: { url: string; body: Record<string, unknown> }): Promise<Verdict> {
+    const { semaphore, http, cache } = this.session;
     let lastText = '';
     for (let attempt = 0; attempt <= this.config.parseRetries; attempt++) {
       let answer: { json: unknown; text: string };
@@ -290,33 +300,42 @@ export class Judge {
         }
         throw err;
       }
-      const rawJson = answer.text;
-      let read: { scores: number[] | null; text: string; promptTokens: number; completionTokens: number };
-      try {
-        read = this.read(rawJson, answer.json);
-      } catch (err) {
-        if (!(err instanceof WireError)) throw err;
-        read = { scores: null, text: `${err.message}: ${rawJson.slice(0, 300)}`, promptTokens: 0, completionTokens: 0 };
-      }
+      const read = this.readAnswer(answer);
       this.stats.promptTokens += read.promptTokens;
       this.stats.completionTokens += read.completionTokens;
       this.answered = true;
       if (read.scores !== null) {
-        cache.put(key, this.configText, rawJson);
+        cache.put(key, this.configText, answer.text);
         this.stats.judged += 1;
         return { ok: true, scores: read.scores, cached: false };
       }
       lastText = read.text;
     }
     this.stats.failures += 1;
+    const { rubric, parseRetries } = this.config;
     return {
       ok: false,
       reason: 'judge_unparseable',
       message:
         `the judge's answer has no readable score ` +
-        `in ${this.config.rubric.min}-${this.config.rubric.max} after ${this.config.parseRetries + 1} attempts`,
+        `in ${rubric.min}-${rubric.max} after ${parseRetries + 1} attempts`,
       rawText: lastText,
     };
+  }
+
+  /** A fresh answer read; one of the wrong shape is an unreadable verdict with its text kept, not a failure. */
+  private readAnswer(answer: { json: unknown; text: string }): ReturnType<Judge['read']> {
+    try {
+      return this.read(answer.text, answer.json);
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      return {
+        scores: null,
+        text: `${err.message}: ${answer.text.slice(0, 300)}`,
+        promptTokens: 0,
+        completionTokens: 0,
+      };
+    }
   }
 
   /** Batch results (a verdict per line, custom_id = its key) into the cache; error lines are kept with their text. */

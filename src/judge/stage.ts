@@ -133,9 +133,10 @@ class PairJudge {
       return { ...fail(new RowError(verdict.reason, verdict.message, { field })), judgeOutput: verdict.rawText };
     };
     try {
-      const value0 = record.value as Record<string, unknown>;
+      // The first record says whether rows are pairs or lists of responses (radpo generate's rows).
+      const first = record.value as Record<string, unknown>;
       this.listMode ??=
-        value0 !== null && typeof value0 === 'object' && Array.isArray(value0.responses) && !('chosen' in value0);
+        first !== null && typeof first === 'object' && Array.isArray(first.responses) && !('chosen' in first);
       if (this.listMode) return await this.judgeList(record, failed);
       this.shape ??= this.fixColumns(record);
       const pair = toPair(record.value, this.shape);

@@ -1,4 +1,5 @@
 /** What every command that reads pairs and writes rows is configured with. */
+import type { HintWords } from '../core/hints.js';
 import type { ShapeOptions } from '../core/pair.js';
 import type { InputFormat, OutputFileFormat } from '../io/choices.js';
 
@@ -23,6 +24,8 @@ export interface RunConfig {
   maxLineBytes: number;
   quiet: boolean;
   version: string;
+  /** How the core's hints are worded for this user (the CLI's flag names: src/cli/hints.ts). */
+  words: HintWords;
 }
 
 /** A command that reads preference pairs (relabel, score): the run, and where the pair's parts are. */

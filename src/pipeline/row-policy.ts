@@ -4,6 +4,7 @@
  * --max-errors. Policy set-asides (identical responses, dropped ties) never stop a run.
  */
 import { RadpoError, type RowError, type RowReason } from '../core/errors.js';
+import { hint, type HintWords } from '../core/hints.js';
 import type { Sink } from '../io/output.js';
 import { rawOf, type SourceRecord } from '../io/records.js';
 import type { OnErrorPolicy } from './config.js';
@@ -13,6 +14,8 @@ const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped']
 interface RowPolicyConfig {
   onError: OnErrorPolicy;
   maxErrors?: number;
+  /** How hints are worded (with the CLI's flag names). */
+  words: HintWords;
 }
 
 export class RowPolicy {
@@ -30,15 +33,15 @@ export class RowPolicy {
       if (this.config.onError === 'fail')
         throw new RadpoError(
           'row',
-          error.describe(false),
-          error.details.hint ?? 'fix the row, or set such rows aside with --on-error skip --rejects FILE',
+          error.describe(this.config.words, false),
+          this.config.words(error.details.hint ?? hint('set_row_aside')),
         );
       this.errors += 1;
       if (this.config.maxErrors !== undefined && this.errors > this.config.maxErrors) {
         throw new RadpoError(
           'too_many_errors',
           `more than ${this.config.maxErrors} rows failed ` +
-            `(--max-errors ${this.config.maxErrors}); the last: ${error.describe()}`,
+            `(--max-errors ${this.config.maxErrors}); the last: ${error.describe(this.config.words)}`,
           'fix the input, or raise --max-errors',
         );
       }
@@ -50,7 +53,7 @@ export class RowPolicy {
         source: record.location.source,
         [record.location.unit]: record.location.line,
         reason: error.reason,
-        message: error.describe(),
+        message: error.describe(this.config.words),
         ...(judgeOutput !== undefined ? { judge_output: judgeOutput } : {}),
         raw: rawOf(record),
       };

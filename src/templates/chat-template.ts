@@ -3,7 +3,7 @@
  * tokenizer_config.json) and render message lists with it (@huggingface/jinja), as the trainer's
  * tokenizer would. Used by `radpo check` and by `radpo relabel --chat-template` / `--placement auto`.
  */
-import { readFileSync } from 'node:fs';
+import { readFlagFile } from '../io/files.js';
 import { Template } from '@huggingface/jinja';
 import { RadpoError } from '../core/errors.js';
 import type { Placement } from '../core/goal.js';
@@ -25,17 +25,7 @@ function tokenText(value: unknown): string | undefined {
 
 /** A .jinja file, or a tokenizer_config.json (its chat_template, bos_token and eos_token). */
 export function loadChatTemplate(path: string, overrides: { bosToken?: string; eosToken?: string } = {}): ChatTemplate {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new RadpoError(
-      'usage',
-      `--chat-template ${path}: ${
-        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such ' + 'file' : (err as Error).message
-      }`,
-    );
-  }
+  const text = readFlagFile('--chat-template', path);
   let template = text;
   let bos: string | undefined;
   let eos: string | undefined;

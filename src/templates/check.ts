@@ -3,10 +3,12 @@
  * report what would break or silently degrade training, with row numbers — before a GPU hour is spent.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFlagFile } from '../io/files.js';
 import { RadpoError, RowError } from '../core/errors.js';
+import { readLayoutRow } from '../core/layouts.js';
+import { plainWords } from '../core/hints.js';
 import { goalPattern, goalText, scoresFromGoal, type GoalSpec } from '../core/goal.js';
-import { detectShapeOf, toPair, type Message } from '../core/pair.js';
+import type { Message } from '../core/pair.js';
 import type { Io } from '../io/io.js';
 import { openRecords } from '../io/records.js';
 import { Renderer, type ChatTemplate } from './chat-template.js';
@@ -69,74 +71,24 @@ function metaScores(value: unknown, attributes: readonly string[] | null): numbe
   return null;
 }
 
-/** Read a row of any layout radpo writes back into prompt, chosen and rejected turns. */
+/** A row of any layout radpo writes, read back (core/layouts.ts), with its line and scores for the checks. */
 function toCheckRow(
   row: Record<string, unknown>,
   line: number,
   attributes: readonly string[] | null,
   source: string,
 ): CheckRow {
-  let prompt: Message[];
-  let chosen: Message[];
-  let rejected: Message[];
-  if (Array.isArray(row.context) && Array.isArray(row.completions)) {
-    const ranked = [...(row.completions as Array<{ rank: number; completion: Message[] }>)].sort(
-      (a, b) => a.rank - b.rank,
-    );
-    prompt = row.context as Message[];
-    chosen = ranked[0]?.completion ?? [];
-    rejected = ranked[1]?.completion ?? [];
-  } else if (typeof row.prompt === 'string' && typeof row.chosen === 'string') {
-    // --format text: the prompt string is one user message.
-    prompt = [{ role: 'user', content: row.prompt }];
-    chosen = [{ role: 'assistant', content: row.chosen }];
-    rejected = [{ role: 'assistant', content: row.rejected }];
-  } else {
-    const axolotl =
-      Array.isArray(row.messages) &&
-      row.chosen !== null &&
-      typeof row.chosen === 'object' &&
-      !Array.isArray(row.chosen);
-    const shape = detectShapeOf(source, row, axolotl ? { prompt: ['messages'] } : {});
-    try {
-      ({ prompt, chosen, rejected } = toPair(row, shape, { allowEmpty: true }));
-    } catch (err) {
-      if (!(err instanceof RowError) || err.reason !== 'prompt_mismatch') throw err;
-      // Whole conversations whose prompts differ (the reference nosys script writes such rows): check
-      // each side's own prompt, and report the mismatch.
-      const split = (conversation: Message[]) => {
-        const at = conversation.map((m) => m.role).lastIndexOf('assistant');
-        return [conversation.slice(0, at), conversation.slice(at)] as const;
-      };
-      const [promptC, answerC] = split(row.chosen as Message[]);
-      const [promptR, answerR] = split(row.rejected as Message[]);
-      return {
-        line,
-        prompt: promptC,
-        chosen: answerC,
-        rejected: answerR,
-        otherPrompt: promptR,
-        mismatch: err.message,
-        goalScores: null,
-        chosenScores: null,
-        axolotl: false,
-      };
-    }
-  }
+  const read = readLayoutRow(row, source);
   return {
     line,
-    prompt,
-    chosen,
-    rejected,
-    otherPrompt: null,
-    mismatch: null,
-    goalScores: metaScores(row.goal_scores ?? row.goal_score, attributes),
-    chosenScores: metaScores(row.score_chosen, attributes),
-    axolotl:
-      Array.isArray(row.messages) &&
-      row.chosen !== null &&
-      typeof row.chosen === 'object' &&
-      !Array.isArray(row.chosen),
+    prompt: read.prompt,
+    chosen: read.chosen,
+    rejected: read.rejected,
+    otherPrompt: read.otherPrompt,
+    mismatch: read.mismatch,
+    goalScores: read.mismatch ? null : metaScores(read.goalScores, attributes),
+    chosenScores: read.mismatch ? null : metaScores(read.chosenScores, attributes),
+    axolotl: read.layout === 'axolotl',
   };
 }
 
@@ -166,9 +118,10 @@ async function loadTokenizer(path: string): Promise<(text: string) => number> {
   const { Tokenizer } = await import('@huggingface/tokenizers');
   let json: object;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8')) as object;
+    json = JSON.parse(readFlagFile('--tokenizer', path)) as object;
   } catch (err) {
-    throw new RadpoError('usage', `--tokenizer ${path}: ${(err as Error).message}`);
+    if (err instanceof RadpoError) throw err;
+    throw new RadpoError('usage', `--tokenizer ${path}: not a tokenizer.json (${(err as Error).message})`);
   }
   const tokenizer = new Tokenizer(json, {});
   return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
@@ -442,16 +395,21 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
     for (const record of batch) {
       read += 1;
       if (record.error)
-        throw new RadpoError('io', record.error.describe(), 'radpo check reads files written by radpo relabel');
+        throw new RadpoError(
+          'data',
+          record.error.describe(plainWords, false),
+          'radpo check reads files written by radpo relabel',
+        );
       let row: CheckRow;
       try {
         row = toCheckRow(record.value as Record<string, unknown>, record.location.line, config.goal.attributes, name);
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;
+          // The row error's own hint names relabel's flags: check says what it reads instead.
           throw new RadpoError(
-            'io',
-            `${err.describe()}`,
+            'data',
+            err.describe(plainWords, false),
             'radpo check reads files written by radpo relabel (any --format)',
           );
         }

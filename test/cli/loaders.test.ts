@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { OUTPUT_FORMATS } from '../../src/core/formats.js';
+import { OUTPUT_FORMATS } from '../../src/core/layouts.js';
 import { DATA, FIXTURES, UF1000, run, tempDir } from '../helpers.js';
 
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
@@ -118,7 +118,7 @@ describe('file types the trainer loads', () => {
       const r = await run(['relabel', SAMPLE, '--format', format, '-o', join(dir, 'x.csv')]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(
-        new RegExp(`--format ${format} writes message lists, and no trainer reads those from CSV cells`),
+        new RegExp(`the ${format} layout writes message lists, and no trainer reads those from CSV cells`),
       );
       expect(r.stderr).toMatch(/hint: write -o FILE\.jsonl, \.json or \.parquet, or use --format text for CSV/);
     },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_FORMATS } from '../../src/core/formats.js';
+import { OUTPUT_FORMATS } from '../../src/core/layouts.js';
 import { openRecords } from '../../src/io/records.js';
 import { FIXTURES, DATA, parseJsonl, run, tempDir } from '../helpers.js';
 

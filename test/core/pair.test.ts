@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { RowError } from '../../src/core/errors.js';
+import { wordHint } from '../../src/cli/hints.js';
+import { type RadpoError, RowError } from '../../src/core/errors.js';
 import { detectShape, identicalResponses, parseTranscript, toPair } from '../../src/core/pair.js';
 import { getPath, parsePath } from '../../src/core/path.js';
 import { DATA } from '../helpers.js';
@@ -155,7 +156,7 @@ describe('detectShape', () => {
       expect.unreachable();
     } catch (err) {
       expect((err as Error).message).toMatch(/first record has columns text, label/);
-      expect((err as { hint: string }).hint).toMatch(/--chosen-col and --rejected-col/);
+      expect(wordHint((err as RadpoError).hint!)).toMatch(/--chosen-col and --rejected-col/);
     }
   });
 });
@@ -174,7 +175,7 @@ describe('toPair errors', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(RowError);
       expect((err as RowError).reason).toBe(reason);
-      expect((err as RowError).describe()).toMatch(message);
+      expect((err as RowError).describe(wordHint)).toMatch(message);
     }
   });
 

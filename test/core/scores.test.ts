@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { wordHint } from '../../src/cli/hints.js';
 import type { RowError } from '../../src/core/errors.js';
 import { DEFAULT_SCALE } from '../../src/core/goal.js';
 import { KNOWN_SCORE_COLUMNS, parseAttr, parseScore, readScores, resolveScoreColumns } from '../../src/core/scores.js';
@@ -68,7 +69,7 @@ describe('parseScore', () => {
       expect.unreachable();
     } catch (err) {
       expect((err as RowError).reason).toBe('bad_score');
-      expect((err as RowError).describe()).toMatch(message);
+      expect((err as RowError).describe(wordHint)).toMatch(message);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { wordHint } from '../../src/cli/hints.js';
 import { PeekableBytes } from '../../src/io/bytes.js';
 import { detectInputFormat, readCsv, readJsonArray, readJsonl, type SourceRecord } from '../../src/io/records.js';
 import { FIXTURES, DATA } from '../helpers.js';
@@ -30,7 +31,7 @@ describe('readJsonl', () => {
   it('yields malformed lines as errors with their line and text', async () => {
     const records = await collect(readJsonl('t.jsonl', chunks('{"a":1}\n{"a":\n{"a":3}\n', 4), limit));
     expect(records.map((r) => r.error?.reason)).toEqual([undefined, 'malformed_record', undefined]);
-    expect(records[1]!.error!.describe()).toMatch(/^t\.jsonl:2: not valid JSON/);
+    expect(records[1]!.error!.describe(wordHint)).toMatch(/^t\.jsonl:2: not valid JSON/);
     expect(records[1]!.raw).toBe('{"a":');
   });
 
@@ -45,7 +46,7 @@ describe('readJsonl', () => {
       { a: 3 },
       'line_too_long',
     ]);
-    expect(records[1]!.error!.describe()).toMatch(
+    expect(records[1]!.error!.describe(wordHint)).toMatch(
       /t\.jsonl:2: the record is 208 bytes, over the limit of 100.*--max-line-bytes/,
     );
   });
@@ -101,7 +102,7 @@ describe('readCsv', () => {
   it('a row with the wrong number of fields is a row error', async () => {
     const records = await collect(readCsv('t.csv', chunks('a,b\n1,2\n3\n4,5\n', 100), limit));
     expect(records.map((r) => r.error?.reason)).toEqual([undefined, 'malformed_record', undefined]);
-    expect(records[1]!.error!.describe()).toMatch(/t\.csv:row 2: not a valid CSV row/);
+    expect(records[1]!.error!.describe(wordHint)).toMatch(/t\.csv:row 2: not a valid CSV row/);
   });
 
   it('reads JSON-encoded message lists back from cells', async () => {

@@ -7,28 +7,28 @@ import { checkFile, renderCheck } from '../../templates/check.js';
 import { loadChatTemplate } from '../../templates/chat-template.js';
 import type { checkFlags } from './flags.js';
 
-export const run: RunCommand<typeof checkFlags> = async ([input], o, { io }) => {
-  if (!o.chatTemplate)
+export const run: RunCommand<typeof checkFlags> = async ([input], flags, { io }) => {
+  if (!flags.chatTemplate)
     throw usageError('--chat-template FILE is required', "a .jinja file or the model's tokenizer_config.json");
   // NAME, or NAME=C,R as given to relabel (only the name matters here).
   const attributes =
-    o.attr.length > 0
-      ? o.attr.map((a) => (a.includes('=') ? scoreColumnSpec({ attr: [a] }).attributes![0]!.name : a))
+    flags.attr.length > 0
+      ? flags.attr.map((a) => (a.includes('=') ? scoreColumnSpec({ attr: [a] }).attributes![0]!.name : a))
       : null;
   const report = await checkFile(
     {
       input: input!,
-      chat: loadChatTemplate(o.chatTemplate, { bosToken: o.bosToken, eosToken: o.eosToken }),
-      goal: readGoalSpec(o, attributes),
-      sample: o.sample,
-      maxPromptLength: o.maxPromptLength,
-      maxLength: o.maxLength,
-      tokenizer: o.tokenizer,
-      maxListed: o.maxListed,
-      trainer: o.trainer,
+      chat: loadChatTemplate(flags.chatTemplate, { bosToken: flags.bosToken, eosToken: flags.eosToken }),
+      goal: readGoalSpec(flags, attributes),
+      sample: flags.sample,
+      maxPromptLength: flags.maxPromptLength,
+      maxLength: flags.maxLength,
+      tokenizer: flags.tokenizer,
+      maxListed: flags.maxListed,
+      trainer: flags.trainer,
     },
     io,
   );
-  io.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
+  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
   return report.errors > 0 ? 'failed' : 'ok';
 };

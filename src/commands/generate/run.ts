@@ -27,7 +27,7 @@ import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import { Progress } from '../../pipeline/progress.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
-import { runRows } from '../../pipeline/run-rows.js';
+import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
@@ -112,40 +112,80 @@ interface Sampled {
 
 async function runGenerate(config: GenerateConfig, io: Io, logger: Logger): Promise<GenerateReport> {
   const session = await ServerSession.open(config.server, io, logger);
-  const counts = new RunCounts();
-  const progress = new Progress(io, config.quiet);
-  let sampler: Sampler;
+  let generate: GenerateRun;
   try {
-    sampler = new Sampler(session, config.params);
-    session.readBatches((text) => sampler.importBatch(text), logger);
+    generate = new GenerateRun(config, session, io, logger);
   } catch (err) {
     await session.close();
     throw err;
   }
+  return runRows<GenerateReport>(config, generate.counts, generate.stage(), io, logger);
+}
 
-  async function sampleInput(input: string, out: RunOutput, policy: RowPolicy): Promise<void> {
-    const { name, records } = await openInput(input, config, io);
-    const sampleOne = async (raw: SourceRecord): Promise<Sampled> => {
-      const record = parseJsonRecord(raw, isJsonFileName(name));
-      if (record.error) return { record, error: record.error };
-      try {
-        const path = config.promptPath;
-        const prompt = asMessages(getPath(record.value, path), 'user', path.join('.'));
-        const asked = config.goal ? placeGoal(prompt, config.goal.text, config.goal.placement) : prompt;
-        return { record, samples: await sampler.sample(asked) };
-      } catch (err) {
-        if (err instanceof RowError) return { record, error: err };
-        throw err;
-      }
+/** One generate run while prompts flow: each prompt's samples, in input order, at most a window in flight. */
+class GenerateRun {
+  readonly counts = new RunCounts();
+  private readonly sampler: Sampler;
+  private readonly progress: Progress;
+
+  constructor(
+    private readonly config: GenerateConfig,
+    private readonly session: ServerSession,
+    private readonly io: Io,
+    logger: Logger,
+  ) {
+    this.sampler = new Sampler(session, config.params);
+    session.readBatches((text) => this.sampler.importBatch(text), logger);
+    this.progress = new Progress(io, config.quiet);
+  }
+
+  stage(): RowsStage<GenerateReport> {
+    const { session, config } = this;
+    return {
+      command: 'generate',
+      noun: 'prompts',
+      noRows: session.mode.emit,
+      run: async (out, policy) => {
+        for (const input of config.inputs) await this.sampleInput(input, out, policy);
+        this.progress.done();
+      },
+      beforeCommit: () => session.writeBatch(),
+      report: (base) => this.report(base),
+      summary: (report, seconds) => this.summary(report, seconds),
+      close: async () => {
+        this.progress.done();
+        await session.close();
+      },
     };
-    for await (const batch of orderedWindow(records, session.window, sampleOne)) {
+  }
+
+  /** One prompt's samples (or why it has none): cached ones first, the rest from the server. */
+  private async sampleOne(raw: SourceRecord, isJsonFile: boolean): Promise<Sampled> {
+    const record = parseJsonRecord(raw, isJsonFile);
+    if (record.error) return { record, error: record.error };
+    try {
+      const { promptPath, goal } = this.config;
+      const prompt = asMessages(getPath(record.value, promptPath), 'user', promptPath.join('.'));
+      const asked = goal ? placeGoal(prompt, goal.text, goal.placement) : prompt;
+      return { record, samples: await this.sampler.sample(asked) };
+    } catch (err) {
+      if (err instanceof RowError) return { record, error: err };
+      throw err;
+    }
+  }
+
+  private async sampleInput(input: string, out: RunOutput, policy: RowPolicy): Promise<void> {
+    const { io, counts, sampler } = this;
+    const { name, records } = await openInput(input, this.config, io);
+    const isJsonFile = isJsonFileName(name);
+    for await (const batch of orderedWindow(records, this.session.window, (raw) => this.sampleOne(raw, isJsonFile))) {
       if (io.signal?.aborted)
         throw new RadpoError(
           'interrupted',
           'interrupted; every sample so far is in the cache; no output was written under the final name',
         );
-      for (const sampled of batch) await writeSampled(sampled, out, policy);
-      progress.update(
+      for (const sampled of batch) await this.write(sampled, out, policy);
+      this.progress.update(
         (seconds) =>
           `radpo generate: ${formatCount(counts.rowsRead)} prompts, ${formatCount(sampler.stats.requested)}` +
           ` requests, ${formatCount(sampler.stats.cached)} samples cached ` +
@@ -154,12 +194,14 @@ async function runGenerate(config: GenerateConfig, io: Io, logger: Logger): Prom
     }
   }
 
-  async function writeSampled({ record, samples, error }: Sampled, out: RunOutput, policy: RowPolicy): Promise<void> {
+  /** The prompt's row with its responses, or the prompt set aside with its reason. */
+  private async write({ record, samples, error }: Sampled, out: RunOutput, policy: RowPolicy): Promise<void> {
+    const { counts } = this;
     counts.rowsRead += 1;
     if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
     if (samples && !samples.ok && samples.reason === 'batch_pending') return;
     let failure = error ?? null;
-    if (samples && !samples.ok && samples.reason !== 'batch_pending')
+    if (!failure && samples && !samples.ok && samples.reason !== 'batch_pending')
       failure = new RowError(samples.reason, samples.message, { field: 'responses' });
     if (failure || !samples?.ok) {
       const reason = failure ?? new RowError('policy_failed', 'no samples', { field: 'responses' });
@@ -167,57 +209,37 @@ async function runGenerate(config: GenerateConfig, io: Io, logger: Logger): Prom
       await policy.setAside(record, reason);
       return;
     }
-    const row = {
-      ...(record.value as Record<string, unknown>),
-      responses: samples.responses,
-      sampling: config.sampling,
-    };
-    const written = out.add(row);
+    const value = record.value as Record<string, unknown>;
+    const written = out.add({ ...value, responses: samples.responses, sampling: this.config.sampling });
     if (written) await written;
     counts.rowsWritten += 1;
   }
 
-  return runRows<GenerateReport>(
-    config,
-    counts,
-    {
-      command: 'generate',
-      noun: 'prompts',
-      noRows: session.mode.emit,
-      run: async (out, policy) => {
-        for (const input of config.inputs) await sampleInput(input, out, policy);
-        progress.done();
-      },
-      beforeCommit: () => session.writeBatch(),
-      report: (base) => ({
-        ...base,
-        server: { kind: session.profile.kind, version: session.profile.version },
-        sampling: config.sampling,
-        requests: sampler.stats.requested,
-        samples_from_cache: sampler.stats.cached,
-        batch: session.mode.emit ? { file: config.server.emitBatch!, requests: session.pending.size } : null,
-      }),
-      summary: (report, seconds) => {
-        if (report.batch)
-          return (
-            `radpo generate: ${counted(report.batch.requests, 'sample request')} written to ${report.batch.file}; ` +
-            'run them, then: radpo generate … --from-batch RESULTS.jsonl\n'
-          );
-        return (
-          `radpo generate: ${counted(report.rows_read, 'prompt')} read, ${counted(report.rows_written, 'row')} ` +
-          `written with ${config.params.n} responses each in ${seconds.toFixed(1)}s; ${report.server.kind} server, ` +
-          `${formatCount(report.requests)} requests, ${formatCount(report.samples_from_cache)} samples from the ` +
-          `cache; set aside: ${report.set_aside.total}\n`
-        );
-      },
-      close: async () => {
-        progress.done();
-        await session.close();
-      },
-    },
-    io,
-    logger,
-  );
+  private report(base: BaseReport): GenerateReport {
+    const { session, sampler, config } = this;
+    return {
+      ...base,
+      server: { kind: session.profile.kind, version: session.profile.version },
+      sampling: config.sampling,
+      requests: sampler.stats.requested,
+      samples_from_cache: sampler.stats.cached,
+      batch: session.mode.emit ? { file: config.server.emitBatch!, requests: session.pending.size } : null,
+    };
+  }
+
+  private summary(report: GenerateReport, seconds: number): string {
+    if (report.batch)
+      return (
+        `radpo generate: ${counted(report.batch.requests, 'sample request')} written to ${report.batch.file}; ` +
+        'run them, then: radpo generate … --from-batch RESULTS.jsonl\n'
+      );
+    return (
+      `radpo generate: ${counted(report.rows_read, 'prompt')} read, ${counted(report.rows_written, 'row')} ` +
+      `written with ${this.config.params.n} responses each in ${seconds.toFixed(1)}s; ${report.server.kind} server, ` +
+      `${formatCount(report.requests)} requests, ${formatCount(report.samples_from_cache)} samples from the ` +
+      `cache; set aside: ${report.set_aside.total}\n`
+    );
+  }
 }
 
 type GenerateFlags = Parameters<typeof run>[1];

@@ -17,21 +17,21 @@ import { openInput } from '../../pipeline/inputs.js';
 import { bar, formatCount } from '../../pipeline/text.js';
 import type { inspectFlags } from './flags.js';
 
-export const run: RunCommand<typeof inspectFlags> = async (args, o, { io, help }) => {
+export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
   const report = await runInspect(
     {
       inputs,
-      inputFormat: o.inputFormat,
-      shape: shapeOptions(o),
-      scores: scoreColumnSpec(o),
-      maxLineBytes: o.maxLineBytes,
+      inputFormat: flags.inputFormat,
+      shape: shapeOptions(flags),
+      scores: scoreColumnSpec(flags),
+      maxLineBytes: flags.maxLineBytes,
     },
     io,
   );
   // The report is this command's data: it goes to stdout.
-  io.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
+  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
   return 'ok';
 };
 

@@ -12,7 +12,7 @@ import type { RecordContext, RecordResult } from './record.js';
 export interface BatchMessage {
   type: 'batch';
   id: number;
-  ctx: number;
+  context: number;
   source: string;
   buffer: ArrayBuffer;
   /** Record i is buffer[offsets[i], offsets[i+1]). */
@@ -84,14 +84,14 @@ export class RelabelPool {
   }
 
   /** Register the per-input context with every worker; returns its id for `submit`. */
-  context(ctx: RecordContext): number {
+  context(context: RecordContext): number {
     const id = this.nextContext++;
-    for (const worker of this.workers) worker.postMessage({ type: 'context', id, ctx });
+    for (const worker of this.workers) worker.postMessage({ type: 'context', id, context });
     return id;
   }
 
   /** Relabel a batch of lazily read JSON records; resolves to one result per record, in order. */
-  submit(records: SourceRecord[], ctx: number): Promise<RecordResult[]> {
+  submit(records: SourceRecord[], context: number): Promise<RecordResult[]> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     let total = 0;
@@ -110,7 +110,7 @@ export class RelabelPool {
     const message: BatchMessage = {
       type: 'batch',
       id,
-      ctx,
+      context,
       source: records[0]!.location.source,
       buffer: data.buffer as ArrayBuffer,
       offsets,

@@ -14,11 +14,18 @@ import {
   toTrlRow,
   type OutputFormat,
   type RowOrigin,
-} from '../../core/formats.js';
+} from '../../core/layouts.js';
 import type { GoalSpec, Placement } from '../../core/goal.js';
-import { identicalResponses, toPair, type Shape } from '../../core/pair.js';
+import { identicalResponses, type Pair, toPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
-import { contradictsLabel, isTie, relabelPair, type IdenticalPolicy, type TiePolicy } from '../../core/relabel.js';
+import {
+  contradictsLabel,
+  isTie,
+  relabelPair,
+  type IdenticalPolicy,
+  type RelabeledPair,
+  type TiePolicy,
+} from '../../core/relabel.js';
 import { readScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
@@ -65,70 +72,95 @@ export type RecordResult =
   | { kind: 'other_shard' }
   | { kind: 'error'; error: RowError; record: SourceRecord };
 
-function relabelValue(record: SourceRecord, value: unknown, table: RawTable | null, ctx: RecordContext): RecordResult {
-  const expand = (text: string) => (table ? expandRaw(text, table) : text);
-  const pair = toPair(value, ctx.shape, { allowEmpty: ctx.allowEmpty });
-  if (ctx.shard) {
-    const prompt = expand(JSON.stringify(pair.prompt));
-    if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), ctx.shard.count) !== ctx.shard.index)
-      return { kind: 'other_shard' };
+/** The pair's scores: from the joined scores file (by --key), or from the row's own columns. */
+function pairScores(value: unknown, context: RecordContext): PairScores {
+  if (!context.joined) return readScores(value, context.scoreColumns!, context.goal.scale);
+  const key = getPath(value, context.keyPath!);
+  const entry = key === undefined || key === null ? undefined : context.joined.get(String(key));
+  if (!entry) {
+    throw new RowError('missing_score', 'no scores for this row in the scores file', {
+      field: context.keyPath!.join('.'),
+      expected: 'a key present in the scores file',
+      found: key === undefined ? 'no key column' : JSON.stringify(key),
+      hint: 'score the missing rows, or set them aside with --on-error skip --rejects FILE',
+    });
   }
-  let scores: PairScores;
-  if (ctx.joined) {
-    const key = getPath(value, ctx.keyPath!);
-    const entry = key === undefined || key === null ? undefined : ctx.joined.get(String(key));
-    if (!entry) {
-      throw new RowError('missing_score', 'no scores for this row in the scores file', {
-        field: ctx.keyPath!.join('.'),
-        expected: 'a key present in the scores file',
-        found: key === undefined ? 'no key column' : JSON.stringify(key),
-        hint: 'score the missing rows, or set them aside with --on-error skip --rejects FILE',
-      });
-    }
-    scores = entry;
-  } else scores = readScores(value, ctx.scoreColumns!, ctx.goal.scale);
-  if (ctx.identical === 'drop' && identicalResponses(pair)) {
+  return entry;
+}
+
+/** --identical drop and --ties drop: pairs that carry no preference are set aside (never a failure). */
+function refuseNoPreference(pair: Pair, tie: boolean, context: RecordContext): void {
+  if (context.identical === 'drop' && identicalResponses(pair)) {
     throw new RowError('identical_responses', 'chosen and rejected are the same text', {
       hint:
         'such a pair carries no preference and breaks trainers that find the prompt by common prefix; ' +
         '--identical keep writes it anyway',
     });
   }
-  const tie = isTie(scores);
-  if (tie && ctx.ties === 'drop')
+  if (tie && context.ties === 'drop')
     throw new RowError('tie_dropped', 'chosen and rejected have the same score (--ties drop)');
-  const copies = relabelPair(pair, scores, { goal: ctx.goal, placement: ctx.placement });
+}
+
+/** Where a row came from: its line, its file when there are several, its own id. */
+function rowOrigin(record: SourceRecord, value: unknown, context: RecordContext): RowOrigin {
   const origin: RowOrigin = { line: record.location.line };
-  if (ctx.withFile) origin.file = record.location.source;
-  if (ctx.idColumn) {
-    const id = getPath(value, ctx.idColumn);
+  if (context.withFile) origin.file = record.location.source;
+  if (context.idColumn) {
+    const id = getPath(value, context.idColumn);
     if (typeof id === 'string' || typeof id === 'number') origin.id = id;
   }
-  const attributes = ctx.goal.attributes;
-  const object = (copy: (typeof copies)[number]): Record<string, unknown> => {
-    switch (ctx.format) {
-      case 'trl':
-        return toTrlRow(copy, attributes, origin);
-      case 'handbook':
-        return toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, ctx.shape);
-      case 'llamafactory':
-        return toLlamaFactoryRow(copy, attributes, origin);
-      case 'axolotl':
-        return toAxolotlRow(copy);
-      case 'nemo':
-        return toNemoRow(copy);
-      case 'text':
-        return toTextRow(copy, attributes, origin);
-    }
-  };
-  const objects: [Record<string, unknown>, Record<string, unknown>] = [object(copies[0]), object(copies[1])];
+  return origin;
+}
+
+/** One copy in the trainer's layout (core/layouts.ts). */
+function layoutRow(copy: RelabeledPair, value: unknown, origin: RowOrigin, context: RecordContext) {
+  const attributes = context.goal.attributes;
+  switch (context.format) {
+    case 'trl':
+      return toTrlRow(copy, attributes, origin);
+    case 'handbook':
+      return toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, context.shape);
+    case 'llamafactory':
+      return toLlamaFactoryRow(copy, attributes, origin);
+    case 'axolotl':
+      return toAxolotlRow(copy);
+    case 'nemo':
+      return toNemoRow(copy);
+    case 'text':
+      return toTextRow(copy, attributes, origin);
+  }
+}
+
+/** One parsed record to its two copies, in the layout and as text (or objects, for CSV and Parquet). */
+function relabelValue(
+  record: SourceRecord,
+  value: unknown,
+  table: RawTable | null,
+  context: RecordContext,
+): RecordResult {
+  const expand = (text: string) => (table ? expandRaw(text, table) : text);
+  const pair = toPair(value, context.shape, { allowEmpty: context.allowEmpty });
+  if (context.shard) {
+    const prompt = expand(JSON.stringify(pair.prompt));
+    if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), context.shard.count) !== context.shard.index)
+      return { kind: 'other_shard' };
+  }
+  const scores = pairScores(value, context);
+  const tie = isTie(scores);
+  refuseNoPreference(pair, tie, context);
+  const copies = relabelPair(pair, scores, { goal: context.goal, placement: context.placement });
+  const origin = rowOrigin(record, value, context);
+  const objects: [Record<string, unknown>, Record<string, unknown>] = [
+    layoutRow(copies[0], value, origin, context),
+    layoutRow(copies[1], value, origin, context),
+  ];
   return {
     kind: 'rows',
-    rows: ctx.objects
+    rows: context.objects
       ? ['', '']
       : [expand(floatScores(JSON.stringify(objects[0]))), expand(floatScores(JSON.stringify(objects[1])))],
-    objects: ctx.objects ? objects : undefined,
-    table: ctx.objects ? table : undefined,
+    objects: context.objects ? objects : undefined,
+    table: context.objects ? table : undefined,
     tie,
     contradicting: contradictsLabel(scores),
     goals: [copies[0].goalScores, copies[1].goalScores],
@@ -139,24 +171,24 @@ function relabelValue(record: SourceRecord, value: unknown, table: RawTable | nu
 }
 
 /** Parse and relabel one record. Row problems come back as results, never as exceptions. */
-export function relabelRecord(record: SourceRecord, ctx: RecordContext): RecordResult {
+export function relabelRecord(record: SourceRecord, context: RecordContext): RecordResult {
   if (record.error) return { kind: 'error', error: record.error, record };
   try {
-    if (ctx.fast && record.bytes) {
+    if (context.fast && record.bytes) {
       const table = new RawTable();
       const value = parseRaw(record.bytes, table);
       if (value !== NEEDS_SLOW_PATH) {
         try {
-          return relabelValue(record, value, table, ctx);
+          return relabelValue(record, value, table, context);
         } catch (err) {
           if (!(err instanceof RowError)) throw err;
           // Describe errors from the decoded record, so messages quote real text, not placeholders.
         }
       }
     }
-    const parsed = parseJsonRecord(record, ctx.isJsonFile);
+    const parsed = parseJsonRecord(record, context.isJsonFile);
     if (parsed.error) return { kind: 'error', error: parsed.error, record: parsed };
-    return relabelValue(parsed, parsed.value, null, ctx);
+    return relabelValue(parsed, parsed.value, null, context);
   } catch (err) {
     if (err instanceof RowError) {
       err.location ??= record.location;

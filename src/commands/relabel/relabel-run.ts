@@ -105,8 +105,8 @@ export class RelabelRun {
     }
     const summary: InputSummary = { source: name, format, shape: '(no records)', scores: '(no records)', rows: 0 };
     this.inputs.push(summary);
-    let ctx: RecordContext | null = null;
-    let ctxId = -1;
+    let context: RecordContext | null = null;
+    let contextId = -1;
     for await (const batch of records) {
       if (io.signal?.aborted)
         throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
@@ -116,23 +116,23 @@ export class RelabelRun {
             for (const c of record.jsonTextColumns)
               if (!this.jsonTextColumns.has(c)) this.jsonTextColumns.set(c, formatLocation(record.location));
       let rest = batch;
-      if (ctx === null) {
+      if (context === null) {
         // Records up to the first parseable one are handled here, one by one: it fixes the context.
         const results: RecordResult[] = [];
         let i = 0;
-        for (; i < batch.length && ctx === null; i++) {
+        for (; i < batch.length && context === null; i++) {
           const parsed = parseJsonRecord(batch[i]!, isJsonFile);
-          if (!parsed.error) ctx = this.contextFrom(parsed.value, parsed.location, summary, format, isJsonFile);
+          if (!parsed.error) context = this.contextFrom(parsed.value, parsed.location, summary, format, isJsonFile);
           results.push(
-            ctx
-              ? relabelRecord(batch[i]!, { ...ctx, fast: false })
+            context
+              ? relabelRecord(batch[i]!, { ...context, fast: false })
               : { kind: 'error', error: parsed.error!, record: parsed },
           );
         }
         this.push({ results: Promise.resolve(results), bytes: 0 });
         rest = batch.slice(i);
       }
-      if (rest.length > 0) ctxId = this.submit(rest, ctx!, ctxId);
+      if (rest.length > 0) contextId = this.submit(rest, context!, contextId);
       // With workers, batches run ahead within the byte budget; on the main thread a batch is done when
       // queued, so only a few wait for the writer.
       while (
@@ -153,10 +153,10 @@ export class RelabelRun {
   /**
    * Queue a batch: to the worker pool (large JSON inputs, --threads) or relabeled here. Returns the pool's context id.
    */
-  private submit(records: SourceRecord[], ctx: RecordContext, ctxId: number): number {
+  private submit(records: SourceRecord[], context: RecordContext, contextId: number): number {
     const bytes = records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
     this.inputBytes += bytes;
-    const poolable = ctx.fast && !ctx.objects && records[0]!.bytes !== undefined;
+    const poolable = context.fast && !context.objects && records[0]!.bytes !== undefined;
     if (
       this.pool === null &&
       poolable &&
@@ -167,14 +167,14 @@ export class RelabelRun {
       this.logger.debug({ threads: this.workers }, 'relabeling in worker threads');
     }
     if (this.pool && poolable) {
-      const id = ctxId < 0 ? this.pool.context(ctx) : ctxId;
+      const id = contextId < 0 ? this.pool.context(context) : contextId;
       const results = this.pool.submit(records, id);
       results.catch(() => undefined); // awaited in order by drainOne; a stopped run may leave it pending
       this.push({ results, bytes });
       return id;
     }
-    this.push({ results: Promise.resolve(records.map((r) => relabelRecord(r, ctx))), bytes });
-    return ctxId;
+    this.push({ results: Promise.resolve(records.map((r) => relabelRecord(r, context))), bytes });
+    return contextId;
   }
 
   private push(batch: Batch): void {
@@ -267,17 +267,18 @@ export class RelabelRun {
       if (result.duplicateKey) counts.addDuplicateKey(result.duplicateKey);
       counts.addGoal(config.goal.attributes, result.goals[0]);
       counts.addGoal(config.goal.attributes, result.goals[1]);
+      // The chosen-goal copy, then the rejected-goal copy (to the spool with --order concat).
       if (result.objects) {
         const table = result.table ?? undefined;
-        const w1 = this.out.add(result.objects[0], table);
-        if (w1) await w1;
-        const w2 = this.out.add(result.objects[1], table, later);
-        if (w2) await w2;
+        const firstWritten = this.out.add(result.objects[0], table);
+        if (firstWritten) await firstWritten;
+        const secondWritten = this.out.add(result.objects[1], table, later);
+        if (secondWritten) await secondWritten;
       } else {
-        const w1 = this.out.addJson(result.rows[0]);
-        if (w1) await w1;
-        const w2 = this.out.addJson(result.rows[1], later);
-        if (w2) await w2;
+        const firstWritten = this.out.addJson(result.rows[0]);
+        if (firstWritten) await firstWritten;
+        const secondWritten = this.out.addJson(result.rows[1], later);
+        if (secondWritten) await secondWritten;
       }
       counts.rowsWritten += 2;
     }

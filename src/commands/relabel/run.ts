@@ -39,8 +39,8 @@ import { loadScoresFile } from './scores-file.js';
 
 type RelabelFlags = FlagValues<typeof relabelFlags>;
 
-export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
-  const judge = judgeRunConfig(o, ctx.io, ctx.given('scale') ? o.scale : undefined, ctx.given('precision'));
+export const run: RunCommand<typeof relabelFlags> = async (args, flags, ctx) => {
+  const judge = judgeRunConfig(flags, ctx.io, ctx.given('scale') ? flags.scale : undefined, ctx.given('precision'));
   if (judge?.server.emitBatch)
     throw usageError(
       '--emit-batch belongs to radpo score (it writes requests, not pairs)',
@@ -49,10 +49,10 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
   const inputs = resolveInputs(args, ctx.io, ctx.help);
   if (!inputs) return 'usage';
   checkJudgeInputs(judge, inputs);
-  const chat = o.chatTemplate ? loadChatTemplate(o.chatTemplate) : null;
-  const config = relabelConfig(inputs, o, judge, chat, ctx);
+  const chat = flags.chatTemplate ? loadChatTemplate(flags.chatTemplate) : null;
+  const config = relabelConfig(inputs, flags, judge, chat, ctx);
   await checkOutputPaths(
-    [...inputs, ...[o.scores, o.goalTemplate, o.chatTemplate].filter((p): p is string => p !== undefined)],
+    [...inputs, ...[flags.scores, flags.goalTemplate, flags.chatTemplate].filter((p): p is string => p !== undefined)],
     [
       ['-o', config.output],
       ['--rejects', config.rejects],
@@ -66,11 +66,11 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
       ...serverFiles(judge?.server).outputs,
     ],
   );
-  const logger = runLogger(ctx.io, o);
-  if (o.placement === 'auto')
+  const logger = runLogger(ctx.io, flags);
+  if (flags.placement === 'auto')
     logger.info(
       `--placement ` +
-        `auto: ${config.placement} (${o.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'}` +
+        `auto: ${config.placement} (${flags.chatTemplate} ${config.placement === 'system' ? 'accepts' : 'rejects'}` +
         ` a system ` +
         `message)`,
     );
@@ -95,37 +95,37 @@ export const run: RunCommand<typeof relabelFlags> = async (args, o, ctx) => {
 /** Flags to config: relabel's own rules between flags, then every value in its final form. */
 function relabelConfig(
   inputs: string[],
-  o: RelabelFlags,
+  flags: RelabelFlags,
   judge: JudgeRunConfig | null,
   chat: ChatTemplate | null,
   ctx: CommandContext,
 ): RelabelConfig {
   stdinReadOnce(inputs);
-  if ((o.scores === undefined) !== (o.key === undefined))
+  if ((flags.scores === undefined) !== (flags.key === undefined))
     throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
-  errorPolicyRules(o);
-  outputRules(o);
-  if (o.printConfig && o.output === '-')
+  errorPolicyRules(flags);
+  outputRules(flags);
+  if (flags.printConfig && flags.output === '-')
     throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
-  const fileFormat = outputFileFormat(o.output, o.outputFormat);
-  const unloadable = o.output === '-' ? null : unloadableOutput(o.format, fileFormat, isGzipName(o.output));
-  if (unloadable && !(o.jsonInCsv && fileFormat === 'csv' && !isGzipName(o.output))) {
+  const fileFormat = outputFileFormat(flags.output, flags.outputFormat);
+  const unloadable = flags.output === '-' ? null : unloadableOutput(flags.format, fileFormat, isGzipName(flags.output));
+  if (unloadable && !(flags.jsonInCsv && fileFormat === 'csv' && !isGzipName(flags.output))) {
     throw usageError(
-      `${unloadable}: -o ${o.output} would write a file the trainer cannot load`,
-      o.format === 'llamafactory' && isGzipName(o.output)
+      `${unloadable}: -o ${flags.output} would write a file the trainer cannot load`,
+      flags.format === 'llamafactory' && isGzipName(flags.output)
         ? 'write -o FILE.jsonl (or .json, .parquet)'
         : `write -o FILE.jsonl, .json or .parquet, or use --format text for CSV (--json-in-csv writes the ` +
             `JSON cells anyway, for people and spreadsheets)`,
     );
   }
-  if (o.placement === 'auto' && !chat)
+  if (flags.placement === 'auto' && !chat)
     throw usageError(
       '--placement auto needs --chat-template FILE',
       'the template tells whether a system message is accepted',
     );
-  if (chat && o.output === '-')
+  if (chat && flags.output === '-')
     throw usageError('--chat-template needs -o FILE: the written file is checked with the template');
-  let scores = scoreColumnSpec(o);
+  let scores = scoreColumnSpec(flags);
   // A judge that scores several attributes (--rubric ultrafeedback-aspects) makes a multi-attribute goal.
   const judgeAttributes = judge?.judge.kind === 'chat' ? judge.judge.rubric.attributes : null;
   if (judgeAttributes && !scores.attributes)
@@ -139,19 +139,19 @@ function relabelConfig(
   const attributes = scores.attributes?.map((a) => a.name) ?? null;
   const scaleExplicit = ctx.given('scale');
   return {
-    ...o,
-    ...pairRunConfig(inputs, o, ctx.version),
+    ...flags,
+    ...pairRunConfig(inputs, flags, ctx.version),
     scores,
-    scoresFile: o.scores,
+    scoresFile: flags.scores,
     // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
     goal: readGoalSpec(
-      { scale: judge && !scaleExplicit ? judge.scale : o.scale, goalTemplate: o.goalTemplate },
+      { scale: judge && !scaleExplicit ? judge.scale : flags.scale, goalTemplate: flags.goalTemplate },
       attributes,
     ),
     judge: judge ?? undefined,
     scaleExplicit,
-    goalTemplateName: o.goalTemplate ?? 'paper',
-    placement: o.format === 'text' ? 'system' : o.placement === 'auto' ? autoPlacement(chat!) : o.placement,
+    goalTemplateName: flags.goalTemplate ?? 'paper',
+    placement: flags.format === 'text' ? 'system' : flags.placement === 'auto' ? autoPlacement(chat!) : flags.placement,
     fastPath: ctx.io.env.RADPO_FAST_PATH !== '0',
     poolAfterBytes:
       ctx.io.env.RADPO_POOL_AFTER_BYTES === undefined ? undefined : Number(ctx.io.env.RADPO_POOL_AFTER_BYTES),

@@ -1,4 +1,5 @@
 /** `--scores FILE --key COL`: a separate file of scores, read whole and joined to the input by key. */
+import { wordHint } from '../../cli/hints.js';
 import { RadpoError, RowError, formatLocation } from '../../core/errors.js';
 import type { Scale } from '../../core/goal.js';
 import { getPath, type Path } from '../../core/path.js';
@@ -25,7 +26,7 @@ export async function loadScoresFile(
   let columns = null as ReturnType<typeof resolveScoreColumns>;
   for await (const batch of records) {
     for (const record of batch) {
-      if (record.error) throw new RadpoError('io', `scores file ${record.error.describe()}`);
+      if (record.error) throw new RadpoError('io', `scores file ${record.error.describe(wordHint)}`);
       if (columns === null) {
         columns = resolveScoreColumns(record.value, spec);
         if (columns === null) {
@@ -57,7 +58,7 @@ export async function loadScoresFile(
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;
-          throw new RadpoError('row', `scores file ${err.describe()}`);
+          throw new RadpoError('row', `scores file ${err.describe(wordHint)}`);
         }
         throw err;
       }

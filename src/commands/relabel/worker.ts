@@ -10,12 +10,12 @@ import type { BatchMessage, ResultMessage, WireResult } from './pool.js';
 
 const contexts = new Map<number, RecordContext>();
 
-parentPort!.on('message', (message: { type: 'context'; id: number; ctx: RecordContext } | BatchMessage) => {
+parentPort!.on('message', (message: { type: 'context'; id: number; context: RecordContext } | BatchMessage) => {
   if (message.type === 'context') {
-    contexts.set(message.id, message.ctx);
+    contexts.set(message.id, message.context);
     return;
   }
-  const ctx = contexts.get(message.ctx)!;
+  const context = contexts.get(message.context)!;
   const data = Buffer.from(message.buffer);
   const parts: Buffer[] = [];
   const results: WireResult[] = [];
@@ -27,7 +27,7 @@ parentPort!.on('message', (message: { type: 'context'; id: number; ctx: RecordCo
       bytes: data.subarray(message.offsets[i]!, message.offsets[i + 1]!),
       location,
     };
-    const result = relabelRecord(record, ctx);
+    const result = relabelRecord(record, context);
     if (result.kind === 'rows') {
       const lengths = result.rows.map((row) => {
         if (typeof row === 'string') {

@@ -1,9 +1,11 @@
 /**
- * Output row layouts, one per trainer family. Pure: a relabeled pair in, a plain object out.
- * See docs/FORMATS.md.
+ * The row layouts radpo writes, one per trainer family, and the reading back of each: a relabeled pair
+ * in, a plain object out; any row radpo wrote in, its prompt, answers and scores out (for check, inspect
+ * and the already-relabeled test). Pure. See docs/FORMATS.md.
  */
+import { hint } from './hints.js';
 import { RowError } from './errors.js';
-import type { Message, Shape } from './pair.js';
+import { detectShapeOf, type Message, type Shape, toPair } from './pair.js';
 import type { RelabeledPair } from './relabel.js';
 
 export const OUTPUT_FORMATS = ['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'] as const;
@@ -121,7 +123,7 @@ function textOf(message: Message, field: string): string {
       field,
       expected: 'a string',
       found: Array.isArray(message.content) ? 'a list of content parts' : typeof message.content,
-      hint: 'use --format trl, which keeps structured content',
+      hint: hint('keep_structured_content'),
     });
   }
   return message.content;
@@ -134,7 +136,7 @@ function singleAnswer(turns: Message[], field: string, format: string): Message 
       field,
       expected: 'one assistant message',
       found: `roles ${JSON.stringify(turns.map((m) => m.role))}`,
-      hint: 'use --format trl for multi-message responses',
+      hint: hint('multi_message_responses'),
     });
   }
   return turns[0]!;
@@ -250,4 +252,80 @@ export function toTextRow(
     rejected: answer(pair.rejected, 'rejected'),
     ...metadata(pair, attributes, origin),
   };
+}
+
+/** A row of any layout radpo writes, read back. */
+interface LayoutRow {
+  /** The layout, as far as the row's columns tell (trl, handbook and llamafactory rows look alike once read). */
+  layout: 'nemo' | 'text' | 'axolotl' | 'messages';
+  prompt: Message[];
+  chosen: Message[];
+  rejected: Message[];
+  /** Whole conversations whose prompts differ before the answer: the rejected side's prompt, and why. */
+  otherPrompt: Message[] | null;
+  mismatch: string | null;
+  /** goal_score(s) and score_chosen/score_rejected as written (null where the layout keeps none). */
+  goalScores: unknown;
+  chosenScores: unknown;
+  rejectedScores: unknown;
+  copy: 'chosen_goal' | 'rejected_goal' | null;
+  sourceLine: number | null;
+}
+
+/** Read a row of any layout radpo writes back into prompt, chosen and rejected turns. */
+export function readLayoutRow(row: Record<string, unknown>, source: string): LayoutRow {
+  const meta = {
+    otherPrompt: null,
+    mismatch: null,
+    goalScores: row.goal_scores ?? row.goal_score ?? null,
+    chosenScores: row.score_chosen ?? null,
+    rejectedScores: row.score_rejected ?? null,
+    copy: row.copy === 'chosen_goal' || row.copy === 'rejected_goal' ? row.copy : null,
+    sourceLine: typeof row.source_line === 'number' ? row.source_line : null,
+  } as const;
+  if (Array.isArray(row.context) && Array.isArray(row.completions)) {
+    const ranked = [...(row.completions as Array<{ rank: number; completion: Message[] }>)].sort(
+      (a, b) => a.rank - b.rank,
+    );
+    const [chosen, rejected] = [ranked[0]?.completion ?? [], ranked[1]?.completion ?? []];
+    return { ...meta, layout: 'nemo', prompt: row.context as Message[], chosen, rejected };
+  }
+  if (typeof row.prompt === 'string' && typeof row.chosen === 'string') {
+    // --format text: the prompt string is one user message.
+    const text = (content: unknown): Message[] => [{ role: 'assistant', content: content as string }];
+    return {
+      ...meta,
+      layout: 'text',
+      prompt: [{ role: 'user', content: row.prompt }],
+      chosen: text(row.chosen),
+      rejected: text(row.rejected),
+    };
+  }
+  const axolotl =
+    Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object' && !Array.isArray(row.chosen);
+  const shape = detectShapeOf(source, row, axolotl ? { prompt: ['messages'] } : {});
+  const layout = axolotl ? 'axolotl' : 'messages';
+  try {
+    return { ...meta, layout, ...toPair(row, shape, { allowEmpty: true }) };
+  } catch (err) {
+    if (!(err instanceof RowError) || err.reason !== 'prompt_mismatch') throw err;
+    // Whole conversations whose prompts differ (the reference nosys script writes such rows): each side
+    // with its own prompt, and the mismatch said.
+    const split = (conversation: Message[]) => {
+      const at = conversation.map((m) => m.role).lastIndexOf('assistant');
+      return [conversation.slice(0, at), conversation.slice(at)] as const;
+    };
+    const [prompt, chosen] = split(row.chosen as Message[]);
+    const [otherPrompt, rejected] = split(row.rejected as Message[]);
+    return { ...meta, layout, prompt, chosen, rejected, otherPrompt, mismatch: err.message };
+  }
+}
+
+/** Does this CSV header belong to a file radpo wrote (any layout)? Then its cells are read back as written. */
+export function isOwnHeader(fields: readonly string[]): boolean {
+  const has = (name: string) => fields.includes(name);
+  return (
+    (has('copy') && (has('goal_score') || has('goal_scores'))) ||
+    (fields.length === 2 && has('context') && has('completions'))
+  );
 }

@@ -1,0 +1,33 @@
+/**
+ * The one table that words the core's hints with the flags that act on them (src/core/hints.ts). A
+ * renamed flag changes here, and every message that names it follows.
+ */
+import type { Hint, HintKey, HintWords } from '../core/hints.js';
+
+const SET_ASIDE = 'set such rows aside with --on-error skip --rejects FILE';
+
+const WORDS: Record<HintKey, (values: Record<string, string>) => string> = {
+  keep_structured_content: () => 'use --format trl, which keeps structured content',
+  multi_message_responses: () => 'use --format trl for multi-message responses',
+  goal_in_system_message: () => 'use --placement system',
+  name_pair_columns: () => 'name them with --chosen-col and --rejected-col (and --prompt-col, --system-col)',
+  name_prompt_or_shape: () => 'name the prompt with --prompt-col, or pick a shape with --schema',
+  name_prompt: () => 'name it with --prompt-col',
+  check_column_names: () => 'check the column name (see --prompt-col/--chosen-col/--rejected-col)',
+  plain_response_needs_prompt: () => 'if this column holds a plain response, name the prompt with --prompt-col',
+  empty_response: () => `fix or remove the row, ${SET_ASIDE}, or write them anyway with --allow-empty`,
+  first_turn_only: () =>
+    `only the first turn of such a row is a valid pair; keep the first turn of each list, or ${SET_ASIDE}`,
+  check_prompt_column: () => 'check --prompt-col',
+  lower_min_gap: () => 'sample more responses for such prompts, or lower --min-gap',
+  score_first_or_set_aside: () =>
+    'score the row first (radpo score), or set it aside with --on-error skip --rejects FILE',
+  fix_value_or_set_aside: () => 'fix the value, or set the row aside with --on-error skip --rejects FILE',
+  fix_source_or_set_aside: () =>
+    'fix the value in the source data, or set the row aside with --on-error skip --rejects FILE',
+  name_judge_scale: () => 'pass --scale MIN-MAX for the scale your judge used (the goal text names it)',
+  set_row_aside: () => `fix the row, or ${SET_ASIDE}`,
+};
+
+export const wordHint: HintWords = (hint: Hint) =>
+  typeof hint === 'string' ? hint : WORDS[hint.key](hint.values ?? {});

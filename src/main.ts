@@ -44,8 +44,18 @@ function exitCodeOf(err: RadpoError): number {
   return err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
 }
 
+/** The parsed --no-color (from the command line or --config), for the error message printed after a run. */
+interface Settings {
+  color?: boolean;
+}
+
 /** Commander for every command; `schedule` receives the job of the command that was parsed. */
-function buildProgram(io: Io, version: string, schedule: (job: () => Promise<Outcome>) => void): Command {
+function buildProgram(
+  io: Io,
+  version: string,
+  schedule: (job: () => Promise<Outcome>) => void,
+  settings: Settings,
+): Command {
   const program = new Command('radpo')
     .description('Reward-augmented preference data for DPO (arXiv 2410.08067)')
     .version(version, '-V, --version')
@@ -72,6 +82,7 @@ function buildProgram(io: Io, version: string, schedule: (job: () => Promise<Out
             ? await (await import('./cli/config-file.js')).applyConfigFile(raw.config, spec.flags, cmd, raw)
             : new Set<string>();
         const flags = parseFlags(spec.flags, raw);
+        settings.color = (flags as Settings).color;
         const { run } = await spec.load();
         const given = (key: string) => {
           const flag = spec.flags[key];
@@ -106,9 +117,15 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
 /** `version` comes from the caller (bin/radpo.js reads package.json), so nothing here reads files. */
 export async function main(argv: readonly string[], io: Io, version: string): Promise<number> {
   let job: (() => Promise<Outcome>) | null = null;
-  const program = buildProgram(io, version, (j) => {
-    job = j;
-  });
+  const settings: Settings = {};
+  const program = buildProgram(
+    io,
+    version,
+    (j) => {
+      job = j;
+    },
+    settings,
+  );
   if (argv.length === 0) {
     io.stderr.write(program.helpInformation());
     return EXIT_USAGE;
@@ -130,6 +147,6 @@ export async function main(argv: readonly string[], io: Io, version: string): Pr
   try {
     return OUTCOME_EXIT[await (job as () => Promise<Outcome>)()];
   } catch (err) {
-    return reportError(io, err, argv.includes('--no-color') ? false : undefined);
+    return reportError(io, err, settings.color === false ? false : undefined);
   }
 }

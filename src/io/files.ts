@@ -1,6 +1,6 @@
 /** Small files a flag names (a goal template, a chat template, a rubric, a config file, batch results). */
 import { readFileSync } from 'node:fs';
-import { RadpoError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 
 /**
  * The whole text of the file `flag` names, or a usage error (exit 2) that names the flag, the path and
@@ -19,6 +19,6 @@ export function readFlagFile(flag: string, path: string): string {
           : e.code === 'EACCES'
             ? 'not readable (permission denied)'
             : e.message;
-    throw new RadpoError('usage', `${flag} ${path}: ${why}`);
+    throw usageError(`${flag} ${path}: ${why}`);
   }
 }

@@ -9,7 +9,7 @@
  */
 import { constants, promises as fsp, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { RadpoError } from '../core/errors.js';
+import { RadpoError, usageError } from '../core/errors.js';
 import { releaseTemporary, temporaryPathFor } from './temp-files.js';
 
 type TargetKind = 'file' | 'new' | 'device' | 'directory';
@@ -83,7 +83,7 @@ function ownDescriptor(path: string): number | undefined {
 export async function openTarget(path: string): Promise<OutputTarget> {
   const resolved = await resolvePath(path);
   if (resolved.kind === 'directory')
-    throw new RadpoError('usage', `${path} is a directory`, 'name a file in it, e.g. -o DIR/train.jsonl');
+    throw usageError(`${path} is a directory`, 'name a file in it, e.g. -o DIR/train.jsonl');
   if (resolved.kind === 'device') {
     // A socket (how many tools connect stdout) cannot be opened by path: use the descriptor itself.
     return {

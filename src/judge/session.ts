@@ -3,7 +3,7 @@
  * and the reward mapping fitted on the first pass. Used by `radpo score` and `radpo relabel --judge`.
  */
 import type { Logger } from 'pino';
-import { RadpoError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { Io } from '../io/io.js';
 import type { ServerProfile } from '../server/profile.js';
@@ -96,8 +96,7 @@ function checkProfile(profile: ServerProfile, judge: JudgeConfig, logger: Logger
   if (judge.kind !== 'reward') return;
   // Flags this server cannot serve: a usage error (exit 2), as a wrong flag would be.
   if (profile.kind === 'tgi' || profile.kind === 'ollama' || profile.kind === 'llamacpp') {
-    throw new RadpoError(
-      'usage',
+    throw usageError(
       `--judge reward needs a vLLM or SGLang server; this is ${profile.kind}, which serves no reward-model route`,
       'serve the reward model with vLLM (--runner pooling) or SGLang (--is-embedding), or use --judge chat',
     );
@@ -107,8 +106,7 @@ function checkProfile(profile: ServerProfile, judge: JudgeConfig, logger: Logger
     (profile.kind === 'vllm' && profile.activationField !== 'use_activation' && judge.rewardEndpoint === 'classify');
   if (needsText && !judge.renderText) {
     const version = profile.version ? ` ${profile.version}` : '';
-    throw new RadpoError(
-      'usage',
+    throw usageError(
       `the ${profile.kind}${version} reward route takes rendered text, not messages: --judge-chat-template ` +
         'FILE is required',
       "pass the reward model's chat template (its tokenizer_config.json or a .jinja file)",

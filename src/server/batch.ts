@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { RadpoError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import { errorMessage } from './http.js';
 
 /** One request line of a batch input file; `custom_id` is the answer's cache key. */
@@ -93,10 +93,7 @@ export function readBatchFile(path: string, load: (text: string) => BatchCounts,
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new RadpoError(
-      'usage',
-      `cannot read the batch results file ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
-    );
+    throw usageError(`cannot read the batch results file ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   }
   const counts = load(text);
   logger.info(counts, `read ${path}`);

@@ -5,7 +5,7 @@
  */
 import { readFlagFile } from '../io/files.js';
 import { Template } from '@huggingface/jinja';
-import { RadpoError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import type { Placement } from '../core/goal.js';
 import type { Message } from '../core/pair.js';
 
@@ -34,21 +34,21 @@ export function loadChatTemplate(path: string, overrides: { bosToken?: string; e
     try {
       config = JSON.parse(text) as Record<string, unknown>;
     } catch (err) {
-      throw new RadpoError('usage', `--chat-template ${path}: not valid JSON (${(err as Error).message})`);
+      throw usageError(`--chat-template ${path}: not valid JSON (${(err as Error).message})`);
     }
     const chat = config.chat_template;
     if (typeof chat === 'string') template = chat;
     else if (Array.isArray(chat)) {
       const named = chat.find((t) => t && (t as { name?: string }).name === 'default') ?? chat[0];
       template = String((named as { template?: unknown })?.template ?? '');
-    } else throw new RadpoError('usage', `--chat-template ${path}: no chat_template in this tokenizer_config.json`);
+    } else throw usageError(`--chat-template ${path}: no chat_template in this tokenizer_config.json`);
     bos = tokenText(config.bos_token);
     eos = tokenText(config.eos_token);
   }
   try {
     new Template(template);
   } catch (err) {
-    throw new RadpoError('usage', `--chat-template ${path}: the template does not parse (${(err as Error).message})`);
+    throw usageError(`--chat-template ${path}: the template does not parse (${(err as Error).message})`);
   }
   return {
     source: path,

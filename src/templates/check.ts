@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFlagFile } from '../io/files.js';
-import { RadpoError, RowError } from '../core/errors.js';
+import { RadpoError, RowError, usageError } from '../core/errors.js';
 import { readLayoutRow } from '../core/layouts.js';
 import { plainWords } from '../core/hints.js';
 import { goalPattern, goalText, scoresFromGoal, type GoalSpec } from '../core/goal.js';
@@ -121,7 +121,7 @@ async function loadTokenizer(path: string): Promise<(text: string) => number> {
     json = JSON.parse(readFlagFile('--tokenizer', path)) as object;
   } catch (err) {
     if (err instanceof RadpoError) throw err;
-    throw new RadpoError('usage', `--tokenizer ${path}: not a tokenizer.json (${(err as Error).message})`);
+    throw usageError(`--tokenizer ${path}: not a tokenizer.json (${(err as Error).message})`);
   }
   const tokenizer = new Tokenizer(json, {});
   return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;

@@ -148,6 +148,19 @@ describe('--config FILE', () => {
     expect(parseJsonl(r.stdout)[0]!.prompt[0].content).toMatch(/on a scale of 0-10/);
   });
 
+  it('no-color in a --config file also keeps the final error message plain on a terminal', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'c.yaml');
+    writeFileSync(path, 'no-color: true\n');
+    const missing = join(dir, 'missing.jsonl');
+    const coloured = await run(['relabel', missing], { stderrTTY: true });
+    expect(coloured.stderr).toMatch(/\x1b\[31merror/);
+    const plain = await run(['relabel', missing, '--config', path], { stderrTTY: true });
+    expect(plain.code).toBe(coloured.code);
+    expect(plain.stderr).toMatch(/^radpo: error: /m);
+    expect(plain.stderr).not.toMatch(/\x1b\[/);
+  });
+
   it.each([
     ['bogus: 1\n', /--config .*c\.yaml: unknown key "bogus": radpo relabel has no --bogus flag/],
     ['scale: [1, 2]\n', /key "scale" takes one value/],

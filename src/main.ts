@@ -17,6 +17,8 @@ import { relabelCommand } from './commands/relabel/command.js';
 import { scoreCommand } from './commands/score/command.js';
 import { RadpoError } from './core/errors.js';
 import { useColor, type Io } from './io/io.js';
+import { Redactor, redactingStream } from './io/redact.js';
+import { WRITE_ERRORS, writeError } from './io/write-errors.js';
 
 export type { Io } from './io/io.js';
 
@@ -106,7 +108,10 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
     if (err.hint !== undefined) io.stderr.write(`  hint: ${wordHint(err.hint)}\n`);
     return exitCodeOf(err);
   }
-  const e = err as Error;
+  const e = err as NodeJS.ErrnoException;
+  // The machine's failures (a full disk, a failing disk) are the run's, whoever met them first.
+  if (e && typeof e.code === 'string' && e.code in WRITE_ERRORS)
+    return reportError(io, writeError(e, e.path ?? 'a file'), colorFlag);
   io.stderr.write(
     `radpo: ${label}: internal error: ${e?.stack ?? String(err)}\n  This is a bug in radpo; please report it ` +
       `with the command you ran.\n`,
@@ -115,7 +120,10 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
 }
 
 /** `version` comes from the caller (bin/radpo.js reads package.json), so nothing here reads files. */
-export async function main(argv: readonly string[], io: Io, version: string): Promise<number> {
+export async function main(argv: readonly string[], given: Io, version: string): Promise<number> {
+  // Every string radpo writes to stderr (messages, logs, the summary) passes the run's redactor.
+  const secrets = new Redactor();
+  const io: Io = { ...given, stderr: redactingStream(given.stderr, secrets), secrets };
   let job: (() => Promise<Outcome>) | null = null;
   const settings: Settings = {};
   const program = buildProgram(

@@ -173,7 +173,7 @@ function rewardAnswer(
   }
   if (kind !== 'vllm') return { status: 404, body: { detail: 'Not Found' } };
   const response = String(body.messages?.[body.messages.length - 1]?.content ?? lastTurn(String(body.input ?? '')));
-  const reward = expectedReward(response);
+  const reward = options.rewards?.[response] ?? expectedReward(response);
   if (path === '/classify') {
     return {
       status: 200,
@@ -248,6 +248,8 @@ export interface FakeJudgeOptions {
   /** Answer with logprobs when the request asks for them (default true). */
   logprobs?: boolean;
   apiKeyEcho?: string;
+  /** Rewards for exact responses, instead of expectedReward (vLLM). */
+  rewards?: Record<string, number>;
 }
 
 export function fnv(text: string): number {

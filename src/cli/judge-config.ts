@@ -47,7 +47,12 @@ export function judgeRunConfig(
     refuseJudgeFlagsWithoutJudge(flags);
     return null;
   }
-  const target = { url: flags.judgeUrl, model: flags.judgeModel, server: flags.judgeServer };
+  const target = {
+    url: flags.judgeUrl,
+    model: flags.judgeModel,
+    server: flags.judgeServer,
+    keyEnv: flags.judgeApiKeyEnv,
+  };
   const server = serverSessionConfig(JUDGE_SERVER, target, flags, io, '--judge');
   const rubric = loadRubric(flags.rubric);
   const scale = judgeScale(flags.judge, rubric, goalScale);

@@ -166,7 +166,7 @@ export function networkFlags(server: 'judge' | 'policy') {
       default: NETWORK_DEFAULTS.concurrency,
       group,
     }),
-    timeout: parsed('--timeout <seconds>', 'per request', parseNumber, {
+    timeout: parsed('--timeout <seconds>', 'deadline of each request, from connecting to the last byte', parseNumber, {
       default: NETWORK_DEFAULTS.timeoutSeconds,
       group,
     }),
@@ -174,6 +174,12 @@ export function networkFlags(server: 'judge' | 'policy') {
       default: NETWORK_DEFAULTS.maxRetries,
       group,
     }),
+    maxResponseBytes: parsed(
+      '--max-response-bytes <bytes>',
+      'largest answer read from the server, e.g. 16M; a larger one sets its row aside',
+      parseBytes,
+      { default: '16M', group },
+    ),
     cache: cacheFlag(),
     emitBatch: text(
       '--emit-batch <file>',
@@ -211,6 +217,12 @@ export const judgeFlags = {
     { group: 'judge' },
   ),
   judgeModel: text('--judge-model <name>', 'the model name the server expects', { group: 'judge' }),
+  judgeApiKeyEnv: text(
+    '--judge-api-key-env <name>',
+    'the environment variable holding the judge API key (default: RADPO_JUDGE_API_KEY; OPENAI_API_KEY is ' +
+      "sent only to OpenAI and to OPENAI_BASE_URL's host)",
+    { group: 'judge' },
+  ),
   judgeServer: choice(
     '--judge-server <kind>',
     'the server, to shape requests for it (auto: identified from its own routes before the first row)',

@@ -2,6 +2,7 @@
  * Every failure radpo reports carries a code from this fixed set, so scripts can match on it
  * (it is written to the rejects file and the report) and tests can assert on it.
  */
+import { deeperThan } from './depth.js';
 import type { Hint, HintWords } from './hints.js';
 
 /** Why one input row was set aside. These appear as `reason` in the rejects file. */
@@ -132,12 +133,14 @@ export function usageError(message: string, hint?: string): RadpoError {
 export function preview(value: unknown, max = 60): string {
   let text: string;
   if (value === undefined) return 'nothing';
+  // Shown from the start only: a value nested past what JSON.stringify can walk is described, not printed.
+  if (deeperThan(value, 100)) return Array.isArray(value) ? 'a deeply nested array' : 'a deeply nested object';
   if (typeof value === 'string') text = JSON.stringify(value);
   else {
     try {
       text = JSON.stringify(value) ?? String(value);
     } catch {
-      text = String(value);
+      text = Object.prototype.toString.call(value);
     }
   }
   if (text.length > max) text = `${text.slice(0, max - 1)}…`;

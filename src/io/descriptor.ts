@@ -1,6 +1,7 @@
 /**
- * Writing to a descriptor radpo did not open (-o /dev/stdout, /proc/self/fd/N, a shell's /dev/fd/63).
- * Such a descriptor may be a pipe in non-blocking mode — Node itself switches stdout's pipe to it — so
+ * Writing every byte to a descriptor: the files radpo writes, and descriptors radpo did not open (-o
+ * /dev/stdout, /proc/self/fd/N, a shell's /dev/fd/63). Such a descriptor may be a pipe in non-blocking mode — Node
+ * itself switches stdout's pipe to it — so
  * a write can come back short or fail with EAGAIN while the reader is behind. fs streams and writeSync
  * take a short write as done, which silently truncated `radpo relabel … -o /dev/stdout | slow-reader`.
  * Here every byte is written: short writes continue, EAGAIN waits and tries again.
@@ -20,17 +21,28 @@ function writeAll(fd: number, bytes: Uint8Array, done: (err?: Error | null) => v
   });
 }
 
-/** A stream onto a descriptor the caller keeps: every byte written, the descriptor never closed. */
+/**
+ * A stream onto a descriptor the caller keeps: every byte written (or the stream errors), the descriptor
+ * never closed. It emits 'write-done' with the byte count of each completed write (for error messages).
+ */
 export function descriptorStream(fd: number, highWaterMark: number): Writable {
-  return new Writable({
+  const stream: Writable = new Writable({
     highWaterMark,
     write(chunk: Buffer, _encoding, callback) {
-      writeAll(fd, chunk, callback);
+      writeAll(fd, chunk, (err) => {
+        if (!err) stream.emit('write-done', chunk.length);
+        callback(err);
+      });
     },
     writev(chunks, callback) {
-      writeAll(fd, Buffer.concat(chunks.map((c) => c.chunk as Buffer)), callback);
+      const bytes = Buffer.concat(chunks.map((c) => c.chunk as Buffer));
+      writeAll(fd, bytes, (err) => {
+        if (!err) stream.emit('write-done', bytes.length);
+        callback(err);
+      });
     },
   });
+  return stream;
 }
 
 /** writeSync until every byte is out (Parquet writes synchronously, a row group at a time). */

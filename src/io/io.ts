@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { Redactor } from './redact.js';
 
 /** Everything a command touches outside itself, so `main(argv, io)` runs in-process in tests. */
 export interface Io {
@@ -9,6 +10,8 @@ export interface Io {
   cwd: string;
   /** Aborted on SIGINT/SIGTERM: commands stop, remove temporary files and return. */
   signal?: AbortSignal;
+  /** The run's secrets (API keys, URL passwords): main() makes one per run and redacts stderr with it. */
+  secrets?: Redactor;
 }
 
 /** Colour only on a terminal, and never with NO_COLOR (non-empty) or TERM=dumb (clig.dev). */

@@ -2,7 +2,8 @@
  * Output: serializers (JSONL, JSON array, CSV) and sinks (stdout, or a file written atomically:
  * a temporary file in the same folder, renamed over the final name only when the run succeeds).
  */
-import { close as fsClose, createWriteStream, fsync, open as fsOpen } from 'node:fs';
+import { close as fsClose, fsync, open as fsOpen } from 'node:fs';
+import { finished, pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { RadpoError } from '../core/errors.js';
@@ -11,6 +12,7 @@ import { floatScores, floatText, SCORE_COLUMNS } from '../core/layouts.js';
 import { DEFAULT_GZIP_LEVEL, isGzipName, type OutputFileFormat } from './choices.js';
 import { openTarget } from './target.js';
 import { descriptorStream } from './descriptor.js';
+import { WRITE_ERRORS, writeError } from './write-errors.js';
 
 /**
  * Turns rows into output text. `row` serializes and frames one row; `frame` frames a row already
@@ -25,7 +27,12 @@ export interface Serializer {
   end(): string;
 }
 
-export function createSerializer(format: OutputFileFormat): Serializer {
+/**
+ * `guardFormulas` (CSV meant for people: spreadsheets): a text cell that starts with = + - @ or a tab or
+ * carriage return gets a leading ' so that a spreadsheet shows it instead of running it as a formula
+ * (OWASP's advice against CSV injection). Numbers are left alone.
+ */
+export function createSerializer(format: OutputFileFormat, { guardFormulas = false } = {}): Serializer {
   if (format === 'jsonl')
     return {
       row: (r) => `${JSON.stringify(r)}\n`,
@@ -66,7 +73,7 @@ export function createSerializer(format: OutputFileFormat): Serializer {
         if (SCORE_COLUMNS.has(c) && typeof value === 'number') parts.push(floatText(value));
         else if (SCORE_COLUMNS.has(c) && value && typeof value === 'object')
           parts.push(csvText(floatScores(`{"${c}":${JSON.stringify(value)}}`).slice(c.length + 4, -1)));
-        else csvCell(value, table ?? null, parts);
+        else csvCell(value, table ?? null, parts, guardFormulas);
       });
       parts.push('\n');
       return parts.every((p) => typeof p === 'string') ? parts.join('') : parts;
@@ -81,6 +88,9 @@ export function createSerializer(format: OutputFileFormat): Serializer {
     end: () => '',
   };
 }
+
+/** How a spreadsheet formula (or a DDE payload) starts. */
+const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
 function csvText(text: string): string {
@@ -108,13 +118,15 @@ function doubleQuotes(buf: Buffer): Buffer {
  * One CSV cell: text as is, numbers and booleans as text, lists and objects as JSON. With the fast
  * path's raw table, JSON cells splice the raw bytes in (quote-doubled) instead of decoding them.
  */
-function csvCell(value: unknown, table: RawTable | null, out: Array<string | Buffer>): void {
+function csvCell(value: unknown, table: RawTable | null, out: Array<string | Buffer>, guard: boolean): void {
   if (value === undefined || value === null) return;
   if (typeof value === 'string') {
+    let text = value;
     if (table && value.includes('\u0000')) {
       const json = expandRaw(JSON.stringify(value), table);
-      out.push(csvText(JSON.parse(typeof json === 'string' ? json : Buffer.concat(json).toString('utf8')) as string));
-    } else out.push(csvText(value));
+      text = JSON.parse(typeof json === 'string' ? json : Buffer.concat(json).toString('utf8')) as string;
+    }
+    out.push(csvText(guard && FORMULA_START.test(text) ? `'${text}` : text));
     return;
   }
   if (typeof value !== 'object') {
@@ -129,16 +141,23 @@ function csvCell(value: unknown, table: RawTable | null, out: Array<string | Buf
   out.push('"', doubleQuotes(Buffer.concat(json)), '"');
 }
 
-/** A byte destination with backpressure. `commit` makes the result visible; `abort` leaves nothing behind. */
+/**
+ * A byte destination with backpressure. Files commit in two steps so that every output of a run can be
+ * made durable before any of them takes its final name: `prepare` (every byte written, flushed, fsynced,
+ * closed — the step that meets a full disk) then `publish` (the rename). `commit` is both; `abort`
+ * leaves nothing behind. Every failure is a RadpoError naming the file and the cause.
+ */
 export interface Sink {
   write(data: string | Buffer): Promise<void> | void;
+  prepare(): Promise<void>;
+  publish(): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
 
 const FLUSH_AT = 1 << 20;
 
-/** Buffers small writes into ~1 MB chunks and waits for 'drain' when the stream is full. */
+/** Buffers small writes into ~1 MB chunks, waits for 'drain' when the stream is full, and keeps its first error. */
 class BufferedWriter {
   private pending: Array<string | Buffer> = [];
   private pendingLength = 0;
@@ -148,10 +167,11 @@ class BufferedWriter {
   constructor(private readonly stream: Writable) {
     this.vectored = typeof (stream as unknown as { _writev?: unknown })._writev === 'function';
     stream.on('error', (err) => {
-      this.broken = err;
+      this.broken ??= err;
     });
   }
   write(data: string | Buffer): Promise<void> | void {
+    if (this.broken) throw this.broken;
     this.pending.push(data);
     if (typeof data !== 'string') this.pendingBuffers = true;
     this.pendingLength += data.length;
@@ -195,21 +215,23 @@ class BufferedWriter {
   }
 }
 
-function endStream(stream: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('error', reject);
-    stream.end(() => resolve());
-  });
+/** End a stream and wait until every byte has left it, or for its error (never a silent success). */
+export async function endStream(stream: Writable): Promise<void> {
+  stream.end();
+  await finished(stream);
 }
 
 /** stdout (or any stream the CLI was given). Not closed at the end: it belongs to the caller. */
 export function streamSink(stream: Writable): Sink {
   const writer = new BufferedWriter(stream);
+  const flush = async () => {
+    await writer.flush();
+  };
   return {
     write: (text) => writer.write(text),
-    commit: async () => {
-      await writer.flush();
-    },
+    prepare: flush,
+    publish: async () => undefined,
+    commit: flush,
     abort: async () => {
       try {
         await writer.flush();
@@ -222,8 +244,9 @@ export function streamSink(stream: Writable): Sink {
 
 /**
  * A file output: written atomically (a temporary file beside it, fsynced, renamed over the final name
- * at commit) when the path is a file or does not exist yet, or written in place when it names a device
- * or a FIFO (see target.ts). A name ending in .gz is gzip-compressed.
+ * at publish) when the path is a file or does not exist yet, or written in place when it names a device
+ * or a FIFO (see target.ts). A name ending in .gz is gzip-compressed. Every byte reaches the file or the
+ * run fails: short writes continue, errors (a full disk) are the run's.
  */
 export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {
   const target = await openTarget(path);
@@ -239,21 +262,25 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
     const e = err as NodeJS.ErrnoException;
     throw new RadpoError(
       'io',
-      `cannot write ${path}: ${e.code === 'ENOENT' ? 'the folder does not exist' : e.message}`,
+      `cannot write ${path}: ${
+        e.code === 'ENOENT' ? 'the folder does not ' + 'exist' : (WRITE_ERRORS[e.code ?? ''] ?? e.message)
+      }`,
       'check the output path',
     );
   }
-  // The descriptor is ours to fsync and close: the stream never closes it. One radpo did not open
-  // (stdout by another name) may be a non-blocking pipe: descriptorStream writes every byte there.
-  const file: Writable =
-    target.fd !== undefined
-      ? descriptorStream(fd, 4 << 20)
-      : createWriteStream('', { fd, autoClose: false, highWaterMark: 4 << 20 });
+  // The descriptor is ours to fsync and close: the stream never closes it, and writes every byte.
+  const file = descriptorStream(fd, 4 << 20);
+  let written = 0;
+  file.on('write-done', (bytes: number) => {
+    written += bytes;
+  });
   let gzip: Gzip | null = null;
   let head: Writable = file;
+  let piped: Promise<void> | null = null;
   if (isGzipName(path)) {
     gzip = createGzip({ level: gzipLevel });
-    gzip.pipe(file);
+    piped = pipeline(gzip, file);
+    piped.catch(() => undefined);
     head = gzip;
   }
   const writer = new BufferedWriter(head);
@@ -263,24 +290,46 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
     target.fd !== undefined
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve())));
-  return {
-    write: (text) => writer.write(text),
-    async commit() {
-      await writer.flush();
-      if (gzip) {
-        const fileDone = new Promise<void>((resolve, reject) => {
-          file.once('finish', () => resolve());
-          file.once('error', reject);
-        });
-        gzip.end();
-        await fileDone;
-      } else await endStream(file);
-      // On disk before the rename makes it the file: a crash after commit never leaves it empty.
-      if (!target.inPlace)
-        await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-      await close();
+  const failed = (err: unknown) => writeError(err, path, written);
+  let prepared = false;
+  const sink: Sink = {
+    write: (text) => {
+      try {
+        const wait = writer.write(text);
+        return wait ? wait.catch((err) => Promise.reject(failed(err))) : undefined;
+      } catch (err) {
+        throw failed(err);
+      }
+    },
+    async prepare() {
+      try {
+        await writer.flush();
+        if (gzip) {
+          gzip.end();
+          await piped;
+        } else await endStream(file);
+        if (writer.broken) throw writer.broken;
+        // On disk before the rename makes it the file: a crash after commit never leaves it empty.
+        if (!target.inPlace)
+          await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+        await close();
+      } catch (err) {
+        throw failed(err);
+      }
       closed = true;
-      await target.commit();
+      prepared = true;
+    },
+    async publish() {
+      if (!prepared) await sink.prepare();
+      try {
+        await target.commit();
+      } catch (err) {
+        throw new RadpoError('io', `cannot move ${path} into place: ${(err as Error).message}`);
+      }
+    },
+    async commit() {
+      await sink.prepare();
+      await sink.publish();
     },
     async abort() {
       if (!closed) {
@@ -292,28 +341,15 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
       await target.abort();
     },
   };
+  return sink;
 }
 
 /** A sink for outputs that write their own file (Parquet): accepts nothing, commits nothing. */
 export function nullSink(): Sink {
-  return { write: () => undefined, commit: async () => undefined, abort: async () => undefined };
+  const nothing = async () => undefined;
+  return { write: () => undefined, prepare: nothing, publish: nothing, commit: nothing, abort: nothing };
 }
 
 export async function openSink(target: string, stdout: Writable, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {
   return target === '-' ? streamSink(stdout) : fileSink(target, gzipLevel);
-}
-
-/** A whole JSON Lines file at once (a batch request file), written like every output. */
-export async function writeJsonLines(path: string, rows: Iterable<unknown>): Promise<void> {
-  const sink = await fileSink(path);
-  try {
-    for (const row of rows) {
-      const w = sink.write(`${JSON.stringify(row)}\n`);
-      if (w) await w;
-    }
-    await sink.commit();
-  } catch (err) {
-    await sink.abort();
-    throw err;
-  }
 }

@@ -4,11 +4,12 @@
  * bounded by one slice, nested list/struct columns (message lists) decoded; written with
  * hyparquet-writer, one row group at a time, atomically (temporary file renamed at the end).
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync } from 'node:fs';
 import { RadpoError, type Location } from '../core/errors.js';
 import type { SourceRecord } from './source-record.js';
 import { openTarget, type OutputTarget } from './target.js';
 import { writeAllSync } from './descriptor.js';
+import { writeError } from './write-errors.js';
 
 /** Rows decoded per read: bounded memory even when a file has one huge row group. */
 const READ_SLICE_ROWS = 2000;
@@ -29,6 +30,86 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/** A Git LFS pointer file ("version https://git-lfs.github.com/spec/v1") saved under the data's name. */
+function isLfsPointer(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    const head = Buffer.alloc(64);
+    const read = readSync(fd, head, 0, 64, 0);
+    closeSync(fd);
+    return head.toString('utf8', 0, read).startsWith('version https://git-lfs.github.com/spec/');
+  } catch {
+    return false;
+  }
+}
+
+type FileMetadata = Awaited<ReturnType<typeof import('hyparquet')['parquetMetadataAsync']>>;
+
+/**
+ * A footer's row counts are checked against each other and the columns before a row is read: a lying
+ * count would skip rows in silence (too small, negative) or loop for ever (huge). Each row group's
+ * count must be a whole number, the groups must add up to the file's, every flat top-level column must
+ * hold exactly that many values, and every column chunk must lie inside the file.
+ */
+function checkRowCounts(path: string, metadata: FileMetadata, fileSize: number): void {
+  const lie = (group: number, what: string) =>
+    new RadpoError(
+      'data',
+      `${path}: row group ${group + 1} ${what}`,
+      'the file is damaged or was written wrongly; write it again',
+    );
+  let total = 0;
+  for (const [g, group] of metadata.row_groups.entries()) {
+    const rows = Number(group.num_rows);
+    if (!Number.isSafeInteger(rows) || rows < 0) throw lie(g, `says it holds ${String(group.num_rows)} rows`);
+    total += rows;
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      if (!meta) continue;
+      const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      const size = Number(meta.total_compressed_size);
+      if (!(start >= 0 && size >= 0 && start + size <= fileSize))
+        throw lie(
+          g,
+          `places column ${meta.path_in_schema.join('.')} outside the file (${start}+${size} of ${fileSize} bytes)`,
+        );
+      const flat =
+        meta.path_in_schema.length === 1 && topLevelRepetition(metadata, meta.path_in_schema[0]!) !== 'REPEATED';
+      if (flat && Number(meta.num_values) !== rows)
+        throw lie(
+          g,
+          `says it holds ${rows}` +
+            ` rows, but its column ${meta.path_in_schema[0]} holds ${String(meta.num_values)} values`,
+        );
+    }
+  }
+  if (total !== Number(metadata.num_rows))
+    throw new RadpoError(
+      'data',
+      `${path}: the row groups hold ${total} rows, the footer says ${String(metadata.num_rows)}`,
+      'the file is damaged or was written wrongly; write it again',
+    );
+}
+
+/** The repetition of a top-level column (REQUIRED, OPTIONAL or REPEATED). */
+function topLevelRepetition(metadata: FileMetadata, name: string): string | undefined {
+  const root = metadata.schema[0];
+  let at = 1;
+  for (let child = 0; child < (root?.num_children ?? 0) && at < metadata.schema.length; child++) {
+    const element = metadata.schema[at]!;
+    if (element.name === name) return element.repetition_type;
+    at = skipElement(metadata, at);
+  }
+  return undefined;
+}
+
+/** The index after a schema element and all its descendants. */
+function skipElement(metadata: FileMetadata, at: number): number {
+  let next = at + 1;
+  for (let child = 0; child < (metadata.schema[at]?.num_children ?? 0); child++) next = skipElement(metadata, next);
+  return next;
+}
+
 export async function* readParquet(path: string): AsyncGenerator<SourceRecord[]> {
   const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
   const { compressors } = await import('hyparquet-compressors');
@@ -40,8 +121,15 @@ export async function* readParquet(path: string): AsyncGenerator<SourceRecord[]>
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') throw new RadpoError('io', `${path}: no such file`, 'check the path');
-    throw new RadpoError('io', `${path}: not a readable Parquet file (${e.message})`);
+    if (isLfsPointer(path))
+      throw new RadpoError(
+        'data',
+        `${path} is a Git LFS pointer, not the Parquet file itself (the clone did not fetch the LFS content)`,
+        'run git lfs pull in that repository (or download the file itself), then run radpo again',
+      );
+    throw new RadpoError('data', `${path}: not a readable Parquet file (${e.message})`);
   }
+  checkRowCounts(path, metadata, file.byteLength);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const groupEnd = rowStart + Number(group.num_rows);
@@ -51,8 +139,15 @@ export async function* readParquet(path: string): AsyncGenerator<SourceRecord[]>
       try {
         rows = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors });
       } catch (err) {
-        throw new RadpoError('io', `${path}: rows ${start + 1}-${end} cannot be decoded (${(err as Error).message})`);
+        throw new RadpoError('data', `${path}: rows ${start + 1}-${end} cannot be decoded (${(err as Error).message})`);
       }
+      if (rows.length !== end - start)
+        throw new RadpoError(
+          'data',
+          `${path}: rows ${start + 1}-${end} decoded as ${rows.length}` +
+            ` rows: the file's row counts do not match its data`,
+          'the file is damaged or was written wrongly; write it again',
+        );
       yield rows.map((row, i) => {
         const location: Location = { source: path, line: start + i + 1, unit: 'row' };
         const value = plain(row);
@@ -137,16 +232,29 @@ export class ParquetOutput {
   private writer: import('hyparquet-writer').ParquetWriter | null = null;
   private closed = false;
 
+  private written = 0;
+
   private constructor(
     private readonly target: OutputTarget,
     private readonly fd: number,
+    private readonly path: string,
   ) {}
+
+  /** Bytes to the file, every one, or the run's io error naming the file and the cause. */
+  private writeOut(bytes: Uint8Array): void {
+    try {
+      writeAllSync(this.fd, bytes);
+    } catch (err) {
+      throw writeError(err, this.path, this.written);
+    }
+    this.written += bytes.length;
+  }
 
   /** Opens the output now (atomically replaced at commit, or a device written in place: see target.ts). */
   static async create(path: string): Promise<ParquetOutput> {
     const target = await openTarget(path);
     try {
-      return new ParquetOutput(target, target.fd ?? openSync(target.path, target.flags));
+      return new ParquetOutput(target, target.fd ?? openSync(target.path, target.flags), path);
     } catch (err) {
       await target.abort();
       throw new RadpoError('io', `cannot write ${path}: ${(err as Error).message}`, 'check the output path');
@@ -178,10 +286,9 @@ export class ParquetOutput {
         ...this.columns.flatMap((c) => schemaFor(c, this.model![c], c)),
       ];
       const bytes = new ByteWriter();
-      const fd = this.fd;
       // Each row group's bytes go to the file as soon as it is encoded.
       (bytes as unknown as { flush: () => void }).flush = () => {
-        writeAllSync(fd, new Uint8Array(bytes.buffer, 0, bytes.index));
+        this.writeOut(new Uint8Array(bytes.buffer, 0, bytes.index));
         bytes.index = 0;
       };
       (bytes as unknown as { finish: () => void }).finish = () => (bytes as unknown as { flush: () => void }).flush();
@@ -195,23 +302,31 @@ export class ParquetOutput {
     this.rows = [];
   }
 
-  async commit(): Promise<void> {
-    await this.flushGroup();
-    if (this.writer === null) {
-      // No rows: a valid Parquet file still needs a schema; write an empty one with no columns.
-      const { ParquetWriter, ByteWriter } = await import('hyparquet-writer');
-      const bytes = new ByteWriter();
-      this.writer = new ParquetWriter({
-        writer: bytes,
-        schema: [{ name: 'root', num_children: 0 }] as never,
-        createdBy: 'radpo',
-      });
-      this.writer.finish();
-      writeAllSync(this.fd, new Uint8Array(bytes.getBuffer()));
-    } else this.writer.finish();
-    if (!this.target.inPlace) fsyncSync(this.fd);
-    if (this.target.fd === undefined) closeSync(this.fd);
+  /** Every row group and the footer written, fsynced and closed (a full disk fails here, naming the file). */
+  async prepare(): Promise<void> {
+    try {
+      await this.flushGroup();
+      if (this.writer === null) {
+        // No rows: a valid Parquet file still needs a schema; write an empty one with no columns.
+        const { ParquetWriter, ByteWriter } = await import('hyparquet-writer');
+        const bytes = new ByteWriter();
+        this.writer = new ParquetWriter({
+          writer: bytes,
+          schema: [{ name: 'root', num_children: 0 }] as never,
+          createdBy: 'radpo',
+        });
+        this.writer.finish();
+        this.writeOut(new Uint8Array(bytes.getBuffer()));
+      } else this.writer.finish();
+      if (!this.target.inPlace) fsyncSync(this.fd);
+      if (this.target.fd === undefined) closeSync(this.fd);
+    } catch (err) {
+      throw writeError(err, this.path, this.written);
+    }
     this.closed = true;
+  }
+
+  async publish(): Promise<void> {
     await this.target.commit();
   }
 

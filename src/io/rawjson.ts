@@ -111,6 +111,10 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
           if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66)))
             throw SLOW;
         }
+        // A surrogate escape (\uD800-\uDFFF): the plain path checks that it has its pair.
+        const h1 = buf[b + 2]! | 0x20;
+        const h2 = buf[b + 3]! | 0x20;
+        if (h1 === 0x64 && h2 >= 0x38 && h2 !== 0x3a && h2 <= 0x66 && !(h2 > 0x39 && h2 < 0x61)) throw SLOW;
         canonical = false; // decode: JSON.stringify writes most of these as raw characters
         p = b + 6;
       } else throw SLOW;

@@ -5,6 +5,7 @@
  */
 import Papa from 'papaparse';
 import { RadpoError, RowError, usageError, type Location } from '../core/errors.js';
+import { deeperThan, MAX_DEPTH } from '../core/depth.js';
 import { isOwnHeader, SCORE_COLUMNS } from '../core/layouts.js';
 import type { Readable } from 'node:stream';
 import { openBytes, type PeekableBytes } from './bytes.js';
@@ -97,9 +98,59 @@ function tooLong(loc: Location, bytes: number, limit: number, head: string): Sou
   return { value: undefined, raw: { truncated: true, head }, location: loc, error };
 }
 
+/** A high surrogate without its low one, or a low one without its high one (code units, no `u` flag). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The first string (or key) holding a lone UTF-16 surrogate, or null. Iterative: depth is bounded already. */
+function loneSurrogate(value: unknown): string | null {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item)) return item;
+    } else if (item !== null && typeof item === 'object') {
+      if (Array.isArray(item)) stack.push(...item);
+      else
+        for (const [key, child] of Object.entries(item)) {
+          if (LONE_SURROGATE.test(key)) return key;
+          stack.push(child);
+        }
+    }
+  }
+  return null;
+}
+
+/** A record with a lone surrogate: strict UTF-8 readers (Arrow, datasets) refuse it, so it is set aside. */
+function badSurrogate(text: string, loc: Location, found: string): SourceRecord {
+  const at = LONE_SURROGATE.exec(found)!.index;
+  const unit = found.charCodeAt(at);
+  const error = new RowError('bad_encoding', 'a string holds a lone UTF-16 surrogate (an escape with no pair)', {
+    expected: 'text that is valid Unicode',
+    found: `\\u${unit.toString(16).padStart(4, '0')} at character ${at} of a string`,
+    hint: 'strict UTF-8 readers (Arrow, datasets) refuse it; fix or remove the row',
+  });
+  error.location = loc;
+  return { value: undefined, raw: text, location: loc, error };
+}
+
+/** A record nested past MAX_DEPTH: set aside with its text (its value is never walked). */
+function tooDeep(text: string, loc: Location): SourceRecord {
+  const error = new RowError('bad_field', `nested deeper than ${MAX_DEPTH} levels`, {
+    expected: `a record nested at most ${MAX_DEPTH} levels deep`,
+    found: `${text.length} bytes of deeper nesting`,
+    hint: 'such a record is no preference pair; fix or remove it',
+  });
+  error.location = loc;
+  return { value: undefined, raw: text, location: loc, error };
+}
+
 function parseJson(text: string, loc: Location, isJsonFile: boolean): SourceRecord {
   try {
     const value = JSON.parse(text) as unknown;
+    if (deeperThan(value, MAX_DEPTH)) return tooDeep(text, loc);
+    // Only a \u escape can make a lone surrogate (UTF-8 bytes cannot): look only then.
+    const lone = text.includes('\\u') ? loneSurrogate(value) : null;
+    if (lone !== null) return badSurrogate(text, loc, lone);
     const duplicateKey = value !== null && typeof value === 'object' ? firstDuplicateKey(text) : null;
     return duplicateKey === null
       ? { value, raw: text, location: loc }
@@ -516,6 +567,7 @@ function decodeCell(key: string, value: string, radpoOwn: boolean): unknown {
     } catch {
       return value; // plain text that happens to look like JSON
     }
+    if (deeperThan(parsed, MAX_DEPTH)) return value; // kept as text: never walked
     if (radpoOwn) return parsed;
     if (
       Array.isArray(parsed) &&

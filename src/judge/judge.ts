@@ -8,7 +8,7 @@ import { RadpoError } from '../core/errors.js';
 import type { Message } from '../core/pair.js';
 import { type BatchCounts, readBatchResults } from '../server/batch.js';
 import { answerKey, configHash } from '../server/cache.js';
-import { RequestRejected, TransientFailure, WireError } from '../server/http.js';
+import { RequestRejected, ResponseTooLarge, TransientFailure, WireError } from '../server/http.js';
 import { hostOf, type ServerSession } from '../server/session.js';
 import type { JudgeKind, RewardEndpoint } from './choices.js';
 import { parseJsonVerdict, parseVerdict, parseVerdicts, type Rubric } from './rubrics.js';
@@ -294,6 +294,10 @@ export class Judge {
         answer = await semaphore.run(() => http.postJson(url, body));
       } catch (err) {
         if (err instanceof RequestRejected) return this.refused(err);
+        if (err instanceof ResponseTooLarge) {
+          this.stats.failures += 1;
+          return { ok: false, reason: 'judge_failed', message: err.message };
+        }
         if (err instanceof TransientFailure) {
           this.stats.failures += 1;
           return { ok: false, reason: 'judge_failed', message: `the judge did not answer: ${err.message}` };
@@ -331,7 +335,7 @@ export class Judge {
       if (!(err instanceof WireError)) throw err;
       return {
         scores: null,
-        text: `${err.message}: ${answer.text.slice(0, 300)}`,
+        text: `${err.message}: ${this.session.secrets.redact(answer.text).slice(0, 300)}`,
         promptTokens: 0,
         completionTokens: 0,
       };

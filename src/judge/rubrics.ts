@@ -249,7 +249,14 @@ export function parseJsonVerdict(rubric: Rubric, output: string): number | null 
   const text = (fenced ? fenced[1]! : output).trim();
   try {
     const value = JSON.parse(text) as { score?: unknown };
-    const score = typeof value.score === 'string' ? Number(value.score) : value.score;
+    // A number, or a string that is a whole decimal number ("7", "7.5"); "", "  ", "0x3" and "7 points"
+    // are no verdict (Number() would read the first three as 0, 0 and 3).
+    const score =
+      typeof value.score === 'string'
+        ? /^\s*-?\d+(?:\.\d+)?\s*$/.test(value.score)
+          ? Number(value.score)
+          : null
+        : value.score;
     if (typeof score !== 'number' || !Number.isFinite(score) || score < rubric.min || score > rubric.max) return null;
     return score;
   } catch {

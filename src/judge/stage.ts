@@ -114,10 +114,32 @@ class PairJudge {
       return record;
     }
     const attributes = this.attributes;
-    value.scores = ok.map((v) =>
-      attributes ? Object.fromEntries(attributes.map((a, i) => [a, v.scores[i]!])) : session.toGoal(v.scores[0]!),
+    value.scores = ok.map((v, r) =>
+      attributes
+        ? Object.fromEntries(attributes.map((a, i) => [a, this.goalScore(v.scores[i]!, `responses[${r}]`)]))
+        : this.goalScore(v.scores[0]!, `responses[${r}]`),
     );
     return { ...record, value, bytes: undefined };
+  }
+
+  /**
+   * A verdict on the goal scale; a score that is not a finite number (a reward of ±1e308 mapped, a broken
+   * expectation) is never written: the row is set aside, naming the judge.
+   */
+  private goalScore(raw: number, field: string): number {
+    const score = this.session.toGoal(raw);
+    if (Number.isFinite(score)) return score;
+    const { judge } = this.session.config;
+    throw new RowError(
+      'judge_unparseable',
+      `the ${judge.kind} judge ${judge.model} gave a score that is not a finite number`,
+      {
+        field,
+        expected: 'a finite number',
+        found: `${raw} (on the goal scale: ${score})`,
+        hint: 'check the judge; a reward model whose rewards overflow needs --map quantile or --map identity',
+      },
+    );
   }
 
   readonly judge = async (input: SourceRecord): Promise<JudgedRecord> => {
@@ -153,10 +175,10 @@ class PairJudge {
         session.rawRewards.push(c.scores[0]!, r.scores[0]!);
         return record;
       }
-      this.targets.forEach(([chosenPath, rejectedPath], i) => {
-        setPath(value, chosenPath, session.toGoal(c.scores[i]!));
-        setPath(value, rejectedPath, session.toGoal(r.scores[i]!));
-      });
+      for (const [i, [chosenPath, rejectedPath]] of this.targets.entries()) {
+        setPath(value, chosenPath, this.goalScore(c.scores[i]!, 'chosen'));
+        setPath(value, rejectedPath, this.goalScore(r.scores[i]!, 'rejected'));
+      }
       return { ...record, value, bytes: undefined };
     } catch (err) {
       if (err instanceof RowError) return fail(err);

@@ -4,22 +4,17 @@
  * holds second copies for `--order concat`, and the --report JSON. Nothing is visible under a final name
  * until `commit`; `close` without a commit removes every temporary file.
  */
-import {
-  close,
-  constants,
-  createReadStream,
-  createWriteStream,
-  open,
-  promises as fsp,
-  type WriteStream,
-} from 'node:fs';
+import { close, constants, createReadStream, open, promises as fsp } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { outputFileFormat, type OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
+import { descriptorStream } from '../io/descriptor.js';
 import {
   createSerializer,
+  endStream,
   fileSink,
   nullSink,
   openSink,
@@ -28,6 +23,8 @@ import {
   type Sink,
 } from '../io/output.js';
 import { registerTemporary, releaseTemporary } from '../io/temp-files.js';
+import { writeError } from '../io/write-errors.js';
+import { Redactor } from '../io/redact.js';
 import { ParquetOutput } from '../io/parquet.js';
 import type { Chunk, RawTable } from '../io/rawjson.js';
 
@@ -39,12 +36,28 @@ export interface RunOutputOptions {
   report?: string;
   /** --order concat: rows added `later` wait in a temporary file and follow all the others. */
   spool?: boolean;
+  /** CSV for people (--json-in-csv, the text layout): formula-like cells get a leading ' (see output.ts). */
+  guardFormulas?: boolean;
   /** The run writes no rows (--emit-batch): -o is not opened. */
   noRows?: boolean;
 }
 
+/** A sink whose every write is redacted first. */
+function redactingSink(sink: Sink, secrets: Redactor): Sink {
+  return {
+    ...sink,
+    write: (data) => sink.write(secrets.redact(typeof data === 'string' ? data : data.toString('utf8'))),
+  };
+}
+
+/** What commits in two steps (see Sink): prepared (durable under a temporary name), then published. */
+interface Committable {
+  prepare(): Promise<void>;
+  publish(): Promise<void>;
+}
+
 /** Write every part; a promise only when the sink asked to wait (keeps the per-row path synchronous). */
-function writeParts(sink: Sink, parts: ReadonlyArray<string | Buffer>): Promise<void> | void {
+function writeParts(sink: Pick<Sink, 'write'>, parts: ReadonlyArray<string | Buffer>): Promise<void> | void {
   let waiting: Promise<void> | null = null;
   for (const part of parts) {
     if (waiting) waiting = waiting.then(() => sink.write(part));
@@ -58,6 +71,8 @@ function writeParts(sink: Sink, parts: ReadonlyArray<string | Buffer>): Promise<
 
 export class RunOutput {
   private committed = false;
+  /** Files that commit with the rows (the report, dataset_info.json, an --emit-batch file). */
+  private readonly extras: Array<{ path: string; sink: Sink }> = [];
   private constructor(
     readonly fileFormat: OutputFileFormat,
     private readonly serializer: Serializer,
@@ -67,6 +82,7 @@ export class RunOutput {
     readonly rejects: Sink | null,
     private readonly spool: Spool | null,
     private readonly reportPath: string | undefined,
+    private readonly secrets: Redactor,
   ) {}
 
   static async open(options: RunOutputOptions, io: Io): Promise<RunOutput> {
@@ -78,16 +94,28 @@ export class RunOutput {
       const sink =
         parquet || options.noRows ? nullSink() : await openSink(options.output, io.stdout, options.gzipLevel);
       opened.push(sink);
-      const rejects =
+      const rejectsFile =
         options.rejects === undefined
           ? null
           : options.rejects === '-'
             ? streamSink(io.stdout)
             : await fileSink(options.rejects);
+      // Set-aside rows carry server messages and answers: no secret reaches the rejects file.
+      const rejects = rejectsFile && io.secrets ? redactingSink(rejectsFile, io.secrets) : rejectsFile;
       if (rejects) opened.push(rejects);
       // Flat memory for any input size, stdin included.
       const spool = options.spool ? await Spool.open() : null;
-      return new RunOutput(fileFormat, createSerializer(fileFormat), sink, parquet, rejects, spool, options.report);
+      const secrets = io.secrets ?? new Redactor();
+      return new RunOutput(
+        fileFormat,
+        createSerializer(fileFormat, { guardFormulas: options.guardFormulas }),
+        sink,
+        parquet,
+        rejects,
+        spool,
+        options.report,
+        secrets,
+      );
     } catch (err) {
       await parquet?.abort();
       for (const sink of opened) await sink.abort();
@@ -110,7 +138,7 @@ export class RunOutput {
     return writeParts(this.target(later), this.serializer.frame(json));
   }
 
-  private target(later: boolean): Sink {
+  private target(later: boolean): Pick<Sink, 'write'> {
     return later && this.spool ? this.spool : this.sink;
   }
 
@@ -131,24 +159,37 @@ export class RunOutput {
     await this.sink.write(this.serializer.end());
   }
 
+  /** A file that commits with the rows, all or nothing (written by the caller, before `commit`). */
+  async file(path: string): Promise<Sink> {
+    const sink = await fileSink(path);
+    this.extras.push({ path, sink });
+    return sink;
+  }
+
   /**
-   * Make the rows, the rejects and the report visible under their final names. `rows: false` keeps
-   * only the rejects and the report (they say why a run wrote nothing) and removes the rows.
+   * Make the rows, the rejects, the report and the extra files visible under their final names, together:
+   * every one is written out, fsynced and closed before the first is renamed, so a failure (a full disk)
+   * leaves no final name touched. `rows: false` keeps only the rejects and the report (they say why a run
+   * wrote nothing) and removes the rows.
    */
   async commit(report: object, { rows = true } = {}): Promise<void> {
-    if (rows) {
-      await this.sink.commit();
-      await this.parquet?.commit();
-    } else {
+    if (this.reportPath) {
+      const sink = await this.file(this.reportPath);
+      await sink.write(this.secrets.redact(`${JSON.stringify(report, null, 2)}\n`));
+    }
+    const rowsFile: Committable = this.parquet ?? this.sink;
+    if (!rows) {
       await this.sink.abort();
       await this.parquet?.abort();
     }
-    await this.rejects?.commit();
-    if (this.reportPath) {
-      const sink = await fileSink(this.reportPath);
-      await sink.write(`${JSON.stringify(report, null, 2)}\n`);
-      await sink.commit();
-    }
+    const group: Committable[] = [
+      ...(this.rejects === null ? [] : [this.rejects]),
+      ...this.extras.map((e) => e.sink),
+      ...(rows ? [rowsFile] : []),
+    ];
+    for (const member of group) await member.prepare();
+    // The rows last: once they carry their final name, everything that goes with them already does.
+    for (const member of group) await member.publish();
     this.committed = true;
   }
 
@@ -158,53 +199,71 @@ export class RunOutput {
       await this.parquet?.abort();
       await this.sink.abort();
       await this.rejects?.abort();
+      for (const { sink } of this.extras) await sink.abort();
     }
     await this.spool?.close();
   }
 }
 
+/** How messages name the spool. */
+const SPOOL = 'the --order concat spool (a temporary file in $TMPDIR)';
+
 /**
  * The second copies of --order concat, waiting for the first ones to be written: a temporary file that
  * is unlinked as soon as it is opened, so the kernel reclaims it however the run ends (SIGKILL too).
  */
-class Spool implements Sink {
+class Spool {
   private closed = false;
+  private written = 0;
   private constructor(
     private readonly fd: number,
-    private readonly stream: WriteStream,
+    private readonly stream: Writable,
     private readonly sink: Sink,
-  ) {}
+  ) {
+    stream.on('write-done', (bytes: number) => {
+      this.written += bytes;
+    });
+  }
 
   static async open(): Promise<Spool> {
     const path = join(tmpdir(), `.radpo-spool-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
     registerTemporary(path);
-    const fd = await new Promise<number>((resolve, reject) =>
-      open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600, (err, opened) =>
-        err ? reject(err) : resolve(opened),
-      ),
-    );
+    let fd: number;
+    try {
+      fd = await new Promise<number>((resolve, reject) =>
+        open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600, (err, opened) =>
+          err ? reject(err) : resolve(opened),
+        ),
+      );
+    } catch (err) {
+      releaseTemporary(path);
+      throw writeError(err, SPOOL);
+    }
     await fsp.unlink(path);
     releaseTemporary(path);
-    const stream = createWriteStream('', { fd, autoClose: false, highWaterMark: 4 << 20 });
+    const stream = descriptorStream(fd, 4 << 20);
     return new Spool(fd, stream, streamSink(stream));
   }
 
   write(data: string | Buffer): Promise<void> | void {
-    return this.sink.write(data);
+    try {
+      const wait = this.sink.write(data);
+      return wait?.catch((err) => Promise.reject(writeError(err, SPOOL, this.written)));
+    } catch (err) {
+      throw writeError(err, SPOOL, this.written);
+    }
   }
 
-  /** Everything written, from the start, as text. */
+  /** Everything written, from the start, as text; a write that failed fails here, never a shorter read. */
   async readBack(): Promise<NodeJS.ReadableStream> {
-    await this.sink.commit();
-    await new Promise<void>((resolve, reject) => {
-      this.stream.once('error', reject);
-      this.stream.end(() => resolve());
-    });
+    try {
+      await this.sink.commit();
+      await endStream(this.stream);
+    } catch (err) {
+      throw writeError(err, SPOOL, this.written);
+    }
     return createReadStream('', { fd: this.fd, start: 0, autoClose: false, encoding: 'utf8', highWaterMark: 1 << 20 });
   }
-
-  commit = async (): Promise<void> => undefined;
-  abort = async (): Promise<void> => this.close();
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -21,6 +21,8 @@ export interface RowsStage<R extends BaseReport> {
   noRows?: boolean;
   /** --order concat: the second copies wait in a spool. */
   spool?: boolean;
+  /** CSV output meant for people: formula-like cells are guarded. */
+  guardFormulas?: boolean;
   gzipLevel?: number;
   /** Read every input and write its rows through `out`, setting rows aside through `policy`. */
   run(out: RunOutput, policy: RowPolicy): Promise<void>;
@@ -28,9 +30,12 @@ export interface RowsStage<R extends BaseReport> {
   report(base: BaseReport): R;
   /** Written to stderr at the end unless --quiet. */
   summary(report: R, seconds: number): string;
-  /** Files written before the commit (an --emit-batch file). */
-  beforeCommit?(): Promise<void>;
-  /** What follows a successful commit (dataset_info.json, the trainer snippet); `empty`: no rows were kept. */
+  /**
+   * Files that commit with the rows, all or nothing, written through `out.file` (an --emit-batch file,
+   * dataset_info.json); `empty`: no rows will be kept.
+   */
+  beforeCommit?(out: RunOutput, empty: boolean): Promise<void>;
+  /** What follows a successful commit (the trainer snippet on stdout); `empty`: no rows were kept. */
   afterCommit?(report: R, empty: boolean): Promise<void>;
   /** The command's own warnings, after the shared ones. */
   warnings?(): void;
@@ -56,14 +61,15 @@ export async function runRows<R extends BaseReport>(
       rejects: config.rejects,
       report: config.report,
       spool: stage.spool,
+      guardFormulas: stage.guardFormulas,
       noRows: stage.noRows,
     };
     out = await RunOutput.open(options, io);
     await stage.run(out, new RowPolicy(config, counts, out.rejects));
     await out.finish();
-    await stage.beforeCommit?.();
     const report = stage.report(baseReport(stage, config, counts));
     const empty = !stage.noRows && report.rows_written === 0 && !config.allowEmptyOutput;
+    await stage.beforeCommit?.(out, empty);
     await out.commit(report, { rows: !empty });
     await stage.afterCommit?.(report, empty);
     if (!config.quiet) io.stderr.write(stage.summary(report, (Date.now() - started) / 1000));

@@ -7,7 +7,7 @@
 import type { Message } from '../core/pair.js';
 import { type BatchCounts, readBatchResults } from '../server/batch.js';
 import { answerKey, configHash } from '../server/cache.js';
-import { RequestRejected, TransientFailure, WireError } from '../server/http.js';
+import { RequestRejected, ResponseTooLarge, TransientFailure, WireError } from '../server/http.js';
 import { hostOf, type ServerSession } from '../server/session.js';
 
 export interface SamplingParams {
@@ -134,6 +134,7 @@ export class Sampler {
           reason: 'policy_failed',
           message: `the policy server refused the request with HTTP ${err.status}: ${err.message}`,
         };
+      if (err instanceof ResponseTooLarge) return { ok: false, reason: 'policy_failed', message: err.message };
       if (err instanceof TransientFailure)
         return { ok: false, reason: 'policy_failed', message: `the policy server did not answer: ${err.message}` };
       if (err instanceof WireError)

@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Database as DatabaseType, Statement } from 'better-sqlite3';
 import { RadpoError } from '../core/errors.js';
+import type { Redactor } from '../io/redact.js';
+import { writeError } from '../io/write-errors.js';
 
 interface CachedAnswer {
   /** The server's JSON answer as text (chat completion or pooling response). */
@@ -84,7 +86,30 @@ export async function sqliteCache(path: string): Promise<AnswerCache> {
   return {
     path,
     get: (key) => get.get(key) as CachedAnswer | undefined,
-    put: (key, config, raw) => void put.run(key, config, raw),
+    put: (key, config, raw) => {
+      try {
+        put.run(key, config, raw);
+      } catch (err) {
+        throw cacheWriteError(err, path);
+      }
+    },
     close: () => db.close(),
+  };
+}
+
+/** SQLite's write failures (a full disk, a failing disk) in the words every other output uses. */
+function cacheWriteError(err: unknown, path: string): RadpoError {
+  const code = String((err as { code?: unknown }).code ?? '');
+  const errno = code === 'SQLITE_FULL' ? 'ENOSPC' : code.startsWith('SQLITE_IOERR') ? 'EIO' : code;
+  return writeError(Object.assign(new Error((err as Error).message), { code: errno }), `the judgement cache ${path}`);
+}
+
+/** Answers stored with every secret removed (a server that echoes the API key does not get it cached). */
+export function redactingCache(cache: AnswerCache, secrets: Redactor): AnswerCache {
+  return {
+    path: cache.path,
+    get: (key) => cache.get(key),
+    put: (key, config, raw) => cache.put(key, config, secrets.redact(raw)),
+    close: () => cache.close(),
   };
 }

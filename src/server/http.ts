@@ -8,12 +8,18 @@
 import { setMaxListeners } from 'node:events';
 import { Agent, type Dispatcher, request } from 'undici';
 import { RadpoError } from '../core/errors.js';
+import { maskUrl, type Redactor } from '../io/redact.js';
 import type { ServerRole } from './role.js';
 
 interface HttpOptions {
   /** How messages name the server, its flags and its key. */
   role: ServerRole;
+  /** The whole request's deadline, from connecting to the answer's last byte. */
   timeoutMs: number;
+  /** The largest answer read; a larger one fails that request (never buffered whole, never retried). */
+  maxResponseBytes: number;
+  /** Every message passes it: no API key or URL password in what radpo prints or stores. */
+  secrets: Redactor;
   maxRetries: number;
   concurrency: number;
   apiKey?: string;
@@ -64,9 +70,36 @@ const ROW_STATUS = (status: number) => status === 400 || status === 413 || statu
 
 const RETRY_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 
-export function redact(text: string, key: string | undefined): string {
-  if (!key || key.length < 4) return text;
-  return text.split(key).join('***');
+/** An answer over the size limit: the connection is closed and the request fails for good. */
+export class ResponseTooLarge extends TransientFailure {}
+
+/**
+ * The body, read to its end within `maxBytes` and before `deadline` fires: a server that answers without
+ * end, or drips its answer, costs a bounded amount of memory and time.
+ */
+async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new ResponseTooLarge(
+        `${what} is larger than the ${formatLimit(maxBytes)} limit (${what} cut at ${formatLimit(size)})`,
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function formatLimit(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** The request's signal: the run's (Ctrl-C) and the deadline, whichever fires first. */
+function requestSignal(run: AbortSignal | undefined, deadline: AbortSignal): AbortSignal {
+  return run ? AbortSignal.any([run, deadline]) : deadline;
 }
 
 /** The wait the server asked for, in ms, or null (absent, negative or over 60 s: use backoff). */
@@ -138,25 +171,26 @@ export class ServerHttp {
 
   /** POST JSON and return the JSON body of a 2xx answer (parsed, and its text), retrying what may succeed later. */
   async postJson(url: string, body: unknown): Promise<{ json: unknown; text: string }> {
-    const { apiKey, signal } = this.options;
+    const { secrets, signal, timeoutMs, maxResponseBytes } = this.options;
     const payload = JSON.stringify(body);
     let lastReason = '';
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) this.interrupted();
       let wait: number | null = null;
+      // --timeout bounds the whole request, connection to last byte (not the gap between chunks).
+      const deadline = AbortSignal.timeout(timeoutMs);
       try {
         this.requests += 1;
-        // The timeout is undici's: no answer headers, or no body bytes, for --timeout seconds.
         const res = await request(url, {
           method: 'POST',
           headers: this.headers,
           body: payload,
           dispatcher: this.agent,
-          signal,
-          headersTimeout: this.options.timeoutMs,
-          bodyTimeout: this.options.timeoutMs,
+          signal: requestSignal(signal, deadline),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
         });
-        const text = await res.body.text();
+        const text = await readBody(res.body, maxResponseBytes, `the ${this.options.role.noun}'s answer`);
         let parsed: unknown;
         try {
           parsed = JSON.parse(text);
@@ -165,10 +199,12 @@ export class ServerHttp {
         }
         if (res.statusCode >= 200 && res.statusCode < 300) {
           if (parsed === undefined) {
-            lastReason = `HTTP ${res.statusCode} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))})`;
+            const start = JSON.stringify(secrets.redact(text).slice(0, 80));
+            lastReason = `HTTP ${res.statusCode} with a body that is not JSON (${start})`;
           } else return { json: parsed, text };
         } else {
-          const message = redact(errorMessage(parsed, text.slice(0, 300) || `HTTP ${res.statusCode}`), apiKey);
+          // Redacted before it is cut: a key that straddles the cut leaves no piece behind.
+          const message = secrets.redact(errorText(parsed, secrets.redact(text), res));
           const should = res.headers['x-should-retry'];
           const retry = should === 'true' ? true : should === 'false' ? false : RETRY_STATUS(res.statusCode);
           if (!retry && ROW_STATUS(res.statusCode)) throw new RequestRejected(res.statusCode, message);
@@ -177,13 +213,16 @@ export class ServerHttp {
           wait = retryAfterMs(res.headers);
         }
       } catch (err) {
-        if (err instanceof RadpoError || err instanceof RequestRejected) throw err;
+        if (err instanceof RadpoError || err instanceof RequestRejected || err instanceof ResponseTooLarge) throw err;
         if (signal?.aborted) this.interrupted();
         const e = err as Error & { code?: string };
         lastReason =
-          e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
-            ? `no answer within ${this.options.timeoutMs / 1000} s`
-            : `connection error (${redact(e.code ?? e.message, apiKey)})`;
+          deadline.aborted ||
+          e.name === 'TimeoutError' ||
+          e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+          e.code === 'UND_ERR_BODY_TIMEOUT'
+            ? `no complete answer within ${timeoutMs / 1000} s`
+            : `connection error (${secrets.redact(e.code ?? e.message)})`;
       }
       if (attempt >= this.options.maxRetries)
         throw new TransientFailure(`${lastReason}; gave up after ${attempt + 1} attempts`);
@@ -199,7 +238,7 @@ export class ServerHttp {
 
   /** A status no retry can change (401, 403, 404, other 4xx): the run stops, saying what to check. */
   private refusal(url: string, status: number, message: string): RadpoError {
-    const { role, apiKey } = this.options;
+    const { role, secrets } = this.options;
     const hint =
       status === 401 || status === 403
         ? role.keyHint
@@ -207,7 +246,11 @@ export class ServerHttp {
           ? `the server has no ${new URL(url).pathname} route, or does not serve the model: check ` +
             `${role.urlFlag}, ${role.modelFlag} and ${role.serverFlag}`
           : `this request cannot succeed as sent; check the ${role.noun} flags`;
-    return new RadpoError('io', `the ${role.noun} at ${redact(url, apiKey)} answered HTTP ${status}: ${message}`, hint);
+    return new RadpoError(
+      'io',
+      `the ${role.noun} at ${secrets.redact(maskUrl(url))} answered HTTP ${status}: ${message}`,
+      hint,
+    );
   }
 
   /**
@@ -216,27 +259,34 @@ export class ServerHttp {
    * throws for a server that cannot be reached.
    */
   async getJson(url: string, timeoutMs: number): Promise<{ status: number; json: unknown } | null> {
-    const { apiKey, signal } = this.options;
+    const { secrets, signal } = this.options;
+    const deadline = AbortSignal.timeout(timeoutMs);
     let res: Dispatcher.ResponseData;
+    let text: string;
     try {
       res = await request(url, {
         method: 'GET',
         headers: this.headers,
         dispatcher: this.agent,
-        signal,
+        signal: requestSignal(signal, deadline),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
+      // Identity routes answer a few hundred bytes: a megabyte is plenty.
+      text = await readBody(res.body, 1 << 20, `the answer to GET ${new URL(url).pathname}`);
     } catch (err) {
       if (signal?.aborted) this.interrupted();
+      if (err instanceof ResponseTooLarge) return null;
       const e = err as Error & { code?: string };
       const what =
-        e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
+        deadline.aborted ||
+        e.name === 'TimeoutError' ||
+        e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+        e.code === 'UND_ERR_BODY_TIMEOUT'
           ? `no answer within ${timeoutMs / 1000} s`
           : `${e.code ?? e.message}`;
-      throw new Unreachable(redact(what, apiKey));
+      throw new Unreachable(secrets.redact(what));
     }
-    const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300)
       return res.statusCode === 401 || res.statusCode === 403 ? { status: res.statusCode, json: safeJson(text) } : null;
     const json = safeJson(text);
@@ -246,6 +296,21 @@ export class ServerHttp {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/**
+ * What a refused request's answer says, already redacted: the server's error message (or the body's
+ * start), and where a redirect points (radpo never follows one: the key would go to another host).
+ */
+function errorText(parsed: unknown, redactedBody: string, res: Dispatcher.ResponseData): string {
+  const status = res.statusCode;
+  const location = res.headers.location;
+  if (status >= 300 && status < 400 && location) {
+    const to = Array.isArray(location) ? location[0] : location;
+    return `a redirect to ${to}; radpo does not follow redirects (the API key would go along): use that URL`;
+  }
+  const fromJson = parsed === undefined ? '' : errorMessage(parsed, '');
+  return (fromJson || redactedBody.slice(0, 300) || `HTTP ${status}`).slice(0, 2000);
 }
 
 /** The server could not be reached at all (refused, no such host, no answer). */

@@ -6,10 +6,11 @@
  */
 import type { Logger } from 'pino';
 import type { Io } from '../io/io.js';
-import { writeJsonLines } from '../io/output.js';
+import type { Sink } from '../io/output.js';
 import { type BatchCounts, type BatchLine, type BatchMode, readBatchFile } from './batch.js';
-import { type AnswerCache, memoryCache, sqliteCache } from './cache.js';
+import { type AnswerCache, memoryCache, redactingCache, sqliteCache } from './cache.js';
 import type { ServerChoice } from './choices.js';
+import { Redactor } from '../io/redact.js';
 import { ServerHttp } from './http.js';
 import { Semaphore } from './ordered.js';
 import { plainProfile, preflight } from './preflight.js';
@@ -28,8 +29,11 @@ export interface ServerSessionConfig {
   /** SQLite file, or null: answers kept in memory only where the run reads them back. */
   cachePath: string | null;
   concurrency: number;
+  /** The whole request's deadline (connection to last byte). */
   timeoutMs: number;
   maxRetries: number;
+  /** The largest answer read; a larger one fails its row, uncached. */
+  maxResponseBytes: number;
   apiKey?: string;
   /** --emit-batch: the request lines' file (nothing is sent). */
   emitBatch?: string;
@@ -53,6 +57,8 @@ export class ServerSession {
     readonly cache: AnswerCache,
     readonly profile: ServerProfile,
     readonly mode: BatchMode,
+    /** Applied to every answer text kept (cache, rejects): a server that echoes the key does not get it stored. */
+    readonly secrets: Redactor,
   ) {
     this.semaphore = new Semaphore(config.concurrency);
   }
@@ -75,8 +81,13 @@ export class ServerSession {
     const cache = config.cachePath
       ? await sqliteCache(config.cachePath)
       : memoryCache(retainAnswers || config.fromBatch.length > 0);
+    // The run's redactor (main makes one); a session opened by a library caller makes its own.
+    const secrets = io.secrets ?? new Redactor();
+    secrets.add(config.apiKey);
     const http = new ServerHttp({
       role: config.role,
+      secrets,
+      maxResponseBytes: config.maxResponseBytes,
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
       concurrency: config.concurrency,
@@ -95,7 +106,7 @@ export class ServerSession {
         const named = config.role.noun.endsWith('server') ? config.role.noun : `${config.role.noun} server`;
         logger.info(`${named}: ${profile.kind}${profile.version ? ` ${profile.version}` : ''}`);
       }
-      return new ServerSession(config, http, cache, profile, mode);
+      return new ServerSession(config, http, redactingCache(cache, secrets), profile, mode, secrets);
     } catch (err) {
       await http.close();
       cache.close();
@@ -113,9 +124,14 @@ export class ServerSession {
     for (const file of this.config.fromBatch) readBatchFile(file, load, logger);
   }
 
-  /** --emit-batch: write the pending request lines (once, at the end of the run). */
-  async writeBatch(): Promise<void> {
-    if (this.config.emitBatch) await writeJsonLines(this.config.emitBatch, this.pending.values());
+  /** --emit-batch: the pending request lines (once, at the end of the run), into the file `open` gives. */
+  async writeBatch(open: (path: string) => Promise<Sink>): Promise<void> {
+    if (!this.config.emitBatch) return;
+    const sink = await open(this.config.emitBatch);
+    for (const line of this.pending.values()) {
+      const written = sink.write(`${JSON.stringify(line)}\n`);
+      if (written) await written;
+    }
   }
 
   async close(): Promise<void> {

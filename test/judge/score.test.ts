@@ -169,7 +169,7 @@ describe('radpo score with a chat judge', () => {
     expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
     expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))[0]).toMatchObject({
       reason: 'judge_failed',
-      message: expect.stringMatching(/no answer within 0.2 s; gave up after 2 attempts/),
+      message: expect.stringMatching(/no complete answer within 0.2 s; gave up after 2 attempts/),
     });
   });
 

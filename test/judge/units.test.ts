@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, errorMessage, redact, retryAfterMs } from '../../src/server/http.js';
+import { Redactor } from '../../src/io/redact.js';
+import { backoffMs, errorMessage, retryAfterMs } from '../../src/server/http.js';
 import { applyMapping, fitMapping } from '../../src/judge/mapping.js';
 import {
   BUILT_IN_RUBRICS,
@@ -163,8 +164,16 @@ describe('retry timing (openai-node rules)', () => {
     expect(backoffMs(10, () => 1)).toBe(6000);
   });
 
-  it('redacts the key everywhere in a message', () => {
-    expect(redact('bad key sk-abc123 (sk-abc123)', 'sk-abc123')).toBe('bad key *** (***)');
+  it('redacts the key everywhere in a message, and every piece of it of 8 characters or more', () => {
+    const secrets = new Redactor();
+    const key = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+    secrets.add(key);
+    expect(secrets.redact(`bad key ${key} (${key})`)).toBe('bad key *** (***)');
+    // Cut by a truncation, or echoed in part: the piece goes too, the text around it stays.
+    expect(secrets.redact(`key: ${key.slice(0, 18)}`)).toBe('key: ***');
+    expect(secrets.redact(`…${key.slice(20, 30)}…`)).toBe('…***…');
+    expect(secrets.redact(`short ${key.slice(0, 7)} stays`)).toBe(`short ${key.slice(0, 7)} stays`);
+    expect(new Redactor().redact(key)).toBe(key);
   });
 });
 

@@ -15,6 +15,12 @@ export const generateFlags = {
     group: 'judge',
   }),
   policyModel: text('--policy-model <name>', 'the model the server serves', { group: 'judge' }),
+  policyApiKeyEnv: text(
+    '--policy-api-key-env <name>',
+    'the environment variable holding the policy server API key (default: RADPO_POLICY_API_KEY; ' +
+      "OPENAI_API_KEY is sent only to OpenAI and to OPENAI_BASE_URL's host)",
+    { group: 'judge' },
+  ),
   policyServer: choice(
     '--policy-server <kind>',
     'the server, to shape requests for it (auto: identified before the first prompt)',

@@ -56,7 +56,12 @@ interface GenerateReport extends BaseReport {
 
 export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) => {
   const { io } = ctx;
-  const target = { url: flags.policyUrl, model: flags.policyModel, server: flags.policyServer };
+  const target = {
+    url: flags.policyUrl,
+    model: flags.policyModel,
+    server: flags.policyServer,
+    keyEnv: flags.policyApiKeyEnv,
+  };
   const server = serverSessionConfig(POLICY_SERVER, target, flags, io, 'radpo generate');
   if (flags.samples < 1) throw usageError('-n must be at least 1');
   const inputs = resolveInputs(args, io, ctx.help);
@@ -149,7 +154,7 @@ class GenerateRun {
         for (const input of config.inputs) await this.sampleInput(input, out, policy);
         this.progress.done();
       },
-      beforeCommit: () => session.writeBatch(),
+      beforeCommit: (out) => session.writeBatch((path) => out.file(path)),
       report: (base) => this.report(base),
       summary: (report, seconds) => this.summary(report, seconds),
       close: async () => {

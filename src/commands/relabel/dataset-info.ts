@@ -6,9 +6,10 @@ import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RadpoError } from '../../core/errors.js';
 import { datasetName, llamaFactoryEntry } from '../../core/trainer-config.js';
-import { fileSink } from '../../io/output.js';
+import type { Sink } from '../../io/output.js';
 
-export async function writeDatasetInfo(output: string): Promise<void> {
+/** Written through `open` (RunOutput.file), so it commits with the rows or not at all. */
+export async function writeDatasetInfo(output: string, open: (path: string) => Promise<Sink>): Promise<void> {
   const path = join(dirname(output), 'dataset_info.json');
   let info: Record<string, unknown> = {};
   try {
@@ -16,16 +17,19 @@ export async function writeDatasetInfo(output: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new RadpoError(
-        'io',
+        'data',
         `${path} exists but is not valid JSON (${(err as Error).message})`,
         'fix or move it; radpo adds its entry to the existing file',
       );
     }
   }
   if (info === null || typeof info !== 'object' || Array.isArray(info))
-    throw new RadpoError('io', `${path} is not a JSON object`);
+    throw new RadpoError(
+      'data',
+      `${path} is not a JSON object`,
+      'fix or move it; radpo adds its entry to the existing file',
+    );
   info[datasetName(output)] = llamaFactoryEntry(output);
-  const sink = await fileSink(path);
+  const sink = await open(path);
   await sink.write(`${JSON.stringify(info, null, 2)}\n`);
-  await sink.commit();
 }

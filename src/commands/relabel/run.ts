@@ -170,6 +170,9 @@ async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promis
   const stage: RowsStage<RunReport> = {
     command: 'relabel',
     spool: config.order === 'concat',
+    // CSV read by people (spreadsheets): the text layout and --json-in-csv. Training text never starts
+    // with = + - @ there (prompts start with the goal, answers with the space that joins them).
+    guardFormulas: config.format === 'text' || config.jsonInCsv,
     gzipLevel: config.gzipLevel,
     run: async (out, policy) => {
       relabel = new RelabelRun(config, out, policy, counts, joined, workers, io, logger);
@@ -179,10 +182,12 @@ async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promis
     },
     report: (base) => relabel!.report(base),
     summary: renderSummary,
+    beforeCommit: async (out, empty) => {
+      if (!empty && config.format === 'llamafactory' && config.output !== '-')
+        await writeDatasetInfo(config.output, (path) => out.file(path));
+    },
     afterCommit: async (_report, empty) => {
-      if (empty) return;
-      if (config.format === 'llamafactory' && config.output !== '-') await writeDatasetInfo(config.output);
-      if (config.printConfig) io.stdout.write(trainerConfig(config.format, resolve(io.cwd, config.output)));
+      if (!empty && config.printConfig) io.stdout.write(trainerConfig(config.format, resolve(io.cwd, config.output)));
     },
     warnings: () => relabel?.warnings(),
     close: async () => relabel?.close(),

@@ -146,7 +146,7 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
       command: 'score',
       noRows: emitting,
       run: judgeInputs,
-      beforeCommit: () => session.server.writeBatch(),
+      beforeCommit: (out) => session.server.writeBatch((path) => out.file(path)),
       report: (base) => ({
         ...base,
         judge: session.report(),

@@ -5,6 +5,7 @@
 import { hint } from './hints.js';
 import { RowError } from './errors.js';
 import { formatScore } from './goal.js';
+import { seededRandom } from './random.js';
 
 export const PAIR_STRATEGIES = ['best-worst', 'best-random', 'all'] as const;
 type PairStrategy = (typeof PAIR_STRATEGIES)[number];
@@ -16,18 +17,6 @@ export interface PickOptions {
   /** best-random: the seed of the choice (with the row's line, so every row draws its own). */
   seed: number;
   line: number;
-}
-
-/** 32-bit mulberry32: a small, fast, well-mixed PRNG, so --seed gives the same pairs on any machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function noPreference(scores: readonly number[], minGap: number): RowError {
@@ -59,7 +48,7 @@ export function pickPairs(scores: readonly number[], options: PickOptions): Arra
   if (options.strategy === 'best-worst') return [[best[1], worst[1]]];
   if (options.strategy === 'best-random') {
     const others = order.filter(([s]) => best[0] - s > options.minGap);
-    const draw = random(options.seed * 0x9e3779b1 + options.line)();
+    const draw = seededRandom(options.seed * 0x9e3779b1 + options.line)();
     return [[best[1], others[Math.floor(draw * others.length)]![1]]];
   }
   const pairs: Array<[number, number]> = [];

@@ -111,15 +111,35 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
           if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66)))
             throw SLOW;
         }
-        // A surrogate escape (\uD800-\uDFFF): the plain path checks that it has its pair.
-        const h1 = buf[b + 2]! | 0x20;
-        const h2 = buf[b + 3]! | 0x20;
-        if (h1 === 0x64 && h2 >= 0x38 && h2 !== 0x3a && h2 <= 0x66 && !(h2 > 0x39 && h2 < 0x61)) throw SLOW;
+        // A surrogate escape must come as a pair (\uD800-\uDBFF then \uDC00-\uDFFF): anything else goes to
+        // the plain path, which sets a lone surrogate aside.
+        const surrogate = surrogateEscape(b);
+        if (surrogate === 'low') throw SLOW;
+        if (surrogate === 'high') {
+          if (buf[b + 6] !== 0x5c || buf[b + 7] !== 0x75 || surrogateEscape(b + 6) !== 'low') throw SLOW;
+          for (let k = b + 8; k < b + 12; k++) if (!isHex(buf[k])) throw SLOW;
+          p = b + 12;
+          canonical = false;
+          nextBackslash = next(0x5c, p);
+          continue;
+        }
         canonical = false; // decode: JSON.stringify writes most of these as raw characters
         p = b + 6;
       } else throw SLOW;
       nextBackslash = next(0x5c, p);
     }
+  };
+
+  const isHex = (h: number | undefined) =>
+    h !== undefined && ((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66));
+
+  /** The \uXXXX escape at `b` is a high (D800-DBFF) or low (DC00-DFFF) surrogate, or neither. */
+  const surrogateEscape = (b: number): 'high' | 'low' | null => {
+    if ((buf[b + 2]! | 0x20) !== 0x64) return null;
+    const h = buf[b + 3]! | 0x20;
+    if (h === 0x38 || h === 0x39 || h === 0x61 || h === 0x62) return 'high';
+    if (h === 0x63 || h === 0x64 || h === 0x65 || h === 0x66) return 'low';
+    return null;
   };
 
   const decodeString = (start: number, end: number, escaped: boolean): string => {

@@ -133,6 +133,9 @@ function badSurrogate(text: string, loc: Location, found: string): SourceRecord 
   return { value: undefined, raw: text, location: loc, error };
 }
 
+/** Records per batch at most (a batch is otherwise one chunk of input, about 64 KB to 1 MB). */
+const MAX_BATCH_RECORDS = 1024;
+
 /** A record nested past MAX_DEPTH: set aside with its text (its value is never walked). */
 function tooDeep(text: string, loc: Location): SourceRecord {
   const error = new RowError('bad_field', `nested deeper than ${MAX_DEPTH} levels`, {
@@ -230,9 +233,14 @@ export async function* readJsonl(
     else out.push(parseJson(line_.toString('utf8'), loc, isJsonFile));
   };
   for await (const chunk of bytes) {
-    const out: SourceRecord[] = [];
+    let out: SourceRecord[] = [];
     let start = 0;
     while (true) {
+      // Batches of at most MAX_BATCH_RECORDS: a chunk of tiny rows does not put thousands of rows in flight.
+      if (out.length >= MAX_BATCH_RECORDS) {
+        yield out;
+        out = [];
+      }
       const nl = chunk.indexOf(10, start);
       if (nl < 0) {
         const rest = chunk.subarray(start);
@@ -424,7 +432,9 @@ export async function* readCsv(
   options: ReadOptions,
 ): AsyncGenerator<SourceRecord[]> {
   const { Readable } = await import('node:stream');
-  const stream = Readable.from(utf8Only(name, bytes), { objectMode: false });
+  const stream = Readable.from(boundCsvRecords(name, utf8Only(name, bytes), options.maxLineBytes), {
+    objectMode: false,
+  });
   // Decode UTF-8 across chunk boundaries before papaparse sees text.
   stream.setEncoding('utf8');
   const queue: SourceRecord[] = [];
@@ -455,7 +465,11 @@ export async function* readCsv(
       const loc: Location = { source: name, line: row, unit: 'row' };
       const data = results.data;
       const serious = results.errors.find((e) => e.code !== 'UndetectableDelimiter');
-      if (serious) {
+      const first = Object.values(data)[0];
+      if (typeof first === 'string' && first.startsWith(TOO_LONG)) {
+        const size = Number(first.slice(TOO_LONG.length));
+        queue.push(tooLong(loc, size, options.maxLineBytes, '(not kept: over the limit)'));
+      } else if (serious) {
         const error = new RowError('malformed_record', `not a valid CSV row: ${serious.message}`, {
           expected: `${results.meta.fields?.length ?? '?'} fields as in the header`,
           found:
@@ -510,6 +524,76 @@ export async function* readCsv(
     if (failure) throw failure;
     if (finished) return;
     await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
+/** What stands in for a CSV record over the limit, so that papaparse never buffers it (a NUL starts it). */
+const TOO_LONG = '\u0000radpo:too-long:';
+
+/**
+ * CSV records handed to papaparse whole, or not at all: a record (quotes tracked, so a newline inside a
+ * quoted field does not end it) longer than `maxBytes` is dropped as it streams by and replaced by one
+ * short line that says so. Memory stays bounded by the limit whatever one record holds (a 100 MB cell, a
+ * 1 GB line with no end). Quote and newline bytes are ASCII, never part of a multi-byte UTF-8 character.
+ */
+async function* boundCsvRecords(name: string, chunks: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
+  let record: Buffer[] = [];
+  let recordBytes = 0;
+  let dropping = false;
+  let inQuotes = false;
+  let header = true;
+  const finish = (out: Buffer[]) => {
+    if (dropping) out.push(Buffer.from(`${TOO_LONG}${recordBytes}\n`));
+    else out.push(...record);
+    record = [];
+    recordBytes = 0;
+    dropping = false;
+    header = false;
+  };
+  const add = (part: Buffer) => {
+    recordBytes += part.length;
+    if (!dropping) record.push(part);
+    if (!dropping && recordBytes > maxBytes) {
+      if (header)
+        throw new RadpoError(
+          'data',
+          `${name}: the CSV header is longer than ${maxBytes} bytes (--max-line-bytes)`,
+          'check that the file is CSV, or raise --max-line-bytes',
+        );
+      dropping = true;
+      record = [];
+    }
+  };
+  for await (const chunk of chunks) {
+    const out: Buffer[] = [];
+    let from = 0;
+    let at = 0;
+    while (at < chunk.length) {
+      const quote = chunk.indexOf(0x22, at);
+      if (inQuotes) {
+        if (quote < 0) break;
+        inQuotes = false;
+        at = quote + 1;
+        continue;
+      }
+      const newline = chunk.indexOf(0x0a, at);
+      if (quote >= 0 && (newline < 0 || quote < newline)) {
+        inQuotes = true;
+        at = quote + 1;
+        continue;
+      }
+      if (newline < 0) break;
+      add(chunk.subarray(from, newline + 1));
+      finish(out);
+      from = at = newline + 1;
+    }
+    if (from < chunk.length) add(chunk.subarray(from));
+    if (out.length > 0) yield Buffer.concat(out);
+  }
+  if (recordBytes > 0) {
+    const out: Buffer[] = [];
+    finish(out);
+    yield Buffer.concat(out);
   }
 }
 

@@ -176,3 +176,45 @@ describe('text that leaves radpo', () => {
     expect(text).not.toMatch(/(^|,)=cmd/m);
   });
 });
+
+describe('a CSV record over --max-line-bytes', () => {
+  it('is set aside before it is buffered whole: a 5 MB cell, and a quoted field that never ends', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'big.csv');
+    const header = 'prompt,chosen,rejected,score_chosen,score_rejected\n';
+    writeFileSync(path, `${header}q1,a,b,8,2\nq2,"${'x'.repeat(5 << 20)}",b,8,2\nq3,"a ""quoted"" one",c,7,1\n`);
+    const r = await run([
+      'relabel',
+      path,
+      '--max-line-bytes',
+      '1M',
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'r.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl(r.stdout).map((row) => row.chosen[0].content)).toEqual(['a', 'b', 'a "quoted" one', 'c']);
+    const [rejected] = parseJsonl(readFileSync(join(dir, 'r.jsonl'), 'utf8'));
+    expect(rejected).toMatchObject({ row: 2, reason: 'line_too_long' });
+
+    const open = join(dir, 'open.csv');
+    writeFileSync(open, `${header}q1,a,b,8,2\nq2,"${'never closed '.repeat(200_000)}`);
+    const r2 = await run([
+      'relabel',
+      open,
+      '--max-line-bytes',
+      '1M',
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'r2.jsonl'),
+    ]);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(parseJsonl(r2.stdout)).toHaveLength(2);
+    expect(parseJsonl(readFileSync(join(dir, 'r2.jsonl'), 'utf8'))[0]).toMatchObject({
+      row: 2,
+      reason: 'line_too_long',
+    });
+  });
+});

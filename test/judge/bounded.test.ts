@@ -155,6 +155,20 @@ describe('answers bounded in size and time', () => {
   });
 });
 
+describe('redirects', () => {
+  it('a judge that redirects: exit 1 naming where it points; radpo does not follow it', async () => {
+    const url = await judge((res) => {
+      res.writeHead(301, { location: 'https://elsewhere.example/v1/chat/completions' });
+      res.end();
+    });
+    const dir = tempDir();
+    const r = await run(['score', ...common(url, dir)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/answered HTTP 301: a redirect to https:\/\/elsewhere\.example\/v1\/chat\/completions/);
+    expect(r.stderr).toMatch(/radpo does not follow redirects/);
+  });
+});
+
 describe('verdicts', () => {
   const rubric = BUILT_IN_RUBRICS.prometheus!;
   it.each([

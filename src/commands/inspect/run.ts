@@ -1,7 +1,8 @@
 /**
  * `radpo inspect`: what a dataset holds, before relabeling it — shape, score columns, rows, score
- * histograms, ties, contradicting pairs, duplicate prompts, length percentiles. Streaming; memory grows
- * only with the number of distinct prompts (a 12-byte hash each) and three lengths a row.
+ * histograms, ties, contradicting pairs, duplicate prompts, length percentiles. Streaming, in bounded
+ * memory: exact up to a million values a column and 500,000 distinct prompts, then estimates that say so
+ * (pipeline/sketch.ts).
  */
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
@@ -14,6 +15,7 @@ import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumn
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
+import { DistinctCounter, NumberSample } from '../../pipeline/sketch.js';
 import { bar, formatCount } from '../../pipeline/text.js';
 import type { inspectFlags } from './flags.js';
 
@@ -43,32 +45,6 @@ interface InspectConfig {
   maxLineBytes: number;
 }
 
-/** Growable Float64Array: lengths of millions of rows without millions of boxed numbers. */
-class Numbers {
-  private data = new Float64Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = x;
-  }
-  percentiles(ps: number[]): Record<string, number> {
-    const sorted = this.data.slice(0, this.length).sort();
-    const out: Record<string, number> = {};
-    for (const p of ps)
-      out[`p${p}`] =
-        sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-    out.max = sorted.length === 0 ? 0 : sorted[sorted.length - 1]!;
-    return out;
-  }
-  values(): Float64Array {
-    return this.data.slice(0, this.length);
-  }
-}
-
 interface HistogramBin {
   label: string;
   rows: number;
@@ -93,16 +69,6 @@ function scoreHistogram(values: Float64Array): HistogramBin[] {
   for (const v of values) bins[Math.min(9, Math.floor((v - min) / width))]! += 1;
   const round = (x: number) => formatScore(Number(x.toPrecision(3)));
   return bins.map((rows, i) => ({ label: `${round(min + i * width)}..${round(min + (i + 1) * width)}`, rows }));
-}
-
-function range(values: number[]): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return values.length ? { min, max } : { min: 0, max: 0 };
 }
 
 function textLength(messages: Message[]): number {
@@ -147,17 +113,24 @@ interface InspectReport {
   };
   /** For radpo's own output: the two copies and the goals, instead of labels that the swap contradicts by design. */
   relabeled: null | { copies: Record<string, number>; goal_histogram: HistogramBin[] };
-  duplicate_prompts: { distinct: number; rows_with_repeated_prompt: number };
+  duplicate_prompts: {
+    distinct: number;
+    rows_with_repeated_prompt: number | null;
+    rows_repeating_an_earlier_prompt?: number;
+    estimated?: boolean;
+  };
+  /** Percentiles and histograms from a seeded sample of a million values per column (large inputs). */
+  sampled?: boolean;
   identical_responses: number;
   lengths_chars: { prompt: Record<string, number>; chosen: Record<string, number>; rejected: Record<string, number> };
 }
 
 /** Everything inspect counts, one record at a time. */
 class Tally {
-  readonly prompts = new Map<string, number>();
-  readonly lengths = { prompt: new Numbers(), chosen: new Numbers(), rejected: new Numbers() };
-  readonly chosenScores = new Numbers();
-  readonly rejectedScores = new Numbers();
+  readonly prompts = new DistinctCounter();
+  readonly lengths = { prompt: new NumberSample(), chosen: new NumberSample(), rejected: new NumberSample() };
+  readonly chosenScores = new NumberSample();
+  readonly rejectedScores = new NumberSample();
   readonly unreadable = new Map<RowReason, number>();
   rows = 0;
   pairs = 0;
@@ -167,7 +140,7 @@ class Tally {
   identical = 0;
   columnsText: string | null = null;
   readonly copies = new Map<string, number>();
-  readonly goals = new Numbers();
+  readonly goals = new NumberSample();
 
   /** A row of radpo's own output: its copy and its goal (the first attribute's, for several). */
   addRelabeled(value: Record<string, unknown>): void {
@@ -181,8 +154,7 @@ class Tally {
   add(value: unknown, shape: Shape, columns: ScoreColumns | null): void {
     const pair = toPair(value, shape, { allowEmpty: true });
     this.pairs += 1;
-    const key = createHash('sha1').update(JSON.stringify(pair.prompt)).digest('base64').slice(0, 16);
-    this.prompts.set(key, (this.prompts.get(key) ?? 0) + 1);
+    this.prompts.add(createHash('sha1').update(JSON.stringify(pair.prompt)).digest('hex').slice(0, 16));
     this.lengths.prompt.push(textLength(pair.prompt));
     this.lengths.chosen.push(textLength(pair.chosen));
     this.lengths.rejected.push(textLength(pair.rejected));
@@ -206,8 +178,9 @@ class Tally {
   }
 
   report(inputs: InspectReport['inputs']): InspectReport {
+    const exact = this.prompts.counts;
     let repeated = 0;
-    for (const n of this.prompts.values()) if (n > 1) repeated += n;
+    if (exact) for (const n of exact.values()) if (n > 1) repeated += n;
     const ps = [50, 90, 99];
     return {
       inputs,
@@ -230,16 +203,32 @@ class Tally {
               ties: this.ties,
               contradicting_label: this.contradicting,
               unscored: this.unscored,
-              range: range([...this.chosenScores.values(), ...this.rejectedScores.values()]),
+              range:
+                this.chosenScores.count + this.rejectedScores.count === 0
+                  ? { min: 0, max: 0 }
+                  : {
+                      min: Math.min(this.chosenScores.min, this.rejectedScores.min),
+                      max: Math.max(this.chosenScores.max, this.rejectedScores.max),
+                    },
             }
           : null,
-      duplicate_prompts: { distinct: this.prompts.size, rows_with_repeated_prompt: repeated },
+      // Past 500,000 distinct prompts the count is a HyperLogLog estimate, and the rows beyond each prompt's
+      // first are what is left of the pairs (also an estimate).
+      duplicate_prompts: exact
+        ? { distinct: exact.size, rows_with_repeated_prompt: repeated }
+        : {
+            distinct: this.prompts.distinct,
+            rows_with_repeated_prompt: null,
+            rows_repeating_an_earlier_prompt: Math.max(0, this.pairs - this.prompts.distinct),
+            estimated: true,
+          },
       identical_responses: this.identical,
       lengths_chars: {
         prompt: this.lengths.prompt.percentiles(ps),
         chosen: this.lengths.chosen.percentiles(ps),
         rejected: this.lengths.rejected.percentiles(ps),
       },
+      ...(this.lengths.prompt.sampled ? { sampled: true } : {}),
     };
   }
 }
@@ -384,12 +373,21 @@ function renderInspect(report: InspectReport): string {
         '--scores or --attr)',
     );
   if (report.pairs === 0) return `${lines.join('\n')}\n`;
+  const dup = report.duplicate_prompts;
   lines.push(
-    `duplicate prompts: ${n(report.duplicate_prompts.rows_with_repeated_prompt)} rows share a prompt with ` +
-      `another row (${n(report.duplicate_prompts.distinct)} distinct prompts)`,
+    dup.estimated
+      ? `duplicate prompts: ≈${n(dup.rows_repeating_an_earlier_prompt ?? 0)} rows repeat an earlier prompt ` +
+          `(≈${n(dup.distinct)} distinct prompts, estimated past 500,000)`
+      : `duplicate prompts: ${n(dup.rows_with_repeated_prompt ?? 0)} rows share a prompt with ` +
+          `another row (${n(dup.distinct)} distinct prompts)`,
   );
   lines.push(`identical chosen and rejected: ${n(report.identical_responses)}`);
-  lines.push('lengths in characters:        p50       p90       p99       max');
+  lines.push(
+    report.sampled
+      ? 'lengths in characters (≈: p50-p99 from a seeded sample of 1,048,576 rows; max exact):'
+      : 'lengths in characters:        p50       p90       p99       max',
+  );
+  if (report.sampled) lines.push('                              p50       p90       p99       max');
   for (const [k, v] of Object.entries(report.lengths_chars)) {
     lines.push(`  ${k.padEnd(26)}${[v.p50, v.p90, v.p99, v.max].map((x) => String(x).padStart(10)).join('')}`);
   }

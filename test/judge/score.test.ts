@@ -574,3 +574,26 @@ describe('interruption', () => {
     expect(server.requests.length - done).toBeLessThanOrEqual(600 - done + 16);
   });
 });
+
+describe('relabel --judge when the first row cannot be scored', () => {
+  it('sets it aside as judge_unparseable (not "no scores found"), and goes on', async () => {
+    // Two requests per row, each answered unreadably (with --parse-retries 0): the first row fails.
+    const server = await judgeServer({ faults: ['unparseable', 'unparseable'] });
+    const dir = tempDir();
+    const input = join(dir, 'pairs.jsonl');
+    const rows = ['Paris.', 'Rome.', 'Madrid.'].map((a, i) => ({
+      prompt: `Capital ${i}?`,
+      chosen: a,
+      rejected: 'Lyon.',
+    }));
+    writeFileSync(input, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const args = ['relabel', input, '--judge', 'chat', '--judge-url', server.url, '--judge-model', 'judge'];
+    args.push('--no-cache', '--parse-retries', '0', '--concurrency', '1');
+    const skipped = await run([...args, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl')], { env });
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(parseJsonl(skipped.stdout)).toHaveLength(4);
+    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))).toMatchObject([
+      { line: 1, reason: 'judge_unparseable' },
+    ]);
+  });
+});

@@ -121,7 +121,8 @@ export class RelabelRun {
         const results: RecordResult[] = [];
         let i = 0;
         for (; i < batch.length && context === null; i++) {
-          const parsed = parseJsonRecord(batch[i]!, isJsonFile);
+          // A record the judge stage set aside keeps its error (its bytes would parse, and then have no scores).
+          const parsed = batch[i]!.error ? batch[i]! : parseJsonRecord(batch[i]!, isJsonFile);
           if (!parsed.error) context = this.contextFrom(parsed.value, parsed.location, summary, format, isJsonFile);
           results.push(
             context

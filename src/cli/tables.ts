@@ -264,7 +264,8 @@ export const judgeFlags = {
   levels: count('--levels <n>', 'quantile levels (default: the whole numbers of the scale)', { group: 'judge' }),
   precision: count(
     '--precision <digits>',
-    'digits after the point for mapped rewards (and for --logprobs scores, where it defaults to 2)',
+    'digits after the point of goal scores: mapped rewards (default 0), --logprobs scores (default 2), and ' +
+      'scores from the data when given (else written as they are)',
     { default: JUDGE_DEFAULTS.precision, group: 'judge' },
   ),
   parseRetries: count('--parse-retries <n>', 'new requests when a verdict cannot be read', {

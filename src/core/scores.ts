@@ -154,6 +154,18 @@ export interface PairScores {
   rejected: number[];
 }
 
+/**
+ * Scores rounded to `digits` after the point (--precision), so a fractional score (3.3333333333333335, a
+ * mean of ratings) is written as the goal a trainer can read (3.33); `rounded` says whether any changed.
+ */
+export function roundScores(scores: PairScores, digits: number): { scores: PairScores; rounded: boolean } {
+  const round = (x: number) => Number(x.toFixed(digits));
+  const out = { chosen: scores.chosen.map(round), rejected: scores.rejected.map(round) };
+  const rounded =
+    out.chosen.some((x, i) => x !== scores.chosen[i]) || out.rejected.some((x, i) => x !== scores.rejected[i]);
+  return { scores: out, rounded };
+}
+
 export function readScores(record: unknown, columns: ScoreColumns, scale: Scale): PairScores {
   return {
     chosen: columns.chosen.map((p) => parseScore(getPath(record, p), pathText(p), scale)),

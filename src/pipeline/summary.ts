@@ -20,6 +20,10 @@ export class RunCounts {
   rowsWritten = 0;
   ties = 0;
   contradicting = 0;
+  /** Rows with a score --precision rounded. */
+  roundedScores = 0;
+  /** The first goal score with more than four digits after the point (without --precision). */
+  longFraction: number | null = null;
   /** Rows skipped because another --shard owns them (not part of rows_read). */
   otherShards = 0;
   /** Rows with a key given twice in one object, and the first of them. */
@@ -115,8 +119,8 @@ export interface RunReport extends BaseReport {
   shard?: { shard: string; rows_in_other_shards: number };
   /** Worker threads that ran (0: the main thread), and the most input bytes that were in flight at once. */
   threads?: { workers: number; in_flight_high_water_bytes: number };
-  /** Only when some row had a key twice: how many, and the first. */
-  duplicate_keys?: { rows: number; first: string };
+  /** With --precision: the digits, and the rows whose scores it changed. */
+  rounded_scores?: { digits: number; rows: number };
   judge?: Record<string, unknown>;
 }
 
@@ -167,6 +171,11 @@ export function renderSummary(report: RunReport, seconds: number): string {
   );
   lines.push(`  ties: ${n(report.ties.count)} (${report.ties.policy === 'keep' ? 'kept' : 'dropped'})`);
   lines.push(`  contradicting label (chosen scored lower): ${n(report.contradicting_label)}`);
+  if (report.rounded_scores)
+    lines.push(
+      `  scores rounded to ${report.rounded_scores.digits} digits (--precision): ${n(report.rounded_scores.rows)} ` +
+        `${report.rounded_scores.rows === 1 ? 'row' : 'rows'}`,
+    );
   if (report.duplicate_keys)
     lines.push(
       `  rows with a key given twice: ${n(report.duplicate_keys.rows)} (first: ${report.duplicate_keys.first})`,

@@ -352,3 +352,33 @@ describe('stdin, stdout and usage', () => {
     expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
   });
 });
+
+describe('--precision on scores from the data', () => {
+  const write = () => {
+    const dir = tempDir();
+    const path = join(dir, 'frac.jsonl');
+    const row = (score: number, i: number) =>
+      JSON.stringify({ prompt: `q${i}`, chosen: 'a', rejected: 'b', score_chosen: score, score_rejected: 2 });
+    writeFileSync(path, `${row(10 / 3, 1)}\n${row(8, 2)}\n${row(7.5, 3)}\n`);
+    return { dir, path };
+  };
+
+  it('rounds every goal score to N digits, and the report counts the rows it changed', async () => {
+    const { dir, path } = write();
+    const report = join(dir, 'report.json');
+    const r = await run(['relabel', path, '--precision', '2', '--report', report, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parseJsonl(r.stdout);
+    expect(rows[0]!.prompt[0].content).toBe(paperGoal('3.33'));
+    expect(rows.map((x) => x.goal_score)).toEqual([3.33, 2, 8, 2, 7.5, 2]);
+    expect(JSON.parse(readFileSync(report, 'utf8')).rounded_scores).toEqual({ digits: 2, rows: 1 });
+  });
+
+  it('without it, a long fraction goes in as it is, and a warning says how to round it', async () => {
+    const { path } = write();
+    const r = await run(['relabel', path]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl(r.stdout)[0]!.prompt[0].content).toBe(paperGoal('3.3333333333333335'));
+    expect(r.stderr).toMatch(/goal scores such as 3\.3333333333333335 go into the goal text .*--precision 2/);
+  });
+});

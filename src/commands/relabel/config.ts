@@ -22,6 +22,8 @@ interface Resolved {
   fastPath: boolean;
   /** --scale was given (else the default 1-10, or the judge's). */
   scaleExplicit: boolean;
+  /** --precision given: goal scores rounded to this many digits (null: written as they are). */
+  roundDigits: number | null;
   /** Score rows without scores with a judge first (relabel --judge). */
   judge?: JudgeRunConfig;
   /** Start worker threads after this many input bytes (RADPO_POOL_AFTER_BYTES: tests run small inputs through them). */

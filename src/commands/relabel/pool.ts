@@ -25,6 +25,7 @@ export type WireResult =
       kind: 'rows';
       lengths: [number, number];
       tie: boolean;
+      rounded: boolean;
       contradicting: boolean;
       goals: [readonly number[], readonly number[]];
       fast: boolean;
@@ -139,6 +140,7 @@ function decode(message: ResultMessage, records: SourceRecord[]): RecordResult[]
         kind: 'rows',
         rows: [a, b],
         tie: w.tie,
+        rounded: w.rounded,
         contradicting: w.contradicting,
         goals: w.goals,
         fast: w.fast,

@@ -26,7 +26,7 @@ import {
   type RelabeledPair,
   type TiePolicy,
 } from '../../core/relabel.js';
-import { readScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
+import { readScores, roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
@@ -52,6 +52,8 @@ export interface RecordContext {
   fast: boolean;
   /** Hand back row objects instead of JSON text (CSV output serializes them itself). */
   objects: boolean;
+  /** --precision given: every goal score rounded to this many digits after the point. */
+  roundDigits: number | null;
 }
 
 export type RecordResult =
@@ -66,6 +68,8 @@ export type RecordResult =
       contradicting: boolean;
       goals: [readonly number[], readonly number[]];
       fast: boolean;
+      /** --precision changed one of the pair's scores. */
+      rounded: boolean;
       /** A key given twice in the record (the last value was used). */
       duplicateKey?: { key: string; location: Location };
     }
@@ -145,7 +149,9 @@ function relabelValue(
     if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), context.shard.count) !== context.shard.index)
       return { kind: 'other_shard' };
   }
-  const scores = pairScores(value, context);
+  const read = pairScores(value, context);
+  const { scores, rounded } =
+    context.roundDigits === null ? { scores: read, rounded: false } : roundScores(read, context.roundDigits);
   const tie = isTie(scores);
   refuseNoPreference(pair, tie, context);
   const copies = relabelPair(pair, scores, { goal: context.goal, placement: context.placement });
@@ -165,6 +171,7 @@ function relabelValue(
     contradicting: contradictsLabel(scores),
     goals: [copies[0].goalScores, copies[1].goalScores],
     fast: table !== null,
+    rounded,
     duplicateKey:
       record.duplicateKey === undefined ? undefined : { key: record.duplicateKey, location: record.location },
   };

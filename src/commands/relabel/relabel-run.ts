@@ -216,6 +216,7 @@ export class RelabelRun {
       format: config.format,
       ties: config.ties,
       identical: config.identical,
+      roundDigits: config.roundDigits,
       allowEmpty: config.allowEmpty,
       shard: config.shard ?? null,
       withFile: config.inputs.length > 1,
@@ -263,6 +264,11 @@ export class RelabelRun {
       summary.rows += 1;
       counts.pairsRelabeled += 1;
       if (result.tie) counts.ties += 1;
+      if (result.rounded) counts.roundedScores += 1;
+      if (counts.longFraction === null && config.roundDigits === null) {
+        const long = result.goals[0].find((x) => Math.abs(x * 1e4 - Math.round(x * 1e4)) > 1e-6);
+        if (long !== undefined) counts.longFraction = long;
+      }
       if (result.contradicting) counts.contradicting += 1;
       if (result.fast) this.fastRecords += 1;
       if (result.duplicateKey) counts.addDuplicateKey(result.duplicateKey);
@@ -310,6 +316,7 @@ export class RelabelRun {
     if (this.session) report.judge = this.session.report();
     if (config.shard)
       report.shard = { shard: `${config.shard.index}/${config.shard.count}`, rows_in_other_shards: counts.otherShards };
+    if (config.roundDigits !== null) report.rounded_scores = { digits: config.roundDigits, rows: counts.roundedScores };
     if (base.duplicate_keys) report.duplicate_keys = base.duplicate_keys;
     return report;
   }
@@ -328,6 +335,12 @@ export class RelabelRun {
       logger.warn(
         `every goal score is at most ${top} on the ${config.goal.scale.min}-${config.goal.scale.max} scale ` +
           `the goal text names; if the scores are ratings on a smaller scale (e.g. 1-5), relabel with --scale`,
+      );
+    }
+    if (counts.longFraction !== null) {
+      logger.warn(
+        `goal scores such as ${counts.longFraction} go into the goal text digit for digit; --precision 2 ` +
+          'rounds every goal score (the report counts the rows it changes)',
       );
     }
     const pairColumns = new Set(

@@ -150,6 +150,7 @@ function relabelConfig(
     ),
     judge: judge ?? undefined,
     scaleExplicit,
+    roundDigits: ctx.given('precision') ? flags.precision : null,
     goalTemplateName: flags.goalTemplate ?? 'paper',
     placement: flags.format === 'text' ? 'system' : flags.placement === 'auto' ? autoPlacement(chat!) : flags.placement,
     fastPath: ctx.io.env.RADPO_FAST_PATH !== '0',

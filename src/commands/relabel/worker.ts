@@ -43,6 +43,7 @@ parentPort!.on('message', (message: { type: 'context'; id: number; context: Reco
         kind: 'rows',
         lengths,
         tie: result.tie,
+        rounded: result.rounded,
         contradicting: result.contradicting,
         goals: result.goals,
         fast: result.fast,

@@ -38,6 +38,8 @@ export function shapeOptions(flags: InputValues): ShapeOptions {
     chosen: flags.chosenCol,
     rejected: flags.rejectedCol,
     system: flags.systemCol,
+    input: flags.inputCol,
+    inputJoin: flags.inputJoin,
   };
 }
 

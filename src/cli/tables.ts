@@ -61,6 +61,17 @@ export const inputFlags = {
   chosenCol: path('--chosen-col <path>', 'column holding the chosen response', { group: 'columns' }),
   rejectedCol: path('--rejected-col <path>', 'column holding the rejected response', { group: 'columns' }),
   systemCol: path('--system-col <path>', 'column holding a system prompt string', { group: 'columns' }),
+  inputCol: path(
+    '--input-col <path>',
+    "column whose text follows the prompt's (Alpaca's input; default: input, next to a string prompt)",
+    { group: 'columns' },
+  ),
+  inputJoin: parsed(
+    '--input-join <text>',
+    'what joins the prompt and its input (\\n for a newline; default: one newline, as LLaMA-Factory)',
+    (raw) => String(raw).replace(/\\n/g, '\n').replace(/\\t/g, '\t'),
+    { group: 'columns' },
+  ),
 };
 
 /** Set-aside rows, reports and what reaches stderr: every command that writes rows takes these. */

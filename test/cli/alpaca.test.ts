@@ -1,0 +1,127 @@
+/**
+ * Alpaca rows (instruction + input, LLaMA-Factory's alpaca layout with system and history): the input is
+ * part of the prompt — for the output and for the judge — joined to the instruction by one newline
+ * (LLaMA-Factory's join) or --input-join; a blank instruction with an input is a prompt. Real rows from
+ * PandaLM's test set (test/data/foreign/pandalm_testset-v1.json), whose 999 rows share 169 instructions.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectShape, toPair } from '../../src/core/pair.js';
+import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
+
+const PANDALM = join(DATA, 'foreign', 'pandalm_testset-v1.json');
+const rows = JSON.parse(readFileSync(PANDALM, 'utf8')) as Array<Record<string, any>>;
+const AB = { chosen: ['response1'], rejected: ['response2'] };
+
+describe('Alpaca instruction + input', () => {
+  it.each([
+    ['a PandaLM row: instruction, newline, input', rows[0]!, {}, `${rows[0]!.instruction}\n${rows[0]!.input}`],
+    ['a blank instruction with an input (PandaLM row 466)', rows[466]!, {}, 'Truthfulness'],
+    ['--input-join', rows[0]!, { inputJoin: '\n\n' }, `${rows[0]!.instruction}\n\n${rows[0]!.input}`],
+    ['an empty input adds nothing', { ...rows[0]!, input: '' }, {}, rows[0]!.instruction],
+  ])('%s', (_name, row, options, prompt) => {
+    const shape = detectShape(row, { ...AB, ...options });
+    expect(shape.input).toEqual(['input']);
+    expect(toPair(row, shape).prompt).toEqual([{ role: 'user', content: prompt }]);
+  });
+
+  it("LLaMA-Factory's alpaca layout: system, history as [[user, assistant], …], then instruction + input", () => {
+    const row = {
+      instruction: 'And in French?',
+      input: 'Good morning',
+      chosen: 'Bonjour',
+      rejected: 'Hola',
+      system: 'You translate.',
+      history: [['Say good morning in German.', 'Guten Morgen']],
+    };
+    const shape = detectShape(row, {});
+    expect(shape.description).toMatch(/input from input .*earlier turns from history/);
+    expect(toPair(row, shape).prompt).toEqual([
+      { role: 'system', content: 'You translate.' },
+      { role: 'user', content: 'Say good morning in German.' },
+      { role: 'assistant', content: 'Guten Morgen' },
+      { role: 'user', content: 'And in French?\nGood morning' },
+    ]);
+  });
+
+  it('--input-col names another column', () => {
+    const row = { question: 'Translate:', text: 'chat', chosen: 'cat', rejected: 'dog' };
+    const shape = detectShape(row, { input: ['text'] });
+    expect(toPair(row, shape).prompt[0]!.content).toBe('Translate:\nchat');
+  });
+});
+
+describe('PandaLM through radpo score: every prompt the judge sees carries its input', () => {
+  it('as batch lines, one per (prompt, response), each with its row input', async () => {
+    const dir = tempDir();
+    const batch = join(dir, 'requests.jsonl');
+    const r = await run([
+      'score',
+      PANDALM,
+      '--chosen-col',
+      'response1',
+      '--rejected-col',
+      'response2',
+      '--judge',
+      'chat',
+      '--judge-model',
+      'judge',
+      '--emit-batch',
+      batch,
+      '--no-cache',
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'rejects.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    // 54 rows with an empty response and 6 whose response is JSON true are set aside; the rest are asked.
+    expect(r.stderr).toMatch(/set aside: 60 \(bad_field 6, empty_response 54\)/);
+    const asked = parseJsonl(readFileSync(batch, 'utf8')).map((l) => l.body.messages.at(-1).content as string);
+    const rejected = new Set(parseJsonl(readFileSync(join(dir, 'rejects.jsonl'), 'utf8')).map((x) => x.line));
+    expect(asked.length).toBeGreaterThan(600);
+    const kept = rows.filter((row) => typeof row.response1 === 'string' && typeof row.response2 === 'string');
+    for (const row of kept) {
+      if (row.response1.trim() === '' || row.response2.trim() === '') continue;
+      const prompt = [row.instruction, row.input].filter((p: string) => p.trim() !== '').join('\n');
+      expect(
+        asked.some((text) => text.includes(prompt)),
+        `row ${row.idx}`,
+      ).toBe(true);
+    }
+    expect(rejected.size).toBe(60);
+  });
+
+  it('relabel with scores keeps the input in every prompt', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'scored.jsonl');
+    const text = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+    const usable = rows.filter((row) => text(row.response1) && text(row.response2));
+    const scored: Array<Record<string, any>> = usable
+      .slice(0, 20)
+      .map((row, i) => ({ ...row, s1: 8, s2: 3 + (i % 3) }));
+    writeFileSync(path, scored.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    const r = await run([
+      'relabel',
+      path,
+      '--chosen-col',
+      'response1',
+      '--rejected-col',
+      'response2',
+      '--chosen-score-col',
+      's1',
+      '--rejected-score-col',
+      's2',
+      '-q',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout);
+    expect(out).toHaveLength(40);
+    for (const [i, row] of out.entries()) {
+      const source = scored[Math.floor(i / 2)]!;
+      const prompt = [source.instruction, source.input].filter((p: string) => p.trim() !== '').join('\n');
+      expect(row.prompt.at(-1).content).toBe(prompt);
+    }
+  });
+});

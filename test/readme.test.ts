@@ -103,6 +103,13 @@ const EXPECTED: Array<[string, (run: BlockRun) => void]> = [
     },
   ],
   ['-o trl.jsonl', ({ rows }) => expect(rows('from-stdin.jsonl')).toHaveLength(200)],
+  [
+    '--response-a-col a',
+    ({ stdout, rows }) => {
+      expect(stdout).toMatch(/input from input .*winner from PandaLM/);
+      expect(rows('ab-relabeled.jsonl').map((r) => r.chosen[0].content)).toEqual(['Paris.', 'Lyon.']);
+    },
+  ],
   ['--id-col prompt_id', ({ rows }) => expect(rows('ids.jsonl')[0]!.source_id).toMatch(/^uf-/)],
   [
     'uf-rejects.jsonl',

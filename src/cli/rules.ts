@@ -3,8 +3,9 @@
  * normalize_options: every option check in one place). Each failure is a usage error (exit 2).
  */
 import { usageError, ValueError } from '../core/errors.js';
-import type { Path } from '../core/path.js';
+import { parsePath, type Path } from '../core/path.js';
 import { parseAttr, type ScoreAttribute, type ScoreColumnSpec } from '../core/scores.js';
+import { parseWinnerValues, type WinnerSpec } from '../core/winner.js';
 import type { ShapeOptions } from '../core/pair.js';
 import { isGzipName, outputFileFormat, type OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
@@ -40,6 +41,40 @@ export function shapeOptions(flags: InputValues): ShapeOptions {
     system: flags.systemCol,
     input: flags.inputCol,
     inputJoin: flags.inputJoin,
+    winner: winnerSpec(flags),
+  };
+}
+
+/** Values a winner column takes when --winner-values does not say (the words arena data uses). */
+const DEFAULT_WINNER_VALUES = 'A=a|A|model_a,B=b|B|model_b,tie=tie|tie (bothbad)|both_bad';
+
+/** --response-a-col, --response-b-col and --winner-col (all three, or none), --winner-values, --score-a/b-col. */
+function winnerSpec(flags: InputValues): WinnerSpec | undefined {
+  const given = flags.responseACol || flags.responseBCol || flags.winnerCol.length > 0;
+  if (!given) {
+    if (flags.winnerValues || flags.scoreACol || flags.scoreBCol)
+      throw usageError(
+        '--winner-values, --score-a-col and --score-b-col go with --response-a-col, --response-b-col and --winner-col',
+      );
+    return undefined;
+  }
+  if (!flags.responseACol || !flags.responseBCol || flags.winnerCol.length === 0)
+    throw usageError(
+      'a winner column needs all of --response-a-col, --response-b-col and --winner-col',
+      'for example --response-a-col response_a --response-b-col response_b --winner-col winner',
+    );
+  if (flags.chosenCol || flags.rejectedCol)
+    throw usageError('--chosen-col/--rejected-col and a winner column do not go together: the winner decides');
+  if (Boolean(flags.scoreACol) !== Boolean(flags.scoreBCol))
+    throw usageError('--score-a-col and --score-b-col go together');
+  const columns = flags.winnerCol.map((c) => parsePath(c));
+  return {
+    responseA: flags.responseACol,
+    responseB: flags.responseBCol,
+    rule: { kind: 'votes', columns, values: flags.winnerValues ?? parseWinnerValues(DEFAULT_WINNER_VALUES) },
+    scoreA: flags.scoreACol,
+    scoreB: flags.scoreBCol,
+    description: `winner from ${flags.winnerCol.join(', ')}${columns.length > 1 ? ' (the majority)' : ''}`,
   };
 }
 

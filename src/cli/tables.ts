@@ -7,6 +7,7 @@ import { OUTPUT_FORMATS } from '../core/layouts.js';
 import { parseScale } from '../core/goal.js';
 import { SCHEMAS } from '../core/pair.js';
 import { parseShard } from '../core/shard.js';
+import { parseWinnerValues } from '../core/winner.js';
 import { DEFAULT_GZIP_LEVEL, INPUT_FORMATS, LOG_FORMATS, LOG_LEVELS, OUTPUT_FILE_FORMATS } from '../io/choices.js';
 import { JUDGE_DEFAULTS, JUDGE_KINDS, REWARD_ENDPOINTS } from '../judge/choices.js';
 import { MAPPINGS } from '../judge/mapping.js';
@@ -66,6 +67,26 @@ export const inputFlags = {
     "column whose text follows the prompt's (Alpaca's input; default: input, next to a string prompt)",
     { group: 'columns' },
   ),
+  responseACol: path('--response-a-col <path>', 'the first of two responses a winner column chooses between', {
+    group: 'columns',
+  }),
+  responseBCol: path('--response-b-col <path>', 'the second of the two responses', { group: 'columns' }),
+  winnerCol: list(
+    '--winner-col <path>',
+    'the column that says which response won (repeat for several annotators: the majority wins, a split is a tie)',
+    { group: 'columns' },
+  ),
+  winnerValues: parsed(
+    '--winner-values <A=…,B=…,tie=…>',
+    "the winner column's values for each side, | between several (default: A=a|A|model_a, B=b|B|model_b, " +
+      'tie=tie|tie (bothbad)|both_bad); ties are set aside as no_preference',
+    parseWinnerValues,
+    { group: 'columns' },
+  ),
+  scoreACol: path('--score-a-col <path>', "the first response's score (becomes score_chosen or score_rejected)", {
+    group: 'columns',
+  }),
+  scoreBCol: path('--score-b-col <path>', "the second response's score", { group: 'columns' }),
   inputJoin: parsed(
     '--input-join <text>',
     'what joins the prompt and its input (\\n for a newline; default: one newline, as LLaMA-Factory)',

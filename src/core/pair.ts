@@ -8,6 +8,7 @@ import { RadpoError, RowError, preview } from './errors.js';
 /** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
 const shapeError = (message: string, fix: Hint) => new RadpoError('schema', message, fix);
 import { getPath, pathText, type Path } from './path.js';
+import { detectWinnerLayout, probeOrientation, type WinnerSpec } from './winner.js';
 
 export interface Message {
   role: string;
@@ -42,6 +43,8 @@ export interface Shape {
   inputJoin: string;
   /** Alpaca: earlier turns as [[user, assistant], …] (LLaMA-Factory's `history`), put before the prompt. */
   history: Path | null;
+  /** A/B responses and who won: each row is oriented (orientByWinner) before its pair is read. */
+  winner: WinnerSpec | null;
   /** e.g. "standard (prompt/chosen/rejected strings)", for the summary. */
   description: string;
 }
@@ -55,6 +58,8 @@ export interface ShapeOptions {
   input?: Path;
   /** Between the instruction and its input (LLaMA-Factory's alpaca join: one newline). */
   inputJoin?: string;
+  /** A/B responses and a winner (else a known layout is found by its columns). */
+  winner?: WinnerSpec;
 }
 
 /** LLaMA-Factory's alpaca converter joins instruction and input with one newline. */
@@ -104,7 +109,11 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
       'each record must be a JSON object or a CSV row with a header',
     );
   }
-  const record = first as Record<string, unknown>;
+  // A/B responses with a winner: the shape is found on the row as if A won (the first row may be a tie).
+  // Columns the user names win over a layout found by its column names.
+  const named = options.chosen !== undefined || options.rejected !== undefined;
+  const winner = options.winner ?? (named ? null : detectWinnerLayout(first));
+  const record = (winner ? probeOrientation(first, winner) : first) as Record<string, unknown>;
   const keys = Object.keys(record);
   let { prompt, chosen, rejected, system } = options;
   let schema = options.schema;
@@ -136,9 +145,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
   chosen ??= pick(CHOSEN_NAMES);
   rejected ??= pick(REJECTED_NAMES);
   const openai =
-    prompt !== undefined &&
-    pathText(prompt) === 'openaiInput.messages' &&
-    pathText(chosen ?? []) === 'preferred_output';
+    prompt !== undefined && pathText(prompt) === 'input.messages' && pathText(chosen ?? []) === 'preferred_output';
   if (!chosen || !rejected) {
     throw shapeError(
       `cannot find the chosen and rejected columns; the first record ` +
@@ -210,9 +217,12 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     input: implicit ? null : (input ?? null),
     inputJoin: options.inputJoin ?? DEFAULT_INPUT_JOIN,
     history: implicit ? null : history,
+    winner,
     description: `${
       openai ? 'OpenAI/Azure DPO fine-tuning ' + 'format, ' : ''
-    }${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}`,
+    }${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}${
+      winner ? `; ${winner.description}` : ''
+    }`,
   };
 }
 

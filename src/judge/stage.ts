@@ -8,6 +8,7 @@ import { asMessages, detectShapeOf, toPair, type Shape, type ShapeOptions } from
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
 import { parseScore, resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
+import { orientByWinner, probeOrientation } from '../core/winner.js';
 import { parseJsonRecord, type SourceRecord } from '../io/records.js';
 import type { Verdict } from './judge.js';
 import { orderedWindow } from '../server/ordered.js';
@@ -74,7 +75,8 @@ class PairJudge {
       ]);
       this.existing = true;
     } else {
-      const found = resolveScoreColumns(record.value, { chosen: scores.chosen, rejected: scores.rejected });
+      const first = shape.winner ? probeOrientation(record.value, shape.winner) : record.value;
+      const found = resolveScoreColumns(first, { chosen: scores.chosen, rejected: scores.rejected });
       this.targets = [found ? [found.chosen[0]!, found.rejected[0]!] : DEFAULT_COLUMNS];
       this.existing = found !== null;
     }
@@ -161,8 +163,12 @@ class PairJudge {
         first !== null && typeof first === 'object' && Array.isArray(first.responses) && !('chosen' in first);
       if (this.listMode) return await this.judgeList(record, failed);
       this.shape ??= this.fixColumns(record);
-      const pair = toPair(record.value, this.shape);
-      const value = record.value as Record<string, unknown>;
+      // A/B responses with a winner: judged (and written) as chosen and rejected.
+      const value = (this.shape.winner ? orientByWinner(record.value, this.shape.winner) : record.value) as Record<
+        string,
+        unknown
+      >;
+      const pair = toPair(value, this.shape);
       // Scores only where the data has none.
       if (!session.config.rescore && this.existing && this.hasScores(value)) return record;
       const [c, r] = await Promise.all([

@@ -157,6 +157,24 @@ describe('radpo pairs', () => {
   );
 });
 
+describe('ids from the prompts file to the training rows', () => {
+  it('pairs carries the row id; relabel writes it as source_id', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'scored.jsonl');
+    writeFileSync(
+      input,
+      `${JSON.stringify({ id: 'p-7', prompt: 'q', responses: ['a', 'b', 'c'], scores: [3, 9, 5] })}\n`,
+    );
+    const pairs = await run(['pairs', input, '-o', join(dir, 'pairs.jsonl')]);
+    expect(pairs.code, pairs.stderr).toBe(0);
+    expect(parseJsonl(readFileSync(join(dir, 'pairs.jsonl'), 'utf8'))).toEqual([
+      { prompt: 'q', chosen: 'b', rejected: 'a', score_chosen: 9, score_rejected: 3, id: 'p-7', source_line: 1 },
+    ]);
+    const relabeled = await run(['relabel', join(dir, 'pairs.jsonl'), '-q']);
+    expect(parseJsonl(relabeled.stdout).map((row) => row.source_id)).toEqual(['p-7', 'p-7']);
+  });
+});
+
 describe('radpo pairs on rows without usable scores', () => {
   const rows = [
     { prompt: 'q1', responses: ['a', 'b', 'c'], scores: [null, 'n/a', null] },

@@ -12,6 +12,7 @@ import { formatScore, paperGoalSpec } from '../../core/goal.js';
 import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
 import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
+import { orientByWinner, probeOrientation } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
@@ -151,7 +152,8 @@ class Tally {
   }
 
   /** One record of an input whose shape (and score columns, if any) are known. */
-  add(value: unknown, shape: Shape, columns: ScoreColumns | null): void {
+  add(raw: unknown, shape: Shape, columns: ScoreColumns | null): void {
+    const value = shape.winner ? orientByWinner(raw, shape.winner) : raw;
     const pair = toPair(value, shape, { allowEmpty: true });
     this.pairs += 1;
     this.prompts.add(createHash('sha1').update(JSON.stringify(pair.prompt)).digest('hex').slice(0, 16));
@@ -262,7 +264,8 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
             }
             entry.shape = shape.description;
             entry.relabeled = relabeledEvidence(record.value, null, paperGoalSpec()) !== null;
-            columns = resolveScoreColumns(record.value, config.scores);
+            const first = shape.winner ? probeOrientation(record.value, shape.winner) : record.value;
+            columns = resolveScoreColumns(first, config.scores);
             if (columns) entry.scores = tally.columnsText = columns.description;
           }
           if (entry.relabeled) tally.addRelabeled(record.value as Record<string, unknown>);

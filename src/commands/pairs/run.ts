@@ -15,6 +15,7 @@ import {
 import { RadpoError, RowError, preview } from '../../core/errors.js';
 import type { Path } from '../../core/path.js';
 import { getPath } from '../../core/path.js';
+import { defaultIdColumn } from '../../core/ids.js';
 import { pickPairs, type PickOptions } from '../../core/pairs.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -34,6 +35,8 @@ interface Candidates {
   responses: unknown[];
   scores: number[];
   aspects: Array<Record<string, number>> | null;
+  /** The row's own id (id, prompt_id, …), carried into every pair so relabel can name it as source_id. */
+  id: { name: string; value: unknown } | null;
 }
 
 const num = (v: unknown) =>
@@ -66,7 +69,7 @@ function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Pa
           ? num(c['fine-grained_score'])
           : (aspects[i]![score] ?? Number.NaN),
     );
-    return { prompt: row.instruction, responses: completions.map((c) => c.response), scores, aspects };
+    return { prompt: row.instruction, responses: completions.map((c) => c.response), scores, aspects, id: idOf(row) };
   }
   const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
   if (prompt === undefined)
@@ -97,7 +100,14 @@ function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Pa
     responses: row.responses,
     scores,
     aspects: objects ? (row.scores as Array<Record<string, number>>) : null,
+    id: idOf(row),
   };
+}
+
+/** The row's id column and value (id, prompt_id, uid, …), or null. */
+function idOf(row: Record<string, unknown>): Candidates['id'] {
+  const column = defaultIdColumn(row);
+  return column ? { name: column[0]!, value: row[column[0]!] } : null;
 }
 
 /** The pairs of one row, as output rows. Responses without a usable score take no part. */
@@ -128,6 +138,7 @@ function pairRows(c: Candidates, options: PickOptions, line: number): Array<Reco
       row.chosen_aspects = c.aspects[i];
       row.rejected_aspects = c.aspects[j];
     }
+    if (c.id) row[c.id.name] = c.id.value;
     row.source_line = line;
     return row;
   });

@@ -28,6 +28,7 @@ import {
 } from '../../core/relabel.js';
 import { readScores, roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
+import { orientByWinner } from '../../core/winner.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 
@@ -143,13 +144,16 @@ function relabelValue(
   context: RecordContext,
 ): RecordResult {
   const expand = (text: string) => (table ? expandRaw(text, table) : text);
-  const pair = toPair(value, context.shape, { allowEmpty: context.allowEmpty });
+  // A/B responses with a winner: the winner is chosen (a tie is no preference, set aside).
+  const winner = context.shape.winner;
+  const row = winner ? orientByWinner(value, winner) : value;
+  const pair = toPair(row, context.shape, { allowEmpty: context.allowEmpty });
   if (context.shard) {
     const prompt = expand(JSON.stringify(pair.prompt));
     if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), context.shard.count) !== context.shard.index)
       return { kind: 'other_shard' };
   }
-  const read = pairScores(value, context);
+  const read = pairScores(row, context);
   const { scores, rounded } =
     context.roundDigits === null ? { scores: read, rounded: false } : roundScores(read, context.roundDigits);
   const tie = isTie(scores);

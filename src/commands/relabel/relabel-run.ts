@@ -8,9 +8,10 @@ import { RadpoError, RowError, formatLocation, type Location } from '../../core/
 import type { GoalSpec } from '../../core/goal.js';
 import { detectShapeOf, toPair, type Message, type Shape } from '../../core/pair.js';
 import { relabeledEvidence } from '../../core/relabel.js';
-import type { Path } from '../../core/path.js';
 import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
+import { defaultIdColumn } from '../../core/ids.js';
 import { shardOf } from '../../core/shard.js';
+import { probeOrientation } from '../../core/winner.js';
 import type { Io } from '../../io/io.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { JudgeSession } from '../../judge/session.js';
@@ -26,7 +27,6 @@ import { relabelRecord, type RecordContext, type RecordResult } from './record.j
 import type { RelabelConfig } from './config.js';
 import type { JoinedScores } from './scores-file.js';
 
-const ID_COLUMNS = ['id', 'prompt_id'];
 /** Worker threads pay for themselves only on inputs past a few megabytes (start-up ~40 ms each). */
 const POOL_AFTER_BYTES = 4 << 20;
 /**
@@ -200,7 +200,7 @@ export class RelabelRun {
     let scoreColumns: ScoreColumns | null = null;
     if (this.joined) summary.scores = this.joined.description;
     else {
-      scoreColumns = resolveScoreColumns(value, config.scores);
+      scoreColumns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
       if (scoreColumns === null) throw noScores(summary.source, value);
       summary.scores = scoreColumns.description;
     }
@@ -381,14 +381,6 @@ function refuseRelabeled(value: unknown, shape: Shape, location: Location, goal:
     `relabel the original pairs (the file radpo read to write this one) instead; to check this file for ` +
       `training, run radpo check ${location.source} --chat-template FILE`,
   );
-}
-
-function defaultIdColumn(value: unknown): Path | null {
-  const top = value as Record<string, unknown>;
-  const found = ID_COLUMNS.find(
-    (c) => Object.hasOwn(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'),
-  );
-  return found ? [found] : null;
 }
 
 function noScores(source: string, first: unknown): RadpoError {

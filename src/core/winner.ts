@@ -1,0 +1,270 @@
+/**
+ * Human-labelled preference data says who won, not which column is chosen: two responses (A and B) and a
+ * winner column (LMSYS arena `winner`, alpaca_eval `preference`, Auto-J `label`, PKU-SafeRLHF
+ * `better_response_id`, SHP `labels`), flags (Kaggle arena `winner_model_a`/`_b`/`winner_tie`), a signed
+ * strength (HelpSteer2-Preference) or several annotators' votes (PandaLM). Each row is oriented here:
+ * the winner becomes `chosen`, the other `rejected` (with their scores), and a tie or "both bad" is no
+ * preference — set aside, never a guessed side. Pure.
+ */
+import { RowError, ValueError, preview } from './errors.js';
+import { getPath, type Path } from './path.js';
+
+type Side = 'a' | 'b' | 'tie';
+
+export interface WinnerSpec {
+  responseA: Path;
+  responseB: Path;
+  /**
+   * How the winner is read: one or several vote columns whose values map to a side (majority; a split
+   * vote is a tie), three 0/1 flag columns, or the sign of a strength (negative: A, positive: B).
+   */
+  rule:
+    | { kind: 'votes'; columns: Path[]; values: Map<string, Side> }
+    | { kind: 'flags'; a: Path; b: Path; tie: Path }
+    | { kind: 'sign'; column: Path };
+  scoreA?: Path;
+  scoreB?: Path;
+  /** For the summary: "winner from winner (LMSYS arena)". */
+  description: string;
+}
+
+/** --winner-values "A=model_a|1,B=model_b|2,tie=tie|tie (bothbad)": each side's values, | between several. */
+export function parseWinnerValues(text: string): Map<string, Side> {
+  const values = new Map<string, Side>();
+  for (const part of text.split(',')) {
+    const match = /^\s*(A|B|tie)\s*=(.*)$/i.exec(part);
+    if (!match) throw new ValueError(text, 'A=VALUE[|VALUE…],B=VALUE[|VALUE…],tie=VALUE[|VALUE…]');
+    const side = match[1]!.toLowerCase() as Side;
+    for (const value of match[2]!.split('|')) values.set(value.trim(), side);
+  }
+  if (![...values.values()].includes('a') || ![...values.values()].includes('b'))
+    throw new ValueError(text, undefined, 'name the values of both sides, A= and B=');
+  return values;
+}
+
+const cell = (value: unknown) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value);
+
+/** The side a row's label picks. */
+function winnerSide(row: unknown, spec: WinnerSpec): Side {
+  const { rule } = spec;
+  if (rule.kind === 'flags') {
+    const on = (p: Path) => {
+      const v = getPath(row, p);
+      return v === 1 || v === true || v === '1' || v === 'true';
+    };
+    const [a, b, tie] = [on(rule.a), on(rule.b), on(rule.tie)];
+    if (a && !b && !tie) return 'a';
+    if (b && !a && !tie) return 'b';
+    if (tie && !a && !b) return 'tie';
+    throw new RowError('bad_field', 'the winner flags do not name one side', {
+      field: [rule.a, rule.b, rule.tie].map((p) => p.join('.')).join('/'),
+      expected: 'exactly one of the three flags set to 1',
+      found: [rule.a, rule.b, rule.tie].map((p) => preview(getPath(row, p), 12)).join(', '),
+    });
+  }
+  if (rule.kind === 'sign') {
+    const v = Number(getPath(row, rule.column));
+    if (!Number.isFinite(v)) {
+      throw new RowError('bad_field', 'the preference strength is not a number', {
+        field: rule.column.join('.'),
+        expected: 'a number (negative: the first response, positive: the second, 0: a tie)',
+        found: preview(getPath(row, rule.column)),
+      });
+    }
+    return v < 0 ? 'a' : v > 0 ? 'b' : 'tie';
+  }
+  const votes = { a: 0, b: 0, tie: 0 };
+  for (const column of rule.columns) {
+    const raw = getPath(row, column);
+    const side = rule.values.get(String(cell(raw)));
+    if (side === undefined) {
+      throw new RowError('bad_field', 'the label is none of the winner values', {
+        field: column.join('.'),
+        expected: [...rule.values.keys()].map((v) => JSON.stringify(v)).join(', '),
+        found: preview(raw),
+      });
+    }
+    votes[side] += 1;
+  }
+  if (votes.a > votes.b && votes.a > votes.tie) return 'a';
+  if (votes.b > votes.a && votes.b > votes.tie) return 'b';
+  return 'tie';
+}
+
+/** The row as if A won: for finding the shape and the score columns on a first row that may be a tie. */
+export function probeOrientation(row: unknown, spec: WinnerSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  out.chosen = getPath(row, spec.responseA);
+  out.rejected = getPath(row, spec.responseB);
+  if (spec.scoreA && spec.scoreB) {
+    out.score_chosen = getPath(row, spec.scoreA);
+    out.score_rejected = getPath(row, spec.scoreB);
+  }
+  return out;
+}
+
+/**
+ * The row with `chosen`/`rejected` (and `score_chosen`/`score_rejected` from the A/B score columns) set
+ * from its winner; a tie throws `no_preference`.
+ */
+export function orientByWinner(row: unknown, spec: WinnerSpec): Record<string, unknown> {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) return row as Record<string, unknown>;
+  const side = winnerSide(row, spec);
+  if (side === 'tie') {
+    throw new RowError('no_preference', 'the label is a tie (or both bad): no side to prefer', {
+      field: spec.description,
+      expected: 'a label that prefers one response',
+      found: 'a tie',
+    });
+  }
+  const [win, lose] = side === 'a' ? [spec.responseA, spec.responseB] : [spec.responseB, spec.responseA];
+  const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  out.chosen = getPath(row, win);
+  out.rejected = getPath(row, lose);
+  if (spec.scoreA && spec.scoreB) {
+    const [sw, sl] = side === 'a' ? [spec.scoreA, spec.scoreB] : [spec.scoreB, spec.scoreA];
+    out.score_chosen = getPath(row, sw);
+    out.score_rejected = getPath(row, sl);
+  }
+  return out;
+}
+
+const votes = (columns: string[], values: Array<[string, Side]>): WinnerSpec['rule'] => ({
+  kind: 'votes',
+  columns: columns.map((c) => [c]),
+  values: new Map(values),
+});
+
+/**
+ * The known layouts, found by their column names when no winner flag is given. Each names its columns
+ * exactly, so a row that has them all is that layout.
+ */
+const PRESETS: Array<{ name: string; needs: string[]; spec: () => Omit<WinnerSpec, 'description'> }> = [
+  {
+    name: 'Kaggle LMSYS arena flags',
+    needs: ['response_a', 'response_b', 'winner_model_a', 'winner_model_b', 'winner_tie'],
+    spec: () => ({
+      responseA: ['response_a'],
+      responseB: ['response_b'],
+      rule: { kind: 'flags', a: ['winner_model_a'], b: ['winner_model_b'], tie: ['winner_tie'] },
+    }),
+  },
+  {
+    name: 'alpaca_eval (preference 1, 2; 1.5 a tie)',
+    needs: ['output_1', 'output_2', 'preference'],
+    spec: () => ({
+      responseA: ['output_1'],
+      responseB: ['output_2'],
+      rule: votes(
+        ['preference'],
+        [
+          ['1', 'a'],
+          ['1.0', 'a'],
+          ['2', 'b'],
+          ['2.0', 'b'],
+          ['1.5', 'tie'],
+        ],
+      ),
+    }),
+  },
+  {
+    name: 'Auto-J pairwise (label 0: response 1, 1: response 2, 2: a tie)',
+    needs: ['response 1', 'response 2', 'label'],
+    spec: () => ({
+      responseA: ['response 1'],
+      responseB: ['response 2'],
+      rule: votes(
+        ['label'],
+        [
+          ['0', 'a'],
+          ['1', 'b'],
+          ['2', 'tie'],
+        ],
+      ),
+    }),
+  },
+  {
+    name: 'PandaLM (three annotators: 1, 2, or 0 for a tie; the majority)',
+    needs: ['response1', 'response2', 'annotator1', 'annotator2', 'annotator3'],
+    spec: () => ({
+      responseA: ['response1'],
+      responseB: ['response2'],
+      rule: votes(
+        ['annotator1', 'annotator2', 'annotator3'],
+        [
+          ['1', 'a'],
+          ['2', 'b'],
+          ['0', 'tie'],
+        ],
+      ),
+    }),
+  },
+  {
+    name: 'PKU-SafeRLHF (better_response_id)',
+    needs: ['response_0', 'response_1', 'better_response_id'],
+    spec: () => ({
+      responseA: ['response_0'],
+      responseB: ['response_1'],
+      rule: votes(
+        ['better_response_id'],
+        [
+          ['0', 'a'],
+          ['1', 'b'],
+        ],
+      ),
+    }),
+  },
+  {
+    name: 'SHP (labels: 1 = human_ref_A)',
+    needs: ['human_ref_A', 'human_ref_B', 'labels'],
+    spec: () => ({
+      responseA: ['human_ref_A'],
+      responseB: ['human_ref_B'],
+      rule: votes(
+        ['labels'],
+        [
+          ['1', 'a'],
+          ['0', 'b'],
+        ],
+      ),
+    }),
+  },
+  {
+    name: 'HelpSteer2-Preference (the sign of preference_strength)',
+    needs: ['response_1', 'response_2', 'preference_strength'],
+    spec: () => ({
+      responseA: ['response_1'],
+      responseB: ['response_2'],
+      rule: { kind: 'sign', column: ['preference_strength'] },
+    }),
+  },
+  {
+    name: 'LMSYS arena (winner: model_a, model_b, tie, tie (bothbad))',
+    needs: ['conversation_a', 'conversation_b', 'winner'],
+    spec: () => ({
+      responseA: ['conversation_a'],
+      responseB: ['conversation_b'],
+      rule: votes(
+        ['winner'],
+        [
+          ['model_a', 'a'],
+          ['model_b', 'b'],
+          ['tie', 'tie'],
+          ['tie (bothbad)', 'tie'],
+        ],
+      ),
+    }),
+  },
+];
+
+/** The known layout a record is in (by its columns), or null: no winner columns to read. */
+export function detectWinnerLayout(record: unknown): WinnerSpec | null {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return null;
+  if ('chosen' in record || 'rejected' in record) return null;
+  for (const preset of PRESETS) {
+    if (preset.needs.every((c) => Object.hasOwn(record, c))) {
+      return { ...preset.spec(), description: `winner from ${preset.name}` };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,127 @@
+/**
+ * Who won, not which column is chosen: A/B responses and a winner column (or flags, or annotators'
+ * votes) orient each row — the winner becomes chosen, its score score_chosen — and a tie is set aside as
+ * no_preference, never a guessed side. Real data: PandaLM (three annotators) and the Kaggle LMSYS arena
+ * CSV (winner flags), found by their columns; the flags for any other layout.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { orientByWinner, parseWinnerValues } from '../../src/core/winner.js';
+import { fakeServers } from '../judge-server.js';
+import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
+
+const PANDALM = join(DATA, 'foreign', 'pandalm_testset-v1.json');
+const KAGGLE = join(DATA, 'foreign', 'lmsys_arena_kaggle_train_demo.csv');
+const server = fakeServers();
+
+/** PandaLM's label, computed here: the majority of the three annotators (1, 2; 0 a tie); a split is a tie. */
+function pandalmWinner(row: Record<string, number>): 'a' | 'b' | 'tie' {
+  const votes = [row.annotator1, row.annotator2, row.annotator3];
+  const a = votes.filter((v) => v === 1).length;
+  const b = votes.filter((v) => v === 2).length;
+  const tie = votes.filter((v) => v === 0).length;
+  return a > b && a > tie ? 'a' : b > a && b > tie ? 'b' : 'tie';
+}
+
+describe('winner columns, found by their names', () => {
+  it('PandaLM: the annotators majority picks chosen; ties are set aside as no_preference', async () => {
+    const rows = JSON.parse(readFileSync(PANDALM, 'utf8')) as Array<Record<string, any>>;
+    const judge = await server();
+    const dir = tempDir();
+    const r = await run([
+      'score',
+      PANDALM,
+      '--judge',
+      'chat',
+      '--judge-url',
+      judge.url,
+      '--judge-model',
+      'judge',
+      '--no-cache',
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'rejects.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const ties = rows.filter((row) => pandalmWinner(row) === 'tie').length;
+    const rejects = parseJsonl(readFileSync(join(dir, 'rejects.jsonl'), 'utf8'));
+    expect(rejects.filter((x) => x.reason === 'no_preference')).toHaveLength(ties);
+    const scored = parseJsonl(r.stdout);
+    expect(scored.length).toBe(rows.length - rejects.length);
+    for (const row of scored) {
+      const side = pandalmWinner(row as Record<string, number>);
+      expect(side, `idx ${row.idx}`).not.toBe('tie');
+      expect(row.chosen).toBe(side === 'a' ? row.response1 : row.response2);
+      expect(row.rejected).toBe(side === 'a' ? row.response2 : row.response1);
+      expect(typeof row.score_chosen).toBe('number');
+    }
+  });
+
+  it('the Kaggle arena CSV: winner_model_a/_b/winner_tie flags; the summary names the layout', async () => {
+    const r = await run(['inspect', KAGGLE]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/winner from Kaggle LMSYS arena flags/);
+    const csv = readFileSync(KAGGLE, 'utf8');
+    const tieRows = csv.split('\n').filter((line) => /,0,0,1\s*$/.test(line)).length;
+    expect(r.stdout).toMatch(new RegExp(`no_preference ${tieRows}\\b`));
+  });
+});
+
+describe('winner columns named with flags', () => {
+  const rows = [
+    { q: 'Capital of France?', a: 'Paris.', b: 'Lyon.', w: 'A', sa: 9, sb: 3 },
+    { q: 'Capital of Italy?', a: 'Milan.', b: 'Rome.', w: 'B', sa: 2, sb: 8 },
+    { q: 'Capital of Spain?', a: 'Madrid.', b: 'Madrid!', w: 'tie', sa: 7, sb: 7 },
+  ];
+  const write = () => {
+    const dir = tempDir();
+    const path = join(dir, 'ab.jsonl');
+    writeFileSync(path, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    return { dir, path };
+  };
+  const ab = ['--prompt-col', 'q', '--response-a-col', 'a', '--response-b-col', 'b', '--winner-col', 'w'];
+
+  it('relabel with --score-a-col/--score-b-col: the winner is chosen, its score the chosen goal', async () => {
+    const { dir, path } = write();
+    const args = ['relabel', path, ...ab, '--score-a-col', 'sa', '--score-b-col', 'sb'];
+    const r = await run([...args, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl'), '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout);
+    expect(out.map((x) => [x.chosen[0].content, x.rejected[0].content, x.goal_score])).toEqual([
+      ['Paris.', 'Lyon.', 9],
+      ['Lyon.', 'Paris.', 3],
+      ['Rome.', 'Milan.', 8],
+      ['Milan.', 'Rome.', 2],
+    ]);
+    expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))).toMatchObject([
+      { line: 3, reason: 'no_preference' },
+    ]);
+  });
+
+  it('several --winner-col: the majority; a split vote is a tie', () => {
+    const spec = {
+      responseA: ['a'],
+      responseB: ['b'],
+      rule: { kind: 'votes' as const, columns: [['v1'], ['v2'], ['v3']], values: parseWinnerValues('A=1,B=2,tie=0') },
+      description: 'votes',
+    };
+    expect(orientByWinner({ a: 'x', b: 'y', v1: 1, v2: 2, v3: 1 }, spec)).toMatchObject({ chosen: 'x', rejected: 'y' });
+    expect(orientByWinner({ a: 'x', b: 'y', v1: 2, v2: 2, v3: 0 }, spec)).toMatchObject({ chosen: 'y', rejected: 'x' });
+    expect(() => orientByWinner({ a: 'x', b: 'y', v1: 1, v2: 2, v3: 0 }, spec)).toThrow(/a tie/);
+    expect(() => orientByWinner({ a: 'x', b: 'y', v1: 1, v2: 9, v3: 0 }, spec)).toThrow(/none of the winner values/);
+  });
+
+  it.each([
+    [['--response-a-col', 'a'], /needs all of --response-a-col, --response-b-col and --winner-col/],
+    [['--winner-values', 'A=1,B=2'], /go with --response-a-col/],
+    [[...ab, '--chosen-col', 'a'], /do not go together/],
+    [[...ab, '--winner-values', 'X=1'], /--winner-values expects A=VALUE/],
+  ])('%j is a usage error', async (flags, message) => {
+    const { path } = write();
+    const r = await run(['relabel', path, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});

@@ -77,7 +77,14 @@ export function toTrlRow(
   attributes: readonly string[] | null,
   origin: RowOrigin,
 ): Record<string, unknown> {
-  return { prompt: pair.prompt, chosen: pair.chosen, rejected: pair.rejected, ...metadata(pair, attributes, origin) };
+  const tools = pair.tools === undefined ? {} : { tools: pair.tools };
+  return {
+    prompt: pair.prompt,
+    chosen: pair.chosen,
+    rejected: pair.rejected,
+    ...tools,
+    ...metadata(pair, attributes, origin),
+  };
 }
 
 /**
@@ -108,7 +115,9 @@ export function toHandbookRow(
       continue;
     }
     if (dropped.has(key) || key === '__proto__') continue;
-    row[key] = record[key];
+    // The tools as JSON text in every row, whatever the source held (TRL parses a string; a column's
+    // type must not change from row to row).
+    row[key] = shape.tools && key === shape.tools[0] && pair.tools !== undefined ? pair.tools : record[key];
   }
   if (!placed) {
     row.chosen = chosen;
@@ -145,35 +154,55 @@ function singleAnswer(turns: Message[], field: string, format: string): Message 
 const SHAREGPT_TAG: Record<string, string> = { system: 'system', user: 'human', assistant: 'gpt', tool: 'observation' };
 
 /**
- * LLaMA-Factory ShareGPT ranking: `conversations` ending on a human turn, `chosen`/`rejected` gpt
- * objects. LLaMA-Factory skips rows whose turns do not alternate human/gpt after an optional leading
- * system message, so such rows are refused here, with the reason, instead of vanishing in training.
+ * One message as a ShareGPT turn. An assistant turn that only calls tools is LLaMA-Factory's
+ * `function_call` turn, its value the calls as `{"name", "arguments"}` JSON (a list for several).
+ */
+function sharegptTurn(m: Message, field: string): { from: string; value: string } {
+  const calls = m.role === 'assistant' && Array.isArray(m.tool_calls) ? m.tool_calls : null;
+  if (calls && calls.length > 0 && (m.content === '' || m.content === null || m.content === undefined)) {
+    const named = calls.map((c: { function?: { name?: unknown; arguments?: unknown } }, k: number) => {
+      if (typeof c?.function?.name !== 'string')
+        throw new RowError('bad_field', 'a tool call has no function name', {
+          field: `${field}.tool_calls[${k}]`,
+          expected: '{"type": "function", "function": {"name", "arguments"}}',
+          found: JSON.stringify(c).slice(0, 80),
+        });
+      return { name: c.function.name, arguments: c.function.arguments };
+    });
+    return { from: 'function_call', value: JSON.stringify(named.length === 1 ? named[0] : named) };
+  }
+  const tag = SHAREGPT_TAG[m.role];
+  if (!tag)
+    throw new RowError('bad_field', `LLaMA-Factory has no tag for role "${m.role}"`, {
+      field: `${field}.role`,
+      expected: 'system, user, assistant or tool',
+      found: JSON.stringify(m.role),
+    });
+  return { from: tag, value: textOf(m, `${field}.content`) };
+}
+
+/**
+ * LLaMA-Factory ShareGPT ranking: `conversations` ending on a human (or observation) turn,
+ * `chosen`/`rejected` gpt (or function_call) objects. LLaMA-Factory skips rows whose turns do not
+ * alternate human-or-observation / gpt-or-function_call after an optional leading system message, so
+ * such rows are refused here, with the reason, instead of vanishing in training.
  */
 export function toLlamaFactoryRow(
   pair: RelabeledPair,
   attributes: readonly string[] | null,
   origin: RowOrigin,
 ): Record<string, unknown> {
-  const conversations = pair.prompt.map((m, i) => {
-    const tag = SHAREGPT_TAG[m.role];
-    if (!tag)
-      throw new RowError('bad_field', `LLaMA-Factory has no tag for role "${m.role}"`, {
-        field: `prompt[${i}].role`,
-        expected: 'system, user, assistant or tool',
-        found: JSON.stringify(m.role),
-      });
-    return { from: tag, value: textOf(m, `prompt[${i}].content`) };
-  });
+  const conversations = pair.prompt.map((m, i) => sharegptTurn(m, `prompt[${i}]`));
   const turns = conversations[0]?.from === 'system' ? conversations.slice(1) : conversations;
   turns.forEach((t, i) => {
-    const expected = i % 2 === 0 ? 'human' : ['gpt', 'observation'];
-    if (i % 2 === 0 ? t.from !== 'human' : !expected.includes(t.from)) {
+    const allowed = i % 2 === 0 ? ['human', 'observation'] : ['gpt', 'function_call'];
+    if (!allowed.includes(t.from)) {
       throw new RowError(
         'bad_field',
         'LLaMA-Factory needs prompt turns that alternate human/gpt and end on a human turn',
         {
           field: 'prompt',
-          expected: 'system?, human, gpt, …, human',
+          expected: 'system?, human, gpt, …, human (observation and function_call in the places of human and gpt)',
           found: JSON.stringify(conversations.map((c) => c.from)),
         },
       );
@@ -186,14 +215,13 @@ export function toLlamaFactoryRow(
       found: JSON.stringify(conversations.map((c) => c.from)),
     });
   }
-  const answer = (turns: Message[], field: string) => ({
-    from: 'gpt',
-    value: textOf(singleAnswer(turns, field, 'LLaMA-Factory'), `${field}[0].content`),
-  });
+  const answer = (turns: Message[], field: string) =>
+    sharegptTurn(singleAnswer(turns, field, 'LLaMA-Factory'), `${field}[0]`);
   return {
     conversations,
     chosen: answer(pair.chosen, 'chosen'),
     rejected: answer(pair.rejected, 'rejected'),
+    ...(pair.tools === undefined ? {} : { tools: pair.tools }),
     ...metadata(pair, attributes, origin),
   };
 }

@@ -21,6 +21,8 @@ export interface Pair {
   prompt: Message[];
   chosen: Message[];
   rejected: Message[];
+  /** The tools the prompt offers (a JSON schema list, as JSON text: TRL and LLaMA-Factory read it so). */
+  tools?: string;
 }
 
 export const SCHEMAS = [
@@ -45,6 +47,8 @@ export interface Shape {
   history: Path | null;
   /** A/B responses and who won: each row is oriented (orientByWinner) before its pair is read. */
   winner: WinnerSpec | null;
+  /** The column of tools the prompt offers (carried into the layouts that have one). */
+  tools: Path | null;
   /** e.g. "standard (prompt/chosen/rejected strings)", for the summary. */
   description: string;
 }
@@ -218,6 +222,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     inputJoin: options.inputJoin ?? DEFAULT_INPUT_JOIN,
     history: implicit ? null : history,
     winner,
+    tools: typeof record.tools === 'string' || Array.isArray(record.tools) ? ['tools'] : null,
     description: `${
       openai ? 'OpenAI/Azure DPO fine-tuning ' + 'format, ' : ''
     }${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}${
@@ -262,6 +267,34 @@ function historyTurns(record: unknown, shape: Shape): Message[] {
     { role: 'user', content: user },
     { role: 'assistant', content: assistant },
   ]);
+}
+
+/** Columns that hold prompt content in some layout: one the shape does not use would be lost in silence. */
+const PROMPT_CONTENT = ['input', 'context', 'history', 'system', 'tools', 'images', 'documents'];
+
+/**
+ * The columns of `record` that look like prompt content (an Alpaca input, a system prompt, tools,
+ * images…) and that `shape` does not read: they are named in a warning and the report, never dropped
+ * in silence.
+ */
+export function unusedPromptColumns(record: unknown, shape: Shape): string[] {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return [];
+  const used = new Set(
+    [shape.prompt, shape.chosen, shape.rejected, shape.system, shape.input, shape.history, shape.tools]
+      .concat(shape.winner ? [shape.winner.responseA, shape.winner.responseB] : [])
+      .flatMap((p) => (p ? [p[0]!] : [])),
+  );
+  const row = record as Record<string, unknown>;
+  return PROMPT_CONTENT.filter((c) => Object.hasOwn(row, c) && !used.has(c) && !isBlankValue(row[c]));
+}
+
+function isBlankValue(value: unknown): boolean {
+  return (
+    value === null ||
+    value === undefined ||
+    (typeof value === 'string' && value.trim() === '') ||
+    (Array.isArray(value) && value.length === 0)
+  );
 }
 
 /** detectShape, with errors naming the input they are about. */
@@ -311,6 +344,10 @@ function toMessage(value: unknown, field: string): Message {
       });
     }
     const { from: _from, value: content, ...rest } = m;
+    if (m.from === 'function_call') {
+      const toolCalls = functionCalls(content);
+      if (toolCalls) return { ...rest, role, content: '', tool_calls: toolCalls };
+    }
     return { ...rest, role, content };
   }
   throw new RowError('bad_field', 'a message needs "role" and "content" (or ShareGPT "from" and "value")', {
@@ -318,6 +355,26 @@ function toMessage(value: unknown, field: string): Message {
     expected: 'an object with role and content',
     found: preview(value),
   });
+}
+
+/**
+ * A ShareGPT function_call turn's value (`{"name", "arguments"}` as JSON text, or a list of them, as
+ * LLaMA-Factory writes it) as OpenAI tool calls, the form chat templates render; null when it is not
+ * one (the turn is then kept as assistant text).
+ */
+function functionCalls(value: unknown): Record<string, unknown>[] | null {
+  if (typeof value !== 'string') return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return null;
+  }
+  const calls = Array.isArray(parsed) ? parsed : [parsed];
+  const isCall = (c: unknown): c is { name: string; arguments: unknown } =>
+    c !== null && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string' && 'arguments' in c;
+  if (calls.length === 0 || !calls.every(isCall)) return null;
+  return calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: c.arguments } }));
 }
 
 /**
@@ -600,7 +657,35 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
     requireNonEmpty(pair.chosen, chosenField);
     requireNonEmpty(pair.rejected, rejectedField);
   }
-  return pair;
+  const tools = toolsOf(record, shape);
+  return tools === undefined ? pair : { ...pair, tools };
+}
+
+/** The row's tools as JSON text (a list is written as JSON; an empty or blank value is none). */
+function toolsOf(record: unknown, shape: Shape): string | undefined {
+  if (shape.tools === null) return undefined;
+  const value = getPath(record, shape.tools);
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+  // A long value from the byte-level fast path stands for raw bytes (a NUL marks it): checked there.
+  if (typeof value === 'string' && value.includes('\u0000')) return value;
+  if (typeof value === 'string') {
+    try {
+      JSON.parse(value);
+    } catch {
+      throw new RowError('bad_field', 'the tools are not JSON', {
+        field: pathText(shape.tools),
+        expected: 'a JSON list of tool schemas',
+        found: preview(value),
+      });
+    }
+    return value;
+  }
+  if (Array.isArray(value)) return value.length === 0 ? undefined : JSON.stringify(value);
+  throw new RowError('bad_field', 'wrong type', {
+    field: pathText(shape.tools),
+    expected: 'a list of tool schemas (or its JSON text)',
+    found: preview(value),
+  });
 }
 
 /** True when the two responses are the same text: such pairs carry no preference and break prompt extraction. */

@@ -31,6 +31,8 @@ export interface RelabeledPair {
   rejected: Message[];
   scoreChosen: readonly number[];
   scoreRejected: readonly number[];
+  /** The tools the prompt offers (JSON text), the same in both copies. */
+  tools?: string;
 }
 
 interface RelabelOptions {
@@ -56,6 +58,7 @@ export function relabelPair(pair: Pair, scores: PairScores, options: RelabelOpti
       rejected,
       scoreChosen,
       scoreRejected,
+      ...(pair.tools === undefined ? {} : { tools: pair.tools }),
     };
   };
   return [

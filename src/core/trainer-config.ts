@@ -20,13 +20,21 @@ const LLAMAFACTORY_TAGS = {
   system_tag: 'system',
 };
 
-/** The dataset_info.json entry for a file written with --format llamafactory. */
-export function llamaFactoryEntry(fileName: string): Record<string, unknown> {
+/**
+ * The dataset_info.json entry for a file written with --format llamafactory. `tools` maps the rows'
+ * tools column, named only when the rows have one (LLaMA-Factory reads a mapped column from every row).
+ */
+export function llamaFactoryEntry(fileName: string, tools = false): Record<string, unknown> {
   return {
     file_name: fileName.split(/[\\/]/).pop() ?? fileName,
     ranking: true,
     formatting: 'sharegpt',
-    columns: { messages: 'conversations', chosen: 'chosen', rejected: 'rejected' },
+    columns: {
+      messages: 'conversations',
+      chosen: 'chosen',
+      rejected: 'rejected',
+      ...(tools ? { tools: 'tools' } : {}),
+    },
     tags: LLAMAFACTORY_TAGS,
   };
 }

@@ -29,6 +29,17 @@ function text(content: unknown): string {
   return content === null || content === undefined ? '' : JSON.stringify(content);
 }
 
+/** A message's text, and the tools it calls (an assistant turn that only calls tools has no text). */
+function turnText(m: Message): string {
+  const calls = Array.isArray(m.tool_calls) ? (m.tool_calls as Array<{ function?: Record<string, unknown> }>) : [];
+  const called = calls.map((c) => {
+    const args = c?.function?.arguments;
+    const argsText = typeof args === 'string' ? args : JSON.stringify(args ?? {});
+    return `[calls ${String(c?.function?.name ?? '?')}(${argsText})]`;
+  });
+  return [text(m.content), ...called].filter((t) => t !== '').join('\n');
+}
+
 /** The conversation before the response, as the judge reads it. */
 export function promptText(messages: Message[]): string {
   const system = messages[0]?.role === 'system' ? text(messages[0].content) : null;
@@ -37,13 +48,13 @@ export function promptText(messages: Message[]): string {
   if (turns.length === 1 && turns[0]!.role === 'user') body = text(turns[0]!.content);
   else
     body = turns
-      .map((m) => `${m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Assistant' : m.role}: ${text(m.content)}`)
+      .map((m) => `${m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Assistant' : m.role}: ${turnText(m)}`)
       .join('\n\n');
   return system ? `${system}\n\n${body}` : body;
 }
 
 export function responseText(messages: Message[]): string {
-  return messages.map((m) => text(m.content)).join('\n\n');
+  return messages.map(turnText).join('\n\n');
 }
 
 const LOGPROB_INSTRUCTION = (r: Rubric) =>

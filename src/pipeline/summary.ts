@@ -12,6 +12,8 @@ export interface InputSummary {
   shape: string;
   scores: string;
   rows: number;
+  /** Columns that look like prompt content and are not read (named in a warning too). */
+  unused_columns?: string[];
 }
 
 export class RunCounts {

@@ -125,3 +125,114 @@ describe('PandaLM through radpo score: every prompt the judge sees carries its i
     }
   });
 });
+
+describe('no column of prompt content vanishes in silence', () => {
+  it('a context column the pairs do not read is named in a warning and in the report', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'rows.jsonl');
+    const row = {
+      prompt: 'Summarise.',
+      context: 'A long article…',
+      tools: '[{"name": "search"}]',
+      chosen: 'Short.',
+      rejected: 'Long.',
+      score_chosen: 8,
+      score_rejected: 3,
+    };
+    writeFileSync(path, `${JSON.stringify(row)}\n`);
+    const report = join(dir, 'report.json');
+    const r = await run(['relabel', path, '--report', report, '-o', join(dir, 'out.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/column context looks like prompt content but is not part of the pairs/);
+    expect(JSON.parse(readFileSync(report, 'utf8')).inputs[0].unused_columns).toEqual(['context']);
+    // Named as the input, context is part of the prompt, and the warning is gone (tools are carried).
+    const named = await run(['relabel', path, '--input-col', 'context', '-o', join(dir, 'out2.jsonl')]);
+    expect(named.stderr).not.toMatch(/like prompt content/);
+  });
+});
+
+describe('tools', () => {
+  const toolRows = readFileSync(join(DATA, 'foreign', 'medicalgpt_toolcall_dpo_zh_demo.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, any>);
+  const scoredToolRows = () => {
+    const scored = join(tempDir(), 'scored.jsonl');
+    writeFileSync(scored, toolRows.map((row, i) => `${JSON.stringify({ ...row, sc: 8, sr: 2 + (i % 3) })}\n`).join(''));
+    return scored;
+  };
+  const SCORES = ['--chosen-score-col', 'sc', '--rejected-score-col', 'sr'];
+
+  it("a tools column reaches TRL's rows (`tools`, JSON text) in both copies; tool turns are kept", async () => {
+    const rows = toolRows;
+    const r = await run(['relabel', scoredToolRows(), ...SCORES]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/look.* like prompt content/);
+    const out = parseJsonl(r.stdout);
+    expect(out).toHaveLength(rows.length * 2);
+    for (const [i, row] of out.entries()) {
+      const src = rows[Math.floor(i / 2)]!;
+      expect(row.tools).toBe(src.tools);
+      expect(Array.isArray(JSON.parse(row.tools))).toBe(true);
+    }
+    // The second row's function_call and observation turns are in its prompt, as assistant and tool turns.
+    expect(out[2]!.prompt.map((m: { role: string }) => m.role)).toEqual(['system', 'user', 'assistant', 'tool']);
+    // A function_call turn is an OpenAI tool call, the form chat templates render.
+    const call = JSON.parse(rows[1]!.conversations[1].value);
+    expect(out[2]!.prompt[2]).toEqual({
+      role: 'assistant',
+      content: '',
+      tool_calls: [{ type: 'function', function: { name: call.name, arguments: call.arguments } }],
+    });
+  });
+
+  it('LLaMA-Factory rows keep function_call and observation turns, and dataset_info.json maps tools', async () => {
+    const scored = scoredToolRows();
+    const dir = join(scored, '..');
+    const output = join(dir, 'out.jsonl');
+    const r = await run(['relabel', scored, ...SCORES, '--format', 'llamafactory', '-o', output]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(readFileSync(output, 'utf8'));
+    expect(out).toHaveLength(toolRows.length * 2);
+    for (const [i, row] of out.entries()) {
+      const src = toolRows[Math.floor(i / 2)]!;
+      expect(row.tools).toBe(src.tools);
+      // The source's turns after the goal's system message, tags and values as they were (JSON compared parsed).
+      const turns = row.conversations.slice(1);
+      expect(turns.map((t: { from: string }) => t.from)).toEqual(src.conversations.map((t: any) => t.from));
+      for (const [k, t] of turns.entries()) {
+        const value = src.conversations[k].value;
+        if (t.from === 'function_call') expect(JSON.parse(t.value)).toEqual(JSON.parse(value));
+        else expect(t.value).toBe(value);
+      }
+    }
+    const info = JSON.parse(readFileSync(join(dir, 'dataset_info.json'), 'utf8'));
+    expect(info.out.columns).toEqual({
+      messages: 'conversations',
+      chosen: 'chosen',
+      rejected: 'rejected',
+      tools: 'tools',
+    });
+  });
+
+  it('handbook rows carry the tools as JSON text too, a list in the source included', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    const tools = JSON.parse(toolRows[0]!.tools);
+    writeFileSync(input, `${JSON.stringify({ ...toolRows[0], tools, sc: 8, sr: 2 })}\n`);
+    const r = await run(['relabel', input, ...SCORES, '--format', 'handbook']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout);
+    expect(out.map((row) => JSON.parse(row.tools))).toEqual([tools, tools]);
+  });
+
+  it('without a tools column, dataset_info.json maps none (LLaMA-Factory would read it from every row)', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, `${JSON.stringify({ prompt: 'q', chosen: 'a', rejected: 'b', sc: 7, sr: 3 })}\n`);
+    const r = await run(['relabel', input, ...SCORES, '--format', 'llamafactory', '-o', join(dir, 'out.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(readFileSync(join(dir, 'dataset_info.json'), 'utf8'));
+    expect(info.out.columns.tools).toBeUndefined();
+  });
+});

@@ -111,7 +111,21 @@ try {
   lines.push(...fractional.slice(0, 50).map((r) => JSON.stringify(r)));
   writeFileSync(join(dir, 'mixed-in.jsonl'), `${lines.join('\n')}\n`);
   radpo(['relabel', join(dir, 'mixed-in.jsonl'), '-o', join(dir, 'mixed.jsonl')]);
+  // Tool calling: MedicalGPT's tool-call DPO demo (tools column, function_call/observation turns), scored.
+  const toolRows = readFileSync(join(root, 'test', 'data', 'foreign', 'medicalgpt_toolcall_dpo_zh_demo.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l, i) => JSON.stringify({ ...JSON.parse(l), sc: 8, sr: 2 + (i % 3) }));
+  writeFileSync(join(dir, 'tools-in.jsonl'), `${toolRows.join('\n')}\n`);
+  const toolScores = ['--chosen-score-col', 'sc', '--rejected-score-col', 'sr'];
+  add('trl with tools', ['relabel', join(dir, 'tools-in.jsonl'), ...toolScores], join(dir, 'tools.jsonl'), 22, [
+    'prompt',
+    'chosen',
+    'rejected',
+    'tools',
+  ]);
   const manifest = {
+    tools: { path: join(dir, 'tools.jsonl') },
     loads,
     mixed: { path: join(dir, 'mixed.jsonl'), rows: lines.length * 2 },
     trl: { path: join(dir, 'trl.jsonl'), source: sample },

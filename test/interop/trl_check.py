@@ -66,7 +66,7 @@ def mixed_scores():
 check("load_dataset a JSONL whose first 10 MB has only whole scores", mixed_scores)
 
 
-def tiny_tokenizer(texts):
+def tiny_tokenizer(texts, template=None):
     vocab = {"<pad>": 0, "<unk>": 1, "<eos>": 2, "<bos>": 3}
     for text in texts:
         for word in re.findall(r"\w+|[^\w\s]+", text):
@@ -74,7 +74,7 @@ def tiny_tokenizer(texts):
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()  # \w+|[^\w\s]+, as the vocabulary above
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>", bos_token="<bos>", unk_token="<unk>")
-    fast.chat_template = "{% for m in messages %}<{{ m['role'] }}> {{ m['content'] }} <eos> {% endfor %}{% if add_generation_prompt %}<assistant> {% endif %}"
+    fast.chat_template = template or "{% for m in messages %}<{{ m['role'] }}> {{ m['content'] }} <eos> {% endfor %}{% if add_generation_prompt %}<assistant> {% endif %}"
     return fast
 
 
@@ -103,6 +103,44 @@ def dpo_steps():
 
 
 check(f"TRL {trl.__version__} DPOTrainer: 3 steps on radpo's output, goal tokens in every prompt", dpo_steps)
+
+
+# A template that renders the tools offered and the calls made, as tool-calling templates (Qwen2.5…) do.
+TOOLS_TEMPLATE = (
+    "{% if tools %}<tools> {% for t in tools %}{{ t['name'] }} {% endfor %}<eos> {% endif %}"
+    "{% for m in messages %}<{{ m['role'] }}> {{ m['content'] }}"
+    "{% if m['tool_calls'] %}{% for c in m['tool_calls'] %} call {{ c['function']['name'] }}{% endfor %}{% endif %} <eos> {% endfor %}"
+    "{% if add_generation_prompt %}<assistant> {% endif %}"
+)
+
+
+def dpo_with_tools():
+    ds = load(manifest["tools"]["path"])
+    assert all(isinstance(json.loads(t), list) for t in ds["tools"])
+    texts = ["tools call"]
+    for row in ds:
+        texts += [m["content"] for m in row["prompt"] + row["chosen"] + row["rejected"]]
+        texts += [t["name"] for t in json.loads(row["tools"])]
+    tokenizer = tiny_tokenizer(texts, TOOLS_TEMPLATE)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config)
+    torch.manual_seed(0)
+    reference = LlamaForCausalLM(config)
+    with tempfile.TemporaryDirectory() as out:
+        args = DPOConfig(output_dir=out, max_steps=2, per_device_train_batch_size=2, learning_rate=1e-3, report_to="none", use_cpu=True, bf16=False, logging_steps=1, save_strategy="no", max_length=4096)
+        trainer = DPOTrainer(model=model, ref_model=reference, args=args, train_dataset=ds, processing_class=tokenizer)
+        assert trainer.train().global_step == 2
+        for i in range(len(ds)):
+            row, tokenized = ds[i], trainer.train_dataset[i]
+            prompt_text = tokenizer.decode(tokenized["prompt_ids"])
+            name = json.loads(row["tools"])[0]["name"]
+            assert name in prompt_text.split("<eos>")[0], f"row {i}: the tools are not rendered: {prompt_text[:120]!r}"
+            if any(m["role"] == "tool" for m in row["prompt"]):
+                assert f"call {name}" in prompt_text, f"row {i}: the tool call is not rendered: {prompt_text[:300]!r}"
+
+
+check(f"TRL {trl.__version__} DPOTrainer on tool-call rows: tools and calls rendered in every prompt", dpo_with_tools)
 
 
 def swapped_copy():

@@ -136,6 +136,18 @@ describe('wire', () => {
         { role: 'user', content: 'c' },
       ]),
     ).toBe('User: a\n\nAssistant: b\n\nUser: c');
+    // A turn that only calls a tool shows the call, not an empty line.
+    expect(
+      promptText([
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } }],
+        },
+        { role: 'tool', content: '{"temp": 21}' },
+      ]),
+    ).toBe('User: Weather in Paris?\n\nAssistant: [calls get_weather({"city":"Paris"})]\n\ntool: {"temp": 21}');
   });
 
   it('pooling routes sit at the server root', () => {

@@ -9,7 +9,11 @@ import { datasetName, llamaFactoryEntry } from '../../core/trainer-config.js';
 import type { Sink } from '../../io/output.js';
 
 /** Written through `open` (RunOutput.file), so it commits with the rows or not at all. */
-export async function writeDatasetInfo(output: string, open: (path: string) => Promise<Sink>): Promise<void> {
+export async function writeDatasetInfo(
+  output: string,
+  tools: boolean,
+  open: (path: string) => Promise<Sink>,
+): Promise<void> {
   const path = join(dirname(output), 'dataset_info.json');
   let info: Record<string, unknown> = {};
   try {
@@ -29,7 +33,7 @@ export async function writeDatasetInfo(output: string, open: (path: string) => P
       `${path} is not a JSON object`,
       'fix or move it; radpo adds its entry to the existing file',
     );
-  info[datasetName(output)] = llamaFactoryEntry(output);
+  info[datasetName(output)] = llamaFactoryEntry(output, tools);
   const sink = await open(path);
   await sink.write(`${JSON.stringify(info, null, 2)}\n`);
 }

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { RadpoError, RowError, formatLocation, type Location } from '../../core/errors.js';
 import type { GoalSpec } from '../../core/goal.js';
-import { detectShapeOf, toPair, type Message, type Shape } from '../../core/pair.js';
+import { detectShapeOf, toPair, unusedPromptColumns, type Message, type Shape } from '../../core/pair.js';
 import { relabeledEvidence } from '../../core/relabel.js';
 import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
 import { defaultIdColumn } from '../../core/ids.js';
@@ -196,6 +196,16 @@ export class RelabelRun {
     const shape = detectShapeOf(summary.source, value, config.shape);
     this.shapes.push(shape);
     summary.shape = shape.description;
+    const unused = unusedPromptColumns(value, shape);
+    if (unused.length > 0) {
+      summary.unused_columns = unused;
+      const [noun, verb, pronoun] = unused.length === 1 ? ['column', 'looks', 'it'] : ['columns', 'look', 'them'];
+      this.logger.warn(
+        `${summary.source}: ${noun} ${unused.join(', ')} ${verb} like prompt content but ` +
+          `${unused.length === 1 ? 'is' : 'are'} not part of the pairs (name ${pronoun} with --input-col or ` +
+          '--system-col, or ignore this if not)',
+      );
+    }
     refuseRelabeled(value, shape, location, config.goal);
     let scoreColumns: ScoreColumns | null = null;
     if (this.joined) summary.scores = this.joined.description;
@@ -355,6 +365,11 @@ export class RelabelRun {
             `at ${where}); it was kept as text`,
         );
     }
+  }
+
+  /** Whether an input has a tools column (LLaMA-Factory's dataset_info.json maps it then). */
+  get hasTools(): boolean {
+    return this.shapes.some((shape) => shape.tools !== null);
   }
 
   async close(): Promise<void> {

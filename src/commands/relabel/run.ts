@@ -185,7 +185,7 @@ async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promis
     summary: renderSummary,
     beforeCommit: async (out, empty) => {
       if (!empty && config.format === 'llamafactory' && config.output !== '-')
-        await writeDatasetInfo(config.output, (path) => out.file(path));
+        await writeDatasetInfo(config.output, relabel!.hasTools, (path) => out.file(path));
     },
     afterCommit: async (_report, empty) => {
       if (!empty && config.printConfig) io.stdout.write(trainerConfig(config.format, resolve(io.cwd, config.output)));

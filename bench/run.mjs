@@ -8,6 +8,8 @@
 // --runs   runs per command; the median is reported
 // --flat   also measure peak RSS on a 10x larger input (1 GB at the default size) for flat memory
 // --json   print the results as JSON instead of a table
+// --long   also group long-format rows (radpo pairs --group-col): 1 M rows of 200 k prompts, sorted and
+//          shuffled, in memory and in temporary files; the same pairs either way, and peak RSS
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,6 +31,7 @@ const MB = Number(flag('--mb', '200'));
 const RUNS = Number(flag('--runs', '3'));
 const JSON_OUT = argv.includes('--json');
 const FLAT = argv.includes('--flat');
+const LONG = argv.includes('--long');
 const ONLY = flag('--only', '')?.split(',').filter(Boolean) ?? [];
 const log = (...a) => console.error(...a);
 
@@ -211,6 +214,8 @@ async function main() {
     };
   }
 
+  const long = LONG ? await longFormatBench() : null;
+
   const report = {
     input: {
       path: files.jsonl,
@@ -227,6 +232,7 @@ async function main() {
     generate,
     thread_scaling: scaling,
     flat_memory: flat,
+    long_format: long,
     seconds: Math.round((Date.now() - t0) / 1000),
   };
   if (JSON_OUT) {
@@ -291,6 +297,63 @@ async function main() {
         `-> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in ` +
         `-> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`,
     );
+  if (long)
+    for (const r of long.runs)
+      console.log(
+        `long format (${long.rows} rows, ${long.prompts} prompts, ${long.input_mb} MB): ${pad(r.name, 26)}` +
+          `${lpad(r.wall_s.toFixed(2), 7)} s  peak ${lpad(r.peak_rss_mb?.toFixed(0) ?? '-', 5)} MB` +
+          `  same pairs as sorted: ${r.same_pairs_as_sorted}`,
+      );
+}
+
+/** radpo pairs on one-response-per-row data, grouped by prompt: shuffled vs sorted, memory vs disk. */
+async function longFormatBench(rows = 1_000_000, prompts = 200_000) {
+  mkdirSync(dataDir, { recursive: true });
+  const sorted = join(dataDir, `long-${rows}.jsonl`);
+  const shuffled = join(dataDir, `long-${rows}-shuffled.jsonl`);
+  const perPrompt = rows / prompts;
+  const row = (i) => {
+    const p = Math.floor(i / perPrompt);
+    const k = i % perPrompt;
+    const pad = 'x'.repeat((p * 31 + k * 17) % 200);
+    const response = `answer ${p}.${k} ${pad}`;
+    const score = (p * 7 + k * 3) % 10;
+    return `${JSON.stringify({ id: `r${i}`, prompt_id: `p${p}`, prompt: `Question ${p}?`, response, score })}\n`;
+  };
+  if (!existsSync(sorted)) {
+    log(`generating ${sorted} and ${shuffled} …`);
+    await writeLines(
+      sorted,
+      (function* () {
+        for (let i = 0; i < rows; i++) yield row(i);
+      })(),
+    );
+    // A fixed permutation (a multiplier prime to the row count), so the shuffle is the same every time.
+    await writeLines(
+      shuffled,
+      (function* () {
+        for (let i = 0; i < rows; i++) yield row((i * 7919) % rows);
+      })(),
+    );
+  }
+  const pairs = `node bin/radpo.js pairs --group-col prompt_id --response-col response --score-col score -q`;
+  const canonical = (file) =>
+    spawnSync('sh', ['-c', `sed 's/,"source_line":[0-9]*//' ${file} | sort | md5sum`], { encoding: 'utf8' }).stdout;
+  const runs = [];
+  let reference = null;
+  for (const [name, input, extra] of [
+    ['sorted, in memory', sorted, ''],
+    ['shuffled, in memory', shuffled, ''],
+    ['shuffled, --group-memory 0', shuffled, '--group-memory 0'],
+    ['shuffled, --group-memory 64', shuffled, '--group-memory 64'],
+  ]) {
+    const m = measure(`${pairs} ${extra} ${input}`);
+    const sum = canonical(join(dataDir, 'bench.out'));
+    reference ??= sum;
+    runs.push({ name, wall_s: +m.wall.toFixed(2), peak_rss_mb: m.rss, same_pairs_as_sorted: sum === reference });
+    log(`long format ${name}: ${m.wall.toFixed(2)} s`);
+  }
+  return { rows, prompts, input_mb: Math.round(statSync(shuffled).size / 1048576), runs };
 }
 
 main().catch((err) => {

@@ -112,6 +112,13 @@ const EXPECTED: Array<[string, (run: BlockRun) => void]> = [
   ],
   ['--id-col prompt_id', ({ rows }) => expect(rows('ids.jsonl')[0]!.source_id).toMatch(/^uf-/)],
   [
+    '-o oasst-pairs.jsonl',
+    ({ stderr, rows }) => {
+      expect(stderr).toMatch(/10 prompts read, 10 pairs written/);
+      expect(rows('oasst-pairs.jsonl')[0]).toMatchObject({ rank_chosen: 0, message_tree_id: expect.any(String) });
+    },
+  ],
+  [
     'uf-rejects.jsonl',
     ({ rows }) => {
       expect(rows('uf-rejects.jsonl').length).toBeGreaterThan(0);

@@ -22,7 +22,7 @@ export const ROW_REASONS = [
   'judge_failed', // the judge did not answer (after --max-retries), or its batch result was an error
   'judge_rejected', // the judge refused this one request (400/413/422: longer than its context, failed validation)
   'judge_missing', // --from-batch: the batch files do not answer this row's request (no --live-fallback)
-  'no_preference', // radpo pairs: no two responses of the prompt differ by more than the minimum gap
+  'no_preference', // nothing to prefer: a tie label, or no two responses of a prompt differ by more than the gap
   'policy_failed', // radpo generate: the policy server refused, did not answer, or answered no samples
   'policy_missing', // radpo generate: the batch result files do not answer this prompt's samples
 ] as const;

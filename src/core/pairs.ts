@@ -17,18 +17,23 @@ export interface PickOptions {
   /** best-random: the seed of the choice (with the row's line, so every row draws its own). */
   seed: number;
   line: number;
+  /** The values are ranks (lower is better: Nectar, OASST), passed negated; said so in errors. */
+  ranks?: boolean;
 }
 
-function noPreference(scores: readonly number[], minGap: number): RowError {
+function noPreference(scores: readonly number[], options: PickOptions): RowError {
+  const { minGap } = options;
+  const noun = options.ranks ? 'rank' : 'score';
+  const shown = options.ranks ? scores.map((s) => -s) : scores;
   return new RowError(
     'no_preference',
     scores.length < 2
-      ? `fewer than two responses to pair (${scores.length === 0 ? 'none' : 'one'} with a usable score)`
+      ? `fewer than two responses to pair (${scores.length === 0 ? 'none' : 'one'} with a usable ${noun})`
       : `no two responses differ by more than ${formatScore(minGap)}`,
     {
-      field: 'scores',
-      expected: `two responses whose scores differ by more than ${formatScore(minGap)}`,
-      found: scores.length === 0 ? 'no usable score' : `scores ${scores.map(formatScore).join(', ')}`,
+      field: options.ranks ? 'ranks' : 'scores',
+      expected: `two responses whose ${noun}s differ by more than ${formatScore(minGap)}`,
+      found: scores.length === 0 ? `no usable ${noun}` : `${noun}s ${shown.map(formatScore).join(', ')}`,
       hint: hint('lower_min_gap'),
     },
   );
@@ -41,10 +46,10 @@ function noPreference(scores: readonly number[], minGap: number): RowError {
  */
 export function pickPairs(scores: readonly number[], options: PickOptions): Array<[number, number]> {
   const order = scores.map((s, i) => [s, i] as const);
-  if (order.length < 2) throw noPreference(scores, options.minGap);
+  if (order.length < 2) throw noPreference(scores, options);
   const best = order.reduce((a, b) => (b[0] > a[0] ? b : a));
   const worst = order.reduce((a, b) => (b[0] < a[0] ? b : a));
-  if (best[0] - worst[0] <= options.minGap) throw noPreference(scores, options.minGap);
+  if (best[0] - worst[0] <= options.minGap) throw noPreference(scores, options);
   if (options.strategy === 'best-worst') return [[best[1], worst[1]]];
   if (options.strategy === 'best-random') {
     const others = order.filter(([s]) => best[0] - s > options.minGap);

@@ -9,7 +9,8 @@ import type { Sink } from '../io/output.js';
 import { rawOf, type SourceRecord } from '../io/records.js';
 import type { OnErrorPolicy } from './config.js';
 
-const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped']);
+// Rows the method has nothing to learn from (no side to prefer), set aside and counted, never a failure.
+const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped', 'no_preference']);
 
 interface RowPolicyConfig {
   onError: OnErrorPolicy;

@@ -4,17 +4,11 @@
  * holds second copies for `--order concat`, and the --report JSON. Nothing is visible under a final name
  * until `commit`; `close` without a commit removes every temporary file.
  */
-import { close, constants, createReadStream, open, promises as fsp } from 'node:fs';
-import type { Writable } from 'node:stream';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { outputFileFormat, type OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
-import { descriptorStream } from '../io/descriptor.js';
 import {
   createSerializer,
-  endStream,
   fileSink,
   nullSink,
   openSink,
@@ -22,8 +16,7 @@ import {
   type Serializer,
   type Sink,
 } from '../io/output.js';
-import { registerTemporary, releaseTemporary } from '../io/temp-files.js';
-import { writeError } from '../io/write-errors.js';
+import { ScratchFile } from '../io/scratch.js';
 import { Redactor } from '../io/redact.js';
 import { ParquetOutput } from '../io/parquet.js';
 import type { Chunk, RawTable } from '../io/rawjson.js';
@@ -80,7 +73,7 @@ export class RunOutput {
     private readonly parquet: ParquetOutput | null,
     /** Where set-aside rows go (null without --rejects). */
     readonly rejects: Sink | null,
-    private readonly spool: Spool | null,
+    private readonly spool: ScratchFile | null,
     private readonly reportPath: string | undefined,
     private readonly secrets: Redactor,
   ) {}
@@ -104,7 +97,7 @@ export class RunOutput {
       const rejects = rejectsFile && io.secrets ? redactingSink(rejectsFile, io.secrets) : rejectsFile;
       if (rejects) opened.push(rejects);
       // Flat memory for any input size, stdin included.
-      const spool = options.spool ? await Spool.open() : null;
+      const spool = options.spool ? await ScratchFile.open(SPOOL) : null;
       const secrets = io.secrets ?? new Redactor();
       return new RunOutput(
         fileFormat,
@@ -207,68 +200,3 @@ export class RunOutput {
 
 /** How messages name the spool. */
 const SPOOL = 'the --order concat spool (a temporary file in $TMPDIR)';
-
-/**
- * The second copies of --order concat, waiting for the first ones to be written: a temporary file that
- * is unlinked as soon as it is opened, so the kernel reclaims it however the run ends (SIGKILL too).
- */
-class Spool {
-  private closed = false;
-  private written = 0;
-  private constructor(
-    private readonly fd: number,
-    private readonly stream: Writable,
-    private readonly sink: Sink,
-  ) {
-    stream.on('write-done', (bytes: number) => {
-      this.written += bytes;
-    });
-  }
-
-  static async open(): Promise<Spool> {
-    const path = join(tmpdir(), `.radpo-spool-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
-    registerTemporary(path);
-    let fd: number;
-    try {
-      fd = await new Promise<number>((resolve, reject) =>
-        open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600, (err, opened) =>
-          err ? reject(err) : resolve(opened),
-        ),
-      );
-    } catch (err) {
-      releaseTemporary(path);
-      throw writeError(err, SPOOL);
-    }
-    await fsp.unlink(path);
-    releaseTemporary(path);
-    const stream = descriptorStream(fd, 4 << 20);
-    return new Spool(fd, stream, streamSink(stream));
-  }
-
-  write(data: string | Buffer): Promise<void> | void {
-    try {
-      const wait = this.sink.write(data);
-      return wait?.catch((err) => Promise.reject(writeError(err, SPOOL, this.written)));
-    } catch (err) {
-      throw writeError(err, SPOOL, this.written);
-    }
-  }
-
-  /** Everything written, from the start, as text; a write that failed fails here, never a shorter read. */
-  async readBack(): Promise<NodeJS.ReadableStream> {
-    try {
-      await this.sink.commit();
-      await endStream(this.stream);
-    } catch (err) {
-      throw writeError(err, SPOOL, this.written);
-    }
-    return createReadStream('', { fd: this.fd, start: 0, autoClose: false, encoding: 'utf8', highWaterMark: 1 << 20 });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.stream.destroy();
-    await new Promise<void>((resolve) => close(this.fd, () => resolve()));
-  }
-}

@@ -100,6 +100,14 @@ describe('winner columns named with flags', () => {
     ]);
   });
 
+  it('a tie is no failure: with the default --on-error fail the run goes on and counts it', async () => {
+    const { path } = write();
+    const r = await run(['relabel', path, ...ab, '--score-a-col', 'sa', '--score-b-col', 'sb']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl(r.stdout)).toHaveLength(4);
+    expect(r.stderr).toMatch(/set aside: 1 \(no_preference 1\)/);
+  });
+
   it('several --winner-col: the majority; a split vote is a tie', () => {
     const spec = {
       responseA: ['a'],

@@ -11,6 +11,51 @@ export const pairsFlags = {
     'column holding the prompt (default: prompt, or instruction in the openbmb/UltraFeedback layout)',
     { group: 'columns' },
   ),
+  responsesCol: path(
+    '--responses-col <path>',
+    'column holding the list of responses (default: responses; answers in the Nectar layout, ' +
+      'prompt.replies in an OASST message tree)',
+    { group: 'columns' },
+  ),
+  textField: text(
+    '--text-field <name>',
+    'the field of each response object that holds its text (default: the first of text, answer, response, ' +
+      'content, output, completion)',
+    { group: 'columns' },
+  ),
+  scoreField: text(
+    '--score-field <name>',
+    'the field of each response object that holds its score (higher is better)',
+    {
+      group: 'columns',
+    },
+  ),
+  rankField: text(
+    '--rank-field <name>',
+    'the field of each response object that holds its rank (lower is better, from 0 or 1); pairs are ' +
+      'written unscored, with rank_chosen/rank_rejected (default: rank, when the responses have one)',
+    { group: 'columns' },
+  ),
+  groupCol: path(
+    '--group-col <path>',
+    "long format (one response per row): rows with the same value here are one prompt's responses, wherever " +
+      'they are in the file (default with --response-col: the prompt itself)',
+    { group: 'columns' },
+  ),
+  responseCol: path('--response-col <path>', "long format: the column holding the row's one response", {
+    group: 'columns',
+  }),
+  scoreCol: path('--score-col <path>', "long format: the column holding the row's score (higher is better)", {
+    group: 'columns',
+  }),
+  rankCol: path('--rank-col <path>', "long format: the column holding the row's rank (lower is better)", {
+    group: 'columns',
+  }),
+  groupMemory: count(
+    '--group-memory <MB>',
+    'long format: group in memory up to this much, then in temporary files in $TMPDIR (flat memory)',
+    { default: '256', group: 'columns' },
+  ),
   strategy: choice(
     '--strategy <name>',
     'best-worst: the best and the worst response (the on-policy recipe); best-random: the best and a random ' +

@@ -3,6 +3,7 @@
  * `prompt`, `chosen`, `rejected`, `score_chosen`, `score_rejected` (and per-aspect ratings, for
  * multi-attribute goals). Reads radpo's own `responses`/`scores` rows and the openbmb/UltraFeedback layout.
  */
+import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
 import {
   checkOutputPaths,
@@ -12,7 +13,7 @@ import {
   runConfig,
   stdinReadOnce,
 } from '../../cli/rules.js';
-import { RadpoError, RowError, preview } from '../../core/errors.js';
+import { RadpoError, RowError, preview, usageError } from '../../core/errors.js';
 import type { Path } from '../../core/path.js';
 import { getPath } from '../../core/path.js';
 import { defaultIdColumn } from '../../core/ids.js';
@@ -20,9 +21,11 @@ import { pickPairs, type PickOptions } from '../../core/pairs.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord } from '../../io/records.js';
+import type { SourceRecord } from '../../io/source-record.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
+import { RowGrouper } from '../../pipeline/group-rows.js';
 import { runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
@@ -33,7 +36,10 @@ import type { pairsFlags } from './flags.js';
 interface Candidates {
   prompt: unknown;
   responses: unknown[];
+  /** What orders the responses, higher is better (ranks negated). */
   scores: number[];
+  /** The responses' ranks (lower is better) when ranks order them; the pairs are then unscored. */
+  ranks: number[] | null;
   aspects: Array<Record<string, number>> | null;
   /** The row's own id (id, prompt_id, …), carried into every pair so relabel can name it as source_id. */
   id: { name: string; value: unknown } | null;
@@ -50,8 +56,98 @@ function rating(annotation: unknown): number {
   return a && typeof a === 'object' ? num((a as { Rating?: unknown }).Rating) : Number.NaN;
 }
 
-/** Read one row into candidates, from either layout; `score` names what ranks the responses. */
-function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Path | undefined): Candidates {
+/** Where the responses are and which of their fields say what (--responses-col, --text-field, …). */
+interface ListColumns {
+  promptCol?: Path;
+  responsesCol?: Path;
+  textField?: string;
+  scoreField?: string;
+  rankField?: string;
+}
+
+const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** An OASST message tree's root: `prompt` is a prompter message with its `replies`. */
+function oasstRoot(row: Record<string, unknown>): Record<string, unknown> | null {
+  const root = row.prompt;
+  return isObject(root) && typeof root.text === 'string' && Array.isArray(root.replies) ? root : null;
+}
+
+/**
+ * A list of response objects (or strings) with their text and a score or rank field: Nectar's `answers`
+ * ({answer, rank}), OASST's replies ({text, rank}), or any list named by the flags. Strings take their
+ * scores from the row's `scores` list.
+ */
+function listCandidates(
+  row: Record<string, unknown>,
+  prompt: unknown,
+  items: unknown[],
+  field: string,
+  columns: ListColumns,
+): Candidates {
+  const objects = items.filter(isObject);
+  const textField =
+    columns.textField ?? TEXT_FIELDS.find((f) => objects.length > 0 && objects.every((o) => f in o)) ?? null;
+  const responses = items.map((item, i) => {
+    if (!isObject(item)) return item;
+    if (textField === null || !(textField in item))
+      throw new RowError('missing_field', 'a response has no text field', {
+        field: `${field}[${i}]${textField ? `.${textField}` : ''}`,
+        expected: textField ? `a "${textField}" field` : `one of the fields ${TEXT_FIELDS.join(', ')}`,
+        found: `fields ${Object.keys(item).join(', ')}`,
+        hint: 'name it with --text-field',
+      });
+    return item[textField];
+  });
+  const rankField =
+    columns.rankField ??
+    (columns.scoreField === undefined && objects.length > 0 && objects.some((o) => 'rank' in o) ? 'rank' : undefined);
+  const scoreField =
+    columns.scoreField ??
+    (rankField === undefined && objects.length > 0 && objects.some((o) => 'score' in o) ? 'score' : undefined);
+  const fieldValues = (name: string) => items.map((item) => (isObject(item) ? num(item[name]) : Number.NaN));
+  if (rankField !== undefined) {
+    const ranks = fieldValues(rankField);
+    return { prompt, responses, scores: ranks.map((r) => -r), ranks, aspects: null, id: idOf(row) };
+  }
+  if (scoreField !== undefined)
+    return { prompt, responses, scores: fieldValues(scoreField), ranks: null, aspects: null, id: idOf(row) };
+  if (Array.isArray(row.scores) && row.scores.length === items.length)
+    return { prompt, responses, scores: row.scores.map(num), ranks: null, aspects: null, id: idOf(row) };
+  throw new RowError('bad_score', 'the responses have neither scores nor ranks', {
+    field,
+    expected: 'a score or rank field in each response, or a scores list beside them',
+    found: objects.length > 0 ? `fields ${Object.keys(objects[0]!).join(', ')}` : preview(items),
+    hint: 'name the field with --score-field or --rank-field, or score the responses: radpo score FILE --judge …',
+  });
+}
+
+/** Read one row into candidates, from any of the layouts; `score` names what ranks the responses. */
+function candidatesOf(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates {
+  const { promptCol } = columns;
+  const listFlags = columns.textField ?? columns.scoreField ?? columns.rankField;
+  const tree = promptCol === undefined && columns.responsesCol === undefined ? oasstRoot(row) : null;
+  // OASST: the prompter's message and its first-level replies, ranked by the human labellers (0 best).
+  if (tree) {
+    const ranked = columns.scoreField === undefined ? { rankField: columns.rankField ?? 'rank' } : {};
+    return listCandidates(row, tree.text, tree.replies as unknown[], 'prompt.replies', { ...columns, ...ranked });
+  }
+  if (columns.responsesCol !== undefined || (Array.isArray(row.answers) && !Array.isArray(row.responses))) {
+    const path = columns.responsesCol ?? ['answers'];
+    const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
+    const items = getPath(row, path);
+    if (!Array.isArray(items))
+      throw new RowError('missing_field', 'the row has no list of responses', {
+        field: path.join('.'),
+        expected: 'a list of responses',
+        found: preview(items),
+        hint: 'name the column with --responses-col',
+      });
+    if (prompt === undefined) throw noPrompt(promptCol);
+    return listCandidates(row, prompt, items, path.join('.'), columns);
+  }
   if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string') {
     const completions = row.completions as Array<Record<string, unknown>>;
     const aspects = completions.map(
@@ -69,16 +165,19 @@ function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Pa
           ? num(c['fine-grained_score'])
           : (aspects[i]![score] ?? Number.NaN),
     );
-    return { prompt: row.instruction, responses: completions.map((c) => c.response), scores, aspects, id: idOf(row) };
+    return {
+      prompt: row.instruction,
+      responses: completions.map((c) => c.response),
+      scores,
+      ranks: null,
+      aspects,
+      id: idOf(row),
+    };
   }
   const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
-  if (prompt === undefined)
-    throw new RowError('missing_field', 'the row has no prompt', {
-      field: promptCol?.join('.') ?? 'prompt',
-      expected: 'a prompt string or message list',
-      found: 'no such column',
-      hint: 'name it with --prompt-col',
-    });
+  if (prompt === undefined) throw noPrompt(promptCol);
+  if (Array.isArray(row.responses) && (listFlags !== undefined || row.responses.some(isObject)))
+    return listCandidates(row, prompt, row.responses, 'responses', columns);
   if (!Array.isArray(row.responses))
     throw new RowError('missing_field', 'the row has no list of responses', {
       field: 'responses',
@@ -99,9 +198,19 @@ function candidatesOf(row: Record<string, unknown>, score: string, promptCol: Pa
     prompt,
     responses: row.responses,
     scores,
+    ranks: null,
     aspects: objects ? (row.scores as Array<Record<string, number>>) : null,
     id: idOf(row),
   };
+}
+
+function noPrompt(promptCol: Path | undefined): RowError {
+  return new RowError('missing_field', 'the row has no prompt', {
+    field: promptCol?.join('.') ?? 'prompt',
+    expected: 'a prompt string or message list',
+    found: 'no such column',
+    hint: 'name it with --prompt-col',
+  });
 }
 
 /** The row's id column and value (id, prompt_id, uid, …), or null. */
@@ -113,7 +222,8 @@ function idOf(row: Record<string, unknown>): Candidates['id'] {
 /** The pairs of one row, as output rows. Responses without a usable score take no part. */
 function pairRows(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
   const usable = c.scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
-  if (usable.length === 0 && c.scores.length > 0) {
+  // Unscored responses are a data problem; unranked ones (an OASST tree nobody ranked) are no preference.
+  if (usable.length === 0 && c.scores.length > 0 && !c.ranks) {
     throw new RowError('bad_score', 'no response has a usable score', {
       field: 'scores',
       expected: 'a number for at least two of the responses',
@@ -123,7 +233,7 @@ function pairRows(c: Candidates, options: PickOptions, line: number): Array<Reco
   }
   const picked = pickPairs(
     usable.map(([s]) => s),
-    options,
+    { ...options, ranks: c.ranks !== null },
   );
   return picked.map(([a, b]) => {
     const [i, j] = [usable[a]![1], usable[b]![1]];
@@ -131,8 +241,10 @@ function pairRows(c: Candidates, options: PickOptions, line: number): Array<Reco
       prompt: c.prompt,
       chosen: c.responses[i],
       rejected: c.responses[j],
-      score_chosen: c.scores[i],
-      score_rejected: c.scores[j],
+      // Ranks order the pair but are not scores: such pairs go to radpo score (or relabel --judge).
+      ...(c.ranks
+        ? { rank_chosen: c.ranks[i], rank_rejected: c.ranks[j] }
+        : { score_chosen: c.scores[i], score_rejected: c.scores[j] }),
     };
     if (c.aspects) {
       row.chosen_aspects = c.aspects[i];
@@ -144,7 +256,78 @@ function pairRows(c: Candidates, options: PickOptions, line: number): Array<Reco
   });
 }
 
+/** One long-format row, as it waits for the rest of its group. */
+interface LongItem {
+  prompt: unknown;
+  response: unknown;
+  value: number;
+  /** Which input (index) and line the row came from. */
+  input: number;
+  line: number;
+  id: Candidates['id'];
+}
+
+/** The group key, prompt, response and score (or rank) of one long-format row. */
+function longItem(
+  row: Record<string, unknown>,
+  flags: PairsFlags,
+  input: number,
+  line: number,
+): { key: string; item: LongItem } {
+  const need = (path: Path, what: string) => {
+    const value = getPath(row, path);
+    if (value === undefined || value === null)
+      throw new RowError('missing_field', `the row has no ${what}`, {
+        field: path.join('.'),
+        expected: what,
+        found: 'no such column',
+      });
+    return value;
+  };
+  const prompt = need(flags.promptCol ?? ['prompt'], 'prompt');
+  const group = flags.groupCol ? need(flags.groupCol, 'group value') : prompt;
+  const valuePath = (flags.scoreCol ?? flags.rankCol)!;
+  const value = num(need(valuePath, flags.scoreCol ? 'score' : 'rank'));
+  if (!Number.isFinite(value))
+    throw new RowError('bad_score', `the row's ${flags.scoreCol ? 'score' : 'rank'} is not a number`, {
+      field: valuePath.join('.'),
+      expected: 'a number',
+      found: preview(getPath(row, valuePath)),
+    });
+  // The group is the prompt's id (a row's own `id` in long format is usually the response's).
+  const id = flags.groupCol ? { name: flags.groupCol.join('.'), value: group } : idOf(row);
+  const item = { prompt, response: need(flags.responseCol!, 'response'), value, input, line, id };
+  return { key: typeof group === 'string' ? `s${group}` : `j${JSON.stringify(group)}`, item };
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A group's own number for best-random's draw (its key hashed), the same wherever its rows are. */
+function stableLine(key: string): number {
+  return createHash('sha1').update(key).digest().readUInt32BE(0);
+}
+
+/** The long-format flags go together: a response column and one of score or rank. */
+function longFormatRules(flags: PairsFlags): boolean {
+  const long = [flags.groupCol, flags.responseCol, flags.scoreCol, flags.rankCol].some((f) => f !== undefined);
+  if (!long) return false;
+  const example = 'radpo pairs rows.jsonl --group-col prompt_id --response-col response --score-col score';
+  if (flags.responseCol === undefined)
+    throw usageError('--group-col, --score-col and --rank-col are for long format: name its --response-col', example);
+  if ((flags.scoreCol === undefined) === (flags.rankCol === undefined))
+    throw usageError(
+      'long format needs one of --score-col (higher is better) or --rank-col (lower is better)',
+      example,
+    );
+  if (flags.responsesCol !== undefined)
+    throw usageError('--responses-col (a list per row) and --response-col (one response per row) exclude each other');
+  return true;
+}
+
 interface PairsReport extends BaseReport {
+  /** Long format: how many prompts the rows were grouped into, and how many rows went to temporary files. */
+  prompts?: number;
+  grouped_on_disk_rows?: number;
   strategy: string;
   min_gap: number;
   score: string;
@@ -159,6 +342,7 @@ export const run: RunCommand<typeof pairsFlags> = async (args, flags, ctx) => {
   stdinReadOnce(inputs);
   errorPolicyRules(flags);
   outputRules(flags);
+  longFormatRules(flags);
   await checkOutputPaths(inputs, [
     ['-o', flags.output],
     ['--rejects', flags.rejects],
@@ -178,7 +362,12 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     line,
   });
 
-  async function pairInput(input: string, out: RunOutput, policy: RowPolicy): Promise<void> {
+  /** Each record of one input, parsed and counted; a row's problem sets the row aside (--on-error). */
+  async function eachRecord(
+    input: string,
+    policy: RowPolicy,
+    use: (row: Record<string, unknown>, line: number) => Promise<void> | void,
+  ): Promise<void> {
     const { name, records } = await openInput(input, config, io);
     for await (const batch of records) {
       if (io.signal?.aborted)
@@ -189,16 +378,62 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
         if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
         try {
           if (record.error) throw record.error;
-          const candidates = candidatesOf(record.value as Record<string, unknown>, flags.score, flags.promptCol);
-          for (const row of pairRows(candidates, pick(record.location.line), record.location.line)) {
-            const written = out.add(row);
-            if (written) await written;
-            counts.rowsWritten += 1;
-          }
+          await use(record.value as Record<string, unknown>, record.location.line);
         } catch (err) {
           if (!(err instanceof RowError)) throw err;
           await policy.setAside(record, err);
         }
+      }
+    }
+  }
+
+  async function addPairs(c: Candidates, line: number, out: RunOutput, options = pick(line)): Promise<void> {
+    for (const row of pairRows(c, options, line)) {
+      const written = out.add(row);
+      if (written) await written;
+      counts.rowsWritten += 1;
+    }
+  }
+
+  // Long format: every row read into its group first (bounded memory), then each group paired.
+  const grouper = longFormatRules(flags) ? new RowGrouper<LongItem>(flags.groupMemory * 1024 * 1024) : null;
+  let prompts = 0;
+  async function pairLongInputs(out: RunOutput, policy: RowPolicy): Promise<void> {
+    let ordinal = 0;
+    for (const [index, input] of inputs.entries()) {
+      await eachRecord(input, policy, (row, line) => {
+        const { key, item } = longItem(row, flags, index, line);
+        // Groups are ordered by their first row across all inputs (lines restart in each file).
+        return grouper!.add(key, ordinal++, item);
+      });
+    }
+    for await (const group of grouper!.drain()) {
+      prompts += 1;
+      const first = group.items[0]!;
+      // The responses in an order of their own (value, then text), not the file's: a shuffled file
+      // breaks ties as the sorted one does, and best-random draws by the group, not by a line.
+      const items = [...group.items].sort(
+        (a, b) => a.value - b.value || compareText(JSON.stringify(a.response), JSON.stringify(b.response)),
+      );
+      const candidates: Candidates = {
+        prompt: first.prompt,
+        responses: items.map((i) => i.response),
+        scores: items.map((i) => (flags.rankCol ? -i.value : i.value)),
+        ranks: flags.rankCol ? items.map((i) => i.value) : null,
+        aspects: null,
+        id: first.id,
+      };
+      try {
+        await addPairs(candidates, first.line, out, pick(stableLine(group.key)));
+      } catch (err) {
+        if (!(err instanceof RowError)) throw err;
+        // The group is the unit set aside: its first row's place, and where all its rows are.
+        const record: SourceRecord = {
+          value: undefined,
+          raw: { prompt: first.prompt, lines: group.items.map((i) => i.line) },
+          location: { source: inputs[first.input]!, unit: 'line', line: first.line },
+        };
+        await policy.setAside(record, err);
       }
     }
   }
@@ -210,10 +445,14 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
       command: 'pairs',
       noun: 'prompts',
       run: async (out, policy) => {
-        for (const input of inputs) await pairInput(input, out, policy);
+        if (grouper) return pairLongInputs(out, policy);
+        for (const input of inputs)
+          await eachRecord(input, policy, (row, line) => addPairs(candidatesOf(row, flags.score, flags), line, out));
       },
+      close: async () => grouper?.close(),
       report: (base) => ({
         ...base,
+        ...(grouper ? { prompts, grouped_on_disk_rows: grouper.spilledRows } : {}),
         strategy: flags.strategy,
         min_gap: flags.minGap,
         score: flags.score,
@@ -224,7 +463,8 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
         return (
-          `radpo pairs: ${counted(report.rows_read, 'prompt')} read, ${counted(report.rows_written, 'pair')} ` +
+          `radpo pairs: ${counted(report.rows_read, grouper ? 'row' : 'prompt')} read` +
+          `${grouper ? ` (${counted(report.prompts ?? 0, 'prompt')})` : ''}, ${counted(report.rows_written, 'pair')} ` +
           `written (--strategy ${flags.strategy}, --score ${flags.score}); set aside: ${report.set_aside.total}` +
           `${reasons ? ` (${reasons})` : ''}\n`
         );

@@ -48,6 +48,17 @@ export function parseScale(text: string): Scale {
   return { min, max };
 }
 
+/**
+ * The scale the default goal text names in `text` ("on a scale of 0-4, where 0 is lowest and 4 is
+ * highest"), or null: how `radpo check` reads the scale a file was relabeled with.
+ */
+export function scaleNamedIn(text: string): Scale | null {
+  const match = /on a scale of (-?\d+(?:\.\d+)?)-(-?\d+(?:\.\d+)?), where \1 is lowest and \2 is highest/.exec(text);
+  if (!match) return null;
+  const scale = { min: Number(match[1]), max: Number(match[2]) };
+  return scale.min < scale.max ? scale : null;
+}
+
 function scaleClause(scale: Scale): string {
   const lo = formatScore(scale.min);
   const hi = formatScore(scale.max);

@@ -13,6 +13,19 @@ import type { Io } from '../io/io.js';
 import { openRecords } from '../io/records.js';
 import { Renderer, type ChatTemplate } from './chat-template.js';
 
+const ESTIMATED = 'estimated tokens (4 characters each; a CJK character, one)';
+const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/g;
+
+/**
+ * Tokens estimated without the model's tokenizer: 4 characters each for Latin-script text, but one per
+ * Chinese, Japanese or Korean character (BPE vocabularies spend about one token, often more, on each), so
+ * a Chinese prompt is not counted at a quarter of its length.
+ */
+function estimateTokens(text: string): number {
+  const cjk = text.match(CJK)?.length ?? 0;
+  return cjk + Math.ceil((text.length - cjk) / 4);
+}
+
 interface Finding {
   code: string;
   severity: 'error' | 'warning';
@@ -28,7 +41,7 @@ interface CheckReport {
   chat_template: string;
   rows_checked: number;
   rows_read: number;
-  length_unit: 'tokens' | 'estimated tokens (4 characters each)';
+  length_unit: 'tokens' | typeof ESTIMATED;
   max_prompt_length: number;
   max_length: number;
   findings: Finding[];
@@ -386,7 +399,7 @@ class RowChecker {
 }
 
 export async function checkFile(config: CheckConfig, io: Io): Promise<CheckReport> {
-  const count = config.tokenizer ? await loadTokenizer(config.tokenizer) : (text: string) => Math.ceil(text.length / 4);
+  const count = config.tokenizer ? await loadTokenizer(config.tokenizer) : estimateTokens;
   const checker = new RowChecker(config, new Renderer(config.chat), count);
   const { name, records } = await openRecords(config.input, io.stdin, undefined, { maxLineBytes: 1 << 28 });
   const sample = config.sample ? reservoir<CheckRow>(config.sample) : null;
@@ -437,7 +450,7 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
     chat_template: config.chat.source,
     rows_read: read,
     rows_checked: checker.checked,
-    length_unit: config.tokenizer ? 'tokens' : 'estimated tokens (4 characters each)',
+    length_unit: config.tokenizer ? 'tokens' : ESTIMATED,
     max_prompt_length: config.maxPromptLength,
     max_length: config.maxLength,
     findings: list,

@@ -65,6 +65,35 @@ describe('radpo check with the real chat templates', () => {
     if (expected.length) expect(report.findings[0].lines.slice(0, 3)).toEqual([1, 2, 3]);
   });
 
+  it('without --scale, the scale the goal text names: a file relabeled on -10-10 checks clean', async () => {
+    const file = await relabeled(['--scale', '-10-10']);
+    const long = ['--max-prompt-length', '100000', '--max-length', '100000'];
+    const { code, report, stderr } = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), long);
+    expect(codes(report)).toEqual([]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/names the scale -10-10/);
+    // An explicit --scale is the user's word: the mismatch is reported.
+    const forced = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), [...long, '--scale', '1-10']);
+    expect(codes(forced.report)).toEqual(['goal_missing']);
+    expect(forced.code).toBe(1);
+  });
+
+  it('without a tokenizer, a CJK character is estimated as a token, not a quarter of one', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'zh.jsonl');
+    // 300 Chinese characters (MedicalGPT-style text): about 300 tokens, not 75.
+    const prompt = '请详细解释高血压的病因、症状和治疗方法。'.repeat(15);
+    writeFileSync(input, `${JSON.stringify({ prompt, chosen: '好的。', rejected: '不知道。', sc: 8, sr: 2 })}\n`);
+    const out = join(dir, 'out.jsonl');
+    const made = await run(['relabel', input, '--chosen-score-col', 'sc', '--rejected-score-col', 'sr', '-o', out]);
+    expect(made.code, made.stderr).toBe(0);
+    const { report } = await check(out, tpl('HuggingFaceH4__zephyr-7b-beta'), ['--max-prompt-length', '250']);
+    expect(codes(report)).toEqual(['prompt_too_long']);
+    expect(report.length_unit).toMatch(/CJK/);
+    const roomy = await check(out, tpl('HuggingFaceH4__zephyr-7b-beta'), ['--max-prompt-length', '400']);
+    expect(codes(roomy.report)).toEqual([]);
+  });
+
   it('reads template and bos_token from a tokenizer_config.json (torchtune Gemma asset)', async () => {
     const file = await relabeled(['--placement', 'user']);
     const r = await run([

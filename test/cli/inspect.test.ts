@@ -1,6 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, UF1000, run } from '../helpers.js';
+import { DATA, UF1000, run, tempDir } from '../helpers.js';
 
 describe('radpo inspect', () => {
   it('UltraFeedback GPT-4 file: counts as the data has them', async () => {
@@ -39,5 +40,27 @@ describe('radpo inspect', () => {
   it('reward-model scores: range outside 1-10 is pointed out', async () => {
     const r = await run(['inspect', join(DATA, 'scored/activeuf_rm_scored_10.jsonl')]);
     expect(r.stdout).toMatch(/score range: -0\.988 to 0\.988 — outside the paper's 1-10 scale/);
+  });
+
+  it('malformed lines are counted when the shape is unknown too (Korean hh-rlhf: most lines broken)', async () => {
+    const path = join(tempDir(), 'ko.txt');
+    const good = JSON.stringify({ chosen: 'Human: 안녕? Assistant: 네.', 거부됨: 'Human: 안녕? Assistant: 아니.' });
+    writeFileSync(path, [good, '{"chosen": "Human: 잘린', good, '{"chosen": ', 'not json'].join('\n') + '\n');
+    const r = await run(['inspect', path]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rows: 5 \(0 readable pairs; not readable: malformed_record 3\)/);
+  });
+
+  it('never suggests a judge prompt column (prometheus chosen_instruction) as a response', async () => {
+    const path = join(tempDir(), 'hhh.json');
+    const row = { source: 'harmless', chosen_instruction: '###Task Description: …', rejected_instruction: '###Task …' };
+    writeFileSync(path, JSON.stringify([row]));
+    const r = await run(['inspect', path]);
+    expect(r.stdout).toMatch(/chosen_instruction/);
+    expect(r.stdout).not.toMatch(/--chosen-col chosen_instruction/);
+    const plain = join(tempDir(), 'ab.json');
+    writeFileSync(plain, JSON.stringify([{ question: 'Q?', better_answer: 'a', worse_answer: 'b' }]));
+    const named = await run(['inspect', plain]);
+    expect(named.stdout).toMatch(/try: --prompt-col question --chosen-col better_answer --rejected-col worse_answer/);
   });
 });

@@ -25,7 +25,7 @@ export const checkFlags = {
   }),
   tokenizer: text(
     '--tokenizer <file>',
-    "the model's tokenizer.json: count tokens instead of estimating 4 characters each",
+    "the model's tokenizer.json: count tokens instead of estimating them (4 characters each; a CJK character, one)",
     { group: 'input' },
   ),
   ...goalTextFlags('the scale used when relabeling'),

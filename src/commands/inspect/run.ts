@@ -249,9 +249,13 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
       if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
       for (const record of batch) {
         tally.rows += 1;
+        // A record that does not parse is counted whatever the shape (an unknown one included).
+        if (record.error) {
+          tally.unreadableRow(record.error.reason);
+          continue;
+        }
         if (unknown) continue;
         try {
-          if (record.error) throw record.error;
           if (shape === null) {
             try {
               shape = detectShapeOf(name, record.value, config.shape);
@@ -286,6 +290,8 @@ const GUESSES: Array<[flag: string, pattern: RegExp]> = [
   ['--rejected-col', /(rejected|non_preferred|worse|bad|loser|response_k|output_2|response_b|completion_b)/i],
 ];
 
+const NOT_A_RESPONSE = /(instruction|prompt|judg|feedback|score|rating|rank|model|label|id$)/i;
+
 function typeOf(value: unknown): string {
   if (Array.isArray(value))
     return value.length > 0 && value.every((m) => m && typeof m === 'object' && ('role' in m || 'from' in m))
@@ -305,7 +311,14 @@ function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'sha
   const used = new Set<string>();
   const flags = GUESSES.flatMap(([flag, pattern]) => {
     const found = columns.find(
-      (c) => !used.has(c.name) && pattern.test(c.name) && c.type !== 'number' && c.type !== 'boolean',
+      (c) =>
+        !used.has(c.name) &&
+        pattern.test(c.name) &&
+        c.type !== 'number' &&
+        c.type !== 'boolean' &&
+        // `chosen_instruction` (prometheus: the whole judge prompt), `chosen_score`, `chosen_model` are no
+        // responses, whatever their name starts with.
+        (flag === '--prompt-col' || !NOT_A_RESPONSE.test(c.name)),
     );
     if (!found) return [];
     used.add(found.name);

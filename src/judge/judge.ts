@@ -116,11 +116,16 @@ export class Judge {
     this.configHash = configHash(identity);
   }
 
-  key(prompt: Message[], response: Message[]): string {
-    return answerKey(this.configHash, prompt, response);
+  /** `tools`: the schemas the prompt offers (JSON text); part of the key only when there are some. */
+  key(prompt: Message[], response: Message[], tools?: string): string {
+    return answerKey(this.configHash, tools === undefined ? prompt : { prompt, tools }, response);
   }
 
-  private request(prompt: Message[], response: Message[]): { url: string; body: Record<string, unknown> } {
+  private request(
+    prompt: Message[],
+    response: Message[],
+    tools?: string,
+  ): { url: string; body: Record<string, unknown> } {
     const { config } = this;
     const server = this.session.profile;
     const baseUrl = this.session.config.url;
@@ -136,7 +141,16 @@ export class Judge {
     }
     return {
       url: `${baseUrl.replace(/\/+$/, '')}/chat/completions`,
-      body: chatRequestBody(config.rubric, config.params, promptText(prompt), responseText(response), server),
+      // The tools the prompt offered, before it: a judge cannot grade a tool call without them.
+      body: chatRequestBody(
+        config.rubric,
+        config.params,
+        tools === undefined
+          ? promptText(prompt)
+          : `Tools available to the assistant: ${tools}\n\n${promptText(prompt)}`,
+        responseText(response),
+        server,
+      ),
     };
   }
 
@@ -216,19 +230,19 @@ export class Judge {
     }
   }
 
-  async judge(prompt: Message[], response: Message[]): Promise<Verdict> {
-    const key = this.key(prompt, response);
+  async judge(prompt: Message[], response: Message[], tools?: string): Promise<Verdict> {
+    const key = this.key(prompt, response, tools);
     const running = this.inflight.get(key);
     if (running) {
       this.stats.shared += 1;
       return running;
     }
-    const promise = this.judgeOnce(key, prompt, response).finally(() => this.inflight.delete(key));
+    const promise = this.judgeOnce(key, prompt, response, tools).finally(() => this.inflight.delete(key));
     this.inflight.set(key, promise);
     return promise;
   }
 
-  private async judgeOnce(key: string, prompt: Message[], response: Message[]): Promise<Verdict> {
+  private async judgeOnce(key: string, prompt: Message[], response: Message[], tools?: string): Promise<Verdict> {
     const cached = this.session.cache.get(key);
     const fromCache = cached ? this.cachedVerdict(cached.raw) : null;
     if (fromCache) return fromCache;
@@ -241,7 +255,7 @@ export class Judge {
         message: `the batch result for this request was an error: ${batchFailure}`,
       };
     }
-    const request = this.request(prompt, response);
+    const request = this.request(prompt, response, tools);
     const { mode } = this.session;
     if (mode.emit) return this.emit(key, request);
     if (mode.offline) return this.unansweredOffline(cached?.raw);

@@ -172,8 +172,8 @@ class PairJudge {
       // Scores only where the data has none.
       if (!session.config.rescore && this.existing && this.hasScores(value)) return record;
       const [c, r] = await Promise.all([
-        session.judge.judge(pair.prompt, pair.chosen),
-        session.judge.judge(pair.prompt, pair.rejected),
+        session.judge.judge(pair.prompt, pair.chosen, pair.tools),
+        session.judge.judge(pair.prompt, pair.rejected, pair.tools),
       ]);
       if (!c.ok) return failed(c, 'chosen');
       if (!r.ok) return failed(r, 'rejected');

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
 import {
   expectedAspects,
   expectedChatScore,
@@ -31,6 +31,31 @@ const judgeArgs = (url: string, dir: string, extra: string[] = []) => [
 const env = { RADPO_JUDGE_API_KEY: 'sk-test-secret-123456' };
 
 describe('radpo score with a chat judge', () => {
+  it('a tool-call row: the judge sees the tools offered and the calls made (MedicalGPT tool-call demo)', async () => {
+    const server = await judgeServer();
+    const dir = tempDir();
+    const source = join(DATA, 'foreign', 'medicalgpt_toolcall_dpo_zh_demo.jsonl');
+    const rows = readFileSync(source, 'utf8').split('\n').filter(Boolean);
+    const r = await run(['score', source, '-o', join(dir, 'scored.jsonl'), ...judgeArgs(server.url, dir)], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const asked = server.requests.map((q) => q.body.messages.at(-1).content as string);
+    const tools = JSON.parse(JSON.parse(rows[1]!).tools)[0].name as string;
+    expect(asked.every((text) => text.includes('Tools available to the assistant: ['))).toBe(true);
+    expect(asked.some((text) => text.includes(`[calls ${tools}(`))).toBe(true);
+    // The tools are part of the cache key: the same prompt and answer without them are asked again.
+    const without = join(dir, 'no-tools.jsonl');
+    writeFileSync(
+      without,
+      rows.map((line) => `${JSON.stringify({ ...JSON.parse(line), tools: undefined })}\n`).join(''),
+    );
+    const before = server.requests.length;
+    const again = await run(['score', without, '-o', join(dir, 'o2.jsonl'), ...judgeArgs(server.url, dir)], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.requests.length).toBeGreaterThan(before);
+    const plain = server.requests.slice(before).map((q) => q.body.messages.at(-1).content as string);
+    expect(plain.some((text) => text.includes('Tools available'))).toBe(false);
+  });
+
   it('judges the 300 LLaMA-Factory demo rows end to end, in order, each response on its own', async () => {
     const server = await judgeServer();
     const dir = tempDir();

@@ -17,6 +17,7 @@ describe('OASST message trees', () => {
   it("pairs the prompt's first-level replies by the labellers' rank (0 best), unscored, with the tree id", async () => {
     const r = await run(['pairs', OASST]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/10 pairs written \(--strategy best-worst, by rank\)/);
     const out = parseJsonl(r.stdout);
     expect(out).toHaveLength(trees.length);
     for (const [i, pair] of out.entries()) {
@@ -237,7 +238,7 @@ describe('long format: one response per row, grouped wherever the rows are', () 
       [2, 'no_preference', [2]],
       [4, 'no_preference', [4, 5]],
     ]);
-    expect(r.stderr).toMatch(/5 rows read \(3 prompts\), 1 pair written/);
+    expect(r.stderr).toMatch(/5 rows read \(3 prompts\), 1 pair written \(--strategy best-worst, --score-col score\)/);
   });
 
   it('--rank-col: the lowest rank is the best; pairs unscored', async () => {

@@ -387,7 +387,10 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     }
   }
 
+  /** Some pairs were picked by rank (the summary names what ordered the responses). */
+  let ranked = false;
   async function addPairs(c: Candidates, line: number, out: RunOutput, options = pick(line)): Promise<void> {
+    if (c.ranks) ranked = true;
     for (const row of pairRows(c, options, line)) {
       const written = out.add(row);
       if (written) await written;
@@ -462,10 +465,17 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
         const reasons = Object.entries(report.set_aside.by_reason)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
+        // What ordered the responses: ranks, a long-format score column, or the --score of the layout.
+        const order = ranked
+          ? 'by rank'
+          : flags.scoreCol
+            ? `--score-col ${flags.scoreCol.join('.')}`
+            : `--score ${flags.score}`;
         return (
           `radpo pairs: ${counted(report.rows_read, grouper ? 'row' : 'prompt')} read` +
           `${grouper ? ` (${counted(report.prompts ?? 0, 'prompt')})` : ''}, ${counted(report.rows_written, 'pair')} ` +
-          `written (--strategy ${flags.strategy}, --score ${flags.score}); set aside: ${report.set_aside.total}` +
+          `written (--strategy ${flags.strategy}, ${order}); ` +
+          `set aside: ${report.set_aside.total}` +
           `${reasons ? ` (${reasons})` : ''}\n`
         );
       },

@@ -35,6 +35,27 @@ describe('OASST message trees', () => {
     }
   });
 
+  it('--tree all: every prompter turn with ranked replies, the conversation before it as the prompt', async () => {
+    // Walked here on its own: each prompter message with two or more ranked replies is one pair.
+    const expected: Array<{ prompt: Array<{ role: string; content: string }>; chosen: string; rejected: string }> = [];
+    const walk = (node: any, before: Array<{ role: string; content: string }>) => {
+      const prompt = [...before, { role: 'user', content: node.text }];
+      const ranked = (node.replies ?? []).filter((r: any) => typeof r.rank === 'number');
+      if (ranked.length >= 2) {
+        const sorted = [...ranked].sort((a: any, b: any) => a.rank - b.rank);
+        expected.push({ prompt, chosen: sorted[0].text, rejected: sorted.at(-1).text });
+      }
+      for (const reply of node.replies ?? [])
+        for (const next of reply.replies ?? []) walk(next, [...prompt, { role: 'assistant', content: reply.text }]);
+    };
+    for (const tree of trees) walk(tree.prompt, []);
+    expect(expected.length).toBeGreaterThan(trees.length);
+    const r = await run(['pairs', OASST, '--tree', 'all']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout).map(({ prompt, chosen, rejected }) => ({ prompt, chosen, rejected }));
+    expect(out).toEqual(expected);
+  });
+
   it('--strategy all: every ranked pair, better rank chosen', async () => {
     const r = await run(['pairs', OASST, '--strategy', 'all']);
     expect(r.code, r.stderr).toBe(0);

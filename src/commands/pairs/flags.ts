@@ -36,6 +36,13 @@ export const pairsFlags = {
       'written unscored, with rank_chosen/rank_rejected (default: rank, when the responses have one)',
     { group: 'columns' },
   ),
+  tree: choice(
+    '--tree <which>',
+    "OASST message trees: first (the first prompt's ranked replies) or all (every prompter turn with two " +
+      'ranked replies, the conversation before it as the prompt)',
+    ['first', 'all'] as const,
+    { default: 'first', group: 'columns' },
+  ),
   groupCol: path(
     '--group-col <path>',
     "long format (one response per row): rows with the same value here are one prompt's responses, wherever " +

@@ -58,6 +58,8 @@ function rating(annotation: unknown): number {
 
 /** Where the responses are and which of their fields say what (--responses-col, --text-field, …). */
 interface ListColumns {
+  /** OASST trees: pair the first prompt's replies, or every prompter turn's (the conversation before it). */
+  tree?: 'first' | 'all';
   promptCol?: Path;
   responsesCol?: Path;
   textField?: string;
@@ -124,16 +126,50 @@ function listCandidates(
   });
 }
 
-/** Read one row into candidates, from any of the layouts; `score` names what ranks the responses. */
-function candidatesOf(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates {
+/**
+ * Every prompter turn of an OASST tree whose replies hold at least two ranks, with the conversation
+ * before it (user and assistant turns along the path) as the prompt.
+ */
+function treeTurns(root: Record<string, unknown>, rankField: string) {
+  const turns: Array<{ prompt: Array<{ role: string; content: string }>; replies: unknown[]; field: string }> = [];
+  const walk = (node: Record<string, unknown>, before: Array<{ role: string; content: string }>, field: string) => {
+    const conversation = [...before, { role: 'user', content: String(node.text) }];
+    const replies = Array.isArray(node.replies) ? node.replies.filter(isObject) : [];
+    if (replies.filter((r) => Number.isFinite(num(r[rankField]))).length >= 2)
+      turns.push({ prompt: conversation, replies, field: `${field}.replies` });
+    for (const [i, reply] of replies.entries()) {
+      if (typeof reply.text !== 'string' || !Array.isArray(reply.replies)) continue;
+      const answered = [...conversation, { role: 'assistant', content: reply.text }];
+      for (const [j, next] of reply.replies.entries())
+        if (isObject(next) && typeof next.text === 'string')
+          walk(next, answered, `${field}.replies[${i}].replies[${j}]`);
+    }
+  };
+  walk(root, [], 'prompt');
+  return turns;
+}
+
+/**
+ * Read one row into candidates, from any of the layouts; `score` names what ranks the responses. One per
+ * row, but for OASST trees with `tree: 'all'`: one per ranked prompter turn.
+ */
+function candidatesOf(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates[] {
+  const tree = columns.promptCol === undefined && columns.responsesCol === undefined ? oasstRoot(row) : null;
+  if (!tree) return [rowCandidates(row, score, columns)];
+  // OASST: the prompter's message and its replies, ranked by the human labellers (0 best).
+  const ranked = {
+    ...columns,
+    ...(columns.scoreField === undefined ? { rankField: columns.rankField ?? 'rank' } : {}),
+  };
+  const turns = columns.tree === 'all' ? treeTurns(tree, ranked.rankField ?? ranked.scoreField!) : [];
+  // A tree nobody ranked (or --tree first) pairs its first prompt, which sets it aside as no_preference.
+  if (turns.length === 0) return [listCandidates(row, tree.text, tree.replies as unknown[], 'prompt.replies', ranked)];
+  return turns.map((t) => listCandidates(row, t.prompt, t.replies, t.field, ranked));
+}
+
+function rowCandidates(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates {
   const { promptCol } = columns;
   const listFlags = columns.textField ?? columns.scoreField ?? columns.rankField;
-  const tree = promptCol === undefined && columns.responsesCol === undefined ? oasstRoot(row) : null;
-  // OASST: the prompter's message and its first-level replies, ranked by the human labellers (0 best).
-  if (tree) {
-    const ranked = columns.scoreField === undefined ? { rankField: columns.rankField ?? 'rank' } : {};
-    return listCandidates(row, tree.text, tree.replies as unknown[], 'prompt.replies', { ...columns, ...ranked });
-  }
   if (columns.responsesCol !== undefined || (Array.isArray(row.answers) && !Array.isArray(row.responses))) {
     const path = columns.responsesCol ?? ['answers'];
     const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
@@ -398,6 +434,28 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     }
   }
 
+  /**
+   * A row's pairs from several prompts (an OASST tree with --tree all): a turn with no preference only
+   * adds nothing; the row is set aside when no turn gives a pair. All are picked before any is written,
+   * so a row is never both in the output and in the rejects.
+   */
+  async function addTreePairs(all: Candidates[], line: number, out: RunOutput): Promise<void> {
+    if (all.length === 1) return addPairs(all[0]!, line, out);
+    const picked: Candidates[] = [];
+    let none: RowError | null = null;
+    for (const c of all) {
+      try {
+        pairRows(c, pick(line), line);
+        picked.push(c);
+      } catch (err) {
+        if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
+        none ??= err;
+      }
+    }
+    if (picked.length === 0) throw none!;
+    for (const c of picked) await addPairs(c, line, out);
+  }
+
   // Long format: every row read into its group first (bounded memory), then each group paired.
   const grouper = longFormatRules(flags) ? new RowGrouper<LongItem>(flags.groupMemory * 1024 * 1024) : null;
   let prompts = 0;
@@ -450,7 +508,9 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
       run: async (out, policy) => {
         if (grouper) return pairLongInputs(out, policy);
         for (const input of inputs)
-          await eachRecord(input, policy, (row, line) => addPairs(candidatesOf(row, flags.score, flags), line, out));
+          await eachRecord(input, policy, (row, line) =>
+            addTreePairs(candidatesOf(row, flags.score, flags), line, out),
+          );
       },
       close: async () => grouper?.close(),
       report: (base) => ({

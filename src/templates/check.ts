@@ -7,7 +7,7 @@ import { readFlagFile } from '../io/files.js';
 import { RadpoError, RowError, usageError } from '../core/errors.js';
 import { readLayoutRow } from '../core/layouts.js';
 import { plainWords } from '../core/hints.js';
-import { goalPattern, goalText, scoresFromGoal, type GoalSpec } from '../core/goal.js';
+import { goalPattern, goalText, scaleNamedIn, scoresFromGoal, type GoalSpec } from '../core/goal.js';
 import type { Message } from '../core/pair.js';
 import type { Io } from '../io/io.js';
 import { openRecords } from '../io/records.js';
@@ -60,6 +60,8 @@ interface CheckConfig {
   maxListed: number;
   /** The trainer the file is for; `axolotl` adds the checks of its DPO transform to any layout. */
   trainer?: string;
+  /** No --scale was given: check on the scale the first row's goal text names, if it names one. */
+  scaleFromGoal?: boolean;
 }
 
 interface CheckRow {
@@ -400,7 +402,19 @@ class RowChecker {
 
 export async function checkFile(config: CheckConfig, io: Io): Promise<CheckReport> {
   const count = config.tokenizer ? await loadTokenizer(config.tokenizer) : estimateTokens;
-  const checker = new RowChecker(config, new Renderer(config.chat), count);
+  const renderer = new Renderer(config.chat);
+  // Made at the first row: without --scale, the scale its goal text names is the one checked.
+  let checker: RowChecker | null = null;
+  const checkerFor = (row: CheckRow): RowChecker => {
+    if (checker) return checker;
+    const { scale } = config.goal;
+    const named = config.scaleFromGoal ? scaleNamedIn(JSON.stringify(row.prompt)) : null;
+    if (named && (named.min !== scale.min || named.max !== scale.max)) {
+      io.stderr.write(`radpo check: the goal text names the scale ${named.min}-${named.max}; checking on it\n`);
+      checker = new RowChecker({ ...config, goal: { ...config.goal, scale: named } }, renderer, count);
+    } else checker = new RowChecker(config, renderer, count);
+    return checker;
+  };
   const { name, records } = await openRecords(config.input, io.stdin, undefined, { maxLineBytes: 1 << 28 });
   const sample = config.sample ? reservoir<CheckRow>(config.sample) : null;
   let read = 0;
@@ -437,19 +451,21 @@ export async function checkFile(config: CheckConfig, io: Io): Promise<CheckRepor
         throw err;
       }
       // Every row is checked as it is read (memory stays flat); a sample is checked at the end, in file order.
+      const rowChecker = checkerFor(row);
       if (sample) sample.offer(row);
-      else checker.check(row);
+      else rowChecker.check(row);
     }
   }
-  if (sample) for (const row of sample.items().sort((a, b) => a.line - b.line)) checker.check(row);
-  const list = [...checker.findings.values()].sort((a, b) =>
+  const done = checker ?? new RowChecker(config, renderer, count);
+  if (sample) for (const row of sample.items().sort((a, b) => a.line - b.line)) done.check(row);
+  const list = [...done.findings.values()].sort((a, b) =>
     a.severity === b.severity ? b.count - a.count : a.severity === 'error' ? -1 : 1,
   );
   return {
     file: name,
     chat_template: config.chat.source,
     rows_read: read,
-    rows_checked: checker.checked,
+    rows_checked: done.checked,
     length_unit: config.tokenizer ? 'tokens' : ESTIMATED,
     max_prompt_length: config.maxPromptLength,
     max_length: config.maxLength,

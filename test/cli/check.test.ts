@@ -72,6 +72,15 @@ describe('radpo check with the real chat templates', () => {
     expect(codes(report)).toEqual([]);
     expect(code).toBe(0);
     expect(stderr).toMatch(/names the scale -10-10/);
+    // Read from the first row, so stdin works the same.
+    const piped = await run(
+      ['check', '-', '--chat-template', tpl('HuggingFaceH4__zephyr-7b-beta'), ...long, '--json'],
+      {
+        stdin: readFileSync(file),
+      },
+    );
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout).findings).toEqual([]);
     // An explicit --scale is the user's word: the mismatch is reported.
     const forced = await check(file, tpl('HuggingFaceH4__zephyr-7b-beta'), [...long, '--scale', '1-10']);
     expect(codes(forced.report)).toEqual(['goal_missing']);

@@ -405,12 +405,13 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     use: (row: Record<string, unknown>, line: number) => Promise<void> | void,
   ): Promise<void> {
     const { name, records } = await openInput(input, config, io);
+    const isJsonFile = isJsonFileName(name);
     for await (const batch of records) {
       if (io.signal?.aborted)
         throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
       for (const raw of batch) {
         counts.rowsRead += 1;
-        const record = parseJsonRecord(raw, isJsonFileName(name));
+        const record = parseJsonRecord(raw, isJsonFile);
         if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
         try {
           if (record.error) throw record.error;
@@ -425,13 +426,17 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
 
   /** Some pairs were picked by rank (the summary names what ordered the responses). */
   let ranked = false;
-  async function addPairs(c: Candidates, line: number, out: RunOutput, options = pick(line)): Promise<void> {
-    if (c.ranks) ranked = true;
-    for (const row of pairRows(c, options, line)) {
+  async function writePairs(rows: Array<Record<string, unknown>>, out: RunOutput): Promise<void> {
+    for (const row of rows) {
       const written = out.add(row);
       if (written) await written;
       counts.rowsWritten += 1;
     }
+  }
+
+  async function addPairs(c: Candidates, line: number, out: RunOutput, options = pick(line)): Promise<void> {
+    if (c.ranks) ranked = true;
+    await writePairs(pairRows(c, options, line), out);
   }
 
   /**
@@ -441,19 +446,19 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
    */
   async function addTreePairs(all: Candidates[], line: number, out: RunOutput): Promise<void> {
     if (all.length === 1) return addPairs(all[0]!, line, out);
-    const picked: Candidates[] = [];
+    const rows: Array<Record<string, unknown>> = [];
     let none: RowError | null = null;
     for (const c of all) {
       try {
-        pairRows(c, pick(line), line);
-        picked.push(c);
+        rows.push(...pairRows(c, pick(line), line));
+        if (c.ranks) ranked = true;
       } catch (err) {
         if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
         none ??= err;
       }
     }
-    if (picked.length === 0) throw none!;
-    for (const c of picked) await addPairs(c, line, out);
+    if (rows.length === 0) throw none!;
+    await writePairs(rows, out);
   }
 
   // Long format: every row read into its group first (bounded memory), then each group paired.

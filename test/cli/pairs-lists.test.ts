@@ -285,6 +285,7 @@ describe('long format: one response per row, grouped wherever the rows are', () 
     const r = await run(['pairs', input, '--response-col', 'response', '--score-col', 'score']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/in\.jsonl:2: field "score": the row has no score/);
+    expect(r.stderr).toMatch(/the row has prompt, response\).*\n.*name the column that holds it with --score-col/);
   });
 
   it.each([

@@ -310,20 +310,21 @@ function longItem(
   input: number,
   line: number,
 ): { key: string; item: LongItem } {
-  const need = (path: Path, what: string) => {
+  const need = (path: Path, what: string, flag: string) => {
     const value = getPath(row, path);
     if (value === undefined || value === null)
       throw new RowError('missing_field', `the row has no ${what}`, {
         field: path.join('.'),
         expected: what,
-        found: 'no such column',
+        found: `no such column (the row has ${Object.keys(row).join(', ')})`,
+        hint: `name the column that holds it with ${flag}`,
       });
     return value;
   };
-  const prompt = need(flags.promptCol ?? ['prompt'], 'prompt');
-  const group = flags.groupCol ? need(flags.groupCol, 'group value') : prompt;
+  const prompt = need(flags.promptCol ?? ['prompt'], 'prompt', '--prompt-col');
+  const group = flags.groupCol ? need(flags.groupCol, 'group value', '--group-col') : prompt;
   const valuePath = (flags.scoreCol ?? flags.rankCol)!;
-  const value = num(need(valuePath, flags.scoreCol ? 'score' : 'rank'));
+  const value = num(need(valuePath, flags.scoreCol ? 'score' : 'rank', flags.scoreCol ? '--score-col' : '--rank-col'));
   if (!Number.isFinite(value))
     throw new RowError('bad_score', `the row's ${flags.scoreCol ? 'score' : 'rank'} is not a number`, {
       field: valuePath.join('.'),
@@ -332,7 +333,7 @@ function longItem(
     });
   // The group is the prompt's id (a row's own `id` in long format is usually the response's).
   const id = flags.groupCol ? { name: flags.groupCol.join('.'), value: group } : idOf(row);
-  const item = { prompt, response: need(flags.responseCol!, 'response'), value, input, line, id };
+  const item = { prompt, response: need(flags.responseCol!, 'response', '--response-col'), value, input, line, id };
   return { key: typeof group === 'string' ? `s${group}` : `j${JSON.stringify(group)}`, item };
 }
 

@@ -89,7 +89,15 @@ const PROBES: Array<{
 ];
 
 async function probe(http: ServerHttp, root: string, entry: (typeof PROBES)[number]): Promise<ServerProfile | null> {
-  const answer = await http.getJson(`${root}${entry.route}`, PROBE_TIMEOUT_MS);
+  let answer: Awaited<ReturnType<ServerHttp['getJson']>>;
+  try {
+    answer = await http.getJson(`${root}${entry.route}`, PROBE_TIMEOUT_MS);
+  } catch (err) {
+    // The server answered GET /models already: an identity route that stalls or drops the connection
+    // only says the server is not that kind.
+    if (err instanceof Unreachable) return null;
+    throw err;
+  }
   if (answer?.status !== 200 || answer.json === null || typeof answer.json !== 'object') return null;
   return entry.read(answer.json as Record<string, unknown>);
 }
@@ -103,10 +111,9 @@ async function identifyServer(http: ServerHttp, base: string, named: ServerKind 
   if (named === 'openai' || (named === 'auto' && /(^|\.)openai\.com$/.test(new URL(base).hostname)))
     return plainProfile('openai');
   const candidates = named === 'auto' ? PROBES : PROBES.filter((p) => p.kind === named);
-  for (const entry of candidates) {
-    const found = await probe(http, root, entry);
-    if (found) return found;
-  }
+  // All at once (a server that stalls them costs one probe timeout, not five), the first in PROBES order wins.
+  const found = (await Promise.all(candidates.map((entry) => probe(http, root, entry)))).find((p) => p !== null);
+  if (found) return found;
   return named === 'auto' ? plainProfile('openai') : named === 'vllm' ? vllmProfile(null) : plainProfile(named);
 }
 

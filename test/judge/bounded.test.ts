@@ -26,11 +26,15 @@ afterEach(async () => {
   }
 });
 
-/** A judge whose chat answers come from `answer`; GET /v1/models lists "judge". */
-async function judge(answer: (res: ServerResponse) => void): Promise<string> {
+/**
+ * A judge whose chat answers come from `answer`; GET /v1/models lists "judge". `stallIdentity`: the other
+ * GET routes (the servers' identity routes radpo probes) never answer.
+ */
+async function judge(answer: (res: ServerResponse) => void, { stallIdentity = false } = {}): Promise<string> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      if (req.method === 'GET' && stallIdentity && req.url !== '/v1/models') return;
       if (req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ data: [{ id: 'judge' }] }));
@@ -152,6 +156,25 @@ describe('answers bounded in size and time', () => {
     expect(rejected!.message).toMatch(/no complete answer within 2 s/);
     // The drip alone lasts 60 s (two answers of 240 bytes at 4 a second); the deadline ends it long before.
     expect(seconds).toBeLessThan(30);
+  });
+});
+
+describe('pre-flight', () => {
+  it('identity routes that never answer: taken as a plain OpenAI server, and the rows are judged', async () => {
+    const url = await judge(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ message: { content: 'Overall Score: 7' } }] }));
+      },
+      { stallIdentity: true },
+    );
+    const dir = tempDir();
+    const r = await run(['score', ...common(url, dir), '--timeout', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(parseJsonl(readFileSync(join(dir, 'out.jsonl'), 'utf8'))).toMatchObject([
+      { score_chosen: 7, score_rejected: 7 },
+    ]);
   });
 });
 

@@ -20,6 +20,8 @@ const HELP_GROUPS = {
   errors: 'Errors and reports:',
   judge: 'Judge:',
   performance: 'Performance:',
+  figures: 'Figures:',
+  gates: 'Gates (exit 1 when a figure fails its bound):',
 } as const;
 type HelpGroup = keyof typeof HELP_GROUPS;
 
@@ -154,6 +156,13 @@ function parseCount(text: string): number {
 export function parseNumber(text: string): number {
   const value = Number(text.trim());
   if (text.trim() === '' || !Number.isFinite(value)) throw new ValueError(text, 'a number');
+  return value;
+}
+
+/** A finite number ≥ 0 (a score gap, a rate bound). */
+export function parseNonNegative(text: string): number {
+  const value = parseNumber(text);
+  if (value < 0) throw new ValueError(text, 'a number of at least 0');
   return value;
 }
 

@@ -18,6 +18,7 @@ export const ROW_REASONS = [
   'prompt_mismatch', // implicit prompt: chosen and rejected conversations differ before the answer
   'identical_responses', // chosen and rejected text are the same (breaks trainers' prompt extraction)
   'tie_dropped', // --ties drop and the two scores are equal
+  'below_min_gap', // relabel --min-gap: the two scores differ by less than the gap (their order may be judge noise)
   'judge_unparseable', // the judge answered, but no score could be read from it (after --parse-retries)
   'judge_failed', // the judge did not answer (after --max-retries), or its batch result was an error
   'judge_rejected', // the judge refused this one request (400/413/422: longer than its context, failed validation)

@@ -10,7 +10,7 @@ import { rawOf, type SourceRecord } from '../io/records.js';
 import type { OnErrorPolicy } from './config.js';
 
 // Rows the method has nothing to learn from (no side to prefer), set aside and counted, never a failure.
-const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped', 'no_preference']);
+const POLICY_REASONS = new Set<RowReason>(['identical_responses', 'tie_dropped', 'below_min_gap', 'no_preference']);
 
 interface RowPolicyConfig {
   onError: OnErrorPolicy;

@@ -1,4 +1,4 @@
-import { bool, choice, list, parsed, path, text } from '../../cli/flags.js';
+import { bool, choice, list, parsed, parseNonNegative, path, text } from '../../cli/flags.js';
 import { MAX_AUTO_THREADS, parseThreads } from './threads.js';
 import {
   configFlags,
@@ -42,6 +42,12 @@ export const relabelFlags = {
     { default: 'system', group: 'goal' },
   ),
   ties: choice('--ties <policy>', 'pairs whose scores are equal', TIE_POLICIES, { default: 'keep', group: 'goal' }),
+  minGap: parsed(
+    '--min-gap <score>',
+    'set aside pairs whose scores differ by less than this (radpo audit suggests one); 0 keeps every pair',
+    parseNonNegative,
+    { default: '0', group: 'goal' },
+  ),
   identical: choice('--identical <policy>', 'pairs whose chosen and rejected text are the same', IDENTICAL_POLICIES, {
     default: 'drop',
     group: 'goal',

@@ -15,7 +15,7 @@ import {
   type OutputFormat,
   type RowOrigin,
 } from '../../core/layouts.js';
-import type { GoalSpec, Placement } from '../../core/goal.js';
+import { formatScore, type GoalSpec, type Placement } from '../../core/goal.js';
 import { identicalResponses, type Pair, toPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import {
@@ -43,6 +43,8 @@ export interface RecordContext {
   placement: Placement;
   format: OutputFormat;
   ties: TiePolicy;
+  /** --min-gap: pairs whose scores differ by less are set aside (0: every pair kept). */
+  minGap: number;
   identical: IdenticalPolicy;
   allowEmpty: boolean;
   shard: Shard | null;
@@ -106,6 +108,24 @@ function refuseNoPreference(pair: Pair, tie: boolean, context: RecordContext): v
     throw new RowError('tie_dropped', 'chosen and rejected have the same score (--ties drop)');
 }
 
+/**
+ * --min-gap G keeps pairs whose scores differ by at least G (on the mean of several attributes, like the
+ * contradicting-label count): below it, which response is better may be the judge's noise. The gap is
+ * |chosen − rejected|, so a pair whose label the scores contradict is kept if they contradict it clearly.
+ */
+function refuseBelowGap(scores: PairScores, context: RecordContext): void {
+  if (context.minGap <= 0) return;
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const gap = Math.abs(mean(scores.chosen) - mean(scores.rejected));
+  if (gap < context.minGap)
+    throw new RowError('below_min_gap', `the scores differ by ${formatScore(gap)}, less than --min-gap`, {
+      field: 'scores',
+      expected: `a score gap of at least ${formatScore(context.minGap)}`,
+      found: formatScore(gap),
+      hint: 'such pairs are set aside by design; a lower --min-gap keeps them',
+    });
+}
+
 /** Where a row came from: its line, its file when there are several, its own id. */
 function rowOrigin(record: SourceRecord, value: unknown, context: RecordContext): RowOrigin {
   const origin: RowOrigin = { line: record.location.line };
@@ -158,6 +178,7 @@ function relabelValue(
     context.roundDigits === null ? { scores: read, rounded: false } : roundScores(read, context.roundDigits);
   const tie = isTie(scores);
   refuseNoPreference(pair, tie, context);
+  refuseBelowGap(scores, context);
   const copies = relabelPair(pair, scores, { goal: context.goal, placement: context.placement });
   const origin = rowOrigin(record, value, context);
   const objects: [Record<string, unknown>, Record<string, unknown>] = [

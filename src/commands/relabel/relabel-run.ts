@@ -225,6 +225,7 @@ export class RelabelRun {
       placement: config.placement,
       format: config.format,
       ties: config.ties,
+      minGap: config.minGap,
       identical: config.identical,
       roundDigits: config.roundDigits,
       allowEmpty: config.allowEmpty,

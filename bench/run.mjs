@@ -8,6 +8,7 @@
 // --runs   runs per command; the median is reported
 // --flat   also measure peak RSS on a 10x larger input (1 GB at the default size) for flat memory
 // --json   print the results as JSON instead of a table
+// --audit  also time radpo audit on 100 k scored pairs (25 k prompts) with 1000 bootstrap resamples and a rerun
 // --long   also group long-format rows (radpo pairs --group-col): 1 M rows of 200 k prompts, sorted and
 //          shuffled, in memory and in temporary files; the same pairs either way, and peak RSS
 import { spawnSync } from 'node:child_process';
@@ -32,6 +33,7 @@ const RUNS = Number(flag('--runs', '3'));
 const JSON_OUT = argv.includes('--json');
 const FLAT = argv.includes('--flat');
 const LONG = argv.includes('--long');
+const AUDIT = argv.includes('--audit');
 const ONLY = flag('--only', '')?.split(',').filter(Boolean) ?? [];
 const log = (...a) => console.error(...a);
 
@@ -215,6 +217,7 @@ async function main() {
   }
 
   const long = LONG ? await longFormatBench() : null;
+  const audit = AUDIT ? await auditBench() : null;
 
   const report = {
     input: {
@@ -233,6 +236,7 @@ async function main() {
     thread_scaling: scaling,
     flat_memory: flat,
     long_format: long,
+    audit,
     seconds: Math.round((Date.now() - t0) / 1000),
   };
   if (JSON_OUT) {
@@ -297,6 +301,12 @@ async function main() {
         `-> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in ` +
         `-> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`,
     );
+  if (audit)
+    for (const r of audit.runs)
+      console.log(
+        `audit (${audit.pairs} pairs, ${audit.prompts} prompts, ${audit.input_mb} MB): ${pad(r.name, 26)}` +
+          `${lpad(r.wall_s.toFixed(2), 7)} s  peak ${lpad(r.peak_rss_mb?.toFixed(0) ?? '-', 5)} MB`,
+      );
   if (long)
     for (const r of long.runs)
       console.log(
@@ -304,6 +314,55 @@ async function main() {
           `${lpad(r.wall_s.toFixed(2), 7)} s  peak ${lpad(r.peak_rss_mb?.toFixed(0) ?? '-', 5)} MB` +
           `  same pairs as sorted: ${r.same_pairs_as_sorted}`,
       );
+}
+
+/** radpo audit on 100 k scored pairs of 25 k prompts: 1000 bootstrap resamples, then with a rerun joined by text. */
+async function auditBench(pairs = 100_000, prompts = 25_000) {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, `audit-${pairs}.jsonl`);
+  const rerun = join(dataDir, `audit-${pairs}-rerun.jsonl`);
+  // Judge-like scores on the half points of 1-10; about one pair in six contradicts its label.
+  const row = (i, shift) => {
+    const p = Math.floor(i / (pairs / prompts));
+    const base = 1 + ((i * 37) % 17) / 2;
+    const gap = ((i * 13) % 6) / 2 - (i % 6 === 0 ? 2 : 0);
+    const clamp = (x) => Math.min(10, Math.max(1, x));
+    return `${JSON.stringify({
+      prompt: `Question ${p}: ${'context '.repeat(p % 40)}?`,
+      chosen: `Answer ${i} ${'x'.repeat((i * 31) % 900)}`,
+      rejected: `Other answer ${i} ${'y'.repeat((i * 17) % 900)}`,
+      score_chosen: clamp(base + gap + shift(i)),
+      score_rejected: clamp(base + shift(i + 1)),
+    })}\n`;
+  };
+  if (!existsSync(rerun)) {
+    log(`generating ${file} and ${rerun} …`);
+    const lines = (shift) =>
+      (function* () {
+        for (let i = 0; i < pairs; i++) yield row(i, shift);
+      })();
+    await writeLines(
+      file,
+      lines(() => 0),
+    );
+    await writeLines(
+      rerun,
+      lines((i) => [0, 0, 0.5, -0.5, 1, 0][i % 6]),
+    );
+  }
+  const audit = `node bin/radpo.js audit --json --bootstrap 1000`;
+  const runs = [];
+  for (const [name, extra] of [
+    ['1000 resamples', ''],
+    ['1000 resamples + --rerun', `--rerun ${rerun}`],
+  ]) {
+    const timed = [];
+    for (let i = 0; i < RUNS; i++) timed.push(measure(`${audit} ${file} ${extra}`));
+    const wall = median(timed.map((m) => m.wall));
+    runs.push({ name, wall_s: +wall.toFixed(2), peak_rss_mb: timed[0].rss });
+    log(`audit ${name}: ${wall.toFixed(2)} s`);
+  }
+  return { pairs, prompts, input_mb: Math.round(statSync(file).size / 1048576), runs };
 }
 
 /** radpo pairs on one-response-per-row data, grouped by prompt: shuffled vs sorted, memory vs disk. */

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import type { CommandSpec, Outcome } from './cli/command.js';
 import { addFlags, attributeName, parseFlags, type FlagTable } from './cli/flags.js';
 import { wordHint } from './cli/hints.js';
+import { auditCommand } from './commands/audit/command.js';
 import { checkCommand } from './commands/check/command.js';
 import { completionCommand } from './commands/completion/command.js';
 import { generateCommand } from './commands/generate/command.js';
@@ -34,6 +35,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [
   scoreCommand,
   pairsCommand,
   inspectCommand,
+  auditCommand,
   checkCommand,
   goalCommand,
   completionCommand,

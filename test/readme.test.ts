@@ -157,6 +157,17 @@ const EXPECTED: Array<[string, (run: BlockRun) => void]> = [
     },
   ],
   [
+    '--conflicts conflicts.jsonl',
+    ({ stdout, cwd, rows }) => {
+      expect(stdout).toMatch(/conflicts \(chosen lower\)\s+0\.188/);
+      expect(stdout).toMatch(/gate failed: exit code 1/);
+      expect(rows('conflicts.jsonl')).toHaveLength(94);
+      expect(readFileSync(join(cwd, 'audit.html'), 'utf8')).toMatch(/^<!doctype html>/);
+      const report = JSON.parse(readFileSync(join(cwd, 'audit.json'), 'utf8'));
+      expect(report.gates[0]).toMatchObject({ flag: '--max-conflict-rate', passed: false });
+    },
+  ],
+  [
     '-o gemma.jsonl',
     ({ cwd }) => expect(JSON.parse(readFileSync(join(cwd, 'check.json'), 'utf8'))).toHaveProperty('errors', 0),
   ],

@@ -231,6 +231,30 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The paper's goal text at the start of a message (any scale, any attributes), and the blank line after it. */
+const PAPER_GOAL_AT_START = new RegExp(
+  `^${escapeRegExp(PAPER_GOAL_PREFIX)} \\([^)]*\\):(?:\\n[^\\n:]+: ${NUMBER_PATTERN}\\.)+(?:\\n\\n)?`,
+);
+
+/**
+ * The prompt as it was before the paper's goal was placed in it (system or user placement): what pairs
+ * of one prompt have in common once relabeled, each with its own goal. A message left empty is dropped.
+ */
+export function withoutPaperGoal(prompt: readonly Message[]): Message[] {
+  const out: Message[] = [];
+  for (const message of prompt) {
+    if (typeof message.content === 'string' && (message.role === 'system' || message.role === 'user')) {
+      const content = message.content.replace(PAPER_GOAL_AT_START, '');
+      if (content !== message.content) {
+        if (content !== '' || message.role === 'user') out.push({ ...message, content });
+        continue;
+      }
+    }
+    out.push(message);
+  }
+  return out;
+}
+
 /**
  * A regular expression that finds goal text written with `spec` (any scores), capturing the scores in
  * attribute order. Used by `radpo check` to read the goal back out of relabeled rows.

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
 import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
+import { scoreHistogram as histogram } from '../../core/audit.js';
 import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec } from '../../core/goal.js';
 import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
@@ -51,25 +52,9 @@ interface HistogramBin {
   rows: number;
 }
 
-/** Exact counts when there are few distinct scores (judge ratings), else 10 equal-width bins (reward models). */
+/** The core's histogram, with inspect's `rows` for the count (its JSON keeps its own names). */
 function scoreHistogram(values: Float64Array): HistogramBin[] {
-  if (values.length === 0) return [];
-  const counts = new Map<number, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  if (counts.size <= 25) {
-    return [...counts.keys()].sort((a, b) => a - b).map((v) => ({ label: formatScore(v), rows: counts.get(v)! }));
-  }
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const width = (max - min) / 10;
-  const bins = Array.from({ length: 10 }, () => 0);
-  for (const v of values) bins[Math.min(9, Math.floor((v - min) / width))]! += 1;
-  const round = (x: number) => formatScore(Number(x.toPrecision(3)));
-  return bins.map((rows, i) => ({ label: `${round(min + i * width)}..${round(min + (i + 1) * width)}`, rows }));
+  return histogram(values).map((bin) => ({ label: bin.label, rows: bin.count }));
 }
 
 function textLength(messages: Message[]): number {

@@ -1,0 +1,82 @@
+import { bool, count, list, parsed, parseNonNegative, path, text } from '../../cli/flags.js';
+import { configFlags, inputFlags, scoreColumnFlags } from '../../cli/tables.js';
+import { ValueError } from '../../core/errors.js';
+import { parseScale } from '../../core/goal.js';
+
+/** A share between 0 and 1 (a target or a bound on a rate). */
+function parseRate(text: string): number {
+  const value = parseNonNegative(text);
+  if (value > 1) throw new ValueError(text, 'a share from 0 to 1 (0.8, not 80)');
+  return value;
+}
+
+/** --gaps 0,0.5,1,2: the min-gap values to sweep. */
+function parseGaps(text: string): number[] {
+  const gaps = text.split(',').map((part) => parseNonNegative(part));
+  if (gaps.length === 0) throw new ValueError(text, 'a comma-separated list of gaps, e.g. 0,0.5,1,2');
+  return gaps;
+}
+
+/** Every flag of `radpo audit`, declared once: commander options and the typed config both come from here. */
+export const auditFlags = {
+  ...configFlags,
+  ...inputFlags,
+  ...scoreColumnFlags('chosen score column', 'rejected score column'),
+  attr: list('--attr <NAME=CHOSEN,REJECTED>', 'aspect score columns, compared with the overall score (repeatable)', {
+    group: 'columns',
+  }),
+  idCol: path('--id-col <path>', 'column that identifies a pair across --rerun and --reference files (default: id)', {
+    group: 'columns',
+  }),
+  scale: parsed('--scale <min-max>', "the judge's score scale (default: 1-10 when every score fits it)", parseScale, {
+    group: 'columns',
+  }),
+  rerun: list('--rerun <file>', 'the same pairs scored again (radpo score --rescore): retest noise (repeatable)', {
+    group: 'figures',
+  }),
+  reference: text('--reference <file>', 'the same pairs scored by humans or a second judge', { group: 'figures' }),
+  referenceChosenCol: path('--reference-chosen-col <path>', "the chosen response's reference score in the input", {
+    group: 'figures',
+  }),
+  referenceRejectedCol: path('--reference-rejected-col <path>', "the rejected response's reference score", {
+    group: 'figures',
+  }),
+  gaps: parsed('--gaps <list>', 'min-gap values to sweep (default: 0,0.5,1,… up to the largest gap)', parseGaps, {
+    group: 'figures',
+  }),
+  targetAgreement: parsed(
+    '--target-agreement <share>',
+    "the agreement a suggested --min-gap must reach (its interval's lower bound)",
+    parseRate,
+    { default: '0.8', group: 'figures' },
+  ),
+  bootstrap: count('--bootstrap <n>', 'bootstrap resamples of prompts for the intervals (0: none)', {
+    default: '1000',
+    group: 'figures',
+  }),
+  seed: count('--seed <n>', 'seed of the bootstrap (same input and seed: same bytes)', {
+    default: '0',
+    group: 'figures',
+  }),
+  json: bool('--json', 'print the figures as one JSON object (schema radpo.audit/v1)', { group: 'output' }),
+  html: text('--html <file>', 'write a self-contained page with the charts and the conflicting pairs', {
+    group: 'output',
+  }),
+  conflicts: text('--conflicts <file>', 'write the pairs whose scores contradict their label, as JSONL', {
+    group: 'output',
+  }),
+  minAgreement: parsed('--min-agreement <share>', 'fail (exit 1) below this agreement (ties dropped)', parseRate, {
+    group: 'gates',
+  }),
+  maxConflictRate: parsed('--max-conflict-rate <share>', 'fail (exit 1) above this conflict rate', parseRate, {
+    group: 'gates',
+  }),
+  maxFlipRate: parsed(
+    '--max-flip-rate <share>',
+    'fail (exit 1) above this retest flip rate (needs --rerun)',
+    parseRate,
+    {
+      group: 'gates',
+    },
+  ),
+};

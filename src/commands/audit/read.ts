@@ -1,0 +1,254 @@
+/**
+ * Reading scored pairs for `radpo audit`, from every layout relabel reads: a row's pair, its label (a
+ * winner column's tie kept as a tie label), its scores, aspect and reference scores, and a key that finds
+ * the same pair in a rerun. radpo's own relabeled output is collapsed back to one pair per source row (the
+ * swapped copy turned round, the goal taken out of the prompt).
+ */
+import { createHash } from 'node:crypto';
+import { RadpoError, RowError, type Location, type RowReason } from '../../core/errors.js';
+import { paperGoalSpec, withoutPaperGoal } from '../../core/goal.js';
+import { detectShapeOf, toPair, type Message, type Pair, type Shape, type ShapeOptions } from '../../core/pair.js';
+import { getPath, type Path } from '../../core/path.js';
+import { relabeledEvidence } from '../../core/relabel.js';
+import { readScores, resolveScoreColumns, type ScoreAttribute, type ScoreColumns } from '../../core/scores.js';
+import { orientByWinner, probeOrientation } from '../../core/winner.js';
+import type { InputFormat } from '../../io/choices.js';
+import type { Io } from '../../io/io.js';
+import { openInput } from '../../pipeline/inputs.js';
+
+export interface ReadConfig {
+  inputFormat?: InputFormat;
+  maxLineBytes: number;
+  shape: ShapeOptions;
+  /** The overall score columns as named (neither: found in the first row). */
+  chosenScoreCol?: Path;
+  rejectedScoreCol?: Path;
+  aspects: readonly ScoreAttribute[];
+  idCol?: Path;
+  reference?: { chosen: Path; rejected: Path };
+  /** Key every pair (a --rerun or --reference file will be joined): hashing each pair's text costs time. */
+  joinKeys: boolean;
+}
+
+/** One pair as the audit needs it. */
+export interface ScoredPair {
+  /**
+   * Finds the same pair in another file: the --id-col value, else the pair's text (prompt, chosen,
+   * rejected); '' when nothing is joined.
+   */
+  key: string;
+  promptKey: string;
+  pair: Pair;
+  /** 1: the chosen response is the labelled winner; 0: the label is a tie. */
+  label: 0 | 1;
+  chosen: number;
+  rejected: number;
+  aspects: Array<[number, number]> | null;
+  reference: [number, number] | null;
+  location: Location;
+  id?: unknown;
+}
+
+interface InputSummary {
+  source: string;
+  format: string;
+  shape: string;
+  scores: string;
+  relabeled: boolean;
+}
+
+/** What reading found besides the pairs, for the report (every row is a pair, unreadable, unscored or a twin). */
+export class ReadTally {
+  rows = 0;
+  pairs = 0;
+  unscored = 0;
+  /** radpo's second copy of a pair already read. */
+  twins = 0;
+  readonly unreadable = new Map<RowReason, number>();
+  readonly inputs: InputSummary[] = [];
+  aspectsFromOverall = false;
+
+  addUnreadable(reason: RowReason): void {
+    this.unreadable.set(reason, (this.unreadable.get(reason) ?? 0) + 1);
+  }
+}
+
+const hash = (value: unknown) => createHash('sha1').update(JSON.stringify(value)).digest('base64').slice(0, 16);
+
+/** The row's pair with its label: a winner column orients it, and a tie label keeps A as chosen. */
+function labelled(value: unknown, shape: Shape): { row: unknown; label: 0 | 1 } {
+  if (!shape.winner) return { row: value, label: 1 };
+  try {
+    return { row: orientByWinner(value, shape.winner), label: 1 };
+  } catch (err) {
+    if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
+    return { row: probeOrientation(value, shape.winner), label: 0 };
+  }
+}
+
+const NAN_PAIR: [number, number] = [Number.NaN, Number.NaN];
+
+/** Scores at `columns`, or NaN for each side when the row has none there (a reference need not cover every row). */
+function optionalScores(row: unknown, columns: ScoreColumns): [number, number] {
+  try {
+    const scores = readScores(row, columns, { min: -Infinity, max: Infinity });
+    return [scores.chosen[0]!, scores.rejected[0]!];
+  } catch (err) {
+    if (!(err instanceof RowError)) throw err;
+    return NAN_PAIR;
+  }
+}
+
+function columnsOf(chosen: Path, rejected: Path): ScoreColumns {
+  return { attributes: null, chosen: [chosen], rejected: [rejected], description: '' };
+}
+
+/** Per input: what the first row fixed. */
+interface InputContext {
+  shape: Shape;
+  overall: ScoreColumns | null;
+  aspects: ScoreColumns | null;
+  relabeled: boolean;
+  seen: Set<string>;
+}
+
+export class PairReader {
+  readonly tally = new ReadTally();
+  private readonly occurrences = new Map<string, number>();
+  constructor(
+    private readonly config: ReadConfig,
+    private readonly io: Io,
+  ) {}
+
+  /** Every pair of the inputs, in order. */
+  async read(inputs: readonly string[], visit: (pair: ScoredPair) => void | Promise<void>): Promise<void> {
+    for (const input of inputs) {
+      const { name, format, records } = await openInput(input, { ...this.config, inputs: [...inputs] }, this.io);
+      const summary: InputSummary = { source: name, format, shape: '(no records)', scores: '', relabeled: false };
+      this.tally.inputs.push(summary);
+      let context: InputContext | null = null;
+      for await (const batch of records) {
+        if (this.io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
+        for (const record of batch) {
+          this.tally.rows += 1;
+          if (record.error) {
+            this.tally.addUnreadable(record.error.reason);
+            continue;
+          }
+          try {
+            context ??= this.start(name, record.value, summary);
+            const pair = this.pairOf(record.value, record.location, context);
+            if (pair) await visit(pair);
+          } catch (err) {
+            if (!(err instanceof RowError)) throw err;
+            this.tally.addUnreadable(err.reason);
+          }
+        }
+      }
+    }
+  }
+
+  /** The first row of an input fixes its shape and its score columns. */
+  private start(name: string, value: unknown, summary: InputSummary): InputContext {
+    const { config } = this;
+    const shape = detectShapeOf(name, value, config.shape);
+    const first = shape.winner ? probeOrientation(value, shape.winner) : value;
+    const overall = resolveScoreColumns(first, { chosen: config.chosenScoreCol, rejected: config.rejectedScoreCol });
+    const aspects = config.aspects.length > 0 ? resolveScoreColumns(first, { attributes: config.aspects }) : null;
+    if (!overall && !aspects)
+      throw new RadpoError(
+        'no_scores',
+        `${name}: no scores found (no score_chosen/score_rejected or other known score columns in the first row)`,
+        'name them with --chosen-score-col/--rejected-score-col, or score the pairs first: radpo score FILE ' +
+          '--judge chat|reward …',
+      );
+    // Aspects alone: their mean is the overall score, and there is nothing to compare it with.
+    if (!overall) this.tally.aspectsFromOverall = true;
+    const relabeled = relabeledEvidence(value, null, paperGoalSpec()) !== null;
+    Object.assign(summary, {
+      shape: shape.description,
+      scores: (overall ?? aspects)!.description,
+      relabeled,
+    });
+    return { shape, overall, aspects, relabeled, seen: new Set() };
+  }
+
+  private pairOf(value: unknown, location: Location, context: InputContext): ScoredPair | null {
+    const { config, tally } = this;
+    const { row, label } = labelled(value, context.shape);
+    let pair = toPair(row, context.shape, { allowEmpty: true });
+    let swap = false;
+    if (context.relabeled) {
+      const r = value as Record<string, unknown>;
+      // Each source row is there twice: count it once, turned back to its own orientation.
+      const source = `${String(r.source_file ?? '')}\u0000${String(r.source_id ?? r.source_line ?? location.line)}`;
+      if (context.seen.has(source)) {
+        tally.twins += 1;
+        return null;
+      }
+      context.seen.add(source);
+      swap = r.copy === 'rejected_goal';
+      pair = { ...pair, prompt: withoutPaperGoal(pair.prompt) };
+      if (swap) pair = { ...pair, chosen: pair.rejected, rejected: pair.chosen };
+    }
+    let overall: [number, number];
+    let aspects: Array<[number, number]> | null = null;
+    try {
+      if (context.aspects) {
+        const scores = readScores(row, context.aspects, { min: -Infinity, max: Infinity });
+        aspects = scores.chosen.map((c, i) => [c, scores.rejected[i]!]);
+      }
+      if (context.overall) {
+        const scores = readScores(row, context.overall, { min: -Infinity, max: Infinity });
+        overall = [scores.chosen[0]!, scores.rejected[0]!];
+      } else {
+        const mean = (side: 0 | 1) => aspects!.reduce((a, s) => a + s[side], 0) / aspects!.length;
+        overall = [mean(0), mean(1)];
+        aspects = null;
+      }
+    } catch (err) {
+      if (!(err instanceof RowError)) throw err;
+      tally.unscored += 1;
+      return null;
+    }
+    if (swap) {
+      overall = [overall[1], overall[0]];
+      aspects = aspects?.map(([c, r]) => [r, c]) ?? null;
+    }
+    let reference = config.reference
+      ? optionalScores(row, columnsOf(config.reference.chosen, config.reference.rejected))
+      : null;
+    if (swap && reference) reference = [reference[1], reference[0]];
+    tally.pairs += 1;
+    const id = config.idCol ? getPath(value, config.idCol) : undefined;
+    return {
+      key: config.joinKeys ? this.keyOf(pair, id) : '',
+      promptKey: hash(pair.prompt),
+      pair,
+      label,
+      chosen: overall[0],
+      rejected: overall[1],
+      aspects,
+      reference,
+      location,
+      ...(id === undefined ? {} : { id }),
+    };
+  }
+
+  /** --id-col's value, or the pair's text; a pair whose text repeats is numbered (the n-th copy joins the n-th). */
+  private keyOf(pair: Pair, id: unknown): string {
+    const key = this.config.idCol
+      ? `id:${JSON.stringify(id ?? null)}`
+      : hash([pair.prompt, pair.chosen, pair.rejected]);
+    const n = this.occurrences.get(key) ?? 0;
+    this.occurrences.set(key, n + 1);
+    return `${key}#${n}`;
+  }
+}
+
+/** The text of a side's final response, for lengths and the hash that dedupes a shared response. */
+export function finalText(messages: readonly Message[]): string {
+  const last = messages[messages.length - 1];
+  if (!last) return '';
+  return typeof last.content === 'string' ? last.content : JSON.stringify(last.content ?? '');
+}

@@ -1,0 +1,27 @@
+/** The audit's report: what --json prints, the table and the page render. */
+import type { AuditFigures } from '../../core/audit.js';
+import type { ReadTally } from './read.js';
+
+/** The report: the figures, with what was read and the gates. */
+export interface AuditReport extends AuditFigures {
+  schema: 'radpo.audit/v1';
+  inputs: ReadTally['inputs'];
+  rows: {
+    read: number;
+    unreadable: Record<string, number>;
+    unscored: number;
+    relabeled_twins: number;
+  };
+  gates: Gate[];
+  /** The relabel command a suggested gap is applied with. */
+  apply: string | null;
+}
+
+export interface Gate {
+  figure: string;
+  flag: string;
+  value: number | null;
+  bound: number;
+  kind: 'min' | 'max';
+  passed: boolean;
+}

@@ -1,0 +1,384 @@
+/**
+ * `radpo audit`: can a file's scores be trusted? Reads scored pairs (and reruns, a reference), computes
+ * the figures of core/audit.ts, prints a table or JSON (its data: stdout), writes the page and the
+ * conflicting pairs atomically, and fails (exit 1) a gate a pipeline set.
+ */
+import type { RunCommand } from '../../cli/command.js';
+import { checkOutputPaths, resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
+import {
+  type AuditFigures,
+  type AuditPairs,
+  type AuditWarning,
+  auditFigures,
+  codePoints,
+  type PairScoreColumns,
+} from '../../core/audit.js';
+import { usageError } from '../../core/errors.js';
+import { formatScore, type Scale } from '../../core/goal.js';
+import type { Io } from '../../io/io.js';
+import { openSink, type Sink } from '../../io/output.js';
+import type { auditFlags } from './flags.js';
+import { renderPage } from './html.js';
+import { finalText, PairReader, type ReadConfig, type ScoredPair } from './read.js';
+import { renderAudit } from './render.js';
+import type { FlagValues } from '../../cli/flags.js';
+import type { AuditReport, Gate } from './report.js';
+
+type AuditFlagValues = FlagValues<typeof auditFlags>;
+
+/** A column of numbers that grows as pairs are read. */
+class Column<T extends Float64Array | Int32Array | Uint8Array> {
+  private data: T;
+  length = 0;
+  constructor(private readonly make: (n: number) => T) {
+    this.data = make(1024);
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = this.make(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  values(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+}
+
+const floats = () => new Column((n) => new Float64Array(n));
+const ints = () => new Column((n) => new Int32Array(n));
+
+/** A 32-bit FNV-1a hash of a response's text: enough to tell a prompt's responses apart. */
+function textHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+const MAX_SHOWN_CONFLICTS = 50;
+
+/** The pairs read into columns, and what the page shows of the conflicts. */
+class PairColumns {
+  readonly chosen = floats();
+  readonly rejected = floats();
+  readonly label = new Column((n) => new Uint8Array(n));
+  readonly prompt = ints();
+  readonly chosenLength = ints();
+  readonly rejectedLength = ints();
+  readonly chosenText = ints();
+  readonly rejectedText = ints();
+  readonly reference = { chosen: floats(), rejected: floats() };
+  aspects: Array<{ chosen: Column<Float64Array>; rejected: Column<Float64Array> }> = [];
+  readonly prompts = new Map<string, number>();
+  /** Pair keys, kept only when a rerun or reference file is joined. */
+  readonly keys: Map<string, number> | null;
+  /** The clearest conflicts (most negative Δ first), for the page. */
+  readonly shown: ScoredPair[] = [];
+
+  constructor(joined: boolean) {
+    this.keys = joined ? new Map() : null;
+  }
+
+  add(pair: ScoredPair): void {
+    const index = this.chosen.length;
+    this.chosen.push(pair.chosen);
+    this.rejected.push(pair.rejected);
+    this.label.push(pair.label);
+    let prompt = this.prompts.get(pair.promptKey);
+    if (prompt === undefined) {
+      prompt = this.prompts.size;
+      this.prompts.set(pair.promptKey, prompt);
+    }
+    this.prompt.push(prompt);
+    const [c, r] = [finalText(pair.pair.chosen), finalText(pair.pair.rejected)];
+    this.chosenLength.push(codePoints(c));
+    this.rejectedLength.push(codePoints(r));
+    this.chosenText.push(textHash(c));
+    this.rejectedText.push(textHash(r));
+    this.reference.chosen.push(pair.reference?.[0] ?? Number.NaN);
+    this.reference.rejected.push(pair.reference?.[1] ?? Number.NaN);
+    if (pair.aspects) {
+      while (this.aspects.length < pair.aspects.length) this.aspects.push({ chosen: floats(), rejected: floats() });
+      pair.aspects.forEach(([ac, ar], a) => {
+        // A column that started late (a later input with more aspects) is NaN before.
+        const column = this.aspects[a]!;
+        while (column.chosen.length < index) {
+          column.chosen.push(Number.NaN);
+          column.rejected.push(Number.NaN);
+        }
+        column.chosen.push(ac);
+        column.rejected.push(ar);
+      });
+    }
+    this.keys?.set(pair.key, index);
+    if (pair.label === 1 && pair.chosen < pair.rejected) this.keepShown(pair);
+  }
+
+  private keepShown(pair: ScoredPair): void {
+    const delta = (p: ScoredPair) => p.chosen - p.rejected;
+    if (this.shown.length === MAX_SHOWN_CONFLICTS && delta(pair) >= delta(this.shown.at(-1)!)) return;
+    const at = this.shown.findIndex((p) => delta(pair) < delta(p));
+    this.shown.splice(at < 0 ? this.shown.length : at, 0, pair);
+    if (this.shown.length > MAX_SHOWN_CONFLICTS) this.shown.pop();
+  }
+
+  pairs(): AuditPairs {
+    return {
+      count: this.chosen.length,
+      chosen: this.chosen.values(),
+      rejected: this.rejected.values(),
+      label: this.label.values(),
+      prompt: this.prompt.values(),
+      prompts: this.prompts.size,
+      chosenLength: this.chosenLength.values(),
+      rejectedLength: this.rejectedLength.values(),
+      chosenText: this.chosenText.values(),
+      rejectedText: this.rejectedText.values(),
+    };
+  }
+
+  aspectColumns(): PairScoreColumns[] {
+    const n = this.chosen.length;
+    return this.aspects.map((column) => {
+      const pad = (c: Column<Float64Array>) => {
+        while (c.length < n) c.push(Number.NaN);
+        return c.values();
+      };
+      return { chosen: pad(column.chosen), rejected: pad(column.rejected) };
+    });
+  }
+}
+
+/** The scores of another file (a rerun, a reference) on the pairs read, NaN where it has none. */
+async function joinedScores(
+  file: string,
+  config: ReadConfig,
+  columns: PairColumns,
+  io: Io,
+): Promise<{ scores: PairScoreColumns; unmatched: number }> {
+  const n = columns.chosen.length;
+  const scores = { chosen: new Float64Array(n).fill(Number.NaN), rejected: new Float64Array(n).fill(Number.NaN) };
+  let unmatched = 0;
+  const reader = new PairReader({ ...config, reference: undefined, aspects: [], joinKeys: true }, io);
+  await reader.read([file], (pair) => {
+    const index = columns.keys!.get(pair.key);
+    if (index === undefined) {
+      unmatched += 1;
+      return;
+    }
+    scores.chosen[index] = pair.chosen;
+    scores.rejected[index] = pair.rejected;
+  });
+  return { scores, unmatched };
+}
+
+/** The scale: --scale, else the paper's 1-10 when every score fits it, else the scores' own range. */
+function auditScale(
+  flags: AuditFlagValues,
+  pairs: AuditPairs,
+): { scale: Scale; source: 'flag' | 'paper' | 'observed' } {
+  if (flags.scale) return { scale: flags.scale, source: 'flag' };
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < pairs.count; i++) {
+    min = Math.min(min, pairs.chosen[i]!, pairs.rejected[i]!);
+    max = Math.max(max, pairs.chosen[i]!, pairs.rejected[i]!);
+  }
+  if (pairs.count === 0 || (min >= 1 && max <= 10)) return { scale: { min: 1, max: 10 }, source: 'paper' };
+  return { scale: { min, max: max > min ? max : min + 1 }, source: 'observed' };
+}
+
+function gatesOf(flags: AuditFlagValues, figures: AuditFigures): Gate[] {
+  const gates: Gate[] = [];
+  const gate = (figure: string, flag: string, value: number | null, bound: number | undefined, kind: Gate['kind']) => {
+    if (bound === undefined) return;
+    const passed = value !== null && (kind === 'min' ? value >= bound : value <= bound);
+    gates.push({ figure, flag, value, bound, kind, passed });
+  };
+  gate(
+    'label_agreement.ties_dropped',
+    '--min-agreement',
+    figures.label_agreement.ties_dropped.value,
+    flags.minAgreement,
+    'min',
+  );
+  gate('conflicts.rate', '--max-conflict-rate', figures.conflicts.rate, flags.maxConflictRate, 'max');
+  gate('retest.flip_rate', '--max-flip-rate', figures.retest?.flip_rate ?? null, flags.maxFlipRate, 'max');
+  return gates;
+}
+
+function readConfig(flags: AuditFlagValues): ReadConfig {
+  // Aspects go beside the overall score here (relabel's --attr replaces it): parsed one by one.
+  const aspects = flags.attr.map((spec) => scoreColumnSpec({ attr: [spec] }).attributes![0]!);
+  if ((flags.referenceChosenCol === undefined) !== (flags.referenceRejectedCol === undefined))
+    throw usageError(
+      '--reference-chosen-col and --reference-rejected-col go together',
+      'name both reference score columns',
+    );
+  if ((flags.chosenScoreCol === undefined) !== (flags.rejectedScoreCol === undefined))
+    throw usageError('--chosen-score-col and --rejected-score-col go together', 'name both score columns');
+  if (flags.reference && flags.referenceChosenCol)
+    throw usageError('--reference and --reference-chosen-col name two references', 'give one of them');
+  return {
+    inputFormat: flags.inputFormat,
+    maxLineBytes: flags.maxLineBytes,
+    shape: shapeOptions(flags),
+    chosenScoreCol: flags.chosenScoreCol,
+    rejectedScoreCol: flags.rejectedScoreCol,
+    aspects,
+    idCol: flags.idCol,
+    joinKeys: flags.rerun.length > 0 || flags.reference !== undefined,
+    reference:
+      flags.referenceChosenCol && flags.referenceRejectedCol
+        ? { chosen: flags.referenceChosenCol, rejected: flags.referenceRejectedCol }
+        : undefined,
+  };
+}
+
+/** The audit of the inputs: every figure, the rows read, the gates. Writes the conflicts file as it reads. */
+async function audit(
+  inputs: string[],
+  flags: AuditFlagValues,
+  io: Io,
+  conflicts: Sink | null,
+): Promise<{ report: AuditReport; shown: ScoredPair[] }> {
+  const config = readConfig(flags);
+  const columns = new PairColumns(config.joinKeys);
+  const reader = new PairReader(config, io);
+  await reader.read(inputs, async (pair) => {
+    columns.add(pair);
+    if (conflicts && pair.label === 1 && pair.chosen < pair.rejected) await conflicts.write(`${conflictLine(pair)}\n`);
+  });
+  const reruns: PairScoreColumns[] = [];
+  const warnings: AuditWarning[] = [];
+  for (const file of flags.rerun) {
+    const { scores, unmatched } = await joinedScores(file, config, columns, io);
+    reruns.push(scores);
+    if (unmatched > 0) warnings.push(unmatchedWarning(file, unmatched, flags));
+  }
+  let reference: PairScoreColumns | null = config.reference
+    ? { chosen: columns.reference.chosen.values(), rejected: columns.reference.rejected.values() }
+    : null;
+  if (flags.reference) {
+    const { scores, unmatched } = await joinedScores(flags.reference, config, columns, io);
+    reference = scores;
+    if (unmatched > 0) warnings.push(unmatchedWarning(flags.reference, unmatched, flags));
+  }
+  const pairs = columns.pairs();
+  const { scale, source } = auditScale(flags, pairs);
+  const tally = reader.tally;
+  const aspectColumns = columns.aspectColumns();
+  const figures = auditFigures(pairs, {
+    scale,
+    scaleSource: source,
+    gaps: flags.gaps ?? null,
+    targetAgreement: flags.targetAgreement,
+    bootstrap: flags.bootstrap,
+    seed: flags.seed,
+    unscored: tally.unscored,
+    rows: tally.rows,
+    reruns,
+    reference,
+    aspects: aspectColumns.length > 0 ? { names: config.aspects.map((a) => a.name), columns: aspectColumns } : null,
+  });
+  if (tally.aspectsFromOverall)
+    warnings.push({
+      code: 'aspects_only',
+      message: 'no overall score columns: the overall score is the mean of the --attr aspects',
+    });
+  figures.warnings.push(...warnings);
+  for (const w of figures.warnings) w.hint ??= WARNING_HINTS[w.code];
+  const gap = figures.suggested_min_gap.gap;
+  const report: AuditReport = {
+    schema: 'radpo.audit/v1',
+    inputs: tally.inputs,
+    rows: {
+      read: tally.rows,
+      unreadable: Object.fromEntries([...tally.unreadable.entries()].sort()),
+      unscored: tally.unscored,
+      relabeled_twins: tally.twins,
+    },
+    ...figures,
+    gates: gatesOf(flags, figures),
+    apply:
+      gap !== null && gap > 0 && !tally.inputs.some((i) => i.relabeled)
+        ? `radpo relabel ${inputs.join(' ')} --min-gap ${formatScore(gap)}`
+        : null,
+  };
+  return { report, shown: columns.shown };
+}
+
+/** What to do about a warning the core raised, in today's flags. */
+const WARNING_HINTS: Partial<Record<AuditWarning['code'], string>> = {
+  labels_from_scores: 'audit against a human-labelled set, or give a second judge as --reference FILE',
+  labels_flipped: 'read the conflicting pairs: --conflicts FILE (or --html FILE)',
+  cached_rerun: 'rescore with radpo score --rescore --no-cache (and a judge temperature above 0)',
+};
+
+function unmatchedWarning(file: string, unmatched: number, flags: AuditFlagValues): AuditWarning {
+  return {
+    code: 'unmatched_rows',
+    message: `${file}: ${unmatched} pairs are not in the audited input (joined by ${joinWords(flags)})`,
+    hint: flags.idCol ? undefined : 'if the texts changed, join by an id column: --id-col PATH',
+  };
+}
+
+function joinWords(flags: AuditFlagValues): string {
+  return flags.idCol ? `--id-col ${flags.idCol.join('.')}` : 'the text of prompt, chosen and rejected';
+}
+
+function conflictLine(pair: ScoredPair): string {
+  return JSON.stringify({
+    source: pair.location.source,
+    line: pair.location.line,
+    ...(pair.id === undefined ? {} : { id: pair.id }),
+    gap: pair.chosen - pair.rejected,
+    score_chosen: pair.chosen,
+    score_rejected: pair.rejected,
+    prompt: pair.pair.prompt,
+    chosen: pair.pair.chosen,
+    rejected: pair.pair.rejected,
+  });
+}
+
+export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help }) => {
+  const inputs = resolveInputs(args, io, help);
+  if (!inputs) return 'usage';
+  if (flags.maxFlipRate !== undefined && flags.rerun.length === 0)
+    throw usageError(
+      '--max-flip-rate needs --rerun FILE',
+      'rescore the pairs (radpo score --rescore) and pass the file',
+    );
+  if (flags.html === '-' && flags.conflicts === '-')
+    throw usageError('--html and --conflicts cannot both go to stdout', 'write one of them to a file');
+  const reads = [...inputs, ...flags.rerun, ...(flags.reference ? [flags.reference] : [])];
+  await checkOutputPaths(reads, [
+    ['--html', flags.html],
+    ['--conflicts', flags.conflicts],
+  ]);
+  const sinks: Sink[] = [];
+  try {
+    const conflicts = flags.conflicts ? await openSink(flags.conflicts, io.stdout) : null;
+    if (conflicts) sinks.push(conflicts);
+    const page = flags.html ? await openSink(flags.html, io.stdout) : null;
+    if (page) sinks.push(page);
+    const { report, shown } = await audit(inputs, flags, io, conflicts);
+    if (page) await page.write(renderPage(report, shown));
+    for (const sink of sinks) await sink.prepare();
+    for (const sink of sinks) await sink.publish();
+    sinks.length = 0;
+    // The figures are this command's data (stdout), unless a file already took stdout.
+    const out = flags.html === '-' || flags.conflicts === '-' ? io.stderr : io.stdout;
+    out.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderAudit(report));
+    const failed = report.gates.filter((g) => !g.passed);
+    for (const g of failed)
+      io.stderr.write(
+        `radpo audit: ${g.figure} is ${g.value === null ? 'not measurable' : g.value.toFixed(4)}, ` +
+          `${g.kind === 'min' ? 'below' : 'above'} ${g.flag} ${g.bound}\n`,
+      );
+    return failed.length > 0 ? 'failed' : 'ok';
+  } finally {
+    for (const sink of sinks) await sink.abort();
+  }
+};

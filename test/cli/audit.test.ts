@@ -1,0 +1,608 @@
+/**
+ * radpo audit against an oracle typed from the definitions in docs/AUDIT.md (not from radpo's code): the
+ * real label-flip file (UltraFeedback with 20% of labels flipped), a rerun, reference scores, aspects, tie
+ * labels; the relabeled output audits to the same figures; gates, outputs and determinism.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
+
+const FLIP = join(DATA, 'foreign', 'ultrafeedback_label_flip_20_first500.jsonl');
+
+interface Row {
+  prompt: string;
+  chosen: string;
+  rejected: string;
+  metadata: { score_chosen: number; score_rejected: number };
+}
+const rows = parseJsonl(readFileSync(FLIP, 'utf8')) as unknown as Row[];
+
+const close = (actual: unknown, expected: number | null, digits = 9) => {
+  if (expected === null) expect(actual).toBeNull();
+  else expect(actual as number).toBeCloseTo(expected, digits);
+};
+
+async function auditJson(args: string[]) {
+  const r = await run(['audit', ...args, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+// --- the oracle: each figure from its definition --------------------------------------------------------
+const delta = (r: Row) => r.metadata.score_chosen - r.metadata.score_rejected;
+const count = <T>(xs: T[], f: (x: T, i: number) => boolean) => xs.filter(f).length;
+const codePointLength = (s: string) => [...s].length;
+
+function wilsonOracle(k: number, n: number): [number, number] {
+  const z = 1.959963984540054; // Φ⁻¹(0.975)
+  const p = k / n;
+  const denominator = 1 + (z * z) / n;
+  const centre = p + (z * z) / (2 * n);
+  const spread = z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return [(centre - spread) / denominator, (centre + spread) / denominator];
+}
+
+function ranksOracle(xs: number[]): number[] {
+  return xs.map((x) => {
+    const below = xs.filter((y) => y < x).length;
+    const equal = xs.filter((y) => y === x).length;
+    return below + (equal + 1) / 2;
+  });
+}
+
+function pearsonOracle(x: number[], y: number[]): number {
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const [mx, my] = [mean(x), mean(y)];
+  const cov = x.reduce((a, xi, i) => a + (xi - mx) * (y[i]! - my), 0);
+  const vx = x.reduce((a, xi) => a + (xi - mx) ** 2, 0);
+  const vy = y.reduce((a, yi) => a + (yi - my) ** 2, 0);
+  return cov / Math.sqrt(vx * vy);
+}
+
+/** τ-b by counting every pair of observations. */
+function kendallOracle(x: number[], y: number[]): number {
+  let concordant = 0;
+  let discordant = 0;
+  let tiesX = 0;
+  let tiesY = 0;
+  for (let i = 0; i < x.length; i++) {
+    for (let j = i + 1; j < x.length; j++) {
+      const s = Math.sign(x[i]! - x[j]!) * Math.sign(y[i]! - y[j]!);
+      if (s > 0) concordant++;
+      else if (s < 0) discordant++;
+      if (x[i] === x[j] && y[i] !== y[j]) tiesX++;
+      if (y[i] === y[j] && x[i] !== x[j]) tiesY++;
+    }
+  }
+  return (concordant - discordant) / Math.sqrt((concordant + discordant + tiesX) * (concordant + discordant + tiesY));
+}
+
+/** Quadratic-weighted κ: categories = the distinct values used, weights by their positions. */
+function qwkOracle(a: number[], b: number[]): number {
+  const categories = [...new Set([...a, ...b])].sort((p, q) => p - q);
+  const k = categories.length;
+  const at = (v: number) => categories.indexOf(v);
+  let observed = 0;
+  for (let i = 0; i < a.length; i++) observed += (at(a[i]!) - at(b[i]!)) ** 2;
+  let expected = 0;
+  for (let r = 0; r < k; r++)
+    for (let c = 0; c < k; c++)
+      expected += ((r - c) ** 2 * count(a, (v) => at(v) === r) * count(b, (v) => at(v) === c)) / a.length;
+  return 1 - observed / expected;
+}
+
+/** ICC(2,1) from Shrout & Fleiss' table: BMS, JMS, EMS of a targets × judges matrix. */
+function iccOracle(matrix: number[][]): number {
+  const n = matrix.length;
+  const k = matrix[0]!.length;
+  const all = matrix.flat();
+  const grand = all.reduce((a, b) => a + b, 0) / all.length;
+  const rowMean = matrix.map((r) => r.reduce((a, b) => a + b, 0) / k);
+  const colMean = Array.from({ length: k }, (_, j) => matrix.reduce((a, r) => a + r[j]!, 0) / n);
+  const bms = (k * rowMean.reduce((a, m) => a + (m - grand) ** 2, 0)) / (n - 1);
+  const jms = (n * colMean.reduce((a, m) => a + (m - grand) ** 2, 0)) / (k - 1);
+  let residual = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < k; j++) residual += (matrix[i]![j]! - rowMean[i]! - colMean[j]! + grand) ** 2;
+  const ems = residual / ((n - 1) * (k - 1));
+  return (bms - ems) / (bms + (k - 1) * ems + (k * (jms - ems)) / n);
+}
+
+describe('radpo audit on the label-flip file (every figure against the oracle)', () => {
+  it('label agreement under the three tie conventions, conflicts, ties', async () => {
+    const report = await auditJson([FLIP, '--bootstrap', '200']);
+    const n = rows.length;
+    const pos = count(rows, (r) => delta(r) > 0);
+    const zero = count(rows, (r) => delta(r) === 0);
+    const neg = count(rows, (r) => delta(r) < 0);
+    expect(report.schema).toBe('radpo.audit/v1');
+    expect(report.pairs).toBe(500);
+    expect([pos, zero, neg]).toEqual([349, 57, 94]);
+    close(report.label_agreement.ties_half.value, (pos + zero / 2) / n);
+    close(report.label_agreement.ties_dropped.value, pos / (pos + neg));
+    expect(report.label_agreement.ties_dropped.n).toBe(pos + neg);
+    close(report.label_agreement.ties_wrong.value, pos / n);
+    expect(report.conflicts.count).toBe(neg);
+    close(report.conflicts.rate, neg / n);
+    expect(report.ties).toEqual({ count: zero, rate: zero / n });
+    for (const e of [report.label_agreement.ties_half, report.label_agreement.ties_dropped, report.conflicts]) {
+      const value = e.value ?? e.rate;
+      expect(e.ci[0]).toBeLessThanOrEqual(value);
+      expect(e.ci[1]).toBeGreaterThanOrEqual(value);
+    }
+    expect(report.label_agreement.cohen_kappa).toBeNull(); // no tie labels in this file
+  });
+
+  it('sees the flipped labels: a conflict rate near 20%, a plateau below 1 at the widest gaps', async () => {
+    const r = await run(['audit', FLIP, '--bootstrap', '200']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/conflicts \(chosen lower\)\s+0\.188 .*warn/);
+    for (const line of r.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(100);
+    expect(r.stdout).toMatch(/warning: even the pairs whose scores differ most [\s\S]* labels look flipped/);
+    // The same rows before the flip (the study's clean file): no conflict, and the audit says why that is
+    // no proof of a good judge either.
+    const clean = await run(['audit', join(DATA, 'scored', 'ultrafeedback_gpt4_1000.jsonl'), '--bootstrap', '50']);
+    expect(clean.stdout).toMatch(/warning: no pair has a chosen response scored below [\s\S]*labels look derived/);
+  });
+
+  it('length bias by the 30-code-point rule', async () => {
+    const report = await auditJson([FLIP, '--bootstrap', '0']);
+    const lengths = rows.map((r) => [codePointLength(r.chosen), codePointLength(r.rejected)] as const);
+    const eligible = rows.filter((_, i) => Math.abs(lengths[i]![0] - lengths[i]![1]) > 30);
+    const longer = (r: Row) => codePointLength(r.chosen) > codePointLength(r.rejected);
+    const scored = eligible.filter((r) => delta(r) !== 0);
+    const lb = report.length_bias;
+    expect(lb.pairs).toBe(eligible.length);
+    close(lb.p_label_longer.value, count(eligible, longer) / eligible.length);
+    close(lb.p_higher_score_longer.value, count(scored, (r) => delta(r) > 0 === longer(r)) / scored.length);
+    expect(lb.p_higher_score_longer.n).toBe(scored.length);
+    close(lb.longer_baseline.ties_half, (count(eligible, longer) + (rows.length - eligible.length) / 2) / rows.length);
+  });
+
+  it('scale health: floor, ceiling, entropy over the 19 half points of 1-10', async () => {
+    const report = await auditJson([FLIP, '--bootstrap', '0']);
+    const scores = rows.flatMap((r) => [r.metadata.score_chosen, r.metadata.score_rejected]);
+    const h = report.scale_health;
+    close(h.floor_share, count(scores, (s) => s === 1) / scores.length);
+    close(h.ceiling_share, count(scores, (s) => s === 10) / scores.length);
+    const freq = [...new Set(scores)].map((v) => count(scores, (s) => s === v) / scores.length);
+    close(h.normalized_entropy, -freq.reduce((a, p) => a + p * Math.log(p), 0) / Math.log(19));
+    expect(h.histogram.reduce((a: number, b: { count: number }) => a + b.count, 0)).toBe(1000);
+    expect(report.scale).toEqual({ min: 1, max: 10, source: 'paper' });
+  });
+
+  it('calibration: each bin by Wilson, the logistic slope by bisection, the widest quarter', async () => {
+    const report = await auditJson([FLIP, '--bootstrap', '0']);
+    const deltas = rows.map(delta).filter((d) => d !== 0);
+    for (const [k, bin] of report.calibration.bins.entries()) {
+      const last = k === report.calibration.bins.length - 1;
+      const inside = deltas.filter((d) => {
+        const m = Math.abs(d);
+        return bin.lo === bin.hi ? m === bin.lo : m >= bin.lo && (m < bin.hi || (last && m === bin.hi));
+      });
+      const agree = count(inside, (d) => d > 0);
+      expect(bin.pairs).toBe(inside.length);
+      close(bin.agreement, agree / inside.length);
+      close(bin.ci[0], wilsonOracle(agree, inside.length)[0]);
+      close(bin.ci[1], wilsonOracle(agree, inside.length)[1]);
+    }
+    expect(report.calibration.bins.reduce((a: number, b: { pairs: number }) => a + b.pairs, 0)).toBe(deltas.length);
+    // MLE of Σ log σ(βΔ): the score equation Σ Δ(1 − σ(βΔ)) = 0 decreases in β; bisect it.
+    const sigma = (t: number) => 1 / (1 + Math.exp(-t));
+    const gradient = (b: number) => deltas.reduce((a, d) => a + d * (1 - sigma(b * d)), 0);
+    let [lo, hi] = [0, 10];
+    for (let i = 0; i < 200; i++) {
+      const mid = (lo + hi) / 2;
+      if (gradient(mid) > 0) lo = mid;
+      else hi = mid;
+    }
+    const beta = (lo + hi) / 2;
+    const fit = report.calibration.logistic;
+    close(fit.slope, beta);
+    // Every prompt is its own cluster here: the sandwich is Σ score² over the information.
+    const information = deltas.reduce((a, d) => a + d * d * sigma(beta * d) * (1 - sigma(beta * d)), 0);
+    const meat = deltas.reduce((a, d) => a + (d * (1 - sigma(beta * d))) ** 2, 0);
+    close(fit.ci[1] - fit.slope, (1.96 * Math.sqrt(meat)) / information);
+    close(fit.gap_at_target, Math.log(0.8 / 0.2) / beta);
+    const magnitudes = deltas.map(Math.abs).sort((a, b) => a - b);
+    const position = 0.75 * (magnitudes.length - 1);
+    const cut =
+      magnitudes[Math.floor(position)]! +
+      (magnitudes[Math.ceil(position)]! - magnitudes[Math.floor(position)]!) * (position - Math.floor(position));
+    const widest = deltas.filter((d) => Math.abs(d) >= cut);
+    close(report.calibration.widest_gaps.agreement, count(widest, (d) => d > 0) / widest.length);
+  });
+
+  it('min-gap sweep: pairs, share, prompts, agreement, conflicts at each gap; the suggestion by its rule', async () => {
+    const report = await auditJson([FLIP, '--bootstrap', '300', '--gaps', '0,1,2,3,4']);
+    expect(report.min_gap_sweep.map((s: { gap: number }) => s.gap)).toEqual([0, 1, 2, 3, 4]);
+    for (const s of report.min_gap_sweep) {
+      const kept = rows.filter((r) => Math.abs(delta(r)) >= s.gap);
+      const pos = count(kept, (r) => delta(r) > 0);
+      const neg = count(kept, (r) => delta(r) < 0);
+      expect(s.pairs).toBe(kept.length);
+      close(s.share, kept.length / rows.length);
+      expect(s.prompts).toBe(new Set(kept.map((r) => r.prompt)).size);
+      close(s.agreement, pos / (pos + neg));
+      expect(s.conflicts).toBe(neg);
+    }
+    const fits = report.min_gap_sweep.find(
+      (s: { pairs: number; agreement_ci: [number, number] }) => s.pairs >= 250 && s.agreement_ci[0] >= 0.8,
+    );
+    expect(report.suggested_min_gap.gap).toBe(fits?.gap ?? null);
+    // A lower target is reachable: the suggestion and the relabel command that applies it.
+    const easy = await auditJson([FLIP, '--bootstrap', '300', '--target-agreement', '0.7']);
+    expect(easy.suggested_min_gap.gap).toBe(0);
+    const tighter = await auditJson([FLIP, '--bootstrap', '300', '--target-agreement', '0.75']);
+    const expected = tighter.min_gap_sweep.find(
+      (s: { pairs: number; agreement_ci: [number, number] }) => s.pairs >= 250 && s.agreement_ci[0] >= 0.75,
+    );
+    expect(tighter.suggested_min_gap.gap).toBe(expected.gap);
+    if (expected.gap > 0) expect(tighter.apply).toBe(`radpo relabel ${FLIP} --min-gap ${expected.gap}`);
+  });
+
+  it('retest: mean |difference|, exact repeats, flips, ICC(2,1) and the noise gap against a rerun', async () => {
+    const dir = tempDir();
+    const rerun = join(dir, 'rerun.jsonl');
+    // A second judgement: each score moved by a fixed pattern of −1 … +1 (rows shuffled: joined by text).
+    const moves = [0, 0.5, -1, 0, 1, -0.5, 0];
+    const again = rows.map((r, i) => ({
+      ...r,
+      metadata: {
+        score_chosen: Math.min(10, Math.max(1, r.metadata.score_chosen + moves[i % 7]!)),
+        score_rejected: Math.min(10, Math.max(1, r.metadata.score_rejected + moves[(i * 3 + 1) % 7]!)),
+      },
+    }));
+    writeFileSync(
+      rerun,
+      `${[...again]
+        .reverse()
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    );
+    const report = await auditJson([FLIP, '--rerun', rerun, '--bootstrap', '0']);
+    const diffs = rows.flatMap((r, i) => [
+      r.metadata.score_chosen - again[i]!.metadata.score_chosen,
+      r.metadata.score_rejected - again[i]!.metadata.score_rejected,
+    ]);
+    const t = report.retest;
+    expect(t.pairs).toBe(500);
+    expect(t.responses).toBe(1000);
+    close(t.mean_abs_diff, diffs.reduce((a, d) => a + Math.abs(d), 0) / diffs.length);
+    close(t.exact_repeat_rate, count(diffs, (d) => d === 0) / diffs.length);
+    const flips = count(rows, (r, i) => {
+      const again2 = again[i]!.metadata;
+      return Math.sign(delta(r)) !== Math.sign(again2.score_chosen - again2.score_rejected);
+    });
+    close(t.flip_rate, flips / rows.length);
+    const matrix = rows.flatMap((r, i) => [
+      [r.metadata.score_chosen, again[i]!.metadata.score_chosen],
+      [r.metadata.score_rejected, again[i]!.metadata.score_rejected],
+    ]);
+    close(t.icc, iccOracle(matrix));
+    close(t.noise_gap, 1.96 * Math.SQRT2 * Math.sqrt(diffs.reduce((a, d) => a + d * d, 0) / diffs.length / 2));
+    expect(t.identical).toBe(false);
+  });
+
+  it('a rerun that repeats every score is named a cache, not perfect reliability, and fails a flip gate', async () => {
+    const r = await run(['audit', FLIP, '--rerun', FLIP, '--bootstrap', '0', '--max-flip-rate', '0.1', '--json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.retest.identical).toBe(true);
+    expect(report.retest.icc).toBeNull();
+    expect(report.retest.flip_rate).toBeNull();
+    expect(report.warnings.map((w: { code: string }) => w.code)).toContain('cached_rerun');
+    expect(JSON.stringify(report.warnings)).toMatch(/looks like answers from a cache.*--rescore --no-cache/);
+    expect(r.stderr).toMatch(/retest\.flip_rate is not measurable, above --max-flip-rate 0\.1/);
+  });
+
+  it('reference scores: Pearson, Spearman, Kendall τ-b, quadratic κ and order agreement', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'with-ref.jsonl');
+    // A second "judge": the GPT-4 score rounded down to a whole point, and one step off on every fifth row.
+    const ref = (s: number, i: number) => Math.max(1, Math.floor(s) - (i % 5 === 0 ? 1 : 0));
+    writeFileSync(
+      path,
+      `${rows
+        .map((r, i) =>
+          JSON.stringify({
+            ...r,
+            ref_c: ref(r.metadata.score_chosen, i),
+            ref_r: ref(r.metadata.score_rejected, i + 2),
+          }),
+        )
+        .join('\n')}\n`,
+    );
+    const report = await auditJson([path, '--reference-chosen-col', 'ref_c', '--reference-rejected-col', 'ref_r']);
+    // Each response once per prompt (one pair here has the same text twice).
+    const mine: number[] = [];
+    const theirs: number[] = [];
+    rows.forEach((r, i) => {
+      mine.push(r.metadata.score_chosen);
+      theirs.push(ref(r.metadata.score_chosen, i));
+      if (r.rejected === r.chosen) return;
+      mine.push(r.metadata.score_rejected);
+      theirs.push(ref(r.metadata.score_rejected, i + 2));
+    });
+    const f = report.reference;
+    expect(f.responses).toBe(mine.length);
+    close(f.pearson, pearsonOracle(mine, theirs));
+    close(f.spearman, pearsonOracle(ranksOracle(mine), ranksOracle(theirs)));
+    close(f.kendall_tau_b, kendallOracle(mine, theirs));
+    close(f.quadratic_kappa, qwkOracle(mine, theirs));
+    const same = rows.filter((r, i) => {
+      const a = Math.sign(delta(r));
+      const b = Math.sign(ref(r.metadata.score_chosen, i) - ref(r.metadata.score_rejected, i + 2));
+      return a !== 0 && b !== 0;
+    });
+    expect(f.pair_agreement.n).toBe(same.length);
+  });
+
+  it('the relabeled output of the file audits to the same figures (both placements, both orders)', async () => {
+    const dir = tempDir();
+    const source = await auditJson([FLIP, '--bootstrap', '200']);
+    for (const extra of [[], ['--placement', 'user', '--order', 'concat']]) {
+      const out = join(dir, `relabeled${extra.length}.jsonl`);
+      const relabel = await run(['relabel', FLIP, '--identical', 'keep', '--allow-empty', '-o', out, '-q', ...extra]);
+      expect(relabel.code, relabel.stderr).toBe(0);
+      const audited = await auditJson([out, '--bootstrap', '200']);
+      expect(audited.rows.relabeled_twins).toBe(500);
+      for (const key of Object.keys(source).filter((k) => !['inputs', 'rows', 'apply'].includes(k)))
+        expect(audited[key], key).toEqual(source[key]);
+    }
+  });
+});
+
+describe('radpo audit: labels with ties, aspects, prompts shared by pairs', () => {
+  it("winner columns with ties: tie labels are kept as ties and Cohen's κ is reported", async () => {
+    const dir = tempDir();
+    const path = join(dir, 'arena.jsonl');
+    const lines: string[] = [];
+    // 12 rows: A wins (scores agree), B wins (scores agree, one disagrees), ties (scores equal on half).
+    const spec: Array<[string, number, number]> = [
+      ['model_a', 8, 5],
+      ['model_a', 7, 6],
+      ['model_a', 4, 6],
+      ['model_b', 3, 9],
+      ['model_b', 2, 8],
+      ['model_b', 7, 5],
+      ['tie', 5, 5],
+      ['tie', 6, 6],
+      ['tie', 6, 8],
+      ['tie', 9, 3],
+      ['model_a', 9, 9],
+      ['model_b', 1, 10],
+    ];
+    for (const [i, [winner, a, b]] of spec.entries()) {
+      const row = { prompt: `q${i}`, response_a: `a${i}`, response_b: `b${i}`, winner, score_a: a, score_b: b };
+      lines.push(JSON.stringify(row));
+    }
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const report = await auditJson([
+      path,
+      ...['--response-a-col', 'response_a', '--response-b-col', 'response_b', '--winner-col', 'winner'],
+      ...['--score-a-col', 'score_a', '--score-b-col', 'score_b', '--bootstrap', '0'],
+    ]);
+    // Label (1 = the winner, as chosen; 0 = tie) against the scores' verdict (+1, 0, −1 for chosen − rejected).
+    const labelOf = (w: string) => (w === 'tie' ? 0 : 1);
+    const verdictOf = ([w, a, b]: [string, number, number]) => Math.sign(w === 'model_b' ? b - a : a - b);
+    const labels = spec.map(([w]) => labelOf(w));
+    const verdicts = spec.map(verdictOf);
+    const categories = [-1, 0, 1];
+    const po = count(labels, (_, i) => labels[i] === verdicts[i]) / labels.length;
+    const pe = categories.reduce(
+      (a, c) => a + (count(labels, (l) => l === c) / labels.length) * (count(verdicts, (v) => v === c) / labels.length),
+      0,
+    );
+    close(report.label_agreement.cohen_kappa, (po - pe) / (1 - pe));
+    expect(report.label_agreement.tie_labels).toEqual({ count: 4, scored_tie_rate: 0.5 });
+    expect(report.pairs).toBe(12);
+    expect(report.label_agreement.ties_half.n).toBe(8);
+  });
+
+  it('aspects: overall against the mean of --attr ratings, conflicts and extreme mismatches', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'aspects.jsonl');
+    const data = [
+      { o: [9, 4], h: [5, 2], t: [4, 2] }, // agree
+      { o: [8, 6], h: [2, 4], t: [1, 5] }, // the overall says chosen, the aspects say rejected: a conflict
+      { o: [10, 3], h: [1, 3], t: [1, 3] }, // an overall 10 on a response the aspects rate 1: extreme
+      { o: [5, 5], h: [3, 3], t: [3, 4] },
+    ];
+    writeFileSync(
+      path,
+      `${data
+        .map((d, i) =>
+          JSON.stringify({
+            prompt: `p${i}`,
+            chosen: `c${i}`,
+            rejected: `r${i}`,
+            score_chosen: d.o[0],
+            score_rejected: d.o[1],
+            help: { c: d.h[0], r: d.h[1] },
+            truth: { c: d.t[0], r: d.t[1] },
+          }),
+        )
+        .join('\n')}\n`,
+    );
+    const report = await auditJson([
+      path,
+      '--attr',
+      'help=help.c,help.r',
+      '--attr',
+      'truth=truth.c,truth.r',
+      '--bootstrap',
+      '0',
+    ]);
+    const a = report.aspects;
+    expect(a.names).toEqual(['help', 'truth']);
+    expect(a.conflicts).toEqual({ count: 2, rate: 0.5 }); // pairs 2 and 3
+    // Extreme: |(o−1)/9 − (mean−1)/4| ≥ 0.5 — pair 3's chosen (10 vs 1), pair 2's chosen (8 vs 1.5).
+    const norm = (o: number, m: number) => Math.abs((o - 1) / 9 - (m - 1) / 4);
+    const extreme = data.flatMap((d) => [
+      norm(d.o[0]!, (d.h[0]! + d.t[0]!) / 2),
+      norm(d.o[1]!, (d.h[1]! + d.t[1]!) / 2),
+    ]);
+    expect(a.extreme_mismatches.count).toBe(count(extreme, (x) => x >= 0.5));
+    expect(a.per_aspect.map((p: { conflicts: number }) => p.conflicts)).toEqual([2, 2]);
+  });
+
+  it('bootstrap resamples prompts: pairs that share a prompt move together', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'shared.jsonl');
+    const lines: string[] = [];
+    for (let p = 0; p < 40; p++)
+      for (let k = 0; k < 5; k++)
+        lines.push(
+          JSON.stringify({
+            prompt: `prompt ${p}`,
+            chosen: `c${p}.${k}`,
+            rejected: `r${p}.${k}`,
+            score_chosen: p % 4 === 0 ? 3 : 8,
+            score_rejected: 5,
+          }),
+        );
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const report = await auditJson([path, '--bootstrap', '500']);
+    expect(report.prompts).toBe(40);
+    // 200 pairs but 40 independent prompts: the interval is as wide as 40 draws', not 200's.
+    const [lo, hi] = report.label_agreement.ties_dropped.ci;
+    expect(hi - lo).toBeGreaterThan(0.15);
+  });
+});
+
+describe('radpo audit: outputs, gates, determinism', () => {
+  it('same input and seed give the same bytes; another seed moves only the intervals', async () => {
+    const a = await run(['audit', FLIP, '--json', '--seed', '7']);
+    const b = await run(['audit', FLIP, '--json', '--seed', '7']);
+    const c = await run(['audit', FLIP, '--json', '--seed', '8']);
+    expect(a.stdout).toBe(b.stdout);
+    expect(c.stdout).not.toBe(a.stdout);
+    expect(JSON.parse(c.stdout).label_agreement.ties_dropped.value).toBe(
+      JSON.parse(a.stdout).label_agreement.ties_dropped.value,
+    );
+  });
+
+  it('gates: exit 1 naming the figure, its value and the bound; passing gates exit 0', async () => {
+    const failing = await run([
+      'audit',
+      FLIP,
+      '--bootstrap',
+      '0',
+      '--min-agreement',
+      '0.85',
+      '--max-conflict-rate',
+      '0.1',
+    ]);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toMatch(/label_agreement\.ties_dropped is 0\.7878, below --min-agreement 0\.85/);
+    expect(failing.stderr).toMatch(/conflicts\.rate is 0\.1880, above --max-conflict-rate 0\.1/);
+    expect(failing.stdout).toMatch(/gate --min-agreement 0\.85: FAILED/);
+    const passing = await run([
+      'audit',
+      FLIP,
+      '--bootstrap',
+      '0',
+      '--min-agreement',
+      '0.7',
+      '--max-conflict-rate',
+      '0.2',
+    ]);
+    expect(passing.code, passing.stderr).toBe(0);
+    const usage = await run(['audit', FLIP, '--max-flip-rate', '0.1']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--max-flip-rate needs --rerun/);
+    expect((await run(['audit', FLIP, '--min-agreement', '80'])).code).toBe(2);
+  });
+
+  it('--conflicts writes every conflicting pair; --html one self-contained page, its numbers the JSON', async () => {
+    const dir = tempDir();
+    const conflicts = join(dir, 'conflicts.jsonl');
+    const page = join(dir, 'audit.html');
+    const r = await run(['audit', FLIP, '--json', '--bootstrap', '100', '--conflicts', conflicts, '--html', page]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const written = parseJsonl(readFileSync(conflicts, 'utf8'));
+    expect(written).toHaveLength(94);
+    for (const c of written) expect(c.score_chosen).toBeLessThan(c.score_rejected);
+    expect(written[0]).toMatchObject({ line: 2, score_chosen: 1, score_rejected: 8, gap: -7 });
+    expect(readdirSync(dir).sort()).toEqual(['audit.html', 'conflicts.jsonl']);
+    const html = readFileSync(page, 'utf8');
+    // Nothing to load: no script, link, src or href (the data's text is escaped: its "<" opens no tag).
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|\ssrc=|\shref=/);
+    expect(html.match(/<style>([^<]*)<\/style>/)![1]).not.toMatch(/@import|url\(/);
+    expect(html).toMatch(/<svg/);
+    const cells = [...html.matchAll(/data-key="([^"]+)">([^<]*)</g)];
+    expect(cells.length).toBeGreaterThan(60);
+    const get = (key: string) => key.split('.').reduce((v: any, k) => v?.[k], report);
+    for (const [, key, text] of cells) {
+      const value = get(key!);
+      if (Array.isArray(value)) expect(text, key).toBe(`${value[0].toFixed(3)}–${value[1].toFixed(3)}`);
+      else if (value === null) expect(text, key).toMatch(/^(-|none)?$/);
+      else if (Number.isInteger(value)) expect(Number(text), key).toBe(value);
+      else expect(Number(text), key).toBeCloseTo(value, 3);
+    }
+  });
+
+  it('a run that fails leaves no page and no conflicts file behind', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'unscored.jsonl');
+    writeFileSync(bad, `${JSON.stringify({ prompt: 'p', chosen: 'a', rejected: 'b' })}\n`);
+    const r = await run(['audit', bad, '--html', join(dir, 'a.html'), '--conflicts', join(dir, 'c.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no scores found.*\n.*radpo score/);
+    expect(readdirSync(dir)).toEqual(['unscored.jsonl']);
+    expect(existsSync(join(dir, 'a.html'))).toBe(false);
+  });
+
+  it('names what it could not read and audits the rest (nothing lost in silence)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'mixed.jsonl');
+    const good = (i: number) =>
+      JSON.stringify({ prompt: `p${i}`, chosen: 'a', rejected: 'b', score_chosen: 7, score_rejected: 4 });
+    writeFileSync(
+      path,
+      `${[
+        good(1),
+        '{"prompt": broken',
+        JSON.stringify({ prompt: 'p', chosen: 'a', rejected: 'b', score_chosen: 'n/a', score_rejected: 3 }),
+        good(2),
+      ].join('\n')}\n`,
+    );
+    const report = await auditJson([path, '--bootstrap', '0']);
+    expect(report.rows).toEqual({ read: 4, unreadable: { malformed_record: 1 }, unscored: 1, relabeled_twins: 0 });
+    expect(report.pairs).toBe(2);
+    expect(report.scale_health.parse_failures).toEqual({ count: 1, rate: 0.25 });
+  });
+});
+
+describe('radpo relabel --min-gap', () => {
+  it('sets aside pairs whose scores differ by less than the gap, as the sweep counts them', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out.jsonl');
+    const rejects = join(dir, 'rejects.jsonl');
+    const report = await auditJson([FLIP, '--bootstrap', '0', '--gaps', '0,2']);
+    const r = await run([
+      'relabel',
+      FLIP,
+      '--min-gap',
+      '2',
+      '--identical',
+      'keep',
+      '--allow-empty',
+      '--on-error',
+      'skip',
+      '--rejects',
+      rejects,
+      '-o',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl(readFileSync(out, 'utf8'))).toHaveLength(report.min_gap_sweep[1].pairs * 2);
+    const reasons = parseJsonl(readFileSync(rejects, 'utf8')).map((x) => x.reason);
+    expect(reasons).toHaveLength(500 - report.min_gap_sweep[1].pairs);
+    expect(new Set(reasons)).toEqual(new Set(['below_min_gap']));
+    expect(r.stderr).toMatch(/below_min_gap/);
+  });
+});

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Part of npm run test:interop: radpo audit's statistics against scipy, scikit-learn and statsmodels on
+// real data (the label-flip file's scores), edge data (ties, constant columns) and, through the CLI,
+// reference scores with missing values. Skips, saying so, when Python cannot import them.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const python = process.env.PYTHON ?? 'python3';
+const probe = spawnSync(python, ['-c', 'import scipy, sklearn, statsmodels, numpy'], { encoding: 'utf8' });
+if (probe.status !== 0) {
+  console.log(
+    `skipped: ${python} cannot import scipy, sklearn, statsmodels (pip install scipy scikit-learn statsmodels)`,
+  );
+  process.exit(0);
+}
+spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+const stats = await import(pathToFileURL(join(root, 'dist', 'core', 'stats.js')).href);
+const flipFile = join(root, 'test', 'data', 'foreign', 'ultrafeedback_label_flip_20_first500.jsonl');
+const rows = readFileSync(flipFile, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+const chosen = rows.map((r) => r.metadata.score_chosen);
+const rejected = rows.map((r) => r.metadata.score_rejected);
+
+const figures = (x, y) => ({
+  pearson: stats.pearson(x, y),
+  spearman: stats.spearman(x, y),
+  kendall: stats.kendallTauB(x, y),
+  qwk: stats.cohenKappa(x, y, 'quadratic'),
+  kappa: stats.cohenKappa(x, y),
+});
+const pairs = [
+  ['real: chosen vs rejected scores (500, many ties)', chosen, rejected],
+  ['real: chosen vs rounded-down rejected', chosen, rejected.map(Math.floor)],
+  ['edge: heavy ties', [1, 1, 1, 2, 2, 3, 3, 3, 3, 4], [2, 2, 1, 2, 3, 3, 3, 4, 4, 4]],
+  ['edge: constant y', [1, 2, 3, 4], [5, 5, 5, 5]],
+  ['edge: two values', [1, 2], [2, 1]],
+  ['edge: reversed', [1, 2, 3, 4, 5], [5, 4, 3, 2, 1]],
+];
+const iccs = [
+  ['real: chosen and rejected as two raters', [chosen, rejected]],
+  [
+    'edge: shifted rater',
+    [
+      [1, 2, 3, 4],
+      [2, 3, 4, 5],
+    ],
+  ],
+  [
+    'edge: three raters',
+    [
+      [9, 6, 8, 7, 10, 6],
+      [2, 1, 4, 1, 5, 2],
+      [5, 3, 6, 2, 6, 4],
+    ],
+  ],
+];
+const wilsons = [
+  [0, 10],
+  [10, 10],
+  [94, 500],
+  [349, 443],
+  [1, 3],
+];
+
+// Missing values through the CLI: reference columns absent on every seventh row.
+const dir = mkdtempSync(join(tmpdir(), 'radpo-audit-interop-'));
+try {
+  const withRef = join(dir, 'ref.jsonl');
+  writeFileSync(
+    withRef,
+    rows
+      .map((r, i) =>
+        JSON.stringify(
+          i % 7 === 3
+            ? r
+            : { ...r, ref_c: Math.floor(r.metadata.score_chosen), ref_r: Math.ceil(r.metadata.score_rejected) },
+        ),
+      )
+      .join('\n'),
+  );
+  const audit = spawnSync(
+    process.execPath,
+    [
+      join(root, 'bin', 'radpo.js'),
+      'audit',
+      withRef,
+      '--reference-chosen-col',
+      'ref_c',
+      '--reference-rejected-col',
+      'ref_r',
+      '--json',
+      '--bootstrap',
+      '0',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (audit.status !== 0) throw new Error(audit.stderr);
+  const manifest = {
+    pairs: pairs.map(([name, x, y]) => ({ name, x, y, radpo: figures(x, y) })),
+    iccs: iccs.map(([name, runs]) => ({ name, runs, radpo: stats.icc21(runs) })),
+    wilsons: wilsons.map(([k, n]) => ({ k, n, radpo: stats.wilson(k, n) })),
+    reference: { path: withRef, radpo: JSON.parse(audit.stdout).reference },
+  };
+  writeFileSync(join(dir, 'audit-manifest.json'), JSON.stringify(manifest));
+  const r = spawnSync(python, [join(root, 'test', 'interop', 'audit_check.py'), join(dir, 'audit-manifest.json')], {
+    stdio: 'inherit',
+  });
+  process.exitCode = r.status ?? 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -44,8 +44,8 @@ export interface PairScoreColumns {
 
 interface AuditOptions {
   scale: Scale;
-  /** Where the scale came from: --scale, the paper's 1-10 (every score in it) or the scores seen. */
-  scaleSource: 'flag' | 'paper' | 'observed';
+  /** Where the scale came from: --scale, a relabeled file's goal, the paper's 1-10 (every score fits) or as seen. */
+  scaleSource: 'flag' | 'goal' | 'paper' | 'observed';
   /** Min-gap values to sweep (null: 0, 0.5, 1, … up to the largest |Δ|). */
   gaps: readonly number[] | null;
   targetAgreement: number;

@@ -6,9 +6,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, parseJsonl, ROOT, run, tempDir } from '../helpers.js';
 
 const FLIP = join(DATA, 'foreign', 'ultrafeedback_label_flip_20_first500.jsonl');
+const GOLDEN = join(ROOT, 'test', 'golden');
 
 interface Row {
   prompt: string;
@@ -348,8 +349,10 @@ describe('radpo audit on the label-flip file (every figure against the oracle)',
       expect(relabel.code, relabel.stderr).toBe(0);
       const audited = await auditJson([out, '--bootstrap', '200']);
       expect(audited.rows.relabeled_twins).toBe(500);
-      for (const key of Object.keys(source).filter((k) => !['inputs', 'rows', 'apply'].includes(k)))
+      for (const key of Object.keys(source).filter((k) => !['inputs', 'rows', 'apply', 'scale'].includes(k)))
         expect(audited[key], key).toEqual(source[key]);
+      // The same 1-10, read from the goal text this time.
+      expect(audited.scale).toEqual({ min: 1, max: 10, source: 'goal' });
     }
   });
 });
@@ -469,6 +472,41 @@ describe('radpo audit: labels with ties, aspects, prompts shared by pairs', () =
     // 200 pairs but 40 independent prompts: the interval is as wide as 40 draws', not 200's.
     const [lo, hi] = report.label_agreement.ties_dropped.ci;
     expect(hi - lo).toBeGreaterThan(0.15);
+  });
+});
+
+describe('radpo audit on radpo output of every layout', () => {
+  it('--attr output: each attribute an aspect, their mean the overall, the scale from the goal', async () => {
+    const report = await auditJson([join(GOLDEN, 'helpsteer2_attributes.jsonl'), '--bootstrap', '0']);
+    expect(report.pairs).toBe(4);
+    expect(report.rows.relabeled_twins).toBe(4);
+    expect(report.scale).toEqual({ min: 0, max: 4, source: 'goal' });
+    expect(report.warnings.map((w: { code: string }) => w.code)).toContain('aspects_only');
+    const rows = parseJsonl(readFileSync(join(GOLDEN, 'helpsteer2_attributes.jsonl'), 'utf8'));
+    const mean = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0) / Object.values(o).length;
+    const firsts = rows.filter((r) => r.copy === 'chosen_goal');
+    const pos = count(firsts, (r) => mean(r.score_chosen) > mean(r.score_rejected));
+    const neg = count(firsts, (r) => mean(r.score_chosen) < mean(r.score_rejected));
+    close(report.label_agreement.ties_dropped.value, pos + neg > 0 ? pos / (pos + neg) : null);
+  });
+
+  it('NeMo and Axolotl rows keep no scores: a clear refusal naming the layout and what to audit instead', async () => {
+    for (const [file, layout] of [
+      ['format_nemo.jsonl', 'NeMo'],
+      ['format_axolotl.jsonl', 'Axolotl'],
+    ]) {
+      const r = await run(['audit', join(GOLDEN, file!)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`the ${layout} layout keeps no scores[\\s\\S]*--format trl`));
+    }
+  });
+
+  it('every other layout relabel writes reads back to one pair per source row', async () => {
+    for (const file of ['format_llamafactory.jsonl', 'format_text_multiturn.jsonl', 'orca_csv.jsonl']) {
+      const report = await auditJson([join(GOLDEN, file), '--bootstrap', '0']);
+      expect(report.pairs, file).toBe(report.rows.relabeled_twins);
+      expect(report.pairs * 2, file).toBe(report.rows.read);
+    }
   });
 });
 

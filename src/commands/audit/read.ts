@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RadpoError, RowError, type Location, type RowReason } from '../../core/errors.js';
-import { paperGoalSpec, withoutPaperGoal } from '../../core/goal.js';
+import { paperGoalSpec, type Scale, scaleNamedIn, withoutPaperGoal } from '../../core/goal.js';
 import { detectShapeOf, toPair, type Message, type Pair, type Shape, type ShapeOptions } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import { relabeledEvidence } from '../../core/relabel.js';
@@ -66,7 +66,10 @@ export class ReadTally {
   twins = 0;
   readonly unreadable = new Map<RowReason, number>();
   readonly inputs: InputSummary[] = [];
-  aspectsFromOverall = false;
+  /** No overall score column: the overall score is the mean of these attributes. */
+  overallFromAttributes: readonly string[] | null = null;
+  /** The scale a relabeled file's goal text names. */
+  goalScale: Scale | null = null;
 
   addUnreadable(reason: RowReason): void {
     this.unreadable.set(reason, (this.unreadable.get(reason) ?? 0) + 1);
@@ -87,6 +90,49 @@ function labelled(value: unknown, shape: Shape): { row: unknown; label: 0 | 1 } 
 }
 
 const NAN_PAIR: [number, number] = [Number.NaN, Number.NaN];
+
+/** NeMo and Axolotl rows keep the goal text only: no score columns and no label to audit. */
+function refuseScorelessLayout(name: string, value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const row = value as Record<string, unknown>;
+  const nemo = Array.isArray(row.context) && Array.isArray(row.completions);
+  const axolotl = Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object';
+  if (nemo || axolotl)
+    throw new RadpoError(
+      'data',
+      `${name}: the ${nemo ? 'NeMo' : 'Axolotl'} layout keeps no scores and no labels (only the goal text in each ` +
+        'copy), so there is nothing to audit',
+      'audit the scored file it was relabeled from, or relabel with --format trl, which keeps score_chosen ' +
+        'and score_rejected',
+    );
+}
+
+/** Score columns that hold one number per attribute ({helpfulness: 4, …}): the attributes, as aspect columns. */
+function attributeColumns(first: unknown, overall: ScoreColumns): ScoreColumns | null {
+  const chosen = getPath(first, overall.chosen[0]!);
+  if (chosen === null || typeof chosen !== 'object' || Array.isArray(chosen)) return null;
+  const names = Object.keys(chosen).filter((k) => typeof (chosen as Record<string, unknown>)[k] === 'number');
+  if (names.length === 0) return null;
+  return {
+    attributes: names,
+    chosen: names.map((n) => [...overall.chosen[0]!, n]),
+    rejected: names.map((n) => [...overall.rejected[0]!, n]),
+    description: `${overall.description} (attributes ${names.join(', ')})`,
+  };
+}
+
+/** The scale the goal text in a relabeled row's prompt names ("on a scale of 0-4, …"). */
+function goalScaleOf(row: unknown, shape: Shape): Scale | null {
+  try {
+    for (const message of toPair(row, shape, { allowEmpty: true }).prompt) {
+      const scale = typeof message.content === 'string' ? scaleNamedIn(message.content) : null;
+      if (scale) return scale;
+    }
+  } catch {
+    /* the row's own error is reported when it is read */
+  }
+  return null;
+}
 
 /** Scores at `columns`, or NaN for each side when the row has none there (a reference need not cover every row). */
 function optionalScores(row: unknown, columns: ScoreColumns): [number, number] {
@@ -151,10 +197,15 @@ export class PairReader {
   /** The first row of an input fixes its shape and its score columns. */
   private start(name: string, value: unknown, summary: InputSummary): InputContext {
     const { config } = this;
+    refuseScorelessLayout(name, value);
     const shape = detectShapeOf(name, value, config.shape);
     const first = shape.winner ? probeOrientation(value, shape.winner) : value;
-    const overall = resolveScoreColumns(first, { chosen: config.chosenScoreCol, rejected: config.rejectedScoreCol });
-    const aspects = config.aspects.length > 0 ? resolveScoreColumns(first, { attributes: config.aspects }) : null;
+    let overall = resolveScoreColumns(first, { chosen: config.chosenScoreCol, rejected: config.rejectedScoreCol });
+    let aspects = config.aspects.length > 0 ? resolveScoreColumns(first, { attributes: config.aspects }) : null;
+    // Several attributes under one column (radpo's own output with --attr: score_chosen {helpfulness: 4, …}):
+    // each is an aspect, and the overall score is their mean.
+    const attributes = overall && !aspects ? attributeColumns(first, overall) : null;
+    if (attributes) [overall, aspects] = [null, attributes];
     if (!overall && !aspects)
       throw new RadpoError(
         'no_scores',
@@ -162,9 +213,9 @@ export class PairReader {
         'name them with --chosen-score-col/--rejected-score-col, or score the pairs first: radpo score FILE ' +
           '--judge chat|reward …',
       );
-    // Aspects alone: their mean is the overall score, and there is nothing to compare it with.
-    if (!overall) this.tally.aspectsFromOverall = true;
+    if (!overall) this.tally.overallFromAttributes = aspects!.attributes;
     const relabeled = relabeledEvidence(value, null, paperGoalSpec()) !== null;
+    if (relabeled && this.tally.goalScale === null) this.tally.goalScale = goalScaleOf(first, shape);
     Object.assign(summary, {
       shape: shape.description,
       scores: (overall ?? aspects)!.description,

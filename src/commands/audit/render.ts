@@ -208,10 +208,11 @@ function wrap(text: string, indent = '  '): string {
 export function renderAudit(r: AuditReport): string {
   const out: string[] = [];
   const unreadable = Object.values(r.rows.unreadable).reduce((a, b) => a + b, 0);
+  const scaleWords = { flag: '', goal: ', named in the goal text', paper: ', the paper’s', observed: ', as seen' };
   out.push(
     `radpo audit: ${formatCount(r.rows.read)} rows, ${formatCount(r.pairs)} scored pairs over ` +
       `${formatCount(r.prompts)} prompts (scale ${formatScore(r.scale.min)}-${formatScore(r.scale.max)}` +
-      `${r.scale.source === 'flag' ? '' : r.scale.source === 'paper' ? ', the paper’s' : ', as seen'})`,
+      `${scaleWords[r.scale.source]})`,
   );
   const aside = [
     unreadable ? `${formatCount(unreadable)} unreadable` : '',

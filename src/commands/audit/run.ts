@@ -173,12 +173,14 @@ async function joinedScores(
   return { scores, unmatched };
 }
 
-/** The scale: --scale, else the paper's 1-10 when every score fits it, else the scores' own range. */
+/** The scale: --scale, else the one a relabeled file's goal names, else 1-10 when every score fits it, else as seen. */
 function auditScale(
   flags: AuditFlagValues,
   pairs: AuditPairs,
-): { scale: Scale; source: 'flag' | 'paper' | 'observed' } {
+  goalScale: Scale | null,
+): { scale: Scale; source: 'flag' | 'goal' | 'paper' | 'observed' } {
   if (flags.scale) return { scale: flags.scale, source: 'flag' };
+  if (goalScale) return { scale: goalScale, source: 'goal' };
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < pairs.count; i++) {
@@ -266,8 +268,8 @@ async function audit(
     if (unmatched > 0) warnings.push(unmatchedWarning(flags.reference, unmatched, flags));
   }
   const pairs = columns.pairs();
-  const { scale, source } = auditScale(flags, pairs);
   const tally = reader.tally;
+  const { scale, source } = auditScale(flags, pairs, tally.goalScale);
   const aspectColumns = columns.aspectColumns();
   const figures = auditFigures(pairs, {
     scale,
@@ -282,10 +284,12 @@ async function audit(
     reference,
     aspects: aspectColumns.length > 0 ? { names: config.aspects.map((a) => a.name), columns: aspectColumns } : null,
   });
-  if (tally.aspectsFromOverall)
+  if (tally.overallFromAttributes)
     warnings.push({
       code: 'aspects_only',
-      message: 'no overall score columns: the overall score is the mean of the --attr aspects',
+      message:
+        `no overall score: the overall score is the mean of the attribute scores ` +
+        `(${tally.overallFromAttributes.join(', ')})`,
     });
   figures.warnings.push(...warnings);
   for (const w of figures.warnings) w.hint ??= WARNING_HINTS[w.code];

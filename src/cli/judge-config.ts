@@ -7,12 +7,11 @@ import { usageError } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { Message } from '../core/pair.js';
 import type { Io } from '../io/io.js';
-import { loadChatTemplate, Renderer } from '../templates/chat-template.js';
 import { defaultLevels } from '../judge/mapping.js';
 import type { JudgeKind } from '../judge/choices.js';
 import { BUILT_IN_RUBRICS, parseRubric, type Rubric } from '../judge/rubrics.js';
 import type { JudgeRunConfig } from '../judge/session.js';
-import { hostOf } from '../server/session.js';
+import { hostOf } from '../server/host.js';
 import type { FlagValues } from './flags.js';
 import { JUDGE_SERVER, serverSessionConfig } from './server-config.js';
 import type { judgeFlags } from './tables.js';
@@ -37,12 +36,12 @@ function loadRubric(spec: string): Rubric {
  * null when no --judge was given. `goalScale` is the caller's --scale when it was given; `precisionGiven`
  * says whether --precision was (logprob scores keep 2 digits unless it was).
  */
-export function judgeRunConfig(
+export async function judgeRunConfig(
   flags: JudgeValues,
   io: Io,
   goalScale: Scale | undefined,
   precisionGiven = false,
-): JudgeRunConfig | null {
+): Promise<JudgeRunConfig | null> {
   if (!flags.judge) {
     refuseJudgeFlagsWithoutJudge(flags);
     return null;
@@ -73,7 +72,7 @@ export function judgeRunConfig(
       },
       rewardEndpoint: flags.rewardEndpoint,
       parseRetries: flags.parseRetries,
-      renderText: flags.judgeChatTemplate ? rewardRenderer(flags.judgeChatTemplate) : undefined,
+      renderText: flags.judgeChatTemplate ? await rewardRenderer(flags.judgeChatTemplate) : undefined,
     },
     server,
     map: flags.map,
@@ -132,7 +131,9 @@ function checkVerdictFlags(flags: JudgeValues, rubric: Rubric): void {
 }
 
 /** The reward model's template, rendering a whole conversation (no generation prompt) as its tokenizer would. */
-function rewardRenderer(path: string): (messages: Message[]) => string {
+async function rewardRenderer(path: string): Promise<(messages: Message[]) => string> {
+  // The template engine loads only when a reward model's template is given.
+  const { loadChatTemplate, Renderer } = await import('../templates/chat-template.js');
   const renderer = new Renderer(loadChatTemplate(path));
   return (messages) => renderer.render(messages, false);
 }

@@ -8,7 +8,8 @@ import type { Message } from '../core/pair.js';
 import { type BatchCounts, readBatchResults } from '../server/batch.js';
 import { answerKey, configHash } from '../server/cache.js';
 import { RequestRejected, ResponseTooLarge, TransientFailure, WireError } from '../server/http.js';
-import { hostOf, type ServerSession } from '../server/session.js';
+import { hostOf } from '../server/host.js';
+import type { ServerSession } from '../server/session.js';
 
 export interface SamplingParams {
   model: string;

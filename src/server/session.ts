@@ -139,12 +139,3 @@ export class ServerSession {
     this.cache.close();
   }
 }
-
-/** The host of a URL, which decides answers (not the whole URL, not the key); the text itself if it is no URL. */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}

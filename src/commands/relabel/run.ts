@@ -20,6 +20,7 @@ import {
   stdinReadOnce,
 } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
+import type { Placement } from '../../core/goal.js';
 import { trainerConfig, unloadableOutput } from '../../core/trainer-config.js';
 import { isGzipName, outputFileFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
@@ -27,9 +28,8 @@ import { runLogger } from '../../io/log.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
 import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import { renderSummary, RunCounts, type RunReport } from '../../pipeline/summary.js';
-import { checkFile, renderCheck } from '../../templates/check.js';
 import { CHECK_DEFAULTS } from '../../templates/check-defaults.js';
-import { autoPlacement, loadChatTemplate, type ChatTemplate } from '../../templates/chat-template.js';
+import type { ChatTemplate } from '../../templates/chat-template.js';
 import type { relabelFlags } from './flags.js';
 import { writeDatasetInfo } from './dataset-info.js';
 import type { RelabelConfig } from './config.js';
@@ -40,7 +40,12 @@ import { loadScoresFile } from './scores-file.js';
 type RelabelFlags = FlagValues<typeof relabelFlags>;
 
 export const run: RunCommand<typeof relabelFlags> = async (args, flags, ctx) => {
-  const judge = judgeRunConfig(flags, ctx.io, ctx.given('scale') ? flags.scale : undefined, ctx.given('precision'));
+  const judge = await judgeRunConfig(
+    flags,
+    ctx.io,
+    ctx.given('scale') ? flags.scale : undefined,
+    ctx.given('precision'),
+  );
   if (judge?.server.emitBatch)
     throw usageError(
       '--emit-batch belongs to radpo score (it writes requests, not pairs)',
@@ -49,8 +54,15 @@ export const run: RunCommand<typeof relabelFlags> = async (args, flags, ctx) => 
   const inputs = resolveInputs(args, ctx.io, ctx.help);
   if (!inputs) return 'usage';
   checkJudgeInputs(judge, inputs);
-  const chat = flags.chatTemplate ? loadChatTemplate(flags.chatTemplate) : null;
-  const config = relabelConfig(inputs, flags, judge, chat, ctx);
+  // The template engine loads only when a template is given: a plain relabel starts without it.
+  let chat: ChatTemplate | null = null;
+  let autoPlaced: Placement | null = null;
+  if (flags.chatTemplate) {
+    const { autoPlacement, loadChatTemplate } = await import('../../templates/chat-template.js');
+    chat = loadChatTemplate(flags.chatTemplate);
+    autoPlaced = autoPlacement(chat);
+  }
+  const config = relabelConfig(inputs, flags, judge, chat, autoPlaced, ctx);
   await checkOutputPaths(
     [...inputs, ...[flags.scores, flags.goalTemplate, flags.chatTemplate].filter((p): p is string => p !== undefined)],
     [
@@ -77,6 +89,7 @@ export const run: RunCommand<typeof relabelFlags> = async (args, flags, ctx) => 
   await runRelabel(config, ctx.io, logger);
   if (!chat) return 'ok';
   // --chat-template: the written file is checked with the model's template.
+  const { checkFile, renderCheck } = await import('../../templates/check.js');
   const report = await checkFile(
     {
       input: config.output,
@@ -98,6 +111,8 @@ function relabelConfig(
   flags: RelabelFlags,
   judge: JudgeRunConfig | null,
   chat: ChatTemplate | null,
+  /** What --placement auto means with the chat template (null without one). */
+  autoPlaced: Placement | null,
   ctx: CommandContext,
 ): RelabelConfig {
   stdinReadOnce(inputs);
@@ -152,7 +167,7 @@ function relabelConfig(
     scaleExplicit,
     roundDigits: ctx.given('precision') ? flags.precision : null,
     goalTemplateName: flags.goalTemplate ?? 'paper',
-    placement: flags.format === 'text' ? 'system' : flags.placement === 'auto' ? autoPlacement(chat!) : flags.placement,
+    placement: flags.format === 'text' ? 'system' : flags.placement === 'auto' ? autoPlaced! : flags.placement,
     fastPath: ctx.io.env.RADPO_FAST_PATH !== '0',
     poolAfterBytes:
       ctx.io.env.RADPO_POOL_AFTER_BYTES === undefined ? undefined : Number(ctx.io.env.RADPO_POOL_AFTER_BYTES),

@@ -43,7 +43,7 @@ interface ScoreReport extends BaseReport {
 
 export const run: RunCommand<typeof scoreFlags> = async (args, flags, ctx: CommandContext) => {
   const { io, help, version } = ctx;
-  const judge = judgeRunConfig(flags, io, flags.scale, ctx.given('precision'));
+  const judge = await judgeRunConfig(flags, io, flags.scale, ctx.given('precision'));
   if (!judge)
     throw usageError(
       'radpo score needs --judge chat or --judge reward',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thin shim: the CLI lives in dist/main.js (built by `npm run build`, run by `npm ci` via prepare).
-import { readFileSync } from 'node:fs';
+import { createReadStream, fstatSync, readFileSync } from 'node:fs';
 import { main } from '../dist/main.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -22,10 +22,28 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
+/**
+ * stdin redirected from a file (`radpo relabel - < big.jsonl`) is read in 1 MB chunks like a named file:
+ * Node's own stdin stream reads 64 KB at a time, and the main thread waits on each read. Made on first use,
+ * so a command that never reads stdin leaves it alone.
+ */
+function stdinStream() {
+  try {
+    if (fstatSync(0).isFile()) return createReadStream('', { fd: 0, highWaterMark: 1 << 20, autoClose: false });
+  } catch {
+    /* no fd 0: Node's stream says so when read */
+  }
+  return process.stdin;
+}
+let stdin;
+
 const code = await main(
   process.argv.slice(2),
   {
-    stdin: process.stdin,
+    get stdin() {
+      stdin ??= stdinStream();
+      return stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

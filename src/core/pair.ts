@@ -468,7 +468,20 @@ function splitAtLastAnswer(conversation: Message[], field: string): [Message[], 
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
+  // The common case, two plain {role, content} messages, compared without serializing them.
+  if (isPlainMessage(a) && isPlainMessage(b)) return a.role === b.role && a.content === b.content;
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function isPlainMessage(value: unknown): value is { role: unknown; content: string } {
+  if (value === null || typeof value !== 'object') return false;
+  let keys = 0;
+  for (const key in value) {
+    if ((keys === 0 && key !== 'role') || (keys === 1 && key !== 'content') || keys > 1) return false;
+    keys++;
+  }
+  const v = value as { role: unknown; content: unknown };
+  return keys === 2 && typeof v.role === 'string' && typeof v.content === 'string';
 }
 
 function messageText(message: Message): string {

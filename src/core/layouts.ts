@@ -29,18 +29,26 @@ export const SCORE_COLUMNS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * A score key and a whole number after it (`"goal_score":9,`), or a score key and a flat object of
+ * attribute scores (`"score_chosen":{"a":4}`): one pass over the row's text, in place of one pass for
+ * each (the oracle test in test/core/layouts.test.ts holds the two to the same output).
+ */
+const SCORE_VALUE = new RegExp(
+  String.raw`"(goal_score|score_chosen|score_rejected)":(-?\d+)(?=[,}])|` +
+    String.raw`"(goal_scores|score_chosen|score_rejected)":\{([^{}]*)\}`,
+  'g',
+);
+
+/**
  * A row's JSON with every score written as a float (`9.0`, not `9`). Hugging Face `datasets` reads JSON
  * Lines in chunks and fixes a column's type from the first: whole scores first and a `7.5` later fail
  * with "Float value 7.500000 was truncated converting to int64". The goal text keeps the paper's `9`.
  * Only keys can match: inside JSON strings a quote is always escaped.
  */
 export function floatScores(json: string): string {
-  return json
-    .replace(/"(goal_score|score_chosen|score_rejected)":(-?\d+)(?=[,}])/g, '"$1":$2.0')
-    .replace(
-      /"(goal_scores|score_chosen|score_rejected)":\{([^{}]*)\}/g,
-      (_m, key: string, body: string) => `"${key}":{${body.replace(/":(-?\d+)(?=[,}]|$)/g, '":$1.0')}}`,
-    );
+  return json.replace(SCORE_VALUE, (_match, key: string, whole: string, objectKey: string, body: string) =>
+    key !== undefined ? `"${key}":${whole}.0` : `"${objectKey}":{${body.replace(/":(-?\d+)(?=[,}]|$)/g, '":$1.0')}}`,
+  );
 }
 
 /** A score as text in the same form (CSV cells). */
@@ -69,6 +77,58 @@ function metadata(
   if (origin.file !== undefined) meta.source_file = origin.file;
   meta.source_line = origin.line;
   return meta;
+}
+
+const WHOLE_NUMBER = /^-?\d+$/;
+
+/** A score value's JSON as floatScores leaves it: 9 becomes 9.0, an object of attribute scores each so. */
+function floatScoreJson(value: number | Record<string, number>): string {
+  if (typeof value === 'number') {
+    const json = JSON.stringify(value);
+    return WHOLE_NUMBER.test(json) ? `${json}.0` : json;
+  }
+  let out = '';
+  for (const name in value) out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${floatScoreJson(value[name]!)}`;
+  return `{${out}}`;
+}
+
+/** Could floatScores find a score key in this JSON (a message with such a key)? Then the whole row takes it. */
+const mayHoldScoreKey = (json: string) => json.includes('score_') || json.includes('goal_score');
+
+/**
+ * The two copies' TRL rows as text, byte for byte floatScores(JSON.stringify(toTrlRow(copy))): each
+ * response's JSON made once for both copies, the metadata written with its floats, no object built per
+ * row and no pass of regular expressions over it. Null when a part holds a score key of its own (a
+ * message with a score_chosen field): the caller serializes that pair the whole way.
+ */
+export function trlRowTexts(
+  copies: readonly [RelabeledPair, RelabeledPair],
+  attributes: readonly string[] | null,
+  origin: RowOrigin,
+): [string, string] | null {
+  const chosen = JSON.stringify(copies[0].chosen);
+  const rejected = JSON.stringify(copies[0].rejected);
+  if (mayHoldScoreKey(chosen) || mayHoldScoreKey(rejected)) return null;
+  const sourceTail =
+    (origin.id === undefined ? '' : `,"source_id":${JSON.stringify(origin.id)}`) +
+    (origin.file === undefined ? '' : `,"source_file":${JSON.stringify(origin.file)}`) +
+    `,"source_line":${JSON.stringify(origin.line)}}`;
+  const goalKey = attributes === null ? 'goal_score' : 'goal_scores';
+  const texts: string[] = [];
+  for (const copy of copies) {
+    const prompt = JSON.stringify(copy.prompt);
+    if (mayHoldScoreKey(prompt)) return null;
+    const [first, second] = copy === copies[0] ? [chosen, rejected] : [rejected, chosen];
+    texts.push(
+      `{"prompt":${prompt},"chosen":${first},"rejected":${second}` +
+        (copy.tools === undefined ? '' : `,"tools":${JSON.stringify(copy.tools)}`) +
+        `,"${goalKey}":${floatScoreJson(scoresValue(attributes, copy.goalScores))}` +
+        `,"score_chosen":${floatScoreJson(scoresValue(attributes, copy.scoreChosen))}` +
+        `,"score_rejected":${floatScoreJson(scoresValue(attributes, copy.scoreRejected))}` +
+        `,"copy":"${copy.copy}"${sourceTail}`,
+    );
+  }
+  return [texts[0]!, texts[1]!];
 }
 
 /** TRL conversational with explicit prompt: the layout TRL, Unsloth and OpenRLHF read. */

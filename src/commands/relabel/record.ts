@@ -14,9 +14,10 @@ import {
   toTrlRow,
   type OutputFormat,
   type RowOrigin,
+  trlRowTexts,
 } from '../../core/layouts.js';
 import { formatScore, type GoalSpec, type Placement } from '../../core/goal.js';
-import { identicalResponses, type Pair, toPair, type Shape } from '../../core/pair.js';
+import { identicalResponses, type Message, type Pair, toPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import {
   contradictsLabel,
@@ -156,6 +157,30 @@ function layoutRow(copy: RelabeledPair, value: unknown, origin: RowOrigin, conte
   }
 }
 
+/** The goal texts' JSON (escaped, without quotes): a run has a few dozen, each written into every other row. */
+const goalJson = new Map<string, Buffer>();
+
+/**
+ * The prompt with its goal text (at the start of the message that holds it) as a placeholder for the
+ * goal's JSON bytes, made once per goal: serializing each row then skips escaping and encoding the
+ * ~230 characters of the paper's goal, twice per pair. expandRaw splices the bytes back, so the row's
+ * bytes are the same.
+ */
+function withGoalPlaceholder(prompt: Message[], goal: string, table: RawTable): Message[] {
+  const at = prompt.findIndex((m) => typeof m.content === 'string' && m.content.startsWith(goal));
+  if (at < 0) return prompt;
+  let bytes = goalJson.get(goal);
+  if (bytes === undefined) {
+    if (goalJson.size >= 256) goalJson.clear();
+    bytes = Buffer.from(JSON.stringify(goal).slice(1, -1), 'utf8');
+    goalJson.set(goal, bytes);
+  }
+  const out = prompt.slice();
+  const message = out[at]!;
+  out[at] = { ...message, content: table.placeholder(bytes) + (message.content as string).slice(goal.length) };
+  return out;
+}
+
 /** One parsed record to its two copies, in the layout and as text (or objects, for CSV and Parquet). */
 function relabelValue(
   record: SourceRecord,
@@ -180,7 +205,24 @@ function relabelValue(
   refuseNoPreference(pair, tie, context);
   refuseBelowGap(scores, context);
   const copies = relabelPair(pair, scores, { goal: context.goal, placement: context.placement });
+  // Layouts that write the prompt's messages as they are (not text, not ShareGPT's separate system field).
+  if (table && !context.objects && (context.format === 'trl' || context.format === 'handbook'))
+    for (const copy of copies) copy.prompt = withGoalPlaceholder(copy.prompt, copy.goal, table);
   const origin = rowOrigin(record, value, context);
+  const texts =
+    context.format === 'trl' && !context.objects ? trlRowTexts(copies, context.goal.attributes, origin) : null;
+  if (texts)
+    return {
+      kind: 'rows',
+      rows: [expand(texts[0]), expand(texts[1])],
+      tie,
+      contradicting: contradictsLabel(scores),
+      goals: [copies[0].goalScores, copies[1].goalScores],
+      fast: table !== null,
+      rounded,
+      duplicateKey:
+        record.duplicateKey === undefined ? undefined : { key: record.duplicateKey, location: record.location },
+    };
   const objects: [Record<string, unknown>, Record<string, unknown>] = [
     layoutRow(copies[0], value, origin, context),
     layoutRow(copies[1], value, origin, context),

@@ -216,6 +216,7 @@ async function main() {
     };
   }
 
+  const race = ONLY.length === 0 || ONLY.includes('stdin') ? stdinRace(files.jsonl) : null;
   const long = LONG ? await longFormatBench() : null;
   const audit = AUDIT ? await auditBench() : null;
 
@@ -235,6 +236,7 @@ async function main() {
     generate,
     thread_scaling: scaling,
     flat_memory: flat,
+    stdin_race: race,
     long_format: long,
     audit,
     seconds: Math.round((Date.now() - t0) / 1000),
@@ -301,6 +303,14 @@ async function main() {
         `-> ${flat.small_peak_rss_mb?.toFixed(0)} MB peak; ${flat.large_input_mb} MB in ` +
         `-> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`,
     );
+  if (race) {
+    console.log(`through stdin, interleaved, ${RUNS} runs each (median; min):`);
+    for (const r of race.runs)
+      console.log(`  ${pad(r.name, 22)}${lpad(r.wall_s.toFixed(2), 7)} s ${lpad(r.min_s.toFixed(2), 7)} s`);
+    if (race.skipped) console.log(`  python-orjson skipped: ${race.skipped}`);
+    for (const [name, ratio] of Object.entries(race.radpo_speedup))
+      console.log(`  radpo ÷ ${name}: ${ratio}x as fast (median)`);
+  }
   if (audit)
     for (const r of audit.runs)
       console.log(
@@ -314,6 +324,41 @@ async function main() {
           `${lpad(r.wall_s.toFixed(2), 7)} s  peak ${lpad(r.peak_rss_mb?.toFixed(0) ?? '-', 5)} MB` +
           `  same pairs as sorted: ${r.same_pairs_as_sorted}`,
       );
+}
+
+/**
+ * radpo (one thread) against the Python scripts a user would write, all reading the file through stdin,
+ * run in turns so the machine's noise falls on each alike: the stdlib script and the same script with
+ * orjson (skipped, saying why, when orjson cannot be imported).
+ */
+function stdinRace(input) {
+  const commands = [
+    ['radpo-stdin', `node bin/radpo.js relabel - -q --threads 0 < ${input}`],
+    ['python-stdlib-stdin', `python3 bench/baselines/relabel.py /dev/stdin < ${input}`],
+  ];
+  const probe = spawnSync('python3', ['-c', 'import orjson'], { encoding: 'utf8' });
+  const skipped =
+    probe.status === 0
+      ? null
+      : `python3 cannot import orjson (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}); ` +
+        'pip install orjson';
+  if (!skipped) commands.push(['python-orjson', `python3 bench/baselines/relabel_orjson.py < ${input}`]);
+  const walls = new Map(commands.map(([name]) => [name, []]));
+  for (let i = 0; i < RUNS; i++)
+    for (const [name, cmd] of commands) {
+      walls.get(name).push(measure(cmd).wall);
+      log(`${name}: ${walls.get(name).at(-1).toFixed(2)} s`);
+    }
+  const runs = commands.map(([name, command]) => ({
+    name,
+    command,
+    wall_s: +median(walls.get(name)).toFixed(3),
+    min_s: +Math.min(...walls.get(name)).toFixed(3),
+    runs: walls.get(name).map((w) => +w.toFixed(3)),
+  }));
+  const radpo = runs[0].wall_s;
+  const radpo_speedup = Object.fromEntries(runs.slice(1).map((r) => [r.name, +(r.wall_s / radpo).toFixed(2)]));
+  return { runs, radpo_speedup, skipped };
 }
 
 /** radpo audit on 100 k scored pairs of 25 k prompts: 1000 bootstrap resamples, then with a rerun joined by text. */

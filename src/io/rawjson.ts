@@ -12,7 +12,6 @@
  * `\u0000` escape anywhere in the line (it could collide with placeholders), tabs, deep nesting — makes
  * it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which also produces the exact error message.
  */
-import { isUtf8 } from 'node:buffer';
 
 /** Strings whose JSON text is at least this long are kept as bytes. Shorter ones are decoded. */
 const RAW_MIN_BYTES = 128;
@@ -105,6 +104,8 @@ const ESCAPED_NUL = Buffer.from('\\u0000');
 /**
  * Parse one JSON record (a JSONL line or a JSON array element, without the trailing newline).
  * Returns the value (long strings as placeholders registered in `table`) or NEEDS_SLOW_PATH.
+ * The bytes must be valid UTF-8: the readers (records.ts) check every record before they hand its bytes
+ * over (checkUtf8), so this does not check it a second time.
  *
  * Longer than a screen on purpose: every byte of a JSON input passes through this one loop, whose
  * states share the position and the value stack; split into helpers, each would take and hand back
@@ -113,7 +114,6 @@ const ESCAPED_NUL = Buffer.from('\\u0000');
 export function parseRaw(buf: Buffer, table: RawTable): unknown {
   const n = buf.length;
   // Cheap whole-record checks that let the scanner below skip string contents with memchr.
-  if (!isUtf8(buf)) return NEEDS_SLOW_PATH;
   if (buf.indexOf(ESCAPED_NUL) >= 0) return NEEDS_SLOW_PATH;
   if (hasControlCharacter(buf)) return NEEDS_SLOW_PATH;
 

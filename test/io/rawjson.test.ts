@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable } from '../../src/io/rawjson.js';
+import { readJsonArray, readJsonl } from '../../src/io/records.js';
 import { FIXTURES, DATA } from '../helpers.js';
 
 /** The fast path must give exactly the bytes JSON.parse + JSON.stringify give, or step aside. */
@@ -56,10 +57,28 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     expect(parseRaw(Buffer.from(text, 'utf8'), new RawTable())).toBe(NEEDS_SLOW_PATH);
   });
 
-  it('invalid UTF-8 steps aside', () => {
-    expect(parseRaw(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), new RawTable())).toBe(
-      NEEDS_SLOW_PATH,
-    );
+  it('invalid UTF-8 never reaches it: the readers set the record aside as bad_encoding, bytes unhanded', async () => {
+    // parseRaw trusts its bytes to be UTF-8 (it does not check them twice): both readers check every record.
+    const bad = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+    const lines = Buffer.concat([bad, Buffer.from('\n')]);
+    const array = Buffer.concat([Buffer.from('['), bad, Buffer.from(']')]);
+    for (const [read, bytes] of [
+      [readJsonl, lines],
+      [readJsonArray, array],
+    ] as const) {
+      const records = [];
+      for await (const batch of read(
+        'in',
+        (async function* () {
+          yield bytes;
+        })(),
+        { maxLineBytes: 1 << 20, lazy: true },
+      ))
+        records.push(...batch);
+      expect(records).toHaveLength(1);
+      expect(records[0]!.error?.reason).toBe('bad_encoding');
+      expect(records[0]!.bytes).toBeUndefined();
+    }
   });
 
   it('every line of the real and fixture JSONL files round-trips exactly', () => {

@@ -12,7 +12,7 @@
 // --long   also group long-format rows (radpo pairs --group-col): 1 M rows of 200 k prompts, sorted and
 //          shuffled, in memory and in temporary files; the same pairs either way, and peak RSS
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
@@ -90,6 +90,10 @@ async function ensureData(mb) {
 /** Run a shell command once, output to a file; wall seconds and peak RSS (MB) from /usr/bin/time. */
 function measure(shell) {
   const out = join(dataDir, 'bench.out');
+  // The last command's output goes first, outside the timing: truncating 440 MB of pages still being
+  // written back cost the next command up to a second of system time, whichever command came next.
+  rmSync(out, { force: true });
+  spawnSync('sync');
   const script = TIME
     ? `${TIME} -f '%e %M' -o ${dataDir}/time.txt sh -c '${shell.replace(/'/g, "'\\''")} > ${out}'`
     : `${shell} > ${out}`;

@@ -155,9 +155,14 @@ export interface Sink {
   abort(): Promise<void>;
 }
 
-const FLUSH_AT = 1 << 20;
+/**
+ * Small writes are gathered into chunks of this size. Not larger: on this project's Linux VMs one write of
+ * 1 MB cost the kernel up to 6× the system time of four writes of 256 KB (measured: 440 MB of output, a
+ * fresh file, 1.0-1.5 s against 0.2-0.3 s of system time), and larger chunks save nothing.
+ */
+const FLUSH_AT = 256 << 10;
 
-/** Buffers small writes into ~1 MB chunks, waits for 'drain' when the stream is full, and keeps its first error. */
+/** Buffers small writes into ~256 KB chunks, waits for 'drain' when the stream is full, and keeps its first error. */
 class BufferedWriter {
   private pending: Array<string | Buffer> = [];
   private pendingLength = 0;

@@ -211,28 +211,18 @@ function relabelValue(
   const origin = rowOrigin(record, value, context);
   const texts =
     context.format === 'trl' && !context.objects ? trlRowTexts(copies, context.goal.attributes, origin) : null;
-  if (texts)
-    return {
-      kind: 'rows',
-      rows: [expand(texts[0]), expand(texts[1])],
-      tie,
-      contradicting: contradictsLabel(scores),
-      goals: [copies[0].goalScores, copies[1].goalScores],
-      fast: table !== null,
-      rounded,
-      duplicateKey:
-        record.duplicateKey === undefined ? undefined : { key: record.duplicateKey, location: record.location },
-    };
-  const objects: [Record<string, unknown>, Record<string, unknown>] = [
-    layoutRow(copies[0], value, origin, context),
-    layoutRow(copies[1], value, origin, context),
-  ];
+  const objects: [Record<string, unknown>, Record<string, unknown>] | null = texts
+    ? null
+    : [layoutRow(copies[0], value, origin, context), layoutRow(copies[1], value, origin, context)];
+  const rows: [Chunk, Chunk] = texts
+    ? [expand(texts[0]), expand(texts[1])]
+    : context.objects
+      ? ['', '']
+      : [expand(floatScores(JSON.stringify(objects![0]))), expand(floatScores(JSON.stringify(objects![1])))];
   return {
     kind: 'rows',
-    rows: context.objects
-      ? ['', '']
-      : [expand(floatScores(JSON.stringify(objects[0]))), expand(floatScores(JSON.stringify(objects[1])))],
-    objects: context.objects ? objects : undefined,
+    rows,
+    objects: context.objects && objects ? objects : undefined,
     table: context.objects ? table : undefined,
     tie,
     contradicting: contradictsLabel(scores),

@@ -475,6 +475,40 @@ describe('radpo audit: labels with ties, aspects, prompts shared by pairs', () =
   });
 });
 
+describe('radpo audit with a separate scores file (--scores FILE --key PATH, as relabel)', () => {
+  it('joins the scores by key; a row the file does not score is counted as missing_score, not dropped', async () => {
+    const dir = tempDir();
+    const pairs = join(dir, 'pairs.jsonl');
+    const scores = join(dir, 'scores.jsonl');
+    // The label-flip rows without their scores, and their scores in a file of their own, keyed by row number.
+    writeFileSync(
+      pairs,
+      rows
+        .map((r, i) => JSON.stringify({ id: `r${i}`, prompt: r.prompt, chosen: r.chosen, rejected: r.rejected }))
+        .join('\n') + '\n',
+    );
+    writeFileSync(
+      scores,
+      rows
+        .slice(0, 499)
+        .map((r, i) =>
+          JSON.stringify({
+            id: `r${i}`,
+            score_chosen: r.metadata.score_chosen,
+            score_rejected: r.metadata.score_rejected,
+          }),
+        )
+        .join('\n') + '\n',
+    );
+    const joined = await auditJson([pairs, '--scores', scores, '--key', 'id', '--bootstrap', '0']);
+    expect(joined.rows.unreadable).toEqual({ missing_score: 1 });
+    expect(joined.pairs).toBe(499);
+    const kept = rows.slice(0, 499);
+    close(joined.conflicts.rate, count(kept, (r) => delta(r) < 0) / 499);
+    expect((await run(['audit', pairs, '--scores', scores])).code).toBe(2);
+  });
+});
+
 describe('radpo audit on radpo output of every layout', () => {
   it('--attr output: each attribute an aspect, their mean the overall, the scale from the goal', async () => {
     const report = await auditJson([join(GOLDEN, 'helpsteer2_attributes.jsonl'), '--bootstrap', '0']);

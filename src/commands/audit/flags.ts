@@ -25,6 +25,8 @@ export const auditFlags = {
   attr: list('--attr <NAME=CHOSEN,REJECTED>', 'aspect score columns, compared with the overall score (repeatable)', {
     group: 'columns',
   }),
+  scores: text('--scores <file>', 'a separate scores file joined to the input by --key', { group: 'columns' }),
+  key: path('--key <path>', 'the join column for --scores', { group: 'columns' }),
   idCol: path('--id-col <path>', 'column that identifies a pair across --rerun and --reference files (default: id)', {
     group: 'columns',
   }),

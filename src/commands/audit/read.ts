@@ -15,6 +15,7 @@ import { orientByWinner, probeOrientation } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
+import type { JoinedScores } from '../../pipeline/scores-file.js';
 
 export interface ReadConfig {
   inputFormat?: InputFormat;
@@ -28,6 +29,8 @@ export interface ReadConfig {
   reference?: { chosen: Path; rejected: Path };
   /** Key every pair (a --rerun or --reference file will be joined): hashing each pair's text costs time. */
   joinKeys: boolean;
+  /** --scores FILE --key PATH: the scores come from that file, joined on the row's key. */
+  joinedScores?: { scores: JoinedScores; key: Path };
 }
 
 /** One pair as the audit needs it. */
@@ -206,6 +209,15 @@ export class PairReader {
     // each is an aspect, and the overall score is their mean.
     const attributes = overall && !aspects ? attributeColumns(first, overall) : null;
     if (attributes) [overall, aspects] = [null, attributes];
+    if (config.joinedScores) {
+      // The scores come from the scores file; any score columns in the rows are not used.
+      Object.assign(summary, {
+        shape: shape.description,
+        scores: config.joinedScores.scores.description,
+        relabeled: false,
+      });
+      return { shape, overall: null, aspects: null, relabeled: false, seen: new Set() };
+    }
     if (!overall && !aspects)
       throw new RadpoError(
         'no_scores',
@@ -244,6 +256,20 @@ export class PairReader {
     }
     let overall: [number, number];
     let aspects: Array<[number, number]> | null = null;
+    if (config.joinedScores) {
+      const key = getPath(row, config.joinedScores.key);
+      const joined =
+        key === undefined || key === null || typeof key === 'object'
+          ? undefined
+          : config.joinedScores.scores.table.get(String(key));
+      if (!joined) {
+        tally.addUnreadable('missing_score');
+        return null;
+      }
+      const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      overall = [mean(joined.chosen), mean(joined.rejected)];
+      return this.scored({ value, row, swap, location, pair, label }, swap ? [overall[1], overall[0]] : overall, null);
+    }
     try {
       if (context.aspects) {
         const scores = readScores(row, context.aspects, { min: -Infinity, max: Infinity });
@@ -266,6 +292,17 @@ export class PairReader {
       overall = [overall[1], overall[0]];
       aspects = aspects?.map(([c, r]) => [r, c]) ?? null;
     }
+    return this.scored({ value, row, swap, location, pair, label }, overall, aspects);
+  }
+
+  /** The pair with its scores, its reference scores and its join key: one pair read. */
+  private scored(
+    read: { value: unknown; row: unknown; swap: boolean; location: Location; pair: Pair; label: 0 | 1 },
+    overall: [number, number],
+    aspects: Array<[number, number]> | null,
+  ): ScoredPair {
+    const { config, tally } = this;
+    const { value, row, swap, location, pair, label } = read;
     let reference = config.reference
       ? optionalScores(row, columnsOf(config.reference.chosen, config.reference.rejected))
       : null;

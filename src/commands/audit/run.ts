@@ -22,6 +22,8 @@ import { renderPage } from './html.js';
 import { finalText, PairReader, type ReadConfig, type ScoredPair } from './read.js';
 import { renderAudit } from './render.js';
 import type { FlagValues } from '../../cli/flags.js';
+import { wordHint } from '../../cli/hints.js';
+import { loadScoresFile } from '../../pipeline/scores-file.js';
 import type { AuditReport, Gate } from './report.js';
 
 type AuditFlagValues = FlagValues<typeof auditFlags>;
@@ -210,7 +212,7 @@ function gatesOf(flags: AuditFlagValues, figures: AuditFigures): Gate[] {
   return gates;
 }
 
-function readConfig(flags: AuditFlagValues): ReadConfig {
+async function readConfig(flags: AuditFlagValues, io: Io): Promise<ReadConfig> {
   // Aspects go beside the overall score here (relabel's --attr replaces it): parsed one by one.
   const aspects = flags.attr.map((spec) => scoreColumnSpec({ attr: [spec] }).attributes![0]!);
   if ((flags.referenceChosenCol === undefined) !== (flags.referenceRejectedCol === undefined))
@@ -222,6 +224,23 @@ function readConfig(flags: AuditFlagValues): ReadConfig {
     throw usageError('--chosen-score-col and --rejected-score-col go together', 'name both score columns');
   if (flags.reference && flags.referenceChosenCol)
     throw usageError('--reference and --reference-chosen-col name two references', 'give one of them');
+  if ((flags.scores === undefined) !== (flags.key === undefined))
+    throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
+  const joinedScores =
+    flags.scores && flags.key
+      ? {
+          key: flags.key,
+          scores: await loadScoresFile(
+            flags.scores,
+            flags.key,
+            { chosen: flags.chosenScoreCol, rejected: flags.rejectedScoreCol },
+            { min: -Infinity, max: Infinity },
+            flags.maxLineBytes,
+            io,
+            wordHint,
+          ),
+        }
+      : undefined;
   return {
     inputFormat: flags.inputFormat,
     maxLineBytes: flags.maxLineBytes,
@@ -230,6 +249,7 @@ function readConfig(flags: AuditFlagValues): ReadConfig {
     rejectedScoreCol: flags.rejectedScoreCol,
     aspects,
     idCol: flags.idCol,
+    joinedScores,
     joinKeys: flags.rerun.length > 0 || flags.reference !== undefined,
     reference:
       flags.referenceChosenCol && flags.referenceRejectedCol
@@ -245,7 +265,7 @@ async function audit(
   io: Io,
   conflicts: Sink | null,
 ): Promise<{ report: AuditReport; shown: ScoredPair[] }> {
-  const config = readConfig(flags);
+  const config = await readConfig(flags, io);
   const columns = new PairColumns(config.joinKeys);
   const reader = new PairReader(config, io);
   await reader.read(inputs, async (pair) => {
@@ -356,7 +376,7 @@ export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help
     );
   if (flags.html === '-' && flags.conflicts === '-')
     throw usageError('--html and --conflicts cannot both go to stdout', 'write one of them to a file');
-  const reads = [...inputs, ...flags.rerun, ...(flags.reference ? [flags.reference] : [])];
+  const reads = [...inputs, ...flags.rerun, ...[flags.reference, flags.scores].filter((f): f is string => !!f)];
   await checkOutputPaths(reads, [
     ['--html', flags.html],
     ['--conflicts', flags.conflicts],

@@ -25,7 +25,7 @@ import { formatCount } from '../../pipeline/text.js';
 import { RelabelPool } from './pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './record.js';
 import type { RelabelConfig } from './config.js';
-import type { JoinedScores } from './scores-file.js';
+import type { JoinedScores } from '../../pipeline/scores-file.js';
 
 /** Worker threads pay for themselves only on inputs past a few megabytes (start-up ~40 ms each). */
 const POOL_AFTER_BYTES = 4 << 20;

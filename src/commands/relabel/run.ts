@@ -35,7 +35,7 @@ import { writeDatasetInfo } from './dataset-info.js';
 import type { RelabelConfig } from './config.js';
 import { RelabelRun } from './relabel-run.js';
 import { resolveThreads } from './threads.js';
-import { loadScoresFile } from './scores-file.js';
+import { loadScoresFile } from '../../pipeline/scores-file.js';
 
 type RelabelFlags = FlagValues<typeof relabelFlags>;
 
@@ -178,7 +178,15 @@ function relabelConfig(
 async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promise<RunReport> {
   const joined =
     config.scoresFile && config.key
-      ? await loadScoresFile(config.scoresFile, config.key, config.scores, config.goal.scale, config.maxLineBytes, io)
+      ? await loadScoresFile(
+          config.scoresFile,
+          config.key,
+          config.scores,
+          config.goal.scale,
+          config.maxLineBytes,
+          io,
+          config.words,
+        )
       : null;
   const workers = resolveThreads(config.threads, availableParallelism());
   const counts = new RunCounts();

@@ -1,11 +1,14 @@
-/** `--scores FILE --key COL`: a separate file of scores, read whole and joined to the input by key. */
-import { wordHint } from '../../cli/hints.js';
-import { RadpoError, RowError, formatLocation } from '../../core/errors.js';
-import type { Scale } from '../../core/goal.js';
-import { getPath, type Path } from '../../core/path.js';
-import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../../core/scores.js';
-import type { Io } from '../../io/io.js';
-import { openRecords } from '../../io/records.js';
+/**
+ * `--scores FILE --key COL`: a separate file of scores, read whole and joined to the input by key
+ * (relabel's and audit's). Hints are worded by the caller's `words`.
+ */
+import { RadpoError, RowError, formatLocation } from '../core/errors.js';
+import type { Scale } from '../core/goal.js';
+import type { HintWords } from '../core/hints.js';
+import { getPath, type Path } from '../core/path.js';
+import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
+import type { Io } from '../io/io.js';
+import { openRecords } from '../io/records.js';
 
 export interface JoinedScores {
   table: Map<string, PairScores>;
@@ -20,13 +23,14 @@ export async function loadScoresFile(
   scale: Scale,
   maxLineBytes: number,
   io: Io,
+  words: HintWords,
 ): Promise<JoinedScores> {
   const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes });
   const table = new Map<string, PairScores>();
   let columns = null as ReturnType<typeof resolveScoreColumns>;
   for await (const batch of records) {
     for (const record of batch) {
-      if (record.error) throw new RadpoError('io', `scores file ${record.error.describe(wordHint)}`);
+      if (record.error) throw new RadpoError('io', `scores file ${record.error.describe(words)}`);
       if (columns === null) {
         columns = resolveScoreColumns(record.value, spec);
         if (columns === null) {
@@ -58,7 +62,7 @@ export async function loadScoresFile(
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;
-          throw new RadpoError('row', `scores file ${err.describe(wordHint)}`);
+          throw new RadpoError('row', `scores file ${err.describe(words)}`);
         }
         throw err;
       }

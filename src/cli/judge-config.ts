@@ -131,11 +131,11 @@ function checkVerdictFlags(flags: JudgeValues, rubric: Rubric): void {
 }
 
 /** The reward model's template, rendering a whole conversation (no generation prompt) as its tokenizer would. */
-async function rewardRenderer(path: string): Promise<(messages: Message[]) => string> {
+async function rewardRenderer(path: string): Promise<(messages: Message[], tools?: readonly unknown[]) => string> {
   // The template engine loads only when a reward model's template is given.
   const { loadChatTemplate, Renderer } = await import('../templates/chat-template.js');
   const renderer = new Renderer(loadChatTemplate(path));
-  return (messages) => renderer.render(messages, false);
+  return (messages, tools) => renderer.render(messages, false, tools);
 }
 
 /** A reward mapping fitted on the data reads the inputs twice, which stdin cannot do. */

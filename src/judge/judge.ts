@@ -28,7 +28,8 @@ import {
 export interface JudgeConfig {
   kind: JudgeKind;
   /** Renders a conversation with the reward model's chat template (SGLang and old vLLM /classify take text). */
-  renderText?: (messages: Message[]) => string;
+  /** Renders a conversation as the reward model's template does (with the tools it offers, when any). */
+  renderText?: (messages: Message[], tools?: readonly unknown[]) => string;
   model: string;
   rubric: Rubric;
   params: ChatParams;
@@ -83,6 +84,16 @@ function judgeIdentity(config: JudgeConfig, url: string): Record<string, unknown
 }
 
 /** vLLM serves /pooling and /classify at the server root, not under /v1. */
+/** The tools column's JSON text as the list of schemas a chat template takes (one schema alone becomes a list). */
+function toolSchemas(tools: string): unknown[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(tools);
+    return Array.isArray(parsed) ? parsed : [parsed];
+  } catch {
+    return undefined;
+  }
+}
+
 export function rewardUrl(base: string, endpoint: 'pooling' | 'classify'): string {
   return `${base.replace(/\/+$/, '').replace(/\/v1$/, '')}/${endpoint}`;
 }
@@ -134,10 +145,13 @@ export class Judge {
       const messages = [...prompt, ...response];
       // SGLang's reward route is /classify at the root, whatever --reward-endpoint says.
       const endpoint = server.kind === 'sglang' ? 'classify' : config.rewardEndpoint;
-      const rendered = config.renderText ? config.renderText(messages) : null;
+      // A reward model sees the tools the way its chat template shows them: rendered here, or passed to the
+      // server's template (vLLM's chat_template_kwargs) when the server renders.
+      const toolList = tools === undefined ? undefined : toolSchemas(tools);
+      const rendered = config.renderText ? config.renderText(messages, toolList) : null;
       return {
         url: rewardUrl(baseUrl, endpoint),
-        body: rewardRequestBody(config.model, messages, server, endpoint, rendered),
+        body: rewardRequestBody(config.model, messages, server, endpoint, rendered, toolList),
       };
     }
     return {

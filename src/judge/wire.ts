@@ -178,13 +178,23 @@ export function rewardRequestBody(
   server: ServerProfile,
   endpoint: 'pooling' | 'classify',
   rendered: string | null,
+  tools?: readonly unknown[],
 ): Record<string, unknown> {
-  const plain = messages.map((m) => ({ role: m.role, content: text(m.content) }));
+  // Text content, and the tool calls an assistant turn makes (OpenAI's tool_calls, which chat templates render).
+  const plain = messages.map((m) => ({
+    role: m.role,
+    content: text(m.content),
+    ...(Array.isArray(m.tool_calls) ? { tool_calls: m.tool_calls } : {}),
+    ...(typeof m.tool_call_id === 'string' ? { tool_call_id: m.tool_call_id } : {}),
+  }));
+  // The server renders `messages` with the model's template: the tools go to it as a template variable.
+  const withTools = tools === undefined ? {} : { chat_template_kwargs: { tools } };
   if (server.kind === 'sglang') return { model, text: rendered };
-  if (server.activationField === 'use_activation') return { model, messages: plain, use_activation: false };
+  if (server.activationField === 'use_activation')
+    return { model, messages: plain, use_activation: false, ...withTools };
   const off = server.activationField === 'legacy' ? { activation: false, softmax: false } : {};
   if (endpoint === 'classify') return { model, input: rendered, ...off };
-  return { model, messages: plain, ...off };
+  return { model, messages: plain, ...off, ...withTools };
 }
 
 /** A reward answer that is not one number per sequence: the wrong kind of model behind the route. Stops the run. */

@@ -63,12 +63,14 @@ export class Renderer {
   constructor(readonly chat: ChatTemplate) {
     this.compiled = new Template(chat.template);
   }
-  render(messages: Message[], addGenerationPrompt: boolean): string {
+  /** `tools`: the tool schemas the prompt offers, as transformers' apply_chat_template(tools=…) passes them. */
+  render(messages: Message[], addGenerationPrompt: boolean, tools?: readonly unknown[]): string {
     return this.compiled.render({
       messages,
       bos_token: this.chat.bosToken,
       eos_token: this.chat.eosToken,
       add_generation_prompt: addGenerationPrompt,
+      ...(tools === undefined ? {} : { tools }),
     });
   }
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
 import { expectedChatScore, expectedReward, fakeServers, lfDemoRows } from '../judge-server.js';
 
 const lfRows = lfDemoRows();
@@ -178,6 +178,29 @@ describe('reward models', () => {
       expect(s.requests[0]).toMatchObject({ path: '/pooling', body: { model: 'rm', use_activation: false } });
     },
   );
+
+  it('tools reach a reward model: a template variable of the server (vLLM), or in the text radpo renders', async () => {
+    const toolRows = join(DATA, 'foreign', 'medicalgpt_toolcall_dpo_zh_demo.jsonl');
+    const vllm = await server({ kind: 'vllm' });
+    const r = await run(['score', toolRows, ...reward(vllm.url)]);
+    expect(r.code, r.stderr).toBe(0);
+    const withTools = vllm.requests.filter((q) => q.body?.chat_template_kwargs?.tools);
+    expect(withTools.length).toBe(vllm.requests.length);
+    expect(Array.isArray(withTools[0]!.body.chat_template_kwargs.tools)).toBe(true);
+    expect(withTools[0]!.body.chat_template_kwargs.tools[0]).toHaveProperty('name');
+    // The assistant's function calls go as OpenAI tool_calls, which chat templates render.
+    expect(vllm.requests.some((q) => q.body.messages.some((m: { tool_calls?: unknown }) => m.tool_calls))).toBe(true);
+    const sglang = await server({ kind: 'sglang' });
+    const rendered = join(tempDir(), 'rm-tools.jinja');
+    writeFileSync(
+      rendered,
+      '{% if tools %}<|tools|>\n{{ tools | tojson }}\n{% endif %}' +
+        '{% for m in messages %}<|{{ m.role }}|>\n{{ m.content }}\n{% endfor %}',
+    );
+    const r2 = await run(['score', toolRows, ...reward(sglang.url, ['--judge-chat-template', rendered])]);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(sglang.requests.every((q) => String(q.body.text).startsWith('<|tools|>\n['))).toBe(true);
+  });
 
   it('vLLM /classify with one label', async () => {
     const s = await server({ kind: 'vllm' });

@@ -4,7 +4,7 @@
  * no_preference, never a guessed side. Real data: PandaLM (three annotators) and the Kaggle LMSYS arena
  * CSV (winner flags), found by their columns; the flags for any other layout.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orientByWinner, parseWinnerValues } from '../../src/core/winner.js';
@@ -55,6 +55,51 @@ describe('winner columns, found by their names', () => {
       expect(side, `idx ${row.idx}`).not.toBe('tie');
       expect(row.chosen).toBe(side === 'a' ? row.response1 : row.response2);
       expect(row.rejected).toBe(side === 'a' ? row.response2 : row.response1);
+      expect(typeof row.score_chosen).toBe('number');
+    }
+  });
+
+  it.each([
+    // Auto-J pairwise: label 0 = response 1, 1 = response 2, 2 = a tie (prometheus-eval's benchmark reader).
+    [
+      'autoj_pairwise_first40.json',
+      (row: Record<string, any>) => ({ 0: 'a', 1: 'b', 2: 'tie' })[row.label as 0 | 1 | 2],
+      ['response 1', 'response 2'],
+      /winner from Auto-J pairwise/,
+    ],
+    // alpaca_eval: preference 1.0 = output_1, 2.0 = output_2 (1.5 would be a tie).
+    [
+      'alpaca_eval_gpt4_pairwise_notus_20.json',
+      (row: Record<string, any>) => (row.preference === 1 ? 'a' : row.preference === 2 ? 'b' : 'tie'),
+      ['output_1', 'output_2'],
+      /winner from alpaca_eval/,
+    ],
+  ] as const)('%s (real rows): the label picks chosen, a tie is set aside', async (file, winner, [a, b], named) => {
+    const path = join(DATA, 'foreign', file);
+    const text = readFileSync(path, 'utf8');
+    const rows: Array<Record<string, any>> = text.trimStart().startsWith('[') ? JSON.parse(text) : parseJsonl(text);
+    const judge = await server();
+    const dir = tempDir();
+    const r = await run([
+      'score',
+      path,
+      ...['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'],
+      ...['--on-error', 'skip', '--rejects', join(dir, 'rejects.jsonl')],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await run(['inspect', path])).stdout).toMatch(named);
+    const ties = rows.filter((row) => winner(row) === 'tie').length;
+    const rejects = existsSync(join(dir, 'rejects.jsonl'))
+      ? parseJsonl(readFileSync(join(dir, 'rejects.jsonl'), 'utf8'))
+      : [];
+    expect(rejects.filter((x) => x.reason === 'no_preference')).toHaveLength(ties);
+    const scored = parseJsonl(r.stdout);
+    expect(scored.length + rejects.length).toBe(rows.length);
+    expect(scored.length).toBeGreaterThan(10);
+    for (const row of scored) {
+      const side = winner(row);
+      expect(row.chosen).toBe(side === 'a' ? row[a] : row[b]);
+      expect(row.rejected).toBe(side === 'a' ? row[b] : row[a]);
       expect(typeof row.score_chosen).toBe('number');
     }
   });

@@ -406,12 +406,13 @@ function labelFigures(pairs: AuditPairs, options: AuditOptions) {
     ci: intervals[f]!,
     n: over,
   });
-  // Prompts that still have a pair at each gap.
-  const promptsAt = gaps.map(() => new Set<number>());
-  for (let i = 0; i < pairs.count; i++) {
-    const b = counts.bin[i]!;
-    for (let j = 0; j <= b; j++) promptsAt[j]!.add(pairs.prompt[i]!);
-  }
+  // Prompts that still have a pair at each gap: a prompt keeps one up to the largest bin of its pairs.
+  const widestBin = new Int32Array(pairs.prompts).fill(-1);
+  for (let i = 0; i < pairs.count; i++)
+    widestBin[pairs.prompt[i]!] = Math.max(widestBin[pairs.prompt[i]!]!, counts.bin[i]!);
+  const promptsAt = new Int32Array(gaps.length);
+  for (const b of widestBin) if (b >= 0) promptsAt[b]! += 1;
+  for (let j = gaps.length - 2; j >= 0; j--) promptsAt[j]! += promptsAt[j + 1]!;
   const sweep: SweepRow[] = gaps.map((gap, j) => {
     const p = point[j * 3]!;
     const z = point[j * 3 + 1]!;
@@ -420,7 +421,7 @@ function labelFigures(pairs: AuditPairs, options: AuditOptions) {
       gap,
       pairs: p + z + m,
       share: n > 0 ? (p + z + m) / n : 0,
-      prompts: promptsAt[j]!.size,
+      prompts: promptsAt[j]!,
       agreement: finiteOrNull(values[4 + j]!),
       agreement_ci: intervals[4 + j]!,
       agreement_n: p + m,

@@ -72,13 +72,18 @@ export function isTie(scores: PairScores): boolean {
   return scores.chosen.every((s, i) => s === scores.rejected[i]);
 }
 
+/** Chosen score minus rejected score; with several attributes, of their means. */
+export function scoreGap(scores: PairScores): number {
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return mean(scores.chosen) - mean(scores.rejected);
+}
+
 /**
- * The label disagrees with the scores: the chosen response scored lower. With several attributes,
- * compared on their mean. Such pairs are still well-formed after relabeling; they are only counted.
+ * The label disagrees with the scores: the chosen response scored lower (on the attributes' mean). Such
+ * pairs are still well-formed after relabeling; they are only counted.
  */
 export function contradictsLabel(scores: PairScores): boolean {
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return mean(scores.chosen) < mean(scores.rejected);
+  return scoreGap(scores) < 0;
 }
 
 /**

@@ -202,13 +202,6 @@ export class PairReader {
     const { config } = this;
     refuseScorelessLayout(name, value);
     const shape = detectShapeOf(name, value, config.shape);
-    const first = shape.winner ? probeOrientation(value, shape.winner) : value;
-    let overall = resolveScoreColumns(first, { chosen: config.chosenScoreCol, rejected: config.rejectedScoreCol });
-    let aspects = config.aspects.length > 0 ? resolveScoreColumns(first, { attributes: config.aspects }) : null;
-    // Several attributes under one column (radpo's own output with --attr: score_chosen {helpfulness: 4, …}):
-    // each is an aspect, and the overall score is their mean.
-    const attributes = overall && !aspects ? attributeColumns(first, overall) : null;
-    if (attributes) [overall, aspects] = [null, attributes];
     if (config.joinedScores) {
       // The scores come from the scores file; any score columns in the rows are not used.
       Object.assign(summary, {
@@ -218,6 +211,13 @@ export class PairReader {
       });
       return { shape, overall: null, aspects: null, relabeled: false, seen: new Set() };
     }
+    const first = shape.winner ? probeOrientation(value, shape.winner) : value;
+    let overall = resolveScoreColumns(first, { chosen: config.chosenScoreCol, rejected: config.rejectedScoreCol });
+    let aspects = config.aspects.length > 0 ? resolveScoreColumns(first, { attributes: config.aspects }) : null;
+    // Several attributes under one column (radpo's own output with --attr: score_chosen {helpfulness: 4, …}):
+    // each is an aspect, and the overall score is their mean.
+    const attributes = overall && !aspects ? attributeColumns(first, overall) : null;
+    if (attributes) [overall, aspects] = [null, attributes];
     if (!overall && !aspects)
       throw new RadpoError(
         'no_scores',

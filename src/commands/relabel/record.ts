@@ -23,6 +23,7 @@ import {
   contradictsLabel,
   isTie,
   relabelPair,
+  scoreGap,
   type IdenticalPolicy,
   type RelabeledPair,
   type TiePolicy,
@@ -116,8 +117,7 @@ function refuseNoPreference(pair: Pair, tie: boolean, context: RecordContext): v
  */
 function refuseBelowGap(scores: PairScores, context: RecordContext): void {
   if (context.minGap <= 0) return;
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const gap = Math.abs(mean(scores.chosen) - mean(scores.rejected));
+  const gap = Math.abs(scoreGap(scores));
   if (gap < context.minGap)
     throw new RowError('below_min_gap', `the scores differ by ${formatScore(gap)}, less than --min-gap`, {
       field: 'scores',

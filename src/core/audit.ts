@@ -61,7 +61,14 @@ interface AuditOptions {
 
 /** Something a reader of the figures must know; `code` is stable for scripts, the CLI adds what to do. */
 export interface AuditWarning {
-  code: 'labels_from_scores' | 'labels_flipped' | 'few_pairs' | 'cached_rerun' | 'unmatched_rows' | 'aspects_only';
+  code:
+    | 'labels_from_scores'
+    | 'labels_flipped'
+    | 'few_pairs'
+    | 'cached_rerun'
+    | 'unmatched_rows'
+    | 'aspects_only'
+    | 'rows_not_audited';
   message: string;
   hint?: string;
 }

@@ -646,6 +646,12 @@ describe('radpo audit: outputs, gates, determinism', () => {
     expect(report.rows).toEqual({ read: 4, unreadable: { malformed_record: 1 }, unscored: 1, relabeled_twins: 0 });
     expect(report.pairs).toBe(2);
     expect(report.scale_health.parse_failures).toEqual({ count: 1, rate: 0.25 });
+    // Each kind's first row is named — file, line, field, what was found — and how to see them all.
+    const notAudited = report.warnings.find((w: { code: string }) => w.code === 'rows_not_audited');
+    expect(notAudited.message).toMatch(/^2 rows left out of the figures/);
+    expect(notAudited.message).toMatch(/mixed\.jsonl:2: .*not valid JSON/);
+    expect(notAudited.message).toMatch(/mixed\.jsonl:3: field "score_chosen": .*found a string "n\/a"/);
+    expect(notAudited.hint).toMatch(/--on-error skip --rejects rejects\.jsonl/);
   });
 });
 

@@ -74,8 +74,23 @@ export class ReadTally {
   /** The scale a relabeled file's goal text names. */
   goalScale: Scale | null = null;
 
-  addUnreadable(reason: RowReason): void {
-    this.unreadable.set(reason, (this.unreadable.get(reason) ?? 0) + 1);
+  /** The first row set aside for each reason, with where it is and what is wrong: the report names them. */
+  readonly examples = new Map<RowReason, RowError>();
+
+  addUnreadable(error: RowError, location: Location): void {
+    this.unreadable.set(error.reason, (this.unreadable.get(error.reason) ?? 0) + 1);
+    this.example(error, location);
+  }
+
+  addUnscored(error: RowError, location: Location): void {
+    this.unscored += 1;
+    this.example(error, location);
+  }
+
+  private example(error: RowError, location: Location): void {
+    if (this.examples.has(error.reason)) return;
+    error.location ??= location;
+    this.examples.set(error.reason, error);
   }
 }
 
@@ -181,7 +196,7 @@ export class PairReader {
         for (const record of batch) {
           this.tally.rows += 1;
           if (record.error) {
-            this.tally.addUnreadable(record.error.reason);
+            this.tally.addUnreadable(record.error, record.location);
             continue;
           }
           try {
@@ -190,7 +205,7 @@ export class PairReader {
             if (pair) await visit(pair);
           } catch (err) {
             if (!(err instanceof RowError)) throw err;
-            this.tally.addUnreadable(err.reason);
+            this.tally.addUnreadable(err, record.location);
           }
         }
       }
@@ -263,7 +278,12 @@ export class PairReader {
           ? undefined
           : config.joinedScores.scores.table.get(String(key));
       if (!joined) {
-        tally.addUnreadable('missing_score');
+        const missing = new RowError('missing_score', 'no scores for this row in the scores file', {
+          field: config.joinedScores.key.join('.'),
+          expected: 'a key present in the scores file',
+          found: key === undefined ? 'no key column' : JSON.stringify(key),
+        });
+        tally.addUnreadable(missing, location);
         return null;
       }
       const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -285,7 +305,7 @@ export class PairReader {
       }
     } catch (err) {
       if (!(err instanceof RowError)) throw err;
-      tally.unscored += 1;
+      tally.addUnscored(err, location);
       return null;
     }
     if (swap) {

@@ -311,6 +311,7 @@ async function audit(
         `no overall score: the overall score is the mean of the attribute scores ` +
         `(${tally.overallFromAttributes.join(', ')})`,
     });
+  if (tally.examples.size > 0) warnings.push(notAuditedWarning(tally, inputs));
   figures.warnings.push(...warnings);
   for (const w of figures.warnings) w.hint ??= WARNING_HINTS[w.code];
   const gap = figures.suggested_min_gap.gap;
@@ -339,6 +340,21 @@ const WARNING_HINTS: Partial<Record<AuditWarning['code'], string>> = {
   labels_flipped: 'read the conflicting pairs: --conflicts FILE (or --html FILE)',
   cached_rerun: 'rescore with radpo score --rescore --no-cache (and a judge temperature above 0)',
 };
+
+/** Rows the figures leave out, each reason's first row named: where it is, what is wrong with it. */
+function notAuditedWarning(tally: PairReader['tally'], inputs: readonly string[]): AuditWarning {
+  const count = [...tally.unreadable.values()].reduce((a, b) => a + b, 0) + tally.unscored;
+  const firsts = [...tally.examples.values()].map((e) => e.describe(wordHint, false));
+  return {
+    code: 'rows_not_audited',
+    message:
+      `${count} row${count === 1 ? '' : 's'} left out of the figures; ` +
+      `the first of each kind: ${firsts.join('; ')}`,
+    hint:
+      'fix them, or list every one with its reason: ' +
+      `radpo relabel ${inputs.join(' ')} --on-error skip --rejects rejects.jsonl`,
+  };
+}
 
 function unmatchedWarning(file: string, unmatched: number, flags: AuditFlagValues): AuditWarning {
   return {

@@ -11,6 +11,9 @@ const WORDS: Record<HintKey, (values: Record<string, string>) => string> = {
   multi_message_responses: () => 'use --format trl for multi-message responses',
   goal_in_system_message: () => 'use --placement system',
   name_pair_columns: () => 'name them with --chosen-col and --rejected-col (and --prompt-col, --system-col)',
+  name_winner_columns: () =>
+    '--score-a-col/--score-b-col go with A/B responses and a label: name them with --response-a-col, ' +
+    '--response-b-col and --winner-col',
   name_prompt_or_shape: () => 'name the prompt with --prompt-col, or pick a shape with --schema',
   name_prompt: () => 'name it with --prompt-col',
   check_column_names: () => 'check the column name (see --prompt-col/--chosen-col/--rejected-col)',

@@ -42,6 +42,7 @@ export function shapeOptions(flags: InputValues): ShapeOptions {
     input: flags.inputCol,
     inputJoin: flags.inputJoin,
     winner: winnerSpec(flags),
+    winnerScores: flags.scoreACol && flags.scoreBCol ? { a: flags.scoreACol, b: flags.scoreBCol } : undefined,
   };
 }
 
@@ -51,11 +52,13 @@ const DEFAULT_WINNER_VALUES = 'A=a|A|model_a,B=b|B|model_b,tie=tie|tie (bothbad)
 /** --response-a-col, --response-b-col and --winner-col (all three, or none), --winner-values, --score-a/b-col. */
 function winnerSpec(flags: InputValues): WinnerSpec | undefined {
   const given = flags.responseACol || flags.responseBCol || flags.winnerCol.length > 0;
+  if (Boolean(flags.scoreACol) !== Boolean(flags.scoreBCol))
+    throw usageError('--score-a-col and --score-b-col go together');
   if (!given) {
-    if (flags.winnerValues || flags.scoreACol || flags.scoreBCol)
-      throw usageError(
-        '--winner-values, --score-a-col and --score-b-col go with --response-a-col, --response-b-col and --winner-col',
-      );
+    // The score columns also serve a layout found by its columns (SHP's score_A/score_B), so only the values
+    // need the winner column named.
+    if (flags.winnerValues)
+      throw usageError('--winner-values goes with --response-a-col, --response-b-col and --winner-col');
     return undefined;
   }
   if (!flags.responseACol || !flags.responseBCol || flags.winnerCol.length === 0)
@@ -65,8 +68,6 @@ function winnerSpec(flags: InputValues): WinnerSpec | undefined {
     );
   if (flags.chosenCol || flags.rejectedCol)
     throw usageError('--chosen-col/--rejected-col and a winner column do not go together: the winner decides');
-  if (Boolean(flags.scoreACol) !== Boolean(flags.scoreBCol))
-    throw usageError('--score-a-col and --score-b-col go together');
   const columns = flags.winnerCol.map((c) => parsePath(c));
   return {
     responseA: flags.responseACol,

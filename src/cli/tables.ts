@@ -83,9 +83,13 @@ export const inputFlags = {
     parseWinnerValues,
     { group: 'columns' },
   ),
-  scoreACol: path('--score-a-col <path>', "the first response's score (becomes score_chosen or score_rejected)", {
-    group: 'columns',
-  }),
+  scoreACol: path(
+    '--score-a-col <path>',
+    "the first response's score (becomes score_chosen or score_rejected); also for a layout found by its columns",
+    {
+      group: 'columns',
+    },
+  ),
   scoreBCol: path('--score-b-col <path>', "the second response's score", { group: 'columns' }),
   inputJoin: parsed(
     '--input-join <text>',

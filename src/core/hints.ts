@@ -8,6 +8,7 @@ export const HINT_KEYS = [
   'multi_message_responses',
   'goal_in_system_message',
   'name_pair_columns',
+  'name_winner_columns',
   'name_prompt_or_shape',
   'name_prompt',
   'check_column_names',

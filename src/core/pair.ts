@@ -49,6 +49,11 @@ export interface Shape {
   winner: WinnerSpec | null;
   /** The column of tools the prompt offers (carried into the layouts that have one). */
   tools: Path | null;
+  /**
+   * The prompt strings are Human:/Assistant: transcripts ending in "Assistant:" (Nectar, hh-rlhf with an
+   * explicit prompt): read as their turns, as an hh-rlhf conversation is, not as one user message.
+   */
+  promptTranscript: boolean;
   /** e.g. "standard (prompt/chosen/rejected strings)", for the summary. */
   description: string;
 }
@@ -64,6 +69,8 @@ export interface ShapeOptions {
   inputJoin?: string;
   /** A/B responses and a winner (else a known layout is found by its columns). */
   winner?: WinnerSpec;
+  /** The A and B score columns, for a winner layout found by its columns (--score-a-col/--score-b-col). */
+  winnerScores?: { a: Path; b: Path };
 }
 
 /** LLaMA-Factory's alpaca converter joins instruction and input with one newline. */
@@ -116,10 +123,22 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
   // A/B responses with a winner: the shape is found on the row as if A won (the first row may be a tie).
   // Columns the user names win over a layout found by its column names.
   const named = options.chosen !== undefined || options.rejected !== undefined;
-  const winner = options.winner ?? (named ? null : detectWinnerLayout(first));
+  const found = options.winner ?? (named ? null : detectWinnerLayout(first));
+  const { winnerScores } = options;
+  if (winnerScores && !found) {
+    throw shapeError(
+      'scores of responses A and B are named, but no winner layout is found ' +
+        `(the first record has columns ${Object.keys(first).join(', ')})`,
+      hint('name_winner_columns'),
+    );
+  }
+  const winner =
+    found && winnerScores && !found.scoreA ? { ...found, scoreA: winnerScores.a, scoreB: winnerScores.b } : found;
   const record = (winner ? probeOrientation(first, winner) : first) as Record<string, unknown>;
   const keys = Object.keys(record);
   let { prompt, chosen, rejected, system } = options;
+  if (prompt === undefined && winner?.prompt && typeof getPath(record, winner.prompt) === 'string')
+    prompt = winner.prompt;
   let schema = options.schema;
 
   if (schema === 'sharegpt' || (schema === undefined && prompt === undefined && Array.isArray(record.conversations))) {
@@ -201,6 +220,12 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     }
   }
   const implicit = schema === 'implicit-conversational' || schema === 'implicit-string';
+  const promptTranscript =
+    schema === 'standard' &&
+    prompt !== undefined &&
+    input === undefined &&
+    history === null &&
+    transcriptPrompt(getPath(record, prompt)) !== null;
   if (!implicit && prompt === undefined) {
     throw shapeError(
       `the ${schema} shape needs a prompt column; the first record has columns ${keys.join(', ')}`,
@@ -212,6 +237,7 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
   const systemNote = system ? `, system from ${pathText(system)}` : '';
   const inputNote = !implicit && input ? `, input from ${pathText(input)} (after the prompt)` : '';
   const historyNote = !implicit && history ? ', earlier turns from history' : '';
+  const transcriptNote = promptTranscript ? ', prompts are Human:/Assistant: transcripts (read as turns)' : '';
   return {
     schema,
     prompt: implicit ? null : (prompt ?? null),
@@ -223,9 +249,10 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     history: implicit ? null : history,
     winner,
     tools: typeof record.tools === 'string' || Array.isArray(record.tools) ? ['tools'] : null,
+    promptTranscript,
     description: `${
       openai ? 'OpenAI/Azure DPO fine-tuning ' + 'format, ' : ''
-    }${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}${
+    }${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}${transcriptNote}${
       winner ? `; ${winner.description}` : ''
     }`,
   };
@@ -285,7 +312,11 @@ export function unusedPromptColumns(record: unknown, shape: Shape): string[] {
       .flatMap((p) => (p ? [p[0]!] : [])),
   );
   const row = record as Record<string, unknown>;
-  return PROMPT_CONTENT.filter((c) => Object.hasOwn(row, c) && !used.has(c) && !isBlankValue(row[c]));
+  // A column that holds the very prompt read (SHP's `history`, copied to `prompt` by orientByWinner) is not lost.
+  const promptValue = shape.prompt ? getPath(row, shape.prompt) : undefined;
+  return PROMPT_CONTENT.filter(
+    (c) => Object.hasOwn(row, c) && !used.has(c) && !isBlankValue(row[c]) && row[c] !== promptValue,
+  );
 }
 
 function isBlankValue(value: unknown): boolean {
@@ -446,6 +477,23 @@ export function parseTranscript(text: string, field: string): Message[] {
     });
   }
   return turns;
+}
+
+/**
+ * A prompt string that is a whole Human:/Assistant: transcript waiting for the answer ("\n\nHuman: …
+ * \n\nAssistant:", Nectar's prompts): its turns without the empty last one, or null for any other text.
+ */
+export function transcriptPrompt(value: unknown): Message[] | null {
+  if (typeof value !== 'string' || !value.startsWith('\n\nHuman:') || !/\n\nAssistant:\s*$/.test(value)) return null;
+  let turns: Message[];
+  try {
+    turns = parseTranscript(value, 'prompt');
+  } catch {
+    return null;
+  }
+  const last = turns[turns.length - 1]!;
+  if (turns.length < 2 || last.role !== 'assistant' || (last.content as string).trim() !== '') return null;
+  return turns.slice(0, -1);
 }
 
 /** Split a whole conversation at its last assistant message: [prompt turns, answer turns]. */
@@ -646,7 +694,7 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
       }
       return pair;
     }
-    const prompt = [...historyTurns(record, shape), ...toMessages(promptValue, promptField, 'user')];
+    const prompt = [...historyTurns(record, shape), ...promptMessages(promptValue, promptField, shape)];
     if (shape.system !== null) {
       const systemValue = getPath(record, shape.system);
       if (systemValue !== undefined && systemValue !== null && typeof systemValue !== 'string') {
@@ -672,6 +720,21 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
   }
   const tools = toolsOf(record, shape);
   return tools === undefined ? pair : { ...pair, tools };
+}
+
+/** The prompt's messages: a transcript's turns where the file's prompts are transcripts, else the value's. */
+function promptMessages(value: unknown, field: string, shape: Shape): Message[] {
+  if (!shape.promptTranscript || typeof value !== 'string') return toMessages(value, field, 'user');
+  const turns = transcriptPrompt(value);
+  if (turns === null) {
+    throw new RowError('bad_field', 'not a Human:/Assistant: transcript ending in "Assistant:"', {
+      field,
+      expected: 'text of the form "\\n\\nHuman: …\\n\\nAssistant:", as the first row\'s prompt is',
+      found: preview(value),
+      hint: 'every prompt of a file is read the same way; fix the row or remove it',
+    });
+  }
+  return turns;
 }
 
 /** The row's tools as JSON text (a list is written as JSON; an empty or blank value is none). */

@@ -24,6 +24,8 @@ export interface WinnerSpec {
     | { kind: 'sign'; column: Path };
   scoreA?: Path;
   scoreB?: Path;
+  /** The layout's prompt column where its name says nothing (SHP's post is `history`). */
+  prompt?: Path;
   /** For the summary: "winner from winner (LMSYS arena)". */
   description: string;
 }
@@ -121,6 +123,9 @@ export function orientByWinner(row: unknown, spec: WinnerSpec): Record<string, u
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
   out.chosen = getPath(row, win);
   out.rejected = getPath(row, lose);
+  // The layout's prompt under the name every reader knows, so the oriented row (`radpo score` output) is a
+  // plain prompt/chosen/rejected pair when read again.
+  if (spec.prompt && !Object.hasOwn(out, 'prompt')) out.prompt = getPath(row, spec.prompt);
   if (spec.scoreA && spec.scoreB) {
     const [sw, sl] = side === 'a' ? [spec.scoreA, spec.scoreB] : [spec.scoreB, spec.scoreA];
     out.score_chosen = getPath(row, sw);
@@ -220,6 +225,7 @@ const PRESETS: Array<{ name: string; needs: string[]; spec: () => Omit<WinnerSpe
     spec: () => ({
       responseA: ['human_ref_A'],
       responseB: ['human_ref_B'],
+      prompt: ['history'],
       rule: votes(
         ['labels'],
         [

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orientByWinner, parseWinnerValues } from '../../src/core/winner.js';
 import { fakeServers } from '../judge-server.js';
-import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, parseJsonl, readJsonl, run, tempDir } from '../helpers.js';
 
 const PANDALM = join(DATA, 'foreign', 'pandalm_testset-v1.json');
 const KAGGLE = join(DATA, 'foreign', 'lmsys_arena_kaggle_train_demo.csv');
@@ -114,6 +114,120 @@ describe('winner columns, found by their names', () => {
   });
 });
 
+/**
+ * One real row or a few of each remaining layout (test/data/SOURCES.md says where each comes from), relabeled
+ * end to end with a judge: the copy under the chosen goal holds the winner the test reads from the row's
+ * own label, under the row's own prompt; the layout is named by inspect.
+ */
+describe('real rows of each winner layout', () => {
+  const lastText = (messages: Array<{ content: string }>) => messages[messages.length - 1]!.content;
+  const cases: Array<
+    [string, RegExp, (row: Record<string, any>) => { prompt: string; winner: string; loser: string }]
+  > = [
+    [
+      'pku_saferlhf_alpaca7b_test_4.jsonl',
+      /winner from PKU-SafeRLHF/,
+      (row) => ({
+        prompt: row.prompt,
+        winner: row[`response_${row.better_response_id}`],
+        loser: row[`response_${1 - row.better_response_id}`],
+      }),
+    ],
+    [
+      'shp_askculinary_card_example.jsonl',
+      /columns history\/chosen\/rejected; winner from SHP/,
+      (row) => ({
+        prompt: row.history,
+        winner: row.labels === 1 ? row.human_ref_A : row.human_ref_B,
+        loser: row.labels === 1 ? row.human_ref_B : row.human_ref_A,
+      }),
+    ],
+    [
+      'helpsteer2_preference_card_example.jsonl',
+      /winner from HelpSteer2-Preference/,
+      // preference_strength: negative = response_1 is better, positive = response_2 (the card's scale -3..3).
+      (row) => ({
+        prompt: row.prompt,
+        winner: row.preference_strength > 0 ? row.response_2 : row.response_1,
+        loser: row.preference_strength > 0 ? row.response_1 : row.response_2,
+      }),
+    ],
+    [
+      'lmsys_chatbot_arena_conversations_example.jsonl',
+      /winner from LMSYS arena/,
+      (row) => ({
+        prompt: row.conversation_a[0].content,
+        winner: lastText(row.winner === 'model_a' ? row.conversation_a : row.conversation_b),
+        loser: lastText(row.winner === 'model_a' ? row.conversation_b : row.conversation_a),
+      }),
+    ],
+  ];
+
+  it.each(cases)("%s: the label picks chosen under the row's prompt", async (file, named, expected) => {
+    const path = join(DATA, 'foreign', file);
+    const rows = parseJsonl(readFileSync(path, 'utf8'));
+    expect((await run(['inspect', path])).stdout).toMatch(named);
+    const judge = await server();
+    const r = await run([
+      'relabel',
+      path,
+      ...['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache', '-q'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout);
+    expect(out).toHaveLength(rows.length * 2);
+    rows.forEach((row, i) => {
+      const want = expected(row);
+      const copy = out.find((x) => x.source_line === i + 1 && x.copy === 'chosen_goal')!;
+      expect(lastText(copy.prompt)).toBe(want.prompt);
+      expect(copy.chosen[0].content).toBe(want.winner);
+      expect(copy.rejected[0].content).toBe(want.loser);
+    });
+  });
+
+  it('SHP with its own upvotes: --score-a-col/--score-b-col serve a layout found by its columns', async () => {
+    const path = join(DATA, 'foreign', 'shp_askculinary_card_example.jsonl');
+    const [row] = parseJsonl(readFileSync(path, 'utf8'));
+    const flags = ['--score-a-col', 'score_A', '--score-b-col', 'score_B', '--scale', '1-1000', '-q'];
+    const r = await run(['relabel', path, ...flags]);
+    expect(r.code, r.stderr).toBe(0);
+    const [chosenGoal, rejectedGoal] = parseJsonl(r.stdout);
+    // labels 1: comment A (340 upvotes) is preferred to B (166).
+    expect(chosenGoal).toMatchObject({
+      goal_score: row!.score_A,
+      score_chosen: row!.score_A,
+      score_rejected: row!.score_B,
+    });
+    expect(chosenGoal!.chosen[0].content).toBe(row!.human_ref_A);
+    expect(rejectedGoal).toMatchObject({ goal_score: row!.score_B, copy: 'rejected_goal' });
+  });
+
+  it('Nectar (row 0): pairs by rank, then relabel reads the Human:/Assistant: prompt as its turn', async () => {
+    const path = join(DATA, 'foreign', 'nectar_train_row0.jsonl');
+    const [row] = parseJsonl(readFileSync(path, 'utf8'));
+    const answers = [...row!.answers].sort((x: any, y: any) => x.rank - y.rank);
+    const dir = tempDir();
+    const pairs = await run(['pairs', path, '-o', join(dir, 'pairs.jsonl')]);
+    expect(pairs.code, pairs.stderr).toBe(0);
+    const [pair] = readJsonl(join(dir, 'pairs.jsonl'));
+    expect(pair).toMatchObject({ chosen: answers[0].answer, rejected: answers[6].answer, rank_chosen: 1 });
+    const judge = await server();
+    const r = await run([
+      'relabel',
+      join(dir, 'pairs.jsonl'),
+      ...['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/prompts are Human:\/Assistant: transcripts \(read as turns\)/);
+    const copy = parseJsonl(r.stdout).find((x) => x.copy === 'chosen_goal')!;
+    // The prompt is the user's turn, not the transcript text: "\n\nHuman: 0.002 = 1000 \n1 = x?\n\nAssistant:".
+    expect(copy.prompt.filter((m: any) => m.role !== 'system')).toEqual([
+      { role: 'user', content: '0.002 = 1000 \n1 = x?' },
+    ]);
+    expect(copy.chosen[0].content).toBe(answers[0].answer);
+  });
+});
+
 describe('winner columns named with flags', () => {
   const rows = [
     { q: 'Capital of France?', a: 'Paris.', b: 'Lyon.', w: 'A', sa: 9, sb: 3 },
@@ -153,6 +267,14 @@ describe('winner columns named with flags', () => {
     expect(r.stderr).toMatch(/set aside: 1 \(no_preference 1\)/);
   });
 
+  it('--score-a-col/--score-b-col on a file in no winner layout: an error naming its columns', async () => {
+    const { path } = write();
+    const r = await run(['relabel', path, '--score-a-col', 'sa', '--score-b-col', 'sb']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no winner layout is found \(the first record has columns q, a, b, w, sa, sb\)/);
+    expect(r.stderr).toMatch(/--response-a-col, --response-b-col and --winner-col/);
+  });
+
   it('several --winner-col: the majority; a split vote is a tie', () => {
     const spec = {
       responseA: ['a'],
@@ -168,7 +290,8 @@ describe('winner columns named with flags', () => {
 
   it.each([
     [['--response-a-col', 'a'], /needs all of --response-a-col, --response-b-col and --winner-col/],
-    [['--winner-values', 'A=1,B=2'], /go with --response-a-col/],
+    [['--winner-values', 'A=1,B=2'], /goes with --response-a-col/],
+    [['--score-a-col', 'sa'], /--score-a-col and --score-b-col go together/],
     [[...ab, '--chosen-col', 'a'], /do not go together/],
     [[...ab, '--winner-values', 'X=1'], /--winner-values expects A=VALUE/],
   ])('%j is a usage error', async (flags, message) => {

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { wordHint } from '../../src/cli/hints.js';
 import { type RadpoError, RowError } from '../../src/core/errors.js';
-import { detectShape, identicalResponses, parseTranscript, toPair } from '../../src/core/pair.js';
+import { detectShape, identicalResponses, parseTranscript, toPair, transcriptPrompt } from '../../src/core/pair.js';
 import { getPath, parsePath } from '../../src/core/path.js';
 import { DATA } from '../helpers.js';
 
@@ -216,6 +216,34 @@ describe('toPair errors', () => {
     expect(toPair({ prompt: 'q', chosen: 'a', rejected: '' }, shape, { allowEmpty: true }).rejected).toEqual([
       { role: 'assistant', content: '' },
     ]);
+  });
+});
+
+describe('prompts that are Human:/Assistant: transcripts (Nectar)', () => {
+  const user = (content: string) => ({ role: 'user', content });
+  const assistant = (content: string) => ({ role: 'assistant', content });
+  it.each([
+    ['Nectar single turn', '\n\nHuman: 0.002 = 1000 \n1 = x?\n\nAssistant:', [user('0.002 = 1000 \n1 = x?')]],
+    ['trailing space', '\n\nHuman: hi\n\nAssistant: ', [user('hi')]],
+    ['several turns', '\n\nHuman: a\n\nAssistant: b\n\nHuman: c\n\nAssistant:', [user('a'), assistant('b'), user('c')]],
+    ['plain text', 'What is 2+2?', null],
+    ['answered already', '\n\nHuman: a\n\nAssistant: b', null],
+    ['no leading Human', 'Human: a\n\nAssistant:', null],
+    ['text before the first turn', 'Note\n\nHuman: a\n\nAssistant:', null],
+    ['not a string', [user('a')], null],
+  ])('%s', (_name, value, turns) => {
+    expect(transcriptPrompt(value)).toEqual(turns);
+  });
+
+  it('a file whose first prompt is a transcript reads every prompt as its turns; another text is a bad field', () => {
+    const first = { prompt: '\n\nHuman: a\n\nAssistant: b\n\nHuman: c\n\nAssistant:', chosen: 'x', rejected: 'y' };
+    const shape = detectShape(first, {});
+    expect(shape.promptTranscript).toBe(true);
+    expect(shape.description).toMatch(/prompts are Human:\/Assistant: transcripts/);
+    expect(toPair(first, shape).prompt).toEqual([user('a'), assistant('b'), user('c')]);
+    expect(() => toPair({ prompt: 'plain', chosen: 'x', rejected: 'y' }, shape)).toThrow(/not a Human:\/Assistant:/);
+    // Plain prompts stay one user message.
+    expect(detectShape({ prompt: 'q', chosen: 'a', rejected: 'b' }, {}).promptTranscript).toBe(false);
   });
 });
 

@@ -239,6 +239,7 @@ export class RelabelRun {
         (format === 'jsonl' || format === 'json') &&
         this.out.fileFormat !== 'parquet' &&
         shape.schema !== 'implicit-string' &&
+        !shape.promptTranscript &&
         !this.goalHasNul,
       objects,
     };

@@ -7,6 +7,7 @@
  * preference — set aside, never a guessed side. Pure.
  */
 import { RowError, ValueError, preview } from './errors.js';
+import { type UnpackedJudgePrompt, unpackJudgePrompt } from './judge-prompt.js';
 import { getPath, type Path } from './path.js';
 
 type Side = 'a' | 'b' | 'tie';
@@ -21,11 +22,14 @@ export interface WinnerSpec {
   rule:
     | { kind: 'votes'; columns: Path[]; values: Map<string, Side> }
     | { kind: 'flags'; a: Path; b: Path; tie: Path }
-    | { kind: 'sign'; column: Path };
+    | { kind: 'sign'; column: Path }
+    | { kind: 'fixed' };
   scoreA?: Path;
   scoreB?: Path;
   /** The layout's prompt column where its name says nothing (SHP's post is `history`). */
   prompt?: Path;
+  /** A and B are whole judge prompts: the instruction (the prompt) and each response are taken out of them. */
+  unpack?: 'judge-prompt';
   /** For the summary: "winner from winner (LMSYS arena)". */
   description: string;
 }
@@ -49,6 +53,7 @@ const cell = (value: unknown) => (typeof value === 'number' || typeof value === 
 /** The side a row's label picks. */
 function winnerSide(row: unknown, spec: WinnerSpec): Side {
   const { rule } = spec;
+  if (rule.kind === 'fixed') return 'a';
   if (rule.kind === 'flags') {
     const on = (p: Path) => {
       const v = getPath(row, p);
@@ -102,7 +107,34 @@ export function probeOrientation(row: unknown, spec: WinnerSpec): Record<string,
     out.score_chosen = getPath(row, spec.scoreA);
     out.score_rejected = getPath(row, spec.scoreB);
   }
+  if (spec.unpack) {
+    const [a, b] = [unpackJudgePrompt(out.chosen), unpackJudgePrompt(out.rejected)];
+    if (a && b) Object.assign(out, { prompt: a.instruction, chosen: a.response, rejected: b.response });
+  }
   return out;
+}
+
+/** The instruction and the two responses out of A's and B's judge prompts (one instruction for both). */
+function unpackPair(row: unknown, win: Path, lose: Path): { prompt: string; chosen: string; rejected: string } {
+  const [w, l] = [win, lose].map((path) => {
+    const unpacked = unpackJudgePrompt(getPath(row, path));
+    if (unpacked === null) {
+      throw new RowError('bad_field', 'not a Prometheus grading prompt', {
+        field: path.join('.'),
+        expected: 'a judge prompt with "###The instruction to evaluate:" and "###Response to evaluate:"',
+        found: preview(getPath(row, path)),
+      });
+    }
+    return unpacked;
+  }) as [UnpackedJudgePrompt, UnpackedJudgePrompt];
+  if (w.instruction !== l.instruction) {
+    throw new RowError('prompt_mismatch', 'the two judge prompts grade different instructions', {
+      field: `${win.join('.')} vs ${lose.join('.')}`,
+      expected: 'the same instruction in both',
+      found: `${preview(w.instruction, 40)} vs ${preview(l.instruction, 40)}`,
+    });
+  }
+  return { prompt: w.instruction, chosen: w.response, rejected: l.response };
 }
 
 /**
@@ -123,6 +155,7 @@ export function orientByWinner(row: unknown, spec: WinnerSpec): Record<string, u
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
   out.chosen = getPath(row, win);
   out.rejected = getPath(row, lose);
+  if (spec.unpack) Object.assign(out, unpackPair(row, win, lose));
   // The layout's prompt under the name every reader knows, so the oriented row (`radpo score` output) is a
   // plain prompt/chosen/rejected pair when read again.
   if (spec.prompt && !Object.hasOwn(out, 'prompt')) out.prompt = getPath(row, spec.prompt);
@@ -242,6 +275,17 @@ const PRESETS: Array<{ name: string; needs: string[]; spec: () => Omit<WinnerSpe
       responseA: ['response_1'],
       responseB: ['response_2'],
       rule: { kind: 'sign', column: ['preference_strength'] },
+    }),
+  },
+  {
+    // prometheus-eval's HHH alignment benchmark: the chosen and rejected responses inside their judge prompts.
+    name: 'Prometheus judge prompts (chosen_instruction over rejected_instruction, unpacked)',
+    needs: ['chosen_instruction', 'rejected_instruction'],
+    spec: () => ({
+      responseA: ['chosen_instruction'],
+      responseB: ['rejected_instruction'],
+      rule: { kind: 'fixed' },
+      unpack: 'judge-prompt',
     }),
   },
   {

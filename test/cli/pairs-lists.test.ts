@@ -262,6 +262,58 @@ describe('long format: one response per row, grouped wherever the rows are', () 
     expect(r.stderr).toMatch(/5 rows read \(3 prompts\), 1 pair written \(--strategy best-worst, --score-col score\)/);
   });
 
+  it('rows grouped under one --group-col must answer one prompt: else the group is set aside, not paired', async () => {
+    const dir = tempDir();
+    const input = write(dir, 'in.jsonl', [
+      { g: 1, prompt: 'A?', response: 'a1', score: 3 },
+      { g: 1, prompt: 'A? (asked again)', response: 'a2', score: 8 },
+      { g: 2, prompt: 'B?', response: 'b1', score: [2, 3, 4] },
+      { g: 2, prompt: 'B?', response: 'b2', score: [5, 5, 2] },
+    ]);
+    const rejects = join(dir, 'rejects.jsonl');
+    const flags = ['--group-col', 'g', '--response-col', 'response', '--score-col', 'score'];
+    flags.push('--on-error', 'skip', '--rejects', rejects);
+    const r = await run(['pairs', input, ...flags]);
+    expect(r.code, r.stderr).toBe(0);
+    // A list of scores is several ratings of one response: their mean (b1 3, b2 4).
+    expect(parseJsonl(r.stdout)).toEqual([
+      { prompt: 'B?', chosen: 'b2', rejected: 'b1', score_chosen: 4, score_rejected: 3, g: 2, source_line: 3 },
+    ]);
+    const [reject] = parseJsonl(readFileSync(rejects, 'utf8'));
+    expect(reject).toMatchObject({ line: 1, reason: 'prompt_mismatch', raw: { lines: [1, 2] } });
+    expect(reject!.message).toMatch(
+      /the rows of one g answer different prompts.*line 1 .* vs line 2 .*\(from character 3\)/,
+    );
+  });
+
+  it('prometheus MT-Bench (real rows): responses taken out of grading prompts; second turns differ', async () => {
+    // Every idx is a second turn: each model's answer follows its own first answer, so no two rows of an idx
+    // answer the same conversation, and no pair of them is a valid DPO pair.
+    const path = join(DATA, 'foreign', 'prometheus_mt_bench_eval_idx83_88.json');
+    const rows = JSON.parse(readFileSync(path, 'utf8')) as Array<{ idx: number; instruction: string }>;
+    expect((await run(['inspect', path])).stdout).toMatch(
+      /instruction holds Prometheus grading prompts.*--group-col idx --response-col instruction --score-col gpt4/,
+    );
+    const dir = tempDir();
+    const rejects = join(dir, 'rejects.jsonl');
+    const flags = ['--group-col', 'idx', '--response-col', 'instruction', '--score-col', 'gpt4_score'];
+    const r = await run(['pairs', path, ...flags, '--on-error', 'skip', '--rejects', rejects, '--allow-empty-output']);
+    expect(r.code, r.stderr).toBe(0);
+    // A JSON array's records are placed by the line each starts on (json.dumps indent=4: "    {").
+    const starts = readFileSync(path, 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (line === '    {' ? [i + 1] : []));
+    const lines = (idx: number) => rows.flatMap((row, i) => (row.idx === idx ? [starts[i]] : []));
+    const set = parseJsonl(readFileSync(rejects, 'utf8'));
+    expect(set.map((j) => [j.reason, j.raw.lines])).toEqual([
+      ['prompt_mismatch', lines(83)],
+      ['prompt_mismatch', lines(88)],
+    ]);
+    // The prompt is the instruction the judge graded, not the judge's prompt.
+    const instruction = (t: string) => t.split('###The instruction to evaluate:\n')[1]!.split('\n\n###Response')[0];
+    expect(set[0]!.raw.prompt).toBe(instruction(rows[0]!.instruction));
+  });
+
   it('--rank-col: the lowest rank is the best; pairs unscored', async () => {
     const dir = tempDir();
     const input = write(dir, 'in.jsonl', [

@@ -153,6 +153,18 @@ describe('real rows of each winner layout', () => {
       }),
     ],
     [
+      'prometheus_hhh_alignment_eval_8.json',
+      /winner from Prometheus judge prompts/,
+      // Taken out here by a regex over the whole judge prompt (radpo's reader cuts at the markers).
+      (row) => {
+        const sections =
+          /instruction to evaluate:\n([\s\S]*?)\n\n###Response to evaluate:\n([\s\S]*?)\n\n###Score Rubrics:/;
+        const part = (text: string) => sections.exec(text)!;
+        const [chosen, rejected] = [part(row.chosen_instruction), part(row.rejected_instruction)];
+        return { prompt: chosen[1]!, winner: chosen[2]!, loser: rejected[2]! };
+      },
+    ],
+    [
       'lmsys_chatbot_arena_conversations_example.jsonl',
       /winner from LMSYS arena/,
       (row) => ({
@@ -165,7 +177,8 @@ describe('real rows of each winner layout', () => {
 
   it.each(cases)("%s: the label picks chosen under the row's prompt", async (file, named, expected) => {
     const path = join(DATA, 'foreign', file);
-    const rows = parseJsonl(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    const rows: Array<Record<string, any>> = text.startsWith('[') ? JSON.parse(text) : parseJsonl(text);
     expect((await run(['inspect', path])).stdout).toMatch(named);
     const judge = await server();
     const r = await run([
@@ -178,7 +191,7 @@ describe('real rows of each winner layout', () => {
     expect(out).toHaveLength(rows.length * 2);
     rows.forEach((row, i) => {
       const want = expected(row);
-      const copy = out.find((x) => x.source_line === i + 1 && x.copy === 'chosen_goal')!;
+      const copy = out.filter((x) => x.copy === 'chosen_goal')[i]!;
       expect(lastText(copy.prompt)).toBe(want.prompt);
       expect(copy.chosen[0].content).toBe(want.winner);
       expect(copy.rejected[0].content).toBe(want.loser);

@@ -10,6 +10,7 @@ import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js
 import { scoreHistogram as histogram } from '../../core/audit.js';
 import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec } from '../../core/goal.js';
+import { unpackJudgePrompt } from '../../core/judge-prompt.js';
 import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
 import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
@@ -293,6 +294,8 @@ function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'sha
     const sample = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
     return { name, type: typeOf(v), sample: sample.length > 60 ? `${sample.slice(0, 59)}…` : sample };
   });
+  const judgePrompt = judgePromptSuggestion(record);
+  if (judgePrompt) return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion: judgePrompt };
   const used = new Set<string>();
   const flags = GUESSES.flatMap(([flag, pattern]) => {
     const found = columns.find(
@@ -315,6 +318,24 @@ function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'sha
       : 'name the columns that hold the prompt and the two responses with --prompt-col, --chosen-col and ' +
         '--rejected-col';
   return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion };
+}
+
+/**
+ * One response per row inside a judge's grading prompt (prometheus-eval's absolute-grading files): the long
+ * format of radpo pairs reads such a column, with the row's group and score columns as found.
+ */
+function judgePromptSuggestion(record: Record<string, unknown>): string | null {
+  const column = Object.keys(record).find((name) => unpackJudgePrompt(record[name]) !== null);
+  if (column === undefined) return null;
+  const isScore = (v: unknown) =>
+    typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'));
+  const score = Object.keys(record).find((name) => /score|rating/i.test(name) && isScore(record[name]));
+  const group = Object.keys(record).find((name) => /^(idx|id|question_id|prompt_id|uid)$/i.test(name));
+  return (
+    `column ${column} holds Prometheus grading prompts, one response each: try radpo pairs FILE` +
+    `${group ? ` --group-col ${group}` : ''} --response-col ${column} --score-col ${score ?? 'SCORE'}` +
+    ' (the instruction and the response are taken out of each prompt; a list of scores counts as its mean)'
+  );
 }
 
 function bars(bins: HistogramBin[]): string[] {

@@ -17,6 +17,7 @@ import { RadpoError, RowError, preview, usageError } from '../../core/errors.js'
 import type { Path } from '../../core/path.js';
 import { getPath } from '../../core/path.js';
 import { defaultIdColumn } from '../../core/ids.js';
+import { unpackJudgePrompt } from '../../core/judge-prompt.js';
 import { pickPairs, type PickOptions } from '../../core/pairs.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -321,10 +322,19 @@ function longItem(
       });
     return value;
   };
-  const prompt = need(flags.promptCol ?? ['prompt'], 'prompt', '--prompt-col');
+  // A response kept inside its judge's grading prompt (prometheus-eval's benchmark files): the response and
+  // the instruction it answers are taken out of it; the instruction is the prompt unless one is named.
+  const responseValue = need(flags.responseCol!, 'response', '--response-col');
+  const unpacked = unpackJudgePrompt(responseValue);
+  const prompt =
+    unpacked && flags.promptCol === undefined
+      ? unpacked.instruction
+      : need(flags.promptCol ?? ['prompt'], 'prompt', '--prompt-col');
   const group = flags.groupCol ? need(flags.groupCol, 'group value', '--group-col') : prompt;
   const valuePath = (flags.scoreCol ?? flags.rankCol)!;
-  const value = num(need(valuePath, flags.scoreCol ? 'score' : 'rank', flags.scoreCol ? '--score-col' : '--rank-col'));
+  const value = meanOf(
+    need(valuePath, flags.scoreCol ? 'score' : 'rank', flags.scoreCol ? '--score-col' : '--rank-col'),
+  );
   if (!Number.isFinite(value))
     throw new RowError('bad_score', `the row's ${flags.scoreCol ? 'score' : 'rank'} is not a number`, {
       field: valuePath.join('.'),
@@ -333,8 +343,36 @@ function longItem(
     });
   // The group is the prompt's id (a row's own `id` in long format is usually the response's).
   const id = flags.groupCol ? { name: flags.groupCol.join('.'), value: group } : idOf(row);
-  const item = { prompt, response: need(flags.responseCol!, 'response', '--response-col'), value, input, line, id };
+  const item = { prompt, response: unpacked ? unpacked.response : responseValue, value, input, line, id };
   return { key: typeof group === 'string' ? `s${group}` : `j${JSON.stringify(group)}`, item };
+}
+
+/** A score cell: a number, or several ratings of the one response (a judge sampled thrice) as their mean. */
+function meanOf(value: unknown): number {
+  if (!Array.isArray(value)) return num(value);
+  const values = value.map(num);
+  return values.length > 0 && values.every(Number.isFinite)
+    ? values.reduce((a, b) => a + b, 0) / values.length
+    : Number.NaN;
+}
+
+/** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
+function samePrompt(items: LongItem[], groupCol: Path): void {
+  const first = JSON.stringify(items[0]!.prompt);
+  const other = items.find((i) => JSON.stringify(i.prompt) !== first);
+  if (other === undefined) return;
+  // Quote both from just before where they part: long prompts often share their first sentences.
+  const second = JSON.stringify(other.prompt);
+  let at = 0;
+  while (at < first.length && first[at] === second[at]) at++;
+  const from = Math.max(0, at - 10);
+  const quote = (text: string) => `${from > 0 ? '…' : ''}${text.slice(from, from + 40)}…`;
+  throw new RowError('prompt_mismatch', `the rows of one ${groupCol.join('.')} answer different prompts`, {
+    field: 'prompt',
+    expected: `one prompt for every row with this ${groupCol.join('.')}`,
+    found: `line ${items[0]!.line} ${quote(first)} vs line ${other.line} ${quote(second)} (from character ${at})`,
+    hint: 'a pair must answer one prompt; group by a column that is the same only for the same prompt',
+  });
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -491,6 +529,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
         id: first.id,
       };
       try {
+        if (flags.groupCol) samePrompt(group.items, flags.groupCol);
         await addPairs(candidates, first.line, out, pick(stableLine(group.key)));
       } catch (err) {
         if (!(err instanceof RowError)) throw err;

@@ -240,6 +240,7 @@ export class RelabelRun {
         this.out.fileFormat !== 'parquet' &&
         shape.schema !== 'implicit-string' &&
         !shape.promptTranscript &&
+        !shape.winner?.unpack &&
         !this.goalHasNul,
       objects,
     };

@@ -56,6 +56,15 @@ export async function openRecords(
   const { name, bytes } = await openBytes(input, stdin);
   const encoding = foreignEncoding(await bytes.peek(4));
   if (encoding) throw foreignEncodingError(name, encoding);
+  // A clone without `git lfs pull` keeps a small text pointer under the data's name, whatever its extension:
+  // read as data it would be a CSV of two odd rows.
+  if ((await bytes.peek(64)).toString('latin1').startsWith(LFS_POINTER)) {
+    throw new RadpoError(
+      'data',
+      `${name} is a Git LFS pointer, not the data itself (the clone did not fetch the LFS content)`,
+      'run git lfs pull in that repository (or download the file itself), then run radpo again',
+    );
+  }
   const format = await detectInputFormat(name, bytes, explicit);
   if (format === 'parquet') {
     if (input === '-')
@@ -64,6 +73,8 @@ export async function openRecords(
   }
   return { name, format, records: readRecords(name, bytes, format, options) };
 }
+
+const LFS_POINTER = 'version https://git-lfs.github.com/spec/';
 
 /** Pick the format from the name (ignoring .gz), then from the first non-blank byte. */
 export async function detectInputFormat(

@@ -121,19 +121,33 @@ describe('Parquet footers that lie about their row counts', () => {
     expect(r.stderr).not.toMatch(/internal error/);
   });
 
+  const pointer =
+    'version https://git-lfs.github.com/spec/v1\noid ' +
+    'sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n';
+
   it('a Git LFS pointer saved as .parquet is named as such', async () => {
     const dir = tempDir();
     const path = join(dir, 'train.parquet');
-    writeFileSync(
-      path,
-      'version https://git-lfs.github.com/spec/v1\noid ' +
-        'sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n',
-    );
+    writeFileSync(path, pointer);
     const r = await run(['relabel', path]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/is a Git LFS pointer, not the Parquet file itself/);
     expect(r.stderr).toMatch(/git lfs pull/);
   });
+
+  it.each(['train.jsonl', 'train.parquet.lfs-pointer', 'train.csv'])(
+    'a Git LFS pointer under any name (%s) is named as such, not read as a CSV of two rows',
+    async (name) => {
+      const dir = tempDir();
+      const path = join(dir, name);
+      writeFileSync(path, pointer);
+      for (const command of ['relabel', 'inspect', 'audit']) {
+        const r = await run([command, path]);
+        expect(r.code, command).toBe(1);
+        expect(r.stderr).toMatch(/is a Git LFS pointer, not the data itself/);
+      }
+    },
+  );
 });
 
 describe('text that leaves radpo', () => {

@@ -49,6 +49,8 @@ describe('radpo inspect', () => {
     const r = await run(['inspect', path]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/rows: 5 \(0 readable pairs; not readable: malformed_record 3\)/);
+    // The translated "rejected" key is the one other text column beside chosen.
+    expect(r.stdout).toMatch(/try: --chosen-col chosen --rejected-col 거부됨/);
   });
 
   it('never suggests a judge prompt column (prometheus chosen_instruction) as a response', async () => {

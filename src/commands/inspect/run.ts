@@ -312,6 +312,10 @@ function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'sha
     used.add(found.name);
     return [`${flag} ${found.name}`];
   });
+  // A chosen column and one other text column (a translated file's "rejected": 거부됨): that one is the other side.
+  const rest = columns.filter((c) => !used.has(c.name) && c.type === 'string');
+  if (flags.some((f) => f.startsWith('--chosen-col')) && !flags.some((f) => f.startsWith('--rejected-col')))
+    if (rest.length === 1) flags.push(`--rejected-col ${rest[0]!.name}`);
   const suggestion =
     flags.length >= 2
       ? `try: ${flags.join(' ')} (and score columns: --chosen-score-col/--rejected-score-col, or radpo score --judge …)`

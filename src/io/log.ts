@@ -3,7 +3,8 @@
  * one human line ("radpo: warning: …"); `--log-format json` passes pino's JSON lines through for
  * log collectors.
  */
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, pino as Pino } from 'pino';
 import type { LogFormat, LogLevel } from './choices.js';
 import { useColor, type Io } from './io.js';
 
@@ -36,10 +37,28 @@ function createLogger(io: Io, level: LogLevel, format: LogFormat, color: boolean
             );
           },
         };
-  return pino(
-    { level, base: undefined, timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false },
-    destination,
-  );
+  // pino (~25 ms to load) is loaded when the first record at or above the level is logged: most runs log none.
+  const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+  const threshold = level === 'silent' ? Number.POSITIVE_INFINITY : (LEVELS[level] ?? 0);
+  let real: Logger | null = null;
+  const load = (): Logger => {
+    if (real) return real;
+    const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
+    real = pino(
+      { level, base: undefined, timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false },
+      destination,
+    );
+    return real;
+  };
+  const quiet = () => {};
+  return new Proxy({} as Logger, {
+    get(_target, property) {
+      const rank = typeof property === 'string' ? LEVELS[property] : undefined;
+      if (rank !== undefined && rank < threshold && real === null) return quiet;
+      const value = Reflect.get(load(), property) as unknown;
+      return typeof value === 'function' ? value.bind(real) : value;
+    },
+  });
 }
 
 /**

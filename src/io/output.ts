@@ -124,7 +124,7 @@ function csvCell(value: unknown, table: RawTable | null, out: Array<string | Buf
     let text = value;
     if (table && value.includes('\u0000')) {
       const json = expandRaw(JSON.stringify(value), table);
-      text = JSON.parse(typeof json === 'string' ? json : Buffer.concat(json).toString('utf8')) as string;
+      text = JSON.parse(typeof json === 'string' ? json : chunkBytes(json).toString('utf8')) as string;
     }
     out.push(csvText(guard && FORMULA_START.test(text) ? `'${text}` : text));
     return;
@@ -138,7 +138,7 @@ function csvCell(value: unknown, table: RawTable | null, out: Array<string | Buf
     out.push(csvText(json));
     return;
   }
-  out.push('"', doubleQuotes(Buffer.concat(json)), '"');
+  out.push('"', doubleQuotes(chunkBytes(json)), '"');
 }
 
 /**
@@ -182,6 +182,20 @@ class BufferedWriter {
     this.pendingLength += data.length;
     if (this.pendingLength >= FLUSH_AT) return this.flush();
   }
+  /**
+   * The pending text and bytes in one new buffer: text encoded straight into it, bytes copied once (the
+   * fast path's rows come as text between raw slices; encoding each piece on its own first cost an
+   * allocation per piece and a second copy).
+   */
+  private gathered(): Buffer {
+    let bytes = 0;
+    for (const part of this.pending) bytes += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+    const out = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const part of this.pending) at += typeof part === 'string' ? out.write(part, at, 'utf8') : part.copy(out, at);
+    return out.subarray(0, at);
+  }
+
   flush(): Promise<void> | void {
     if (this.broken) throw this.broken;
     if (this.pending.length === 0) return;
@@ -194,7 +208,7 @@ class BufferedWriter {
       ok = !this.stream.writableNeedDrain;
     } else {
       const text = this.pendingBuffers
-        ? Buffer.concat(this.pending.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)))
+        ? this.gathered()
         : this.pending.length === 1
           ? this.pending[0]!
           : this.pending.join('');

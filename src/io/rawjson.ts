@@ -326,27 +326,30 @@ const TOKEN = '\\u0000';
  * Put the raw bytes back: every `\u0000<id>\u0000` in the serialized text (what JSON.stringify makes of
  * a placeholder, alone or inside a longer string) becomes the original JSON string content.
  */
-export function expandRaw(text: string, table: RawTable): string | Buffer[] {
+export function expandRaw(text: string, table: RawTable): string | Array<string | Buffer> {
   if (table.size === 0) return text;
   let at = text.indexOf(TOKEN);
   if (at < 0) return text;
-  const parts: Buffer[] = [];
+  // The text between the raw slices stays text: the writer encodes it straight into its output buffer.
+  const parts: Array<string | Buffer> = [];
   let from = 0;
   while (at >= 0) {
     const close = text.indexOf(TOKEN, at + TOKEN.length);
     const id = Number(text.slice(at + TOKEN.length, close));
-    parts.push(Buffer.from(text.slice(from, at), 'utf8'), table.slices[id]!);
+    if (at > from) parts.push(text.slice(from, at));
+    parts.push(table.slices[id]!);
     from = close + TOKEN.length;
     at = text.indexOf(TOKEN, from);
   }
-  parts.push(Buffer.from(text.slice(from), 'utf8'));
+  if (from < text.length) parts.push(text.slice(from));
   return parts;
 }
 
-/** Text, bytes, or bytes in parts (kept apart to avoid copying them together more than once). */
-export type Chunk = string | Buffer | Buffer[];
+/** Text, bytes, or text and bytes in parts (kept apart to avoid copying them together more than once). */
+export type Chunk = string | Buffer | Array<string | Buffer>;
 
 export function chunkBytes(chunk: Chunk): Buffer {
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  return Array.isArray(chunk) ? Buffer.concat(chunk) : chunk;
+  if (!Array.isArray(chunk)) return chunk;
+  return Buffer.concat(chunk.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
 }

@@ -3,7 +3,7 @@
  * location, streaming (memory bounded by --max-line-bytes and one read chunk, whatever the file size).
  * A record that cannot be parsed is yielded with an `error` so the pipeline applies --on-error to it.
  */
-import Papa from 'papaparse';
+import type Papa from 'papaparse';
 import { RadpoError, RowError, usageError, type Location } from '../core/errors.js';
 import { deeperThan, MAX_DEPTH } from '../core/depth.js';
 import { isOwnHeader, SCORE_COLUMNS } from '../core/layouts.js';
@@ -443,6 +443,8 @@ export async function* readCsv(
   options: ReadOptions,
 ): AsyncGenerator<SourceRecord[]> {
   const { Readable } = await import('node:stream');
+  // Loaded here, not at start-up: JSON runs (most of them) never need it, and it costs ~20 ms to load.
+  const { default: Papa } = await import('papaparse');
   const stream = Readable.from(boundCsvRecords(name, utf8Only(name, bytes), options.maxLineBytes), {
     objectMode: false,
   });

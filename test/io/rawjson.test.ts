@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable } from '../../src/io/rawjson.js';
+import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable } from '../../src/io/rawjson.js';
 import { readJsonArray, readJsonl } from '../../src/io/records.js';
 import { FIXTURES, DATA } from '../helpers.js';
 
@@ -12,7 +12,7 @@ function roundTrip(text: string): { fast: string | null; slow: string } {
   const slow = JSON.stringify(JSON.parse(text));
   if (value === NEEDS_SLOW_PATH) return { fast: null, slow };
   const out = expandRaw(JSON.stringify(value), table);
-  return { fast: typeof out === 'string' ? out : Buffer.concat(out).toString('utf8'), slow };
+  return { fast: chunkBytes(out).toString('utf8'), slow };
 }
 
 const long = (s: string) => s.repeat(Math.ceil(80 / s.length));

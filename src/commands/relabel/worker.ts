@@ -35,7 +35,9 @@ parentPort!.on('message', (message: { type: 'context'; id: number; context: Reco
           parts.push(b);
           return b.length;
         }
-        const list = Array.isArray(row) ? row : [row];
+        const list = (Array.isArray(row) ? row : [row]).map((part) =>
+          typeof part === 'string' ? Buffer.from(part, 'utf8') : part,
+        );
         parts.push(...list);
         return list.reduce((n, b) => n + b.length, 0);
       }) as [number, number];

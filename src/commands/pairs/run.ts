@@ -357,7 +357,7 @@ function meanOf(value: unknown): number {
 }
 
 /** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
-function samePrompt(items: LongItem[], groupCol: Path): void {
+function samePrompt(items: LongItem[], groupCol: Path, promptField: string): void {
   const first = JSON.stringify(items[0]!.prompt);
   const other = items.find((i) => JSON.stringify(i.prompt) !== first);
   if (other === undefined) return;
@@ -368,7 +368,7 @@ function samePrompt(items: LongItem[], groupCol: Path): void {
   const from = Math.max(0, at - 10);
   const quote = (text: string) => `${from > 0 ? '…' : ''}${text.slice(from, from + 40)}…`;
   throw new RowError('prompt_mismatch', `the rows of one ${groupCol.join('.')} answer different prompts`, {
-    field: 'prompt',
+    field: promptField,
     expected: `one prompt for every row with this ${groupCol.join('.')}`,
     found: `line ${items[0]!.line} ${quote(first)} vs line ${other.line} ${quote(second)} (from character ${at})`,
     hint: 'a pair must answer one prompt; group by a column that is the same only for the same prompt',
@@ -529,7 +529,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
         id: first.id,
       };
       try {
-        if (flags.groupCol) samePrompt(group.items, flags.groupCol);
+        if (flags.groupCol) samePrompt(group.items, flags.groupCol, flags.promptCol?.join('.') ?? 'prompt');
         await addPairs(candidates, first.line, out, pick(stableLine(group.key)));
       } catch (err) {
         if (!(err instanceof RowError)) throw err;

@@ -34,8 +34,12 @@ const POOL_AFTER_BYTES = 4 << 20;
  * each) to keep eight workers busy, and a bound on memory that does not grow with the core count.
  */
 export const IN_FLIGHT_BUDGET_BYTES = 16 << 20;
-/** Batches ahead of the writer on the main thread (relabeled when queued: more would only hold memory). */
-const MAX_IN_FLIGHT = 6;
+/**
+ * Batches ahead of the writer on the main thread. They are relabeled when queued, so one waiting is
+ * enough: six held ~6 MB of rows that every young-generation collection copied (measured on 200 MB
+ * through stdin: scavenges 120-150 ms -> 80 ms, user time -9%, peak RSS 142 -> 128 MB).
+ */
+const MAX_IN_FLIGHT = 1;
 
 interface Batch {
   results: Promise<RecordResult[]>;

@@ -141,8 +141,11 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
     let p = i + 1;
     let escaped = false;
     let canonical = true;
+    // The first quote at or after p: searched again only when an escape moved p past it (an escaped
+    // quote), not after every escape (a response with fifty escaped newlines scanned its rest fifty times).
+    let q = -1;
     while (true) {
-      const q = buf.indexOf(0x22, p);
+      if (q < p) q = buf.indexOf(0x22, p);
       if (q < 0) throw SLOW;
       if (nextBackslash < p) nextBackslash = next(0x5c, p);
       if (nextBackslash > q) {
@@ -175,15 +178,18 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
           for (let k = b + 8; k < b + 12; k++) if (!isHex(buf[k])) throw SLOW;
           p = b + 12;
           canonical = false;
-          nextBackslash = next(0x5c, p);
+          nextBackslash = nextEscape(p);
           continue;
         }
         canonical = false; // decode: JSON.stringify writes most of these as raw characters
         p = b + 6;
       } else throw SLOW;
-      nextBackslash = next(0x5c, p);
+      nextBackslash = nextEscape(p);
     }
   };
+
+  /** The next backslash from p: escapes often come in runs ("\n\n"), so look at p itself before searching. */
+  const nextEscape = (from: number) => (buf[from] === 0x5c ? from : next(0x5c, from));
 
   const isHex = (h: number | undefined) =>
     h !== undefined && ((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66));

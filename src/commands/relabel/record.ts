@@ -167,7 +167,11 @@ const goalJson = new Map<string, Buffer>();
  * bytes are the same.
  */
 function withGoalPlaceholder(prompt: Message[], goal: string, table: RawTable): Message[] {
-  const at = prompt.findIndex((m) => typeof m.content === 'string' && m.content.startsWith(goal));
+  // The message is usually the goal itself (a system message placeGoal made): the same string, found by ===
+  // without comparing its ~230 characters.
+  const at = prompt.findIndex(
+    (m) => m.content === goal || (typeof m.content === 'string' && m.content.startsWith(goal)),
+  );
   if (at < 0) return prompt;
   let bytes = goalJson.get(goal);
   if (bytes === undefined) {

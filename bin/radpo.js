@@ -17,9 +17,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 // `radpo … | head` closes stdout early: stop quietly instead of printing EPIPE (temporary files go too).
+// Any other error (stdout on a full disk) belongs to the run: its writer reports it and fails the run; it
+// is kept here too, so that no command ends with 0 after output that was lost.
+let stdoutError = null;
 process.stdout.on('error', (err) => {
   if (err && err.code === 'EPIPE') process.exit(0);
-  throw err;
+  stdoutError ??= err;
 });
 
 /**
@@ -52,4 +55,7 @@ const code = await main(
   },
   version,
 );
-process.exitCode = code;
+if (stdoutError && code === 0) {
+  process.stderr.write(`radpo: error: writing to stdout: ${stdoutError.message}\n`);
+  process.exitCode = 1;
+} else process.exitCode = code;

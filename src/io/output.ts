@@ -273,16 +273,41 @@ export async function endStream(stream: Writable): Promise<void> {
   await finished(stream);
 }
 
-/** stdout (or any stream the CLI was given). Not closed at the end: it belongs to the caller. */
-export function streamSink(stream: Writable): Sink {
+/**
+ * stdout (or any stream the CLI was given). Not closed at the end: it belongs to the caller. With a
+ * `label` (stdout), write errors say what they wrote to and that the output there is incomplete.
+ */
+export function streamSink(stream: Writable, label?: string): Sink {
   // Node's stream for stdout on a regular file writes each chunk with writeSync before write() returns.
   const sync = stream.constructor?.name === 'SyncWriteStream';
   const writer = new BufferedWriter(stream, sync ? 'after-write' : 'never');
+  // A stream cannot be written atomically: say so, and that what it got so far is incomplete.
+  const failed = (err: unknown) =>
+    label === undefined || (err as NodeJS.ErrnoException).code === 'EPIPE'
+      ? err
+      : writeError(
+          err,
+          label,
+          undefined,
+          `what reached ${label.replace(/^to /, '')} is incomplete: discard it ` +
+            '(-o FILE writes atomically: all or nothing)',
+        );
   const flush = async () => {
-    await writer.flush();
+    try {
+      await writer.flush();
+    } catch (err) {
+      throw failed(err);
+    }
   };
   return {
-    write: (text) => writer.write(text),
+    write: (text) => {
+      try {
+        const wait = writer.write(text);
+        return wait ? wait.catch((err) => Promise.reject(failed(err))) : undefined;
+      } catch (err) {
+        throw failed(err);
+      }
+    },
     prepare: flush,
     publish: async () => undefined,
     commit: flush,
@@ -405,5 +430,5 @@ export function nullSink(): Sink {
 }
 
 export async function openSink(target: string, stdout: Writable, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {
-  return target === '-' ? streamSink(stdout) : fileSink(target, gzipLevel);
+  return target === '-' ? streamSink(stdout, 'to stdout') : fileSink(target, gzipLevel);
 }

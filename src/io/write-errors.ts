@@ -14,15 +14,17 @@ export const WRITE_ERRORS: Record<string, string> = {
 };
 
 /** An error while writing `what` (a file name, or a description), as the run's io error. */
-export function writeError(err: unknown, what: string, written?: number): RadpoError {
+export function writeError(err: unknown, what: string, written?: number, partial?: string): RadpoError {
   if (err instanceof RadpoError) return err;
   const e = err as NodeJS.ErrnoException;
   const cause = (e.code && WRITE_ERRORS[e.code]) ?? e.message;
   const progress = written === undefined ? '' : ` (wrote ${formatBytes(written)})`;
+  // `partial`: the destination could not be written atomically (a stream), so something did reach it.
   const hint =
-    e.code === 'ENOSPC' || e.code === 'EDQUOT'
+    partial ??
+    (e.code === 'ENOSPC' || e.code === 'EDQUOT'
       ? 'free some space, or write to another disk; nothing was written under the final names'
-      : 'nothing was written under the final names';
+      : 'nothing was written under the final names');
   return new RadpoError('io', `${cause} writing ${what}${progress}`, hint);
 }
 

@@ -91,7 +91,7 @@ export class RunOutput {
         options.rejects === undefined
           ? null
           : options.rejects === '-'
-            ? streamSink(io.stdout)
+            ? streamSink(io.stdout, 'to stdout')
             : await fileSink(options.rejects);
       // Set-aside rows carry server messages and answers: no secret reaches the rejects file.
       const rejects = rejectsFile && io.secrets ? redactingSink(rejectsFile, io.secrets) : rejectsFile;

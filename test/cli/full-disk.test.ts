@@ -84,6 +84,24 @@ describe.skipIf(!isRoot)('a full disk (a real 2 MB tmpfs, as root)', () => {
     expect(readFileSync(join(disk, file), 'utf8')).toBe('the previous output\n');
   });
 
+  it('stdout redirected to a full disk: exit 1 saying the output is incomplete, never a stack trace', () => {
+    if (!disk) return;
+    for (const name of readdirSync(disk)) spawnSync('rm', ['-f', join(disk, name)]);
+    const out = join(disk, 'stdout.jsonl');
+    // The shell opens the file and hands radpo the descriptor: Node's stream for it writes synchronously.
+    const r = spawnSync(
+      'sh',
+      ['-c', `"${process.execPath}" "${BIN}" relabel - -q ${SCORES.join(' ')} < "${input}" > "${out}"`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/radpo: error: no space left on device writing to stdout/);
+    expect(r.stderr).toMatch(/what reached stdout is incomplete: discard it/);
+    expect(r.stderr).not.toMatch(/at \w+ \(|internal error|node:/);
+  });
+
   it('--report on a full disk: the rows on a good disk are not published either', () => {
     if (!disk) return;
     fill(disk);

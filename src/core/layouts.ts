@@ -51,9 +51,13 @@ export function floatScores(json: string): string {
   );
 }
 
-/** A score as text in the same form (CSV cells). */
+/**
+ * A score as text in the same form (CSV cells): the number's JSON, with ".0" after whole digits only, as
+ * floatScores writes it (1e21 stays "1e+21": "1e+21.0" would be no number at all).
+ */
 export function floatText(value: number): string {
-  return Number.isInteger(value) ? `${value}.0` : String(value);
+  const json = JSON.stringify(value);
+  return WHOLE_NUMBER.test(json) ? `${json}.0` : json;
 }
 
 function scoresValue(attributes: readonly string[] | null, values: readonly number[]): number | Record<string, number> {

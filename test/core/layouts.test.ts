@@ -4,7 +4,7 @@
  * matter (score keys, braces, digits, signs, dots, commas, quotes, escapes).
  */
 import { describe, expect, it } from 'vitest';
-import { floatScores } from '../../src/core/layouts.js';
+import { floatScores, floatText } from '../../src/core/layouts.js';
 import { seededRandom } from '../../src/core/random.js';
 
 function oracle(json: string): string {
@@ -53,6 +53,18 @@ describe('floatScores', () => {
     ['{"meta":{"score_chosen":8,"score_rejected":{"a":1,"b":{"c":2}}}}'],
   ])('rows radpo writes: %s', (row) => {
     expect(floatScores(row)).toBe(oracle(row));
+  });
+
+  it.each([
+    [9, '9.0'],
+    [7.5, '7.5'],
+    [-3, '-3.0'],
+    [-0, '0.0'],
+    [1e21, '1e+21'],
+    [1.5e-7, '1.5e-7'],
+  ])('floatText(%s) (CSV cells) is %s, the form floatScores gives the same number in JSON', (value, text) => {
+    expect(floatText(value)).toBe(text);
+    expect(floatScores(`{"score_chosen":${JSON.stringify(value)}}`)).toBe(`{"score_chosen":${text}}`);
   });
 
   it('equals the regular expressions on 100,000 seeded random texts', () => {

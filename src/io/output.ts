@@ -267,6 +267,18 @@ class BufferedWriter {
   }
 }
 
+/** The writer's write, its failures (thrown now, or a rejected wait for drain) turned into the sink's errors. */
+function writeFailingAs(writer: BufferedWriter, failed: (err: unknown) => unknown): Sink['write'] {
+  return (text) => {
+    try {
+      const wait = writer.write(text);
+      return wait ? wait.catch((err) => Promise.reject(failed(err))) : undefined;
+    } catch (err) {
+      throw failed(err);
+    }
+  };
+}
+
 /** End a stream and wait until every byte has left it, or for its error (never a silent success). */
 export async function endStream(stream: Writable): Promise<void> {
   stream.end();
@@ -300,14 +312,7 @@ export function streamSink(stream: Writable, label?: string): Sink {
     }
   };
   return {
-    write: (text) => {
-      try {
-        const wait = writer.write(text);
-        return wait ? wait.catch((err) => Promise.reject(failed(err))) : undefined;
-      } catch (err) {
-        throw failed(err);
-      }
-    },
+    write: writeFailingAs(writer, failed),
     prepare: flush,
     publish: async () => undefined,
     commit: flush,
@@ -372,14 +377,7 @@ export async function fileSink(path: string, gzipLevel = DEFAULT_GZIP_LEVEL): Pr
   const failed = (err: unknown) => writeError(err, path, written);
   let prepared = false;
   const sink: Sink = {
-    write: (text) => {
-      try {
-        const wait = writer.write(text);
-        return wait ? wait.catch((err) => Promise.reject(failed(err))) : undefined;
-      } catch (err) {
-        throw failed(err);
-      }
-    },
+    write: writeFailingAs(writer, failed),
     async prepare() {
       try {
         await writer.flush();

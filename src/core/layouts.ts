@@ -87,10 +87,7 @@ const WHOLE_NUMBER = /^-?\d+$/;
 
 /** A score value's JSON as floatScores leaves it: 9 becomes 9.0, an object of attribute scores each so. */
 function floatScoreJson(value: number | Record<string, number>): string {
-  if (typeof value === 'number') {
-    const json = JSON.stringify(value);
-    return WHOLE_NUMBER.test(json) ? `${json}.0` : json;
-  }
+  if (typeof value === 'number') return floatText(value);
   let out = '';
   for (const name in value) out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${floatScoreJson(value[name]!)}`;
   return `{${out}}`;

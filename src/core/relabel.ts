@@ -9,6 +9,7 @@
 import { goalPattern, goalText, PAPER_GOAL_PREFIX, placeGoal, type GoalSpec, type Placement } from './goal.js';
 import type { Message, Pair } from './pair.js';
 import type { PairScores } from './scores.js';
+import { mean } from './stats.js';
 
 /** Pairs whose two scores are equal: kept (each copy then carries the same goal) or dropped. */
 export const TIE_POLICIES = ['keep', 'drop'] as const;
@@ -74,8 +75,8 @@ export function isTie(scores: PairScores): boolean {
 
 /** Chosen score minus rejected score; with several attributes, of their means. */
 export function scoreGap(scores: PairScores): number {
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return mean(scores.chosen) - mean(scores.rejected);
+  // A pair's scores hold one value per attribute, at least one.
+  return mean(scores.chosen)! - mean(scores.rejected)!;
 }
 
 /**

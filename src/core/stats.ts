@@ -4,6 +4,14 @@
  * function returns null where the figure is undefined (too few values, a constant column), never NaN.
  */
 
+/** The arithmetic mean; null for no values. */
+export function mean(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
 /** The normal quantile of a two-sided 95% interval (Φ⁻¹(0.975)). */
 const Z95 = 1.959963984540054;
 

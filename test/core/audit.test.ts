@@ -11,6 +11,7 @@ import {
   icc21,
   kendallTauB,
   logisticSlope,
+  mean,
   normalizedEntropy,
   pearson,
   spearman,
@@ -18,6 +19,14 @@ import {
 } from '../../src/core/stats.js';
 
 describe('statistics: values and edge cases', () => {
+  it.each([
+    ['none', [], null],
+    ['one', [7.5], 7.5],
+    ['several, left to right as reduce adds them', [0.1, 0.2, 0.3], (0.1 + 0.2 + 0.3) / 3],
+  ])('mean: %s', (_name, values, expected) => {
+    expect(mean(values)).toBe(expected);
+  });
+
   it.each([
     ['constant x', [1, 1, 1], [1, 2, 3], null],
     ['one value', [1], [2], null],

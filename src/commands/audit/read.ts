@@ -11,6 +11,7 @@ import { detectShapeOf, toPair, type Message, type Pair, type Shape, type ShapeO
 import { getPath, type Path } from '../../core/path.js';
 import { relabeledEvidence } from '../../core/relabel.js';
 import { readScores, resolveScoreColumns, type ScoreAttribute, type ScoreColumns } from '../../core/scores.js';
+import { mean } from '../../core/stats.js';
 import { orientByWinner, probeOrientation } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
@@ -286,8 +287,7 @@ export class PairReader {
         tally.addUnreadable(missing, location);
         return null;
       }
-      const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      overall = [mean(joined.chosen), mean(joined.rejected)];
+      overall = [mean(joined.chosen)!, mean(joined.rejected)!];
       return this.scored({ value, row, swap, location, pair, label }, swap ? [overall[1], overall[0]] : overall, null);
     }
     try {
@@ -299,8 +299,7 @@ export class PairReader {
         const scores = readScores(row, context.overall, { min: -Infinity, max: Infinity });
         overall = [scores.chosen[0]!, scores.rejected[0]!];
       } else {
-        const mean = (side: 0 | 1) => aspects!.reduce((a, s) => a + s[side], 0) / aspects!.length;
-        overall = [mean(0), mean(1)];
+        overall = [mean(aspects!.map((s) => s[0]))!, mean(aspects!.map((s) => s[1]))!];
         aspects = null;
       }
     } catch (err) {

@@ -19,6 +19,7 @@ import { getPath } from '../../core/path.js';
 import { defaultIdColumn } from '../../core/ids.js';
 import { unpackJudgePrompt } from '../../core/judge-prompt.js';
 import { pickPairs, type PickOptions } from '../../core/pairs.js';
+import { mean } from '../../core/stats.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord } from '../../io/records.js';
@@ -351,9 +352,7 @@ function longItem(
 function meanOf(value: unknown): number {
   if (!Array.isArray(value)) return num(value);
   const values = value.map(num);
-  return values.length > 0 && values.every(Number.isFinite)
-    ? values.reduce((a, b) => a + b, 0) / values.length
-    : Number.NaN;
+  return values.every(Number.isFinite) ? (mean(values) ?? Number.NaN) : Number.NaN;
 }
 
 /** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */

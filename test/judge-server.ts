@@ -173,7 +173,9 @@ function rewardAnswer(
   }
   if (kind !== 'vllm') return { status: 404, body: { detail: 'Not Found' } };
   const response = String(body.messages?.[body.messages.length - 1]?.content ?? lastTurn(String(body.input ?? '')));
-  const reward = options.rewards?.[response] ?? expectedReward(response);
+  // An answer that states its quality (radpo eval's fake policies) gets a reward that follows it.
+  const stated = statedQuality(response, 10);
+  const reward = options.rewards?.[response] ?? (stated === null ? expectedReward(response) : stated - 5.5);
   if (path === '/classify') {
     return {
       status: 200,

@@ -261,6 +261,100 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(JSON.parse(again.stdout).goal_score_spearman).toEqual(report.eval.goal_score_spearman);
   });
 
+  it('a reward model as the judge: rewards fitted onto the scale (two passes, the second from the cache)', async () => {
+    const dir = tempDir();
+    const p = await server({ policy: 'follows-goal', models: ['policy'] });
+    const rm = await server({ models: ['rm'] });
+    const answers = join(dir, 'answers.jsonl');
+    const flags = ['--policy-url', p.url, '--policy-model', 'policy', '--judge', 'reward', '--judge-url', rm.url];
+    const cache = ['--cache', join(dir, 'c.sqlite')];
+    const r = await run([
+      'eval',
+      prompts(dir, 6),
+      ...flags,
+      '--judge-model',
+      'rm',
+      '-n',
+      '2',
+      '--json',
+      '-o',
+      answers,
+      ...cache,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.goal_score_spearman.value).toBeGreaterThan(0.9);
+    expect(report.warnings).toEqual([]);
+    // 6 prompts × 5 conditions × 2 answers, each rewarded once (the second pass reads the cache).
+    expect(rm.requests.filter((q) => q.path === '/pooling')).toHaveLength(60);
+    expect(p.requests).toHaveLength(30);
+    // minmax onto 1-10: the lowest reward is 1, the highest 10, whole numbers (--precision 0).
+    const scores = (readJsonl(answers) as Array<{ scores: number[] }>).flatMap((row) => row.scores);
+    expect(Math.min(...scores)).toBe(1);
+    expect(Math.max(...scores)).toBe(10);
+    expect(scores.every((x) => Number.isInteger(x))).toBe(true);
+  });
+
+  it('offline, stage by stage: the policy batch, then the judge batch, then the figures', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const input = prompts(dir, 2);
+    const cache = ['--cache', join(dir, 'c.sqlite')];
+    const base = [input, ...s.flags, ...judgeModel, '-n', '1', ...cache];
+    const policyLines = join(dir, 'policy-requests.jsonl');
+    const first = await run(['eval', ...base, '--policy-emit-batch', policyLines]);
+    expect(first.code, first.stderr).toBe(0);
+    // The judge is not even asked whether it is there: nothing is judged yet.
+    expect(s.judge.gets).toEqual([]);
+    // The policy answers its batch (as OpenAI's Batch API or vLLM run_batch would), outside radpo.
+    const answer = (line: Record<string, any>) =>
+      fetch(`${s.policy.url}/chat/completions`, { method: 'POST', body: JSON.stringify(line.body) }).then((res) =>
+        res.json(),
+      );
+    const results = async (file: string) =>
+      (
+        await Promise.all(
+          (readJsonl(file) as Array<Record<string, any>>).map(async (line) =>
+            JSON.stringify({ custom_id: line.custom_id, response: { status_code: 200, body: await answer(line) } }),
+          ),
+        )
+      ).join('\n');
+    writeFileSync(join(dir, 'policy-results.jsonl'), `${await results(policyLines)}\n`);
+    const judgeLines = join(dir, 'judge-requests.jsonl');
+    const fromPolicy = ['--policy-from-batch', join(dir, 'policy-results.jsonl')];
+    const second = await run(['eval', ...base, ...fromPolicy, '--emit-batch', judgeLines]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/10 judge requests written to .*--from-batch RESULTS\.jsonl/);
+    const judged = readJsonl(judgeLines) as Array<Record<string, any>>;
+    expect(judged).toHaveLength(10);
+    expect(judged[0]!.body.model).toBe('judge');
+    const judgeAnswer = (line: Record<string, any>) =>
+      fetch(`${s.judge.url}/chat/completions`, { method: 'POST', body: JSON.stringify(line.body) }).then((res) =>
+        res.json(),
+      );
+    const judgeResults = await Promise.all(
+      judged.map(async (line) =>
+        JSON.stringify({ custom_id: line.custom_id, response: { status_code: 200, body: await judgeAnswer(line) } }),
+      ),
+    );
+    writeFileSync(join(dir, 'judge-results.jsonl'), `${judgeResults.join('\n')}\n`);
+    const policyBefore = s.policy.requests.length;
+    const judgeBefore = s.judge.requests.length;
+    const third = await run([
+      'eval',
+      ...base,
+      ...fromPolicy,
+      '--from-batch',
+      join(dir, 'judge-results.jsonl'),
+      '--json',
+    ]);
+    expect(third.code, third.stderr).toBe(0);
+    expect(JSON.parse(third.stdout).prompts).toBe(2);
+    // Offline: no live request to either server.
+    expect(s.policy.requests.length).toBe(policyBefore);
+    expect(s.judge.requests.length).toBe(judgeBefore);
+  });
+
   it('a prompt the policy fails is set aside with its reason; the others are evaluated', async () => {
     const dir = tempDir();
     const s = await servers('follows-goal');

@@ -22,6 +22,7 @@ import {
 import { goalText, placeGoal } from '../../core/goal.js';
 import { asMessages, type Message } from '../../core/pair.js';
 import { getPath } from '../../core/path.js';
+import { terminalSafe } from '../../core/terminal.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
@@ -267,7 +268,8 @@ class EvalRun {
       },
       summary: (report, seconds) => this.summary(report, seconds),
       warnings: () => {
-        for (const w of this.warnings) this.logger.warn(`${w.code}: ${w.message}`);
+        // Warnings name files and quote templates' errors: control characters are written out, never obeyed.
+        for (const w of this.warnings) this.logger.warn(terminalSafe(`${w.code}: ${w.message}`));
       },
       close: async () => {
         this.progress.done();

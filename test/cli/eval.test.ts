@@ -355,6 +355,49 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(s.judge.requests.length).toBe(judgeBefore);
   });
 
+  it('each key goes to its own server only, and no key reaches stderr, the answers or the report', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const env = {
+      RADPO_POLICY_API_KEY: 'sk-policy-0123456789abcdef',
+      RADPO_JUDGE_API_KEY: 'sk-judge-0123456789abcdef',
+    };
+    const out = join(dir, 'answers.jsonl');
+    const report = join(dir, 'report.json');
+    const r = await run(
+      ['eval', prompts(dir, 2), ...s.flags, ...judgeModel, '-n', '1', '-o', out, '--report', report, '--no-cache'],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(new Set(s.policy.requests.map((q) => q.headers.authorization))).toEqual(
+      new Set([`Bearer ${env.RADPO_POLICY_API_KEY}`]),
+    );
+    expect(new Set(s.judge.requests.map((q) => q.headers.authorization))).toEqual(
+      new Set([`Bearer ${env.RADPO_JUDGE_API_KEY}`]),
+    );
+    const written = `${r.stderr}${r.stdout}${readFileSync(out, 'utf8')}${readFileSync(report, 'utf8')}`;
+    expect(written).not.toMatch(/0123456789abcdef/);
+  });
+
+  it('the page escapes what the data holds: a prompt of markup is shown, never run', async () => {
+    const dir = tempDir();
+    const s = await servers('ignores-goal');
+    const input = join(dir, 'p.jsonl');
+    const hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"';
+    writeFileSync(
+      input,
+      `${[hostile, 'Name a prime.', 'Say hi.'].map((p) => JSON.stringify({ prompt: p })).join('\n')}\n`,
+    );
+    const html = join(dir, 'eval.html');
+    const r = await run(['eval', input, ...s.flags, ...judgeModel, '--html', html, '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    // The policy ignores the goal: prompts break the order and are listed, the hostile one escaped.
+    expect(page).toMatch(/Answers that broke the order/);
+    expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp;');
+    expect(page).not.toMatch(/<script|<img/);
+  });
+
   it('a prompt the policy fails is set aside with its reason; the others are evaluated', async () => {
     const dir = tempDir();
     const s = await servers('follows-goal');

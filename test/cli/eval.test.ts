@@ -459,6 +459,49 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(parseJsonl(readFileSync(rejects, 'utf8'))).toMatchObject([{ line: 2, reason: 'missing_field' }]);
   });
 
+  it.each([[[]], [['-o', 'answers.jsonl']]])(
+    'every prompt set aside: the rejects and the report are published, then exit 1 (%j)',
+    async (extra) => {
+      const dir = tempDir();
+      const p = await server({ policy: 'follows-goal', models: ['policy'], faults: new Array(40).fill('500') });
+      const j = await server({ models: ['judge'] });
+      const rejects = join(dir, 'rej.jsonl');
+      const report = join(dir, 'report.json');
+      const r = await run(
+        [
+          'eval',
+          prompts(dir, 2),
+          '--policy-url',
+          p.url,
+          '--policy-model',
+          'policy',
+          '--judge',
+          'chat',
+          '--judge-url',
+          j.url,
+          ...judgeModel,
+          '-n',
+          '1',
+          '--no-cache',
+          '--max-retries',
+          '0',
+          '--on-error',
+          'skip',
+          '--rejects',
+          rejects,
+          '--report',
+          report,
+          ...extra.map((f) => (f === 'answers.jsonl' ? join(dir, f) : f)),
+        ]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/no prompt was evaluated: all 2 prompts were set aside/);
+      expect(r.stderr).not.toMatch(/--shard/);
+      expect(parseJsonl(readFileSync(rejects, 'utf8'))).toHaveLength(2);
+      expect(JSON.parse(readFileSync(report, 'utf8')).set_aside.total).toBe(2);
+      expect(existsSync(join(dir, 'answers.jsonl'))).toBe(false);
+    },
+  );
+
   it('--policy-emit-batch writes the samples as batch lines and nothing else; Ctrl-C leaves no output', async () => {
     const dir = tempDir();
     const s = await servers('follows-goal');

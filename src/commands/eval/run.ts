@@ -33,7 +33,7 @@ import { Progress } from '../../pipeline/progress.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
-import { type BaseReport, nothingWrittenError, RunCounts } from '../../pipeline/summary.js';
+import { type BaseReport, RunCounts, setAsideReport } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
 import { Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
@@ -168,7 +168,15 @@ async function runEval(
     await judgeSession.close();
     throw err;
   }
-  await runRows<EvalReport>(config, evaluation.counts, evaluation.stage(), io, logger);
+  try {
+    await runRows<EvalReport>(config, evaluation.counts, evaluation.stage(), io, logger);
+  } catch (err) {
+    // -o empty because every prompt was set aside: the rejects and the report are published; say it as eval.
+    if (err instanceof RadpoError && err.code === 'nothing_written') throw evaluation.nothingEvaluated();
+    throw err;
+  }
+  // Without -o nothing checks for an empty run: no prompt evaluated is no figure, a failed run.
+  if (evaluation.evaluated === 0 && !evaluation.emitting) throw evaluation.nothingEvaluated();
   return evaluation;
 }
 
@@ -183,7 +191,7 @@ class EvalRun {
   private readonly conditions: Condition[];
   private readonly accumulator: EvalAccumulator;
   private figures: EvalFigures | null = null;
-  private evaluated = 0;
+  evaluated = 0;
   private pending = 0;
   private broken: BrokenPrompt[] = [];
   private render: ((messages: Message[]) => string) | null = null;
@@ -225,7 +233,7 @@ class EvalRun {
     this.render = (messages) => renderer.render(messages, true);
   }
 
-  private get emitting(): boolean {
+  get emitting(): boolean {
     return this.policy.mode.emit || this.judge.server.mode.emit;
   }
 
@@ -248,8 +256,8 @@ class EvalRun {
       beforeCommit: async (out) => {
         if (this.policy.pending.size > 0) await this.policy.writeBatch((path) => out.file(path));
         else if (this.judge.server.mode.emit) await this.judge.server.writeBatch((path) => out.file(path));
-        if (this.emitting) return;
-        if (this.evaluated === 0) throw nothingWrittenError(this.counts, config.inputs, config.rejects);
+        // No prompt evaluated: the rejects and the report still publish (they say why), then the run fails.
+        if (this.emitting || this.evaluated === 0) return;
         if (config.html && this.figures) {
           const sink = await out.file(config.html);
           await sink.write(renderPage(this.json()!, this.broken, this.config));
@@ -435,6 +443,31 @@ class EvalRun {
     });
     this.broken.sort((a, b) => a.rho - b.rho);
     if (this.broken.length > BROKEN_KEPT) this.broken.length = BROKEN_KEPT;
+  }
+
+  /** No prompt evaluated (the run fails after the rejects and the report are published): why, and where to look. */
+  nothingEvaluated(): RadpoError {
+    const { counts, config } = this;
+    const inputs = config.inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
+    if (counts.rowsRead === 0)
+      return new RadpoError('nothing_written', `no prompt was evaluated: ${inputs} held no records`, 'check the input');
+    if (this.pending > 0)
+      return new RadpoError(
+        'nothing_written',
+        `no prompt was evaluated: ${counted(this.pending, 'prompt')} still wait for batch results`,
+        'pass the batch results with --from-batch / --policy-from-batch, or --live-fallback',
+      );
+    const why = Object.entries(setAsideReport(counts).by_reason)
+      .map(([reason, count]) => `${formatCount(count)} ${reason}`)
+      .join(', ');
+    const where =
+      config.rejects === undefined
+        ? 'pass --rejects FILE to see each prompt with its reason'
+        : config.rejects === '-'
+          ? 'see the rejects on stdout'
+          : `see ${config.rejects} for each prompt with its reason`;
+    const all = counts.rowsRead === 1 ? 'the one prompt was' : `all ${formatCount(counts.rowsRead)} prompts were`;
+    return new RadpoError('nothing_written', `no prompt was evaluated: ${all} set aside: ${why}`, where);
   }
 
   private json(): EvalJson | null {

@@ -502,6 +502,26 @@ describe('radpo eval: does the policy follow its goal?', () => {
     },
   );
 
+  it('one prompt, a policy that ignores the goal: no interval, too_few_prompts, --fail-on warnings exits 1', async () => {
+    const dir = tempDir();
+    const s = await servers('ignores-goal');
+    const input = join(dir, 'p.jsonl');
+    // A prompt where the ignoring policy's draws happen to rise with the goal: one prompt proves nothing.
+    writeFileSync(input, `${JSON.stringify({ prompt: 'Name a prime number.' })}\n`);
+    const args = ['eval', input, ...s.flags, ...judgeModel, '--no-cache', '--fail-on', 'warnings'];
+    const r = await run([...args, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.goal_score_spearman.ci).toBeNull();
+    expect(report.goals.every((g: { mean_score: { ci: unknown } }) => g.mean_score.ci === null)).toBe(true);
+    expect(report.warnings.map((w: { code: string }) => w.code)).toContain('too_few_prompts');
+    expect(r.stderr).not.toMatch(/(\d\.\d+)–\1/);
+    // -q: the gate still says what the warning is, not only its code.
+    const quiet = await run([...args, '-q']);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toMatch(/too_few_prompts: one prompt evaluated: too few for an interval/);
+  });
+
   it('--policy-emit-batch writes the samples as batch lines and nothing else; Ctrl-C leaves no output', async () => {
     const dir = tempDir();
     const s = await servers('follows-goal');

@@ -109,9 +109,11 @@ export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
   const evaluation = await runEval(config, judge, server, params, io, runLogger(io, flags));
   const warnings = evaluation?.warnings ?? [];
   if (config.failOn === 'warnings' && warnings.length > 0) {
+    // -q silenced the warnings' text: the gate that fails on them still says what they are.
+    const why = config.quiet ? warnings.map((w) => terminalSafe(`\n  ${w.code}: ${w.message}`)).join('') : '';
     io.stderr.write(
       `radpo eval: --fail-on warnings: ${counted(warnings.length, 'warning')} ` +
-        `(${warnings.map((w) => w.code).join(', ')})\n`,
+        `(${warnings.map((w) => w.code).join(', ')})${why}\n`,
     );
     return 'failed';
   }

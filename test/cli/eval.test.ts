@@ -467,32 +467,31 @@ describe('radpo eval: does the policy follow its goal?', () => {
       const j = await server({ models: ['judge'] });
       const rejects = join(dir, 'rej.jsonl');
       const report = join(dir, 'report.json');
-      const r = await run(
-        [
-          'eval',
-          prompts(dir, 2),
-          '--policy-url',
-          p.url,
-          '--policy-model',
-          'policy',
-          '--judge',
-          'chat',
-          '--judge-url',
-          j.url,
-          ...judgeModel,
-          '-n',
-          '1',
-          '--no-cache',
-          '--max-retries',
-          '0',
-          '--on-error',
-          'skip',
-          '--rejects',
-          rejects,
-          '--report',
-          report,
-          ...extra.map((f) => (f === 'answers.jsonl' ? join(dir, f) : f)),
-        ]);
+      const r = await run([
+        'eval',
+        prompts(dir, 2),
+        '--policy-url',
+        p.url,
+        '--policy-model',
+        'policy',
+        '--judge',
+        'chat',
+        '--judge-url',
+        j.url,
+        ...judgeModel,
+        '-n',
+        '1',
+        '--no-cache',
+        '--max-retries',
+        '0',
+        '--on-error',
+        'skip',
+        '--rejects',
+        rejects,
+        '--report',
+        report,
+        ...extra.map((f) => (f === 'answers.jsonl' ? join(dir, f) : f)),
+      ]);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/no prompt was evaluated: all 2 prompts were set aside/);
       expect(r.stderr).not.toMatch(/--shard/);
@@ -520,6 +519,59 @@ describe('radpo eval: does the policy follow its goal?', () => {
     const quiet = await run([...args, '-q']);
     expect(quiet.code).toBe(1);
     expect(quiet.stderr).toMatch(/too_few_prompts: one prompt evaluated: too few for an interval/);
+  });
+
+  it.each([
+    // About a third of the lowest goal's answers (quality 2): a few; about a third of two conditions': many.
+    ['[quality 2]', []],
+    ['[quality 6]', ['answers_set_aside']],
+  ])('a verdict the judge garbles (%s) sets that answer aside, not its prompt; counted', async (marker, codes) => {
+    const dir = tempDir();
+    const p = await server({ policy: 'follows-goal', models: ['policy'] });
+    const j = await server({ models: ['judge'], faultsByContent: [{ marker, fault: 'unparseable' }] });
+    const rejects = join(dir, 'rej.jsonl');
+    const r = await run([
+      'eval',
+      prompts(dir, 12),
+      '--policy-url',
+      p.url,
+      '--policy-model',
+      'policy',
+      '--judge',
+      'chat',
+      '--judge-url',
+      j.url,
+      ...judgeModel,
+      '--no-cache',
+      '--max-retries',
+      '0',
+      '--on-error',
+      'skip',
+      '--rejects',
+      rejects,
+      '--json',
+      '-o',
+      join(dir, 'answers.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.prompts).toBe(12);
+    const rejected = parseJsonl(readFileSync(rejects, 'utf8'));
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((x) => x.reason === 'judge_unparseable' && typeof x.answer === 'number')).toBe(true);
+    expect(report.answers_set_aside).toEqual({
+      total: rejected.length,
+      by_reason: { judge_unparseable: rejected.length },
+    });
+    // Counts add up: 12 prompts × 5 conditions × 4 answers, judged or set aside.
+    const kept = [...report.goals, report.baseline].reduce((a: number, g: { answers: number }) => a + g.answers, 0);
+    expect(kept + rejected.length).toBe(240);
+    const rows = readJsonl(join(dir, 'answers.jsonl'));
+    expect(rows).toHaveLength(12);
+    expect(rows.reduce((a, row) => a + (row.responses as unknown[]).length, 0)).toBe(kept);
+    expect(rows.every((row) => (row.responses as string[]).every((x) => !x.includes(marker)))).toBe(true);
+    expect(r.stderr).toMatch(new RegExp(`${rejected.length} answers? set aside: ${rejected.length} judge_unparseable`));
+    expect(report.warnings.map((w: { code: string }) => w.code)).toEqual(codes);
   });
 
   it('--policy-emit-batch writes the samples as batch lines and nothing else; Ctrl-C leaves no output', async () => {

@@ -1,12 +1,6 @@
 /** core/eval.ts: the goal-following figures, checked on scores worked out by hand. */
 import { describe, expect, it } from 'vitest';
-import {
-  EvalAccumulator,
-  evalWarnings,
-  MIN_INTERVAL_PROMPTS,
-  promptSpearman,
-  winRate,
-} from '../../src/core/eval.js';
+import { EvalAccumulator, evalWarnings, MIN_INTERVAL_PROMPTS, promptSpearman, winRate } from '../../src/core/eval.js';
 
 describe('winRate', () => {
   it.each([

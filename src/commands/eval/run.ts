@@ -41,7 +41,7 @@ import { ServerSession, type ServerSessionConfig } from '../../server/session.js
 import { type EvalConfig, evalConfig } from './config.js';
 import type { evalFlags } from './flags.js';
 import { renderPage } from './html.js';
-import { type BrokenPrompt, evalJson, type EvalJson, renderTable } from './render.js';
+import { type AnswersSetAside, type BrokenPrompt, evalJson, type EvalJson, renderTable } from './render.js';
 
 export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
   const { io } = ctx;
@@ -133,12 +133,18 @@ interface Condition {
   text: string | null;
 }
 
+/** A verdict that could not be read: that answer is set aside, with the judge's raw output. */
+interface Unread {
+  error: RowError;
+  rawText?: string;
+}
+
 /** A prompt evaluated: its answers and their raw verdicts per condition, or why it has none. */
 interface Evaluated {
   record: SourceRecord & { judgeOutput?: string };
   prompt?: Message[];
   answers?: string[][];
-  verdicts?: number[][][];
+  verdicts?: Array<Array<number[] | Unread>>;
   error?: RowError;
   pending?: boolean;
   /** Why the chat template lost the goal in this prompt (null: it kept it; undefined: no template). */
@@ -182,6 +188,9 @@ async function runEval(
   return evaluation;
 }
 
+/** Above this share of answers set aside (unreadable verdicts), the figures may lean on the easy ones: a warning. */
+const ANSWERS_ASIDE_WARN = 0.1;
+
 /** The prompts whose judged scores broke the goal's order, kept for the page: the worst few, bounded. */
 const BROKEN_KEPT = 20;
 
@@ -198,6 +207,8 @@ class EvalRun {
   private broken: BrokenPrompt[] = [];
   private render: ((messages: Message[]) => string) | null = null;
   private notRendered: { prompts: number; first: string | null } = { prompts: 0, first: null };
+  /** Answers whose verdict could not be read, by reason: set aside, their prompts still evaluated. */
+  private readonly answersSetAside = new Map<string, number>();
   private readonly sampling: Record<string, unknown>;
 
   constructor(
@@ -325,18 +336,17 @@ class EvalRun {
           Promise.all(list.map((a) => this.judge.judge.judge(prompt, asMessages(a, 'assistant', 'responses')))),
         ),
       );
-      const flat = verdicts.flat();
-      if (flat.some((v) => !v.ok && v.reason === 'batch_pending')) return { record, pending: true };
-      const bad = flat.findIndex((v) => !v.ok);
-      if (bad >= 0) {
-        const v = flat[bad] as Exclude<Verdict, { ok: true }>;
-        const error = new RowError(v.reason as Exclude<typeof v.reason, 'batch_pending'>, v.message, {
-          field: `responses[${bad}]`,
-        });
-        return { record: { ...record, judgeOutput: v.rawText }, error };
-      }
-      const scores = verdicts.map((list) => list.map((v) => (v as Extract<Verdict, { ok: true }>).scores));
-      return { record, prompt, answers, verdicts: scores, notRendered };
+      if (verdicts.flat().some((v) => !v.ok && v.reason === 'batch_pending')) return { record, pending: true };
+      // A verdict that cannot be read loses that answer only: the prompt's other answers still count.
+      const read = verdicts.map((list, c) =>
+        list.map((v: Verdict, k): number[] | Unread => {
+          if (v.ok) return v.scores;
+          const reason = v.reason as Exclude<typeof v.reason, 'batch_pending'>;
+          const field = `responses[${c * this.config.samples + k}]`;
+          return { error: new RowError(reason, v.message, { field }), rawText: v.rawText };
+        }),
+      );
+      return { record, prompt, answers, verdicts: read, notRendered };
     } catch (err) {
       if (err instanceof RowError) return { record, error: err };
       throw err;
@@ -366,19 +376,24 @@ class EvalRun {
   /** First pass of a fitted reward mapping: the raw rewards only. */
   private collect(e: Evaluated): void {
     if (!e.verdicts) return;
-    for (const list of e.verdicts) for (const scores of list) this.judge.rawRewards.push(scores[0]!);
+    for (const list of e.verdicts) for (const v of list) if (Array.isArray(v)) this.judge.rawRewards.push(v[0]!);
   }
 
-  /** A verdict on the goal scale; one that is not a finite number sets the prompt aside (as score does). */
-  private goalScore(raw: number, field: string): number {
-    const score = this.judge.toGoal(raw);
-    if (Number.isFinite(score)) return score;
+  /** A verdict on the goal scale; one that is not a finite number sets its answer aside (as score does). */
+  private goalScores(raw: number[] | Unread, field: string): number[] | Unread {
+    if (!Array.isArray(raw)) return raw;
+    const scores = raw.map((x) => this.judge.toGoal(x));
+    const bad = scores.findIndex((x) => !Number.isFinite(x));
+    if (bad < 0) return scores;
     const { judge } = this.judge.config;
-    throw new RowError('judge_unparseable', `the ${judge.kind} judge ${judge.model} gave a score that is not finite`, {
-      field,
-      expected: 'a finite number',
-      found: `${raw} (on the goal scale: ${score})`,
-    });
+    const message = `the ${judge.kind} judge ${judge.model} gave a score that is not finite`;
+    return {
+      error: new RowError('judge_unparseable', message, {
+        field,
+        expected: 'a finite number',
+        found: `${raw[bad]} (on the goal scale: ${scores[bad]})`,
+      }),
+    };
   }
 
   private async write(e: Evaluated, out: RunOutput, policy: RowPolicy): Promise<void> {
@@ -389,17 +404,37 @@ class EvalRun {
       this.pending += 1;
       return;
     }
-    let scores: number[][][];
-    try {
-      if (e.error) throw e.error;
-      scores = e.verdicts!.map((list, c) =>
-        list.map((s, k) => s.map((x) => this.goalScore(x, `responses[${c * config.samples + k}]`))),
-      );
-    } catch (err) {
-      if (!(err instanceof RowError)) throw err;
-      err.location ??= e.record.location;
-      await policy.setAside(e.record, err);
+    if (e.error) {
+      e.error.location ??= e.record.location;
+      await policy.setAside(e.record, e.error);
       return;
+    }
+    const judged = e.verdicts!.map((list, c) =>
+      list.map((v, k) => this.goalScores(v, `responses[${c * config.samples + k}]`)),
+    );
+    const unread = judged.flat().filter((v): v is Unread => !Array.isArray(v));
+    if (unread.length === judged.flat().length) {
+      // Not one answer judged: the prompt itself is set aside, with the first reason.
+      await policy.setAside({ ...e.record, judgeOutput: unread[0]!.rawText }, unread[0]!.error);
+      return;
+    }
+    // The answers whose verdict could not be read: each in the rejects with its reason, the rest evaluated.
+    const scores: number[][][] = [];
+    const answers: string[][] = [];
+    for (const [c, list] of judged.entries()) {
+      scores.push([]);
+      answers.push([]);
+      for (const [k, v] of list.entries()) {
+        if (Array.isArray(v)) {
+          scores[c]!.push(v);
+          answers[c]!.push(e.answers![c]![k]!);
+          continue;
+        }
+        v.error.location ??= e.record.location;
+        const answer = { answer: c * config.samples + k, goal: this.conditions[c]!.goal };
+        await policy.setAsidePart({ ...e.record, judgeOutput: v.rawText }, v.error, answer);
+        this.answersSetAside.set(v.error.reason, (this.answersSetAside.get(v.error.reason) ?? 0) + 1);
+      }
     }
     if (e.notRendered) {
       this.notRendered.prompts += 1;
@@ -413,16 +448,16 @@ class EvalRun {
       baseline: config.baseline ? single[G]! : null,
     };
     const { rho } = this.accumulator.add(promptScores);
-    this.keepBroken(e, rho, single);
+    this.keepBroken(e, rho, single, answers);
     this.evaluated += 1;
     if (!config.writeRows || this.emitting) return;
     const value = e.record.value as Record<string, unknown>;
     const attributes = this.judge.config.judge.kind === 'chat' ? this.judge.config.judge.rubric.attributes : null;
     const written = out.add({
       ...value,
-      responses: e.answers!.flat(),
+      responses: answers.flat(),
       scores: scores.flat().map((s) => (attributes ? Object.fromEntries(attributes.map((a, i) => [a, s[i]])) : s[0])),
-      goals: this.conditions.flatMap((c) => new Array<number | null>(config.samples).fill(c.goal)),
+      goals: this.conditions.flatMap((c, i) => new Array<number | null>(answers[i]!.length).fill(c.goal)),
       sampling: this.sampling,
     });
     if (written) await written;
@@ -430,7 +465,7 @@ class EvalRun {
   }
 
   /** Keep the prompts whose scores fall as the goal rises (ρ below 0, or 0), the worst first, at most BROKEN_KEPT. */
-  private keepBroken(e: Evaluated, rho: number | null, single: number[][]): void {
+  private keepBroken(e: Evaluated, rho: number | null, single: number[][], answers: string[][]): void {
     if (rho === null || rho > 0) return;
     const worst = this.broken.at(-1);
     if (this.broken.length >= BROKEN_KEPT && worst && worst.rho <= rho) return;
@@ -440,7 +475,7 @@ class EvalRun {
       prompt: typeof last === 'string' ? last : JSON.stringify(last),
       rho,
       answers: this.conditions.flatMap((c, i) =>
-        e.answers![i]!.map((text, k) => ({ goal: c.goal, score: single[i]![k]!, text })),
+        answers[i]!.map((text, k) => ({ goal: c.goal, score: single[i]![k]!, text })),
       ),
     });
     this.broken.sort((a, b) => a.rho - b.rho);
@@ -473,7 +508,12 @@ class EvalRun {
   }
 
   private json(): EvalJson | null {
-    return this.figures ? evalJson(this.figures, this.warnings, this.config) : null;
+    return this.figures ? evalJson(this.figures, this.warnings, this.config, this.setAsideAnswers()) : null;
+  }
+
+  private setAsideAnswers(): AnswersSetAside {
+    const byReason = Object.fromEntries([...this.answersSetAside].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { total: Object.values(byReason).reduce((a, b) => a + b, 0), by_reason: byReason };
   }
 
   private report(base: BaseReport): EvalReport {
@@ -481,6 +521,15 @@ class EvalRun {
     if (!this.emitting && this.pending === 0 && this.evaluated > 0) {
       this.figures = this.accumulator.figures();
       this.warnings = evalWarnings(this.figures);
+      const aside = this.setAsideAnswers().total;
+      const judged = aside + this.figures.goals.reduce((a, g) => a + g.answers, this.figures.baseline?.answers ?? 0);
+      if (aside / judged > ANSWERS_ASIDE_WARN)
+        this.warnings.push({
+          code: 'answers_set_aside',
+          message:
+            `${counted(aside, 'answer')} of ${formatCount(judged)} set aside (their verdict could not be read): ` +
+            'the figures rest on the rest — see the judge (radpo score --limit 5 shows its answers) and --rejects',
+        });
       if (this.notRendered.prompts > 0)
         this.warnings.push({
           code: 'goal_not_rendered',
@@ -529,6 +578,6 @@ class EvalRun {
       `${formatCount(report.policy.samples_from_cache)} samples from the cache\n` +
       `  judge: ${String(j.kind)} ${String(j.model)}; ${String(j.http_requests)} requests, ` +
       `${String(j.cache_hits)} cache hits\n`;
-    return this.figures ? `${head}\n${renderTable(this.figures, this.config)}` : head;
+    return this.figures ? `${head}\n${renderTable(this.figures, this.config, this.setAsideAnswers())}` : head;
   }
 }

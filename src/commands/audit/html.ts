@@ -6,46 +6,11 @@
 import { formatScore } from '../../core/goal.js';
 import type { ScoredPair } from './read.js';
 import { finalText } from './read.js';
-import { figure, interval } from './render.js';
+import { figure, interval, tableLines, valueAt } from './render.js';
 import type { AuditReport } from './report.js';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-function get(report: unknown, key: string): unknown {
-  return key
-    .split('.')
-    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), report);
-}
-
-/** The figures table: [label, JSON key of the value, JSON key of its interval]. */
-const FIGURES: Array<[string, string, string?]> = [
-  ['agreement, ties half', 'label_agreement.ties_half.value', 'label_agreement.ties_half.ci'],
-  ['agreement, ties dropped', 'label_agreement.ties_dropped.value', 'label_agreement.ties_dropped.ci'],
-  ['agreement, ties wrong', 'label_agreement.ties_wrong.value', 'label_agreement.ties_wrong.ci'],
-  ['conflict rate', 'conflicts.rate', 'conflicts.ci'],
-  ['tie rate', 'ties.rate'],
-  ["Cohen's κ (labels with ties)", 'label_agreement.cohen_kappa'],
-  ['higher score is longer', 'length_bias.p_higher_score_longer.value'],
-  ['label side is longer', 'length_bias.p_label_longer.value'],
-  ['always-longer baseline, ties half', 'length_bias.longer_baseline.ties_half'],
-  ['share at the floor', 'scale_health.floor_share'],
-  ['share at the ceiling', 'scale_health.ceiling_share'],
-  ['scale use (normalized entropy)', 'scale_health.normalized_entropy'],
-  ['agreement among the widest gaps', 'calibration.widest_gaps.agreement', 'calibration.widest_gaps.ci'],
-  ['logistic slope on Δ', 'calibration.logistic.slope', 'calibration.logistic.ci'],
-  ['retest: mean |difference|', 'retest.mean_abs_diff'],
-  ['retest: exact repeats', 'retest.exact_repeat_rate'],
-  ['retest: order flips', 'retest.flip_rate'],
-  ['retest: ICC(2,1)', 'retest.icc'],
-  ['retest: noise gap', 'retest.noise_gap'],
-  ['reference: Pearson', 'reference.pearson'],
-  ['reference: Spearman', 'reference.spearman'],
-  ['reference: Kendall τ-b', 'reference.kendall_tau_b'],
-  ['reference: quadratic κ', 'reference.quadratic_kappa'],
-  ['aspects: mean vs overall conflicts', 'aspects.conflicts.rate'],
-  ['aspects: extreme mismatches', 'aspects.extreme_mismatches.rate'],
-];
 
 const W = 460;
 const H = 220;
@@ -198,17 +163,24 @@ function retestChart(r: AuditReport): string {
 }
 
 function figuresTable(r: AuditReport): string {
-  const rows = FIGURES.filter(([, key]) => get(r, key.split('.').slice(0, -1).join('.')) !== undefined)
-    .filter(([, key]) => get(r, key) !== undefined)
-    .map(([label, key, ciKey]) => {
-      const ci = ciKey ? (get(r, ciKey) as [number, number] | null) : null;
+  const rows = tableLines(r)
+    .map((line) => {
+      const ci = line.ciKey ? (valueAt(r, line.ciKey) as [number, number] | null) : null;
       return (
-        `<tr><th>${escapeHtml(label)}</th><td data-key="${key}">${figure(get(r, key) as number | null)}</td>` +
-        `<td${ciKey ? ` data-key="${ciKey}"` : ''}>${interval(ci)}</td></tr>`
+        `<tr${line.status === 'warn' || line.status === 'FAIL' ? ' class="flag"' : ''}>` +
+        `<th>${escapeHtml(line.label)}</th>` +
+        `<td data-key="${line.key}">${figure(valueAt(r, line.key) as number | null)}</td>` +
+        `<td${line.ciKey ? ` data-key="${line.ciKey}"` : ''}>${interval(ci)}</td>` +
+        `<td class="n">${line.n === undefined ? '' : line.n}</td>` +
+        `<td class="status ${line.status}">${line.status}${line.code ? ` <small>${line.code}</small>` : ''}</td>` +
+        `<td class="anchor">${escapeHtml(line.anchor ?? '')}</td></tr>`
       );
     })
     .join('');
-  return `<table class="figures"><tr><th>figure</th><th>value</th><th>95% CI</th></tr>${rows}</table>`;
+  return (
+    '<div class="scroll"><table class="figures"><tr><th>figure</th><th>value</th><th>95% CI</th><th>n</th>' +
+    `<th>status</th><th>published figure</th></tr>${rows}</table></div>`
+  );
 }
 
 function sweepTable(r: AuditReport): string {

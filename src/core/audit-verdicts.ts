@@ -90,7 +90,10 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
   const labelVerdicts = !constant && !coarse && !noSignal;
   const conflictShare = decisive > 0 ? f.conflicts.count / decisive : 1;
   const derived =
-    labelVerdicts && decisive >= t.derivedMinPairs && conflictShare <= t.derivedConflictRate && tieRate <= t.derivedTieRate;
+    labelVerdicts &&
+    decisive >= t.derivedMinPairs &&
+    conflictShare <= t.derivedConflictRate &&
+    tieRate <= t.derivedTieRate;
   if (derived)
     warn(
       'labels_from_scores',
@@ -101,11 +104,11 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
   const widest = f.calibration.widest_gaps;
   if (labelVerdicts && !derived && widest && widest.pairs >= t.wideGapMinPairs && widest.ci[1] < t.wideGapAgreement) {
     const e = f.evidence;
-    const rerunReliable =
-      !!e && e.rerun.pairs >= t.reliableMinPairs && (e.rerun.changed ?? 1) <= t.reliableRerunChange;
+    const rerunReliable = !!e && e.rerun.pairs >= t.reliableMinPairs && (e.rerun.changed ?? 1) <= t.reliableRerunChange;
     const referenceReliable =
       !!e && e.reference.pairs >= t.reliableMinPairs && (e.reference.agreement ?? 0) >= t.reliableReferenceAgreement;
-    const where = `the pairs whose scores differ most (|Δ| ≥ ${formatScore(Number(widest.min_gap.toPrecision(3)))}, ${widest.pairs} pairs)`;
+    const gap = formatScore(Number(widest.min_gap.toPrecision(3)));
+    const where = `the pairs whose scores differ most (|Δ| ≥ ${gap}, ${widest.pairs} pairs)`;
     if (rerunReliable || referenceReliable)
       warn(
         'labels_flipped',
@@ -182,7 +185,7 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
   return out;
 }
 
-export type Status = 'ok' | 'warn' | 'FAIL' | '';
+type Status = 'ok' | 'warn' | 'FAIL' | '';
 
 /** One line of the figures table: the JSON keys of its value and interval, its n, its status and anchor. */
 export interface FigureLine {
@@ -217,18 +220,41 @@ export function figureTable(
   const a = f.label_agreement;
   const t = THRESHOLDS;
   add(
-    { label: 'agreement, ties dropped', key: 'label_agreement.ties_dropped.value', ciKey: 'label_agreement.ties_dropped.ci', n: a.ties_dropped.n, anchor: 'GPT-4 vs humans 85% (MT-Bench)' },
+    {
+      label: 'agreement, ties dropped',
+      key: 'label_agreement.ties_dropped.value',
+      ciKey: 'label_agreement.ties_dropped.ci',
+      n: a.ties_dropped.n,
+      anchor: 'GPT-4 vs humans 85% (MT-Bench)',
+    },
     ['no_signal', 'scores_constant'],
     a.ties_dropped.value !== null,
   );
-  add({ label: 'agreement, ties half', key: 'label_agreement.ties_half.value', ciKey: 'label_agreement.ties_half.ci', n: a.ties_half.n });
-  add({ label: 'agreement, ties wrong', key: 'label_agreement.ties_wrong.value', ciKey: 'label_agreement.ties_wrong.ci', n: a.ties_wrong.n });
+  add({
+    label: 'agreement, ties half',
+    key: 'label_agreement.ties_half.value',
+    ciKey: 'label_agreement.ties_half.ci',
+    n: a.ties_half.n,
+  });
+  add({
+    label: 'agreement, ties wrong',
+    key: 'label_agreement.ties_wrong.value',
+    ciKey: 'label_agreement.ties_wrong.ci',
+    n: a.ties_wrong.n,
+  });
   if (a.three_way)
-    add({ label: 'agreement, three-way', key: 'label_agreement.three_way.value', ciKey: 'label_agreement.three_way.ci', n: a.three_way.n, anchor: 'GPT-4 vs humans 66% (MT-Bench)' });
-  add(
-    { label: 'conflicts (chosen lower)', key: 'conflicts.rate', ciKey: 'conflicts.ci', n: f.conflicts.count },
-    ['labels_flipped', 'wide_gap_disagreement', 'labels_from_scores'],
-  );
+    add({
+      label: 'agreement, three-way',
+      key: 'label_agreement.three_way.value',
+      ciKey: 'label_agreement.three_way.ci',
+      n: a.three_way.n,
+      anchor: 'GPT-4 vs humans 66% (MT-Bench)',
+    });
+  add({ label: 'conflicts (chosen lower)', key: 'conflicts.rate', ciKey: 'conflicts.ci', n: f.conflicts.count }, [
+    'labels_flipped',
+    'wide_gap_disagreement',
+    'labels_from_scores',
+  ]);
   if (lines.at(-1)!.status === '' && f.conflicts.rate !== null)
     lines.at(-1)!.status = f.conflicts.rate > t.conflictRate ? 'warn' : 'ok';
   add({ label: 'ties (equal scores)', key: 'ties.rate', n: f.ties.count }, ['scores_coarse', 'scores_constant']);
@@ -238,23 +264,43 @@ export function figureTable(
   }
   const l = f.length_bias;
   add(
-    { label: 'higher score is longer', key: 'length_bias.p_higher_score_longer.value', n: l.p_higher_score_longer.n, anchor: 'at most the label side below' },
+    {
+      label: 'higher score is longer',
+      key: 'length_bias.p_higher_score_longer.value',
+      n: l.p_higher_score_longer.n,
+      anchor: 'at most the label side below',
+    },
     ['length_bias'],
     l.p_higher_score_longer.n >= t.biasMinPairs,
   );
   add({ label: 'label side is longer', key: 'length_bias.p_label_longer.value', n: l.p_label_longer.n });
-  add({ label: 'always-longer, ties half', key: 'length_bias.longer_baseline.ties_half', anchor: '62.2% vs humans (alpaca_eval)' });
+  add({
+    label: 'always-longer, ties half',
+    key: 'length_bias.longer_baseline.ties_half',
+    anchor: '62.2% vs humans (alpaca_eval)',
+  });
   const p = f.position_bias;
   if (p) {
     add({ label: 'judge prefers A', key: 'position_bias.judge_prefers_a', n: p.pairs }, ['position_bias']);
     add({ label: 'label prefers A', key: 'position_bias.label_prefers_a', n: p.pairs });
     add(
-      { label: 'position: judge − label', key: 'position_bias.difference.value', ciKey: 'position_bias.difference.ci', n: p.pairs, anchor: 'near 0 for a fair judge' },
+      {
+        label: 'position: judge − label',
+        key: 'position_bias.difference.value',
+        ciKey: 'position_bias.difference.ci',
+        n: p.pairs,
+        anchor: 'near 0 for a fair judge',
+      },
       ['position_bias'],
       p.pairs >= t.biasMinPairs,
     );
     if (p.swap_consistency)
-      add({ label: 'swapped rerun: same verdict', key: 'position_bias.swap_consistency.value', n: p.swap_consistency.n, anchor: 'near 1 for a fair judge' });
+      add({
+        label: 'swapped rerun: same verdict',
+        key: 'position_bias.swap_consistency.value',
+        n: p.swap_consistency.n,
+        anchor: 'near 1 for a fair judge',
+      });
   }
   const h = f.scale_health;
   const declared = f.scale.source !== 'observed';
@@ -268,17 +314,22 @@ export function figureTable(
     ['scale_ceiling'],
     declared,
   );
-  add(
-    { label: `scale use (entropy, ${h.distinct_values} values)`, key: 'scale_health.normalized_entropy' },
-    ['scores_constant', 'scores_coarse'],
-  );
+  add({ label: `scale use (entropy, ${h.distinct_values} values)`, key: 'scale_health.normalized_entropy' }, [
+    'scores_constant',
+    'scores_coarse',
+  ]);
   if (lines.at(-1)!.status === '' && h.normalized_entropy !== null)
     lines.at(-1)!.status = h.normalized_entropy < t.entropy ? 'warn' : 'ok';
   if (h.parse_failures.count > 0)
     add({ label: 'rows without usable scores', key: 'scale_health.parse_failures.rate', n: h.parse_failures.count });
   const fit = f.calibration.logistic;
   add(
-    { label: 'logistic slope on Δ', key: 'calibration.logistic.slope', ciKey: 'calibration.logistic.ci', ...(fit ? { n: fit.n } : {}) },
+    {
+      label: 'logistic slope on Δ',
+      key: 'calibration.logistic.slope',
+      ciKey: 'calibration.logistic.ci',
+      ...(fit ? { n: fit.n } : {}),
+    },
     ['no_signal'],
     fit !== null,
   );
@@ -297,7 +348,15 @@ export function figureTable(
     );
   const r = f.retest;
   if (r) {
-    add({ label: 'retest: mean |difference|', key: 'retest.mean_abs_diff', n: r.responses, anchor: 'GPT-4 at temperature 0: 0.16-0.2' }, ['cached_rerun']);
+    add(
+      {
+        label: 'retest: mean |difference|',
+        key: 'retest.mean_abs_diff',
+        n: r.responses,
+        anchor: 'GPT-4 at temperature 0: 0.16-0.2',
+      },
+      ['cached_rerun'],
+    );
     add({ label: 'retest: exact repeats', key: 'retest.exact_repeat_rate', n: r.responses }, ['cached_rerun']);
     add({ label: 'retest: reversals (+ ↔ −)', key: 'retest.reversal_rate', n: r.pairs });
     if (lines.at(-1)!.status === '' && r.reversal_rate !== null)
@@ -313,18 +372,25 @@ export function figureTable(
     add({ label: 'reference: Spearman', key: 'reference.spearman', n: ref.responses });
     add({ label: 'reference: Kendall τ-b', key: 'reference.kendall_tau_b', n: ref.responses });
     add({ label: 'reference: quadratic κ', key: 'reference.quadratic_kappa', n: ref.responses });
-    add({ label: 'reference: Spearman per prompt', key: 'reference.per_prompt_spearman.mean', n: ref.per_prompt_spearman.prompts });
+    add({
+      label: 'reference: Spearman per prompt',
+      key: 'reference.per_prompt_spearman.mean',
+      n: ref.per_prompt_spearman.prompts,
+    });
     add({ label: 'reference: same pair order', key: 'reference.pair_agreement.value', n: ref.pair_agreement.n });
   }
   const s = f.aspects;
   if (s) {
     add({ label: 'aspects: mean vs overall conflict', key: 'aspects.conflicts.rate', n: s.conflicts.count });
     if (s.conflicts.rate !== null) lines.at(-1)!.status = s.conflicts.rate > t.conflictRate ? 'warn' : 'ok';
-    add({ label: 'aspects: extreme mismatches', key: 'aspects.extreme_mismatches.rate', n: s.extreme_mismatches.count });
+    add({
+      label: 'aspects: extreme mismatches',
+      key: 'aspects.extreme_mismatches.rate',
+      n: s.extreme_mismatches.count,
+    });
     if (s.extreme_mismatches.rate !== null) lines.at(-1)!.status = s.extreme_mismatches.count > 0 ? 'warn' : 'ok';
-    s.per_aspect.forEach((aspect, i) =>
-      add({ label: `  ${aspect.name}: Spearman`, key: `aspects.per_aspect.${i}.spearman_with_overall` }),
-    );
+    for (const [i, aspect] of s.per_aspect.entries())
+      add({ label: `  ${aspect.name}: Spearman`, key: `aspects.per_aspect.${i}.spearman_with_overall` });
   }
   return lines;
 }

@@ -124,10 +124,11 @@ interface SweepRow {
   agreement_ci: [number, number] | null;
   agreement_n: number;
   /**
-   * Where the interval's lower end could lie with another seed: the 99% Monte-Carlo band of the 2.5%
-   * percentile (null without a bootstrap). The suggestion calls a bound inside it undecided.
+   * The suggestion's bound, free of any seed: the lower end of the clustered Wilson interval (prompts as
+   * clusters), and how far a bootstrap percentile bound of these resamples strays from it by Monte-Carlo
+   * error alone (99%; 0 without a bootstrap). Null when no pair is scored apart.
    */
-  lower_bound_mc: [number, number] | null;
+  bound: { value: number; mc_error: number } | null;
   conflicts: number;
 }
 
@@ -218,6 +219,8 @@ interface PositionBias {
 
 interface Suggestion {
   gap: number | null;
+  /** The agreement the bound must reach (--target-agreement). */
+  target: number;
   /**
    * ok: the bound clears the target beyond the bootstrap's Monte-Carlo error; borderline: the first gap
    * whose bound is within that error of the target (another seed could put it either side); none.
@@ -429,7 +432,7 @@ class GapCounts {
       this.bin[i] = b;
       this.signIndex[i] = delta > 0 ? 0 : delta === 0 ? 1 : 2;
       const a = pairs.chosenIsA[i]!;
-      if (delta !== 0 && a !== 2) this.slot[i] = 1 | ((delta > 0) === (a === 1) ? 2 : 0) | (a === 1 ? 4 : 0);
+      if (delta !== 0 && a !== 2) this.slot[i] = 1 | (delta > 0 === (a === 1) ? 2 : 0) | (a === 1 ? 4 : 0);
     }
   }
 
@@ -495,11 +498,9 @@ function figuresOf(counts: Float64Array, gaps: number): Float64Array {
   return out;
 }
 
-/** A percentile interval, and how far its lower end could move with another seed (Monte-Carlo error). */
+/** A percentile interval. */
 interface Interval {
   ci: [number, number];
-  /** The lower end's 99% Monte-Carlo band: the order statistics around the 2.5% one. */
-  lowerBand: [number, number];
 }
 
 /** Resamples per chunk of the bootstrap: between chunks, the caller's checkpoint may stop the run. */
@@ -528,16 +529,39 @@ async function bootstrapIntervals(
     const values = figuresOf(counts.count(weights), counts.gaps.length);
     for (let f = 0; f < figures; f++) draws[f]![r] = values[f]!;
   }
-  // The q-quantile's Monte-Carlo spread: the order statistics q ± 2.576·√(q(1−q)/R) (binomial counts).
-  const spread = 2.576 * Math.sqrt((0.025 * 0.975) / resamples);
   return draws.map((values) => {
     const finite = values.filter((v) => !Number.isNaN(v)).sort();
     if (finite.length < resamples / 2) return null;
     return {
       ci: [quantileSorted(finite, 0.025), quantileSorted(finite, 0.975)],
-      lowerBand: [quantileSorted(finite, Math.max(0, 0.025 - spread)), quantileSorted(finite, 0.025 + spread)],
     };
   });
+}
+
+/**
+ * The seed-free bound the suggestion decides on at gap index `j`: the clustered Wilson lower bound of the
+ * agreement among kept pairs, and the Monte-Carlo error a percentile bootstrap of R resamples has around
+ * such a bound — SE(2.5% quantile) ≈ σ·√(q(1−q)/R)/φ(z_q) = 2.671·σ/√R for a normal spread σ — times 2.576.
+ */
+function decisionBound(pairs: AuditPairs, counts: GapCounts, j: number, resamples: number): SweepRow['bound'] {
+  const agree = new Float64Array(pairs.prompts);
+  const decisive = new Float64Array(pairs.prompts);
+  for (let i = 0; i < pairs.count; i++) {
+    if (counts.bin[i]! < j || counts.signIndex[i] === 1) continue;
+    decisive[pairs.prompt[i]!]! += 1;
+    if (counts.signIndex[i] === 0) agree[pairs.prompt[i]!]! += 1;
+  }
+  const fit = clusteredWilson(agree, decisive);
+  if (fit === null) return null;
+  let k = 0;
+  let n = 0;
+  for (let c = 0; c < pairs.prompts; c++) {
+    k += agree[c]!;
+    n += decisive[c]!;
+  }
+  const p = k / n;
+  const sigma = Math.sqrt((p * (1 - p)) / fit.effectiveN);
+  return { value: fit.ci[0], mc_error: resamples > 0 ? (2.576 * 2.671 * sigma) / Math.sqrt(resamples) : 0 };
 }
 
 /**
@@ -581,8 +605,6 @@ async function labelFigures(pairs: AuditPairs, options: AuditOptions) {
     const z = point[j * 3 + 1]!;
     const m = point[j * 3 + 2]!;
     const ci = proportionInterval(intervals[4 + j]!, p, p + m);
-    // Wilson standing in for a zero-width interval is not a draw: its lower end has no Monte-Carlo error.
-    const band = intervals[4 + j] && ci === intervals[4 + j]!.ci ? intervals[4 + j]!.lowerBand : null;
     return {
       gap,
       pairs: p + z + m,
@@ -591,7 +613,7 @@ async function labelFigures(pairs: AuditPairs, options: AuditOptions) {
       agreement: finiteOrNull(values[4 + j]!),
       agreement_ci: ci,
       agreement_n: p + m,
-      lower_bound_mc: band ?? (ci ? [ci[0], ci[0]] : null),
+      bound: decisionBound(pairs, counts, j, options.bootstrap),
       conflicts: m,
     };
   });
@@ -943,34 +965,31 @@ function aspects(pairs: AuditPairs, given: NonNullable<AuditOptions['aspects']>,
 
 /**
  * The smallest swept gap whose agreement's lower bound reaches the target while at least half the pairs
- * are kept. A bound within the bootstrap's own Monte-Carlo error of the target is undecided: that gap is
- * reported as borderline, with the nearest larger gap that clears the target beyond the error — so the
- * same input gives the same suggestion for any seed. The retest noise gap is shown beside it, not a floor.
+ * are kept. The bound is the seed-free clustered Wilson one (`SweepRow.bound`), so the same input gives
+ * the same suggestion for any seed; a bound within the bootstrap's own Monte-Carlo error of the target is
+ * undecided, reported as borderline with the nearest larger gap that clears the target beyond the error.
+ * The retest noise gap is shown beside it, not a floor.
  */
-function suggestGap(
-  sweep: readonly SweepRow[],
-  target: number,
-  noiseGap: number | null,
-): Suggestion {
+function suggestGap(sweep: readonly SweepRow[], target: number, noiseGap: number | null): Suggestion {
   const total = sweep[0]?.pairs ?? 0;
   const verdict = (j: number): 'above' | 'below' | 'borderline' => {
     const row = sweep[j]!;
-    if (row.pairs < total / 2 || row.agreement_ci === null) return 'below';
-    const [low, high] = row.lower_bound_mc ?? [row.agreement_ci[0], row.agreement_ci[0]];
-    if (Math.min(low, row.agreement_ci[0]) >= target) return 'above';
-    if (Math.max(high, row.agreement_ci[0]) < target) return 'below';
+    if (row.pairs < total / 2 || row.bound === null) return 'below';
+    const { value, mc_error } = row.bound;
+    if (value - mc_error >= target) return 'above';
+    if (value + mc_error < target) return 'below';
     return 'borderline';
   };
   const verdicts = sweep.map((_, j) => verdict(j));
   const first = verdicts.findIndex((v) => v !== 'below');
   const target100 = `${formatScore(target * 100)}%`;
-  const noise =
-    noiseGap === null ? '' : `; the retest noise gap is ${formatScore(Number(noiseGap.toFixed(2)))}`;
+  const noise = noiseGap === null ? '' : `; the retest noise gap is ${formatScore(Number(noiseGap.toFixed(2)))}`;
   const share = (row: SweepRow) => `${formatScore(Math.round(row.share * 1000) / 10)}%`;
   if (first < 0)
     return {
       gap: null,
       status: 'none',
+      target,
       nearest: null,
       noise_gap: noiseGap,
       reason:
@@ -982,6 +1001,7 @@ function suggestGap(
     return {
       gap: row.gap,
       status: 'ok',
+      target,
       nearest: null,
       noise_gap: noiseGap,
       reason:
@@ -992,6 +1012,7 @@ function suggestGap(
   return {
     gap: row.gap,
     status: 'borderline',
+    target,
     nearest: next < 0 ? null : sweep[next]!.gap,
     noise_gap: noiseGap,
     reason:

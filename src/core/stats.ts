@@ -307,8 +307,9 @@ export function clusteredWilson(
   const p = k / n;
   let robust = 0;
   for (let c = 0; c < trials.length; c++) robust += (successes[c]! - p * trials[c]!) ** 2;
-  // Var(p̂) = Σ (k_c − p n_c)² / n² · C/(C−1); the binomial one is p(1−p)/n.
-  robust = clusters > 1 ? (robust / (n * n)) * (clusters / (clusters - 1)) : 0;
+  // Var(p̂) = Σ (k_c − p n_c)² / n² (the sandwich estimator, no small-sample factor: with one observation
+  // per cluster it is p(1−p)/n exactly, and the interval is Wilson's); the binomial one is p(1−p)/n.
+  robust = clusters > 1 ? robust / (n * n) : 0;
   const binomial = (p * (1 - p)) / n;
   const effect = binomial > 0 && robust > 0 ? Math.max(1, robust / binomial) : 1;
   const effectiveN = n / effect;

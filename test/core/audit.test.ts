@@ -197,6 +197,8 @@ describe('bootstrap intervals', () => {
     const a = await auditFigures(pairs, { ...OPTIONS, bootstrap: 200, seed: 3 });
     const b = await auditFigures(pairs, { ...OPTIONS, bootstrap: 200, seed: 3 });
     expect(a).toEqual(b);
-    expect((await auditFigures(pairs, { ...OPTIONS, bootstrap: 0, seed: 3 })).label_agreement.ties_dropped.ci).toBeNull();
+    expect(
+      (await auditFigures(pairs, { ...OPTIONS, bootstrap: 0, seed: 3 })).label_agreement.ties_dropped.ci,
+    ).toBeNull();
   });
 });

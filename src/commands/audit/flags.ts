@@ -45,9 +45,13 @@ export const auditFlags = {
   }),
   scores: text('--scores <file>', 'a separate scores file joined to the input by --key', { group: 'columns' }),
   key: path('--key <path>', 'the join column for --scores', { group: 'columns' }),
-  idCol: path('--id-col <path>', "column that identifies a pair across --rerun and --reference files (default: the pair's text)", {
-    group: 'columns',
-  }),
+  idCol: path(
+    '--id-col <path>',
+    "column that identifies a pair across --rerun and --reference files (default: the pair's text)",
+    {
+      group: 'columns',
+    },
+  ),
   groupCol: path('--group-col <path>', 'column to break the figures down by (task, source, category)', {
     group: 'columns',
   }),

@@ -311,7 +311,11 @@ export class PairReader {
         return null;
       }
       overall = [mean(joined.chosen)!, mean(joined.rejected)!];
-      return this.scored({ value, row, swap, location, pair, label, chosenIsA }, swap ? [overall[1], overall[0]] : overall, null);
+      return this.scored(
+        { value, row, swap, location, pair, label, chosenIsA },
+        swap ? [overall[1], overall[0]] : overall,
+        null,
+      );
     }
     try {
       if (context.aspects) {
@@ -400,9 +404,29 @@ export class PairReader {
   }
 }
 
+/**
+ * A message's text: a string as it is; content parts (OpenAI's [{type: 'text', text}, …]) as their texts,
+ * other parts named by their type; anything else as JSON.
+ */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content))
+    return content
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        if (part !== null && typeof part === 'object') {
+          const p = part as Record<string, unknown>;
+          if (typeof p.text === 'string') return p.text;
+          if (typeof p.type === 'string') return `[${p.type}]`;
+        }
+        return JSON.stringify(part);
+      })
+      .join('\n');
+  return JSON.stringify(content ?? '');
+}
+
 /** The text of a side's final response, for lengths and the hash that dedupes a shared response. */
 export function finalText(messages: readonly Message[]): string {
   const last = messages[messages.length - 1];
-  if (!last) return '';
-  return typeof last.content === 'string' ? last.content : JSON.stringify(last.content ?? '');
+  return last ? contentText(last.content) : '';
 }

@@ -138,7 +138,8 @@ export function renderAudit(r: AuditReport): string {
     wrap(
       suggestion.gap === null
         ? `suggested --min-gap: none — ${suggestion.reason}`
-        : `suggested --min-gap: ${formatScore(suggestion.gap)}${suggestion.status === 'borderline' ? ' (borderline)' : ''}` +
+        : `suggested --min-gap: ${formatScore(suggestion.gap)}` +
+            `${suggestion.status === 'borderline' ? ' (borderline)' : ''}` +
             ` (${suggestion.reason})`,
     ),
   );

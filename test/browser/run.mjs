@@ -8,7 +8,7 @@
 // data-key equals radpo audit --json's value (to the decimals shown); the page's warnings are the JSON's
 // codes; at 390 px nothing sticks out past the window (tables may scroll inside their own box).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,32 +138,51 @@ try {
     if (compared < 40) failures.push(`${name}: only ${compared} numbers found on the page`);
     const pageCodes = [...html.matchAll(/<li><code>([a-z_]+)<\/code>/g)].map((m) => m[1]);
     if (pageCodes.join() !== got.join()) failures.push(`${name}: page warnings ${pageCodes}, JSON ${got}`);
-    // At 390 px: a copy of the page with a measuring script (the page itself has none) writes what sticks
-    // out past the window into the DOM, outside the boxes that scroll on purpose.
+    // At 390 px: Chromium's window is at least 500 px wide, so the page is framed 390 px wide. A copy of the
+    // page with a measuring script (the page itself has none) writes what sticks out past its window into
+    // the frame's parent, outside the boxes that scroll on purpose.
     const probe = join(dir, `${name}-probe.html`);
     writeFileSync(
       probe,
-      (await import('node:fs'))
-        .readFileSync(page, 'utf8')
-        .replace(
-          '</body>',
-          '<script>addEventListener("load",()=>{const w=document.documentElement.clientWidth;const out=[];' +
-            'for(const e of document.querySelectorAll("body *")){' +
-            'if(e.closest(".scroll")||e.closest("details:not([open])"))continue;' +
-            'const r=e.getBoundingClientRect();if(r.width>0&&r.right>w+1)out.push(e.tagName+":"+Math.round(r.right))}' +
-            'document.body.setAttribute("data-overflow",out.slice(0,5).join(" "));' +
-            'document.body.setAttribute("data-width",String(document.documentElement.scrollWidth)+"/"+w)})' +
-            '</script></body>',
-        ),
+      readFileSync(page, 'utf8').replace(
+        '</body>',
+        '<script>addEventListener("load",()=>{const w=document.documentElement.clientWidth;const out=[];' +
+          'for(const e of document.querySelectorAll("body *")){' +
+          'if(e.closest(".scroll")||e.closest("details:not([open])"))continue;' +
+          'const r=e.getBoundingClientRect();if(r.width>0&&r.right>w+1)out.push(e.tagName+":"+Math.round(r.right))}' +
+          'const b=parent.document.body;b.setAttribute("data-overflow",out.slice(0,5).join(" "));' +
+          'b.setAttribute("data-width",String(document.documentElement.scrollWidth)+"/"+w)})' +
+          '</script></body>',
+      ),
     );
-    const narrow = chromium(['--dump-dom', '--window-size=390,900', `file://${probe}`]);
+    const frame = (src, height) =>
+      '<!doctype html><html><body style="margin:0">' +
+      `<iframe src="${src}" style="width:390px;height:${height}px;border:0;outline:1px solid #999"></iframe>` +
+      '</body></html>';
+    writeFileSync(join(dir, `${name}-390-probe.html`), frame(`${name}-probe.html`, 900));
+    writeFileSync(join(dir, `${name}-390.html`), frame(`${name}.html`, 3600));
+    const narrow = chromium([
+      '--allow-file-access-from-files',
+      '--dump-dom',
+      '--window-size=500,900',
+      `file://${join(dir, `${name}-390-probe.html`)}`,
+    ]);
     const overflow = /data-overflow="([^"]*)"/.exec(narrow.stdout)?.[1];
     const width = /data-width="([^"]*)"/.exec(narrow.stdout)?.[1];
     if (overflow === undefined) failures.push(`${name}: the 390 px probe did not run`);
     else if (overflow !== '') failures.push(`${name}: cut off at 390 px: ${overflow} (scroll/window ${width})`);
-    for (const px of [1280, 390]) {
+    else {
+      // The page is no wider than its window (a tall page's scroll bar takes 15 px of the 390).
+      const [scroll, window] = (width ?? '').split('/').map(Number);
+      if (!(window >= 375 && window <= 390 && scroll <= window))
+        failures.push(`${name}: at 390 px the page is ${scroll} px wide in a ${window} px window`);
+    }
+    for (const [px, target, size] of [
+      [1280, page, '1280,3600'],
+      [390, join(dir, `${name}-390.html`), '500,3600'],
+    ]) {
       const shot = join(dir, `${name}-${px}.png`);
-      const s = chromium([`--screenshot=${shot}`, `--window-size=${px},3600`, '--hide-scrollbars', `file://${page}`]);
+      const s = chromium([`--screenshot=${shot}`, `--window-size=${size}`, '--hide-scrollbars', `file://${target}`]);
       if (s.status !== 0 || !existsSync(shot))
         failures.push(`${name}: no ${px} px screenshot (${s.stderr.trim().split('\n').pop()})`);
       else if (keep) {

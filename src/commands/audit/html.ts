@@ -342,7 +342,7 @@ const STYLE =
   '.pair{border-top:1px solid #ddd;padding:8px 0}.pair .meta{margin:0 0 4px;color:#555}' +
   '.sides{display:grid;grid-template-columns:1fr 1fr;gap:12px}.sides>div{min-width:0}' +
   'details summary{cursor:pointer;list-style:none}details[open] summary{display:none}' +
-  '@media (max-width:600px){.sides{grid-template-columns:1fr}body{margin:8px}}';
+  '@media (max-width:600px){.sides{grid-template-columns:1fr}body{margin:8px}figure{margin-right:0}}';
 
 export function renderPage(r: AuditReport, shown: readonly ScoredPair[]): string {
   const sources = r.inputs.map((i) => escapeHtml(i.source)).join(', ');

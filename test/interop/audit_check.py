@@ -124,7 +124,7 @@ for r, l in zip(rows, label):
     d2 = np.sign(a["score_a"] - a["score_b"]) * (1 if same_order else -1)  # on the first run's A minus B
     first.append(d1)
     second.append(d2)
-    if not same_order and l != 0:
+    if not same_order:
         kept_slot.append(d1 == d2)
 first, second = np.array(first), np.array(second)
 same("retest: reversal rate", R["retest"]["reversal_rate"], float(np.mean(first * second < 0)))

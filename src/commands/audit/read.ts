@@ -377,7 +377,7 @@ export class PairReader {
     const id = config.idCol ? getPath(value, config.idCol) : undefined;
     const group = config.groupCol ? (joinKeyText(getPath(value, config.groupCol)) ?? '') : null;
     return {
-      key: config.joinKeys ? this.keyOf(pair, id) : '',
+      key: config.joinKeys ? this.keyOf(pair, id, label) : '',
       promptKey: hash(pair.prompt),
       pair,
       label,
@@ -393,11 +393,15 @@ export class PairReader {
   }
 
   /** --id-col's value, or the pair's text; a pair whose text repeats is numbered (the n-th copy joins the n-th). */
-  private keyOf(pair: Pair, id: unknown): string {
-    // An id joins by the same rule as --scores/--key (1, "1" and 1.0 are one id).
+  private keyOf(pair: Pair, id: unknown, label: 0 | 1): string {
+    // An id joins by the same rule as --scores/--key (1, "1" and 1.0 are one id). A tie label has no
+    // chosen side (A stands first): its two responses are keyed in either order, so a rerun that read A
+    // and B the other way round still finds it.
+    const sides = [JSON.stringify(pair.chosen), JSON.stringify(pair.rejected)];
+    if (label === 0) sides.sort();
     const key = this.config.idCol
       ? `id:${joinKeyText(id) ?? JSON.stringify(id ?? null)}`
-      : hash([pair.prompt, pair.chosen, pair.rejected]);
+      : hash([pair.prompt, ...sides]);
     const n = this.occurrences.get(key) ?? 0;
     this.occurrences.set(key, n + 1);
     return `${key}#${n}`;

@@ -199,9 +199,13 @@ async function joinedScores(
       return;
     }
     matched += 1;
-    scores.chosen[index] = pair.chosen;
-    scores.rejected[index] = pair.rejected;
-    scores.chosenIsA[index] = pair.chosenIsA;
+    // A tie (or a pair joined by id) may come with its responses the other way round: scores follow the
+    // response, not the slot.
+    const turned = textHash(finalText(pair.pair.chosen)) !== columns.chosenText.values()[index];
+    const flipped = turned && textHash(finalText(pair.pair.rejected)) === columns.chosenText.values()[index];
+    scores.chosen[index] = flipped ? pair.rejected : pair.chosen;
+    scores.rejected[index] = flipped ? pair.chosen : pair.rejected;
+    scores.chosenIsA[index] = flipped && pair.chosenIsA !== 2 ? 1 - pair.chosenIsA : pair.chosenIsA;
   });
   const t = reader.tally;
   const unreadable = [...t.unreadable.values()].reduce((a, b) => a + b, 0);

@@ -38,6 +38,12 @@ export type Samples =
 
 const TAKES_N = new Set(['vllm', 'sglang', 'openai']);
 
+/**
+ * The most samples per prompt (-n): each prompt's keys and answers are held at once, so a typo of
+ * 100000000 would build keys for minutes, deaf to Ctrl-C, and run out of memory; no use asks for more.
+ */
+export const MAX_SAMPLES = 1000;
+
 export class Sampler {
   readonly stats = { cached: 0, requested: 0, failures: 0 };
   private readonly hash: string;

@@ -417,6 +417,9 @@ describe('radpo eval: does the policy follow its goal?', () => {
       ...judgeModel,
       '--rubric',
       'ultrafeedback-aspects',
+      // As training relabeled by this judge named it (relabel --judge names the judge's scale).
+      '--scale',
+      '1-5',
       '-n',
       '1',
       '-o',
@@ -434,6 +437,35 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(s.policy.requests.filter((q) => q.body.messages[0].content === top)).toHaveLength(3);
     const row = readJsonl(out)[0] as Record<string, any>;
     expect(Object.keys(row.scores[0]).sort()).toEqual([...aspects].sort());
+  });
+
+  it("the goal names the paper's 1-10 by default, whatever the judge's scale; a notice names --scale", async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const r = await run([
+      'eval',
+      prompts(dir, 2),
+      ...s.flags,
+      ...judgeModel,
+      '--rubric',
+      'prometheus',
+      '-n',
+      '1',
+      '--json',
+      '--no-cache',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ scale: { min: 1, max: 10 } });
+    expect(JSON.parse(r.stdout).goals.map((g: { goal: number }) => g.goal)).toEqual([1, 4, 7, 10]);
+    const top = (await run(['goal', '--score', '10'])).stdout.replace(/\n$/, '');
+    expect(s.policy.requests.filter((q) => q.body.messages[0].content === top)).toHaveLength(2);
+    expect(r.stderr).toMatch(/the goal text names the scale 1-10 .*the judge scores on 1-5.*pass --scale/s);
+    const help = await run(['eval', '--help']);
+    // One default in the help of --scale (it said two: the judge's and 1-10).
+    const flat = help.stdout.replace(/\s+/g, ' ');
+    const scaleHelp = flat.slice(flat.indexOf('--scale <min-max>'), flat.indexOf('--chat-template'));
+    expect(scaleHelp).toMatch(/\(default: 1-10\)/);
+    expect(scaleHelp.split('default').length - 1).toBe(1);
   });
 
   it('a prompt the policy fails is set aside with its reason; the others are evaluated', async () => {

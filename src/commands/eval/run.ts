@@ -19,7 +19,7 @@ import {
   evalWarnings,
   type PromptScores,
 } from '../../core/eval.js';
-import { goalText, placeGoal } from '../../core/goal.js';
+import { formatScore, goalText, placeGoal } from '../../core/goal.js';
 import { asMessages, type Message } from '../../core/pair.js';
 import { getPath } from '../../core/path.js';
 import { terminalSafe } from '../../core/terminal.js';
@@ -82,9 +82,18 @@ export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
     inputs,
     version: ctx.version,
     given: ctx.given,
-    judgeScale: judge.scale,
     judgeAttributes: judge.judge.kind === 'chat' ? judge.judge.rubric.attributes : null,
   });
+  const logger = runLogger(io, flags);
+  const { scale } = judge;
+  if ((scale.min !== config.scale.min || scale.max !== config.scale.max) && !ctx.given('scale'))
+    // Not a failure: the goal text is training's, the judge scores on its own scale. But relabel --judge
+    // names the judge's scale in the goal, and a goal text that differs from training's is the quiet loss.
+    logger.warn(
+      `the goal text names the scale ${formatScore(config.scale.min)}-${formatScore(config.scale.max)} (the ` +
+        `paper's, as radpo goal); the judge scores on ${formatScore(scale.min)}-${formatScore(scale.max)}. ` +
+        `If training named another scale (relabel --judge names the judge's), pass --scale as in training`,
+    );
   if (config.writeRows) outputRules(config);
   await checkOutputPaths(
     [...inputs, ...judge.server.fromBatch, ...server.fromBatch],
@@ -106,7 +115,7 @@ export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
     maxTokens: flags.maxTokens,
     seed: flags.seed,
   };
-  const evaluation = await runEval(config, judge, server, params, io, runLogger(io, flags));
+  const evaluation = await runEval(config, judge, server, params, io, logger);
   const warnings = evaluation?.warnings ?? [];
   if (config.failOn === 'warnings' && warnings.length > 0) {
     // -q silenced the warnings' text: the gate that fails on them still says what they are.

@@ -31,7 +31,7 @@ import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
+import { MAX_SAMPLES, Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import type { generateFlags } from './flags.js';
@@ -63,7 +63,8 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
     keyEnv: flags.policyApiKeyEnv,
   };
   const server = serverSessionConfig(POLICY_SERVER, target, flags, io, 'radpo generate');
-  if (flags.samples < 1) throw usageError('-n must be at least 1');
+  if (flags.samples < 1 || flags.samples > MAX_SAMPLES)
+    throw usageError(`-n ${flags.samples} is out of bounds: from 1 to ${formatCount(MAX_SAMPLES)} samples per prompt`);
   const inputs = resolveInputs(args, io, ctx.help);
   if (!inputs) return 'usage';
   stdinReadOnce(inputs);

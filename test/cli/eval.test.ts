@@ -533,7 +533,7 @@ describe('radpo eval: does the policy follow its goal?', () => {
     },
   );
 
-  it('one prompt, a policy that ignores the goal: no interval, too_few_prompts, --fail-on warnings exits 1', async () => {
+  it('one prompt, an ignoring policy: no interval, too_few_prompts; --fail-on warnings exits 1', async () => {
     const dir = tempDir();
     const s = await servers('ignores-goal');
     const input = join(dir, 'p.jsonl');

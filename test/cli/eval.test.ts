@@ -606,6 +606,47 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(report.warnings.map((w: { code: string }) => w.code)).toEqual(codes);
   });
 
+  it.each(['eval', 'generate'])(
+    '%s: a 401 stops the run at once; the requests in flight are abandoned, not retried',
+    async (command) => {
+      const dir = tempDir();
+      // The first request is refused, the others hang: they are in flight when the 401 fails the run.
+      const p = await server({
+        policy: 'follows-goal',
+        models: ['policy'],
+        faults: ['401', ...new Array(40).fill('hang')],
+      });
+      const j = await server({ models: ['judge'] });
+      const flags =
+        command === 'eval'
+          ? ['--judge', 'chat', '--judge-url', j.url, ...judgeModel]
+          : ['-o', join(dir, 'samples.jsonl')];
+      const r = await run([
+        command,
+        prompts(dir, 8),
+        '--policy-url',
+        p.url,
+        '--policy-model',
+        'policy',
+        ...flags,
+        '-n',
+        '1',
+        '--no-cache',
+        '--timeout',
+        '1',
+        '--max-retries',
+        '2',
+        '--log-level',
+        'debug',
+      ]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/answered HTTP 401/);
+      expect(p.requests.length).toBeGreaterThan(1);
+      // Before, each hanging request timed out and was retried against the closed connection, backoff and all.
+      expect(r.stderr).not.toMatch(/retrying a policy server request/);
+    },
+  );
+
   it('--policy-emit-batch writes the samples as batch lines and nothing else; Ctrl-C leaves no output', async () => {
     const dir = tempDir();
     const s = await servers('follows-goal');

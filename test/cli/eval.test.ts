@@ -647,6 +647,32 @@ describe('radpo eval: does the policy follow its goal?', () => {
     },
   );
 
+  it.each(['eval', 'generate'])(
+    '%s: a missing prompt column names --prompt-col and the columns found; an empty prompt is set aside',
+    async (command) => {
+      const dir = tempDir();
+      const s = await servers('follows-goal');
+      const flags = command === 'eval' ? s.flags.slice(4).concat(judgeModel) : ['-o', join(dir, 'out.jsonl')];
+      const policy = ['--policy-url', s.policy.url, '--policy-model', 'policy', '--no-cache', '-n', '1'];
+      const input = join(dir, 'p.jsonl');
+      writeFileSync(input, `${JSON.stringify({ instruction: 'Name a prime.', id: 7 })}\n`);
+      const r = await run([command, input, ...policy, ...flags]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/prompt/);
+      expect(r.stderr).toMatch(/the columns "instruction", "id"/);
+      expect(r.stderr).toMatch(/--prompt-col/);
+      const rows = [{ prompt: 'Name a prime.' }, { prompt: '  ' }, { prompt: [{ role: 'user', content: '' }] }];
+      writeFileSync(input, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+      const rejects = join(dir, 'rej.jsonl');
+      const skipped = await run([command, input, ...policy, ...flags, '--on-error', 'skip', '--rejects', rejects]);
+      expect(skipped.code, skipped.stderr).toBe(0);
+      expect(parseJsonl(readFileSync(rejects, 'utf8'))).toMatchObject([
+        { line: 2, reason: 'bad_field', message: expect.stringMatching(/the prompt is empty/) },
+        { line: 3, reason: 'bad_field', message: expect.stringMatching(/the prompt is empty/) },
+      ]);
+    },
+  );
+
   it('--policy-emit-batch writes the samples as batch lines and nothing else; Ctrl-C leaves no output', async () => {
     const dir = tempDir();
     const s = await servers('follows-goal');

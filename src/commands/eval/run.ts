@@ -20,8 +20,7 @@ import {
   type PromptScores,
 } from '../../core/eval.js';
 import { formatScore, goalText, placeGoal } from '../../core/goal.js';
-import { asMessages, type Message } from '../../core/pair.js';
-import { getPath } from '../../core/path.js';
+import { asMessages, type Message, policyPrompt } from '../../core/pair.js';
 import { terminalSafe } from '../../core/terminal.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -331,7 +330,7 @@ class EvalRun {
     if (record.error) return { record, error: record.error };
     try {
       const { promptPath, placement } = this.config;
-      const prompt = asMessages(getPath(record.value, promptPath), 'user', promptPath.join('.'));
+      const prompt = policyPrompt(record.value, promptPath);
       const asked = this.conditions.map((c) => (c.text === null ? prompt : placeGoal(prompt, c.text, placement)));
       const notRendered = this.renderCheck(asked, prompt);
       const samples = await Promise.all(asked.map((messages) => this.sampler.sample(messages)));

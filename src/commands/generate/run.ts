@@ -16,8 +16,8 @@ import {
 import { POLICY_SERVER, serverFiles, serverSessionConfig } from '../../cli/server-config.js';
 import { RadpoError, RowError, usageError } from '../../core/errors.js';
 import { goalText, type Placement, placeGoal } from '../../core/goal.js';
-import { asMessages } from '../../core/pair.js';
-import { getPath, type Path } from '../../core/path.js';
+import { policyPrompt } from '../../core/pair.js';
+import type { Path } from '../../core/path.js';
 import { parseScore } from '../../core/scores.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -166,7 +166,7 @@ class GenerateRun {
     if (record.error) return { record, error: record.error };
     try {
       const { promptPath, goal } = this.config;
-      const prompt = asMessages(getPath(record.value, promptPath), 'user', promptPath.join('.'));
+      const prompt = policyPrompt(record.value, promptPath);
       const asked = goal ? placeGoal(prompt, goal.text, goal.placement) : prompt;
       return { record, samples: await this.sampler.sample(asked) };
     } catch (err) {

@@ -336,6 +336,29 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(written).not.toMatch(/0123456789abcdef/);
   });
 
+  it.each(['eval', 'generate'])(
+    '%s: a policy that echoes the key in its answers: -o holds the masked answer, the same on a rerun',
+    async (command) => {
+      const dir = tempDir();
+      const p = await server({ policy: 'follows-goal', models: ['policy'], echoKeyInAnswers: true });
+      const j = await server({ models: ['judge'] });
+      const env = { RADPO_POLICY_API_KEY: 'sk-policy-0123456789abcdef' };
+      const input = prompts(dir, 2);
+      const cache = join(dir, 'cache.sqlite');
+      const flags = command === 'eval' ? ['--judge', 'chat', '--judge-url', j.url, ...judgeModel] : [];
+      const once = async (out: string) => {
+        const args = [command, input, '--policy-url', p.url, '--policy-model', 'policy', ...flags, '-n', '1'];
+        const r = await run([...args, '--cache', cache, '-o', out], { env });
+        expect(r.code, r.stderr).toBe(0);
+        return readFileSync(out, 'utf8');
+      };
+      const first = await once(join(dir, 'a.jsonl'));
+      expect(first).toMatch(/You sent Bearer /);
+      expect(first).not.toMatch(/0123456789abcdef/);
+      expect(await once(join(dir, 'b.jsonl'))).toBe(first);
+    },
+  );
+
   it('the page escapes what the data holds: a prompt of markup is shown, never run', async () => {
     const dir = tempDir();
     const s = await servers('ignores-goal');

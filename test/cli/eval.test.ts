@@ -229,6 +229,44 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(JSON.parse(again.stdout).goal_score_spearman).toEqual(report.eval.goal_score_spearman);
   });
 
+  it('-o from a pairs dataset with --prompt-col: only the id, the prompt (as prompt) and the answers go on', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const input = join(dir, 'pairs-in.jsonl');
+    const old = (i: number) => ({
+      id: `q${i}`,
+      instruction: readJsonl(prompts(dir, 6))[i]!.prompt,
+      chosen: 'an old chosen answer',
+      rejected: 'an old rejected answer',
+      score_chosen: 9,
+      score_rejected: 2,
+      metadata: { score_chosen: 9 },
+    });
+    writeFileSync(input, [0, 1, 2, 3, 4, 5].map((i) => `${JSON.stringify(old(i))}\n`).join(''));
+    const answers = join(dir, 'answers.jsonl');
+    const args = ['eval', input, ...s.flags, ...judgeModel, '--prompt-col', 'instruction', '-n', '1', '--no-cache'];
+    const r = await run([...args, '-o', answers]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = readJsonl(answers) as Array<Record<string, any>>;
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'prompt', 'responses', 'scores', 'goals', 'sampling']);
+    expect(rows[0]!.prompt).toBe(old(0).instruction);
+    const pairsFile = join(dir, 'pairs.jsonl');
+    const pairs = await run(['pairs', answers, '-o', pairsFile]);
+    expect(pairs.code, pairs.stderr).toBe(0);
+    const paired = readJsonl(pairsFile) as Array<Record<string, any>>;
+    expect(paired.length).toBeGreaterThan(0);
+    expect(JSON.stringify(paired)).not.toMatch(/an old (chosen|rejected) answer/);
+    const audit = await run(['audit', pairsFile, '--json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    // CSV cannot hold the lists pairs reads: refused before anything is asked.
+    const requests = s.policy.requests.length;
+    const csv = await run([...args, '-o', join(dir, 'answers.csv')]);
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toMatch(/which CSV cannot hold for radpo pairs/);
+    expect(csv.stderr).toMatch(/answers\.jsonl/);
+    expect(s.policy.requests.length).toBe(requests);
+  });
+
   it('a reward model as the judge: rewards fitted onto the scale (two passes, the second from the cache)', async () => {
     const dir = tempDir();
     const p = await server({ policy: 'follows-goal', models: ['policy'] });

@@ -8,6 +8,7 @@ import { runConfig } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import { formatScore, type Placement, type Scale } from '../../core/goal.js';
 import type { Path } from '../../core/path.js';
+import { outputFileFormat } from '../../io/choices.js';
 import type { RunConfig } from '../../pipeline/config.js';
 import { formatCount } from '../../pipeline/text.js';
 import { MAX_SAMPLES } from '../../sampler/sampler.js';
@@ -65,6 +66,12 @@ export function evalConfig(flags: EvalFlags, facts: EvalFacts): EvalConfig {
     );
   if (flags.json && flags.output === '-')
     throw usageError('--json and -o - both write to stdout', 'write the answers to a file: -o answers.jsonl');
+  // Lists (responses, scores, goals) in CSV cells would be text that radpo pairs does not read back.
+  if (flags.output !== undefined && outputFileFormat(flags.output, flags.outputFormat) === 'csv')
+    throw usageError(
+      '-o: radpo eval writes lists per prompt (responses, scores, goals), which CSV cannot hold for radpo pairs',
+      'write JSON Lines or Parquet: -o answers.jsonl (or answers.parquet)',
+    );
   if (flags.html === '-') throw usageError('--html needs a file name', 'for example --html eval.html');
   if (flags.policyEmitBatch !== undefined && flags.policyFromBatch.length > 0 && flags.liveFallback)
     throw usageError('--policy-emit-batch and --live-fallback do not go together');

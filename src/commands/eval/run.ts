@@ -20,7 +20,9 @@ import {
   type PromptScores,
 } from '../../core/eval.js';
 import { formatScore, goalText, placeGoal } from '../../core/goal.js';
+import { defaultIdColumn } from '../../core/ids.js';
 import { asMessages, type Message, policyPrompt } from '../../core/pair.js';
+import { getPath } from '../../core/path.js';
 import { terminalSafe } from '../../core/terminal.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -459,10 +461,14 @@ class EvalRun {
     this.keepBroken(e, rho, single, answers);
     this.evaluated += 1;
     if (!config.writeRows || this.emitting) return;
-    const value = e.record.value as Record<string, unknown>;
     const attributes = this.judge.config.judge.kind === 'chat' ? this.judge.config.judge.rubric.attributes : null;
+    // A new dataset, not the input's rows: the input's other columns describe other answers (a pair's
+    // chosen, rejected and their scores), which pairs, audit and inspect would read in place of these.
+    // Its id (as generate carries it) and its prompt, as `prompt` wherever --prompt-col found it, stay.
+    const idPath = defaultIdColumn(e.record.value);
     const written = out.add({
-      ...value,
+      ...(idPath ? { [idPath[0]!]: getPath(e.record.value, idPath) } : {}),
+      prompt: getPath(e.record.value, config.promptPath),
       responses: answers.flat(),
       scores: scores.flat().map((s) => (attributes ? Object.fromEntries(attributes.map((a, i) => [a, s[i]])) : s[0])),
       goals: this.conditions.flatMap((c, i) => new Array<number | null>(answers[i]!.length).fill(c.goal)),

@@ -229,7 +229,7 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(JSON.parse(again.stdout).goal_score_spearman).toEqual(report.eval.goal_score_spearman);
   });
 
-  it('-o from a pairs dataset with --prompt-col: only the id, the prompt (as prompt) and the answers go on', async () => {
+  it('-o from a pairs dataset with --prompt-col: only its id, prompt and the answers go on', async () => {
     const dir = tempDir();
     const s = await servers('follows-goal');
     const input = join(dir, 'pairs-in.jsonl');

@@ -521,6 +521,8 @@ describe('radpo eval: does the policy follow its goal?', () => {
     const top = (await run(['goal', '--score', '10'])).stdout.replace(/\n$/, '');
     expect(s.policy.requests.filter((q) => q.body.messages[0].content === top)).toHaveLength(2);
     expect(r.stderr).toMatch(/the goal text names the scale 1-10 .*the judge scores on 1-5.*pass --scale/s);
+    expect(r.stderr).toMatch(/1 answer per prompt and goal/);
+    expect(r.stderr).not.toMatch(/\b1 (prompts|answers|requests)\b/);
     const help = await run(['eval', '--help']);
     // One default in the help of --scale (it said two: the judge's and 1-10).
     const flat = help.stdout.replace(/\s+/g, ' ');
@@ -608,6 +610,8 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(report.goals.every((g: { mean_score: { ci: unknown } }) => g.mean_score.ci === null)).toBe(true);
     expect(report.warnings.map((w: { code: string }) => w.code)).toContain('too_few_prompts');
     expect(r.stderr).not.toMatch(/(\d\.\d+)–\1/);
+    expect(r.stderr).toMatch(/\(1 prompt; intervals/);
+    expect(r.stderr).not.toMatch(/\b1 prompts\b/);
     // -q: the gate still says what the warning is, not only its code.
     const quiet = await run([...args, '-q']);
     expect(quiet.code).toBe(1);

@@ -319,8 +319,8 @@ class EvalRun {
       }
       this.progress.update(
         (seconds) =>
-          `radpo eval: ${formatCount(this.counts.rowsRead)} prompts, ${formatCount(this.sampler.stats.requested)} ` +
-          `policy requests, ${formatCount(this.judge.judge.stats.judged)} judged ` +
+          `radpo eval: ${counted(this.counts.rowsRead, 'prompt')}, ` +
+          `${counted(this.sampler.stats.requested, 'policy request')}, ${formatCount(this.judge.judge.stats.judged)} judged ` +
           `(${(this.counts.rowsRead / seconds).toFixed(1)} prompts/s)`,
       );
     }

@@ -596,6 +596,19 @@ describe('radpo eval: does the policy follow its goal?', () => {
     },
   );
 
+  it('generate with every prompt set aside: the rejects are published; the hint names no --shard', async () => {
+    const dir = tempDir();
+    const p = await server({ policy: 'follows-goal', models: ['policy'], faults: new Array(10).fill('500') });
+    const rejects = join(dir, 'rej.jsonl');
+    const out = join(dir, 'out.jsonl');
+    const args = ['--policy-url', p.url, '--policy-model', 'policy', '-n', '1', '--no-cache', '--max-retries', '0'];
+    const r = await run(['generate', prompts(dir, 2), ...args, '--on-error', 'skip', '--rejects', rejects, '-o', out]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/--allow-empty-output/);
+    expect(r.stderr).not.toMatch(/--shard/);
+    expect(parseJsonl(readFileSync(rejects, 'utf8'))).toHaveLength(2);
+  });
+
   it('one prompt, an ignoring policy: no interval, too_few_prompts; --fail-on warnings exits 1', async () => {
     const dir = tempDir();
     const s = await servers('ignores-goal');

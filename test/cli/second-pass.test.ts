@@ -1,0 +1,75 @@
+/**
+ * Issue 28, "Loud failures, second pass": one test (or table) per finding, each named after it. The
+ * subprocess tests run bin/radpo.js under a real shell, with real redirections into files of a temp folder.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, ROOT, parseJsonl, tempDir } from '../helpers.js';
+
+const BIN = join(ROOT, 'bin', 'radpo.js');
+const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
+const RADPO = `"${process.execPath}" "${BIN}"`;
+
+/** A shell command line in `dir` (its redirections are the shell's own). */
+function sh(dir: string, line: string) {
+  return spawnSync('bash', ['-c', line], { cwd: dir, encoding: 'utf8' });
+}
+
+const temporaries = (dir: string) => readdirSync(dir).filter((f) => f.includes('.radpo-'));
+
+describe('finding 2: a device path that leads to a regular file is written through the descriptor', () => {
+  it('relabel -o /dev/stdout >> log.jsonl keeps what log.jsonl held (and its inode)', () => {
+    const dir = tempDir();
+    const log = join(dir, 'log.jsonl');
+    writeFileSync(log, '{"earlier":true}\n');
+    const inode = statSync(log).ino;
+    const r = sh(dir, `${RADPO} relabel "${SAMPLE}" -o /dev/stdout -q >> log.jsonl`);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = parseJsonl(readFileSync(log, 'utf8'));
+    expect(rows[0]).toEqual({ earlier: true });
+    expect(rows.length).toBeGreaterThan(2);
+    expect(statSync(log).ino).toBe(inode);
+    expect(temporaries(dir)).toEqual([]);
+  });
+
+  it('--rejects /dev/stderr 2>> job.log and -o /proc/self/fd/3 3>> out.jsonl append, in place', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), `${readFileSync(SAMPLE, 'utf8')}{broken\n`);
+    writeFileSync(join(dir, 'job.log'), 'started\n');
+    writeFileSync(join(dir, 'out.jsonl'), '{"kept":1}\n');
+    const r = sh(
+      dir,
+      `${RADPO} relabel in.jsonl --on-error skip --rejects /dev/stderr -o /proc/self/fd/3 -q 2>> job.log 3>> out.jsonl`,
+    );
+    expect(r.status).toBe(0);
+    const job = readFileSync(join(dir, 'job.log'), 'utf8');
+    expect(job.startsWith('started\n')).toBe(true);
+    expect(job).toContain('"reason":"malformed_record"');
+    const out = parseJsonl(readFileSync(join(dir, 'out.jsonl'), 'utf8'));
+    expect(out[0]).toEqual({ kept: 1 });
+    expect(out.length).toBeGreaterThan(2);
+    expect(temporaries(dir)).toEqual([]);
+  });
+
+  it('audit --html /dev/stdout >> page.html appends the page (audit shares the sinks)', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'page.html'), '<!-- earlier -->\n');
+    const r = sh(dir, `${RADPO} audit "${SAMPLE}" --bootstrap 0 --html /dev/stdout >> page.html`);
+    expect(r.status, r.stderr).toBe(0);
+    const page = readFileSync(join(dir, 'page.html'), 'utf8');
+    expect(page.startsWith('<!-- earlier -->\n')).toBe(true);
+    expect(page).toContain('</html>');
+    expect(temporaries(dir)).toEqual([]);
+  });
+
+  it('a descriptor onto the input file is still refused as the input', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), readFileSync(SAMPLE));
+    const r = sh(dir, `${RADPO} relabel in.jsonl -o /dev/stdout -q >> in.jsonl`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('same file');
+    expect(readFileSync(join(dir, 'in.jsonl'), 'utf8')).toBe(readFileSync(SAMPLE, 'utf8'));
+  });
+});

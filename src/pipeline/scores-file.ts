@@ -6,7 +6,8 @@ import { RadpoError, RowError, formatLocation } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { HintWords } from '../core/hints.js';
 import { getPath, type Path } from '../core/path.js';
-import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
+import { resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
+import { readPairScores } from '../core/relabel.js';
 import type { Io } from '../io/io.js';
 import { openRecords } from '../io/records.js';
 
@@ -58,7 +59,7 @@ export async function loadScoresFile(
           'keep one scores row per key',
         );
       try {
-        table.set(k, readScores(record.value, columns, scale));
+        table.set(k, readPairScores(record.value, columns, scale));
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, ROOT, parseJsonl, tempDir } from '../helpers.js';
+import { FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'radpo.js');
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
@@ -71,5 +71,76 @@ describe('finding 2: a device path that leads to a regular file is written throu
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('same file');
     expect(readFileSync(join(dir, 'in.jsonl'), 'utf8')).toBe(readFileSync(SAMPLE, 'utf8'));
+  });
+});
+
+describe('finding 1: scores are checked as a pair (a gap that is not finite is a bad score)', () => {
+  const huge = `1${'0'.repeat(308)}`;
+  it.each([
+    [
+      'relabel',
+      ['--scale', `-${huge}-${huge}`],
+      { prompt: 'p', chosen: 'a', rejected: 'b', score_chosen: -1e308, score_rejected: 1e308 },
+      'score_chosen / score_rejected',
+    ],
+    ['pairs', [], { prompt: 'p', responses: ['a', 'b', 'c'], scores: [1e308, -1e308, 3] }, 'scores'],
+  ])('%s sets the row aside as bad_score, naming its scores and the gap', async (command, extra, row, field) => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    const good =
+      command === 'pairs'
+        ? { prompt: 'q', responses: ['a', 'b'], scores: [2, 1] }
+        : { ...row, score_chosen: 2, score_rejected: 1 };
+    writeFileSync(input, `${JSON.stringify(row)}\n${JSON.stringify(good)}\n`);
+    const rejects = join(dir, 'rejects.jsonl');
+    const r = await run([
+      command,
+      input,
+      ...extra,
+      '--on-error',
+      'skip',
+      '--rejects',
+      rejects,
+      '-o',
+      join(dir, 'out.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const [reject] = parseJsonl(readFileSync(rejects, 'utf8'));
+    expect(reject).toMatchObject({ line: 1, reason: 'bad_score' });
+    expect(reject!.message).toContain(`field "${field}"`);
+    expect(reject!.message).toContain('gap');
+    expect(reject!.message).toContain('1e+308');
+    expect(parseJsonl(readFileSync(join(dir, 'out.jsonl'), 'utf8')).length).toBeGreaterThan(0);
+  });
+
+  it('a file of scores joined by --key is checked by the same rule', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'in.jsonl'),
+      '{"id":1,"prompt":"p","chosen":"a","rejected":"b"}\n{"id":2,"prompt":"p","chosen":"c","rejected":"d"}\n',
+    );
+    writeFileSync(
+      join(dir, 's.jsonl'),
+      '{"id":1,"score_chosen":-1e308,"score_rejected":1e308}\n{"id":2,"score_chosen":2,"score_rejected":1}\n',
+    );
+    const rejects = join(dir, 'rejects.jsonl');
+    const r = await run([
+      'relabel',
+      join(dir, 'in.jsonl'),
+      '--scores',
+      join(dir, 's.jsonl'),
+      '--key',
+      'id',
+      '--scale',
+      `-${huge}-${huge}`,
+      '--on-error',
+      'skip',
+      '--rejects',
+      rejects,
+      '-o',
+      join(dir, 'out.jsonl'),
+    ]);
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toContain('gap is not a finite number');
   });
 });

@@ -19,6 +19,7 @@ import { getPath } from '../../core/path.js';
 import { defaultIdColumn } from '../../core/ids.js';
 import { unpackJudgePrompt } from '../../core/judge-prompt.js';
 import { pickPairs, type PickOptions } from '../../core/pairs.js';
+import { checkScoreGap } from '../../core/relabel.js';
 import { mean } from '../../core/stats.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -273,6 +274,9 @@ function pairRows(c: Candidates, options: PickOptions, line: number): Array<Reco
     usable.map(([s]) => s),
     { ...options, ranks: c.ranks !== null },
   );
+  // Each pair's two scores are checked as a pair (core/relabel.ts): 1e308 against -1e308 is no usable gap.
+  for (const [a, b] of picked)
+    checkScoreGap({ chosen: [usable[a]![0]], rejected: [usable[b]![0]] }, { chosen: 'scores', rejected: 'scores' });
   return picked.map(([a, b]) => {
     const [i, j] = [usable[a]![1], usable[b]![1]];
     const row: Record<string, unknown> = {

@@ -23,12 +23,13 @@ import {
   contradictsLabel,
   isTie,
   relabelPair,
+  readPairScores,
   scoreGap,
   type IdenticalPolicy,
   type RelabeledPair,
   type TiePolicy,
 } from '../../core/relabel.js';
-import { readScores, roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
+import { roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
 import { orientByWinner } from '../../core/winner.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
@@ -83,7 +84,7 @@ export type RecordResult =
 
 /** The pair's scores: from the joined scores file (by --key), or from the row's own columns. */
 function pairScores(value: unknown, context: RecordContext): PairScores {
-  if (!context.joined) return readScores(value, context.scoreColumns!, context.goal.scale);
+  if (!context.joined) return readPairScores(value, context.scoreColumns!, context.goal.scale);
   const key = getPath(value, context.keyPath!);
   const entry = key === undefined || key === null ? undefined : context.joined.get(String(key));
   if (!entry) {

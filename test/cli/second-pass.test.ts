@@ -144,3 +144,34 @@ describe('finding 1: scores are checked as a pair (a gap that is not finite is a
     expect(r.stderr).toContain('gap is not a finite number');
   });
 });
+
+describe('finding 6: --winner-values names each value for one side, and no empty value', () => {
+  const input = () => {
+    const dir = tempDir();
+    const path = join(dir, 'arena.jsonl');
+    writeFileSync(path, '{"prompt":"p","response_a":"x","response_b":"y","winner":"tie"}\n');
+    return path;
+  };
+  it.each([
+    ['tie=tie,A=A|tie,B=B', 'the value "tie" is named for two sides, tie and A'],
+    ['A=A,B=B,tie=A', 'the value "A" is named for two sides, A and tie'],
+    ['A=,B=B', 'A= names an empty value'],
+    ['A=a,B=b|', 'B= names an empty value'],
+  ])('%s is refused: %s', async (values, problem) => {
+    const r = await run([
+      'relabel',
+      input(),
+      '--response-a-col',
+      'response_a',
+      '--response-b-col',
+      'response_b',
+      '--winner-col',
+      'winner',
+      '--winner-values',
+      values,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--winner-values');
+    expect(r.stderr).toContain(problem);
+  });
+});

@@ -91,6 +91,15 @@ export function scoreGap(scores: PairScores): number {
 }
 
 /**
+ * The one rule for comparing a gap with --min-gap (relabel, pairs, audit's sweep): the gap rounded to 12
+ * significant digits, far finer than any judge's scale and far coarser than a double's noise, so that
+ * 0.7 − 0.4 (0.29999999999999993) is the 0.3 a reader sees in the file.
+ */
+export function comparableGap(gap: number): number {
+  return Number.isFinite(gap) ? Number(gap.toPrecision(12)) : gap;
+}
+
+/**
  * Scores are checked as a pair, not only one by one: two finite scores can lie further apart than a double
  * holds (-1e308 against 1e308), and a gap that is not finite breaks everything built on it (a sweep of gaps
  * never ends, a mean is NaN). Such a pair is a bad score: set aside with its reason, naming its columns.

@@ -1,7 +1,8 @@
 /**
  * A scratch file: written once, read back from the start, gone when the run ends. It lives in $TMPDIR
  * and is unlinked as soon as it is opened, so the kernel reclaims it however the run ends (SIGKILL too).
- * Holds the second copies of --order concat and the partitions `radpo pairs` groups long-format rows in.
+ * Holds the second copies of --order concat and the partitions `radpo pairs` groups long-format rows in
+ * (and sorts a group larger than its budget in).
  */
 import { close, constants, createReadStream, open, promises as fsp } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -14,6 +15,7 @@ import { writeError } from './write-errors.js';
 
 export class ScratchFile {
   private closed = false;
+  private ended = false;
   private written = 0;
   private constructor(
     private readonly fd: number,
@@ -56,17 +58,25 @@ export class ScratchFile {
     }
   }
 
-  /** Everything written, from the start, as text; a write that failed fails here, never a shorter read. */
-  async readBack(chunkBytes = 1 << 20): Promise<NodeJS.ReadableStream> {
-    try {
-      await this.sink.commit();
-      await endStream(this.stream);
-    } catch (err) {
-      throw writeError(err, this.label, this.written);
+  /**
+   * Everything written, from the start (or bytes start..end-1), as text; a write that failed fails here,
+   * never a shorter read. May be called again: each stream reads at its own offsets (pread), so several
+   * may read the file at once.
+   */
+  async readBack(chunkBytes = 1 << 20, start = 0, end?: number): Promise<NodeJS.ReadableStream> {
+    if (!this.ended) {
+      try {
+        await this.sink.commit();
+        await endStream(this.stream);
+      } catch (err) {
+        throw writeError(err, this.label, this.written);
+      }
+      this.ended = true;
     }
     return createReadStream('', {
       fd: this.fd,
-      start: 0,
+      start,
+      ...(end === undefined ? {} : { end: end - 1 }),
       autoClose: false,
       encoding: 'utf8',
       highWaterMark: chunkBytes,

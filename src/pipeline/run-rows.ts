@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { formatLocation } from '../core/errors.js';
-import type { Io } from '../io/io.js';
+import { type Io, stopIfInterrupted } from '../io/io.js';
 import type { RunConfig } from './config.js';
 import { RowPolicy } from './row-policy.js';
 import { RunOutput, type RunOutputOptions } from './run-output.js';
@@ -66,6 +66,8 @@ export async function runRows<R extends BaseReport>(
     };
     out = await RunOutput.open(options, io);
     await stage.run(out, new RowPolicy(config, counts, out.rejects));
+    // A signal during the last chunk of work still stops the run before anything is published.
+    stopIfInterrupted(io.signal);
     await out.finish();
     const report = stage.report(baseReport(stage, config, counts));
     const empty = !stage.noRows && report.rows_written === 0 && !config.allowEmptyOutput;

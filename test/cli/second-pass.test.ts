@@ -5,7 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { joinKey } from '../../src/core/ids.js';
+import { main } from '../../src/main.js';
 import { FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin', 'radpo.js');
@@ -173,5 +176,186 @@ describe('finding 6: --winner-values names each value for one side, and no empty
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--winner-values');
     expect(r.stderr).toContain(problem);
+  });
+});
+
+describe('finding 4: a group larger than --group-memory is paired from disk, as in memory', () => {
+  const LONG = ['--group-col', 'prompt_id', '--prompt-col', 'q', '--response-col', 'a'];
+  /** One large group (140 rows of ~2 KB: over the 1 MB floor of a pass) among small ones, shuffled. */
+  const input = (dir: string, mismatch = false) => {
+    const rows: Array<Record<string, unknown>> = [];
+    const pad = 'x'.repeat(2000);
+    for (let i = 0; i < 140; i++)
+      rows.push({
+        prompt_id: 'big',
+        q: mismatch && i === 77 ? 'other' : 'Q',
+        a: `${i % 13} ${pad}`,
+        s: i % 7,
+        r: i % 5,
+      });
+    for (let g = 0; g < 40; g++)
+      for (let i = 0; i < 3; i++) rows.push({ prompt_id: `g${g}`, q: `q${g}`, a: `a${i}`, s: i, r: 3 - i });
+    // A fixed shuffle, so the groups' first rows interleave.
+    const order = rows.map((row, i) => [(i * 7919) % rows.length, row] as const).sort((a, b) => a[0] - b[0]);
+    const path = join(dir, 'long.jsonl');
+    writeFileSync(path, order.map(([, r]) => `${JSON.stringify(r)}\n`).join(''));
+    return path;
+  };
+  it.each([
+    ['best-worst', '--score-col', 's'],
+    ['best-random', '--score-col', 's'],
+    ['all', '--score-col', 's'],
+    ['best-worst', '--rank-col', 'r'],
+    ['best-random', '--rank-col', 'r'],
+  ])('--strategy %s %s %s: the same bytes with --group-memory 0 as in memory', async (strategy, flag, column) => {
+    const dir = tempDir();
+    const path = input(dir);
+    const args = ['pairs', path, ...LONG, flag, column, '--strategy', strategy, '--min-gap', '1'];
+    const memory = await run(args);
+    const report = join(dir, 'report.json');
+    const disk = await run([...args, '--group-memory', '0', '--report', report]);
+    expect(memory.code, memory.stderr).toBe(0);
+    expect(disk.code, disk.stderr).toBe(0);
+    expect(disk.stdout).toBe(memory.stdout);
+    expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({
+      grouped_on_disk_rows: 260,
+      paired_from_disk_rows: 140,
+      prompts: 41,
+    });
+  });
+
+  it('a large group that answers two prompts is set aside as in memory (prompt_mismatch), naming rows', async () => {
+    const dir = tempDir();
+    const path = input(dir, true);
+    const args = ['pairs', path, ...LONG, '--score-col', 's', '--on-error', 'skip'];
+    const memory = await run([...args, '--rejects', join(dir, 'm.jsonl')]);
+    const disk = await run([...args, '--group-memory', '0', '--rejects', join(dir, 'd.jsonl')]);
+    expect(disk.stdout).toBe(memory.stdout);
+    const [m] = parseJsonl(readFileSync(join(dir, 'm.jsonl'), 'utf8'));
+    const [d] = parseJsonl(readFileSync(join(dir, 'd.jsonl'), 'utf8'));
+    expect(d).toMatchObject({ reason: 'prompt_mismatch', line: m!.line, message: m!.message });
+    expect(d!.raw.lines).toEqual(m!.raw.lines);
+  });
+});
+
+describe('finding 3: a signal during the CPU work after reading stops the run: exit 130, nothing published', () => {
+  /** main() with stdin that ends by aborting the run's signal: the signal arrives once every row is read. */
+  async function interruptedAtEndOfInput(argv: string[], input: string) {
+    const controller = new AbortController();
+    const stdin = new Readable({
+      read() {
+        this.push(input);
+        this.push(null);
+      },
+    });
+    stdin.on('end', () => controller.abort());
+    const sink = () =>
+      new Writable({
+        write(_chunk, _encoding, callback) {
+          callback();
+        },
+      });
+    const io = { stdin, stdout: sink(), stderr: sink(), env: {}, cwd: process.cwd(), signal: controller.signal };
+    return main(argv, io, '0.0.0');
+  }
+
+  const longRows = () => {
+    let text = '';
+    for (let g = 0; g < 50; g++)
+      for (let i = 0; i < 40; i++) text += `${JSON.stringify({ g, q: `q${g}`, a: `a${i}`, s: i % 9 })}\n`;
+    return text;
+  };
+
+  it.each([
+    [
+      'pairs grouping in memory',
+      ['pairs', '-', '--group-col', 'g', '--prompt-col', 'q', '--response-col', 'a', '--score-col', 's'],
+      longRows,
+    ],
+    [
+      'pairs grouping on disk',
+      [
+        'pairs',
+        '-',
+        '--group-col',
+        'g',
+        '--prompt-col',
+        'q',
+        '--response-col',
+        'a',
+        '--score-col',
+        's',
+        '--group-memory',
+        '0',
+      ],
+      longRows,
+    ],
+    ['relabel', ['relabel', '-'], () => readFileSync(SAMPLE, 'utf8')],
+    ['relabel --order concat', ['relabel', '-', '--order', 'concat'], () => readFileSync(SAMPLE, 'utf8')],
+  ])('%s', async (_name, argv, input) => {
+    const dir = tempDir();
+    const out = join(dir, 'out.jsonl');
+    const code = await interruptedAtEndOfInput([...argv, '-o', out, '--rejects', join(dir, 'rejects.jsonl')], input());
+    expect(code).toBe(130);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('finding 5: one id rule for every join, and one gap rule for --min-gap', () => {
+  it.each([
+    [1, '1'],
+    ['1', '1'],
+    [1.0, '1'],
+    ['1.0', '1'],
+    ['-3', '-3'],
+    [-0, '0'],
+    ['007', '007'],
+    ['12345678901234567890', '12345678901234567890'],
+    [1.5, '1.5'],
+    ['1.5', '1.5'],
+    ['abc', 'abc'],
+    [null, null],
+    [true, null],
+    [{ a: 1 }, null],
+    [undefined, null],
+  ])('joinKey(%j) is %j', (value, key) => {
+    expect(joinKey(value)).toBe(key);
+  });
+
+  it('--scores joins 1 (JSONL) to "1.0" (CSV); 1 and "1" in the scores file are named as a duplicate', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), '{"id":1,"prompt":"p","chosen":"a","rejected":"b"}\n');
+    writeFileSync(join(dir, 's.csv'), 'id,score_chosen,score_rejected\n1.0,7,3\n');
+    const ok = await run(['relabel', join(dir, 'in.jsonl'), '--scores', join(dir, 's.csv'), '--key', 'id']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(parseJsonl(ok.stdout)).toHaveLength(2);
+    writeFileSync(
+      join(dir, 's.jsonl'),
+      '{"id":1,"score_chosen":7,"score_rejected":3}\n{"id":"1","score_chosen":2,"score_rejected":3}\n',
+    );
+    const twice = await run(['relabel', join(dir, 'in.jsonl'), '--scores', join(dir, 's.jsonl'), '--key', 'id']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('key "1" appears twice in the scores file (first as 1 at');
+  });
+
+  it('--min-gap 0.3 keeps the pair 0.7/0.4 (a gap of 0.29999999999999993) in relabel and pairs alike', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'pairs.jsonl'),
+      '{"prompt":"p","chosen":"a","rejected":"b","score_chosen":0.7,"score_rejected":0.4}\n',
+    );
+    const relabel = await run(['relabel', join(dir, 'pairs.jsonl'), '--scale', '0-1', '--min-gap', '0.3']);
+    expect(relabel.code, relabel.stderr).toBe(0);
+    expect(parseJsonl(relabel.stdout)).toHaveLength(2);
+    // pairs keeps a pair whose gap is more than --min-gap: 0.7/0.4 is more than 0.29, not more than 0.3.
+    writeFileSync(join(dir, 'lists.jsonl'), '{"prompt":"p","responses":["a","b"],"scores":[0.7,0.4]}\n');
+    const above = await run(['pairs', join(dir, 'lists.jsonl'), '--min-gap', '0.29']);
+    expect(parseJsonl(above.stdout)).toHaveLength(1);
+    const at = await run(['pairs', join(dir, 'lists.jsonl'), '--min-gap', '0.3', '--on-error', 'skip']);
+    expect(parseJsonl(at.stdout)).toHaveLength(0);
+    // The same rule in both: 0.7 - 0.4 is 0.3, more than 0.29999999999999 and not more than 0.3.
+    const close = await run(['pairs', join(dir, 'lists.jsonl'), '--min-gap', '0.29999999999999']);
+    expect(close.code, close.stderr).toBe(0);
+    expect(parseJsonl(close.stdout)).toHaveLength(1);
   });
 });

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { formatLocation } from '../core/errors.js';
 import { type Io, stopIfInterrupted } from '../io/io.js';
+import { printable } from '../io/log.js';
 import type { RunConfig } from './config.js';
 import { RowPolicy } from './row-policy.js';
 import { RunOutput, type RunOutputOptions } from './run-output.js';
@@ -74,7 +75,7 @@ export async function runRows<R extends BaseReport>(
     await stage.beforeCommit?.(out, empty);
     await out.commit(report, { rows: !empty });
     await stage.afterCommit?.(report, empty);
-    if (!config.quiet) io.stderr.write(stage.summary(report, (Date.now() - started) / 1000));
+    if (!config.quiet) io.stderr.write(printable(stage.summary(report, (Date.now() - started) / 1000)));
     const duplicates = counts.duplicateKeyWarning();
     if (duplicates) logger.warn(duplicates);
     const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null, stage.noun);

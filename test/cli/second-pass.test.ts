@@ -359,3 +359,37 @@ describe('finding 5: one id rule for every join, and one gap rule for --min-gap'
     expect(parseJsonl(close.stdout)).toHaveLength(1);
   });
 });
+
+describe('finding 7: data reaches stderr through the terminal rule; suggested commands are shell-quoted', () => {
+  const TITLE = '\u001b]0;pwned\u0007';
+  it.each([
+    ['relabel: no scores', ['relabel'], { prompt: 'p', chosen: 'a', rejected: 'b', [TITLE]: 1 }],
+    [
+      "pairs: a group's missing column",
+      ['pairs', '--group-col', 'g', '--response-col', 'a', '--score-col', 's'],
+      { g: 1, prompt: 'p', [TITLE]: 'x', s: 1 },
+    ],
+  ])('%s: no raw control byte on stderr, the name shown escaped', async (_name, argv, row) => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, `${JSON.stringify(row)}\n`);
+    const r = await run([...argv, input]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(r.stderr).toContain('\\x1b]0;pwned\\x07');
+  });
+
+  it('the summary escapes a file name; the check command suggested for relabeled data is shell-quoted', async () => {
+    const dir = tempDir();
+    const relabeled = join(dir, 'my data;touch PWNED #.jsonl');
+    expect((await run(['relabel', SAMPLE, '-o', relabeled])).code).toBe(0);
+    const again = await run(['relabel', relabeled]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`radpo check '${relabeled}' --chat-template FILE`);
+    const named = join(dir, `in${TITLE}.jsonl`);
+    writeFileSync(named, readFileSync(SAMPLE));
+    const r = await run(['relabel', named, '-o', join(dir, 'out.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+  });
+});

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { RadpoError, RowError, formatLocation, type Location } from '../../core/errors.js';
 import type { GoalSpec } from '../../core/goal.js';
+import { shellCommand } from '../../core/terminal.js';
 import { detectShapeOf, toPair, unusedPromptColumns, type Message, type Shape } from '../../core/pair.js';
 import { relabeledEvidence } from '../../core/relabel.js';
 import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
@@ -400,7 +401,7 @@ function refuseRelabeled(value: unknown, shape: Shape, location: Location, goal:
     `${formatLocation(location)}: this data is already relabeled: ${evidence}; relabeling it again would put ` +
       `a second goal in every prompt`,
     `relabel the original pairs (the file radpo read to write this one) instead; to check this file for ` +
-      `training, run radpo check ${location.source} --chat-template FILE`,
+      `training, run ${shellCommand(['radpo', 'check', location.source, '--chat-template', 'FILE'])}`,
   );
 }
 

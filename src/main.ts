@@ -119,8 +119,8 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
   if (e && typeof e.code === 'string' && e.code in WRITE_ERRORS)
     return reportError(io, writeError(e, e.path ?? 'a file'), colorFlag);
   io.stderr.write(
-    `radpo: ${label}: internal error: ${printable(e?.stack ?? String(err))}\n  This is a bug in radpo; please report it ` +
-      `with the command you ran.\n`,
+    `radpo: ${label}: internal error: ${printable(e?.stack ?? String(err))}\n` +
+      '  This is a bug in radpo; please report it with the command you ran.\n',
   );
   return EXIT_FAILED;
 }

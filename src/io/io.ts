@@ -13,6 +13,8 @@ export interface Io {
   signal?: AbortSignal;
   /** The run's secrets (API keys, URL passwords): main() makes one per run and redacts stderr with it. */
   secrets?: Redactor;
+  /** The run's warnings, through its logger (set by runLogger): readers below the commands warn here. */
+  warn?: (message: string) => void;
 }
 
 /** Colour only on a terminal, and never with NO_COLOR (non-empty) or TERM=dumb (clig.dev). */

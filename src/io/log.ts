@@ -69,7 +69,14 @@ export function runLogger(
   io: Io,
   o: { quiet: boolean; logLevel: LogLevel; logFormat: LogFormat; color?: boolean },
 ): Logger {
-  return createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
+  const logger = createLogger(
+    io,
+    o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel,
+    o.logFormat,
+    useColor(io, o.color),
+  );
+  io.warn = (message) => logger.warn(message);
+  return logger;
 }
 
 /**

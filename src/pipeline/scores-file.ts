@@ -27,7 +27,7 @@ export async function loadScoresFile(
   io: Io,
   words: HintWords,
 ): Promise<JoinedScores> {
-  const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes });
+  const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes, warn: io.warn });
   const table = new Map<string, PairScores>();
   const seen = new Map<string, { key: unknown; location: Location }>();
   let columns = null as ReturnType<typeof resolveScoreColumns>;

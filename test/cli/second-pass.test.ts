@@ -3,10 +3,12 @@
  * subprocess tests run bin/radpo.js under a real shell, with real redirections into files of a temp folder.
  */
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { joinKey } from '../../src/core/ids.js';
 import { main } from '../../src/main.js';
 import { FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
@@ -391,5 +393,98 @@ describe('finding 7: data reaches stderr through the terminal rule; suggested co
     const r = await run(['relabel', named, '-o', join(dir, 'out.jsonl')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+  });
+});
+
+describe('finding 8: a repeated CSV header, a __proto__ column, a key echoed encoded', () => {
+  it('a CSV header naming a column twice: radpo says which it read (-q, --log-format json apply)', async () => {
+    const dir = tempDir();
+    const csv = join(dir, 'dup.csv');
+    writeFileSync(csv, 'prompt,chosen,rejected,score_chosen,score_chosen,score_rejected\np,a,b,7,8,3\n');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const r = await run(['relabel', csv]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(
+        `radpo: warning: ${csv}: the CSV header names "score_chosen" 2 times (columns 4, 5): radpo reads column 4`,
+      );
+      expect(parseJsonl(r.stdout)[0]).toMatchObject({ score_chosen: 7 });
+      expect((await run(['relabel', csv, '-q'])).stderr).toBe('');
+      const json = await run(['relabel', csv, '--log-format', 'json']);
+      expect(JSON.parse(json.stderr.split('\n')[0]!)).toMatchObject({ level: 40 });
+      // papaparse's own console warning is never printed.
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('--format handbook keeps a top-level __proto__ column, as an own column', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(
+      input,
+      '{"__proto__":{"note":1},"prompt":"p","chosen":"a","rejected":"b","score_chosen":7,"score_rejected":3}\n',
+    );
+    const r = await run(['relabel', input, '--format', 'handbook']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^\{"__proto__":\{"note":1\},"chosen":/);
+  });
+
+  it('a judge that echoes the key base64-encoded (or URL-encoded, or hex) leaves none of it anywhere', async () => {
+    const KEY = 'sk-proj-Zq81mP0xVt7kW3eRb9Lc2Ny5Hs4Ug6Jd';
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const echoes = [
+      b64(KEY),
+      b64(`Bearer ${KEY}`),
+      b64(`Bearer ${KEY}`).replace(/\+/g, '-').replace(/\//g, '_'),
+      encodeURIComponent(`Bearer ${KEY}`),
+      Buffer.from(KEY).toString('hex'),
+    ];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.method === 'GET') {
+          res.writeHead(req.url === '/v1/models' ? 200 : 404, { 'content-type': 'application/json' });
+          return res.end(req.url === '/v1/models' ? JSON.stringify({ data: [{ id: 'judge' }] }) : '{}');
+        }
+        const content = `I cannot score this. You sent ${echoes.join(' and ')}`;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'pairs.jsonl'), '{"prompt":"q","chosen":"a","rejected":"b"}\n');
+      const { port } = server.address() as AddressInfo;
+      const r = await run(
+        [
+          'score',
+          join(dir, 'pairs.jsonl'),
+          ...['--judge', 'chat', '--judge-url', `http://127.0.0.1:${port}/v1`, '--judge-model', 'judge'],
+          ...['--parse-retries', '0', '--max-retries', '0', '--cache', join(dir, 'cache.sqlite')],
+          ...['--on-error', 'skip', '--rejects', join(dir, 'rejects.jsonl'), '--report', join(dir, 'report.json')],
+          ...['--log-level', 'trace', '--allow-empty-output', '-o', join(dir, 'out.jsonl')],
+        ],
+        { env: { RADPO_JUDGE_API_KEY: KEY } },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8');
+      expect(rejects).toContain('I cannot score this');
+      // Every 8 characters of each echo that encode the key alone (not "Bearer ", not the padding).
+      const pieces = echoes.flatMap((e) => Array.from({ length: e.length - 31 }, (_, i) => e.slice(i + 16, i + 24)));
+      for (const file of [...readdirSync(dir).map((f) => join(dir, f)), 'stderr']) {
+        const text = file === 'stderr' ? r.stderr : readFileSync(file).toString('latin1');
+        expect(
+          pieces.filter((p) => text.includes(p)),
+          file,
+        ).toEqual([]);
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -90,12 +90,12 @@ async function trial(name, args) {
 
 async function main() {
   const relabelIn = join(work, 'relabel.jsonl');
-  await write(relabelIn, generateRows(60 << 20));
+  await write(relabelIn, generateRows(30 << 20));
   const longIn = join(work, 'long.jsonl');
-  await write(longIn, longRows(200_000, 20_000));
+  await write(longIn, longRows(30_000, 5_000));
   const long = ['pairs', longIn, '--group-col', 'g', '--prompt-col', 'q', '--response-col', 'a', '--score-col', 's'];
   let bad = 0;
-  bad += await trial('pairs, one group of 200 k rows, --group-memory 16', [
+  bad += await trial('pairs, one group of 30 k rows, --group-memory 1', [
     ...long,
     '--group-memory',
     '16',

@@ -17,12 +17,15 @@ export class ScratchFile {
   private closed = false;
   private ended = false;
   private written = 0;
+  private held = 0;
   private constructor(
     private readonly fd: number,
     private readonly stream: Writable,
     private readonly sink: Sink,
     /** How messages name it ("the --order concat spool (…)"). */
     private readonly label: string,
+    /** Text held before it goes to the file (the writer's own chunk is 256 KB: many small files add up). */
+    private readonly holdBytes: number,
   ) {
     stream.on('write-done', (bytes: number) => {
       this.written += bytes;
@@ -46,12 +49,18 @@ export class ScratchFile {
     await fsp.unlink(path);
     releaseTemporary(path);
     const stream = descriptorStream(fd, bufferBytes);
-    return new ScratchFile(fd, stream, streamSink(stream), label);
+    return new ScratchFile(fd, stream, streamSink(stream), label, Math.min(bufferBytes, 256 << 10));
   }
 
   write(data: string | Buffer): Promise<void> | void {
     try {
-      const wait = this.sink.write(data);
+      let wait = this.sink.write(data);
+      this.held += data.length;
+      if (this.held >= this.holdBytes) {
+        // Past holdBytes the text goes to the file now: the grouping keeps dozens of these files open at once.
+        this.held = 0;
+        wait = wait ? wait.then(() => this.sink.prepare()) : this.sink.prepare();
+      }
       return wait?.catch((err) => Promise.reject(writeError(err, this.label, this.written)));
     } catch (err) {
       throw writeError(err, this.label, this.written);

@@ -6,7 +6,7 @@ import { hint } from './hints.js';
 import { RowError } from './errors.js';
 import { formatScore } from './goal.js';
 import { seededRandom } from './random.js';
-import { comparableGap } from './relabel.js';
+import { meetsMinGap } from './relabel.js';
 
 export const PAIR_STRATEGIES = ['best-worst', 'best-random', 'all'] as const;
 type PairStrategy = (typeof PAIR_STRATEGIES)[number];
@@ -61,9 +61,12 @@ export function pickPairs(scores: readonly number[], options: PickOptions): Arra
   return pairs;
 }
 
-/** `better` beats `worse` by more than the gap, as core/relabel.ts compares gaps (no float noise). */
+/**
+ * `better` beats `worse` by more than the gap, by the rule of every --min-gap (meetsMinGap, core/relabel.ts):
+ * more than it beyond float noise, i.e. the gap would not itself clear a minimum gap of `better - worse`.
+ */
 export function differsBy(better: number, worse: number, minGap: number): boolean {
-  return comparableGap(better - worse) > minGap;
+  return !meetsMinGap(minGap, better - worse);
 }
 
 /** best-random's draw among `count` others: seeded by --seed and the row (or group), so a rerun draws the same. */

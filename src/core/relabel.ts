@@ -91,12 +91,12 @@ export function scoreGap(scores: PairScores): number {
 }
 
 /**
- * The one rule for comparing a gap with --min-gap (relabel, pairs, audit's sweep): the gap rounded to 12
- * significant digits, far finer than any judge's scale and far coarser than a double's noise, so that
- * 0.7 − 0.4 (0.29999999999999993) is the 0.3 a reader sees in the file.
+ * Does a pair whose scores differ by `gap` (either sign) clear a minimum gap? |gap| ≥ minGap, up to float
+ * noise: 0.7 − 0.4 is 0.29999999999999993, which prints as 0.3 and must clear --min-gap 0.3. The rule of
+ * every --min-gap (relabel's, pairs', the audit's sweep), so they keep and drop the same pairs.
  */
-export function comparableGap(gap: number): number {
-  return Number.isFinite(gap) ? Number(gap.toPrecision(12)) : gap;
+export function meetsMinGap(gap: number, minGap: number): boolean {
+  return Math.abs(gap) >= minGap - 1e-9 * Math.max(1, Math.abs(minGap));
 }
 
 /**

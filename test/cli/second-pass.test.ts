@@ -355,8 +355,8 @@ describe('finding 5: one id rule for every join, and one gap rule for --min-gap'
     expect(parseJsonl(above.stdout)).toHaveLength(1);
     const at = await run(['pairs', join(dir, 'lists.jsonl'), '--min-gap', '0.3', '--on-error', 'skip']);
     expect(parseJsonl(at.stdout)).toHaveLength(0);
-    // The same rule in both: 0.7 - 0.4 is 0.3, more than 0.29999999999999 and not more than 0.3.
-    const close = await run(['pairs', join(dir, 'lists.jsonl'), '--min-gap', '0.29999999999999']);
+    // The same rule in both: 0.7 - 0.4 is 0.3, more than 0.2999 and not more than 0.3.
+    const close = await run(['pairs', join(dir, 'lists.jsonl'), '--min-gap', '0.2999']);
     expect(close.code, close.stderr).toBe(0);
     expect(parseJsonl(close.stdout)).toHaveLength(1);
   });

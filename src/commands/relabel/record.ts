@@ -24,7 +24,7 @@ import {
   contradictsLabel,
   isTie,
   relabelPair,
-  comparableGap,
+  meetsMinGap,
   readPairScores,
   scoreGap,
   type IdenticalPolicy,
@@ -121,8 +121,8 @@ function refuseNoPreference(pair: Pair, tie: boolean, context: RecordContext): v
  */
 function refuseBelowGap(scores: PairScores, context: RecordContext): void {
   if (context.minGap <= 0) return;
-  const gap = comparableGap(Math.abs(scoreGap(scores)));
-  if (gap < context.minGap)
+  const gap = Math.abs(scoreGap(scores));
+  if (!meetsMinGap(gap, context.minGap))
     throw new RowError('below_min_gap', `the scores differ by ${formatScore(gap)}, less than --min-gap`, {
       field: 'scores',
       expected: `a score gap of at least ${formatScore(context.minGap)}`,

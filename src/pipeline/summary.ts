@@ -209,7 +209,8 @@ export function nothingWrittenError(
   shard?: string,
 ): RadpoError {
   // The --shard example only where a shard was asked for: the other commands have no --shard.
-  const hint = `pass --allow-empty-output to accept an empty output${shard ? ' (e.g. a --shard of a small input)' : ''}`;
+  const example = shard ? ' (e.g. a --shard of a small input)' : '';
+  const hint = `pass --allow-empty-output to accept an empty output${example}`;
   const n = formatCount;
   if (counts.rowsRead === 0 && counts.otherShards > 0) {
     return new RadpoError(

@@ -64,7 +64,8 @@ export function renderTable(figures: EvalFigures, config: EvalConfig, aside: Ans
     ).trimEnd();
   const scale = `${formatScore(config.scale.min)}-${formatScore(config.scale.max)}`;
   const lines = [
-    `goals on the scale ${scale}, ${config.placement} placement; ${counted(config.samples, 'answer')} per prompt and goal`,
+    `goals on the scale ${scale}, ${config.placement} placement; ` +
+      `${counted(config.samples, 'answer')} per prompt and goal`,
     '',
     `${'goal'.padEnd(10)}${'answers'.padStart(8)}  ${'mean score'.padStart(10)}  95% CI`,
     ...figures.goals.map((g) => line(formatScore(g.goal), g.answers, g.mean_score)),

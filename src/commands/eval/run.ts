@@ -320,7 +320,8 @@ class EvalRun {
       this.progress.update(
         (seconds) =>
           `radpo eval: ${counted(this.counts.rowsRead, 'prompt')}, ` +
-          `${counted(this.sampler.stats.requested, 'policy request')}, ${formatCount(this.judge.judge.stats.judged)} judged ` +
+          `${counted(this.sampler.stats.requested, 'policy request')}, ` +
+          `${formatCount(this.judge.judge.stats.judged)} judged ` +
           `(${(this.counts.rowsRead / seconds).toFixed(1)} prompts/s)`,
       );
     }

@@ -30,6 +30,10 @@ const WORDS: Record<HintKey, (values: Record<string, string>) => string> = {
     'fix the value in the source data, or set the row aside with --on-error skip --rejects FILE',
   name_judge_scale: () => 'pass --scale MIN-MAX for the scale your judge used (the goal text names it)',
   set_row_aside: () => `fix the row, or ${SET_ASIDE}`,
+  match_scores_file: () =>
+    'join on a --key that names the same pair in both files, or ' +
+    `${SET_ASIDE}; a scores file without the responses joins by position only when its score columns are named ` +
+    'as the input (--chosen-score-col for chosen/rejected pairs, --score-a-col for A/B with a winner)',
 };
 
 export const wordHint: HintWords = (hint: Hint) =>

@@ -85,7 +85,8 @@ export const inputFlags = {
   ),
   scoreACol: path(
     '--score-a-col <path>',
-    "the first response's score (becomes score_chosen or score_rejected); also for a layout found by its columns",
+    "the first response's score (becomes score_chosen or score_rejected); also for a layout found by its " +
+      "columns; with --scores, the score of the scores file's first response",
     {
       group: 'columns',
     },

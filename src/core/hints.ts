@@ -22,6 +22,7 @@ export const HINT_KEYS = [
   'fix_source_or_set_aside',
   'name_judge_scale',
   'set_row_aside',
+  'match_scores_file',
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 

@@ -51,7 +51,7 @@ export function parseWinnerValues(text: string): Map<string, Side> {
 const cell = (value: unknown) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value);
 
 /** The side a row's label picks. */
-function winnerSide(row: unknown, spec: WinnerSpec): Side {
+export function winnerSide(row: unknown, spec: WinnerSpec): Side {
   const { rule } = spec;
   if (rule.kind === 'fixed') return 'a';
   if (rule.kind === 'flags') {
@@ -306,6 +306,18 @@ const PRESETS: Array<{ name: string; needs: string[]; spec: () => Omit<WinnerSpe
     }),
   },
 ];
+
+/**
+ * The known layouts' response columns whose both columns a record has (a ratings file carries the two
+ * responses it scores without the label): [A, B], or null.
+ */
+export function knownResponseColumns(record: Record<string, unknown>): [Path, Path] | null {
+  for (const preset of PRESETS) {
+    const { responseA, responseB } = preset.spec();
+    if (Object.hasOwn(record, responseA[0]!) && Object.hasOwn(record, responseB[0]!)) return [responseA, responseB];
+  }
+  return null;
+}
 
 /** The known layout a record is in (by its columns), or null: no winner columns to read. */
 export function detectWinnerLayout(record: unknown): WinnerSpec | null {

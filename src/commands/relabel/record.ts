@@ -30,7 +30,8 @@ import {
 } from '../../core/relabel.js';
 import { readScores, roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
-import { orientByWinner } from '../../core/winner.js';
+import { joinScores, type ScoresRow, type SideNames } from '../../core/score-join.js';
+import { orientByWinner, winnerSide } from '../../core/winner.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 
@@ -38,8 +39,8 @@ import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 export interface RecordContext {
   shape: Shape;
   scoreColumns: ScoreColumns | null;
-  joined: Map<string, PairScores> | null;
-  keyPath: Path | null;
+  /** --scores FILE --key PATH: the scores file's rows by key, how it names its sides, whether it has texts. */
+  joined: { table: Map<string, ScoresRow>; names: SideNames; texts: boolean; key: Path } | null;
   idColumn: Path | null;
   goal: GoalSpec;
   placement: Placement;
@@ -81,20 +82,26 @@ export type RecordResult =
   | { kind: 'other_shard' }
   | { kind: 'error'; error: RowError; record: SourceRecord };
 
-/** The pair's scores: from the joined scores file (by --key), or from the row's own columns. */
-function pairScores(value: unknown, context: RecordContext): PairScores {
-  if (!context.joined) return readScores(value, context.scoreColumns!, context.goal.scale);
-  const key = getPath(value, context.keyPath!);
-  const entry = key === undefined || key === null ? undefined : context.joined.get(String(key));
-  if (!entry) {
-    throw new RowError('missing_score', 'no scores for this row in the scores file', {
-      field: context.keyPath!.join('.'),
-      expected: 'a key present in the scores file',
-      found: key === undefined ? 'no key column' : JSON.stringify(key),
-      hint: 'score the missing rows, or set them aside with --on-error skip --rejects FILE',
-    });
-  }
-  return entry;
+/**
+ * The pair's scores: from the row's own columns, or from the joined scores file (by --key), each score
+ * attached to the response it scores there (core/score-join.ts). The fast path's placeholders are turned
+ * back into text for a join by text.
+ */
+function pairScores(row: unknown, value: unknown, table: RawTable | null, context: RecordContext): PairScores {
+  const { joined, shape } = context;
+  if (!joined) return readScores(row, context.scoreColumns!, context.goal.scale);
+  const side = (path: Path) => {
+    const v = getPath(row, path);
+    return table && joined.texts && v !== undefined
+      ? JSON.parse(chunkBytes(expandRaw(JSON.stringify(v), table)).toString('utf8'))
+      : v;
+  };
+  const winner = shape.winner ? winnerSide(value, shape.winner) : null;
+  return joinScores(joined.table, joined.names, getPath(row, joined.key), joined.key.join('.'), {
+    chosen: side(shape.chosen),
+    rejected: side(shape.rejected),
+    winner: winner === 'tie' ? null : winner,
+  });
 }
 
 /** --identical drop and --ties drop: pairs that carry no preference are set aside (never a failure). */
@@ -202,7 +209,7 @@ function relabelValue(
     if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), context.shard.count) !== context.shard.index)
       return { kind: 'other_shard' };
   }
-  const read = pairScores(row, context);
+  const read = pairScores(row, value, table, context);
   const { scores, rounded } =
     context.roundDigits === null ? { scores: read, rounded: false } : roundScores(read, context.roundDigits);
   const tie = isTie(scores);

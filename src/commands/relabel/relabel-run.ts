@@ -8,6 +8,8 @@ import { RadpoError, RowError, formatLocation, type Location } from '../../core/
 import type { GoalSpec } from '../../core/goal.js';
 import { detectShapeOf, toPair, unusedPromptColumns, type Message, type Shape } from '../../core/pair.js';
 import { relabeledEvidence } from '../../core/relabel.js';
+import { hint } from '../../core/hints.js';
+import { positionalMismatch } from '../../core/score-join.js';
 import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
 import { defaultIdColumn } from '../../core/ids.js';
 import { shardOf } from '../../core/shard.js';
@@ -212,8 +214,11 @@ export class RelabelRun {
     }
     refuseRelabeled(value, shape, location, config.goal);
     let scoreColumns: ScoreColumns | null = null;
-    if (this.joined) summary.scores = this.joined.description;
-    else {
+    if (this.joined) {
+      summary.scores = this.joined.description;
+      const why = this.joined.responses ? null : positionalMismatch(this.joined.names, shape.winner !== null);
+      if (why) throw new RadpoError('schema', `${summary.source}: ${why}`, config.words(hint('match_scores_file')));
+    } else {
       scoreColumns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
       if (scoreColumns === null) throw noScores(summary.source, value);
       summary.scores = scoreColumns.description;
@@ -222,8 +227,14 @@ export class RelabelRun {
     return {
       shape,
       scoreColumns,
-      joined: this.joined?.table ?? null,
-      keyPath: config.key ?? null,
+      joined: this.joined
+        ? {
+            table: this.joined.table,
+            names: this.joined.names,
+            texts: this.joined.responses !== null,
+            key: config.key!,
+          }
+        : null,
       idColumn: config.idCol ?? defaultIdColumn(value),
       goal: config.goal,
       placement: config.placement,

@@ -17,6 +17,7 @@ import {
   outputRules,
   resolveInputs,
   scoreColumnSpec,
+  scoresFileSpec,
   stdinReadOnce,
 } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
@@ -153,11 +154,14 @@ function relabelConfig(
     };
   const attributes = scores.attributes?.map((a) => a.name) ?? null;
   const scaleExplicit = ctx.given('scale');
+  const run = pairRunConfig(inputs, flags, ctx.version);
+  // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
+  if (flags.scores) run.shape = { ...run.shape, winnerScores: undefined };
   return {
     ...flags,
-    ...pairRunConfig(inputs, flags, ctx.version),
+    ...run,
     scores,
-    scoresFile: flags.scores,
+    scoresFile: flags.scores ? { path: flags.scores, spec: scoresFileSpec(flags, scores) } : undefined,
     // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
     goal: readGoalSpec(
       { scale: judge && !scaleExplicit ? judge.scale : flags.scale, goalTemplate: flags.goalTemplate },
@@ -179,9 +183,9 @@ async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promis
   const joined =
     config.scoresFile && config.key
       ? await loadScoresFile(
-          config.scoresFile,
+          config.scoresFile.path,
           config.key,
-          config.scores,
+          config.scoresFile.spec,
           config.goal.scale,
           config.maxLineBytes,
           io,

@@ -158,7 +158,7 @@ export async function checkOutputPaths(
 /** The run configuration from validated read, output and error flags. */
 export function runConfig(
   inputs: string[],
-  flags: ReadValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  flags: ReadValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number },
   version: string,
 ): RunConfig {
   return {
@@ -172,6 +172,7 @@ export function runConfig(
     report: flags.report,
     allowEmptyOutput: flags.allowEmptyOutput,
     maxLineBytes: flags.maxLineBytes,
+    maxConflictRate: flags.maxConflictRate ?? 1,
     quiet: flags.quiet,
     version,
     words: wordHint,
@@ -181,7 +182,7 @@ export function runConfig(
 /** The run configuration of a command that reads pairs: the run's, and where the pair's parts are. */
 export function pairRunConfig(
   inputs: string[],
-  flags: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  flags: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number },
   version: string,
 ): PairRunConfig {
   return { ...runConfig(inputs, flags, version), shape: shapeOptions(flags) };

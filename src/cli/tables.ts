@@ -22,6 +22,7 @@ import {
   parsed,
   parseInRange,
   parseNumber,
+  parseRate,
   path,
   text,
   type Flag,
@@ -97,6 +98,17 @@ export const inputFlags = {
     'what joins the prompt and its input (\\n for a newline; default: one newline, as LLaMA-Factory)',
     (raw) => String(raw).replace(/\\n/g, '\n').replace(/\\t/g, '\t'),
     { group: 'columns' },
+  ),
+};
+
+/** relabel and score: a run whose scores contradict the labels of most pairs is stopped, not written. */
+export const conflictFlags = {
+  maxConflictRate: parsed(
+    '--max-conflict-rate <share>',
+    'stop (exit 1, nothing written) when more than this share of the scored pairs have scores that contradict ' +
+      'their label (swapped score columns, scores of other responses); 1 writes them anyway',
+    parseRate,
+    { default: '0.5', group: 'errors' },
   ),
 };
 

@@ -7,7 +7,7 @@ import type { Scale } from '../core/goal.js';
 import { asMessages, detectShapeOf, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
-import { parseScore, resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
+import { parseScore, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
 import { orientByWinner, probeOrientation } from '../core/winner.js';
 import { parseJsonRecord, type SourceRecord } from '../io/records.js';
 import type { Verdict } from './judge.js';
@@ -33,6 +33,8 @@ interface JudgedRecord extends SourceRecord {
   judgeOutput?: string;
   /** --emit-batch: this row's requests went to the batch file; it has no scores yet. */
   batchPending?: boolean;
+  /** A pair's scores (the judge's, or the row's own where it had them): chosen is the labelled winner. */
+  scores?: PairScores;
 }
 
 type Failed = Exclude<Verdict, { ok: true }>;
@@ -83,16 +85,17 @@ class PairJudge {
     return shape;
   }
 
-  /** Does the row already hold usable scores in every target column? */
-  private hasScores(value: Record<string, unknown>): boolean {
+  /** The row's own usable scores in every target column, or null (the row is judged). */
+  private existingScores(value: Record<string, unknown>): PairScores | null {
     try {
+      const scores: PairScores = { chosen: [], rejected: [] };
       for (const [c, r] of this.targets) {
-        parseScore(getPath(value, c), c.join('.'), this.scale);
-        parseScore(getPath(value, r), r.join('.'), this.scale);
+        scores.chosen.push(parseScore(getPath(value, c), c.join('.'), this.scale));
+        scores.rejected.push(parseScore(getPath(value, r), r.join('.'), this.scale));
       }
-      return true;
+      return scores;
     } catch {
-      return false;
+      return null;
     }
   }
 
@@ -170,7 +173,8 @@ class PairJudge {
       >;
       const pair = toPair(value, this.shape);
       // Scores only where the data has none.
-      if (!session.config.rescore && this.existing && this.hasScores(value)) return record;
+      const existing = !session.config.rescore && this.existing ? this.existingScores(value) : null;
+      if (existing) return { ...record, scores: existing };
       const [c, r] = await Promise.all([
         session.judge.judge(pair.prompt, pair.chosen, pair.tools),
         session.judge.judge(pair.prompt, pair.rejected, pair.tools),
@@ -181,11 +185,14 @@ class PairJudge {
         session.rawRewards.push(c.scores[0]!, r.scores[0]!);
         return record;
       }
+      const scores: PairScores = { chosen: [], rejected: [] };
       for (const [i, [chosenPath, rejectedPath]] of this.targets.entries()) {
-        setPath(value, chosenPath, this.goalScore(c.scores[i]!, 'chosen'));
-        setPath(value, rejectedPath, this.goalScore(r.scores[i]!, 'rejected'));
+        scores.chosen.push(this.goalScore(c.scores[i]!, 'chosen'));
+        scores.rejected.push(this.goalScore(r.scores[i]!, 'rejected'));
+        setPath(value, chosenPath, scores.chosen[i]);
+        setPath(value, rejectedPath, scores.rejected[i]);
       }
-      return { ...record, value, bytes: undefined };
+      return { ...record, value, bytes: undefined, scores };
     } catch (err) {
       if (err instanceof RowError) return fail(err);
       throw err;

@@ -10,7 +10,7 @@ import type { Io } from '../io/io.js';
 import type { RunConfig } from './config.js';
 import { RowPolicy } from './row-policy.js';
 import { RunOutput, type RunOutputOptions } from './run-output.js';
-import { type BaseReport, nothingWrittenError, type RunCounts, setAsideReport } from './summary.js';
+import { type BaseReport, conflictError, nothingWrittenError, type RunCounts, setAsideReport } from './summary.js';
 
 /** A command's part of the run: the stage, its report and summary, and what it adds around the commit. */
 export interface RowsStage<R extends BaseReport> {
@@ -37,6 +37,8 @@ export interface RowsStage<R extends BaseReport> {
   beforeCommit?(out: RunOutput, empty: boolean): Promise<void>;
   /** What follows a successful commit (the trainer snippet on stdout); `empty`: no rows were kept. */
   afterCommit?(report: R, empty: boolean): Promise<void>;
+  /** Why most scores would contradict their labels, as the command knows it (the stop's hint). */
+  conflictCause?(): string;
   /** The command's own warnings, after the shared ones. */
   warnings?(): void;
   /** Always called, last: the command's resources (a server session, worker threads). */
@@ -67,6 +69,12 @@ export async function runRows<R extends BaseReport>(
     out = await RunOutput.open(options, io);
     await stage.run(out, new RowPolicy(config, counts, out.rejects));
     await out.finish();
+    const conflicts = conflictError(
+      counts,
+      config,
+      stage.conflictCause?.() ?? 'are the score columns swapped, or are lower scores better in this data?',
+    );
+    if (conflicts) throw conflicts;
     const report = stage.report(baseReport(stage, config, counts));
     const empty = !stage.noRows && report.rows_written === 0 && !config.allowEmptyOutput;
     await stage.beforeCommit?.(out, empty);

@@ -2,6 +2,7 @@ import { bool, choice, list, parsed, parseNonNegative, path, text } from '../../
 import { MAX_AUTO_THREADS, parseThreads } from './threads.js';
 import {
   configFlags,
+  conflictFlags,
   errorFlags,
   goalTextFlags,
   gzipLevelFlag,
@@ -78,6 +79,7 @@ export const relabelFlags = {
     { group: 'output' },
   ),
   ...errorFlags,
+  ...conflictFlags,
   ...judgeFlags,
   shard: shardFlag,
   threads: parsed(

@@ -12,6 +12,7 @@ import { hint } from '../../core/hints.js';
 import { positionalMismatch } from '../../core/score-join.js';
 import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
 import { defaultIdColumn } from '../../core/ids.js';
+import { pathText } from '../../core/path.js';
 import { shardOf } from '../../core/shard.js';
 import { probeOrientation } from '../../core/winner.js';
 import type { Io } from '../../io/io.js';
@@ -22,7 +23,13 @@ import { Progress } from '../../pipeline/progress.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { BaseReport } from '../../pipeline/summary.js';
-import { histogramReport, type InputSummary, type RunCounts, type RunReport } from '../../pipeline/summary.js';
+import {
+  conflictError,
+  histogramReport,
+  type InputSummary,
+  type RunCounts,
+  type RunReport,
+} from '../../pipeline/summary.js';
 import { formatCount } from '../../pipeline/text.js';
 import { RelabelPool } from './pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './record.js';
@@ -63,6 +70,8 @@ export class RelabelRun {
   /** CSV columns of the pair whose cells held JSON that is no conversation (kept as text). */
   private readonly jsonTextColumns = new Map<string, string>();
   private readonly shapes: Shape[] = [];
+  /** The score columns the first input's rows were read with (the conflict stop names them). */
+  private scoreColumns: ScoreColumns | null = null;
 
   constructor(
     private readonly config: RelabelConfig,
@@ -222,6 +231,7 @@ export class RelabelRun {
       scoreColumns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
       if (scoreColumns === null) throw noScores(summary.source, value);
       summary.scores = scoreColumns.description;
+      this.scoreColumns ??= scoreColumns;
     }
     const objects = this.out.fileFormat === 'csv' || this.out.fileFormat === 'parquet';
     return {
@@ -291,6 +301,7 @@ export class RelabelRun {
       counts.rowsRead += 1;
       summary.rows += 1;
       counts.pairsRelabeled += 1;
+      counts.labelled += 1;
       if (result.tie) counts.ties += 1;
       if (result.rounded) counts.roundedScores += 1;
       if (counts.longFraction === null && config.roundDigits === null) {
@@ -298,6 +309,10 @@ export class RelabelRun {
         if (long !== undefined) counts.longFraction = long;
       }
       if (result.contradicting) counts.contradicting += 1;
+      if ((counts.labelled & 63) === 0) {
+        const conflicts = conflictError(counts, config, this.conflictCause(), true);
+        if (conflicts) throw conflicts;
+      }
       if (result.fast) this.fastRecords += 1;
       if (result.duplicateKey) counts.addDuplicateKey(result.duplicateKey);
       counts.addGoal(config.goal.attributes, result.goals[0]);
@@ -383,6 +398,26 @@ export class RelabelRun {
             `at ${where}); it was kept as text`,
         );
     }
+  }
+
+  /** The likely cause when most scores contradict their labels, from where the scores came. */
+  conflictCause(): string {
+    if (this.joined)
+      return this.joined.responses
+        ? `do the scores in ${this.joined.description} score the other responses (higher for worse)?`
+        : 'the scores file has no responses and is joined by position: does its first score column score the ' +
+            "input's first response?";
+    if (this.session) return 'does the judge score worse answers higher (a reward with the opposite sign)?';
+    const winner = this.shapes.find((shape) => shape.winner)?.winner;
+    if (winner) return `does the label say what --winner-values says it does (${winner.description})?`;
+    const columns = this.scoreColumns;
+    if (!columns || columns.attributes)
+      return 'are the score columns swapped, or are lower scores better in this data?';
+    const [chosen, rejected] = [pathText(columns.chosen[0]!), pathText(columns.rejected[0]!)];
+    const crossed = /reject|los|wors/i.test(chosen) || /chosen|win|bett/i.test(rejected);
+    return crossed
+      ? `are the score columns swapped? chosen scores come from ${chosen}, rejected scores from ${rejected}`
+      : `are lower scores better in this data, or the columns swapped (chosen scores come from ${chosen})?`;
   }
 
   /** Whether an input has a tools column (LLaMA-Factory's dataset_info.json maps it then). */

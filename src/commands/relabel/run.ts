@@ -217,6 +217,7 @@ async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promis
     afterCommit: async (_report, empty) => {
       if (!empty && config.printConfig) io.stdout.write(trainerConfig(config.format, resolve(io.cwd, config.output)));
     },
+    conflictCause: () => relabel!.conflictCause(),
     warnings: () => relabel?.warnings(),
     close: async () => relabel?.close(),
   };

@@ -1,5 +1,13 @@
 import { parsed } from '../../cli/flags.js';
-import { configFlags, errorFlags, inputFlags, judgeFlags, outputFlags, scoreColumnFlags } from '../../cli/tables.js';
+import {
+  conflictFlags,
+  configFlags,
+  errorFlags,
+  inputFlags,
+  judgeFlags,
+  outputFlags,
+  scoreColumnFlags,
+} from '../../cli/tables.js';
 import { parseScale } from '../../core/goal.js';
 
 /** Every flag of `radpo score`, declared once: commander options and the typed config both come from here. */
@@ -18,5 +26,6 @@ export const scoreFlags = {
     { group: 'goal' },
   ),
   ...errorFlags,
+  ...conflictFlags,
   ...judgeFlags,
 };

@@ -15,6 +15,7 @@ import {
 import { serverFiles } from '../../cli/server-config.js';
 import { usageError } from '../../core/errors.js';
 import { formatScore } from '../../core/goal.js';
+import { contradictsLabel } from '../../core/relabel.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -27,7 +28,7 @@ import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import { runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
-import { RunCounts } from '../../pipeline/summary.js';
+import { conflictLine, RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
 import type { scoreFlags } from './flags.js';
 
@@ -39,6 +40,9 @@ interface ScoreConfig extends PairRunConfig {
 interface ScoreReport extends BaseReport {
   judge: Record<string, unknown>;
   batch: { file: string; requests: number } | null;
+  /** Scored pairs, and those whose scores contradict their label (chosen scored lower). */
+  scored_pairs: number;
+  contradicting_label: number;
 }
 
 export const run: RunCommand<typeof scoreFlags> = async (args, flags, ctx: CommandContext) => {
@@ -131,6 +135,10 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
             const written = out.add(record.value as Record<string, unknown>);
             if (written) await written;
             counts.rowsWritten += 1;
+            if (record.scores) {
+              counts.labelled += 1;
+              if (contradictsLabel(record.scores)) counts.contradicting += 1;
+            }
           }
         }
         show(counts.rowsRead);
@@ -151,7 +159,12 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
         ...base,
         judge: session.report(),
         batch: emitting ? { file: config.judge.server.emitBatch!, requests: session.server.pending.size } : null,
+        scored_pairs: counts.labelled,
+        contradicting_label: counts.contradicting,
       }),
+      conflictCause: () =>
+        'does the judge score worse answers higher (a reward with the opposite sign), or does the label name ' +
+        'the other response (--winner-values)?',
       summary: (report, seconds) => renderScoreSummary(report, session, seconds),
       close: async () => {
         progress.done();
@@ -175,6 +188,7 @@ function renderScoreSummary(report: ScoreReport, session: JudgeSession, seconds:
       `${j.failures} failures, ${tokens} tokens`,
     `  set aside: ${report.set_aside.total}${reasonList}`,
   ];
+  if (report.scored_pairs > 0) lines.push(conflictLine(report.contradicting_label, report.scored_pairs));
   if (report.batch)
     lines.push(
       `  batch: ${report.batch.requests} requests written to ${report.batch.file}; run them, then: ` +

@@ -226,11 +226,12 @@ export function conflictError(
   if (early && (counts.labelled < EARLY_CONFLICT_PAIRS || wilson(counts.contradicting, counts.labelled)![0] <= max))
     return null;
   const rate = counts.contradicting / counts.labelled;
+  const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} scored pairs`;
+  const written = config.output === '-' ? 'the rows sent to stdout are incomplete' : 'nothing was written';
   return new RadpoError(
     'data',
-    `${formatCount(counts.contradicting)} of ${early ? 'the first ' : ''}${formatCount(counts.labelled)} scored pairs ` +
-      `(${(100 * rate).toFixed(1)}%) have scores that contradict their label (chosen scored lower), above ` +
-      `--max-conflict-rate ${max}; ${config.output === '-' ? 'the rows sent to stdout are incomplete' : 'nothing was written'}`,
+    `${formatCount(counts.contradicting)} of ${pairs} (${(100 * rate).toFixed(1)}%) have scores that contradict ` +
+      `their label (chosen scored lower), above --max-conflict-rate ${max}; ${written}`,
     `${cause}; if the scores are right and the labels are not, write the pairs anyway with --max-conflict-rate 1 ` +
       '(radpo audit FILE shows the conflicting pairs)',
   );

@@ -44,13 +44,13 @@ describe('relabel stops on scores that contradict most labels', () => {
       const path = join(dir, `swapped-${n}.jsonl`);
       writeFileSync(
         path,
-        rows
+        `${rows
           .map((line, i) => {
             const row = JSON.parse(line);
             const { score_chosen: c, score_rejected: r } = row.metadata;
             return JSON.stringify(i < n ? { ...row, metadata: { score_chosen: r, score_rejected: c } } : row);
           })
-          .join('\n') + '\n',
+          .join('\n')}\n`,
       );
       return path;
     };
@@ -79,11 +79,11 @@ describe('relabel stops on scores that contradict most labels', () => {
     const scores = join(dir, 'scores.jsonl');
     writeFileSync(
       scores,
-      labels
+      `${labels
         .map((r: any) =>
           JSON.stringify({ instruction: r.instruction, a: scoreOf.get(r.output_2), b: scoreOf.get(r.output_1) }),
         )
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
     const ab = ['--response-a-col', 'output_1', '--response-b-col', 'output_2', '--winner-col', 'label'];
     const r = await run([
@@ -123,7 +123,7 @@ describe('score counts the judged pairs that contradict their label', () => {
       rows.push(JSON.stringify({ prompt: `question ${i}`, chosen, rejected }));
     }
     const path = join(dir, `pairs-${contradicting}.jsonl`);
-    writeFileSync(path, rows.join('\n') + '\n');
+    writeFileSync(path, `${rows.join('\n')}\n`);
     return path;
   }
 

@@ -41,7 +41,7 @@ function expectGoalsBelong(rows: Row[], score: (text: string) => number | undefi
 
 function write(dir: string, name: string, rows: unknown[]): string {
   const path = join(dir, name);
-  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(path, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
   return path;
 }
 

@@ -101,6 +101,22 @@ export const inputFlags = {
   ),
 };
 
+/** A column holding several responses to one prompt (pairs reads them, score scores them). */
+export const responseListFlags = {
+  responsesCol: path(
+    '--responses-col <path>',
+    'column holding the list of responses (default: responses; answers in the Nectar layout, ' +
+      'prompt.replies in an OASST message tree)',
+    { group: 'columns' },
+  ),
+  textField: text(
+    '--text-field <name>',
+    'the field of each response object that holds its text (default: the first of text, answer, response, ' +
+      'content, output, completion)',
+    { group: 'columns' },
+  ),
+};
+
 /** relabel and score: a run whose scores contradict the labels of most pairs is stopped, not written. */
 export const conflictFlags = {
   maxConflictRate: parsed(

@@ -23,6 +23,10 @@ export const HINT_KEYS = [
   'name_judge_scale',
   'set_row_aside',
   'match_scores_file',
+  'name_text_field',
+  'name_score_field',
+  'name_responses_column',
+  'name_long_column',
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 

@@ -76,9 +76,9 @@ export interface ShapeOptions {
 /** LLaMA-Factory's alpaca converter joins instruction and input with one newline. */
 const DEFAULT_INPUT_JOIN = '\n';
 
-const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
-const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
-const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
+export const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
+export const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
+export const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
 
 const SCHEMA_TEXT: Record<SchemaName, string> = {
   conversational: 'conversational with explicit prompt (message lists)',

@@ -2,7 +2,9 @@
  * The judge stage: attach judge scores to each record's pair, keeping input order, with bounded
  * concurrency and every judgement cached as it arrives.
  */
-import { RowError } from '../core/errors.js';
+import { RowError, preview } from '../core/errors.js';
+import { hint } from '../core/hints.js';
+import { TEXT_FIELDS } from '../core/response-lists.js';
 import type { Scale } from '../core/goal.js';
 import { asMessages, detectShapeOf, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
@@ -23,6 +25,8 @@ export interface JudgeStageOptions {
   scores: ScoreColumnSpec;
   /** Collect raw rewards for fitting instead of producing scores (first pass of minmax/quantile). */
   collectOnly: boolean;
+  /** Rows of several responses: the column that holds them (default `responses`) and their text field. */
+  list?: { column?: Path; textField?: string };
 }
 
 const DEFAULT_COLUMNS: [Path, Path] = [['score_chosen'], ['score_rejected']];
@@ -38,6 +42,21 @@ interface JudgedRecord extends SourceRecord {
 }
 
 type Failed = Exclude<Verdict, { ok: true }>;
+
+/** A response of a list: a string or message list as it is; an object's text field (named, or found). */
+function responseOf(item: unknown, textField: string | undefined, field: string): unknown {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+  const object = item as Record<string, unknown>;
+  const name = textField ?? TEXT_FIELDS.find((f) => typeof object[f] === 'string');
+  if (name === undefined || object[name] === undefined)
+    throw new RowError('missing_field', 'a response has no text field', {
+      field: name ? `${field}.${name}` : field,
+      expected: name ? `a "${name}" field` : `one of the fields ${TEXT_FIELDS.join(', ')}`,
+      found: `fields ${Object.keys(object).join(', ')}`,
+      hint: hint('name_text_field'),
+    });
+  return object[name];
+}
 
 /**
  * Judges one record's pair. The first record fixes the shape and where the scores go, for the rest of
@@ -108,7 +127,19 @@ class PairJudge {
     const value = record.value as Record<string, unknown>;
     const promptPath = this.options.shape.prompt ?? ['prompt'];
     const prompt = asMessages(getPath(value, promptPath), 'user', promptPath.join('.'));
-    const responses = (value.responses as unknown[]).map((r, i) => asMessages(r, 'assistant', `responses[${i}]`));
+    const column = this.options.list?.column ?? ['responses'];
+    const items = getPath(value, column);
+    const field = column.join('.');
+    if (!Array.isArray(items))
+      throw new RowError('missing_field', 'the row has no list of responses', {
+        field,
+        expected: 'a list of responses',
+        found: preview(items),
+        hint: hint('name_responses_column'),
+      });
+    const responses = items.map((r, i) =>
+      asMessages(responseOf(r, this.options.list?.textField, `${field}[${i}]`), 'assistant', `${field}[${i}]`),
+    );
     if (!session.config.rescore && Array.isArray(value.scores) && value.scores.length === responses.length)
       return record;
     const verdicts = await Promise.all(responses.map((r) => session.judge.judge(prompt, r)));
@@ -163,7 +194,8 @@ class PairJudge {
       // The first record says whether rows are pairs or lists of responses (radpo generate's rows).
       const first = record.value as Record<string, unknown>;
       this.listMode ??=
-        first !== null && typeof first === 'object' && Array.isArray(first.responses) && !('chosen' in first);
+        this.options.list?.column !== undefined ||
+        (first !== null && typeof first === 'object' && Array.isArray(first.responses) && !('chosen' in first));
       if (this.listMode) return await this.judgeList(record, failed);
       this.shape ??= this.fixColumns(record);
       // A/B responses with a winner: judged (and written) as chosen and rejected.

@@ -200,12 +200,8 @@ export function renderSummary(report: RunReport, seconds: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * A run that wrote no row fails (exit 1) unless --allow-empty-output: a CI step must not go on to train
- * on an empty file. The message says why: no rows at all, every row set aside (by reason), or every row
- * in another shard.
- */
-/** Scored pairs before the conflict stop may act mid-run. */
+/** Scored pairs below which the conflict stop never acts, and before which it never acts mid-run. */
+const MIN_CONFLICT_PAIRS = 10;
 const EARLY_CONFLICT_PAIRS = 100;
 
 /**
@@ -220,7 +216,8 @@ export function conflictError(
   early = false,
 ): RadpoError | null {
   const max = config.maxConflictRate;
-  if (counts.labelled === 0 || counts.contradicting / counts.labelled <= max) return null;
+  // A rate of a handful of pairs says nothing about where the scores came from.
+  if (counts.labelled < MIN_CONFLICT_PAIRS || counts.contradicting / counts.labelled <= max) return null;
   // Mid-run, only a rate that is above the bound beyond doubt (its 95% interval, on 100 pairs or more)
   // stops the run: sooner than a bad row further on would, and never on a few unlucky first pairs.
   if (early && (counts.labelled < EARLY_CONFLICT_PAIRS || wilson(counts.contradicting, counts.labelled)![0] <= max))
@@ -244,6 +241,11 @@ export function conflictLine(contradicting: number, labelled: number): string {
   return `${line} (${((100 * contradicting) / labelled).toFixed(1)}% of scored pairs; radpo audit lists them)`;
 }
 
+/**
+ * A run that wrote no row fails (exit 1) unless --allow-empty-output: a CI step must not go on to train
+ * on an empty file. The message says why: no rows at all, every row set aside (by reason), or every row
+ * in another shard.
+ */
 export function nothingWrittenError(
   counts: RunCounts,
   inputs: readonly string[],

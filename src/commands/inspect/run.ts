@@ -10,7 +10,7 @@ import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js
 import { scoreHistogram as histogram } from '../../core/audit.js';
 import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec } from '../../core/goal.js';
-import { unpackJudgePrompt } from '../../core/judge-prompt.js';
+import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
 import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
 import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
@@ -77,8 +77,9 @@ interface InputEntry {
   format: string;
   shape: string;
   scores: string;
-  /** Only when the shape is unknown: the columns of the first record, and the flags that would name them. */
+  /** Only when the shape is unknown: the columns of the first record, the layouts that fit, and the commands. */
   columns?: ColumnInfo[];
+  readings?: Reading[];
   suggestion?: string;
   /** The file is radpo's own output (relabeled pairs). */
   relabeled?: boolean;
@@ -230,6 +231,9 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     inputs.push(entry);
     let shape: Shape | null = null;
     let unknown = false;
+    /** The values of an unknown file's label column (a reading with a winner column maps them to A and B). */
+    const labels = new Set<string>();
+    let labelColumn: string | undefined;
     let columns: ScoreColumns | null = null;
     for await (const batch of records) {
       if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
@@ -240,7 +244,11 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
           tally.unreadableRow(record.error.reason);
           continue;
         }
-        if (unknown) continue;
+        if (unknown) {
+          const label = labelColumn === undefined ? undefined : (record.value as Record<string, unknown>)[labelColumn];
+          if (label !== undefined && labels.size < 20) labels.add(String(label));
+          continue;
+        }
         try {
           if (shape === null) {
             try {
@@ -250,6 +258,9 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
               // Not a layout radpo knows: say what is there, and how to name it.
               unknown = true;
               Object.assign(entry, describeUnknown(record.value, err.message));
+              labelColumn = entry.readings?.find((r) => r.winnerColumn)?.winnerColumn;
+              const label = labelColumn && (record.value as Record<string, unknown>)[labelColumn];
+              if (label !== undefined && label !== '') labels.add(String(label));
               continue;
             }
             entry.shape = shape.description;
@@ -266,17 +277,31 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
         }
       }
     }
+    if (entry.readings) entry.suggestion = suggestionOf(entry.readings, labels);
   }
   return tally.report(inputs);
 }
 
-const GUESSES: Array<[flag: string, pattern: RegExp]> = [
-  ['--prompt-col', /^(prompt|question|instruction|input|query|context|messages|conversations?|history)$/i],
-  ['--chosen-col', /(chosen|preferred|better|accepted|good|winner|response_j|output_1|response_a|completion_a)/i],
-  ['--rejected-col', /(rejected|non_preferred|worse|bad|loser|response_k|output_2|response_b|completion_b)/i],
-];
+/** The flag that names each column role of a reading (core/input-layouts.ts names roles, not flags). */
+const ROLE_FLAGS: Record<ColumnRole, string> = {
+  prompt: '--prompt-col',
+  chosen: '--chosen-col',
+  rejected: '--rejected-col',
+  responseA: '--response-a-col',
+  responseB: '--response-b-col',
+  winner: '--winner-col',
+  scoreA: '--score-a-col',
+  scoreB: '--score-b-col',
+  responses: '--responses-col',
+  textField: '--text-field',
+  group: '--group-col',
+  response: '--response-col',
+  score: '--score-col',
+};
 
-const NOT_A_RESPONSE = /(instruction|prompt|judg|feedback|score|rating|rank|model|label|id$)/i;
+/** A column name as a shell word (Auto-J's "response 1"). */
+const shellWord = (text: string) =>
+  /^[^\s'"\\$`!*?;&|<>(){}[\]#~]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 
 function typeOf(value: unknown): string {
   if (Array.isArray(value))
@@ -287,59 +312,50 @@ function typeOf(value: unknown): string {
   return typeof value === 'object' ? 'object' : typeof value;
 }
 
-/** The columns of a first record radpo cannot read as a pair, with a guess at the flags that would name them. */
-function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'shape' | 'columns' | 'suggestion'> {
+/** The columns of a first record radpo cannot read as a pair, and the layouts of the registry that fit it. */
+function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'shape' | 'columns' | 'readings'> {
   const record = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   const columns = Object.entries(record).map(([name, v]) => {
     const sample = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
     return { name, type: typeOf(v), sample: sample.length > 60 ? `${sample.slice(0, 59)}…` : sample };
   });
-  const judgePrompt = judgePromptSuggestion(record);
-  if (judgePrompt) return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion: judgePrompt };
-  const used = new Set<string>();
-  const flags = GUESSES.flatMap(([flag, pattern]) => {
-    const found = columns.find(
-      (c) =>
-        !used.has(c.name) &&
-        pattern.test(c.name) &&
-        c.type !== 'number' &&
-        c.type !== 'boolean' &&
-        // `chosen_instruction` (prometheus: the whole judge prompt), `chosen_score`, `chosen_model` are no
-        // responses, whatever their name starts with.
-        (flag === '--prompt-col' || !NOT_A_RESPONSE.test(c.name)),
-    );
-    if (!found) return [];
-    used.add(found.name);
-    return [`${flag} ${found.name}`];
-  });
-  // A chosen column and one other text column (a translated file's "rejected": 거부됨): that one is the other side.
-  const rest = columns.filter((c) => !used.has(c.name) && c.type === 'string');
-  if (flags.some((f) => f.startsWith('--chosen-col')) && !flags.some((f) => f.startsWith('--rejected-col')))
-    if (rest.length === 1) flags.push(`--rejected-col ${rest[0]!.name}`);
-  const suggestion =
-    flags.length >= 2
-      ? `try: ${flags.join(' ')} (and score columns: --chosen-score-col/--rejected-score-col, or radpo score --judge …)`
-      : 'name the columns that hold the prompt and the two responses with --prompt-col, --chosen-col and ' +
-        '--rejected-col';
-  return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion };
+  return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, readings: readingsOf(record) };
 }
 
 /**
- * One response per row inside a judge's grading prompt (prometheus-eval's absolute-grading files): the long
- * format of radpo pairs reads such a column, with the row's group and score columns as found.
+ * A label column's values mapped to A, B and a tie, from the values the file holds: a guess only where
+ * the values say it (1 and 2, a and b, model_a and model_b); otherwise the values, for the user to map.
  */
-function judgePromptSuggestion(record: Record<string, unknown>): string | null {
-  const column = Object.keys(record).find((name) => unpackJudgePrompt(record[name]) !== null);
-  if (column === undefined) return null;
-  const isScore = (v: unknown) =>
-    typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'));
-  const score = Object.keys(record).find((name) => /score|rating/i.test(name) && isScore(record[name]));
-  const group = Object.keys(record).find((name) => /^(idx|id|question_id|prompt_id|uid)$/i.test(name));
-  return (
-    `column ${column} holds Prometheus grading prompts, one response each: try radpo pairs FILE` +
-    `${group ? ` --group-col ${group}` : ''} --response-col ${column} --score-col ${score ?? 'SCORE'}` +
-    ' (the instruction and the response are taken out of each prompt; a list of scores counts as its mean)'
-  );
+function winnerValues(seen: ReadonlySet<string>): string {
+  const values = [...seen].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const plain = [
+    ['1', '2'],
+    ['a', 'b'],
+    ['A', 'B'],
+    ['model_a', 'model_b'],
+  ];
+  if (plain.some(([a, b]) => values.length === 2 && values[0] === a && values[1] === b))
+    return `A=${values[0]},B=${values[1]}`;
+  return `A=…,B=…,tie=… (the label's values: ${values.map(shellWord).join(', ')})`;
+}
+
+/** The command that reads the input as one reading of the registry. */
+function commandOf(reading: Reading, labels: ReadonlySet<string>): string {
+  const flags = reading.columns.map(([role, column]) => `${ROLE_FLAGS[role]} ${shellWord(column)}`);
+  if (reading.winnerColumn) flags.push(`--winner-values ${winnerValues(labels)}`);
+  const judge = reading.command === 'score' ? ' --judge chat|reward …' : '';
+  return `radpo ${reading.command} FILE${flags.length > 0 ? ` ${flags.join(' ')}` : ''}${judge}`;
+}
+
+/** What inspect prints for an input radpo cannot read as pairs: each reading, and the command for it. */
+function suggestionOf(readings: Reading[], labels: ReadonlySet<string>): string {
+  if (readings.length === 0)
+    return (
+      'no known layout fits: name the columns that hold the prompt and the two responses with --prompt-col, ' +
+      '--chosen-col and --rejected-col (or --response-a-col, --response-b-col and --winner-col)'
+    );
+  const lines = readings.map((r) => `${r.layout} (${r.reason}): ${commandOf(r, labels)}`);
+  return lines.length === 1 ? `reads as ${lines[0]}` : `reads as one of:\n    ${lines.join('\n    ')}`;
 }
 
 function bars(bins: HistogramBin[]): string[] {

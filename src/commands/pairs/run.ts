@@ -1,7 +1,7 @@
 /**
  * `radpo pairs`: several scored responses per prompt in, preference pairs out, ready for relabel:
  * `prompt`, `chosen`, `rejected`, `score_chosen`, `score_rejected` (and per-aspect ratings, for
- * multi-attribute goals). Reads radpo's own `responses`/`scores` rows and the openbmb/UltraFeedback layout.
+ * multi-attribute goals). The layouts it reads are core/response-lists.ts's; this file runs them.
  */
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
@@ -13,13 +13,8 @@ import {
   runConfig,
   stdinReadOnce,
 } from '../../cli/rules.js';
-import { RadpoError, RowError, preview, usageError } from '../../core/errors.js';
-import type { Path } from '../../core/path.js';
-import { getPath } from '../../core/path.js';
-import { defaultIdColumn } from '../../core/ids.js';
-import { unpackJudgePrompt } from '../../core/judge-prompt.js';
-import { pickPairs, type PickOptions } from '../../core/pairs.js';
-import { mean } from '../../core/stats.js';
+import { RadpoError, RowError, usageError } from '../../core/errors.js';
+import type { PickOptions } from '../../core/pairs.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord } from '../../io/records.js';
@@ -33,346 +28,14 @@ import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
 import { counted } from '../../pipeline/text.js';
 import type { pairsFlags } from './flags.js';
-
-/** One prompt's responses with the score that ranks them, and every aspect rating they carry. */
-interface Candidates {
-  prompt: unknown;
-  responses: unknown[];
-  /** What orders the responses, higher is better (ranks negated). */
-  scores: number[];
-  /** The responses' ranks (lower is better) when ranks order them; the pairs are then unscored. */
-  ranks: number[] | null;
-  aspects: Array<Record<string, number>> | null;
-  /** The row's own id (id, prompt_id, …), carried into every pair so relabel can name it as source_id. */
-  id: { name: string; value: unknown } | null;
-}
-
-const num = (v: unknown) =>
-  typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
-
-/**
- * An openbmb/UltraFeedback aspect rating: {"Rating": "4"} (or a list of them, in some releases); "N/A" is no rating.
- */
-function rating(annotation: unknown): number {
-  const a = Array.isArray(annotation) ? annotation[0] : annotation;
-  return a && typeof a === 'object' ? num((a as { Rating?: unknown }).Rating) : Number.NaN;
-}
-
-/** Where the responses are and which of their fields say what (--responses-col, --text-field, …). */
-interface ListColumns {
-  /** OASST trees: pair the first prompt's replies, or every prompter turn's (the conversation before it). */
-  tree?: 'first' | 'all';
-  promptCol?: Path;
-  responsesCol?: Path;
-  textField?: string;
-  scoreField?: string;
-  rankField?: string;
-}
-
-const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** An OASST message tree's root: `prompt` is a prompter message with its `replies`. */
-function oasstRoot(row: Record<string, unknown>): Record<string, unknown> | null {
-  const root = row.prompt;
-  return isObject(root) && typeof root.text === 'string' && Array.isArray(root.replies) ? root : null;
-}
-
-/**
- * A list of response objects (or strings) with their text and a score or rank field: Nectar's `answers`
- * ({answer, rank}), OASST's replies ({text, rank}), or any list named by the flags. Strings take their
- * scores from the row's `scores` list.
- */
-function listCandidates(
-  row: Record<string, unknown>,
-  prompt: unknown,
-  items: unknown[],
-  field: string,
-  columns: ListColumns,
-): Candidates {
-  const objects = items.filter(isObject);
-  const textField =
-    columns.textField ?? TEXT_FIELDS.find((f) => objects.length > 0 && objects.every((o) => f in o)) ?? null;
-  const responses = items.map((item, i) => {
-    if (!isObject(item)) return item;
-    if (textField === null || !(textField in item))
-      throw new RowError('missing_field', 'a response has no text field', {
-        field: `${field}[${i}]${textField ? `.${textField}` : ''}`,
-        expected: textField ? `a "${textField}" field` : `one of the fields ${TEXT_FIELDS.join(', ')}`,
-        found: `fields ${Object.keys(item).join(', ')}`,
-        hint: 'name it with --text-field',
-      });
-    return item[textField];
-  });
-  const rankField =
-    columns.rankField ??
-    (columns.scoreField === undefined && objects.length > 0 && objects.some((o) => 'rank' in o) ? 'rank' : undefined);
-  const scoreField =
-    columns.scoreField ??
-    (rankField === undefined && objects.length > 0 && objects.some((o) => 'score' in o) ? 'score' : undefined);
-  const fieldValues = (name: string) => items.map((item) => (isObject(item) ? num(item[name]) : Number.NaN));
-  if (rankField !== undefined) {
-    const ranks = fieldValues(rankField);
-    return { prompt, responses, scores: ranks.map((r) => -r), ranks, aspects: null, id: idOf(row) };
-  }
-  if (scoreField !== undefined)
-    return { prompt, responses, scores: fieldValues(scoreField), ranks: null, aspects: null, id: idOf(row) };
-  if (Array.isArray(row.scores) && row.scores.length === items.length)
-    return { prompt, responses, scores: row.scores.map(num), ranks: null, aspects: null, id: idOf(row) };
-  throw new RowError('bad_score', 'the responses have neither scores nor ranks', {
-    field,
-    expected: 'a score or rank field in each response, or a scores list beside them',
-    found: objects.length > 0 ? `fields ${Object.keys(objects[0]!).join(', ')}` : preview(items),
-    hint: 'name the field with --score-field or --rank-field, or score the responses: radpo score FILE --judge …',
-  });
-}
-
-/**
- * Every prompter turn of an OASST tree whose replies hold at least two ranks, with the conversation
- * before it (user and assistant turns along the path) as the prompt.
- */
-function treeTurns(root: Record<string, unknown>, rankField: string) {
-  const turns: Array<{ prompt: Array<{ role: string; content: string }>; replies: unknown[]; field: string }> = [];
-  const walk = (node: Record<string, unknown>, before: Array<{ role: string; content: string }>, field: string) => {
-    const conversation = [...before, { role: 'user', content: String(node.text) }];
-    const replies = Array.isArray(node.replies) ? node.replies.filter(isObject) : [];
-    if (replies.filter((r) => Number.isFinite(num(r[rankField]))).length >= 2)
-      turns.push({ prompt: conversation, replies, field: `${field}.replies` });
-    for (const [i, reply] of replies.entries()) {
-      if (typeof reply.text !== 'string' || !Array.isArray(reply.replies)) continue;
-      const answered = [...conversation, { role: 'assistant', content: reply.text }];
-      for (const [j, next] of reply.replies.entries())
-        if (isObject(next) && typeof next.text === 'string')
-          walk(next, answered, `${field}.replies[${i}].replies[${j}]`);
-    }
-  };
-  walk(root, [], 'prompt');
-  return turns;
-}
-
-/**
- * Read one row into candidates, from any of the layouts; `score` names what ranks the responses. One per
- * row, but for OASST trees with `tree: 'all'`: one per ranked prompter turn.
- */
-function candidatesOf(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates[] {
-  const tree = columns.promptCol === undefined && columns.responsesCol === undefined ? oasstRoot(row) : null;
-  if (!tree) return [rowCandidates(row, score, columns)];
-  // OASST: the prompter's message and its replies, ranked by the human labellers (0 best).
-  const ranked = {
-    ...columns,
-    ...(columns.scoreField === undefined ? { rankField: columns.rankField ?? 'rank' } : {}),
-  };
-  const turns = columns.tree === 'all' ? treeTurns(tree, ranked.rankField ?? ranked.scoreField!) : [];
-  // A tree nobody ranked (or --tree first) pairs its first prompt, which sets it aside as no_preference.
-  if (turns.length === 0) return [listCandidates(row, tree.text, tree.replies as unknown[], 'prompt.replies', ranked)];
-  return turns.map((t) => listCandidates(row, t.prompt, t.replies, t.field, ranked));
-}
-
-function rowCandidates(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates {
-  const { promptCol } = columns;
-  const listFlags = columns.textField ?? columns.scoreField ?? columns.rankField;
-  if (columns.responsesCol !== undefined || (Array.isArray(row.answers) && !Array.isArray(row.responses))) {
-    const path = columns.responsesCol ?? ['answers'];
-    const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
-    const items = getPath(row, path);
-    if (!Array.isArray(items))
-      throw new RowError('missing_field', 'the row has no list of responses', {
-        field: path.join('.'),
-        expected: 'a list of responses',
-        found: preview(items),
-        hint: 'name the column with --responses-col',
-      });
-    if (prompt === undefined) throw noPrompt(promptCol);
-    return listCandidates(row, prompt, items, path.join('.'), columns);
-  }
-  if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string') {
-    const completions = row.completions as Array<Record<string, unknown>>;
-    const aspects = completions.map(
-      (c) =>
-        Object.fromEntries(
-          Object.entries((c.annotations as Record<string, unknown>) ?? {})
-            .map(([name, a]) => [name, rating(a)])
-            .filter(([, r]) => Number.isFinite(r)),
-        ) as Record<string, number>,
-    );
-    const scores = completions.map((c, i) =>
-      score === 'overall'
-        ? num(c.overall_score)
-        : score === 'fine-grained'
-          ? num(c['fine-grained_score'])
-          : (aspects[i]![score] ?? Number.NaN),
-    );
-    return {
-      prompt: row.instruction,
-      responses: completions.map((c) => c.response),
-      scores,
-      ranks: null,
-      aspects,
-      id: idOf(row),
-    };
-  }
-  const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
-  if (prompt === undefined) throw noPrompt(promptCol);
-  if (Array.isArray(row.responses) && (listFlags !== undefined || row.responses.some(isObject)))
-    return listCandidates(row, prompt, row.responses, 'responses', columns);
-  if (!Array.isArray(row.responses))
-    throw new RowError('missing_field', 'the row has no list of responses', {
-      field: 'responses',
-      expected: 'a list of responses (radpo generate writes it)',
-      found: preview(row.responses),
-    });
-  if (!Array.isArray(row.scores) || row.scores.length !== row.responses.length) {
-    throw new RowError('bad_score', 'the responses have no list of scores of the same length', {
-      field: 'scores',
-      expected: `${row.responses.length} scores (radpo score writes them)`,
-      found: preview(row.scores),
-      hint: 'score the responses first: radpo score FILE --judge chat|reward …',
-    });
-  }
-  const objects = row.scores.every((s) => s !== null && typeof s === 'object');
-  const scores = row.scores.map((s) => (objects ? num((s as Record<string, unknown>)[score]) : num(s)));
-  return {
-    prompt,
-    responses: row.responses,
-    scores,
-    ranks: null,
-    aspects: objects ? (row.scores as Array<Record<string, number>>) : null,
-    id: idOf(row),
-  };
-}
-
-function noPrompt(promptCol: Path | undefined): RowError {
-  return new RowError('missing_field', 'the row has no prompt', {
-    field: promptCol?.join('.') ?? 'prompt',
-    expected: 'a prompt string or message list',
-    found: 'no such column',
-    hint: 'name it with --prompt-col',
-  });
-}
-
-/** The row's id column and value (id, prompt_id, uid, …), or null. */
-function idOf(row: Record<string, unknown>): Candidates['id'] {
-  const column = defaultIdColumn(row);
-  return column ? { name: column[0]!, value: row[column[0]!] } : null;
-}
-
-/** The pairs of one row, as output rows. Responses without a usable score take no part. */
-function pairRows(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
-  const usable = c.scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
-  // Unscored responses are a data problem; unranked ones (an OASST tree nobody ranked) are no preference.
-  if (usable.length === 0 && c.scores.length > 0 && !c.ranks) {
-    throw new RowError('bad_score', 'no response has a usable score', {
-      field: 'scores',
-      expected: 'a number for at least two of the responses',
-      found: preview(c.scores),
-      hint: 'score the responses first: radpo score FILE --judge chat|reward …',
-    });
-  }
-  const picked = pickPairs(
-    usable.map(([s]) => s),
-    { ...options, ranks: c.ranks !== null },
-  );
-  return picked.map(([a, b]) => {
-    const [i, j] = [usable[a]![1], usable[b]![1]];
-    const row: Record<string, unknown> = {
-      prompt: c.prompt,
-      chosen: c.responses[i],
-      rejected: c.responses[j],
-      // Ranks order the pair but are not scores: such pairs go to radpo score (or relabel --judge).
-      ...(c.ranks
-        ? { rank_chosen: c.ranks[i], rank_rejected: c.ranks[j] }
-        : { score_chosen: c.scores[i], score_rejected: c.scores[j] }),
-    };
-    if (c.aspects) {
-      row.chosen_aspects = c.aspects[i];
-      row.rejected_aspects = c.aspects[j];
-    }
-    if (c.id) row[c.id.name] = c.id.value;
-    row.source_line = line;
-    return row;
-  });
-}
-
-/** One long-format row, as it waits for the rest of its group. */
-interface LongItem {
-  prompt: unknown;
-  response: unknown;
-  value: number;
-  /** Which input (index) and line the row came from. */
-  input: number;
-  line: number;
-  id: Candidates['id'];
-}
-
-/** The group key, prompt, response and score (or rank) of one long-format row. */
-function longItem(
-  row: Record<string, unknown>,
-  flags: PairsFlags,
-  input: number,
-  line: number,
-): { key: string; item: LongItem } {
-  const need = (path: Path, what: string, flag: string) => {
-    const value = getPath(row, path);
-    if (value === undefined || value === null)
-      throw new RowError('missing_field', `the row has no ${what}`, {
-        field: path.join('.'),
-        expected: what,
-        found: `no such column (the row has ${Object.keys(row).join(', ')})`,
-        hint: `name the column that holds it with ${flag}`,
-      });
-    return value;
-  };
-  // A response kept inside its judge's grading prompt (prometheus-eval's benchmark files): the response and
-  // the instruction it answers are taken out of it; the instruction is the prompt unless one is named.
-  const responseValue = need(flags.responseCol!, 'response', '--response-col');
-  const unpacked = unpackJudgePrompt(responseValue);
-  const prompt =
-    unpacked && flags.promptCol === undefined
-      ? unpacked.instruction
-      : need(flags.promptCol ?? ['prompt'], 'prompt', '--prompt-col');
-  const group = flags.groupCol ? need(flags.groupCol, 'group value', '--group-col') : prompt;
-  const valuePath = (flags.scoreCol ?? flags.rankCol)!;
-  const value = meanOf(
-    need(valuePath, flags.scoreCol ? 'score' : 'rank', flags.scoreCol ? '--score-col' : '--rank-col'),
-  );
-  if (!Number.isFinite(value))
-    throw new RowError('bad_score', `the row's ${flags.scoreCol ? 'score' : 'rank'} is not a number`, {
-      field: valuePath.join('.'),
-      expected: 'a number',
-      found: preview(getPath(row, valuePath)),
-    });
-  // The group is the prompt's id (a row's own `id` in long format is usually the response's).
-  const id = flags.groupCol ? { name: flags.groupCol.join('.'), value: group } : idOf(row);
-  const item = { prompt, response: unpacked ? unpacked.response : responseValue, value, input, line, id };
-  return { key: typeof group === 'string' ? `s${group}` : `j${JSON.stringify(group)}`, item };
-}
-
-/** A score cell: a number, or several ratings of the one response (a judge sampled thrice) as their mean. */
-function meanOf(value: unknown): number {
-  if (!Array.isArray(value)) return num(value);
-  const values = value.map(num);
-  return values.every(Number.isFinite) ? (mean(values) ?? Number.NaN) : Number.NaN;
-}
-
-/** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
-function samePrompt(items: LongItem[], groupCol: Path, promptField: string): void {
-  const first = JSON.stringify(items[0]!.prompt);
-  const other = items.find((i) => JSON.stringify(i.prompt) !== first);
-  if (other === undefined) return;
-  // Quote both from just before where they part: long prompts often share their first sentences.
-  const second = JSON.stringify(other.prompt);
-  let at = 0;
-  while (at < first.length && first[at] === second[at]) at++;
-  const from = Math.max(0, at - 10);
-  const quote = (text: string) => `${from > 0 ? '…' : ''}${text.slice(from, from + 40)}…`;
-  throw new RowError('prompt_mismatch', `the rows of one ${groupCol.join('.')} answer different prompts`, {
-    field: promptField,
-    expected: `one prompt for every row with this ${groupCol.join('.')}`,
-    found: `line ${items[0]!.line} ${quote(first)} vs line ${other.line} ${quote(second)} (from character ${at})`,
-    hint: 'a pair must answer one prompt; group by a column that is the same only for the same prompt',
-  });
-}
+import {
+  candidatesOf,
+  longItem,
+  pairRows,
+  samePrompt,
+  type Candidates,
+  type LongItem,
+} from '../../core/response-lists.js';
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -506,7 +169,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     let ordinal = 0;
     for (const [index, input] of inputs.entries()) {
       await eachRecord(input, policy, (row, line) => {
-        const { key, item } = longItem(row, flags, index, line);
+        const { key, item } = longItem(row, { ...flags, responseCol: flags.responseCol! }, index, line);
         // Groups are ordered by their first row across all inputs (lines restart in each file).
         return grouper!.add(key, ordinal++, item);
       });

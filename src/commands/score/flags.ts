@@ -1,6 +1,7 @@
 import { parsed } from '../../cli/flags.js';
 import {
   conflictFlags,
+  responseListFlags,
   configFlags,
   errorFlags,
   inputFlags,
@@ -25,6 +26,7 @@ export const scoreFlags = {
     parseScale,
     { group: 'goal' },
   ),
+  ...responseListFlags,
   ...errorFlags,
   ...conflictFlags,
   ...judgeFlags,

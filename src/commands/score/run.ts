@@ -16,6 +16,7 @@ import { serverFiles } from '../../cli/server-config.js';
 import { usageError } from '../../core/errors.js';
 import { formatScore } from '../../core/goal.js';
 import { contradictsLabel } from '../../core/relabel.js';
+import type { Path } from '../../core/path.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -35,6 +36,8 @@ import type { scoreFlags } from './flags.js';
 interface ScoreConfig extends PairRunConfig {
   scores: ScoreColumnSpec;
   judge: JudgeRunConfig;
+  /** --responses-col, --text-field: rows of several responses under any name. */
+  list: { column?: Path; textField?: string };
 }
 
 interface ScoreReport extends BaseReport {
@@ -71,7 +74,12 @@ export const run: RunCommand<typeof scoreFlags> = async (args, flags, ctx: Comma
     ],
   );
   const logger = runLogger(io, flags);
-  const config = { ...pairRunConfig(inputs, flags, version), scores: scoreColumnSpec(flags), judge };
+  const config = {
+    ...pairRunConfig(inputs, flags, version),
+    scores: scoreColumnSpec(flags),
+    judge,
+    list: { column: flags.responsesCol, textField: flags.textField },
+  };
   await runScore(config, io, logger);
   return 'ok';
 };
@@ -113,7 +121,7 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
   const emitting = session.server.mode.emit;
   const counts = new RunCounts();
   const progress = new Progress(io, config.quiet);
-  const stageOptions = { shape: config.shape, scores: config.scores };
+  const stageOptions = { shape: config.shape, scores: config.scores, list: config.list };
 
   /** Every input through the judge stage (after the reward mapping's first pass, when it has one). */
   async function judgeInputs(out: RunOutput, policy: RowPolicy): Promise<void> {

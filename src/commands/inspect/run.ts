@@ -11,6 +11,7 @@ import { scoreHistogram as histogram } from '../../core/audit.js';
 import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec } from '../../core/goal.js';
 import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
+import { shellQuote } from '../../core/terminal.js';
 import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
 import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
@@ -299,10 +300,6 @@ const ROLE_FLAGS: Record<ColumnRole, string> = {
   score: '--score-col',
 };
 
-/** A column name as a shell word (Auto-J's "response 1"). */
-const shellWord = (text: string) =>
-  /^[^\s'"\\$`!*?;&|<>(){}[\]#~]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
-
 function typeOf(value: unknown): string {
   if (Array.isArray(value))
     return value.length > 0 && value.every((m) => m && typeof m === 'object' && ('role' in m || 'from' in m))
@@ -336,12 +333,12 @@ function winnerValues(seen: ReadonlySet<string>): string {
   ];
   if (plain.some(([a, b]) => values.length === 2 && values[0] === a && values[1] === b))
     return `A=${values[0]},B=${values[1]}`;
-  return `A=…,B=…,tie=… (the label's values: ${values.map(shellWord).join(', ')})`;
+  return `A=…,B=…,tie=… (the label's values: ${values.map(shellQuote).join(', ')})`;
 }
 
 /** The command that reads the input as one reading of the registry. */
 function commandOf(reading: Reading, labels: ReadonlySet<string>): string {
-  const flags = reading.columns.map(([role, column]) => `${ROLE_FLAGS[role]} ${shellWord(column)}`);
+  const flags = reading.columns.map(([role, column]) => `${ROLE_FLAGS[role]} ${shellQuote(column)}`);
   if (reading.winnerColumn) flags.push(`--winner-values ${winnerValues(labels)}`);
   const judge = reading.command === 'score' ? ' --judge chat|reward …' : '';
   return `radpo ${reading.command} FILE${flags.length > 0 ? ` ${flags.join(' ')}` : ''}${judge}`;

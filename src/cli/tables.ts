@@ -5,6 +5,7 @@
  */
 import { OUTPUT_FORMATS } from '../core/layouts.js';
 import { parseScale } from '../core/goal.js';
+import { ID_COLUMNS } from '../core/ids.js';
 import { SCHEMAS } from '../core/pair.js';
 import { parseShard } from '../core/shard.js';
 import { parseWinnerValues } from '../core/winner.js';
@@ -113,6 +114,16 @@ export const responseListFlags = {
     '--text-field <name>',
     'the field of each response object that holds its text (default: the first of text, answer, response, ' +
       'content, output, completion)',
+    { group: 'columns' },
+  ),
+};
+
+/** generate, score, pairs: the row's id, carried through to relabel's source_id. */
+export const idFlags = {
+  idCol: path(
+    '--id-col <path>',
+    `column with the row's id, carried with the row (relabel writes it as source_id); every row must have one ` +
+      `(default: the first of ${ID_COLUMNS.join(', ')}, where present)`,
     { group: 'columns' },
   ),
 };

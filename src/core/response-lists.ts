@@ -39,6 +39,8 @@ function rating(annotation: unknown): number {
 
 /** Where the responses are and which of their fields say what (as the user named them, or found). */
 interface ListColumns {
+  /** The row's id (--id-col), carried into every pair under its name; default: core/ids.ts's candidates. */
+  idCol?: Path;
   /** OASST trees: pair the first prompt's replies, or every prompter turn's (the conversation before it). */
   tree?: 'first' | 'all';
   promptCol?: Path;
@@ -93,12 +95,19 @@ function listCandidates(
   const fieldValues = (name: string) => items.map((item) => (isObject(item) ? num(item[name]) : Number.NaN));
   if (rankField !== undefined) {
     const ranks = fieldValues(rankField);
-    return { prompt, responses, scores: ranks.map((r) => -r), ranks, aspects: null, id: idOf(row) };
+    return { prompt, responses, scores: ranks.map((r) => -r), ranks, aspects: null, id: idOf(row, columns.idCol) };
   }
   if (scoreField !== undefined)
-    return { prompt, responses, scores: fieldValues(scoreField), ranks: null, aspects: null, id: idOf(row) };
+    return {
+      prompt,
+      responses,
+      scores: fieldValues(scoreField),
+      ranks: null,
+      aspects: null,
+      id: idOf(row, columns.idCol),
+    };
   if (Array.isArray(row.scores) && row.scores.length === items.length)
-    return { prompt, responses, scores: row.scores.map(num), ranks: null, aspects: null, id: idOf(row) };
+    return { prompt, responses, scores: row.scores.map(num), ranks: null, aspects: null, id: idOf(row, columns.idCol) };
   throw new RowError('bad_score', 'the responses have neither scores nor ranks', {
     field,
     expected: 'a score or rank field in each response, or a scores list beside them',
@@ -188,7 +197,7 @@ function rowCandidates(row: Record<string, unknown>, score: string, columns: Lis
       scores,
       ranks: null,
       aspects,
-      id: idOf(row),
+      id: idOf(row, columns.idCol),
     };
   }
   const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
@@ -217,7 +226,7 @@ function rowCandidates(row: Record<string, unknown>, score: string, columns: Lis
     scores,
     ranks: null,
     aspects: objects ? (row.scores as Array<Record<string, number>>) : null,
-    id: idOf(row),
+    id: idOf(row, columns.idCol),
   };
 }
 
@@ -230,10 +239,23 @@ function noPrompt(promptCol: Path | undefined): RowError {
   });
 }
 
-/** The row's id column and value (id, prompt_id, uid, …), or null. */
-function idOf(row: Record<string, unknown>): Candidates['id'] {
-  const column = defaultIdColumn(row);
-  return column ? { name: column[0]!, value: row[column[0]!] } : null;
+/** A row's id in the column the user named: a string or a number, or the row is set aside. */
+export function requireId(value: unknown, column: Path): void {
+  if (typeof value === 'string' || typeof value === 'number') return;
+  throw new RowError(value === undefined ? 'missing_field' : 'bad_field', 'the row has no usable id', {
+    field: column.join('.'),
+    expected: 'a string or a number that identifies the row',
+    found: preview(value),
+    hint: 'check the id column name',
+  });
+}
+
+/** The row's id column and value (the one named, else id, prompt_id, uid, …), or null. */
+function idOf(row: Record<string, unknown>, named: Path | undefined): Candidates['id'] {
+  const column = named ?? defaultIdColumn(row);
+  const value = column ? getPath(row, column) : undefined;
+  if (named) requireId(value, named);
+  return column && (typeof value === 'string' || typeof value === 'number') ? { name: column.join('.'), value } : null;
 }
 
 /** The pairs of one row, as output rows. Responses without a usable score take no part. */
@@ -286,6 +308,7 @@ export interface LongItem {
 
 /** Long format's columns: the response, and a score or a rank (a prompt and a group where named). */
 interface LongColumns {
+  idCol?: Path;
   responseCol: Path;
   promptCol?: Path;
   groupCol?: Path;
@@ -329,7 +352,7 @@ export function longItem(
       found: preview(getPath(row, valuePath)),
     });
   // The group is the prompt's id (a row's own `id` in long format is usually the response's).
-  const id = columns.groupCol ? { name: columns.groupCol.join('.'), value: group } : idOf(row);
+  const id = columns.groupCol ? { name: columns.groupCol.join('.'), value: group } : idOf(row, columns.idCol);
   const item = { prompt, response: unpacked ? unpacked.response : responseValue, value, input, line, id };
   return { key: typeof group === 'string' ? `s${group}` : `j${JSON.stringify(group)}`, item };
 }

@@ -27,6 +27,14 @@ export interface JudgeStageOptions {
   collectOnly: boolean;
   /** Rows of several responses: the column that holds them (default `responses`) and their text field. */
   list?: { column?: Path; textField?: string };
+  /**
+   * Where the scores go. 'row' (radpo score): written into the row's score columns. 'record' (relabel
+   * --judge): handed over on the record (`scores`), the row and its raw bytes left as they were, so the
+   * byte fast path reads it and nothing detects score columns a second time.
+   */
+  into?: 'row' | 'record';
+  /** The shape the stage detected on the first pair, for the caller that reads the same rows (relabel). */
+  detected?: { shape: Shape | null };
 }
 
 const DEFAULT_COLUMNS: [Path, Path] = [['score_chosen'], ['score_rejected']];
@@ -37,8 +45,6 @@ interface JudgedRecord extends SourceRecord {
   judgeOutput?: string;
   /** --emit-batch: this row's requests went to the batch file; it has no scores yet. */
   batchPending?: boolean;
-  /** A pair's scores (the judge's, or the row's own where it had them): chosen is the labelled winner. */
-  scores?: PairScores;
 }
 
 type Failed = Exclude<Verdict, { ok: true }>;
@@ -87,6 +93,7 @@ class PairJudge {
   private fixColumns(record: SourceRecord): Shape {
     const { scores } = this.options;
     const shape = detectShapeOf(record.location.source, record.value, this.options.shape);
+    if (this.options.detected) this.options.detected.shape = shape;
     if (this.attributes) {
       // Attribute scores go under the score columns: score_chosen.Helpfulness, …
       const base: [Path, Path] = scores.chosen && scores.rejected ? [scores.chosen, scores.rejected] : DEFAULT_COLUMNS;
@@ -221,10 +228,11 @@ class PairJudge {
       for (const [i, [chosenPath, rejectedPath]] of this.targets.entries()) {
         scores.chosen.push(this.goalScore(c.scores[i]!, 'chosen'));
         scores.rejected.push(this.goalScore(r.scores[i]!, 'rejected'));
+        if (this.options.into === 'record') continue;
         setPath(value, chosenPath, scores.chosen[i]);
         setPath(value, rejectedPath, scores.rejected[i]);
       }
-      return { ...record, value, bytes: undefined, scores };
+      return this.options.into === 'record' ? { ...record, scores } : { ...record, value, bytes: undefined, scores };
     } catch (err) {
       if (err instanceof RowError) return fail(err);
       throw err;

@@ -1,5 +1,13 @@
 import { choice, count, parsed, parseNumber, path, text } from '../../cli/flags.js';
-import { configFlags, errorFlags, goalTextFlags, networkFlags, outputFlags, readFlags } from '../../cli/tables.js';
+import {
+  configFlags,
+  errorFlags,
+  goalTextFlags,
+  networkFlags,
+  outputFlags,
+  readFlags,
+  idFlags,
+} from '../../cli/tables.js';
 import { PLACEMENTS } from '../../core/goal.js';
 import { SERVER_KINDS } from '../../server/choices.js';
 
@@ -49,5 +57,6 @@ export const generateFlags = {
   }),
   ...goalTextFlags('the scale used when relabeling'),
   ...outputFlags('output file ("-" = stdout): one row per prompt with its responses'),
+  ...idFlags,
   ...errorFlags,
 };

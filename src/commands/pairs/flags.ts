@@ -1,5 +1,5 @@
 import { choice, count, parsed, parseNumber, path, text } from '../../cli/flags.js';
-import { configFlags, errorFlags, outputFlags, readFlags, responseListFlags } from '../../cli/tables.js';
+import { configFlags, errorFlags, outputFlags, readFlags, responseListFlags, idFlags } from '../../cli/tables.js';
 import { PAIR_STRATEGIES } from '../../core/pairs.js';
 
 /** Every flag of `radpo pairs`, declared once. */
@@ -71,5 +71,6 @@ export const pairsFlags = {
   ),
   seed: count('--seed <n>', 'seed of --strategy best-random', { default: '42', group: 'columns' }),
   ...outputFlags('output file ("-" = stdout)'),
+  ...idFlags,
   ...errorFlags,
 };

@@ -209,7 +209,8 @@ function relabelValue(
     if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), context.shard.count) !== context.shard.index)
       return { kind: 'other_shard' };
   }
-  const read = pairScores(row, value, table, context);
+  // A judge's scores come with the record (judge/stage.ts), already attached to chosen and rejected.
+  const read = record.scores ?? pairScores(row, value, table, context);
   const { scores, rounded } =
     context.roundDigits === null ? { scores: read, rounded: false } : roundScores(read, context.roundDigits);
   const tie = isTie(scores);
@@ -263,7 +264,7 @@ export function relabelRecord(record: SourceRecord, context: RecordContext): Rec
     }
     const parsed = parseJsonRecord(record, context.isJsonFile);
     if (parsed.error) return { kind: 'error', error: parsed.error, record: parsed };
-    return relabelValue(parsed, parsed.value, null, context);
+    return relabelValue(record.scores ? { ...parsed, scores: record.scores } : parsed, parsed.value, null, context);
   } catch (err) {
     if (err instanceof RowError) {
       err.location ??= record.location;

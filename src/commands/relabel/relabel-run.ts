@@ -70,6 +70,8 @@ export class RelabelRun {
   /** CSV columns of the pair whose cells held JSON that is no conversation (kept as text). */
   private readonly jsonTextColumns = new Map<string, string>();
   private readonly shapes: Shape[] = [];
+  /** With --judge: the shape the judge stage detected on this input's first pair (detected once). */
+  private judged: { shape: Shape | null } | null = null;
   /** The score columns the first input's rows were read with (the conflict stop names them). */
   private scoreColumns: ScoreColumns | null = null;
 
@@ -109,12 +111,15 @@ export class RelabelRun {
     const { name, format } = opened;
     const isJsonFile = isJsonFileName(name);
     let records: AsyncIterable<SourceRecord[]> = opened.records;
+    this.judged = null;
     if (this.session) {
       const { judgeStage } = await import('../../judge/stage.js');
+      // The judge hands each pair's scores over on its record; the row and its bytes stay as read.
+      this.judged = { shape: null };
       records = judgeStage(
         opened.records,
         this.session,
-        { shape: config.shape, scores: config.scores, collectOnly: false },
+        { shape: config.shape, scores: config.scores, collectOnly: false, into: 'record', detected: this.judged },
         isJsonFile,
       );
     }
@@ -172,7 +177,8 @@ export class RelabelRun {
   private submit(records: SourceRecord[], context: RecordContext, contextId: number): number {
     const bytes = records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
     this.inputBytes += bytes;
-    const poolable = context.fast && !context.objects && records[0]!.bytes !== undefined;
+    // Worker threads get the records' bytes only: scores a judge handed over stay on the main thread.
+    const poolable = context.fast && !context.objects && records[0]!.bytes !== undefined && this.session === null;
     if (
       this.pool === null &&
       poolable &&
@@ -208,7 +214,7 @@ export class RelabelRun {
     isJsonFile: boolean,
   ): RecordContext {
     const { config } = this;
-    const shape = detectShapeOf(summary.source, value, config.shape);
+    const shape = this.judged?.shape ?? detectShapeOf(summary.source, value, config.shape);
     this.shapes.push(shape);
     summary.shape = shape.description;
     const unused = unusedPromptColumns(value, shape);
@@ -223,7 +229,9 @@ export class RelabelRun {
     }
     refuseRelabeled(value, shape, location, config.goal);
     let scoreColumns: ScoreColumns | null = null;
-    if (this.joined) {
+    if (this.session)
+      summary.scores = `from the judge (${this.session.config.judge.kind} ${this.session.config.judge.model})`;
+    else if (this.joined) {
       summary.scores = this.joined.description;
       const why = this.joined.responses ? null : positionalMismatch(this.joined.names, shape.winner !== null);
       if (why) throw new RadpoError('schema', `${summary.source}: ${why}`, config.words(hint('match_scores_file')));

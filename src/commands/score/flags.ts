@@ -8,6 +8,7 @@ import {
   judgeFlags,
   outputFlags,
   scoreColumnFlags,
+  idFlags,
 } from '../../cli/tables.js';
 import { parseScale } from '../../core/goal.js';
 
@@ -27,6 +28,7 @@ export const scoreFlags = {
     { group: 'goal' },
   ),
   ...responseListFlags,
+  ...idFlags,
   ...errorFlags,
   ...conflictFlags,
   ...judgeFlags,

@@ -13,7 +13,9 @@ import {
   stdinReadOnce,
 } from '../../cli/rules.js';
 import { serverFiles } from '../../cli/server-config.js';
-import { usageError } from '../../core/errors.js';
+import { RowError, usageError } from '../../core/errors.js';
+import { getPath } from '../../core/path.js';
+import { requireId } from '../../core/response-lists.js';
 import { formatScore } from '../../core/goal.js';
 import { contradictsLabel } from '../../core/relabel.js';
 import type { Path } from '../../core/path.js';
@@ -38,6 +40,8 @@ interface ScoreConfig extends PairRunConfig {
   judge: JudgeRunConfig;
   /** --responses-col, --text-field: rows of several responses under any name. */
   list: { column?: Path; textField?: string };
+  /** --id-col: every row's id, carried with it (relabel writes it as source_id). */
+  idCol?: Path;
 }
 
 interface ScoreReport extends BaseReport {
@@ -79,10 +83,22 @@ export const run: RunCommand<typeof scoreFlags> = async (args, flags, ctx: Comma
     scores: scoreColumnSpec(flags),
     judge,
     list: { column: flags.responsesCol, textField: flags.textField },
+    idCol: flags.idCol,
   };
   await runScore(config, io, logger);
   return 'ok';
 };
+
+/** The row's --id-col value, when it has none that identifies it: the error that sets it aside. */
+function missingId(value: unknown, column: Path): RowError | null {
+  try {
+    requireId(getPath(value, column), column);
+    return null;
+  } catch (err) {
+    if (err instanceof RowError) return err;
+    throw err;
+  }
+}
 
 /** Only plain JSONL files are counted up front (a newline scan), for the progress line's total. */
 async function countRecords(inputs: string[]): Promise<number | null> {
@@ -138,7 +154,8 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
           counts.rowsRead += 1;
           if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
           if (record.batchPending) continue;
-          if (record.error) await policy.setAside(record, record.error);
+          const idError = !record.error && config.idCol ? missingId(record.value, config.idCol) : null;
+          if (record.error || idError) await policy.setAside(record, (record.error ?? idError)!);
           else if (!emitting) {
             const written = out.add(record.value as Record<string, unknown>);
             if (written) await written;

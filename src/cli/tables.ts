@@ -118,6 +118,12 @@ export const responseListFlags = {
   ),
 };
 
+/** A separate scores file joined to the input by key (relabel, audit, inspect: core/score-join.ts). */
+export const scoresFileFlags = {
+  scores: text('--scores <file>', 'a separate scores file joined to the input by --key', { group: 'columns' }),
+  key: path('--key <path>', 'the join column for --scores', { group: 'columns' }),
+};
+
 /** generate, score, pairs: the row's id, carried through to relabel's source_id. */
 export const idFlags = {
   idCol: path(

@@ -72,4 +72,20 @@ describe('inspect names the layout and prints the command that reads it', () => 
       expect(pair.score_chosen).toBeGreaterThan(pair.score_rejected);
     }
   });
+
+  it("takes relabel's column flags, so a relabel command is checked before it runs: the issue's, read right", async () => {
+    const r = await run([
+      'inspect',
+      LABELS,
+      ...['--response-a-col', 'output_1', '--response-b-col', 'output_2', '--winner-col', 'label'],
+      ...['--winner-values', 'A=1,B=2', '--scores', join(DATA, 'foreign', 'ultrafeedback_ab_ratings_60.json')],
+      ...['--key', 'instruction', '--chosen-score-col', 'results.0.score_1.0'],
+      ...['--rejected-score-col', 'results.0.score_2.0', '--id-col', 'instruction', '--scale', '1-5'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('matched to the input by text');
+    // The ratings agree with the labels; read by column position, 54% of them seemed to contradict.
+    expect(r.stdout).toContain('contradicting label (chosen scored lower): 0');
+    expect(r.stdout).toContain('score range: 1 to 9.5 — outside --scale 1-5');
+  });
 });

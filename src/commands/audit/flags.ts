@@ -1,5 +1,5 @@
 import { bool, count, list, parsed, parseNonNegative, parseRate, path, text } from '../../cli/flags.js';
-import { configFlags, inputFlags, scoreColumnFlags } from '../../cli/tables.js';
+import { configFlags, inputFlags, scoreColumnFlags, scoresFileFlags } from '../../cli/tables.js';
 import { ValueError } from '../../core/errors.js';
 import { parseScale } from '../../core/goal.js';
 
@@ -18,8 +18,7 @@ export const auditFlags = {
   attr: list('--attr <NAME=CHOSEN,REJECTED>', 'aspect score columns, compared with the overall score (repeatable)', {
     group: 'columns',
   }),
-  scores: text('--scores <file>', 'a separate scores file joined to the input by --key', { group: 'columns' }),
-  key: path('--key <path>', 'the join column for --scores', { group: 'columns' }),
+  ...scoresFileFlags,
   idCol: path('--id-col <path>', 'column that identifies a pair across --rerun and --reference files (default: id)', {
     group: 'columns',
   }),

@@ -6,19 +6,24 @@
  */
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
-import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
+import { wordHint } from '../../cli/hints.js';
+import { resolveInputs, scoreColumnSpec, scoresFileSpec, shapeOptions } from '../../cli/rules.js';
 import { scoreHistogram as histogram } from '../../core/audit.js';
-import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
-import { formatScore, paperGoalSpec } from '../../core/goal.js';
+import { RadpoError, RowError, type RowReason, usageError } from '../../core/errors.js';
+import { formatScore, paperGoalSpec, type Scale } from '../../core/goal.js';
+import { hint } from '../../core/hints.js';
 import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
 import { shellQuote } from '../../core/terminal.js';
 import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
-import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
-import { orientByWinner, probeOrientation } from '../../core/winner.js';
+import { getPath, type Path } from '../../core/path.js';
+import { joinScores, positionalMismatch } from '../../core/score-join.js';
+import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../../core/scores.js';
+import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
+import { type JoinedScores, loadScoresFile, type ScoresFileSpec } from '../../pipeline/scores-file.js';
 import { DistinctCounter, NumberSample } from '../../pipeline/sketch.js';
 import { bar, formatCount } from '../../pipeline/text.js';
 import type { inspectFlags } from './flags.js';
@@ -26,12 +31,22 @@ import type { inspectFlags } from './flags.js';
 export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
+  if ((flags.scores === undefined) !== (flags.key === undefined))
+    throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
+  const scores = scoreColumnSpec(flags);
+  const shape = shapeOptions(flags);
   const report = await runInspect(
     {
       inputs,
       inputFormat: flags.inputFormat,
-      shape: shapeOptions(flags),
-      scores: scoreColumnSpec(flags),
+      // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
+      shape: flags.scores ? { ...shape, winnerScores: undefined } : shape,
+      scores,
+      scoresFile:
+        flags.scores && flags.key
+          ? { path: flags.scores, key: flags.key, spec: scoresFileSpec(flags, scores) }
+          : undefined,
+      scale: flags.scale,
       maxLineBytes: flags.maxLineBytes,
     },
     io,
@@ -46,8 +61,15 @@ interface InspectConfig {
   inputFormat?: InputFormat;
   shape: ShapeOptions;
   scores: ScoreColumnSpec;
+  /** --scores FILE --key PATH: the scores come from that file, each attached to its response. */
+  scoresFile?: { path: string; key: Path; spec: ScoresFileSpec };
+  /** --scale: the range the scores are checked against (default: the paper's 1-10). */
+  scale?: Scale;
   maxLineBytes: number;
 }
+
+/** A pair's scores from a row (oriented by its winner), however the input gives them. */
+type ReadScores = (raw: unknown, value: unknown) => PairScores;
 
 interface HistogramBin {
   label: string;
@@ -99,6 +121,8 @@ interface InspectReport {
     contradicting_label: number;
     unscored: number;
     range: { min: number; max: number };
+    /** The scale the range is checked against: --scale, or null for the paper's 1-10. */
+    scale: { min: number; max: number } | null;
   };
   /** For radpo's own output: the two copies and the goals, instead of labels that the swap contradicts by design. */
   relabeled: null | { copies: Record<string, number>; goal_histogram: HistogramBin[] };
@@ -128,6 +152,8 @@ class Tally {
   unscored = 0;
   identical = 0;
   columnsText: string | null = null;
+  /** --scale, when given: the range the scores are checked against. */
+  scale: Scale | null = null;
   readonly copies = new Map<string, number>();
   readonly goals = new NumberSample();
 
@@ -140,7 +166,7 @@ class Tally {
   }
 
   /** One record of an input whose shape (and score columns, if any) are known. */
-  add(raw: unknown, shape: Shape, columns: ScoreColumns | null): void {
+  add(raw: unknown, shape: Shape, read: ReadScores | null): void {
     const value = shape.winner ? orientByWinner(raw, shape.winner) : raw;
     const pair = toPair(value, shape, { allowEmpty: true });
     this.pairs += 1;
@@ -149,9 +175,9 @@ class Tally {
     this.lengths.chosen.push(textLength(pair.chosen));
     this.lengths.rejected.push(textLength(pair.rejected));
     if (JSON.stringify(pair.chosen) === JSON.stringify(pair.rejected)) this.identical += 1;
-    if (!columns) return;
+    if (!read) return;
     try {
-      const scores = readScores(value, columns, { min: -Infinity, max: Infinity });
+      const scores = read(raw, value);
       // Histograms show the first (or only) attribute.
       this.chosenScores.push(scores.chosen[0]!);
       this.rejectedScores.push(scores.rejected[0]!);
@@ -200,6 +226,7 @@ class Tally {
                       min: Math.min(this.chosenScores.min, this.rejectedScores.min),
                       max: Math.max(this.chosenScores.max, this.rejectedScores.max),
                     },
+              scale: this.scale,
             }
           : null,
       // Past 500,000 distinct prompts the count is a HyperLogLog estimate, and the rows beyond each prompt's
@@ -225,6 +252,11 @@ class Tally {
 
 async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport> {
   const tally = new Tally();
+  tally.scale = config.scale ?? null;
+  const file = config.scoresFile;
+  const joined = file
+    ? await loadScoresFile(file.path, file.key, file.spec, ANY_SCALE, config.maxLineBytes, io, wordHint)
+    : null;
   const inputs: InputEntry[] = [];
   for (const input of config.inputs) {
     const { name, format, records } = await openInput(input, config, io);
@@ -235,7 +267,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     /** The values of an unknown file's label column (a reading with a winner column maps them to A and B). */
     const labels = new Set<string>();
     let labelColumn: string | undefined;
-    let columns: ScoreColumns | null = null;
+    let read: ReadScores | null = null;
     for await (const batch of records) {
       if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
       for (const record of batch) {
@@ -266,12 +298,20 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
             }
             entry.shape = shape.description;
             entry.relabeled = relabeledEvidence(record.value, null, paperGoalSpec()) !== null;
-            const first = shape.winner ? probeOrientation(record.value, shape.winner) : record.value;
-            columns = resolveScoreColumns(first, config.scores);
-            if (columns) entry.scores = tally.columnsText = columns.description;
+            if (joined) {
+              read = joinedReader(joined, file!.key, shape);
+              entry.scores = tally.columnsText = joined.description;
+            } else {
+              const first = shape.winner ? probeOrientation(record.value, shape.winner) : record.value;
+              const columns = resolveScoreColumns(first, config.scores);
+              if (columns) {
+                entry.scores = tally.columnsText = columns.description;
+                read = (_raw, value) => readScores(value, columns, ANY_SCALE);
+              }
+            }
           }
           if (entry.relabeled) tally.addRelabeled(record.value as Record<string, unknown>);
-          tally.add(record.value, shape, columns);
+          tally.add(record.value, shape, read);
         } catch (err) {
           if (!(err instanceof RowError)) throw err;
           tally.unreadableRow(err.reason);
@@ -281,6 +321,22 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     if (entry.readings) entry.suggestion = suggestionOf(entry.readings, labels);
   }
   return tally.report(inputs);
+}
+
+const ANY_SCALE: Scale = { min: -Infinity, max: Infinity };
+
+/** Scores from a scores file, each attached to the response it scores there (core/score-join.ts). */
+function joinedReader(joined: JoinedScores, key: Path, shape: Shape): ReadScores {
+  const why = joined.responses ? null : positionalMismatch(joined.names, shape.winner !== null);
+  if (why) throw new RadpoError('schema', why, wordHint(hint('match_scores_file')));
+  return (raw, value) => {
+    const side = shape.winner ? winnerSide(raw, shape.winner) : null;
+    return joinScores(joined.table, joined.names, getPath(value, key), key.join('.'), {
+      chosen: getPath(value, shape.chosen),
+      rejected: getPath(value, shape.rejected),
+      winner: side === 'tie' ? null : side,
+    });
+  };
 }
 
 /** The flag that names each column role of a reading (core/input-layouts.ts names roles, not flags). */
@@ -399,8 +455,11 @@ function renderInspect(report: InspectReport): string {
     );
     lines.push(
       `score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${
-        s.range.min < 1 || s.range.max > 10
-          ? ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
+        s.range.min < (s.scale?.min ?? 1) || s.range.max > (s.scale?.max ?? 10)
+          ? s.scale
+            ? ` — outside --scale ${formatScore(s.scale.min)}-${formatScore(s.scale.max)}: relabel would set ` +
+              'those rows aside (bad_score)'
+            : ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
           : ''
       }`,
     );

@@ -73,7 +73,7 @@ describe('inspect names the layout and prints the command that reads it', () => 
     }
   });
 
-  it("takes relabel's column flags, so a relabel command is checked before it runs: the issue's, read right", async () => {
+  it("takes relabel's column flags, so a relabel command is checked before it runs (the issue's)", async () => {
     const r = await run([
       'inspect',
       LABELS,

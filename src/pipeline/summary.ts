@@ -207,7 +207,10 @@ const EARLY_CONFLICT_PAIRS = 100;
 /**
  * A run whose scores contradict the labels of more than `max` of its scored pairs: that many conflicts
  * is no judge's noise but scores attached to the wrong side (swapped columns, a scores file read in
- * another order), so nothing is written. `cause` is the likely one, as the command knows it.
+ * another order), so nothing is written. The rate must be above `max` beyond doubt (the lower end of
+ * its 95% interval): a judge that agrees with the labels about half the time is weak, not swapped, and
+ * 19 conflicts in 35 pairs say nothing either way. `cause` is the likely one, as the command knows it.
+ * Mid-run (`early`) it acts from 100 pairs on: sooner than a bad row further on would.
  */
 export function conflictError(
   counts: RunCounts,
@@ -216,19 +219,18 @@ export function conflictError(
   early = false,
 ): RadpoError | null {
   const max = config.maxConflictRate;
-  // A rate of a handful of pairs says nothing about where the scores came from.
-  if (counts.labelled < MIN_CONFLICT_PAIRS || counts.contradicting / counts.labelled <= max) return null;
-  // Mid-run, only a rate that is above the bound beyond doubt (its 95% interval, on 100 pairs or more)
-  // stops the run: sooner than a bad row further on would, and never on a few unlucky first pairs.
-  if (early && (counts.labelled < EARLY_CONFLICT_PAIRS || wilson(counts.contradicting, counts.labelled)![0] <= max))
-    return null;
+  const n = counts.labelled;
+  if (n < (early ? EARLY_CONFLICT_PAIRS : MIN_CONFLICT_PAIRS) || counts.contradicting / n <= max) return null;
+  const [low] = wilson(counts.contradicting, n)!;
+  if (low <= max) return null;
   const rate = counts.contradicting / counts.labelled;
   const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} scored pairs`;
   const written = config.output === '-' ? 'the rows sent to stdout are incomplete' : 'nothing was written';
   return new RadpoError(
     'data',
-    `${formatCount(counts.contradicting)} of ${pairs} (${(100 * rate).toFixed(1)}%) have scores that contradict ` +
-      `their label (chosen scored lower), above --max-conflict-rate ${max}; ${written}`,
+    `${formatCount(counts.contradicting)} of ${pairs} (${(100 * rate).toFixed(1)}%, at least ` +
+      `${(100 * low).toFixed(1)}% at 95% confidence) have scores that contradict their label (chosen scored ` +
+      `lower), above --max-conflict-rate ${max}; ${written}`,
     `${cause}; if the scores are right and the labels are not, write the pairs anyway with --max-conflict-rate 1 ` +
       '(radpo audit FILE shows the conflicting pairs)',
   );

@@ -20,7 +20,7 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(r.code).toBe(1);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'report.json'))).toBe(false);
-    expect(r.stderr).toMatch(/of the first [\d,]+ scored pairs \(\d+\.\d%\) have scores that contradict their label/);
+    expect(r.stderr).toMatch(/of the first [\d,]+ scored pairs \(\d+\.\d%, at least \d+\.\d% at 95% confidence\) have/);
     expect(r.stderr).toContain('above --max-conflict-rate 0.5');
     expect(r.stderr).toContain('are the score columns swapped? chosen scores come from metadata.score_rejected');
     expect(r.stderr).toContain('--max-conflict-rate 1');
@@ -54,9 +54,9 @@ describe('relabel stops on scores that contradict most labels', () => {
       );
       return path;
     };
-    const over = await run(['relabel', write(30), '-o', join(dir, 'over.jsonl')]);
+    const over = await run(['relabel', write(38), '-o', join(dir, 'over.jsonl')]);
     expect(over.code).toBe(1);
-    expect(over.stderr).toMatch(/\d+ of 40 scored pairs \(\d+\.\d%\)/);
+    expect(over.stderr).toMatch(/\d+ of 40 scored pairs \(\d+\.\d%, at least/);
     expect(over.stderr).toContain('are lower scores better in this data, or the columns swapped');
     expect(existsSync(join(dir, 'over.jsonl'))).toBe(false);
     const under = await run(['relabel', write(10), '-o', join(dir, 'under.jsonl')]);
@@ -134,7 +134,7 @@ describe('score counts the judged pairs that contradict their label', () => {
     const out = join(dir, 'scored.jsonl');
     const bad = await run(['score', pairs(dir, true), ...flags, '-o', out]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('30 of 30 scored pairs (100.0%) have scores that contradict their label');
+    expect(bad.stderr).toContain('30 of 30 scored pairs (100.0%, at least');
     expect(bad.stderr).toContain('does the judge score worse answers higher');
     expect(existsSync(out)).toBe(false);
     const good = await run(['score', pairs(dir, false), ...flags]);

@@ -11,7 +11,7 @@ import { getPath, pathText, type Path } from '../core/path.js';
 import { responseText, type ScoresRow, type SideNames } from '../core/score-join.js';
 import { readScores, resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
 import type { Io } from '../io/io.js';
-import { openRecords } from '../io/records.js';
+import { openRecords, type SourceRecord } from '../io/records.js';
 
 export interface JoinedScores {
   table: Map<string, ScoresRow>;
@@ -28,6 +28,26 @@ export interface ScoresFileSpec {
   names: SideNames;
   /** Column pairs the user named for the input (--response-a-col/-b-col, --chosen-col/--rejected-col). */
   responses: ReadonlyArray<readonly [Path, Path]>;
+}
+
+/** A scores row's key: present, a string or number, and not seen before. */
+function keyOf(record: SourceRecord, keyPath: Path, table: ReadonlyMap<string, unknown>): string {
+  const key = getPath(record.value, keyPath);
+  if (key === undefined || key === null || typeof key === 'object') {
+    throw new RadpoError(
+      'io',
+      `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`,
+      'every scores row needs the key column given with --key',
+    );
+  }
+  const k = String(key);
+  if (table.has(k))
+    throw new RadpoError(
+      'io',
+      `${formatLocation(record.location)}: key ${JSON.stringify(k)} appears twice in the scores file`,
+      'keep one scores row per key',
+    );
+  return k;
 }
 
 /** Read a scores file into key -> scores of its two responses (with their text when the file has them). */
@@ -59,21 +79,7 @@ export async function loadScoresFile(
         }
         responses = responseColumns(record.value, spec.responses);
       }
-      const key = getPath(record.value, keyPath);
-      if (key === undefined || key === null || typeof key === 'object') {
-        throw new RadpoError(
-          'io',
-          `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`,
-          'every scores row needs the key column given with --key',
-        );
-      }
-      const k = String(key);
-      if (table.has(k))
-        throw new RadpoError(
-          'io',
-          `${formatLocation(record.location)}: key ${JSON.stringify(k)} appears twice in the scores file`,
-          'keep one scores row per key',
-        );
+      const k = keyOf(record, keyPath, table);
       try {
         const scores = readScores(record.value, columns, scale);
         const text = (p: Path | undefined) => (p ? responseText(getPath(record.value, p)) : null);

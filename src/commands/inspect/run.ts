@@ -298,17 +298,8 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
             }
             entry.shape = shape.description;
             entry.relabeled = relabeledEvidence(record.value, null, paperGoalSpec()) !== null;
-            if (joined) {
-              read = joinedReader(joined, file!.key, shape);
-              entry.scores = tally.columnsText = joined.description;
-            } else {
-              const first = shape.winner ? probeOrientation(record.value, shape.winner) : record.value;
-              const columns = resolveScoreColumns(first, config.scores);
-              if (columns) {
-                entry.scores = tally.columnsText = columns.description;
-                read = (_raw, value) => readScores(value, columns, ANY_SCALE);
-              }
-            }
+            const source = scoreReader(record.value, shape, config, joined);
+            if (source) [read, entry.scores, tally.columnsText] = [source.read, source.text, source.text];
           }
           if (entry.relabeled) tally.addRelabeled(record.value as Record<string, unknown>);
           tally.add(record.value, shape, read);
@@ -324,6 +315,19 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
 }
 
 const ANY_SCALE: Scale = { min: -Infinity, max: Infinity };
+
+/** How an input's scores are read, from its first record: a scores file, or the row's columns (or none). */
+function scoreReader(
+  first: unknown,
+  shape: Shape,
+  config: InspectConfig,
+  joined: JoinedScores | null,
+): { read: ReadScores; text: string } | null {
+  if (joined) return { read: joinedReader(joined, config.scoresFile!.key, shape), text: joined.description };
+  const columns = resolveScoreColumns(shape.winner ? probeOrientation(first, shape.winner) : first, config.scores);
+  if (!columns) return null;
+  return { read: (_raw, value) => readScores(value, columns, ANY_SCALE), text: columns.description };
+}
 
 /** Scores from a scores file, each attached to the response it scores there (core/score-join.ts). */
 function joinedReader(joined: JoinedScores, key: Path, shape: Shape): ReadScores {

@@ -228,19 +228,7 @@ export class RelabelRun {
       );
     }
     refuseRelabeled(value, shape, location, config.goal);
-    let scoreColumns: ScoreColumns | null = null;
-    if (this.session)
-      summary.scores = `from the judge (${this.session.config.judge.kind} ${this.session.config.judge.model})`;
-    else if (this.joined) {
-      summary.scores = this.joined.description;
-      const why = this.joined.responses ? null : positionalMismatch(this.joined.names, shape.winner !== null);
-      if (why) throw new RadpoError('schema', `${summary.source}: ${why}`, config.words(hint('match_scores_file')));
-    } else {
-      scoreColumns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
-      if (scoreColumns === null) throw noScores(summary.source, value);
-      summary.scores = scoreColumns.description;
-      this.scoreColumns ??= scoreColumns;
-    }
+    const scoreColumns = this.scoreSource(value, shape, summary);
     const objects = this.out.fileFormat === 'csv' || this.out.fileFormat === 'parquet';
     return {
       shape,
@@ -277,6 +265,29 @@ export class RelabelRun {
         !this.goalHasNul,
       objects,
     };
+  }
+
+  /**
+   * Where this input's scores come from, said in the summary: the judge (handed over with each record), a
+   * scores file (each score attached to its response), or the row's own columns (returned).
+   */
+  private scoreSource(value: unknown, shape: Shape, summary: InputSummary): ScoreColumns | null {
+    const { config, joined, session } = this;
+    if (session) {
+      summary.scores = `from the judge (${session.config.judge.kind} ${session.config.judge.model})`;
+      return null;
+    }
+    if (joined) {
+      summary.scores = joined.description;
+      const why = joined.responses ? null : positionalMismatch(joined.names, shape.winner !== null);
+      if (why) throw new RadpoError('schema', `${summary.source}: ${why}`, config.words(hint('match_scores_file')));
+      return null;
+    }
+    const columns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
+    if (columns === null) throw noScores(summary.source, value);
+    summary.scores = columns.description;
+    this.scoreColumns ??= columns;
+    return columns;
   }
 
   /** Write the oldest batch's rows (or set them aside), in input order. */

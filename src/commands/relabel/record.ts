@@ -4,18 +4,8 @@
  * and in worker threads (worker.ts beside this file), which is how output stays identical.
  */
 import { RowError, type Location } from '../../core/errors.js';
-import {
-  floatScores,
-  toAxolotlRow,
-  toHandbookRow,
-  toLlamaFactoryRow,
-  toNemoRow,
-  toTextRow,
-  toTrlRow,
-  type OutputFormat,
-  type RowOrigin,
-  trlRowTexts,
-} from '../../core/layouts.js';
+import { floatScores, type OutputFormat, type RowOrigin, trlRowTexts } from '../../core/layouts.js';
+import { OUTPUT_LAYOUTS } from '../../core/output-layouts.js';
 import { formatScore, type GoalSpec, type Placement } from '../../core/goal.js';
 import { identicalResponses, type Message, type Pair, toPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
@@ -145,23 +135,10 @@ function rowOrigin(record: SourceRecord, value: unknown, context: RecordContext)
   return origin;
 }
 
-/** One copy in the trainer's layout (core/layouts.ts). */
+/** One copy in the trainer's layout (core/output-layouts.ts). */
 function layoutRow(copy: RelabeledPair, value: unknown, origin: RowOrigin, context: RecordContext) {
-  const attributes = context.goal.attributes;
-  switch (context.format) {
-    case 'trl':
-      return toTrlRow(copy, attributes, origin);
-    case 'handbook':
-      return toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, context.shape);
-    case 'llamafactory':
-      return toLlamaFactoryRow(copy, attributes, origin);
-    case 'axolotl':
-      return toAxolotlRow(copy);
-    case 'nemo':
-      return toNemoRow(copy);
-    case 'text':
-      return toTextRow(copy, attributes, origin);
-  }
+  const { attributes } = context.goal;
+  return OUTPUT_LAYOUTS[context.format].write(copy, { attributes, origin, source: value, shape: context.shape });
 }
 
 /** The goal texts' JSON (escaped, without quotes): a run has a few dozen, each written into every other row. */

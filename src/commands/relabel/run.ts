@@ -22,7 +22,7 @@ import {
 } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import type { Placement } from '../../core/goal.js';
-import { trainerConfig, unloadableOutput } from '../../core/trainer-config.js';
+import { OUTPUT_LAYOUTS, trainerConfig } from '../../core/output-layouts.js';
 import { isGzipName, outputFileFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -124,7 +124,8 @@ function relabelConfig(
   if (flags.printConfig && flags.output === '-')
     throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
   const fileFormat = outputFileFormat(flags.output, flags.outputFormat);
-  const unloadable = flags.output === '-' ? null : unloadableOutput(flags.format, fileFormat, isGzipName(flags.output));
+  const unloadable =
+    flags.output === '-' ? null : OUTPUT_LAYOUTS[flags.format].unloadable(fileFormat, isGzipName(flags.output));
   if (unloadable && !(flags.jsonInCsv && fileFormat === 'csv' && !isGzipName(flags.output))) {
     throw usageError(
       `${unloadable}: -o ${flags.output} would write a file the trainer cannot load`,

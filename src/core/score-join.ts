@@ -90,6 +90,16 @@ export function attachScores(row: ScoresRow, input: InputSides, names: SideNames
     : { chosen: first.scores, rejected: second.scores };
 }
 
+/**
+ * The text a join key is compared by (--key, audit's --id-col): a string or number as `String` writes it,
+ * so the JSON number 1, the CSV cell "1" and 1.0 (which JSON reads as 1) are one key. Null for a key that
+ * cannot join (absent, null, an object or array).
+ */
+export function joinKeyText(value: unknown): string | null {
+  if (value === undefined || value === null || typeof value === 'object') return null;
+  return String(value);
+}
+
 /** The scores a scores file gives the row whose key is `key`: missing_score when none, else attachScores. */
 export function joinScores(
   table: ReadonlyMap<string, ScoresRow>,
@@ -98,8 +108,8 @@ export function joinScores(
   keyField: string,
   input: InputSides,
 ): PairScores {
-  const k = key === undefined || key === null || typeof key === 'object' ? undefined : String(key);
-  const row = k === undefined ? undefined : table.get(k);
+  const k = joinKeyText(key);
+  const row = k === null ? undefined : table.get(k);
   if (!row) {
     throw new RowError('missing_score', 'no scores for this row in the scores file', {
       field: keyField,

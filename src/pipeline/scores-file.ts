@@ -8,7 +8,7 @@ import type { Scale } from '../core/goal.js';
 import type { HintWords } from '../core/hints.js';
 import { responseColumns } from '../core/pair.js';
 import { getPath, pathText, type Path } from '../core/path.js';
-import { responseText, type ScoresRow, type SideNames } from '../core/score-join.js';
+import { joinKeyText, responseText, type ScoresRow, type SideNames } from '../core/score-join.js';
 import { readScores, resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
 import type { Io } from '../io/io.js';
 import { openRecords, type SourceRecord } from '../io/records.js';
@@ -32,15 +32,14 @@ export interface ScoresFileSpec {
 
 /** A scores row's key: present, a string or number, and not seen before. */
 function keyOf(record: SourceRecord, keyPath: Path, table: ReadonlyMap<string, unknown>): string {
-  const key = getPath(record.value, keyPath);
-  if (key === undefined || key === null || typeof key === 'object') {
+  const k = joinKeyText(getPath(record.value, keyPath));
+  if (k === null) {
     throw new RadpoError(
       'io',
       `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`,
       'every scores row needs the key column given with --key',
     );
   }
-  const k = String(key);
   if (table.has(k))
     throw new RadpoError(
       'io',

@@ -10,6 +10,7 @@ import { hint } from './hints.js';
 import { defaultIdColumn } from './ids.js';
 import { unpackJudgePrompt } from './judge-prompt.js';
 import { pickPairs, type PickOptions } from './pairs.js';
+import { checkScoreGap } from './relabel.js';
 import { getPath, type Path } from './path.js';
 import { mean } from './stats.js';
 
@@ -274,6 +275,9 @@ export function pairRows(c: Candidates, options: PickOptions, line: number): Arr
     usable.map(([s]) => s),
     { ...options, ranks: c.ranks !== null },
   );
+  // Each pair's two scores are checked as a pair (core/relabel.ts): 1e308 against -1e308 is no usable gap.
+  for (const [a, b] of picked)
+    checkScoreGap({ chosen: [usable[a]![0]], rejected: [usable[b]![0]] }, { chosen: 'scores', rejected: 'scores' });
   return picked.map(([a, b]) => {
     const [i, j] = [usable[a]![1], usable[b]![1]];
     const row: Record<string, unknown> = {
@@ -362,23 +366,4 @@ function meanOf(value: unknown): number {
   if (!Array.isArray(value)) return num(value);
   const values = value.map(num);
   return values.every(Number.isFinite) ? (mean(values) ?? Number.NaN) : Number.NaN;
-}
-
-/** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
-export function samePrompt(items: LongItem[], groupCol: Path, promptField: string): void {
-  const first = JSON.stringify(items[0]!.prompt);
-  const other = items.find((i) => JSON.stringify(i.prompt) !== first);
-  if (other === undefined) return;
-  // Quote both from just before where they part: long prompts often share their first sentences.
-  const second = JSON.stringify(other.prompt);
-  let at = 0;
-  while (at < first.length && first[at] === second[at]) at++;
-  const from = Math.max(0, at - 10);
-  const quote = (text: string) => `${from > 0 ? '…' : ''}${text.slice(from, from + 40)}…`;
-  throw new RowError('prompt_mismatch', `the rows of one ${groupCol.join('.')} answer different prompts`, {
-    field: promptField,
-    expected: `one prompt for every row with this ${groupCol.join('.')}`,
-    found: `line ${items[0]!.line} ${quote(first)} vs line ${other.line} ${quote(second)} (from character ${at})`,
-    hint: 'a pair must answer one prompt; group by a column that is the same only for the same prompt',
-  });
 }

@@ -8,6 +8,7 @@
  */
 import { RowError, preview } from './errors.js';
 import { hint } from './hints.js';
+import { JOIN_KEY_RULE, joinKey } from './ids.js';
 import type { PairScores } from './scores.js';
 
 /** How a scores file names its two sides: chosen/rejected (--chosen-score-col) or A/B (--score-a-col). */
@@ -90,16 +91,6 @@ export function attachScores(row: ScoresRow, input: InputSides, names: SideNames
     : { chosen: first.scores, rejected: second.scores };
 }
 
-/**
- * The text a join key is compared by (--key, audit's --id-col): a string or number as `String` writes it,
- * so the JSON number 1, the CSV cell "1" and 1.0 (which JSON reads as 1) are one key. Null for a key that
- * cannot join (absent, null, an object or array).
- */
-export function joinKeyText(value: unknown): string | null {
-  if (value === undefined || value === null || typeof value === 'object') return null;
-  return String(value);
-}
-
 /** The scores a scores file gives the row whose key is `key`: missing_score when none, else attachScores. */
 export function joinScores(
   table: ReadonlyMap<string, ScoresRow>,
@@ -108,14 +99,14 @@ export function joinScores(
   keyField: string,
   input: InputSides,
 ): PairScores {
-  const k = joinKeyText(key);
+  const k = joinKey(key);
   const row = k === null ? undefined : table.get(k);
   if (!row) {
     throw new RowError('missing_score', 'no scores for this row in the scores file', {
       field: keyField,
       expected: 'a key present in the scores file',
       found: key === undefined ? 'no key column' : JSON.stringify(key),
-      hint: hint('score_first_or_set_aside'),
+      hint: `${JOIN_KEY_RULE}; score the missing rows, or set them aside`,
     });
   }
   return attachScores(row, input, names, k!);

@@ -1,15 +1,17 @@
 /**
  * `--scores FILE --key COL`: a separate file of scores, read whole and joined to the input by key
- * (relabel's and audit's). Each row's scores stay with the responses they score in that file's own row
- * (core/score-join.ts attaches them to the input's). Hints are worded by the caller's `words`.
+ * (relabel's, audit's and inspect's). Each row's scores stay with the responses they score in that file's
+ * own row (core/score-join.ts attaches them to the input's). Hints are worded by the caller's `words`.
  */
-import { RadpoError, RowError, formatLocation } from '../core/errors.js';
+import { RadpoError, RowError, formatLocation, type Location } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { HintWords } from '../core/hints.js';
+import { JOIN_KEY_RULE, joinKey } from '../core/ids.js';
 import { responseColumns } from '../core/pair.js';
 import { getPath, pathText, type Path } from '../core/path.js';
-import { joinKeyText, responseText, type ScoresRow, type SideNames } from '../core/score-join.js';
-import { readScores, resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
+import { readPairScores } from '../core/relabel.js';
+import { responseText, type ScoresRow, type SideNames } from '../core/score-join.js';
+import { resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
 import type { Io } from '../io/io.js';
 import { openRecords, type SourceRecord } from '../io/records.js';
 
@@ -30,22 +32,29 @@ export interface ScoresFileSpec {
   responses: ReadonlyArray<readonly [Path, Path]>;
 }
 
-/** A scores row's key: present, a string or number, and not seen before. */
-function keyOf(record: SourceRecord, keyPath: Path, table: ReadonlyMap<string, unknown>): string {
-  const k = joinKeyText(getPath(record.value, keyPath));
+/**
+ * A scores row's key under the one id rule (core/ids.ts): present, a string or number, and not seen
+ * before (1 and "1" are one key, and so a scores row given twice).
+ */
+function keyOf(record: SourceRecord, keyPath: Path, seen: Map<string, { key: unknown; location: Location }>): string {
+  const key = getPath(record.value, keyPath);
+  const k = joinKey(key);
   if (k === null) {
     throw new RadpoError(
       'io',
       `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`,
-      'every scores row needs the key column given with --key',
+      'every scores row needs the key column given with --key (a string or a number)',
     );
   }
-  if (table.has(k))
+  const earlier = seen.get(k);
+  if (earlier !== undefined)
     throw new RadpoError(
       'io',
-      `${formatLocation(record.location)}: key ${JSON.stringify(k)} appears twice in the scores file`,
+      `${formatLocation(record.location)}: key ${JSON.stringify(key)} appears twice in the scores file ` +
+        `(first as ${JSON.stringify(earlier.key)} at ${formatLocation(earlier.location)}; ${JOIN_KEY_RULE})`,
       'keep one scores row per key',
     );
+  seen.set(k, { key, location: record.location });
   return k;
 }
 
@@ -59,8 +68,9 @@ export async function loadScoresFile(
   io: Io,
   words: HintWords,
 ): Promise<JoinedScores> {
-  const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes });
+  const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes, warn: io.warn });
   const table = new Map<string, ScoresRow>();
+  const seen = new Map<string, { key: unknown; location: Location }>();
   let columns = null as ReturnType<typeof resolveScoreColumns>;
   let responses: [Path, Path] | null = null;
   for await (const batch of records) {
@@ -78,9 +88,9 @@ export async function loadScoresFile(
         }
         responses = responseColumns(record.value, spec.responses);
       }
-      const k = keyOf(record, keyPath, table);
+      const k = keyOf(record, keyPath, seen);
       try {
-        const scores = readScores(record.value, columns, scale);
+        const scores = readPairScores(record.value, columns, scale);
         const text = (p: Path | undefined) => (p ? responseText(getPath(record.value, p)) : null);
         table.set(k, [
           { scores: scores.chosen, text: text(responses?.[0]) },

@@ -21,7 +21,7 @@ import { joinScores, positionalMismatch } from '../../core/score-join.js';
 import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../../core/scores.js';
 import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
-import type { Io } from '../../io/io.js';
+import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
 import { type JoinedScores, loadScoresFile, type ScoresFileSpec } from '../../pipeline/scores-file.js';
 import { DistinctCounter, NumberSample } from '../../pipeline/sketch.js';
@@ -270,7 +270,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     let labelColumn: string | undefined;
     let read: ReadScores | null = null;
     for await (const batch of records) {
-      if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
+      stopIfInterrupted(io.signal);
       for (const record of batch) {
         tally.rows += 1;
         // A record that does not parse is counted whatever the shape (an unknown one included).

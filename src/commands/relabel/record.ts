@@ -13,12 +13,14 @@ import {
   contradictsLabel,
   isTie,
   relabelPair,
+  meetsMinGap,
+  readPairScores,
   scoreGap,
   type IdenticalPolicy,
   type RelabeledPair,
   type TiePolicy,
 } from '../../core/relabel.js';
-import { readScores, roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
+import { roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
 import { joinScores, type ScoresRow, type SideNames } from '../../core/score-join.js';
 import { orientByWinner, winnerSide } from '../../core/winner.js';
@@ -79,7 +81,7 @@ export type RecordResult =
  */
 function pairScores(row: unknown, value: unknown, table: RawTable | null, context: RecordContext): PairScores {
   const { joined, shape } = context;
-  if (!joined) return readScores(row, context.scoreColumns!, context.goal.scale);
+  if (!joined) return readPairScores(row, context.scoreColumns!, context.goal.scale);
   const side = (path: Path) => {
     const v = getPath(row, path);
     return table && joined.texts && v !== undefined
@@ -115,7 +117,7 @@ function refuseNoPreference(pair: Pair, tie: boolean, context: RecordContext): v
 function refuseBelowGap(scores: PairScores, context: RecordContext): void {
   if (context.minGap <= 0) return;
   const gap = Math.abs(scoreGap(scores));
-  if (gap < context.minGap)
+  if (!meetsMinGap(gap, context.minGap))
     throw new RowError('below_min_gap', `the scores differ by ${formatScore(gap)}, less than --min-gap`, {
       field: 'scores',
       expected: `a score gap of at least ${formatScore(context.minGap)}`,

@@ -163,6 +163,7 @@ export function runConfig(
   return {
     inputs,
     inputFormat: flags.inputFormat,
+    split: flags.split,
     output: flags.output,
     outputFormat: flags.outputFormat,
     onError: flags.onError,

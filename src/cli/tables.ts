@@ -50,6 +50,11 @@ export const readFlags = {
     parseBytes,
     { default: '64M', group: 'input' },
   ),
+  split: text(
+    '--split <name>',
+    "the split of a Hub dataset given by name (OWNER/NAME), as its card's configs list them",
+    { group: 'input' },
+  ),
 };
 
 /** Where rows come from and which columns hold the pair. Every command that reads pairs takes these. */

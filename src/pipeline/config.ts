@@ -13,6 +13,8 @@ export const ORDERS = ['interleave', 'concat'] as const;
 export interface RunConfig {
   inputs: string[];
   inputFormat?: InputFormat;
+  /** A Hub dataset's split (--split), for inputs that name a dataset. */
+  split?: string;
   output: string;
   outputFormat?: OutputFileFormat;
   onError: OnErrorPolicy;

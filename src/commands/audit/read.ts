@@ -20,6 +20,7 @@ import type { JoinedScores } from '../../pipeline/scores-file.js';
 
 export interface ReadConfig {
   inputFormat?: InputFormat;
+  split?: string;
   maxLineBytes: number;
   shape: ShapeOptions;
   /** The overall score columns as named (neither: found in the first row). */

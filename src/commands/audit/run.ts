@@ -243,6 +243,7 @@ async function readConfig(flags: AuditFlagValues, io: Io): Promise<ReadConfig> {
       : undefined;
   return {
     inputFormat: flags.inputFormat,
+    split: flags.split,
     maxLineBytes: flags.maxLineBytes,
     shape: shapeOptions(flags),
     chosenScoreCol: flags.chosenScoreCol,

@@ -29,6 +29,7 @@ export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, he
     {
       inputs,
       inputFormat: flags.inputFormat,
+      split: flags.split,
       shape: shapeOptions(flags),
       scores: scoreColumnSpec(flags),
       maxLineBytes: flags.maxLineBytes,
@@ -43,6 +44,7 @@ export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, he
 interface InspectConfig {
   inputs: string[];
   inputFormat?: InputFormat;
+  split?: string;
   shape: ShapeOptions;
   scores: ScoreColumnSpec;
   maxLineBytes: number;

@@ -91,11 +91,15 @@ export class RelabelRun {
       );
   }
 
+  /** Files of the input being read (a Hub glob's shards): rows then carry source_file. */
+  private parts = 1;
+
   /** Relabel one input, every row written or set aside before this returns. */
   async readInput(input: string): Promise<void> {
     const { config, io } = this;
     const opened = await openInput(input, config, io, true);
     const { name, format } = opened;
+    this.parts = opened.parts;
     const isJsonFile = isJsonFileName(name);
     let records: AsyncIterable<SourceRecord[]> = opened.records;
     if (this.session) {
@@ -234,7 +238,7 @@ export class RelabelRun {
       roundDigits: config.roundDigits,
       allowEmpty: config.allowEmpty,
       shard: config.shard ?? null,
-      withFile: config.inputs.length > 1,
+      withFile: config.inputs.length > 1 || this.parts > 1,
       isJsonFile,
       // The byte-level fast path needs JSON in and out (CSV output takes the raw bytes too; Parquet needs
       // decoded strings), and a shape whose text the core only moves (hh-rlhf transcripts are split into turns).

@@ -2,7 +2,7 @@
  * A fake Hugging Face Hub on 127.0.0.1, answering the endpoints radpo (and huggingface_hub's hf_hub_download)
  * call, as the Hub documents them and as huggingface_hub's tests record them:
  * - HEAD/GET /datasets/OWNER/NAME/resolve/REV/PATH: a small file answers 200 with `ETag: "<git blob sha1>"`,
- *   `X-Repo-Commit` and its bytes; an LFS file answers 302 to a second server (the "CDN") with
+ *   `X-Repo-Commit` and its bytes; an LFS file answers 302 to a second server (the "CDN", named `localhost`) with
  *   `X-Linked-Etag: "<sha256>"`, `X-Linked-Size` and `X-Repo-Commit`. Range requests are honoured.
  * - GET /api/datasets/OWNER/NAME/tree/REV[/PATH]?recursive=true: the listing, paged with a `Link: <…>; rel="next"`.
  * - the Hub's errors: 401 (RepoNotFound for an unknown or private repo without a token, "Invalid credentials in
@@ -218,7 +218,9 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
     );
   hubUrl = await listen(hub);
-  cdnUrl = await listen(cdn);
+  // Another host name for the same loopback address: clients tell the CDN from the Hub by host name, as
+  // huggingface_hub does (a redirect to another host is not followed for metadata, and gets no token).
+  cdnUrl = (await listen(cdn)).replace('127.0.0.1', 'localhost');
   return {
     url: hubUrl,
     cdnUrl,

@@ -24,8 +24,11 @@ export class HubHttpError extends Error {
 export class HubNetworkError extends Error {}
 
 interface HubFetchOptions {
-  /** 'relative': a redirect to another host is returned, not followed (its headers are what huggingface_hub reads). */
-  follow?: 'all' | 'relative';
+  /**
+   * 'hub': a redirect to another host (a CDN) is returned, not followed: its headers are the file's metadata, as
+   * huggingface_hub's _httpx_follow_hub_redirects_with_backoff reads them (a redirect on the same host is followed).
+   */
+  follow?: 'all' | 'hub';
   /** The largest body read; past it the read fails (an API answer is small, a download has its announced size). */
   maxBodyBytes?: number;
   /** Milliseconds to wait for the answer's headers. */
@@ -68,9 +71,8 @@ export function hubFetch(env: HubEnv, signal: AbortSignal | undefined, options: 
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         const next = new URL(location, url);
-        // huggingface_hub follows a relative Location only (a renamed repository); a CDN's is the answer.
-        const relativeOnly = options.follow === 'relative' && /^([a-z][a-z0-9+.-]*:|\/\/)/i.test(location);
-        if (relativeOnly || hop >= MAX_REDIRECTS) {
+        const offHub = options.follow === 'hub' && next.hostname.toLowerCase() !== url.hostname.toLowerCase();
+        if (offHub || hop >= MAX_REDIRECTS) {
           signal?.removeEventListener('abort', abort);
           await res.body?.cancel();
           if (hop >= MAX_REDIRECTS)

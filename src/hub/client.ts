@@ -4,8 +4,8 @@
  * is how a download resumes). The metadata request is radpo's own, because the library's `fileDownloadInfo`
  * lacks what the cache needs: it follows the redirect before reading the ETag (so an LFS file's would be the
  * CDN's) and returns no X-Repo-Commit (the snapshot a file belongs in). This is huggingface_hub's
- * get_hf_file_metadata: HEAD on /resolve/, redirects followed on the Hub's host only, X-Repo-Commit, X-Linked-Etag or ETag,
- * X-Linked-Size or Content-Length, and Location for the download.
+ * get_hf_file_metadata: HEAD on /resolve/, redirects followed on the Hub's host only, X-Repo-Commit,
+ * X-Linked-Etag or ETag, X-Linked-Size or Content-Length, and Location for the download.
  */
 import { downloadFile, listFiles } from '@huggingface/hub';
 import { RadpoError } from '../core/errors.js';

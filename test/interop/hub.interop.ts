@@ -91,7 +91,8 @@ describe('one cache for huggingface_hub and radpo', () => {
     expect(found).toEqual([sha256(parquet), sha256(jsonl)]);
     // And hf_hub_download, offline, returns radpo's file without a request.
     const again = await python(
-      "from huggingface_hub import hf_hub_download\nprint(hf_hub_download('me/uf', 'data/rows.parquet', repo_type='dataset'))",
+      'from huggingface_hub import hf_hub_download\n' +
+        "print(hf_hub_download('me/uf', 'data/rows.parquet', repo_type='dataset'))",
       { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' },
     );
     expect(sha256(readFileSync(again))).toBe(sha256(parquet));

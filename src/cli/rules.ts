@@ -132,10 +132,13 @@ export async function checkOutputPaths(
   for (const [flag, path] of outputs) {
     if (path === undefined || path === '-') continue;
     const resolved = await resolvePath(path);
+    // -o DIR/: a Hub-ready dataset folder (src/hub/folder.ts); no other output names a folder.
+    if (resolved.kind === 'directory' && flag === '-o' && /[/\\]$/.test(path)) continue;
     if (resolved.kind === 'directory')
       throw usageError(
         `${flag} ${path} is a directory`,
-        `name a file in it, e.g. ${flag} ${path.replace(/\/+$/, '')}/out.jsonl`,
+        `name a file in it, e.g. ${flag} ${path.replace(/\/+$/, '')}/out.jsonl` +
+          (flag === '-o' ? `, or -o ${path.replace(/\/+$/, '')}/ for a dataset folder (data/ and README.md)` : ''),
       );
     if (resolved.kind === 'device') continue;
     const identity = key(resolved.identity);
@@ -157,13 +160,14 @@ export async function checkOutputPaths(
 /** The run configuration from validated read, output and error flags. */
 export function runConfig(
   inputs: string[],
-  flags: ReadValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  flags: ReadValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxShardSize?: number },
   version: string,
 ): RunConfig {
   return {
     inputs,
     inputFormat: flags.inputFormat,
     split: flags.split,
+    maxShardBytes: flags.maxShardSize,
     output: flags.output,
     outputFormat: flags.outputFormat,
     onError: flags.onError,
@@ -181,7 +185,7 @@ export function runConfig(
 /** The run configuration of a command that reads pairs: the run's, and where the pair's parts are. */
 export function pairRunConfig(
   inputs: string[],
-  flags: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  flags: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxShardSize?: number },
   version: string,
 ): PairRunConfig {
   return { ...runConfig(inputs, flags, version), shape: shapeOptions(flags) };

@@ -52,7 +52,8 @@ export const readFlags = {
   ),
   split: text(
     '--split <name>',
-    "the split of a Hub dataset given by name (OWNER/NAME), as its card's configs list them",
+    "the split to read of a Hub dataset given by name (OWNER/NAME), as its card's configs list them; " +
+      'with -o DIR/, the split written (default: train)',
     { group: 'input' },
   ),
 };
@@ -146,9 +147,15 @@ export function outputFlags(description: string) {
     output: text('-o, --output <file>', description, { default: '-', group: 'output' }),
     outputFormat: choice(
       '--output-format <format>',
-      'output file format (default: from the -o extension)',
+      'output file format (default: from the -o extension; parquet for -o DIR/)',
       OUTPUT_FILE_FORMATS,
       { group: 'output' },
+    ),
+    maxShardSize: parsed(
+      '--max-shard-size <bytes>',
+      'with -o DIR/ (a dataset folder for the Hub): start a new data/ shard past this size',
+      parseBytes,
+      { default: '500M', group: 'output' },
     ),
   };
 }

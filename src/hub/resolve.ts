@@ -45,11 +45,8 @@ export async function hubInput(
   quiet = false,
 ): Promise<HubInput | null> {
   const ref = hubRefOf(input, io.cwd);
-  if (!ref) {
-    if (split !== undefined && input !== '-' && !isHubUrl(input))
-      throw usageError(`--split picks a split of a Hub dataset, and ${input} is a local file`, 'leave --split out');
-    return null;
-  }
+  // --split also names the split a dataset folder (-o DIR/) writes: with a local input it is that alone.
+  if (!ref) return null;
   const env = hubEnv(io.env);
   io.secrets?.add(env.token);
   const s: HubSession = { env, client: new HubClient(env, io.signal), io, quiet };

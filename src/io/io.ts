@@ -12,6 +12,8 @@ export interface Io {
   signal?: AbortSignal;
   /** The run's secrets (API keys, URL passwords): main() makes one per run and redacts stderr with it. */
   secrets?: Redactor;
+  /** The arguments radpo was run with (a dataset card records the command, redacted). */
+  argv?: readonly string[];
 }
 
 /** Colour only on a terminal, and never with NO_COLOR (non-empty) or TERM=dumb (clig.dev). */

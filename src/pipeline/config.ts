@@ -17,6 +17,8 @@ export interface RunConfig {
   split?: string;
   output: string;
   outputFormat?: OutputFileFormat;
+  /** -o DIR/: the size past which a new shard starts. */
+  maxShardBytes?: number;
   onError: OnErrorPolicy;
   rejects?: string;
   maxErrors?: number;

@@ -98,3 +98,36 @@ describe('one cache for huggingface_hub and radpo', () => {
     expect(sha256(readFileSync(again))).toBe(sha256(parquet));
   });
 });
+
+describe('a Hub-ready folder', () => {
+  it('datasets.load_dataset(DIR) gives the split, every row and the columns DPOTrainer reads', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'ds');
+    const args = ['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '--split', 'train_prefs'];
+    // Several Parquet shards would need a larger input; JSONL shards show the naming and the glob across them.
+    expect((await run([...args, '-o', `${out}/`, '-q'])).code).toBe(0);
+    expect(
+      (await run([...args, '-o', `${out}-jsonl/`, '--output-format', 'jsonl', '--max-shard-size', '64K', '-q'])).code,
+    ).toBe(0);
+    const code =
+      'import json, sys, datasets\n' +
+      'out = {}\n' +
+      'for d in sys.argv[1:]:\n' +
+      '    ds = datasets.load_dataset(d)\n' +
+      "    out[d] = {s: {'rows': ds[s].num_rows, 'columns': ds[s].column_names} for s in ds}\n" +
+      'print(json.dumps(out))';
+    const r = await promisify(execFile)(PYTHON, ['-c', code, out, `${out}-jsonl`], {
+      encoding: 'utf8',
+      env: { ...process.env, HF_DATASETS_CACHE: join(dir, 'ds-cache'), HF_HUB_OFFLINE: '1' },
+    });
+    const loaded = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<
+      string,
+      Record<string, { rows: number; columns: string[] }>
+    >;
+    for (const d of [out, `${out}-jsonl`]) {
+      expect(Object.keys(loaded[d]!)).toEqual(['train_prefs']);
+      expect(loaded[d]!.train_prefs!.rows).toBe(200);
+      expect(loaded[d]!.train_prefs!.columns).toEqual(expect.arrayContaining(['prompt', 'chosen', 'rejected']));
+    }
+  });
+});

@@ -25,7 +25,7 @@ export function isFolderOutput(output: string): boolean {
 }
 
 /** What the card says about the run (the report every command writes, and the command line). */
-export interface CardFacts {
+interface CardFacts {
   version: string;
   commandLine: string;
   report: {

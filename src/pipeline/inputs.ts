@@ -14,7 +14,7 @@ export function isJsonFileName(name: string): boolean {
   return /\.json(\.gz)?$/i.test(name);
 }
 
-type InputConfig = Pick<RunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes' | 'split'>;
+type InputConfig = Pick<RunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes' | 'split'> & { quiet?: boolean };
 
 /**
  * Open one input. `lazy`: JSON records keep their bytes unparsed (the relabel fast path parses them). An input
@@ -22,7 +22,7 @@ type InputConfig = Pick<RunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes' | '
  */
 export async function openInput(input: string, config: InputConfig, io: Io, lazy = false) {
   const options = { maxLineBytes: config.maxLineBytes, lazy };
-  const hub = await hubInput(input, config.split, io);
+  const hub = await hubInput(input, config.split, io, config.quiet);
   if (!hub) return { ...(await openRecords(input, io.stdin, config.inputFormat, options)), parts: 1 };
   const files = hub.files;
   const opened = await openRecords(files[0]!.path, io.stdin, config.inputFormat, options);

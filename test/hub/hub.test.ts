@@ -108,6 +108,20 @@ describe('hf:// inputs', () => {
     expect(offline.stdout).toBe(first.stdout);
   });
 
+  it('progress goes to stderr on a terminal only (not with -q), and clears its line', async () => {
+    const h = await startHub();
+    const input = 'hf://datasets/me/uf/data/test_prefs-00000-of-00001.jsonl';
+    const tty = await run(['relabel', input], { env: hubEnvFor(h, join(tempDir(), 'cache')), stderrTTY: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toContain(`downloading ${input}`);
+    expect(tty.stderr).toMatch(/MB\r\x1b\[K/);
+    const quiet = await run(['relabel', input, '-q'], { env: hubEnvFor(h, join(tempDir(), 'cache')), stderrTTY: true });
+    expect(quiet.stderr).toBe('');
+    const piped = await run(['relabel', input, '-q'], { env: hubEnvFor(h, join(tempDir(), 'cache')) });
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe(tty.stdout);
+  });
+
   it('offline, a file the cache lacks is named with the command that fetches it', async () => {
     const cache = join(tempDir(), 'cache');
     const r = await run(['relabel', 'hf://datasets/me/uf@v1.0/data/train.jsonl'], {

@@ -21,7 +21,7 @@ type InputConfig = Pick<RunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes' | '
  * that names Hub data (src/hub/) is its files from the cache, read one after the other as one input.
  */
 export async function openInput(input: string, config: InputConfig, io: Io, lazy = false) {
-  const options = { maxLineBytes: config.maxLineBytes, lazy };
+  const options = { maxLineBytes: config.maxLineBytes, lazy, warn: io.warn };
   const hub = await hubInput(input, config.split, io, config.quiet);
   if (!hub) return { ...(await openRecords(input, io.stdin, config.inputFormat, options)), parts: 1 };
   const files = hub.files;

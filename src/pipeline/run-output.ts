@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { outputFileFormat, type OutputFileFormat } from '../io/choices.js';
-import type { Io } from '../io/io.js';
+import { type Io, stopIfInterrupted } from '../io/io.js';
 import {
   createSerializer,
   fileSink,
@@ -82,6 +82,7 @@ export class RunOutput {
     private readonly spool: ScratchFile | null,
     private readonly reportPath: string | undefined,
     private readonly secrets: Redactor,
+    private readonly signal: AbortSignal | undefined,
     /** `-o DIR/`: the dataset folder (it is also `sink`, and takes Parquet rows itself). */
     private readonly folder: { out: HubFolder; version: string; argv: readonly string[] } | null = null,
   ) {}
@@ -125,6 +126,7 @@ export class RunOutput {
         spool,
         options.report,
         secrets,
+        io.signal,
         folder ? { out: folder, version: options.version ?? '', argv: io.argv ?? [] } : null,
       );
     } catch (err) {
@@ -164,9 +166,13 @@ export class RunOutput {
       const rows = this.parquet ?? (this.folder?.out.format === 'parquet' ? this.folder.out : null);
       if (rows) {
         const lines = createInterface({ input: spooled, crlfDelay: Infinity });
-        for await (const line of lines) if (line) await rows.add(JSON.parse(line) as Record<string, unknown>);
+        for await (const line of lines) {
+          stopIfInterrupted(this.signal);
+          if (line) await rows.add(JSON.parse(line) as Record<string, unknown>);
+        }
       } else {
         for await (const chunk of spooled) {
+          stopIfInterrupted(this.signal);
           const w = this.sink.write(chunk as string);
           if (w) await w;
         }
@@ -211,7 +217,12 @@ export class RunOutput {
       ...this.extras.map((e) => e.sink),
       ...(rows ? [rowsFile] : []),
     ];
-    for (const member of group) await member.prepare();
+    for (const member of group) {
+      stopIfInterrupted(this.signal);
+      await member.prepare();
+    }
+    // Past this point the run publishes: a signal now is too late to stop it half-way (renames are quick).
+    stopIfInterrupted(this.signal);
     // The rows last: once they carry their final name, everything that goes with them already does.
     for (const member of group) await member.publish();
     this.committed = true;

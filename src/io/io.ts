@@ -35,3 +35,18 @@ export function useColor(io: Io, flag: boolean | undefined): boolean {
 export function stopIfInterrupted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
 }
+
+let lastTurn = Date.now();
+
+/**
+ * `stopIfInterrupted` for loops that may never wait for I/O: a signal's handler (which aborts the signal)
+ * runs only when the event loop turns, and a chain of batches read from a file's buffer or groups paired in
+ * memory runs as microtasks for seconds. So every 50 ms this gives the event loop one turn first.
+ */
+export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  if (Date.now() - lastTurn >= 50) {
+    await new Promise((resolve) => setImmediate(resolve));
+    lastTurn = Date.now();
+  }
+  stopIfInterrupted(signal);
+}

@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { outputFileFormat, type OutputFileFormat } from '../io/choices.js';
-import { type Io, stopIfInterrupted } from '../io/io.js';
+import { checkpoint, type Io, stopIfInterrupted } from '../io/io.js';
 import {
   createSerializer,
   fileSink,
@@ -167,12 +167,12 @@ export class RunOutput {
       if (rows) {
         const lines = createInterface({ input: spooled, crlfDelay: Infinity });
         for await (const line of lines) {
-          stopIfInterrupted(this.signal);
+          await checkpoint(this.signal);
           if (line) await rows.add(JSON.parse(line) as Record<string, unknown>);
         }
       } else {
         for await (const chunk of spooled) {
-          stopIfInterrupted(this.signal);
+          await checkpoint(this.signal);
           const w = this.sink.write(chunk as string);
           if (w) await w;
         }

@@ -16,7 +16,7 @@ import { defaultIdColumn } from '../../core/ids.js';
 import { pathText } from '../../core/path.js';
 import { shardOf } from '../../core/shard.js';
 import { probeOrientation } from '../../core/winner.js';
-import { type Io, stopIfInterrupted } from '../../io/io.js';
+import { checkpoint, type Io } from '../../io/io.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { JudgeSession } from '../../judge/session.js';
 import { fitRewardMapping, isJsonFileName, openInput } from '../../pipeline/inputs.js';
@@ -133,7 +133,7 @@ export class RelabelRun {
     let context: RecordContext | null = null;
     let contextId = -1;
     for await (const batch of records) {
-      stopIfInterrupted(io.signal);
+      await checkpoint(io.signal);
       if (format === 'csv')
         for (const record of batch)
           if (record.jsonTextColumns)

@@ -3,14 +3,16 @@
  * undecoded. Decoding UTF-8 into JavaScript strings (and encoding it back) is most of the cost of
  * relabeling non-ASCII text in V8, and the responses are copied to the output unchanged, so their bytes
  * are carried through instead: each long string becomes a short placeholder token ("\0<id>\0") that the
- * core handles like any other string (it only moves response text around or prefixes it), and
- * `expandRaw` splices the original bytes back into the serialized row.
+ * core handles like any other string (it only moves response text around or prefixes it), and the
+ * serializer (commands/relabel/splice.ts, or `expandRaw`) splices the bytes into the row.
  *
- * Output is byte-identical to JSON.parse + JSON.stringify because only strings already in the form
- * JSON.stringify would write are kept raw: no `\/` or `\uXXXX` escapes (those strings are decoded),
- * valid UTF-8, no control characters. Whatever this parser does not handle exactly — invalid JSON, a
- * `\u0000` escape anywhere in the line (it could collide with placeholders), tabs, deep nesting — makes
- * it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which also produces the exact error message.
+ * Output is byte-identical to JSON.parse + JSON.stringify because a long string is kept in the form
+ * JSON.stringify writes: its bytes as they are, or, when it holds escapes JSON.stringify would not write
+ * (`\/`, `\u00e9` as Python's json.dumps writes non-ASCII text by default), rewritten byte by byte
+ * (canonicalJson). Whatever this parser does not handle exactly — invalid JSON, a `\u0000` escape
+ * anywhere in the line (it could collide with placeholders), a lone surrogate, raw tabs in strings, deep
+ * nesting — makes it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which also produces the
+ * exact error message.
  */
 
 /** Strings whose JSON text is at least this long are kept as bytes. Shorter ones are decoded. */
@@ -35,6 +37,19 @@ export class RawTable {
 
   get size(): number {
     return this.slices.length;
+  }
+
+  /** The bytes a text stands for when it is exactly one placeholder, else null. */
+  sliceOf(text: string): Buffer | null {
+    const n = text.length;
+    if (n < 3 || text.charCodeAt(0) !== 0 || text.charCodeAt(n - 1) !== 0) return null;
+    let id = 0;
+    for (let k = 1; k < n - 1; k++) {
+      const d = text.charCodeAt(k) - 0x30;
+      if (d < 0 || d > 9) return null;
+      id = id * 10 + d;
+    }
+    return this.slices[id] ?? null;
   }
 }
 
@@ -137,18 +152,19 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
   };
 
   /** The end (index of the closing quote) of the string starting at i; validates escapes. */
-  const stringEnd = (): { end: number; escaped: boolean; canonical: boolean } => {
+  const stringEnd = (): { end: number; escaped: boolean; firstChange: number } => {
     // A short string (a key, a role, a score's name) is looked at byte by byte: cheaper than the searches
     // below, each a call into C++. Anything but plain bytes before its quote takes the general path.
     const limit = Math.min(n, i + 33);
     for (let k = i + 1; k < limit; k++) {
       const c = buf[k]!;
-      if (c === 0x22) return { end: k, escaped: false, canonical: true };
+      if (c === 0x22) return { end: k, escaped: false, firstChange: -1 };
       if (c === 0x5c || c === 0x09 || c === 0x0a || c === 0x0d) break;
     }
     let p = i + 1;
     let escaped = false;
-    let canonical = true;
+    // The first escape JSON.stringify would not write as it is (\/ or \uXXXX), -1 for none.
+    let firstChange = -1;
     // The first quote at or after p: searched again only when an escape moved p past it (an escaped
     // quote), not after every escape (a response with fifty escaped newlines scanned its rest fifty times).
     let q = -1;
@@ -161,7 +177,7 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
         if (nextNewline <= i) nextNewline = next(0x0a, i);
         if (nextReturn <= i) nextReturn = next(0x0d, i);
         if (nextTab < q || nextNewline < q || nextReturn < q) throw SLOW;
-        return { end: q, escaped, canonical };
+        return { end: q, escaped, firstChange };
       }
       // An escape before the next quote: validate it and continue after it.
       const b = nextBackslash;
@@ -169,7 +185,7 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
       escaped = true;
       if (e === 0x22 || e === 0x5c || e === 0x6e || e === 0x72 || e === 0x62 || e === 0x66 || e === 0x74) p = b + 2;
       else if (e === 0x2f) {
-        canonical = false; // JSON.stringify never writes "\/"
+        if (firstChange < 0) firstChange = b; // JSON.stringify never writes "\/"
         p = b + 2;
       } else if (e === 0x75) {
         for (let k = b + 2; k < b + 6; k++) {
@@ -185,11 +201,11 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
           if (buf[b + 6] !== 0x5c || buf[b + 7] !== 0x75 || surrogateEscape(b + 6) !== 'low') throw SLOW;
           for (let k = b + 8; k < b + 12; k++) if (!isHex(buf[k])) throw SLOW;
           p = b + 12;
-          canonical = false;
+          if (firstChange < 0) firstChange = b;
           nextBackslash = nextEscape(p);
           continue;
         }
-        canonical = false; // decode: JSON.stringify writes most of these as raw characters
+        if (firstChange < 0) firstChange = b; // JSON.stringify writes most of these as raw characters
         p = b + 6;
       } else throw SLOW;
       nextBackslash = nextEscape(p);
@@ -221,13 +237,14 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
 
   const string = (asKey: boolean): string => {
     const start = i;
-    const { end, escaped, canonical } = stringEnd();
+    const { end, escaped, firstChange } = stringEnd();
     i = end + 1;
-    if (!asKey && canonical && end - start - 1 >= RAW_MIN_BYTES) {
-      // A response-sized string: keep its bytes, unless it starts with white space (it might be blank,
-      // and blankness is checked on the text).
-      const first = buf[start + 1]!;
-      if (first !== 0x20 && first !== 0x5c) return table.placeholder(buf.subarray(start + 1, end));
+    if (!asKey && end - start - 1 >= RAW_MIN_BYTES) {
+      // A response-sized string: keep its bytes, in the form JSON.stringify writes (escapes it would write
+      // otherwise rewritten byte by byte, never decoded), unless it might be blank: blankness is checked
+      // on the text.
+      const bytes = firstChange < 0 ? buf.subarray(start + 1, end) : canonicalJson(buf, start + 1, end, firstChange);
+      if (!mayBeBlank(bytes)) return table.placeholder(bytes);
     }
     return decodeString(start, end, escaped);
   };
@@ -332,6 +349,89 @@ export function parseRaw(buf: Buffer, table: RawTable): unknown {
     if (err === SLOW) return NEEDS_SLOW_PATH;
     throw err;
   }
+}
+
+/**
+ * Could this string's text be blank (all white space to String.prototype.trim)? Only its first character is
+ * looked at: white space, an escape (\n, \t…), or the first byte of a non-ASCII white space (U+00A0,
+ * U+1680, U+2000-U+205F, U+3000, U+FEFF). Such a string is decoded, and the core checks its text.
+ */
+function mayBeBlank(bytes: Buffer): boolean {
+  const c = bytes[0]!;
+  return (
+    c <= 0x20 || c === 0x5c || (c === 0xc2 && bytes[1] === 0xa0) || c === 0xe1 || c === 0xe2 || c === 0xe3 || c === 0xef
+  );
+}
+
+const hexValue = (h: number) => (h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x57);
+const hex4 = (buf: Buffer, at: number) =>
+  (hexValue(buf[at]!) << 12) | (hexValue(buf[at + 1]!) << 8) | (hexValue(buf[at + 2]!) << 4) | hexValue(buf[at + 3]!);
+const HEX = '0123456789abcdef';
+
+/**
+ * The content of a JSON string, bytes [from, to) between its quotes, rewritten as JSON.stringify writes
+ * the same text: `\/` as `/`, a `\uXXXX` escape as the character's UTF-8 bytes (an escaped surrogate pair
+ * as one 4-byte character), except the escapes JSON.stringify keeps: `\"`, `\\`, `\b \f \n \r \t` and
+ * `\u00XX` in lower case for the other control characters. Every other byte is copied. This is what lets
+ * Python's json.dumps output (non-ASCII escaped by default) through the fast path without decoding it into
+ * a JavaScript string. The escapes were validated by the scan (hex digits, surrogates in pairs), and the
+ * result is never longer than the input. `firstChange` is the first escape that changes.
+ */
+function canonicalJson(buf: Buffer, from: number, to: number, firstChange: number): Buffer {
+  const out = Buffer.allocUnsafe(to - from);
+  let o = buf.copy(out, 0, from, firstChange);
+  let k = firstChange;
+  while (k < to) {
+    // k is at a backslash.
+    const e = buf[k + 1]!;
+    if (e === 0x75) {
+      let cp = hex4(buf, k + 2);
+      k += 6;
+      if (cp >= 0xd800 && cp <= 0xdbff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(buf, k + 2) - 0xdc00);
+        k += 6;
+      }
+      if (cp < 0x20) {
+        const short = cp === 8 ? 0x62 : cp === 9 ? 0x74 : cp === 10 ? 0x6e : cp === 12 ? 0x66 : cp === 13 ? 0x72 : 0;
+        out[o++] = 0x5c;
+        if (short !== 0) out[o++] = short;
+        else o += out.write(`u00${HEX[cp >> 4]}${HEX[cp & 15]}`, o, 'latin1');
+      } else if (cp === 0x22 || cp === 0x5c) {
+        out[o++] = 0x5c;
+        out[o++] = cp;
+      } else if (cp < 0x80) out[o++] = cp;
+      else if (cp < 0x800) {
+        out[o++] = 0xc0 | (cp >> 6);
+        out[o++] = 0x80 | (cp & 0x3f);
+      } else if (cp < 0x10000) {
+        out[o++] = 0xe0 | (cp >> 12);
+        out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+        out[o++] = 0x80 | (cp & 0x3f);
+      } else {
+        out[o++] = 0xf0 | (cp >> 18);
+        out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+        out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+        out[o++] = 0x80 | (cp & 0x3f);
+      }
+    } else if (e === 0x2f) {
+      out[o++] = 0x2f;
+      k += 2;
+    } else {
+      out[o++] = 0x5c;
+      out[o++] = e;
+      k += 2;
+    }
+    // The bytes up to the next escape are copied as they are: a short run in a loop, a long one by copy
+    // (a call into C++).
+    let next = buf.indexOf(0x5c, k);
+    if (next < 0 || next > to) next = to;
+    if (next - k < 32) while (k < next) out[o++] = buf[k++]!;
+    else {
+      o += buf.copy(out, o, k, next);
+      k = next;
+    }
+  }
+  return out.subarray(0, o);
 }
 
 const TOKEN = '\\u0000';

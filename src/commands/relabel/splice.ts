@@ -1,11 +1,11 @@
 /**
- * The fast path's TRL rows as a splice of bytes: each row is written straight into a buffer from the
- * byte ranges the input already holds (the responses and the prompt, which the byte-level parser kept
- * as raw slices in the form JSON.stringify writes), the goal's JSON made once per goal text, and the
- * keys, roles and numbers between them. No row text is made as a JavaScript string, escaped by
- * JSON.stringify, searched for placeholders and encoded back to UTF-8, which is what the other path
- * does (trlRowTexts, then expandRaw). The bytes are the same: the plain path is the oracle
- * (test/cli/fastpath.test.ts, test/cli/fastpath-nasty.test.ts).
+ * The fast path's TRL rows as a splice of bytes: each row is a list of byte ranges the input already
+ * holds (the responses and the prompt, which the byte-level parser kept as raw slices in the form
+ * JSON.stringify writes), the goal's JSON made once per goal text, and the keys and roles between them,
+ * encoded once per run; the writer copies them into its output buffer once. No row text is made as a
+ * JavaScript string, escaped by JSON.stringify, searched for placeholders and encoded back to UTF-8,
+ * which is what the other path does (trlRowTexts, then expandRaw). The bytes are the same: the plain
+ * path is the oracle (test/cli/fastpath.test.ts, test/cli/fastpath-nasty.test.ts).
  *
  * Only the common case is spliced: messages of a role and a string content, one score per response, no
  * tools. Anything else returns null and takes trlRowTexts.
@@ -15,47 +15,36 @@ import type { Message } from '../../core/pair.js';
 import type { RelabeledPair } from '../../core/relabel.js';
 import { expandRaw, type RawTable } from '../../io/rawjson.js';
 
-/**
- * Rows are written into an arena and handed out as views of it: one large allocation for many rows, not
- * one per row (each a separate ArrayBuffer the garbage collector tracks). A row that does not fit moves,
- * with what it has written so far, to a fresh arena; views already handed out keep the old one alive.
- */
-const ARENA_BYTES = 4 << 20;
-let arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
-let rowStart = 0;
-let at = 0;
-
-function room(bytes: number): void {
-  if (at + bytes <= arena.length) return;
-  const fresh = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, (at - rowStart + bytes) * 2));
-  arena.copy(fresh, 0, rowStart, at);
-  at -= rowStart;
-  rowStart = 0;
-  arena = fresh;
-}
-
-function putBytes(bytes: Buffer): void {
-  room(bytes.length);
-  arena.set(bytes, at);
-  at += bytes.length;
-}
-
-/** Text (keys, numbers, short strings) encoded as UTF-8: at most three bytes per UTF-16 unit. */
-function putText(text: string): void {
-  room(text.length * 3);
-  at += arena.write(text, at, 'utf8');
-}
-
-/** The JSON of texts that repeat in every row (`{"role":"user","content":"`), encoded once. */
+/** The JSON text between two slices (`"}],"chosen":[{"role":"assistant","content":"`), encoded once. */
 const constants = new Map<string, Buffer>();
 function constant(text: string): Buffer {
   let bytes = constants.get(text);
   if (bytes === undefined) {
-    if (constants.size >= 1024) constants.clear();
+    if (constants.size >= 4096) constants.clear();
     bytes = Buffer.from(text, 'utf8');
     constants.set(text, bytes);
   }
   return bytes;
+}
+
+/** One row's parts as they are made: the JSON text since the last slice is held back and joined. */
+class Row {
+  readonly parts: Array<string | Buffer> = [];
+  private text = '';
+  /** JSON text of the row's structure (repeats in every row: encoded once). */
+  structure(text: string): void {
+    this.text += text;
+  }
+  bytes(slice: Buffer): void {
+    if (this.text !== '') this.parts.push(constant(this.text));
+    this.text = '';
+    this.parts.push(slice);
+  }
+  /** The row's last part, which differs from row to row (scores, line): text, which the writer encodes. */
+  end(text: string): Array<string | Buffer> {
+    this.parts.push(this.text + text);
+    return this.parts;
+  }
 }
 
 /**
@@ -72,17 +61,17 @@ function goalBytes(goal: string, score: number): Buffer {
   return bytes;
 }
 
-/** `{"role":"user","content":"` (with a comma before it after the first message), encoded once per role. */
-const heads = [new Map<string, Buffer>(), new Map<string, Buffer>()] as const;
-function messageHead(role: string, first: boolean): Buffer {
+/** `{"role":"user","content":"` (a comma before it after the first message), made once per role. */
+const heads = [new Map<string, string>(), new Map<string, string>()] as const;
+function messageHead(role: string, first: boolean): string {
   const map = heads[first ? 0 : 1];
-  let bytes = map.get(role);
-  if (bytes === undefined) {
+  let text = map.get(role);
+  if (text === undefined) {
     if (map.size >= 1024) map.clear();
-    bytes = Buffer.from(`${first ? '' : ','}{"role":${JSON.stringify(role)},"content":"`, 'utf8');
-    map.set(role, bytes);
+    text = `${first ? '' : ','}{"role":${JSON.stringify(role)},"content":"`;
+    map.set(role, text);
   }
-  return bytes;
+  return text;
 }
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
@@ -98,70 +87,68 @@ function isPlain(m: Message): boolean {
 }
 
 /** A string's JSON content (no quotes): its raw slice if it is a placeholder, else its JSON, placeholders put back. */
-function putStringContent(text: string, table: RawTable): void {
+function stringContent(row: Row, text: string, table: RawTable): void {
   const slice = table.sliceOf(text);
-  if (slice !== null) putBytes(slice);
+  if (slice !== null) row.bytes(slice);
   else {
-    const json = JSON.stringify(text);
-    const expanded = expandRaw(json.slice(1, -1), table);
-    if (typeof expanded === 'string') putText(expanded);
-    else for (const part of expanded) typeof part === 'string' ? putText(part) : putBytes(part);
+    const expanded = expandRaw(JSON.stringify(text).slice(1, -1), table);
+    if (typeof expanded === 'string') row.bytes(Buffer.from(expanded, 'utf8'));
+    else for (const part of expanded) row.bytes(typeof part === 'string' ? Buffer.from(part, 'utf8') : part);
   }
 }
 
 /** `key` then the message list's JSON; false when a message is not one this splices. */
-function putMessages(key: string, list: readonly Message[], copy: RelabeledPair, table: RawTable): boolean {
-  putBytes(constant(`${key}[`));
+function messages(row: Row, key: string, list: readonly Message[], copy: RelabeledPair, table: RawTable): boolean {
+  row.structure(`${key}[`);
   const goal = copy.goal;
   for (let i = 0; i < list.length; i++) {
     const m = list[i]!;
     if (!isPlain(m)) return false;
     const content = m.content as string;
-    putBytes(messageHead(m.role, i === 0));
+    row.structure(messageHead(m.role, i === 0));
     // The goal is the whole message (a system message the goal made) or starts it (--placement user; not
     // split after half a surrogate pair, which JSON.stringify writes as an escape only when it is alone).
-    if (content === goal) putBytes(goalBytes(goal, copy.goalScores[0]!));
+    if (content === goal) row.bytes(goalBytes(goal, copy.goalScores[0]!));
     else if (goal !== '' && content.startsWith(goal) && !isHighSurrogate(goal.charCodeAt(goal.length - 1))) {
-      putBytes(goalBytes(goal, copy.goalScores[0]!));
-      putStringContent(content.slice(goal.length), table);
-    } else putStringContent(content, table);
-    putBytes(constant('"}'));
+      row.bytes(goalBytes(goal, copy.goalScores[0]!));
+      stringContent(row, content.slice(goal.length), table);
+    } else stringContent(row, content, table);
+    row.structure('"}');
   }
-  putBytes(constant(']'));
+  row.structure(']');
   return true;
 }
 
 /**
- * The two copies' TRL rows, byte for byte what trlRowTexts and expandRaw give, as two views of one
- * buffer; null for a pair this does not splice (the caller takes trlRowTexts).
+ * The two copies' TRL rows, byte for byte what trlRowTexts and expandRaw give, as parts; null for a
+ * pair this does not splice (the caller takes trlRowTexts).
  */
 export function spliceTrlRows(
   copies: readonly [RelabeledPair, RelabeledPair],
   attributes: readonly string[] | null,
   origin: RowOrigin,
   table: RawTable,
-): [Buffer, Buffer] | null {
+): [Array<string | Buffer>, Array<string | Buffer>] | null {
   if (attributes !== null || copies[0].tools !== undefined) return null;
-  rowStart = at;
-  let middle = 0;
   const sourceTail =
     (origin.id === undefined ? '' : `,"source_id":${JSON.stringify(origin.id)}`) +
     (origin.file === undefined ? '' : `,"source_file":${JSON.stringify(origin.file)}`) +
     `,"source_line":${origin.line}}`;
+  const rows: Array<Array<string | Buffer>> = [];
   for (const copy of copies) {
+    const row = new Row();
     if (
-      !putMessages('{"prompt":', copy.prompt, copy, table) ||
-      !putMessages(',"chosen":', copy.chosen, copy, table) ||
-      !putMessages(',"rejected":', copy.rejected, copy, table)
-    ) {
-      at = rowStart; // not spliced: the arena's space goes to the next row
+      !messages(row, '{"prompt":', copy.prompt, copy, table) ||
+      !messages(row, ',"chosen":', copy.chosen, copy, table) ||
+      !messages(row, ',"rejected":', copy.rejected, copy, table)
+    )
       return null;
-    }
-    putText(
-      `,"goal_score":${floatText(copy.goalScores[0]!)},"score_chosen":${floatText(copy.scoreChosen[0]!)}` +
-        `,"score_rejected":${floatText(copy.scoreRejected[0]!)},"copy":"${copy.copy}"${sourceTail}`,
+    rows.push(
+      row.end(
+        `,"goal_score":${floatText(copy.goalScores[0]!)},"score_chosen":${floatText(copy.scoreChosen[0]!)}` +
+          `,"score_rejected":${floatText(copy.scoreRejected[0]!)},"copy":"${copy.copy}"${sourceTail}`,
+      ),
     );
-    if (middle === 0) middle = at - rowStart;
   }
-  return [arena.subarray(rowStart, rowStart + middle), arena.subarray(rowStart + middle, at)];
+  return [rows[0]!, rows[1]!];
 }

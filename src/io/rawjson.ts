@@ -87,267 +87,251 @@ class SlowPath extends Error {}
 const SLOW = new SlowPath();
 
 /**
- * Does the record hold a control character other than tab, newline and carriage return? Those are never
- * valid in JSON text (the three are valid only as white space between tokens, checked per string below).
- * Four bytes at a time: a word whose bytes are all 0x20 or more is passed by one subtraction and two
- * masks (a byte below 0x20 borrows into its high bit while its own high bit is clear); only a word that
- * fails is looked at byte by byte. A third of the cost of a regular expression over a latin1 copy.
+ * The parser's state, one record at a time: module variables, not closures made per record (ten
+ * closures per record were a tenth of the garbage the fast path made).
  */
-export function hasControlCharacter(buf: Buffer): boolean {
-  const n = buf.length;
-  const control = (c: number) => c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d;
-  let i = 0;
-  const head = Math.min(n, (4 - (buf.byteOffset & 3)) & 3);
-  for (; i < head; i++) if (control(buf[i]!)) return true;
-  const words = (n - i) >> 2;
-  if (words > 0) {
-    const u32 = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
-    for (let w = 0; w < words; w++) {
-      const x = u32[w]!;
-      if (((x - 0x20202020) & ~x & 0x80808080) !== 0) {
-        const at = i + w * 4;
-        if (control(buf[at]!) || control(buf[at + 1]!) || control(buf[at + 2]!) || control(buf[at + 3]!)) return true;
-      }
-    }
-    i += words * 4;
+let buf: Buffer = Buffer.alloc(0);
+let n = 0;
+let i = 0;
+let table: RawTable;
+/** The record as 32-bit words, from byte `wordBase` (the first 4-aligned byte) on. */
+let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+let wordBase = 0;
+/** Set by scanString: the string held an escape; the first escape JSON.stringify writes otherwise (or -1). */
+let escaped = false;
+let firstChange = -1;
+
+/** Bytes that end a run of plain string content: a quote, a backslash, a control character. */
+const STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STOP[c] = 1;
+STOP[0x22] = 1;
+STOP[0x5c] = 1;
+
+/**
+ * The first index from k of a quote, a backslash or a control character (n if none). Four bytes at a
+ * time: a word none of whose bytes is 0x22 or 0x5c (x ^ 0x22222222 has no zero byte) or below 0x20 is
+ * passed by a few operations (each test is exact for "any byte of the word"), then the word that holds
+ * one is looked at byte by byte. One pass finds the end of a string and checks for raw control
+ * characters (never valid inside a JSON string), where two searches for each escape and a pass over the
+ * whole record for control characters went before.
+ */
+function skipPlain(from: number): number {
+  let k = from;
+  while (k < n && (k < wordBase || ((k - wordBase) & 3) !== 0)) {
+    if (STOP[buf[k]!] === 1) return k;
+    k++;
   }
-  for (; i < n; i++) if (control(buf[i]!)) return true;
-  return false;
+  if (k >= n) return n;
+  let w = (k - wordBase) >> 2;
+  const count = words.length;
+  for (; w < count; w++) {
+    const x = words[w]!;
+    const q = x ^ 0x22222222;
+    const b = x ^ 0x5c5c5c5c;
+    if ((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b) | ((x - 0x20202020) & ~x)) & 0x80808080) break;
+  }
+  k = wordBase + w * 4;
+  while (k < n && STOP[buf[k]!] === 0) k++;
+  return k;
 }
-const ESCAPED_NUL = Buffer.from('\\u0000');
+
+const isHex = (h: number | undefined) =>
+  h !== undefined && ((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66));
+const isHex4 = (at: number) => isHex(buf[at]) && isHex(buf[at + 1]) && isHex(buf[at + 2]) && isHex(buf[at + 3]);
+
+/**
+ * Validate the escape at the backslash at k; the index after it. A `\u0000` goes to the plain path (a
+ * NUL could make a decoded string look like a placeholder), and so does a surrogate escape that is not
+ * part of a pair (the plain path sets a lone surrogate aside).
+ */
+function escape(k: number): number {
+  const e = buf[k + 1];
+  if (e === 0x6e || e === 0x22 || e === 0x5c || e === 0x72 || e === 0x74 || e === 0x62 || e === 0x66) return k + 2;
+  if (e === 0x2f) {
+    if (firstChange < 0) firstChange = k; // JSON.stringify never writes "\/"
+    return k + 2;
+  }
+  if (e !== 0x75 || !isHex4(k + 2)) throw SLOW;
+  const cp = hex4(buf, k + 2);
+  if (cp === 0 || (cp >= 0xdc00 && cp <= 0xdfff)) throw SLOW;
+  if (firstChange < 0) firstChange = k; // JSON.stringify writes most of these as raw characters
+  if (cp < 0xd800 || cp > 0xdbff) return k + 6;
+  if (buf[k + 6] !== 0x5c || buf[k + 7] !== 0x75 || !isHex4(k + 8)) throw SLOW;
+  const low = hex4(buf, k + 8);
+  if (low < 0xdc00 || low > 0xdfff) throw SLOW;
+  return k + 12;
+}
+
+/** The index of the closing quote of the string that starts at i; sets `escaped` and `firstChange`. */
+function scanString(): number {
+  escaped = false;
+  firstChange = -1;
+  let k = i + 1;
+  while (true) {
+    k = skipPlain(k);
+    const c = buf[k];
+    if (c === 0x22) return k;
+    if (c !== 0x5c) throw SLOW; // a control character, or the end of the record
+    escaped = true;
+    k = escape(k);
+  }
+}
+
+function ws(): void {
+  while (i < n) {
+    const c = buf[i]!;
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else break;
+  }
+}
+
+function string(asKey: boolean): string {
+  const start = i;
+  const end = scanString();
+  i = end + 1;
+  if (!asKey && end - start - 1 >= RAW_MIN_BYTES) {
+    // A response-sized string: keep its bytes, in the form JSON.stringify writes (escapes it would write
+    // otherwise rewritten byte by byte, never decoded), unless it might be blank: blankness is checked
+    // on the text.
+    const bytes = firstChange < 0 ? buf.subarray(start + 1, end) : canonicalJson(buf, start + 1, end, firstChange);
+    if (!mayBeBlank(bytes)) return table.placeholder(bytes);
+  }
+  if (!escaped)
+    return end - start - 1 <= SHORT_TEXT_BYTES ? shortText(buf, start + 1, end) : buf.toString('utf8', start + 1, end);
+  return JSON.parse(buf.toString('utf8', start, end + 1)) as string;
+}
+
+const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+
+function number(): number {
+  const start = i;
+  if (buf[i] === 0x2d) i++;
+  if (buf[i] === 0x30) i++;
+  else if (buf[i]! >= 0x31 && buf[i]! <= 0x39) while (isDigit(buf[i])) i++;
+  else throw SLOW;
+  if (buf[i] === 0x2e) {
+    i++;
+    if (!isDigit(buf[i])) throw SLOW;
+    while (isDigit(buf[i])) i++;
+  }
+  if (buf[i] === 0x65 || buf[i] === 0x45) {
+    i++;
+    if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
+    if (!isDigit(buf[i])) throw SLOW;
+    while (isDigit(buf[i])) i++;
+  }
+  return Number(buf.toString('latin1', start, i));
+}
+
+function literal(text: string, result: unknown): unknown {
+  for (let k = 0; k < text.length; k++) if (buf[i + k] !== text.charCodeAt(k)) throw SLOW;
+  i += text.length;
+  return result;
+}
+
+function object(depth: number): Record<string, unknown> {
+  i++;
+  const obj: Record<string, unknown> = {};
+  ws();
+  if (buf[i] === 0x7d) {
+    i++;
+    return obj;
+  }
+  while (true) {
+    if (buf[i] !== 0x22) throw SLOW;
+    const key = string(true);
+    ws();
+    if (buf[i] !== 0x3a) throw SLOW;
+    i++;
+    ws();
+    const v = value(depth + 1);
+    // A key given twice: the plain path keeps the last value and counts the row.
+    if (Object.hasOwn(obj, key)) throw SLOW;
+    // JSON.parse makes "__proto__" an own property; plain assignment would set the prototype.
+    if (key === '__proto__')
+      Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else obj[key] = v;
+    ws();
+    const d = buf[i];
+    if (d === 0x2c) {
+      i++;
+      ws();
+    } else if (d === 0x7d) {
+      i++;
+      return obj;
+    } else throw SLOW;
+  }
+}
+
+function array(depth: number): unknown[] {
+  i++;
+  const arr: unknown[] = [];
+  ws();
+  if (buf[i] === 0x5d) {
+    i++;
+    return arr;
+  }
+  while (true) {
+    arr.push(value(depth + 1));
+    ws();
+    const d = buf[i];
+    if (d === 0x2c) {
+      i++;
+      ws();
+    } else if (d === 0x5d) {
+      i++;
+      return arr;
+    } else throw SLOW;
+  }
+}
+
+function value(depth: number): unknown {
+  if (depth > MAX_DEPTH) throw SLOW;
+  const c = buf[i];
+  if (c === 0x22) return string(false);
+  if (c === 0x7b) return object(depth);
+  if (c === 0x5b) return array(depth);
+  if (c === 0x74) return literal('true', true);
+  if (c === 0x66) return literal('false', false);
+  if (c === 0x6e) return literal('null', null);
+  return number();
+}
+
+const EMPTY = Buffer.alloc(0);
+const NO_WORDS = new Uint32Array(0);
+const NO_TABLE = new RawTable();
 
 /**
  * Parse one JSON record (a JSONL line or a JSON array element, without the trailing newline).
- * Returns the value (long strings as placeholders registered in `table`) or NEEDS_SLOW_PATH.
+ * Returns the value (long strings as placeholders registered in `raw`) or NEEDS_SLOW_PATH.
  * The bytes must be valid UTF-8: the readers (records.ts) check every record before they hand its bytes
- * over (checkUtf8), so this does not check it a second time.
- *
- * Longer than a screen on purpose: every byte of a JSON input passes through this one loop, whose
- * states share the position and the value stack; split into helpers, each would take and hand back
- * that state per token on the hottest path radpo has.
+ * over (checkUtf8), so this does not check it a second time. Control characters, escapes, structure and
+ * depth are checked here, in the one pass that parses.
  */
-export function parseRaw(buf: Buffer, table: RawTable): unknown {
-  const n = buf.length;
-  // Cheap whole-record checks that let the scanner below skip string contents with memchr.
-  if (buf.indexOf(ESCAPED_NUL) >= 0) return NEEDS_SLOW_PATH;
-  if (hasControlCharacter(buf)) return NEEDS_SLOW_PATH;
-
-  let i = 0;
-  const next = (byte: number, from: number) => {
-    const at = buf.indexOf(byte, from);
-    return at < 0 ? n : at;
-  };
-  let nextBackslash = next(0x5c, 0);
-  // Tab, newline and carriage return may appear between tokens but not inside strings.
-  let nextTab = next(0x09, 0);
-  let nextNewline = next(0x0a, 0);
-  let nextReturn = next(0x0d, 0);
-
-  const ws = () => {
-    while (i < n) {
-      const c = buf[i]!;
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-      else break;
-    }
-  };
-
-  /** The end (index of the closing quote) of the string starting at i; validates escapes. */
-  const stringEnd = (): { end: number; escaped: boolean; firstChange: number } => {
-    // A short string (a key, a role, a score's name) is looked at byte by byte: cheaper than the searches
-    // below, each a call into C++. Anything but plain bytes before its quote takes the general path.
-    const limit = Math.min(n, i + 33);
-    for (let k = i + 1; k < limit; k++) {
-      const c = buf[k]!;
-      if (c === 0x22) return { end: k, escaped: false, firstChange: -1 };
-      if (c === 0x5c || c === 0x09 || c === 0x0a || c === 0x0d) break;
-    }
-    let p = i + 1;
-    let escaped = false;
-    // The first escape JSON.stringify would not write as it is (\/ or \uXXXX), -1 for none.
-    let firstChange = -1;
-    // The first quote at or after p: searched again only when an escape moved p past it (an escaped
-    // quote), not after every escape (a response with fifty escaped newlines scanned its rest fifty times).
-    let q = -1;
-    while (true) {
-      if (q < p) q = buf.indexOf(0x22, p);
-      if (q < 0) throw SLOW;
-      if (nextBackslash < p) nextBackslash = next(0x5c, p);
-      if (nextBackslash > q) {
-        if (nextTab <= i) nextTab = next(0x09, i);
-        if (nextNewline <= i) nextNewline = next(0x0a, i);
-        if (nextReturn <= i) nextReturn = next(0x0d, i);
-        if (nextTab < q || nextNewline < q || nextReturn < q) throw SLOW;
-        return { end: q, escaped, firstChange };
-      }
-      // An escape before the next quote: validate it and continue after it.
-      const b = nextBackslash;
-      const e = buf[b + 1];
-      escaped = true;
-      if (e === 0x22 || e === 0x5c || e === 0x6e || e === 0x72 || e === 0x62 || e === 0x66 || e === 0x74) p = b + 2;
-      else if (e === 0x2f) {
-        if (firstChange < 0) firstChange = b; // JSON.stringify never writes "\/"
-        p = b + 2;
-      } else if (e === 0x75) {
-        for (let k = b + 2; k < b + 6; k++) {
-          const h = buf[k];
-          if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66)))
-            throw SLOW;
-        }
-        // A surrogate escape must come as a pair (\uD800-\uDBFF then \uDC00-\uDFFF): anything else goes to
-        // the plain path, which sets a lone surrogate aside.
-        const surrogate = surrogateEscape(b);
-        if (surrogate === 'low') throw SLOW;
-        if (surrogate === 'high') {
-          if (buf[b + 6] !== 0x5c || buf[b + 7] !== 0x75 || surrogateEscape(b + 6) !== 'low') throw SLOW;
-          for (let k = b + 8; k < b + 12; k++) if (!isHex(buf[k])) throw SLOW;
-          p = b + 12;
-          if (firstChange < 0) firstChange = b;
-          nextBackslash = nextEscape(p);
-          continue;
-        }
-        if (firstChange < 0) firstChange = b; // JSON.stringify writes most of these as raw characters
-        p = b + 6;
-      } else throw SLOW;
-      nextBackslash = nextEscape(p);
-    }
-  };
-
-  /** The next backslash from p: escapes often come in runs ("\n\n"), so look at p itself before searching. */
-  const nextEscape = (from: number) => (buf[from] === 0x5c ? from : next(0x5c, from));
-
-  const isHex = (h: number | undefined) =>
-    h !== undefined && ((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66));
-
-  /** The \uXXXX escape at `b` is a high (D800-DBFF) or low (DC00-DFFF) surrogate, or neither. */
-  const surrogateEscape = (b: number): 'high' | 'low' | null => {
-    if ((buf[b + 2]! | 0x20) !== 0x64) return null;
-    const h = buf[b + 3]! | 0x20;
-    if (h === 0x38 || h === 0x39 || h === 0x61 || h === 0x62) return 'high';
-    if (h === 0x63 || h === 0x64 || h === 0x65 || h === 0x66) return 'low';
-    return null;
-  };
-
-  const decodeString = (start: number, end: number, escaped: boolean): string => {
-    if (!escaped)
-      return end - start - 1 <= SHORT_TEXT_BYTES
-        ? shortText(buf, start + 1, end)
-        : buf.toString('utf8', start + 1, end);
-    return JSON.parse(buf.toString('utf8', start, end + 1)) as string;
-  };
-
-  const string = (asKey: boolean): string => {
-    const start = i;
-    const { end, escaped, firstChange } = stringEnd();
-    i = end + 1;
-    if (!asKey && end - start - 1 >= RAW_MIN_BYTES) {
-      // A response-sized string: keep its bytes, in the form JSON.stringify writes (escapes it would write
-      // otherwise rewritten byte by byte, never decoded), unless it might be blank: blankness is checked
-      // on the text.
-      const bytes = firstChange < 0 ? buf.subarray(start + 1, end) : canonicalJson(buf, start + 1, end, firstChange);
-      if (!mayBeBlank(bytes)) return table.placeholder(bytes);
-    }
-    return decodeString(start, end, escaped);
-  };
-
-  const number = (): number => {
-    const start = i;
-    if (buf[i] === 0x2d) i++;
-    if (buf[i] === 0x30) i++;
-    else if (buf[i]! >= 0x31 && buf[i]! <= 0x39) while (buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
-    else throw SLOW;
-    if (buf[i] === 0x2e) {
-      i++;
-      if (!(buf[i]! >= 0x30 && buf[i]! <= 0x39)) throw SLOW;
-      while (buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
-    }
-    if (buf[i] === 0x65 || buf[i] === 0x45) {
-      i++;
-      if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
-      if (!(buf[i]! >= 0x30 && buf[i]! <= 0x39)) throw SLOW;
-      while (buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
-    }
-    return Number(buf.toString('latin1', start, i));
-  };
-
-  const literal = (text: string, value: unknown): unknown => {
-    for (let k = 0; k < text.length; k++) if (buf[i + k] !== text.charCodeAt(k)) throw SLOW;
-    i += text.length;
-    return value;
-  };
-
-  const value = (depth: number): unknown => {
-    if (depth > MAX_DEPTH) throw SLOW;
-    const c = buf[i];
-    if (c === 0x22) return string(false);
-    if (c === 0x7b) {
-      i++;
-      const obj: Record<string, unknown> = {};
-      ws();
-      if (buf[i] === 0x7d) {
-        i++;
-        return obj;
-      }
-      while (true) {
-        if (buf[i] !== 0x22) throw SLOW;
-        const key = string(true);
-        ws();
-        if (buf[i] !== 0x3a) throw SLOW;
-        i++;
-        ws();
-        const v = value(depth + 1);
-        // A key given twice: the plain path keeps the last value and counts the row.
-        if (Object.hasOwn(obj, key)) throw SLOW;
-        // JSON.parse makes "__proto__" an own property; plain assignment would set the prototype.
-        if (key === '__proto__')
-          Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
-        else obj[key] = v;
-        ws();
-        const d = buf[i];
-        if (d === 0x2c) {
-          i++;
-          ws();
-        } else if (d === 0x7d) {
-          i++;
-          return obj;
-        } else throw SLOW;
-      }
-    }
-    if (c === 0x5b) {
-      i++;
-      const arr: unknown[] = [];
-      ws();
-      if (buf[i] === 0x5d) {
-        i++;
-        return arr;
-      }
-      while (true) {
-        arr.push(value(depth + 1));
-        ws();
-        const d = buf[i];
-        if (d === 0x2c) {
-          i++;
-          ws();
-        } else if (d === 0x5d) {
-          i++;
-          return arr;
-        } else throw SLOW;
-      }
-    }
-    if (c === 0x74) return literal('true', true);
-    if (c === 0x66) return literal('false', false);
-    if (c === 0x6e) return literal('null', null);
-    return number();
-  };
-
+export function parseRaw(bytes: Buffer, raw: RawTable): unknown {
+  buf = bytes;
+  n = bytes.length;
+  i = 0;
+  table = raw;
+  // A record shorter than its unaligned head has no whole word: bytes only.
+  wordBase = (4 - (bytes.byteOffset & 3)) & 3;
+  if (wordBase >= n) {
+    wordBase = n;
+    words = NO_WORDS;
+  } else words = new Uint32Array(bytes.buffer, bytes.byteOffset + wordBase, (n - wordBase) >> 2);
   try {
     ws();
     const result = value(0);
     ws();
-    if (i !== n) return NEEDS_SLOW_PATH;
-    return result;
+    return i === n ? result : NEEDS_SLOW_PATH;
   } catch (err) {
     if (err === SLOW) return NEEDS_SLOW_PATH;
     throw err;
+  } finally {
+    // Let go of the record's bytes.
+    buf = EMPTY;
+    words = NO_WORDS;
+    table = NO_TABLE;
   }
 }
 

@@ -72,6 +72,16 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     expect(value.a).toBe(JSON.parse(`"${c.repeat(60)}"`));
   });
 
+  it.each(['1', '[]', '""', '"a"', '{}', 'null', '"\u0001"'])('%s at every alignment (shorter than a word)', (text) => {
+    for (let shift = 0; shift < 4; shift++) {
+      const backing = Buffer.alloc(text.length + 8);
+      backing.write(text, shift, 'utf8');
+      const value = parseRaw(backing.subarray(shift, shift + Buffer.byteLength(text)), new RawTable());
+      if (/[\u0000-\u001f]/.test(text)) expect(value).toBe(NEEDS_SLOW_PATH);
+      else expect(value).toEqual(JSON.parse(text));
+    }
+  });
+
   it('leaves a key given twice to the plain path, which counts it', () => {
     expect(parseRaw(Buffer.from('{"a": 1, "b": {"a": 2}, "a": 3}'), new RawTable())).toBe(NEEDS_SLOW_PATH);
     expect(parseRaw(Buffer.from('{"a": 1, "b": {"a": 2}}'), new RawTable())).not.toBe(NEEDS_SLOW_PATH);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { inject } from 'vitest';
@@ -59,6 +59,18 @@ export async function run(
   const io: Io = { stdin, stdout, stderr, env: options.env ?? {}, cwd: process.cwd(), signal: options.signal };
   const code = await main(argv, io, VERSION);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** The first n real UltraFeedback prompts as {prompt} rows, in a JSONL file (in `dir`, else a fresh folder). */
+export function ufPrompts(n: number, dir = tempDir()): string {
+  const path = join(dir, 'prompts.jsonl');
+  const rows = readFileSync(UF1000, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, n)
+    .map((l) => JSON.stringify({ prompt: (JSON.parse(l) as { prompt: string }).prompt }));
+  writeFileSync(path, `${rows.join('\n')}\n`);
+  return path;
 }
 
 /** A fresh folder inside this test run's own temporary root (removed when the run ends). */

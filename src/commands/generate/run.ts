@@ -31,7 +31,7 @@ import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { Sampler, type Samples, type SamplingParams } from '../../sampler/sampler.js';
+import { Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import type { generateFlags } from './flags.js';
@@ -95,12 +95,7 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
     promptPath: flags.promptCol ?? ['prompt'],
     goal: goal === null ? null : { text: goal, placement: flags.placement },
     sampling: {
-      model: params.model,
-      n: params.n,
-      temperature: params.temperature,
-      top_p: params.topP,
-      max_tokens: params.maxTokens,
-      seed: params.seed,
+      ...samplingRecord(params),
       ...(flags.goalScore !== undefined ? { goal_score: flags.goalScore, placement: flags.placement } : {}),
     },
   };

@@ -144,7 +144,7 @@ const isHex4 = (at: number) => isHex(buf[at]) && isHex(buf[at + 1]) && isHex(buf
  * NUL could make a decoded string look like a placeholder), and so does a surrogate escape that is not
  * part of a pair (the plain path sets a lone surrogate aside).
  */
-function escape(k: number): number {
+function skipEscape(k: number): number {
   const e = buf[k + 1];
   if (e === 0x6e || e === 0x22 || e === 0x5c || e === 0x72 || e === 0x74 || e === 0x62 || e === 0x66) return k + 2;
   if (e === 0x2f) {
@@ -173,7 +173,7 @@ function scanString(): number {
     if (c === 0x22) return k;
     if (c !== 0x5c) throw SLOW; // a control character, or the end of the record
     escaped = true;
-    k = escape(k);
+    k = skipEscape(k);
   }
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
 import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
-import { scoreHistogram as histogram } from '../../core/audit.js';
+import { codePoints, scoreHistogram as histogram } from '../../core/audit.js';
 import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec } from '../../core/goal.js';
 import { unpackJudgePrompt } from '../../core/judge-prompt.js';
@@ -16,7 +16,7 @@ import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.j
 import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
 import { orientByWinner, probeOrientation } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
-import type { Io } from '../../io/io.js';
+import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
 import { DistinctCounter, NumberSample } from '../../pipeline/sketch.js';
 import { bar, formatCount } from '../../pipeline/text.js';
@@ -58,10 +58,11 @@ function scoreHistogram(values: Float64Array): HistogramBin[] {
   return histogram(values).map((bin) => ({ label: bin.label, rows: bin.count }));
 }
 
+/** Characters as the audit counts them: Unicode code points (one length definition, `codePoints`). */
 function textLength(messages: Message[]): number {
   let n = 0;
   for (const m of messages)
-    n += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? '').length;
+    n += codePoints(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''));
   return n;
 }
 
@@ -232,7 +233,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     let unknown = false;
     let columns: ScoreColumns | null = null;
     for await (const batch of records) {
-      if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
+      stopIfInterrupted(io.signal);
       for (const record of batch) {
         tally.rows += 1;
         // A record that does not parse is counted whatever the shape (an unknown one included).

@@ -27,13 +27,34 @@ function constant(text: string): Buffer {
   return bytes;
 }
 
-/** One row's parts as they are made: the JSON text since the last slice is held back and joined. */
+/**
+ * Two pieces of structure joined, found by the pieces themselves: every piece is a string made once (a
+ * literal, a message head), so the lookups hash nothing new; joining with += made a fresh string per row
+ * that had to be hashed to find its bytes.
+ */
+const joins = new Map<string, Map<string, string>>();
+function join(a: string, b: string): string {
+  let after = joins.get(a);
+  if (after === undefined) {
+    if (joins.size >= 4096) joins.clear();
+    after = new Map();
+    joins.set(a, after);
+  }
+  let ab = after.get(b);
+  if (ab === undefined) {
+    ab = a + b;
+    after.set(b, ab);
+  }
+  return ab;
+}
+
+/** One row's parts as they are made: the structure since the last slice is held back and joined. */
 class Row {
   readonly parts: Array<string | Buffer> = [];
   private text = '';
-  /** JSON text of the row's structure (repeats in every row: encoded once). */
+  /** JSON text of the row's structure, a string made once (it repeats in every row: encoded once). */
   structure(text: string): void {
-    this.text += text;
+    this.text = this.text === '' ? text : join(this.text, text);
   }
   bytes(slice: Buffer): void {
     if (this.text !== '') this.parts.push(constant(this.text));
@@ -45,6 +66,18 @@ class Row {
     this.parts.push(this.text + text);
     return this.parts;
   }
+}
+
+/** A score's JSON as floatScores writes it, made once per value (a run has a few dozen). */
+const floats = new Map<number, string>();
+function floatJson(value: number): string {
+  let text = floats.get(value);
+  if (text === undefined) {
+    if (floats.size >= 4096) floats.clear();
+    text = floatText(value);
+    floats.set(value, text);
+  }
+  return text;
 }
 
 /**
@@ -97,9 +130,9 @@ function stringContent(row: Row, text: string, table: RawTable): void {
   }
 }
 
-/** `key` then the message list's JSON; false when a message is not one this splices. */
-function messages(row: Row, key: string, list: readonly Message[], copy: RelabeledPair, table: RawTable): boolean {
-  row.structure(`${key}[`);
+/** `open` (a key and "[") then the message list's JSON; false when a message is not one this splices. */
+function messages(row: Row, open: string, list: readonly Message[], copy: RelabeledPair, table: RawTable): boolean {
+  row.structure(open);
   const goal = copy.goal;
   for (let i = 0; i < list.length; i++) {
     const m = list[i]!;
@@ -138,15 +171,15 @@ export function spliceTrlRows(
   for (const copy of copies) {
     const row = new Row();
     if (
-      !messages(row, '{"prompt":', copy.prompt, copy, table) ||
-      !messages(row, ',"chosen":', copy.chosen, copy, table) ||
-      !messages(row, ',"rejected":', copy.rejected, copy, table)
+      !messages(row, '{"prompt":[', copy.prompt, copy, table) ||
+      !messages(row, ',"chosen":[', copy.chosen, copy, table) ||
+      !messages(row, ',"rejected":[', copy.rejected, copy, table)
     )
       return null;
     rows.push(
       row.end(
-        `,"goal_score":${floatText(copy.goalScores[0]!)},"score_chosen":${floatText(copy.scoreChosen[0]!)}` +
-          `,"score_rejected":${floatText(copy.scoreRejected[0]!)},"copy":"${copy.copy}"${sourceTail}`,
+        `,"goal_score":${floatJson(copy.goalScores[0]!)},"score_chosen":${floatJson(copy.scoreChosen[0]!)}` +
+          `,"score_rejected":${floatJson(copy.scoreRejected[0]!)},"copy":"${copy.copy}"${sourceTail}`,
       ),
     );
   }

@@ -22,6 +22,11 @@ export const HINT_KEYS = [
   'fix_source_or_set_aside',
   'name_judge_scale',
   'set_row_aside',
+  'match_scores_file',
+  'name_text_field',
+  'name_score_field',
+  'name_responses_column',
+  'name_long_column',
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 

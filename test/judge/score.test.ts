@@ -347,6 +347,8 @@ describe('radpo score with a reward model', () => {
       [
         'score',
         input,
+        '--max-conflict-rate',
+        '1', // the fake judge's scores follow a hash of the text, not the labels
         '--judge',
         'reward',
         '--judge-url',
@@ -390,6 +392,8 @@ describe('radpo score with a reward model', () => {
       [
         'score',
         input,
+        '--max-conflict-rate',
+        '1', // the fake judge's scores follow a hash of the text, not the labels
         '--judge',
         'reward',
         '--reward-endpoint',
@@ -441,6 +445,8 @@ describe('relabel --judge', () => {
         'relabel',
         input,
         '-q',
+        '--max-conflict-rate',
+        '1', // the fake judge's scores follow a hash of the text, not the labels
         '--judge',
         'reward',
         '--judge-url',

@@ -1,6 +1,8 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { inject } from 'vitest';
 import { main, type Io } from '../src/main.js';
 
@@ -35,17 +37,29 @@ export interface RunResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  stdin?: string | Buffer;
+  stdinTTY?: boolean;
+  stderrTTY?: boolean;
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
 /** Run the CLI in-process with captured stdout/stderr and optional piped stdin. */
-export async function run(
-  argv: string[],
-  options: {
-    stdin?: string | Buffer;
-    stdinTTY?: boolean;
-    stderrTTY?: boolean;
-    env?: Record<string, string>;
-    signal?: AbortSignal;
-  } = {},
-): Promise<RunResult> {
+export function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runWith(main, argv, options);
+}
+
+/**
+ * Run the built CLI (dist/, made by test/global-setup.ts) in-process: what runs worker threads, whose
+ * script is the compiled dist/commands/relabel/worker.js beside the compiled pool.
+ */
+export async function runBuilt(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  const built = (await import(pathToFileURL(join(ROOT, 'dist', 'main.js')).href)) as { main: typeof main };
+  return runWith(built.main, argv, options);
+}
+
+async function runWith(entry: typeof main, argv: string[], options: RunOptions): Promise<RunResult> {
   const stdout = new Capture();
   const stderr = new Capture();
   stderr.isTTY = options.stderrTTY === true;
@@ -57,8 +71,21 @@ export async function run(
   }
   if (options.stdinTTY) stdin.isTTY = true;
   const io: Io = { stdin, stdout, stderr, env: options.env ?? {}, cwd: process.cwd(), signal: options.signal };
-  const code = await main(argv, io, VERSION);
+  const code = await entry(argv, io, VERSION);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** The built CLI as a user's shell runs it (for the tests that need a real process, a pipe or a signal). */
+export const BIN = join(ROOT, 'bin', 'radpo.js');
+/** The command line that starts the built CLI, for scripts given to a shell. */
+export const SHELL_RADPO = `"${process.execPath}" "${BIN}"`;
+
+/** Run the built CLI in a child process (node bin/radpo.js ARGS) and wait for it. */
+export function spawnRadpo(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeout?: number } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
 }
 
 /** A fresh folder inside this test run's own temporary root (removed when the run ends). */

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, FIXTURES, parseJsonl, run, spawnRadpo, tempDir } from '../helpers.js';
 import { fakeServers } from '../judge-server.js';
 
 const AZURE = join(DATA, 'foreign', 'azure_openai_dpo_orca_validation_first60.jsonl');
@@ -206,9 +206,7 @@ describe('help and the shell', () => {
   });
 
   it('radpo completion bash completes commands, flags and choices', () => {
-    const script = spawnSync(process.execPath, [join(ROOT, 'bin', 'radpo.js'), 'completion', 'bash'], {
-      encoding: 'utf8',
-    }).stdout;
+    const script = spawnRadpo(['completion', 'bash']).stdout;
     const complete = (words: string[]) =>
       spawnSync(
         'bash',

@@ -52,7 +52,7 @@ describe('--threads gives the golden bytes', () => {
     }
   });
 
-  it('gzip output from workers reads back as the golden bytes; Parquet and CSV rows stay on the main thread', async () => {
+  it('gzip output from workers reads back as the golden bytes; Parquet rows stay on the main thread', async () => {
     const input = join(FIXTURES, 'ultrafeedback_binarized_shape.jsonl');
     const dir = tempDir();
     // The pool hands back JSON text; Parquet and CSV writers take row objects, which the main thread builds.

@@ -3,6 +3,7 @@
  * real label-flip file (UltraFeedback with 20% of labels flipped), a rerun, reference scores, aspects, tie
  * labels; the relabeled output audits to the same figures; gates, outputs and determinism.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -682,5 +683,45 @@ describe('radpo relabel --min-gap', () => {
     expect(reasons).toHaveLength(500 - report.min_gap_sweep[1].pairs);
     expect(new Set(reasons)).toEqual(new Set(['below_min_gap']));
     expect(r.stderr).toMatch(/below_min_gap/);
+  });
+});
+
+// Issue 28's findings on audit, one test each, named after the finding.
+describe('issue 28: audit keeps the promises', () => {
+  const scored = (i: number, c: number, r: number, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      prompt: `p${i}`,
+      chosen: `a${i}`,
+      rejected: `b${i}`,
+      score_chosen: c,
+      score_rejected: r,
+      ...extra,
+    });
+
+  it('finding 7: suggested commands are shell-quoted and data reaches the terminal escaped', async () => {
+    const dir = tempDir();
+    const name = join(dir, 'my data;touch PWNED #\u001b]0;title\u0007.jsonl');
+    writeFileSync(
+      name,
+      `${Array.from({ length: 60 }, (_, i) => scored(i, i % 10 < 8 ? 8 : 3, i % 10 < 8 ? 2 : 5)).join('\n')}\n` +
+        '{"prompt": broken\n',
+    );
+    const table = await run(['audit', name, '--bootstrap', '50']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout + table.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(table.stdout).toContain("apply it: radpo relabel $'");
+    expect(table.stdout).toContain('\\x1b]0;title\\x07');
+    const json = JSON.parse((await run(['audit', name, '--bootstrap', '50', '--json'])).stdout);
+    const apply: string = json.apply;
+    const hint: string = json.warnings.find((w: { code: string }) => w.code === 'rows_not_audited').hint;
+    // Pasted into bash, each runs radpo with the file name as one word (echoed here, nothing run).
+    for (const command of [apply, hint.slice(hint.indexOf('radpo relabel'))]) {
+      const words = spawnSync('bash', ['-c', `f() { printf '%s\\n' "$2"; }; f ${command.slice('radpo '.length)}`], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(words.stdout).toBe(`${name}\n`);
+    }
+    expect(existsSync(join(dir, 'PWNED'))).toBe(false);
   });
 });

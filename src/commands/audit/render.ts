@@ -3,6 +3,7 @@
  * figure it compares with), then calibration, the min-gap sweep and the suggestion. At most 100 columns.
  */
 import { formatScore } from '../../core/goal.js';
+import { terminalSafe } from '../../core/terminal.js';
 import { formatCount } from '../../pipeline/text.js';
 import type { AuditReport } from './report.js';
 
@@ -261,5 +262,7 @@ export function renderAudit(r: AuditReport): string {
   }
   for (const g of r.gates)
     out.push(`gate ${g.flag} ${g.bound}: ${g.passed ? 'passed' : 'FAILED'} (${g.figure} = ${figure(g.value)})`);
-  return `${out.join('\n')}\n`;
+  // Names and messages come from data (file names, column names, values): no control character reaches the
+  // terminal as it is.
+  return `${out.join('\n').split('\n').map(terminalSafe).join('\n')}\n`;
 }

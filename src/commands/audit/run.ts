@@ -15,6 +15,7 @@ import {
 } from '../../core/audit.js';
 import { usageError } from '../../core/errors.js';
 import { formatScore, type Scale } from '../../core/goal.js';
+import { shellCommand } from '../../core/terminal.js';
 import type { Io } from '../../io/io.js';
 import { openSink, type Sink } from '../../io/output.js';
 import type { auditFlags } from './flags.js';
@@ -328,7 +329,7 @@ async function audit(
     gates: gatesOf(flags, figures),
     apply:
       gap !== null && gap > 0 && !tally.inputs.some((i) => i.relabeled)
-        ? `radpo relabel ${inputs.join(' ')} --min-gap ${formatScore(gap)}`
+        ? shellCommand(['radpo', 'relabel', ...inputs, '--min-gap', formatScore(gap)])
         : null,
   };
   return { report, shown: columns.shown };
@@ -352,7 +353,7 @@ function notAuditedWarning(tally: PairReader['tally'], inputs: readonly string[]
       `the first of each kind: ${firsts.join('; ')}`,
     hint:
       'fix them, or list every one with its reason: ' +
-      `radpo relabel ${inputs.join(' ')} --on-error skip --rejects rejects.jsonl`,
+      shellCommand(['radpo', 'relabel', ...inputs, '--on-error', 'skip', '--rejects', 'rejects.jsonl']),
   };
 }
 

@@ -44,12 +44,15 @@ const RubricFile = z
       ctx.addIssue({
         code: 'custom',
         path: ['pattern'],
-        message: `${rubric.attributes.length} groups, one per attribute (it has ${groups} groups for ${rubric.attributes.length} attributes)`,
+        message:
+          `${rubric.attributes.length} groups, one per attribute ` +
+          `(it has ${groups} groups for ${rubric.attributes.length} attributes)`,
       });
   });
 
 const EXAMPLE =
-  'a rubric file is JSON: {"template": "…{prompt}…{response}…", "pattern": "Score: (\\\\d+)\\\\s*$", "min": 1, "max": 5}';
+  'a rubric file is JSON: {"template": "…{prompt}…{response}…", "pattern": "Score: (\\\\d+)\\\\s*$", ' +
+  '"min": 1, "max": 5}';
 
 /** A user's rubric from its JSON text; `source` names the file in errors. */
 export function parseRubric(text: string, source: string): Rubric {

@@ -87,7 +87,8 @@ describe('verdict parsers are end-anchored and range-checked', () => {
     expect(() =>
       parseRubric('{"template": "no placeholders", "pattern": "(\\\\d)", "min": 1, "max": 5}', 'r.json'),
     ).toThrow(
-      '--rubric r.json: at "template": expected a string with {prompt} and {response}, found a string "no placeholders"',
+      '--rubric r.json: at "template": expected a string with {prompt} and {response}, ' +
+        'found a string "no placeholders"',
     );
     expect(() =>
       parseRubric('{"template": "{prompt} {response}", "pattern": "(\\\\d)", "min": "1", "max": 5}', 'r.json'),

@@ -10,6 +10,7 @@ import { wordHint } from './cli/hints.js';
 import { auditCommand } from './commands/audit/command.js';
 import { checkCommand } from './commands/check/command.js';
 import { completionCommand } from './commands/completion/command.js';
+import { evalCommand } from './commands/eval/command.js';
 import { generateCommand } from './commands/generate/command.js';
 import { goalCommand } from './commands/goal/command.js';
 import { inspectCommand } from './commands/inspect/command.js';
@@ -36,6 +37,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec<FlagTable>> = [
   pairsCommand,
   inspectCommand,
   auditCommand,
+  evalCommand,
   checkCommand,
   goalCommand,
   completionCommand,

@@ -173,7 +173,9 @@ function rewardAnswer(
   }
   if (kind !== 'vllm') return { status: 404, body: { detail: 'Not Found' } };
   const response = String(body.messages?.[body.messages.length - 1]?.content ?? lastTurn(String(body.input ?? '')));
-  const reward = options.rewards?.[response] ?? expectedReward(response);
+  // An answer that states its quality (radpo eval's fake policies) gets a reward that follows it.
+  const stated = statedQuality(response, 10);
+  const reward = options.rewards?.[response] ?? (stated === null ? expectedReward(response) : stated - 5.5);
   if (path === '/classify') {
     return {
       status: 200,
@@ -239,8 +241,12 @@ export interface FakeJudgeOptions {
   maxTopNTokens?: number;
   /** vLLM: the context length; a longer prompt is refused with vLLM's 400 (default: no limit). */
   maxContextChars?: number;
-  /** A policy (radpo generate): chat answers are samples, `n` choices, a function of prompt, seed and index. */
-  policy?: boolean;
+  /**
+   * A policy (radpo generate): chat answers are samples, `n` choices, a function of prompt, seed and index.
+   * 'follows-goal': each answer's quality follows the goal score in the system message (radpo eval);
+   * 'ignores-goal': its quality is a draw that owes nothing to the goal.
+   */
+  policy?: boolean | 'follows-goal' | 'ignores-goal';
   /** Applied to the next requests, one each, in arrival order. */
   faults?: Fault[];
   /** Applied to every request whose judged response contains the marker. */
@@ -275,6 +281,34 @@ export function expectedSample(prompt: string, seed: number, index: number): str
     `Sample ${fnv(`${prompt}|${seed}|${index}`) % 997}` +
     ` of a policy: ${'well '.repeat(1 + (fnv(`${prompt}|${index}`) % 4))}answered.`
   );
+}
+
+/**
+ * A goal-conditioned policy's answer: its quality (1-10) follows the paper's goal in the system message, give
+ * or take one, and is 6 without a goal ('follows-goal'); or is a draw from the prompt, seed and index
+ * ('ignores-goal'). The answer states its quality as `[quality N]`, which the fake judge reads.
+ */
+export function goalAnswer(
+  messages: Array<{ role: string; content: unknown }>,
+  seed: number,
+  index: number,
+  mode: 'follows-goal' | 'ignores-goal',
+): string {
+  const prompt = JSON.stringify(messages);
+  const draw = fnv(`${prompt}|${seed}|${index}`);
+  const system = messages[0]?.role === 'system' ? String(messages[0].content) : '';
+  const goal = /Overall score: (-?\d+(?:\.\d+)?)\./.exec(system);
+  const quality =
+    mode === 'follows-goal'
+      ? Math.min(10, Math.max(1, Math.round((goal ? Number(goal[1]) : 6) + (draw % 3) - 1)))
+      : 1 + (draw % 10);
+  return `Answer ${fnv(`${prompt}|${index}`) % 997}: ${'good '.repeat(quality)}[quality ${quality}]`;
+}
+
+/** The score a fake chat judge gives an answer that states its quality (`[quality N]`), within the rubric's max. */
+function statedQuality(response: string, max: number): number | null {
+  const match = /\[quality (\d+)\]$/.exec(response);
+  return match ? Math.min(max, Math.max(1, Number(match[1]))) : null;
 }
 
 /** The raw reward the fake reward model gives a conversation's last message (-10..10). */
@@ -428,7 +462,13 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
           const prompt = JSON.stringify(body.messages);
           const choices = Array.from({ length: n }, (_, index) => ({
             index,
-            message: { role: 'assistant', content: expectedSample(prompt, Number(body.seed ?? 0), index) },
+            message: {
+              role: 'assistant',
+              content:
+                options.policy === true
+                  ? expectedSample(prompt, Number(body.seed ?? 0), index)
+                  : goalAnswer(body.messages, Number(body.seed ?? 0), index, options.policy as 'follows-goal'),
+            },
             finish_reason: 'stop',
             logprobs: null,
           }));
@@ -442,7 +482,7 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
           });
         }
         const max = /between 1 and 5|from 1 to 5/.test(user) ? 5 : 10;
-        const score = expectedChatScore(response, max);
+        const score = statedQuality(response, max) ?? expectedChatScore(response, max);
         let content: string;
         if (body.logprobs) content = String(score);
         else if (body.response_format) content = `\`\`\`json\n${JSON.stringify({ feedback: 'Fine.', score })}\n\`\`\``;

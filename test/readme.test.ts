@@ -184,6 +184,19 @@ const EXPECTED: Array<[string, (run: BlockRun) => void]> = [
     },
   ],
   ['--threads 2', ({ rows }) => expect(rows('threaded.jsonl')).toHaveLength(200)],
+  [
+    'radpo eval prompts.jsonl',
+    ({ stderr, rows, cwd }) => {
+      // The fake policy follows the goal in its system message; the fake judge reads the quality it states.
+      expect(stderr).toMatch(/goal–score Spearman, within prompts\s+0\.9\d\d/);
+      expect(stderr).not.toMatch(/warning/i);
+      expect(rows('answers.jsonl')).toHaveLength(20);
+      expect(rows('answers.jsonl')[0]!.goals).toHaveLength(20);
+      expect(rows('pairs.jsonl')).toHaveLength(20);
+      expect(JSON.parse(readFileSync(join(cwd, 'audit.json'), 'utf8')).pairs).toBe(20);
+      expect(readFileSync(join(cwd, 'eval.html'), 'utf8')).toMatch(/^<!doctype html>/);
+    },
+  ],
   ['--shard', ({ stdout }) => expect(stdout.trim()).toBe('200')],
 ];
 
@@ -249,6 +262,8 @@ function snapshot(block: number, cwd: string, stdout: string): void {
 describe('README examples, run with the packed and installed radpo', () => {
   // The judge examples talk to a fake OpenAI-compatible / vLLM server on 127.0.0.1, as RADPO_JUDGE_URL.
   let judge: FakeJudge;
+  // radpo eval's policy: a fake whose answers follow the goal in the system message.
+  let policy: FakeJudge;
   let top = '';
   let env: NodeJS.ProcessEnv = {};
   let installLog = '';
@@ -260,8 +275,13 @@ describe('README examples, run with the packed and installed radpo', () => {
     env = { ...process.env, PATH: `${installed.bin}:${process.env.PATH}`, NO_COLOR: '1' };
     judge = await startFakeJudge();
     env.RADPO_JUDGE_URL = judge.url;
+    policy = await startFakeJudge({ policy: 'follows-goal', models: ['policy'] });
+    env.RADPO_POLICY_URL = policy.url;
   }, 240_000);
-  afterAll(async () => judge?.close());
+  afterAll(async () => {
+    await judge?.close();
+    await policy?.close();
+  });
 
   it('has examples to run, and the install printed no warning', () => {
     expect(blocks.length).toBeGreaterThan(10);

@@ -1,0 +1,116 @@
+import { bool, choice, count, list, parsed, parseNumber, path, text } from '../../cli/flags.js';
+import { configFlags, errorFlags, goalTextFlags, judgeFlags, readFlags } from '../../cli/tables.js';
+import { ValueError } from '../../core/errors.js';
+import { PLACEMENTS } from '../../core/goal.js';
+import { OUTPUT_FILE_FORMATS } from '../../io/choices.js';
+import { SERVER_KINDS } from '../../server/choices.js';
+
+/** --goals 1,4,7,10: the goal scores to ask for. */
+function parseGoals(text: string): number[] {
+  const goals = text.split(',').map((part) => parseNumber(part));
+  if (goals.length === 0) throw new ValueError(text, 'a comma-separated list of scores, e.g. 1,4,7,10');
+  return goals;
+}
+
+/** What fails the run (exit 1) after the report is written. */
+export const FAIL_ON = ['none', 'warnings'] as const;
+
+// eval always judges every answer (no --rescore), and its one --seed seeds the policy and the judge alike.
+const { rescore: _rescore, seed: _seed, ...judge } = judgeFlags;
+
+/** Every flag of `radpo eval`, declared once: commander options and the typed config both come from here. */
+export const evalFlags = {
+  ...configFlags,
+  ...readFlags,
+  promptCol: path('--prompt-col <path>', 'column holding the prompt: a string or a message list (default: prompt)', {
+    group: 'columns',
+  }),
+  goals: parsed(
+    '--goals <list>',
+    'the goal scores asked for, comma-separated (default: 4 points from the bottom to the top of the scale)',
+    parseGoals,
+    { group: 'goal' },
+  ),
+  baseline: bool('--no-baseline', 'skip the answers asked without a goal (the baseline)', { group: 'goal' }),
+  placement: choice('--placement <where>', 'where training put the goal (as in relabel)', PLACEMENTS, {
+    default: 'system',
+    group: 'goal',
+  }),
+  attr: list(
+    '--attr <NAME>',
+    'a goal attribute, in training order (repeat for several; NAME=CHOSEN,REJECTED as relabel takes it is fine): ' +
+      'each goal asks every attribute for that score',
+    { group: 'goal' },
+  ),
+  ...goalTextFlags("the scale training named in the goal text (default: the judge's)"),
+  chatTemplate: text(
+    '--chat-template <file>',
+    "the policy's chat template (.jinja or tokenizer_config.json): warn (goal_not_rendered) when it drops the goal",
+    { group: 'goal' },
+  ),
+  samples: count('-n, --samples <n>', 'answers sampled per prompt for each goal and for the baseline', {
+    default: '4',
+    group: 'judge',
+  }),
+  policyUrl: text('--policy-url <url>', 'the policy server, OpenAI-compatible, with /v1 (default: RADPO_POLICY_URL)', {
+    group: 'judge',
+  }),
+  policyModel: text('--policy-model <name>', 'the model the policy server serves', { group: 'judge' }),
+  policyApiKeyEnv: text(
+    '--policy-api-key-env <name>',
+    'the environment variable holding the policy server API key (default: RADPO_POLICY_API_KEY; ' +
+      "OPENAI_API_KEY is sent only to OpenAI and to OPENAI_BASE_URL's host)",
+    { group: 'judge' },
+  ),
+  policyServer: choice(
+    '--policy-server <kind>',
+    'the policy server, to shape requests for it (auto: identified before the first prompt)',
+    SERVER_KINDS,
+    { default: 'auto', group: 'judge' },
+  ),
+  temperature: parsed('--temperature <t>', 'sampling temperature of the policy', parseNumber, {
+    default: '0.8',
+    group: 'judge',
+  }),
+  topP: parsed('--top-p <p>', 'nucleus sampling of the policy', parseNumber, { default: '0.95', group: 'judge' }),
+  maxTokens: count('--max-tokens <n>', 'longest answer of the policy, in tokens', { default: '1024', group: 'judge' }),
+  seed: count(
+    '--seed <n>',
+    'seed of the samples (seed + k for the k-th where a server takes one request per sample), of the judge ' +
+      'requests and of the bootstrap',
+    { default: '0', group: 'judge' },
+  ),
+  policyEmitBatch: text(
+    '--policy-emit-batch <file>',
+    'write the samples the cache cannot answer as batch input lines for the policy and stop',
+    { group: 'judge' },
+  ),
+  policyFromBatch: list('--policy-from-batch <file>', "read the policy's batch results into the cache (repeatable)", {
+    group: 'judge',
+  }),
+  ...judge,
+  bootstrap: count('--bootstrap <n>', 'bootstrap resamples of prompts for the intervals (0: none)', {
+    default: '1000',
+    group: 'figures',
+  }),
+  json: bool('--json', 'print the figures as one JSON object on stdout (schema radpo.eval/v1)', { group: 'output' }),
+  html: text('--html <file>', 'write a self-contained page: goal vs judged score, the baseline, broken orders', {
+    group: 'output',
+  }),
+  output: text(
+    '-o, --output <file>',
+    'every answer, one row per prompt with responses, scores and goals (as radpo score writes; radpo pairs reads it)',
+    { group: 'output' },
+  ),
+  outputFormat: choice(
+    '--output-format <format>',
+    'output file format (default: from the -o extension)',
+    OUTPUT_FILE_FORMATS,
+    { group: 'output' },
+  ),
+  failOn: choice('--fail-on <what>', 'exit 1 after the report when there is a warning', FAIL_ON, {
+    default: 'none',
+    group: 'gates',
+  }),
+  ...errorFlags,
+};

@@ -1,0 +1,110 @@
+/**
+ * `radpo eval`'s figures as JSON (schema radpo.eval/v1) and as a terminal table of at most 100 columns:
+ * the judged score per goal with its interval and a bar, the baseline, then the goal-following figures.
+ */
+import type { EvalFigures, EvalWarning, Estimate } from '../../core/eval.js';
+import { formatScore } from '../../core/goal.js';
+import { formatCount } from '../../pipeline/text.js';
+import type { EvalConfig } from './config.js';
+
+/** A prompt whose judged scores fell as the goal rose, with its answers, for the page. */
+export interface BrokenPrompt {
+  location: string;
+  prompt: string;
+  rho: number;
+  answers: Array<{ goal: number | null; score: number; text: string }>;
+}
+
+export interface EvalJson {
+  schema: 'radpo.eval/v1';
+  prompts: number;
+  samples_per_goal: number;
+  scale: { min: number; max: number };
+  placement: string;
+  goals: Array<{ goal: number; answers: number; mean_score: Estimate }>;
+  baseline: { answers: number; mean_score: Estimate } | null;
+  goal_score_spearman: Estimate;
+  top_vs_baseline: { win_rate: number | null; ci: [number, number] | null } | null;
+  top_vs_lowest: { win_rate: number | null; ci: [number, number] | null } | null;
+  prompts_rising: { share: number | null; ci: [number, number] | null } | null;
+  bootstrap: EvalFigures['bootstrap'];
+  warnings: EvalWarning[];
+}
+
+export function evalJson(figures: EvalFigures, warnings: EvalWarning[], config: EvalConfig): EvalJson {
+  return {
+    schema: 'radpo.eval/v1',
+    prompts: figures.prompts,
+    samples_per_goal: config.samples,
+    scale: config.scale,
+    placement: config.placement,
+    goals: figures.goals,
+    baseline: figures.baseline,
+    goal_score_spearman: figures.goal_score_spearman,
+    top_vs_baseline: figures.top_vs_baseline,
+    top_vs_lowest: figures.top_vs_lowest,
+    prompts_rising: figures.prompts_rising,
+    bootstrap: figures.bootstrap,
+    warnings,
+  };
+}
+
+/** Three decimals, or '-' where the figure is not defined. */
+export const fixed = (x: number | null | undefined, digits = 3) =>
+  x === null || x === undefined ? '-' : x.toFixed(digits);
+export const span = (ci: [number, number] | null | undefined, digits = 3) =>
+  ci ? `${ci[0].toFixed(digits)}–${ci[1].toFixed(digits)}` : '';
+
+/** A bar from the bottom of the judged scores to a mean, 24 characters at most. */
+function bar(value: number | null, lo: number, hi: number): string {
+  if (value === null || !(hi > lo)) return '';
+  return '█'.repeat(Math.max(0, Math.round(((value - lo) / (hi - lo)) * 24)));
+}
+
+export function renderTable(figures: EvalFigures, config: EvalConfig): string {
+  const means = [...figures.goals.map((g) => g.mean_score), ...(figures.baseline ? [figures.baseline.mean_score] : [])];
+  const ends = means.flatMap((m) => (m.ci ? m.ci : m.value === null ? [] : [m.value]));
+  const lo = Math.min(0, ...ends);
+  const hi = Math.max(...ends, lo + 1);
+  const line = (name: string, answers: number, m: Estimate) =>
+    (
+      `${name.padEnd(10)}${formatCount(answers).padStart(8)}  ${fixed(m.value, 2).padStart(10)}  ` +
+      `${span(m.ci, 2).padEnd(12)}  ${bar(m.value, lo, hi)}`
+    ).trimEnd();
+  const scale = `${formatScore(config.scale.min)}-${formatScore(config.scale.max)}`;
+  const lines = [
+    `goals on the scale ${scale}, ${config.placement} placement; ${config.samples} answers per prompt and goal`,
+    '',
+    `${'goal'.padEnd(10)}${'answers'.padStart(8)}  ${'mean score'.padStart(10)}  95% CI`,
+    ...figures.goals.map((g) => line(formatScore(g.goal), g.answers, g.mean_score)),
+    ...(figures.baseline ? [line('no goal', figures.baseline.answers, figures.baseline.mean_score)] : []),
+    '',
+  ];
+  const figure = (name: string, value: number | null, ci: [number, number] | null) =>
+    `${name.padEnd(44)}${fixed(value).padStart(7)}  ${span(ci)}`.trimEnd();
+  const top = formatScore(config.goals.at(-1)!);
+  const rho = figures.goal_score_spearman;
+  lines.push(`${'figure'.padEnd(44)}${'value'.padStart(7)}  95% CI`);
+  lines.push(figure('goal–score Spearman, within prompts', rho.value, rho.ci));
+  if (figures.top_vs_baseline)
+    lines.push(
+      figure(`top goal (${top}) beats no goal, win rate`, figures.top_vs_baseline.win_rate, figures.top_vs_baseline.ci),
+    );
+  if (figures.top_vs_lowest)
+    lines.push(
+      figure(
+        `top goal beats lowest (${formatScore(config.goals[0]!)}), win rate`,
+        figures.top_vs_lowest.win_rate,
+        figures.top_vs_lowest.ci,
+      ),
+    );
+  if (figures.prompts_rising)
+    lines.push(
+      figure('prompts whose score rises with the goal', figures.prompts_rising.share, figures.prompts_rising.ci),
+    );
+  lines.push(
+    `(${formatCount(figures.prompts)} prompts; intervals: ${formatCount(figures.bootstrap.resamples)} bootstrap ` +
+      'resamples of prompts)',
+  );
+  return `${lines.join('\n')}\n`;
+}

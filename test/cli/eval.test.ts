@@ -1,0 +1,420 @@
+/**
+ * radpo eval against two fake policies on 127.0.0.1 — one whose answers follow the goal in its system
+ * message, one that ignores it — and a fake judge that reads the quality each answer states. Prompts are
+ * real UltraFeedback instructions.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DATA, UF1000, parseJsonl, readJsonl, run, tempDir } from '../helpers.js';
+import { type FakeJudge, type FakeJudgeOptions, fakeServers } from '../judge-server.js';
+
+const server = fakeServers();
+
+/** The first n UltraFeedback prompts, one {prompt} row each. */
+function prompts(dir: string, n: number): string {
+  const path = join(dir, 'prompts.jsonl');
+  const rows = readFileSync(UF1000, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, n)
+    .map((l) => JSON.stringify({ prompt: (JSON.parse(l) as { prompt: string }).prompt }));
+  writeFileSync(path, `${rows.join('\n')}\n`);
+  return path;
+}
+
+interface Servers {
+  policy: FakeJudge;
+  judge: FakeJudge;
+  flags: string[];
+}
+
+async function servers(policy: FakeJudgeOptions['policy'], kind: FakeJudgeOptions['kind'] = 'vllm'): Promise<Servers> {
+  const p = await server({ policy, models: ['policy'], kind });
+  const j = await server({ models: ['judge'] });
+  return {
+    policy: p,
+    judge: j,
+    flags: ['--policy-url', p.url, '--policy-model', 'policy', '--judge', 'chat', '--judge-url', j.url],
+  };
+}
+
+const judgeModel = ['--judge-model', 'judge'];
+
+describe('radpo eval: does the policy follow its goal?', () => {
+  it('a policy that follows the goal: Spearman near 1, the top goal beats no goal, no warning', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const r = await run([
+      'eval',
+      prompts(dir, 12),
+      ...s.flags,
+      ...judgeModel,
+      '--goals',
+      '1,4,7,10',
+      '-n',
+      '4',
+      '--json',
+      '--no-cache',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    if (process.env.SHOW) console.log(r.stderr, r.stdout);
+    const report = JSON.parse(r.stdout);
+    expect(report.schema).toBe('radpo.eval/v1');
+    expect(report.goals.map((g: { goal: number }) => g.goal)).toEqual([1, 4, 7, 10]);
+    expect(report.goals.every((g: { answers: number }) => g.answers === 48)).toBe(true);
+    expect(report.goal_score_spearman.value).toBeGreaterThan(0.9);
+    expect(report.goal_score_spearman.ci[0]).toBeGreaterThan(0.85);
+    expect(report.top_vs_baseline.win_rate).toBeGreaterThan(0.9);
+    expect(report.baseline.answers).toBe(48);
+    // Means rise with the goal: the policy answers at the goal's quality, give or take one.
+    const means = report.goals.map((g: { mean_score: { value: number } }) => g.mean_score.value);
+    expect([...means].sort((a, b) => a - b)).toEqual(means);
+    expect(means[0]).toBeLessThan(2.5);
+    expect(means[3]).toBeGreaterThan(8.5);
+    expect(report.warnings).toEqual([]);
+    // 12 prompts × 5 conditions, one request each (vLLM takes n); every answer judged once.
+    expect(s.policy.requests).toHaveLength(60);
+    expect(s.judge.requests).toHaveLength(240);
+    // The table on stderr: at most 100 columns.
+    expect(r.stderr).toMatch(/goal–score Spearman, within prompts\s+0\.9\d\d/);
+    for (const line of r.stderr.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+  });
+
+  it('a policy that ignores the goal: goal_ignored; --fail-on warnings makes it exit 1', async () => {
+    const dir = tempDir();
+    const s = await servers('ignores-goal');
+    const input = prompts(dir, 12);
+    const r = await run(['eval', input, ...s.flags, ...judgeModel, '--goals', '1,4,7,10', '--json', '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.goal_score_spearman.ci[0]).toBeLessThanOrEqual(0);
+    expect(report.warnings.map((w: { code: string }) => w.code)).toContain('goal_ignored');
+    expect(r.stderr).toMatch(/goal_ignored: the judged score does not rise with the goal/);
+    const gated = await run(['eval', input, ...s.flags, ...judgeModel, '--fail-on', 'warnings', '--no-cache']);
+    expect(gated.code).toBe(1);
+    expect(gated.stderr).toMatch(/--fail-on warnings: \d+ warnings? \(goal_ignored/);
+  });
+
+  it.each([
+    ['system', []],
+    ['user', []],
+    ['system', ['--scale', '0-4', '--attr', 'Helpfulness', '--attr', 'Correctness']],
+    ['user', ['--goal-template', 'GOAL']],
+  ] as const)(
+    'the goal text the policy receives is radpo goal --score G byte for byte (--placement %s %j)',
+    async (placement, extra) => {
+      const dir = tempDir();
+      const template = join(dir, 'goal.txt');
+      writeFileSync(template, 'Aim for {score} out of {max}; be {{exact}}.\n');
+      const flags = extra.map((f) => (f === 'GOAL' ? template : f));
+      const s = await servers('follows-goal');
+      const input = join(dir, 'p.jsonl');
+      // A prompt with its own system message: the goal goes first in it (system) or folds it in (user).
+      const question = 'Name a prime number.';
+      writeFileSync(
+        input,
+        `${JSON.stringify({
+          prompt: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: question },
+          ],
+        })}\n`,
+      );
+      const attrs = flags.includes('--attr');
+      const goals = attrs ? ['0', '2.5', '4'] : ['1', '7.5', '10'];
+      const r = await run([
+        'eval',
+        input,
+        ...s.flags,
+        ...judgeModel,
+        '--placement',
+        placement,
+        '--goals',
+        goals.join(','),
+        '-n',
+        '1',
+        '--no-baseline',
+        '--no-cache',
+        ...flags,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const goalFlags = flags.filter((f) => f !== '--attr' && !['Helpfulness', 'Correctness'].includes(f));
+      for (const g of goals) {
+        const scoreFlags = attrs
+          ? ['--attr-score', `Helpfulness=${g}`, '--attr-score', `Correctness=${g}`]
+          : ['--score', g];
+        const printed = await run(['goal', ...scoreFlags, '--placement', placement, ...goalFlags]);
+        expect(printed.code, printed.stderr).toBe(0);
+        const goal = printed.stdout.replace(/\n$/, '');
+        const asked = s.policy.requests.filter((q) =>
+          JSON.stringify(q.body.messages).includes(JSON.stringify(goal).slice(1, -1)),
+        );
+        expect(asked, `goal ${g}`).toHaveLength(1);
+        const messages = asked[0]!.body.messages as Array<{ role: string; content: string }>;
+        if (placement === 'system') {
+          expect(messages[0]).toEqual({ role: 'system', content: `${goal}\n\nBe brief.` });
+          expect(messages[1]).toEqual({ role: 'user', content: question });
+        } else {
+          expect(messages).toEqual([{ role: 'user', content: `${goal}\n\nBe brief.\n\n${question}` }]);
+        }
+      }
+      expect(s.policy.requests).toHaveLength(goals.length);
+    },
+  );
+
+  it('--chat-template that drops the system message: goal_not_rendered, exit 1 with --fail-on warnings', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const input = prompts(dir, 6);
+    const dropping = join(dir, 'drops-system.jinja');
+    writeFileSync(
+      dropping,
+      "{% for m in messages %}{% if m.role != 'system' %}<|{{ m.role }}|>\n{{ m.content }}\n{% endif %}{% endfor %}" +
+        '{% if add_generation_prompt %}<|assistant|>\n{% endif %}',
+    );
+    const common = [input, ...s.flags, ...judgeModel, '--json', '--cache', join(dir, 'c.sqlite')];
+    const r = await run(['eval', ...common, '--chat-template', dropping, '--fail-on', 'warnings']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const warning = report.warnings.find((w: { code: string }) => w.code === 'goal_not_rendered');
+    expect(warning.message).toMatch(
+      /loses the goal in 6 prompts of 6 .*prompts\.jsonl:1: the rendered prompt does not/,
+    );
+    // Gemma-2's real template refuses the system role outright.
+    const gemma = join(DATA, 'chat_templates', 'google__gemma-2-9b-it.jinja');
+    const g = await run(['eval', ...common, '--chat-template', gemma]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout).warnings[0].message).toMatch(/the template raised: System role not supported/);
+    // Qwen2's keeps it: no warning, and the answers come from the cache (no new request).
+    const before = s.policy.requests.length;
+    const qwen = join(DATA, 'chat_templates', 'Qwen__Qwen2-7B-Instruct.jinja');
+    const q = await run(['eval', ...common, '--chat-template', qwen, '--fail-on', 'warnings']);
+    expect(q.code, q.stderr).toBe(0);
+    expect(JSON.parse(q.stdout).warnings).toEqual([]);
+    expect(s.policy.requests.length).toBe(before);
+  });
+
+  it('-o writes every answer as radpo score does; radpo pairs and radpo audit read it (round two)', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const answers = join(dir, 'answers.jsonl');
+    const html = join(dir, 'eval.html');
+    const r = await run([
+      'eval',
+      prompts(dir, 8),
+      ...s.flags,
+      ...judgeModel,
+      '-n',
+      '2',
+      '-o',
+      answers,
+      '--html',
+      html,
+      '--report',
+      join(dir, 'report.json'),
+      '--cache',
+      join(dir, 'c.sqlite'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = readJsonl(answers) as Array<Record<string, any>>;
+    expect(rows).toHaveLength(8);
+    // Default goals: 1,4,7,10 on the judge's 1-10, then the baseline; the prompt is kept without any goal.
+    expect(rows[0]!.goals).toEqual([1, 1, 4, 4, 7, 7, 10, 10, null, null]);
+    expect(rows[0]!.responses).toHaveLength(10);
+    expect(rows[0]!.scores).toEqual(rows[0]!.responses.map((a: string) => Number(/\[quality (\d+)\]$/.exec(a)![1])));
+    expect(typeof rows[0]!.prompt).toBe('string');
+    expect(rows[0]!.prompt).not.toMatch(/target scores/);
+    const pairsFile = join(dir, 'pairs.jsonl');
+    const pairs = await run(['pairs', answers, '-o', pairsFile]);
+    expect(pairs.code, pairs.stderr).toBe(0);
+    const paired = readJsonl(pairsFile) as Array<Record<string, any>>;
+    expect(paired).toHaveLength(8);
+    expect(paired[0]!.score_chosen).toBeGreaterThan(paired[0]!.score_rejected);
+    const audit = await run(['audit', pairsFile, '--json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(JSON.parse(audit.stdout).pairs).toBe(8);
+    // The page: self-contained, numbers held to the report, text escaped.
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report.eval.schema).toBe('radpo.eval/v1');
+    expect(page).toContain(`data-key="goal_score_spearman">${report.eval.goal_score_spearman.value.toFixed(3)}<`);
+    // A rerun asks the policy and the judge nothing: every answer and verdict is cached.
+    const policyBefore = s.policy.requests.length;
+    const judgeBefore = s.judge.requests.length;
+    const again = await run([
+      'eval',
+      prompts(dir, 8),
+      ...s.flags,
+      ...judgeModel,
+      '-n',
+      '2',
+      '--cache',
+      join(dir, 'c.sqlite'),
+      '--json',
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(s.policy.requests.length).toBe(policyBefore);
+    expect(s.judge.requests.length).toBe(judgeBefore);
+    expect(JSON.parse(again.stdout).goal_score_spearman).toEqual(report.eval.goal_score_spearman);
+  });
+
+  it('a reward model as the judge: rewards fitted onto the scale (two passes, the second from the cache)', async () => {
+    const dir = tempDir();
+    const p = await server({ policy: 'follows-goal', models: ['policy'] });
+    const rm = await server({ models: ['rm'] });
+    const answers = join(dir, 'answers.jsonl');
+    const flags = ['--policy-url', p.url, '--policy-model', 'policy', '--judge', 'reward', '--judge-url', rm.url];
+    const cache = ['--cache', join(dir, 'c.sqlite')];
+    const r = await run([
+      'eval',
+      prompts(dir, 6),
+      ...flags,
+      '--judge-model',
+      'rm',
+      '-n',
+      '2',
+      '--json',
+      '-o',
+      answers,
+      ...cache,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.goal_score_spearman.value).toBeGreaterThan(0.9);
+    expect(report.warnings).toEqual([]);
+    // 6 prompts × 5 conditions × 2 answers, each rewarded once (the second pass reads the cache).
+    expect(rm.requests.filter((q) => q.path === '/pooling')).toHaveLength(60);
+    expect(p.requests).toHaveLength(30);
+    // minmax onto 1-10: the lowest reward is 1, the highest 10, whole numbers (--precision 0).
+    const scores = (readJsonl(answers) as Array<{ scores: number[] }>).flatMap((row) => row.scores);
+    expect(Math.min(...scores)).toBe(1);
+    expect(Math.max(...scores)).toBe(10);
+    expect(scores.every((x) => Number.isInteger(x))).toBe(true);
+  });
+
+  it('offline, stage by stage: the policy batch, then the judge batch, then the figures', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const input = prompts(dir, 2);
+    const cache = ['--cache', join(dir, 'c.sqlite')];
+    const base = [input, ...s.flags, ...judgeModel, '-n', '1', ...cache];
+    const policyLines = join(dir, 'policy-requests.jsonl');
+    const first = await run(['eval', ...base, '--policy-emit-batch', policyLines]);
+    expect(first.code, first.stderr).toBe(0);
+    // The judge is not even asked whether it is there: nothing is judged yet.
+    expect(s.judge.gets).toEqual([]);
+    // The policy answers its batch (as OpenAI's Batch API or vLLM run_batch would), outside radpo.
+    const answer = (line: Record<string, any>) =>
+      fetch(`${s.policy.url}/chat/completions`, { method: 'POST', body: JSON.stringify(line.body) }).then((res) =>
+        res.json(),
+      );
+    const results = async (file: string) =>
+      (
+        await Promise.all(
+          (readJsonl(file) as Array<Record<string, any>>).map(async (line) =>
+            JSON.stringify({ custom_id: line.custom_id, response: { status_code: 200, body: await answer(line) } }),
+          ),
+        )
+      ).join('\n');
+    writeFileSync(join(dir, 'policy-results.jsonl'), `${await results(policyLines)}\n`);
+    const judgeLines = join(dir, 'judge-requests.jsonl');
+    const fromPolicy = ['--policy-from-batch', join(dir, 'policy-results.jsonl')];
+    const second = await run(['eval', ...base, ...fromPolicy, '--emit-batch', judgeLines]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/10 judge requests written to .*--from-batch RESULTS\.jsonl/);
+    const judged = readJsonl(judgeLines) as Array<Record<string, any>>;
+    expect(judged).toHaveLength(10);
+    expect(judged[0]!.body.model).toBe('judge');
+    const judgeAnswer = (line: Record<string, any>) =>
+      fetch(`${s.judge.url}/chat/completions`, { method: 'POST', body: JSON.stringify(line.body) }).then((res) =>
+        res.json(),
+      );
+    const judgeResults = await Promise.all(
+      judged.map(async (line) =>
+        JSON.stringify({ custom_id: line.custom_id, response: { status_code: 200, body: await judgeAnswer(line) } }),
+      ),
+    );
+    writeFileSync(join(dir, 'judge-results.jsonl'), `${judgeResults.join('\n')}\n`);
+    const policyBefore = s.policy.requests.length;
+    const judgeBefore = s.judge.requests.length;
+    const third = await run([
+      'eval',
+      ...base,
+      ...fromPolicy,
+      '--from-batch',
+      join(dir, 'judge-results.jsonl'),
+      '--json',
+    ]);
+    expect(third.code, third.stderr).toBe(0);
+    expect(JSON.parse(third.stdout).prompts).toBe(2);
+    // Offline: no live request to either server.
+    expect(s.policy.requests.length).toBe(policyBefore);
+    expect(s.judge.requests.length).toBe(judgeBefore);
+  });
+
+  it('a prompt the policy fails is set aside with its reason; the others are evaluated', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const input = join(dir, 'p.jsonl');
+    writeFileSync(input, `${JSON.stringify({ prompt: 'Hi' })}\n${JSON.stringify({ question: 'no prompt' })}\n`);
+    const rejects = join(dir, 'rej.jsonl');
+    const r = await run([
+      'eval',
+      input,
+      ...s.flags,
+      ...judgeModel,
+      '--on-error',
+      'skip',
+      '--rejects',
+      rejects,
+      '--json',
+      '--no-cache',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).prompts).toBe(1);
+    expect(parseJsonl(readFileSync(rejects, 'utf8'))).toMatchObject([{ line: 2, reason: 'missing_field' }]);
+  });
+
+  it('--policy-emit-batch writes the samples as batch lines and nothing else; Ctrl-C leaves no output', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const input = prompts(dir, 3);
+    const batch = join(dir, 'policy-requests.jsonl');
+    const r = await run([
+      'eval',
+      input,
+      '--policy-model',
+      'policy',
+      '--judge',
+      'chat',
+      '--judge-url',
+      s.judge.url,
+      ...judgeModel,
+      '--policy-emit-batch',
+      batch,
+      '-n',
+      '2',
+      '--no-cache',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    // 3 prompts × 5 conditions × 2 samples, one line each; the judge is not asked anything.
+    const lines = readJsonl(batch) as Array<Record<string, any>>;
+    expect(lines).toHaveLength(30);
+    expect(lines[0]).toMatchObject({ method: 'POST', url: '/v1/chat/completions', body: { model: 'policy' } });
+    expect(r.stderr).toMatch(/30 policy requests written to .*run them, then: radpo eval … --policy-from-batch/);
+    expect(s.judge.requests).toHaveLength(0);
+
+    const controller = new AbortController();
+    controller.abort();
+    const out = join(dir, 'answers.jsonl');
+    const stopped = await run(['eval', input, ...s.flags, ...judgeModel, '-o', out, '--no-cache'], {
+      signal: controller.signal,
+    });
+    expect(stopped.code).toBe(130);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+});

@@ -45,9 +45,12 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** The built worker thread script: the TypeScript sources' relabel runs its batches in it. */
+const BUILT_WORKER = pathToFileURL(join(ROOT, 'dist', 'commands', 'relabel', 'worker.js'));
+
 /** Run the CLI in-process with captured stdout/stderr and optional piped stdin. */
 export function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-  return runWith(main, argv, options);
+  return runWith(main, argv, options, BUILT_WORKER);
 }
 
 /**
@@ -59,7 +62,12 @@ export async function runBuilt(argv: string[], options: RunOptions = {}): Promis
   return runWith(built.main, argv, options);
 }
 
-async function runWith(entry: typeof main, argv: string[], options: RunOptions): Promise<RunResult> {
+async function runWith(
+  entry: typeof main,
+  argv: string[],
+  options: RunOptions,
+  relabelWorker?: URL,
+): Promise<RunResult> {
   const stdout = new Capture();
   const stderr = new Capture();
   stderr.isTTY = options.stderrTTY === true;
@@ -70,7 +78,8 @@ async function runWith(entry: typeof main, argv: string[], options: RunOptions):
     (stdin as PassThrough).end();
   }
   if (options.stdinTTY) stdin.isTTY = true;
-  const io: Io = { stdin, stdout, stderr, env: options.env ?? {}, cwd: process.cwd(), signal: options.signal };
+  const env = options.env ?? {};
+  const io: Io = { stdin, stdout, stderr, env, cwd: process.cwd(), signal: options.signal, relabelWorker };
   const code = await entry(argv, io, VERSION);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

@@ -12,6 +12,11 @@ export interface Io {
   signal?: AbortSignal;
   /** The run's secrets (API keys, URL passwords): main() makes one per run and redacts stderr with it. */
   secrets?: Redactor;
+  /**
+   * The script of relabel's worker threads; by default the compiled worker beside the pool. A host that runs
+   * the TypeScript sources (the in-process tests) hands in a built one: a worker thread runs JavaScript only.
+   */
+  relabelWorker?: URL;
 }
 
 /** Colour only on a terminal, and never with NO_COLOR (non-empty) or TERM=dumb (clig.dev). */

@@ -168,7 +168,7 @@ export class RelabelRun {
       this.workers > 0 &&
       this.inputBytes >= (this.config.poolAfterBytes ?? POOL_AFTER_BYTES)
     ) {
-      this.pool = new RelabelPool(this.workers);
+      this.pool = new RelabelPool(this.workers, this.config.workerScript);
       this.logger.debug({ threads: this.workers }, 'relabeling in worker threads');
     }
     if (this.pool && poolable) {

@@ -2,7 +2,8 @@
  * From the judge flags (and the environment, which flags override) to the judge run configuration.
  * The API key comes from the environment only (RADPO_JUDGE_API_KEY, then OPENAI_API_KEY).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFlagFile } from '../io/files.js';
 import { usageError } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { Message } from '../core/pair.js';
@@ -21,14 +22,11 @@ type JudgeValues = FlagValues<typeof judgeFlags>;
 async function loadRubric(spec: string): Promise<Rubric> {
   const builtIn = BUILT_IN_RUBRICS[spec];
   if (builtIn) return builtIn;
-  let text: string;
-  try {
-    text = readFileSync(spec, 'utf8');
-  } catch {
+  if (!existsSync(spec))
     throw usageError(
-      `--rubric ${spec}: neither a built-in rubric (${Object.keys(BUILT_IN_RUBRICS).join(', ')}) nor a readable file`,
+      `--rubric ${spec}: neither a built-in rubric (${Object.keys(BUILT_IN_RUBRICS).join(', ')}) nor a file`,
     );
-  }
+  const text = readFlagFile('--rubric', spec);
   // zod loads only for a rubric file.
   return (await import('../judge/rubric-file.js')).parseRubric(text, spec);
 }

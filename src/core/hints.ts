@@ -22,6 +22,8 @@ export const HINT_KEYS = [
   'fix_source_or_set_aside',
   'name_judge_scale',
   'set_row_aside',
+  'cache_not_installed',
+  'cache_elsewhere',
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 

@@ -3,11 +3,10 @@
  * (--emit-batch), and result files read into the cache before a run (--from-batch). The formats are the
  * OpenAI Batch API's and vLLM run_batch's (docs/JUDGES.md, "Batch files").
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { usageError } from '../core/errors.js';
 import { fileIssueText } from '../io/file-schema.js';
+import { readFlagFile } from '../io/files.js';
 import { errorMessage } from './http.js';
 
 /** One request line of a batch input file; `custom_id` is the answer's cache key. */
@@ -105,15 +104,8 @@ export function readBatchResults(
 }
 
 /** One batch results file into the cache (judge answers or policy samples: `load` says which). */
-export function readBatchFile(path: string, load: (text: string) => BatchCounts, logger: Logger): void {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw usageError(`cannot read the batch results file ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
-  const counts = load(text);
+export function readBatchFile(flag: string, path: string, load: (text: string) => BatchCounts, logger: Logger): void {
+  const counts = load(readFlagFile(flag, path));
   const { firstMalformed: first, ...figures } = counts;
   logger.info(figures, `read ${path}`);
   if (first)

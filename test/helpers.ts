@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
 import { inject } from 'vitest';
+import { addFlags, type FlagTable, type FlagValues, parseFlags } from '../src/cli/flags.js';
 import { main, type Io } from '../src/main.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -95,6 +97,18 @@ export function spawnRadpo(
   options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeout?: number } = {},
 ): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
+}
+
+/**
+ * A command's typed flag values from its command line, parsed as main() parses them (commander, then the
+ * table's parsers), without running anything: what a command's config.ts function is table-tested with.
+ */
+export function parseArgv<T extends FlagTable>(table: T, argv: string[]): FlagValues<T> {
+  const cmd = addFlags(new Command('radpo').argument('[args...]'), table)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  cmd.parse(argv, { from: 'user' });
+  return parseFlags(table, cmd.opts());
 }
 
 /** A fresh folder inside this test run's own temporary root (removed when the run ends). */

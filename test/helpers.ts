@@ -5,7 +5,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { inject } from 'vitest';
-import { addFlags, type FlagTable, type FlagValues, parseFlags } from '../src/cli/flags.js';
+import { addFlags, attributeName, type FlagTable, type FlagValues, parseFlags } from '../src/cli/flags.js';
 import { main, type Io } from '../src/main.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -103,12 +103,17 @@ export function spawnRadpo(
  * A command's typed flag values from its command line, parsed as main() parses them (commander, then the
  * table's parsers), without running anything: what a command's config.ts function is table-tested with.
  */
-export function parseArgv<T extends FlagTable>(table: T, argv: string[]): FlagValues<T> {
+export function parseArgv<T extends FlagTable>(
+  table: T,
+  argv: string[],
+): { flags: FlagValues<T>; given: (key: string) => boolean } {
   const cmd = addFlags(new Command('radpo').argument('[args...]'), table)
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: () => {} });
   cmd.parse(argv, { from: 'user' });
-  return parseFlags(table, cmd.opts());
+  const given = (key: string) =>
+    table[key] !== undefined && cmd.getOptionValueSource(attributeName(table[key].flags)) === 'cli';
+  return { flags: parseFlags(table, cmd.opts()), given };
 }
 
 /** A fresh folder inside this test run's own temporary root (removed when the run ends). */

@@ -4,7 +4,7 @@ import { goalConfig } from '../../../src/commands/goal/config.js';
 import { goalFlags } from '../../../src/commands/goal/flags.js';
 import { parseArgv } from '../../helpers.js';
 
-const config = (argv: string[]) => goalConfig(parseArgv(goalFlags, argv));
+const config = (argv: string[]) => goalConfig(parseArgv(goalFlags, argv).flags);
 
 describe('goalConfig', () => {
   it.each([

@@ -7,18 +7,15 @@ import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import {
   checkOutputPaths,
-  errorPolicyRules,
-  outputRules,
   resolveInputs,
   runConfig,
   stdinReadOnce,
 } from '../../cli/rules.js';
 import { POLICY_SERVER, serverFiles, serverSessionConfig } from '../../cli/server-config.js';
-import { RadpoError, RowError, usageError } from '../../core/errors.js';
+import { RadpoError, RowError } from '../../core/errors.js';
 import { goalText, type Placement, placeGoal } from '../../core/goal.js';
 import { asMessages } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
-import { parseScore } from '../../core/scores.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
@@ -34,6 +31,7 @@ import { counted, formatCount } from '../../pipeline/text.js';
 import { Sampler, type Samples, type SamplingParams } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
+import { generateSettings } from './config.js';
 import type { generateFlags } from './flags.js';
 
 interface GenerateConfig extends RunConfig {
@@ -63,12 +61,10 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
     keyEnv: flags.policyApiKeyEnv,
   };
   const server = serverSessionConfig(POLICY_SERVER, target, flags, io, 'radpo generate');
-  if (flags.samples < 1) throw usageError('-n must be at least 1');
+  const settings = generateSettings(flags, server.model);
   const inputs = resolveInputs(args, io, ctx.help);
   if (!inputs) return 'usage';
   stdinReadOnce(inputs);
-  errorPolicyRules(flags);
-  outputRules(flags);
   const files = serverFiles(server);
   await checkOutputPaths(
     [...inputs, ...files.inputs],
@@ -79,30 +75,17 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
       ...files.outputs,
     ],
   );
-  const params = {
-    model: server.model,
-    n: flags.samples,
-    temperature: flags.temperature,
-    topP: flags.topP,
-    maxTokens: flags.maxTokens,
-    seed: flags.seed,
-  };
-  const goal = goalFor(flags);
   const config: GenerateConfig = {
     ...runConfig(inputs, flags, ctx.version),
     server,
-    params,
-    promptPath: flags.promptCol ?? ['prompt'],
-    goal: goal === null ? null : { text: goal, placement: flags.placement },
-    sampling: {
-      model: params.model,
-      n: params.n,
-      temperature: params.temperature,
-      top_p: params.topP,
-      max_tokens: params.maxTokens,
-      seed: params.seed,
-      ...(flags.goalScore !== undefined ? { goal_score: flags.goalScore, placement: flags.placement } : {}),
+    params: settings.params,
+    promptPath: settings.promptPath,
+    // The goal text of training, exactly: what a reward-augmented policy is asked for at inference.
+    goal: settings.goal && {
+      text: goalText(readGoalSpec(flags, null), [settings.goal.score]),
+      placement: settings.goal.placement,
     },
+    sampling: settings.sampling,
   };
   await runGenerate(config, io, runLogger(io, flags));
   return 'ok';
@@ -245,24 +228,4 @@ class GenerateRun {
       `cache; set aside: ${report.set_aside.total}\n`
     );
   }
-}
-
-type GenerateFlags = Parameters<typeof run>[1];
-
-/**
- * The goal text of training, exactly: what a reward-augmented policy is asked for at inference (null without
- * --goal-score).
- */
-function goalFor(flags: GenerateFlags): string | null {
-  if (flags.goalScore === undefined) return null;
-  const spec = readGoalSpec(flags, null);
-  try {
-    parseScore(flags.goalScore, '--goal-score', spec.scale);
-  } catch {
-    throw usageError(
-      `--goal-score ${flags.goalScore} is outside the scale ${spec.scale.min}-${spec.scale.max}`,
-      'pass --scale MIN-MAX as in training',
-    );
-  }
-  return goalText(spec, [flags.goalScore]);
 }

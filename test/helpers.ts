@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -114,6 +114,18 @@ export function parseArgv<T extends FlagTable>(
   const given = (key: string) =>
     table[key] !== undefined && cmd.getOptionValueSource(attributeName(table[key].flags)) === 'cli';
   return { flags: parseFlags(table, cmd.opts()), given };
+}
+
+/** The first n real UltraFeedback prompts as {prompt} rows, in a JSONL file (in `dir`, else a fresh folder). */
+export function ufPrompts(n: number, dir = tempDir()): string {
+  const path = join(dir, 'prompts.jsonl');
+  const rows = readFileSync(UF1000, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, n)
+    .map((l) => JSON.stringify({ prompt: (JSON.parse(l) as { prompt: string }).prompt }));
+  writeFileSync(path, `${rows.join('\n')}\n`);
+  return path;
 }
 
 /** A fresh folder inside this test run's own temporary root (removed when the run ends). */

@@ -285,8 +285,9 @@ export function expectedSample(prompt: string, seed: number, index: number): str
 
 /**
  * A goal-conditioned policy's answer: its quality (1-10) follows the paper's goal in the system message, give
- * or take one, and is 6 without a goal ('follows-goal'); or is a draw from the prompt, seed and index
- * ('ignores-goal'). The answer states its quality as `[quality N]`, which the fake judge reads.
+ * or take one, and is 6 without a goal ('follows-goal'); or is a draw from the prompt without its system
+ * message, the seed and the index ('ignores-goal'). The answer states its quality as `[quality N]`, which
+ * the fake judge reads.
  */
 export function goalAnswer(
   messages: Array<{ role: string; content: unknown }>,
@@ -294,9 +295,10 @@ export function goalAnswer(
   index: number,
   mode: 'follows-goal' | 'ignores-goal',
 ): string {
-  const prompt = JSON.stringify(messages);
-  const draw = fnv(`${prompt}|${seed}|${index}`);
   const system = messages[0]?.role === 'system' ? String(messages[0].content) : '';
+  // A policy that ignores the goal never reads the system message: the same answers whatever the goal.
+  const prompt = JSON.stringify(mode === 'ignores-goal' && system ? messages.slice(1) : messages);
+  const draw = fnv(`${prompt}|${seed}|${index}`);
   const goal = /Overall score: (-?\d+(?:\.\d+)?)\./.exec(system);
   const quality =
     mode === 'follows-goal'

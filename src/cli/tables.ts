@@ -236,6 +236,29 @@ export function networkFlags(server: 'judge' | 'policy') {
   };
 }
 
+/** The policy server and how it samples: `radpo generate` and `radpo eval` take these. */
+export const policyFlags = {
+  policyUrl: text('--policy-url <url>', 'the policy server, OpenAI-compatible, with /v1 (default: RADPO_POLICY_URL)', {
+    group: 'judge',
+  }),
+  policyModel: text('--policy-model <name>', 'the model the server serves', { group: 'judge' }),
+  policyApiKeyEnv: text(
+    '--policy-api-key-env <name>',
+    'the environment variable holding the policy server API key (default: RADPO_POLICY_API_KEY; ' +
+      "OPENAI_API_KEY is sent only to OpenAI and to OPENAI_BASE_URL's host)",
+    { group: 'judge' },
+  ),
+  policyServer: choice(
+    '--policy-server <kind>',
+    'the server, to shape requests for it (auto: identified before the first prompt)',
+    SERVER_KINDS,
+    { default: 'auto', group: 'judge' },
+  ),
+  temperature: parsed('--temperature <t>', 'sampling temperature', parseNumber, { default: '0.8', group: 'judge' }),
+  topP: parsed('--top-p <p>', 'nucleus sampling', parseNumber, { default: '0.95', group: 'judge' }),
+  maxTokens: count('--max-tokens <n>', 'longest response, in tokens', { default: '1024', group: 'judge' }),
+};
+
 /**
  * Judge flags, shared by `radpo score` and `radpo relabel --judge`. The API key comes from the
  * environment only (RADPO_JUDGE_API_KEY, then OPENAI_API_KEY): never a flag, never logged or stored.

@@ -20,6 +20,18 @@ export interface SamplingParams {
   seed: number;
 }
 
+/** The sampling parameters as the rows and reports name them (generate's `sampling`, eval's). */
+export function samplingRecord(params: SamplingParams): Record<string, unknown> {
+  return {
+    model: params.model,
+    n: params.n,
+    temperature: params.temperature,
+    top_p: params.topP,
+    max_tokens: params.maxTokens,
+    seed: params.seed,
+  };
+}
+
 export type Samples =
   | { ok: true; responses: string[]; requests: number }
   | { ok: false; reason: 'policy_failed' | 'policy_missing' | 'batch_pending'; message: string };

@@ -6,22 +6,12 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, UF1000, parseJsonl, readJsonl, run, tempDir } from '../helpers.js';
+import { DATA, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../helpers.js';
 import { type FakeJudge, type FakeJudgeOptions, fakeServers } from '../judge-server.js';
 
 const server = fakeServers();
 
-/** The first n UltraFeedback prompts, one {prompt} row each. */
-function prompts(dir: string, n: number): string {
-  const path = join(dir, 'prompts.jsonl');
-  const rows = readFileSync(UF1000, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, n)
-    .map((l) => JSON.stringify({ prompt: (JSON.parse(l) as { prompt: string }).prompt }));
-  writeFileSync(path, `${rows.join('\n')}\n`);
-  return path;
-}
+const prompts = (dir: string, n: number) => ufPrompts(n, dir);
 
 interface Servers {
   policy: FakeJudge;
@@ -200,22 +190,8 @@ describe('radpo eval: does the policy follow its goal?', () => {
     const s = await servers('follows-goal');
     const answers = join(dir, 'answers.jsonl');
     const html = join(dir, 'eval.html');
-    const r = await run([
-      'eval',
-      prompts(dir, 8),
-      ...s.flags,
-      ...judgeModel,
-      '-n',
-      '2',
-      '-o',
-      answers,
-      '--html',
-      html,
-      '--report',
-      join(dir, 'report.json'),
-      '--cache',
-      join(dir, 'c.sqlite'),
-    ]);
+    const common = ['eval', prompts(dir, 8), ...s.flags, ...judgeModel, '-n', '2', '--cache', join(dir, 'c.sqlite')];
+    const r = await run([...common, '-o', answers, '--html', html, '--report', join(dir, 'report.json')]);
     expect(r.code, r.stderr).toBe(0);
     const rows = readJsonl(answers) as Array<Record<string, any>>;
     expect(rows).toHaveLength(8);
@@ -244,17 +220,7 @@ describe('radpo eval: does the policy follow its goal?', () => {
     // A rerun asks the policy and the judge nothing: every answer and verdict is cached.
     const policyBefore = s.policy.requests.length;
     const judgeBefore = s.judge.requests.length;
-    const again = await run([
-      'eval',
-      prompts(dir, 8),
-      ...s.flags,
-      ...judgeModel,
-      '-n',
-      '2',
-      '--cache',
-      join(dir, 'c.sqlite'),
-      '--json',
-    ]);
+    const again = await run([...common, '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(s.policy.requests.length).toBe(policyBefore);
     expect(s.judge.requests.length).toBe(judgeBefore);
@@ -309,20 +275,18 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(first.code, first.stderr).toBe(0);
     // The judge is not even asked whether it is there: nothing is judged yet.
     expect(s.judge.gets).toEqual([]);
-    // The policy answers its batch (as OpenAI's Batch API or vLLM run_batch would), outside radpo.
-    const answer = (line: Record<string, any>) =>
-      fetch(`${s.policy.url}/chat/completions`, { method: 'POST', body: JSON.stringify(line.body) }).then((res) =>
-        res.json(),
+    // Each server answers its batch (as OpenAI's Batch API or vLLM run_batch would), outside radpo.
+    const answerBatch = async (fake: FakeJudge, requests: string, results: string) => {
+      const lines = await Promise.all(
+        (readJsonl(requests) as Array<Record<string, any>>).map(async (line) => {
+          const init = { method: 'POST', body: JSON.stringify(line.body) };
+          const body = await (await fetch(`${fake.url}/chat/completions`, init)).json();
+          return JSON.stringify({ custom_id: line.custom_id, response: { status_code: 200, body } });
+        }),
       );
-    const results = async (file: string) =>
-      (
-        await Promise.all(
-          (readJsonl(file) as Array<Record<string, any>>).map(async (line) =>
-            JSON.stringify({ custom_id: line.custom_id, response: { status_code: 200, body: await answer(line) } }),
-          ),
-        )
-      ).join('\n');
-    writeFileSync(join(dir, 'policy-results.jsonl'), `${await results(policyLines)}\n`);
+      writeFileSync(results, `${lines.join('\n')}\n`);
+    };
+    await answerBatch(s.policy, policyLines, join(dir, 'policy-results.jsonl'));
     const judgeLines = join(dir, 'judge-requests.jsonl');
     const fromPolicy = ['--policy-from-batch', join(dir, 'policy-results.jsonl')];
     const second = await run(['eval', ...base, ...fromPolicy, '--emit-batch', judgeLines]);
@@ -331,16 +295,7 @@ describe('radpo eval: does the policy follow its goal?', () => {
     const judged = readJsonl(judgeLines) as Array<Record<string, any>>;
     expect(judged).toHaveLength(10);
     expect(judged[0]!.body.model).toBe('judge');
-    const judgeAnswer = (line: Record<string, any>) =>
-      fetch(`${s.judge.url}/chat/completions`, { method: 'POST', body: JSON.stringify(line.body) }).then((res) =>
-        res.json(),
-      );
-    const judgeResults = await Promise.all(
-      judged.map(async (line) =>
-        JSON.stringify({ custom_id: line.custom_id, response: { status_code: 200, body: await judgeAnswer(line) } }),
-      ),
-    );
-    writeFileSync(join(dir, 'judge-results.jsonl'), `${judgeResults.join('\n')}\n`);
+    await answerBatch(s.judge, judgeLines, join(dir, 'judge-results.jsonl'));
     const policyBefore = s.policy.requests.length;
     const judgeBefore = s.judge.requests.length;
     const third = await run([
@@ -356,6 +311,49 @@ describe('radpo eval: does the policy follow its goal?', () => {
     // Offline: no live request to either server.
     expect(s.policy.requests.length).toBe(policyBefore);
     expect(s.judge.requests.length).toBe(judgeBefore);
+  });
+
+  it('each key goes to its own server only, and no key reaches stderr, the answers or the report', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const env = {
+      RADPO_POLICY_API_KEY: 'sk-policy-0123456789abcdef',
+      RADPO_JUDGE_API_KEY: 'sk-judge-0123456789abcdef',
+    };
+    const out = join(dir, 'answers.jsonl');
+    const report = join(dir, 'report.json');
+    const r = await run(
+      ['eval', prompts(dir, 2), ...s.flags, ...judgeModel, '-n', '1', '-o', out, '--report', report, '--no-cache'],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(new Set(s.policy.requests.map((q) => q.headers.authorization))).toEqual(
+      new Set([`Bearer ${env.RADPO_POLICY_API_KEY}`]),
+    );
+    expect(new Set(s.judge.requests.map((q) => q.headers.authorization))).toEqual(
+      new Set([`Bearer ${env.RADPO_JUDGE_API_KEY}`]),
+    );
+    const written = `${r.stderr}${r.stdout}${readFileSync(out, 'utf8')}${readFileSync(report, 'utf8')}`;
+    expect(written).not.toMatch(/0123456789abcdef/);
+  });
+
+  it('the page escapes what the data holds: a prompt of markup is shown, never run', async () => {
+    const dir = tempDir();
+    const s = await servers('ignores-goal');
+    const input = join(dir, 'p.jsonl');
+    const hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"';
+    writeFileSync(
+      input,
+      `${[hostile, 'Name a prime.', 'Say hi.'].map((p) => JSON.stringify({ prompt: p })).join('\n')}\n`,
+    );
+    const html = join(dir, 'eval.html');
+    const r = await run(['eval', input, ...s.flags, ...judgeModel, '--html', html, '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    // The policy ignores the goal: prompts break the order and are listed, the hostile one escaped.
+    expect(page).toMatch(/Answers that broke the order/);
+    expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp;');
+    expect(page).not.toMatch(/<script|<img/);
   });
 
   it('a prompt the policy fails is set aside with its reason; the others are evaluated', async () => {

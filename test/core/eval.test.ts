@@ -19,8 +19,8 @@ describe('winRate', () => {
 
 describe('promptSpearman', () => {
   it.each([
-    // x = 1,1,10,10 (ties: ranks 1.5,1.5,3.5,3.5), y ranks 1,2,3,4: r = 4/√20 = 2/√5, the most two
-    // answers per goal allow.
+    // x = 1,1,10,10 (ties: ranks 1.5,1.5,3.5,3.5), y ranks 1,2,3,4: r = 4/√20 = 2/√5 — answers that differ
+    // within a goal keep ρ below 1 even when every higher goal scores higher.
     [
       'scores rise with the goal',
       [1, 10],

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, DATA, UF1000, parseJsonl, run, tempDir } from '../helpers.js';
+import { BIN, DATA, UF1000, parseJsonl, run, tempDir, ufPrompts } from '../helpers.js';
 import { expectedReward, expectedSample, fakeServers } from '../judge-server.js';
 
 const QWEN = join(DATA, 'chat_templates', 'Qwen__Qwen2-7B-Instruct.jinja');
@@ -51,16 +51,7 @@ function exec(
   });
 }
 
-function prompts(n: number): string {
-  const path = join(tempDir(), 'prompts.jsonl');
-  const rows = readFileSync(UF1000, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, n)
-    .map((l) => JSON.stringify({ prompt: (JSON.parse(l) as { prompt: string }).prompt }));
-  writeFileSync(path, `${rows.join('\n')}\n`);
-  return path;
-}
+const prompts = (n: number) => ufPrompts(n);
 
 describe('radpo pairs', () => {
   it('real UltraFeedback rows in the openbmb layout: best-worst, best-random (seeded), ties set aside', async () => {

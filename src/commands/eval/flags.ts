@@ -1,9 +1,8 @@
 import { bool, choice, count, list, parsed, parseNumber, path, text } from '../../cli/flags.js';
-import { configFlags, errorFlags, goalTextFlags, judgeFlags, readFlags } from '../../cli/tables.js';
+import { configFlags, errorFlags, goalTextFlags, judgeFlags, policyFlags, readFlags } from '../../cli/tables.js';
 import { ValueError } from '../../core/errors.js';
 import { PLACEMENTS } from '../../core/goal.js';
 import { OUTPUT_FILE_FORMATS } from '../../io/choices.js';
-import { SERVER_KINDS } from '../../server/choices.js';
 
 /** --goals 1,4,7,10: the goal scores to ask for. */
 function parseGoals(text: string): number[] {
@@ -52,28 +51,7 @@ export const evalFlags = {
     default: '4',
     group: 'judge',
   }),
-  policyUrl: text('--policy-url <url>', 'the policy server, OpenAI-compatible, with /v1 (default: RADPO_POLICY_URL)', {
-    group: 'judge',
-  }),
-  policyModel: text('--policy-model <name>', 'the model the policy server serves', { group: 'judge' }),
-  policyApiKeyEnv: text(
-    '--policy-api-key-env <name>',
-    'the environment variable holding the policy server API key (default: RADPO_POLICY_API_KEY; ' +
-      "OPENAI_API_KEY is sent only to OpenAI and to OPENAI_BASE_URL's host)",
-    { group: 'judge' },
-  ),
-  policyServer: choice(
-    '--policy-server <kind>',
-    'the policy server, to shape requests for it (auto: identified before the first prompt)',
-    SERVER_KINDS,
-    { default: 'auto', group: 'judge' },
-  ),
-  temperature: parsed('--temperature <t>', 'sampling temperature of the policy', parseNumber, {
-    default: '0.8',
-    group: 'judge',
-  }),
-  topP: parsed('--top-p <p>', 'nucleus sampling of the policy', parseNumber, { default: '0.95', group: 'judge' }),
-  maxTokens: count('--max-tokens <n>', 'longest answer of the policy, in tokens', { default: '1024', group: 'judge' }),
+  ...policyFlags,
   seed: count(
     '--seed <n>',
     'seed of the samples (seed + k for the k-th where a server takes one request per sample), of the judge ' +

@@ -15,38 +15,17 @@ export interface BrokenPrompt {
   answers: Array<{ goal: number | null; score: number; text: string }>;
 }
 
-export interface EvalJson {
+export interface EvalJson extends EvalFigures {
   schema: 'radpo.eval/v1';
-  prompts: number;
   samples_per_goal: number;
   scale: { min: number; max: number };
   placement: string;
-  goals: Array<{ goal: number; answers: number; mean_score: Estimate }>;
-  baseline: { answers: number; mean_score: Estimate } | null;
-  goal_score_spearman: Estimate;
-  top_vs_baseline: { win_rate: number | null; ci: [number, number] | null } | null;
-  top_vs_lowest: { win_rate: number | null; ci: [number, number] | null } | null;
-  prompts_rising: { share: number | null; ci: [number, number] | null } | null;
-  bootstrap: EvalFigures['bootstrap'];
   warnings: EvalWarning[];
 }
 
 export function evalJson(figures: EvalFigures, warnings: EvalWarning[], config: EvalConfig): EvalJson {
-  return {
-    schema: 'radpo.eval/v1',
-    prompts: figures.prompts,
-    samples_per_goal: config.samples,
-    scale: config.scale,
-    placement: config.placement,
-    goals: figures.goals,
-    baseline: figures.baseline,
-    goal_score_spearman: figures.goal_score_spearman,
-    top_vs_baseline: figures.top_vs_baseline,
-    top_vs_lowest: figures.top_vs_lowest,
-    prompts_rising: figures.prompts_rising,
-    bootstrap: figures.bootstrap,
-    warnings,
-  };
+  const { samples: samples_per_goal, scale, placement } = config;
+  return { schema: 'radpo.eval/v1', samples_per_goal, scale, placement, ...figures, warnings };
 }
 
 /** Three decimals, or '-' where the figure is not defined. */

@@ -35,7 +35,7 @@ import type { RunOutput } from '../../pipeline/run-output.js';
 import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import { type BaseReport, nothingWrittenError, RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { Sampler, type Samples, type SamplingParams } from '../../sampler/sampler.js';
+import { Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import { type EvalConfig, evalConfig } from './config.js';
@@ -212,15 +212,7 @@ class EvalRun {
       bootstrap: config.bootstrap,
       seed: config.seed,
     });
-    this.sampling = {
-      model: params.model,
-      n: params.n,
-      temperature: params.temperature,
-      top_p: params.topP,
-      max_tokens: params.maxTokens,
-      seed: params.seed,
-      placement: config.placement,
-    };
+    this.sampling = { ...samplingRecord(params), placement: config.placement };
   }
 
   /** --chat-template: the policy's template, to see whether the goal survives rendering. */

@@ -9,7 +9,7 @@ import { usageError } from '../../core/errors.js';
 import type { Placement } from '../../core/goal.js';
 import type { Path } from '../../core/path.js';
 import { parseScore } from '../../core/scores.js';
-import type { SamplingParams } from '../../sampler/sampler.js';
+import { type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
 import type { generateFlags } from './flags.js';
 
 export interface GenerateSettings {
@@ -49,12 +49,7 @@ export function generateSettings(flags: FlagValues<typeof generateFlags>, model:
     promptPath: flags.promptCol ?? ['prompt'],
     goal: flags.goalScore === undefined ? null : { score: flags.goalScore, placement: flags.placement },
     sampling: {
-      model: params.model,
-      n: params.n,
-      temperature: params.temperature,
-      top_p: params.topP,
-      max_tokens: params.maxTokens,
-      seed: params.seed,
+      ...samplingRecord(params),
       ...(flags.goalScore !== undefined ? { goal_score: flags.goalScore, placement: flags.placement } : {}),
     },
   };

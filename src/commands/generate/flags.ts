@@ -1,7 +1,14 @@
-import { choice, count, parsed, parseNumber, path, text } from '../../cli/flags.js';
-import { configFlags, errorFlags, goalTextFlags, networkFlags, outputFlags, readFlags } from '../../cli/tables.js';
+import { choice, count, parsed, parseNumber, path } from '../../cli/flags.js';
+import {
+  configFlags,
+  errorFlags,
+  goalTextFlags,
+  networkFlags,
+  outputFlags,
+  policyFlags,
+  readFlags,
+} from '../../cli/tables.js';
 import { PLACEMENTS } from '../../core/goal.js';
-import { SERVER_KINDS } from '../../server/choices.js';
 
 /** Every flag of `radpo generate`, declared once. */
 export const generateFlags = {
@@ -11,25 +18,7 @@ export const generateFlags = {
     group: 'columns',
   }),
   samples: count('-n, --samples <n>', 'responses sampled per prompt', { default: '4', group: 'judge' }),
-  policyUrl: text('--policy-url <url>', 'the policy server, OpenAI-compatible, with /v1 (default: RADPO_POLICY_URL)', {
-    group: 'judge',
-  }),
-  policyModel: text('--policy-model <name>', 'the model the server serves', { group: 'judge' }),
-  policyApiKeyEnv: text(
-    '--policy-api-key-env <name>',
-    'the environment variable holding the policy server API key (default: RADPO_POLICY_API_KEY; ' +
-      "OPENAI_API_KEY is sent only to OpenAI and to OPENAI_BASE_URL's host)",
-    { group: 'judge' },
-  ),
-  policyServer: choice(
-    '--policy-server <kind>',
-    'the server, to shape requests for it (auto: identified before the first prompt)',
-    SERVER_KINDS,
-    { default: 'auto', group: 'judge' },
-  ),
-  temperature: parsed('--temperature <t>', 'sampling temperature', parseNumber, { default: '0.8', group: 'judge' }),
-  topP: parsed('--top-p <p>', 'nucleus sampling', parseNumber, { default: '0.95', group: 'judge' }),
-  maxTokens: count('--max-tokens <n>', 'longest response, in tokens', { default: '1024', group: 'judge' }),
+  ...policyFlags,
   seed: count(
     '--seed <n>',
     'seed of the samples (the k-th sample of a prompt is seeded seed + k where the server takes one request ' +

@@ -5,12 +5,7 @@
 import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
-import {
-  checkOutputPaths,
-  resolveInputs,
-  runConfig,
-  stdinReadOnce,
-} from '../../cli/rules.js';
+import { checkOutputPaths, resolveInputs, runConfig, stdinReadOnce } from '../../cli/rules.js';
 import { POLICY_SERVER, serverFiles, serverSessionConfig } from '../../cli/server-config.js';
 import { RadpoError, RowError } from '../../core/errors.js';
 import { goalText, type Placement, placeGoal } from '../../core/goal.js';

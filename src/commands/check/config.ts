@@ -9,7 +9,7 @@ import type { checkFlags } from './flags.js';
 
 type CheckFlags = FlagValues<typeof checkFlags>;
 
-export type CheckConfig = Omit<CheckFlags, 'chatTemplate' | 'attr'> & {
+type CheckConfig = Omit<CheckFlags, 'chatTemplate' | 'attr'> & {
   input: string;
   chatTemplate: string;
   /** The attribute names relabel was given (NAME, or the name of NAME=C,R), in order; null: one score. */

@@ -3,7 +3,7 @@ import { usageError } from '../../core/errors.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
-export interface CompletionConfig {
+interface CompletionConfig {
   shell: (typeof SHELLS)[number];
 }
 

@@ -12,7 +12,7 @@ import { parseScore } from '../../core/scores.js';
 import { type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
 import type { generateFlags } from './flags.js';
 
-export interface GenerateSettings {
+interface GenerateSettings {
   params: SamplingParams;
   promptPath: Path;
   /** --goal-score: the training goal asked for, and where it goes; null without it. */

@@ -9,7 +9,7 @@ import type { Placement, Scale } from '../../core/goal.js';
 import { parseScore } from '../../core/scores.js';
 import type { goalFlags } from './flags.js';
 
-export interface GoalConfig {
+interface GoalConfig {
   scale: Scale;
   goalTemplate?: string;
   /** The attribute names, in training order; null: one overall score. */

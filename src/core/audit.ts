@@ -6,7 +6,9 @@
  */
 import { formatScore, type Scale } from './goal.js';
 import { seededRandom } from './random.js';
+import { meetsMinGap } from './relabel.js';
 import {
+  clusteredWilson,
   cohenKappa,
   icc21,
   kendallTauB,
@@ -34,18 +36,25 @@ export interface AuditPairs {
   /** A hash of each response's text, to count a response once per prompt when pairs share one. */
   chosenText: Int32Array;
   rejectedText: Int32Array;
+  /** Which slot the chosen response sat in: 1 response A, 0 response B, 2 not known (no winner layout). */
+  chosenIsA: Uint8Array;
+  /** The pair's group (--group-col) as an index into `groupNames`; −1: no group. */
+  group: Int32Array;
+  groupNames: readonly string[];
 }
 
 /** Scores of the same pairs from somewhere else (a rerun, a reference); NaN where a pair has none. */
 export interface PairScoreColumns {
   chosen: Float64Array;
   rejected: Float64Array;
+  /** A rerun's slot of the chosen response (as `AuditPairs.chosenIsA`): where it differs, the order was swapped. */
+  chosenIsA?: Uint8Array;
 }
 
 interface AuditOptions {
   scale: Scale;
   /** Where the scale came from: --scale, a relabeled file's goal, the paper's 1-10 (every score fits) or as seen. */
-  scaleSource: 'flag' | 'goal' | 'paper' | 'observed';
+  scaleSource: ScaleSource;
   /** Min-gap values to sweep (null: 0, 0.5, 1, … up to the largest |Δ|). */
   gaps: readonly number[] | null;
   targetAgreement: number;
@@ -57,21 +66,46 @@ interface AuditOptions {
   reruns: readonly PairScoreColumns[];
   reference: PairScoreColumns | null;
   aspects: { names: readonly string[]; columns: readonly PairScoreColumns[] } | null;
+  /**
+   * Called between chunks of long work (the bootstrap): the caller yields to the event loop there and
+   * throws when the run was interrupted, so a Ctrl-C is seen within a chunk.
+   */
+  checkpoint?: () => Promise<void>;
 }
+
+/**
+ * Where the scale came from: --scale, a relabeled file's goal, inferred from whole-number scores (1-5, 0-5,
+ * 1-7), the paper's 1-10 (every score fits), or the range seen (no floor or ceiling share: meaningless there).
+ */
+export type ScaleSource = 'flag' | 'goal' | 'inferred' | 'paper' | 'observed';
 
 /** Something a reader of the figures must know; `code` is stable for scripts, the CLI adds what to do. */
 export interface AuditWarning {
-  code:
-    | 'labels_from_scores'
-    | 'labels_flipped'
-    | 'few_pairs'
-    | 'cached_rerun'
-    | 'unmatched_rows'
-    | 'aspects_only'
-    | 'rows_not_audited';
+  code: WarningCode;
   message: string;
   hint?: string;
 }
+
+/** Every warning's stable code: the verdicts of core/audit-verdicts.ts, then what reading found. */
+export type WarningCode =
+  | 'no_signal'
+  | 'scores_constant'
+  | 'scores_coarse'
+  | 'labels_from_scores'
+  | 'wide_gap_disagreement'
+  | 'labels_flipped'
+  | 'length_bias'
+  | 'position_bias'
+  | 'scale_ceiling'
+  | 'scale_floor'
+  | 'few_pairs'
+  | 'one_prompt'
+  | 'cached_rerun'
+  | 'unmatched_rows'
+  | 'join_rows_not_read'
+  | 'uncovered_pairs'
+  | 'aspects_only'
+  | 'rows_not_audited';
 
 /** A rate with its bootstrap interval and the count it is over. */
 interface Estimate {
@@ -89,6 +123,12 @@ interface SweepRow {
   agreement: number | null;
   agreement_ci: [number, number] | null;
   agreement_n: number;
+  /**
+   * The suggestion's bound, free of any seed: the lower end of the clustered Wilson interval (prompts as
+   * clusters), and how far a bootstrap percentile bound of these resamples strays from it by Monte-Carlo
+   * error alone (99%; 0 without a bootstrap). Null when no pair is scored apart.
+   */
+  bound: { value: number; mc_error: number } | null;
   conflicts: number;
 }
 
@@ -110,7 +150,7 @@ interface CalibrationBin {
 export interface AuditFigures {
   pairs: number;
   prompts: number;
-  scale: { min: number; max: number; source: AuditOptions['scaleSource'] };
+  scale: { min: number; max: number; source: ScaleSource };
   scale_health: {
     scores: number;
     histogram: HistogramBin[];
@@ -125,6 +165,9 @@ export interface AuditFigures {
     ties_half: Estimate;
     ties_dropped: Estimate;
     ties_wrong: Estimate;
+    /** FastChat's "with tie": a tie label agrees with equal scores, a side with the higher score (tie labels only). */
+    three_way: Estimate | null;
+    /** κ on {chosen, tie, rejected}, each pair counted both ways round (the A/B order of a tie cannot move it). */
     cohen_kappa: number | null;
     tie_labels: { count: number; scored_tie_rate: number | null } | null;
   };
@@ -146,13 +189,58 @@ export interface AuditFigures {
      */
     widest_gaps: null | { min_gap: number; pairs: number; agreement: number; ci: [number, number] };
   };
+  /** Winner layouts (A and B known): does the judge favour a slot? */
+  position_bias: PositionBias | null;
   min_gap_sweep: SweepRow[];
-  suggested_min_gap: { gap: number | null; reason: string };
+  suggested_min_gap: Suggestion;
+  groups: GroupFigures[] | null;
   retest?: RetestFigures;
   reference?: ReferenceFigures;
   aspects?: AspectFigures;
   bootstrap: { resamples: number; seed: number; unit: 'prompt' };
+  /** Where the judge is surest (the widest quarter of gaps): what a rerun and a reference say of it. */
+  evidence: {
+    rerun: { pairs: number; changed: number | null };
+    reference: { pairs: number; agreement: number | null };
+  } | null;
   warnings: AuditWarning[];
+}
+
+interface PositionBias {
+  /** Pairs with a side label, unequal scores and known slots: what both shares are over. */
+  pairs: number;
+  judge_prefers_a: number | null;
+  label_prefers_a: number | null;
+  /** judge_prefers_a − label_prefers_a, with its bootstrap interval (prompts resampled). */
+  difference: { value: number | null; ci: [number, number] | null };
+  /** A rerun with A and B swapped: the share of pairs whose verdict follows the response, not the slot. */
+  swap_consistency: { value: number | null; n: number } | null;
+}
+
+interface Suggestion {
+  gap: number | null;
+  /** The agreement the bound must reach (--target-agreement). */
+  target: number;
+  /**
+   * ok: the bound clears the target beyond the bootstrap's Monte-Carlo error; borderline: the first gap
+   * whose bound is within that error of the target (another seed could put it either side); none.
+   */
+  status: 'ok' | 'borderline' | 'none';
+  /** With borderline: the smallest larger gap that clears the target beyond the error, if one does. */
+  nearest: number | null;
+  /** The retest noise gap (shown on the sweep; pairs closer than it may reorder on a rerun). */
+  noise_gap: number | null;
+  reason: string;
+}
+
+interface GroupFigures {
+  group: string;
+  pairs: number;
+  prompts: number;
+  label_agreement: { value: number | null; ci: [number, number] | null; n: number };
+  conflicts: { count: number; rate: number | null };
+  ties: { count: number; rate: number | null };
+  length_bias: { p_higher_score_longer: number | null; p_label_longer: number | null; n: number };
 }
 
 interface RetestFigures {
@@ -161,7 +249,12 @@ interface RetestFigures {
   responses: number;
   mean_abs_diff: number | null;
   exact_repeat_rate: number | null;
+  /** reversal_rate + tie_change_rate: pairs whose verdict (higher, equal, lower) changed. */
   flip_rate: number | null;
+  /** The higher-scored side changed (+ ↔ −). */
+  reversal_rate: number | null;
+  /** Equal scores became unequal or the other way (0 ↔ ±). */
+  tie_change_rate: number | null;
   icc: number | null;
   noise_gap: number | null;
   identical: boolean;
@@ -276,8 +369,9 @@ function scaleHealth(pairs: AuditPairs, options: AuditOptions): AuditFigures['sc
   return {
     scores: scores.length,
     histogram: scoreHistogram(scores),
-    floor_share: rate(floor, scores.length),
-    ceiling_share: rate(ceiling, scores.length),
+    // A range read off the data has the lowest and highest scores at its ends by construction.
+    floor_share: options.scaleSource === 'observed' ? null : rate(floor, scores.length),
+    ceiling_share: options.scaleSource === 'observed' ? null : rate(ceiling, scores.length),
     normalized_entropy: entropy,
     distinct_values: distinct.size,
     parse_failures: { count: options.unscored, rate: rate(options.unscored, options.rows) },
@@ -286,7 +380,9 @@ function scaleHealth(pairs: AuditPairs, options: AuditOptions): AuditFigures['sc
 
 /** 0, 0.5, 1, … up to the largest |Δ|; a coarser round step when that would be more than 40 gaps. */
 function defaultGaps(maxGap: number): number[] {
-  if (!(maxGap > 0)) return [0];
+  // A non-finite largest gap never gets here (such a pair is a bad score, set aside when read): guarded
+  // anyway, as the loop below would never end.
+  if (!(maxGap > 0) || !Number.isFinite(maxGap)) return [0];
   let step = 0.5;
   if (maxGap / step > 40) {
     const raw = maxGap / 20;
@@ -294,60 +390,92 @@ function defaultGaps(maxGap: number): number[] {
     step = ([1, 2, 2.5, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
   }
   const gaps: number[] = [];
-  for (let g = 0; g <= maxGap + 1e-9; g += step) gaps.push(Number(g.toPrecision(12)));
+  for (let k = 0; k * step <= maxGap + 1e-9 * Math.max(1, maxGap); k++) gaps.push(Number((k * step).toPrecision(12)));
   return gaps;
 }
 
-const kept = (absDelta: number, gap: number) => absDelta >= gap - 1e-9 * Math.max(1, gap);
+/** Slots after the sweep's counts: tie labels (scores equal, unequal) and the position counts. */
+const TIE_TIE = 0;
+const TIE_OTHER = 1;
+const AB_PAIRS = 2;
+const AB_JUDGE_A = 3;
+const AB_LABEL_A = 4;
+const EXTRA = 5;
 
 /**
  * The counts every agreement figure and the sweep derive from, for one weighting of the prompts (all 1 for
  * the point figures; a bootstrap resample's multiplicities for its intervals): per gap bin, the weight of
- * side-labelled pairs whose Δ is positive, zero and negative.
+ * side-labelled pairs whose Δ is positive, zero and negative; then the tie labels and the slot counts.
  */
 class GapCounts {
-  /** The bin of each pair: how many gaps past 0 its |Δ| reaches (−1: a tie label, not counted). */
+  /** The bin of each pair: how many gaps past 0 its |Δ| reaches (−1: a tie label, not in the sweep). */
   readonly bin: Int32Array;
   readonly signIndex: Uint8Array;
+  /** Bits: 1 counted for position, 2 the judge scored A higher, 4 the label is A. */
+  readonly slot: Uint8Array;
   constructor(
     private readonly pairs: AuditPairs,
     readonly gaps: readonly number[],
   ) {
     this.bin = new Int32Array(pairs.count);
     this.signIndex = new Uint8Array(pairs.count);
+    this.slot = new Uint8Array(pairs.count);
     for (let i = 0; i < pairs.count; i++) {
+      const delta = pairs.chosen[i]! - pairs.rejected[i]!;
       if (pairs.label[i] !== 1) {
         this.bin[i] = -1;
+        this.signIndex[i] = delta === 0 ? TIE_TIE : TIE_OTHER;
         continue;
       }
-      const delta = pairs.chosen[i]! - pairs.rejected[i]!;
       let b = 0;
-      while (b + 1 < gaps.length && kept(Math.abs(delta), gaps[b + 1]!)) b++;
+      while (b + 1 < gaps.length && meetsMinGap(delta, gaps[b + 1]!)) b++;
       this.bin[i] = b;
       this.signIndex[i] = delta > 0 ? 0 : delta === 0 ? 1 : 2;
+      const a = pairs.chosenIsA[i]!;
+      if (delta !== 0 && a !== 2) this.slot[i] = 1 | (delta > 0 === (a === 1) ? 2 : 0) | (a === 1 ? 4 : 0);
     }
   }
 
-  /** Cumulative counts per gap: [positive, zero, negative] of the pairs kept at each gap. */
+  /** Cumulative counts per gap ([positive, zero, negative] of the pairs kept at each gap), then EXTRA slots. */
   count(weights: Int32Array | null): Float64Array {
     const g = this.gaps.length;
-    const counts = new Float64Array(g * 3);
-    const { bin, signIndex } = this;
+    const counts = new Float64Array(g * 3 + EXTRA);
+    const extra = g * 3;
+    const { bin, signIndex, slot } = this;
     const prompt = this.pairs.prompt;
     for (let i = 0; i < bin.length; i++) {
-      const b = bin[i]!;
-      if (b < 0) continue;
       const w = weights === null ? 1 : weights[prompt[i]!]!;
-      if (w !== 0) counts[b * 3 + signIndex[i]!]! += w;
+      if (w === 0) continue;
+      const b = bin[i]!;
+      if (b < 0) {
+        counts[extra + signIndex[i]!]! += w;
+        continue;
+      }
+      counts[b * 3 + signIndex[i]!]! += w;
+      const s = slot[i]!;
+      if (s !== 0) {
+        counts[extra + AB_PAIRS]! += w;
+        if (s & 2) counts[extra + AB_JUDGE_A]! += w;
+        if (s & 4) counts[extra + AB_LABEL_A]! += w;
+      }
     }
     for (let b = g - 2; b >= 0; b--) for (let s = 0; s < 3; s++) counts[b * 3 + s]! += counts[(b + 1) * 3 + s]!;
     return counts;
   }
 }
 
-/** The figures of one set of counts, in a fixed order: the three conventions, conflicts, each gap's agreement. */
+/** Figures after the sweep's: three-way agreement, the position difference and its two shares. */
+const THREE_WAY = 0;
+const POSITION_DIFFERENCE = 1;
+const JUDGE_A = 2;
+const LABEL_A = 3;
+
+/**
+ * The figures of one set of counts, in a fixed order: the three conventions, conflicts, each gap's
+ * agreement, then three-way agreement and the position figures.
+ */
 function figuresOf(counts: Float64Array, gaps: number): Float64Array {
-  const out = new Float64Array(4 + gaps);
+  const out = new Float64Array(4 + gaps + 4);
   const [pos, zero, neg] = [counts[0]!, counts[1]!, counts[2]!];
   const n = pos + zero + neg;
   out[0] = n > 0 ? (pos + zero / 2) / n : Number.NaN;
@@ -359,26 +487,43 @@ function figuresOf(counts: Float64Array, gaps: number): Float64Array {
     const m = counts[j * 3 + 2]!;
     out[4 + j] = p + m > 0 ? p / (p + m) : Number.NaN;
   }
+  const x = gaps * 3;
+  const after = 4 + gaps;
+  const tieLabels = counts[x + TIE_TIE]! + counts[x + TIE_OTHER]!;
+  out[after + THREE_WAY] = tieLabels > 0 ? (pos + counts[x + TIE_TIE]!) / (n + tieLabels) : Number.NaN;
+  const ab = counts[x + AB_PAIRS]!;
+  out[after + JUDGE_A] = ab > 0 ? counts[x + AB_JUDGE_A]! / ab : Number.NaN;
+  out[after + LABEL_A] = ab > 0 ? counts[x + AB_LABEL_A]! / ab : Number.NaN;
+  out[after + POSITION_DIFFERENCE] = out[after + JUDGE_A]! - out[after + LABEL_A]!;
   return out;
 }
+
+/** A percentile interval. */
+interface Interval {
+  ci: [number, number];
+}
+
+/** Resamples per chunk of the bootstrap: between chunks, the caller's checkpoint may stop the run. */
+const CHUNK = 64;
 
 /**
  * Percentile bootstrap intervals of every figure of `figuresOf`, resampling prompts with replacement (the
  * pairs of a prompt, and radpo's two copies of a pair, move together). Seeded: same input and seed, same
  * intervals.
  */
-function bootstrapIntervals(
+async function bootstrapIntervals(
   pairs: AuditPairs,
   counts: GapCounts,
-  resamples: number,
-  seed: number,
-): Array<[number, number] | null> {
-  const figures = 4 + counts.gaps.length;
+  options: Pick<AuditOptions, 'bootstrap' | 'seed' | 'checkpoint'>,
+): Promise<Array<Interval | null>> {
+  const resamples = options.bootstrap;
+  const figures = 8 + counts.gaps.length;
   if (resamples <= 0 || pairs.prompts === 0) return Array.from({ length: figures }, () => null);
-  const random = seededRandom(seed);
+  const random = seededRandom(options.seed);
   const weights = new Int32Array(pairs.prompts);
   const draws = Array.from({ length: figures }, () => new Float64Array(resamples));
   for (let r = 0; r < resamples; r++) {
+    if (r % CHUNK === 0) await options.checkpoint?.();
     weights.fill(0);
     for (let k = 0; k < pairs.prompts; k++) weights[Math.floor(random() * pairs.prompts)]! += 1;
     const values = figuresOf(counts.count(weights), counts.gaps.length);
@@ -387,30 +532,65 @@ function bootstrapIntervals(
   return draws.map((values) => {
     const finite = values.filter((v) => !Number.isNaN(v)).sort();
     if (finite.length < resamples / 2) return null;
-    return [quantileSorted(finite, 0.025), quantileSorted(finite, 0.975)];
+    return {
+      ci: [quantileSorted(finite, 0.025), quantileSorted(finite, 0.975)],
+    };
   });
+}
+
+/**
+ * The seed-free bound the suggestion decides on at gap index `j`: the clustered Wilson lower bound of the
+ * agreement among kept pairs, and the Monte-Carlo error a percentile bootstrap of R resamples has around
+ * such a bound — SE(2.5% quantile) ≈ σ·√(q(1−q)/R)/φ(z_q) = 2.671·σ/√R for a normal spread σ — times 2.576.
+ */
+function decisionBound(pairs: AuditPairs, counts: GapCounts, j: number, resamples: number): SweepRow['bound'] {
+  const agree = new Float64Array(pairs.prompts);
+  const decisive = new Float64Array(pairs.prompts);
+  for (let i = 0; i < pairs.count; i++) {
+    if (counts.bin[i]! < j || counts.signIndex[i] === 1) continue;
+    decisive[pairs.prompt[i]!]! += 1;
+    if (counts.signIndex[i] === 0) agree[pairs.prompt[i]!]! += 1;
+  }
+  const fit = clusteredWilson(agree, decisive);
+  if (fit === null) return null;
+  let k = 0;
+  let n = 0;
+  for (let c = 0; c < pairs.prompts; c++) {
+    k += agree[c]!;
+    n += decisive[c]!;
+  }
+  const p = k / n;
+  const sigma = Math.sqrt((p * (1 - p)) / fit.effectiveN);
+  return { value: fit.ci[0], mc_error: resamples > 0 ? (2.576 * 2.671 * sigma) / Math.sqrt(resamples) : 0 };
+}
+
+/**
+ * A proportion's interval: the bootstrap's, unless it has width zero (every resample gave the same share:
+ * 0%, 100%, or one prompt), where Wilson's interval of k in n stands in — never a zero-width interval.
+ */
+function proportionInterval(boot: Interval | null, k: number, n: number): [number, number] | null {
+  if (boot === null) return null;
+  if (boot.ci[1] - boot.ci[0] > 1e-12) return boot.ci;
+  return wilson(k, n);
 }
 
 const finiteOrNull = (x: number) => (Number.isNaN(x) ? null : x);
 
-function labelFigures(pairs: AuditPairs, options: AuditOptions) {
-  const maxGap = (() => {
-    let m = 0;
-    for (let i = 0; i < pairs.count; i++)
-      if (pairs.label[i] === 1) m = Math.max(m, Math.abs(pairs.chosen[i]! - pairs.rejected[i]!));
-    return m;
-  })();
+async function labelFigures(pairs: AuditPairs, options: AuditOptions) {
+  let maxGap = 0;
+  for (let i = 0; i < pairs.count; i++)
+    if (pairs.label[i] === 1) maxGap = Math.max(maxGap, Math.abs(pairs.chosen[i]! - pairs.rejected[i]!));
   const gaps = [...new Set(options.gaps ?? defaultGaps(maxGap))].sort((a, b) => a - b);
   if (gaps[0] !== 0) gaps.unshift(0);
   const counts = new GapCounts(pairs, gaps);
   const point = counts.count(null);
   const values = figuresOf(point, gaps.length);
-  const intervals = bootstrapIntervals(pairs, counts, options.bootstrap, options.seed);
+  const intervals = await bootstrapIntervals(pairs, counts, options);
   const [pos, zero, neg] = [point[0]!, point[1]!, point[2]!];
   const n = pos + zero + neg;
-  const estimate = (f: number, over: number): Estimate => ({
+  const estimate = (f: number, k: number, over: number): Estimate => ({
     value: finiteOrNull(values[f]!),
-    ci: intervals[f]!,
+    ci: proportionInterval(intervals[f]!, k, over),
     n: over,
   });
   // Prompts that still have a pair at each gap: a prompt keeps one up to the largest bin of its pairs.
@@ -424,41 +604,69 @@ function labelFigures(pairs: AuditPairs, options: AuditOptions) {
     const p = point[j * 3]!;
     const z = point[j * 3 + 1]!;
     const m = point[j * 3 + 2]!;
+    const ci = proportionInterval(intervals[4 + j]!, p, p + m);
     return {
       gap,
       pairs: p + z + m,
       share: n > 0 ? (p + z + m) / n : 0,
       prompts: promptsAt[j]!,
       agreement: finiteOrNull(values[4 + j]!),
-      agreement_ci: intervals[4 + j]!,
+      agreement_ci: ci,
       agreement_n: p + m,
+      bound: decisionBound(pairs, counts, j, options.bootstrap),
       conflicts: m,
     };
   });
+  const after = 4 + gaps.length;
+  const x = gaps.length * 3;
+  const tieTie = point[x + TIE_TIE]!;
+  const tieLabels = tieTie + point[x + TIE_OTHER]!;
+  const ab = point[x + AB_PAIRS]!;
+  const difference = intervals[after + POSITION_DIFFERENCE];
+  const position: PositionBias | null =
+    ab > 0
+      ? {
+          pairs: ab,
+          judge_prefers_a: finiteOrNull(values[after + JUDGE_A]!),
+          label_prefers_a: finiteOrNull(values[after + LABEL_A]!),
+          difference: { value: finiteOrNull(values[after + POSITION_DIFFERENCE]!), ci: difference?.ci ?? null },
+          swap_consistency: null,
+        }
+      : null;
   return {
     n,
     ties: zero,
     conflicts: neg,
     agreement: {
-      ties_half: estimate(0, n),
-      ties_dropped: estimate(1, pos + neg),
-      ties_wrong: estimate(2, n),
+      ties_half: estimate(0, pos + zero / 2, n),
+      ties_dropped: estimate(1, pos, pos + neg),
+      ties_wrong: estimate(2, pos, n),
+      three_way: tieLabels > 0 ? estimate(after + THREE_WAY, pos + tieTie, n + tieLabels) : null,
     },
-    conflictCi: intervals[3]!,
+    conflictCi: proportionInterval(intervals[3]!, neg, n),
     sweep,
+    position,
   };
 }
 
-/** κ between the label (chosen better, or a tie) and the scores' verdict (chosen higher, equal, lower). */
+/**
+ * κ between the label (chosen better, tie) and the scores' verdict (chosen higher, equal, lower) on the
+ * categories {chosen, tie, rejected}, each pair counted twice: as read and turned round. A tie label's
+ * A/B order is arbitrary; counted both ways, no order of the tied rows can move κ.
+ */
 function labelKappa(pairs: AuditPairs): AuditFigures['label_agreement']['cohen_kappa'] {
   let tieLabels = 0;
   for (let i = 0; i < pairs.count; i++) if (pairs.label[i] === 0) tieLabels += 1;
   if (tieLabels === 0) return null;
-  const labels = new Float64Array(pairs.count);
-  const verdicts = new Float64Array(pairs.count);
+  const labels = new Float64Array(pairs.count * 2);
+  const verdicts = new Float64Array(pairs.count * 2);
   for (let i = 0; i < pairs.count; i++) {
-    labels[i] = pairs.label[i]!;
-    verdicts[i] = sign(pairs.chosen[i]! - pairs.rejected[i]!);
+    const label = pairs.label[i]!;
+    const verdict = sign(pairs.chosen[i]! - pairs.rejected[i]!);
+    labels[2 * i] = label;
+    labels[2 * i + 1] = -label;
+    verdicts[2 * i] = verdict;
+    verdicts[2 * i + 1] = -verdict;
   }
   return cohenKappa(labels, verdicts);
 }
@@ -556,7 +764,8 @@ function retest(pairs: AuditPairs, reruns: readonly PairScoreColumns[]): RetestF
   let squared = 0;
   let exact = 0;
   let compared = 0;
-  let flips = 0;
+  let reversals = 0;
+  let tieChanges = 0;
   const matched = new Set<number>();
   for (const run of reruns) {
     for (let i = 0; i < pairs.count; i++) {
@@ -565,7 +774,9 @@ function retest(pairs: AuditPairs, reruns: readonly PairScoreColumns[]): RetestF
       if (Number.isNaN(c2) || Number.isNaN(r2)) continue;
       matched.add(i);
       compared += 1;
-      if (sign(pairs.chosen[i]! - pairs.rejected[i]!) !== sign(c2 - r2)) flips += 1;
+      const [s1, s2] = [sign(pairs.chosen[i]! - pairs.rejected[i]!), sign(c2 - r2)];
+      if (s1 * s2 < 0) reversals += 1;
+      else if (s1 !== s2) tieChanges += 1;
       for (const d of [pairs.chosen[i]! - c2, pairs.rejected[i]! - r2]) {
         responses += 1;
         absolute += Math.abs(d);
@@ -608,7 +819,9 @@ function retest(pairs: AuditPairs, reruns: readonly PairScoreColumns[]): RetestF
     responses,
     mean_abs_diff: rate(absolute, responses),
     exact_repeat_rate: rate(exact, responses),
-    flip_rate: identical ? null : rate(flips, compared),
+    flip_rate: identical ? null : rate(reversals + tieChanges, compared),
+    reversal_rate: identical ? null : rate(reversals, compared),
+    tie_change_rate: identical ? null : rate(tieChanges, compared),
     icc: identical || complete.length < 2 ? null : icc21(runs),
     noise_gap: identical || sigma === null ? null : 1.96 * Math.SQRT2 * sigma,
     identical,
@@ -751,80 +964,181 @@ function aspects(pairs: AuditPairs, given: NonNullable<AuditOptions['aspects']>,
 }
 
 /**
- * The smallest swept gap whose lower bound on agreement reaches the target while at least half the pairs
- * are kept — and, when a rerun measured it, no smaller than the noise gap (below it a pair's order is noise).
+ * The smallest swept gap whose agreement's lower bound reaches the target while at least half the pairs
+ * are kept. The bound is the seed-free clustered Wilson one (`SweepRow.bound`), so the same input gives
+ * the same suggestion for any seed; a bound within the bootstrap's own Monte-Carlo error of the target is
+ * undecided, reported as borderline with the nearest larger gap that clears the target beyond the error.
+ * The retest noise gap is shown beside it, not a floor.
  */
-function suggestGap(
-  sweep: readonly SweepRow[],
-  target: number,
-  noiseGap: number | null,
-): AuditFigures['suggested_min_gap'] {
+function suggestGap(sweep: readonly SweepRow[], target: number, noiseGap: number | null): Suggestion {
   const total = sweep[0]?.pairs ?? 0;
-  const fits = sweep.find(
-    (row) =>
-      row.pairs >= total / 2 &&
-      row.agreement_ci !== null &&
-      row.agreement_ci[0] >= target &&
-      (noiseGap === null || row.gap >= noiseGap),
-  );
+  const verdict = (j: number): 'above' | 'below' | 'borderline' => {
+    const row = sweep[j]!;
+    if (row.pairs < total / 2 || row.bound === null) return 'below';
+    const { value, mc_error } = row.bound;
+    if (value - mc_error >= target) return 'above';
+    if (value + mc_error < target) return 'below';
+    return 'borderline';
+  };
+  const verdicts = sweep.map((_, j) => verdict(j));
+  const first = verdicts.findIndex((v) => v !== 'below');
   const target100 = `${formatScore(target * 100)}%`;
-  if (fits)
+  const noise = noiseGap === null ? '' : `; the retest noise gap is ${formatScore(Number(noiseGap.toFixed(2)))}`;
+  const share = (row: SweepRow) => `${formatScore(Math.round(row.share * 1000) / 10)}%`;
+  if (first < 0)
     return {
-      gap: fits.gap,
+      gap: null,
+      status: 'none',
+      target,
+      nearest: null,
+      noise_gap: noiseGap,
       reason:
-        `the smallest gap whose agreement's lower bound reaches ${target100} while keeping ` +
-        `${formatScore(Math.round(fits.share * 1000) / 10)}% of the pairs` +
-        (noiseGap === null ? '' : ` and at least the noise gap ${formatScore(Number(noiseGap.toFixed(2)))}`),
+        `no swept gap keeps half the pairs with agreement's lower bound at ${target100}${noise}: no threshold ` +
+        'on these scores reaches the target (see the warnings for why)',
     };
+  const row = sweep[first]!;
+  if (verdicts[first] === 'above')
+    return {
+      gap: row.gap,
+      status: 'ok',
+      target,
+      nearest: null,
+      noise_gap: noiseGap,
+      reason:
+        `the smallest gap whose agreement's lower bound reaches ${target100} while keeping ${share(row)} of ` +
+        `the pairs${noise}`,
+    };
+  const next = verdicts.indexOf('above', first + 1);
   return {
-    gap: null,
+    gap: row.gap,
+    status: 'borderline',
+    target,
+    nearest: next < 0 ? null : sweep[next]!.gap,
+    noise_gap: noiseGap,
     reason:
-      `no swept gap keeps half the pairs with agreement's lower bound at ${target100}` +
-      (noiseGap === null ? '' : ` above the noise gap ${formatScore(Number(noiseGap.toFixed(2)))}`) +
-      ': no threshold on these scores reaches the target — check the labels (see the warnings) or rescore with ' +
-      'a stronger judge',
+      `borderline: at this gap agreement's lower bound is within the bootstrap's Monte-Carlo error of ` +
+      `${target100} (another seed could put it either side)` +
+      (next < 0 ? '' : `; the nearest gap clearly above it is ${formatScore(sweep[next]!.gap)}`) +
+      noise,
   };
 }
 
-/** Every figure of the audit. */
-export function auditFigures(pairs: AuditPairs, options: AuditOptions): AuditFigures {
-  const label = labelFigures(pairs, options);
+/** Per group (--group-col): the main figures, each agreement with its clustered Wilson interval. */
+function groupFigures(pairs: AuditPairs): GroupFigures[] | null {
+  if (pairs.groupNames.length === 0) return null;
+  return pairs.groupNames.map((name, g) => {
+    const agree = new Map<number, [number, number]>();
+    const prompts = new Set<number>();
+    let count = 0;
+    let [pos, zero, neg] = [0, 0, 0];
+    let [eligible, scored, higherLonger, labelLonger] = [0, 0, 0, 0];
+    for (let i = 0; i < pairs.count; i++) {
+      if (pairs.group[i] !== g) continue;
+      count += 1;
+      prompts.add(pairs.prompt[i]!);
+      if (pairs.label[i] !== 1) continue;
+      const delta = pairs.chosen[i]! - pairs.rejected[i]!;
+      if (delta === 0) zero += 1;
+      else {
+        const cell = agree.get(pairs.prompt[i]!) ?? [0, 0];
+        cell[1] += 1;
+        if (delta > 0) {
+          pos += 1;
+          cell[0] += 1;
+        } else neg += 1;
+        agree.set(pairs.prompt[i]!, cell);
+      }
+      const lengthGap = pairs.chosenLength[i]! - pairs.rejectedLength[i]!;
+      if (Math.abs(lengthGap) <= LENGTH_MARGIN) continue;
+      eligible += 1;
+      if (lengthGap > 0) labelLonger += 1;
+      if (delta === 0) continue;
+      scored += 1;
+      if (sign(delta) === sign(lengthGap)) higherLonger += 1;
+    }
+    const cells = [...agree.values()];
+    const interval = clusteredWilson(
+      cells.map((c) => c[0]),
+      cells.map((c) => c[1]),
+    );
+    const labelled = pos + zero + neg;
+    return {
+      group: name,
+      pairs: count,
+      prompts: prompts.size,
+      label_agreement: { value: rate(pos, pos + neg), ci: interval?.ci ?? null, n: pos + neg },
+      conflicts: { count: neg, rate: rate(neg, labelled) },
+      ties: { count: zero, rate: rate(zero, labelled) },
+      length_bias: {
+        p_higher_score_longer: rate(higherLonger, scored),
+        p_label_longer: rate(labelLonger, eligible),
+        n: scored,
+      },
+    };
+  });
+}
+
+/**
+ * How sure other evidence makes the judge where it is surest (|Δ| at least the widest quarter's gap): how
+ * often a rerun reverses those pairs, and how often a reference orders them as the judge does.
+ */
+function widestEvidence(
+  pairs: AuditPairs,
+  minGap: number,
+  reruns: readonly PairScoreColumns[],
+  reference: PairScoreColumns | null,
+) {
+  let [rerunPairs, reversed, referencePairs, referenceAgrees] = [0, 0, 0, 0];
+  for (let i = 0; i < pairs.count; i++) {
+    const delta = pairs.chosen[i]! - pairs.rejected[i]!;
+    if (pairs.label[i] !== 1 || delta === 0 || Math.abs(delta) < minGap) continue;
+    for (const run of reruns) {
+      const again = run.chosen[i]! - run.rejected[i]!;
+      if (Number.isNaN(again)) continue;
+      rerunPairs += 1;
+      if (sign(again) !== sign(delta)) reversed += 1;
+    }
+    const ref = reference ? reference.chosen[i]! - reference.rejected[i]! : Number.NaN;
+    if (Number.isNaN(ref) || ref === 0) continue;
+    referencePairs += 1;
+    if (sign(ref) === sign(delta)) referenceAgrees += 1;
+  }
+  return {
+    rerun: { pairs: rerunPairs, changed: rate(reversed, rerunPairs) },
+    reference: { pairs: referencePairs, agreement: rate(referenceAgrees, referencePairs) },
+  };
+}
+
+/** Swap consistency: pairs a rerun read with A and B the other way round, whose verdict kept its response. */
+function swapConsistency(pairs: AuditPairs, reruns: readonly PairScoreColumns[]): PositionBias['swap_consistency'] {
+  let [n, same] = [0, 0];
+  for (const run of reruns) {
+    if (!run.chosenIsA) continue;
+    for (let i = 0; i < pairs.count; i++) {
+      const [mine, theirs] = [pairs.chosenIsA[i]!, run.chosenIsA[i]!];
+      if (mine === 2 || theirs === 2 || mine === theirs) continue;
+      const again = run.chosen[i]! - run.rejected[i]!;
+      if (Number.isNaN(again)) continue;
+      n += 1;
+      if (sign(again) === sign(pairs.chosen[i]! - pairs.rejected[i]!)) same += 1;
+    }
+  }
+  return n > 0 ? { value: same / n, n } : null;
+}
+
+/** Every figure of the audit; the verdicts (warnings) are core/audit-verdicts.ts's, from these figures. */
+export async function auditFigures(pairs: AuditPairs, options: AuditOptions): Promise<AuditFigures> {
+  const label = await labelFigures(pairs, options);
   const tieLabels = pairs.count - label.n;
   let scoredTies = 0;
   for (let i = 0; i < pairs.count; i++)
     if (pairs.label[i] === 0 && pairs.chosen[i] === pairs.rejected[i]) scoredTies += 1;
   const calibrationFigures = calibration(pairs, options.targetAgreement);
   const retestFigures = options.reruns.length > 0 ? retest(pairs, options.reruns) : undefined;
-  const warnings: AuditWarning[] = [];
-  if (label.n >= 10 && label.conflicts === 0)
-    warnings.push({
-      code: 'labels_from_scores',
-      message:
-        'no pair has a chosen response scored below its rejected one: the labels look derived from these ' +
-        'scores (binarized by score), so agreement measures nothing about the judge',
-    });
-  const widest = calibrationFigures.widest_gaps;
-  if (widest && widest.pairs >= 30 && widest.ci[1] < 0.95)
-    warnings.push({
-      code: 'labels_flipped',
-      message:
-        `even the pairs whose scores differ most (|Δ| ≥ ${formatScore(widest.min_gap)}, ${widest.pairs} pairs) ` +
-        `agree with their label only ${(widest.agreement * 100).toFixed(1)}% of the time: labels look flipped ` +
-        `(about ${((1 - widest.agreement) * 100).toFixed(0)}%), or the judge is wrong where it is surest`,
-    });
-  if (label.n > 0 && label.n < 30)
-    warnings.push({
-      code: 'few_pairs',
-      message: `only ${label.n} labelled pairs: the intervals are wide, read them before the values`,
-    });
-  if (retestFigures?.identical)
-    warnings.push({
-      code: 'cached_rerun',
-      message:
-        'every rerun score repeats the first exactly: the rerun looks like answers from a cache, not a ' +
-        'second judgement, so no reliability is reported',
-    });
   const noiseGap = retestFigures && !retestFigures.identical ? retestFigures.noise_gap : null;
+  const position = label.position && { ...label.position, swap_consistency: swapConsistency(pairs, options.reruns) };
+  const widest = calibrationFigures.widest_gaps;
+  const liveReruns = retestFigures?.identical ? [] : options.reruns;
   return {
     pairs: pairs.count,
     prompts: pairs.prompts,
@@ -839,12 +1153,15 @@ export function auditFigures(pairs: AuditPairs, options: AuditOptions): AuditFig
     conflicts: { count: label.conflicts, rate: rate(label.conflicts, label.n), ci: label.conflictCi },
     length_bias: lengthBias(pairs),
     calibration: calibrationFigures,
+    position_bias: position,
     min_gap_sweep: label.sweep,
     suggested_min_gap: suggestGap(label.sweep, options.targetAgreement, noiseGap),
+    groups: groupFigures(pairs),
     ...(retestFigures ? { retest: retestFigures } : {}),
     ...(options.reference ? { reference: reference(pairs, options.reference) } : {}),
     ...(options.aspects ? { aspects: aspects(pairs, options.aspects, options.scale) } : {}),
     bootstrap: { resamples: options.bootstrap, seed: options.seed, unit: 'prompt' },
-    warnings,
+    evidence: widest ? widestEvidence(pairs, widest.min_gap, liveReruns, options.reference) : null,
+    warnings: [],
   };
 }

@@ -80,6 +80,15 @@ export function scoreGap(scores: PairScores): number {
 }
 
 /**
+ * Does a pair whose scores differ by `gap` (either sign) clear a minimum gap? |gap| ≥ minGap, up to float
+ * noise: 0.7 − 0.4 is 0.29999999999999993, which prints as 0.3 and must clear --min-gap 0.3. The rule of
+ * every --min-gap (relabel's, pairs', the audit's sweep), so they keep and drop the same pairs.
+ */
+export function meetsMinGap(gap: number, minGap: number): boolean {
+  return Math.abs(gap) >= minGap - 1e-9 * Math.max(1, Math.abs(minGap));
+}
+
+/**
  * The label disagrees with the scores: the chosen response scored lower (on the attributes' mean). Such
  * pairs are still well-formed after relabeling; they are only counted.
  */

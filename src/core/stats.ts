@@ -284,3 +284,34 @@ export function normalizedEntropy(counts: Iterable<number>, categories: number):
   for (const c of values) if (c > 0) h -= (c / total) * Math.log(c / total);
   return h / Math.log(categories);
 }
+
+/**
+ * The Wilson interval of a proportion measured on clustered data (pairs that share a prompt): the same
+ * interval with n shrunk by the design effect, the cluster-robust variance of the proportion over the
+ * binomial one (Kish's effective sample size). Deterministic (no resampling), never of width zero, and
+ * equal to `wilson(k, n)` when every cluster holds one observation. Null when n = 0.
+ */
+export function clusteredWilson(
+  successes: ArrayLike<number>,
+  trials: ArrayLike<number>,
+): { ci: [number, number]; effectiveN: number } | null {
+  let k = 0;
+  let n = 0;
+  let clusters = 0;
+  for (let c = 0; c < trials.length; c++) {
+    k += successes[c]!;
+    n += trials[c]!;
+    if (trials[c]! > 0) clusters += 1;
+  }
+  if (n <= 0) return null;
+  const p = k / n;
+  let robust = 0;
+  for (let c = 0; c < trials.length; c++) robust += (successes[c]! - p * trials[c]!) ** 2;
+  // Var(p̂) = Σ (k_c − p n_c)² / n² (the sandwich estimator, no small-sample factor: with one observation
+  // per cluster it is p(1−p)/n exactly, and the interval is Wilson's); the binomial one is p(1−p)/n.
+  robust = clusters > 1 ? robust / (n * n) : 0;
+  const binomial = (p * (1 - p)) / n;
+  const effect = binomial > 0 && robust > 0 ? Math.max(1, robust / binomial) : 1;
+  const effectiveN = n / effect;
+  return { ci: wilson(p * effectiveN, effectiveN)!, effectiveN };
+}

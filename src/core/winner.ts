@@ -51,7 +51,7 @@ export function parseWinnerValues(text: string): Map<string, Side> {
 const cell = (value: unknown) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value);
 
 /** The side a row's label picks. */
-function winnerSide(row: unknown, spec: WinnerSpec): Side {
+export function winnerSide(row: unknown, spec: WinnerSpec): Side {
   const { rule } = spec;
   if (rule.kind === 'fixed') return 'a';
   if (rule.kind === 'flags') {

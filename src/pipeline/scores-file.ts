@@ -15,6 +15,16 @@ export interface JoinedScores {
   description: string;
 }
 
+/**
+ * The text a join key is compared by (--key, audit's --id-col): a string or number as `String` writes it,
+ * so the JSON number 1, the CSV cell "1" and 1.0 (which JSON reads as 1) are one key. Null for a key that
+ * cannot join (absent, null, an object or array).
+ */
+export function joinKeyText(value: unknown): string | null {
+  if (value === undefined || value === null || typeof value === 'object') return null;
+  return String(value);
+}
+
 /** Read a scores file into key -> scores. Scores files are small (a key and a few numbers a row). */
 export async function loadScoresFile(
   path: string,
@@ -42,15 +52,14 @@ export async function loadScoresFile(
           );
         }
       }
-      const key = getPath(record.value, keyPath);
-      if (key === undefined || key === null || typeof key === 'object') {
+      const k = joinKeyText(getPath(record.value, keyPath));
+      if (k === null) {
         throw new RadpoError(
           'io',
           `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`,
           'every scores row needs the key column given with --key',
         );
       }
-      const k = String(key);
       if (table.has(k))
         throw new RadpoError(
           'io',

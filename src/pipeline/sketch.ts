@@ -4,6 +4,7 @@
  * file gives the same figures every run); a HyperLogLog counts distinct prompts in 16 KB.
  */
 import { seededRandom } from '../core/random.js';
+import { quantileSorted } from '../core/stats.js';
 
 /** Numbers: every one up to `cap`, then a uniform reservoir sample of `cap` (Vitter's algorithm R). */
 export class NumberSample {
@@ -44,12 +45,11 @@ export class NumberSample {
     return this.store.slice(0, Math.min(this.count, this.cap));
   }
 
+  /** Percentiles by the one definition radpo uses (numpy's linear interpolation, `quantileSorted`). */
   percentiles(ps: number[]): Record<string, number> {
     const sorted = this.values().sort();
     const out: Record<string, number> = {};
-    for (const p of ps)
-      out[`p${p}`] =
-        sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+    for (const p of ps) out[`p${p}`] = sorted.length === 0 ? 0 : quantileSorted(sorted, p / 100);
     out.max = this.count === 0 ? 0 : this.max;
     return out;
   }

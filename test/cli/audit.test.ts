@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { meetsMinGap } from '../../src/core/relabel.js';
 import { DATA, parseJsonl, ROOT, run, tempDir } from '../helpers.js';
 
 const FLIP = join(DATA, 'foreign', 'ultrafeedback_label_flip_20_first500.jsonl');
@@ -141,11 +142,13 @@ describe('radpo audit on the label-flip file (every figure against the oracle)',
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/conflicts \(chosen lower\)\s+0\.188 .*warn/);
     for (const line of r.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(100);
-    expect(r.stdout).toMatch(/warning: even the pairs whose scores differ most [\s\S]* labels look flipped/);
+    // Without a rerun or a reference, flipped labels and a judge wrong where it is surest look the same.
+    expect(r.stdout).toMatch(/warning \[wide_gap_disagreement\]: the judge and the labels disagree where the judge/);
+    expect(r.stdout).not.toMatch(/labels_flipped/);
     // The same rows before the flip (the study's clean file): no conflict, and the audit says why that is
     // no proof of a good judge either.
     const clean = await run(['audit', join(DATA, 'scored', 'ultrafeedback_gpt4_1000.jsonl'), '--bootstrap', '50']);
-    expect(clean.stdout).toMatch(/warning: no pair has a chosen response scored below [\s\S]*labels look derived/);
+    expect(clean.stdout).toMatch(/warning \[labels_from_scores\]: 0 of [\s\S]*labels look derived/);
   });
 
   it('length bias by the 30-code-point rule', async () => {
@@ -229,19 +232,34 @@ describe('radpo audit on the label-flip file (every figure against the oracle)',
       close(s.agreement, pos / (pos + neg));
       expect(s.conflicts).toBe(neg);
     }
-    const fits = report.min_gap_sweep.find(
-      (s: { pairs: number; agreement_ci: [number, number] }) => s.pairs >= 250 && s.agreement_ci[0] >= 0.8,
-    );
-    expect(report.suggested_min_gap.gap).toBe(fits?.gap ?? null);
+    // The rule: the first gap keeping half the pairs whose seed-free bound is not clearly below the target
+    // (bound + its Monte-Carlo error reaches it); ok when bound − error clears it, else borderline.
+    type Row = { gap: number; pairs: number; bound: { value: number; mc_error: number } };
+    const oracle = (r: { min_gap_sweep: Row[] }, target: number) => {
+      const first = r.min_gap_sweep.find((s) => s.pairs >= 250 && s.bound.value + s.bound.mc_error >= target);
+      if (!first) return { gap: null, status: 'none' };
+      return { gap: first.gap, status: first.bound.value - first.bound.mc_error >= target ? 'ok' : 'borderline' };
+    };
+    // The bound is the clustered Wilson one; every pair on its own prompt here, so plain Wilson.
+    for (const s of report.min_gap_sweep) {
+      const kept = rows.filter((r) => Math.abs(delta(r)) >= s.gap && delta(r) !== 0);
+      close(
+        s.bound.value,
+        wilsonOracle(
+          count(kept, (r) => delta(r) > 0),
+          kept.length,
+        )[0],
+      );
+    }
+    expect(report.suggested_min_gap).toMatchObject(oracle(report, 0.8));
     // A lower target is reachable: the suggestion and the relabel command that applies it.
     const easy = await auditJson([FLIP, '--bootstrap', '300', '--target-agreement', '0.7']);
-    expect(easy.suggested_min_gap.gap).toBe(0);
+    expect(easy.suggested_min_gap).toMatchObject({ gap: 0, status: 'ok' });
     const tighter = await auditJson([FLIP, '--bootstrap', '300', '--target-agreement', '0.75']);
-    const expected = tighter.min_gap_sweep.find(
-      (s: { pairs: number; agreement_ci: [number, number] }) => s.pairs >= 250 && s.agreement_ci[0] >= 0.75,
-    );
-    expect(tighter.suggested_min_gap.gap).toBe(expected.gap);
-    if (expected.gap > 0) expect(tighter.apply).toBe(`radpo relabel ${FLIP} --min-gap ${expected.gap}`);
+    const expected = oracle(tighter, 0.75);
+    expect(tighter.suggested_min_gap).toMatchObject(expected);
+    if (expected.status === 'ok' && expected.gap! > 0)
+      expect(tighter.apply).toBe(`radpo relabel ${FLIP} --min-gap ${expected.gap}`);
   });
 
   it('retest: mean |difference|, exact repeats, flips, ICC(2,1) and the noise gap against a rerun', async () => {
@@ -391,8 +409,9 @@ describe('radpo audit: labels with ties, aspects, prompts shared by pairs', () =
     // Label (1 = the winner, as chosen; 0 = tie) against the scores' verdict (+1, 0, −1 for chosen − rejected).
     const labelOf = (w: string) => (w === 'tie' ? 0 : 1);
     const verdictOf = ([w, a, b]: [string, number, number]) => Math.sign(w === 'model_b' ? b - a : a - b);
-    const labels = spec.map(([w]) => labelOf(w));
-    const verdicts = spec.map(verdictOf);
+    // κ on {chosen, tie, rejected}, each row counted as read and turned round (−label, −verdict).
+    const labels = spec.flatMap(([w]) => [labelOf(w), -labelOf(w)]);
+    const verdicts = spec.flatMap((row) => [verdictOf(row), -verdictOf(row)]);
     const categories = [-1, 0, 1];
     const po = count(labels, (_, i) => labels[i] === verdicts[i]) / labels.length;
     const pe = categories.reduce(
@@ -400,6 +419,36 @@ describe('radpo audit: labels with ties, aspects, prompts shared by pairs', () =
       0,
     );
     close(report.label_agreement.cohen_kappa, (po - pe) / (1 - pe));
+    // The A/B order of a tied row cannot move it: the same file with every tie's A and B swapped.
+    const swapped = join(dir, 'swapped.jsonl');
+    writeFileSync(
+      swapped,
+      `${spec
+        .map(([winner, a, b], i) => {
+          const [ra, rb, sa, sb] = winner === 'tie' ? [`b${i}`, `a${i}`, b, a] : [`a${i}`, `b${i}`, a, b];
+          return JSON.stringify({ prompt: `q${i}`, response_a: ra, response_b: rb, winner, score_a: sa, score_b: sb });
+        })
+        .join('\n')}\n`,
+    );
+    const again = await auditJson([
+      swapped,
+      ...['--response-a-col', 'response_a', '--response-b-col', 'response_b', '--winner-col', 'winner'],
+      ...['--score-a-col', 'score_a', '--score-b-col', 'score_b', '--bootstrap', '0'],
+    ]);
+    expect(again.label_agreement.cohen_kappa).toBe(report.label_agreement.cohen_kappa);
+    // Three-way (FastChat's "with tie"): a tie label agrees with equal scores, a side label with its side higher.
+    const threeWay = count(spec, ([w, a, b]) => (w === 'tie' ? a === b : verdictOf([w, a, b]) > 0));
+    close(report.label_agreement.three_way.value, threeWay / spec.length);
+    expect(report.label_agreement.three_way.n).toBe(12);
+    // Position: over side labels with unequal scores, the judge's A share and the label's.
+    const sided = spec.filter(([w, a, b]) => w !== 'tie' && a !== b);
+    expect(report.position_bias.pairs).toBe(sided.length);
+    close(report.position_bias.judge_prefers_a, count(sided, ([, a, b]) => a > b) / sided.length);
+    close(report.position_bias.label_prefers_a, count(sided, ([w]) => w === 'model_a') / sided.length);
+    close(
+      report.position_bias.difference.value,
+      (count(sided, ([, a, b]) => a > b) - count(sided, ([w]) => w === 'model_a')) / sided.length,
+    );
     expect(report.label_agreement.tie_labels).toEqual({ count: 4, scored_tie_rate: 0.5 });
     expect(report.pairs).toBe(12);
     expect(report.label_agreement.ties_half.n).toBe(8);
@@ -686,6 +735,37 @@ describe('radpo relabel --min-gap', () => {
   });
 });
 
+describe('radpo audit: the suggestion', () => {
+  it('eight seeds, one suggestion: a borderline file gets the same suggestion, marked borderline', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'borderline.jsonl');
+    // 400 pairs, gaps 1-4, 64 of them (16%) scored against their label: the bound of agreement sits at 0.80.
+    const lines = Array.from({ length: 400 }, (_, i) => {
+      const gap = 1 + (i % 4);
+      const agree = (i * 37) % 400 >= 64;
+      return JSON.stringify({
+        prompt: `p${i}`,
+        chosen: `c${i}`,
+        rejected: `r${i}`,
+        score_chosen: agree ? 5 + gap : 5,
+        score_rejected: agree ? 5 : 5 + gap,
+      });
+    });
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const suggestions = new Set<string>();
+    const lowerBounds = new Set<string>();
+    for (let seed = 0; seed < 8; seed++) {
+      const report = await auditJson([path, '--seed', String(seed)]);
+      suggestions.add(JSON.stringify(report.suggested_min_gap));
+      lowerBounds.add(report.min_gap_sweep[0].agreement_ci[0].toFixed(4));
+    }
+    // The bootstrap's own bound moves with the seed around the target; the suggestion does not.
+    expect(lowerBounds.size).toBeGreaterThan(1);
+    expect(suggestions.size).toBe(1);
+    expect(JSON.parse([...suggestions][0]!)).toMatchObject({ gap: 0, status: 'borderline' });
+  });
+});
+
 // Issue 28's findings on audit, one test each, named after the finding.
 describe('issue 28: audit keeps the promises', () => {
   const scored = (i: number, c: number, r: number, extra: Record<string, unknown> = {}) =>
@@ -723,5 +803,238 @@ describe('issue 28: audit keeps the promises', () => {
       expect(words.stdout).toBe(`${name}\n`);
     }
     expect(existsSync(join(dir, 'PWNED'))).toBe(false);
+  });
+});
+
+describe('issue 28: audit keeps the promises (findings 1, 3, 5, 6, 8)', () => {
+  const pairRow = (i: number, c: number, r: number, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      prompt: `p${i}`,
+      chosen: `a${i}`,
+      rejected: `b${i}`,
+      score_chosen: c,
+      score_rejected: r,
+      ...extra,
+    });
+  const healthy = (n: number) =>
+    Array.from({ length: n }, (_, i) => pairRow(i, i % 5 === 0 ? 3 : 8, i % 5 === 0 ? 6 : 2));
+
+  it('finding 1: two finite scores whose gap is not finite are a bad score, set aside, named (no hang)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'in.jsonl');
+    writeFileSync(path, `${[...healthy(40), pairRow(99, -1e308, 1e308)].join('\n')}\n`);
+    const page = join(dir, 'a.html');
+    const r = await run([
+      'audit',
+      path,
+      '--json',
+      '--bootstrap',
+      '50',
+      '--html',
+      page,
+      '--conflicts',
+      join(dir, 'c.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.pairs).toBe(40);
+    expect(report.rows.unscored).toBe(1);
+    const notAudited = report.warnings.find((w: { code: string }) => w.code === 'rows_not_audited');
+    expect(notAudited.message).toMatch(/in\.jsonl:41: .*-1e\+308 and 1e\+308/);
+    expect(readdirSync(dir).sort()).toEqual(['a.html', 'c.jsonl', 'in.jsonl']);
+  });
+
+  it('finding 3: Ctrl-C during the bootstrap exits 130, publishes nothing and leaves no temp', async () => {
+    const dir = tempDir();
+    const controller = new AbortController();
+    // The read takes a moment; the bootstrap of 100 000 resamples takes many seconds: the abort lands there.
+    setTimeout(() => controller.abort(), 1500);
+    const r = await run(
+      ['audit', FLIP, '--bootstrap', '100000', '--html', join(dir, 'a.html'), '--conflicts', join(dir, 'c.jsonl')],
+      { signal: controller.signal },
+    );
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe('');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('finding 5: distinct pairs sharing a source id, and two relabeled files, are not folded as twins', async () => {
+    const dir = tempDir();
+    // Two pairs from one prompt with one id (as pairs --strategy all makes them), relabeled.
+    const src = join(dir, 'src.jsonl');
+    writeFileSync(
+      src,
+      `${[
+        JSON.stringify({ id: 'q1', prompt: 'p', chosen: 'best', rejected: 'mid', score_chosen: 9, score_rejected: 5 }),
+        JSON.stringify({
+          id: 'q1',
+          prompt: 'p',
+          chosen: 'best',
+          rejected: 'worst',
+          score_chosen: 9,
+          score_rejected: 2,
+        }),
+        JSON.stringify({ id: 'q2', prompt: 'p2', chosen: 'x', rejected: 'y', score_chosen: 7, score_rejected: 4 }),
+      ].join('\n')}\n`,
+    );
+    const out = join(dir, 'out.jsonl');
+    const other = join(dir, 'other.jsonl');
+    expect((await run(['relabel', src, '-o', out, '-q'])).code).toBe(0);
+    const otherSrc = join(dir, 'src2.jsonl');
+    writeFileSync(otherSrc, readFileSync(src, 'utf8').replaceAll('best', 'good'));
+    expect((await run(['relabel', otherSrc, '-o', other, '-q'])).code).toBe(0);
+    const one = await auditJson([out, '--bootstrap', '0']);
+    expect(one.pairs).toBe(3);
+    expect(one.rows.relabeled_twins).toBe(3);
+    const both = await auditJson([out, other, '--bootstrap', '0']);
+    expect(both.pairs).toBe(6);
+  });
+
+  it('finding 5: a rerun or reference file counts its unread rows and names the pairs it does not cover', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, `${healthy(40).join('\n')}\n`);
+    const rerun = join(dir, 'rerun.jsonl');
+    const again = healthy(30).map((l) => l.replace('"score_chosen":8', '"score_chosen":7'));
+    again[3] = pairRow(3, Number.NaN, 2).replace('null', '"n/a"');
+    writeFileSync(rerun, `${[...again, '{"prompt": broken', pairRow(500, 5, 5)].join('\n')}\n`);
+    const report = await auditJson([input, '--rerun', rerun, '--bootstrap', '0']);
+    expect(report.joins).toEqual([
+      { file: rerun, role: 'rerun', rows: 32, matched: 29, unmatched: 1, unreadable: 1, unscored: 1, uncovered: 11 },
+    ]);
+    const codes = report.warnings.map((w: { code: string }) => w.code);
+    expect(codes).toEqual(expect.arrayContaining(['unmatched_rows', 'join_rows_not_read', 'uncovered_pairs']));
+    const unread = report.warnings.find((w: { code: string }) => w.code === 'join_rows_not_read');
+    expect(unread.message).toMatch(/2 of its 32 rows could not be used .*rerun\.jsonl:31: .*not valid JSON/);
+  });
+
+  it('finding 5: --id-col joins 1 (JSONL), "1" (CSV) and 1.0 as one id, as --scores/--key does', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(
+      input,
+      `${healthy(30)
+        .map((l, i) => l.replace('{', `{"id":${i + 1},`))
+        .join('\n')}\n`,
+    );
+    const rerun = join(dir, 'rerun.csv');
+    const csv = ['id,prompt,chosen,rejected,score_chosen,score_rejected'];
+    for (let i = 0; i < 30; i++) csv.push(`${i + 1},q${i},other${i},texts${i},7,3`);
+    writeFileSync(rerun, `${csv.join('\n')}\n`);
+    const report = await auditJson([input, '--rerun', rerun, '--id-col', 'id', '--bootstrap', '0']);
+    expect(report.retest.pairs).toBe(30);
+    expect(report.joins[0]).toMatchObject({ matched: 30, unmatched: 0, uncovered: 0 });
+    const floats = join(dir, 'floats.jsonl');
+    writeFileSync(
+      floats,
+      `${healthy(30)
+        .map((l, i) => l.replace('{', `{"id":${i + 1}.0,`))
+        .join('\n')}\n`,
+    );
+    expect((await auditJson([floats, '--rerun', rerun, '--id-col', 'id', '--bootstrap', '0'])).retest.pairs).toBe(30);
+  });
+
+  it('finding 5: audit - --rerun - is refused (stdin is read once); an audit of 0 scored pairs exits 1', async () => {
+    const twice = await run(['audit', '-', '--rerun', '-'], { stdin: `${healthy(3).join('\n')}\n` });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/stdin \("-"\) is named more than once/);
+    const scores = await run(['audit', '-', '--scores', '-', '--key', 'id'], { stdin: '' });
+    expect(scores.code).toBe(2);
+    const dir = tempDir();
+    const path = join(dir, 'broken.jsonl');
+    writeFileSync(path, '{"prompt": broken\n');
+    const none = await run(['audit', path, '--json']);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/no scored pairs to audit: 1 row read; 1 row left out .*broken\.jsonl:1/);
+  });
+
+  it('finding 5: a gap that prints as the --gaps value clears it, by the one min-gap rule', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'in.jsonl');
+    // 0.7 − 0.4 is 0.29999999999999993 in floating point.
+    writeFileSync(path, `${[pairRow(1, 0.7, 0.4), pairRow(2, 0.9, 0.3), pairRow(3, 0.5, 0.45)].join('\n')}\n`);
+    const report = await auditJson([path, '--gaps', '0,0.3', '--bootstrap', '0']);
+    expect(report.min_gap_sweep[1]).toMatchObject({ gap: 0.3, pairs: 2 });
+    expect(meetsMinGap(0.7 - 0.4, 0.3)).toBe(true);
+    expect(meetsMinGap(0.29, 0.3)).toBe(false);
+  });
+
+  it('finding 6: --bootstrap is bounded and --gaps reads decimals only (0x10 is refused)', async () => {
+    const big = await run(['audit', FLIP, '--bootstrap', '10000000']);
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(/at most 100000 resamples/);
+    const hex = await run(['audit', FLIP, '--gaps', '0x10']);
+    expect(hex.code).toBe(2);
+    expect(hex.stderr).toMatch(/"0x10" is not one/);
+  });
+
+  it('finding 8: a run that fails a gate leaves no page and no conflicts file', async () => {
+    const dir = tempDir();
+    const r = await run([
+      'audit',
+      FLIP,
+      '--bootstrap',
+      '0',
+      '--min-agreement',
+      '0.95',
+      '--html',
+      join(dir, 'a.html'),
+      '--conflicts',
+      join(dir, 'c.jsonl'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/below --min-agreement 0\.95 \(no page or conflicts file written\)/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('finding 8: --html - with --conflicts /dev/stdout is refused: both would interleave on stdout', async () => {
+    const r = await run(['audit', FLIP, '--html', '-', '--conflicts', '/dev/stdout']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/both go to stdout/);
+  });
+
+  it('finding 8: one prompt for every pair gets a word about clustering and no zero-width interval', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'one.jsonl');
+    writeFileSync(
+      path,
+      `${healthy(19)
+        .map((l) => l.replace(/"prompt":"p\d+"/, '"prompt":"same"'))
+        .join('\n')}\n`,
+    );
+    const report = await auditJson([path]);
+    expect(report.prompts).toBe(1);
+    expect(report.warnings.map((w: { code: string }) => w.code)).toContain('one_prompt');
+    for (const ci of [report.label_agreement.ties_dropped.ci, report.min_gap_sweep[0].agreement_ci])
+      expect(ci[1] - ci[0]).toBeGreaterThan(0.05);
+  });
+
+  it('finding 8: the page shows a NUL byte visibly, never cuts an emoji, shows prompts of content parts', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'in.jsonl');
+    const long = `${'x'.repeat(279)}😀😀 and more`;
+    const rows = healthy(30);
+    rows.push(
+      JSON.stringify({
+        prompt: [
+          { role: 'user', content: [{ type: 'text', text: 'look at this\u0000picture' }, { type: 'image_url' }] },
+        ],
+        chosen: [{ role: 'assistant', content: long }],
+        rejected: [{ role: 'assistant', content: 'short' }],
+        score_chosen: 1,
+        score_rejected: 9,
+      }),
+    );
+    writeFileSync(path, `${rows.join('\n')}\n`);
+    const page = join(dir, 'a.html');
+    const r = await run(['audit', path, '--bootstrap', '0', '--html', page]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).not.toContain('\u0000');
+    expect(html).toContain('look at this\\x00picture');
+    expect(html).toContain('[image_url]');
+    expect(html).toContain(`${'x'.repeat(279)}😀…`);
+    expect(html).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
   });
 });

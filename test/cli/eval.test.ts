@@ -3,13 +3,15 @@
  * message, one that ignores it — and a fake judge that reads the quality each answer states. Prompts are
  * real UltraFeedback instructions.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../helpers.js';
+import { DATA, ROOT, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../helpers.js';
 import { type FakeJudge, type FakeJudgeOptions, fakeServers } from '../judge-server.js';
 
 const server = fakeServers();
+const BIN = join(ROOT, 'bin', 'radpo.js');
 
 const prompts = (dir: string, n: number) => ufPrompts(n, dir);
 
@@ -354,6 +356,87 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(page).toMatch(/Answers that broke the order/);
     expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp;');
     expect(page).not.toMatch(/<script|<img/);
+  });
+
+  it('a real SIGINT: exit 130, nothing published; the rerun resumes from the cache', async () => {
+    const dir = tempDir();
+    const p = await server({ policy: 'follows-goal', models: ['policy'], latencyMs: 20 });
+    const j = await server({ models: ['judge'], latencyMs: 20 });
+    const out = join(dir, 'answers.jsonl');
+    const args = [
+      BIN,
+      'eval',
+      prompts(dir, 20),
+      '--policy-url',
+      p.url,
+      '--policy-model',
+      'policy',
+      '--judge',
+      'chat',
+      '--judge-url',
+      j.url,
+      '--judge-model',
+      'judge',
+      '-n',
+      '2',
+      '--concurrency',
+      '4',
+      '-o',
+      out,
+      '--cache',
+      join(dir, 'c.sqlite'),
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (j.requests.length < 10) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted/);
+    // Nothing but the input and the cache: no output, no temporary file.
+    expect(readdirSync(dir).filter((f) => !f.startsWith('c.sqlite') && f !== 'prompts.jsonl')).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+    // The rerun asks again at most what was in flight: every sample and verdict that arrived was kept.
+    const asked = { policy: p.requests.length, judge: j.requests.length };
+    const again = await run(args.slice(1));
+    expect(again.code, again.stderr).toBe(0);
+    expect(readJsonl(out)).toHaveLength(20);
+    const policyAgain = p.requests.length - asked.policy;
+    // Uninterrupted: 20 prompts × 5 conditions (vLLM takes n), 200 answers judged; --concurrency 4 in flight.
+    expect(policyAgain).toBeLessThan(100);
+    expect(p.requests.length).toBeLessThanOrEqual(100 + 4);
+    expect(j.requests.length).toBeLessThanOrEqual(200 + 4);
+  });
+
+  it('a judge that scores aspects: the goal names each, as relabel --judge wrote it; scores per aspect', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const out = join(dir, 'answers.jsonl');
+    const r = await run([
+      'eval',
+      prompts(dir, 3),
+      ...s.flags,
+      ...judgeModel,
+      '--rubric',
+      'ultrafeedback-aspects',
+      '-n',
+      '1',
+      '-o',
+      out,
+      '--json',
+      '--no-cache',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    // The rubric's 1-5 scale: goals 1,2,4,5; the top goal asks every aspect for a 5.
+    const report = JSON.parse(r.stdout);
+    expect(report.goals.map((g: { goal: number }) => g.goal)).toEqual([1, 2, 4, 5]);
+    const aspects = ['Helpfulness', 'Honesty', 'Instruction following', 'Truthfulness'];
+    const printed = await run(['goal', '--scale', '1-5', ...aspects.flatMap((a) => ['--attr-score', `${a}=5`])]);
+    const top = printed.stdout.replace(/\n$/, '');
+    expect(s.policy.requests.filter((q) => q.body.messages[0].content === top)).toHaveLength(3);
+    const row = readJsonl(out)[0] as Record<string, any>;
+    expect(Object.keys(row.scores[0]).sort()).toEqual([...aspects].sort());
   });
 
   it('a prompt the policy fails is set aside with its reason; the others are evaluated', async () => {

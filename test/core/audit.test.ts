@@ -135,6 +135,9 @@ function synthetic(n: number, p: number, random: () => number, perPrompt = 1): A
     rejectedLength: zeros(),
     chosenText: Int32Array.from({ length: n }, (_, i) => i),
     rejectedText: Int32Array.from({ length: n }, (_, i) => -i - 1),
+    chosenIsA: new Uint8Array(n).fill(2),
+    group: new Int32Array(n).fill(-1),
+    groupNames: [],
   };
 }
 
@@ -151,14 +154,14 @@ const OPTIONS = {
 };
 
 describe('bootstrap intervals', () => {
-  it('cover the true agreement 93-97% of the time (seeded synthetic data, known p)', () => {
+  it('cover the true agreement 93-97% of the time (seeded synthetic data, known p)', async () => {
     const random = seededRandom(2024);
     const trials = 600;
     let covered = 0;
     for (let t = 0; t < trials; t++) {
       const p = 0.7;
       const pairs = synthetic(300, p, random);
-      const figures = auditFigures(pairs, { ...OPTIONS, bootstrap: 400, seed: t });
+      const figures = await auditFigures(pairs, { ...OPTIONS, bootstrap: 400, seed: t });
       const [lo, hi] = figures.label_agreement.ties_dropped.ci!;
       if (lo <= p && p <= hi) covered += 1;
     }
@@ -167,7 +170,7 @@ describe('bootstrap intervals', () => {
     expect(coverage).toBeLessThanOrEqual(0.97);
   });
 
-  it("resampling prompts keeps the coverage when a prompt's pairs share its fate", () => {
+  it("resampling prompts keeps the coverage when a prompt's pairs share its fate", async () => {
     const random = seededRandom(7);
     const trials = 400;
     let covered = 0;
@@ -182,17 +185,20 @@ describe('bootstrap intervals', () => {
           pairs.rejected[q * perPrompt + k] = agree ? 4 : 8;
         }
       }
-      const [lo, hi] = auditFigures(pairs, { ...OPTIONS, bootstrap: 400, seed: t }).label_agreement.ties_dropped.ci!;
+      const [lo, hi] = (await auditFigures(pairs, { ...OPTIONS, bootstrap: 400, seed: t })).label_agreement.ties_dropped
+        .ci!;
       if (lo <= 0.75 && 0.75 <= hi) covered += 1;
     }
     expect(covered / trials).toBeGreaterThanOrEqual(0.92);
   });
 
-  it('the same pairs and seed give the same intervals; no resamples, no intervals', () => {
+  it('the same pairs and seed give the same intervals; no resamples, no intervals', async () => {
     const pairs = synthetic(200, 0.8, seededRandom(1));
-    const a = auditFigures(pairs, { ...OPTIONS, bootstrap: 200, seed: 3 });
-    const b = auditFigures(pairs, { ...OPTIONS, bootstrap: 200, seed: 3 });
+    const a = await auditFigures(pairs, { ...OPTIONS, bootstrap: 200, seed: 3 });
+    const b = await auditFigures(pairs, { ...OPTIONS, bootstrap: 200, seed: 3 });
     expect(a).toEqual(b);
-    expect(auditFigures(pairs, { ...OPTIONS, bootstrap: 0, seed: 3 }).label_agreement.ties_dropped.ci).toBeNull();
+    expect(
+      (await auditFigures(pairs, { ...OPTIONS, bootstrap: 0, seed: 3 })).label_agreement.ties_dropped.ci,
+    ).toBeNull();
   });
 });

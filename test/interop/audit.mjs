@@ -122,7 +122,60 @@ try {
     { encoding: 'utf8' },
   );
   if (audit.status !== 0) throw new Error(audit.stderr);
+  // A winner layout with ties, groups and a rerun that reads half the pairs with A and B swapped: three-way
+  // agreement, κ over {A, B, tie}, the position figures, reversals and the groups' clustered Wilson intervals.
+  const winnerFile = join(dir, 'winner.jsonl');
+  const rerunFile = join(dir, 'winner-rerun.jsonl');
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const winnerRows = [];
+  const rerunRows = [];
+  for (let i = 0; i < 400; i++) {
+    const quality = [next(), next()];
+    const winner = Math.abs(quality[0] - quality[1]) < 0.1 ? 'tie' : quality[0] > quality[1] ? 'model_a' : 'model_b';
+    const judge = (q, isA) => Math.max(1, Math.min(10, Math.round(2 + 6 * q + 3 * (next() - 0.5) + (isA ? 0.7 : 0))));
+    const row = {
+      prompt: `q${Math.floor(i / 2)}`,
+      task: ['math', 'code', 'chat'][i % 3],
+      response_a: `a${i}`,
+      response_b: `b${i}`,
+      winner,
+      score_a: judge(quality[0], true),
+      score_b: judge(quality[1], false),
+    };
+    winnerRows.push(row);
+    const again = { ...row, score_a: judge(quality[0], true), score_b: judge(quality[1], false) };
+    // Every other pair read the other way round: A and B (and the winner) swapped.
+    if (i % 2 === 1)
+      Object.assign(again, {
+        response_a: row.response_b,
+        response_b: row.response_a,
+        score_a: judge(quality[1], true),
+        score_b: judge(quality[0], false),
+        winner: winner === 'tie' ? 'tie' : winner === 'model_a' ? 'model_b' : 'model_a',
+      });
+    rerunRows.push(again);
+  }
+  writeFileSync(winnerFile, `${winnerRows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  writeFileSync(rerunFile, `${rerunRows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  const winnerAudit = spawnSync(
+    process.execPath,
+    [
+      join(root, 'bin', 'radpo.js'),
+      'audit',
+      winnerFile,
+      ...['--response-a-col', 'response_a', '--response-b-col', 'response_b', '--winner-col', 'winner'],
+      ...['--score-a-col', 'score_a', '--score-b-col', 'score_b', '--group-col', 'task'],
+      ...['--rerun', rerunFile, '--json', '--bootstrap', '0'],
+    ],
+    { encoding: 'utf8' },
+  );
+  if (winnerAudit.status !== 0) throw new Error(winnerAudit.stderr);
   const manifest = {
+    winner: { path: winnerFile, rerun: rerunFile, radpo: JSON.parse(winnerAudit.stdout) },
     pairs: pairs.map(([name, x, y]) => ({ name, x, y, radpo: figures(x, y) })),
     iccs: iccs.map(([name, runs]) => ({ name, runs, radpo: stats.icc21(runs) })),
     wilsons: wilsons.map(([k, n]) => ({ k, n, radpo: stats.wilson(k, n) })),

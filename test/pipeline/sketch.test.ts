@@ -20,7 +20,8 @@ describe('inspect tallies in bounded memory', () => {
     const exact = new NumberSample(100);
     for (let i = 1; i <= 100; i++) exact.push(i);
     expect(exact.sampled).toBe(false);
-    expect(exact.percentiles([50, 90])).toEqual({ p50: 51, p90: 91, max: 100 });
+    // numpy.percentile([1..100], [50, 90]): linear interpolation at q·(n−1).
+    expect(exact.percentiles([50, 90])).toEqual({ p50: 50.5, p90: 90.10000000000001, max: 100 });
     const run = () => {
       const sample = new NumberSample(10_000);
       for (let i = 0; i < 1_000_000; i++) sample.push(i % 1000);

@@ -12,11 +12,11 @@ import { getPath, type Path } from '../../core/path.js';
 import { relabeledEvidence } from '../../core/relabel.js';
 import { readScores, resolveScoreColumns, type ScoreAttribute, type ScoreColumns } from '../../core/scores.js';
 import { mean } from '../../core/stats.js';
-import { orientByWinner, probeOrientation } from '../../core/winner.js';
+import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
-import type { JoinedScores } from '../../pipeline/scores-file.js';
+import { type JoinedScores, joinKeyText } from '../../pipeline/scores-file.js';
 
 export interface ReadConfig {
   inputFormat?: InputFormat;
@@ -32,6 +32,8 @@ export interface ReadConfig {
   joinKeys: boolean;
   /** --scores FILE --key PATH: the scores come from that file, joined on the row's key. */
   joinedScores?: { scores: JoinedScores; key: Path };
+  /** --group-col PATH: each pair's group (task, source, category) for the breakdown. */
+  groupCol?: Path;
 }
 
 /** One pair as the audit needs it. */
@@ -45,6 +47,10 @@ export interface ScoredPair {
   pair: Pair;
   /** 1: the chosen response is the labelled winner; 0: the label is a tie. */
   label: 0 | 1;
+  /** 1: the chosen response was response A; 0: response B; 2: not known (no winner layout). */
+  chosenIsA: 0 | 1 | 2;
+  /** The --group-col value as text ('' when the row has none). */
+  group: string | null;
   chosen: number;
   rejected: number;
   aspects: Array<[number, number]> | null;
@@ -97,14 +103,18 @@ export class ReadTally {
 
 const hash = (value: unknown) => createHash('sha1').update(JSON.stringify(value)).digest('base64').slice(0, 16);
 
-/** The row's pair with its label: a winner column orients it, and a tie label keeps A as chosen. */
-function labelled(value: unknown, shape: Shape): { row: unknown; label: 0 | 1 } {
-  if (!shape.winner) return { row: value, label: 1 };
+/**
+ * The row's pair with its label: a winner column orients it, and a tie label keeps A as chosen. `chosenIsA`
+ * says which slot the chosen response sat in (the position figures need it), 2 when the layout has no slots.
+ */
+function labelled(value: unknown, shape: Shape): { row: unknown; label: 0 | 1; chosenIsA: 0 | 1 | 2 } {
+  if (!shape.winner) return { row: value, label: 1, chosenIsA: 2 };
   try {
-    return { row: orientByWinner(value, shape.winner), label: 1 };
+    const row = orientByWinner(value, shape.winner);
+    return { row, label: 1, chosenIsA: winnerSide(value, shape.winner) === 'a' ? 1 : 0 };
   } catch (err) {
     if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
-    return { row: probeOrientation(value, shape.winner), label: 0 };
+    return { row: probeOrientation(value, shape.winner), label: 0, chosenIsA: 1 };
   }
 }
 
@@ -174,7 +184,8 @@ interface InputContext {
   overall: ScoreColumns | null;
   aspects: ScoreColumns | null;
   relabeled: boolean;
-  seen: Set<string>;
+  /** Per source pair: its copies (chosen_goal, rejected_goal) not yet matched by the other kind. */
+  seen: Map<string, [number, number]>;
 }
 
 export class PairReader {
@@ -225,7 +236,7 @@ export class PairReader {
         scores: config.joinedScores.scores.description,
         relabeled: false,
       });
-      return { shape, overall: null, aspects: null, relabeled: false, seen: new Set() };
+      return { shape, overall: null, aspects: null, relabeled: false, seen: new Map() };
     }
     const first = shape.winner ? probeOrientation(value, shape.winner) : value;
     let overall = resolveScoreColumns(first, { chosen: config.chosenScoreCol, rejected: config.rejectedScoreCol });
@@ -249,35 +260,47 @@ export class PairReader {
       scores: (overall ?? aspects)!.description,
       relabeled,
     });
-    return { shape, overall, aspects, relabeled, seen: new Set() };
+    return { shape, overall, aspects, relabeled, seen: new Map() };
   }
 
   private pairOf(value: unknown, location: Location, context: InputContext): ScoredPair | null {
     const { config, tally } = this;
-    const { row, label } = labelled(value, context.shape);
+    const { row, label, chosenIsA } = labelled(value, context.shape);
     let pair = toPair(row, context.shape, { allowEmpty: true });
     let swap = false;
     if (context.relabeled) {
       const r = value as Record<string, unknown>;
-      // Each source row is there twice: count it once, turned back to its own orientation.
-      const source = `${String(r.source_file ?? '')}\u0000${String(r.source_id ?? r.source_line ?? location.line)}`;
-      if (context.seen.has(source)) {
-        tally.twins += 1;
-        return null;
-      }
-      context.seen.add(source);
       swap = r.copy === 'rejected_goal';
       pair = { ...pair, prompt: withoutPaperGoal(pair.prompt) };
       if (swap) pair = { ...pair, chosen: pair.rejected, rejected: pair.chosen };
+      // Each source row is there twice: count it once, turned back to its own orientation. The twin is the
+      // same source row (file and id or line) *and* the same pair: distinct pairs may share an id (every
+      // pair `pairs --strategy all` makes from one prompt), and two relabeled files may share line numbers.
+      const source = hash([
+        String(r.source_file ?? ''),
+        String(r.source_id ?? r.source_line ?? location.line),
+        pair.prompt,
+        pair.chosen,
+        pair.rejected,
+      ]);
+      // A copy folds into an unmatched copy of the other kind; otherwise it is a pair of its own.
+      const open = context.seen.get(source) ?? [0, 0];
+      const [mine, other] = swap ? [1, 0] : [0, 1];
+      if (open[other]! > 0) {
+        open[other]! -= 1;
+        if (open[0] === 0 && open[1] === 0) context.seen.delete(source);
+        tally.twins += 1;
+        return null;
+      }
+      open[mine]! += 1;
+      context.seen.set(source, open);
     }
     let overall: [number, number];
     let aspects: Array<[number, number]> | null = null;
     if (config.joinedScores) {
       const key = getPath(row, config.joinedScores.key);
-      const joined =
-        key === undefined || key === null || typeof key === 'object'
-          ? undefined
-          : config.joinedScores.scores.table.get(String(key));
+      const text = joinKeyText(key);
+      const joined = text === null ? undefined : config.joinedScores.scores.table.get(text);
       if (!joined) {
         const missing = new RowError('missing_score', 'no scores for this row in the scores file', {
           field: config.joinedScores.key.join('.'),
@@ -288,7 +311,11 @@ export class PairReader {
         return null;
       }
       overall = [mean(joined.chosen)!, mean(joined.rejected)!];
-      return this.scored({ value, row, swap, location, pair, label }, swap ? [overall[1], overall[0]] : overall, null);
+      return this.scored(
+        { value, row, swap, location, pair, label, chosenIsA },
+        swap ? [overall[1], overall[0]] : overall,
+        null,
+      );
     }
     try {
       if (context.aspects) {
@@ -311,28 +338,51 @@ export class PairReader {
       overall = [overall[1], overall[0]];
       aspects = aspects?.map(([c, r]) => [r, c]) ?? null;
     }
-    return this.scored({ value, row, swap, location, pair, label }, overall, aspects);
+    return this.scored({ value, row, swap, location, pair, label, chosenIsA }, overall, aspects);
   }
 
   /** The pair with its scores, its reference scores and its join key: one pair read. */
   private scored(
-    read: { value: unknown; row: unknown; swap: boolean; location: Location; pair: Pair; label: 0 | 1 },
+    read: {
+      value: unknown;
+      row: unknown;
+      swap: boolean;
+      location: Location;
+      pair: Pair;
+      label: 0 | 1;
+      chosenIsA: 0 | 1 | 2;
+    },
     overall: [number, number],
     aspects: Array<[number, number]> | null,
-  ): ScoredPair {
+  ): ScoredPair | null {
     const { config, tally } = this;
     const { value, row, swap, location, pair, label } = read;
+    // Scores are checked as a pair: two finite scores can still differ by an infinite gap (−1e308 and 1e308),
+    // which no figure can use. Such a pair is a bad score, set aside and named.
+    const gap = overall[0] - overall[1];
+    if (!Number.isFinite(gap)) {
+      const bad = new RowError('bad_score', 'the two scores differ by more than a number can hold', {
+        field: 'scores',
+        expected: 'two scores whose difference is a finite number',
+        found: `${overall[0]} and ${overall[1]}`,
+      });
+      tally.addUnscored(bad, location);
+      return null;
+    }
     let reference = config.reference
       ? optionalScores(row, columnsOf(config.reference.chosen, config.reference.rejected))
       : null;
     if (swap && reference) reference = [reference[1], reference[0]];
     tally.pairs += 1;
     const id = config.idCol ? getPath(value, config.idCol) : undefined;
+    const group = config.groupCol ? (joinKeyText(getPath(value, config.groupCol)) ?? '') : null;
     return {
-      key: config.joinKeys ? this.keyOf(pair, id) : '',
+      key: config.joinKeys ? this.keyOf(pair, id, label) : '',
       promptKey: hash(pair.prompt),
       pair,
       label,
+      chosenIsA: swap && read.chosenIsA !== 2 ? ((1 - read.chosenIsA) as 0 | 1) : read.chosenIsA,
+      group,
       chosen: overall[0],
       rejected: overall[1],
       aspects,
@@ -343,19 +393,44 @@ export class PairReader {
   }
 
   /** --id-col's value, or the pair's text; a pair whose text repeats is numbered (the n-th copy joins the n-th). */
-  private keyOf(pair: Pair, id: unknown): string {
+  private keyOf(pair: Pair, id: unknown, label: 0 | 1): string {
+    // An id joins by the same rule as --scores/--key (1, "1" and 1.0 are one id). A tie label has no
+    // chosen side (A stands first): its two responses are keyed in either order, so a rerun that read A
+    // and B the other way round still finds it.
+    const sides = [JSON.stringify(pair.chosen), JSON.stringify(pair.rejected)];
+    if (label === 0) sides.sort();
     const key = this.config.idCol
-      ? `id:${JSON.stringify(id ?? null)}`
-      : hash([pair.prompt, pair.chosen, pair.rejected]);
+      ? `id:${joinKeyText(id) ?? JSON.stringify(id ?? null)}`
+      : hash([pair.prompt, ...sides]);
     const n = this.occurrences.get(key) ?? 0;
     this.occurrences.set(key, n + 1);
     return `${key}#${n}`;
   }
 }
 
+/**
+ * A message's text: a string as it is; content parts (OpenAI's [{type: 'text', text}, …]) as their texts,
+ * other parts named by their type; anything else as JSON.
+ */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content))
+    return content
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        if (part !== null && typeof part === 'object') {
+          const p = part as Record<string, unknown>;
+          if (typeof p.text === 'string') return p.text;
+          if (typeof p.type === 'string') return `[${p.type}]`;
+        }
+        return JSON.stringify(part);
+      })
+      .join('\n');
+  return JSON.stringify(content ?? '');
+}
+
 /** The text of a side's final response, for lengths and the hash that dedupes a shared response. */
 export function finalText(messages: readonly Message[]): string {
   const last = messages[messages.length - 1];
-  if (!last) return '';
-  return typeof last.content === 'string' ? last.content : JSON.stringify(last.content ?? '');
+  return last ? contentText(last.content) : '';
 }

@@ -12,6 +12,17 @@ export interface AuditReport extends AuditFigures {
     unscored: number;
     relabeled_twins: number;
   };
+  /** Each --rerun and --reference file: its rows matched, unmatched, not read; the audited pairs it misses. */
+  joins: Array<{
+    file: string;
+    role: 'rerun' | 'reference';
+    rows: number;
+    matched: number;
+    unmatched: number;
+    unreadable: number;
+    unscored: number;
+    uncovered: number;
+  }>;
   gates: Gate[];
   /** The relabel command a suggested gap is applied with. */
   apply: string | null;

@@ -12,8 +12,11 @@ import {
   auditFigures,
   codePoints,
   type PairScoreColumns,
+  type ScaleSource,
+  type WarningCode,
 } from '../../core/audit.js';
-import { usageError } from '../../core/errors.js';
+import { auditVerdicts } from '../../core/audit-verdicts.js';
+import { RadpoError, usageError } from '../../core/errors.js';
 import { formatScore, type Scale } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';
 import type { Io } from '../../io/io.js';
@@ -71,6 +74,9 @@ class PairColumns {
   readonly rejectedLength = ints();
   readonly chosenText = ints();
   readonly rejectedText = ints();
+  readonly chosenIsA = new Column((n) => new Uint8Array(n));
+  readonly group = ints();
+  readonly groups = new Map<string, number>();
   readonly reference = { chosen: floats(), rejected: floats() };
   aspects: Array<{ chosen: Column<Float64Array>; rejected: Column<Float64Array> }> = [];
   readonly prompts = new Map<string, number>();
@@ -94,6 +100,16 @@ class PairColumns {
       this.prompts.set(pair.promptKey, prompt);
     }
     this.prompt.push(prompt);
+    this.chosenIsA.push(pair.chosenIsA);
+    if (pair.group === null) this.group.push(-1);
+    else {
+      let group = this.groups.get(pair.group);
+      if (group === undefined) {
+        group = this.groups.size;
+        this.groups.set(pair.group, group);
+      }
+      this.group.push(group);
+    }
     const [c, r] = [finalText(pair.pair.chosen), finalText(pair.pair.rejected)];
     this.chosenLength.push(codePoints(c));
     this.rejectedLength.push(codePoints(r));
@@ -138,6 +154,9 @@ class PairColumns {
       rejectedLength: this.rejectedLength.values(),
       chosenText: this.chosenText.values(),
       rejectedText: this.rejectedText.values(),
+      chosenIsA: this.chosenIsA.values(),
+      group: this.group.values(),
+      groupNames: [...this.groups.keys()],
     };
   }
 
@@ -156,24 +175,68 @@ class PairColumns {
 /** The scores of another file (a rerun, a reference) on the pairs read, NaN where it has none. */
 async function joinedScores(
   file: string,
+  role: 'rerun' | 'reference',
   config: ReadConfig,
   columns: PairColumns,
   io: Io,
-): Promise<{ scores: PairScoreColumns; unmatched: number }> {
+): Promise<{ scores: PairScoreColumns; join: JoinTally }> {
   const n = columns.chosen.length;
-  const scores = { chosen: new Float64Array(n).fill(Number.NaN), rejected: new Float64Array(n).fill(Number.NaN) };
+  const scores = {
+    chosen: new Float64Array(n).fill(Number.NaN),
+    rejected: new Float64Array(n).fill(Number.NaN),
+    chosenIsA: new Uint8Array(n).fill(2),
+  };
   let unmatched = 0;
-  const reader = new PairReader({ ...config, reference: undefined, aspects: [], joinKeys: true }, io);
+  let matched = 0;
+  const reader = new PairReader(
+    { ...config, reference: undefined, aspects: [], joinKeys: true, groupCol: undefined },
+    io,
+  );
   await reader.read([file], (pair) => {
     const index = columns.keys!.get(pair.key);
     if (index === undefined) {
       unmatched += 1;
       return;
     }
-    scores.chosen[index] = pair.chosen;
-    scores.rejected[index] = pair.rejected;
+    matched += 1;
+    // A tie (or a pair joined by id) may come with its responses the other way round: scores follow the
+    // response, not the slot.
+    const turned = textHash(finalText(pair.pair.chosen)) !== columns.chosenText.values()[index];
+    const flipped = turned && textHash(finalText(pair.pair.rejected)) === columns.chosenText.values()[index];
+    scores.chosen[index] = flipped ? pair.rejected : pair.chosen;
+    scores.rejected[index] = flipped ? pair.chosen : pair.rejected;
+    scores.chosenIsA[index] = flipped && pair.chosenIsA !== 2 ? 1 - pair.chosenIsA : pair.chosenIsA;
   });
-  return { scores, unmatched };
+  const t = reader.tally;
+  const unreadable = [...t.unreadable.values()].reduce((a, b) => a + b, 0);
+  return {
+    scores,
+    join: {
+      file,
+      role,
+      rows: t.rows,
+      matched,
+      unmatched,
+      unreadable,
+      unscored: t.unscored,
+      uncovered: n - matched,
+      first: [...t.examples.values()].map((e) => e.describe(wordHint, false)),
+    },
+  };
+}
+
+/** What joining one --rerun or --reference file found: every row of it is matched, unmatched or not read. */
+interface JoinTally {
+  file: string;
+  role: 'rerun' | 'reference';
+  rows: number;
+  matched: number;
+  unmatched: number;
+  unreadable: number;
+  unscored: number;
+  /** Audited pairs this file gives no score. */
+  uncovered: number;
+  first: string[];
 }
 
 /** The scale: --scale, else the one a relabeled file's goal names, else 1-10 when every score fits it, else as seen. */
@@ -181,18 +244,30 @@ function auditScale(
   flags: AuditFlagValues,
   pairs: AuditPairs,
   goalScale: Scale | null,
-): { scale: Scale; source: 'flag' | 'goal' | 'paper' | 'observed' } {
+): { scale: Scale; source: ScaleSource } {
   if (flags.scale) return { scale: flags.scale, source: 'flag' };
   if (goalScale) return { scale: goalScale, source: 'goal' };
   let min = Infinity;
   let max = -Infinity;
+  let whole = true;
   for (let i = 0; i < pairs.count; i++) {
     min = Math.min(min, pairs.chosen[i]!, pairs.rejected[i]!);
     max = Math.max(max, pairs.chosen[i]!, pairs.rejected[i]!);
+    whole &&= Number.isInteger(pairs.chosen[i]!) && Number.isInteger(pairs.rejected[i]!);
   }
+  // Whole-number ratings inside a common small scale are read on it (a 1-5 judge at its ceiling shows one).
+  const small = INFERRED_SCALES.find((s) => whole && pairs.count > 0 && min >= s.min && max <= s.max);
+  if (small) return { scale: small, source: 'inferred' };
   if (pairs.count === 0 || (min >= 1 && max <= 10)) return { scale: { min: 1, max: 10 }, source: 'paper' };
   return { scale: { min, max: max > min ? max : min + 1 }, source: 'observed' };
 }
+
+/** The small rating scales inferred from whole-number scores, tried in this order. */
+const INFERRED_SCALES: readonly Scale[] = [
+  { min: 1, max: 5 },
+  { min: 0, max: 5 },
+  { min: 1, max: 7 },
+];
 
 function gatesOf(flags: AuditFlagValues, figures: AuditFigures): Gate[] {
   const gates: Gate[] = [];
@@ -250,6 +325,7 @@ async function readConfig(flags: AuditFlagValues, io: Io): Promise<ReadConfig> {
     rejectedScoreCol: flags.rejectedScoreCol,
     aspects,
     idCol: flags.idCol,
+    groupCol: flags.groupCol,
     joinedScores,
     joinKeys: flags.rerun.length > 0 || flags.reference !== undefined,
     reference:
@@ -274,25 +350,32 @@ async function audit(
     if (conflicts && pair.label === 1 && pair.chosen < pair.rejected) await conflicts.write(`${conflictLine(pair)}\n`);
   });
   const reruns: PairScoreColumns[] = [];
-  const warnings: AuditWarning[] = [];
+  const joins: JoinTally[] = [];
   for (const file of flags.rerun) {
-    const { scores, unmatched } = await joinedScores(file, config, columns, io);
+    const { scores, join } = await joinedScores(file, 'rerun', config, columns, io);
     reruns.push(scores);
-    if (unmatched > 0) warnings.push(unmatchedWarning(file, unmatched, flags));
+    joins.push(join);
   }
   let reference: PairScoreColumns | null = config.reference
     ? { chosen: columns.reference.chosen.values(), rejected: columns.reference.rejected.values() }
     : null;
   if (flags.reference) {
-    const { scores, unmatched } = await joinedScores(flags.reference, config, columns, io);
+    const { scores, join } = await joinedScores(flags.reference, 'reference', config, columns, io);
     reference = scores;
-    if (unmatched > 0) warnings.push(unmatchedWarning(flags.reference, unmatched, flags));
+    joins.push(join);
   }
   const pairs = columns.pairs();
   const tally = reader.tally;
+  if (pairs.count === 0)
+    throw new RadpoError(
+      'data',
+      `no scored pairs to audit: ${tally.rows} row${tally.rows === 1 ? '' : 's'} read` +
+        (tally.examples.size > 0 ? `; ${notAuditedWarning(tally, inputs).message}` : ''),
+      'audit a file of scored pairs (score_chosen and score_rejected, or name the columns)',
+    );
   const { scale, source } = auditScale(flags, pairs, tally.goalScale);
   const aspectColumns = columns.aspectColumns();
-  const figures = auditFigures(pairs, {
+  const figures = await auditFigures(pairs, {
     scale,
     scaleSource: source,
     gaps: flags.gaps ?? null,
@@ -304,7 +387,10 @@ async function audit(
     reruns,
     reference,
     aspects: aspectColumns.length > 0 ? { names: config.aspects.map((a) => a.name), columns: aspectColumns } : null,
+    checkpoint: () => checkpoint(io),
   });
+  const warnings: AuditWarning[] = auditVerdicts(figures);
+  for (const join of joins) warnings.push(...joinWarnings(join, flags));
   if (tally.overallFromAttributes)
     warnings.push({
       code: 'aspects_only',
@@ -313,9 +399,10 @@ async function audit(
         `(${tally.overallFromAttributes.join(', ')})`,
     });
   if (tally.examples.size > 0) warnings.push(notAuditedWarning(tally, inputs));
-  figures.warnings.push(...warnings);
-  for (const w of figures.warnings) w.hint ??= WARNING_HINTS[w.code];
-  const gap = figures.suggested_min_gap.gap;
+  for (const w of warnings) w.hint ??= WARNING_HINTS[w.code] ?? undefined;
+  figures.warnings = warnings;
+  const suggestion = figures.suggested_min_gap;
+  const gap = suggestion.status === 'ok' ? suggestion.gap : suggestion.nearest;
   const report: AuditReport = {
     schema: 'radpo.audit/v1',
     inputs: tally.inputs,
@@ -326,6 +413,7 @@ async function audit(
       relabeled_twins: tally.twins,
     },
     ...figures,
+    joins: joins.map(({ first: _first, ...join }) => join),
     gates: gatesOf(flags, figures),
     apply:
       gap !== null && gap > 0 && !tally.inputs.some((i) => i.relabeled)
@@ -335,12 +423,68 @@ async function audit(
   return { report, shown: columns.shown };
 }
 
-/** What to do about a warning the core raised, in today's flags. */
-const WARNING_HINTS: Partial<Record<AuditWarning['code'], string>> = {
+/**
+ * Between chunks of the bootstrap: let the event loop run (a SIGINT handler aborts the signal there) and
+ * stop the run once it is aborted — exit 130, nothing published.
+ */
+async function checkpoint(io: Io): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
+}
+
+/**
+ * What to do about each warning, in today's flags (null: nothing to add). Every code has an entry, so a
+ * new code cannot ship without deciding.
+ */
+const WARNING_HINTS: Record<WarningCode, string | null> = {
+  no_signal: 'rescore with a stronger judge, or check that the scores belong to these pairs (--id-col, --key)',
+  scores_constant: 'check the judge: a parse fallback, a temperature of 0 on a tiny model, or a broken rubric',
+  scores_coarse: 'use a finer scale (--scale, a reward model) or average several judgements',
   labels_from_scores: 'audit against a human-labelled set, or give a second judge as --reference FILE',
-  labels_flipped: 'read the conflicting pairs: --conflicts FILE (or --html FILE)',
+  wide_gap_disagreement:
+    'give --reference FILE (a second judge or human scores) or --rerun FILE, and read the pairs: --conflicts FILE',
+  labels_flipped: 'read the conflicting pairs (--conflicts FILE or --html FILE) and fix or drop them',
+  length_bias: 'rescore with a rubric that ignores length, or compare with a length-controlled judge',
+  position_bias: 'score each pair in both orders (a --rerun with A and B swapped) and average',
+  scale_ceiling: "declare the judge's scale (--scale) or use a wider one",
+  scale_floor: "declare the judge's scale (--scale) or use a wider one",
+  few_pairs: null,
+  one_prompt: null,
   cached_rerun: 'rescore with radpo score --rescore --no-cache (and a judge temperature above 0)',
+  unmatched_rows: null,
+  join_rows_not_read: null,
+  uncovered_pairs: null,
+  aspects_only: null,
+  rows_not_audited: null,
 };
+
+/** What joining a --rerun or --reference file left out, each count with what to do. */
+function joinWarnings(join: JoinTally, flags: AuditFlagValues): AuditWarning[] {
+  const out: AuditWarning[] = [];
+  const by = joinWords(flags);
+  if (join.unmatched > 0)
+    out.push({
+      code: 'unmatched_rows',
+      message: `${join.file}: ${join.unmatched} pairs are not in the audited input (joined by ${by})`,
+      ...(flags.idCol ? {} : { hint: 'if the texts changed, join by an id column: --id-col PATH' }),
+    });
+  const unread = join.unreadable + join.unscored;
+  if (unread > 0)
+    out.push({
+      code: 'join_rows_not_read',
+      message:
+        `${join.file}: ${unread} of its ${join.rows} rows could not be used (${join.unreadable} unreadable, ` +
+        `${join.unscored} without scores); the first of each kind: ${join.first.join('; ')}`,
+    });
+  if (join.uncovered > 0)
+    out.push({
+      code: 'uncovered_pairs',
+      message:
+        `${join.file} scores ${join.matched} of the audited pairs: ${join.uncovered} have no ${join.role} score ` +
+        `and are left out of the ${join.role} figures`,
+    });
+  return out;
+}
 
 /** Rows the figures leave out, each reason's first row named: where it is, what is wrong with it. */
 function notAuditedWarning(tally: PairReader['tally'], inputs: readonly string[]): AuditWarning {
@@ -354,14 +498,6 @@ function notAuditedWarning(tally: PairReader['tally'], inputs: readonly string[]
     hint:
       'fix them, or list every one with its reason: ' +
       shellCommand(['radpo', 'relabel', ...inputs, '--on-error', 'skip', '--rejects', 'rejects.jsonl']),
-  };
-}
-
-function unmatchedWarning(file: string, unmatched: number, flags: AuditFlagValues): AuditWarning {
-  return {
-    code: 'unmatched_rows',
-    message: `${file}: ${unmatched} pairs are not in the audited input (joined by ${joinWords(flags)})`,
-    hint: flags.idCol ? undefined : 'if the texts changed, join by an id column: --id-col PATH',
   };
 }
 
@@ -383,6 +519,9 @@ function conflictLine(pair: ScoredPair): string {
   });
 }
 
+/** Names of this process's stdout: '-' and the device paths onto it. */
+const STDOUT_NAMES = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+
 export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
@@ -391,9 +530,17 @@ export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help
       '--max-flip-rate needs --rerun FILE',
       'rescore the pairs (radpo score --rescore) and pass the file',
     );
-  if (flags.html === '-' && flags.conflicts === '-')
-    throw usageError('--html and --conflicts cannot both go to stdout', 'write one of them to a file');
+  if (flags.html && flags.conflicts && STDOUT_NAMES.has(flags.html) && STDOUT_NAMES.has(flags.conflicts))
+    throw usageError(
+      `--html ${flags.html} and --conflicts ${flags.conflicts} both go to stdout, where they would interleave`,
+      'write one of them to a file',
+    );
   const reads = [...inputs, ...flags.rerun, ...[flags.reference, flags.scores].filter((f): f is string => !!f)];
+  if (reads.filter((f) => f === '-').length > 1)
+    throw usageError(
+      'stdin ("-") is named more than once: it can be read only once',
+      'save one of them to a file and name that file',
+    );
   await checkOutputPaths(reads, [
     ['--html', flags.html],
     ['--conflicts', flags.conflicts],
@@ -405,18 +552,23 @@ export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help
     const page = flags.html ? await openSink(flags.html, io.stdout) : null;
     if (page) sinks.push(page);
     const { report, shown } = await audit(inputs, flags, io, conflicts);
-    if (page) await page.write(renderPage(report, shown));
-    for (const sink of sinks) await sink.prepare();
-    for (const sink of sinks) await sink.publish();
-    sinks.length = 0;
-    // The figures are this command's data (stdout), unless a file already took stdout.
-    const out = flags.html === '-' || flags.conflicts === '-' ? io.stderr : io.stdout;
-    out.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderAudit(report));
     const failed = report.gates.filter((g) => !g.passed);
+    // A run that fails a gate publishes nothing: its page and conflicts file are dropped with the run.
+    if (failed.length === 0) {
+      if (page) await page.write(renderPage(report, shown));
+      for (const sink of sinks) await sink.prepare();
+      for (const sink of sinks) await sink.publish();
+      sinks.length = 0;
+    }
+    // The figures are this command's data (stdout), unless a file already took stdout.
+    const taken = [flags.html, flags.conflicts].some((f) => f !== undefined && STDOUT_NAMES.has(f));
+    const out = taken ? io.stderr : io.stdout;
+    out.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderAudit(report));
     for (const g of failed)
       io.stderr.write(
         `radpo audit: ${g.figure} is ${g.value === null ? 'not measurable' : g.value.toFixed(4)}, ` +
-          `${g.kind === 'min' ? 'below' : 'above'} ${g.flag} ${g.bound}\n`,
+          `${g.kind === 'min' ? 'below' : 'above'} ${g.flag} ${g.bound}` +
+          `${flags.html || flags.conflicts ? ' (no page or conflicts file written)' : ''}\n`,
       );
     return failed.length > 0 ? 'failed' : 'ok';
   } finally {

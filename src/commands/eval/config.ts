@@ -65,7 +65,7 @@ export function evalConfig(flags: EvalFlags, facts: EvalFacts): EvalConfig {
   if (flags.policyEmitBatch !== undefined && flags.policyFromBatch.length > 0 && flags.liveFallback)
     throw usageError('--policy-emit-batch and --live-fallback do not go together');
   // As relabel: a judge decides the scale unless --scale says otherwise.
-  const scale = given('scale') ? flags.scale : facts.judgeScale;
+  const scale = flags.scale ?? facts.judgeScale;
   const attributes = goalAttributes(flags.attr, facts.judgeAttributes);
   const digits = given('precision') ? flags.precision : null;
   const asked = (flags.goals ?? defaultGoals(scale)).map((g) => (digits === null ? g : Number(g.toFixed(digits))));

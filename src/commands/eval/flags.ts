@@ -1,7 +1,7 @@
 import { bool, choice, count, list, parsed, parseNumber, path, text } from '../../cli/flags.js';
 import { configFlags, errorFlags, goalTextFlags, judgeFlags, policyFlags, readFlags } from '../../cli/tables.js';
 import { ValueError } from '../../core/errors.js';
-import { PLACEMENTS } from '../../core/goal.js';
+import { PLACEMENTS, parseScale } from '../../core/goal.js';
 import { OUTPUT_FILE_FORMATS } from '../../io/choices.js';
 
 /** --goals 1,4,7,10: the goal scores to ask for. */
@@ -41,7 +41,11 @@ export const evalFlags = {
       'each goal asks every attribute for that score',
     { group: 'goal' },
   ),
-  ...goalTextFlags("the scale training named in the goal text (default: the judge's)"),
+  ...goalTextFlags(''),
+  // No default of its own: as in relabel --judge, the judge's scale unless --scale says otherwise.
+  scale: parsed('--scale <min-max>', "the scale training named in the goal text (default: the judge's)", parseScale, {
+    group: 'goal',
+  }),
   chatTemplate: text(
     '--chat-template <file>',
     "the policy's chat template (.jinja or tokenizer_config.json): warn (goal_not_rendered) when it drops the goal",

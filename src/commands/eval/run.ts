@@ -52,7 +52,8 @@ export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
     );
   if (flags.liveFallback && flags.fromBatch.length === 0 && flags.policyFromBatch.length === 0)
     throw usageError('--live-fallback goes with --from-batch or --policy-from-batch');
-  const judgeScale = flags.judge === 'reward' && ctx.given('scale') ? flags.scale : undefined;
+  // A reward model's rewards are mapped onto --scale; a chat judge scores on its rubric's, whatever the goal's.
+  const judgeScale = flags.judge === 'reward' ? flags.scale : undefined;
   const judge = (await judgeRunConfig(
     { ...flags, rescore: true, liveFallback: flags.liveFallback && flags.fromBatch.length > 0 },
     io,

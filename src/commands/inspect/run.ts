@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
 import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
-import { scoreHistogram as histogram } from '../../core/audit.js';
+import { codePoints, scoreHistogram as histogram } from '../../core/audit.js';
 import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec } from '../../core/goal.js';
 import { unpackJudgePrompt } from '../../core/judge-prompt.js';
@@ -58,10 +58,11 @@ function scoreHistogram(values: Float64Array): HistogramBin[] {
   return histogram(values).map((bin) => ({ label: bin.label, rows: bin.count }));
 }
 
+/** Characters as the audit counts them: Unicode code points (one length definition, `codePoints`). */
 function textLength(messages: Message[]): number {
   let n = 0;
   for (const m of messages)
-    n += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? '').length;
+    n += codePoints(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''));
   return n;
 }
 

@@ -7,11 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, ROOT, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../helpers.js';
+import { BIN, DATA, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../helpers.js';
 import { type FakeJudge, type FakeJudgeOptions, fakeServers } from '../judge-server.js';
 
 const server = fakeServers();
-const BIN = join(ROOT, 'bin', 'radpo.js');
 
 const prompts = (dir: string, n: number) => ufPrompts(n, dir);
 

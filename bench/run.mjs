@@ -11,6 +11,8 @@
 // --audit  also time radpo audit on 100 k scored pairs (25 k prompts) with 1000 bootstrap resamples and a rerun
 // --long   also group long-format rows (radpo pairs --group-col): 1 M rows of 200 k prompts, sorted and
 //          shuffled, in memory and in temporary files; the same pairs either way, and peak RSS
+// --large-group  pair one group of 1 M and of 5 M rows (~170 B each) with --group-memory 16: peak RSS against
+//          the budget (a group larger than the budget is sorted and paired from disk)
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,6 +36,7 @@ const JSON_OUT = argv.includes('--json');
 const FLAT = argv.includes('--flat');
 const LONG = argv.includes('--long');
 const AUDIT = argv.includes('--audit');
+const LARGE_GROUP = argv.includes('--large-group');
 const ONLY = flag('--only', '')?.split(',').filter(Boolean) ?? [];
 const log = (...a) => console.error(...a);
 
@@ -223,6 +226,7 @@ async function main() {
   const race = ONLY.length === 0 || ONLY.includes('stdin') ? stdinRace(files.jsonl) : null;
   const long = LONG ? await longFormatBench() : null;
   const audit = AUDIT ? await auditBench() : null;
+  const largeGroup = LARGE_GROUP ? await largeGroupBench() : null;
 
   const report = {
     input: {
@@ -242,6 +246,7 @@ async function main() {
     flat_memory: flat,
     stdin_race: race,
     long_format: long,
+    large_group: largeGroup,
     audit,
     seconds: Math.round((Date.now() - t0) / 1000),
   };
@@ -412,6 +417,48 @@ async function auditBench(pairs = 100_000, prompts = 25_000) {
     log(`audit ${name}: ${wall.toFixed(2)} s`);
   }
   return { pairs, prompts, input_mb: Math.round(statSync(file).size / 1048576), runs };
+}
+
+/**
+ * One prompt with millions of responses (one row each) through `radpo pairs --group-memory 16`: the group is
+ * far larger than the budget, so its rows are sorted on disk and paired in passes. Peak RSS should stay near
+ * the budget plus Node's own (~60-80 MB), whatever the group's size.
+ */
+async function largeGroupBench(budgetMb = 16) {
+  mkdirSync(dataDir, { recursive: true });
+  const runs = [];
+  for (const rows of [1_000_000, 5_000_000]) {
+    const file = join(dataDir, `one-group-${rows}.jsonl`);
+    if (!existsSync(file)) {
+      log(`generating ${file} …`);
+      await writeLines(
+        file,
+        (function* () {
+          for (let i = 0; i < rows; i++) {
+            const pad = 'x'.repeat((i * 17) % 200);
+            const response = `answer ${i} ${pad}`;
+            const row = { id: `r${i}`, prompt_id: 'p0', prompt: 'Question?', response, score: (i * 7) % 10 };
+            yield `${JSON.stringify(row)}\n`;
+          }
+        })(),
+      );
+    }
+    const m = measure(
+      `node bin/radpo.js pairs --group-col prompt_id --response-col response --score-col score ` +
+        `--group-memory ${budgetMb} -q ${file}`,
+    );
+    const pairs = readFileSync(join(dataDir, 'bench.out'), 'utf8').trim().split('\n').length;
+    runs.push({
+      rows,
+      input_mb: Math.round(statSync(file).size / 1048576),
+      group_memory_mb: budgetMb,
+      wall_s: +m.wall.toFixed(2),
+      peak_rss_mb: m.rss === null ? null : +m.rss.toFixed(1),
+      pairs,
+    });
+    log(`one group of ${rows} rows, --group-memory ${budgetMb}: ${m.wall.toFixed(2)} s, peak ${m.rss?.toFixed(0)} MB`);
+  }
+  return runs;
 }
 
 /** radpo pairs on one-response-per-row data, grouped by prompt: shuffled vs sorted, memory vs disk. */

@@ -19,6 +19,7 @@ import { relabelCommand } from './commands/relabel/command.js';
 import { scoreCommand } from './commands/score/command.js';
 import { RadpoError } from './core/errors.js';
 import { useColor, type Io } from './io/io.js';
+import { printable } from './io/log.js';
 import { Redactor, redactingStream } from './io/redact.js';
 import { WRITE_ERRORS, writeError } from './io/write-errors.js';
 
@@ -108,8 +109,9 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
   const color = useColor(io, colorFlag);
   const label = color ? '\x1b[31merror\x1b[0m' : 'error';
   if (err instanceof RadpoError) {
-    io.stderr.write(`radpo: ${label}: ${err.message}\n`);
-    if (err.hint !== undefined) io.stderr.write(`  hint: ${wordHint(err.hint)}\n`);
+    // Messages quote data (column names, values, file names): printed through the terminal rule.
+    io.stderr.write(`radpo: ${label}: ${printable(err.message)}\n`);
+    if (err.hint !== undefined) io.stderr.write(`  hint: ${printable(wordHint(err.hint))}\n`);
     return exitCodeOf(err);
   }
   const e = err as NodeJS.ErrnoException;
@@ -117,8 +119,8 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
   if (e && typeof e.code === 'string' && e.code in WRITE_ERRORS)
     return reportError(io, writeError(e, e.path ?? 'a file'), colorFlag);
   io.stderr.write(
-    `radpo: ${label}: internal error: ${e?.stack ?? String(err)}\n  This is a bug in radpo; please report it ` +
-      `with the command you ran.\n`,
+    `radpo: ${label}: internal error: ${printable(e?.stack ?? String(err))}\n` +
+      '  This is a bug in radpo; please report it with the command you ran.\n',
   );
   return EXIT_FAILED;
 }

@@ -117,13 +117,13 @@ export async function checkOutputPaths(
   outputs: ReadonlyArray<readonly [flag: string, path: string | undefined]>,
 ): Promise<void> {
   const { resolvePath } = await import('../io/target.js');
-  const seen: Array<{ what: string; path: string; identity: string | null }> = [];
+  const seen: Array<{ what: string; path: string; identity: string | null; descriptor?: boolean }> = [];
   const key = (identity: { dev: number; ino: number } | null) => (identity ? `${identity.dev}:${identity.ino}` : null);
   for (const input of inputs) {
     if (input === '-') continue;
     try {
       const resolved = await resolvePath(input);
-      if (resolved.kind !== 'device')
+      if (resolved.kind !== 'device' || resolved.regular)
         seen.push({ what: `the input ${input}`, path: resolved.path, identity: key(resolved.identity) });
     } catch {
       /* reading it will say what is wrong */
@@ -137,9 +137,15 @@ export async function checkOutputPaths(
         `${flag} ${path} is a directory`,
         `name a file in it, e.g. ${flag} ${path.replace(/\/+$/, '')}/out.jsonl`,
       );
-    if (resolved.kind === 'device') continue;
+    // A descriptor onto a regular file (-o /dev/stdout >> log.jsonl) is written in place, but it is still that
+    // file: it may not be an input or another output's file. Two such descriptors may share it, as devices do.
+    if (resolved.kind === 'device' && !resolved.regular) continue;
     const identity = key(resolved.identity);
-    const clash = seen.find((s) => s.path === resolved.path || (identity !== null && s.identity === identity));
+    const clash = seen.find(
+      (s) =>
+        (s.path === resolved.path || (identity !== null && s.identity === identity)) &&
+        !(resolved.regular && s.descriptor),
+    );
     if (clash) {
       const input = clash.what.startsWith('the input');
       throw usageError(
@@ -150,7 +156,7 @@ export async function checkOutputPaths(
         input ? `write ${flag} to a new file` : 'give each output its own file',
       );
     }
-    seen.push({ what: flag, path: resolved.path, identity });
+    seen.push({ what: flag, path: resolved.path, identity, descriptor: resolved.regular });
   }
 }
 

@@ -14,3 +14,26 @@ export function defaultIdColumn(value: unknown): Path | null {
   );
   return found ? [found] : null;
 }
+
+/** A decimal integer as text, no leading zeros, optionally with a zero fraction ("1", "-3", "1.0"). */
+const INTEGER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.0+)?$/;
+
+/**
+ * The one id rule for every join (--key, --id-col): ids are compared by their text form, and a number is
+ * one id with its shortest text — 1, "1", 1.0 and "1.0" are one id. Only integers are read as numbers
+ * from text, and only those a double holds exactly: "007" stays "007" (a code, not 7), and
+ * "12345678901234567890" is not rounded onto its neighbour. A JSON number is already a double: 1.5 is
+ * "1.5". Null for what cannot be an id (missing, null, true, an object or a list).
+ */
+export function joinKey(value: unknown): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value === 0 ? 0 : value) : null;
+  if (typeof value !== 'string') return null;
+  if (INTEGER_TEXT.test(value)) {
+    const n = Number(value);
+    if (Number.isSafeInteger(n)) return String(n === 0 ? 0 : n);
+  }
+  return value;
+}
+
+/** How messages state the id rule. */
+export const JOIN_KEY_RULE = 'ids are compared as text, with 1, "1" and 1.0 one id';

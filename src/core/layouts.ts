@@ -175,10 +175,13 @@ export function toHandbookRow(
       }
       continue;
     }
-    if (dropped.has(key) || key === '__proto__') continue;
+    if (dropped.has(key)) continue;
     // The tools as JSON text in every row, whatever the source held (TRL parses a string; a column's
     // type must not change from row to row).
-    row[key] = shape.tools && key === shape.tools[0] && pair.tools !== undefined ? pair.tools : record[key];
+    const value = shape.tools && key === shape.tools[0] && pair.tools !== undefined ? pair.tools : record[key];
+    // A column named __proto__ is kept like any other, as an own property: assigning it would set the
+    // row's prototype instead, and the column would vanish from the output without a word.
+    Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
   }
   if (!placed) {
     row.chosen = chosen;

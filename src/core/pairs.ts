@@ -6,6 +6,7 @@ import { hint } from './hints.js';
 import { RowError } from './errors.js';
 import { formatScore } from './goal.js';
 import { seededRandom } from './random.js';
+import { meetsMinGap } from './relabel.js';
 
 export const PAIR_STRATEGIES = ['best-worst', 'best-random', 'all'] as const;
 type PairStrategy = (typeof PAIR_STRATEGIES)[number];
@@ -49,14 +50,26 @@ export function pickPairs(scores: readonly number[], options: PickOptions): Arra
   if (order.length < 2) throw noPreference(scores, options);
   const best = order.reduce((a, b) => (b[0] > a[0] ? b : a));
   const worst = order.reduce((a, b) => (b[0] < a[0] ? b : a));
-  if (best[0] - worst[0] <= options.minGap) throw noPreference(scores, options);
+  if (!differsBy(best[0], worst[0], options.minGap)) throw noPreference(scores, options);
   if (options.strategy === 'best-worst') return [[best[1], worst[1]]];
   if (options.strategy === 'best-random') {
-    const others = order.filter(([s]) => best[0] - s > options.minGap);
-    const draw = seededRandom(options.seed * 0x9e3779b1 + options.line)();
-    return [[best[1], others[Math.floor(draw * others.length)]![1]]];
+    const others = order.filter(([s]) => differsBy(best[0], s, options.minGap));
+    return [[best[1], others[drawIndex(others.length, options)]![1]]];
   }
   const pairs: Array<[number, number]> = [];
-  for (const [si, i] of order) for (const [sj, j] of order) if (si - sj > options.minGap) pairs.push([i, j]);
+  for (const [si, i] of order) for (const [sj, j] of order) if (differsBy(si, sj, options.minGap)) pairs.push([i, j]);
   return pairs;
+}
+
+/**
+ * `better` beats `worse` by more than the gap, by the rule of every --min-gap (meetsMinGap, core/relabel.ts):
+ * more than it beyond float noise, i.e. the gap would not itself clear a minimum gap of `better - worse`.
+ */
+export function differsBy(better: number, worse: number, minGap: number): boolean {
+  return !meetsMinGap(minGap, better - worse);
+}
+
+/** best-random's draw among `count` others: seeded by --seed and the row (or group), so a rerun draws the same. */
+export function drawIndex(count: number, options: PickOptions): number {
+  return Math.floor(seededRandom(options.seed * 0x9e3779b1 + options.line)() * count);
 }

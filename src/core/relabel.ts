@@ -6,9 +6,20 @@
  *   copy 2 "rejected_goal": goal r_l, chosen y_l, rejected y_w   (swapped)
  * In both placements (the reference's "nosys" script does not swap copy 2; we follow the paper).
  */
-import { goalPattern, goalText, PAPER_GOAL_PREFIX, placeGoal, type GoalSpec, type Placement } from './goal.js';
+import { RowError } from './errors.js';
+import {
+  goalPattern,
+  goalText,
+  PAPER_GOAL_PREFIX,
+  placeGoal,
+  type GoalSpec,
+  type Placement,
+  type Scale,
+} from './goal.js';
+import { hint } from './hints.js';
 import type { Message, Pair } from './pair.js';
-import type { PairScores } from './scores.js';
+import { pathText } from './path.js';
+import { readScores, type PairScores, type ScoreColumns } from './scores.js';
 import { mean } from './stats.js';
 
 /** Pairs whose two scores are equal: kept (each copy then carries the same goal) or dropped. */
@@ -86,6 +97,33 @@ export function scoreGap(scores: PairScores): number {
  */
 export function meetsMinGap(gap: number, minGap: number): boolean {
   return Math.abs(gap) >= minGap - 1e-9 * Math.max(1, Math.abs(minGap));
+}
+
+/**
+ * Scores are checked as a pair, not only one by one: two finite scores can lie further apart than a double
+ * holds (-1e308 against 1e308), and a gap that is not finite breaks everything built on it (a sweep of gaps
+ * never ends, a mean is NaN). Such a pair is a bad score: set aside with its reason, naming its columns.
+ * Every reader of a pair's scores passes here (readScores, pairs' picks), so no command sees such a gap.
+ */
+export function checkScoreGap(scores: PairScores, fields: { chosen: string; rejected: string }): void {
+  const gap = scoreGap(scores);
+  if (Number.isFinite(gap)) return;
+  // String(), not formatScore: 1e+308 in 6 characters rather than 309 digits.
+  const shown = (values: readonly number[]) => values.map(String).join(', ');
+  throw new RowError('bad_score', 'the two scores are too far apart to compare: their gap is not a finite number', {
+    field: fields.chosen === fields.rejected ? fields.chosen : `${fields.chosen} / ${fields.rejected}`,
+    expected: `scores whose difference is a finite number (at most ${Number.MAX_VALUE})`,
+    found: `${shown(scores.chosen)} against ${shown(scores.rejected)} (gap ${gap})`,
+    hint: hint('fix_source_or_set_aside'),
+  });
+}
+
+/** A pair's scores read from its columns (core/scores.ts), one by one and then as a pair. */
+export function readPairScores(record: unknown, columns: ScoreColumns, scale: Scale): PairScores {
+  const scores = readScores(record, columns, scale);
+  const names = (paths: ScoreColumns['chosen']) => paths.map(pathText).join(', ');
+  checkScoreGap(scores, { chosen: names(columns.chosen), rejected: names(columns.rejected) });
+  return scores;
 }
 
 /**

@@ -34,6 +34,8 @@ export interface WinnerSpec {
   description: string;
 }
 
+const SIDE_NAMES: Record<Side, string> = { a: 'A', b: 'B', tie: 'tie' };
+
 /** --winner-values "A=model_a|1,B=model_b|2,tie=tie|tie (bothbad)": each side's values, | between several. */
 export function parseWinnerValues(text: string): Map<string, Side> {
   const values = new Map<string, Side>();
@@ -41,7 +43,27 @@ export function parseWinnerValues(text: string): Map<string, Side> {
     const match = /^\s*(A|B|tie)\s*=(.*)$/i.exec(part);
     if (!match) throw new ValueError(text, 'A=VALUE[|VALUE…],B=VALUE[|VALUE…],tie=VALUE[|VALUE…]');
     const side = match[1]!.toLowerCase() as Side;
-    for (const value of match[2]!.split('|')) values.set(value.trim(), side);
+    for (const raw of match[2]!.split('|')) {
+      const value = raw.trim();
+      // An empty value would match an empty cell; a value named for two sides would go to whichever came
+      // last (a tie read as an A win): both are refused, naming them.
+      if (value === '')
+        throw new ValueError(
+          text,
+          undefined,
+          `${match[1]}= names an empty value`,
+          'give each side at least one value, e.g. A=model_a,B=model_b,tie=tie',
+        );
+      const named = values.get(value);
+      if (named !== undefined && named !== side)
+        throw new ValueError(
+          text,
+          undefined,
+          `the value ${JSON.stringify(value)} is named for two sides, ${SIDE_NAMES[named]} and ${SIDE_NAMES[side]}`,
+          'name each value for one side only',
+        );
+      values.set(value, side);
+    }
   }
   if (![...values.values()].includes('a') || ![...values.values()].includes('b'))
     throw new ValueError(text, undefined, 'name the values of both sides, A= and B=');

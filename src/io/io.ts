@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { RadpoError } from '../core/errors.js';
 import type { Redactor } from './redact.js';
 
 /** Everything a command touches outside itself, so `main(argv, io)` runs in-process in tests. */
@@ -17,6 +18,8 @@ export interface Io {
    * the TypeScript sources (the in-process tests) hands in a built one: a worker thread runs JavaScript only.
    */
   relabelWorker?: URL;
+  /** The run's warnings, through its logger (set by runLogger): readers below the commands warn here. */
+  warn?: (message: string) => void;
 }
 
 /** Colour only on a terminal, and never with NO_COLOR (non-empty) or TERM=dumb (clig.dev). */
@@ -25,4 +28,13 @@ export function useColor(io: Io, flag: boolean | undefined): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
   if (io.env.TERM === 'dumb') return false;
   return io.stderr.isTTY === true;
+}
+
+/**
+ * The signal rule, one for every command: long work (reading, grouping, sorting, spilling, bootstrapping,
+ * and the commit itself) calls this between chunks, each chunk well under a second, so Ctrl-C or SIGTERM
+ * stops the run with exit 130; the run's `finally` then removes every temporary file and publishes nothing.
+ */
+export function stopIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
 }

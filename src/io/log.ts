@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Logger, pino as Pino } from 'pino';
 import type { LogFormat, LogLevel } from './choices.js';
+import { terminalSafe } from '../core/terminal.js';
 import { useColor, type Io } from './io.js';
 
 const LABELS: Record<number, string> = {
@@ -32,9 +33,8 @@ function createLogger(io: Io, level: LogLevel, format: LogFormat, color: boolean
               .filter(([k]) => !OMIT.has(k))
               .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
             const prefix = color && COLORS[lvl] ? `${COLORS[lvl]}${label}\x1b[0m` : label;
-            io.stderr.write(
-              `radpo: ${prefix}: ${String(record.msg ?? '')}${extras.length ? ` (${extras.join(', ')})` : ''}\n`,
-            );
+            const text = `${String(record.msg ?? '')}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+            io.stderr.write(`radpo: ${prefix}: ${printable(text)}\n`);
           },
         };
   // pino (~25 ms to load) is loaded when the first record at or above the level is logged: most runs log none.
@@ -69,5 +69,22 @@ export function runLogger(
   io: Io,
   o: { quiet: boolean; logLevel: LogLevel; logFormat: LogFormat; color?: boolean },
 ): Logger {
-  return createLogger(io, o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel, o.logFormat, useColor(io, o.color));
+  const logger = createLogger(
+    io,
+    o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel,
+    o.logFormat,
+    useColor(io, o.color),
+  );
+  io.warn = (message) => logger.warn(message);
+  return logger;
+}
+
+/**
+ * The terminal rule for everything radpo prints on stderr that may quote data (messages, hints, warnings,
+ * summaries): each line through `terminalSafe` (core/terminal.ts), so a column name or a value holding
+ * `ESC]0;…BEL` or U+202E is shown escaped, never run by the terminal; radpo's own line breaks are kept.
+ * JSON logs need nothing: JSON escapes every control character.
+ */
+export function printable(text: string): string {
+  return text.split('\n').map(terminalSafe).join('\n');
 }

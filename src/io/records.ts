@@ -21,6 +21,8 @@ import type { SourceRecord } from './source-record.js';
 
 interface ReadOptions {
   maxLineBytes: number;
+  /** Where a reader's warnings about the file go (the run's logger: -q and --log-format apply). */
+  warn?: (message: string) => void;
   /** JSON formats: hand over each record's bytes unparsed (the pipeline's fast path parses them). */
   lazy?: boolean;
 }
@@ -468,12 +470,22 @@ export async function* readCsv(
     finished = true;
     notify();
   });
+  // A header that names a column twice: the first is read under the name, each repeat is renamed here (so
+  // papaparse never prints its own console warning) and radpo says which column it used.
+  const columns = new Map<string, number[]>();
+  const header = (raw: string, index: number) => {
+    const text = index === 0 ? raw.replace(/^\uFEFF/, '') : raw;
+    const seen = columns.get(text);
+    columns.set(text, [...(seen ?? []), index + 1]);
+    return seen === undefined ? text : `${text} (column ${index + 1})`;
+  };
   Papa.parse<Record<string, string>>(stream as unknown as File, {
     header: true,
     skipEmptyLines: 'greedy',
-    transformHeader: (header: string, index: number) => (index === 0 ? header.replace(/^\uFEFF/, '') : header),
+    transformHeader: header,
     step(results, parser) {
       parserRef = parser;
+      if (row === 0) warnRepeatedColumns(name, columns, options.warn);
       row += 1;
       const loc: Location = { source: name, line: row, unit: 'row' };
       const data = results.data;
@@ -537,6 +549,17 @@ export async function* readCsv(
     if (failure) throw failure;
     if (finished) return;
     await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
+function warnRepeatedColumns(name: string, columns: Map<string, number[]>, warn?: (message: string) => void) {
+  for (const [column, at] of columns) {
+    if (at.length < 2) continue;
+    const others = at.slice(1).map((n) => JSON.stringify(`${column} (column ${n})`));
+    warn?.(
+      `${name}: the CSV header names ${JSON.stringify(column)} ${at.length} times (columns ${at.join(', ')}): ` +
+        `radpo reads column ${at[0]} as ${JSON.stringify(column)} and keeps the others as ${others.join(', ')}`,
+    );
   }
 }
 

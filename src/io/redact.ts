@@ -16,9 +16,19 @@ export class Redactor {
   /** Every 8-character piece of every secret, to the secrets and offsets where it starts. */
   private readonly pieces = new Map<string, Array<{ secret: string; at: number }>>();
 
-  /** Add a secret (empty and very short values are ignored: masking them would mangle any text). */
+  /**
+   * Add a secret (empty and very short values are ignored: masking them would mangle any text), with the
+   * simple encodings a server may echo it in: base64 and base64url (at each of the three alignments it can
+   * take inside a longer encoded text, such as `Bearer KEY` encoded whole), hex, and URL-encoding.
+   */
   add(secret: string | undefined): void {
     if (!secret || secret.length < 4 || this.secrets.includes(secret)) return;
+    this.addOne(secret);
+    for (const encoded of encodings(secret)) if (encoded.length >= MIN_PIECE) this.addOne(encoded);
+  }
+
+  private addOne(secret: string): void {
+    if (this.secrets.includes(secret)) return;
     this.secrets.push(secret);
     this.secrets.sort((a, b) => b.length - a.length);
     for (let at = 0; at + MIN_PIECE <= secret.length; at++) {
@@ -59,6 +69,26 @@ export class Redactor {
     }
     return result + out.slice(from);
   }
+}
+
+/**
+ * A secret as base64 (standard and URL-safe) at each of the three byte alignments it can have inside a
+ * longer encoded text — only the groups of 4 characters that encode secret bytes alone, since the others
+ * depend on the bytes around it — and whole; as hex; URL-encoded.
+ */
+function encodings(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const urlSafe = (b64: string) => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const out: string[] = [];
+  const whole = bytes.toString('base64');
+  out.push(whole, urlSafe(whole));
+  for (let shift = 0; shift < 3; shift++) {
+    const text = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    const core = text.slice(shift === 0 ? 0 : 4, Math.floor((shift + bytes.length) / 3) * 4);
+    out.push(core, urlSafe(core));
+  }
+  out.push(bytes.toString('hex'), bytes.toString('hex').toUpperCase(), encodeURIComponent(secret));
+  return [...new Set(out)].filter((form) => form !== secret);
 }
 
 /** The URL as it may be shown: a password in it masked (http://user:***@host/v1). */

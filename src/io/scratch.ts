@@ -1,7 +1,8 @@
 /**
  * A scratch file: written once, read back from the start, gone when the run ends. It lives in $TMPDIR
  * and is unlinked as soon as it is opened, so the kernel reclaims it however the run ends (SIGKILL too).
- * Holds the second copies of --order concat and the partitions `radpo pairs` groups long-format rows in.
+ * Holds the second copies of --order concat and the partitions `radpo pairs` groups long-format rows in
+ * (and sorts a group larger than its budget in).
  */
 import { close, constants, createReadStream, open, promises as fsp } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -14,13 +15,17 @@ import { writeError } from './write-errors.js';
 
 export class ScratchFile {
   private closed = false;
+  private ended = false;
   private written = 0;
+  private held = 0;
   private constructor(
     private readonly fd: number,
     private readonly stream: Writable,
     private readonly sink: Sink,
     /** How messages name it ("the --order concat spool (…)"). */
     private readonly label: string,
+    /** Text held before it goes to the file (the writer's own chunk is 256 KB: many small files add up). */
+    private readonly holdBytes: number,
   ) {
     stream.on('write-done', (bytes: number) => {
       this.written += bytes;
@@ -44,29 +49,43 @@ export class ScratchFile {
     await fsp.unlink(path);
     releaseTemporary(path);
     const stream = descriptorStream(fd, bufferBytes);
-    return new ScratchFile(fd, stream, streamSink(stream), label);
+    return new ScratchFile(fd, stream, streamSink(stream), label, Math.min(bufferBytes, 256 << 10));
   }
 
   write(data: string | Buffer): Promise<void> | void {
     try {
-      const wait = this.sink.write(data);
+      let wait = this.sink.write(data);
+      this.held += data.length;
+      if (this.held >= this.holdBytes) {
+        // Past holdBytes the text goes to the file now: the grouping keeps dozens of these files open at once.
+        this.held = 0;
+        wait = wait ? wait.then(() => this.sink.prepare()) : this.sink.prepare();
+      }
       return wait?.catch((err) => Promise.reject(writeError(err, this.label, this.written)));
     } catch (err) {
       throw writeError(err, this.label, this.written);
     }
   }
 
-  /** Everything written, from the start, as text; a write that failed fails here, never a shorter read. */
-  async readBack(chunkBytes = 1 << 20): Promise<NodeJS.ReadableStream> {
-    try {
-      await this.sink.commit();
-      await endStream(this.stream);
-    } catch (err) {
-      throw writeError(err, this.label, this.written);
+  /**
+   * Everything written, from the start (or bytes start..end-1), as text; a write that failed fails here,
+   * never a shorter read. May be called again: each stream reads at its own offsets (pread), so several
+   * may read the file at once.
+   */
+  async readBack(chunkBytes = 1 << 20, start = 0, end?: number): Promise<NodeJS.ReadableStream> {
+    if (!this.ended) {
+      try {
+        await this.sink.commit();
+        await endStream(this.stream);
+      } catch (err) {
+        throw writeError(err, this.label, this.written);
+      }
+      this.ended = true;
     }
     return createReadStream('', {
       fd: this.fd,
-      start: 0,
+      start,
+      ...(end === undefined ? {} : { end: end - 1 }),
       autoClose: false,
       encoding: 'utf8',
       highWaterMark: chunkBytes,

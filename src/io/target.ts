@@ -5,6 +5,10 @@
  * - a symlink: its target, resolved, replaced the same way (the link itself is kept);
  * - a character or block device, a FIFO or a socket (`/dev/null`, `/dev/stdout`, `/proc/self/fd/1`):
  *   opened and written in place, never renamed over;
+ * - a descriptor this process inherited (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`, or a
+ *   link to one), whatever it leads to — also a regular file (`-o /dev/stdout >> log.jsonl`): written through
+ *   that descriptor, in place. Renaming a temporary over the file it leads to would drop what the shell
+ *   appended before, and leave the descriptor (and what radpo prints later) on an unlinked file;
  * - a directory: an error.
  */
 import { constants, promises as fsp, type Stats } from 'node:fs';
@@ -22,6 +26,19 @@ interface ResolvedPath {
   identity: { dev: number; ino: number } | null;
   /** The existing file's permission bits, kept when it is replaced. */
   mode: number | null;
+  /** An inherited descriptor the path names (kind 'device'): written through, never opened by path. */
+  fd?: number;
+  /** That descriptor leads to a regular file (which may still clash with an input or another output). */
+  regular?: boolean;
+}
+
+/** /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N and /proc/<our pid>/fd/N name descriptors of this process. */
+function ownDescriptor(path: string): number | undefined {
+  const named = { '/dev/stdin': 0, '/dev/stdout': 1, '/dev/stderr': 2 }[path];
+  if (named !== undefined) return named;
+  const match = /^\/(?:dev|proc\/(?:self|(\d+)))\/fd\/(\d+)$/.exec(path);
+  if (match === null || (match[1] !== undefined && Number(match[1]) !== process.pid)) return undefined;
+  return Number(match[2]);
 }
 
 /** Follow a chain of symlinks by hand, so a dangling link still names the file it will create. */
@@ -41,6 +58,27 @@ async function followLinks(path: string): Promise<string> {
   throw new RadpoError('io', `${path}: too many levels of symbolic links`);
 }
 
+/**
+ * The descriptor of this process that a path names, directly or through symlinks (`/dev/stdout` links to
+ * `/proc/self/fd/1`), or undefined. Checked hop by hop, because the last hop of `/proc/self/fd/1` is
+ * whatever the shell opened there: a plain file's name.
+ */
+async function namedDescriptor(path: string): Promise<number | undefined> {
+  let current = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    const fd = ownDescriptor(current);
+    if (fd !== undefined) return fd;
+    let target: string;
+    try {
+      target = await fsp.readlink(current);
+    } catch {
+      return undefined;
+    }
+    current = resolve(dirname(current), target);
+  }
+  return undefined;
+}
+
 export async function resolvePath(path: string): Promise<ResolvedPath> {
   let stats: Stats;
   try {
@@ -53,6 +91,8 @@ export async function resolvePath(path: string): Promise<ResolvedPath> {
     throw new RadpoError('io', `cannot write ${path}: ${e.message}`, 'check the output path');
   }
   const identity = { dev: stats.dev, ino: stats.ino };
+  const fd = await namedDescriptor(path);
+  if (fd !== undefined) return { kind: 'device', path, identity, mode: null, fd, regular: stats.isFile() };
   if (stats.isDirectory()) return { kind: 'directory', path, identity, mode: null };
   if (stats.isFile()) return { kind: 'file', path: await fsp.realpath(path), identity, mode: stats.mode & 0o7777 };
   return { kind: 'device', path, identity, mode: null };
@@ -72,14 +112,6 @@ export interface OutputTarget {
   readonly fd?: number;
 }
 
-/** /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N name descriptors of this process. */
-function ownDescriptor(path: string): number | undefined {
-  const named = { '/dev/stdin': 0, '/dev/stdout': 1, '/dev/stderr': 2 }[path];
-  if (named !== undefined) return named;
-  const match = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(path);
-  return match ? Number(match[1]) : undefined;
-}
-
 export async function openTarget(path: string): Promise<OutputTarget> {
   const resolved = await resolvePath(path);
   if (resolved.kind === 'directory')
@@ -90,7 +122,7 @@ export async function openTarget(path: string): Promise<OutputTarget> {
       path: resolved.path,
       flags: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
       inPlace: true,
-      fd: ownDescriptor(path),
+      fd: resolved.fd,
       commit: async () => undefined,
       abort: async () => undefined,
     };

@@ -1,26 +1,51 @@
 /**
  * Long-format rows (one response per row) grouped by prompt, wherever a group's rows are in the file,
- * in bounded memory. Groups are held in memory up to a byte budget; past it, every row goes to one of
- * PARTITIONS scratch files by a hash of its group key, and each partition (a fraction of the input) is
- * grouped on its own, then the partitions' groups are merged back in order. Either way the groups come
- * out in the order of their first row, so a shuffled file gives the pairs of the sorted one, in the
- * same order, whatever the budget.
+ * in bounded memory whatever the group sizes. Groups are held in memory up to a byte budget; past it,
+ * every row goes to one of PARTITIONS scratch files by a hash of its group key, and each partition (a
+ * fraction of the input) is grouped on its own:
+ * - a first pass counts each group's rows and bytes;
+ * - groups that fit are gathered in memory, a budget's worth per pass over the partition;
+ * - a group larger than half the budget is never held: its rows are sorted on disk (sorted runs of a
+ *   budget's size, merged) and handed out as a re-readable stream in the grouper's order, for a consumer
+ *   that needs only a few passes (the best and the worst, a random draw) rather than every row at once.
+ * The partitions' groups are then merged back in order. Either way the groups come out in the order of
+ * their first row, so a shuffled file gives the pairs of the sorted one, in the same order, whatever the
+ * budget. Every chunk of work checks the abort signal (Ctrl-C: exit 130 within a second).
  */
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { stopIfInterrupted } from '../io/io.js';
 import { ScratchFile } from '../io/scratch.js';
 
 const PARTITIONS = 64;
 const LABEL = 'the long-format grouping (temporary files in $TMPDIR)';
+/** Floor of the in-memory share of a pass and of a large group's threshold (a budget of 0 still works). */
+const MIN_CHUNK_BYTES = 1 << 20;
+/** Sorted runs merged at once: each reader holds a 64 KB buffer. */
+const MERGE_FAN_IN = 32;
+
+/** How a large group's rows are ordered: by the number, then by the text (code unit order). */
+type SortKey = readonly [number, string];
+
+/** A group larger than the budget: its rows, sorted by the grouper's order, read from disk on each pass. */
+export interface SortedRows<T> {
+  count: number;
+  rows(): AsyncGenerator<T>;
+}
 
 interface RowGroup<T> {
   key: string;
   /** The line (or record number) of the group's first row: its place in the output. */
   first: number;
-  items: T[];
+  /** The rows in file order; null for a group larger than the budget (see `sorted`). */
+  items: T[] | null;
+  sorted?: SortedRows<T>;
 }
 
 type Spilled<T> = [key: string, line: number, item: T];
+
+/** What a row costs as JS objects, measured: about 4 bytes per character of its JSON, plus headers. */
+const rowCost = (jsonLength: number) => 4 * jsonLength + 160;
 
 export class RowGrouper<T> {
   private groups = new Map<string, RowGroup<T>>();
@@ -29,8 +54,18 @@ export class RowGrouper<T> {
   private readonly scratch: ScratchFile[] = [];
   /** How many rows went to scratch files (0: all grouped in memory). */
   spilledRows = 0;
+  /** How many rows were paired from disk, in groups larger than the budget. */
+  largeGroupRows = 0;
+  private readonly chunkBytes: number;
 
-  constructor(private readonly budgetBytes: number) {}
+  constructor(
+    private readonly budgetBytes: number,
+    /** The order a large group's rows are handed out in: by the number, then by the text. */
+    private readonly sortKey: (item: T) => SortKey,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.chunkBytes = Math.max(budgetBytes, MIN_CHUNK_BYTES);
+  }
 
   add(key: string, line: number, item: T): Promise<void> | void {
     if (this.partitions) return this.spill(key, line, item);
@@ -39,36 +74,38 @@ export class RowGrouper<T> {
       group = { key, first: line, items: [] };
       this.groups.set(key, group);
     }
-    group.items.push(item);
-    // What a row costs as JS objects, measured: about 4 bytes per character of its JSON (UTF-16 strings,
-    // object headers, the map entry), so the budget is near the real heap it takes.
-    this.bytes += 4 * (key.length + JSON.stringify(item).length) + 160;
+    group.items!.push(item);
+    this.bytes += rowCost(key.length + JSON.stringify(item).length);
     if (this.bytes > this.budgetBytes) return this.startSpilling();
   }
 
   private async startSpilling(): Promise<void> {
     const partitions: ScratchFile[] = [];
     this.partitions = partitions;
-    for (let i = 0; i < PARTITIONS; i++) {
-      const file = await ScratchFile.open(LABEL, 1 << 16);
-      this.scratch.push(file);
-      partitions.push(file);
-    }
+    for (let i = 0; i < PARTITIONS; i++) partitions.push(await this.open());
     const held = this.groups;
     this.groups = new Map();
     this.bytes = 0;
     // The held rows go first, each with its group's first line: a partition then meets every group's
     // first row (or a stand-in with its line) before the group's later rows, which keep file order.
     for (const group of held.values()) {
-      for (const item of group.items) {
+      stopIfInterrupted(this.signal);
+      for (const item of group.items!) {
         const w = this.spill(group.key, group.first, item);
         if (w) await w;
       }
     }
   }
 
+  private async open(): Promise<ScratchFile> {
+    const file = await ScratchFile.open(LABEL, 1 << 16);
+    this.scratch.push(file);
+    return file;
+  }
+
   private spill(key: string, line: number, item: T): Promise<void> | void {
     this.spilledRows += 1;
+    if ((this.spilledRows & 0xfff) === 0) stopIfInterrupted(this.signal);
     const partition = createHash('sha1').update(key).digest().readUInt32BE(0) % PARTITIONS;
     return this.partitions![partition]!.write(`${JSON.stringify([key, line, item])}\n`);
   }
@@ -79,43 +116,191 @@ export class RowGrouper<T> {
       yield* this.groups.values();
       return;
     }
-    // Each partition grouped and sorted by first row into a second scratch file, then all merged.
-    const sorted: ScratchFile[] = [];
-    for (const partition of this.partitions) {
-      const groups = new Map<string, RowGroup<T>>();
-      for await (const line of createInterface({ input: await partition.readBack(), crlfDelay: Infinity })) {
-        if (!line) continue;
-        const [key, first, item] = JSON.parse(line) as Spilled<T>;
-        let group = groups.get(key);
-        if (!group) {
-          group = { key, first, items: [] };
-          groups.set(key, group);
-        }
-        group.items.push(item);
-      }
-      await partition.close();
-      const out = await ScratchFile.open(LABEL, 1 << 16);
-      this.scratch.push(out);
-      sorted.push(out);
-      for (const group of [...groups.values()].sort((a, b) => a.first - b.first)) {
-        const w = out.write(`${JSON.stringify(group)}\n`);
-        if (w) await w;
-      }
-    }
-    const readers = await Promise.all(
-      sorted.map(async (file) =>
-        createInterface({ input: await file.readBack(1 << 16), crlfDelay: Infinity })[Symbol.asyncIterator](),
-      ),
-    );
+    // Each partition grouped into a file of groups in first-row order (large groups as stand-ins), then all
+    // merged by first row.
+    const sorted: Array<{ file: ScratchFile; large: Map<string, SortedRows<T>> }> = [];
+    for (const partition of this.partitions) sorted.push(await this.groupPartition(partition));
+    const readers = await Promise.all(sorted.map(async ({ file }) => lines(file)));
     const heads = await Promise.all(readers.map((r) => nextGroup<T>(r)));
     for (;;) {
+      stopIfInterrupted(this.signal);
       let best = -1;
       for (let i = 0; i < heads.length; i++)
         if (heads[i] && (best < 0 || heads[i]!.first < heads[best]!.first)) best = i;
       if (best < 0) return;
-      yield heads[best]!;
+      const head = heads[best]!;
+      if (head.items === null) head.sorted = sorted[best]!.large.get(head.key)!;
+      yield head;
       heads[best] = await nextGroup<T>(readers[best]!);
     }
+  }
+
+  /** One partition: its groups in first-row order into a file; its large groups sorted on disk. */
+  private async groupPartition(partition: ScratchFile) {
+    // Pass 1: each group's first row, size and row count.
+    const stats = new Map<string, { first: number; bytes: number; count: number }>();
+    for await (const line of await lines(partition)) {
+      this.tick();
+      const [key, first] = JSON.parse(line) as Spilled<T>;
+      const s = stats.get(key);
+      if (s) {
+        s.bytes += rowCost(line.length);
+        s.count += 1;
+      } else stats.set(key, { first, bytes: rowCost(line.length), count: 1 });
+    }
+    const largeAt = Math.max(this.budgetBytes / 2, MIN_CHUNK_BYTES);
+    const order = [...stats.entries()].sort((a, b) => a[1].first - b[1].first);
+    // Passes over the partition, each gathering the next budget's worth of small groups (first-row order).
+    const passes: Array<Set<string>> = [new Set()];
+    let held = 0;
+    for (const [key, s] of order) {
+      if (s.bytes > largeAt) continue;
+      if (held + s.bytes > this.chunkBytes && passes.at(-1)!.size > 0) {
+        passes.push(new Set());
+        held = 0;
+      }
+      passes.at(-1)!.add(key);
+      held += s.bytes;
+    }
+    const largeKeys = new Set(order.filter(([, s]) => s.bytes > largeAt).map(([key]) => key));
+    const largeRows = largeKeys.size > 0 ? await this.open() : null;
+    const out = await this.open();
+    let next = 0; // the next group of `order` to write
+    for (const [index, keys] of passes.entries()) {
+      const groups = new Map<string, T[]>();
+      for await (const line of await lines(partition)) {
+        this.tick();
+        const [key, , item] = JSON.parse(line) as Spilled<T>;
+        if (keys.has(key)) {
+          let items = groups.get(key);
+          if (!items) groups.set(key, (items = []));
+          items.push(item);
+        } else if (index === 0 && largeKeys.has(key)) {
+          const w = largeRows!.write(`${JSON.stringify([stats.get(key)!.first, item])}\n`);
+          if (w) await w;
+        }
+      }
+      // This pass's groups, and the large groups among them, in first-row order.
+      for (; next < order.length; next++) {
+        const [key, s] = order[next]!;
+        const large = largeKeys.has(key);
+        if (!large && !keys.has(key)) break;
+        const group: RowGroup<T> = { key, first: s.first, items: large ? null : groups.get(key)! };
+        const w = out.write(`${JSON.stringify(group)}\n`);
+        if (w) await w;
+      }
+    }
+    await partition.close();
+    const large = largeRows ? await this.sortLarge(largeRows, stats, largeKeys) : new Map();
+    return { file: out, large };
+  }
+
+  /**
+   * The rows of a partition's large groups, sorted by (group, the grouper's order) with an external merge
+   * sort: runs of a budget's size sorted in memory, merged MERGE_FAN_IN at a time. Each group is then a byte
+   * range of the last file, read again on every pass its consumer makes.
+   */
+  private async sortLarge(
+    rows: ScratchFile,
+    stats: Map<string, { first: number; count: number }>,
+    keys: Set<string>,
+  ): Promise<Map<string, SortedRows<T>>> {
+    // Each row is decorated with its sort key once; runs hold `[first, number, text]<TAB>item` lines, so a
+    // merge compares keys without parsing the rows (JSON text never holds a raw tab).
+    let runs: ScratchFile[] = [];
+    let chunk: Decorated[] = [];
+    let held = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      chunk.sort(compareDecorated);
+      const run = await this.open();
+      for (const row of chunk) {
+        this.tick();
+        const w = run.write(`${row.line}\n`);
+        if (w) await w;
+      }
+      runs.push(run);
+      chunk = [];
+      held = 0;
+    };
+    for await (const line of await lines(rows)) {
+      this.tick();
+      const [first, item] = JSON.parse(line) as [number, T];
+      const [value, text] = this.sortKey(item);
+      const head = JSON.stringify([first, value, text]);
+      // Written afresh, not sliced from `line`: a slice keeps readline's whole 64 KB buffer alive.
+      const row = { first, value, text, line: `${head}\t${JSON.stringify(item)}` };
+      chunk.push(row);
+      held += rowCost(row.line.length + text.length);
+      if (held > this.chunkBytes / 2) await flush();
+    }
+    await flush();
+    await rows.close();
+    // Merge until one run is left, keeping each group's byte range in the last merge.
+    const byFirst = new Map([...keys].map((key) => [stats.get(key)!.first, key]));
+    const ranges = new Map<string, SortedRows<T>>();
+    for (;;) {
+      const last = runs.length <= MERGE_FAN_IN;
+      const merged: ScratchFile[] = [];
+      for (let i = 0; i < runs.length; i += MERGE_FAN_IN) {
+        const group = runs.slice(i, i + MERGE_FAN_IN);
+        const out = await this.open();
+        const readers = await Promise.all(group.map((run) => lines(run)));
+        const heads = await Promise.all(readers.map((r) => nextDecorated(r)));
+        let at = 0;
+        const open = { first: Number.NaN, start: 0, count: 0 };
+        const close = (end: number) => {
+          if (last && open.count > 0)
+            ranges.set(byFirst.get(open.first)!, this.range(out, open.start, end, open.count));
+        };
+        for (;;) {
+          this.tick();
+          let best = -1;
+          for (let h = 0; h < heads.length; h++)
+            if (heads[h] && (best < 0 || compareDecorated(heads[h]!, heads[best]!) < 0)) best = h;
+          if (best < 0) break;
+          const row = heads[best]!;
+          if (open.first !== row.first) {
+            close(at);
+            Object.assign(open, { first: row.first, start: at, count: 0 });
+          }
+          open.count += 1;
+          const bytes = `${row.line}\n`;
+          at += Buffer.byteLength(bytes);
+          const w = out.write(bytes);
+          if (w) await w;
+          heads[best] = await nextDecorated(readers[best]!);
+        }
+        close(at);
+        for (const run of group) await run.close();
+        merged.push(out);
+      }
+      runs = merged;
+      if (last) break;
+    }
+    for (const rows of ranges.values()) this.largeGroupRows += rows.count;
+    return ranges;
+  }
+
+  /** Rows start..end of a sorted file, as a stream that may be read again. */
+  private range(file: ScratchFile, start: number, end: number, count: number): SortedRows<T> {
+    const signal = this.signal;
+    return {
+      count,
+      async *rows() {
+        let n = 0;
+        for await (const line of await lines(file, start, end)) {
+          if ((++n & 0xfff) === 0) stopIfInterrupted(signal);
+          yield JSON.parse(line.slice(line.indexOf('\t') + 1)) as T;
+        }
+      },
+    };
+  }
+
+  private ticks = 0;
+  /** Checked every few thousand rows: a row costs microseconds, so a signal is seen within milliseconds. */
+  private tick(): void {
+    if ((++this.ticks & 0xfff) === 0) stopIfInterrupted(this.signal);
   }
 
   /** Remove every scratch file (they are unlinked already: this closes them). */
@@ -124,10 +309,42 @@ export class RowGrouper<T> {
   }
 }
 
+/** The non-empty lines of a scratch file (or of its bytes start..end-1). */
+async function lines(file: ScratchFile, start?: number, end?: number): Promise<AsyncIterableIterator<string>> {
+  const input = await file.readBack(1 << 16, start, end);
+  const reader = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  return (async function* () {
+    // No destroy() when a consumer stops early (a draw found): it would close the file's descriptor, which
+    // every read of the file shares; readline pauses the stream and the garbage collector takes it.
+    for (;;) {
+      const next = await reader.next();
+      if (next.done) return;
+      if (next.value) yield next.value;
+    }
+  })();
+}
+
 async function nextGroup<T>(reader: AsyncIterator<string>): Promise<RowGroup<T> | null> {
-  for (;;) {
-    const next = await reader.next();
-    if (next.done) return null;
-    if (next.value) return JSON.parse(next.value) as RowGroup<T>;
-  }
+  const next = await reader.next();
+  return next.done ? null : (JSON.parse(next.value) as RowGroup<T>);
+}
+
+/** A row of a large group with its group's first line and its sort key, and its line in a run. */
+interface Decorated {
+  first: number;
+  value: number;
+  text: string;
+  line: string;
+}
+
+async function nextDecorated(reader: AsyncIterator<string>): Promise<Decorated | null> {
+  const next = await reader.next();
+  if (next.done) return null;
+  const line = next.value;
+  const [first, value, text] = JSON.parse(line.slice(0, line.indexOf('\t'))) as [number, number, string];
+  return { first, value, text, line };
+}
+
+function compareDecorated(a: Decorated, b: Decorated): number {
+  return a.first - b.first || a.value - b.value || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
 }

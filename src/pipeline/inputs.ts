@@ -15,5 +15,5 @@ type InputConfig = Pick<RunConfig, 'inputs' | 'inputFormat' | 'maxLineBytes'>;
 
 /** Open one input. `lazy`: JSON records keep their bytes unparsed (the relabel fast path parses them). */
 export function openInput(input: string, config: InputConfig, io: Io, lazy = false) {
-  return openRecords(input, io.stdin, config.inputFormat, { maxLineBytes: config.maxLineBytes, lazy });
+  return openRecords(input, io.stdin, config.inputFormat, { maxLineBytes: config.maxLineBytes, lazy, warn: io.warn });
 }

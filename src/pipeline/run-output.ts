@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { outputFileFormat, type OutputFileFormat } from '../io/choices.js';
-import type { Io } from '../io/io.js';
+import { type Io, stopIfInterrupted } from '../io/io.js';
 import {
   createSerializer,
   fileSink,
@@ -76,6 +76,7 @@ export class RunOutput {
     private readonly spool: ScratchFile | null,
     private readonly reportPath: string | undefined,
     private readonly secrets: Redactor,
+    private readonly signal: AbortSignal | undefined,
   ) {}
 
   static async open(options: RunOutputOptions, io: Io): Promise<RunOutput> {
@@ -108,6 +109,7 @@ export class RunOutput {
         spool,
         options.report,
         secrets,
+        io.signal,
       );
     } catch (err) {
       await parquet?.abort();
@@ -141,9 +143,13 @@ export class RunOutput {
       const spooled = await this.spool.readBack();
       if (this.parquet) {
         const lines = createInterface({ input: spooled, crlfDelay: Infinity });
-        for await (const line of lines) if (line) await this.parquet.add(JSON.parse(line) as Record<string, unknown>);
+        for await (const line of lines) {
+          stopIfInterrupted(this.signal);
+          if (line) await this.parquet.add(JSON.parse(line) as Record<string, unknown>);
+        }
       } else {
         for await (const chunk of spooled) {
+          stopIfInterrupted(this.signal);
           const w = this.sink.write(chunk as string);
           if (w) await w;
         }
@@ -180,7 +186,12 @@ export class RunOutput {
       ...this.extras.map((e) => e.sink),
       ...(rows ? [rowsFile] : []),
     ];
-    for (const member of group) await member.prepare();
+    for (const member of group) {
+      stopIfInterrupted(this.signal);
+      await member.prepare();
+    }
+    // Past this point the run publishes: a signal now is too late to stop it half-way (renames are quick).
+    stopIfInterrupted(this.signal);
     // The rows last: once they carry their final name, everything that goes with them already does.
     for (const member of group) await member.publish();
     this.committed = true;

@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import { formatLocation } from '../core/errors.js';
-import type { Io } from '../io/io.js';
+import { type Io, stopIfInterrupted } from '../io/io.js';
+import { printable } from '../io/log.js';
 import type { RunConfig } from './config.js';
 import { RowPolicy } from './row-policy.js';
 import { RunOutput, type RunOutputOptions } from './run-output.js';
@@ -66,13 +67,15 @@ export async function runRows<R extends BaseReport>(
     };
     out = await RunOutput.open(options, io);
     await stage.run(out, new RowPolicy(config, counts, out.rejects));
+    // A signal during the last chunk of work still stops the run before anything is published.
+    stopIfInterrupted(io.signal);
     await out.finish();
     const report = stage.report(baseReport(stage, config, counts));
     const empty = !stage.noRows && report.rows_written === 0 && !config.allowEmptyOutput;
     await stage.beforeCommit?.(out, empty);
     await out.commit(report, { rows: !empty });
     await stage.afterCommit?.(report, empty);
-    if (!config.quiet) io.stderr.write(stage.summary(report, (Date.now() - started) / 1000));
+    if (!config.quiet) io.stderr.write(printable(stage.summary(report, (Date.now() - started) / 1000)));
     const duplicates = counts.duplicateKeyWarning();
     if (duplicates) logger.warn(duplicates);
     const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null, stage.noun);

@@ -2,27 +2,19 @@
  * `--scores FILE --key COL`: a separate file of scores, read whole and joined to the input by key
  * (relabel's and audit's). Hints are worded by the caller's `words`.
  */
-import { RadpoError, RowError, formatLocation } from '../core/errors.js';
+import { RadpoError, RowError, formatLocation, type Location } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { HintWords } from '../core/hints.js';
 import { getPath, type Path } from '../core/path.js';
-import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
+import { resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
+import { readPairScores } from '../core/relabel.js';
+import { JOIN_KEY_RULE, joinKey } from '../core/ids.js';
 import type { Io } from '../io/io.js';
 import { openRecords } from '../io/records.js';
 
 export interface JoinedScores {
   table: Map<string, PairScores>;
   description: string;
-}
-
-/**
- * The text a join key is compared by (--key, audit's --id-col): a string or number as `String` writes it,
- * so the JSON number 1, the CSV cell "1" and 1.0 (which JSON reads as 1) are one key. Null for a key that
- * cannot join (absent, null, an object or array).
- */
-export function joinKeyText(value: unknown): string | null {
-  if (value === undefined || value === null || typeof value === 'object') return null;
-  return String(value);
 }
 
 /** Read a scores file into key -> scores. Scores files are small (a key and a few numbers a row). */
@@ -35,8 +27,9 @@ export async function loadScoresFile(
   io: Io,
   words: HintWords,
 ): Promise<JoinedScores> {
-  const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes });
+  const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes, warn: io.warn });
   const table = new Map<string, PairScores>();
+  const seen = new Map<string, { key: unknown; location: Location }>();
   let columns = null as ReturnType<typeof resolveScoreColumns>;
   for await (const batch of records) {
     for (const record of batch) {
@@ -52,22 +45,27 @@ export async function loadScoresFile(
           );
         }
       }
-      const k = joinKeyText(getPath(record.value, keyPath));
+      const key = getPath(record.value, keyPath);
+      const k = joinKey(key);
       if (k === null) {
         throw new RadpoError(
           'io',
           `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`,
-          'every scores row needs the key column given with --key',
+          'every scores row needs the key column given with --key (a string or a number)',
         );
       }
-      if (table.has(k))
+      // Duplicates after the id rule: 1 and "1" are one key, and so a scores row given twice.
+      const earlier = seen.get(k);
+      if (earlier !== undefined)
         throw new RadpoError(
           'io',
-          `${formatLocation(record.location)}: key ${JSON.stringify(k)} appears twice in the scores file`,
+          `${formatLocation(record.location)}: key ${JSON.stringify(key)} appears twice in the scores file ` +
+            `(first as ${JSON.stringify(earlier.key)} at ${formatLocation(earlier.location)}; ${JOIN_KEY_RULE})`,
           'keep one scores row per key',
         );
+      seen.set(k, { key, location: record.location });
       try {
-        table.set(k, readScores(record.value, columns, scale));
+        table.set(k, readPairScores(record.value, columns, scale));
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;

@@ -16,7 +16,8 @@ import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
-import { type JoinedScores, joinKeyText } from '../../pipeline/scores-file.js';
+import type { JoinedScores } from '../../pipeline/scores-file.js';
+import { joinKey } from '../../core/ids.js';
 
 export interface ReadConfig {
   inputFormat?: InputFormat;
@@ -299,7 +300,7 @@ export class PairReader {
     let aspects: Array<[number, number]> | null = null;
     if (config.joinedScores) {
       const key = getPath(row, config.joinedScores.key);
-      const text = joinKeyText(key);
+      const text = joinKey(key);
       const joined = text === null ? undefined : config.joinedScores.scores.table.get(text);
       if (!joined) {
         const missing = new RowError('missing_score', 'no scores for this row in the scores file', {
@@ -375,7 +376,7 @@ export class PairReader {
     if (swap && reference) reference = [reference[1], reference[0]];
     tally.pairs += 1;
     const id = config.idCol ? getPath(value, config.idCol) : undefined;
-    const group = config.groupCol ? (joinKeyText(getPath(value, config.groupCol)) ?? '') : null;
+    const group = config.groupCol ? (joinKey(getPath(value, config.groupCol)) ?? '') : null;
     return {
       key: config.joinKeys ? this.keyOf(pair, id, label) : '',
       promptKey: hash(pair.prompt),
@@ -399,9 +400,7 @@ export class PairReader {
     // and B the other way round still finds it.
     const sides = [JSON.stringify(pair.chosen), JSON.stringify(pair.rejected)];
     if (label === 0) sides.sort();
-    const key = this.config.idCol
-      ? `id:${joinKeyText(id) ?? JSON.stringify(id ?? null)}`
-      : hash([pair.prompt, ...sides]);
+    const key = this.config.idCol ? `id:${joinKey(id) ?? JSON.stringify(id ?? null)}` : hash([pair.prompt, ...sides]);
     const n = this.occurrences.get(key) ?? 0;
     this.occurrences.set(key, n + 1);
     return `${key}#${n}`;

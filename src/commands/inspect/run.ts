@@ -16,7 +16,7 @@ import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.j
 import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
 import { orientByWinner, probeOrientation } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
-import type { Io } from '../../io/io.js';
+import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
 import { DistinctCounter, NumberSample } from '../../pipeline/sketch.js';
 import { bar, formatCount } from '../../pipeline/text.js';
@@ -233,7 +233,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     let unknown = false;
     let columns: ScoreColumns | null = null;
     for await (const batch of records) {
-      if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
+      stopIfInterrupted(io.signal);
       for (const record of batch) {
         tally.rows += 1;
         // A record that does not parse is counted whatever the shape (an unknown one included).

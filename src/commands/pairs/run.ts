@@ -13,21 +13,22 @@ import {
   runConfig,
   stdinReadOnce,
 } from '../../cli/rules.js';
-import { RadpoError, RowError, preview, usageError } from '../../core/errors.js';
+import { RowError, preview, usageError } from '../../core/errors.js';
 import type { Path } from '../../core/path.js';
 import { getPath } from '../../core/path.js';
 import { defaultIdColumn } from '../../core/ids.js';
 import { unpackJudgePrompt } from '../../core/judge-prompt.js';
-import { pickPairs, type PickOptions } from '../../core/pairs.js';
+import { differsBy, drawIndex, pickPairs, type PickOptions } from '../../core/pairs.js';
+import { checkScoreGap } from '../../core/relabel.js';
 import { mean } from '../../core/stats.js';
-import type { Io } from '../../io/io.js';
+import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord } from '../../io/records.js';
 import type { SourceRecord } from '../../io/source-record.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
-import { RowGrouper } from '../../pipeline/group-rows.js';
+import { RowGrouper, type SortedRows } from '../../pipeline/group-rows.js';
 import { runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
@@ -273,6 +274,9 @@ function pairRows(c: Candidates, options: PickOptions, line: number): Array<Reco
     usable.map(([s]) => s),
     { ...options, ranks: c.ranks !== null },
   );
+  // Each pair's two scores are checked as a pair (core/relabel.ts): 1e308 against -1e308 is no usable gap.
+  for (const [a, b] of picked)
+    checkScoreGap({ chosen: [usable[a]![0]], rejected: [usable[b]![0]] }, { chosen: 'scores', rejected: 'scores' });
   return picked.map(([a, b]) => {
     const [i, j] = [usable[a]![1], usable[b]![1]];
     const row: Record<string, unknown> = {
@@ -356,22 +360,82 @@ function meanOf(value: unknown): number {
 }
 
 /** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
-function samePrompt(items: LongItem[], groupCol: Path, promptField: string): void {
-  const first = JSON.stringify(items[0]!.prompt);
-  const other = items.find((i) => JSON.stringify(i.prompt) !== first);
-  if (other === undefined) return;
+function promptMismatch(firstItem: LongItem, other: LongItem, groupCol: Path, promptField: string): RowError {
+  const first = JSON.stringify(firstItem.prompt);
   // Quote both from just before where they part: long prompts often share their first sentences.
   const second = JSON.stringify(other.prompt);
   let at = 0;
   while (at < first.length && first[at] === second[at]) at++;
   const from = Math.max(0, at - 10);
   const quote = (text: string) => `${from > 0 ? '…' : ''}${text.slice(from, from + 40)}…`;
-  throw new RowError('prompt_mismatch', `the rows of one ${groupCol.join('.')} answer different prompts`, {
+  return new RowError('prompt_mismatch', `the rows of one ${groupCol.join('.')} answer different prompts`, {
     field: promptField,
     expected: `one prompt for every row with this ${groupCol.join('.')}`,
-    found: `line ${items[0]!.line} ${quote(first)} vs line ${other.line} ${quote(second)} (from character ${at})`,
+    found: `line ${firstItem.line} ${quote(first)} vs line ${other.line} ${quote(second)} (from character ${at})`,
     hint: 'a pair must answer one prompt; group by a column that is the same only for the same prompt',
   });
+}
+
+/** A pair of a large group, as pairRows writes it. */
+function longPairRow(first: LongItem, chosen: LongItem, rejected: LongItem, ranks: boolean): Record<string, unknown> {
+  const row: Record<string, unknown> = {
+    prompt: first.prompt,
+    chosen: chosen.response,
+    rejected: rejected.response,
+    ...(ranks
+      ? { rank_chosen: chosen.value, rank_rejected: rejected.value }
+      : { score_chosen: chosen.value, score_rejected: rejected.value }),
+  };
+  if (first.id) row[first.id.name] = first.id.value;
+  row.source_line = first.line;
+  return row;
+}
+
+/** How many of a large group's lines a set-aside record names. */
+const LINES_NAMED = 1000;
+
+/** In file order: the earlier of two rows (inputs in order, then lines). */
+const earlier = (a: LongItem, b: LongItem) => a.input < b.input || (a.input === b.input && a.line < b.line);
+
+interface LargeGroup {
+  /** The group's first row in file order (its prompt and id are the pairs'). */
+  first: LongItem;
+  /** The first row (in the sorted order) of the highest and of the lowest score: pickPairs' best and worst. */
+  best: LongItem;
+  worst: LongItem;
+}
+
+/** One pass over a large group's sorted rows: its first row, best and worst, and the prompt check. */
+async function largeGroup(sorted: SortedRows<LongItem>, flags: PairsFlags): Promise<LargeGroup> {
+  const score = (i: LongItem) => (flags.rankCol ? -i.value : i.value);
+  let first: LongItem | null = null;
+  let best: LongItem | null = null;
+  let worst: LongItem | null = null;
+  for await (const item of sorted.rows()) {
+    if (first === null || earlier(item, first)) first = item;
+    if (best === null || score(item) > score(best)) best = item;
+    if (worst === null || score(item) < score(worst)) worst = item;
+  }
+  if (flags.groupCol) {
+    // The earliest row whose prompt differs from the first row's, as the in-memory check names it.
+    const prompt = JSON.stringify(first!.prompt);
+    let other: LongItem | null = null;
+    for await (const item of sorted.rows())
+      if ((other === null || earlier(item, other)) && JSON.stringify(item.prompt) !== prompt) other = item;
+    if (other) throw promptMismatch(first!, other, flags.groupCol, flags.promptCol?.join('.') ?? 'prompt');
+  }
+  return { first: first!, best: best!, worst: worst! };
+}
+
+/** The first `max` lines of a large group in one input, in order, for its set-aside record. */
+async function firstLines(sorted: SortedRows<LongItem>, input: number, max: number): Promise<number[]> {
+  let lines: number[] = [];
+  for await (const item of sorted.rows()) {
+    if (item.input !== input) continue;
+    lines.push(item.line);
+    if (lines.length > 2 * max) lines = lines.sort((a, b) => a - b).slice(0, max);
+  }
+  return lines.sort((a, b) => a - b).slice(0, max);
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -402,6 +466,8 @@ interface PairsReport extends BaseReport {
   /** Long format: how many prompts the rows were grouped into, and how many rows went to temporary files. */
   prompts?: number;
   grouped_on_disk_rows?: number;
+  /** Rows of groups larger than --group-memory, sorted and paired from disk. */
+  paired_from_disk_rows?: number;
   strategy: string;
   min_gap: number;
   score: string;
@@ -445,8 +511,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     const { name, records } = await openInput(input, config, io);
     const isJsonFile = isJsonFileName(name);
     for await (const batch of records) {
-      if (io.signal?.aborted)
-        throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
+      stopIfInterrupted(io.signal);
       for (const raw of batch) {
         counts.rowsRead += 1;
         const record = parseJsonRecord(raw, isJsonFile);
@@ -499,8 +564,45 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     await writePairs(rows, out);
   }
 
-  // Long format: every row read into its group first (bounded memory), then each group paired.
-  const grouper = longFormatRules(flags) ? new RowGrouper<LongItem>(flags.groupMemory * 1024 * 1024) : null;
+  /**
+   * The pairs of a group larger than --group-memory, the very pairs pickPairs picks from all its rows (in
+   * the same sorted order), from passes over its rows on disk: best-worst needs one pass (done), best-random
+   * two more, all one per row.
+   */
+  async function writeLargePairs(
+    sorted: SortedRows<LongItem>,
+    group: LargeGroup,
+    options: PickOptions,
+    out: RunOutput,
+  ): Promise<void> {
+    const ranks = flags.rankCol !== undefined;
+    const score = (i: LongItem) => (ranks ? -i.value : i.value);
+    const best = score(group.best);
+    // No preference: pickPairs says so in its own words, from the two scores that decide it.
+    pickPairs([score(group.worst), best], { ...options, ranks, strategy: 'best-worst' });
+    checkScoreGap({ chosen: [best], rejected: [score(group.worst)] }, { chosen: 'scores', rejected: 'scores' });
+    if (ranks) ranked = true;
+    const row = (chosen: LongItem, rejected: LongItem) => longPairRow(group.first, chosen, rejected, ranks);
+    if (options.strategy === 'best-worst') return writePairs([row(group.best, group.worst)], out);
+    if (options.strategy === 'best-random') {
+      const other = (i: LongItem) => differsBy(best, score(i), options.minGap);
+      let count = 0;
+      for await (const i of sorted.rows()) if (other(i)) count++;
+      let k = drawIndex(count, options);
+      for await (const i of sorted.rows()) if (other(i) && k-- === 0) return writePairs([row(group.best, i)], out);
+    }
+    for await (const i of sorted.rows())
+      for await (const j of sorted.rows())
+        if (differsBy(score(i), score(j), options.minGap)) await writePairs([row(i, j)], out);
+  }
+
+  // Long format: every row read into its group first (bounded memory), then each group paired. The responses
+  // in an order of their own (value, then text), not the file's: a shuffled file breaks ties as the sorted
+  // one does, and best-random draws by the group, not by a line.
+  const sortKey = (i: LongItem) => [i.value, JSON.stringify(i.response)] as const;
+  const grouper = longFormatRules(flags)
+    ? new RowGrouper<LongItem>(flags.groupMemory * 1024 * 1024, sortKey, io.signal)
+    : null;
   let prompts = 0;
   async function pairLongInputs(out: RunOutput, policy: RowPolicy): Promise<void> {
     let ordinal = 0;
@@ -512,30 +614,45 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
       });
     }
     for await (const group of grouper!.drain()) {
+      stopIfInterrupted(io.signal);
       prompts += 1;
-      const first = group.items[0]!;
-      // The responses in an order of their own (value, then text), not the file's: a shuffled file
-      // breaks ties as the sorted one does, and best-random draws by the group, not by a line.
-      const items = [...group.items].sort(
-        (a, b) => a.value - b.value || compareText(JSON.stringify(a.response), JSON.stringify(b.response)),
-      );
-      const candidates: Candidates = {
-        prompt: first.prompt,
-        responses: items.map((i) => i.response),
-        scores: items.map((i) => (flags.rankCol ? -i.value : i.value)),
-        ranks: flags.rankCol ? items.map((i) => i.value) : null,
-        aspects: null,
-        id: first.id,
-      };
+      let first: LongItem | null = group.items?.[0] ?? null;
       try {
-        if (flags.groupCol) samePrompt(group.items, flags.groupCol, flags.promptCol?.join('.') ?? 'prompt');
-        await addPairs(candidates, first.line, out, pick(stableLine(group.key)));
+        if (group.items === null) {
+          // Larger than --group-memory: paired from its rows sorted on disk, a few passes, never all held.
+          const large = await largeGroup(group.sorted!, flags);
+          first = large.first;
+          await writeLargePairs(group.sorted!, large, pick(stableLine(group.key)), out);
+          continue;
+        }
+        // Each response's key computed once, not at every comparison.
+        const items = group.items
+          .map((item) => ({ item, key: sortKey(item) }))
+          .sort((a, b) => a.key[0] - b.key[0] || compareText(a.key[1], b.key[1]))
+          .map((k) => k.item);
+        const candidates: Candidates = {
+          prompt: first!.prompt,
+          responses: items.map((i) => i.response),
+          scores: items.map((i) => (flags.rankCol ? -i.value : i.value)),
+          ranks: flags.rankCol ? items.map((i) => i.value) : null,
+          aspects: null,
+          id: first!.id,
+        };
+        if (flags.groupCol) {
+          const other = group.items.find((i) => JSON.stringify(i.prompt) !== JSON.stringify(first!.prompt));
+          if (other) throw promptMismatch(first!, other, flags.groupCol, flags.promptCol?.join('.') ?? 'prompt');
+        }
+        await addPairs(candidates, first!.line, out, pick(stableLine(group.key)));
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
-        // The group is the unit set aside: its first row's place, and where all its rows are.
+        first ??= (await largeGroup(group.sorted!, { ...flags, groupCol: undefined })).first;
+        // The group is the unit set aside: its first row's place, and where its rows are (the first 1000).
+        const lines = group.items
+          ? group.items.map((i) => i.line)
+          : await firstLines(group.sorted!, first.input, LINES_NAMED);
         const record: SourceRecord = {
           value: undefined,
-          raw: { prompt: first.prompt, lines: group.items.map((i) => i.line) },
+          raw: { prompt: first.prompt, lines, ...(group.items ? {} : { rows: group.sorted!.count }) },
           location: { source: inputs[first.input]!, unit: 'line', line: first.line },
         };
         await policy.setAside(record, err);
@@ -559,7 +676,9 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
       close: async () => grouper?.close(),
       report: (base) => ({
         ...base,
-        ...(grouper ? { prompts, grouped_on_disk_rows: grouper.spilledRows } : {}),
+        ...(grouper
+          ? { prompts, grouped_on_disk_rows: grouper.spilledRows, paired_from_disk_rows: grouper.largeGroupRows }
+          : {}),
         strategy: flags.strategy,
         min_gap: flags.minGap,
         score: flags.score,

@@ -17,18 +17,21 @@ import {
   trlRowTexts,
 } from '../../core/layouts.js';
 import { formatScore, type GoalSpec, type Placement } from '../../core/goal.js';
+import { JOIN_KEY_RULE, joinKey } from '../../core/ids.js';
 import { identicalResponses, type Message, type Pair, toPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import {
   contradictsLabel,
   isTie,
   relabelPair,
+  meetsMinGap,
+  readPairScores,
   scoreGap,
   type IdenticalPolicy,
   type RelabeledPair,
   type TiePolicy,
 } from '../../core/relabel.js';
-import { readScores, roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
+import { roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
 import { orientByWinner } from '../../core/winner.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
@@ -83,15 +86,16 @@ export type RecordResult =
 
 /** The pair's scores: from the joined scores file (by --key), or from the row's own columns. */
 function pairScores(value: unknown, context: RecordContext): PairScores {
-  if (!context.joined) return readScores(value, context.scoreColumns!, context.goal.scale);
+  if (!context.joined) return readPairScores(value, context.scoreColumns!, context.goal.scale);
   const key = getPath(value, context.keyPath!);
-  const entry = key === undefined || key === null ? undefined : context.joined.get(String(key));
+  const k = joinKey(key);
+  const entry = k === null ? undefined : context.joined.get(k);
   if (!entry) {
     throw new RowError('missing_score', 'no scores for this row in the scores file', {
       field: context.keyPath!.join('.'),
       expected: 'a key present in the scores file',
       found: key === undefined ? 'no key column' : JSON.stringify(key),
-      hint: 'score the missing rows, or set them aside with --on-error skip --rejects FILE',
+      hint: `score the missing rows, or set them aside with --on-error skip --rejects FILE (${JOIN_KEY_RULE})`,
     });
   }
   return entry;
@@ -118,7 +122,7 @@ function refuseNoPreference(pair: Pair, tie: boolean, context: RecordContext): v
 function refuseBelowGap(scores: PairScores, context: RecordContext): void {
   if (context.minGap <= 0) return;
   const gap = Math.abs(scoreGap(scores));
-  if (gap < context.minGap)
+  if (!meetsMinGap(gap, context.minGap))
     throw new RowError('below_min_gap', `the scores differ by ${formatScore(gap)}, less than --min-gap`, {
       field: 'scores',
       expected: `a score gap of at least ${formatScore(context.minGap)}`,

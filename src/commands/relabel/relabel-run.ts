@@ -6,13 +6,14 @@
 import type { Logger } from 'pino';
 import { RadpoError, RowError, formatLocation, type Location } from '../../core/errors.js';
 import type { GoalSpec } from '../../core/goal.js';
+import { shellCommand } from '../../core/terminal.js';
 import { detectShapeOf, toPair, unusedPromptColumns, type Message, type Shape } from '../../core/pair.js';
 import { relabeledEvidence } from '../../core/relabel.js';
 import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
 import { defaultIdColumn } from '../../core/ids.js';
 import { shardOf } from '../../core/shard.js';
 import { probeOrientation } from '../../core/winner.js';
-import type { Io } from '../../io/io.js';
+import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { JudgeSession } from '../../judge/session.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
@@ -113,8 +114,7 @@ export class RelabelRun {
     let context: RecordContext | null = null;
     let contextId = -1;
     for await (const batch of records) {
-      if (io.signal?.aborted)
-        throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
+      stopIfInterrupted(io.signal);
       if (format === 'csv')
         for (const record of batch)
           if (record.jsonTextColumns)
@@ -402,7 +402,7 @@ function refuseRelabeled(value: unknown, shape: Shape, location: Location, goal:
     `${formatLocation(location)}: this data is already relabeled: ${evidence}; relabeling it again would put ` +
       `a second goal in every prompt`,
     `relabel the original pairs (the file radpo read to write this one) instead; to check this file for ` +
-      `training, run radpo check ${location.source} --chat-template FILE`,
+      `training, run ${shellCommand(['radpo', 'check', location.source, '--chat-template', 'FILE'])}`,
   );
 }
 

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Ctrl-C at random points: `npm run build && node bench/signals.mjs [--runs 20]`. Each command runs RUNS times
+// and gets SIGINT after a random delay within its usual duration (measured first); every run must exit 130
+// within a second of the signal, leave no output file and no temporary file (in the output's folder or in
+// its own $TMPDIR). Not a test: it takes minutes and its timing is the machine's.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateRows } from './generate.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const RUNS = Number(argv.includes('--runs') ? argv[argv.indexOf('--runs') + 1] : '20');
+const work = mkdtempSync(join(tmpdir(), 'radpo-signals-'));
+const bin = join(root, 'bin', 'radpo.js');
+
+async function write(path, lines) {
+  const { createWriteStream } = await import('node:fs');
+  const out = createWriteStream(path);
+  for (const line of lines) if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+  await new Promise((r) => out.end(r));
+}
+
+/** Long-format rows: one group of `big` rows among many small groups, shuffled by a fixed permutation. */
+function* longRows(big, small) {
+  const total = big + small * 4;
+  for (let n = 0; n < total; n++) {
+    const i = (n * 7919) % total;
+    const [g, k] = i < big ? ['big', i] : [`g${Math.floor((i - big) / 4)}`, (i - big) % 4];
+    yield `${JSON.stringify({ g, q: `question ${g}`, a: `answer ${k} ${'x'.repeat(k % 150)}`, s: (k * 7) % 10 })}\n`;
+  }
+}
+
+/** One run in `dir` (with its own $TMPDIR): the child, and a promise of how it ended. */
+function start(args, dir) {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: dir,
+    env: { ...process.env, TMPDIR: join(dir, 'tmp') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const ended = new Promise((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 })),
+  );
+  return { child, ended };
+}
+
+async function trial(name, args) {
+  const results = [];
+  // The usual duration, uninterrupted.
+  const base = join(work, `${name.replace(/\W+/g, '-')}-base`);
+  mkdirSync(join(base, 'tmp'), { recursive: true });
+  const full = await start(args, base).ended;
+  if (full.code !== 0) throw new Error(`${name}: failed uninterrupted (${full.code}): ${full.stderr}`);
+  for (let r = 0; r < RUNS; r++) {
+    const dir = join(work, `${name.replace(/\W+/g, '-')}-${r}`);
+    mkdirSync(join(dir, 'tmp'), { recursive: true });
+    const delay = 0.05 + Math.random() * full.seconds * 0.9;
+    const { child, ended } = start(args, dir);
+    let sentAt = 0n;
+    const timer = setTimeout(() => {
+      sentAt = process.hrtime.bigint();
+      child.kill('SIGINT');
+    }, delay * 1000);
+    const done = await ended;
+    clearTimeout(timer);
+    const exitAfter = sentAt ? Number(process.hrtime.bigint() - sentAt) / 1e9 : null;
+    const left = [
+      ...readdirSync(dir).filter((f) => f !== 'tmp'),
+      ...readdirSync(join(dir, 'tmp')).map((f) => `tmp/${f}`),
+    ];
+    results.push({ delay: +delay.toFixed(2), code: done.code, exitAfter, left });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const bad = results.filter((r) => r.exitAfter !== null && (r.code !== 130 || r.left.length > 0 || r.exitAfter > 1));
+  const finished = results.filter((r) => r.exitAfter === null).length;
+  const worst = Math.max(...results.map((r) => r.exitAfter ?? 0));
+  console.log(
+    `${name}: ${results.length - finished} interrupted (${finished} finished first), ` +
+      `uninterrupted ${full.seconds.toFixed(1)} s; exit 130, nothing left: ` +
+      `${bad.length === 0 ? 'all' : `NOT ${bad.length}`}; slowest exit after the signal ${worst.toFixed(2)} s`,
+  );
+  for (const b of bad) console.log('  ', JSON.stringify(b));
+  return bad.length;
+}
+
+async function main() {
+  const relabelIn = join(work, 'relabel.jsonl');
+  await write(relabelIn, generateRows(30 << 20));
+  const longIn = join(work, 'long.jsonl');
+  await write(longIn, longRows(30_000, 5_000));
+  const long = ['pairs', longIn, '--group-col', 'g', '--prompt-col', 'q', '--response-col', 'a', '--score-col', 's'];
+  let bad = 0;
+  bad += await trial('pairs, one group of 30 k rows, --group-memory 1', [
+    ...long,
+    '--group-memory',
+    '16',
+    '-o',
+    'out.jsonl',
+  ]);
+  bad += await trial('pairs, in memory', [...long, '-o', 'out.jsonl']);
+  bad += await trial('relabel', ['relabel', relabelIn, '-o', 'out.jsonl', '--rejects', 'rejects.jsonl']);
+  bad += await trial('relabel --order concat', ['relabel', relabelIn, '--order', 'concat', '-o', 'out.jsonl']);
+  if (existsSync(join(root, 'dist', 'commands', 'audit')))
+    bad += await trial('audit, 1000 resamples', ['audit', relabelIn, '--bootstrap', '1000', '--html', 'page.html']);
+  rmSync(work, { recursive: true, force: true });
+  process.exitCode = bad === 0 ? 0 : 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+});

@@ -296,6 +296,14 @@ describe('radpo audit on the label-flip file (every figure against the oracle)',
       return Math.sign(delta(r)) !== Math.sign(again2.score_chosen - again2.score_rejected);
     });
     close(t.flip_rate, flips / rows.length);
+    // The flips split into reversals (+ ↔ −) and tie changes (0 ↔ ±).
+    const signs = rows.map((r, i) => {
+      const again2 = again[i]!.metadata;
+      return [Math.sign(delta(r)), Math.sign(again2.score_chosen - again2.score_rejected)] as const;
+    });
+    close(t.reversal_rate, count(signs, ([a, b]) => a * b < 0) / rows.length);
+    close(t.tie_change_rate, count(signs, ([a, b]) => a !== b && a * b === 0) / rows.length);
+    close(t.reversal_rate + t.tie_change_rate, t.flip_rate);
     const matrix = rows.flatMap((r, i) => [
       [r.metadata.score_chosen, again[i]!.metadata.score_chosen],
       [r.metadata.score_rejected, again[i]!.metadata.score_rejected],
@@ -522,6 +530,53 @@ describe('radpo audit: labels with ties, aspects, prompts shared by pairs', () =
     // 200 pairs but 40 independent prompts: the interval is as wide as 40 draws', not 200's.
     const [lo, hi] = report.label_agreement.ties_dropped.ci;
     expect(hi - lo).toBeGreaterThan(0.15);
+  });
+});
+
+describe('radpo audit --group-col', () => {
+  it('groups: pairs, agreement with a clustered Wilson interval, conflicts, ties, length, per group', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'grouped.jsonl');
+    // Three tasks, two pairs per prompt; the label-flip file's scores and texts.
+    const tasks = ['math', 'code', 'chat'];
+    const lines = rows.map((r, i) => JSON.stringify({ ...r, prompt: `q${Math.floor(i / 2)}`, task: tasks[i % 3] }));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const report = await auditJson([path, '--group-col', 'task', '--bootstrap', '0']);
+    expect(report.groups.map((g: { group: string }) => g.group)).toEqual(tasks);
+    // The overall figures are those of the file without groups.
+    const plain = await auditJson([FLIP, '--bootstrap', '0']);
+    expect(report.label_agreement.ties_dropped.value).toBe(plain.label_agreement.ties_dropped.value);
+    for (const [t, task] of tasks.entries()) {
+      const g = report.groups[t];
+      const members = rows.map((r, i) => ({ r, i })).filter(({ i }) => i % 3 === t);
+      const decisive = members.filter(({ r }) => delta(r) !== 0);
+      const agree = count(decisive, ({ r }) => delta(r) > 0);
+      expect(g).toMatchObject({
+        group: task,
+        pairs: members.length,
+        ties: { count: members.length - decisive.length },
+      });
+      close(g.label_agreement.value, agree / decisive.length);
+      close(g.conflicts.rate, count(members, ({ r }) => delta(r) < 0) / members.length);
+      // Clustered Wilson: n shrunk by the design effect (prompts as clusters), then Wilson's interval.
+      const p = agree / decisive.length;
+      const byPrompt = new Map<number, [number, number]>();
+      for (const { r, i } of decisive) {
+        const c = byPrompt.get(Math.floor(i / 2)) ?? [0, 0];
+        byPrompt.set(Math.floor(i / 2), [c[0] + (delta(r) > 0 ? 1 : 0), c[1] + 1]);
+      }
+      const robust = [...byPrompt.values()].reduce((a, [k, n]) => a + (k - p * n) ** 2, 0) / decisive.length ** 2;
+      const effect = Math.max(1, robust / ((p * (1 - p)) / decisive.length));
+      const nEff = decisive.length / effect;
+      const [lo, hi] = wilsonOracle(p * nEff, nEff);
+      close(g.label_agreement.ci[0], lo);
+      close(g.label_agreement.ci[1], hi);
+      const longer = members.filter(({ r }) => Math.abs(codePointLength(r.chosen) - codePointLength(r.rejected)) > 30);
+      close(
+        g.length_bias.p_label_longer,
+        count(longer, ({ r }) => codePointLength(r.chosen) > codePointLength(r.rejected)) / longer.length,
+      );
+    }
   });
 });
 

@@ -125,6 +125,13 @@ const EXPECTED: Array<[string, (run: BlockRun) => void]> = [
       expect(rows('uf.jsonl').length / 2 + rows('uf-rejects.jsonl').length).toBe(1000);
     },
   ],
+  [
+    '-o swapped.jsonl',
+    ({ cwd, stdout }) => {
+      expect(stdout).toContain('stopped: exit 1');
+      expect(existsSync(join(cwd, 'swapped.jsonl'))).toBe(false);
+    },
+  ],
   ['--scores scores.csv', ({ rows }) => expect(rows('joined.jsonl').map((r) => r.goal_score)).toEqual([9, 8])],
   ['--attr Helpfulness', ({ rows }) => expect(rows('helpsteer2.jsonl')[0]!.goal_scores).toHaveProperty('Correctness')],
   [

@@ -179,6 +179,13 @@ export function parseNonNegative(text: string): number {
   return value;
 }
 
+/** A share between 0 and 1 (a target or a bound on a rate). */
+export function parseRate(text: string): number {
+  const value = parseNonNegative(text);
+  if (value > 1) throw new ValueError(text, 'a share from 0 to 1 (0.8, not 80)');
+  return value;
+}
+
 export function parseBytes(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]i?[bB]?|[bB])?\s*$/.exec(text);
   if (!match) throw new ValueError(text, 'a size such as 1048576, 512K, 64M or 1G');

@@ -4,6 +4,15 @@
  */
 import type { Hint, HintKey, HintWords } from '../core/hints.js';
 
+/** Long format's columns (core/response-lists.ts names them by what they hold). */
+const LONG_COLUMN_FLAGS: Record<string, string> = {
+  response: '--response-col',
+  prompt: '--prompt-col',
+  'group value': '--group-col',
+  score: '--score-col',
+  rank: '--rank-col',
+};
+
 const SET_ASIDE = 'set such rows aside with --on-error skip --rejects FILE';
 
 const WORDS: Record<HintKey, (values: Record<string, string>) => string> = {
@@ -32,6 +41,16 @@ const WORDS: Record<HintKey, (values: Record<string, string>) => string> = {
   set_row_aside: () => `fix the row, or ${SET_ASIDE}`,
   cache_not_installed: () => 'pass --no-cache, or reinstall with a C++ toolchain (npm ci builds it)',
   cache_elsewhere: () => 'pass --cache FILE elsewhere, or --no-cache',
+  name_text_field: () => 'name it with --text-field',
+  name_score_field: () =>
+    'name the field with --score-field or --rank-field, or score the responses: radpo score FILE --judge …',
+  name_responses_column: () => 'name the column with --responses-col',
+  name_long_column: ({ column }) =>
+    `name the column that holds it with ${LONG_COLUMN_FLAGS[column ?? ''] ?? '--response-col'}`,
+  match_scores_file: () =>
+    'join on a --key that names the same pair in both files, or ' +
+    `${SET_ASIDE}; a scores file without the responses joins by position only when its score columns are named ` +
+    'as the input (--chosen-score-col for chosen/rejected pairs, --score-a-col for A/B with a winner)',
 };
 
 export const wordHint: HintWords = (hint: Hint) =>

@@ -10,6 +10,7 @@ import type { ShapeOptions } from '../core/pair.js';
 import { isGzipName, outputFileFormat, type OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
 import type { PairRunConfig, RunConfig } from '../pipeline/config.js';
+import type { ScoresFileSpec } from '../pipeline/scores-file.js';
 import { flagError, type FlagValues } from './flags.js';
 import { wordHint } from './hints.js';
 import type { errorFlags, inputFlags, readFlags } from './tables.js';
@@ -163,7 +164,7 @@ export async function checkOutputPaths(
 /** The run configuration from validated read, output and error flags. */
 export function runConfig(
   inputs: string[],
-  flags: ReadValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  flags: ReadValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number },
   version: string,
 ): RunConfig {
   return {
@@ -177,6 +178,7 @@ export function runConfig(
     report: flags.report,
     allowEmptyOutput: flags.allowEmptyOutput,
     maxLineBytes: flags.maxLineBytes,
+    maxConflictRate: flags.maxConflictRate ?? 1,
     quiet: flags.quiet,
     version,
     words: wordHint,
@@ -186,7 +188,7 @@ export function runConfig(
 /** The run configuration of a command that reads pairs: the run's, and where the pair's parts are. */
 export function pairRunConfig(
   inputs: string[],
-  flags: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat },
+  flags: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number },
   version: string,
 ): PairRunConfig {
   return { ...runConfig(inputs, flags, version), shape: shapeOptions(flags) };
@@ -222,4 +224,23 @@ export function scoreColumnSpec(flags: {
   if ((flags.chosenScoreCol === undefined) !== (flags.rejectedScoreCol === undefined))
     throw usageError('--chosen-score-col and --rejected-score-col go together', 'name both score columns');
   return { chosen: flags.chosenScoreCol, rejected: flags.rejectedScoreCol };
+}
+
+/**
+ * --scores FILE: how its score columns name their sides — chosen/rejected (--chosen-score-col, --attr, the
+ * known names) or A/B (--score-a-col/--score-b-col, which then name the scores file's columns) — and the
+ * response columns named for the input, looked for in the scores file first (to join by text).
+ */
+export function scoresFileSpec(flags: InputValues, columns: ScoreColumnSpec): ScoresFileSpec {
+  const responses: Array<[Path, Path]> = [];
+  if (flags.responseACol && flags.responseBCol) responses.push([flags.responseACol, flags.responseBCol]);
+  if (flags.chosenCol && flags.rejectedCol) responses.push([flags.chosenCol, flags.rejectedCol]);
+  if (!flags.scoreACol || !flags.scoreBCol) return { columns, names: 'chosen-rejected', responses };
+  if (columns.chosen || columns.attributes)
+    throw usageError(
+      '--score-a-col/--score-b-col and --chosen-score-col/--rejected-score-col (or --attr) both name the ' +
+        "scores file's columns",
+      'name them one way: --score-a-col/--score-b-col when they score the first and second response',
+    );
+  return { columns: { chosen: flags.scoreACol, rejected: flags.scoreBCol }, names: 'a-b', responses };
 }

@@ -5,6 +5,7 @@
  */
 import { OUTPUT_FORMATS } from '../core/layouts.js';
 import { parseScale } from '../core/goal.js';
+import { ID_COLUMNS } from '../core/ids.js';
 import { SCHEMAS } from '../core/pair.js';
 import { parseShard } from '../core/shard.js';
 import { parseWinnerValues } from '../core/winner.js';
@@ -22,6 +23,7 @@ import {
   parsed,
   parseInRange,
   parseNumber,
+  parseRate,
   path,
   text,
   type Flag,
@@ -85,7 +87,8 @@ export const inputFlags = {
   ),
   scoreACol: path(
     '--score-a-col <path>',
-    "the first response's score (becomes score_chosen or score_rejected); also for a layout found by its columns",
+    "the first response's score (becomes score_chosen or score_rejected); also for a layout found by its " +
+      "columns; with --scores, the score of the scores file's first response",
     {
       group: 'columns',
     },
@@ -96,6 +99,49 @@ export const inputFlags = {
     'what joins the prompt and its input (\\n for a newline; default: one newline, as LLaMA-Factory)',
     (raw) => String(raw).replace(/\\n/g, '\n').replace(/\\t/g, '\t'),
     { group: 'columns' },
+  ),
+};
+
+/** A column holding several responses to one prompt (pairs reads them, score scores them). */
+export const responseListFlags = {
+  responsesCol: path(
+    '--responses-col <path>',
+    'column holding the list of responses (default: responses; answers in the Nectar layout, ' +
+      'prompt.replies in an OASST message tree)',
+    { group: 'columns' },
+  ),
+  textField: text(
+    '--text-field <name>',
+    'the field of each response object that holds its text (default: the first of text, answer, response, ' +
+      'content, output, completion)',
+    { group: 'columns' },
+  ),
+};
+
+/** A separate scores file joined to the input by key (relabel, audit, inspect: core/score-join.ts). */
+export const scoresFileFlags = {
+  scores: text('--scores <file>', 'a separate scores file joined to the input by --key', { group: 'columns' }),
+  key: path('--key <path>', 'the join column for --scores', { group: 'columns' }),
+};
+
+/** generate, score, pairs: the row's id, carried through to relabel's source_id. */
+export const idFlags = {
+  idCol: path(
+    '--id-col <path>',
+    `column with the row's id, carried with the row (relabel writes it as source_id); every row must have one ` +
+      `(default: the first of ${ID_COLUMNS.join(', ')}, where present)`,
+    { group: 'columns' },
+  ),
+};
+
+/** relabel and score: a run whose scores contradict the labels of most pairs is stopped, not written. */
+export const conflictFlags = {
+  maxConflictRate: parsed(
+    '--max-conflict-rate <share>',
+    'stop (exit 1, nothing written) when more than this share of the scored pairs have scores that contradict ' +
+      'their label (swapped score columns, scores of other responses); 1 writes them anyway',
+    parseRate,
+    { default: '0.5', group: 'errors' },
   ),
 };
 

@@ -14,6 +14,7 @@ export const ROW_REASONS = [
   'bad_field', // present but of the wrong type (e.g. chosen is a number)
   'bad_score', // score missing, not numeric, or out of the scale
   'missing_score', // --scores file has no entry for this row's key
+  'unmatched_scores', // --scores file: its responses for this key are not the row's (or cannot be told apart)
   'empty_response', // chosen or rejected is empty / whitespace only
   'prompt_mismatch', // implicit prompt: chosen and rejected conversations differ before the answer
   'identical_responses', // chosen and rejected text are the same (breaks trainers' prompt extraction)

@@ -24,6 +24,11 @@ export const HINT_KEYS = [
   'set_row_aside',
   'cache_not_installed',
   'cache_elsewhere',
+  'match_scores_file',
+  'name_text_field',
+  'name_score_field',
+  'name_responses_column',
+  'name_long_column',
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 

@@ -4,7 +4,7 @@
  */
 import type { Path } from './path.js';
 
-const ID_COLUMNS = ['id', 'prompt_id', 'uid', 'question_id', 'idx', 'message_tree_id'];
+export const ID_COLUMNS = ['id', 'prompt_id', 'uid', 'question_id', 'idx', 'message_tree_id'];
 
 export function defaultIdColumn(value: unknown): Path | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;

@@ -31,3 +31,8 @@ export function unpackJudgePrompt(text: unknown): UnpackedJudgePrompt | null {
   if (end < 0) return null;
   return { instruction: text.slice(start + INSTRUCTION.length, middle), response: text.slice(from, end) };
 }
+
+/** The first column of a record that holds a grading prompt with its response inside, if any. */
+export function judgePromptColumn(record: Record<string, unknown>): string | undefined {
+  return Object.keys(record).find((name) => unpackJudgePrompt(record[name]) !== null);
+}

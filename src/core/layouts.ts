@@ -347,7 +347,7 @@ export function toTextRow(
 }
 
 /** A row of any layout radpo writes, read back. */
-interface LayoutRow {
+export interface LayoutRow {
   /** The layout, as far as the row's columns tell (trl, handbook and llamafactory rows look alike once read). */
   layout: 'nemo' | 'text' | 'axolotl' | 'messages';
   prompt: Message[];
@@ -364,9 +364,9 @@ interface LayoutRow {
   sourceLine: number | null;
 }
 
-/** Read a row of any layout radpo writes back into prompt, chosen and rejected turns. */
-export function readLayoutRow(row: Record<string, unknown>, source: string): LayoutRow {
-  const meta = {
+/** What every layout keeps beside the turns: goal and scores as written, the copy, the source line. */
+function rowMeta(row: Record<string, unknown>) {
+  return {
     otherPrompt: null,
     mismatch: null,
     goalScores: row.goal_scores ?? row.goal_score ?? null,
@@ -375,28 +375,46 @@ export function readLayoutRow(row: Record<string, unknown>, source: string): Lay
     copy: row.copy === 'chosen_goal' || row.copy === 'rejected_goal' ? row.copy : null,
     sourceLine: typeof row.source_line === 'number' ? row.source_line : null,
   } as const;
-  if (Array.isArray(row.context) && Array.isArray(row.completions)) {
-    const ranked = [...(row.completions as Array<{ rank: number; completion: Message[] }>)].sort(
-      (a, b) => a.rank - b.rank,
-    );
-    const [chosen, rejected] = [ranked[0]?.completion ?? [], ranked[1]?.completion ?? []];
-    return { ...meta, layout: 'nemo', prompt: row.context as Message[], chosen, rejected };
-  }
-  if (typeof row.prompt === 'string' && typeof row.chosen === 'string') {
-    // --format text: the prompt string is one user message.
-    const text = (content: unknown): Message[] => [{ role: 'assistant', content: content as string }];
-    return {
-      ...meta,
-      layout: 'text',
-      prompt: [{ role: 'user', content: row.prompt }],
-      chosen: text(row.chosen),
-      rejected: text(row.rejected),
-    };
-  }
+}
+
+/** NeMo's context and ranked completions: rank 0 is chosen. null when the row is not one. */
+export function readNemoRow(row: Record<string, unknown>): LayoutRow | null {
+  if (!Array.isArray(row.context) || !Array.isArray(row.completions)) return null;
+  const ranked = [...(row.completions as Array<{ rank: number; completion: Message[] }>)].sort(
+    (a, b) => a.rank - b.rank,
+  );
+  const [chosen, rejected] = [ranked[0]?.completion ?? [], ranked[1]?.completion ?? []];
+  return { ...rowMeta(row), layout: 'nemo', prompt: row.context as Message[], chosen, rejected };
+}
+
+/** --format text: the prompt string is one user message. null when the row is not one. */
+export function readTextRow(row: Record<string, unknown>): LayoutRow | null {
+  if (typeof row.prompt !== 'string' || typeof row.chosen !== 'string') return null;
+  const text = (content: unknown): Message[] => [{ role: 'assistant', content: content as string }];
+  return {
+    ...rowMeta(row),
+    layout: 'text',
+    prompt: [{ role: 'user', content: row.prompt }],
+    chosen: text(row.chosen),
+    rejected: text(row.rejected),
+  };
+}
+
+/** axolotl's messages with chosen and rejected message objects. null when the row is not one. */
+export function readAxolotlRow(row: Record<string, unknown>, source: string): LayoutRow | null {
   const axolotl =
     Array.isArray(row.messages) && row.chosen !== null && typeof row.chosen === 'object' && !Array.isArray(row.chosen);
-  const shape = detectShapeOf(source, row, axolotl ? { prompt: ['messages'] } : {});
-  const layout = axolotl ? 'axolotl' : 'messages';
+  return axolotl ? readMessages(row, source, 'axolotl') : null;
+}
+
+/** Message lists (TRL, the handbook, LLaMA-Factory's ShareGPT): read as any pair is. */
+export function readMessagesRow(row: Record<string, unknown>, source: string): LayoutRow {
+  return readMessages(row, source, 'messages');
+}
+
+function readMessages(row: Record<string, unknown>, source: string, layout: 'axolotl' | 'messages'): LayoutRow {
+  const meta = rowMeta(row);
+  const shape = detectShapeOf(source, row, layout === 'axolotl' ? { prompt: ['messages'] } : {});
   try {
     return { ...meta, layout, ...toPair(row, shape, { allowEmpty: true }) };
   } catch (err) {

@@ -8,7 +8,7 @@ import { RadpoError, RowError, preview } from './errors.js';
 /** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
 const shapeError = (message: string, fix: Hint) => new RadpoError('schema', message, fix);
 import { getPath, pathText, type Path } from './path.js';
-import { detectWinnerLayout, probeOrientation, type WinnerSpec } from './winner.js';
+import { detectWinnerLayout, knownResponseColumns, probeOrientation, type WinnerSpec } from './winner.js';
 
 export interface Message {
   role: string;
@@ -76,9 +76,9 @@ export interface ShapeOptions {
 /** LLaMA-Factory's alpaca converter joins instruction and input with one newline. */
 const DEFAULT_INPUT_JOIN = '\n';
 
-const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
-const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
-const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
+export const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
+export const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
+export const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
 
 const SCHEMA_TEXT: Record<SchemaName, string> = {
   conversational: 'conversational with explicit prompt (message lists)',
@@ -90,6 +90,18 @@ const SCHEMA_TEXT: Record<SchemaName, string> = {
 
 function firstPresent(record: Record<string, unknown>, names: string[]): string | undefined {
   return names.find((n) => Object.hasOwn(record, n) && record[n] !== undefined);
+}
+
+/**
+ * The two response columns of a record: the columns named, else the known chosen/rejected names, else a
+ * known A/B layout's response columns; null when it has none (a scores file of numbers only).
+ */
+export function responseColumns(record: unknown, named: ReadonlyArray<readonly [Path, Path]>): [Path, Path] | null {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return null;
+  for (const [a, b] of named) if (getPath(record, a) !== undefined && getPath(record, b) !== undefined) return [a, b];
+  const row = record as Record<string, unknown>;
+  const [chosen, rejected] = [firstPresent(row, CHOSEN_NAMES), firstPresent(row, REJECTED_NAMES)];
+  return chosen && rejected ? [[chosen], [rejected]] : knownResponseColumns(row);
 }
 
 /** LLaMA-Factory alpaca's `history`: [[user, assistant], …]. */

@@ -329,6 +329,25 @@ const PRESETS: Array<{ name: string; needs: string[]; spec: () => Omit<WinnerSpe
   },
 ];
 
+/**
+ * The known layouts' response columns whose both columns a record has (a ratings file carries the two
+ * responses it scores without the label): [A, B], or null.
+ */
+export function knownResponseColumns(record: Record<string, unknown>): [Path, Path] | null {
+  for (const preset of PRESETS) {
+    const { responseA, responseB } = preset.spec();
+    if (Object.hasOwn(record, responseA[0]!) && Object.hasOwn(record, responseB[0]!)) return [responseA, responseB];
+  }
+  return null;
+}
+
+/** The known winner layout whose columns a record has, by name and columns (the layout registry's reason). */
+export function winnerPresetOf(record: Record<string, unknown>): { name: string; columns: string[] } | null {
+  if ('chosen' in record || 'rejected' in record) return null;
+  const preset = PRESETS.find((p) => p.needs.every((c) => Object.hasOwn(record, c)));
+  return preset ? { name: preset.name, columns: preset.needs } : null;
+}
+
 /** The known layout a record is in (by its columns), or null: no winner columns to read. */
 export function detectWinnerLayout(record: unknown): WinnerSpec | null {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) return null;

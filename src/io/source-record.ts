@@ -16,4 +16,6 @@ export interface SourceRecord {
   duplicateKey?: string;
   /** CSV: columns whose cell looked like JSON but is no conversation, so it was kept as text. */
   jsonTextColumns?: string[];
+  /** The pair's scores a judge gave (chosen, rejected; one per attribute), handed over with the record. */
+  scores?: { chosen: number[]; rejected: number[] };
 }

@@ -2,12 +2,14 @@
  * The judge stage: attach judge scores to each record's pair, keeping input order, with bounded
  * concurrency and every judgement cached as it arrives.
  */
-import { RowError } from '../core/errors.js';
+import { RowError, preview } from '../core/errors.js';
+import { hint } from '../core/hints.js';
+import { TEXT_FIELDS } from '../core/response-lists.js';
 import type { Scale } from '../core/goal.js';
 import { asMessages, detectShapeOf, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
-import { parseScore, resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
+import { parseScore, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
 import { orientByWinner, probeOrientation } from '../core/winner.js';
 import { parseJsonRecord, type SourceRecord } from '../io/records.js';
 import type { Verdict } from './judge.js';
@@ -23,6 +25,16 @@ export interface JudgeStageOptions {
   scores: ScoreColumnSpec;
   /** Collect raw rewards for fitting instead of producing scores (first pass of minmax/quantile). */
   collectOnly: boolean;
+  /** Rows of several responses: the column that holds them (default `responses`) and their text field. */
+  list?: { column?: Path; textField?: string };
+  /**
+   * Where the scores go. 'row' (radpo score): written into the row's score columns. 'record' (relabel
+   * --judge): handed over on the record (`scores`), the row and its raw bytes left as they were, so the
+   * byte fast path reads it and nothing detects score columns a second time.
+   */
+  into?: 'row' | 'record';
+  /** The shape the stage detected on the first pair, for the caller that reads the same rows (relabel). */
+  detected?: { shape: Shape | null };
 }
 
 const DEFAULT_COLUMNS: [Path, Path] = [['score_chosen'], ['score_rejected']];
@@ -36,6 +48,21 @@ interface JudgedRecord extends SourceRecord {
 }
 
 type Failed = Exclude<Verdict, { ok: true }>;
+
+/** A response of a list: a string or message list as it is; an object's text field (named, or found). */
+function responseOf(item: unknown, textField: string | undefined, field: string): unknown {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+  const object = item as Record<string, unknown>;
+  const name = textField ?? TEXT_FIELDS.find((f) => typeof object[f] === 'string');
+  if (name === undefined || object[name] === undefined)
+    throw new RowError('missing_field', 'a response has no text field', {
+      field: name ? `${field}.${name}` : field,
+      expected: name ? `a "${name}" field` : `one of the fields ${TEXT_FIELDS.join(', ')}`,
+      found: `fields ${Object.keys(object).join(', ')}`,
+      hint: hint('name_text_field'),
+    });
+  return object[name];
+}
 
 /**
  * Judges one record's pair. The first record fixes the shape and where the scores go, for the rest of
@@ -66,6 +93,7 @@ class PairJudge {
   private fixColumns(record: SourceRecord): Shape {
     const { scores } = this.options;
     const shape = detectShapeOf(record.location.source, record.value, this.options.shape);
+    if (this.options.detected) this.options.detected.shape = shape;
     if (this.attributes) {
       // Attribute scores go under the score columns: score_chosen.Helpfulness, …
       const base: [Path, Path] = scores.chosen && scores.rejected ? [scores.chosen, scores.rejected] : DEFAULT_COLUMNS;
@@ -83,16 +111,17 @@ class PairJudge {
     return shape;
   }
 
-  /** Does the row already hold usable scores in every target column? */
-  private hasScores(value: Record<string, unknown>): boolean {
+  /** The row's own usable scores in every target column, or null (the row is judged). */
+  private existingScores(value: Record<string, unknown>): PairScores | null {
     try {
+      const scores: PairScores = { chosen: [], rejected: [] };
       for (const [c, r] of this.targets) {
-        parseScore(getPath(value, c), c.join('.'), this.scale);
-        parseScore(getPath(value, r), r.join('.'), this.scale);
+        scores.chosen.push(parseScore(getPath(value, c), c.join('.'), this.scale));
+        scores.rejected.push(parseScore(getPath(value, r), r.join('.'), this.scale));
       }
-      return true;
+      return scores;
     } catch {
-      return false;
+      return null;
     }
   }
 
@@ -105,7 +134,19 @@ class PairJudge {
     const value = record.value as Record<string, unknown>;
     const promptPath = this.options.shape.prompt ?? ['prompt'];
     const prompt = asMessages(getPath(value, promptPath), 'user', promptPath.join('.'));
-    const responses = (value.responses as unknown[]).map((r, i) => asMessages(r, 'assistant', `responses[${i}]`));
+    const column = this.options.list?.column ?? ['responses'];
+    const items = getPath(value, column);
+    const field = column.join('.');
+    if (!Array.isArray(items))
+      throw new RowError('missing_field', 'the row has no list of responses', {
+        field,
+        expected: 'a list of responses',
+        found: preview(items),
+        hint: hint('name_responses_column'),
+      });
+    const responses = items.map((r, i) =>
+      asMessages(responseOf(r, this.options.list?.textField, `${field}[${i}]`), 'assistant', `${field}[${i}]`),
+    );
     if (!session.config.rescore && Array.isArray(value.scores) && value.scores.length === responses.length)
       return record;
     const verdicts = await Promise.all(responses.map((r) => session.judge.judge(prompt, r)));
@@ -160,7 +201,8 @@ class PairJudge {
       // The first record says whether rows are pairs or lists of responses (radpo generate's rows).
       const first = record.value as Record<string, unknown>;
       this.listMode ??=
-        first !== null && typeof first === 'object' && Array.isArray(first.responses) && !('chosen' in first);
+        this.options.list?.column !== undefined ||
+        (first !== null && typeof first === 'object' && Array.isArray(first.responses) && !('chosen' in first));
       if (this.listMode) return await this.judgeList(record, failed);
       this.shape ??= this.fixColumns(record);
       // A/B responses with a winner: judged (and written) as chosen and rejected.
@@ -170,7 +212,8 @@ class PairJudge {
       >;
       const pair = toPair(value, this.shape);
       // Scores only where the data has none.
-      if (!session.config.rescore && this.existing && this.hasScores(value)) return record;
+      const existing = !session.config.rescore && this.existing ? this.existingScores(value) : null;
+      if (existing) return { ...record, scores: existing };
       const [c, r] = await Promise.all([
         session.judge.judge(pair.prompt, pair.chosen, pair.tools),
         session.judge.judge(pair.prompt, pair.rejected, pair.tools),
@@ -181,11 +224,15 @@ class PairJudge {
         session.rawRewards.push(c.scores[0]!, r.scores[0]!);
         return record;
       }
+      const scores: PairScores = { chosen: [], rejected: [] };
       for (const [i, [chosenPath, rejectedPath]] of this.targets.entries()) {
-        setPath(value, chosenPath, this.goalScore(c.scores[i]!, 'chosen'));
-        setPath(value, rejectedPath, this.goalScore(r.scores[i]!, 'rejected'));
+        scores.chosen.push(this.goalScore(c.scores[i]!, 'chosen'));
+        scores.rejected.push(this.goalScore(r.scores[i]!, 'rejected'));
+        if (this.options.into === 'record') continue;
+        setPath(value, chosenPath, scores.chosen[i]);
+        setPath(value, rejectedPath, scores.rejected[i]);
       }
-      return { ...record, value, bytes: undefined };
+      return this.options.into === 'record' ? { ...record, scores } : { ...record, value, bytes: undefined, scores };
     } catch (err) {
       if (err instanceof RowError) return fail(err);
       throw err;

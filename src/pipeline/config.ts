@@ -22,6 +22,8 @@ export interface RunConfig {
   /** Exit 0 even when no row is written. */
   allowEmptyOutput: boolean;
   maxLineBytes: number;
+  /** Stop when more than this share of the scored pairs contradict their label (1: never). */
+  maxConflictRate: number;
   quiet: boolean;
   version: string;
   /** How the core's hints are worded for this user (the CLI's flag names: src/cli/hints.ts). */

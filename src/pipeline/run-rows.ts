@@ -11,7 +11,7 @@ import { printable } from '../io/log.js';
 import type { RunConfig } from './config.js';
 import { RowPolicy } from './row-policy.js';
 import { RunOutput, type RunOutputOptions } from './run-output.js';
-import { type BaseReport, nothingWrittenError, type RunCounts, setAsideReport } from './summary.js';
+import { type BaseReport, conflictError, nothingWrittenError, type RunCounts, setAsideReport } from './summary.js';
 
 /** A command's part of the run: the stage, its report and summary, and what it adds around the commit. */
 export interface RowsStage<R extends BaseReport> {
@@ -38,6 +38,8 @@ export interface RowsStage<R extends BaseReport> {
   beforeCommit?(out: RunOutput, empty: boolean): Promise<void>;
   /** What follows a successful commit (the trainer snippet on stdout); `empty`: no rows were kept. */
   afterCommit?(report: R, empty: boolean): Promise<void>;
+  /** Why most scores would contradict their labels, as the command knows it (the stop's hint). */
+  conflictCause?(): string;
   /** The command's own warnings, after the shared ones. */
   warnings?(): void;
   /** Always called, last: the command's resources (a server session, worker threads). */
@@ -70,6 +72,12 @@ export async function runRows<R extends BaseReport>(
     // A signal during the last chunk of work still stops the run before anything is published.
     stopIfInterrupted(io.signal);
     await out.finish();
+    const conflicts = conflictError(
+      counts,
+      config,
+      stage.conflictCause?.() ?? 'are the score columns swapped, or are lower scores better in this data?',
+    );
+    if (conflicts) throw conflicts;
     const report = stage.report(baseReport(stage, config, counts));
     const empty = !stage.noRows && report.rows_written === 0 && !config.allowEmptyOutput;
     await stage.beforeCommit?.(out, empty);

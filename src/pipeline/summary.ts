@@ -3,6 +3,7 @@
  * rows_read = pairs_relabeled + set_aside.total, and rows_written = 2 × pairs_relabeled.
  */
 import { formatScore } from '../core/goal.js';
+import { wilson } from '../core/stats.js';
 import { RadpoError, formatLocation, type Location, type RowReason } from '../core/errors.js';
 import { bar, counted, formatCount } from './text.js';
 
@@ -21,6 +22,8 @@ export class RunCounts {
   pairsRelabeled = 0;
   rowsWritten = 0;
   ties = 0;
+  /** Pairs with scores and a label (chosen over rejected), and those whose scores say the opposite. */
+  labelled = 0;
   contradicting = 0;
   /** Rows with a score --precision rounded. */
   roundedScores = 0;
@@ -172,7 +175,7 @@ export function renderSummary(report: RunReport, seconds: number): string {
     }${report.rejects ? ` -> ${report.rejects}` : ''}`,
   );
   lines.push(`  ties: ${n(report.ties.count)} (${report.ties.policy === 'keep' ? 'kept' : 'dropped'})`);
-  lines.push(`  contradicting label (chosen scored lower): ${n(report.contradicting_label)}`);
+  lines.push(conflictLine(report.contradicting_label, report.pairs_relabeled));
   if (report.rounded_scores)
     lines.push(
       `  scores rounded to ${report.rounded_scores.digits} digits (--precision): ${n(report.rounded_scores.rows)} ` +
@@ -195,6 +198,49 @@ export function renderSummary(report: RunReport, seconds: number): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Scored pairs below which the conflict stop never acts, and before which it never acts mid-run. */
+const MIN_CONFLICT_PAIRS = 10;
+const EARLY_CONFLICT_PAIRS = 100;
+
+/**
+ * A run whose scores contradict the labels of more than `max` of its scored pairs: that many conflicts
+ * is no judge's noise but scores attached to the wrong side (swapped columns, a scores file read in
+ * another order), so nothing is written. The rate must be above `max` beyond doubt (the lower end of
+ * its 95% interval): a judge that agrees with the labels about half the time is weak, not swapped, and
+ * 19 conflicts in 35 pairs say nothing either way. `cause` is the likely one, as the command knows it.
+ * Mid-run (`early`) it acts from 100 pairs on: sooner than a bad row further on would.
+ */
+export function conflictError(
+  counts: RunCounts,
+  config: { maxConflictRate: number; output: string },
+  cause: string,
+  early = false,
+): RadpoError | null {
+  const max = config.maxConflictRate;
+  const n = counts.labelled;
+  if (n < (early ? EARLY_CONFLICT_PAIRS : MIN_CONFLICT_PAIRS) || counts.contradicting / n <= max) return null;
+  const [low] = wilson(counts.contradicting, n)!;
+  if (low <= max) return null;
+  const rate = counts.contradicting / counts.labelled;
+  const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} scored pairs`;
+  const written = config.output === '-' ? 'the rows sent to stdout are incomplete' : 'nothing was written';
+  return new RadpoError(
+    'data',
+    `${formatCount(counts.contradicting)} of ${pairs} (${(100 * rate).toFixed(1)}%, at least ` +
+      `${(100 * low).toFixed(1)}% at 95% confidence) have scores that contradict their label (chosen scored ` +
+      `lower), above --max-conflict-rate ${max}; ${written}`,
+    `${cause}; if the scores are right and the labels are not, write the pairs anyway with --max-conflict-rate 1 ` +
+      '(radpo audit FILE shows the conflicting pairs)',
+  );
+}
+
+/** The summary's line of label conflicts: under the stop, a pointer to the audit that lists them. */
+export function conflictLine(contradicting: number, labelled: number): string {
+  const line = `  contradicting label (chosen scored lower): ${formatCount(contradicting)}`;
+  if (contradicting === 0 || labelled === 0) return line;
+  return `${line} (${((100 * contradicting) / labelled).toFixed(1)}% of scored pairs; radpo audit lists them)`;
 }
 
 /**

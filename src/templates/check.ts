@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFlagFile } from '../io/files.js';
 import { RadpoError, RowError, usageError } from '../core/errors.js';
-import { readLayoutRow } from '../core/layouts.js';
+import { readLayoutRow } from '../core/output-layouts.js';
 import { plainWords } from '../core/hints.js';
 import { goalPattern, goalText, scaleNamedIn, scoresFromGoal, type GoalSpec } from '../core/goal.js';
 import type { Message } from '../core/pair.js';

@@ -54,7 +54,7 @@ describe('radpo inspect', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/rows: 5 \(0 readable pairs; not readable: malformed_record 3\)/);
     // The translated "rejected" key is the one other text column beside chosen.
-    expect(r.stdout).toMatch(/try: --chosen-col chosen --rejected-col 거부됨/);
+    expect(r.stdout).toMatch(/radpo relabel FILE --chosen-col chosen --rejected-col '거부됨'/);
   });
 
   it('never suggests a judge prompt column (prometheus chosen_instruction) as a response', async () => {
@@ -67,6 +67,8 @@ describe('radpo inspect', () => {
     const plain = join(tempDir(), 'ab.json');
     writeFileSync(plain, JSON.stringify([{ question: 'Q?', better_answer: 'a', worse_answer: 'b' }]));
     const named = await run(['inspect', plain]);
-    expect(named.stdout).toMatch(/try: --prompt-col question --chosen-col better_answer --rejected-col worse_answer/);
+    expect(named.stdout).toMatch(
+      /radpo relabel FILE --prompt-col question --chosen-col better_answer --rejected-col worse_answer/,
+    );
   });
 });

@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inspectFlags } from '../../src/commands/inspect/flags.js';
+import { relabelFlags } from '../../src/commands/relabel/flags.js';
 import { DATA, FIXTURES, parseJsonl, run, spawnRadpo, tempDir } from '../helpers.js';
 import { fakeServers } from '../judge-server.js';
 
@@ -205,8 +207,11 @@ describe('help and the shell', () => {
     expect(r.stdout.trimEnd()).toMatch(/Examples:\n( {2}\$ radpo relabel .+\n?){3}$/);
   });
 
-  it('inspect has no --id-col (it copies nothing anywhere)', async () => {
-    expect((await run(['inspect', '--help'])).stdout).not.toMatch(/--id-col/);
+  it('inspect takes every column flag relabel takes, and --scale: a relabel command is checked before it runs', () => {
+    const relabel = Object.entries(relabelFlags).filter(([k, f]) => f.group === 'columns' || k === 'scale');
+    expect(relabel.map(([k]) => k)).toContain('idCol');
+    for (const [key, flag] of relabel)
+      expect(inspectFlags, key).toHaveProperty(key, expect.objectContaining({ flags: flag.flags }));
   });
 
   it('radpo completion bash completes commands, flags and choices', () => {

@@ -350,6 +350,8 @@ describe('radpo score with a reward model', () => {
       [
         'score',
         input,
+        '--max-conflict-rate',
+        '1', // the fake judge's scores follow a hash of the text, not the labels
         '--judge',
         'reward',
         '--judge-url',
@@ -393,6 +395,8 @@ describe('radpo score with a reward model', () => {
       [
         'score',
         input,
+        '--max-conflict-rate',
+        '1', // the fake judge's scores follow a hash of the text, not the labels
         '--judge',
         'reward',
         '--reward-endpoint',
@@ -444,6 +448,8 @@ describe('relabel --judge', () => {
         'relabel',
         input,
         '-q',
+        '--max-conflict-rate',
+        '1', // the fake judge's scores follow a hash of the text, not the labels
         '--judge',
         'reward',
         '--judge-url',

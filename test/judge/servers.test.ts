@@ -40,7 +40,10 @@ const chat = (url: string, extra: string[] = []) => [
   '-q',
   ...extra,
 ];
+// The fake reward model's rewards follow a hash of the text, not the labels: the conflict stop is not tested here.
 const reward = (url: string, extra: string[] = []) => [
+  '--max-conflict-rate',
+  '1',
   '--judge',
   'reward',
   '--judge-url',

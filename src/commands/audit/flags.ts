@@ -1,14 +1,7 @@
-import { bool, count, list, parsed, parseNonNegative, path, text } from '../../cli/flags.js';
-import { configFlags, inputFlags, scoreColumnFlags } from '../../cli/tables.js';
+import { bool, count, list, parsed, parseNonNegative, parseRate, path, text } from '../../cli/flags.js';
+import { configFlags, inputFlags, scoreColumnFlags, scoresFileFlags } from '../../cli/tables.js';
 import { ValueError } from '../../core/errors.js';
 import { parseScale } from '../../core/goal.js';
-
-/** A share between 0 and 1 (a target or a bound on a rate). */
-function parseRate(text: string): number {
-  const value = parseNonNegative(text);
-  if (value > 1) throw new ValueError(text, 'a share from 0 to 1 (0.8, not 80)');
-  return value;
-}
 
 /** --gaps 0,0.5,1,2: the min-gap values to sweep, each a plain decimal (0x10 is not 16 here). */
 function parseGaps(text: string): number[] {
@@ -43,8 +36,7 @@ export const auditFlags = {
   attr: list('--attr <NAME=CHOSEN,REJECTED>', 'aspect score columns, compared with the overall score (repeatable)', {
     group: 'columns',
   }),
-  scores: text('--scores <file>', 'a separate scores file joined to the input by --key', { group: 'columns' }),
-  key: path('--key <path>', 'the join column for --scores', { group: 'columns' }),
+  ...scoresFileFlags,
   idCol: path(
     '--id-col <path>',
     "column that identifies a pair across --rerun and --reference files (default: the pair's text)",

@@ -10,9 +10,18 @@ import { paperGoalSpec, type Scale, scaleNamedIn, withoutPaperGoal } from '../..
 import { detectShapeOf, toPair, type Message, type Pair, type Shape, type ShapeOptions } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import { relabeledEvidence } from '../../core/relabel.js';
-import { readScores, resolveScoreColumns, type ScoreAttribute, type ScoreColumns } from '../../core/scores.js';
+import {
+  readScores,
+  resolveScoreColumns,
+  type PairScores,
+  type ScoreAttribute,
+  type ScoreColumns,
+} from '../../core/scores.js';
 import { mean } from '../../core/stats.js';
 import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
+import { joinScores, positionalMismatch } from '../../core/score-join.js';
+import { hint } from '../../core/hints.js';
+import { wordHint } from '../../cli/hints.js';
 import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
@@ -232,6 +241,9 @@ export class PairReader {
     const shape = detectShapeOf(name, value, config.shape);
     if (config.joinedScores) {
       // The scores come from the scores file; any score columns in the rows are not used.
+      const file = config.joinedScores.scores;
+      const why = file.responses ? null : positionalMismatch(file.names, shape.winner !== null);
+      if (why) throw new RadpoError('schema', `${name}: ${why}`, wordHint(hint('match_scores_file')));
       Object.assign(summary, {
         shape: shape.description,
         scores: config.joinedScores.scores.description,
@@ -299,16 +311,19 @@ export class PairReader {
     let overall: [number, number];
     let aspects: Array<[number, number]> | null = null;
     if (config.joinedScores) {
-      const key = getPath(row, config.joinedScores.key);
-      const text = joinKey(key);
-      const joined = text === null ? undefined : config.joinedScores.scores.table.get(text);
-      if (!joined) {
-        const missing = new RowError('missing_score', 'no scores for this row in the scores file', {
-          field: config.joinedScores.key.join('.'),
-          expected: 'a key present in the scores file',
-          found: key === undefined ? 'no key column' : JSON.stringify(key),
+      const { scores: file, key: keyPath } = config.joinedScores;
+      let joined: PairScores;
+      try {
+        // A tie label reads the row as if A won (probeOrientation).
+        const side = context.shape.winner && label === 1 ? winnerSide(value, context.shape.winner) : 'a';
+        joined = joinScores(file.table, file.names, getPath(row, keyPath), keyPath.join('.'), {
+          chosen: getPath(row, context.shape.chosen),
+          rejected: getPath(row, context.shape.rejected),
+          winner: context.shape.winner ? (side === 'b' ? 'b' : 'a') : null,
         });
-        tally.addUnreadable(missing, location);
+      } catch (err) {
+        if (!(err instanceof RowError)) throw err;
+        tally.addUnreadable(err, location);
         return null;
       }
       overall = [mean(joined.chosen)!, mean(joined.rejected)!];

@@ -4,7 +4,7 @@
  * conflicting pairs atomically, and fails (exit 1) a gate a pipeline set.
  */
 import type { RunCommand } from '../../cli/command.js';
-import { checkOutputPaths, resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
+import { checkOutputPaths, resolveInputs, scoreColumnSpec, scoresFileSpec, shapeOptions } from '../../cli/rules.js';
 import {
   type AuditFigures,
   type AuditPairs,
@@ -309,7 +309,7 @@ async function readConfig(flags: AuditFlagValues, io: Io): Promise<ReadConfig> {
           scores: await loadScoresFile(
             flags.scores,
             flags.key,
-            { chosen: flags.chosenScoreCol, rejected: flags.rejectedScoreCol },
+            scoresFileSpec(flags, { chosen: flags.chosenScoreCol, rejected: flags.rejectedScoreCol }),
             { min: -Infinity, max: Infinity },
             flags.maxLineBytes,
             io,
@@ -320,7 +320,8 @@ async function readConfig(flags: AuditFlagValues, io: Io): Promise<ReadConfig> {
   return {
     inputFormat: flags.inputFormat,
     maxLineBytes: flags.maxLineBytes,
-    shape: shapeOptions(flags),
+    // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
+    shape: { ...shapeOptions(flags), ...(flags.scores ? { winnerScores: undefined } : {}) },
     chosenScoreCol: flags.chosenScoreCol,
     rejectedScoreCol: flags.rejectedScoreCol,
     aspects,

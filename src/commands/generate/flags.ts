@@ -5,6 +5,7 @@ import {
   goalTextFlags,
   networkFlags,
   outputFlags,
+  idFlags,
   policyFlags,
   readFlags,
 } from '../../cli/tables.js';
@@ -38,5 +39,6 @@ export const generateFlags = {
   }),
   ...goalTextFlags('the scale used when relabeling'),
   ...outputFlags('output file ("-" = stdout): one row per prompt with its responses'),
+  ...idFlags,
   ...errorFlags,
 };

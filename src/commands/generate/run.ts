@@ -7,6 +7,7 @@ import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import { checkOutputPaths, resolveInputs, runConfig, stdinReadOnce } from '../../cli/rules.js';
 import { POLICY_SERVER, serverFiles, serverSessionConfig } from '../../cli/server-config.js';
+import { requireId } from '../../core/response-lists.js';
 import { RadpoError, RowError } from '../../core/errors.js';
 import { goalText, type Placement, placeGoal } from '../../core/goal.js';
 import { asMessages } from '../../core/pair.js';
@@ -33,6 +34,8 @@ interface GenerateConfig extends RunConfig {
   server: ServerSessionConfig;
   params: SamplingParams;
   promptPath: Path;
+  /** --id-col: every prompt row's id, carried with it (relabel writes it as source_id). */
+  idCol?: Path;
   /** The training goal text asked for (--goal-score), and where it goes. */
   goal: { text: string; placement: Placement } | null;
   /** What the rows carry as `sampling`. */
@@ -75,6 +78,7 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
     server,
     params: settings.params,
     promptPath: settings.promptPath,
+    idCol: flags.idCol,
     // The goal text of training, exactly: what a reward-augmented policy is asked for at inference.
     goal: settings.goal && {
       text: goalText(readGoalSpec(flags, null), [settings.goal.score]),
@@ -147,7 +151,9 @@ class GenerateRun {
     const record = parseJsonRecord(raw, isJsonFile);
     if (record.error) return { record, error: record.error };
     try {
-      const { promptPath, goal } = this.config;
+      const { promptPath, goal, idCol } = this.config;
+      // A named id column is checked before the policy is asked: a row without its id costs no request.
+      if (idCol) requireId(getPath(record.value, idCol), idCol);
       const prompt = asMessages(getPath(record.value, promptPath), 'user', promptPath.join('.'));
       const asked = goal ? placeGoal(prompt, goal.text, goal.placement) : prompt;
       return { record, samples: await this.sampler.sample(asked) };

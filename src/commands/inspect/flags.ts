@@ -1,5 +1,6 @@
-import { bool, list } from '../../cli/flags.js';
-import { configFlags, inputFlags, scoreColumnFlags } from '../../cli/tables.js';
+import { bool, list, parsed, path } from '../../cli/flags.js';
+import { configFlags, inputFlags, scoreColumnFlags, scoresFileFlags } from '../../cli/tables.js';
+import { parseScale } from '../../core/goal.js';
 
 /** Every flag of `radpo inspect`, declared once: commander options and the typed config both come from here. */
 export const inspectFlags = {
@@ -9,5 +10,14 @@ export const inspectFlags = {
   attr: list('--attr <NAME=CHOSEN,REJECTED>', 'attribute score columns (histograms show the first)', {
     group: 'columns',
   }),
+  ...scoresFileFlags,
+  // Accepted as relabel takes them, so a relabel command can be checked with inspect before it runs.
+  idCol: path('--id-col <path>', 'column with the row id (as relabel takes it)', { group: 'columns' }),
+  scale: parsed(
+    '--scale <min-max>',
+    'the scale the scores are on (the range check names it; default 1-10)',
+    parseScale,
+    { group: 'goal' },
+  ),
   json: bool('--json', 'print the report as JSON', { group: 'output' }),
 };

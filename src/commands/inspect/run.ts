@@ -6,18 +6,24 @@
  */
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
-import { resolveInputs, scoreColumnSpec, shapeOptions } from '../../cli/rules.js';
+import { wordHint } from '../../cli/hints.js';
+import { resolveInputs, scoreColumnSpec, scoresFileSpec, shapeOptions } from '../../cli/rules.js';
 import { codePoints, scoreHistogram as histogram } from '../../core/audit.js';
-import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
-import { formatScore, paperGoalSpec } from '../../core/goal.js';
-import { unpackJudgePrompt } from '../../core/judge-prompt.js';
+import { RadpoError, RowError, type RowReason, usageError } from '../../core/errors.js';
+import { formatScore, paperGoalSpec, type Scale } from '../../core/goal.js';
+import { hint } from '../../core/hints.js';
+import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
+import { shellQuote } from '../../core/terminal.js';
 import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
-import { readScores, resolveScoreColumns, type ScoreColumnSpec, type ScoreColumns } from '../../core/scores.js';
-import { orientByWinner, probeOrientation } from '../../core/winner.js';
+import { getPath, type Path } from '../../core/path.js';
+import { joinScores, positionalMismatch } from '../../core/score-join.js';
+import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../../core/scores.js';
+import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
 import type { InputFormat } from '../../io/choices.js';
 import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
+import { type JoinedScores, loadScoresFile, type ScoresFileSpec } from '../../pipeline/scores-file.js';
 import { DistinctCounter, NumberSample } from '../../pipeline/sketch.js';
 import { bar, formatCount } from '../../pipeline/text.js';
 import type { inspectFlags } from './flags.js';
@@ -25,12 +31,22 @@ import type { inspectFlags } from './flags.js';
 export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
+  if ((flags.scores === undefined) !== (flags.key === undefined))
+    throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
+  const scores = scoreColumnSpec(flags);
+  const shape = shapeOptions(flags);
   const report = await runInspect(
     {
       inputs,
       inputFormat: flags.inputFormat,
-      shape: shapeOptions(flags),
-      scores: scoreColumnSpec(flags),
+      // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
+      shape: flags.scores ? { ...shape, winnerScores: undefined } : shape,
+      scores,
+      scoresFile:
+        flags.scores && flags.key
+          ? { path: flags.scores, key: flags.key, spec: scoresFileSpec(flags, scores) }
+          : undefined,
+      scale: flags.scale,
       maxLineBytes: flags.maxLineBytes,
     },
     io,
@@ -45,8 +61,15 @@ interface InspectConfig {
   inputFormat?: InputFormat;
   shape: ShapeOptions;
   scores: ScoreColumnSpec;
+  /** --scores FILE --key PATH: the scores come from that file, each attached to its response. */
+  scoresFile?: { path: string; key: Path; spec: ScoresFileSpec };
+  /** --scale: the range the scores are checked against (default: the paper's 1-10). */
+  scale?: Scale;
   maxLineBytes: number;
 }
+
+/** A pair's scores from a row (oriented by its winner), however the input gives them. */
+type ReadScores = (raw: unknown, value: unknown) => PairScores;
 
 interface HistogramBin {
   label: string;
@@ -78,8 +101,9 @@ interface InputEntry {
   format: string;
   shape: string;
   scores: string;
-  /** Only when the shape is unknown: the columns of the first record, and the flags that would name them. */
+  /** Only when the shape is unknown: the columns of the first record, the layouts that fit, and the commands. */
   columns?: ColumnInfo[];
+  readings?: Reading[];
   suggestion?: string;
   /** The file is radpo's own output (relabeled pairs). */
   relabeled?: boolean;
@@ -98,6 +122,8 @@ interface InspectReport {
     contradicting_label: number;
     unscored: number;
     range: { min: number; max: number };
+    /** The scale the range is checked against: --scale, or null for the paper's 1-10. */
+    scale: { min: number; max: number } | null;
   };
   /** For radpo's own output: the two copies and the goals, instead of labels that the swap contradicts by design. */
   relabeled: null | { copies: Record<string, number>; goal_histogram: HistogramBin[] };
@@ -127,6 +153,8 @@ class Tally {
   unscored = 0;
   identical = 0;
   columnsText: string | null = null;
+  /** --scale, when given: the range the scores are checked against. */
+  scale: Scale | null = null;
   readonly copies = new Map<string, number>();
   readonly goals = new NumberSample();
 
@@ -139,7 +167,7 @@ class Tally {
   }
 
   /** One record of an input whose shape (and score columns, if any) are known. */
-  add(raw: unknown, shape: Shape, columns: ScoreColumns | null): void {
+  add(raw: unknown, shape: Shape, read: ReadScores | null): void {
     const value = shape.winner ? orientByWinner(raw, shape.winner) : raw;
     const pair = toPair(value, shape, { allowEmpty: true });
     this.pairs += 1;
@@ -148,9 +176,9 @@ class Tally {
     this.lengths.chosen.push(textLength(pair.chosen));
     this.lengths.rejected.push(textLength(pair.rejected));
     if (JSON.stringify(pair.chosen) === JSON.stringify(pair.rejected)) this.identical += 1;
-    if (!columns) return;
+    if (!read) return;
     try {
-      const scores = readScores(value, columns, { min: -Infinity, max: Infinity });
+      const scores = read(raw, value);
       // Histograms show the first (or only) attribute.
       this.chosenScores.push(scores.chosen[0]!);
       this.rejectedScores.push(scores.rejected[0]!);
@@ -199,6 +227,7 @@ class Tally {
                       min: Math.min(this.chosenScores.min, this.rejectedScores.min),
                       max: Math.max(this.chosenScores.max, this.rejectedScores.max),
                     },
+              scale: this.scale,
             }
           : null,
       // Past 500,000 distinct prompts the count is a HyperLogLog estimate, and the rows beyond each prompt's
@@ -224,6 +253,11 @@ class Tally {
 
 async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport> {
   const tally = new Tally();
+  tally.scale = config.scale ?? null;
+  const file = config.scoresFile;
+  const joined = file
+    ? await loadScoresFile(file.path, file.key, file.spec, ANY_SCALE, config.maxLineBytes, io, wordHint)
+    : null;
   const inputs: InputEntry[] = [];
   for (const input of config.inputs) {
     const { name, format, records } = await openInput(input, config, io);
@@ -231,7 +265,10 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     inputs.push(entry);
     let shape: Shape | null = null;
     let unknown = false;
-    let columns: ScoreColumns | null = null;
+    /** The values of an unknown file's label column (a reading with a winner column maps them to A and B). */
+    const labels = new Set<string>();
+    let labelColumn: string | undefined;
+    let read: ReadScores | null = null;
     for await (const batch of records) {
       stopIfInterrupted(io.signal);
       for (const record of batch) {
@@ -241,7 +278,11 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
           tally.unreadableRow(record.error.reason);
           continue;
         }
-        if (unknown) continue;
+        if (unknown) {
+          const label = labelColumn === undefined ? undefined : (record.value as Record<string, unknown>)[labelColumn];
+          if (label !== undefined && labels.size < 20) labels.add(String(label));
+          continue;
+        }
         try {
           if (shape === null) {
             try {
@@ -251,33 +292,74 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
               // Not a layout radpo knows: say what is there, and how to name it.
               unknown = true;
               Object.assign(entry, describeUnknown(record.value, err.message));
+              labelColumn = entry.readings?.find((r) => r.winnerColumn)?.winnerColumn;
+              const label = labelColumn && (record.value as Record<string, unknown>)[labelColumn];
+              if (label !== undefined && label !== '') labels.add(String(label));
               continue;
             }
             entry.shape = shape.description;
             entry.relabeled = relabeledEvidence(record.value, null, paperGoalSpec()) !== null;
-            const first = shape.winner ? probeOrientation(record.value, shape.winner) : record.value;
-            columns = resolveScoreColumns(first, config.scores);
-            if (columns) entry.scores = tally.columnsText = columns.description;
+            const source = scoreReader(record.value, shape, config, joined);
+            if (source) [read, entry.scores, tally.columnsText] = [source.read, source.text, source.text];
           }
           if (entry.relabeled) tally.addRelabeled(record.value as Record<string, unknown>);
-          tally.add(record.value, shape, columns);
+          tally.add(record.value, shape, read);
         } catch (err) {
           if (!(err instanceof RowError)) throw err;
           tally.unreadableRow(err.reason);
         }
       }
     }
+    if (entry.readings) entry.suggestion = suggestionOf(entry.readings, labels);
   }
   return tally.report(inputs);
 }
 
-const GUESSES: Array<[flag: string, pattern: RegExp]> = [
-  ['--prompt-col', /^(prompt|question|instruction|input|query|context|messages|conversations?|history)$/i],
-  ['--chosen-col', /(chosen|preferred|better|accepted|good|winner|response_j|output_1|response_a|completion_a)/i],
-  ['--rejected-col', /(rejected|non_preferred|worse|bad|loser|response_k|output_2|response_b|completion_b)/i],
-];
+const ANY_SCALE: Scale = { min: -Infinity, max: Infinity };
 
-const NOT_A_RESPONSE = /(instruction|prompt|judg|feedback|score|rating|rank|model|label|id$)/i;
+/** How an input's scores are read, from its first record: a scores file, or the row's columns (or none). */
+function scoreReader(
+  first: unknown,
+  shape: Shape,
+  config: InspectConfig,
+  joined: JoinedScores | null,
+): { read: ReadScores; text: string } | null {
+  if (joined) return { read: joinedReader(joined, config.scoresFile!.key, shape), text: joined.description };
+  const columns = resolveScoreColumns(shape.winner ? probeOrientation(first, shape.winner) : first, config.scores);
+  if (!columns) return null;
+  return { read: (_raw, value) => readScores(value, columns, ANY_SCALE), text: columns.description };
+}
+
+/** Scores from a scores file, each attached to the response it scores there (core/score-join.ts). */
+function joinedReader(joined: JoinedScores, key: Path, shape: Shape): ReadScores {
+  const why = joined.responses ? null : positionalMismatch(joined.names, shape.winner !== null);
+  if (why) throw new RadpoError('schema', why, wordHint(hint('match_scores_file')));
+  return (raw, value) => {
+    const side = shape.winner ? winnerSide(raw, shape.winner) : null;
+    return joinScores(joined.table, joined.names, getPath(value, key), key.join('.'), {
+      chosen: getPath(value, shape.chosen),
+      rejected: getPath(value, shape.rejected),
+      winner: side === 'tie' ? null : side,
+    });
+  };
+}
+
+/** The flag that names each column role of a reading (core/input-layouts.ts names roles, not flags). */
+const ROLE_FLAGS: Record<ColumnRole, string> = {
+  prompt: '--prompt-col',
+  chosen: '--chosen-col',
+  rejected: '--rejected-col',
+  responseA: '--response-a-col',
+  responseB: '--response-b-col',
+  winner: '--winner-col',
+  scoreA: '--score-a-col',
+  scoreB: '--score-b-col',
+  responses: '--responses-col',
+  textField: '--text-field',
+  group: '--group-col',
+  response: '--response-col',
+  score: '--score-col',
+};
 
 function typeOf(value: unknown): string {
   if (Array.isArray(value))
@@ -288,59 +370,50 @@ function typeOf(value: unknown): string {
   return typeof value === 'object' ? 'object' : typeof value;
 }
 
-/** The columns of a first record radpo cannot read as a pair, with a guess at the flags that would name them. */
-function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'shape' | 'columns' | 'suggestion'> {
+/** The columns of a first record radpo cannot read as a pair, and the layouts of the registry that fit it. */
+function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'shape' | 'columns' | 'readings'> {
   const record = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   const columns = Object.entries(record).map(([name, v]) => {
     const sample = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
     return { name, type: typeOf(v), sample: sample.length > 60 ? `${sample.slice(0, 59)}…` : sample };
   });
-  const judgePrompt = judgePromptSuggestion(record);
-  if (judgePrompt) return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion: judgePrompt };
-  const used = new Set<string>();
-  const flags = GUESSES.flatMap(([flag, pattern]) => {
-    const found = columns.find(
-      (c) =>
-        !used.has(c.name) &&
-        pattern.test(c.name) &&
-        c.type !== 'number' &&
-        c.type !== 'boolean' &&
-        // `chosen_instruction` (prometheus: the whole judge prompt), `chosen_score`, `chosen_model` are no
-        // responses, whatever their name starts with.
-        (flag === '--prompt-col' || !NOT_A_RESPONSE.test(c.name)),
-    );
-    if (!found) return [];
-    used.add(found.name);
-    return [`${flag} ${found.name}`];
-  });
-  // A chosen column and one other text column (a translated file's "rejected": 거부됨): that one is the other side.
-  const rest = columns.filter((c) => !used.has(c.name) && c.type === 'string');
-  if (flags.some((f) => f.startsWith('--chosen-col')) && !flags.some((f) => f.startsWith('--rejected-col')))
-    if (rest.length === 1) flags.push(`--rejected-col ${rest[0]!.name}`);
-  const suggestion =
-    flags.length >= 2
-      ? `try: ${flags.join(' ')} (and score columns: --chosen-score-col/--rejected-score-col, or radpo score --judge …)`
-      : 'name the columns that hold the prompt and the two responses with --prompt-col, --chosen-col and ' +
-        '--rejected-col';
-  return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, suggestion };
+  return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, readings: readingsOf(record) };
 }
 
 /**
- * One response per row inside a judge's grading prompt (prometheus-eval's absolute-grading files): the long
- * format of radpo pairs reads such a column, with the row's group and score columns as found.
+ * A label column's values mapped to A, B and a tie, from the values the file holds: a guess only where
+ * the values say it (1 and 2, a and b, model_a and model_b); otherwise the values, for the user to map.
  */
-function judgePromptSuggestion(record: Record<string, unknown>): string | null {
-  const column = Object.keys(record).find((name) => unpackJudgePrompt(record[name]) !== null);
-  if (column === undefined) return null;
-  const isScore = (v: unknown) =>
-    typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'));
-  const score = Object.keys(record).find((name) => /score|rating/i.test(name) && isScore(record[name]));
-  const group = Object.keys(record).find((name) => /^(idx|id|question_id|prompt_id|uid)$/i.test(name));
-  return (
-    `column ${column} holds Prometheus grading prompts, one response each: try radpo pairs FILE` +
-    `${group ? ` --group-col ${group}` : ''} --response-col ${column} --score-col ${score ?? 'SCORE'}` +
-    ' (the instruction and the response are taken out of each prompt; a list of scores counts as its mean)'
-  );
+function winnerValues(seen: ReadonlySet<string>): string {
+  const values = [...seen].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const plain = [
+    ['1', '2'],
+    ['a', 'b'],
+    ['A', 'B'],
+    ['model_a', 'model_b'],
+  ];
+  if (plain.some(([a, b]) => values.length === 2 && values[0] === a && values[1] === b))
+    return `A=${values[0]},B=${values[1]}`;
+  return `A=…,B=…,tie=… (the label's values: ${values.map(shellQuote).join(', ')})`;
+}
+
+/** The command that reads the input as one reading of the registry. */
+function commandOf(reading: Reading, labels: ReadonlySet<string>): string {
+  const flags = reading.columns.map(([role, column]) => `${ROLE_FLAGS[role]} ${shellQuote(column)}`);
+  if (reading.winnerColumn) flags.push(`--winner-values ${winnerValues(labels)}`);
+  const judge = reading.command === 'score' ? ' --judge chat|reward …' : '';
+  return `radpo ${reading.command} FILE${flags.length > 0 ? ` ${flags.join(' ')}` : ''}${judge}`;
+}
+
+/** What inspect prints for an input radpo cannot read as pairs: each reading, and the command for it. */
+function suggestionOf(readings: Reading[], labels: ReadonlySet<string>): string {
+  if (readings.length === 0)
+    return (
+      'no known layout fits: name the columns that hold the prompt and the two responses with --prompt-col, ' +
+      '--chosen-col and --rejected-col (or --response-a-col, --response-b-col and --winner-col)'
+    );
+  const lines = readings.map((r) => `${r.layout} (${r.reason}): ${commandOf(r, labels)}`);
+  return lines.length === 1 ? `reads as ${lines[0]}` : `reads as one of:\n    ${lines.join('\n    ')}`;
 }
 
 function bars(bins: HistogramBin[]): string[] {
@@ -387,8 +460,11 @@ function renderInspect(report: InspectReport): string {
     );
     lines.push(
       `score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${
-        s.range.min < 1 || s.range.max > 10
-          ? ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
+        s.range.min < (s.scale?.min ?? 1) || s.range.max > (s.scale?.max ?? 10)
+          ? s.scale
+            ? ` — outside --scale ${formatScore(s.scale.min)}-${formatScore(s.scale.max)}: relabel would set ` +
+              'those rows aside (bad_score)'
+            : ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
           : ''
       }`,
     );

@@ -1,5 +1,5 @@
 import { choice, count, parsed, parseNumber, path, text } from '../../cli/flags.js';
-import { configFlags, errorFlags, outputFlags, readFlags } from '../../cli/tables.js';
+import { configFlags, errorFlags, outputFlags, readFlags, responseListFlags, idFlags } from '../../cli/tables.js';
 import { PAIR_STRATEGIES } from '../../core/pairs.js';
 
 /** Every flag of `radpo pairs`, declared once. */
@@ -11,18 +11,7 @@ export const pairsFlags = {
     'column holding the prompt (default: prompt, or instruction in the openbmb/UltraFeedback layout)',
     { group: 'columns' },
   ),
-  responsesCol: path(
-    '--responses-col <path>',
-    'column holding the list of responses (default: responses; answers in the Nectar layout, ' +
-      'prompt.replies in an OASST message tree)',
-    { group: 'columns' },
-  ),
-  textField: text(
-    '--text-field <name>',
-    'the field of each response object that holds its text (default: the first of text, answer, response, ' +
-      'content, output, completion)',
-    { group: 'columns' },
-  ),
+  ...responseListFlags,
   scoreField: text(
     '--score-field <name>',
     'the field of each response object that holds its score (higher is better)',
@@ -82,5 +71,6 @@ export const pairsFlags = {
   ),
   seed: count('--seed <n>', 'seed of --strategy best-random', { default: '42', group: 'columns' }),
   ...outputFlags('output file ("-" = stdout)'),
+  ...idFlags,
   ...errorFlags,
 };

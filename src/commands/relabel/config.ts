@@ -8,12 +8,13 @@ import type { GoalSpec, Placement } from '../../core/goal.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
 import type { JudgeRunConfig } from '../../judge/session.js';
 import type { PairRunConfig } from '../../pipeline/config.js';
+import type { ScoresFileSpec } from '../../pipeline/scores-file.js';
 import type { relabelFlags } from './flags.js';
 
 interface Resolved {
   scores: ScoreColumnSpec;
-  /** The --scores file (the flag's own name holds the resolved score columns). */
-  scoresFile?: string;
+  /** The --scores file (the flag's own name holds the resolved score columns) and how its columns are read. */
+  scoresFile?: { path: string; spec: ScoresFileSpec };
   goal: GoalSpec;
   goalTemplateName: string;
   /** --placement auto resolved with the chat template; the text format always puts the goal first. */

@@ -2,6 +2,7 @@ import { bool, choice, list, parsed, parseNonNegative, path, text } from '../../
 import { MAX_AUTO_THREADS, parseThreads } from './threads.js';
 import {
   configFlags,
+  conflictFlags,
   errorFlags,
   goalTextFlags,
   gzipLevelFlag,
@@ -11,6 +12,7 @@ import {
   outputLayoutFlag,
   scoreColumnFlags,
   shardFlag,
+  scoresFileFlags,
 } from '../../cli/tables.js';
 import { PLACEMENTS } from '../../core/goal.js';
 import { IDENTICAL_POLICIES, TIE_POLICIES } from '../../core/relabel.js';
@@ -32,8 +34,7 @@ export const relabelFlags = {
     'a goal attribute and its two score columns; repeat for several, in goal order',
     { group: 'columns' },
   ),
-  scores: text('--scores <file>', 'a separate scores file joined to the input by --key', { group: 'columns' }),
-  key: path('--key <path>', 'the join column for --scores', { group: 'columns' }),
+  ...scoresFileFlags,
   ...goalTextFlags('score scale named in the goal text'),
   placement: choice(
     '--placement <where>',
@@ -78,6 +79,7 @@ export const relabelFlags = {
     { group: 'output' },
   ),
   ...errorFlags,
+  ...conflictFlags,
   ...judgeFlags,
   shard: shardFlag,
   threads: parsed(

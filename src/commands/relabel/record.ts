@@ -4,20 +4,9 @@
  * and in worker threads (worker.ts beside this file), which is how output stays identical.
  */
 import { RowError, type Location } from '../../core/errors.js';
-import {
-  floatScores,
-  toAxolotlRow,
-  toHandbookRow,
-  toLlamaFactoryRow,
-  toNemoRow,
-  toTextRow,
-  toTrlRow,
-  type OutputFormat,
-  type RowOrigin,
-  trlRowTexts,
-} from '../../core/layouts.js';
+import { floatScores, type OutputFormat, type RowOrigin, trlRowTexts } from '../../core/layouts.js';
+import { OUTPUT_LAYOUTS } from '../../core/output-layouts.js';
 import { formatScore, type GoalSpec, type Placement } from '../../core/goal.js';
-import { JOIN_KEY_RULE, joinKey } from '../../core/ids.js';
 import { identicalResponses, type Message, type Pair, toPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import {
@@ -33,7 +22,8 @@ import {
 } from '../../core/relabel.js';
 import { roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
-import { orientByWinner } from '../../core/winner.js';
+import { joinScores, type ScoresRow, type SideNames } from '../../core/score-join.js';
+import { orientByWinner, winnerSide } from '../../core/winner.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 
@@ -41,8 +31,8 @@ import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 export interface RecordContext {
   shape: Shape;
   scoreColumns: ScoreColumns | null;
-  joined: Map<string, PairScores> | null;
-  keyPath: Path | null;
+  /** --scores FILE --key PATH: the scores file's rows by key, how it names its sides, whether it has texts. */
+  joined: { table: Map<string, ScoresRow>; names: SideNames; texts: boolean; key: Path } | null;
   idColumn: Path | null;
   goal: GoalSpec;
   placement: Placement;
@@ -84,21 +74,26 @@ export type RecordResult =
   | { kind: 'other_shard' }
   | { kind: 'error'; error: RowError; record: SourceRecord };
 
-/** The pair's scores: from the joined scores file (by --key), or from the row's own columns. */
-function pairScores(value: unknown, context: RecordContext): PairScores {
-  if (!context.joined) return readPairScores(value, context.scoreColumns!, context.goal.scale);
-  const key = getPath(value, context.keyPath!);
-  const k = joinKey(key);
-  const entry = k === null ? undefined : context.joined.get(k);
-  if (!entry) {
-    throw new RowError('missing_score', 'no scores for this row in the scores file', {
-      field: context.keyPath!.join('.'),
-      expected: 'a key present in the scores file',
-      found: key === undefined ? 'no key column' : JSON.stringify(key),
-      hint: `score the missing rows, or set them aside with --on-error skip --rejects FILE (${JOIN_KEY_RULE})`,
-    });
-  }
-  return entry;
+/**
+ * The pair's scores: from the row's own columns, or from the joined scores file (by --key), each score
+ * attached to the response it scores there (core/score-join.ts). The fast path's placeholders are turned
+ * back into text for a join by text.
+ */
+function pairScores(row: unknown, value: unknown, table: RawTable | null, context: RecordContext): PairScores {
+  const { joined, shape } = context;
+  if (!joined) return readPairScores(row, context.scoreColumns!, context.goal.scale);
+  const side = (path: Path) => {
+    const v = getPath(row, path);
+    return table && joined.texts && v !== undefined
+      ? JSON.parse(chunkBytes(expandRaw(JSON.stringify(v), table)).toString('utf8'))
+      : v;
+  };
+  const winner = shape.winner ? winnerSide(value, shape.winner) : null;
+  return joinScores(joined.table, joined.names, getPath(row, joined.key), joined.key.join('.'), {
+    chosen: side(shape.chosen),
+    rejected: side(shape.rejected),
+    winner: winner === 'tie' ? null : winner,
+  });
 }
 
 /** --identical drop and --ties drop: pairs that carry no preference are set aside (never a failure). */
@@ -142,23 +137,10 @@ function rowOrigin(record: SourceRecord, value: unknown, context: RecordContext)
   return origin;
 }
 
-/** One copy in the trainer's layout (core/layouts.ts). */
+/** One copy in the trainer's layout (core/output-layouts.ts). */
 function layoutRow(copy: RelabeledPair, value: unknown, origin: RowOrigin, context: RecordContext) {
-  const attributes = context.goal.attributes;
-  switch (context.format) {
-    case 'trl':
-      return toTrlRow(copy, attributes, origin);
-    case 'handbook':
-      return toHandbookRow(copy, attributes, origin, value as Record<string, unknown>, context.shape);
-    case 'llamafactory':
-      return toLlamaFactoryRow(copy, attributes, origin);
-    case 'axolotl':
-      return toAxolotlRow(copy);
-    case 'nemo':
-      return toNemoRow(copy);
-    case 'text':
-      return toTextRow(copy, attributes, origin);
-  }
+  const { attributes } = context.goal;
+  return OUTPUT_LAYOUTS[context.format].write(copy, { attributes, origin, source: value, shape: context.shape });
 }
 
 /** The goal texts' JSON (escaped, without quotes): a run has a few dozen, each written into every other row. */
@@ -206,7 +188,8 @@ function relabelValue(
     if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), context.shard.count) !== context.shard.index)
       return { kind: 'other_shard' };
   }
-  const read = pairScores(row, context);
+  // A judge's scores come with the record (judge/stage.ts), already attached to chosen and rejected.
+  const read = record.scores ?? pairScores(row, value, table, context);
   const { scores, rounded } =
     context.roundDigits === null ? { scores: read, rounded: false } : roundScores(read, context.roundDigits);
   const tie = isTie(scores);
@@ -260,7 +243,7 @@ export function relabelRecord(record: SourceRecord, context: RecordContext): Rec
     }
     const parsed = parseJsonRecord(record, context.isJsonFile);
     if (parsed.error) return { kind: 'error', error: parsed.error, record: parsed };
-    return relabelValue(parsed, parsed.value, null, context);
+    return relabelValue(record.scores ? { ...parsed, scores: record.scores } : parsed, parsed.value, null, context);
   } catch (err) {
     if (err instanceof RowError) {
       err.location ??= record.location;

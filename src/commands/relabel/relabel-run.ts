@@ -9,8 +9,11 @@ import type { GoalSpec } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';
 import { detectShapeOf, toPair, unusedPromptColumns, type Message, type Shape } from '../../core/pair.js';
 import { relabeledEvidence } from '../../core/relabel.js';
+import { hint } from '../../core/hints.js';
+import { positionalMismatch } from '../../core/score-join.js';
 import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
 import { defaultIdColumn } from '../../core/ids.js';
+import { pathText } from '../../core/path.js';
 import { shardOf } from '../../core/shard.js';
 import { probeOrientation } from '../../core/winner.js';
 import { type Io, stopIfInterrupted } from '../../io/io.js';
@@ -22,7 +25,13 @@ import { Progress } from '../../pipeline/progress.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { BaseReport } from '../../pipeline/summary.js';
-import { histogramReport, type InputSummary, type RunCounts, type RunReport } from '../../pipeline/summary.js';
+import {
+  conflictError,
+  histogramReport,
+  type InputSummary,
+  type RunCounts,
+  type RunReport,
+} from '../../pipeline/summary.js';
 import { formatCount } from '../../pipeline/text.js';
 import { RelabelPool } from './pool.js';
 import { relabelRecord, type RecordContext, type RecordResult } from './record.js';
@@ -63,6 +72,10 @@ export class RelabelRun {
   /** CSV columns of the pair whose cells held JSON that is no conversation (kept as text). */
   private readonly jsonTextColumns = new Map<string, string>();
   private readonly shapes: Shape[] = [];
+  /** With --judge: the shape the judge stage detected on this input's first pair (detected once). */
+  private judged: { shape: Shape | null } | null = null;
+  /** The score columns the first input's rows were read with (the conflict stop names them). */
+  private scoreColumns: ScoreColumns | null = null;
 
   constructor(
     private readonly config: RelabelConfig,
@@ -100,12 +113,15 @@ export class RelabelRun {
     const { name, format } = opened;
     const isJsonFile = isJsonFileName(name);
     let records: AsyncIterable<SourceRecord[]> = opened.records;
+    this.judged = null;
     if (this.session) {
       const { judgeStage } = await import('../../judge/stage.js');
+      // The judge hands each pair's scores over on its record; the row and its bytes stay as read.
+      this.judged = { shape: null };
       records = judgeStage(
         opened.records,
         this.session,
-        { shape: config.shape, scores: config.scores, collectOnly: false },
+        { shape: config.shape, scores: config.scores, collectOnly: false, into: 'record', detected: this.judged },
         isJsonFile,
       );
     }
@@ -162,7 +178,8 @@ export class RelabelRun {
   private submit(records: SourceRecord[], context: RecordContext, contextId: number): number {
     const bytes = records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
     this.inputBytes += bytes;
-    const poolable = context.fast && !context.objects && records[0]!.bytes !== undefined;
+    // Worker threads get the records' bytes only: scores a judge handed over stay on the main thread.
+    const poolable = context.fast && !context.objects && records[0]!.bytes !== undefined && this.session === null;
     if (
       this.pool === null &&
       poolable &&
@@ -198,7 +215,7 @@ export class RelabelRun {
     isJsonFile: boolean,
   ): RecordContext {
     const { config } = this;
-    const shape = detectShapeOf(summary.source, value, config.shape);
+    const shape = this.judged?.shape ?? detectShapeOf(summary.source, value, config.shape);
     this.shapes.push(shape);
     summary.shape = shape.description;
     const unused = unusedPromptColumns(value, shape);
@@ -212,19 +229,19 @@ export class RelabelRun {
       );
     }
     refuseRelabeled(value, shape, location, config.goal);
-    let scoreColumns: ScoreColumns | null = null;
-    if (this.joined) summary.scores = this.joined.description;
-    else {
-      scoreColumns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
-      if (scoreColumns === null) throw noScores(summary.source, value);
-      summary.scores = scoreColumns.description;
-    }
+    const scoreColumns = this.scoreSource(value, shape, summary);
     const objects = this.out.fileFormat === 'csv' || this.out.fileFormat === 'parquet';
     return {
       shape,
       scoreColumns,
-      joined: this.joined?.table ?? null,
-      keyPath: config.key ?? null,
+      joined: this.joined
+        ? {
+            table: this.joined.table,
+            names: this.joined.names,
+            texts: this.joined.responses !== null,
+            key: config.key!,
+          }
+        : null,
       idColumn: config.idCol ?? defaultIdColumn(value),
       goal: config.goal,
       placement: config.placement,
@@ -249,6 +266,29 @@ export class RelabelRun {
         !this.goalHasNul,
       objects,
     };
+  }
+
+  /**
+   * Where this input's scores come from, said in the summary: the judge (handed over with each record), a
+   * scores file (each score attached to its response), or the row's own columns (returned).
+   */
+  private scoreSource(value: unknown, shape: Shape, summary: InputSummary): ScoreColumns | null {
+    const { config, joined, session } = this;
+    if (session) {
+      summary.scores = `from the judge (${session.config.judge.kind} ${session.config.judge.model})`;
+      return null;
+    }
+    if (joined) {
+      summary.scores = joined.description;
+      const why = joined.responses ? null : positionalMismatch(joined.names, shape.winner !== null);
+      if (why) throw new RadpoError('schema', `${summary.source}: ${why}`, config.words(hint('match_scores_file')));
+      return null;
+    }
+    const columns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
+    if (columns === null) throw noScores(summary.source, value);
+    summary.scores = columns.description;
+    this.scoreColumns ??= columns;
+    return columns;
   }
 
   /** Write the oldest batch's rows (or set them aside), in input order. */
@@ -281,6 +321,7 @@ export class RelabelRun {
       counts.rowsRead += 1;
       summary.rows += 1;
       counts.pairsRelabeled += 1;
+      counts.labelled += 1;
       if (result.tie) counts.ties += 1;
       if (result.rounded) counts.roundedScores += 1;
       if (counts.longFraction === null && config.roundDigits === null) {
@@ -288,6 +329,10 @@ export class RelabelRun {
         if (long !== undefined) counts.longFraction = long;
       }
       if (result.contradicting) counts.contradicting += 1;
+      if ((counts.labelled & 63) === 0) {
+        const conflicts = conflictError(counts, config, this.conflictCause(), true);
+        if (conflicts) throw conflicts;
+      }
       if (result.fast) this.fastRecords += 1;
       if (result.duplicateKey) counts.addDuplicateKey(result.duplicateKey);
       counts.addGoal(config.goal.attributes, result.goals[0]);
@@ -373,6 +418,26 @@ export class RelabelRun {
             `at ${where}); it was kept as text`,
         );
     }
+  }
+
+  /** The likely cause when most scores contradict their labels, from where the scores came. */
+  conflictCause(): string {
+    if (this.joined)
+      return this.joined.responses
+        ? `do the scores in ${this.joined.description} score the other responses (higher for worse)?`
+        : 'the scores file has no responses and is joined by position: does its first score column score the ' +
+            "input's first response?";
+    if (this.session) return 'does the judge score worse answers higher (a reward with the opposite sign)?';
+    const winner = this.shapes.find((shape) => shape.winner)?.winner;
+    if (winner) return `does the label say what --winner-values says it does (${winner.description})?`;
+    const columns = this.scoreColumns;
+    if (!columns || columns.attributes)
+      return 'are the score columns swapped, or are lower scores better in this data?';
+    const [chosen, rejected] = [pathText(columns.chosen[0]!), pathText(columns.rejected[0]!)];
+    const crossed = /reject|los|wors/i.test(chosen) || /chosen|win|bett/i.test(rejected);
+    return crossed
+      ? `are the score columns swapped? chosen scores come from ${chosen}, rejected scores from ${rejected}`
+      : `are lower scores better in this data, or the columns swapped (chosen scores come from ${chosen})?`;
   }
 
   /** Whether an input has a tools column (LLaMA-Factory's dataset_info.json maps it then). */

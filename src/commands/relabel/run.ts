@@ -17,11 +17,12 @@ import {
   outputRules,
   resolveInputs,
   scoreColumnSpec,
+  scoresFileSpec,
   stdinReadOnce,
 } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import type { Placement } from '../../core/goal.js';
-import { trainerConfig, unloadableOutput } from '../../core/trainer-config.js';
+import { OUTPUT_LAYOUTS, trainerConfig } from '../../core/output-layouts.js';
 import { isGzipName, outputFileFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -123,7 +124,8 @@ function relabelConfig(
   if (flags.printConfig && flags.output === '-')
     throw usageError('--print-config needs -o FILE: the snippet points the trainer at that file');
   const fileFormat = outputFileFormat(flags.output, flags.outputFormat);
-  const unloadable = flags.output === '-' ? null : unloadableOutput(flags.format, fileFormat, isGzipName(flags.output));
+  const unloadable =
+    flags.output === '-' ? null : OUTPUT_LAYOUTS[flags.format].unloadable(fileFormat, isGzipName(flags.output));
   if (unloadable && !(flags.jsonInCsv && fileFormat === 'csv' && !isGzipName(flags.output))) {
     throw usageError(
       `${unloadable}: -o ${flags.output} would write a file the trainer cannot load`,
@@ -153,11 +155,14 @@ function relabelConfig(
     };
   const attributes = scores.attributes?.map((a) => a.name) ?? null;
   const scaleExplicit = ctx.given('scale');
+  const run = pairRunConfig(inputs, flags, ctx.version);
+  // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
+  if (flags.scores) run.shape = { ...run.shape, winnerScores: undefined };
   return {
     ...flags,
-    ...pairRunConfig(inputs, flags, ctx.version),
+    ...run,
     scores,
-    scoresFile: flags.scores,
+    scoresFile: flags.scores ? { path: flags.scores, spec: scoresFileSpec(flags, scores) } : undefined,
     // A judge decides the scale unless --scale says otherwise: a chat judge its rubric's, a reward model's mapping.
     goal: readGoalSpec(
       { scale: judge && !scaleExplicit ? judge.scale : flags.scale, goalTemplate: flags.goalTemplate },
@@ -180,9 +185,9 @@ async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promis
   const joined =
     config.scoresFile && config.key
       ? await loadScoresFile(
-          config.scoresFile,
+          config.scoresFile.path,
           config.key,
-          config.scores,
+          config.scoresFile.spec,
           config.goal.scale,
           config.maxLineBytes,
           io,
@@ -214,6 +219,7 @@ async function runRelabel(config: RelabelConfig, io: Io, logger: Logger): Promis
     afterCommit: async (_report, empty) => {
       if (!empty && config.printConfig) io.stdout.write(trainerConfig(config.format, resolve(io.cwd, config.output)));
     },
+    conflictCause: () => relabel!.conflictCause(),
     warnings: () => relabel?.warnings(),
     close: async () => relabel?.close(),
   };

@@ -1,5 +1,15 @@
 import { parsed } from '../../cli/flags.js';
-import { configFlags, errorFlags, inputFlags, judgeFlags, outputFlags, scoreColumnFlags } from '../../cli/tables.js';
+import {
+  conflictFlags,
+  responseListFlags,
+  configFlags,
+  errorFlags,
+  inputFlags,
+  judgeFlags,
+  outputFlags,
+  scoreColumnFlags,
+  idFlags,
+} from '../../cli/tables.js';
 import { parseScale } from '../../core/goal.js';
 
 /** Every flag of `radpo score`, declared once: commander options and the typed config both come from here. */
@@ -17,6 +27,9 @@ export const scoreFlags = {
     parseScale,
     { group: 'goal' },
   ),
+  ...responseListFlags,
+  ...idFlags,
   ...errorFlags,
+  ...conflictFlags,
   ...judgeFlags,
 };

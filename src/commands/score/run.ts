@@ -13,8 +13,12 @@ import {
   stdinReadOnce,
 } from '../../cli/rules.js';
 import { serverFiles } from '../../cli/server-config.js';
-import { usageError } from '../../core/errors.js';
+import { RowError, usageError } from '../../core/errors.js';
+import { getPath } from '../../core/path.js';
+import { requireId } from '../../core/response-lists.js';
 import { formatScore } from '../../core/goal.js';
+import { contradictsLabel } from '../../core/relabel.js';
+import type { Path } from '../../core/path.js';
 import type { ScoreColumnSpec } from '../../core/scores.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
@@ -28,18 +32,25 @@ import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import { runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
-import { RunCounts } from '../../pipeline/summary.js';
+import { conflictLine, RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
 import type { scoreFlags } from './flags.js';
 
 interface ScoreConfig extends PairRunConfig {
   scores: ScoreColumnSpec;
   judge: JudgeRunConfig;
+  /** --responses-col, --text-field: rows of several responses under any name. */
+  list: { column?: Path; textField?: string };
+  /** --id-col: every row's id, carried with it (relabel writes it as source_id). */
+  idCol?: Path;
 }
 
 interface ScoreReport extends BaseReport {
   judge: Record<string, unknown>;
   batch: { file: string; requests: number } | null;
+  /** Scored pairs, and those whose scores contradict their label (chosen scored lower). */
+  scored_pairs: number;
+  contradicting_label: number;
 }
 
 export const run: RunCommand<typeof scoreFlags> = async (args, flags, ctx: CommandContext) => {
@@ -68,10 +79,27 @@ export const run: RunCommand<typeof scoreFlags> = async (args, flags, ctx: Comma
     ],
   );
   const logger = runLogger(io, flags);
-  const config = { ...pairRunConfig(inputs, flags, version), scores: scoreColumnSpec(flags), judge };
+  const config = {
+    ...pairRunConfig(inputs, flags, version),
+    scores: scoreColumnSpec(flags),
+    judge,
+    list: { column: flags.responsesCol, textField: flags.textField },
+    idCol: flags.idCol,
+  };
   await runScore(config, io, logger);
   return 'ok';
 };
+
+/** The row's --id-col value, when it has none that identifies it: the error that sets it aside. */
+function missingId(value: unknown, column: Path): RowError | null {
+  try {
+    requireId(getPath(value, column), column);
+    return null;
+  } catch (err) {
+    if (err instanceof RowError) return err;
+    throw err;
+  }
+}
 
 /** Only plain JSONL files are counted up front (a newline scan), for the progress line's total. */
 async function countRecords(inputs: string[]): Promise<number | null> {
@@ -110,7 +138,7 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
   const emitting = session.server.mode.emit;
   const counts = new RunCounts();
   const progress = new Progress(io, config.quiet);
-  const stageOptions = { shape: config.shape, scores: config.scores };
+  const stageOptions = { shape: config.shape, scores: config.scores, list: config.list };
 
   /** Every input through the judge stage (after the reward mapping's first pass, when it has one). */
   async function judgeInputs(out: RunOutput, policy: RowPolicy): Promise<void> {
@@ -127,11 +155,16 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
           counts.rowsRead += 1;
           if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
           if (record.batchPending) continue;
-          if (record.error) await policy.setAside(record, record.error);
+          const idError = !record.error && config.idCol ? missingId(record.value, config.idCol) : null;
+          if (record.error || idError) await policy.setAside(record, (record.error ?? idError)!);
           else if (!emitting) {
             const written = out.add(record.value as Record<string, unknown>);
             if (written) await written;
             counts.rowsWritten += 1;
+            if (record.scores) {
+              counts.labelled += 1;
+              if (contradictsLabel(record.scores)) counts.contradicting += 1;
+            }
           }
         }
         show(counts.rowsRead);
@@ -152,7 +185,12 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
         ...base,
         judge: session.report(),
         batch: emitting ? { file: config.judge.server.emitBatch!, requests: session.server.pending.size } : null,
+        scored_pairs: counts.labelled,
+        contradicting_label: counts.contradicting,
       }),
+      conflictCause: () =>
+        'does the judge score worse answers higher (a reward with the opposite sign), or does the label name ' +
+        'the other response (--winner-values)?',
       summary: (report, seconds) => renderScoreSummary(report, session, seconds),
       close: async () => {
         progress.done();
@@ -176,6 +214,7 @@ function renderScoreSummary(report: ScoreReport, session: JudgeSession, seconds:
       `${j.failures} failures, ${tokens} tokens`,
     `  set aside: ${report.set_aside.total}${reasonList}`,
   ];
+  if (report.scored_pairs > 0) lines.push(conflictLine(report.contradicting_label, report.scored_pairs));
   if (report.batch)
     lines.push(
       `  batch: ${report.batch.requests} requests written to ${report.batch.file}; run them, then: ` +

@@ -1,0 +1,301 @@
+/**
+ * The registry of input layouts: for each shape of preference data, how it is recognised from a record's
+ * columns (with the reason, shown to the user), the column vocabulary that gives it away, and which
+ * command reads it with which columns named. `radpo inspect` recognises files through it and prints the
+ * command for each reading; the readers themselves are core/pair.ts (pairs, A/B with a winner, through
+ * core/winner.ts) and core/response-lists.ts (several responses per prompt). A new layout is one entry
+ * here (and its reader, when no existing one reads it). Pure; names no flag: the CLI words each column
+ * role (`ColumnRole`) as its flag.
+ */
+import { judgePromptColumn } from './judge-prompt.js';
+import { CHOSEN_NAMES, PROMPT_NAMES, REJECTED_NAMES } from './pair.js';
+import { TEXT_FIELDS } from './response-lists.js';
+import { winnerPresetOf } from './winner.js';
+
+/** What a column is for, in a reading: the CLI names the flag of each. */
+export type ColumnRole =
+  | 'prompt'
+  | 'chosen'
+  | 'rejected'
+  | 'responseA'
+  | 'responseB'
+  | 'winner'
+  | 'scoreA'
+  | 'scoreB'
+  | 'responses'
+  | 'textField'
+  | 'group'
+  | 'response'
+  | 'score';
+
+/** The command that reads a layout: relabel (scored pairs), score (pairs or lists without scores), pairs. */
+type Command = 'relabel' | 'score' | 'pairs';
+
+/** One way to read a record: the layout, why it fits, and the command with the columns to name. */
+export interface Reading {
+  layout: string;
+  reason: string;
+  command: Command;
+  /** Columns to name, in the order they are printed; empty for a layout found with no flag. */
+  columns: Array<[ColumnRole, string]>;
+  /** The label column's values are needed to map them to A and B (a winner column not known by name). */
+  winnerColumn?: string;
+  /** Read with no flag at all: radpo finds this layout by itself. */
+  known: boolean;
+}
+
+interface InputLayout {
+  name: string;
+  /** The column names (or patterns) that give the layout away, for the registry's table. */
+  vocabulary: string;
+  /** This layout's reading of a record (`name` is the entry's own, for the reading), or null. */
+  recognise(record: Record<string, unknown>, name: string): Reading | null;
+}
+
+const isText = (v: unknown) => typeof v === 'string';
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const has = (record: Record<string, unknown>, name: string) =>
+  Object.hasOwn(record, name) && record[name] !== undefined;
+const firstOf = (record: Record<string, unknown>, names: readonly string[]) => names.find((n) => has(record, n));
+
+/** Names of two responses side by side: output_1/output_2, response_a/response_b, completion_a/_b, answer1/2. */
+const SIDE = /^(.*?(?:output|response|completion|answer|generation|text|model))[ _-]?(1|a|0)$/i;
+const OTHER_SIDE: Record<string, string[]> = { '1': ['2'], a: ['b'], A: ['B'], '0': ['1'] };
+/** A column that says which response won (not a score). */
+const LABEL = /^(label|labels|winner|preference|preferred|choice|better|better_response(_id)?|human_label|gold)$/i;
+/** A score of one side: score_1, score_a, rating_1, reward_a. */
+const SIDE_SCORE = /^(.*(?:score|rating|reward)[ _-]?)(1|a|0)$/i;
+
+/** Two response columns of one record that name their sides (output_1 and output_2), or null. */
+function sideColumns(record: Record<string, unknown>): [string, string] | null {
+  for (const name of Object.keys(record)) {
+    const m = SIDE.exec(name);
+    if (!m || !isText(record[name])) continue;
+    for (const other of OTHER_SIDE[m[2]!] ?? []) {
+      const separator = name.slice(m[1]!.length, name.length - m[2]!.length);
+      const b = `${m[1]}${separator}${other}`;
+      if (isText(record[b])) return [name, b];
+    }
+  }
+  return null;
+}
+
+/** The A and B score columns beside two responses (score_1, score_2), or null. */
+function sideScores(record: Record<string, unknown>): [string, string] | null {
+  for (const name of Object.keys(record)) {
+    const m = SIDE_SCORE.exec(name);
+    if (!m || typeof record[name] !== 'number') continue;
+    const b = `${m[1]}${OTHER_SIDE[m[2]!]?.[0]}`;
+    if (typeof record[b] === 'number') return [name, b];
+  }
+  return null;
+}
+
+/** A column holding several responses (strings, or objects with a text field), and the text field. */
+function responseList(record: Record<string, unknown>): { column: string; textField?: string; scored: boolean } | null {
+  for (const [name, value] of Object.entries(record)) {
+    // A judge's feedback texts, scores or model names are lists too, and no responses.
+    if (!Array.isArray(value) || value.length < 2 || NOT_A_RESPONSE.test(name)) continue;
+    if (value.every(isText)) {
+      const scores = record.scores;
+      return { column: name, scored: Array.isArray(scores) && scores.length === value.length };
+    }
+    if (!value.every(isObject)) continue;
+    // Messages ({role, content}) are one conversation, not several responses.
+    if (value.some((o) => 'role' in o || 'from' in o)) continue;
+    const textField = TEXT_FIELDS.find((f) => value.every((o) => isText(o[f])));
+    if (textField === undefined) continue;
+    const scored = value.every((o) => typeof o.score === 'number' || typeof o.rank === 'number');
+    return { column: name, textField, scored };
+  }
+  return null;
+}
+
+/** The columns a prompt is found in. */
+const promptOf = (record: Record<string, unknown>) =>
+  firstOf(record, PROMPT_NAMES) ?? Object.keys(record).find((n) => PROMPT_GUESS.test(n) && isText(record[n]));
+
+const PROMPT_GUESS = /^(prompt|question|instruction|input|query|context|messages|conversations?|history|post)$/i;
+const CHOSEN_GUESS = /(chosen|preferred|better|accepted|good|winner|response_j|completion_a)/i;
+const REJECTED_GUESS = /(rejected|non_preferred|worse|bad|loser|response_k|completion_b)/i;
+/** Columns whose name starts like a response but that hold a judge prompt, a score, a model name, an id. */
+const NOT_A_RESPONSE = /(instruction|prompt|judg|feedback|score|rating|rank|model|label|id$)/i;
+
+/** The layouts, most specific first: the first that recognises a record is the reading radpo would use. */
+export const INPUT_LAYOUTS: readonly InputLayout[] = [
+  {
+    name: 'pairs: prompt, chosen, rejected',
+    vocabulary: `${PROMPT_NAMES.join('/')}, ${CHOSEN_NAMES.join('/')}, ${REJECTED_NAMES.join('/')}`,
+    recognise: (record, name) => {
+      const [chosen, rejected] = [firstOf(record, CHOSEN_NAMES), firstOf(record, REJECTED_NAMES)];
+      if (!chosen || !rejected) return null;
+      return {
+        layout: name,
+        reason: `columns ${chosen} and ${rejected}`,
+        command: 'relabel',
+        columns: [],
+        known: true,
+      };
+    },
+  },
+  {
+    name: 'A/B responses and a winner, a known dataset',
+    vocabulary:
+      'alpaca_eval, Auto-J, PandaLM, PKU-SafeRLHF, SHP, HelpSteer2-Preference, LMSYS arena, Kaggle arena, Prometheus',
+    recognise: (record, name) => {
+      const preset = winnerPresetOf(record);
+      if (!preset) return null;
+      return {
+        layout: `${name}: ${preset.name}`,
+        reason: `columns ${preset.columns.join(', ')}`,
+        command: 'relabel',
+        columns: [],
+        known: true,
+      };
+    },
+  },
+  {
+    name: 'several responses per prompt, a known layout',
+    vocabulary:
+      'responses + scores (radpo generate, score), completions (openbmb/UltraFeedback), answers (Nectar), ' +
+      'prompt.replies (OASST trees)',
+    recognise: (record, name) => {
+      const which = Array.isArray(record.responses)
+        ? 'responses'
+        : Array.isArray(record.completions) && isText(record.instruction)
+          ? 'completions'
+          : Array.isArray(record.answers)
+            ? 'answers'
+            : isObject(record.prompt) && Array.isArray(record.prompt.replies)
+              ? 'prompt.replies'
+              : null;
+      if (!which) return null;
+      const scored = which !== 'responses' || Array.isArray(record.scores) || responseList(record)?.scored === true;
+      return {
+        layout: name,
+        reason: `column ${which}${which === 'responses' && !scored ? ' (no scores yet)' : ''}`,
+        command: scored ? 'pairs' : 'score',
+        columns: [],
+        known: true,
+      };
+    },
+  },
+  {
+    name: 'one response per row inside a judge grading prompt (long format)',
+    vocabulary: 'a column holding a Prometheus grading prompt, beside a score and a group id',
+    recognise: (record, name) => {
+      const column = judgePromptColumn(record);
+      if (column === undefined) return null;
+      const isScore = (v: unknown) =>
+        typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'));
+      const score = Object.keys(record).find((name) => /score|rating/i.test(name) && isScore(record[name]));
+      const group = Object.keys(record).find((name) => /^(idx|id|question_id|prompt_id|uid)$/i.test(name));
+      return {
+        layout: name,
+        reason: `column ${column} holds Prometheus grading prompts (the instruction and one response each)`,
+        command: 'pairs',
+        columns: [
+          ...(group ? [['group', group] as [ColumnRole, string]] : []),
+          ['response', column],
+          ['score', score ?? 'SCORE'],
+        ],
+        known: false,
+      };
+    },
+  },
+  {
+    name: 'A/B responses with a label column',
+    vocabulary:
+      'output_1/output_2, response_a/response_b, completion_1/completion_2 …, with label/winner/preference/choice …',
+    recognise: (record, name) => {
+      const sides = sideColumns(record);
+      const label = Object.keys(record).find((n) => LABEL.test(n) && !isObject(record[n]));
+      if (!sides || label === undefined) return null;
+      const prompt = promptOf(record);
+      const scores = sideScores(record);
+      return {
+        layout: name,
+        reason: `columns ${sides.join(' and ')} side by side, and ${label} says which won`,
+        command: scores ? 'relabel' : 'score',
+        columns: [
+          ...(prompt && !PROMPT_NAMES.includes(prompt) ? [['prompt', prompt] as [ColumnRole, string]] : []),
+          ['responseA', sides[0]],
+          ['responseB', sides[1]],
+          ['winner', label],
+          ...(scores
+            ? ([
+                ['scoreA', scores[0]],
+                ['scoreB', scores[1]],
+              ] as Array<[ColumnRole, string]>)
+            : []),
+        ],
+        winnerColumn: label,
+        known: false,
+      };
+    },
+  },
+  {
+    name: 'a list of responses in a column',
+    vocabulary: `any column holding a list of strings, or of objects with a ${TEXT_FIELDS.join('/')} field`,
+    recognise: (record, name) => {
+      const list = responseList(record);
+      if (!list) return null;
+      const prompt = promptOf(record);
+      return {
+        layout: name,
+        reason:
+          `column ${list.column} holds ${(record[list.column] as unknown[]).length} responses` +
+          (list.textField ? ` (their text in ${list.textField})` : ''),
+        command: list.scored ? 'pairs' : 'score',
+        columns: [
+          ...(prompt && prompt !== 'prompt' ? [['prompt', prompt] as [ColumnRole, string]] : []),
+          ['responses', list.column],
+          ...(list.textField ? [['textField', list.textField] as [ColumnRole, string]] : []),
+        ],
+        known: false,
+      };
+    },
+  },
+  {
+    name: 'pairs under other names',
+    vocabulary:
+      'prompt: question/instruction/input/query/…; chosen: preferred/better/accepted/good…; rejected: worse/bad…',
+    recognise: (record, name) => {
+      const columns = Object.keys(record).filter((n) => isText(record[n]) || Array.isArray(record[n]));
+      const prompt = columns.find((n) => PROMPT_GUESS.test(n));
+      const response = (pattern: RegExp, not: string[]) =>
+        columns.find((n) => pattern.test(n) && !NOT_A_RESPONSE.test(n) && !not.includes(n));
+      const chosen = response(CHOSEN_GUESS, prompt ? [prompt] : []);
+      let rejected = response(REJECTED_GUESS, [prompt ?? '', chosen ?? '']);
+      // A chosen column and one other text column (a translated file's "rejected": 거부됨): that one is the other side.
+      const rest = columns.filter((n) => n !== prompt && n !== chosen && isText(record[n]));
+      if (chosen && !rejected && rest.length === 1) rejected = rest[0];
+      if (!chosen || !rejected) return null;
+      return {
+        layout: name,
+        reason: `${chosen} and ${rejected} look like the two responses${prompt ? `, ${prompt} like the prompt` : ''}`,
+        command: 'relabel',
+        columns: [
+          ...(prompt ? [['prompt', prompt] as [ColumnRole, string]] : []),
+          ['chosen', chosen],
+          ['rejected', rejected],
+        ],
+        known: false,
+      };
+    },
+  },
+];
+
+/**
+ * Every reading of a record, in the registry's order (the first is the one radpo would pick). A layout
+ * radpo finds by itself stands alone: the guesses by column names are for the records no known one fits.
+ */
+export function readingsOf(record: unknown): Reading[] {
+  if (!isObject(record)) return [];
+  const readings = INPUT_LAYOUTS.flatMap((layout) => {
+    const reading = layout.recognise(record, layout.name);
+    return reading ? [reading] : [];
+  });
+  const known = readings.filter((r) => r.known);
+  return known.length > 0 ? known : readings;
+}

@@ -1,0 +1,369 @@
+/**
+ * Rows that hold several responses to one prompt, read into the prompt, its responses and what orders
+ * them (scores, or ranks): radpo's own `responses`/`scores`, openbmb/UltraFeedback's `completions`,
+ * Nectar's `answers`, OASST message trees, any list a column holds, and long format (one response per
+ * row, grouped by prompt). `radpo pairs` reads them through here, and picks its pairs with core/pairs.ts.
+ * Pure. Hints are keys (core/hints.ts) the CLI words with its flags.
+ */
+import { RowError, preview } from './errors.js';
+import { hint } from './hints.js';
+import { defaultIdColumn } from './ids.js';
+import { unpackJudgePrompt } from './judge-prompt.js';
+import { pickPairs, type PickOptions } from './pairs.js';
+import { checkScoreGap } from './relabel.js';
+import { getPath, type Path } from './path.js';
+import { mean } from './stats.js';
+
+/** One prompt's responses with the score that ranks them, and every aspect rating they carry. */
+export interface Candidates {
+  prompt: unknown;
+  responses: unknown[];
+  /** What orders the responses, higher is better (ranks negated). */
+  scores: number[];
+  /** The responses' ranks (lower is better) when ranks order them; the pairs are then unscored. */
+  ranks: number[] | null;
+  aspects: Array<Record<string, number>> | null;
+  /** The row's own id (id, prompt_id, …), carried into every pair so relabel can name it as source_id. */
+  id: { name: string; value: unknown } | null;
+}
+
+const num = (v: unknown) =>
+  typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+
+/**
+ * An openbmb/UltraFeedback aspect rating: {"Rating": "4"} (or a list of them, in some releases); "N/A" is no rating.
+ */
+function rating(annotation: unknown): number {
+  const a = Array.isArray(annotation) ? annotation[0] : annotation;
+  return a && typeof a === 'object' ? num((a as { Rating?: unknown }).Rating) : Number.NaN;
+}
+
+/** Where the responses are and which of their fields say what (as the user named them, or found). */
+interface ListColumns {
+  /** The row's id (--id-col), carried into every pair under its name; default: core/ids.ts's candidates. */
+  idCol?: Path;
+  /** OASST trees: pair the first prompt's replies, or every prompter turn's (the conversation before it). */
+  tree?: 'first' | 'all';
+  promptCol?: Path;
+  responsesCol?: Path;
+  textField?: string;
+  scoreField?: string;
+  rankField?: string;
+}
+
+export const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** An OASST message tree's root: `prompt` is a prompter message with its `replies`. */
+function oasstRoot(row: Record<string, unknown>): Record<string, unknown> | null {
+  const root = row.prompt;
+  return isObject(root) && typeof root.text === 'string' && Array.isArray(root.replies) ? root : null;
+}
+
+/**
+ * A list of response objects (or strings) with their text and a score or rank field: Nectar's `answers`
+ * ({answer, rank}), OASST's replies ({text, rank}), or any list named by the flags. Strings take their
+ * scores from the row's `scores` list.
+ */
+function listCandidates(
+  row: Record<string, unknown>,
+  prompt: unknown,
+  items: unknown[],
+  field: string,
+  columns: ListColumns,
+): Candidates {
+  const objects = items.filter(isObject);
+  const textField =
+    columns.textField ?? TEXT_FIELDS.find((f) => objects.length > 0 && objects.every((o) => f in o)) ?? null;
+  const responses = items.map((item, i) => {
+    if (!isObject(item)) return item;
+    if (textField === null || !(textField in item))
+      throw new RowError('missing_field', 'a response has no text field', {
+        field: `${field}[${i}]${textField ? `.${textField}` : ''}`,
+        expected: textField ? `a "${textField}" field` : `one of the fields ${TEXT_FIELDS.join(', ')}`,
+        found: `fields ${Object.keys(item).join(', ')}`,
+        hint: hint('name_text_field'),
+      });
+    return item[textField];
+  });
+  const rankField =
+    columns.rankField ??
+    (columns.scoreField === undefined && objects.length > 0 && objects.some((o) => 'rank' in o) ? 'rank' : undefined);
+  const scoreField =
+    columns.scoreField ??
+    (rankField === undefined && objects.length > 0 && objects.some((o) => 'score' in o) ? 'score' : undefined);
+  const fieldValues = (name: string) => items.map((item) => (isObject(item) ? num(item[name]) : Number.NaN));
+  if (rankField !== undefined) {
+    const ranks = fieldValues(rankField);
+    return { prompt, responses, scores: ranks.map((r) => -r), ranks, aspects: null, id: idOf(row, columns.idCol) };
+  }
+  if (scoreField !== undefined)
+    return {
+      prompt,
+      responses,
+      scores: fieldValues(scoreField),
+      ranks: null,
+      aspects: null,
+      id: idOf(row, columns.idCol),
+    };
+  if (Array.isArray(row.scores) && row.scores.length === items.length)
+    return { prompt, responses, scores: row.scores.map(num), ranks: null, aspects: null, id: idOf(row, columns.idCol) };
+  throw new RowError('bad_score', 'the responses have neither scores nor ranks', {
+    field,
+    expected: 'a score or rank field in each response, or a scores list beside them',
+    found: objects.length > 0 ? `fields ${Object.keys(objects[0]!).join(', ')}` : preview(items),
+    hint: hint('name_score_field'),
+  });
+}
+
+/**
+ * Every prompter turn of an OASST tree whose replies hold at least two ranks, with the conversation
+ * before it (user and assistant turns along the path) as the prompt.
+ */
+function treeTurns(root: Record<string, unknown>, rankField: string) {
+  const turns: Array<{ prompt: Array<{ role: string; content: string }>; replies: unknown[]; field: string }> = [];
+  const walk = (node: Record<string, unknown>, before: Array<{ role: string; content: string }>, field: string) => {
+    const conversation = [...before, { role: 'user', content: String(node.text) }];
+    const replies = Array.isArray(node.replies) ? node.replies.filter(isObject) : [];
+    if (replies.filter((r) => Number.isFinite(num(r[rankField]))).length >= 2)
+      turns.push({ prompt: conversation, replies, field: `${field}.replies` });
+    for (const [i, reply] of replies.entries()) {
+      if (typeof reply.text !== 'string' || !Array.isArray(reply.replies)) continue;
+      const answered = [...conversation, { role: 'assistant', content: reply.text }];
+      for (const [j, next] of reply.replies.entries())
+        if (isObject(next) && typeof next.text === 'string')
+          walk(next, answered, `${field}.replies[${i}].replies[${j}]`);
+    }
+  };
+  walk(root, [], 'prompt');
+  return turns;
+}
+
+/**
+ * Read one row into candidates, from any of the layouts; `score` names what ranks the responses. One per
+ * row, but for OASST trees with `tree: 'all'`: one per ranked prompter turn.
+ */
+export function candidatesOf(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates[] {
+  const tree = columns.promptCol === undefined && columns.responsesCol === undefined ? oasstRoot(row) : null;
+  if (!tree) return [rowCandidates(row, score, columns)];
+  // OASST: the prompter's message and its replies, ranked by the human labellers (0 best).
+  const ranked = {
+    ...columns,
+    ...(columns.scoreField === undefined ? { rankField: columns.rankField ?? 'rank' } : {}),
+  };
+  const turns = columns.tree === 'all' ? treeTurns(tree, ranked.rankField ?? ranked.scoreField!) : [];
+  // A tree nobody ranked (or --tree first) pairs its first prompt, which sets it aside as no_preference.
+  if (turns.length === 0) return [listCandidates(row, tree.text, tree.replies as unknown[], 'prompt.replies', ranked)];
+  return turns.map((t) => listCandidates(row, t.prompt, t.replies, t.field, ranked));
+}
+
+function rowCandidates(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates {
+  const { promptCol } = columns;
+  const listFlags = columns.textField ?? columns.scoreField ?? columns.rankField;
+  if (columns.responsesCol !== undefined || (Array.isArray(row.answers) && !Array.isArray(row.responses))) {
+    const path = columns.responsesCol ?? ['answers'];
+    const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
+    const items = getPath(row, path);
+    if (!Array.isArray(items))
+      throw new RowError('missing_field', 'the row has no list of responses', {
+        field: path.join('.'),
+        expected: 'a list of responses',
+        found: preview(items),
+        hint: hint('name_responses_column'),
+      });
+    if (prompt === undefined) throw noPrompt(promptCol);
+    return listCandidates(row, prompt, items, path.join('.'), columns);
+  }
+  if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string') {
+    const completions = row.completions as Array<Record<string, unknown>>;
+    const aspects = completions.map(
+      (c) =>
+        Object.fromEntries(
+          Object.entries((c.annotations as Record<string, unknown>) ?? {})
+            .map(([name, a]) => [name, rating(a)])
+            .filter(([, r]) => Number.isFinite(r)),
+        ) as Record<string, number>,
+    );
+    const scores = completions.map((c, i) =>
+      score === 'overall'
+        ? num(c.overall_score)
+        : score === 'fine-grained'
+          ? num(c['fine-grained_score'])
+          : (aspects[i]![score] ?? Number.NaN),
+    );
+    return {
+      prompt: row.instruction,
+      responses: completions.map((c) => c.response),
+      scores,
+      ranks: null,
+      aspects,
+      id: idOf(row, columns.idCol),
+    };
+  }
+  const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
+  if (prompt === undefined) throw noPrompt(promptCol);
+  if (Array.isArray(row.responses) && (listFlags !== undefined || row.responses.some(isObject)))
+    return listCandidates(row, prompt, row.responses, 'responses', columns);
+  if (!Array.isArray(row.responses))
+    throw new RowError('missing_field', 'the row has no list of responses', {
+      field: 'responses',
+      expected: 'a list of responses (radpo generate writes it)',
+      found: preview(row.responses),
+    });
+  if (!Array.isArray(row.scores) || row.scores.length !== row.responses.length) {
+    throw new RowError('bad_score', 'the responses have no list of scores of the same length', {
+      field: 'scores',
+      expected: `${row.responses.length} scores (radpo score writes them)`,
+      found: preview(row.scores),
+      hint: 'score the responses first: radpo score FILE --judge chat|reward …',
+    });
+  }
+  const objects = row.scores.every((s) => s !== null && typeof s === 'object');
+  const scores = row.scores.map((s) => (objects ? num((s as Record<string, unknown>)[score]) : num(s)));
+  return {
+    prompt,
+    responses: row.responses,
+    scores,
+    ranks: null,
+    aspects: objects ? (row.scores as Array<Record<string, number>>) : null,
+    id: idOf(row, columns.idCol),
+  };
+}
+
+function noPrompt(promptCol: Path | undefined): RowError {
+  return new RowError('missing_field', 'the row has no prompt', {
+    field: promptCol?.join('.') ?? 'prompt',
+    expected: 'a prompt string or message list',
+    found: 'no such column',
+    hint: hint('name_prompt'),
+  });
+}
+
+/** A row's id in the column the user named: a string or a number, or the row is set aside. */
+export function requireId(value: unknown, column: Path): void {
+  if (typeof value === 'string' || typeof value === 'number') return;
+  throw new RowError(value === undefined ? 'missing_field' : 'bad_field', 'the row has no usable id', {
+    field: column.join('.'),
+    expected: 'a string or a number that identifies the row',
+    found: preview(value),
+    hint: 'check the id column name',
+  });
+}
+
+/** The row's id column and value (the one named, else id, prompt_id, uid, …), or null. */
+function idOf(row: Record<string, unknown>, named: Path | undefined): Candidates['id'] {
+  const column = named ?? defaultIdColumn(row);
+  const value = column ? getPath(row, column) : undefined;
+  if (named) requireId(value, named);
+  return column && (typeof value === 'string' || typeof value === 'number') ? { name: column.join('.'), value } : null;
+}
+
+/** The pairs of one row, as output rows. Responses without a usable score take no part. */
+export function pairRows(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
+  const usable = c.scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
+  // Unscored responses are a data problem; unranked ones (an OASST tree nobody ranked) are no preference.
+  if (usable.length === 0 && c.scores.length > 0 && !c.ranks) {
+    throw new RowError('bad_score', 'no response has a usable score', {
+      field: 'scores',
+      expected: 'a number for at least two of the responses',
+      found: preview(c.scores),
+      hint: 'score the responses first: radpo score FILE --judge chat|reward …',
+    });
+  }
+  const picked = pickPairs(
+    usable.map(([s]) => s),
+    { ...options, ranks: c.ranks !== null },
+  );
+  // Each pair's two scores are checked as a pair (core/relabel.ts): 1e308 against -1e308 is no usable gap.
+  for (const [a, b] of picked)
+    checkScoreGap({ chosen: [usable[a]![0]], rejected: [usable[b]![0]] }, { chosen: 'scores', rejected: 'scores' });
+  return picked.map(([a, b]) => {
+    const [i, j] = [usable[a]![1], usable[b]![1]];
+    const row: Record<string, unknown> = {
+      prompt: c.prompt,
+      chosen: c.responses[i],
+      rejected: c.responses[j],
+      // Ranks order the pair but are not scores: such pairs go to radpo score (or relabel --judge).
+      ...(c.ranks
+        ? { rank_chosen: c.ranks[i], rank_rejected: c.ranks[j] }
+        : { score_chosen: c.scores[i], score_rejected: c.scores[j] }),
+    };
+    if (c.aspects) {
+      row.chosen_aspects = c.aspects[i];
+      row.rejected_aspects = c.aspects[j];
+    }
+    if (c.id) row[c.id.name] = c.id.value;
+    row.source_line = line;
+    return row;
+  });
+}
+
+/** One long-format row, as it waits for the rest of its group. */
+export interface LongItem {
+  prompt: unknown;
+  response: unknown;
+  value: number;
+  /** Which input (index) and line the row came from. */
+  input: number;
+  line: number;
+  id: Candidates['id'];
+}
+
+/** Long format's columns: the response, and a score or a rank (a prompt and a group where named). */
+interface LongColumns {
+  idCol?: Path;
+  responseCol: Path;
+  promptCol?: Path;
+  groupCol?: Path;
+  scoreCol?: Path;
+  rankCol?: Path;
+}
+
+/** The group key, prompt, response and score (or rank) of one long-format row. */
+export function longItem(
+  row: Record<string, unknown>,
+  columns: LongColumns,
+  input: number,
+  line: number,
+): { key: string; item: LongItem } {
+  const need = (path: Path, what: string) => {
+    const value = getPath(row, path);
+    if (value === undefined || value === null)
+      throw new RowError('missing_field', `the row has no ${what}`, {
+        field: path.join('.'),
+        expected: what,
+        found: `no such column (the row has ${Object.keys(row).join(', ')})`,
+        hint: hint('name_long_column', { column: what }),
+      });
+    return value;
+  };
+  // A response kept inside its judge's grading prompt (prometheus-eval's benchmark files): the response and
+  // the instruction it answers are taken out of it; the instruction is the prompt unless one is named.
+  const responseValue = need(columns.responseCol, 'response');
+  const unpacked = unpackJudgePrompt(responseValue);
+  const prompt =
+    unpacked && columns.promptCol === undefined
+      ? unpacked.instruction
+      : need(columns.promptCol ?? ['prompt'], 'prompt');
+  const group = columns.groupCol ? need(columns.groupCol, 'group value') : prompt;
+  const valuePath = (columns.scoreCol ?? columns.rankCol)!;
+  const value = meanOf(need(valuePath, columns.scoreCol ? 'score' : 'rank'));
+  if (!Number.isFinite(value))
+    throw new RowError('bad_score', `the row's ${columns.scoreCol ? 'score' : 'rank'} is not a number`, {
+      field: valuePath.join('.'),
+      expected: 'a number',
+      found: preview(getPath(row, valuePath)),
+    });
+  // The group is the prompt's id (a row's own `id` in long format is usually the response's).
+  const id = columns.groupCol ? { name: columns.groupCol.join('.'), value: group } : idOf(row, columns.idCol);
+  const item = { prompt, response: unpacked ? unpacked.response : responseValue, value, input, line, id };
+  return { key: typeof group === 'string' ? `s${group}` : `j${JSON.stringify(group)}`, item };
+}
+
+/** A score cell: a number, or several ratings of the one response (a judge sampled thrice) as their mean. */
+function meanOf(value: unknown): number {
+  if (!Array.isArray(value)) return num(value);
+  const values = value.map(num);
+  return values.every(Number.isFinite) ? (mean(values) ?? Number.NaN) : Number.NaN;
+}

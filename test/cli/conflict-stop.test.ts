@@ -1,0 +1,145 @@
+/**
+ * The label-conflict stop (issue 26): relabel and score count the scored pairs whose scores contradict
+ * their label; above --max-conflict-rate (default 0.5) the run stops with exit 1 and writes nothing,
+ * naming the rate, the likely cause and the way through; under it the summary points to radpo audit.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectedChatScore, fakeServers } from '../judge-server.js';
+import { DATA, parseJsonl, run, tempDir, UF1000 } from '../helpers.js';
+
+const SWAPPED = ['--chosen-score-col', 'metadata.score_rejected', '--rejected-score-col', 'metadata.score_chosen'];
+const server = fakeServers();
+
+describe('relabel stops on scores that contradict most labels', () => {
+  it('UltraFeedback with its score columns swapped: exit 1, no output, the rate and the swap named', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out.jsonl');
+    const r = await run(['relabel', UF1000, ...SWAPPED, '-o', out, '--report', join(dir, 'report.json')]);
+    expect(r.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(dir, 'report.json'))).toBe(false);
+    expect(r.stderr).toMatch(/of the first [\d,]+ scored pairs \(\d+\.\d%, at least \d+\.\d% at 95% confidence\) have/);
+    expect(r.stderr).toContain('above --max-conflict-rate 0.5');
+    expect(r.stderr).toContain('are the score columns swapped? chosen scores come from metadata.score_rejected');
+    expect(r.stderr).toContain('--max-conflict-rate 1');
+  });
+
+  it('--max-conflict-rate 1 writes them, and the summary line points to radpo audit', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out.jsonl');
+    const r = await run(['relabel', UF1000, ...SWAPPED, '--max-conflict-rate', '1', '--allow-empty', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    // UltraFeedback's 1000 pairs: 4 identical ones set aside, 110 ties; every other pair's label contradicted.
+    expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toHaveLength(2 * 996);
+    expect(r.stderr).toContain('contradicting label (chosen scored lower): 886 (89.0% of scored pairs; radpo audit');
+  });
+
+  it('the rate of the whole run decides at its end, on inputs too small to stop early', async () => {
+    const dir = tempDir();
+    const rows = readFileSync(UF1000, 'utf8').split('\n').slice(0, 40);
+    // 40 pairs, 4 ties among them: the columns swapped in the first n rows only.
+    const write = (n: number) => {
+      const path = join(dir, `swapped-${n}.jsonl`);
+      writeFileSync(
+        path,
+        `${rows
+          .map((line, i) => {
+            const row = JSON.parse(line);
+            const { score_chosen: c, score_rejected: r } = row.metadata;
+            return JSON.stringify(i < n ? { ...row, metadata: { score_chosen: r, score_rejected: c } } : row);
+          })
+          .join('\n')}\n`,
+      );
+      return path;
+    };
+    const over = await run(['relabel', write(38), '-o', join(dir, 'over.jsonl')]);
+    expect(over.code).toBe(1);
+    expect(over.stderr).toMatch(/\d+ of 40 scored pairs \(\d+\.\d%, at least/);
+    expect(over.stderr).toContain('are lower scores better in this data, or the columns swapped');
+    expect(existsSync(join(dir, 'over.jsonl'))).toBe(false);
+    const under = await run(['relabel', write(10), '-o', join(dir, 'under.jsonl')]);
+    expect(under.code, under.stderr).toBe(0);
+    expect(under.stderr).toMatch(
+      /contradicting label \(chosen scored lower\): \d+ \(\d+\.\d% of scored pairs; radpo audit/,
+    );
+  });
+
+  it('an A/B file whose scores file is joined by position the wrong way round names that cause', async () => {
+    const dir = tempDir();
+    const labels = JSON.parse(readFileSync(join(DATA, 'foreign', 'ultrafeedback_ab_label_60.json'), 'utf8'));
+    const ratings = JSON.parse(readFileSync(join(DATA, 'foreign', 'ultrafeedback_ab_ratings_60.json'), 'utf8'));
+    const scoreOf = new Map<string, number>();
+    for (const r of ratings) {
+      scoreOf.set(r.output_1, r.results[0].score_1[0]);
+      scoreOf.set(r.output_2, r.results[0].score_2[0]);
+    }
+    // Numbers only, B's score first: the position join reads them as A's.
+    const scores = join(dir, 'scores.jsonl');
+    writeFileSync(
+      scores,
+      `${labels
+        .map((r: any) =>
+          JSON.stringify({ instruction: r.instruction, a: scoreOf.get(r.output_2), b: scoreOf.get(r.output_1) }),
+        )
+        .join('\n')}\n`,
+    );
+    const ab = ['--response-a-col', 'output_1', '--response-b-col', 'output_2', '--winner-col', 'label'];
+    const r = await run([
+      'relabel',
+      join(DATA, 'foreign', 'ultrafeedback_ab_label_60.json'),
+      ...ab,
+      '--winner-values',
+      'A=1,B=2',
+      '--scores',
+      scores,
+      '--key',
+      'instruction',
+      '--score-a-col',
+      'a',
+      '--score-b-col',
+      'b',
+      '-o',
+      join(dir, 'out.jsonl'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
+    expect(r.stderr).toContain("does its first score column score the input's first response?");
+  });
+});
+
+describe('score counts the judged pairs that contradict their label', () => {
+  /** Pairs whose chosen response the fake judge scores below (or above) the rejected one. */
+  function pairs(dir: string, contradicting: boolean): string {
+    const texts = Array.from({ length: 400 }, (_, i) => `answer number ${i}`);
+    const rows: string[] = [];
+    for (let i = 0; i + 1 < texts.length && rows.length < 30; i += 2) {
+      const [x, y] = [texts[i]!, texts[i + 1]!];
+      const [sx, sy] = [expectedChatScore(x), expectedChatScore(y)];
+      if (sx === sy) continue;
+      const [low, high] = sx < sy ? [x, y] : [y, x];
+      const [chosen, rejected] = contradicting ? [low, high] : [high, low];
+      rows.push(JSON.stringify({ prompt: `question ${i}`, chosen, rejected }));
+    }
+    const path = join(dir, `pairs-${contradicting}.jsonl`);
+    writeFileSync(path, `${rows.join('\n')}\n`);
+    return path;
+  }
+
+  it('every label contradicted: exit 1 naming the judge; agreeing labels: written with a count of 0', async () => {
+    const judge = await server();
+    const dir = tempDir();
+    const flags = ['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'];
+    const out = join(dir, 'scored.jsonl');
+    const bad = await run(['score', pairs(dir, true), ...flags, '-o', out]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('30 of 30 scored pairs (100.0%, at least');
+    expect(bad.stderr).toContain('does the judge score worse answers higher');
+    expect(existsSync(out)).toBe(false);
+    const good = await run(['score', pairs(dir, false), ...flags]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(parseJsonl(good.stdout)).toHaveLength(30);
+    expect(good.stderr).toContain('contradicting label (chosen scored lower): 0');
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * inspect reads what people have (issue 26): an A/B file with a label column gets the winner flags, a
+ * column holding a list of responses gets `radpo score … --responses-col` and then `radpo pairs
+ * --responses-col`; each printed command is run as printed (the judge flags in place of `--judge …`).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectedChatScore, fakeServers } from '../judge-server.js';
+import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
+
+const LABELS = join(DATA, 'foreign', 'ultrafeedback_ab_label_60.json');
+const server = fakeServers();
+
+/** The command inspect printed for the file, as argv: FILE replaced, the judge's flags in place of its "…". */
+function printed(stdout: string, command: string, file: string, judge: string[]): string[] {
+  const line = stdout.split('\n').find((l) => l.includes(`radpo ${command} FILE`));
+  expect(line, stdout).toBeDefined();
+  const text = line!.slice(line!.indexOf(`radpo ${command} FILE`)).replace(' --judge chat|reward …', '');
+  const argv = text.split(' ').slice(1);
+  argv[1] = file;
+  return [...argv, ...judge];
+}
+
+describe('inspect names the layout and prints the command that reads it', () => {
+  it('A/B responses with a label column: the winner flags, with the values the label holds', async () => {
+    const r = await run(['inspect', LABELS]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('A/B responses with a label column (columns output_1 and output_2 side by side');
+    expect(r.stdout).toContain(
+      'radpo score FILE --response-a-col output_1 --response-b-col output_2 --winner-col label --winner-values A=1,B=2',
+    );
+    const judge = await server();
+    const flags = ['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'];
+    const scored = await run([...printed(r.stdout, 'score', LABELS, flags), '--max-conflict-rate', '1']);
+    expect(scored.code, scored.stderr).toBe(0);
+    const rows = JSON.parse(readFileSync(LABELS, 'utf8')) as Array<Record<string, any>>;
+    const out = parseJsonl(scored.stdout);
+    expect(out).toHaveLength(rows.length);
+    for (const [i, row] of out.entries()) {
+      const winner = rows[i]!.label === 1 ? rows[i]!.output_1 : rows[i]!.output_2;
+      expect(row.chosen).toBe(winner);
+      expect(row.score_chosen).toBe(expectedChatScore(winner));
+    }
+  });
+
+  it('a list of responses under any name: radpo score --responses-col, then radpo pairs --responses-col', async () => {
+    const dir = tempDir();
+    const rows = (JSON.parse(readFileSync(LABELS, 'utf8')) as Array<Record<string, any>>).slice(0, 8);
+    const input = join(dir, 'best-of-n.jsonl');
+    writeFileSync(
+      input,
+      rows.map((r) => JSON.stringify({ instruction: r.instruction, output: [r.output_1, r.output_2] })).join('\n'),
+    );
+    const seen = await run(['inspect', input]);
+    expect(seen.stdout).toContain('radpo score FILE --prompt-col instruction --responses-col output');
+    const judge = await server();
+    const flags = ['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'];
+    const scoredPath = join(dir, 'scored.jsonl');
+    const scored = await run([...printed(seen.stdout, 'score', input, flags), '-o', scoredPath]);
+    expect(scored.code, scored.stderr).toBe(0);
+    for (const row of parseJsonl(readFileSync(scoredPath, 'utf8')))
+      expect(row.scores).toEqual(row.output.map((text: string) => expectedChatScore(text)));
+    const next = await run(['inspect', scoredPath]);
+    const pairs = await run(printed(next.stdout, 'pairs', scoredPath, []));
+    expect(pairs.code, pairs.stderr).toBe(0);
+    const out = parseJsonl(pairs.stdout);
+    expect(out.length).toBeGreaterThan(0);
+    for (const pair of out) {
+      expect(pair.score_chosen).toBe(expectedChatScore(pair.chosen));
+      expect(pair.score_rejected).toBe(expectedChatScore(pair.rejected));
+      expect(pair.score_chosen).toBeGreaterThan(pair.score_rejected);
+    }
+  });
+
+  it("takes relabel's column flags, so a relabel command is checked before it runs (the issue's)", async () => {
+    const r = await run([
+      'inspect',
+      LABELS,
+      ...['--response-a-col', 'output_1', '--response-b-col', 'output_2', '--winner-col', 'label'],
+      ...['--winner-values', 'A=1,B=2', '--scores', join(DATA, 'foreign', 'ultrafeedback_ab_ratings_60.json')],
+      ...['--key', 'instruction', '--chosen-score-col', 'results.0.score_1.0'],
+      ...['--rejected-score-col', 'results.0.score_2.0', '--id-col', 'instruction', '--scale', '1-5'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('matched to the input by text');
+    // The ratings agree with the labels; read by column position, 54% of them seemed to contradict.
+    expect(r.stdout).toContain('contradicting label (chosen scored lower): 0');
+    expect(r.stdout).toContain('score range: 1 to 9.5 — outside --scale 1-5');
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * The input layout registry (core/input-layouts.ts), on a real row of each layout from test/data: the
+ * reading it gives (layout, reason, command, columns to name). inspect prints these; the readers are
+ * core/pair.ts and core/response-lists.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { INPUT_LAYOUTS, readingsOf } from '../../src/core/input-layouts.js';
+import { DATA } from '../helpers.js';
+
+/** The first record of a file in test/data (a JSON array's first element, or the first line). */
+function first(file: string): Record<string, unknown> {
+  const text = readFileSync(join(DATA, file), 'utf8').trimStart();
+  return text.startsWith('[') ? JSON.parse(text)[0] : JSON.parse(text.split('\n')[0]!);
+}
+
+/** An A/B file's rows with the two responses in one list (AlpacaFarm's best-of-n layout), from real rows. */
+function listRow(): Record<string, unknown> {
+  const row = first('foreign/ultrafeedback_ab_label_60.json');
+  return { instruction: row.instruction, output: [row.output_1, row.output_2] };
+}
+
+describe('the input layout registry, on real rows', () => {
+  it.each([
+    ['scored/ultrafeedback_gpt4_1000.jsonl', 'pairs: prompt, chosen, rejected', 'columns chosen and rejected', []],
+    ['unscored/stack_exchange_paired_tiny.json', 'pairs: prompt, chosen, rejected', 'response_j and response_k', []],
+    ['foreign/alpaca_eval_gpt4_pairwise_notus_20.json', 'alpaca_eval', 'output_1, output_2, preference', []],
+    ['foreign/autoj_pairwise_first40.json', 'Auto-J pairwise', 'response 1, response 2, label', []],
+    ['foreign/pku_saferlhf_alpaca7b_test_4.jsonl', 'PKU-SafeRLHF', 'better_response_id', []],
+    ['foreign/nectar_train_row0.jsonl', 'several responses per prompt', 'column answers', []],
+    ['foreign/oasst_en_100_tree_first10.jsonl', 'several responses per prompt', 'column prompt.replies', []],
+    [
+      'foreign/prometheus_mt_bench_eval_idx83_88.json',
+      'judge grading prompt (long format)',
+      'instruction holds Prometheus grading prompts',
+      [
+        ['group', 'idx'],
+        ['response', 'instruction'],
+        ['score', 'gpt4_score'],
+      ],
+    ],
+    [
+      'foreign/ultrafeedback_ab_label_60.json',
+      'A/B responses with a label column',
+      'output_1 and output_2 side by side, and label says which won',
+      [
+        ['responseA', 'output_1'],
+        ['responseB', 'output_2'],
+        ['winner', 'label'],
+      ],
+    ],
+    [
+      'foreign/azure_openai_dpo_orca_validation_first60.jsonl',
+      'pairs under other names',
+      'preferred_output and non_preferred_output',
+      [
+        ['chosen', 'preferred_output'],
+        ['rejected', 'non_preferred_output'],
+      ],
+    ],
+  ] as const)('%s: %s', (file, layout, reason, columns) => {
+    const [reading] = readingsOf(first(file));
+    expect(reading?.layout).toContain(layout);
+    expect(reading?.reason).toContain(reason);
+    expect(reading?.columns).toEqual(columns);
+  });
+
+  it('a list of responses under any name: score it, then pair it, with its column named', () => {
+    const [reading] = readingsOf(listRow());
+    expect(reading).toMatchObject({
+      layout: 'a list of responses in a column',
+      command: 'score',
+      columns: [
+        ['prompt', 'instruction'],
+        ['responses', 'output'],
+      ],
+    });
+  });
+
+  it('a ratings file (two responses, no label) and a judge feedback list are no layout to read', () => {
+    expect(readingsOf(first('foreign/ultrafeedback_ab_ratings_60.json'))).toEqual([]);
+    const prometheus = readingsOf(first('foreign/prometheus_mt_bench_eval_idx83_88.json'));
+    expect(prometheus.map((r) => r.layout)).not.toContain('a list of responses in a column');
+  });
+
+  it('every layout has a name and a vocabulary, and recognises nothing in an empty record', () => {
+    for (const layout of INPUT_LAYOUTS) {
+      expect(layout.name).not.toBe('');
+      expect(layout.vocabulary).not.toBe('');
+      expect(layout.recognise({}, layout.name)).toBeNull();
+    }
+  });
+});

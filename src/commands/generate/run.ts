@@ -24,7 +24,7 @@ import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { MAX_SAMPLES, Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
+import { MAX_SAMPLES, Sampler, type Samples, type SamplingParams } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import { generateSettings } from './config.js';

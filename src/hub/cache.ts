@@ -7,7 +7,8 @@
  */
 import { promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { HEX40 } from './ref.js';
+import { RadpoError } from '../core/errors.js';
+import { HEX40, isSafeRepoPath } from './ref.js';
 
 export class RepoCache {
   readonly folder: string;
@@ -27,7 +28,10 @@ export class RepoCache {
     }
   }
 
+  /** The snapshot path of a repository file; a path that would leave snapshots/<commit>/ is refused. */
   pointer(commit: string, path: string): string {
+    if (!HEX40.test(commit) || !isSafeRepoPath(path))
+      throw new RadpoError('io', `the Hub named a file radpo will not write into its cache: ${JSON.stringify(path)}`);
     return join(this.folder, 'snapshots', commit, path);
   }
 

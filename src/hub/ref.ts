@@ -31,6 +31,16 @@ export function looksLikeDatasetName(input: string): boolean {
   return parts.length === 2 && parts.every((p) => PART.test(p) && !p.includes('..')) && !DATA_FILE.test(input);
 }
 
+/**
+ * Whether a path inside a repository is one radpo may turn into a file of the cache: relative, `/`-separated,
+ * no empty, `.` or `..` segment, no backslash or NUL. A Hub's listing or dataset card is data from a server:
+ * a path such as `data/../../../.ssh/x` would otherwise link (or read) a file outside the cache.
+ */
+export function isSafeRepoPath(path: string): boolean {
+  if (path === '' || path.startsWith('/') || /[\\\0]/.test(path)) return false;
+  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
 export function parseHubUrl(input: string): HubRef {
   const rest = input.slice(PREFIX.length);
   const example = 'hf://datasets/OWNER/NAME/data/train-*.parquet';
@@ -44,8 +54,8 @@ export function parseHubUrl(input: string): HubRef {
   if (revision === '' || revision?.split('/').some((p) => p === '..' || p === '.' || p === ''))
     throw usageError(`${input}: the revision after @ is empty or not a branch, tag or commit`, example);
   const file = path.join('/');
-  if (file.split('/').some((p) => p === '..'))
-    throw usageError(`${input}: a path on the Hub cannot hold '..'`, example);
+  if (file !== '' && !isSafeRepoPath(file.replace(/\/+$/, '')))
+    throw usageError(`${input}: a path on the Hub cannot hold '..', '.', an empty part or a backslash`, example);
   return {
     repo: `${owner}/${name}`,
     revision: revision ?? 'main',

@@ -21,6 +21,7 @@ import {
   hubUrl,
   isGlob,
   isHubUrl,
+  isSafeRepoPath,
   looksLikeDatasetName,
   parseHubUrl,
 } from './ref.js';
@@ -87,6 +88,14 @@ async function matchGlobs(s: HubSession, ref: HubRef, globs: readonly string[], 
     } catch (err) {
       throw hubFailure(err, s.env, ref, base);
     }
+    // A listing is the server's word: a path that would leave the repository (or the cache) stops the run.
+    const unsafe = available.find((p) => !isSafeRepoPath(p));
+    if (unsafe !== undefined)
+      throw new RadpoError(
+        'io',
+        `the Hub's listing of ${ref.repo} names a file outside the repository: ${JSON.stringify(unsafe)}`,
+        'check HF_ENDPOINT: the Hub never lists such a path',
+      );
   }
   const out: string[] = [];
   for (const glob of globs) {

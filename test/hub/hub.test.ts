@@ -195,6 +195,20 @@ describe('hf:// inputs', () => {
     expect(r.stderr).toContain(hint);
   });
 
+  it('a listing naming a path outside the repository stops the run; nothing is linked outside the cache', async () => {
+    // A hostile endpoint's tree listing: data/../../../../escape.jsonl would be linked (or, when a file is there,
+    // read as the cached copy) outside HF_HUB_CACHE.
+    const h = await startHub({ 'data/../../../../escape.jsonl': shards[0]! });
+    const dir = tempDir();
+    const cache = join(dir, 'a', 'b', 'cache');
+    const r = await run(['relabel', 'hf://datasets/me/uf/data/**', '-q'], { env: hubEnvFor(h, cache) });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('names a file outside the repository');
+    expect(existsSync(join(dir, 'escape.jsonl'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('a download cut short keeps its .incomplete, and the next run resumes it with a Range request', async () => {
     const big = Buffer.from(`${lines.join('\n')}\n`.repeat(20));
     const h = await startHub({ 'big.jsonl': big });

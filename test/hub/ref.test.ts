@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cardSplits } from '../../src/hub/card-configs.js';
 import { hubEnv } from '../../src/hub/env.js';
-import { globBase, globRegExp, looksLikeDatasetName, parseHubUrl } from '../../src/hub/ref.js';
+import { globBase, globRegExp, isSafeRepoPath, looksLikeDatasetName, parseHubUrl } from '../../src/hub/ref.js';
 import { hubRefOf } from '../../src/hub/resolve.js';
 import { ROOT } from '../helpers.js';
 
@@ -119,5 +119,22 @@ describe('the environment, read as huggingface_hub reads it', () => {
     [{ HF_TOKEN: ' hf_abc \n' }, { token: 'hf_abc', tokenSource: 'HF_TOKEN' }],
   ])('%j', (env, expected) => {
     expect(hubEnv({ HOME: '/h', HF_TOKEN_PATH: '/nonexistent/token', ...env })).toMatchObject(expected);
+  });
+});
+
+describe('a path inside a repository, as the cache takes it', () => {
+  it.each([
+    ['data/train-00000-of-00001.parquet', true],
+    ['README.md', true],
+    ['data/../../../.ssh/authorized_keys', false],
+    ['../x', false],
+    ['/etc/passwd', false],
+    ['data//x', false],
+    ['data/./x', false],
+    ['data\\..\\x', false],
+    ['a\0b', false],
+    ['', false],
+  ])('%j: %s', (path, safe) => {
+    expect(isSafeRepoPath(path)).toBe(safe);
   });
 });

@@ -3,7 +3,7 @@
  * `code` is what scripts read), and each figure's line with the status those warnings give it. The terminal
  * table, --json and the page all read from here; docs/AUDIT.md states the same rules. The CLI adds what to do.
  */
-import type { AuditFigures, AuditWarning, WarningCode } from './audit.js';
+import type { AuditFigures, AuditWarning, Suggestion, WarningCode } from './audit.js';
 import { formatScore } from './goal.js';
 import { wilson } from './stats.js';
 
@@ -25,9 +25,9 @@ export const THRESHOLDS = {
   wideGapAgreement: 0.95,
   /** …over at least this many pairs. */
   wideGapMinPairs: 30,
-  /** labels_flipped: a rerun reverses at most this share of the widest pairs… */
+  /** wide_gap_disagreement: a rerun reversing at most this share of the widest pairs shows a self-consistent judge. */
   reliableRerunChange: 0.05,
-  /** …or a reference orders at least this share of them as the judge does… */
+  /** labels_flipped: a reference orders at least this share of them as the judge does… */
   reliableReferenceAgreement: 0.9,
   /** …each over at least this many pairs. */
   reliableMinPairs: 20,
@@ -109,22 +109,29 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
       !!e && e.reference.pairs >= t.reliableMinPairs && (e.reference.agreement ?? 0) >= t.reliableReferenceAgreement;
     const gap = formatScore(Number(widest.min_gap.toPrecision(3)));
     const where = `the pairs whose scores differ most (|Δ| ≥ ${gap}, ${widest.pairs} pairs)`;
-    if (rerunReliable || referenceReliable)
+    // Only a reference can say the labels are wrong: a rerun measures the judge's consistency, not its
+    // correctness, and a judge that is consistently wrong reruns just as steadily. Even a reference shows it
+    // only if it is independent ground truth (human or gold judgements); a second judge sharing this one's
+    // bias would agree with it too, so the verdict says so rather than assume it.
+    if (referenceReliable)
       warn(
         'labels_flipped',
-        `${where} agree with their label only ${pct(widest.agreement)} of the time, and ` +
-          (referenceReliable
-            ? `a reference orders ${pct(e!.reference.agreement!)} of them as the judge does`
-            : `a rerun reverses only ${pct(e!.rerun.changed!)} of them`) +
-          `: about ${((1 - widest.agreement) * 100).toFixed(0)}% of the labels look flipped`,
+        `${where} agree with their label only ${pct(widest.agreement)} of the time, and a reference orders ` +
+          `${pct(e!.reference.agreement!)} of them as the judge does: if the reference is independent ground ` +
+          "truth (human or gold judgements, not a judge that may share this one's bias), about " +
+          `${((1 - widest.agreement) * 100).toFixed(0)}% of the labels look flipped`,
       );
     else
       warn(
         'wide_gap_disagreement',
         `the judge and the labels disagree where the judge is surest: ${where} agree with their label only ` +
-          `${pct(widest.agreement)} of the time (95% CI up to ${widest.ci[1].toFixed(3)}). Flipped labels, or a ` +
-          'judge that is wrong on this data: a reference or a rerun tells them apart, and the conflicting pairs ' +
-          'show which',
+          `${pct(widest.agreement)} of the time (95% CI up to ${widest.ci[1].toFixed(3)}). ` +
+          (rerunReliable
+            ? `A rerun reverses only ${pct(e!.rerun.changed!)} of them: the judge is self-consistent here, ` +
+              'which rules out noise but not a judge that is consistently wrong; flipped labels or a wrong ' +
+              'judge, only human or gold judgements (a reference) tell them apart'
+            : 'Flipped labels, or a judge that is wrong on this data: a reference or a rerun tells them apart, ' +
+              'and the conflicting pairs show which'),
       );
   }
   const l = f.length_bias;
@@ -183,6 +190,25 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
         'judgement, so no reliability is reported',
     );
   return out;
+}
+
+/** The verdicts under which agreement with the labels carries no information about a threshold. */
+const UNINFORMATIVE: readonly WarningCode[] = ['scores_constant', 'scores_coarse', 'no_signal', 'labels_from_scores'];
+
+/**
+ * The suggestion as the verdicts allow it: where one says agreement measures nothing, a gap read off that
+ * agreement would contradict it, so it is withheld (status `unsupported`, no gap) with the verdict named.
+ */
+export function supportedSuggestion(s: Suggestion, warnings: readonly AuditWarning[]): Suggestion {
+  const code = UNINFORMATIVE.find((c) => warnings.some((w) => w.code === c));
+  if (!code) return s;
+  return {
+    ...s,
+    gap: null,
+    status: 'unsupported',
+    nearest: null,
+    reason: `withheld: ${code} says agreement with these labels carries no information, so no gap can be read off it`,
+  };
 }
 
 type Status = 'ok' | 'warn' | 'FAIL' | '';

@@ -217,15 +217,16 @@ interface PositionBias {
   swap_consistency: { value: number | null; n: number } | null;
 }
 
-interface Suggestion {
+export interface Suggestion {
   gap: number | null;
   /** The agreement the bound must reach (--target-agreement). */
   target: number;
   /**
    * ok: the bound clears the target beyond the bootstrap's Monte-Carlo error; borderline: the first gap
-   * whose bound is within that error of the target (another seed could put it either side); none.
+   * whose bound is within that error of the target (another seed could put it either side); none;
+   * unsupported: a verdict says agreement with these labels carries no information, so no gap is read off it.
    */
-  status: 'ok' | 'borderline' | 'none';
+  status: 'ok' | 'borderline' | 'none' | 'unsupported';
   /** With borderline: the smallest larger gap that clears the target beyond the error, if one does. */
   nearest: number | null;
   /** The retest noise gap (shown on the sweep; pairs closer than it may reorder on a rerun). */

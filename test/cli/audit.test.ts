@@ -1093,3 +1093,39 @@ describe('issue 28: audit keeps the promises (findings 1, 3, 5, 6, 8)', () => {
     expect(html).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
   });
 });
+
+describe('issue 27 review: verdicts say only what the evidence supports', () => {
+  const pairRow = (i: number, c: number, r: number, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      prompt: `p${i}`,
+      chosen: `a${i}`,
+      rejected: `b${i}`,
+      score_chosen: c,
+      score_rejected: r,
+      ...extra,
+    });
+  const write = (name: string, lines: string[]) => {
+    const path = join(tempDir(), name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+
+  it('finding 5: labels derived from the scores withhold the --min-gap suggestion in table, --json and page', async () => {
+    // The chosen response always scores higher: the labels read off the scores, agreement measures nothing.
+    const path = write(
+      'derived.jsonl',
+      Array.from({ length: 60 }, (_, i) => pairRow(i, 4 + (i % 6), 1 + (i % 3))),
+    );
+    const report = await auditJson([path, '--bootstrap', '20']);
+    expect(report.warnings.map((w: { code: string }) => w.code)).toContain('labels_from_scores');
+    expect(report.suggested_min_gap).toMatchObject({ gap: null, status: 'unsupported', nearest: null });
+    expect(report.suggested_min_gap.reason).toMatch(/withheld: labels_from_scores/);
+    expect(report.apply).toBeNull();
+    const text = await run(['audit', path, '--bootstrap', '20']);
+    expect(text.stdout).toMatch(/suggested --min-gap: withheld — withheld: labels_from_scores/);
+    expect(text.stdout).not.toMatch(/apply it/);
+    const page = join(tempDir(), 'page.html');
+    expect((await run(['audit', path, '--bootstrap', '20', '--html', page])).code).toBe(0);
+    expect(readFileSync(page, 'utf8')).toMatch(/data-key="suggested_min_gap.gap">withheld</);
+  });
+});

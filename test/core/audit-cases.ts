@@ -24,6 +24,7 @@ export const VERDICT_CODES = [
 interface Built {
   pairs: AuditPairs;
   reruns?: PairScoreColumns[];
+  reference?: PairScoreColumns;
   scale?: { min: number; max: number };
   scaleSource?: 'paper' | 'inferred' | 'observed';
 }
@@ -138,10 +139,19 @@ export const CASES: Array<[string, () => Built, string[]]> = [
     ['wide_gap_disagreement'],
   ],
   [
+    // A rerun shows the judge consistent, not right: a judge wrong on these pairs reruns just as steadily.
     'flipped labels (20%), a reliable rerun',
     () => {
       const pairs = build(600, 7, { score: judge10(0.5), flip: 0.2 });
       return { pairs, reruns: [rerunOf(pairs, 70, 0.3)] };
+    },
+    ['wide_gap_disagreement'],
+  ],
+  [
+    'flipped labels (20%), a reference that agrees with the judge',
+    () => {
+      const pairs = build(600, 7, { score: judge10(0.5), flip: 0.2 });
+      return { pairs, reference: rerunOf(pairs, 71, 0.3) };
     },
     ['labels_flipped'],
   ],
@@ -237,7 +247,7 @@ export async function figuresOf(built: Built): Promise<AuditFigures> {
     unscored: 0,
     rows: built.pairs.count,
     reruns: built.reruns ?? [],
-    reference: null,
+    reference: built.reference ?? null,
     aspects: null,
   });
 }

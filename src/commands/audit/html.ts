@@ -347,7 +347,8 @@ const STYLE =
 export function renderPage(r: AuditReport, shown: readonly ScoredPair[]): string {
   const sources = r.inputs.map((i) => escapeHtml(i.source)).join(', ');
   const suggestion = r.suggested_min_gap;
-  const gapText = suggestion.gap === null ? 'none' : formatScore(suggestion.gap);
+  const gapText =
+    suggestion.gap === null ? (suggestion.status === 'unsupported' ? 'withheld' : 'none') : formatScore(suggestion.gap);
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +

@@ -137,7 +137,7 @@ export function renderAudit(r: AuditReport): string {
     '',
     wrap(
       suggestion.gap === null
-        ? `suggested --min-gap: none — ${suggestion.reason}`
+        ? `suggested --min-gap: ${suggestion.status === 'unsupported' ? 'withheld' : 'none'} — ${suggestion.reason}`
         : `suggested --min-gap: ${formatScore(suggestion.gap)}` +
             `${suggestion.status === 'borderline' ? ' (borderline)' : ''}` +
             ` (${suggestion.reason})`,

@@ -15,7 +15,7 @@ import {
   type ScaleSource,
   type WarningCode,
 } from '../../core/audit.js';
-import { auditVerdicts } from '../../core/audit-verdicts.js';
+import { auditVerdicts, supportedSuggestion } from '../../core/audit-verdicts.js';
 import { RadpoError, usageError } from '../../core/errors.js';
 import { formatScore, type Scale } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';
@@ -402,6 +402,7 @@ async function audit(
   if (tally.examples.size > 0) warnings.push(notAuditedWarning(tally, inputs));
   for (const w of warnings) w.hint ??= WARNING_HINTS[w.code] ?? undefined;
   figures.warnings = warnings;
+  figures.suggested_min_gap = supportedSuggestion(figures.suggested_min_gap, warnings);
   const suggestion = figures.suggested_min_gap;
   const gap = suggestion.status === 'ok' ? suggestion.gap : suggestion.nearest;
   const report: AuditReport = {
@@ -443,8 +444,11 @@ const WARNING_HINTS: Record<WarningCode, string | null> = {
   scores_coarse: 'use a finer scale (--scale, a reward model) or average several judgements',
   labels_from_scores: 'audit against a human-labelled set, or give a second judge as --reference FILE',
   wide_gap_disagreement:
-    'give --reference FILE (a second judge or human scores) or --rerun FILE, and read the pairs: --conflicts FILE',
-  labels_flipped: 'read the conflicting pairs (--conflicts FILE or --html FILE) and fix or drop them',
+    'give human or gold scores as --reference FILE (a rerun shows only whether the judge is consistent), and ' +
+    'read the pairs: --conflicts FILE',
+  labels_flipped:
+    'if the reference is human or gold, read the conflicting pairs (--conflicts FILE or --html FILE) and fix or ' +
+    'drop them',
   length_bias: 'rescore with a rubric that ignores length, or compare with a length-controlled judge',
   position_bias: 'score each pair in both orders (a --rerun with A and B swapped) and average',
   scale_ceiling: "declare the judge's scale (--scale) or use a wider one",

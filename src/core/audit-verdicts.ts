@@ -159,8 +159,18 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
           `(difference ${d.toFixed(3)}, 95% CI ${p.difference.ci[0].toFixed(3)}–${p.difference.ci[1].toFixed(3)})`,
       );
   }
-  if (f.scale.source !== 'observed') {
-    const scale = `${formatScore(f.scale.min)}-${formatScore(f.scale.max)}`;
+  const scaleText = `${formatScore(f.scale.min)}-${formatScore(f.scale.max)}`;
+  if (h.off_scale > 0)
+    warn(
+      'scores_off_scale',
+      `${h.off_scale} of ${h.scores} scores lie outside the ${scaleText} scale (${f.scale.source}): its floor, ` +
+        'ceiling and scale-use figures describe another scale than the judge used, and scale use is not reported',
+    );
+  // A constant judge on a scale read off its scores (inferred or the paper's) says nothing of where that
+  // scale ends: scores_constant already says all there is. A declared scale's end is evidence of its own.
+  const declaredScale = f.scale.source === 'flag' || f.scale.source === 'goal';
+  if (f.scale.source !== 'observed' && (declaredScale || !constant)) {
+    const scale = scaleText;
     if ((h.ceiling_share ?? 0) > t.scaleEndShare)
       warn(
         'scale_ceiling',
@@ -341,6 +351,7 @@ export function figureTable(
     declared,
   );
   add({ label: `scale use (entropy, ${h.distinct_values} values)`, key: 'scale_health.normalized_entropy' }, [
+    'scores_off_scale',
     'scores_constant',
     'scores_coarse',
   ]);

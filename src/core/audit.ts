@@ -98,6 +98,7 @@ export type WarningCode =
   | 'position_bias'
   | 'scale_ceiling'
   | 'scale_floor'
+  | 'scores_off_scale'
   | 'few_pairs'
   | 'one_prompt'
   | 'cached_rerun'
@@ -158,6 +159,8 @@ export interface AuditFigures {
     ceiling_share: number | null;
     normalized_entropy: number | null;
     distinct_values: number;
+    /** Scores outside the scale (a --scale or goal the scores do not keep to); entropy is then not reported. */
+    off_scale: number;
     parse_failures: { count: number; rate: number | null };
   };
   ties: { count: number; rate: number | null };
@@ -351,17 +354,21 @@ function scaleHealth(pairs: AuditPairs, options: AuditOptions): AuditFigures['sc
   const { min, max } = options.scale;
   let floor = 0;
   let ceiling = 0;
+  let off = 0;
   const distinct = new Map<number, number>();
   for (const s of scores) {
     if (s === min) floor += 1;
     if (s === max) ceiling += 1;
+    if (s < min || s > max) off += 1;
     distinct.set(s, (distinct.get(s) ?? 0) + 1);
   }
   // Entropy over the scale's own points (a judge that only says 7 and 8 on a 1-10 scale uses little of
   // it), or over 10 equal bins of the scale for continuous scores.
   const step = gridStep(scores);
   let entropy: number | null;
-  if (step !== null) entropy = normalizedEntropy(distinct.values(), Math.round((max - min) / step) + 1);
+  // Scores off the scale have no point of it to count on: an entropy over its points would pass 1.
+  if (off > 0) entropy = null;
+  else if (step !== null) entropy = normalizedEntropy(distinct.values(), Math.round((max - min) / step) + 1);
   else {
     const bins = new Float64Array(10);
     for (const s of scores) bins[Math.max(0, Math.min(9, Math.floor(((s - min) / (max - min)) * 10)))]! += 1;
@@ -375,6 +382,7 @@ function scaleHealth(pairs: AuditPairs, options: AuditOptions): AuditFigures['sc
     ceiling_share: options.scaleSource === 'observed' ? null : rate(ceiling, scores.length),
     normalized_entropy: entropy,
     distinct_values: distinct.size,
+    off_scale: off,
     parse_failures: { count: options.unscored, rate: rate(options.unscored, options.rows) },
   };
 }

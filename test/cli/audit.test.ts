@@ -1128,4 +1128,33 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     expect((await run(['audit', path, '--bootstrap', '20', '--html', page])).code).toBe(0);
     expect(readFileSync(page, 'utf8')).toMatch(/data-key="suggested_min_gap.gap">withheld</);
   });
+
+  it('finding 9: a constant judge gets no inferred scale and no scale_ceiling; two values in use still infer', async () => {
+    const constant = write(
+      'constant.jsonl',
+      Array.from({ length: 60 }, (_, i) => pairRow(i, 7, 7)),
+    );
+    const report = await auditJson([constant, '--bootstrap', '10']);
+    expect(report.scale.source).not.toBe('inferred');
+    const codes = report.warnings.map((w: { code: string }) => w.code);
+    expect(codes).toContain('scores_constant');
+    expect(codes).not.toContain('scale_ceiling');
+    const two = write(
+      'two.jsonl',
+      Array.from({ length: 60 }, (_, i) => pairRow(i, 5, i % 4 === 0 ? 5 : 4)),
+    );
+    expect((await auditJson([two, '--bootstrap', '10'])).scale).toMatchObject({ min: 1, max: 5, source: 'inferred' });
+  });
+
+  it('finding 8: --scale the scores do not keep to warns with the count; no entropy above 1', async () => {
+    const path = write(
+      'ten.jsonl',
+      Array.from({ length: 60 }, (_, i) => pairRow(i, 6 + (i % 5), 1 + (i % 4))),
+    );
+    const report = await auditJson([path, '--scale', '1-5', '--bootstrap', '10']);
+    const off = report.warnings.find((w: { code: string }) => w.code === 'scores_off_scale');
+    expect(off.message).toMatch(/^60 of 120 scores lie outside the 1-5 scale \(flag\)/);
+    expect(report.scale_health.off_scale).toBe(60);
+    expect(report.scale_health.normalized_entropy).toBeNull();
+  });
 });

@@ -16,6 +16,7 @@ export const VERDICT_CODES = [
   'position_bias',
   'scale_ceiling',
   'scale_floor',
+  'scores_off_scale',
   'few_pairs',
   'one_prompt',
   'cached_rerun',
@@ -199,6 +200,16 @@ export const CASES: Array<[string, () => Built, string[]]> = [
       scaleSource: 'inferred',
     }),
     ['scale_floor', 'scores_coarse'],
+  ],
+  [
+    'a 1-10 judge audited with --scale 1-5',
+    () => ({ pairs: build(600, 16, { score: judge10(0.8) }), scale: { min: 1, max: 5 }, scaleSource: 'flag' }),
+    ['scores_off_scale'],
+  ],
+  [
+    'constant scores at the top of a scale read off the data',
+    () => ({ pairs: build(600, 17, { score: () => 10 }) }),
+    ['scores_constant'],
   ],
   ['few pairs (20)', () => ({ pairs: build(20, 13, { score: judge10(0.5) }) }), ['few_pairs']],
   [

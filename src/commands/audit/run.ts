@@ -256,7 +256,8 @@ function auditScale(
     whole &&= Number.isInteger(pairs.chosen[i]!) && Number.isInteger(pairs.rejected[i]!);
   }
   // Whole-number ratings inside a common small scale are read on it (a 1-5 judge at its ceiling shows one).
-  const small = INFERRED_SCALES.find((s) => whole && pairs.count > 0 && min >= s.min && max <= s.max);
+  // One value in use is no evidence of a scale: 7 everywhere would read as the top of 1-7.
+  const small = INFERRED_SCALES.find((s) => whole && min < max && min >= s.min && max <= s.max);
   if (small) return { scale: small, source: 'inferred' };
   if (pairs.count === 0 || (min >= 1 && max <= 10)) return { scale: { min: 1, max: 10 }, source: 'paper' };
   return { scale: { min, max: max > min ? max : min + 1 }, source: 'observed' };
@@ -453,6 +454,7 @@ const WARNING_HINTS: Record<WarningCode, string | null> = {
   position_bias: 'score each pair in both orders (a --rerun with A and B swapped) and average',
   scale_ceiling: "declare the judge's scale (--scale) or use a wider one",
   scale_floor: "declare the judge's scale (--scale) or use a wider one",
+  scores_off_scale: 'give the scale the judge used (--scale MIN-MAX), or check the score columns',
   few_pairs: null,
   one_prompt: null,
   cached_rerun: 'rescore with radpo score --rescore --no-cache (and a judge temperature above 0)',

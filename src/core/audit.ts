@@ -1118,6 +1118,18 @@ function widestEvidence(
   };
 }
 
+/** The rerun's scores of the pairs it read in the same A/B order as the input; NaN where it swapped them. */
+function sameOrderOnly(pairs: AuditPairs, run: PairScoreColumns): PairScoreColumns {
+  const slots = run.chosenIsA;
+  if (!slots) return run;
+  const keep = (column: Float64Array) =>
+    column.map((x, i) => {
+      const [mine, theirs] = [pairs.chosenIsA[i]!, slots[i]!];
+      return mine !== 2 && theirs !== 2 && mine !== theirs ? Number.NaN : x;
+    });
+  return { chosen: keep(run.chosen), rejected: keep(run.rejected) };
+}
+
 /** Swap consistency: pairs a rerun read with A and B the other way round, whose verdict kept its response. */
 function swapConsistency(pairs: AuditPairs, reruns: readonly PairScoreColumns[]): PositionBias['swap_consistency'] {
   let [n, same] = [0, 0];
@@ -1143,11 +1155,16 @@ export async function auditFigures(pairs: AuditPairs, options: AuditOptions): Pr
   for (let i = 0; i < pairs.count; i++)
     if (pairs.label[i] === 0 && pairs.chosen[i] === pairs.rejected[i]) scoredTies += 1;
   const calibrationFigures = calibration(pairs, options.targetAgreement);
-  const retestFigures = options.reruns.length > 0 ? retest(pairs, options.reruns) : undefined;
+  // A pair a rerun read in the other order measures position (swap consistency), not retest noise: a
+  // position-biased judge would reverse it on purpose, and count as noise twice.
+  const sameOrder = options.reruns
+    .map((run) => sameOrderOnly(pairs, run))
+    .filter((run) => run.chosen.some((x) => !Number.isNaN(x)));
+  const retestFigures = sameOrder.length > 0 ? retest(pairs, sameOrder) : undefined;
   const noiseGap = retestFigures && !retestFigures.identical ? retestFigures.noise_gap : null;
   const position = label.position && { ...label.position, swap_consistency: swapConsistency(pairs, options.reruns) };
   const widest = calibrationFigures.widest_gaps;
-  const liveReruns = retestFigures?.identical ? [] : options.reruns;
+  const liveReruns = retestFigures?.identical ? [] : sameOrder;
   return {
     pairs: pairs.count,
     prompts: pairs.prompts,

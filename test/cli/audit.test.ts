@@ -1157,4 +1157,54 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     expect(report.scale_health.off_scale).toBe(60);
     expect(report.scale_health.normalized_entropy).toBeNull();
   });
+
+  it('finding 10: a rerun in the swapped order is swap consistency, not retest noise; the hint asks for no rerun', async () => {
+    // A judge adding 3 to whichever response sits in slot A; the rerun reads every pair the other way round.
+    const winnerRow = (i: number, swapped: boolean) => {
+      const [good, bad] = [6 + (i % 3), 3 + (i % 2)];
+      const chosenInA = (i % 2 === 0) !== swapped;
+      const [a, b] = chosenInA ? [`c${i}`, `r${i}`] : [`r${i}`, `c${i}`];
+      const [sa, sb] = chosenInA ? [good + 3, bad] : [bad + 3, good];
+      return JSON.stringify({
+        id: i,
+        prompt: `p${i}`,
+        response_a: a,
+        response_b: b,
+        winner: chosenInA ? 'A' : 'B',
+        score_a: sa,
+        score_b: sb,
+      });
+    };
+    const main = write(
+      'main.jsonl',
+      Array.from({ length: 60 }, (_, i) => winnerRow(i, false)),
+    );
+    const swap = write(
+      'swap.jsonl',
+      Array.from({ length: 60 }, (_, i) => winnerRow(i, true)),
+    );
+    const layout = [
+      '--response-a-col',
+      'response_a',
+      '--response-b-col',
+      'response_b',
+      '--winner-col',
+      'winner',
+      '--score-a-col',
+      'score_a',
+      '--score-b-col',
+      'score_b',
+      '--prompt-col',
+      'prompt',
+      '--id-col',
+      'id',
+    ];
+    const report = await auditJson([main, ...layout, '--rerun', swap, '--bootstrap', '20']);
+    expect(report.position_bias.swap_consistency.n).toBe(60);
+    expect(report.retest).toBeUndefined();
+    expect(report.suggested_min_gap.noise_gap).toBeNull();
+    const bias = report.warnings.find((w: { code: string }) => w.code === 'position_bias');
+    expect(bias.hint).not.toMatch(/a --rerun with A and B swapped/);
+    expect(bias.hint).toMatch(/average each pair's two orders/);
+  });
 });

@@ -401,7 +401,12 @@ async function audit(
         `(${tally.overallFromAttributes.join(', ')})`,
     });
   if (tally.examples.size > 0) warnings.push(notAuditedWarning(tally, inputs));
-  for (const w of warnings) w.hint ??= WARNING_HINTS[w.code] ?? undefined;
+  for (const w of warnings) {
+    // With a swapped rerun given, the advice to run one is done: what is left is to use both orders.
+    if (w.code === 'position_bias' && figures.position_bias?.swap_consistency)
+      w.hint ??= "average each pair's two orders (this input and the swapped --rerun) before relabeling";
+    w.hint ??= WARNING_HINTS[w.code] ?? undefined;
+  }
   figures.warnings = warnings;
   figures.suggested_min_gap = supportedSuggestion(figures.suggested_min_gap, warnings);
   const suggestion = figures.suggested_min_gap;

@@ -1110,7 +1110,7 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     return path;
   };
 
-  it('finding 5: labels derived from the scores withhold the --min-gap suggestion in table, --json and page', async () => {
+  it('finding 5: labels derived from the scores withhold the --min-gap suggestion (table, --json, page)', async () => {
     // The chosen response always scores higher: the labels read off the scores, agreement measures nothing.
     const path = write(
       'derived.jsonl',
@@ -1129,7 +1129,7 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     expect(readFileSync(page, 'utf8')).toMatch(/data-key="suggested_min_gap.gap">withheld</);
   });
 
-  it('finding 9: a constant judge gets no inferred scale and no scale_ceiling; two values in use still infer', async () => {
+  it('finding 9: a constant judge gets no inferred scale, no scale_ceiling; two values still infer', async () => {
     const constant = write(
       'constant.jsonl',
       Array.from({ length: 60 }, (_, i) => pairRow(i, 7, 7)),
@@ -1158,7 +1158,7 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     expect(report.scale_health.normalized_entropy).toBeNull();
   });
 
-  it('finding 10: a rerun in the swapped order is swap consistency, not retest noise; the hint asks for no rerun', async () => {
+  it('finding 10: a swapped-order rerun is swap consistency, not retest noise; no hint to rerun', async () => {
     // A judge adding 3 to whichever response sits in slot A; the rerun reads every pair the other way round.
     const winnerRow = (i: number, swapped: boolean) => {
       const [good, bad] = [6 + (i % 3), 3 + (i % 2)];

@@ -1207,4 +1207,31 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     expect(bias.hint).not.toMatch(/a --rerun with A and B swapped/);
     expect(bias.hint).toMatch(/average each pair's two orders/);
   });
+
+  it('finding 6: the apply command reads the input as the audit did and applies the gap --json shows', async () => {
+    // 100 pairs a gap of 1 apart, half against their label; 300 pairs 2-4 apart, 46 against: at gap 1.5 the
+    // bound of agreement sits within the bootstrap's error of 0.8 (borderline).
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const gap = i < 100 ? 1 : 2 + (i % 3);
+      const agree = i < 100 ? i % 2 === 0 : ((i - 100) * 37) % 300 >= 46;
+      const [c, r] = agree ? [5 + gap, 5] : [5, 5 + gap];
+      return JSON.stringify({ q: `p${i}`, chosen: `c${i}`, rejected: `r${i}`, sc: c, sr: r });
+    });
+    const dir = tempDir();
+    const path = write('custom.jsonl', rows);
+    const flags = ['--prompt-col', 'q', '--chosen-score-col', 'sc', '--rejected-score-col', 'sr', '--scale', '0-10'];
+    const report = await auditJson([path, ...flags]);
+    expect(report.suggested_min_gap).toMatchObject({ gap: 1.5, status: 'borderline' });
+    expect(report.apply).toBe(
+      `radpo relabel ${path} --prompt-col=q --chosen-score-col=sc --rejected-score-col=sr --scale=0-10 --min-gap 1.5`,
+    );
+    const applied = await run([...report.apply.split(' ').slice(1), '-o', join(dir, 'out.jsonl')]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const text = await run(['audit', path, ...flags]);
+    expect(text.stdout).toMatch(/suggested --min-gap: 1\.5 \(borderline: /);
+    expect(text.stdout).not.toMatch(/\(borderline\) \(borderline/);
+    const piped = await run(['audit', '-', ...flags], { stdin: `${rows.join('\n')}\n` });
+    expect(JSON.stringify(piped.stdout)).not.toMatch(/radpo relabel -/);
+    expect(piped.stdout).toMatch(/apply it: save the input to a file and pass that file to radpo relabel/);
+  });
 });

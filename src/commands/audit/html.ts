@@ -360,7 +360,7 @@ export function renderPage(r: AuditReport, shown: readonly ScoredPair[]): string
     `<h2>Warnings</h2>${warningsSection(r)}` +
     `<h2>Figures</h2>${figuresTable(r)}` +
     `<p>Suggested minimum gap: <b data-key="suggested_min_gap.gap">${gapText}</b>` +
-    `${suggestion.status === 'borderline' ? ' (borderline)' : ''} — ` +
+    ' — ' +
     `${escapeHtml(suggestion.reason)}.</p>` +
     `<h2>Charts</h2>${histogram(r)}${calibrationChart(r)}${sweepChart(r)}${retestChart(r)}` +
     `<h2>Min-gap sweep</h2>${sweepTable(r)}${groupsSection(r)}` +

@@ -138,12 +138,13 @@ export function renderAudit(r: AuditReport): string {
     wrap(
       suggestion.gap === null
         ? `suggested --min-gap: ${suggestion.status === 'unsupported' ? 'withheld' : 'none'} — ${suggestion.reason}`
-        : `suggested --min-gap: ${formatScore(suggestion.gap)}` +
-            `${suggestion.status === 'borderline' ? ' (borderline)' : ''}` +
-            ` (${suggestion.reason})`,
+        : // A borderline reason starts with "borderline:", which marks it.
+          `suggested --min-gap: ${formatScore(suggestion.gap)} (${suggestion.reason})`,
     ),
   );
   if (r.apply) out.push(`  apply it: ${r.apply}`);
+  else if (suggestion.gap !== null && suggestion.gap > 0 && r.inputs.some((i) => i.source === '<stdin>'))
+    out.push('  apply it: save the input to a file and pass that file to radpo relabel with the same flags');
   for (const w of r.warnings) {
     out.push(wrap(`warning [${w.code}]: ${w.message}`));
     if (w.hint) out.push(`  ${wrap(`hint: ${w.hint}`, '    ')}`);

@@ -19,13 +19,14 @@ import { auditVerdicts, supportedSuggestion } from '../../core/audit-verdicts.js
 import { RadpoError, usageError } from '../../core/errors.js';
 import { formatScore, type Scale } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';
+import { pathText } from '../../core/path.js';
 import type { Io } from '../../io/io.js';
 import { openSink, type Sink } from '../../io/output.js';
 import type { auditFlags } from './flags.js';
 import { renderPage } from './html.js';
 import { finalText, PairReader, type ReadConfig, type ScoredPair } from './read.js';
 import { renderAudit } from './render.js';
-import type { FlagValues } from '../../cli/flags.js';
+import { type FlagValues, parseBytes } from '../../cli/flags.js';
 import { wordHint } from '../../cli/hints.js';
 import { loadScoresFile } from '../../pipeline/scores-file.js';
 import type { AuditReport, Gate } from './report.js';
@@ -409,8 +410,8 @@ async function audit(
   }
   figures.warnings = warnings;
   figures.suggested_min_gap = supportedSuggestion(figures.suggested_min_gap, warnings);
-  const suggestion = figures.suggested_min_gap;
-  const gap = suggestion.status === 'ok' ? suggestion.gap : suggestion.nearest;
+  // The command applies the gap the report suggests (ok or borderline), the one --json shows beside it.
+  const gap = figures.suggested_min_gap.gap;
   const report: AuditReport = {
     schema: 'radpo.audit/v1',
     inputs: tally.inputs,
@@ -423,12 +424,53 @@ async function audit(
     ...figures,
     joins: joins.map(({ first: _first, ...join }) => join),
     gates: gatesOf(flags, figures),
+    // stdin was read once and is gone: a command naming "-" would relabel nothing; the table says to name a file.
     apply:
-      gap !== null && gap > 0 && !tally.inputs.some((i) => i.relabeled)
-        ? shellCommand(['radpo', 'relabel', ...inputs, '--min-gap', formatScore(gap)])
+      gap !== null && gap > 0 && !tally.inputs.some((i) => i.relabeled) && !inputs.includes('-')
+        ? shellCommand(['radpo', 'relabel', ...inputs, ...readingFlags(flags), '--min-gap', formatScore(gap)])
         : null,
   };
   return { report, shown: columns.shown };
+}
+
+/**
+ * The flags audit shares with relabel, as this audit read the input (columns, layout, format, scores file,
+ * scale), so the suggested relabel command reads the same pairs. `--name=value`: a value may start with '-'.
+ */
+function readingFlags(flags: AuditFlagValues): string[] {
+  const out: string[] = [];
+  const add = (name: string, value: string | undefined) => {
+    if (value !== undefined) out.push(`${name}=${value}`);
+  };
+  add('--input-format', flags.inputFormat);
+  if (flags.maxLineBytes !== parseBytes('64M')) add('--max-line-bytes', String(flags.maxLineBytes));
+  add('--schema', flags.schema);
+  const columns = [
+    ['--prompt-col', flags.promptCol],
+    ['--chosen-col', flags.chosenCol],
+    ['--rejected-col', flags.rejectedCol],
+    ['--system-col', flags.systemCol],
+    ['--input-col', flags.inputCol],
+    ['--response-a-col', flags.responseACol],
+    ['--response-b-col', flags.responseBCol],
+    ['--score-a-col', flags.scoreACol],
+    ['--score-b-col', flags.scoreBCol],
+    ['--chosen-score-col', flags.chosenScoreCol],
+    ['--rejected-score-col', flags.rejectedScoreCol],
+    ['--key', flags.key],
+  ] as const;
+  for (const [name, path] of columns) add(name, path && pathText(path));
+  for (const column of flags.winnerCol) add('--winner-col', column);
+  if (flags.winnerValues) {
+    const sides = new Map<string, string[]>();
+    for (const [value, side] of flags.winnerValues) sides.set(side, [...(sides.get(side) ?? []), value]);
+    const names: Record<string, string> = { a: 'A', b: 'B', tie: 'tie' };
+    add('--winner-values', [...sides].map(([side, values]) => `${names[side]}=${values.join('|')}`).join(','));
+  }
+  if (flags.inputJoin !== undefined) add('--input-join', flags.inputJoin.replace(/\n/g, '\\n').replace(/\t/g, '\\t'));
+  add('--scores', flags.scores);
+  if (flags.scale) add('--scale', `${formatScore(flags.scale.min)}-${formatScore(flags.scale.max)}`);
+  return out;
 }
 
 /**

@@ -3,8 +3,15 @@
  * `code` is what scripts read), and each figure's line with the status those warnings give it. The terminal
  * table, --json and the page all read from here; docs/AUDIT.md states the same rules. The CLI adds what to do.
  */
-import type { AuditFigures, AuditWarning, Suggestion, WarningCode } from './audit.js';
-import { formatScore } from './goal.js';
+import {
+  type AuditFigures,
+  type AuditWarning,
+  displayNumber,
+  plural,
+  type Suggestion,
+  scaleText,
+  type WarningCode,
+} from './audit.js';
 import { wilson } from './stats.js';
 
 /** Every threshold a verdict uses (docs/AUDIT.md lists them; a test holds the two together). */
@@ -63,14 +70,14 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
     warn(
       'scores_constant',
       h.distinct_values === 1
-        ? `every score is ${formatScore(h.histogram[0]?.lo ?? 0)}: the judge does not discriminate, and no verdict ` +
+        ? `every score is ${displayNumber(h.histogram[0]?.lo ?? 0)}: the judge does not discriminate, and no verdict ` +
             'on the labels can be drawn from it'
         : 'every pair is scored equal: the judge does not discriminate, and no verdict on the labels can be drawn',
     );
   if (coarse)
     warn(
       'scores_coarse',
-      `the judge barely discriminates (${h.distinct_values} score values in use, ${pct(tieRate)} of the pairs ` +
+      `the judge barely discriminates (${plural(h.distinct_values, 'score value')} in use, ${pct(tieRate)} of the pairs ` +
         'tied): no verdict on the labels is drawn from it',
     );
   const agreement = f.label_agreement.ties_dropped;
@@ -107,7 +114,7 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
     const rerunReliable = !!e && e.rerun.pairs >= t.reliableMinPairs && (e.rerun.changed ?? 1) <= t.reliableRerunChange;
     const referenceReliable =
       !!e && e.reference.pairs >= t.reliableMinPairs && (e.reference.agreement ?? 0) >= t.reliableReferenceAgreement;
-    const gap = formatScore(Number(widest.min_gap.toPrecision(3)));
+    const gap = displayNumber(Number(widest.min_gap.toPrecision(3)));
     const where = `the pairs whose scores differ most (|Δ| ≥ ${gap}, ${widest.pairs} pairs)`;
     // Only a reference can say the labels are wrong: a rerun measures the judge's consistency, not its
     // correctness, and a judge that is consistently wrong reruns just as steadily. Even a reference shows it
@@ -159,18 +166,18 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
           `(difference ${d.toFixed(3)}, 95% CI ${p.difference.ci[0].toFixed(3)}–${p.difference.ci[1].toFixed(3)})`,
       );
   }
-  const scaleText = `${formatScore(f.scale.min)}-${formatScore(f.scale.max)}`;
+  const scaleName = scaleText(f.scale);
   if (h.off_scale > 0)
     warn(
       'scores_off_scale',
-      `${h.off_scale} of ${h.scores} scores lie outside the ${scaleText} scale (${f.scale.source}): its floor, ` +
+      `${h.off_scale} of ${h.scores} scores lie outside the ${scaleName} scale (${f.scale.source}): its floor, ` +
         'ceiling and scale-use figures describe another scale than the judge used, and scale use is not reported',
     );
   // A constant judge on a scale read off its scores (inferred or the paper's) says nothing of where that
   // scale ends: scores_constant already says all there is. A declared scale's end is evidence of its own.
   const declaredScale = f.scale.source === 'flag' || f.scale.source === 'goal';
   if (f.scale.source !== 'observed' && (declaredScale || !constant)) {
-    const scale = scaleText;
+    const scale = scaleName;
     if ((h.ceiling_share ?? 0) > t.scaleEndShare)
       warn(
         'scale_ceiling',
@@ -185,7 +192,10 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
       );
   }
   if (decisive > 0 && decisive < t.fewPairs)
-    warn('few_pairs', `only ${decisive} pairs scored apart: the intervals are wide, read them before the values`);
+    warn(
+      'few_pairs',
+      `only ${plural(decisive, 'pair')} scored apart: the intervals are wide, read them before the values`,
+    );
   if (f.prompts === 1 && f.pairs > 1)
     warn(
       'one_prompt',
@@ -341,16 +351,16 @@ export function figureTable(
   const h = f.scale_health;
   const declared = f.scale.source !== 'observed';
   add(
-    { label: `scores at the floor (${formatScore(f.scale.min)})`, key: 'scale_health.floor_share', n: h.scores },
+    { label: `scores at the floor (${displayNumber(f.scale.min)})`, key: 'scale_health.floor_share', n: h.scores },
     ['scale_floor'],
     declared,
   );
   add(
-    { label: `scores at the ceiling (${formatScore(f.scale.max)})`, key: 'scale_health.ceiling_share', n: h.scores },
+    { label: `scores at the ceiling (${displayNumber(f.scale.max)})`, key: 'scale_health.ceiling_share', n: h.scores },
     ['scale_ceiling'],
     declared,
   );
-  add({ label: `scale use (entropy, ${h.distinct_values} values)`, key: 'scale_health.normalized_entropy' }, [
+  add({ label: `scale use (entropy, ${plural(h.distinct_values, 'value')})`, key: 'scale_health.normalized_entropy' }, [
     'scores_off_scale',
     'scores_constant',
     'scores_coarse',
@@ -366,6 +376,7 @@ export function figureTable(
       key: 'calibration.logistic.slope',
       ciKey: 'calibration.logistic.ci',
       ...(fit ? { n: fit.n } : {}),
+      ...(f.calibration.logistic_missing ? { anchor: `none: ${f.calibration.logistic_missing}` } : {}),
     },
     ['no_signal'],
     fit !== null,
@@ -374,7 +385,7 @@ export function figureTable(
   if (widest)
     add(
       {
-        label: `agreement at |Δ| ≥ ${formatScore(Number(widest.min_gap.toPrecision(3)))}`,
+        label: `agreement at |Δ| ≥ ${displayNumber(Number(widest.min_gap.toPrecision(3)))}`,
         key: 'calibration.widest_gaps.agreement',
         ciKey: 'calibration.widest_gaps.ci',
         n: widest.pairs,

@@ -86,6 +86,26 @@ export interface AuditWarning {
   hint?: string;
 }
 
+/**
+ * A number as the audit's table, page and messages show it: the score's own form, but a compact exponent
+ * past a million (1e+300, not 301 digits), so huge scores cannot push the figures off the screen.
+ */
+export function displayNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1e6 ? Number(x.toPrecision(4)).toExponential() : formatScore(x);
+}
+
+/** "1 pair", "2 pairs": a count with its noun. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A scale for reading: 1-10, but -1 to 1 (not -1-1) when it starts below zero. */
+export function scaleText(scale: { min: number; max: number }): string {
+  const [lo, hi] = [displayNumber(scale.min), displayNumber(scale.max)];
+  return scale.min < 0 ? `${lo} to ${hi}` : `${lo}-${hi}`;
+}
+
 /** Every warning's stable code: the verdicts of core/audit-verdicts.ts, then what reading found. */
 export type WarningCode =
   | 'no_signal'
@@ -106,7 +126,8 @@ export type WarningCode =
   | 'join_rows_not_read'
   | 'uncovered_pairs'
   | 'aspects_only'
-  | 'rows_not_audited';
+  | 'rows_not_audited'
+  | 'group_missing';
 
 /** A rate with its bootstrap interval and the count it is over. */
 interface Estimate {
@@ -185,6 +206,8 @@ export interface AuditFigures {
   calibration: {
     bins: CalibrationBin[];
     logistic: null | { slope: number; ci: [number, number]; n: number; gap_at_target: number | null };
+    /** Why there is no logistic fit (null when there is one). */
+    logistic_missing: string | null;
     /**
      * Agreement among the quarter of pairs whose scores differ most. A judge that sees a clear difference
      * should agree with a sound label nearly always there; a plateau well below 1 says labels were flipped
@@ -741,7 +764,15 @@ function calibration(pairs: AuditPairs, target: number): AuditFigures['calibrati
     }
     return { lo, hi, pairs: total, agreement: rate(agree, total), ci: wilson(agree, total) };
   });
-  const fit = logisticSlope(deltas, clusters);
+  const raw = logisticSlope(deltas, clusters);
+  // Gaps near the largest doubles overflow the fit (Δ² is infinite): no slope, said so, never a 0 or NaN.
+  const fit = raw && [raw.slope, ...raw.ci].every(Number.isFinite) ? raw : null;
+  const missing =
+    fit !== null
+      ? null
+      : raw !== null
+        ? 'the fit failed: the score gaps are too large to fit (rescale the scores)'
+        : 'every pair scored apart agrees with its label, or every one disagrees: the slope is infinite';
   let widest: AuditFigures['calibration']['widest_gaps'] = null;
   if (deltas.length >= 8) {
     const sorted = deltas.map(Math.abs).sort((a, b) => a - b);
@@ -764,6 +795,7 @@ function calibration(pairs: AuditPairs, target: number): AuditFigures['calibrati
       n: deltas.length,
       gap_at_target: fit.slope > 0 ? Math.log(target / (1 - target)) / fit.slope : null,
     },
+    logistic_missing: deltas.length === 0 ? 'no pair scored apart' : missing,
   };
 }
 
@@ -991,9 +1023,9 @@ function suggestGap(sweep: readonly SweepRow[], target: number, noiseGap: number
   };
   const verdicts = sweep.map((_, j) => verdict(j));
   const first = verdicts.findIndex((v) => v !== 'below');
-  const target100 = `${formatScore(target * 100)}%`;
-  const noise = noiseGap === null ? '' : `; the retest noise gap is ${formatScore(Number(noiseGap.toFixed(2)))}`;
-  const share = (row: SweepRow) => `${formatScore(Math.round(row.share * 1000) / 10)}%`;
+  const target100 = `${displayNumber(target * 100)}%`;
+  const noise = noiseGap === null ? '' : `; the retest noise gap is ${displayNumber(Number(noiseGap.toFixed(2)))}`;
+  const share = (row: SweepRow) => `${displayNumber(Math.round(row.share * 1000) / 10)}%`;
   if (first < 0)
     return {
       gap: null,
@@ -1027,7 +1059,7 @@ function suggestGap(sweep: readonly SweepRow[], target: number, noiseGap: number
     reason:
       `borderline: at this gap agreement's lower bound is within the bootstrap's Monte-Carlo error of ` +
       `${target100} (another seed could put it either side)` +
-      (next < 0 ? '' : `; the nearest gap clearly above it is ${formatScore(sweep[next]!.gap)}`) +
+      (next < 0 ? '' : `; the nearest gap clearly above it is ${displayNumber(sweep[next]!.gap)}`) +
       noise,
   };
 }

@@ -1021,7 +1021,7 @@ describe('issue 28: audit keeps the promises (findings 1, 3, 5, 6, 8)', () => {
     expect(big.stderr).toMatch(/at most 100000 resamples/);
     const hex = await run(['audit', FLIP, '--gaps', '0x10']);
     expect(hex.code).toBe(2);
-    expect(hex.stderr).toMatch(/"0x10" is not one/);
+    expect(hex.stderr).toMatch(/"0x10" is not a plain decimal number/);
   });
 
   it('finding 8: a run that fails a gate leaves no page and no conflicts file', async () => {
@@ -1233,5 +1233,44 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     const piped = await run(['audit', '-', ...flags], { stdin: `${rows.join('\n')}\n` });
     expect(JSON.stringify(piped.stdout)).not.toMatch(/radpo relabel -/);
     expect(piped.stdout).toMatch(/apply it: save the input to a file and pass that file to radpo relabel/);
+  });
+
+  it('finding 11: --group-col no pair has is refused; one some pairs lack is counted', async () => {
+    const path = write(
+      'groups.jsonl',
+      Array.from({ length: 40 }, (_, i) => pairRow(i, 8 - (i % 3), 3 + (i % 2), i < 30 ? { task: `t${i % 2}` } : {})),
+    );
+    const none = await run(['audit', path, '--group-col', 'nope', '--bootstrap', '0']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--group-col nope: none of the 40 scored pairs has a value there/);
+    const report = await auditJson([path, '--group-col', 'task', '--bootstrap', '0']);
+    const missing = report.warnings.find((w: { code: string }) => w.code === 'group_missing');
+    expect(missing.message).toBe('10 of 40 pairs have no value in --group-col task: they form the group (none)');
+  });
+
+  it('finding 4: huge finite scores print compactly; a logistic fit that fails is missing, with its reason', async () => {
+    const path = write('huge.jsonl', [
+      ...Array.from({ length: 30 }, (_, i) => pairRow(i, i % 4 === 0 ? -5 : 1e300, i % 4 === 0 ? 1e300 : -5)),
+    ]);
+    const report = await auditJson([path, '--bootstrap', '10']);
+    expect(report.calibration.logistic).toBeNull();
+    expect(report.calibration.logistic_missing).toMatch(/the fit failed: the score gaps are too large/);
+    const text = await run(['audit', path, '--bootstrap', '10']);
+    expect(text.stdout).not.toMatch(/\d{30}/);
+    expect(text.stdout).not.toMatch(/NaN/);
+    expect(text.stdout).toMatch(/scale -5 to 1e\+300/);
+    expect(text.stdout).toMatch(/logistic slope on Δ .*none: the fit failed/);
+  });
+
+  it('finding 13: one pair, one prompt, one value are singular; a negative scale reads "-1 to 1"', async () => {
+    const one = write('one.jsonl', [pairRow(1, 0.5, -0.5)]);
+    const text = await run(['audit', one, '--bootstrap', '0']);
+    expect(text.stdout).toMatch(/^radpo audit: 1 row, 1 scored pair over 1 prompt \(scale -0\.5 to 0\.5/);
+    expect(text.stdout).toMatch(/only 1 pair scored apart/);
+    const constant = write(
+      'c.jsonl',
+      Array.from({ length: 5 }, (_, i) => pairRow(i, 3, 3)),
+    );
+    expect((await run(['audit', constant, '--bootstrap', '0'])).stdout).toMatch(/scale use \(entropy, 1 value\)/);
   });
 });

@@ -240,6 +240,13 @@ interface JoinTally {
   first: string[];
 }
 
+/** Pairs whose --group-col value is missing or empty (the group ''); 0 without --group-col. */
+function ungroupedPairs(pairs: AuditPairs): number {
+  const none = pairs.groupNames.indexOf('');
+  if (none < 0) return 0;
+  return pairs.group.reduce((n, g) => n + (g === none ? 1 : 0), 0);
+}
+
 /** The scale: --scale, else the one a relabeled file's goal names, else 1-10 when every score fits it, else as seen. */
 function auditScale(
   flags: AuditFlagValues,
@@ -376,6 +383,13 @@ async function audit(
         (tally.examples.size > 0 ? `; ${notAuditedWarning(tally, inputs).message}` : ''),
       'audit a file of scored pairs (score_chosen and score_rejected, or name the columns)',
     );
+  const ungrouped = ungroupedPairs(pairs);
+  // A --group-col no row has is a typo, not a breakdown into one group named ''.
+  if (flags.groupCol && ungrouped === pairs.count)
+    throw usageError(
+      `--group-col ${pathText(flags.groupCol)}: none of the ${pairs.count} scored pairs has a value there`,
+      'name a column the rows have (a dotted path such as metadata.task)',
+    );
   const { scale, source } = auditScale(flags, pairs, tally.goalScale);
   const aspectColumns = columns.aspectColumns();
   const figures = await auditFigures(pairs, {
@@ -402,6 +416,13 @@ async function audit(
         `(${tally.overallFromAttributes.join(', ')})`,
     });
   if (tally.examples.size > 0) warnings.push(notAuditedWarning(tally, inputs));
+  if (flags.groupCol && ungrouped > 0)
+    warnings.push({
+      code: 'group_missing',
+      message:
+        `${ungrouped} of ${pairs.count} pairs have no value in --group-col ${pathText(flags.groupCol)}: ` +
+        'they form the group (none)',
+    });
   for (const w of warnings) {
     // With a swapped rerun given, the advice to run one is done: what is left is to use both orders.
     if (w.code === 'position_bias' && figures.position_bias?.swap_consistency)
@@ -510,6 +531,7 @@ const WARNING_HINTS: Record<WarningCode, string | null> = {
   uncovered_pairs: null,
   aspects_only: null,
   rows_not_audited: null,
+  group_missing: 'check the column name, or give those rows a value',
 };
 
 /** What joining a --rerun or --reference file left out, each count with what to do. */

@@ -127,7 +127,8 @@ export type WarningCode =
   | 'uncovered_pairs'
   | 'aspects_only'
   | 'rows_not_audited'
-  | 'group_missing';
+  | 'group_missing'
+  | 'duplicate_pairs';
 
 /** A rate with its bootstrap interval and the count it is over. */
 interface Estimate {

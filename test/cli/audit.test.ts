@@ -1273,4 +1273,24 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     );
     expect((await run(['audit', constant, '--bootstrap', '0'])).stdout).toMatch(/scale use \(entropy, 1 value\)/);
   });
+
+  it('finding 7: repeated pairs in the input and a repeated rerun row are counted and named', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => pairRow(i, 8 - (i % 3), 3 + (i % 2), { id: i }));
+    const twice = write('twice.jsonl', [...rows, ...rows]);
+    const report = await auditJson([twice, '--bootstrap', '0']);
+    const dup = report.warnings.find((w: { code: string }) => w.code === 'duplicate_pairs');
+    expect(dup.message).toMatch(/^30 pairs repeat an earlier one \(same prompt, chosen and rejected\)/);
+    expect(dup.message).toMatch(/the first: .*twice\.jsonl line 31 repeats .*twice\.jsonl line 1$/);
+    const input = write('in.jsonl', rows);
+    const rerun = write('rerun.jsonl', [...rows, pairRow(4, 1, 9, { id: 4 })]);
+    const joined = await auditJson([input, '--id-col', 'id', '--rerun', rerun, '--bootstrap', '0']);
+    const codes = joined.warnings.map((w: { code: string }) => w.code);
+    expect(codes).not.toContain('unmatched_rows');
+    const again = joined.warnings.find((w: { code: string }) => w.code === 'duplicate_pairs');
+    expect(again.message).toMatch(
+      /rerun\.jsonl: 1 row repeats a pair an earlier row already scored \(joined by --id-col id\)/,
+    );
+    expect(again.message).toMatch(/rerun\.jsonl line 31 repeats .*rerun\.jsonl line 5$/);
+    expect(joined.joins[0]).toMatchObject({ matched: 30, duplicates: 1, uncovered: 0 });
+  });
 });

@@ -12,11 +12,12 @@ import {
   auditFigures,
   codePoints,
   type PairScoreColumns,
+  plural,
   type ScaleSource,
   type WarningCode,
 } from '../../core/audit.js';
 import { auditVerdicts, supportedSuggestion } from '../../core/audit-verdicts.js';
-import { RadpoError, usageError } from '../../core/errors.js';
+import { type Location, RadpoError, usageError } from '../../core/errors.js';
 import { formatScore, type Scale } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';
 import { pathText } from '../../core/path.js';
@@ -65,6 +66,12 @@ function textHash(text: string): number {
 
 const MAX_SHOWN_CONFLICTS = 50;
 
+/** A join key without its occurrence number (`id:4#1` → `id:4`): the n-th repeat of a pair joins the n-th. */
+const baseKey = (key: string) => key.slice(0, key.lastIndexOf('#'));
+
+/** "in.jsonl line 4": where a row is, for a message. */
+const where = (l: Location) => `${l.source} ${l.unit} ${l.line}`;
+
 /** The pairs read into columns, and what the page shows of the conflicts. */
 class PairColumns {
   readonly chosen = floats();
@@ -85,6 +92,11 @@ class PairColumns {
   readonly keys: Map<string, number> | null;
   /** The clearest conflicts (most negative Δ first), for the page. */
   readonly shown: ScoredPair[] = [];
+
+  /** Where each pair was first read, by its key (or its text's hashes): a repeat is counted, the first named. */
+  private readonly firstSeen = new Map<string, string>();
+  duplicates = 0;
+  firstDuplicate = '';
 
   constructor(joined: boolean) {
     this.keys = joined ? new Map() : null;
@@ -130,6 +142,14 @@ class PairColumns {
         column.chosen.push(ac);
         column.rejected.push(ar);
       });
+    }
+    // A repeated pair (cat a a, or two rows of one id) is counted twice in every figure: said, not hidden.
+    const seenKey = this.keys ? baseKey(pair.key) : `${pair.promptKey}\u0000${textHash(c)}\u0000${textHash(r)}`;
+    const first = this.firstSeen.get(seenKey);
+    if (first === undefined) this.firstSeen.set(seenKey, where(pair.location));
+    else {
+      this.duplicates += 1;
+      this.firstDuplicate ||= `${where(pair.location)} repeats ${first}`;
     }
     this.keys?.set(pair.key, index);
     if (pair.label === 1 && pair.chosen < pair.rejected) this.keepShown(pair);
@@ -189,6 +209,9 @@ async function joinedScores(
   };
   let unmatched = 0;
   let matched = 0;
+  let duplicates = 0;
+  let firstDuplicate = '';
+  const joinedAt = new Map<number, string>();
   const reader = new PairReader(
     { ...config, reference: undefined, aspects: [], joinKeys: true, groupCol: undefined },
     io,
@@ -196,9 +219,17 @@ async function joinedScores(
   await reader.read([file], (pair) => {
     const index = columns.keys!.get(pair.key);
     if (index === undefined) {
-      unmatched += 1;
+      // One more row for a pair the input holds fewer times: a repeat in this file, not a stranger.
+      const firstIndex = columns.keys!.get(`${baseKey(pair.key)}#0`);
+      const earlier = firstIndex === undefined ? undefined : joinedAt.get(firstIndex);
+      if (earlier === undefined) unmatched += 1;
+      else {
+        duplicates += 1;
+        firstDuplicate ||= `${where(pair.location)} repeats ${earlier}`;
+      }
       return;
     }
+    joinedAt.set(index, where(pair.location));
     matched += 1;
     // A tie (or a pair joined by id) may come with its responses the other way round: scores follow the
     // response, not the slot.
@@ -221,6 +252,8 @@ async function joinedScores(
       unreadable,
       unscored: t.unscored,
       uncovered: n - matched,
+      duplicates,
+      firstDuplicate,
       first: [...t.examples.values()].map((e) => e.describe(wordHint, false)),
     },
   };
@@ -237,6 +270,9 @@ interface JoinTally {
   unscored: number;
   /** Audited pairs this file gives no score. */
   uncovered: number;
+  /** Rows for a pair an earlier row of this file already scored (the first score stands). */
+  duplicates: number;
+  firstDuplicate: string;
   first: string[];
 }
 
@@ -416,6 +452,14 @@ async function audit(
         `(${tally.overallFromAttributes.join(', ')})`,
     });
   if (tally.examples.size > 0) warnings.push(notAuditedWarning(tally, inputs));
+  if (columns.duplicates > 0)
+    warnings.push({
+      code: 'duplicate_pairs',
+      message:
+        `${plural(columns.duplicates, 'pair')} ${columns.duplicates === 1 ? 'repeats' : 'repeat'} an earlier one (same ` +
+        `${flags.idCol ? `--id-col ${pathText(flags.idCol)}` : 'prompt, chosen and rejected'}), and each copy ` +
+        `counts in every figure; the first: ${columns.firstDuplicate}`,
+    });
   if (flags.groupCol && ungrouped > 0)
     warnings.push({
       code: 'group_missing',
@@ -443,7 +487,7 @@ async function audit(
       relabeled_twins: tally.twins,
     },
     ...figures,
-    joins: joins.map(({ first: _first, ...join }) => join),
+    joins: joins.map(({ first: _first, firstDuplicate: _firstDuplicate, ...join }) => join),
     gates: gatesOf(flags, figures),
     // stdin was read once and is gone: a command naming "-" would relabel nothing; the table says to name a file.
     apply:
@@ -531,6 +575,7 @@ const WARNING_HINTS: Record<WarningCode, string | null> = {
   uncovered_pairs: null,
   aspects_only: null,
   rows_not_audited: null,
+  duplicate_pairs: 'drop the repeats (or give each pair its own --id-col value) and audit again',
   group_missing: 'check the column name, or give those rows a value',
 };
 
@@ -543,6 +588,14 @@ function joinWarnings(join: JoinTally, flags: AuditFlagValues): AuditWarning[] {
       code: 'unmatched_rows',
       message: `${join.file}: ${join.unmatched} pairs are not in the audited input (joined by ${by})`,
       ...(flags.idCol ? {} : { hint: 'if the texts changed, join by an id column: --id-col PATH' }),
+    });
+  if (join.duplicates > 0)
+    out.push({
+      code: 'duplicate_pairs',
+      message:
+        `${join.file}: ${plural(join.duplicates, 'row')} ${join.duplicates === 1 ? 'repeats' : 'repeat'} a pair an ` +
+        `earlier row already scored (joined by ` +
+        `${by}); the first score of each pair is used; the first repeat: ${join.firstDuplicate}`,
     });
   const unread = join.unreadable + join.unscored;
   if (unread > 0)

@@ -77,7 +77,8 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
   if (coarse)
     warn(
       'scores_coarse',
-      `the judge barely discriminates (${plural(h.distinct_values, 'score value')} in use, ${pct(tieRate)} of the pairs ` +
+      `the judge barely discriminates (${plural(h.distinct_values, 'score value')} in use, ` +
+        `${pct(tieRate)} of the pairs ` +
         'tied): no verdict on the labels is drawn from it',
     );
   const agreement = f.label_agreement.ties_dropped;

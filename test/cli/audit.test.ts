@@ -1248,7 +1248,7 @@ describe('issue 27 review: verdicts say only what the evidence supports', () => 
     expect(missing.message).toBe('10 of 40 pairs have no value in --group-col task: they form the group (none)');
   });
 
-  it('finding 4: huge finite scores print compactly; a logistic fit that fails is missing, with its reason', async () => {
+  it('finding 4: huge finite scores print compactly; a failed logistic fit is missing, with its reason', async () => {
     const path = write('huge.jsonl', [
       ...Array.from({ length: 30 }, (_, i) => pairRow(i, i % 4 === 0 ? -5 : 1e300, i % 4 === 0 ? 1e300 : -5)),
     ]);

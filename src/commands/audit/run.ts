@@ -456,7 +456,8 @@ async function audit(
     warnings.push({
       code: 'duplicate_pairs',
       message:
-        `${plural(columns.duplicates, 'pair')} ${columns.duplicates === 1 ? 'repeats' : 'repeat'} an earlier one (same ` +
+        `${plural(columns.duplicates, 'pair')} ${columns.duplicates === 1 ? 'repeats' : 'repeat'} an earlier ` +
+        'one (same ' +
         `${flags.idCol ? `--id-col ${pathText(flags.idCol)}` : 'prompt, chosen and rejected'}), and each copy ` +
         `counts in every figure; the first: ${columns.firstDuplicate}`,
     });

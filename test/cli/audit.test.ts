@@ -955,7 +955,17 @@ describe('issue 28: audit keeps the promises (findings 1, 3, 5, 6, 8)', () => {
     writeFileSync(rerun, `${[...again, '{"prompt": broken', pairRow(500, 5, 5)].join('\n')}\n`);
     const report = await auditJson([input, '--rerun', rerun, '--bootstrap', '0']);
     expect(report.joins).toEqual([
-      { file: rerun, role: 'rerun', rows: 32, matched: 29, unmatched: 1, unreadable: 1, unscored: 1, uncovered: 11, duplicates: 0 },
+      {
+        file: rerun,
+        role: 'rerun',
+        rows: 32,
+        matched: 29,
+        unmatched: 1,
+        unreadable: 1,
+        unscored: 1,
+        uncovered: 11,
+        duplicates: 0,
+      },
     ]);
     const codes = report.warnings.map((w: { code: string }) => w.code);
     expect(codes).toEqual(expect.arrayContaining(['unmatched_rows', 'join_rows_not_read', 'uncovered_pairs']));

@@ -43,8 +43,16 @@ function start(args, dir) {
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
+  // Killed by SIGINT itself (a signal before Node has run radpo's handler): a shell reports that as 130 too.
   const ended = new Promise((resolve) =>
-    child.on('exit', (code) => resolve({ code, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 })),
+    child.on('exit', (code, signal) =>
+      resolve({
+        code: signal === 'SIGINT' ? 130 : code,
+        early: signal === 'SIGINT',
+        stderr,
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      }),
+    ),
   );
   return { child, ended };
 }
@@ -73,14 +81,15 @@ async function trial(name, args) {
       ...readdirSync(dir).filter((f) => f !== 'tmp'),
       ...readdirSync(join(dir, 'tmp')).map((f) => `tmp/${f}`),
     ];
-    results.push({ delay: +delay.toFixed(2), code: done.code, exitAfter, left });
+    results.push({ delay: +delay.toFixed(2), code: done.code, early: done.early, exitAfter, left });
     rmSync(dir, { recursive: true, force: true });
   }
   const bad = results.filter((r) => r.exitAfter !== null && (r.code !== 130 || r.left.length > 0 || r.exitAfter > 1));
   const finished = results.filter((r) => r.exitAfter === null).length;
   const worst = Math.max(...results.map((r) => r.exitAfter ?? 0));
+  const early = results.filter((r) => r.early).length;
   console.log(
-    `${name}: ${results.length - finished} interrupted (${finished} finished first), ` +
+    `${name}: ${results.length - finished} interrupted (${finished} finished first, ${early} before start-up), ` +
       `uninterrupted ${full.seconds.toFixed(1)} s; exit 130, nothing left: ` +
       `${bad.length === 0 ? 'all' : `NOT ${bad.length}`}; slowest exit after the signal ${worst.toFixed(2)} s`,
   );
@@ -91,6 +100,24 @@ async function trial(name, args) {
 async function main() {
   const relabelIn = join(work, 'relabel.jsonl');
   await write(relabelIn, generateRows(30 << 20));
+  // Scored pairs for audit: 20 k prompts, 5 pairs each.
+  const auditIn = join(work, 'audit.jsonl');
+  await write(
+    auditIn,
+    (function* () {
+      for (let i = 0; i < 100_000; i++) {
+        const p = Math.floor(i / 5);
+        const row = {
+          prompt: `q${p}`,
+          chosen: `a${i}`,
+          rejected: `b${i}`,
+          score_chosen: (i * 7) % 10,
+          score_rejected: (i * 3) % 10,
+        };
+        yield `${JSON.stringify(row)}\n`;
+      }
+    })(),
+  );
   const longIn = join(work, 'long.jsonl');
   await write(longIn, longRows(30_000, 5_000));
   const long = ['pairs', longIn, '--group-col', 'g', '--prompt-col', 'q', '--response-col', 'a', '--score-col', 's'];
@@ -106,7 +133,7 @@ async function main() {
   bad += await trial('relabel', ['relabel', relabelIn, '-o', 'out.jsonl', '--rejects', 'rejects.jsonl']);
   bad += await trial('relabel --order concat', ['relabel', relabelIn, '--order', 'concat', '-o', 'out.jsonl']);
   if (existsSync(join(root, 'dist', 'commands', 'audit')))
-    bad += await trial('audit, 1000 resamples', ['audit', relabelIn, '--bootstrap', '1000', '--html', 'page.html']);
+    bad += await trial('audit, 1000 resamples', ['audit', auditIn, '--bootstrap', '1000', '--html', 'page.html']);
   rmSync(work, { recursive: true, force: true });
   process.exitCode = bad === 0 ? 0 : 1;
 }

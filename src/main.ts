@@ -129,7 +129,7 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
 export async function main(argv: readonly string[], given: Io, version: string): Promise<number> {
   // Every string radpo writes to stderr (messages, logs, the summary) passes the run's redactor.
   const secrets = new Redactor();
-  const io: Io = { ...given, stderr: redactingStream(given.stderr, secrets), secrets };
+  const io: Io = { ...given, stderr: redactingStream(given.stderr, secrets), secrets, argv };
   let job: (() => Promise<Outcome>) | null = null;
   const settings: Settings = {};
   const program = buildProgram(

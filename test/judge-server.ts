@@ -254,6 +254,8 @@ export interface FakeJudgeOptions {
   /** Answer with logprobs when the request asks for them (default true). */
   logprobs?: boolean;
   apiKeyEcho?: string;
+  /** A policy whose answers start by quoting the request's Authorization header (a server that echoes the key). */
+  echoKeyInAnswers?: boolean;
   /** Rewards for exact responses, instead of expectedReward (vLLM). */
   rewards?: Record<string, number>;
 }
@@ -462,14 +464,16 @@ export async function startFakeJudge(options: FakeJudgeOptions = {}): Promise<Fa
         if (options.policy) {
           const n = Number(body.n ?? 1);
           const prompt = JSON.stringify(body.messages);
+          const echo = options.echoKeyInAnswers ? `You sent ${req.headers.authorization}. ` : '';
           const choices = Array.from({ length: n }, (_, index) => ({
             index,
             message: {
               role: 'assistant',
               content:
-                options.policy === true
+                echo +
+                (options.policy === true
                   ? expectedSample(prompt, Number(body.seed ?? 0), index)
-                  : goalAnswer(body.messages, Number(body.seed ?? 0), index, options.policy as 'follows-goal'),
+                  : goalAnswer(body.messages, Number(body.seed ?? 0), index, options.policy as 'follows-goal')),
             },
             finish_reason: 'stop',
             logprobs: null,

@@ -112,6 +112,16 @@ const EXPECTED: Array<[string, (run: BlockRun) => void]> = [
   ],
   ['--id-col prompt_id', ({ rows }) => expect(rows('ids.jsonl')[0]!.source_id).toMatch(/^uf-/)],
   [
+    'fixtures/ultrafeedback_binarized_shape.jsonl -o uf-goals/',
+    ({ cwd, stderr }) => {
+      expect(stderr).toMatch(/10 rows read, 20 rows written/);
+      expect(readdirSync(join(cwd, 'uf-goals', 'data'))).toEqual(['train_prefs-00000-of-00001.parquet']);
+      const card = readFileSync(join(cwd, 'uf-goals', 'README.md'), 'utf8');
+      expect(card).toContain('- split: train_prefs\n        path: data/train_prefs-*-of-*.parquet');
+      expect(card).toContain('rows read: 10; rows written: 20; set aside: 0');
+    },
+  ],
+  [
     '-o oasst-pairs.jsonl',
     ({ stderr, rows }) => {
       expect(stderr).toMatch(/10 prompts read, 10 pairs written/);

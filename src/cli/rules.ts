@@ -133,10 +133,13 @@ export async function checkOutputPaths(
   for (const [flag, path] of outputs) {
     if (path === undefined || path === '-') continue;
     const resolved = await resolvePath(path);
+    // -o DIR/: a Hub-ready dataset folder (src/hub/folder.ts); no other output names a folder.
+    if (resolved.kind === 'directory' && flag === '-o' && /[/\\]$/.test(path)) continue;
     if (resolved.kind === 'directory')
       throw usageError(
         `${flag} ${path} is a directory`,
-        `name a file in it, e.g. ${flag} ${path.replace(/\/+$/, '')}/out.jsonl`,
+        `name a file in it, e.g. ${flag} ${path.replace(/\/+$/, '')}/out.jsonl` +
+          (flag === '-o' ? `, or -o ${path.replace(/\/+$/, '')}/ for a dataset folder (data/ and README.md)` : ''),
       );
     // A descriptor onto a regular file (-o /dev/stdout >> log.jsonl) is written in place, but it is still that
     // file: it may not be an input or another output's file. Two such descriptors may share it, as devices do.
@@ -164,12 +167,15 @@ export async function checkOutputPaths(
 /** The run configuration from validated read, output and error flags. */
 export function runConfig(
   inputs: string[],
-  flags: ReadValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number },
+  flags: ReadValues &
+    ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number; maxShardSize?: number },
   version: string,
 ): RunConfig {
   return {
     inputs,
     inputFormat: flags.inputFormat,
+    split: flags.split,
+    maxShardBytes: flags.maxShardSize,
     output: flags.output,
     outputFormat: flags.outputFormat,
     onError: flags.onError,
@@ -188,7 +194,8 @@ export function runConfig(
 /** The run configuration of a command that reads pairs: the run's, and where the pair's parts are. */
 export function pairRunConfig(
   inputs: string[],
-  flags: InputValues & ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number },
+  flags: InputValues &
+    ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number; maxShardSize?: number },
   version: string,
 ): PairRunConfig {
   return { ...runConfig(inputs, flags, version), shape: shapeOptions(flags) };

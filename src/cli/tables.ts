@@ -52,6 +52,12 @@ export const readFlags = {
     parseBytes,
     { default: '64M', group: 'input' },
   ),
+  split: text(
+    '--split <name>',
+    "the split to read of a Hub dataset given by name (OWNER/NAME), as its card's configs list them; " +
+      'with -o DIR/, the split written (default: train)',
+    { group: 'input' },
+  ),
 };
 
 /** Where rows come from and which columns hold the pair. Every command that reads pairs takes these. */
@@ -187,9 +193,15 @@ export function outputFlags(description: string) {
     output: text('-o, --output <file>', description, { default: '-', group: 'output' }),
     outputFormat: choice(
       '--output-format <format>',
-      'output file format (default: from the -o extension)',
+      'output file format (default: from the -o extension; parquet for -o DIR/)',
       OUTPUT_FILE_FORMATS,
       { group: 'output' },
+    ),
+    maxShardSize: parsed(
+      '--max-shard-size <bytes>',
+      'with -o DIR/ (a dataset folder for the Hub): start a new data/ shard past this size',
+      parseBytes,
+      { default: '500M', group: 'output' },
     ),
   };
 }

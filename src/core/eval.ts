@@ -43,7 +43,7 @@ export interface EvalFigures {
 }
 
 export interface EvalWarning {
-  code: 'goal_ignored' | 'top_goal_no_better' | 'goal_not_rendered';
+  code: 'goal_ignored' | 'top_goal_no_better' | 'goal_not_rendered' | 'too_few_prompts' | 'answers_set_aside';
   message: string;
 }
 
@@ -80,6 +80,13 @@ export function promptSpearman(goals: readonly number[], scores: ReadonlyArray<r
   });
   return spearman(x, y) ?? 0;
 }
+
+/**
+ * The fewest prompts a prompt-clustered interval is drawn from. Below it the resamples are a handful of
+ * distinct sets (one prompt: every resample is that prompt, a zero-width interval that claims certainty),
+ * so there is no interval and the run warns (too_few_prompts) instead of passing its gate.
+ */
+export const MIN_INTERVAL_PROMPTS = 5;
 
 /** Figures accumulated prompt by prompt (numerator and denominator per figure), in flat memory per prompt. */
 export class EvalAccumulator {
@@ -179,7 +186,7 @@ export class EvalAccumulator {
   private intervals(): Array<[number, number] | null> {
     const figures = this.num.length;
     const { bootstrap: resamples, seed } = this.options;
-    if (resamples <= 0 || this.prompts === 0) return new Array(figures).fill(null);
+    if (resamples <= 0 || this.prompts < MIN_INTERVAL_PROMPTS) return new Array(figures).fill(null);
     const random = seededRandom(seed);
     const weights = new Int32Array(this.prompts);
     const draws = Array.from({ length: figures }, () => [] as number[]);
@@ -208,6 +215,13 @@ const lower = (value: number | null, ci: [number, number] | null) => (ci ? ci[0]
  */
 export function evalWarnings(figures: EvalFigures): EvalWarning[] {
   const warnings: EvalWarning[] = [];
+  if (figures.prompts < MIN_INTERVAL_PROMPTS)
+    warnings.push({
+      code: 'too_few_prompts',
+      message:
+        `${figures.prompts === 1 ? 'one prompt' : `only ${figures.prompts} prompts`} evaluated: too few for an ` +
+        `interval (at least ${MIN_INTERVAL_PROMPTS}), so no figure here is evidence either way — evaluate more prompts`,
+    });
   const rho = figures.goal_score_spearman;
   const rhoLow = lower(rho.value, rho.ci);
   if (rhoLow !== null && rhoLow <= 0)

@@ -439,6 +439,37 @@ export function asMessages(value: unknown, role: string, field: string): Message
   );
 }
 
+/**
+ * The prompt a policy is asked (generate, eval): a string or a message list at `path`, not empty. A
+ * missing column names the columns the row has, so the right one can be named (--prompt-col).
+ */
+export function policyPrompt(row: unknown, path: Path): Message[] {
+  const field = pathText(path);
+  const value = getPath(row, path);
+  if (value === undefined) {
+    const columns = row !== null && typeof row === 'object' && !Array.isArray(row) ? Object.keys(row) : [];
+    const shown = columns.slice(0, 12).map((c) => JSON.stringify(c));
+    throw new RowError('missing_field', 'the prompt column is missing', {
+      field,
+      expected: 'a string or a list of messages',
+      found:
+        columns.length === 0
+          ? 'a row with no columns'
+          : `the columns ${shown.join(', ')}${columns.length > 12 ? ', …' : ''}`,
+      hint: hint('name_prompt'),
+    });
+  }
+  const messages = asMessages(value, 'user', field);
+  // An empty prompt asks the policy nothing: its answers would be judged against nothing.
+  if (messages.every((m) => typeof m.content === 'string' && m.content.trim() === ''))
+    throw new RowError('bad_field', 'the prompt is empty', {
+      field,
+      expected: 'a prompt with text',
+      found: preview(value),
+    });
+  return messages;
+}
+
 /** A column as messages: a string becomes one message of `role`; a message or a list is normalized. */
 function toMessages(value: unknown, field: string, role: string): Message[] {
   if (typeof value === 'string') return [{ role, content: value }];

@@ -13,6 +13,8 @@ export interface Io {
   signal?: AbortSignal;
   /** The run's secrets (API keys, URL passwords): main() makes one per run and redacts stderr with it. */
   secrets?: Redactor;
+  /** The arguments radpo was run with (a dataset card records the command, redacted). */
+  argv?: readonly string[];
   /** The run's warnings, through its logger (set by runLogger): readers below the commands warn here. */
   warn?: (message: string) => void;
 }
@@ -32,4 +34,19 @@ export function useColor(io: Io, flag: boolean | undefined): boolean {
  */
 export function stopIfInterrupted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RadpoError('interrupted', 'interrupted; no output was written under the final name');
+}
+
+let lastTurn = Date.now();
+
+/**
+ * `stopIfInterrupted` for loops that may never wait for I/O: a signal's handler (which aborts the signal)
+ * runs only when the event loop turns, and a chain of batches read from a file's buffer or groups paired in
+ * memory runs as microtasks for seconds. So every 50 ms this gives the event loop one turn first.
+ */
+export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  if (Date.now() - lastTurn >= 50) {
+    await new Promise((resolve) => setImmediate(resolve));
+    lastTurn = Date.now();
+  }
+  stopIfInterrupted(signal);
 }

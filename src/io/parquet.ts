@@ -234,6 +234,11 @@ export class ParquetOutput {
 
   private written = 0;
 
+  /** Bytes of the row groups written so far (a dataset folder starts a new shard past a size). */
+  get bytesWritten(): number {
+    return this.written;
+  }
+
   private constructor(
     private readonly target: OutputTarget,
     private readonly fd: number,

@@ -13,8 +13,12 @@ export const ORDERS = ['interleave', 'concat'] as const;
 export interface RunConfig {
   inputs: string[];
   inputFormat?: InputFormat;
+  /** A Hub dataset's split (--split), for inputs that name a dataset. */
+  split?: string;
   output: string;
   outputFormat?: OutputFileFormat;
+  /** -o DIR/: the size past which a new shard starts. */
+  maxShardBytes?: number;
   onError: OnErrorPolicy;
   rejects?: string;
   maxErrors?: number;

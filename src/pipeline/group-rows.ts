@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { stopIfInterrupted } from '../io/io.js';
+import { checkpoint, stopIfInterrupted } from '../io/io.js';
 import { ScratchFile } from '../io/scratch.js';
 
 const PARTITIONS = 64;
@@ -89,7 +89,7 @@ export class RowGrouper<T> {
     // The held rows go first, each with its group's first line: a partition then meets every group's
     // first row (or a stand-in with its line) before the group's later rows, which keep file order.
     for (const group of held.values()) {
-      stopIfInterrupted(this.signal);
+      await checkpoint(this.signal);
       for (const item of group.items!) {
         const w = this.spill(group.key, group.first, item);
         if (w) await w;
@@ -123,7 +123,7 @@ export class RowGrouper<T> {
     const readers = await Promise.all(sorted.map(async ({ file }) => lines(file)));
     const heads = await Promise.all(readers.map((r) => nextGroup<T>(r)));
     for (;;) {
-      stopIfInterrupted(this.signal);
+      await checkpoint(this.signal);
       let best = -1;
       for (let i = 0; i < heads.length; i++)
         if (heads[i] && (best < 0 || heads[i]!.first < heads[best]!.first)) best = i;
@@ -140,7 +140,7 @@ export class RowGrouper<T> {
     // Pass 1: each group's first row, size and row count.
     const stats = new Map<string, { first: number; bytes: number; count: number }>();
     for await (const line of await lines(partition)) {
-      this.tick();
+      await this.tick();
       const [key, first] = JSON.parse(line) as Spilled<T>;
       const s = stats.get(key);
       if (s) {
@@ -169,7 +169,7 @@ export class RowGrouper<T> {
     for (const [index, keys] of passes.entries()) {
       const groups = new Map<string, T[]>();
       for await (const line of await lines(partition)) {
-        this.tick();
+        await this.tick();
         const [key, , item] = JSON.parse(line) as Spilled<T>;
         if (keys.has(key)) {
           let items = groups.get(key);
@@ -215,7 +215,7 @@ export class RowGrouper<T> {
       chunk.sort(compareDecorated);
       const run = await this.open();
       for (const row of chunk) {
-        this.tick();
+        await this.tick();
         const w = run.write(`${row.line}\n`);
         if (w) await w;
       }
@@ -224,7 +224,7 @@ export class RowGrouper<T> {
       held = 0;
     };
     for await (const line of await lines(rows)) {
-      this.tick();
+      await this.tick();
       const [first, item] = JSON.parse(line) as [number, T];
       const [value, text] = this.sortKey(item);
       const head = JSON.stringify([first, value, text]);
@@ -254,7 +254,7 @@ export class RowGrouper<T> {
             ranges.set(byFirst.get(open.first)!, this.range(out, open.start, end, open.count));
         };
         for (;;) {
-          this.tick();
+          await this.tick();
           let best = -1;
           for (let h = 0; h < heads.length; h++)
             if (heads[h] && (best < 0 || compareDecorated(heads[h]!, heads[best]!) < 0)) best = h;
@@ -290,7 +290,7 @@ export class RowGrouper<T> {
       async *rows() {
         let n = 0;
         for await (const line of await lines(file, start, end)) {
-          if ((++n & 0xfff) === 0) stopIfInterrupted(signal);
+          if ((++n & 0xfff) === 0) await checkpoint(signal);
           yield JSON.parse(line.slice(line.indexOf('\t') + 1)) as T;
         }
       },
@@ -299,8 +299,8 @@ export class RowGrouper<T> {
 
   private ticks = 0;
   /** Checked every few thousand rows: a row costs microseconds, so a signal is seen within milliseconds. */
-  private tick(): void {
-    if ((++this.ticks & 0xfff) === 0) stopIfInterrupted(this.signal);
+  private tick(): Promise<void> | undefined {
+    if ((++this.ticks & 0xfff) === 0) return checkpoint(this.signal);
   }
 
   /** Remove every scratch file (they are unlinked already: this closes them). */

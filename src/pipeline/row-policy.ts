@@ -29,6 +29,27 @@ export class RowPolicy {
 
   /** `judgeOutput`: the judge's raw answer for a row whose verdict could not be read (kept in the rejects). */
   async setAside(record: SourceRecord & { judgeOutput?: string }, error: RowError): Promise<void> {
+    await this.apply(record, error, {});
+    this.counts.addSetAside(error.reason);
+  }
+
+  /**
+   * One part of a row set aside (an answer radpo eval could not judge): the same policy and the same
+   * rejects entry, with `part` saying which, but the row itself goes on (its count is the command's).
+   */
+  async setAsidePart(
+    record: SourceRecord & { judgeOutput?: string },
+    error: RowError,
+    part: Record<string, unknown>,
+  ): Promise<void> {
+    await this.apply(record, error, part);
+  }
+
+  private async apply(
+    record: SourceRecord & { judgeOutput?: string },
+    error: RowError,
+    part: Record<string, unknown>,
+  ): Promise<void> {
     error.location ??= record.location;
     if (!POLICY_REASONS.has(error.reason)) {
       if (this.config.onError === 'fail')
@@ -47,13 +68,13 @@ export class RowPolicy {
         );
       }
     }
-    this.counts.addSetAside(error.reason);
     if (this.rejects) {
       const { judgeOutput } = record;
       const entry = {
         source: record.location.source,
         [record.location.unit]: record.location.line,
         reason: error.reason,
+        ...part,
         message: error.describe(this.config.words),
         ...(judgeOutput !== undefined ? { judge_output: judgeOutput } : {}),
         raw: rawOf(record),

@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { outputFileFormat, type OutputFileFormat } from '../io/choices.js';
-import { type Io, stopIfInterrupted } from '../io/io.js';
+import { checkpoint, type Io, stopIfInterrupted } from '../io/io.js';
 import {
   createSerializer,
   fileSink,
@@ -20,6 +20,7 @@ import { ScratchFile } from '../io/scratch.js';
 import { Redactor } from '../io/redact.js';
 import { ParquetOutput } from '../io/parquet.js';
 import type { Chunk, RawTable } from '../io/rawjson.js';
+import { HubFolder, isFolderOutput } from '../hub/folder.js';
 
 export interface RunOutputOptions {
   output: string;
@@ -33,6 +34,11 @@ export interface RunOutputOptions {
   guardFormulas?: boolean;
   /** The run writes no rows (--emit-batch): -o is not opened. */
   noRows?: boolean;
+  /** `-o DIR/`: the split a Hub-ready dataset folder's shards are named after (default train). */
+  split?: string;
+  maxShardBytes?: number;
+  /** The version a dataset folder's card records. */
+  version?: string;
 }
 
 /** A sink whose every write is redacted first. */
@@ -77,16 +83,27 @@ export class RunOutput {
     private readonly reportPath: string | undefined,
     private readonly secrets: Redactor,
     private readonly signal: AbortSignal | undefined,
+    /** `-o DIR/`: the dataset folder (it is also `sink`, and takes Parquet rows itself). */
+    private readonly folder: { out: HubFolder; version: string; argv: readonly string[] } | null = null,
   ) {}
 
   static async open(options: RunOutputOptions, io: Io): Promise<RunOutput> {
-    const fileFormat = outputFileFormat(options.output, options.outputFormat);
+    const folderOut = !options.noRows && isFolderOutput(options.output);
+    // A dataset folder holds Parquet unless told otherwise: the Hub's own format.
+    const fileFormat = folderOut
+      ? (options.outputFormat ?? 'parquet')
+      : outputFileFormat(options.output, options.outputFormat);
     let parquet: ParquetOutput | null = null;
     const opened: Sink[] = [];
     try {
-      if (fileFormat === 'parquet' && !options.noRows) parquet = await ParquetOutput.create(options.output);
+      const folder = folderOut
+        ? await HubFolder.open(options.output, options.split ?? 'train', fileFormat, options.maxShardBytes)
+        : null;
+      if (folder) opened.push(folder);
+      if (fileFormat === 'parquet' && !options.noRows && !folder) parquet = await ParquetOutput.create(options.output);
       const sink =
-        parquet || options.noRows ? nullSink() : await openSink(options.output, io.stdout, options.gzipLevel);
+        folder ??
+        (parquet || options.noRows ? nullSink() : await openSink(options.output, io.stdout, options.gzipLevel));
       opened.push(sink);
       const rejectsFile =
         options.rejects === undefined
@@ -110,6 +127,7 @@ export class RunOutput {
         options.report,
         secrets,
         io.signal,
+        folder ? { out: folder, version: options.version ?? '', argv: io.argv ?? [] } : null,
       );
     } catch (err) {
       await parquet?.abort();
@@ -120,6 +138,10 @@ export class RunOutput {
 
   /** A row object (with the fast path's raw table, when its strings point into raw bytes). */
   add(row: Record<string, unknown>, table?: RawTable, later = false): Promise<void> | void {
+    if (this.folder?.out.format === 'parquet') {
+      if (later && this.spool) return this.spool.write(`${JSON.stringify(row)}\n`);
+      return this.folder.out.add(row);
+    }
     if (this.parquet) {
       if (later && this.spool) return this.spool.write(`${JSON.stringify(row)}\n`);
       return this.parquet.add(row);
@@ -141,15 +163,16 @@ export class RunOutput {
   async finish(): Promise<void> {
     if (this.spool) {
       const spooled = await this.spool.readBack();
-      if (this.parquet) {
+      const rows = this.parquet ?? (this.folder?.out.format === 'parquet' ? this.folder.out : null);
+      if (rows) {
         const lines = createInterface({ input: spooled, crlfDelay: Infinity });
         for await (const line of lines) {
-          stopIfInterrupted(this.signal);
-          if (line) await this.parquet.add(JSON.parse(line) as Record<string, unknown>);
+          await checkpoint(this.signal);
+          if (line) await rows.add(JSON.parse(line) as Record<string, unknown>);
         }
       } else {
         for await (const chunk of spooled) {
-          stopIfInterrupted(this.signal);
+          await checkpoint(this.signal);
           const w = this.sink.write(chunk as string);
           if (w) await w;
         }
@@ -175,6 +198,14 @@ export class RunOutput {
     if (this.reportPath) {
       const sink = await this.file(this.reportPath);
       await sink.write(this.secrets.redact(`${JSON.stringify(report, null, 2)}\n`));
+    }
+    if (this.folder && rows) {
+      const argv = this.folder.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+      await this.folder.out.writeCard({
+        version: this.folder.version,
+        commandLine: this.secrets.redact(['radpo', ...argv].join(' ')),
+        report: report as never,
+      });
     }
     const rowsFile: Committable = this.parquet ?? this.sink;
     if (!rows) {

@@ -66,6 +66,9 @@ export async function runRows<R extends BaseReport>(
       spool: stage.spool,
       guardFormulas: stage.guardFormulas,
       noRows: stage.noRows,
+      split: config.split,
+      maxShardBytes: config.maxShardBytes,
+      version: config.version,
     };
     out = await RunOutput.open(options, io);
     await stage.run(out, new RowPolicy(config, counts, out.rejects));

@@ -254,7 +254,9 @@ export function nothingWrittenError(
   rejects: string | undefined,
   shard?: string,
 ): RadpoError {
-  const hint = 'pass --allow-empty-output to accept an empty output (e.g. a --shard of a small input)';
+  // The --shard example only where a shard was asked for: the other commands have no --shard.
+  const example = shard ? ' (e.g. a --shard of a small input)' : '';
+  const hint = `pass --allow-empty-output to accept an empty output${example}`;
   const n = formatCount;
   if (counts.rowsRead === 0 && counts.otherShards > 0) {
     return new RadpoError(

@@ -38,6 +38,12 @@ export type Samples =
 
 const TAKES_N = new Set(['vllm', 'sglang', 'openai']);
 
+/**
+ * The most samples per prompt (-n): each prompt's keys and answers are held at once, so a typo of
+ * 100000000 would build keys for minutes, deaf to Ctrl-C, and run out of memory; no use asks for more.
+ */
+export const MAX_SAMPLES = 1000;
+
 export class Sampler {
   readonly stats = { cached: 0, requested: 0, failures: 0 };
   private readonly hash: string;
@@ -83,10 +89,14 @@ export class Sampler {
     const choices = (json as { choices?: Array<{ index?: number; message?: { content?: unknown } }> })?.choices;
     if (!Array.isArray(choices) || choices.length < n)
       throw new WireError(`the answer has ${Array.isArray(choices) ? choices.length : 'no'} choices, expected ${n}`);
-    return [...choices]
-      .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
-      .slice(0, n)
-      .map((c) => (typeof c.message?.content === 'string' ? c.message.content : ''));
+    return (
+      [...choices]
+        .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
+        .slice(0, n)
+        // As the cache keeps it: a server that echoes the key does not get it written (and a rerun from the
+        // cache writes the same bytes).
+        .map((c) => this.session.secrets.redact(typeof c.message?.content === 'string' ? c.message.content : ''))
+    );
   }
 
   /** The N samples of one prompt: from the cache where they are, from the server where not. */

@@ -148,6 +148,13 @@ export class ServerHttp {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   requests = 0;
   private readonly headers: Record<string, string>;
+  /**
+   * Closed with the session: a run that failed (a 401 in one request) stops its requests in flight at
+   * once and retries none, instead of retrying each against a closed connection for the whole backoff.
+   */
+  private readonly closing = new AbortController();
+  /** The run's signal (Ctrl-C) or the session's closing, whichever fires first. */
+  private readonly stop: AbortSignal;
 
   constructor(private readonly options: HttpOptions) {
     this.headers = {
@@ -156,12 +163,16 @@ export class ServerHttp {
     };
     this.agent = new Agent({ connections: options.concurrency, keepAliveTimeout: 30_000 });
     // Every request in flight listens to the run's abort signal: that is by design, not a leak.
+    this.stop = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
     if (options.signal) setMaxListeners(0, options.signal);
+    setMaxListeners(0, this.stop);
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? defaultSleep;
   }
 
   private interrupted(): never {
+    if (this.closing.signal.aborted && !this.options.signal?.aborted)
+      throw new RadpoError('io', 'the run stopped (another request failed it); this request was abandoned');
     throw new RadpoError(
       'interrupted',
       'interrupted; requests in flight were aborted, the cache is consistent, no output was written under ' +
@@ -171,7 +182,8 @@ export class ServerHttp {
 
   /** POST JSON and return the JSON body of a 2xx answer (parsed, and its text), retrying what may succeed later. */
   async postJson(url: string, body: unknown): Promise<{ json: unknown; text: string }> {
-    const { secrets, signal, timeoutMs, maxResponseBytes } = this.options;
+    const { secrets, timeoutMs, maxResponseBytes } = this.options;
+    const signal = this.stop;
     const payload = JSON.stringify(body);
     let lastReason = '';
     for (let attempt = 0; ; attempt++) {
@@ -294,6 +306,7 @@ export class ServerHttp {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     await this.agent.close();
   }
 }

@@ -14,11 +14,10 @@ function flags(given: Record<string, string | boolean | string[]> = {}): EvalFla
   return parseFlags(evalFlags, { ...raw, ...given });
 }
 
-const facts = (given: string[] = [], judge = { min: 1, max: 10 }, judgeAttributes: string[] | null = null) => ({
+const facts = (given: string[] = [], judgeAttributes: string[] | null = null) => ({
   inputs: ['prompts.jsonl'],
   version: '0.0.0',
   given: (key: string) => given.includes(key),
-  judgeScale: judge,
   judgeAttributes,
 });
 
@@ -33,14 +32,17 @@ describe('evalConfig', () => {
   });
 
   it.each([
-    ['the judge scale and default goals', {}, [], { goals: [1, 4, 7, 10], scale: { min: 1, max: 10 } }],
-    ['goals sorted and made distinct', { goals: '10,1,7,7' }, [], { goals: [1, 7, 10] }],
+    ["the paper's scale and default goals", {}, [], { goals: [1, 4, 7, 10], scale: { min: 1, max: 10 } }],
+    ['goals sorted', { goals: '10,1,7' }, [], { goals: [1, 7, 10] }],
+    ['goals with spaces and signs', { goals: ' 1.5, +4.5 ,2.' }, [], { goals: [1.5, 2, 4.5] }],
     [
       '--precision rounds goals as relabel rounds scores',
-      { goals: '7.25,7.3', precision: '1' },
+      { goals: '7.25,8', precision: '1' },
       ['precision'],
-      { goals: [7.3] },
+      { goals: [7.3, 8] },
     ],
+    ['one goal against the baseline', { goals: '10' }, [], { goals: [10], baseline: true }],
+    ['-n at its bound', { samples: '1000' }, [], { samples: 1000 }],
     ['--precision not given: goals as typed', { goals: '7.25', precision: '0' }, [], { goals: [7.25] }],
     [
       '--scale given wins over the judge',
@@ -64,7 +66,7 @@ describe('evalConfig', () => {
   });
 
   it('a judge that scores aspects makes a multi-attribute goal, as relabel --judge does', () => {
-    const config = evalConfig(flags(), facts([], { min: 1, max: 5 }, ['Helpfulness', 'Honesty']));
+    const config = evalConfig(flags({ scale: '1-5' }), facts(['scale'], ['Helpfulness', 'Honesty']));
     expect(config).toMatchObject({
       attributes: ['Helpfulness', 'Honesty'],
       scale: { min: 1, max: 5 },
@@ -73,12 +75,25 @@ describe('evalConfig', () => {
   });
 
   it.each([
-    ['-n 0', { samples: '0' }, [], /-n must be at least 1/],
+    ['-n 0', { samples: '0' }, [], /-n 0 is out of bounds: from 1 to 1,000/],
+    ['-n far too many', { samples: '100000000' }, [], /-n 100000000 is out of bounds: from 1 to 1,000/],
+    ['a goal twice', { goals: '10,1,7,7' }, [], /--goals "10,1,7,7": 7 is given twice/],
+    ['goals merged by --precision', { goals: '7.25,7.3', precision: '1' }, ['precision'], /both 7.3 at --precision 1/],
+    ['an empty list', { goals: '' }, [], /--goals: the list is empty: give the goal scores, e\.g\. --goals 1,4,7,10/],
+    ['an empty item', { goals: '1,,4' }, [], /--goals "1,,4": score 2 of 3 is empty/],
+    ['a hexadecimal goal', { goals: '0x5' }, [], /--goals "0x5": "0x5" is not a decimal score/],
+    ['an exponent', { goals: '1e1' }, [], /"1e1" is not a decimal score/],
+    ['one goal, no baseline', { goals: '10', baseline: false }, [], /one goal and nothing to compare it with/],
     ['a goal outside the scale', { goals: '0,10' }, [], /--goals 0 is outside the scale 1-10/],
     ['--json with rows on stdout', { json: true, output: '-' }, [], /--json and -o - both write to stdout/],
     ['--html to stdout', { html: '-' }, [], /--html needs a file name/],
     ['--attr twice', { attr: ['A', 'A'] }, [], /--attr A is given twice/],
   ] as const)('refuses %s', (_name, given, givenKeys, message) => {
     expect(() => evalConfig(flags(given as never), facts([...givenKeys]))).toThrow(message);
+    try {
+      evalConfig(flags(given as never), facts([...givenKeys]));
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('usage');
+    }
   });
 });

@@ -229,6 +229,44 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(JSON.parse(again.stdout).goal_score_spearman).toEqual(report.eval.goal_score_spearman);
   });
 
+  it('-o from a pairs dataset with --prompt-col: only its id, prompt and the answers go on', async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const input = join(dir, 'pairs-in.jsonl');
+    const old = (i: number) => ({
+      id: `q${i}`,
+      instruction: readJsonl(prompts(dir, 6))[i]!.prompt,
+      chosen: 'an old chosen answer',
+      rejected: 'an old rejected answer',
+      score_chosen: 9,
+      score_rejected: 2,
+      metadata: { score_chosen: 9 },
+    });
+    writeFileSync(input, [0, 1, 2, 3, 4, 5].map((i) => `${JSON.stringify(old(i))}\n`).join(''));
+    const answers = join(dir, 'answers.jsonl');
+    const args = ['eval', input, ...s.flags, ...judgeModel, '--prompt-col', 'instruction', '-n', '1', '--no-cache'];
+    const r = await run([...args, '-o', answers]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = readJsonl(answers) as Array<Record<string, any>>;
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'prompt', 'responses', 'scores', 'goals', 'sampling']);
+    expect(rows[0]!.prompt).toBe(old(0).instruction);
+    const pairsFile = join(dir, 'pairs.jsonl');
+    const pairs = await run(['pairs', answers, '-o', pairsFile]);
+    expect(pairs.code, pairs.stderr).toBe(0);
+    const paired = readJsonl(pairsFile) as Array<Record<string, any>>;
+    expect(paired.length).toBeGreaterThan(0);
+    expect(JSON.stringify(paired)).not.toMatch(/an old (chosen|rejected) answer/);
+    const audit = await run(['audit', pairsFile, '--json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    // CSV cannot hold the lists pairs reads: refused before anything is asked.
+    const requests = s.policy.requests.length;
+    const csv = await run([...args, '-o', join(dir, 'answers.csv')]);
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toMatch(/which CSV cannot hold for radpo pairs/);
+    expect(csv.stderr).toMatch(/answers\.jsonl/);
+    expect(s.policy.requests.length).toBe(requests);
+  });
+
   it('a reward model as the judge: rewards fitted onto the scale (two passes, the second from the cache)', async () => {
     const dir = tempDir();
     const p = await server({ policy: 'follows-goal', models: ['policy'] });
@@ -336,6 +374,29 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(written).not.toMatch(/0123456789abcdef/);
   });
 
+  it.each(['eval', 'generate'])(
+    '%s: a policy that echoes the key in its answers: -o holds the masked answer, the same on a rerun',
+    async (command) => {
+      const dir = tempDir();
+      const p = await server({ policy: 'follows-goal', models: ['policy'], echoKeyInAnswers: true });
+      const j = await server({ models: ['judge'] });
+      const env = { RADPO_POLICY_API_KEY: 'sk-policy-0123456789abcdef' };
+      const input = prompts(dir, 2);
+      const cache = join(dir, 'cache.sqlite');
+      const flags = command === 'eval' ? ['--judge', 'chat', '--judge-url', j.url, ...judgeModel] : [];
+      const once = async (out: string) => {
+        const args = [command, input, '--policy-url', p.url, '--policy-model', 'policy', ...flags, '-n', '1'];
+        const r = await run([...args, '--cache', cache, '-o', out], { env });
+        expect(r.code, r.stderr).toBe(0);
+        return readFileSync(out, 'utf8');
+      };
+      const first = await once(join(dir, 'a.jsonl'));
+      expect(first).toMatch(/You sent Bearer /);
+      expect(first).not.toMatch(/0123456789abcdef/);
+      expect(await once(join(dir, 'b.jsonl'))).toBe(first);
+    },
+  );
+
   it('the page escapes what the data holds: a prompt of markup is shown, never run', async () => {
     const dir = tempDir();
     const s = await servers('ignores-goal');
@@ -417,6 +478,9 @@ describe('radpo eval: does the policy follow its goal?', () => {
       ...judgeModel,
       '--rubric',
       'ultrafeedback-aspects',
+      // As training relabeled by this judge named it (relabel --judge names the judge's scale).
+      '--scale',
+      '1-5',
       '-n',
       '1',
       '-o',
@@ -434,6 +498,37 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(s.policy.requests.filter((q) => q.body.messages[0].content === top)).toHaveLength(3);
     const row = readJsonl(out)[0] as Record<string, any>;
     expect(Object.keys(row.scores[0]).sort()).toEqual([...aspects].sort());
+  });
+
+  it("the goal names the paper's 1-10 by default, whatever the judge's scale; a notice names --scale", async () => {
+    const dir = tempDir();
+    const s = await servers('follows-goal');
+    const r = await run([
+      'eval',
+      prompts(dir, 2),
+      ...s.flags,
+      ...judgeModel,
+      '--rubric',
+      'prometheus',
+      '-n',
+      '1',
+      '--json',
+      '--no-cache',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ scale: { min: 1, max: 10 } });
+    expect(JSON.parse(r.stdout).goals.map((g: { goal: number }) => g.goal)).toEqual([1, 4, 7, 10]);
+    const top = (await run(['goal', '--score', '10'])).stdout.replace(/\n$/, '');
+    expect(s.policy.requests.filter((q) => q.body.messages[0].content === top)).toHaveLength(2);
+    expect(r.stderr).toMatch(/the goal text names the scale 1-10 .*the judge scores on 1-5.*pass --scale/s);
+    expect(r.stderr).toMatch(/1 answer per prompt and goal/);
+    expect(r.stderr).not.toMatch(/\b1 (prompts|answers|requests)\b/);
+    const help = await run(['eval', '--help']);
+    // One default in the help of --scale (it said two: the judge's and 1-10).
+    const flat = help.stdout.replace(/\s+/g, ' ');
+    const scaleHelp = flat.slice(flat.indexOf('--scale <min-max>'), flat.indexOf('--chat-template'));
+    expect(scaleHelp).toMatch(/\(default: 1-10\)/);
+    expect(scaleHelp.split('default').length - 1).toBe(1);
   });
 
   it('a prompt the policy fails is set aside with its reason; the others are evaluated', async () => {
@@ -458,6 +553,203 @@ describe('radpo eval: does the policy follow its goal?', () => {
     expect(JSON.parse(r.stdout).prompts).toBe(1);
     expect(parseJsonl(readFileSync(rejects, 'utf8'))).toMatchObject([{ line: 2, reason: 'missing_field' }]);
   });
+
+  it.each([[[]], [['-o', 'answers.jsonl']]])(
+    'every prompt set aside: the rejects and the report are published, then exit 1 (%j)',
+    async (extra) => {
+      const dir = tempDir();
+      const p = await server({ policy: 'follows-goal', models: ['policy'], faults: new Array(40).fill('500') });
+      const j = await server({ models: ['judge'] });
+      const rejects = join(dir, 'rej.jsonl');
+      const report = join(dir, 'report.json');
+      const r = await run([
+        'eval',
+        prompts(dir, 2),
+        '--policy-url',
+        p.url,
+        '--policy-model',
+        'policy',
+        '--judge',
+        'chat',
+        '--judge-url',
+        j.url,
+        ...judgeModel,
+        '-n',
+        '1',
+        '--no-cache',
+        '--max-retries',
+        '0',
+        '--on-error',
+        'skip',
+        '--rejects',
+        rejects,
+        '--report',
+        report,
+        ...extra.map((f) => (f === 'answers.jsonl' ? join(dir, f) : f)),
+      ]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/no prompt was evaluated: all 2 prompts were set aside/);
+      expect(r.stderr).not.toMatch(/--shard/);
+      expect(parseJsonl(readFileSync(rejects, 'utf8'))).toHaveLength(2);
+      expect(JSON.parse(readFileSync(report, 'utf8')).set_aside.total).toBe(2);
+      expect(existsSync(join(dir, 'answers.jsonl'))).toBe(false);
+    },
+  );
+
+  it('generate with every prompt set aside: the rejects are published; the hint names no --shard', async () => {
+    const dir = tempDir();
+    const p = await server({ policy: 'follows-goal', models: ['policy'], faults: new Array(10).fill('500') });
+    const rejects = join(dir, 'rej.jsonl');
+    const out = join(dir, 'out.jsonl');
+    const args = ['--policy-url', p.url, '--policy-model', 'policy', '-n', '1', '--no-cache', '--max-retries', '0'];
+    const r = await run(['generate', prompts(dir, 2), ...args, '--on-error', 'skip', '--rejects', rejects, '-o', out]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/--allow-empty-output/);
+    expect(r.stderr).not.toMatch(/--shard/);
+    expect(parseJsonl(readFileSync(rejects, 'utf8'))).toHaveLength(2);
+  });
+
+  it('one prompt, an ignoring policy: no interval, too_few_prompts; --fail-on warnings exits 1', async () => {
+    const dir = tempDir();
+    const s = await servers('ignores-goal');
+    const input = join(dir, 'p.jsonl');
+    // A prompt where the ignoring policy's draws happen to rise with the goal: one prompt proves nothing.
+    writeFileSync(input, `${JSON.stringify({ prompt: 'Name a prime number.' })}\n`);
+    const args = ['eval', input, ...s.flags, ...judgeModel, '--no-cache', '--fail-on', 'warnings'];
+    const r = await run([...args, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.goal_score_spearman.ci).toBeNull();
+    expect(report.goals.every((g: { mean_score: { ci: unknown } }) => g.mean_score.ci === null)).toBe(true);
+    expect(report.warnings.map((w: { code: string }) => w.code)).toContain('too_few_prompts');
+    expect(r.stderr).not.toMatch(/(\d\.\d+)–\1/);
+    expect(r.stderr).toMatch(/\(1 prompt; intervals/);
+    expect(r.stderr).not.toMatch(/\b1 prompts\b/);
+    // -q: the gate still says what the warning is, not only its code.
+    const quiet = await run([...args, '-q']);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toMatch(/too_few_prompts: one prompt evaluated: too few for an interval/);
+  });
+
+  it.each([
+    // About a third of the lowest goal's answers (quality 2): a few; about a third of two conditions': many.
+    ['[quality 2]', []],
+    ['[quality 6]', ['answers_set_aside']],
+  ])('a verdict the judge garbles (%s) sets that answer aside, not its prompt; counted', async (marker, codes) => {
+    const dir = tempDir();
+    const p = await server({ policy: 'follows-goal', models: ['policy'] });
+    const j = await server({ models: ['judge'], faultsByContent: [{ marker, fault: 'unparseable' }] });
+    const rejects = join(dir, 'rej.jsonl');
+    const r = await run([
+      'eval',
+      prompts(dir, 12),
+      '--policy-url',
+      p.url,
+      '--policy-model',
+      'policy',
+      '--judge',
+      'chat',
+      '--judge-url',
+      j.url,
+      ...judgeModel,
+      '--no-cache',
+      '--max-retries',
+      '0',
+      '--on-error',
+      'skip',
+      '--rejects',
+      rejects,
+      '--json',
+      '-o',
+      join(dir, 'answers.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.prompts).toBe(12);
+    const rejected = parseJsonl(readFileSync(rejects, 'utf8'));
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((x) => x.reason === 'judge_unparseable' && typeof x.answer === 'number')).toBe(true);
+    expect(report.answers_set_aside).toEqual({
+      total: rejected.length,
+      by_reason: { judge_unparseable: rejected.length },
+    });
+    // Counts add up: 12 prompts × 5 conditions × 4 answers, judged or set aside.
+    const kept = [...report.goals, report.baseline].reduce((a: number, g: { answers: number }) => a + g.answers, 0);
+    expect(kept + rejected.length).toBe(240);
+    const rows = readJsonl(join(dir, 'answers.jsonl'));
+    expect(rows).toHaveLength(12);
+    expect(rows.reduce((a, row) => a + (row.responses as unknown[]).length, 0)).toBe(kept);
+    expect(rows.every((row) => (row.responses as string[]).every((x) => !x.includes(marker)))).toBe(true);
+    expect(r.stderr).toMatch(new RegExp(`${rejected.length} answers? set aside: ${rejected.length} judge_unparseable`));
+    expect(report.warnings.map((w: { code: string }) => w.code)).toEqual(codes);
+  });
+
+  it.each(['eval', 'generate'])(
+    '%s: a 401 stops the run at once; the requests in flight are abandoned, not retried',
+    async (command) => {
+      const dir = tempDir();
+      // The first request is refused, the others hang: they are in flight when the 401 fails the run.
+      const p = await server({
+        policy: 'follows-goal',
+        models: ['policy'],
+        faults: ['401', ...new Array(40).fill('hang')],
+      });
+      const j = await server({ models: ['judge'] });
+      const flags =
+        command === 'eval'
+          ? ['--judge', 'chat', '--judge-url', j.url, ...judgeModel]
+          : ['-o', join(dir, 'samples.jsonl')];
+      const r = await run([
+        command,
+        prompts(dir, 8),
+        '--policy-url',
+        p.url,
+        '--policy-model',
+        'policy',
+        ...flags,
+        '-n',
+        '1',
+        '--no-cache',
+        '--timeout',
+        '1',
+        '--max-retries',
+        '2',
+        '--log-level',
+        'debug',
+      ]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/answered HTTP 401/);
+      expect(p.requests.length).toBeGreaterThan(1);
+      // Before, each hanging request timed out and was retried against the closed connection, backoff and all.
+      expect(r.stderr).not.toMatch(/retrying a policy server request/);
+    },
+  );
+
+  it.each(['eval', 'generate'])(
+    '%s: a missing prompt column names --prompt-col and the columns found; an empty prompt is set aside',
+    async (command) => {
+      const dir = tempDir();
+      const s = await servers('follows-goal');
+      const flags = command === 'eval' ? s.flags.slice(4).concat(judgeModel) : ['-o', join(dir, 'out.jsonl')];
+      const policy = ['--policy-url', s.policy.url, '--policy-model', 'policy', '--no-cache', '-n', '1'];
+      const input = join(dir, 'p.jsonl');
+      writeFileSync(input, `${JSON.stringify({ instruction: 'Name a prime.', id: 7 })}\n`);
+      const r = await run([command, input, ...policy, ...flags]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/prompt/);
+      expect(r.stderr).toMatch(/the columns "instruction", "id"/);
+      expect(r.stderr).toMatch(/--prompt-col/);
+      const rows = [{ prompt: 'Name a prime.' }, { prompt: '  ' }, { prompt: [{ role: 'user', content: '' }] }];
+      writeFileSync(input, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+      const rejects = join(dir, 'rej.jsonl');
+      const skipped = await run([command, input, ...policy, ...flags, '--on-error', 'skip', '--rejects', rejects]);
+      expect(skipped.code, skipped.stderr).toBe(0);
+      expect(parseJsonl(readFileSync(rejects, 'utf8'))).toMatchObject([
+        { line: 2, reason: 'bad_field', message: expect.stringMatching(/the prompt is empty/) },
+        { line: 3, reason: 'bad_field', message: expect.stringMatching(/the prompt is empty/) },
+      ]);
+    },
+  );
 
   it('--policy-emit-batch writes the samples as batch lines and nothing else; Ctrl-C leaves no output', async () => {
     const dir = tempDir();

@@ -1,6 +1,6 @@
 /** core/eval.ts: the goal-following figures, checked on scores worked out by hand. */
 import { describe, expect, it } from 'vitest';
-import { EvalAccumulator, evalWarnings, promptSpearman, winRate } from '../../src/core/eval.js';
+import { EvalAccumulator, evalWarnings, MIN_INTERVAL_PROMPTS, promptSpearman, winRate } from '../../src/core/eval.js';
 
 describe('winRate', () => {
   it.each([
@@ -132,7 +132,25 @@ describe('EvalAccumulator', () => {
     expect(f.top_vs_baseline).toBeNull();
     expect(f.top_vs_lowest).toBeNull();
     expect(f.goal_score_spearman).toEqual({ value: null, ci: null });
-    expect(evalWarnings(f)).toEqual([]);
+    // One prompt: nothing to compare, and too few prompts to say anything.
+    expect(evalWarnings(f).map((w) => w.code)).toEqual(['too_few_prompts']);
+  });
+
+  // A policy that ignores the goal can still rise by chance on one or two prompts: the resamples of so
+  // few prompts repeat them, a zero-width interval that would pass every gate.
+  it.each([
+    [1, null, ['too_few_prompts']],
+    [2, null, ['too_few_prompts']],
+    [MIN_INTERVAL_PROMPTS - 1, null, ['too_few_prompts']],
+    [MIN_INTERVAL_PROMPTS, 'an interval', []],
+  ] as const)('%i prompts rising by chance: ci %s, warnings %j', (n, ci, codes) => {
+    const acc = new EvalAccumulator({ goals: [1, 10], baseline: true, bootstrap: 1000, seed: 0 });
+    for (let p = 0; p < n; p++) acc.add({ goals: [[2 + (p % 2)], [8 + (p % 3)]], baseline: [1] });
+    const f = acc.figures();
+    if (ci === null) expect(f.goal_score_spearman.ci).toBeNull();
+    else expect(f.goal_score_spearman.ci).toHaveLength(2);
+    expect(f.goals[0]!.mean_score.ci === null).toBe(ci === null);
+    expect(evalWarnings(f).map((w) => w.code)).toEqual(codes);
   });
 });
 
@@ -142,6 +160,7 @@ describe('evalWarnings', () => {
     const f = acc.figures();
     return {
       ...f,
+      prompts: 30,
       goal_score_spearman: { value: (rho[0] + rho[1]) / 2, ci: rho },
       top_vs_baseline: { win_rate: (win[0] + win[1]) / 2, ci: win },
       goals: [

@@ -30,6 +30,7 @@ import { joinKey } from '../../core/ids.js';
 
 export interface ReadConfig {
   inputFormat?: InputFormat;
+  split?: string;
   maxLineBytes: number;
   shape: ShapeOptions;
   /** The overall score columns as named (neither: found in the first row). */

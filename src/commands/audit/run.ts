@@ -364,6 +364,7 @@ async function readConfig(flags: AuditFlagValues, io: Io): Promise<ReadConfig> {
       : undefined;
   return {
     inputFormat: flags.inputFormat,
+    split: flags.split,
     maxLineBytes: flags.maxLineBytes,
     // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
     shape: { ...shapeOptions(flags), ...(flags.scores ? { winnerScores: undefined } : {}) },

@@ -8,7 +8,10 @@ import { runConfig } from '../../cli/rules.js';
 import { usageError } from '../../core/errors.js';
 import { formatScore, type Placement, type Scale } from '../../core/goal.js';
 import type { Path } from '../../core/path.js';
+import { outputFileFormat } from '../../io/choices.js';
 import type { RunConfig } from '../../pipeline/config.js';
+import { formatCount } from '../../pipeline/text.js';
+import { MAX_SAMPLES } from '../../sampler/sampler.js';
 import type { evalFlags, FAIL_ON } from './flags.js';
 
 export type EvalFlags = FlagValues<typeof evalFlags>;
@@ -43,8 +46,6 @@ interface EvalFacts {
   version: string;
   /** Was the flag given (not left at its default)? */
   given(key: string): boolean;
-  /** The judge's scale: its rubric's (chat) or the one rewards are mapped onto (reward). */
-  judgeScale: Scale;
   /** The attributes the judge's rubric scores (ultrafeedback-aspects), which relabel --judge makes the goal of. */
   judgeAttributes: readonly string[] | null;
 }
@@ -58,14 +59,24 @@ export function defaultGoals(scale: Scale): number[] {
 
 export function evalConfig(flags: EvalFlags, facts: EvalFacts): EvalConfig {
   const { given } = facts;
-  if (flags.samples < 1) throw usageError('-n must be at least 1');
+  if (flags.samples < 1 || flags.samples > MAX_SAMPLES)
+    throw usageError(
+      `-n ${flags.samples} is out of bounds: from 1 to ${formatCount(MAX_SAMPLES)} answers per prompt and goal`,
+      'a few answers per goal are enough: the intervals come from the number of prompts',
+    );
   if (flags.json && flags.output === '-')
     throw usageError('--json and -o - both write to stdout', 'write the answers to a file: -o answers.jsonl');
+  // Lists (responses, scores, goals) in CSV cells would be text that radpo pairs does not read back.
+  if (flags.output !== undefined && outputFileFormat(flags.output, flags.outputFormat) === 'csv')
+    throw usageError(
+      '-o: radpo eval writes lists per prompt (responses, scores, goals), which CSV cannot hold for radpo pairs',
+      'write JSON Lines or Parquet: -o answers.jsonl (or answers.parquet)',
+    );
   if (flags.html === '-') throw usageError('--html needs a file name', 'for example --html eval.html');
   if (flags.policyEmitBatch !== undefined && flags.policyFromBatch.length > 0 && flags.liveFallback)
     throw usageError('--policy-emit-batch and --live-fallback do not go together');
-  // As relabel: a judge decides the scale unless --scale says otherwise.
-  const scale = flags.scale ?? facts.judgeScale;
+  // The paper's scale unless --scale says otherwise, as radpo goal: the run says when the judge's differs.
+  const { scale } = flags;
   const attributes = goalAttributes(flags.attr, facts.judgeAttributes);
   const digits = given('precision') ? flags.precision : null;
   const asked = (flags.goals ?? defaultGoals(scale)).map((g) => (digits === null ? g : Number(g.toFixed(digits))));
@@ -75,7 +86,18 @@ export function evalConfig(flags: EvalFlags, facts: EvalFacts): EvalConfig {
         `--goals ${formatScore(goal)} is outside the scale ${formatScore(scale.min)}-${formatScore(scale.max)}`,
         'pass --scale MIN-MAX as in training',
       );
-  const goals = [...new Set(asked)].sort((a, b) => a - b);
+  const merged = asked.find((g, i) => asked.indexOf(g) !== i);
+  if (merged !== undefined)
+    throw usageError(
+      `--goals ${flags.goals!.join(',')}: two goals are both ${formatScore(merged)} at --precision ${digits}`,
+      'give distinct goals at that precision',
+    );
+  const goals = [...asked].sort((a, b) => a - b);
+  if (goals.length === 1 && !flags.baseline)
+    throw usageError(
+      `--goals ${formatScore(goals[0]!)} with --no-baseline: one goal and nothing to compare it with`,
+      'give two goals or more (e.g. --goals 1,10), or keep the baseline',
+    );
   return {
     ...runConfig(facts.inputs, { ...flags, output: flags.output ?? '-' }, facts.version),
     goals,

@@ -1,13 +1,25 @@
-import { bool, choice, count, list, parsed, parseNumber, path, text } from '../../cli/flags.js';
+import { bool, choice, count, list, parsed, path, text } from '../../cli/flags.js';
 import { configFlags, errorFlags, goalTextFlags, judgeFlags, policyFlags, readFlags } from '../../cli/tables.js';
 import { ValueError } from '../../core/errors.js';
-import { PLACEMENTS, parseScale } from '../../core/goal.js';
+import { PLACEMENTS } from '../../core/goal.js';
 import { OUTPUT_FILE_FORMATS } from '../../io/choices.js';
 
-/** --goals 1,4,7,10: the goal scores to ask for. */
+/**
+ * --goals 1,4,7,10: the goal scores to ask for, as decimals (the goal text writes them; 0x5 or 1e1 would
+ * not be what training wrote), each once.
+ */
 function parseGoals(text: string): number[] {
-  const goals = text.split(',').map((part) => parseNumber(part));
-  if (goals.length === 0) throw new ValueError(text, 'a comma-separated list of scores, e.g. 1,4,7,10');
+  const example = 'e.g. --goals 1,4,7,10';
+  if (text.trim() === '') throw new ValueError(text, undefined, `the list is empty: give the goal scores, ${example}`);
+  const parts = text.split(',').map((part) => part.trim());
+  const goals = parts.map((part, i) => {
+    if (part === '') throw new ValueError(text, undefined, `score ${i + 1} of ${parts.length} is empty (${example})`);
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(part))
+      throw new ValueError(text, undefined, `"${part}" is not a decimal score (${example})`);
+    return Number(part);
+  });
+  const twice = goals.find((g, i) => goals.indexOf(g) !== i);
+  if (twice !== undefined) throw new ValueError(text, undefined, `${parts[goals.lastIndexOf(twice)]} is given twice`);
   return goals;
 }
 
@@ -41,11 +53,8 @@ export const evalFlags = {
       'each goal asks every attribute for that score',
     { group: 'goal' },
   ),
-  ...goalTextFlags(''),
-  // No default of its own: as in relabel --judge, the judge's scale unless --scale says otherwise.
-  scale: parsed('--scale <min-max>', "the scale training named in the goal text (default: the judge's)", parseScale, {
-    group: 'goal',
-  }),
+  // The paper's 1-10, as radpo goal and relabel write it; a judge that scores on another scale says so.
+  ...goalTextFlags("the scale training named in the goal text (the paper's, as radpo goal)"),
   chatTemplate: text(
     '--chat-template <file>',
     "the policy's chat template (.jinja or tokenizer_config.json): warn (goal_not_rendered) when it drops the goal",

@@ -5,6 +5,7 @@
  * their JSON key (`data-key`) so a test can hold the page to --json.
  */
 import { formatScore } from '../../core/goal.js';
+import { counted } from '../../pipeline/text.js';
 import type { EvalConfig } from './config.js';
 import { type BrokenPrompt, type EvalJson, fixed, span } from './render.js';
 
@@ -156,7 +157,8 @@ export function renderPage(r: EvalJson, broken: readonly BrokenPrompt[], config:
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>radpo eval: ${sources}</title>` +
     `<style>${STYLE}</style></head><body><h1>radpo eval</h1>` +
-    `<p>${sources}: <span data-key="prompts">${r.prompts}</span> prompts, ${r.samples_per_goal} answers per ` +
+    `<p>${sources}: <span data-key="prompts">${r.prompts}</span> ${r.prompts === 1 ? 'prompt' : 'prompts'}, ` +
+    `${counted(r.samples_per_goal, 'answer')} per ` +
     `prompt and goal; goal scale ${formatScore(r.scale.min)}-${formatScore(r.scale.max)}, ${escapeHtml(r.placement)} ` +
     `placement; intervals from ${r.bootstrap.resamples} bootstrap resamples of prompts ` +
     `(seed ${r.bootstrap.seed}).</p>` +

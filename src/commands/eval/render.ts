@@ -4,7 +4,7 @@
  */
 import type { EvalFigures, EvalWarning, Estimate } from '../../core/eval.js';
 import { formatScore } from '../../core/goal.js';
-import { formatCount } from '../../pipeline/text.js';
+import { counted, formatCount } from '../../pipeline/text.js';
 import type { EvalConfig } from './config.js';
 
 /** A prompt whose judged scores fell as the goal rose, with its answers, for the page. */
@@ -15,17 +15,29 @@ export interface BrokenPrompt {
   answers: Array<{ goal: number | null; score: number; text: string }>;
 }
 
+/** Answers whose verdict could not be read, set aside (in --rejects with their reason); their prompts still count. */
+export interface AnswersSetAside {
+  total: number;
+  by_reason: Record<string, number>;
+}
+
 export interface EvalJson extends EvalFigures {
   schema: 'radpo.eval/v1';
   samples_per_goal: number;
+  answers_set_aside: AnswersSetAside;
   scale: { min: number; max: number };
   placement: string;
   warnings: EvalWarning[];
 }
 
-export function evalJson(figures: EvalFigures, warnings: EvalWarning[], config: EvalConfig): EvalJson {
+export function evalJson(
+  figures: EvalFigures,
+  warnings: EvalWarning[],
+  config: EvalConfig,
+  answers_set_aside: AnswersSetAside,
+): EvalJson {
   const { samples: samples_per_goal, scale, placement } = config;
-  return { schema: 'radpo.eval/v1', samples_per_goal, scale, placement, ...figures, warnings };
+  return { schema: 'radpo.eval/v1', samples_per_goal, answers_set_aside, scale, placement, ...figures, warnings };
 }
 
 /** Three decimals, or '-' where the figure is not defined. */
@@ -40,7 +52,7 @@ function bar(value: number | null, lo: number, hi: number): string {
   return '█'.repeat(Math.max(0, Math.round(((value - lo) / (hi - lo)) * 24)));
 }
 
-export function renderTable(figures: EvalFigures, config: EvalConfig): string {
+export function renderTable(figures: EvalFigures, config: EvalConfig, aside: AnswersSetAside): string {
   const means = [...figures.goals.map((g) => g.mean_score), ...(figures.baseline ? [figures.baseline.mean_score] : [])];
   const ends = means.flatMap((m) => (m.ci ? m.ci : m.value === null ? [] : [m.value]));
   const lo = Math.min(0, ...ends);
@@ -52,7 +64,8 @@ export function renderTable(figures: EvalFigures, config: EvalConfig): string {
     ).trimEnd();
   const scale = `${formatScore(config.scale.min)}-${formatScore(config.scale.max)}`;
   const lines = [
-    `goals on the scale ${scale}, ${config.placement} placement; ${config.samples} answers per prompt and goal`,
+    `goals on the scale ${scale}, ${config.placement} placement; ` +
+      `${counted(config.samples, 'answer')} per prompt and goal`,
     '',
     `${'goal'.padEnd(10)}${'answers'.padStart(8)}  ${'mean score'.padStart(10)}  95% CI`,
     ...figures.goals.map((g) => line(formatScore(g.goal), g.answers, g.mean_score)),
@@ -81,9 +94,11 @@ export function renderTable(figures: EvalFigures, config: EvalConfig): string {
     lines.push(
       figure('prompts whose score rises with the goal', figures.prompts_rising.share, figures.prompts_rising.ci),
     );
+  const reasons = Object.entries(aside.by_reason).map(([reason, n]) => `${formatCount(n)} ${reason}`);
+  const setAside = aside.total > 0 ? `; ${counted(aside.total, 'answer')} set aside: ${reasons.join(', ')}` : '';
   lines.push(
-    `(${formatCount(figures.prompts)} prompts; intervals: ${formatCount(figures.bootstrap.resamples)} bootstrap ` +
-      'resamples of prompts)',
+    `(${counted(figures.prompts, 'prompt')}${setAside}; intervals: ${formatCount(figures.bootstrap.resamples)} ` +
+      'bootstrap resamples of prompts)',
   );
   return `${lines.join('\n')}\n`;
 }

@@ -19,8 +19,9 @@ import {
   evalWarnings,
   type PromptScores,
 } from '../../core/eval.js';
-import { goalText, placeGoal } from '../../core/goal.js';
-import { asMessages, type Message } from '../../core/pair.js';
+import { formatScore, goalText, placeGoal } from '../../core/goal.js';
+import { defaultIdColumn } from '../../core/ids.js';
+import { asMessages, type Message, policyPrompt } from '../../core/pair.js';
 import { getPath } from '../../core/path.js';
 import { terminalSafe } from '../../core/terminal.js';
 import type { Io } from '../../io/io.js';
@@ -33,7 +34,7 @@ import { Progress } from '../../pipeline/progress.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
-import { type BaseReport, nothingWrittenError, RunCounts } from '../../pipeline/summary.js';
+import { type BaseReport, RunCounts, setAsideReport } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
 import { Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
@@ -41,7 +42,7 @@ import { ServerSession, type ServerSessionConfig } from '../../server/session.js
 import { type EvalConfig, evalConfig } from './config.js';
 import type { evalFlags } from './flags.js';
 import { renderPage } from './html.js';
-import { type BrokenPrompt, evalJson, type EvalJson, renderTable } from './render.js';
+import { type AnswersSetAside, type BrokenPrompt, evalJson, type EvalJson, renderTable } from './render.js';
 
 export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
   const { io } = ctx;
@@ -82,9 +83,18 @@ export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
     inputs,
     version: ctx.version,
     given: ctx.given,
-    judgeScale: judge.scale,
     judgeAttributes: judge.judge.kind === 'chat' ? judge.judge.rubric.attributes : null,
   });
+  const logger = runLogger(io, flags);
+  const { scale } = judge;
+  if ((scale.min !== config.scale.min || scale.max !== config.scale.max) && !ctx.given('scale'))
+    // Not a failure: the goal text is training's, the judge scores on its own scale. But relabel --judge
+    // names the judge's scale in the goal, and a goal text that differs from training's is the quiet loss.
+    logger.warn(
+      `the goal text names the scale ${formatScore(config.scale.min)}-${formatScore(config.scale.max)} (the ` +
+        `paper's, as radpo goal); the judge scores on ${formatScore(scale.min)}-${formatScore(scale.max)}. ` +
+        `If training named another scale (relabel --judge names the judge's), pass --scale as in training`,
+    );
   if (config.writeRows) outputRules(config);
   await checkOutputPaths(
     [...inputs, ...judge.server.fromBatch, ...server.fromBatch],
@@ -106,12 +116,14 @@ export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
     maxTokens: flags.maxTokens,
     seed: flags.seed,
   };
-  const evaluation = await runEval(config, judge, server, params, io, runLogger(io, flags));
+  const evaluation = await runEval(config, judge, server, params, io, logger);
   const warnings = evaluation?.warnings ?? [];
   if (config.failOn === 'warnings' && warnings.length > 0) {
+    // -q silenced the warnings' text: the gate that fails on them still says what they are.
+    const why = config.quiet ? warnings.map((w) => terminalSafe(`\n  ${w.code}: ${w.message}`)).join('') : '';
     io.stderr.write(
       `radpo eval: --fail-on warnings: ${counted(warnings.length, 'warning')} ` +
-        `(${warnings.map((w) => w.code).join(', ')})\n`,
+        `(${warnings.map((w) => w.code).join(', ')})${why}\n`,
     );
     return 'failed';
   }
@@ -131,12 +143,18 @@ interface Condition {
   text: string | null;
 }
 
+/** A verdict that could not be read: that answer is set aside, with the judge's raw output. */
+interface Unread {
+  error: RowError;
+  rawText?: string;
+}
+
 /** A prompt evaluated: its answers and their raw verdicts per condition, or why it has none. */
 interface Evaluated {
   record: SourceRecord & { judgeOutput?: string };
   prompt?: Message[];
   answers?: string[][];
-  verdicts?: number[][][];
+  verdicts?: Array<Array<number[] | Unread>>;
   error?: RowError;
   pending?: boolean;
   /** Why the chat template lost the goal in this prompt (null: it kept it; undefined: no template). */
@@ -168,9 +186,20 @@ async function runEval(
     await judgeSession.close();
     throw err;
   }
-  await runRows<EvalReport>(config, evaluation.counts, evaluation.stage(), io, logger);
+  try {
+    await runRows<EvalReport>(config, evaluation.counts, evaluation.stage(), io, logger);
+  } catch (err) {
+    // -o empty because every prompt was set aside: the rejects and the report are published; say it as eval.
+    if (err instanceof RadpoError && err.code === 'nothing_written') throw evaluation.nothingEvaluated();
+    throw err;
+  }
+  // Without -o nothing checks for an empty run: no prompt evaluated is no figure, a failed run.
+  if (evaluation.evaluated === 0 && !evaluation.emitting) throw evaluation.nothingEvaluated();
   return evaluation;
 }
+
+/** Above this share of answers set aside (unreadable verdicts), the figures may lean on the easy ones: a warning. */
+const ANSWERS_ASIDE_WARN = 0.1;
 
 /** The prompts whose judged scores broke the goal's order, kept for the page: the worst few, bounded. */
 const BROKEN_KEPT = 20;
@@ -183,11 +212,13 @@ class EvalRun {
   private readonly conditions: Condition[];
   private readonly accumulator: EvalAccumulator;
   private figures: EvalFigures | null = null;
-  private evaluated = 0;
+  evaluated = 0;
   private pending = 0;
   private broken: BrokenPrompt[] = [];
   private render: ((messages: Message[]) => string) | null = null;
   private notRendered: { prompts: number; first: string | null } = { prompts: 0, first: null };
+  /** Answers whose verdict could not be read, by reason: set aside, their prompts still evaluated. */
+  private readonly answersSetAside = new Map<string, number>();
   private readonly sampling: Record<string, unknown>;
 
   constructor(
@@ -225,7 +256,7 @@ class EvalRun {
     this.render = (messages) => renderer.render(messages, true);
   }
 
-  private get emitting(): boolean {
+  get emitting(): boolean {
     return this.policy.mode.emit || this.judge.server.mode.emit;
   }
 
@@ -248,8 +279,8 @@ class EvalRun {
       beforeCommit: async (out) => {
         if (this.policy.pending.size > 0) await this.policy.writeBatch((path) => out.file(path));
         else if (this.judge.server.mode.emit) await this.judge.server.writeBatch((path) => out.file(path));
-        if (this.emitting) return;
-        if (this.evaluated === 0) throw nothingWrittenError(this.counts, config.inputs, config.rejects);
+        // No prompt evaluated: the rejects and the report still publish (they say why), then the run fails.
+        if (this.emitting || this.evaluated === 0) return;
         if (config.html && this.figures) {
           const sink = await out.file(config.html);
           await sink.write(renderPage(this.json()!, this.broken, this.config));
@@ -288,8 +319,9 @@ class EvalRun {
       }
       this.progress.update(
         (seconds) =>
-          `radpo eval: ${formatCount(this.counts.rowsRead)} prompts, ${formatCount(this.sampler.stats.requested)} ` +
-          `policy requests, ${formatCount(this.judge.judge.stats.judged)} judged ` +
+          `radpo eval: ${counted(this.counts.rowsRead, 'prompt')}, ` +
+          `${counted(this.sampler.stats.requested, 'policy request')}, ` +
+          `${formatCount(this.judge.judge.stats.judged)} judged ` +
           `(${(this.counts.rowsRead / seconds).toFixed(1)} prompts/s)`,
       );
     }
@@ -301,7 +333,7 @@ class EvalRun {
     if (record.error) return { record, error: record.error };
     try {
       const { promptPath, placement } = this.config;
-      const prompt = asMessages(getPath(record.value, promptPath), 'user', promptPath.join('.'));
+      const prompt = policyPrompt(record.value, promptPath);
       const asked = this.conditions.map((c) => (c.text === null ? prompt : placeGoal(prompt, c.text, placement)));
       const notRendered = this.renderCheck(asked, prompt);
       const samples = await Promise.all(asked.map((messages) => this.sampler.sample(messages)));
@@ -315,18 +347,17 @@ class EvalRun {
           Promise.all(list.map((a) => this.judge.judge.judge(prompt, asMessages(a, 'assistant', 'responses')))),
         ),
       );
-      const flat = verdicts.flat();
-      if (flat.some((v) => !v.ok && v.reason === 'batch_pending')) return { record, pending: true };
-      const bad = flat.findIndex((v) => !v.ok);
-      if (bad >= 0) {
-        const v = flat[bad] as Exclude<Verdict, { ok: true }>;
-        const error = new RowError(v.reason as Exclude<typeof v.reason, 'batch_pending'>, v.message, {
-          field: `responses[${bad}]`,
-        });
-        return { record: { ...record, judgeOutput: v.rawText }, error };
-      }
-      const scores = verdicts.map((list) => list.map((v) => (v as Extract<Verdict, { ok: true }>).scores));
-      return { record, prompt, answers, verdicts: scores, notRendered };
+      if (verdicts.flat().some((v) => !v.ok && v.reason === 'batch_pending')) return { record, pending: true };
+      // A verdict that cannot be read loses that answer only: the prompt's other answers still count.
+      const read = verdicts.map((list, c) =>
+        list.map((v: Verdict, k): number[] | Unread => {
+          if (v.ok) return v.scores;
+          const reason = v.reason as Exclude<typeof v.reason, 'batch_pending'>;
+          const field = `responses[${c * this.config.samples + k}]`;
+          return { error: new RowError(reason, v.message, { field }), rawText: v.rawText };
+        }),
+      );
+      return { record, prompt, answers, verdicts: read, notRendered };
     } catch (err) {
       if (err instanceof RowError) return { record, error: err };
       throw err;
@@ -356,19 +387,24 @@ class EvalRun {
   /** First pass of a fitted reward mapping: the raw rewards only. */
   private collect(e: Evaluated): void {
     if (!e.verdicts) return;
-    for (const list of e.verdicts) for (const scores of list) this.judge.rawRewards.push(scores[0]!);
+    for (const list of e.verdicts) for (const v of list) if (Array.isArray(v)) this.judge.rawRewards.push(v[0]!);
   }
 
-  /** A verdict on the goal scale; one that is not a finite number sets the prompt aside (as score does). */
-  private goalScore(raw: number, field: string): number {
-    const score = this.judge.toGoal(raw);
-    if (Number.isFinite(score)) return score;
+  /** A verdict on the goal scale; one that is not a finite number sets its answer aside (as score does). */
+  private goalScores(raw: number[] | Unread, field: string): number[] | Unread {
+    if (!Array.isArray(raw)) return raw;
+    const scores = raw.map((x) => this.judge.toGoal(x));
+    const bad = scores.findIndex((x) => !Number.isFinite(x));
+    if (bad < 0) return scores;
     const { judge } = this.judge.config;
-    throw new RowError('judge_unparseable', `the ${judge.kind} judge ${judge.model} gave a score that is not finite`, {
-      field,
-      expected: 'a finite number',
-      found: `${raw} (on the goal scale: ${score})`,
-    });
+    const message = `the ${judge.kind} judge ${judge.model} gave a score that is not finite`;
+    return {
+      error: new RowError('judge_unparseable', message, {
+        field,
+        expected: 'a finite number',
+        found: `${raw[bad]} (on the goal scale: ${scores[bad]})`,
+      }),
+    };
   }
 
   private async write(e: Evaluated, out: RunOutput, policy: RowPolicy): Promise<void> {
@@ -379,17 +415,37 @@ class EvalRun {
       this.pending += 1;
       return;
     }
-    let scores: number[][][];
-    try {
-      if (e.error) throw e.error;
-      scores = e.verdicts!.map((list, c) =>
-        list.map((s, k) => s.map((x) => this.goalScore(x, `responses[${c * config.samples + k}]`))),
-      );
-    } catch (err) {
-      if (!(err instanceof RowError)) throw err;
-      err.location ??= e.record.location;
-      await policy.setAside(e.record, err);
+    if (e.error) {
+      e.error.location ??= e.record.location;
+      await policy.setAside(e.record, e.error);
       return;
+    }
+    const judged = e.verdicts!.map((list, c) =>
+      list.map((v, k) => this.goalScores(v, `responses[${c * config.samples + k}]`)),
+    );
+    const unread = judged.flat().filter((v): v is Unread => !Array.isArray(v));
+    if (unread.length === judged.flat().length) {
+      // Not one answer judged: the prompt itself is set aside, with the first reason.
+      await policy.setAside({ ...e.record, judgeOutput: unread[0]!.rawText }, unread[0]!.error);
+      return;
+    }
+    // The answers whose verdict could not be read: each in the rejects with its reason, the rest evaluated.
+    const scores: number[][][] = [];
+    const answers: string[][] = [];
+    for (const [c, list] of judged.entries()) {
+      scores.push([]);
+      answers.push([]);
+      for (const [k, v] of list.entries()) {
+        if (Array.isArray(v)) {
+          scores[c]!.push(v);
+          answers[c]!.push(e.answers![c]![k]!);
+          continue;
+        }
+        v.error.location ??= e.record.location;
+        const answer = { answer: c * config.samples + k, goal: this.conditions[c]!.goal };
+        await policy.setAsidePart({ ...e.record, judgeOutput: v.rawText }, v.error, answer);
+        this.answersSetAside.set(v.error.reason, (this.answersSetAside.get(v.error.reason) ?? 0) + 1);
+      }
     }
     if (e.notRendered) {
       this.notRendered.prompts += 1;
@@ -403,16 +459,20 @@ class EvalRun {
       baseline: config.baseline ? single[G]! : null,
     };
     const { rho } = this.accumulator.add(promptScores);
-    this.keepBroken(e, rho, single);
+    this.keepBroken(e, rho, single, answers);
     this.evaluated += 1;
     if (!config.writeRows || this.emitting) return;
-    const value = e.record.value as Record<string, unknown>;
     const attributes = this.judge.config.judge.kind === 'chat' ? this.judge.config.judge.rubric.attributes : null;
+    // A new dataset, not the input's rows: the input's other columns describe other answers (a pair's
+    // chosen, rejected and their scores), which pairs, audit and inspect would read in place of these.
+    // Its id (as generate carries it) and its prompt, as `prompt` wherever --prompt-col found it, stay.
+    const idPath = defaultIdColumn(e.record.value);
     const written = out.add({
-      ...value,
-      responses: e.answers!.flat(),
+      ...(idPath ? { [idPath[0]!]: getPath(e.record.value, idPath) } : {}),
+      prompt: getPath(e.record.value, config.promptPath),
+      responses: answers.flat(),
       scores: scores.flat().map((s) => (attributes ? Object.fromEntries(attributes.map((a, i) => [a, s[i]])) : s[0])),
-      goals: this.conditions.flatMap((c) => new Array<number | null>(config.samples).fill(c.goal)),
+      goals: this.conditions.flatMap((c, i) => new Array<number | null>(answers[i]!.length).fill(c.goal)),
       sampling: this.sampling,
     });
     if (written) await written;
@@ -420,7 +480,7 @@ class EvalRun {
   }
 
   /** Keep the prompts whose scores fall as the goal rises (ρ below 0, or 0), the worst first, at most BROKEN_KEPT. */
-  private keepBroken(e: Evaluated, rho: number | null, single: number[][]): void {
+  private keepBroken(e: Evaluated, rho: number | null, single: number[][], answers: string[][]): void {
     if (rho === null || rho > 0) return;
     const worst = this.broken.at(-1);
     if (this.broken.length >= BROKEN_KEPT && worst && worst.rho <= rho) return;
@@ -430,15 +490,45 @@ class EvalRun {
       prompt: typeof last === 'string' ? last : JSON.stringify(last),
       rho,
       answers: this.conditions.flatMap((c, i) =>
-        e.answers![i]!.map((text, k) => ({ goal: c.goal, score: single[i]![k]!, text })),
+        answers[i]!.map((text, k) => ({ goal: c.goal, score: single[i]![k]!, text })),
       ),
     });
     this.broken.sort((a, b) => a.rho - b.rho);
     if (this.broken.length > BROKEN_KEPT) this.broken.length = BROKEN_KEPT;
   }
 
+  /** No prompt evaluated (the run fails after the rejects and the report are published): why, and where to look. */
+  nothingEvaluated(): RadpoError {
+    const { counts, config } = this;
+    const inputs = config.inputs.map((i) => (i === '-' ? '<stdin>' : i)).join(', ');
+    if (counts.rowsRead === 0)
+      return new RadpoError('nothing_written', `no prompt was evaluated: ${inputs} held no records`, 'check the input');
+    if (this.pending > 0)
+      return new RadpoError(
+        'nothing_written',
+        `no prompt was evaluated: ${counted(this.pending, 'prompt')} still wait for batch results`,
+        'pass the batch results with --from-batch / --policy-from-batch, or --live-fallback',
+      );
+    const why = Object.entries(setAsideReport(counts).by_reason)
+      .map(([reason, count]) => `${formatCount(count)} ${reason}`)
+      .join(', ');
+    const where =
+      config.rejects === undefined
+        ? 'pass --rejects FILE to see each prompt with its reason'
+        : config.rejects === '-'
+          ? 'see the rejects on stdout'
+          : `see ${config.rejects} for each prompt with its reason`;
+    const all = counts.rowsRead === 1 ? 'the one prompt was' : `all ${formatCount(counts.rowsRead)} prompts were`;
+    return new RadpoError('nothing_written', `no prompt was evaluated: ${all} set aside: ${why}`, where);
+  }
+
   private json(): EvalJson | null {
-    return this.figures ? evalJson(this.figures, this.warnings, this.config) : null;
+    return this.figures ? evalJson(this.figures, this.warnings, this.config, this.setAsideAnswers()) : null;
+  }
+
+  private setAsideAnswers(): AnswersSetAside {
+    const byReason = Object.fromEntries([...this.answersSetAside].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { total: Object.values(byReason).reduce((a, b) => a + b, 0), by_reason: byReason };
   }
 
   private report(base: BaseReport): EvalReport {
@@ -446,6 +536,15 @@ class EvalRun {
     if (!this.emitting && this.pending === 0 && this.evaluated > 0) {
       this.figures = this.accumulator.figures();
       this.warnings = evalWarnings(this.figures);
+      const aside = this.setAsideAnswers().total;
+      const judged = aside + this.figures.goals.reduce((a, g) => a + g.answers, this.figures.baseline?.answers ?? 0);
+      if (aside / judged > ANSWERS_ASIDE_WARN)
+        this.warnings.push({
+          code: 'answers_set_aside',
+          message:
+            `${counted(aside, 'answer')} of ${formatCount(judged)} set aside (their verdict could not be read): ` +
+            'the figures rest on the rest — see the judge (radpo score --limit 5 shows its answers) and --rejects',
+        });
       if (this.notRendered.prompts > 0)
         this.warnings.push({
           code: 'goal_not_rendered',
@@ -494,6 +593,6 @@ class EvalRun {
       `${formatCount(report.policy.samples_from_cache)} samples from the cache\n` +
       `  judge: ${String(j.kind)} ${String(j.model)}; ${String(j.http_requests)} requests, ` +
       `${String(j.cache_hits)} cache hits\n`;
-    return this.figures ? `${head}\n${renderTable(this.figures, this.config)}` : head;
+    return this.figures ? `${head}\n${renderTable(this.figures, this.config, this.setAsideAnswers())}` : head;
   }
 }

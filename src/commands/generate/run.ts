@@ -17,7 +17,7 @@ import { POLICY_SERVER, serverFiles, serverSessionConfig } from '../../cli/serve
 import { requireId } from '../../core/response-lists.js';
 import { RadpoError, RowError, usageError } from '../../core/errors.js';
 import { goalText, type Placement, placeGoal } from '../../core/goal.js';
-import { asMessages } from '../../core/pair.js';
+import { policyPrompt } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import { parseScore } from '../../core/scores.js';
 import type { Io } from '../../io/io.js';
@@ -32,7 +32,7 @@ import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
+import { MAX_SAMPLES, Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import type { generateFlags } from './flags.js';
@@ -66,7 +66,8 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
     keyEnv: flags.policyApiKeyEnv,
   };
   const server = serverSessionConfig(POLICY_SERVER, target, flags, io, 'radpo generate');
-  if (flags.samples < 1) throw usageError('-n must be at least 1');
+  if (flags.samples < 1 || flags.samples > MAX_SAMPLES)
+    throw usageError(`-n ${flags.samples} is out of bounds: from 1 to ${formatCount(MAX_SAMPLES)} samples per prompt`);
   const inputs = resolveInputs(args, io, ctx.help);
   if (!inputs) return 'usage';
   stdinReadOnce(inputs);
@@ -171,7 +172,7 @@ class GenerateRun {
       const { promptPath, goal, idCol } = this.config;
       // A named id column is checked before the policy is asked: a row without its id costs no request.
       if (idCol) requireId(getPath(record.value, idCol), idCol);
-      const prompt = asMessages(getPath(record.value, promptPath), 'user', promptPath.join('.'));
+      const prompt = policyPrompt(record.value, promptPath);
       const asked = goal ? placeGoal(prompt, goal.text, goal.placement) : prompt;
       return { record, samples: await this.sampler.sample(asked) };
     } catch (err) {

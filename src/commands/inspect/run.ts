@@ -39,6 +39,7 @@ export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, he
     {
       inputs,
       inputFormat: flags.inputFormat,
+      split: flags.split,
       // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
       shape: flags.scores ? { ...shape, winnerScores: undefined } : shape,
       scores,
@@ -59,6 +60,7 @@ export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, he
 interface InspectConfig {
   inputs: string[];
   inputFormat?: InputFormat;
+  split?: string;
   shape: ShapeOptions;
   scores: ScoreColumnSpec;
   /** --scores FILE --key PATH: the scores come from that file, each attached to its response. */

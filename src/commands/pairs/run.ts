@@ -17,7 +17,7 @@ import { RowError, usageError } from '../../core/errors.js';
 import type { Path } from '../../core/path.js';
 import { differsBy, drawIndex, pickPairs, type PickOptions } from '../../core/pairs.js';
 import { checkScoreGap } from '../../core/relabel.js';
-import { type Io, stopIfInterrupted } from '../../io/io.js';
+import { checkpoint, type Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord } from '../../io/records.js';
 import type { SourceRecord } from '../../io/source-record.js';
@@ -184,7 +184,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     const { name, records } = await openInput(input, config, io);
     const isJsonFile = isJsonFileName(name);
     for await (const batch of records) {
-      stopIfInterrupted(io.signal);
+      await checkpoint(io.signal);
       for (const raw of batch) {
         counts.rowsRead += 1;
         const record = parseJsonRecord(raw, isJsonFile);
@@ -287,7 +287,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
       });
     }
     for await (const group of grouper!.drain()) {
-      stopIfInterrupted(io.signal);
+      await checkpoint(io.signal);
       prompts += 1;
       let first: LongItem | null = group.items?.[0] ?? null;
       try {

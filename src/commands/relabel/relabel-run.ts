@@ -16,7 +16,7 @@ import { defaultIdColumn } from '../../core/ids.js';
 import { pathText } from '../../core/path.js';
 import { shardOf } from '../../core/shard.js';
 import { probeOrientation } from '../../core/winner.js';
-import { type Io, stopIfInterrupted } from '../../io/io.js';
+import { checkpoint, type Io } from '../../io/io.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { JudgeSession } from '../../judge/session.js';
 import { fitRewardMapping, isJsonFileName, openInput } from '../../pipeline/inputs.js';
@@ -105,11 +105,15 @@ export class RelabelRun {
       );
   }
 
+  /** Files of the input being read (a Hub glob's shards): rows then carry source_file. */
+  private parts = 1;
+
   /** Relabel one input, every row written or set aside before this returns. */
   async readInput(input: string): Promise<void> {
     const { config, io } = this;
     const opened = await openInput(input, config, io, true);
     const { name, format } = opened;
+    this.parts = opened.parts;
     const isJsonFile = isJsonFileName(name);
     let records: AsyncIterable<SourceRecord[]> = opened.records;
     this.judged = null;
@@ -129,7 +133,7 @@ export class RelabelRun {
     let context: RecordContext | null = null;
     let contextId = -1;
     for await (const batch of records) {
-      stopIfInterrupted(io.signal);
+      await checkpoint(io.signal);
       if (format === 'csv')
         for (const record of batch)
           if (record.jsonTextColumns)
@@ -251,7 +255,7 @@ export class RelabelRun {
       roundDigits: config.roundDigits,
       allowEmpty: config.allowEmpty,
       shard: config.shard ?? null,
-      withFile: config.inputs.length > 1,
+      withFile: config.inputs.length > 1 || this.parts > 1,
       isJsonFile,
       // The byte-level fast path needs JSON in and out (CSV output takes the raw bytes too; Parquet needs
       // decoded strings), and a shape whose text the core only moves (hh-rlhf transcripts are split into turns).

@@ -104,7 +104,7 @@ function missingId(value: unknown, column: Path): RowError | null {
 async function countRecords(inputs: string[]): Promise<number | null> {
   let total = 0;
   for (const input of inputs) {
-    if (input === '-' || !/\.jsonl$/i.test(input)) return null;
+    if (input === '-' || input.startsWith('hf://') || !/\.jsonl$/i.test(input)) return null;
     for await (const chunk of createReadStream(input)) {
       let at = -1;
       while ((at = (chunk as Buffer).indexOf(10, at + 1)) >= 0) total += 1;

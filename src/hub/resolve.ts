@@ -1,0 +1,158 @@
+/**
+ * An input argument that names Hub data, turned into the local files that hold it (cached or downloaded):
+ * `hf://datasets/OWNER/NAME[@REV]/PATH` (one file, or a glob), `hf://datasets/OWNER/NAME` or a bare `OWNER/NAME`
+ * that is no local path (the files of one split, as the dataset card's `configs` list them).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RadpoError, usageError } from '../core/errors.js';
+import type { Io } from '../io/io.js';
+import { RepoCache } from './cache.js';
+import { HubClient } from './client.js';
+import { cardSplits, type CardSplit } from './card-configs.js';
+import { hubEnv } from './env.js';
+import { hubFailure } from './errors.js';
+import { type HubSession, hubFile, type LocalFile } from './fetch-file.js';
+import {
+  datasetRef,
+  globBase,
+  globRegExp,
+  type HubRef,
+  hubUrl,
+  isGlob,
+  isHubUrl,
+  looksLikeDatasetName,
+  parseHubUrl,
+} from './ref.js';
+
+interface HubInput {
+  /** How messages and the report name the input. */
+  name: string;
+  files: LocalFile[];
+}
+
+/** The Hub reference an input argument names, or null for a local path or stdin (a path that exists wins). */
+export function hubRefOf(input: string, cwd: string): HubRef | null {
+  if (isHubUrl(input)) return parseHubUrl(input);
+  if (looksLikeDatasetName(input) && !existsSync(resolve(cwd, input))) return datasetRef(input);
+  return null;
+}
+
+export async function hubInput(
+  input: string,
+  split: string | undefined,
+  io: Io,
+  quiet = false,
+): Promise<HubInput | null> {
+  const ref = hubRefOf(input, io.cwd);
+  // --split also names the split a dataset folder (-o DIR/) writes: with a local input it is that alone.
+  if (!ref) return null;
+  const env = hubEnv(io.env);
+  io.secrets?.add(env.token);
+  const s: HubSession = { env, client: new HubClient(env, io.signal), io, quiet };
+  if (ref.path !== null) {
+    if (split !== undefined)
+      throw usageError(`--split goes with a dataset name (${ref.repo}), not with a path in it (${input})`);
+    if (!isGlob(ref.path)) return { name: input, files: [await hubFile(s, ref, ref.path)] };
+    return { name: input, files: await globFiles(s, ref, [ref.path], input) };
+  }
+  return splitFiles(s, ref, split, input);
+}
+
+/** The files a list of globs matches, in order (each glob's matches sorted), from one commit. */
+async function globFiles(s: HubSession, ref: HubRef, globs: readonly string[], input: string): Promise<LocalFile[]> {
+  const paths = await matchGlobs(s, ref, globs, input);
+  const out: LocalFile[] = [];
+  for (const path of paths) {
+    const file = await hubFile(s, ref, path, out[0]?.commit);
+    out.push(file);
+  }
+  return out;
+}
+
+async function matchGlobs(s: HubSession, ref: HubRef, globs: readonly string[], input: string): Promise<string[]> {
+  let available: string[];
+  if (s.env.offline) {
+    const commit = new RepoCache(s.env.cacheDir, ref.repo).commitFor(ref.revision);
+    available = commit ? new RepoCache(s.env.cacheDir, ref.repo).snapshotFiles(commit) : [];
+    s.io.stderr.write(
+      `warning: HF_HUB_OFFLINE: ${input} matches the files the cache holds, which may be fewer than the Hub's\n`,
+    );
+  } else {
+    const bases = [...new Set(globs.map(globBase))];
+    // One listing from the deepest folder every glob shares.
+    const base = bases.length === 1 ? bases[0]! : '';
+    try {
+      available = (await s.client.list(ref, base)).map((f) => f.path);
+    } catch (err) {
+      throw hubFailure(err, s.env, ref, base);
+    }
+  }
+  const out: string[] = [];
+  for (const glob of globs) {
+    const re = globRegExp(glob);
+    const hits = available.filter((p) => re.test(p) && !out.includes(p));
+    if (hits.length === 0) {
+      const near = available.slice(0, 12).join(', ');
+      throw new RadpoError(
+        'io',
+        `${hubUrl(ref, glob)} matches no file${s.env.offline ? ' in the cache' : ''}`,
+        available.length === 0
+          ? s.env.offline
+            ? `nothing of ${ref.repo} is cached: run once without HF_HUB_OFFLINE`
+            : `${ref.repo} has no file under ${globBase(glob) || 'its root'}`
+          : `files there: ${near}${available.length > 12 ? `, … (${available.length} in all)` : ''}`,
+      );
+    }
+    out.push(...hits);
+  }
+  return out;
+}
+
+/** A dataset by name: its card's `configs` say which files hold which split. */
+async function splitFiles(s: HubSession, ref: HubRef, split: string | undefined, input: string): Promise<HubInput> {
+  let card: LocalFile;
+  try {
+    card = await hubFile(s, ref, 'README.md');
+  } catch (err) {
+    if (err instanceof RadpoError && !isHubUrl(input))
+      err.message = `${input} is no local file or folder, and as a Hub dataset: ${err.message}`;
+    throw err;
+  }
+  const pinned: HubRef = { ...ref, revision: card.commit, revisionGiven: ref.revisionGiven };
+  const splits = cardSplits(readFileSync(card.path, 'utf8'), ref.repo);
+  const listing = (c: CardSplit) => `  ${c.split} (${c.config}): ${c.paths.join(', ')}`;
+  if (splits.length === 0)
+    throw new RadpoError(
+      'data',
+      `the card of ${ref.repo} (its README.md) has no \`configs\` listing which files hold which split`,
+      `name the files instead, e.g. radpo inspect 'hf://datasets/${ref.repo}/data/*.parquet' ` +
+        `(see ${s.env.endpoint}/datasets/${ref.repo}/tree/${encodeURIComponent(ref.revision)})`,
+    );
+  const configs = [...new Set(splits.map((c) => c.config))];
+  const defaults = splits.filter((c) => c.isDefault);
+  const pool = configs.length === 1 ? splits : defaults;
+  const chosen =
+    split === undefined
+      ? new Set(pool.map((c) => c.split)).size === 1
+        ? pool
+        : []
+      : pool.filter((c) => c.split === split);
+  if (chosen.length === 0) {
+    const what =
+      split === undefined
+        ? `has ${pool.length > 0 ? 'several splits' : 'several configs and none is the default'}: name one with --split`
+        : `has no split ${split}${pool.length === 0 ? ' in a default config' : ''}`;
+    throw usageError(
+      `${ref.repo} ${what}; its card lists:\n${splits.map(listing).join('\n')}`,
+      `for example --split ${pool[0]?.split ?? splits[0]!.split}, or name files: 'hf://datasets/${ref.repo}/${
+        splits[0]!.paths[0]
+      }'`,
+    );
+  }
+  const globs = chosen.flatMap((c) => c.paths);
+  return {
+    name: `${hubUrl(ref, '').replace(/\/$/, '')} (split ${chosen[0]!.split})`,
+    files: await globFiles(s, pinned, globs, input),
+  };
+}

@@ -1,0 +1,111 @@
+/** -o DIR/: a Hub-ready dataset folder (data/<split>-0000K-of-0000N.<ext> and a card), atomic like every output. */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { FIXTURES, run, tempDir, UF1000 } from '../helpers.js';
+
+const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
+const cardMeta = (dir: string) =>
+  parse(/^---\n([\s\S]*?)\n---/.exec(readFileSync(join(dir, 'README.md'), 'utf8'))![1]!) as {
+    configs: Array<{ config_name: string; data_files: Array<{ split: string; path: string }> }>;
+  };
+
+describe('-o DIR/', () => {
+  it('JSONL shards by size whose concatenation is the plain output, and a card naming the split', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'ds');
+    const r = await run([
+      'relabel',
+      SAMPLE,
+      '-o',
+      `${out}/`,
+      '--output-format',
+      'jsonl',
+      '--max-shard-size',
+      '64K',
+      '-q',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const shards = readdirSync(join(out, 'data')).sort();
+    expect(shards.length).toBeGreaterThan(2);
+    const pad = (k: number) => String(k).padStart(5, '0');
+    expect(shards).toEqual(shards.map((_, i) => `train-${pad(i)}-of-${pad(shards.length)}.jsonl`));
+    const plain = await run(['relabel', SAMPLE, '-q']);
+    const joined = shards.map((s) => readFileSync(join(out, 'data', s), 'utf8')).join('');
+    expect(joined).toBe(plain.stdout);
+    // Every shard but the last passed the size, and each ends at a row.
+    for (const s of shards.slice(0, -1))
+      expect(readFileSync(join(out, 'data', s)).length).toBeGreaterThanOrEqual(64 << 10);
+    expect(cardMeta(out).configs).toEqual([
+      { config_name: 'default', data_files: [{ split: 'train', path: 'data/train-*-of-*.jsonl' }] },
+    ]);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toContain('rows read: 100; rows written: 200; set aside: 0');
+    expect(card).toContain(`radpo relabel ${SAMPLE} -o ${out}/ --output-format jsonl --max-shard-size 64K -q`);
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'data']);
+  });
+
+  it('Parquet by default; a second split joins the card, a split written again replaces its shards', async () => {
+    const out = `${join(tempDir(), 'ds')}/`;
+    // A Parquet shard grows by row groups of 1000 rows: 1000 pairs make 1992 rows (4 pairs set aside), two shards.
+    const uf = [
+      UF1000,
+      '--chosen-score-col',
+      'metadata.score_chosen',
+      '--rejected-score-col',
+      'metadata.score_rejected',
+      '--allow-empty',
+    ];
+    const big = await run(['relabel', ...uf, '-o', out, '--split', 'train_prefs', '--max-shard-size', '32K', '-q']);
+    expect(big.code).toBe(0);
+    const first = readdirSync(join(out, 'data'));
+    expect(first.length).toBe(2);
+    expect(first.every((f) => /^train_prefs-\d{5}-of-\d{5}\.parquet$/.test(f))).toBe(true);
+    let rows = 0;
+    for (const f of first) rows += JSON.parse((await run(['inspect', join(out, 'data', f), '--json'])).stdout).rows;
+    expect(rows).toBe(1992);
+    expect((await run(['relabel', SAMPLE, '-o', out, '--split', 'test_prefs', '-q'])).code).toBe(0);
+    expect((await run(['relabel', SAMPLE, '-o', out, '--split', 'train_prefs', '-q'])).code).toBe(0);
+    expect(readdirSync(join(out, 'data')).sort()).toEqual([
+      'test_prefs-00000-of-00001.parquet',
+      'train_prefs-00000-of-00001.parquet',
+    ]);
+    expect(cardMeta(out).configs[0]!.data_files.map((f) => f.split)).toEqual(['test_prefs', 'train_prefs']);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card.match(/<!-- radpo:split train_prefs -->/g)).toHaveLength(1);
+    expect(card).toContain('<!-- radpo:split test_prefs -->');
+  });
+
+  it("a card already there keeps its text and other configs; radpo's section is added", async () => {
+    const out = join(tempDir(), 'ds');
+    mkdirSync(out);
+    writeFileSync(join(out, 'README.md'), '---\nlicense: mit\n---\n\n# My data\n\nWritten by hand.\n');
+    expect((await run(['relabel', SAMPLE, '-o', `${out}/`, '-q'])).code).toBe(0);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toContain('# My data\n\nWritten by hand.');
+    expect(card).toContain('license: mit');
+    expect(cardMeta(out).configs[0]!.data_files).toEqual([{ split: 'train', path: 'data/train-*-of-*.parquet' }]);
+  });
+
+  it('a failed run leaves no folder, no shard and no staging behind', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, `${readFileSync(SAMPLE, 'utf8').split('\n').slice(0, 3).join('\n')}\n{"prompt": 1}\n`);
+    const r = await run(['relabel', bad, '-o', `${join(dir, 'ds')}/`, '--max-shard-size', '1K']);
+    expect(r.code).toBe(1);
+    expect(existsSync(join(dir, 'ds'))).toBe(false);
+    expect(readdirSync(dir)).toEqual(['bad.jsonl']);
+  });
+
+  it('JSON shards are refused (exit 2); a folder named without its slash stays an error', async () => {
+    const dir = tempDir();
+    const csv = await run(['relabel', SAMPLE, '-o', `${dir}/ds/`, '--output-format', 'json']);
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toContain('Parquet or JSONL shards');
+    const plain = await run(['relabel', SAMPLE, '-o', dir]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain(`or -o ${dir}/ for a dataset folder`);
+  });
+});

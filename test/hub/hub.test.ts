@@ -1,0 +1,277 @@
+/**
+ * hf:// inputs against a fake Hub on 127.0.0.1 (test/hub-server.ts): globs, the cache layout huggingface_hub
+ * writes, offline reads, tokens, the Hub's errors and a misbehaving server.
+ */
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
+import { commitOf, type FakeHub, sha1Blob, sha256, startFakeHub } from '../hub-server.js';
+
+const sample = readFileSync(join(FIXTURES, 'ultrafeedback_sample.jsonl'));
+const lines = sample.toString('utf8').trimEnd().split('\n');
+const shards = [lines.slice(0, 30), lines.slice(30, 70), lines.slice(70)].map((l) => Buffer.from(`${l.join('\n')}\n`));
+const MAIN = commitOf('main');
+const CARD = [
+  '---',
+  'configs:',
+  '- config_name: default',
+  '  data_files:',
+  '  - split: train_prefs',
+  '    path: data/train_prefs-*',
+  '  - split: test_prefs',
+  '    path: data/test_prefs-*',
+  '---',
+  '# A dataset',
+  '',
+].join('\n');
+
+let hub: FakeHub | null = null;
+afterEach(async () => {
+  await hub?.close();
+  hub = null;
+});
+
+async function startHub(extra: Record<string, Buffer | string> = {}, token?: string) {
+  const tree: Record<string, Buffer | string> = {
+    'README.md': CARD,
+    'data/train_prefs-00000-of-00003.jsonl': shards[0]!,
+    'data/train_prefs-00001-of-00003.jsonl': shards[1]!,
+    'data/train_prefs-00002-of-00003.jsonl': shards[2]!,
+    'data/test_prefs-00000-of-00001.jsonl': shards[0]!,
+    ...extra,
+  };
+  hub = await startFakeHub({
+    'me/uf': { refs: { main: MAIN }, trees: { [MAIN]: tree } },
+    'me/private': { refs: { main: MAIN }, trees: { [MAIN]: tree }, token },
+  });
+  return hub;
+}
+
+function hubEnvFor(h: FakeHub, cache: string, more: Record<string, string> = {}) {
+  return { HF_ENDPOINT: h.url, HF_HUB_CACHE: cache, HF_HOME: join(cache, 'home'), ...more };
+}
+
+describe('hf:// inputs', () => {
+  it('a glob over three shards reads their concatenation, into the cache layout huggingface_hub writes', async () => {
+    const h = await startHub();
+    const dir = tempDir();
+    const cache = join(dir, 'cache');
+    const local = shards.map((shard, i) => {
+      const path = join(dir, `train_prefs-0000${i}-of-00003.jsonl`);
+      writeFileSync(path, shard);
+      return path;
+    });
+    const env = hubEnvFor(h, cache);
+    const fromHub = await run(['relabel', 'hf://datasets/me/uf/data/train_prefs-*.jsonl', '-q'], { env });
+    const fromFiles = await run(['relabel', ...local, '-q'], { env });
+    expect(fromHub.stderr).toBe('');
+    expect(fromHub.code).toBe(0);
+    // The same rows in the same order; each names its shard (on the Hub, or on disk).
+    const hubRows = parseJsonl(fromHub.stdout);
+    const fileRows = parseJsonl(fromFiles.stdout);
+    expect(hubRows).toHaveLength(200);
+    expect(hubRows.map((r) => ({ ...r, source_file: undefined }))).toEqual(
+      fileRows.map((r) => ({ ...r, source_file: undefined })),
+    );
+    expect(hubRows.map((r) => r.source_file.replace('hf://datasets/me/uf/data/', ''))).toEqual(
+      fileRows.map((r) => r.source_file.replace(`${dir}/`, '')),
+    );
+    const repo = join(cache, 'datasets--me--uf');
+    expect(readFileSync(join(repo, 'refs', 'main'), 'utf8')).toBe(MAIN);
+    for (const [i, shard] of shards.entries()) {
+      const pointer = join(repo, 'snapshots', MAIN, 'data', `train_prefs-0000${i}-of-00003.jsonl`);
+      expect(lstatSync(pointer).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(pointer)).toBe(`../../../blobs/${sha1Blob(shard)}`);
+      expect(sha1Blob(readFileSync(join(repo, 'blobs', sha1Blob(shard))))).toBe(sha1Blob(shard));
+    }
+    // The listing was paged (2 entries a page) and every page was read.
+    expect(h.log.filter((r) => r.url.includes('/tree/')).length).toBeGreaterThan(1);
+    expect(readdirSync(join(repo, 'blobs')).filter((f) => f.includes('incomplete'))).toEqual([]);
+  });
+
+  it('a file in the cache is not fetched again; offline with the server gone reads the same bytes', async () => {
+    const h = await startHub();
+    const cache = join(tempDir(), 'cache');
+    const input = 'hf://datasets/me/uf/data/train_prefs-00001-of-00003.jsonl';
+    const first = await run(['relabel', input, '-q'], { env: hubEnvFor(h, cache) });
+    const gets = () => h.log.filter((r) => r.method === 'GET').length;
+    expect(gets()).toBe(1);
+    const second = await run(['relabel', input, '-q'], { env: hubEnvFor(h, cache) });
+    expect(gets()).toBe(1);
+    expect(second.stdout).toBe(first.stdout);
+    const env = hubEnvFor(h, cache, { HF_HUB_OFFLINE: '1' });
+    await h.close();
+    hub = null;
+    const offline = await run(['relabel', input, '-q'], { env });
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toBe(first.stdout);
+  });
+
+  it('progress goes to stderr on a terminal only (not with -q), and clears its line', async () => {
+    const h = await startHub();
+    const input = 'hf://datasets/me/uf/data/test_prefs-00000-of-00001.jsonl';
+    const tty = await run(['relabel', input], { env: hubEnvFor(h, join(tempDir(), 'cache')), stderrTTY: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toContain(`downloading ${input}`);
+    expect(tty.stderr).toMatch(/MB\r\x1b\[K/);
+    const quiet = await run(['relabel', input, '-q'], { env: hubEnvFor(h, join(tempDir(), 'cache')), stderrTTY: true });
+    expect(quiet.stderr).toBe('');
+    const piped = await run(['relabel', input, '-q'], { env: hubEnvFor(h, join(tempDir(), 'cache')) });
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe(tty.stdout);
+  });
+
+  it('offline, a file the cache lacks is named with the command that fetches it', async () => {
+    const cache = join(tempDir(), 'cache');
+    const r = await run(['relabel', 'hf://datasets/me/uf@v1.0/data/train.jsonl'], {
+      env: { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is not in the cache');
+    expect(r.stderr).toContain('hf download me/uf data/train.jsonl --repo-type dataset --revision v1.0');
+  });
+
+  it('an LFS file comes from the CDN the Hub redirects to, which never sees the token', async () => {
+    const dir = tempDir();
+    const parquet = join(dir, 'rows.parquet');
+    expect((await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', parquet, '-q'])).code).toBe(0);
+    const bytes = readFileSync(parquet);
+    const token = 'hf_private_token_for_tests_0123456789';
+    const h = await startHub({ 'data/rows.parquet': bytes }, token);
+    const cache = join(dir, 'cache');
+    const r = await run(['inspect', 'hf://datasets/me/private/data/rows.parquet', '--json'], {
+      env: hubEnvFor(h, cache, { HF_TOKEN: token }),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const local = await run(['inspect', parquet, '--json']);
+    const strip = (t: string) => ({ ...JSON.parse(t), inputs: undefined });
+    expect(strip(r.stdout)).toEqual(strip(local.stdout));
+    const blob = join(cache, 'datasets--me--private', 'blobs', sha256(bytes));
+    expect(sha1Blob(readFileSync(blob))).toBe(sha1Blob(bytes));
+    expect(h.log.some((q) => q.server === 'cdn')).toBe(true);
+    expect(h.log.filter((q) => q.server === 'cdn').every((q) => q.authorization === undefined)).toBe(true);
+    expect(h.log.filter((q) => q.server === 'hub').every((q) => q.authorization === `Bearer ${token}`)).toBe(true);
+  });
+
+  it('the token file huggingface_hub writes under HF_HOME is read when HF_TOKEN is not set', async () => {
+    const token = 'hf_file_token_0123456789abcdef';
+    const h = await startHub({}, token);
+    const dir = tempDir();
+    mkdirSync(join(dir, 'home'));
+    writeFileSync(join(dir, 'home', 'token'), `${token}\n`);
+    const r = await run(['relabel', 'hf://datasets/me/private/data/test_prefs-00000-of-00001.jsonl', '-q'], {
+      env: { HF_ENDPOINT: h.url, HF_HUB_CACHE: join(dir, 'cache'), HF_HOME: join(dir, 'home') },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(60);
+  });
+
+  it('a wrong token: exit 1, a message saying what to do, and the token in no output', async () => {
+    const h = await startHub({}, 'hf_the_right_token_0123456789');
+    const wrong = 'hf_wrong_token_abcdefghijklmnop';
+    const dir = tempDir();
+    const r = await run(['relabel', 'hf://datasets/me/private/data/train_prefs-*.jsonl', '-o', join(dir, 'o.jsonl')], {
+      env: hubEnvFor(h, join(dir, 'cache'), { HF_TOKEN: wrong }),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('401');
+    expect(r.stderr).toContain('the token from HF_TOKEN was refused');
+    for (const text of [r.stdout, r.stderr]) expect(text).not.toContain(wrong.slice(3, 14));
+    expect(readdirSync(dir).filter((f) => f !== 'cache')).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown repository, anonymous', 'hf://datasets/me/nothing/x.jsonl', '401 RepoNotFound', 'hf auth login'],
+    ['an unknown file', 'hf://datasets/me/uf/data/nope.jsonl', '404 EntryNotFound', '/datasets/me/uf/tree/main'],
+    ['an unknown revision', 'hf://datasets/me/uf@v9/data/x.jsonl', '404 RevisionNotFound', 'not a branch, tag'],
+    ['a glob that matches nothing', 'hf://datasets/me/uf/data/*.csv', 'matches no file', 'files there: data/'],
+  ])('%s: exit 1 with what to do', async (_, input, said, hint) => {
+    const h = await startHub();
+    const r = await run(['relabel', input], { env: hubEnvFor(h, join(tempDir(), 'cache')) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(said);
+    expect(r.stderr).toContain(hint);
+  });
+
+  it('a download cut short keeps its .incomplete, and the next run resumes it with a Range request', async () => {
+    const big = Buffer.from(`${lines.join('\n')}\n`.repeat(20));
+    const h = await startHub({ 'big.jsonl': big });
+    h.faults.set('big.jsonl', 'truncate');
+    const cache = join(tempDir(), 'cache');
+    const env = hubEnvFor(h, cache);
+    const cut = await run(['inspect', 'hf://datasets/me/uf/big.jsonl'], { env });
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toMatch(/ended after \d+ of \d+ bytes|cannot read/);
+    const partial = join(cache, 'datasets--me--uf', 'blobs', `${sha1Blob(big)}.incomplete`);
+    expect(existsSync(partial)).toBe(true);
+    const kept = readFileSync(partial).length;
+    expect(kept).toBeGreaterThan(0);
+    h.faults.delete('big.jsonl');
+    const resumed = await run(['inspect', 'hf://datasets/me/uf/big.jsonl'], { env });
+    expect(resumed.code).toBe(0);
+    expect(h.log.at(-1)!.range).toBe(`bytes=${kept}-${big.length - 1}`);
+    expect(sha1Blob(readFileSync(join(cache, 'datasets--me--uf', 'blobs', sha1Blob(big))))).toBe(sha1Blob(big));
+    expect(existsSync(partial)).toBe(false);
+  });
+
+  it('a server that ignores the range sends the whole file again: the download starts over, bytes intact', async () => {
+    const big = Buffer.from(`${lines.join('\n')}\n`.repeat(20));
+    const h = await startHub({ 'big.jsonl': big });
+    const cache = join(tempDir(), 'cache');
+    const blobs = join(cache, 'datasets--me--uf', 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, `${sha1Blob(big)}.incomplete`), big.subarray(0, 1000));
+    h.faults.set('big.jsonl', 'ignore-range');
+    const r = await run(['inspect', 'hf://datasets/me/uf/big.jsonl'], { env: hubEnvFor(h, cache) });
+    expect(r.code).toBe(0);
+    expect(sha1Blob(readFileSync(join(blobs, sha1Blob(big))))).toBe(sha1Blob(big));
+  });
+
+  it.each([
+    ['stall', 'stalled'],
+    ['oversized', 'longer than'],
+  ] as const)('a %s answer fails the run with a message, and no blob is published', async (fault, said) => {
+    const h = await startHub();
+    const path = 'data/test_prefs-00000-of-00001.jsonl';
+    h.faults.set(path, fault);
+    const cache = join(tempDir(), 'cache');
+    const r = await run(['inspect', `hf://datasets/me/uf/${path}`], {
+      env: hubEnvFor(h, cache, { HF_HUB_DOWNLOAD_TIMEOUT: '1' }),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(said);
+    expect(existsSync(join(cache, 'datasets--me--uf', 'blobs', sha1Blob(shards[0]!)))).toBe(false);
+  });
+});
+
+describe('a dataset by name', () => {
+  it('--split reads the files the card lists for it; no --split with two splits lists them', async () => {
+    const h = await startHub();
+    const cache = join(tempDir(), 'cache');
+    const env = hubEnvFor(h, cache);
+    const r = await run(['relabel', 'me/uf', '--split', 'train_prefs', '-q'], { env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toHaveLength(200);
+    const ambiguous = await run(['relabel', 'me/uf'], { env });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('name one with --split');
+    expect(ambiguous.stderr).toContain('train_prefs (default): data/train_prefs-*');
+    expect(ambiguous.stderr).toContain('test_prefs (default): data/test_prefs-*');
+    const wrong = await run(['relabel', 'me/uf', '--split', 'validation'], { env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('has no split validation');
+  });
+
+  it('a local path that exists wins over a Hub name', async () => {
+    const h = await startHub();
+    const dir = tempDir();
+    // A folder named like a dataset: read as a local path (an error about a folder), and the Hub never asked.
+    mkdirSync(join(dir, 'me', 'uf'), { recursive: true });
+    const rel = join(dir, 'me', 'uf');
+    const r = await run(['relabel', rel], { env: hubEnvFor(h, join(dir, 'cache')) });
+    expect(r.code).not.toBe(0);
+    expect(h.log).toEqual([]);
+  });
+});

@@ -1,10 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
+/** Every project: one temporary root for the tests' files, and dist/ built first (test/global-setup.ts). */
+const common = { testTimeout: 30_000, globalSetup: ['test/global-setup.ts'] };
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    // Subprocess tests run the built CLI; build once before any test runs.
-    globalSetup: ['test/global-setup.ts'],
+    projects: [
+      { test: { ...common, name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/readme.test.ts'] } },
+      // The README's examples against the package packed and installed: slow (npm pack and install) and about
+      // what a user gets, not one module, so it runs after the suite, on its own (`vitest run --project packed`).
+      {
+        test: { ...common, name: 'packed', include: ['test/readme.test.ts'], sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -6,6 +6,7 @@
 //
 // --mb     size of the generated JSONL input (HuggingFaceH4/ultrafeedback_binarized shape)
 // --runs   runs per command; the median is reported
+// --sinks  where the stdin race writes: null (/dev/null), file (bench/.data/bench.out), or both (default)
 // --flat   also measure peak RSS on a 10x larger input (1 GB at the default size) for flat memory
 // --json   print the results as JSON instead of a table
 // --audit  also time radpo audit on 100 k scored pairs (25 k prompts) with 1000 bootstrap resamples and a rerun
@@ -14,7 +15,16 @@
 // --large-group  pair one group of 1 M and of 5 M rows (~170 B each) with --group-memory 16: peak RSS against
 //          the budget (a group larger than the budget is sorted and paired from disk)
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
@@ -91,11 +101,11 @@ async function ensureData(mb) {
 }
 
 /** Run a shell command once, output to a file; wall seconds and peak RSS (MB) from /usr/bin/time. */
-function measure(shell) {
-  const out = join(dataDir, 'bench.out');
+function measure(shell, sink = null) {
+  const out = sink ?? join(dataDir, 'bench.out');
   // The last command's output goes first, outside the timing: truncating 440 MB of pages still being
   // written back cost the next command up to a second of system time, whichever command came next.
-  rmSync(out, { force: true });
+  if (sink === null) rmSync(out, { force: true });
   spawnSync('sync');
   const script = TIME
     ? `${TIME} -f '%e %M' -o ${dataDir}/time.txt sh -c '${shell.replace(/'/g, "'\\''")} > ${out}'`
@@ -112,7 +122,7 @@ function measure(shell) {
       .pop();
     rss = Number(text.split(' ')[1]) / 1024;
   }
-  return { wall, rss, outBytes: statSync(out).size };
+  return { wall, rss, outBytes: sink === null ? statSync(out).size : null };
 }
 
 function median(xs) {
@@ -313,12 +323,20 @@ async function main() {
         `-> ${flat.large_peak_rss_mb?.toFixed(0)} MB peak (${(flat.growth * 100).toFixed(1)}% more)`,
     );
   if (race) {
-    console.log(`through stdin, interleaved, ${RUNS} runs each (median; min):`);
-    for (const r of race.runs)
-      console.log(`  ${pad(r.name, 22)}${lpad(r.wall_s.toFixed(2), 7)} s ${lpad(r.min_s.toFixed(2), 7)} s`);
-    if (race.skipped) console.log(`  python-orjson skipped: ${race.skipped}`);
-    for (const [name, ratio] of Object.entries(race.radpo_speedup))
-      console.log(`  radpo ÷ ${name}: ${ratio}x as fast (median)`);
+    console.log(
+      `through stdin, interleaved, ${RUNS} runs each (median; min; peak RSS), python-orjson: ` +
+        (race.orjson_version ? `orjson ${race.orjson_version}` : `skipped: ${race.skipped}`),
+    );
+    for (const r of race.races) {
+      console.log(`  ${r.corpus} corpus (${r.mb} MB) to ${r.sink === 'null' ? '/dev/null' : 'a file'}:`);
+      for (const x of r.runs)
+        console.log(
+          `    ${pad(x.name, 22)}${lpad(x.wall_s.toFixed(2), 7)} s ${lpad(x.min_s.toFixed(2), 7)} s` +
+            `${lpad(x.peak_rss_mb?.toFixed(0) ?? '-', 6)} MB`,
+        );
+      for (const [name, ratio] of Object.entries(r.radpo_speedup))
+        console.log(`    radpo ÷ ${name}: ${ratio}x as fast (median)`);
+    }
   }
   if (audit)
     for (const r of audit.runs)
@@ -336,38 +354,87 @@ async function main() {
 }
 
 /**
- * radpo (one thread) against the Python scripts a user would write, all reading the file through stdin,
- * run in turns so the machine's noise falls on each alike: the stdlib script and the same script with
- * orjson (skipped, saying why, when orjson cannot be imported).
+ * A venv (bench/.data/venv-orjson) with the newest orjson the package index has, not the system Python's (an
+ * older orjson is up to 1.6x slower): the peer a speed-minded user would run. Its python, and orjson's version;
+ * null with the reason when it cannot be made.
  */
-function stdinRace(input) {
-  const commands = [
-    ['radpo-stdin', `node bin/radpo.js relabel - -q --threads 0 < ${input}`],
-    ['python-stdlib-stdin', `python3 bench/baselines/relabel.py /dev/stdin < ${input}`],
+function orjsonPython() {
+  const venv = join(dataDir, 'venv-orjson');
+  const python = join(venv, 'bin', 'python');
+  if (!existsSync(python)) {
+    const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
+    if (made.status !== 0) return { python: null, skipped: `python3 -m venv failed: ${made.stderr.trim()}` };
+  }
+  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '--upgrade', 'orjson'], { encoding: 'utf8' });
+  if (pip.status !== 0) return { python: null, skipped: `pip install orjson failed: ${pip.stderr.trim()}` };
+  const v = spawnSync(python, ['-c', 'import orjson; print(orjson.__version__)'], { encoding: 'utf8' });
+  if (v.status !== 0) return { python: null, skipped: `orjson does not import: ${v.stderr.trim()}` };
+  return { python, version: v.stdout.trim() };
+}
+
+/** The real corpus (bench/real_corpus.py): UltraFeedback rows as Python's json.dumps writes them. */
+function ensureRealCorpus(mb) {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, `ultrafeedback-real-${mb}mb.jsonl`);
+  if (!existsSync(file)) {
+    log(`writing ${file} …`);
+    const source = join(root, 'test/data/scored/ultrafeedback_gpt4_1000.jsonl');
+    const r = spawnSync('python3', [join(here, 'real_corpus.py'), source, `${file}.tmp`, String(mb)], {
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`bench/real_corpus.py failed: ${r.stderr}`);
+    renameSync(`${file}.tmp`, file);
+  }
+  return file;
+}
+
+/**
+ * radpo (one thread, and --threads auto) against the Python scripts a user would write, all reading the file
+ * through stdin, run in turns so the machine's noise falls on each alike: the stdlib script and the same script
+ * with the newest orjson (skipped, saying why, when it cannot be installed). Two corpora (the synthetic one and
+ * real UltraFeedback rows), each written to /dev/null and to a file.
+ */
+function stdinRace(synthetic) {
+  const orjson = orjsonPython();
+  if (orjson.python) log(`python-orjson: orjson ${orjson.version} (${orjson.python})`);
+  const corpora = [
+    ['synthetic', synthetic],
+    ['real', ensureRealCorpus(MB)],
   ];
-  const probe = spawnSync('python3', ['-c', 'import orjson'], { encoding: 'utf8' });
-  const skipped =
-    probe.status === 0
-      ? null
-      : `python3 cannot import orjson (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}); ` +
-        'pip install orjson';
-  if (!skipped) commands.push(['python-orjson', `python3 bench/baselines/relabel_orjson.py < ${input}`]);
-  const walls = new Map(commands.map(([name]) => [name, []]));
-  for (let i = 0; i < RUNS; i++)
-    for (const [name, cmd] of commands) {
-      walls.get(name).push(measure(cmd).wall);
-      log(`${name}: ${walls.get(name).at(-1).toFixed(2)} s`);
+  const sinks = (flag('--sinks', 'null,file') ?? '').split(',').filter(Boolean);
+  const commands = (input) => [
+    ['radpo-stdin', `node bin/radpo.js relabel - -q --threads 0 < ${input}`],
+    ['radpo-stdin-auto', `node bin/radpo.js relabel - -q --threads auto < ${input}`],
+    ['python-stdlib-stdin', `python3 bench/baselines/relabel.py /dev/stdin < ${input}`],
+    ...(orjson.python ? [['python-orjson', `${orjson.python} bench/baselines/relabel_orjson.py < ${input}`]] : []),
+  ];
+  const races = [];
+  for (const [corpus, input] of corpora)
+    for (const sink of sinks) {
+      const list = commands(input);
+      const timed = new Map(list.map(([name]) => [name, []]));
+      for (let i = 0; i < RUNS; i++)
+        for (const [name, cmd] of list) {
+          timed.get(name).push(measure(cmd, sink === 'null' ? '/dev/null' : null));
+          log(`${corpus} > ${sink}: ${name}: ${timed.get(name).at(-1).wall.toFixed(2)} s`);
+        }
+      const runs = list.map(([name, command]) => {
+        const walls = timed.get(name).map((m) => m.wall);
+        const rss = timed.get(name).map((m) => m.rss);
+        return {
+          name,
+          command,
+          wall_s: +median(walls).toFixed(3),
+          min_s: +Math.min(...walls).toFixed(3),
+          peak_rss_mb: rss[0] === null ? null : +Math.max(...rss).toFixed(1),
+          runs: walls.map((w) => +w.toFixed(3)),
+        };
+      });
+      const radpo = runs[0].wall_s;
+      const radpo_speedup = Object.fromEntries(runs.slice(1).map((r) => [r.name, +(r.wall_s / radpo).toFixed(2)]));
+      races.push({ corpus, input, mb: +(statSync(input).size / 1048576).toFixed(1), sink, runs, radpo_speedup });
     }
-  const runs = commands.map(([name, command]) => ({
-    name,
-    command,
-    wall_s: +median(walls.get(name)).toFixed(3),
-    min_s: +Math.min(...walls.get(name)).toFixed(3),
-    runs: walls.get(name).map((w) => +w.toFixed(3)),
-  }));
-  const radpo = runs[0].wall_s;
-  const radpo_speedup = Object.fromEntries(runs.slice(1).map((r) => [r.name, +(r.wall_s / radpo).toFixed(2)]));
-  return { runs, radpo_speedup, skipped };
+  return { orjson_version: orjson.version ?? null, skipped: orjson.skipped ?? null, races };
 }
 
 /** radpo audit on 100 k scored pairs of 25 k prompts: 1000 bootstrap resamples, then with a rerun joined by text. */

@@ -1,6 +1,7 @@
 /**
- * The layering rule of ARCHITECTURE.md, checked on the import statements of src/ (a small graph of
- * our own: relative imports are all there is to see, so no dependency is needed for it).
+ * The claims of ARCHITECTURE.md a test can hold: the layering rule, checked on the import statements of src/
+ * (a small graph of our own: relative imports are all there is to see, so no dependency is needed for it),
+ * what a command's start loads, where exit codes, flag names and flag-named files are handled.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -33,6 +34,32 @@ function importGraph(): Map<string, string[]> {
     );
   }
   return graph;
+}
+
+/** file (relative to src/) -> what it loads when it is loaded: static imports of values (no types, no import()). */
+function staticGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+    graph.set(
+      relative(SRC, file),
+      targets.map((t) => (t.startsWith('.') ? relative(SRC, resolve(dirname(file), t)).replace(/\.js$/, '.ts') : t)),
+    );
+  }
+  return graph;
+}
+
+/** Every module (src files, and packages by name) loaded with `start`, itself included. */
+function closure(graph: Map<string, string[]>, start: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const target of graph.get(file) ?? []) visit(target);
+  };
+  visit(start);
+  return [...seen].sort();
 }
 
 /** The layer of a file: its top folder, with each command its own unit ('commands/relabel'). */
@@ -157,6 +184,65 @@ describe('architecture', () => {
 
   it('every hint key has its words in the CLI', () => {
     for (const key of HINT_KEYS) expect(wordHint(hint(key)), key).not.toBe('');
+  });
+});
+
+describe('ARCHITECTURE.md, claim by claim', () => {
+  const loads = staticGraph();
+  const flagNames = new Set(COMMANDS.flatMap((c) => Object.values(c.flags).map((flag) => longName(flag.flags))));
+  flagNames.add('--no-cache').add('--no-preflight').add('--no-color');
+  const text = (file: string) => readFileSync(join(SRC, file), 'utf8');
+  const files = () => sourceFiles(SRC).map((f) => relative(SRC, f));
+
+  it('main.ts turns outcomes into exit codes: src/ never exits; bin/radpo.js only on a second signal or EPIPE', () => {
+    expect(files().filter((f) => /process\.exit(Code)?\b/.test(text(f).replace(/^\s*(\*|\/\/).*$/gm, '')))).toEqual([]);
+    const bin = readFileSync(join(ROOT, 'bin', 'radpo.js'), 'utf8');
+    expect([...bin.matchAll(/process\.exit\((\d+)\)/g)].map((m) => m[1])).toEqual(['130', '0']);
+    // The exit code main() returns, or 1 when stdout failed after the run (output lost).
+    expect([...bin.matchAll(/process\.exitCode = ([^;]+);/g)].map((m) => m[1])).toEqual(['1', 'code']);
+  });
+
+  it('server/ names flags only through the ServerRole the CLI passes in', () => {
+    const named = files()
+      .filter((f) => f.startsWith('server/'))
+      .flatMap((f) => namedFlags(text(f), flagNames).map((flag) => `${f}: ${flag}`));
+    expect(named).toEqual([]);
+  });
+
+  it('files a flag names are read through readFlagFile (io/files.ts) only', () => {
+    const readers = files().filter((f) => /\breadFileSync\(|\breadFile\(/.test(text(f)));
+    // dataset_info.json is an output radpo merges its entry into, not a file a flag names; hub/ reads the
+    // Hub cache, the token file and a dataset card, which the environment and the Hub name, not a flag.
+    expect(readers.filter((f) => !f.startsWith('hub/'))).toEqual(['commands/relabel/dataset-info.ts', 'io/files.ts']);
+  });
+
+  it('production code knows nothing of the test build: no path into dist/', () => {
+    expect(files().filter((f) => /['"`/]dist\//.test(text(f)))).toEqual([]);
+  });
+
+  it("main.ts's start loads the command list and the choice lists: no reader, writer, server, judge or run.ts", () => {
+    const start = closure(loads, 'main.ts');
+    expect(start).toContain('commands/relabel/flags.ts');
+    const HEAVY = [
+      /^io\/(records|output|parquet|rawjson|target)\.ts$/,
+      /^server\/(session|http|cache|preflight|batch)\.ts$/,
+      /^judge\/(judge|stage|session|wire|rubrics)\.ts$/,
+      /^pipeline\/(run-rows|run-output|inputs)\.ts$/,
+      /^templates\/(check|chat-template)\.ts$/,
+      /\/run\.ts$/,
+    ];
+    const heavy = start.filter((m) => HEAVY.some((pattern) => pattern.test(m)));
+    expect(heavy).toEqual([]);
+    // Of the packages, commander only (zod, YAML, pino, hyparquet load with the command that needs them).
+    expect(start.filter((m) => !m.endsWith('.ts') && !m.startsWith('node:'))).toEqual(['commander']);
+  });
+
+  it('commands that never judge (pairs, audit, inspect) load no judge with their inputs', () => {
+    for (const command of ['commands/pairs/run.ts', 'commands/audit/run.ts', 'commands/inspect/run.ts'])
+      expect(
+        closure(loads, command).filter((m) => m.startsWith('judge/')),
+        command,
+      ).toEqual([]);
   });
 });
 

@@ -12,10 +12,19 @@ declare module 'vitest' {
 }
 
 /**
- * The subprocess and README tests run bin/radpo.js, which needs dist/ built from the current source.
+ * The subprocess tests run bin/radpo.js (and the threads tests dist/main.js), which need dist/ built from the
+ * current source.
  * Tests write only below one temporary folder of their own, removed at the end of the run.
  */
 export default function setup(project: TestProject): () => void {
+  // The packed project builds what it installs itself (npm pack runs the build in its own copy of the sources).
+  if (project.name !== 'packed') build();
+  const root = mkdtempSync(join(tmpdir(), 'radpo-tests-'));
+  project.provide('tmpRoot', root);
+  return () => rmSync(root, { recursive: true, force: true });
+}
+
+function build(): void {
   execFileSync(
     process.execPath,
     [resolve(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
@@ -24,7 +33,4 @@ export default function setup(project: TestProject): () => void {
       stdio: 'inherit',
     },
   );
-  const root = mkdtempSync(join(tmpdir(), 'radpo-tests-'));
-  project.provide('tmpRoot', root);
-  return () => rmSync(root, { recursive: true, force: true });
 }

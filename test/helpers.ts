@@ -1,7 +1,11 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
 import { inject } from 'vitest';
+import { addFlags, attributeName, type FlagTable, type FlagValues, parseFlags } from '../src/cli/flags.js';
 import { main, type Io } from '../src/main.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -35,16 +39,36 @@ export interface RunResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  stdin?: string | Buffer;
+  stdinTTY?: boolean;
+  stderrTTY?: boolean;
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** The built worker thread script: the TypeScript sources' relabel runs its batches in it. */
+const BUILT_WORKER = pathToFileURL(join(ROOT, 'dist', 'commands', 'relabel', 'worker.js'));
+
 /** Run the CLI in-process with captured stdout/stderr and optional piped stdin. */
-export async function run(
+export function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runWith(main, argv, options, BUILT_WORKER);
+}
+
+/**
+ * Run the built CLI (dist/, made by test/global-setup.ts) in-process: what runs worker threads, whose
+ * script is the compiled dist/commands/relabel/worker.js beside the compiled pool.
+ */
+export async function runBuilt(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  const built = (await import(pathToFileURL(join(ROOT, 'dist', 'main.js')).href)) as { main: typeof main };
+  return runWith(built.main, argv, options);
+}
+
+async function runWith(
+  entry: typeof main,
   argv: string[],
-  options: {
-    stdin?: string | Buffer;
-    stdinTTY?: boolean;
-    stderrTTY?: boolean;
-    env?: Record<string, string>;
-    signal?: AbortSignal;
-  } = {},
+  options: RunOptions,
+  relabelWorker?: URL,
 ): Promise<RunResult> {
   const stdout = new Capture();
   const stderr = new Capture();
@@ -56,9 +80,40 @@ export async function run(
     (stdin as PassThrough).end();
   }
   if (options.stdinTTY) stdin.isTTY = true;
-  const io: Io = { stdin, stdout, stderr, env: options.env ?? {}, cwd: process.cwd(), signal: options.signal };
-  const code = await main(argv, io, VERSION);
+  const env = options.env ?? {};
+  const io: Io = { stdin, stdout, stderr, env, cwd: process.cwd(), signal: options.signal, relabelWorker };
+  const code = await entry(argv, io, VERSION);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** The built CLI as a user's shell runs it (for the tests that need a real process, a pipe or a signal). */
+export const BIN = join(ROOT, 'bin', 'radpo.js');
+/** The command line that starts the built CLI, for scripts given to a shell. */
+export const SHELL_RADPO = `"${process.execPath}" "${BIN}"`;
+
+/** Run the built CLI in a child process (node bin/radpo.js ARGS) and wait for it. */
+export function spawnRadpo(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeout?: number } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
+}
+
+/**
+ * A command's typed flag values from its command line, parsed as main() parses them (commander, then the
+ * table's parsers), without running anything: what a command's config.ts function is table-tested with.
+ */
+export function parseArgv<T extends FlagTable>(
+  table: T,
+  argv: string[],
+): { flags: FlagValues<T>; given: (key: string) => boolean } {
+  const cmd = addFlags(new Command('radpo').argument('[args...]'), table)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  cmd.parse(argv, { from: 'user' });
+  const given = (key: string) =>
+    table[key] !== undefined && cmd.getOptionValueSource(attributeName(table[key].flags)) === 'cli';
+  return { flags: parseFlags(table, cmd.opts()), given };
 }
 
 /** The first n real UltraFeedback prompts as {prompt} rows, in a JSONL file (in `dir`, else a fresh folder). */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type FileFault = 'truncate' | 'stall' | 'oversized' | 'ignore-range';
+type FileFault = 'truncate' | 'stall' | 'oversized' | 'ignore-range';
 
 export interface FakeRepo {
   /** branch or tag -> commit (40 hex) */
@@ -26,7 +26,7 @@ export interface FakeRepo {
   token?: string;
 }
 
-export interface RequestLog {
+interface RequestLog {
   server: 'hub' | 'cdn';
   method: string;
   url: string;

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach } from 'vitest';
 import { DATA } from './helpers.js';
 
-export type Fault =
+type Fault =
   | '429'
   | '500'
   | '503'
@@ -219,14 +219,14 @@ function lastTurn(rendered: string): string {
   return (parts[parts.length - 1] ?? rendered).replace(/\n$/, '');
 }
 
-export interface Recorded {
+interface Recorded {
   path: string;
   headers: IncomingMessage['headers'];
   body: Record<string, any>;
 }
 
 /** Which real server the fake behaves like (identity route, validation, error bodies, reward route). */
-export type FakeServerKind = 'vllm' | 'sglang' | 'tgi' | 'ollama' | 'llamacpp' | 'openai';
+type FakeServerKind = 'vllm' | 'sglang' | 'tgi' | 'ollama' | 'llamacpp' | 'openai';
 
 export interface FakeJudgeOptions {
   latencyMs?: number;
@@ -260,7 +260,7 @@ export interface FakeJudgeOptions {
   rewards?: Record<string, number>;
 }
 
-export function fnv(text: string): number {
+function fnv(text: string): number {
   let h = 0x811c9dc5;
   for (const b of Buffer.from(text)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
   return h;
@@ -291,7 +291,7 @@ export function expectedSample(prompt: string, seed: number, index: number): str
  * message, the seed and the index ('ignores-goal'). The answer states its quality as `[quality N]`, which
  * the fake judge reads.
  */
-export function goalAnswer(
+function goalAnswer(
   messages: Array<{ role: string; content: unknown }>,
   seed: number,
   index: number,
@@ -321,7 +321,7 @@ export function expectedReward(response: string): number {
 }
 
 /** Pull the judged response back out of the judge prompt (all built-in rubrics delimit it). */
-export function judgedResponse(userContent: string): string {
+function judgedResponse(userContent: string): string {
   const patterns = [
     /### Answer\n([\s\S]*?)\n---\n\nPlease act/,
     /### Answer\n([\s\S]*?)\n\nWrite a short rationale/,

@@ -6,11 +6,9 @@
 import { readFlagFile } from '../io/files.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { usageError } from '../core/errors.js';
-import { attributeName, longName, type FlagTable } from './flags.js';
-
-const Scalar = z.union([z.string(), z.number(), z.boolean()]);
-const ConfigFile = z.record(z.string(), z.union([Scalar, z.array(z.union([z.string(), z.number()]))]));
+import { usageError, ValueError } from '../core/errors.js';
+import { attributeName, type Flag, type FlagTable, longName } from './flags.js';
+import { parseFileData } from '../io/file-schema.js';
 
 async function readConfig(path: string): Promise<Record<string, unknown>> {
   const text = readFlagFile('--config', path);
@@ -24,16 +22,42 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
     );
   }
   if (parsed === null || parsed === undefined) return {};
-  const result = ConfigFile.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length > 0 ? `key "${issue.path.join('.')}"` : 'the file';
-    throw usageError(
-      `--config ${path}: ${where} is not a flag value (${issue.message})`,
-      'the file maps long flag names to strings, numbers, booleans or lists, e.g. prompt-col: question',
-    );
-  }
-  return result.data;
+  return parseFileData(
+    z.record(z.string(), z.unknown()),
+    parsed,
+    `--config ${path}`,
+    'the file maps long flag names to values, e.g. prompt-col: question',
+  );
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a table holds flags of every value type
+type AnyFlag = Flag<any>;
+
+const TEXT = z.union([z.string(), z.number()], { error: 'a string or a number' });
+
+/** A value the flag's own parser accepts, given as text (as typed); its complaint is what is expected. */
+function parsedBy(flag: AnyFlag): z.ZodType {
+  return TEXT.superRefine((value, ctx) => {
+    try {
+      flag.parse(String(value));
+    } catch (err) {
+      const problem = (err as { cause?: unknown }).cause;
+      if (!(problem instanceof ValueError)) throw err;
+      ctx.addIssue(
+        problem.expected !== undefined
+          ? { code: 'custom', message: problem.expected }
+          : { code: 'custom', message: problem.problem ?? 'not a value of this flag', params: { problem: true } },
+      );
+    }
+  });
+}
+
+/** What the file may say for one flag: a switch is true or false, a choice one of its list, else as typed. */
+function valueSchema(flag: AnyFlag, negation: boolean): z.ZodType {
+  if (negation || !/[<[]/.test(flag.flags)) return z.boolean();
+  if (flag.choices) return z.enum(flag.choices as [string, ...string[]]);
+  if (flag.repeatable) return z.union([TEXT, z.array(TEXT)], { error: 'a string, a number or a list of them' });
+  return parsedBy(flag);
 }
 
 /**
@@ -47,7 +71,10 @@ export async function applyConfigFile(
   raw: Record<string, unknown>,
 ): Promise<Set<string>> {
   const values = await readConfig(path);
-  const byName = new Map<string, { attribute: string; negated: boolean; takesValue: boolean; repeatable: boolean }>();
+  const byName = new Map<
+    string,
+    { attribute: string; negated: boolean; takesValue: boolean; repeatable: boolean; schema: z.ZodType }
+  >();
   for (const flag of Object.values(table)) {
     const attribute = attributeName(flag.flags);
     byName.set(longName(flag.flags).slice(2), {
@@ -55,6 +82,7 @@ export async function applyConfigFile(
       negated: /^--no-/.test(longName(flag.flags)),
       takesValue: /[<[]/.test(flag.flags),
       repeatable: flag.repeatable === true,
+      schema: valueSchema(flag, false),
     });
     if (flag.negation)
       byName.set(longName(flag.negation.flags).slice(2), {
@@ -62,6 +90,7 @@ export async function applyConfigFile(
         negated: true,
         takesValue: false,
         repeatable: false,
+        schema: valueSchema(flag, true),
       });
   }
   const set = new Set<string>();
@@ -77,15 +106,13 @@ export async function applyConfigFile(
           .join(', ')}`,
       );
     if (cmd.getOptionValueSource(flag.attribute) === 'cli') continue;
+    // Refused as the same value typed after the flag would be: a bad choice or number never runs.
+    parseFileData(z.object({ [key]: flag.schema }), { [key]: value }, `--config ${path}`);
     if (!flag.takesValue) {
-      if (typeof value !== 'boolean')
-        throw usageError(`--config ${path}: key "${key}" is a switch: true or false, got ${JSON.stringify(value)}`);
       if (value) raw[flag.attribute] = !flag.negated;
     } else if (flag.repeatable) {
       raw[flag.attribute] = (Array.isArray(value) ? value : [value]).map(String);
     } else {
-      if (Array.isArray(value) || typeof value === 'boolean')
-        throw usageError(`--config ${path}: key "${key}" takes one value, got ${JSON.stringify(value)}`);
       raw[flag.attribute] = String(value);
     }
     set.add(flag.attribute);

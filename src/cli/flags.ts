@@ -84,7 +84,19 @@ export function choice<C extends string>(
   choices: readonly C[],
   extra: Extra & { default?: C } = {},
 ): Flag<C | undefined> {
-  return { flags, description, choices, ...extra, parse: (raw) => asText(raw) as C | undefined };
+  return {
+    flags,
+    description,
+    choices,
+    ...extra,
+    // Commander checks a typed value against the list too; this check holds for every other source of raw values.
+    parse: (raw) => {
+      const value = asText(raw);
+      if (value !== undefined && !(choices as readonly string[]).includes(value))
+        throw flagError(longName(flags), new ValueError(value, `one of ${choices.join(', ')}`));
+      return value as C | undefined;
+    },
+  };
 }
 
 /** A flag that is on or off ('--json'; '--no-color' is on unless given). */
@@ -145,7 +157,8 @@ export function parsed<T>(
 export function flagError(flag: string, err: ValueError): RadpoError {
   const given = err.text === '' ? '' : ` "${err.text}"`;
   const message = err.problem ? `${flag}${given}: ${err.problem}` : `${flag} expects ${err.expected}, got${given}`;
-  return usageError(message, err.hint);
+  // The value's own complaint stays reachable: a --config file words it as its own (cli/config-file.ts).
+  return Object.assign(usageError(message, err.hint), { cause: err });
 }
 
 function parseCount(text: string): number {

@@ -39,6 +39,8 @@ const WORDS: Record<HintKey, (values: Record<string, string>) => string> = {
     'fix the value in the source data, or set the row aside with --on-error skip --rejects FILE',
   name_judge_scale: () => 'pass --scale MIN-MAX for the scale your judge used (the goal text names it)',
   set_row_aside: () => `fix the row, or ${SET_ASIDE}`,
+  cache_not_installed: () => 'pass --no-cache, or reinstall with a C++ toolchain (npm ci builds it)',
+  cache_elsewhere: () => 'pass --cache FILE elsewhere, or --no-cache',
   name_text_field: () => 'name it with --text-field',
   name_score_field: () =>
     'name the field with --score-field or --rank-field, or score the responses: radpo score FILE --judge …',

@@ -2,14 +2,15 @@
  * From the judge flags (and the environment, which flags override) to the judge run configuration.
  * The API key comes from the environment only (RADPO_JUDGE_API_KEY, then OPENAI_API_KEY).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFlagFile } from '../io/files.js';
 import { usageError } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { Message } from '../core/pair.js';
 import type { Io } from '../io/io.js';
 import { defaultLevels } from '../judge/mapping.js';
 import type { JudgeKind } from '../judge/choices.js';
-import { BUILT_IN_RUBRICS, parseRubric, type Rubric } from '../judge/rubrics.js';
+import { BUILT_IN_RUBRICS, type Rubric } from '../judge/rubrics.js';
 import type { JudgeRunConfig } from '../judge/session.js';
 import { hostOf } from '../server/host.js';
 import type { FlagValues } from './flags.js';
@@ -18,18 +19,16 @@ import type { judgeFlags } from './tables.js';
 
 type JudgeValues = FlagValues<typeof judgeFlags>;
 
-function loadRubric(spec: string): Rubric {
+async function loadRubric(spec: string): Promise<Rubric> {
   const builtIn = BUILT_IN_RUBRICS[spec];
   if (builtIn) return builtIn;
-  let text: string;
-  try {
-    text = readFileSync(spec, 'utf8');
-  } catch {
+  if (!existsSync(spec))
     throw usageError(
-      `--rubric ${spec}: neither a built-in rubric (${Object.keys(BUILT_IN_RUBRICS).join(', ')}) nor a readable file`,
+      `--rubric ${spec}: neither a built-in rubric (${Object.keys(BUILT_IN_RUBRICS).join(', ')}) nor a file`,
     );
-  }
-  return parseRubric(text, spec);
+  const text = readFlagFile('--rubric', spec);
+  // zod loads only for a rubric file.
+  return (await import('../judge/rubric-file.js')).parseRubric(text, spec);
 }
 
 /**
@@ -53,7 +52,7 @@ export async function judgeRunConfig(
     keyEnv: flags.judgeApiKeyEnv,
   };
   const server = serverSessionConfig(JUDGE_SERVER, target, flags, io, '--judge');
-  const rubric = loadRubric(flags.rubric);
+  const rubric = await loadRubric(flags.rubric);
   const scale = judgeScale(flags.judge, rubric, goalScale);
   checkVerdictFlags(flags, rubric);
   return {

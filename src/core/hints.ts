@@ -22,6 +22,8 @@ export const HINT_KEYS = [
   'fix_source_or_set_aside',
   'name_judge_scale',
   'set_row_aside',
+  'cache_not_installed',
+  'cache_elsewhere',
   'match_scores_file',
   'name_text_field',
   'name_score_field',

@@ -14,10 +14,15 @@ import type { PairScores } from './scores.js';
 /** How a scores file names its two sides: chosen/rejected (--chosen-score-col) or A/B (--score-a-col). */
 export type SideNames = 'chosen-rejected' | 'a-b';
 
-/** One response's scores (one per attribute) in a scores file's row, and its text when the row has it. */
+/**
+ * One response's scores (one per attribute) in a scores file's row, and its text when the row has it.
+ * `textColumn`: the file carries the responses, so a row without a text is a row that cannot be matched,
+ * never one taken by position.
+ */
 interface ScoredSide {
   scores: number[];
   text: string | null;
+  textColumn?: boolean;
 }
 
 /** A scores file's row: its first side (chosen or A) and its second (rejected or B). */
@@ -84,11 +89,29 @@ export function attachScores(row: ScoresRow, input: InputSides, names: SideNames
     if (crossed) return { chosen: second.scores, rejected: first.scores };
     throw unmatched(row, input, key, 'texts');
   }
+  if (first.textColumn || second.textColumn) return byOneText(row, input, key);
   const why = positionalMismatch(names, input.winner !== null);
   if (why !== null) throw unmatched(row, input, key, why);
   return input.winner === 'b'
     ? { chosen: second.scores, rejected: first.scores }
     : { chosen: first.scores, rejected: second.scores };
+}
+
+/**
+ * A row of a file that carries the responses but lacks one of them here: the side whose text is present
+ * says which response it scores (and so the other side scores the other). Without any text, or with a
+ * text that is neither response, the row is set aside: position is never taken in such a file.
+ */
+function byOneText(row: ScoresRow, input: InputSides, key: string): PairScores {
+  const [first, second] = row;
+  const chosen = responseText(input.chosen);
+  const rejected = responseText(input.rejected);
+  const present = first.text !== null ? first : second.text !== null ? second : null;
+  if (present === null || chosen === rejected) throw unmatched(row, input, key, present ? 'ambiguous' : 'no-text');
+  const other = present === first ? second : first;
+  if (present.text === chosen) return { chosen: present.scores, rejected: other.scores };
+  if (present.text === rejected) return { chosen: other.scores, rejected: present.scores };
+  throw unmatched(row, input, key, 'texts');
 }
 
 /** The scores a scores file gives the row whose key is `key`: missing_score when none, else attachScores. */
@@ -119,7 +142,9 @@ function unmatched(row: ScoresRow, input: InputSides, key: string, why: string):
       ? "the scores file's responses for this key are not this row's responses"
       : why === 'ambiguous'
         ? 'both responses have the same text but the scores file gives them different scores'
-        : why;
+        : why === 'no-text'
+          ? "the scores file carries the responses, but not this row's: which score is whose cannot be told"
+          : why;
   return new RowError('unmatched_scores', message, {
     field: `scores for key ${JSON.stringify(key)}`,
     expected: `scores of this row's responses: chosen ${text(input.chosen)}, rejected ${text(input.rejected)}`,

@@ -15,6 +15,11 @@ export interface Io {
   secrets?: Redactor;
   /** The arguments radpo was run with (a dataset card records the command, redacted). */
   argv?: readonly string[];
+  /**
+   * The script of relabel's worker threads; by default the compiled worker beside the pool. A host that runs
+   * the TypeScript sources (the in-process tests) hands in a built one: a worker thread runs JavaScript only.
+   */
+  relabelWorker?: URL;
   /** The run's warnings, through its logger (set by runLogger): readers below the commands warn here. */
   warn?: (message: string) => void;
 }

@@ -216,7 +216,14 @@ class BufferedWriter {
       this.slabBusy = true;
     }
     let at = 0;
-    for (const part of this.pending) at += typeof part === 'string' ? out.write(part, at, 'utf8') : part.copy(out, at);
+    for (const part of this.pending) {
+      // Bytes by TypedArray set: Buffer.copy checks its arguments in JavaScript first, for each of a row's parts.
+      if (typeof part === 'string') at += out.write(part, at, 'utf8');
+      else {
+        out.set(part, at);
+        at += part.length;
+      }
+    }
     return out.subarray(0, at);
   }
 

@@ -13,7 +13,7 @@ import { firstDuplicateKey } from './duplicate-keys.js';
 import { checkUtf8, foreignEncoding, foreignEncodingError, utf8Only } from './encoding.js';
 import { readParquet } from './parquet.js';
 
-export { INPUT_FORMATS, type InputFormat } from './choices.js';
+export type { InputFormat } from './choices.js';
 import type { InputFormat } from './choices.js';
 
 export type { SourceRecord } from './source-record.js';

@@ -4,7 +4,6 @@
  * templates contain score text themselves, and a verdict that cannot be read is a failure, never a
  * low score.
  */
-import { usageError } from '../core/errors.js';
 
 export interface Rubric {
   name: string;
@@ -162,60 +161,6 @@ export const BUILT_IN_RUBRICS: Record<string, Rubric> = {
   'mt-bench': MT_BENCH,
   prometheus: PROMETHEUS,
 };
-
-/** A user's rubric from JSON: {template, pattern, min, max, system?}. */
-export function parseRubric(text: string, source: string): Rubric {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw usageError(
-      `--rubric ${source}: not valid JSON (${(err as Error).message})`,
-      'a rubric file is JSON: {"template": "…{prompt}…{response}…", "pattern": "Score: (\\\\d+)\\\\s*$", ' +
-        '"min": 1, "max": 5}',
-    );
-  }
-  const { template, pattern, min, max, system, attributes } = raw;
-  if (typeof template !== 'string' || !template.includes('{prompt}') || !template.includes('{response}')) {
-    throw usageError(`--rubric ${source}: "template" must be a string with {prompt} and {response}`);
-  }
-  if (typeof pattern !== 'string')
-    throw usageError(`--rubric ${source}: "pattern" must be a regular expression string whose group 1 is the score`);
-  let regex: RegExp;
-  try {
-    regex = new RegExp(pattern.endsWith('$') ? pattern : `${pattern}\\s*$`);
-  } catch (err) {
-    throw usageError(`--rubric ${source}: "pattern" is not a valid regular expression (${(err as Error).message})`);
-  }
-  if (typeof min !== 'number' || typeof max !== 'number' || !(min < max))
-    throw usageError(`--rubric ${source}: "min" and "max" must be numbers with min < max`);
-  if (system !== undefined && typeof system !== 'string')
-    throw usageError(`--rubric ${source}: "system" must be a string`);
-  const groups = (new RegExp(`${regex.source}|`).exec('')?.length ?? 1) - 1;
-  if (attributes !== undefined) {
-    if (
-      !Array.isArray(attributes) ||
-      attributes.length === 0 ||
-      !attributes.every((a) => typeof a === 'string' && /^[A-Za-z][A-Za-z0-9 _-]*$/.test(a))
-    ) {
-      throw usageError(`--rubric ${source}: "attributes" must be a list of names (letters, digits, spaces, _ or -)`);
-    }
-    if (groups < attributes.length)
-      throw usageError(
-        `--rubric ${source}: "pattern" has ${groups} groups for ${attributes.length} attributes`,
-        "group i must capture the i-th attribute's score",
-      );
-  }
-  return {
-    name: `file:${source}`,
-    system: (system as string | undefined) ?? null,
-    template,
-    pattern: regex,
-    min,
-    max,
-    attributes: (attributes as string[] | undefined) ?? null,
-  };
-}
 
 /** Fill the template (plain substitution, never evaluated). */
 export function judgePrompt(rubric: Rubric, prompt: string, response: string): string {

@@ -1,12 +1,10 @@
 /**
- * Opening a run's inputs, and the first pass over them that a fitted reward mapping needs (every raw
- * reward, cached as it arrives, then the mapping fitted; the second pass reads the scores from the cache).
+ * Opening a run's inputs. The reward mapping's first pass over them is in reward-fit.ts, so the commands
+ * that never judge (pairs, audit, inspect) load no judge with their inputs.
  */
 import { hubInput } from '../hub/resolve.js';
 import type { Io } from '../io/io.js';
 import { openRecords, type SourceRecord } from '../io/records.js';
-import type { JudgeSession } from '../judge/session.js';
-import { judgeStage, type JudgeStageOptions } from '../judge/stage.js';
 import type { RunConfig } from './config.js';
 
 /** A `.json` file may hold one top-level array or JSON Lines: its errors say so. */
@@ -38,23 +36,4 @@ export async function openInput(input: string, config: InputConfig, io: Io, lazy
     }
   }
   return { name: hub.name, format: opened.format, records: concatenated(), parts: files.length };
-}
-
-/** Pass 1 of a fitted reward mapping: judge every row (into the cache) and fit. `onRows` reports progress. */
-export async function fitRewardMapping(
-  session: JudgeSession,
-  config: InputConfig,
-  stage: Omit<JudgeStageOptions, 'collectOnly'>,
-  io: Io,
-  onRows?: (rows: number) => void,
-): Promise<void> {
-  let rows = 0;
-  for (const input of config.inputs) {
-    const { name, records } = await openInput(input, config, io);
-    for await (const batch of judgeStage(records, session, { ...stage, collectOnly: true }, isJsonFileName(name))) {
-      rows += batch.length;
-      onRows?.(rows);
-    }
-  }
-  session.fit();
 }

@@ -92,9 +92,10 @@ export async function loadScoresFile(
       try {
         const scores = readPairScores(record.value, columns, scale);
         const text = (p: Path | undefined) => (p ? responseText(getPath(record.value, p)) : null);
+        const textColumn = responses !== null;
         table.set(k, [
-          { scores: scores.chosen, text: text(responses?.[0]) },
-          { scores: scores.rejected, text: text(responses?.[1]) },
+          { scores: scores.chosen, text: text(responses?.[0]), textColumn },
+          { scores: scores.rejected, text: text(responses?.[1]), textColumn },
         ]);
       } catch (err) {
         if (err instanceof RowError) {
@@ -106,9 +107,11 @@ export async function loadScoresFile(
     }
   }
   if (columns === null) throw new RadpoError('no_scores', `scores file ${name} is empty`);
+  // Say how the sides were matched: by text, or (a file without the responses) by position alone, which
+  // trusts that both files order each pair's two responses alike.
   const scoring = responses
     ? ` (scoring its ${pathText(responses[0])} / ${pathText(responses[1])}, matched to the input by text)`
-    : '';
+    : ' (it carries no responses: matched to the input by position, first side to first)';
   return {
     table,
     names: spec.names,

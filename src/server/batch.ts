@@ -3,9 +3,10 @@
  * (--emit-batch), and result files read into the cache before a run (--from-batch). The formats are the
  * OpenAI Batch API's and vLLM run_batch's (docs/JUDGES.md, "Batch files").
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { usageError } from '../core/errors.js';
+import { z } from 'zod';
+import { fileIssueText } from '../io/file-schema.js';
+import { readFlagFile } from '../io/files.js';
 import { errorMessage } from './http.js';
 
 /** One request line of a batch input file; `custom_id` is the answer's cache key. */
@@ -28,7 +29,16 @@ export interface BatchCounts {
   stored: number;
   errors: number;
   malformed: number;
+  /** The first line that is not a batch result: its number and what is wrong (`at "custom_id": expected …`). */
+  firstMalformed?: { line: number; problem: (file: string) => string };
 }
+
+/** One line of a results file (OpenAI Batch API output or error file, vLLM run_batch output). */
+const ResultLine = z.object({
+  custom_id: z.string(),
+  response: z.object({ status_code: z.number().optional(), body: z.unknown().optional() }).nullish(),
+  error: z.unknown().optional(),
+});
 
 /**
  * The error of a failed batch line, in the words of the server: OpenAI error-file lines carry it in
@@ -59,20 +69,27 @@ export function readBatchResults(
   answered: (id: string, body: object) => void,
   failed: (id: string, message: string) => void,
 ): BatchCounts {
-  const counts = { stored: 0, errors: 0, malformed: 0 };
-  for (const line of text.split('\n')) {
+  const counts: BatchCounts = { stored: 0, errors: 0, malformed: 0 };
+  const malformed = (line: number, problem: (file: string) => string) => {
+    counts.malformed += 1;
+    counts.firstMalformed ??= { line, problem };
+  };
+  for (const [index, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;
-    let entry: { custom_id?: unknown; response?: { status_code?: number; body?: unknown } | null; error?: unknown };
+    let raw: unknown;
     try {
-      entry = JSON.parse(line);
-    } catch {
-      counts.malformed += 1;
+      raw = JSON.parse(line);
+    } catch (err) {
+      malformed(index + 1, (file) => `${file}: not JSON (${(err as Error).message})`);
       continue;
     }
-    if (typeof entry.custom_id !== 'string') {
-      counts.malformed += 1;
+    const parsed = ResultLine.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      malformed(index + 1, (file) => fileIssueText(file, issue, raw));
       continue;
     }
+    const entry = parsed.data;
     const body = entry.response?.body;
     const status = entry.response?.status_code;
     if (status === 200 && body && typeof body === 'object') {
@@ -87,15 +104,13 @@ export function readBatchResults(
 }
 
 /** One batch results file into the cache (judge answers or policy samples: `load` says which). */
-export function readBatchFile(path: string, load: (text: string) => BatchCounts, logger: Logger): void {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw usageError(`cannot read the batch results file ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
-  const counts = load(text);
-  logger.info(counts, `read ${path}`);
-  if (counts.malformed > 0) logger.warn(`${counts.malformed} lines of ${path} are not batch results and were skipped`);
+export function readBatchFile(flag: string, path: string, load: (text: string) => BatchCounts, logger: Logger): void {
+  const counts = load(readFlagFile(flag, path));
+  const { firstMalformed: first, ...figures } = counts;
+  logger.info(figures, `read ${path}`);
+  if (first)
+    logger.warn(
+      `${counts.malformed} lines of ${path} are not batch results and were skipped; the first: ` +
+        first.problem(`${path}:${first.line}`),
+    );
 }

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Database as DatabaseType, Statement } from 'better-sqlite3';
 import { RadpoError } from '../core/errors.js';
+import { hint } from '../core/hints.js';
 import type { Redactor } from '../io/redact.js';
 import { writeError } from '../io/write-errors.js';
 
@@ -59,7 +60,7 @@ export async function sqliteCache(path: string): Promise<AnswerCache> {
     throw new RadpoError(
       'io',
       `the judgement cache needs better-sqlite3, which is not installed (${(err as Error).message.split('\n')[0]})`,
-      'pass --no-cache, or reinstall with a C++ toolchain (npm ci builds it)',
+      hint('cache_not_installed'),
     );
   }
   let db: DatabaseType;
@@ -78,7 +79,7 @@ export async function sqliteCache(path: string): Promise<AnswerCache> {
     throw new RadpoError(
       'io',
       `cannot open the judgement cache ${path}: ${(err as Error).message}`,
-      'pass --cache FILE elsewhere, or --no-cache',
+      hint('cache_elsewhere'),
     );
   }
   const get: Statement = db.prepare('SELECT raw FROM judgements WHERE key = ?');

@@ -157,7 +157,7 @@ export async function preflight(
   if (served === null) {
     warn(
       `GET ${modelsUrl} lists no models, so ${role.modelFlag} ${model} is not checked (a gateway may hide the ` +
-        `list; --no-preflight skips this check)`,
+        `list; ${role.noPreflightFlag} skips this check)`,
     );
     return profile;
   }

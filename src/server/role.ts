@@ -10,4 +10,8 @@ export interface ServerRole {
   serverFlag: string;
   /** What to check when the server refuses the credentials (the variables the key comes from). */
   keyHint: string;
+  /** The flag that skips the pre-flight check (--no-preflight). */
+  noPreflightFlag: string;
+  /** The flag that names batch result files (--from-batch): read through readFlagFile, named in its errors. */
+  fromBatchFlag: string;
 }

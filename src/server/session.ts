@@ -121,7 +121,7 @@ export class ServerSession {
 
   /** Read every --from-batch file with `load` (which stores answers and records failures). */
   readBatches(load: (text: string) => BatchCounts, logger: Logger): void {
-    for (const file of this.config.fromBatch) readBatchFile(file, load, logger);
+    for (const file of this.config.fromBatch) readBatchFile(this.config.role.fromBatchFlag, file, load, logger);
   }
 
   /** --emit-batch: the pending request lines (once, at the end of the run), into the file `open` gives. */

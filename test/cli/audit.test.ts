@@ -901,11 +901,15 @@ describe('issue 28: audit keeps the promises (findings 1, 3, 5, 6, 8)', () => {
 
   it('finding 3: Ctrl-C during the bootstrap exits 130, publishes nothing and leaves no temp', async () => {
     const dir = tempDir();
+    // Ten copies of the 500 pairs: the read takes a moment, the bootstrap of 100 000 resamples of 5 000 pairs
+    // far longer than 1.5 s on any machine (500 pairs alone could finish first on an idle one), so the abort
+    // lands in it.
+    const input = join(tempDir(), 'flip10.jsonl');
+    writeFileSync(input, readFileSync(FLIP, 'utf8').repeat(10));
     const controller = new AbortController();
-    // The read takes a moment; the bootstrap of 100 000 resamples takes many seconds: the abort lands there.
     setTimeout(() => controller.abort(), 1500);
     const r = await run(
-      ['audit', FLIP, '--bootstrap', '100000', '--html', join(dir, 'a.html'), '--conflicts', join(dir, 'c.jsonl')],
+      ['audit', input, '--bootstrap', '100000', '--html', join(dir, 'a.html'), '--conflicts', join(dir, 'c.jsonl')],
       { signal: controller.signal },
     );
     expect(r.code).toBe(130);

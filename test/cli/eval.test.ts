@@ -7,11 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, ROOT, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../helpers.js';
+import { BIN, DATA, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../helpers.js';
 import { type FakeJudge, type FakeJudgeOptions, fakeServers } from '../judge-server.js';
 
 const server = fakeServers();
-const BIN = join(ROOT, 'bin', 'radpo.js');
 
 const prompts = (dir: string, n: number) => ufPrompts(n, dir);
 
@@ -54,7 +53,7 @@ describe('radpo eval: does the policy follow its goal?', () => {
     const report = JSON.parse(r.stdout);
     expect(report.schema).toBe('radpo.eval/v1');
     expect(report.goals.map((g: { goal: number }) => g.goal)).toEqual([1, 4, 7, 10]);
-    expect(report.goals.every((g: { answers: number }) => g.answers === 48)).toBe(true);
+    expect(new Set(report.goals.map((g: { answers: number }) => g.answers)), 'answers per goal').toEqual(new Set([48]));
     expect(report.goal_score_spearman.value).toBeGreaterThan(0.9);
     expect(report.goal_score_spearman.ci[0]).toBeGreaterThan(0.85);
     expect(report.top_vs_baseline.win_rate).toBeGreaterThan(0.9);
@@ -298,7 +297,10 @@ describe('radpo eval: does the policy follow its goal?', () => {
     const scores = (readJsonl(answers) as Array<{ scores: number[] }>).flatMap((row) => row.scores);
     expect(Math.min(...scores)).toBe(1);
     expect(Math.max(...scores)).toBe(10);
-    expect(scores.every((x) => Number.isInteger(x))).toBe(true);
+    expect(
+      scores.filter((x) => !Number.isInteger(x)),
+      'scores that are not whole',
+    ).toEqual([]);
   });
 
   it('offline, stage by stage: the policy batch, then the judge batch, then the figures', async () => {

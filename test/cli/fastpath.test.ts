@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateRows } from '../../bench/generate.mjs';
 import { FIXTURES, run, tempDir, UF1000 } from '../helpers.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const scratch = tempDir();
 const generated = join(scratch, 'generated.jsonl');
@@ -14,6 +14,50 @@ const generated = join(scratch, 'generated.jsonl');
 // machine).
 const REJECTS = join(scratch, 'rejects.jsonl');
 writeFileSync(generated, [...generateRows(2_000_000, 7)].join(''));
+
+/**
+ * JSON as Python's json.dumps writes it by default: ", " and ": " between tokens, every character past
+ * ASCII as a \uXXXX escape (one per UTF-16 unit, so an emoji is an escaped surrogate pair).
+ */
+function pythonJson(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+      .join(', ')}}`;
+  return JSON.stringify(value);
+}
+
+// The real UltraFeedback rows in HuggingFaceH4/ultrafeedback_binarized's shape, as Python writes them: the
+// fast path rewrites their escapes into the bytes JSON.stringify writes, without decoding them.
+const binarized = join(scratch, 'binarized-python.jsonl');
+writeFileSync(
+  binarized,
+  readFileSync(UF1000, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line, i) => {
+      const r = JSON.parse(line);
+      const user = { content: r.prompt, role: 'user' };
+      const chosen = [user, { content: r.chosen, role: 'assistant' }];
+      const row = {
+        prompt: r.prompt,
+        prompt_id: `p${i}`,
+        chosen,
+        rejected: [user, { content: r.rejected, role: 'assistant' }],
+        messages: chosen,
+        score_chosen: r.metadata.score_chosen,
+        score_rejected: r.metadata.score_rejected,
+      };
+      return `${pythonJson(row)}\n`;
+    })
+    .join(''),
+);
 
 const inputs = [
   [UF1000, '--identical', 'keep', '--allow-empty'],
@@ -30,6 +74,7 @@ const inputs = [
     'h=chosen_attributes.helpfulness,rejected_attributes.helpfulness',
   ],
   [generated],
+  [binarized, '--on-error', 'skip', '--rejects', REJECTS],
 ];
 const variants = [
   [],
@@ -50,6 +95,49 @@ describe('fast path = plain path, byte for byte', () => {
     expect(fast.stderr).toBe(slow.stderr);
     expect(fast.stdout).toBe(slow.stdout);
   });
+});
+
+it('escaped text (Python json.dumps) goes through the fast path', async () => {
+  const dir = tempDir();
+  const r = await run(
+    ['relabel', binarized, '-q', '--log-level', 'debug', '-o', join(dir, 'o.jsonl')].concat([
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'r.jsonl'),
+    ]),
+  );
+  const rows = Number(/rows_read=(\d+)/.exec(r.stderr)![1]);
+  expect(readFileSync(binarized, 'utf8')).toMatch(/\\u00e9/);
+  expect(rows).toBeGreaterThan(900);
+  expect(Number(/fast_path_records=(\d+)/.exec(r.stderr)![1])).toBeGreaterThan(rows * 0.9);
+});
+
+it('a response of Unicode white space only is empty on the fast path too', async () => {
+  // Long enough to be kept as bytes: blankness is a question about the text, which the fast path must decode.
+  const row = (answer: string) =>
+    JSON.stringify({
+      prompt: 'hi',
+      chosen: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: answer },
+      ],
+      rejected: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'x'.repeat(200) },
+      ],
+      score_chosen: 8,
+      score_rejected: 3,
+    });
+  const input = join(tempDir(), 'blank.jsonl');
+  const blanks = ['\u3000', '\u00a0', '\u2003', '\ufeff', '\u2028'].map((c) => row(c.repeat(60)));
+  writeFileSync(input, `${[row('fine'), ...blanks, row('\u00e9'.repeat(80))].join('\n')}\n`);
+  const args = ['relabel', input, '-q', '--on-error', 'skip', '--rejects', join(tempDir(), 'r.jsonl')];
+  const fast = await run(args);
+  const plain = await run(args, { env: { RADPO_FAST_PATH: '0' } });
+  expect(fast.stdout).toBe(plain.stdout);
+  expect(fast.stdout.trim().split('\n')).toHaveLength(4);
+  expect(fast.stderr).toBe(plain.stderr);
 });
 
 it('the fast path is taken for JSON input', async () => {

@@ -69,6 +69,9 @@ describe('flag tables', () => {
     );
     expect(() => parseFlags(relabel.flags, { ...cmd.opts(), gzipLevel: '10' })).toThrow(
       /--gzip-level "10": must be from 1 to 9/,
+    ); // A choice is checked by its own parser, not only by commander: values from a --config file pass here too.
+    expect(() => parseFlags(relabel.flags, { ...cmd.opts(), onError: 'sometimes' })).toThrow(
+      '--on-error expects one of fail, skip, got "sometimes"',
     );
   });
 });

@@ -14,10 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamSink } from '../../src/io/output.js';
 import { RunOutput } from '../../src/pipeline/run-output.js';
 import { fakeServers } from '../judge-server.js';
-import { ROOT, UF1000, run, tempDir } from '../helpers.js';
+import { SHELL_RADPO, UF1000, spawnRadpo, run, tempDir } from '../helpers.js';
 
 const isRoot = process.getuid?.() === 0;
-const BIN = join(ROOT, 'bin', 'radpo.js');
 const SCORES = ['--chosen-score-col', 'metadata.score_chosen', '--rejected-score-col', 'metadata.score_rejected'];
 
 /** A 2 MB tmpfs of this test's own; null (with the reason printed) where it cannot be mounted. */
@@ -38,10 +37,7 @@ function fill(disk: string): void {
 }
 
 function relabel(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [BIN, 'relabel', ...args, '-q'], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
+  return spawnRadpo(['relabel', ...args, '-q'], { env: { ...process.env, ...env } });
 }
 
 describe.skipIf(!isRoot)('a full disk (a real 2 MB tmpfs, as root)', () => {
@@ -89,13 +85,9 @@ describe.skipIf(!isRoot)('a full disk (a real 2 MB tmpfs, as root)', () => {
     for (const name of readdirSync(disk)) spawnSync('rm', ['-f', join(disk, name)]);
     const out = join(disk, 'stdout.jsonl');
     // The shell opens the file and hands radpo the descriptor: Node's stream for it writes synchronously.
-    const r = spawnSync(
-      'sh',
-      ['-c', `"${process.execPath}" "${BIN}" relabel - -q ${SCORES.join(' ')} < "${input}" > "${out}"`],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const r = spawnSync('sh', ['-c', `${SHELL_RADPO} relabel - -q ${SCORES.join(' ')} < "${input}" > "${out}"`], {
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/radpo: error: no space left on device writing to stdout/);
     expect(r.stderr).toMatch(/what reached stdout is incomplete: discard it/);

@@ -4,15 +4,13 @@
  * (exit 1 naming the row group, never a hang or rows skipped in silence); a Git LFS pointer saved as
  * .parquet (named as such).
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fakeServers } from '../judge-server.js';
-import { FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, ROOT, spawnRadpo, parseJsonl, run, tempDir } from '../helpers.js';
 
-const BIN = join(ROOT, 'bin', 'radpo.js');
 const server = fakeServers();
 
 /** Three good rows, one 5000 levels deep, three good rows. */
@@ -71,9 +69,7 @@ describe('Parquet footers that lie about their row counts', () => {
    */
   async function patched(dir: string, name: string, patch: (metadata: any) => void): Promise<string> {
     const good = join(dir, 'good.parquet');
-    if (
-      spawnSync(process.execPath, [BIN, 'relabel', join(FIXTURES, 'trl_conversational.jsonl'), '-q', '-o', good]).status
-    )
+    if (spawnRadpo(['relabel', join(FIXTURES, 'trl_conversational.jsonl'), '-q', '-o', good]).status)
       throw new Error('could not write the Parquet file');
     const bytes = readFileSync(good);
     const footerLength = bytes.readUInt32LE(bytes.length - 8);
@@ -111,10 +107,7 @@ describe('Parquet footers that lie about their row counts', () => {
   ])('%s: exit 1 naming the row group, at once', async (_name, patch, message) => {
     const dir = tempDir();
     const path = await patched(dir, 'lying.parquet', patch);
-    const r = spawnSync(process.execPath, [BIN, 'relabel', path, '-o', join(dir, 'out.jsonl')], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const r = spawnRadpo(['relabel', path, '-o', join(dir, 'out.jsonl')], { timeout: 20_000 });
     expect(r.signal, 'no hang').toBeNull();
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(message);

@@ -17,8 +17,11 @@ describe('radpo inspect', () => {
     expect(sum(report.scores.chosen_histogram)).toBe(1000);
     expect(sum(report.scores.rejected_histogram)).toBe(1000);
     expect(report.scores.range).toEqual({ min: 1, max: 10 });
-    expect(report.lengths_chars.prompt.p50).toBeGreaterThan(0);
-    expect(report.lengths_chars.prompt.max).toBeGreaterThanOrEqual(report.lengths_chars.prompt.p99);
+    // The file's 1,000 prompt lengths, sorted: the median lies between the 500th and 501st (363 and 364
+    // characters), the longest is 6,308.
+    expect(report.lengths_chars.prompt.p50).toBeGreaterThanOrEqual(363);
+    expect(report.lengths_chars.prompt.p50).toBeLessThanOrEqual(364);
+    expect(report.lengths_chars.prompt.max).toBe(6308);
   });
 
   it('draws histograms in the terminal text', async () => {
@@ -34,7 +37,8 @@ describe('radpo inspect', () => {
     expect(report.rows).toBe(2312);
     expect(report.unreadable).toEqual({ prompt_mismatch: 5 });
     expect(report.scores).toBeNull();
-    expect(report.duplicate_prompts.rows_with_repeated_prompt).toBeGreaterThan(0);
+    // 2,307 readable pairs; two prompts asked twice each.
+    expect(report.duplicate_prompts).toEqual({ distinct: 2305, rows_with_repeated_prompt: 4 });
   });
 
   it('reward-model scores: range outside 1-10 is pointed out', async () => {

@@ -19,9 +19,8 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateRows } from '../../bench/generate.mjs';
-import { FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
+import { BIN, SHELL_RADPO, FIXTURES, spawnRadpo, parseJsonl, run, tempDir } from '../helpers.js';
 
-const BIN = join(ROOT, 'bin', 'radpo.js');
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
 const isRoot = process.getuid?.() === 0;
 
@@ -86,19 +85,14 @@ describe('devices, FIFOs and symlinks', () => {
   it('-o /dev/stdout and -o /proc/self/fd/1 write to stdout, whether it is a pipe or a socket', () => {
     for (const target of ['/dev/stdout', '/proc/self/fd/1', '/dev/fd/1']) {
       // spawnSync connects stdout through a socket (which cannot be opened by path); bash through a pipe.
-      const socket = spawnSync(process.execPath, [BIN, 'relabel', SAMPLE, '-o', target, '-q'], { encoding: 'utf8' });
+      const socket = spawnRadpo(['relabel', SAMPLE, '-o', target, '-q']);
       expect(socket.status, socket.stderr).toBe(0);
       expect(parseJsonl(socket.stdout)).toHaveLength(200);
       // A reader that starts late: the pipe (non-blocking, as Node leaves stdout's) fills at 64 KiB and
       // writes come back short or with EAGAIN; every byte must still arrive.
       const pipe = spawnSync(
         'bash',
-        [
-          '-o',
-          'pipefail',
-          '-c',
-          `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o ${target} -q | (sleep 0.3; cat)`,
-        ],
+        ['-o', 'pipefail', '-c', `${SHELL_RADPO} relabel "${SAMPLE}" -o ${target} -q | (sleep 0.3; cat)`],
         { encoding: 'utf8' },
       );
       expect(pipe.status, pipe.stderr).toBe(0);
@@ -109,15 +103,14 @@ describe('devices, FIFOs and symlinks', () => {
   it('Parquet to /dev/stdout through a slow pipe is byte-identical to the file', () => {
     const dir = tempDir();
     const file = join(dir, 'file.parquet');
-    expect(spawnSync(process.execPath, [BIN, 'relabel', SAMPLE, '-o', file, '-q']).status).toBe(0);
+    expect(spawnRadpo(['relabel', SAMPLE, '-o', file, '-q']).status).toBe(0);
     const piped = spawnSync(
       'bash',
       [
         '-o',
         'pipefail',
         '-c',
-        `"${process.execPath}" "${BIN}" relabel "${SAMPLE}" -o /dev/stdout --output-format parquet -q | ` +
-          `(sleep 0.3; cat)`,
+        `${SHELL_RADPO} relabel "${SAMPLE}" -o /dev/stdout --output-format parquet -q | ` + `(sleep 0.3; cat)`,
       ],
       { maxBuffer: 64 << 20 },
     );
@@ -258,7 +251,7 @@ describe('temporary files never outlive the run', () => {
       'bash',
       [
         '-c',
-        `"${process.execPath}" "${BIN}" relabel "${input}" --order concat --on-error skip ` +
+        `${SHELL_RADPO} relabel "${input}" --order concat --on-error skip ` +
           `--rejects "${join(dir, 'rej.jsonl')}" -q | head -n 1`,
       ],
       { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' },

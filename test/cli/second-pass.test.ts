@@ -11,11 +11,10 @@ import { Readable, Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { joinKey } from '../../src/core/ids.js';
 import { main } from '../../src/main.js';
-import { FIXTURES, ROOT, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, SHELL_RADPO, parseJsonl, run, tempDir } from '../helpers.js';
 
-const BIN = join(ROOT, 'bin', 'radpo.js');
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
-const RADPO = `"${process.execPath}" "${BIN}"`;
+const RADPO = SHELL_RADPO;
 
 /** A shell command line in `dir` (its redirections are the shell's own). */
 function sh(dir: string, line: string) {

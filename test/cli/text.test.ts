@@ -89,8 +89,13 @@ describe('encodings', () => {
   it('a UTF-8 byte order mark is fine', async () => {
     const dir = tempDir();
     const input = join(dir, 'bom.jsonl');
+    const plain = join(dir, 'plain.jsonl');
     writeFileSync(input, `\ufeff${row()}\n`);
-    expect((await run(['relabel', input, '-q'])).code).toBe(0);
+    writeFileSync(plain, `${row()}\n`);
+    const [withBom, without] = [await run(['relabel', input, '-q']), await run(['relabel', plain, '-q'])];
+    expect(withBom.code, withBom.stderr).toBe(0);
+    expect(parseJsonl(withBom.stdout), 'one pair, two copies').toHaveLength(2);
+    expect(withBom.stdout, 'the bytes of the same file without the mark').toBe(without.stdout);
   });
 });
 

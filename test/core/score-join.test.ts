@@ -7,6 +7,11 @@ const row = (a: string | null, sa: number, b: string | null, sb: number): Scores
   { scores: [sa], text: a },
   { scores: [sb], text: b },
 ];
+/** A row of a file that carries the responses (a response column), with one or both texts missing here. */
+const carried = (a: string | null, sa: number, b: string | null, sb: number): ScoresRow => [
+  { scores: [sa], text: a, textColumn: true },
+  { scores: [sb], text: b, textColumn: true },
+];
 const pairInput: InputSides = { chosen: 'good', rejected: 'bad', winner: null };
 const bWon: InputSides = { chosen: 'good', rejected: 'bad', winner: 'b' };
 
@@ -31,6 +36,11 @@ describe('attachScores', () => {
     ],
     ['no texts, A/B names, B won: the second score is the chosen one', row(null, 2, null, 9), bWon, 'a-b', [9, 2]],
     ['no texts, A/B names, A won', row(null, 9, null, 2), { ...bWon, winner: 'a' }, 'a-b', [9, 2]],
+    // A file with the responses that lacks one here: the present text says whose score it is, never position.
+    // (Position would read these two the other way round: B won, so it takes the second side as the chosen.)
+    ['one text carried, crossed: it names the chosen', carried('good', 9, null, 2), bWon, 'a-b', [9, 2]],
+    ['one text carried, crossed: it names the rejected', carried(null, 9, 'bad', 2), bWon, 'a-b', [9, 2]],
+    ['one text carried, straight', carried('good', 9, null, 2), pairInput, 'chosen-rejected', [9, 2]],
   ] as const)('%s', (_what, scores, input, names, [chosen, rejected]) => {
     expect(attachScores(scores, input, names, 'k')).toEqual({ chosen: [chosen], rejected: [rejected] });
   });
@@ -46,6 +56,8 @@ describe('attachScores', () => {
     ],
     ['no texts, chosen/rejected names, A/B input', row(null, 9, null, 2), bWon, 'chosen-rejected', 'cannot be told'],
     ['no texts, A/B names, chosen/rejected input', row(null, 9, null, 2), pairInput, 'a-b', 'cannot be told'],
+    ['a file with the responses, none in this row', carried(null, 9, null, 2), bWon, 'a-b', 'cannot be told'],
+    ["a file with the responses, one text not the row's", carried('other', 9, null, 2), bWon, 'a-b', 'not this row'],
   ] as const)('%s: unmatched_scores', (_what, scores, input, names, message) => {
     let error: unknown;
     try {

@@ -4,14 +4,12 @@
  * row: the goal typed from the paper's template, the two copies, the swap, the scores. Regenerate after
  * an intended change with UPDATE_GOLDEN=1 npm test; the oracle still has to agree.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, parseJsonl } from '../helpers.js';
+import { ROOT, parseJsonl, spawnRadpo } from '../helpers.js';
 import { GOLDEN_CASES, type GoldenCase, paperGoalText, readCopy, sourcePairs } from './golden-cases.js';
 
-const BIN = join(ROOT, 'bin', 'radpo.js');
 const GOLDEN = join(ROOT, 'test', 'golden');
 
 /** Each golden row checked against its source: returns how many source pairs the golden file holds. */
@@ -59,10 +57,7 @@ function checkAgainstSource(golden: GoldenCase, rows: Array<Record<string, unkno
 describe('golden outputs of bin/radpo.js relabel', () => {
   it.each(GOLDEN_CASES)('$name', (golden) => {
     const [input, ...flags] = golden.args;
-    const result = spawnSync(process.execPath, [BIN, 'relabel', join('fixtures', input!), ...flags], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const result = spawnRadpo(['relabel', join('fixtures', input!), ...flags], { cwd: ROOT });
     expect.soft(result.status).toBe(0);
     expect.soft(result.stderr).toMatch(golden.shape);
     const file = join(GOLDEN, `${golden.name}.jsonl`);

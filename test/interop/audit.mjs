@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Part of npm run test:interop: radpo audit's statistics against scipy, scikit-learn and statsmodels on
 // real data (the label-flip file's scores), edge data (ties, constant columns) and, through the CLI,
-// reference scores with missing values. Skips, saying so, when Python cannot import them.
+// reference scores with missing values. Skips, saying so, when Python cannot import them. It also writes
+// the libraries' figures for those cases to test/core/stats.reference.json, which `npm test` checks
+// core/stats.ts against without Python (test/core/stats.test.ts): commit it when it changes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +69,25 @@ const wilsons = [
   [349, 443],
   [1, 3],
 ];
+
+const quantiles = [
+  ['real: chosen scores', chosen],
+  ['edge: one value', [7]],
+  ['edge: two values', [1, 2]],
+  ['edge: 1..100', Array.from({ length: 100 }, (_, i) => i + 1)],
+].map(([name, values]) => ({ name, values, q: [0, 0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975, 0.99, 1] }));
+const entropies = [
+  ['edge: even', [5, 5, 5, 5], 4],
+  ['edge: one category used', [0, 9, 0], 3],
+  ['edge: uneven, unused categories', [1, 2, 3, 0, 10], 10],
+].map(([name, counts, categories]) => ({ name, counts, categories }));
+const cases = {
+  pairs: pairs.map(([name, x, y]) => ({ name, x, y })),
+  iccs: iccs.map(([name, runs]) => ({ name, runs })),
+  wilsons: wilsons.map(([k, n]) => ({ k, n })),
+  quantiles,
+  entropies,
+};
 
 // Missing values through the CLI: reference columns absent on every seventh row.
 const dir = mkdtempSync(join(tmpdir(), 'radpo-audit-interop-'));
@@ -161,6 +182,31 @@ try {
     reference: { path: withRef, radpo: JSON.parse(audit.stdout).reference },
   };
   writeFileSync(join(dir, 'audit-manifest.json'), JSON.stringify(manifest));
+  writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
+  const frozen = spawnSync(
+    python,
+    [
+      join(root, 'test', 'interop', 'stats_reference.py'),
+      join(dir, 'cases.json'),
+      join(root, 'test', 'core', 'stats.reference.json'),
+    ],
+    { stdio: 'inherit' },
+  );
+  if (frozen.status !== 0) throw new Error('stats_reference.py failed');
+  // In the repository's own JSON style, so regenerating it changes only the figures that changed.
+  spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'),
+      'format',
+      '--write',
+      'test/core/stats.reference.json',
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   const r = spawnSync(python, [join(root, 'test', 'interop', 'audit_check.py'), join(dir, 'audit-manifest.json')], {
     stdio: 'inherit',
   });

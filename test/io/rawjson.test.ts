@@ -16,12 +16,14 @@ function roundTrip(text: string): { fast: string | null; slow: string } {
 }
 
 const long = (s: string) => s.repeat(Math.ceil(80 / s.length));
+/** Past RAW_MIN_BYTES: kept as bytes. */
+const longer = (s: string) => s.repeat(Math.ceil(200 / s.length));
 
 describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
   it.each([
     ['plain', `{"a": "${long('日本語 é ')}", "n": 1.50, "b": [true, false, null, -0, 1e2]}`],
     ['escapes kept raw', `{"a": "${long('say \\"hi\\"\\n\\\\ ')}"}`],
-    ['\\u escapes are decoded', `{"a": "${long('caf\\u00e9 \\ud83d\\ude00 ')}"}`],
+    ['\\u escapes are rewritten', `{"a": "${long('caf\\u00e9 \\ud83d\\ude00 ')}"}`],
     ['\\/ is decoded', `{"a": "${long('a\\/b ')}"}`],
     ['control escape', `{"a": "${long('x\\u0001y ')}"}`],
     ['leading space keeps text decoded', `{"a": "   ${long('z')}"}`],
@@ -37,6 +39,47 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     const { fast, slow } = roundTrip(text);
     expect(fast).not.toBeNull();
     expect(fast).toBe(slow);
+  });
+
+  it.each([
+    ['non-ASCII as Python writes it', longer('caf\\u00e9 na\\u00efve \\u65e5\\u672c ')],
+    ['a surrogate pair, upper and lower case hex', longer('\\uD83D\\uDE00 \\ud83d\\ude80 ')],
+    ['control characters: short forms, lower case hex', longer('\\u0001\\u0008\\u0009\\u000A\\u000c\\u000D\\u001F ')],
+    ['escaped quote, backslash, slash, DEL', longer('\\u0022\\u005C\\u005c\\/\\u007f\\u002F ')],
+    ['U+2028 and U+2029', longer('\\u2028\\u2029 ')],
+    ['escapes kept as they are around rewritten ones', longer('\\n\\u00e9\\"\\t\\\\\\u00e9\\b\\f\\r ')],
+    ['a long run after the last escape', `\\u00e9${'x'.repeat(300)}`],
+  ])('%s: rewritten as bytes, never decoded', (_name, content) => {
+    // A first character that could be white space would have the string decoded (the blank check).
+    const text = `{"a": "x${content}"}`;
+    const table = new RawTable();
+    const value = parseRaw(Buffer.from(text, 'utf8'), table);
+    expect(table.size).toBe(1);
+    expect(chunkBytes(expandRaw(JSON.stringify(value), table)).toString('utf8')).toBe(JSON.stringify(JSON.parse(text)));
+  });
+
+  it.each([
+    ['U+3000', '\u3000'],
+    ['U+00A0', '\u00a0'],
+    ['U+2003', '\u2003'],
+    ['U+FEFF', '\ufeff'],
+    ['U+1680', '\u1680'],
+    ['an escaped newline', '\\n'],
+  ])('a long string that starts with %s (perhaps all white space) is decoded for the blank check', (_n, c) => {
+    const table = new RawTable();
+    const value = parseRaw(Buffer.from(`{"a": "${c.repeat(60)}"}`, 'utf8'), table) as { a: string };
+    expect(table.size).toBe(0);
+    expect(value.a).toBe(JSON.parse(`"${c.repeat(60)}"`));
+  });
+
+  it.each(['1', '[]', '""', '"a"', '{}', 'null', '"\u0001"'])('%s at every alignment (shorter than a word)', (text) => {
+    for (let shift = 0; shift < 4; shift++) {
+      const backing = Buffer.alloc(text.length + 8);
+      backing.write(text, shift, 'utf8');
+      const value = parseRaw(backing.subarray(shift, shift + Buffer.byteLength(text)), new RawTable());
+      if (/[\u0000-\u001f]/.test(text)) expect(value).toBe(NEEDS_SLOW_PATH);
+      else expect(value).toEqual(JSON.parse(text));
+    }
   });
 
   it('leaves a key given twice to the plain path, which counts it', () => {

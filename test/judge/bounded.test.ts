@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILT_IN_RUBRICS, parseJsonVerdict } from '../../src/judge/rubrics.js';
 import { fakeServers } from '../judge-server.js';
-import { ROOT, parseJsonl, run, tempDir } from '../helpers.js';
+import { BIN, parseJsonl, run, tempDir } from '../helpers.js';
 
-const BIN = join(ROOT, 'bin', 'radpo.js');
 const servers: Server[] = [];
 const fake = fakeServers();
 afterEach(async () => {

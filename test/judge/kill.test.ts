@@ -6,11 +6,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, DATA, run, tempDir } from '../helpers.js';
+import { BIN, DATA, run, tempDir } from '../helpers.js';
 import { startFakeJudge } from '../judge-server.js';
 
 const LF = join(DATA, 'unscored/dpo_en_demo.json');
-const BIN = join(ROOT, 'bin', 'radpo.js');
 
 function radpo(args: string[], env: Record<string, string>): { done: Promise<number | null>; kill: () => void } {
   const child = spawn(process.execPath, [BIN, ...args], {

@@ -7,10 +7,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, ROOT, UF1000, parseJsonl, run, tempDir, ufPrompts } from '../helpers.js';
+import { BIN, DATA, UF1000, parseJsonl, run, tempDir, ufPrompts } from '../helpers.js';
 import { expectedReward, expectedSample, fakeServers } from '../judge-server.js';
 
-const BIN = join(ROOT, 'bin', 'radpo.js');
 const QWEN = join(DATA, 'chat_templates', 'Qwen__Qwen2-7B-Instruct.jinja');
 
 const server = fakeServers();

@@ -6,10 +6,11 @@ import {
   BUILT_IN_RUBRICS,
   judgePrompt,
   parseJsonVerdict,
-  parseRubric,
   parseVerdict,
   parseVerdicts,
 } from '../../src/judge/rubrics.js';
+import { parseRubric } from '../../src/judge/rubric-file.js';
+import { readBatchResults } from '../../src/server/batch.js';
 import { expectedScore, parseChatReply, parseRewardReply, promptText } from '../../src/judge/wire.js';
 import { rewardUrl } from '../../src/judge/judge.js';
 
@@ -62,7 +63,7 @@ describe('verdict parsers are end-anchored and range-checked', () => {
         JSON.stringify({ template: '{prompt} {response}', pattern: 'A=(\\d)', min: 1, max: 5, attributes: ['A', 'B'] }),
         'r.json',
       ),
-    ).toThrow(/1 groups for 2 attributes/);
+    ).toThrow('--rubric r.json: at "pattern": expected 2 groups, one per attribute (it has 1 groups for 2 attributes)');
   });
 
   it('JSON verdicts, fenced or not, range-checked', () => {
@@ -85,7 +86,16 @@ describe('verdict parsers are end-anchored and range-checked', () => {
     expect(parseVerdict(r, 'Score: 4 more')).toBeNull();
     expect(() =>
       parseRubric('{"template": "no placeholders", "pattern": "(\\\\d)", "min": 1, "max": 5}', 'r.json'),
-    ).toThrow(/\{prompt\} and \{response\}/);
+    ).toThrow(
+      '--rubric r.json: at "template": expected a string with {prompt} and {response}, ' +
+        'found a string "no placeholders"',
+    );
+    expect(() =>
+      parseRubric('{"template": "{prompt} {response}", "pattern": "(\\\\d)", "min": "1", "max": 5}', 'r.json'),
+    ).toThrow('--rubric r.json: at "min": expected a number, found a string "1"');
+    expect(() =>
+      parseRubric('{"template": "{prompt} {response}", "pattern": "(", "min": 1, "max": 5}', 'r.json'),
+    ).toThrow(/^--rubric r\.json: at "pattern": expected a valid regular expression \(.*\), found a string "\("$/);
     expect(() => parseRubric('{', 'r.json')).toThrow(/not valid JSON/);
   });
 });
@@ -219,5 +229,42 @@ describe('reward mapping and stdin', () => {
     expect(r.stderr).toMatch(
       /--map minmax fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin/,
     );
+  });
+});
+
+describe('batch results files', () => {
+  it('count malformed lines and name the first: its line, the path inside it, expected and found', () => {
+    const answered: string[] = [];
+    const failed: string[] = [];
+    const text = [
+      JSON.stringify({ custom_id: 'a', response: { status_code: 200, body: { choices: [] } } }),
+      '{"custom_id": ',
+      JSON.stringify({ id: 'batch_req_1', response: { status_code: 200, body: {} } }),
+      JSON.stringify({ custom_id: 'b', response: { status_code: 500, body: { error: { message: 'boom' } } } }),
+      JSON.stringify({ custom_id: 'c', response: { status_code: '200', body: {} } }),
+    ].join('\n');
+    const counts = readBatchResults(
+      text,
+      (id) => answered.push(id),
+      (id, message) => failed.push(`${id}: ${message}`),
+    );
+    expect([answered, failed]).toEqual([['a'], ['b: HTTP 500: boom']]);
+    expect({ ...counts, firstMalformed: undefined }).toEqual({
+      stored: 1,
+      errors: 1,
+      malformed: 3,
+      firstMalformed: undefined,
+    });
+    expect(counts.firstMalformed!.line).toBe(2);
+    expect(counts.firstMalformed!.problem('out.jsonl:2')).toMatch(/^out\.jsonl:2: not JSON \(/);
+    const [, , third, , fifth] = text.split('\n');
+    const one = (line: string) =>
+      readBatchResults(
+        line,
+        () => {},
+        () => {},
+      ).firstMalformed!.problem('f.jsonl:1');
+    expect(one(third!)).toBe('f.jsonl:1: at "custom_id": expected a string, found nothing');
+    expect(one(fifth!)).toBe('f.jsonl:1: at "response.status_code": expected a number, found a string "200"');
   });
 });

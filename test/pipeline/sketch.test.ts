@@ -9,7 +9,7 @@ describe('inspect tallies in bounded memory', () => {
     const small = new DistinctCounter(1000);
     for (let i = 0; i < 900; i++) small.add(hash(`p${i % 300}`));
     expect(small.distinct).toBe(300);
-    expect([...small.counts!.values()].every((n) => n === 3)).toBe(true);
+    expect(new Set(small.counts!.values()), 'each prompt counted three times').toEqual(new Set([3]));
     const large = new DistinctCounter(1000);
     for (let i = 0; i < 200_000; i++) large.add(hash(`q${i % 100_000}`));
     expect(large.counts).toBeNull();

@@ -1,36 +1,28 @@
 /** `radpo check`: exit 0 when no error-level finding (warnings allowed), 1 otherwise: usable as a CI gate. */
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
-import { scoreColumnSpec } from '../../cli/rules.js';
-import { usageError } from '../../core/errors.js';
 import { checkFile, renderCheck } from '../../templates/check.js';
 import { loadChatTemplate } from '../../templates/chat-template.js';
+import { checkConfig } from './config.js';
 import type { checkFlags } from './flags.js';
 
 export const run: RunCommand<typeof checkFlags> = async ([input], flags, { io, given }) => {
-  if (!flags.chatTemplate)
-    throw usageError('--chat-template FILE is required', "a .jinja file or the model's tokenizer_config.json");
-  // NAME, or NAME=C,R as given to relabel (only the name matters here).
-  const attributes =
-    flags.attr.length > 0
-      ? flags.attr.map((a) => (a.includes('=') ? scoreColumnSpec({ attr: [a] }).attributes![0]!.name : a))
-      : null;
+  const config = checkConfig(input!, flags, given);
   const report = await checkFile(
     {
-      input: input!,
-      chat: loadChatTemplate(flags.chatTemplate, { bosToken: flags.bosToken, eosToken: flags.eosToken }),
-      goal: readGoalSpec(flags, attributes),
-      // A file relabeled with --scale 0-4 is checked on 0-4 without saying so twice.
-      scaleFromGoal: !given('scale') && !flags.goalTemplate,
-      sample: flags.sample,
-      maxPromptLength: flags.maxPromptLength,
-      maxLength: flags.maxLength,
-      tokenizer: flags.tokenizer,
-      maxListed: flags.maxListed,
-      trainer: flags.trainer,
+      input: config.input,
+      chat: loadChatTemplate(config.chatTemplate, { bosToken: config.bosToken, eosToken: config.eosToken }),
+      goal: readGoalSpec(config, config.attributes),
+      scaleFromGoal: config.scaleFromGoal,
+      sample: config.sample,
+      maxPromptLength: config.maxPromptLength,
+      maxLength: config.maxLength,
+      tokenizer: config.tokenizer,
+      maxListed: config.maxListed,
+      trainer: config.trainer,
     },
     io,
   );
-  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
+  io.stdout.write(config.json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
   return report.errors > 0 ? 'failed' : 'ok';
 };

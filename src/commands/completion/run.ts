@@ -4,17 +4,11 @@
  */
 import type { RunCommand } from '../../cli/command.js';
 import { longName } from '../../cli/flags.js';
-import { usageError } from '../../core/errors.js';
+import { completionConfig } from './config.js';
 import type { completionFlags } from './flags.js';
 
-const SHELLS = ['bash', 'zsh', 'fish'] as const;
-
-export const run: RunCommand<typeof completionFlags> = async ([shell], _o, ctx) => {
-  if (!SHELLS.includes(shell as (typeof SHELLS)[number]))
-    throw usageError(
-      `radpo completion takes one of ${SHELLS.join(', ')}, got "${shell}"`,
-      'e.g. radpo completion bash',
-    );
+export const run: RunCommand<typeof completionFlags> = async ([argument], _o, ctx) => {
+  const { shell } = completionConfig(argument);
   const commands = ctx.commands.map((c) => ({
     name: c.name,
     description: c.description,

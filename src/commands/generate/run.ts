@@ -5,21 +5,13 @@
 import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
-import {
-  checkOutputPaths,
-  errorPolicyRules,
-  outputRules,
-  resolveInputs,
-  runConfig,
-  stdinReadOnce,
-} from '../../cli/rules.js';
+import { checkOutputPaths, resolveInputs, runConfig, stdinReadOnce } from '../../cli/rules.js';
 import { POLICY_SERVER, serverFiles, serverSessionConfig } from '../../cli/server-config.js';
 import { requireId } from '../../core/response-lists.js';
 import { RadpoError, RowError, usageError } from '../../core/errors.js';
 import { goalText, type Placement, placeGoal } from '../../core/goal.js';
 import { policyPrompt } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
-import { parseScore } from '../../core/scores.js';
 import type { Io } from '../../io/io.js';
 import { runLogger } from '../../io/log.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
@@ -32,9 +24,10 @@ import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { MAX_SAMPLES, Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
+import { MAX_SAMPLES, Sampler, type Samples, type SamplingParams } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
+import { generateSettings } from './config.js';
 import type { generateFlags } from './flags.js';
 
 interface GenerateConfig extends RunConfig {
@@ -68,11 +61,10 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
   const server = serverSessionConfig(POLICY_SERVER, target, flags, io, 'radpo generate');
   if (flags.samples < 1 || flags.samples > MAX_SAMPLES)
     throw usageError(`-n ${flags.samples} is out of bounds: from 1 to ${formatCount(MAX_SAMPLES)} samples per prompt`);
+  const settings = generateSettings(flags, server.model);
   const inputs = resolveInputs(args, io, ctx.help);
   if (!inputs) return 'usage';
   stdinReadOnce(inputs);
-  errorPolicyRules(flags);
-  outputRules(flags);
   const files = serverFiles(server);
   await checkOutputPaths(
     [...inputs, ...files.inputs],
@@ -83,26 +75,18 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
       ...files.outputs,
     ],
   );
-  const params = {
-    model: server.model,
-    n: flags.samples,
-    temperature: flags.temperature,
-    topP: flags.topP,
-    maxTokens: flags.maxTokens,
-    seed: flags.seed,
-  };
-  const goal = goalFor(flags);
   const config: GenerateConfig = {
     ...runConfig(inputs, flags, ctx.version),
     server,
-    params,
-    promptPath: flags.promptCol ?? ['prompt'],
+    params: settings.params,
+    promptPath: settings.promptPath,
     idCol: flags.idCol,
-    goal: goal === null ? null : { text: goal, placement: flags.placement },
-    sampling: {
-      ...samplingRecord(params),
-      ...(flags.goalScore !== undefined ? { goal_score: flags.goalScore, placement: flags.placement } : {}),
+    // The goal text of training, exactly: what a reward-augmented policy is asked for at inference.
+    goal: settings.goal && {
+      text: goalText(readGoalSpec(flags, null), [settings.goal.score]),
+      placement: settings.goal.placement,
     },
+    sampling: settings.sampling,
   };
   await runGenerate(config, io, runLogger(io, flags));
   return 'ok';
@@ -247,24 +231,4 @@ class GenerateRun {
       `cache; set aside: ${report.set_aside.total}\n`
     );
   }
-}
-
-type GenerateFlags = Parameters<typeof run>[1];
-
-/**
- * The goal text of training, exactly: what a reward-augmented policy is asked for at inference (null without
- * --goal-score).
- */
-function goalFor(flags: GenerateFlags): string | null {
-  if (flags.goalScore === undefined) return null;
-  const spec = readGoalSpec(flags, null);
-  try {
-    parseScore(flags.goalScore, '--goal-score', spec.scale);
-  } catch {
-    throw usageError(
-      `--goal-score ${flags.goalScore} is outside the scale ${spec.scale.min}-${spec.scale.max}`,
-      'pass --scale MIN-MAX as in training',
-    );
-  }
-  return goalText(spec, [flags.goalScore]);
 }

@@ -29,6 +29,8 @@ interface Resolved {
   judge?: JudgeRunConfig;
   /** Start worker threads after this many input bytes (RADPO_POOL_AFTER_BYTES: tests run small inputs through them). */
   poolAfterBytes?: number;
+  /** The worker threads' script (Io.relabelWorker; else the compiled one beside the pool). */
+  workerScript?: URL;
 }
 
 export type RelabelConfig = Omit<FlagValues<typeof relabelFlags>, keyof Resolved | keyof PairRunConfig> &

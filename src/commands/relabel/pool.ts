@@ -2,8 +2,6 @@
  * A small pool of worker threads that relabel batches of JSON records in parallel. Batches are
  * submitted in input order and their results awaited in that order, so output order is preserved.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RowError, type Location, type RowErrorDetails, type RowReason } from '../../core/errors.js';
 import type { SourceRecord } from '../../io/records.js';
@@ -43,13 +41,6 @@ export interface ResultMessage {
   byteLength: number;
 }
 
-/** The compiled worker script (tests run the TypeScript sources, whose worker is the built one). */
-function workerUrl(): URL {
-  const here = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  return new URL('../../../dist/commands/relabel/worker.js', import.meta.url);
-}
-
 /** Per worker: a bounded young generation; the old generation only holds one batch and its rows. */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 512 };
 
@@ -60,11 +51,12 @@ export class RelabelPool {
   private nextContext = 0;
   private failure: Error | null = null;
 
-  constructor(size: number) {
+  /** `script`: the worker's compiled JavaScript (Io.relabelWorker), by default the one beside this file. */
+  constructor(size: number, script = new URL('./worker.js', import.meta.url)) {
     this.workers = Array.from({ length: size }, () => {
       // Each isolate's young generation is bounded: left alone, every worker's grows with the pace of its
       // allocations, and on a many-core machine the sum of them is what made memory grow with the threads.
-      const worker = new Worker(workerUrl(), { resourceLimits: WORKER_LIMITS });
+      const worker = new Worker(script, { resourceLimits: WORKER_LIMITS });
       worker.on('message', (message: ResultMessage) => {
         const waiter = this.waiting.get(message.id);
         this.waiting.delete(message.id);

@@ -26,6 +26,7 @@ import { joinScores, type ScoresRow, type SideNames } from '../../core/score-joi
 import { orientByWinner, winnerSide } from '../../core/winner.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
+import { spliceTrlRows } from './splice.js';
 
 /** Everything a record needs, fixed per input once its first record is seen. Structured-cloneable. */
 export interface RecordContext {
@@ -196,20 +197,30 @@ function relabelValue(
   refuseNoPreference(pair, tie, context);
   refuseBelowGap(scores, context);
   const copies = relabelPair(pair, scores, { goal: context.goal, placement: context.placement });
-  // Layouts that write the prompt's messages as they are (not text, not ShareGPT's separate system field).
-  if (table && !context.objects && (context.format === 'trl' || context.format === 'handbook'))
-    for (const copy of copies) copy.prompt = withGoalPlaceholder(copy.prompt, copy.goal, table);
   const origin = rowOrigin(record, value, context);
+  // TRL rows from the byte-level parser: spliced from the bytes it kept (splice.ts), when the pair allows.
+  const spliced =
+    table && context.format === 'trl' && !context.objects
+      ? spliceTrlRows(copies, context.goal.attributes, origin, table)
+      : null;
+  // Layouts that write the prompt's messages as they are (not text, not ShareGPT's separate system field).
+  if (!spliced && table && !context.objects && (context.format === 'trl' || context.format === 'handbook'))
+    for (const copy of copies) copy.prompt = withGoalPlaceholder(copy.prompt, copy.goal, table);
   const texts =
-    context.format === 'trl' && !context.objects ? trlRowTexts(copies, context.goal.attributes, origin) : null;
-  const objects: [Record<string, unknown>, Record<string, unknown>] | null = texts
-    ? null
-    : [layoutRow(copies[0], value, origin, context), layoutRow(copies[1], value, origin, context)];
-  const rows: [Chunk, Chunk] = texts
-    ? [expand(texts[0]), expand(texts[1])]
-    : context.objects
-      ? ['', '']
-      : [expand(floatScores(JSON.stringify(objects![0]))), expand(floatScores(JSON.stringify(objects![1])))];
+    !spliced && context.format === 'trl' && !context.objects
+      ? trlRowTexts(copies, context.goal.attributes, origin)
+      : null;
+  const objects: [Record<string, unknown>, Record<string, unknown>] | null =
+    spliced || texts
+      ? null
+      : [layoutRow(copies[0], value, origin, context), layoutRow(copies[1], value, origin, context)];
+  const rows: [Chunk, Chunk] = spliced
+    ? spliced
+    : texts
+      ? [expand(texts[0]), expand(texts[1])]
+      : context.objects
+        ? ['', '']
+        : [expand(floatScores(JSON.stringify(objects![0]))), expand(floatScores(JSON.stringify(objects![1])))];
   return {
     kind: 'rows',
     rows,

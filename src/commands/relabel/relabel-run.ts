@@ -19,7 +19,8 @@ import { probeOrientation } from '../../core/winner.js';
 import { checkpoint, type Io } from '../../io/io.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { JudgeSession } from '../../judge/session.js';
-import { fitRewardMapping, isJsonFileName, openInput } from '../../pipeline/inputs.js';
+import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
+import { fitRewardMapping } from '../../pipeline/reward-fit.js';
 import { Progress } from '../../pipeline/progress.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
@@ -189,7 +190,7 @@ export class RelabelRun {
       this.workers > 0 &&
       this.inputBytes >= (this.config.poolAfterBytes ?? POOL_AFTER_BYTES)
     ) {
-      this.pool = new RelabelPool(this.workers);
+      this.pool = new RelabelPool(this.workers, this.config.workerScript);
       this.logger.debug({ threads: this.workers }, 'relabeling in worker threads');
     }
     if (this.pool && poolable) {

@@ -176,6 +176,7 @@ function relabelConfig(
     fastPath: ctx.io.env.RADPO_FAST_PATH !== '0',
     poolAfterBytes:
       ctx.io.env.RADPO_POOL_AFTER_BYTES === undefined ? undefined : Number(ctx.io.env.RADPO_POOL_AFTER_BYTES),
+    workerScript: ctx.io.relabelWorker,
   };
 }
 

@@ -1,0 +1,56 @@
+/**
+ * `radpo generate`'s flags to its sampling settings: every rule between its flags, pure (the server's own
+ * configuration, which reads the environment, is cli/server-config.ts's; inputs and output paths are checked
+ * by run.ts). Table-tested in test/commands/generate/config.test.ts.
+ */
+import type { FlagValues } from '../../cli/flags.js';
+import { errorPolicyRules, outputRules } from '../../cli/rules.js';
+import { usageError } from '../../core/errors.js';
+import type { Placement } from '../../core/goal.js';
+import type { Path } from '../../core/path.js';
+import { parseScore } from '../../core/scores.js';
+import { type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
+import type { generateFlags } from './flags.js';
+
+interface GenerateSettings {
+  params: SamplingParams;
+  promptPath: Path;
+  /** --goal-score: the training goal asked for, and where it goes; null without it. */
+  goal: { score: number; placement: Placement } | null;
+  /** What the rows carry as `sampling`. */
+  sampling: Record<string, unknown>;
+}
+
+/** `model`: the policy model the server configuration resolved (from --policy-model or the environment). */
+export function generateSettings(flags: FlagValues<typeof generateFlags>, model: string): GenerateSettings {
+  if (flags.samples < 1) throw usageError('-n must be at least 1');
+  errorPolicyRules(flags);
+  outputRules(flags);
+  if (flags.goalScore !== undefined) {
+    try {
+      parseScore(flags.goalScore, '--goal-score', flags.scale);
+    } catch {
+      throw usageError(
+        `--goal-score ${flags.goalScore} is outside the scale ${flags.scale.min}-${flags.scale.max}`,
+        'pass --scale MIN-MAX as in training',
+      );
+    }
+  }
+  const params: SamplingParams = {
+    model,
+    n: flags.samples,
+    temperature: flags.temperature,
+    topP: flags.topP,
+    maxTokens: flags.maxTokens,
+    seed: flags.seed,
+  };
+  return {
+    params,
+    promptPath: flags.promptCol ?? ['prompt'],
+    goal: flags.goalScore === undefined ? null : { score: flags.goalScore, placement: flags.placement },
+    sampling: {
+      ...samplingRecord(params),
+      ...(flags.goalScore !== undefined ? { goal_score: flags.goalScore, placement: flags.placement } : {}),
+    },
+  };
+}

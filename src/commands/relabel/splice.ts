@@ -1,0 +1,187 @@
+/**
+ * The fast path's TRL rows as a splice of bytes: each row is a list of byte ranges the input already
+ * holds (the responses and the prompt, which the byte-level parser kept as raw slices in the form
+ * JSON.stringify writes), the goal's JSON made once per goal text, and the keys and roles between them,
+ * encoded once per run; the writer copies them into its output buffer once. No row text is made as a
+ * JavaScript string, escaped by JSON.stringify, searched for placeholders and encoded back to UTF-8,
+ * which is what the other path does (trlRowTexts, then expandRaw). The bytes are the same: the plain
+ * path is the oracle (test/cli/fastpath.test.ts, test/cli/fastpath-nasty.test.ts).
+ *
+ * Only the common case is spliced: messages of a role and a string content, one score per response, no
+ * tools. Anything else returns null and takes trlRowTexts.
+ */
+import { floatText, type RowOrigin } from '../../core/layouts.js';
+import type { Message } from '../../core/pair.js';
+import type { RelabeledPair } from '../../core/relabel.js';
+import { expandRaw, type RawTable } from '../../io/rawjson.js';
+
+/** The JSON text between two slices (`"}],"chosen":[{"role":"assistant","content":"`), encoded once. */
+const constants = new Map<string, Buffer>();
+function constant(text: string): Buffer {
+  let bytes = constants.get(text);
+  if (bytes === undefined) {
+    if (constants.size >= 4096) constants.clear();
+    bytes = Buffer.from(text, 'utf8');
+    constants.set(text, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * Two pieces of structure joined, found by the pieces themselves: every piece is a string made once (a
+ * literal, a message head), so the lookups hash nothing new; joining with += made a fresh string per row
+ * that had to be hashed to find its bytes.
+ */
+const joins = new Map<string, Map<string, string>>();
+function join(a: string, b: string): string {
+  let after = joins.get(a);
+  if (after === undefined) {
+    if (joins.size >= 4096) joins.clear();
+    after = new Map();
+    joins.set(a, after);
+  }
+  let ab = after.get(b);
+  if (ab === undefined) {
+    ab = a + b;
+    after.set(b, ab);
+  }
+  return ab;
+}
+
+/** One row's parts as they are made: the structure since the last slice is held back and joined. */
+class Row {
+  readonly parts: Array<string | Buffer> = [];
+  private text = '';
+  /** JSON text of the row's structure, a string made once (it repeats in every row: encoded once). */
+  structure(text: string): void {
+    this.text = this.text === '' ? text : join(this.text, text);
+  }
+  bytes(slice: Buffer): void {
+    if (this.text !== '') this.parts.push(constant(this.text));
+    this.text = '';
+    this.parts.push(slice);
+  }
+  /** The row's last part, which differs from row to row (scores, line): text, which the writer encodes. */
+  end(text: string): Array<string | Buffer> {
+    this.parts.push(this.text + text);
+    return this.parts;
+  }
+}
+
+/** A score's JSON as floatScores writes it, made once per value (a run has a few dozen). */
+const floats = new Map<number, string>();
+function floatJson(value: number): string {
+  let text = floats.get(value);
+  if (text === undefined) {
+    if (floats.size >= 4096) floats.clear();
+    text = floatText(value);
+    floats.set(value, text);
+  }
+  return text;
+}
+
+/**
+ * The goal's content as JSON string content (escaped, no quotes), made once per goal text. Found by the
+ * goal score and then compared: looking the ~230 characters up by text would hash them twice per pair.
+ */
+const goalJson = new Map<number, { goal: string; bytes: Buffer }>();
+function goalBytes(goal: string, score: number): Buffer {
+  const cached = goalJson.get(score);
+  if (cached !== undefined && cached.goal === goal) return cached.bytes;
+  if (goalJson.size >= 256) goalJson.clear();
+  const bytes = Buffer.from(JSON.stringify(goal).slice(1, -1), 'utf8');
+  goalJson.set(score, { goal, bytes });
+  return bytes;
+}
+
+/** `{"role":"user","content":"` (a comma before it after the first message), made once per role. */
+const heads = [new Map<string, string>(), new Map<string, string>()] as const;
+function messageHead(role: string, first: boolean): string {
+  const map = heads[first ? 0 : 1];
+  let text = map.get(role);
+  if (text === undefined) {
+    if (map.size >= 1024) map.clear();
+    text = `${first ? '' : ','}{"role":${JSON.stringify(role)},"content":"`;
+    map.set(role, text);
+  }
+  return text;
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+
+/** A message whose only keys are role and content, in that order (as toPair makes them). */
+function isPlain(m: Message): boolean {
+  let n = 0;
+  for (const key in m) {
+    if ((n === 0 && key !== 'role') || (n === 1 && key !== 'content') || n === 2) return false;
+    n++;
+  }
+  return n === 2 && typeof m.content === 'string';
+}
+
+/** A string's JSON content (no quotes): its raw slice if it is a placeholder, else its JSON, placeholders put back. */
+function stringContent(row: Row, text: string, table: RawTable): void {
+  const slice = table.sliceOf(text);
+  if (slice !== null) row.bytes(slice);
+  else {
+    const expanded = expandRaw(JSON.stringify(text).slice(1, -1), table);
+    if (typeof expanded === 'string') row.bytes(Buffer.from(expanded, 'utf8'));
+    else for (const part of expanded) row.bytes(typeof part === 'string' ? Buffer.from(part, 'utf8') : part);
+  }
+}
+
+/** `open` (a key and "[") then the message list's JSON; false when a message is not one this splices. */
+function messages(row: Row, open: string, list: readonly Message[], copy: RelabeledPair, table: RawTable): boolean {
+  row.structure(open);
+  const goal = copy.goal;
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i]!;
+    if (!isPlain(m)) return false;
+    const content = m.content as string;
+    row.structure(messageHead(m.role, i === 0));
+    // The goal is the whole message (a system message the goal made) or starts it (--placement user; not
+    // split after half a surrogate pair, which JSON.stringify writes as an escape only when it is alone).
+    if (content === goal) row.bytes(goalBytes(goal, copy.goalScores[0]!));
+    else if (goal !== '' && content.startsWith(goal) && !isHighSurrogate(goal.charCodeAt(goal.length - 1))) {
+      row.bytes(goalBytes(goal, copy.goalScores[0]!));
+      stringContent(row, content.slice(goal.length), table);
+    } else stringContent(row, content, table);
+    row.structure('"}');
+  }
+  row.structure(']');
+  return true;
+}
+
+/**
+ * The two copies' TRL rows, byte for byte what trlRowTexts and expandRaw give, as parts; null for a
+ * pair this does not splice (the caller takes trlRowTexts).
+ */
+export function spliceTrlRows(
+  copies: readonly [RelabeledPair, RelabeledPair],
+  attributes: readonly string[] | null,
+  origin: RowOrigin,
+  table: RawTable,
+): [Array<string | Buffer>, Array<string | Buffer>] | null {
+  if (attributes !== null || copies[0].tools !== undefined) return null;
+  const sourceTail =
+    (origin.id === undefined ? '' : `,"source_id":${JSON.stringify(origin.id)}`) +
+    (origin.file === undefined ? '' : `,"source_file":${JSON.stringify(origin.file)}`) +
+    `,"source_line":${origin.line}}`;
+  const rows: Array<Array<string | Buffer>> = [];
+  for (const copy of copies) {
+    const row = new Row();
+    if (
+      !messages(row, '{"prompt":[', copy.prompt, copy, table) ||
+      !messages(row, ',"chosen":[', copy.chosen, copy, table) ||
+      !messages(row, ',"rejected":[', copy.rejected, copy, table)
+    )
+      return null;
+    rows.push(
+      row.end(
+        `,"goal_score":${floatJson(copy.goalScores[0]!)},"score_chosen":${floatJson(copy.scoreChosen[0]!)}` +
+          `,"score_rejected":${floatJson(copy.scoreRejected[0]!)},"copy":"${copy.copy}"${sourceTail}`,
+      ),
+    );
+  }
+  return [rows[0]!, rows[1]!];
+}

@@ -1,0 +1,75 @@
+/**
+ * A user's rubric file (--rubric FILE), JSON: {template, pattern, min, max, system?, attributes?}, checked
+ * with one zod schema and worded as every file radpo reads is (io/file-schema.ts). Loaded only when a rubric
+ * file is given, so zod stays out of every other run's start.
+ */
+import { z } from 'zod';
+import { usageError } from '../core/errors.js';
+import { parseFileData } from '../io/file-schema.js';
+import type { Rubric } from './rubrics.js';
+
+/** The regular expression a pattern becomes: anchored at the end of the judge's output unless it is already. */
+const anchored = (pattern: string) => new RegExp(pattern.endsWith('$') ? pattern : `${pattern}\\s*$`);
+
+const RubricFile = z
+  .strictObject({
+    template: z
+      .string()
+      .refine((t) => t.includes('{prompt}') && t.includes('{response}'), 'a string with {prompt} and {response}'),
+    pattern: z.string().superRefine((pattern, ctx) => {
+      try {
+        anchored(pattern);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `a valid regular expression (${(err as Error).message})` });
+      }
+    }),
+    min: z.number(),
+    max: z.number(),
+    system: z.string().optional(),
+    attributes: z
+      .array(z.string().regex(/^[A-Za-z][A-Za-z0-9 _-]*$/, 'a name of letters, digits, spaces, _ or -'))
+      .min(1, 'a list of at least one name')
+      .optional(),
+  })
+  .superRefine((rubric, ctx) => {
+    if (!(rubric.min < rubric.max)) ctx.addIssue({ code: 'custom', path: ['max'], message: `a number above min` });
+    if (rubric.attributes === undefined) return;
+    let groups: number;
+    try {
+      groups = (new RegExp(`${anchored(rubric.pattern).source}|`).exec('')?.length ?? 1) - 1;
+    } catch {
+      return; // the pattern's own issue says why
+    }
+    if (groups < rubric.attributes.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pattern'],
+        message:
+          `${rubric.attributes.length} groups, one per attribute ` +
+          `(it has ${groups} groups for ${rubric.attributes.length} attributes)`,
+      });
+  });
+
+const EXAMPLE =
+  'a rubric file is JSON: {"template": "…{prompt}…{response}…", "pattern": "Score: (\\\\d+)\\\\s*$", ' +
+  '"min": 1, "max": 5}';
+
+/** A user's rubric from its JSON text; `source` names the file in errors. */
+export function parseRubric(text: string, source: string): Rubric {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw usageError(`--rubric ${source}: not valid JSON (${(err as Error).message})`, EXAMPLE);
+  }
+  const rubric = parseFileData(RubricFile, raw, `--rubric ${source}`, EXAMPLE);
+  return {
+    name: `file:${source}`,
+    system: rubric.system ?? null,
+    template: rubric.template,
+    pattern: anchored(rubric.pattern),
+    min: rubric.min,
+    max: rubric.max,
+    attributes: rubric.attributes ?? null,
+  };
+}

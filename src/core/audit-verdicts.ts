@@ -3,8 +3,15 @@
  * `code` is what scripts read), and each figure's line with the status those warnings give it. The terminal
  * table, --json and the page all read from here; docs/AUDIT.md states the same rules. The CLI adds what to do.
  */
-import type { AuditFigures, AuditWarning, WarningCode } from './audit.js';
-import { formatScore } from './goal.js';
+import {
+  type AuditFigures,
+  type AuditWarning,
+  displayNumber,
+  plural,
+  type Suggestion,
+  scaleText,
+  type WarningCode,
+} from './audit.js';
 import { wilson } from './stats.js';
 
 /** Every threshold a verdict uses (docs/AUDIT.md lists them; a test holds the two together). */
@@ -25,9 +32,9 @@ export const THRESHOLDS = {
   wideGapAgreement: 0.95,
   /** …over at least this many pairs. */
   wideGapMinPairs: 30,
-  /** labels_flipped: a rerun reverses at most this share of the widest pairs… */
+  /** wide_gap_disagreement: a rerun reversing at most this share of the widest pairs shows a self-consistent judge. */
   reliableRerunChange: 0.05,
-  /** …or a reference orders at least this share of them as the judge does… */
+  /** labels_flipped: a reference orders at least this share of them as the judge does… */
   reliableReferenceAgreement: 0.9,
   /** …each over at least this many pairs. */
   reliableMinPairs: 20,
@@ -63,14 +70,15 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
     warn(
       'scores_constant',
       h.distinct_values === 1
-        ? `every score is ${formatScore(h.histogram[0]?.lo ?? 0)}: the judge does not discriminate, and no verdict ` +
+        ? `every score is ${displayNumber(h.histogram[0]?.lo ?? 0)}: the judge does not discriminate, and no verdict ` +
             'on the labels can be drawn from it'
         : 'every pair is scored equal: the judge does not discriminate, and no verdict on the labels can be drawn',
     );
   if (coarse)
     warn(
       'scores_coarse',
-      `the judge barely discriminates (${h.distinct_values} score values in use, ${pct(tieRate)} of the pairs ` +
+      `the judge barely discriminates (${plural(h.distinct_values, 'score value')} in use, ` +
+        `${pct(tieRate)} of the pairs ` +
         'tied): no verdict on the labels is drawn from it',
     );
   const agreement = f.label_agreement.ties_dropped;
@@ -107,24 +115,31 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
     const rerunReliable = !!e && e.rerun.pairs >= t.reliableMinPairs && (e.rerun.changed ?? 1) <= t.reliableRerunChange;
     const referenceReliable =
       !!e && e.reference.pairs >= t.reliableMinPairs && (e.reference.agreement ?? 0) >= t.reliableReferenceAgreement;
-    const gap = formatScore(Number(widest.min_gap.toPrecision(3)));
+    const gap = displayNumber(Number(widest.min_gap.toPrecision(3)));
     const where = `the pairs whose scores differ most (|Δ| ≥ ${gap}, ${widest.pairs} pairs)`;
-    if (rerunReliable || referenceReliable)
+    // Only a reference can say the labels are wrong: a rerun measures the judge's consistency, not its
+    // correctness, and a judge that is consistently wrong reruns just as steadily. Even a reference shows it
+    // only if it is independent ground truth (human or gold judgements); a second judge sharing this one's
+    // bias would agree with it too, so the verdict says so rather than assume it.
+    if (referenceReliable)
       warn(
         'labels_flipped',
-        `${where} agree with their label only ${pct(widest.agreement)} of the time, and ` +
-          (referenceReliable
-            ? `a reference orders ${pct(e!.reference.agreement!)} of them as the judge does`
-            : `a rerun reverses only ${pct(e!.rerun.changed!)} of them`) +
-          `: about ${((1 - widest.agreement) * 100).toFixed(0)}% of the labels look flipped`,
+        `${where} agree with their label only ${pct(widest.agreement)} of the time, and a reference orders ` +
+          `${pct(e!.reference.agreement!)} of them as the judge does: if the reference is independent ground ` +
+          "truth (human or gold judgements, not a judge that may share this one's bias), about " +
+          `${((1 - widest.agreement) * 100).toFixed(0)}% of the labels look flipped`,
       );
     else
       warn(
         'wide_gap_disagreement',
         `the judge and the labels disagree where the judge is surest: ${where} agree with their label only ` +
-          `${pct(widest.agreement)} of the time (95% CI up to ${widest.ci[1].toFixed(3)}). Flipped labels, or a ` +
-          'judge that is wrong on this data: a reference or a rerun tells them apart, and the conflicting pairs ' +
-          'show which',
+          `${pct(widest.agreement)} of the time (95% CI up to ${widest.ci[1].toFixed(3)}). ` +
+          (rerunReliable
+            ? `A rerun reverses only ${pct(e!.rerun.changed!)} of them: the judge is self-consistent here, ` +
+              'which rules out noise but not a judge that is consistently wrong; flipped labels or a wrong ' +
+              'judge, only human or gold judgements (a reference) tell them apart'
+            : 'Flipped labels, or a judge that is wrong on this data: a reference or a rerun tells them apart, ' +
+              'and the conflicting pairs show which'),
       );
   }
   const l = f.length_bias;
@@ -152,8 +167,18 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
           `(difference ${d.toFixed(3)}, 95% CI ${p.difference.ci[0].toFixed(3)}–${p.difference.ci[1].toFixed(3)})`,
       );
   }
-  if (f.scale.source !== 'observed') {
-    const scale = `${formatScore(f.scale.min)}-${formatScore(f.scale.max)}`;
+  const scaleName = scaleText(f.scale);
+  if (h.off_scale > 0)
+    warn(
+      'scores_off_scale',
+      `${h.off_scale} of ${h.scores} scores lie outside the ${scaleName} scale (${f.scale.source}): its floor, ` +
+        'ceiling and scale-use figures describe another scale than the judge used, and scale use is not reported',
+    );
+  // A constant judge on a scale read off its scores (inferred or the paper's) says nothing of where that
+  // scale ends: scores_constant already says all there is. A declared scale's end is evidence of its own.
+  const declaredScale = f.scale.source === 'flag' || f.scale.source === 'goal';
+  if (f.scale.source !== 'observed' && (declaredScale || !constant)) {
+    const scale = scaleName;
     if ((h.ceiling_share ?? 0) > t.scaleEndShare)
       warn(
         'scale_ceiling',
@@ -168,7 +193,10 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
       );
   }
   if (decisive > 0 && decisive < t.fewPairs)
-    warn('few_pairs', `only ${decisive} pairs scored apart: the intervals are wide, read them before the values`);
+    warn(
+      'few_pairs',
+      `only ${plural(decisive, 'pair')} scored apart: the intervals are wide, read them before the values`,
+    );
   if (f.prompts === 1 && f.pairs > 1)
     warn(
       'one_prompt',
@@ -183,6 +211,25 @@ export function auditVerdicts(f: AuditFigures): AuditWarning[] {
         'judgement, so no reliability is reported',
     );
   return out;
+}
+
+/** The verdicts under which agreement with the labels carries no information about a threshold. */
+const UNINFORMATIVE: readonly WarningCode[] = ['scores_constant', 'scores_coarse', 'no_signal', 'labels_from_scores'];
+
+/**
+ * The suggestion as the verdicts allow it: where one says agreement measures nothing, a gap read off that
+ * agreement would contradict it, so it is withheld (status `unsupported`, no gap) with the verdict named.
+ */
+export function supportedSuggestion(s: Suggestion, warnings: readonly AuditWarning[]): Suggestion {
+  const code = UNINFORMATIVE.find((c) => warnings.some((w) => w.code === c));
+  if (!code) return s;
+  return {
+    ...s,
+    gap: null,
+    status: 'unsupported',
+    nearest: null,
+    reason: `withheld: ${code} says agreement with these labels carries no information, so no gap can be read off it`,
+  };
 }
 
 type Status = 'ok' | 'warn' | 'FAIL' | '';
@@ -305,16 +352,17 @@ export function figureTable(
   const h = f.scale_health;
   const declared = f.scale.source !== 'observed';
   add(
-    { label: `scores at the floor (${formatScore(f.scale.min)})`, key: 'scale_health.floor_share', n: h.scores },
+    { label: `scores at the floor (${displayNumber(f.scale.min)})`, key: 'scale_health.floor_share', n: h.scores },
     ['scale_floor'],
     declared,
   );
   add(
-    { label: `scores at the ceiling (${formatScore(f.scale.max)})`, key: 'scale_health.ceiling_share', n: h.scores },
+    { label: `scores at the ceiling (${displayNumber(f.scale.max)})`, key: 'scale_health.ceiling_share', n: h.scores },
     ['scale_ceiling'],
     declared,
   );
-  add({ label: `scale use (entropy, ${h.distinct_values} values)`, key: 'scale_health.normalized_entropy' }, [
+  add({ label: `scale use (entropy, ${plural(h.distinct_values, 'value')})`, key: 'scale_health.normalized_entropy' }, [
+    'scores_off_scale',
     'scores_constant',
     'scores_coarse',
   ]);
@@ -329,6 +377,7 @@ export function figureTable(
       key: 'calibration.logistic.slope',
       ciKey: 'calibration.logistic.ci',
       ...(fit ? { n: fit.n } : {}),
+      ...(f.calibration.logistic_missing ? { anchor: `none: ${f.calibration.logistic_missing}` } : {}),
     },
     ['no_signal'],
     fit !== null,
@@ -337,7 +386,7 @@ export function figureTable(
   if (widest)
     add(
       {
-        label: `agreement at |Δ| ≥ ${formatScore(Number(widest.min_gap.toPrecision(3)))}`,
+        label: `agreement at |Δ| ≥ ${displayNumber(Number(widest.min_gap.toPrecision(3)))}`,
         key: 'calibration.widest_gaps.agreement',
         ciKey: 'calibration.widest_gaps.ci',
         n: widest.pairs,

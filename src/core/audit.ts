@@ -86,6 +86,26 @@ export interface AuditWarning {
   hint?: string;
 }
 
+/**
+ * A number as the audit's table, page and messages show it: the score's own form, but a compact exponent
+ * past a million (1e+300, not 301 digits), so huge scores cannot push the figures off the screen.
+ */
+export function displayNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1e6 ? Number(x.toPrecision(4)).toExponential() : formatScore(x);
+}
+
+/** "1 pair", "2 pairs": a count with its noun. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A scale for reading: 1-10, but -1 to 1 (not -1-1) when it starts below zero. */
+export function scaleText(scale: { min: number; max: number }): string {
+  const [lo, hi] = [displayNumber(scale.min), displayNumber(scale.max)];
+  return scale.min < 0 ? `${lo} to ${hi}` : `${lo}-${hi}`;
+}
+
 /** Every warning's stable code: the verdicts of core/audit-verdicts.ts, then what reading found. */
 export type WarningCode =
   | 'no_signal'
@@ -98,6 +118,7 @@ export type WarningCode =
   | 'position_bias'
   | 'scale_ceiling'
   | 'scale_floor'
+  | 'scores_off_scale'
   | 'few_pairs'
   | 'one_prompt'
   | 'cached_rerun'
@@ -105,7 +126,9 @@ export type WarningCode =
   | 'join_rows_not_read'
   | 'uncovered_pairs'
   | 'aspects_only'
-  | 'rows_not_audited';
+  | 'rows_not_audited'
+  | 'group_missing'
+  | 'duplicate_pairs';
 
 /** A rate with its bootstrap interval and the count it is over. */
 interface Estimate {
@@ -158,6 +181,8 @@ export interface AuditFigures {
     ceiling_share: number | null;
     normalized_entropy: number | null;
     distinct_values: number;
+    /** Scores outside the scale (a --scale or goal the scores do not keep to); entropy is then not reported. */
+    off_scale: number;
     parse_failures: { count: number; rate: number | null };
   };
   ties: { count: number; rate: number | null };
@@ -182,6 +207,8 @@ export interface AuditFigures {
   calibration: {
     bins: CalibrationBin[];
     logistic: null | { slope: number; ci: [number, number]; n: number; gap_at_target: number | null };
+    /** Why there is no logistic fit (null when there is one). */
+    logistic_missing: string | null;
     /**
      * Agreement among the quarter of pairs whose scores differ most. A judge that sees a clear difference
      * should agree with a sound label nearly always there; a plateau well below 1 says labels were flipped
@@ -217,15 +244,16 @@ interface PositionBias {
   swap_consistency: { value: number | null; n: number } | null;
 }
 
-interface Suggestion {
+export interface Suggestion {
   gap: number | null;
   /** The agreement the bound must reach (--target-agreement). */
   target: number;
   /**
    * ok: the bound clears the target beyond the bootstrap's Monte-Carlo error; borderline: the first gap
-   * whose bound is within that error of the target (another seed could put it either side); none.
+   * whose bound is within that error of the target (another seed could put it either side); none;
+   * unsupported: a verdict says agreement with these labels carries no information, so no gap is read off it.
    */
-  status: 'ok' | 'borderline' | 'none';
+  status: 'ok' | 'borderline' | 'none' | 'unsupported';
   /** With borderline: the smallest larger gap that clears the target beyond the error, if one does. */
   nearest: number | null;
   /** The retest noise gap (shown on the sweep; pairs closer than it may reorder on a rerun). */
@@ -350,17 +378,21 @@ function scaleHealth(pairs: AuditPairs, options: AuditOptions): AuditFigures['sc
   const { min, max } = options.scale;
   let floor = 0;
   let ceiling = 0;
+  let off = 0;
   const distinct = new Map<number, number>();
   for (const s of scores) {
     if (s === min) floor += 1;
     if (s === max) ceiling += 1;
+    if (s < min || s > max) off += 1;
     distinct.set(s, (distinct.get(s) ?? 0) + 1);
   }
   // Entropy over the scale's own points (a judge that only says 7 and 8 on a 1-10 scale uses little of
   // it), or over 10 equal bins of the scale for continuous scores.
   const step = gridStep(scores);
   let entropy: number | null;
-  if (step !== null) entropy = normalizedEntropy(distinct.values(), Math.round((max - min) / step) + 1);
+  // Scores off the scale have no point of it to count on: an entropy over its points would pass 1.
+  if (off > 0) entropy = null;
+  else if (step !== null) entropy = normalizedEntropy(distinct.values(), Math.round((max - min) / step) + 1);
   else {
     const bins = new Float64Array(10);
     for (const s of scores) bins[Math.max(0, Math.min(9, Math.floor(((s - min) / (max - min)) * 10)))]! += 1;
@@ -374,6 +406,7 @@ function scaleHealth(pairs: AuditPairs, options: AuditOptions): AuditFigures['sc
     ceiling_share: options.scaleSource === 'observed' ? null : rate(ceiling, scores.length),
     normalized_entropy: entropy,
     distinct_values: distinct.size,
+    off_scale: off,
     parse_failures: { count: options.unscored, rate: rate(options.unscored, options.rows) },
   };
 }
@@ -732,7 +765,15 @@ function calibration(pairs: AuditPairs, target: number): AuditFigures['calibrati
     }
     return { lo, hi, pairs: total, agreement: rate(agree, total), ci: wilson(agree, total) };
   });
-  const fit = logisticSlope(deltas, clusters);
+  const raw = logisticSlope(deltas, clusters);
+  // Gaps near the largest doubles overflow the fit (Δ² is infinite): no slope, said so, never a 0 or NaN.
+  const fit = raw && [raw.slope, ...raw.ci].every(Number.isFinite) ? raw : null;
+  const missing =
+    fit !== null
+      ? null
+      : raw !== null
+        ? 'the fit failed: the score gaps are too large to fit (rescale the scores)'
+        : 'every pair scored apart agrees with its label, or every one disagrees: the slope is infinite';
   let widest: AuditFigures['calibration']['widest_gaps'] = null;
   if (deltas.length >= 8) {
     const sorted = deltas.map(Math.abs).sort((a, b) => a - b);
@@ -755,6 +796,7 @@ function calibration(pairs: AuditPairs, target: number): AuditFigures['calibrati
       n: deltas.length,
       gap_at_target: fit.slope > 0 ? Math.log(target / (1 - target)) / fit.slope : null,
     },
+    logistic_missing: deltas.length === 0 ? 'no pair scored apart' : missing,
   };
 }
 
@@ -982,9 +1024,9 @@ function suggestGap(sweep: readonly SweepRow[], target: number, noiseGap: number
   };
   const verdicts = sweep.map((_, j) => verdict(j));
   const first = verdicts.findIndex((v) => v !== 'below');
-  const target100 = `${formatScore(target * 100)}%`;
-  const noise = noiseGap === null ? '' : `; the retest noise gap is ${formatScore(Number(noiseGap.toFixed(2)))}`;
-  const share = (row: SweepRow) => `${formatScore(Math.round(row.share * 1000) / 10)}%`;
+  const target100 = `${displayNumber(target * 100)}%`;
+  const noise = noiseGap === null ? '' : `; the retest noise gap is ${displayNumber(Number(noiseGap.toFixed(2)))}`;
+  const share = (row: SweepRow) => `${displayNumber(Math.round(row.share * 1000) / 10)}%`;
   if (first < 0)
     return {
       gap: null,
@@ -1018,7 +1060,7 @@ function suggestGap(sweep: readonly SweepRow[], target: number, noiseGap: number
     reason:
       `borderline: at this gap agreement's lower bound is within the bootstrap's Monte-Carlo error of ` +
       `${target100} (another seed could put it either side)` +
-      (next < 0 ? '' : `; the nearest gap clearly above it is ${formatScore(sweep[next]!.gap)}`) +
+      (next < 0 ? '' : `; the nearest gap clearly above it is ${displayNumber(sweep[next]!.gap)}`) +
       noise,
   };
 }
@@ -1109,6 +1151,18 @@ function widestEvidence(
   };
 }
 
+/** The rerun's scores of the pairs it read in the same A/B order as the input; NaN where it swapped them. */
+function sameOrderOnly(pairs: AuditPairs, run: PairScoreColumns): PairScoreColumns {
+  const slots = run.chosenIsA;
+  if (!slots) return run;
+  const keep = (column: Float64Array) =>
+    column.map((x, i) => {
+      const [mine, theirs] = [pairs.chosenIsA[i]!, slots[i]!];
+      return mine !== 2 && theirs !== 2 && mine !== theirs ? Number.NaN : x;
+    });
+  return { chosen: keep(run.chosen), rejected: keep(run.rejected) };
+}
+
 /** Swap consistency: pairs a rerun read with A and B the other way round, whose verdict kept its response. */
 function swapConsistency(pairs: AuditPairs, reruns: readonly PairScoreColumns[]): PositionBias['swap_consistency'] {
   let [n, same] = [0, 0];
@@ -1134,11 +1188,16 @@ export async function auditFigures(pairs: AuditPairs, options: AuditOptions): Pr
   for (let i = 0; i < pairs.count; i++)
     if (pairs.label[i] === 0 && pairs.chosen[i] === pairs.rejected[i]) scoredTies += 1;
   const calibrationFigures = calibration(pairs, options.targetAgreement);
-  const retestFigures = options.reruns.length > 0 ? retest(pairs, options.reruns) : undefined;
+  // A pair a rerun read in the other order measures position (swap consistency), not retest noise: a
+  // position-biased judge would reverse it on purpose, and count as noise twice.
+  const sameOrder = options.reruns
+    .map((run) => sameOrderOnly(pairs, run))
+    .filter((run) => run.chosen.some((x) => !Number.isNaN(x)));
+  const retestFigures = sameOrder.length > 0 ? retest(pairs, sameOrder) : undefined;
   const noiseGap = retestFigures && !retestFigures.identical ? retestFigures.noise_gap : null;
   const position = label.position && { ...label.position, swap_consistency: swapConsistency(pairs, options.reruns) };
   const widest = calibrationFigures.widest_gaps;
-  const liveReruns = retestFigures?.identical ? [] : options.reruns;
+  const liveReruns = retestFigures?.identical ? [] : sameOrder;
   return {
     pairs: pairs.count,
     prompts: pairs.prompts,

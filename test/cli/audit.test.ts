@@ -959,7 +959,17 @@ describe('issue 28: audit keeps the promises (findings 1, 3, 5, 6, 8)', () => {
     writeFileSync(rerun, `${[...again, '{"prompt": broken', pairRow(500, 5, 5)].join('\n')}\n`);
     const report = await auditJson([input, '--rerun', rerun, '--bootstrap', '0']);
     expect(report.joins).toEqual([
-      { file: rerun, role: 'rerun', rows: 32, matched: 29, unmatched: 1, unreadable: 1, unscored: 1, uncovered: 11 },
+      {
+        file: rerun,
+        role: 'rerun',
+        rows: 32,
+        matched: 29,
+        unmatched: 1,
+        unreadable: 1,
+        unscored: 1,
+        uncovered: 11,
+        duplicates: 0,
+      },
     ]);
     const codes = report.warnings.map((w: { code: string }) => w.code);
     expect(codes).toEqual(expect.arrayContaining(['unmatched_rows', 'join_rows_not_read', 'uncovered_pairs']));
@@ -1025,7 +1035,7 @@ describe('issue 28: audit keeps the promises (findings 1, 3, 5, 6, 8)', () => {
     expect(big.stderr).toMatch(/at most 100000 resamples/);
     const hex = await run(['audit', FLIP, '--gaps', '0x10']);
     expect(hex.code).toBe(2);
-    expect(hex.stderr).toMatch(/"0x10" is not one/);
+    expect(hex.stderr).toMatch(/"0x10" is not a plain decimal number/);
   });
 
   it('finding 8: a run that fails a gate leaves no page and no conflicts file', async () => {
@@ -1095,5 +1105,206 @@ describe('issue 28: audit keeps the promises (findings 1, 3, 5, 6, 8)', () => {
     expect(html).toContain('[image_url]');
     expect(html).toContain(`${'x'.repeat(279)}😀…`);
     expect(html).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+  });
+});
+
+describe('issue 27 review: verdicts say only what the evidence supports', () => {
+  const pairRow = (i: number, c: number, r: number, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      prompt: `p${i}`,
+      chosen: `a${i}`,
+      rejected: `b${i}`,
+      score_chosen: c,
+      score_rejected: r,
+      ...extra,
+    });
+  const write = (name: string, lines: string[]) => {
+    const path = join(tempDir(), name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+
+  it('finding 5: labels derived from the scores withhold the --min-gap suggestion (table, --json, page)', async () => {
+    // The chosen response always scores higher: the labels read off the scores, agreement measures nothing.
+    const path = write(
+      'derived.jsonl',
+      Array.from({ length: 60 }, (_, i) => pairRow(i, 4 + (i % 6), 1 + (i % 3))),
+    );
+    const report = await auditJson([path, '--bootstrap', '20']);
+    expect(report.warnings.map((w: { code: string }) => w.code)).toContain('labels_from_scores');
+    expect(report.suggested_min_gap).toMatchObject({ gap: null, status: 'unsupported', nearest: null });
+    expect(report.suggested_min_gap.reason).toMatch(/withheld: labels_from_scores/);
+    expect(report.apply).toBeNull();
+    const text = await run(['audit', path, '--bootstrap', '20']);
+    expect(text.stdout).toMatch(/suggested --min-gap: withheld — withheld: labels_from_scores/);
+    expect(text.stdout).not.toMatch(/apply it/);
+    const page = join(tempDir(), 'page.html');
+    expect((await run(['audit', path, '--bootstrap', '20', '--html', page])).code).toBe(0);
+    expect(readFileSync(page, 'utf8')).toMatch(/data-key="suggested_min_gap.gap">withheld</);
+  });
+
+  it('finding 9: a constant judge gets no inferred scale, no scale_ceiling; two values still infer', async () => {
+    const constant = write(
+      'constant.jsonl',
+      Array.from({ length: 60 }, (_, i) => pairRow(i, 7, 7)),
+    );
+    const report = await auditJson([constant, '--bootstrap', '10']);
+    expect(report.scale.source).not.toBe('inferred');
+    const codes = report.warnings.map((w: { code: string }) => w.code);
+    expect(codes).toContain('scores_constant');
+    expect(codes).not.toContain('scale_ceiling');
+    const two = write(
+      'two.jsonl',
+      Array.from({ length: 60 }, (_, i) => pairRow(i, 5, i % 4 === 0 ? 5 : 4)),
+    );
+    expect((await auditJson([two, '--bootstrap', '10'])).scale).toMatchObject({ min: 1, max: 5, source: 'inferred' });
+  });
+
+  it('finding 8: --scale the scores do not keep to warns with the count; no entropy above 1', async () => {
+    const path = write(
+      'ten.jsonl',
+      Array.from({ length: 60 }, (_, i) => pairRow(i, 6 + (i % 5), 1 + (i % 4))),
+    );
+    const report = await auditJson([path, '--scale', '1-5', '--bootstrap', '10']);
+    const off = report.warnings.find((w: { code: string }) => w.code === 'scores_off_scale');
+    expect(off.message).toMatch(/^60 of 120 scores lie outside the 1-5 scale \(flag\)/);
+    expect(report.scale_health.off_scale).toBe(60);
+    expect(report.scale_health.normalized_entropy).toBeNull();
+  });
+
+  it('finding 10: a swapped-order rerun is swap consistency, not retest noise; no hint to rerun', async () => {
+    // A judge adding 3 to whichever response sits in slot A; the rerun reads every pair the other way round.
+    const winnerRow = (i: number, swapped: boolean) => {
+      const [good, bad] = [6 + (i % 3), 3 + (i % 2)];
+      const chosenInA = (i % 2 === 0) !== swapped;
+      const [a, b] = chosenInA ? [`c${i}`, `r${i}`] : [`r${i}`, `c${i}`];
+      const [sa, sb] = chosenInA ? [good + 3, bad] : [bad + 3, good];
+      return JSON.stringify({
+        id: i,
+        prompt: `p${i}`,
+        response_a: a,
+        response_b: b,
+        winner: chosenInA ? 'A' : 'B',
+        score_a: sa,
+        score_b: sb,
+      });
+    };
+    const main = write(
+      'main.jsonl',
+      Array.from({ length: 60 }, (_, i) => winnerRow(i, false)),
+    );
+    const swap = write(
+      'swap.jsonl',
+      Array.from({ length: 60 }, (_, i) => winnerRow(i, true)),
+    );
+    const layout = [
+      '--response-a-col',
+      'response_a',
+      '--response-b-col',
+      'response_b',
+      '--winner-col',
+      'winner',
+      '--score-a-col',
+      'score_a',
+      '--score-b-col',
+      'score_b',
+      '--prompt-col',
+      'prompt',
+      '--id-col',
+      'id',
+    ];
+    const report = await auditJson([main, ...layout, '--rerun', swap, '--bootstrap', '20']);
+    expect(report.position_bias.swap_consistency.n).toBe(60);
+    expect(report.retest).toBeUndefined();
+    expect(report.suggested_min_gap.noise_gap).toBeNull();
+    const bias = report.warnings.find((w: { code: string }) => w.code === 'position_bias');
+    expect(bias.hint).not.toMatch(/a --rerun with A and B swapped/);
+    expect(bias.hint).toMatch(/average each pair's two orders/);
+  });
+
+  it('finding 6: the apply command reads the input as the audit did and applies the gap --json shows', async () => {
+    // 100 pairs a gap of 1 apart, half against their label; 300 pairs 2-4 apart, 46 against: at gap 1.5 the
+    // bound of agreement sits within the bootstrap's error of 0.8 (borderline).
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const gap = i < 100 ? 1 : 2 + (i % 3);
+      const agree = i < 100 ? i % 2 === 0 : ((i - 100) * 37) % 300 >= 46;
+      const [c, r] = agree ? [5 + gap, 5] : [5, 5 + gap];
+      return JSON.stringify({ q: `p${i}`, chosen: `c${i}`, rejected: `r${i}`, sc: c, sr: r });
+    });
+    const dir = tempDir();
+    const path = write('custom.jsonl', rows);
+    const flags = ['--prompt-col', 'q', '--chosen-score-col', 'sc', '--rejected-score-col', 'sr', '--scale', '0-10'];
+    const report = await auditJson([path, ...flags]);
+    expect(report.suggested_min_gap).toMatchObject({ gap: 1.5, status: 'borderline' });
+    expect(report.apply).toBe(
+      `radpo relabel ${path} --prompt-col=q --chosen-score-col=sc --rejected-score-col=sr --scale=0-10 --min-gap 1.5`,
+    );
+    const applied = await run([...report.apply.split(' ').slice(1), '-o', join(dir, 'out.jsonl')]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const text = await run(['audit', path, ...flags]);
+    expect(text.stdout).toMatch(/suggested --min-gap: 1\.5 \(borderline: /);
+    expect(text.stdout).not.toMatch(/\(borderline\) \(borderline/);
+    const piped = await run(['audit', '-', ...flags], { stdin: `${rows.join('\n')}\n` });
+    expect(JSON.stringify(piped.stdout)).not.toMatch(/radpo relabel -/);
+    expect(piped.stdout).toMatch(/apply it: save the input to a file and pass that file to radpo relabel/);
+  });
+
+  it('finding 11: --group-col no pair has is refused; one some pairs lack is counted', async () => {
+    const path = write(
+      'groups.jsonl',
+      Array.from({ length: 40 }, (_, i) => pairRow(i, 8 - (i % 3), 3 + (i % 2), i < 30 ? { task: `t${i % 2}` } : {})),
+    );
+    const none = await run(['audit', path, '--group-col', 'nope', '--bootstrap', '0']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--group-col nope: none of the 40 scored pairs has a value there/);
+    const report = await auditJson([path, '--group-col', 'task', '--bootstrap', '0']);
+    const missing = report.warnings.find((w: { code: string }) => w.code === 'group_missing');
+    expect(missing.message).toBe('10 of 40 pairs have no value in --group-col task: they form the group (none)');
+  });
+
+  it('finding 4: huge finite scores print compactly; a failed logistic fit is missing, with its reason', async () => {
+    const path = write('huge.jsonl', [
+      ...Array.from({ length: 30 }, (_, i) => pairRow(i, i % 4 === 0 ? -5 : 1e300, i % 4 === 0 ? 1e300 : -5)),
+    ]);
+    const report = await auditJson([path, '--bootstrap', '10']);
+    expect(report.calibration.logistic).toBeNull();
+    expect(report.calibration.logistic_missing).toMatch(/the fit failed: the score gaps are too large/);
+    const text = await run(['audit', path, '--bootstrap', '10']);
+    expect(text.stdout).not.toMatch(/\d{30}/);
+    expect(text.stdout).not.toMatch(/NaN/);
+    expect(text.stdout).toMatch(/scale -5 to 1e\+300/);
+    expect(text.stdout).toMatch(/logistic slope on Δ .*none: the fit failed/);
+  });
+
+  it('finding 13: one pair, one prompt, one value are singular; a negative scale reads "-1 to 1"', async () => {
+    const one = write('one.jsonl', [pairRow(1, 0.5, -0.5)]);
+    const text = await run(['audit', one, '--bootstrap', '0']);
+    expect(text.stdout).toMatch(/^radpo audit: 1 row, 1 scored pair over 1 prompt \(scale -0\.5 to 0\.5/);
+    expect(text.stdout).toMatch(/only 1 pair scored apart/);
+    const constant = write(
+      'c.jsonl',
+      Array.from({ length: 5 }, (_, i) => pairRow(i, 3, 3)),
+    );
+    expect((await run(['audit', constant, '--bootstrap', '0'])).stdout).toMatch(/scale use \(entropy, 1 value\)/);
+  });
+
+  it('finding 7: repeated pairs in the input and a repeated rerun row are counted and named', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => pairRow(i, 8 - (i % 3), 3 + (i % 2), { id: i }));
+    const twice = write('twice.jsonl', [...rows, ...rows]);
+    const report = await auditJson([twice, '--bootstrap', '0']);
+    const dup = report.warnings.find((w: { code: string }) => w.code === 'duplicate_pairs');
+    expect(dup.message).toMatch(/^30 pairs repeat an earlier one \(same prompt, chosen and rejected\)/);
+    expect(dup.message).toMatch(/the first: .*twice\.jsonl line 31 repeats .*twice\.jsonl line 1$/);
+    const input = write('in.jsonl', rows);
+    const rerun = write('rerun.jsonl', [...rows, pairRow(4, 1, 9, { id: 4 })]);
+    const joined = await auditJson([input, '--id-col', 'id', '--rerun', rerun, '--bootstrap', '0']);
+    const codes = joined.warnings.map((w: { code: string }) => w.code);
+    expect(codes).not.toContain('unmatched_rows');
+    const again = joined.warnings.find((w: { code: string }) => w.code === 'duplicate_pairs');
+    expect(again.message).toMatch(
+      /rerun\.jsonl: 1 row repeats a pair an earlier row already scored \(joined by --id-col id\)/,
+    );
+    expect(again.message).toMatch(/rerun\.jsonl line 31 repeats .*rerun\.jsonl line 5$/);
+    expect(joined.joins[0]).toMatchObject({ matched: 30, duplicates: 1, uncovered: 0 });
   });
 });

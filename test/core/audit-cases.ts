@@ -16,6 +16,7 @@ export const VERDICT_CODES = [
   'position_bias',
   'scale_ceiling',
   'scale_floor',
+  'scores_off_scale',
   'few_pairs',
   'one_prompt',
   'cached_rerun',
@@ -24,6 +25,7 @@ export const VERDICT_CODES = [
 interface Built {
   pairs: AuditPairs;
   reruns?: PairScoreColumns[];
+  reference?: PairScoreColumns;
   scale?: { min: number; max: number };
   scaleSource?: 'paper' | 'inferred' | 'observed';
 }
@@ -138,10 +140,19 @@ export const CASES: Array<[string, () => Built, string[]]> = [
     ['wide_gap_disagreement'],
   ],
   [
+    // A rerun shows the judge consistent, not right: a judge wrong on these pairs reruns just as steadily.
     'flipped labels (20%), a reliable rerun',
     () => {
       const pairs = build(600, 7, { score: judge10(0.5), flip: 0.2 });
       return { pairs, reruns: [rerunOf(pairs, 70, 0.3)] };
+    },
+    ['wide_gap_disagreement'],
+  ],
+  [
+    'flipped labels (20%), a reference that agrees with the judge',
+    () => {
+      const pairs = build(600, 7, { score: judge10(0.5), flip: 0.2 });
+      return { pairs, reference: rerunOf(pairs, 71, 0.3) };
     },
     ['labels_flipped'],
   ],
@@ -190,6 +201,16 @@ export const CASES: Array<[string, () => Built, string[]]> = [
     }),
     ['scale_floor', 'scores_coarse'],
   ],
+  [
+    'a 1-10 judge audited with --scale 1-5',
+    () => ({ pairs: build(600, 16, { score: judge10(0.8) }), scale: { min: 1, max: 5 }, scaleSource: 'flag' }),
+    ['scores_off_scale'],
+  ],
+  [
+    'constant scores at the top of a scale read off the data',
+    () => ({ pairs: build(600, 17, { score: () => 10 }) }),
+    ['scores_constant'],
+  ],
   ['few pairs (20)', () => ({ pairs: build(20, 13, { score: judge10(0.5) }) }), ['few_pairs']],
   [
     'every pair under one prompt',
@@ -237,7 +258,7 @@ export async function figuresOf(built: Built): Promise<AuditFigures> {
     unscored: 0,
     rows: built.pairs.count,
     reruns: built.reruns ?? [],
-    reference: null,
+    reference: built.reference ?? null,
     aspects: null,
   });
 }

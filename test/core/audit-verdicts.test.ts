@@ -20,6 +20,23 @@ describe('the warning table: each synthetic case fires its codes and no other ve
   });
 });
 
+describe('what a rerun and a reference can show where the judge and the labels disagree', () => {
+  const named = (name: string) => CASES.find(([n]) => n === name)!;
+  it('a consistent rerun says the judge is self-consistent, never that the labels are flipped', async () => {
+    const [name, make] = named('flipped labels (20%), a reliable rerun');
+    const warnings = auditVerdicts(await figuresOf(finish(make(), name)));
+    const wide = warnings.find((w) => w.code === 'wide_gap_disagreement')!;
+    expect(wide.message).toMatch(/the judge is self-consistent here/);
+    expect(wide.message).toMatch(/not a judge that is consistently wrong/);
+    expect(warnings.map((w) => w.code)).not.toContain('labels_flipped');
+  });
+  it('a reference yields labels_flipped only on the condition that it is independent ground truth', async () => {
+    const [name, make] = named('flipped labels (20%), a reference that agrees with the judge');
+    const flipped = auditVerdicts(await figuresOf(finish(make(), name))).find((w) => w.code === 'labels_flipped')!;
+    expect(flipped.message).toMatch(/if the reference is independent ground truth \(human or gold judgements/);
+  });
+});
+
 describe('docs/AUDIT.md states every verdict and threshold', () => {
   const docs = readFileSync(join(ROOT, 'docs', 'AUDIT.md'), 'utf8');
   it.each(VERDICT_CODES.map((c) => [c]))('%s has its row', (code) => {

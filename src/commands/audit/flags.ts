@@ -9,7 +9,11 @@ function parseGaps(text: string): number[] {
   const decimal = /^\s*(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
   const bad = parts.find((part) => !decimal.test(part));
   if (bad !== undefined)
-    throw new ValueError(text, 'a comma-separated list of decimal gaps, e.g. 0,0.5,1,2', `"${bad}" is not one`);
+    throw new ValueError(
+      text,
+      'a comma-separated list of decimal gaps, e.g. 0,0.5,1,2',
+      `"${bad}" is not a plain decimal number (digits, a point, an optional exponent)`,
+    );
   if (parts.length > MAX_GAPS) throw new ValueError(text, `at most ${MAX_GAPS} gaps`);
   return parts.map((part) => parseNonNegative(part));
 }

@@ -3,7 +3,7 @@
  * run 1 against run 2) and the clearest conflicting pairs. No script, no network, no external font. Each
  * figure's cell names its JSON key (`data-key`), so a test can hold every number on the page to `--json`.
  */
-import { formatScore } from '../../core/goal.js';
+import { displayNumber, scaleText } from '../../core/audit.js';
 import { terminalSafe } from '../../core/terminal.js';
 import type { ScoredPair } from './read.js';
 import { contentText, finalText } from './read.js';
@@ -65,7 +65,7 @@ function histogram(r: AuditReport): string {
   const y = scaleY(0, max);
   // Labels thinned to what fits: a range bin (continuous scores) is labelled by its lower edge, and only
   // every k-th label is drawn so that none overlaps its neighbour.
-  const labelOf = (b: (typeof bins)[number]) => (b.lo === b.hi ? b.label : formatScore(Number(b.lo.toPrecision(3))));
+  const labelOf = (b: (typeof bins)[number]) => (b.lo === b.hi ? b.label : displayNumber(Number(b.lo.toPrecision(3))));
   const widest = Math.max(...bins.map((b) => labelOf(b).length));
   const every = Math.max(1, Math.ceil((widest * 6 + 4) / width));
   const bars = bins
@@ -102,7 +102,7 @@ function calibrationChart(r: AuditReport): string {
       (b) =>
         `<line x1="${num(x(mid(b)))}" y1="${num(y(b.ci![0]))}" x2="${num(x(mid(b)))}" y2="${num(y(b.ci![1]))}" ` +
         `stroke="#999"/><circle cx="${num(x(mid(b)))}" cy="${num(y(b.agreement!))}" r="3" fill="#c0392b">` +
-        `<title>|Δ| ${formatScore(mid(b))}: ${figure(b.agreement)} of ${b.pairs}</title></circle>`,
+        `<title>|Δ| ${displayNumber(mid(b))}: ${figure(b.agreement)} of ${b.pairs}</title></circle>`,
     )
     .join('');
   const fit = r.calibration.logistic;
@@ -114,7 +114,7 @@ function calibrationChart(r: AuditReport): string {
     : '';
   const half = `<line x1="${PAD}" y1="${num(y(0.5))}" x2="${W - 8}" y2="${num(y(0.5))}" stroke="#ddd"/>`;
   const ticks: Ticks = {
-    x: [0, hi / 2, hi].map((v) => [x(v), formatScore(Number(v.toPrecision(3)))]),
+    x: [0, hi / 2, hi].map((v) => [x(v), displayNumber(Number(v.toPrecision(3)))]),
     y: [0, 0.5, 1].map((v) => [y(v), String(v)]),
   };
   return frame('Calibration: agreement with the label by |Δ|', '|Δ| (score gap)', '', half + whiskers + curve, ticks);
@@ -146,22 +146,22 @@ function sweepChart(r: AuditReport): string {
   const targetLine =
     `<line x1="${PAD}" y1="${num(y(target))}" x2="${W - 8}" y2="${num(y(target))}" stroke="#555" ` +
     `stroke-dasharray="4 3"/><text x="${PAD + 4}" y="${num(y(target) - 3)}" fill="#555">target ` +
-    `${formatScore(target)}</text>`;
+    `${displayNumber(target)}</text>`;
   const mark = (gap: number | null, color: string, label: string, row: number) =>
     gap === null || gap > last
       ? ''
       : `<line x1="${num(x(gap))}" y1="8" x2="${num(x(gap))}" y2="${H - PAD}" stroke="${color}" stroke-width="1.5"/>` +
         `<text x="${num(Math.min(x(gap) + 3, W - 90))}" y="${14 + 12 * row}" fill="${color}">${label}</text>`;
   const marks =
-    mark(suggestion.gap, '#1e7b34', `suggested ${suggestion.gap === null ? '' : formatScore(suggestion.gap)}`, 0) +
+    mark(suggestion.gap, '#1e7b34', `suggested ${suggestion.gap === null ? '' : displayNumber(suggestion.gap)}`, 0) +
     mark(
       suggestion.noise_gap,
       '#8e44ad',
-      `noise gap ${suggestion.noise_gap === null ? '' : formatScore(Number(suggestion.noise_gap.toFixed(2)))}`,
+      `noise gap ${suggestion.noise_gap === null ? '' : displayNumber(Number(suggestion.noise_gap.toFixed(2)))}`,
       1,
     );
   const ticks: Ticks = {
-    x: [0, last / 2, last].map((v) => [x(v), formatScore(Number(v.toPrecision(3)))]),
+    x: [0, last / 2, last].map((v) => [x(v), displayNumber(Number(v.toPrecision(3)))]),
     y: [0, 0.5, 1].map((v) => [y(v), String(v)]),
   };
   const chart = frame(
@@ -191,11 +191,11 @@ function retestChart(r: AuditReport): string {
     .map(
       ([a, b, n]) =>
         `<circle cx="${num(x(a))}" cy="${num(y(b))}" r="${num(2 + 6 * Math.sqrt(n / most))}" fill="#4a7ab5" ` +
-        `fill-opacity="0.5"><title>${formatScore(a)} → ${formatScore(b)}: ${n}</title></circle>`,
+        `fill-opacity="0.5"><title>${displayNumber(a)} → ${displayNumber(b)}: ${n}</title></circle>`,
     )
     .join('');
   const diagonal = `<line x1="${num(x(lo))}" y1="${num(y(lo))}" x2="${num(x(hi))}" y2="${num(y(hi))}" stroke="#ddd"/>`;
-  const ends = [lo, hi].map((v) => formatScore(Number(v.toPrecision(3))));
+  const ends = [lo, hi].map((v) => displayNumber(Number(v.toPrecision(3))));
   const ticks: Ticks = {
     x: [
       [x(lo), ends[0]!],
@@ -234,7 +234,7 @@ function sweepTable(r: AuditReport): string {
   const rows = r.min_gap_sweep
     .map(
       (s, i) =>
-        `<tr><td data-key="min_gap_sweep.${i}.gap">${formatScore(s.gap)}</td>` +
+        `<tr><td data-key="min_gap_sweep.${i}.gap">${displayNumber(s.gap)}</td>` +
         `<td data-key="min_gap_sweep.${i}.pairs">${s.pairs}</td>` +
         `<td data-key="min_gap_sweep.${i}.share">${figure(s.share)}</td>` +
         `<td data-key="min_gap_sweep.${i}.prompts">${s.prompts}</td>` +
@@ -280,8 +280,8 @@ function conflictsSection(r: AuditReport, shown: readonly ScoredPair[]): string 
     .map((p) => {
       const prompt = p.pair.prompt.map((m) => contentText(m.content)).join('\n\n');
       return (
-        `<div class="pair"><p class="meta">${rowId(p)} · chosen scored ${formatScore(p.chosen)}, rejected ` +
-        `${formatScore(p.rejected)} (gap ${formatScore(Number((p.chosen - p.rejected).toPrecision(6)))})</p>` +
+        `<div class="pair"><p class="meta">${rowId(p)} · chosen scored ${displayNumber(p.chosen)}, rejected ` +
+        `${displayNumber(p.rejected)} (gap ${displayNumber(Number((p.chosen - p.rejected).toPrecision(6)))})</p>` +
         `<div class="prompt"><b>prompt</b>${folded(prompt, 200)}</div><div class="sides">` +
         `<div><b>chosen (labelled better)</b>${folded(finalText(p.pair.chosen))}</div>` +
         `<div><b>rejected</b>${folded(finalText(p.pair.rejected))}</div></div></div>`
@@ -347,19 +347,24 @@ const STYLE =
 export function renderPage(r: AuditReport, shown: readonly ScoredPair[]): string {
   const sources = r.inputs.map((i) => escapeHtml(i.source)).join(', ');
   const suggestion = r.suggested_min_gap;
-  const gapText = suggestion.gap === null ? 'none' : formatScore(suggestion.gap);
+  const gapText =
+    suggestion.gap === null
+      ? suggestion.status === 'unsupported'
+        ? 'withheld'
+        : 'none'
+      : displayNumber(suggestion.gap);
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>radpo audit: ${sources}</title><style>${STYLE}</style></head><body><h1>radpo audit</h1>` +
     `<p>${sources}: <span data-key="rows.read">${r.rows.read}</span> rows, <span data-key="pairs">${r.pairs}</span> ` +
     `scored pairs over <span data-key="prompts">${r.prompts}</span> prompts; scale ` +
-    `${formatScore(r.scale.min)}-${formatScore(r.scale.max)} (${r.scale.source}); intervals from ` +
+    `${scaleText(r.scale)} (${r.scale.source}); intervals from ` +
     `${r.bootstrap.resamples} bootstrap resamples of prompts (seed ${r.bootstrap.seed}).</p>` +
     `<h2>Warnings</h2>${warningsSection(r)}` +
     `<h2>Figures</h2>${figuresTable(r)}` +
     `<p>Suggested minimum gap: <b data-key="suggested_min_gap.gap">${gapText}</b>` +
-    `${suggestion.status === 'borderline' ? ' (borderline)' : ''} — ` +
+    ' — ' +
     `${escapeHtml(suggestion.reason)}.</p>` +
     `<h2>Charts</h2>${histogram(r)}${calibrationChart(r)}${sweepChart(r)}${retestChart(r)}` +
     `<h2>Min-gap sweep</h2>${sweepTable(r)}${groupsSection(r)}` +

@@ -2,7 +2,7 @@
  * The audit as a terminal table: one line per figure (value, 95% interval, n, status, and the published
  * figure it compares with), then calibration, the min-gap sweep and the suggestion. At most 100 columns.
  */
-import { formatScore } from '../../core/goal.js';
+import { displayNumber, scaleText } from '../../core/audit.js';
 import { terminalSafe } from '../../core/terminal.js';
 import { formatCount } from '../../pipeline/text.js';
 import { type FigureLine, figureTable } from '../../core/audit-verdicts.js';
@@ -84,8 +84,9 @@ export function renderAudit(r: AuditReport): string {
     observed: ', as seen',
   };
   out.push(
-    `radpo audit: ${formatCount(r.rows.read)} rows, ${formatCount(r.pairs)} scored pairs over ` +
-      `${formatCount(r.prompts)} prompts (scale ${formatScore(r.scale.min)}-${formatScore(r.scale.max)}` +
+    `radpo audit: ${formatCount(r.rows.read)} row${r.rows.read === 1 ? '' : 's'}, ` +
+      `${formatCount(r.pairs)} scored pair${r.pairs === 1 ? '' : 's'} over ` +
+      `${formatCount(r.prompts)} prompt${r.prompts === 1 ? '' : 's'} (scale ${scaleText(r.scale)}` +
       `${scaleWords[r.scale.source]})`,
   );
   const aside = [
@@ -100,7 +101,7 @@ export function renderAudit(r: AuditReport): string {
   out.push('', 'calibration: agreement with the label by score gap |Δ| (Wilson 95%)');
   out.push(`${'|Δ|'.padStart(14)}${'pairs'.padStart(9)}${'agreement'.padStart(11)}  95% CI`);
   for (const bin of r.calibration.bins) {
-    const range = bin.lo === bin.hi ? formatScore(bin.lo) : `${bin.lo.toPrecision(3)}..${bin.hi.toPrecision(3)}`;
+    const range = bin.lo === bin.hi ? displayNumber(bin.lo) : `${bin.lo.toPrecision(3)}..${bin.hi.toPrecision(3)}`;
     out.push(
       `${range.padStart(14)}${formatCount(bin.pairs).padStart(9)}${figure(bin.agreement).padStart(11)}  ` +
         interval(bin.ci),
@@ -113,7 +114,7 @@ export function renderAudit(r: AuditReport): string {
   );
   for (const s of r.min_gap_sweep) {
     out.push(
-      `${formatScore(s.gap).padStart(8)}${formatCount(s.pairs).padStart(9)}` +
+      `${displayNumber(s.gap).padStart(8)}${formatCount(s.pairs).padStart(9)}` +
         `${`${(s.share * 100).toFixed(1)}%`.padStart(8)}${formatCount(s.prompts).padStart(9)}` +
         `${figure(s.agreement).padStart(11)}  ${interval(s.agreement_ci).padEnd(12)}` +
         `${formatCount(s.conflicts).padStart(10)}`,
@@ -137,13 +138,14 @@ export function renderAudit(r: AuditReport): string {
     '',
     wrap(
       suggestion.gap === null
-        ? `suggested --min-gap: none — ${suggestion.reason}`
-        : `suggested --min-gap: ${formatScore(suggestion.gap)}` +
-            `${suggestion.status === 'borderline' ? ' (borderline)' : ''}` +
-            ` (${suggestion.reason})`,
+        ? `suggested --min-gap: ${suggestion.status === 'unsupported' ? 'withheld' : 'none'} — ${suggestion.reason}`
+        : // A borderline reason starts with "borderline:", which marks it.
+          `suggested --min-gap: ${displayNumber(suggestion.gap)} (${suggestion.reason})`,
     ),
   );
   if (r.apply) out.push(`  apply it: ${r.apply}`);
+  else if (suggestion.gap !== null && suggestion.gap > 0 && r.inputs.some((i) => i.source === '<stdin>'))
+    out.push('  apply it: save the input to a file and pass that file to radpo relabel with the same flags');
   for (const w of r.warnings) {
     out.push(wrap(`warning [${w.code}]: ${w.message}`));
     if (w.hint) out.push(`  ${wrap(`hint: ${w.hint}`, '    ')}`);

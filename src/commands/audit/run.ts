@@ -12,20 +12,22 @@ import {
   auditFigures,
   codePoints,
   type PairScoreColumns,
+  plural,
   type ScaleSource,
   type WarningCode,
 } from '../../core/audit.js';
-import { auditVerdicts } from '../../core/audit-verdicts.js';
-import { RadpoError, usageError } from '../../core/errors.js';
+import { auditVerdicts, supportedSuggestion } from '../../core/audit-verdicts.js';
+import { type Location, RadpoError, usageError } from '../../core/errors.js';
 import { formatScore, type Scale } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';
+import { pathText } from '../../core/path.js';
 import type { Io } from '../../io/io.js';
 import { openSink, type Sink } from '../../io/output.js';
 import type { auditFlags } from './flags.js';
 import { renderPage } from './html.js';
 import { finalText, PairReader, type ReadConfig, type ScoredPair } from './read.js';
 import { renderAudit } from './render.js';
-import type { FlagValues } from '../../cli/flags.js';
+import { type FlagValues, parseBytes } from '../../cli/flags.js';
 import { wordHint } from '../../cli/hints.js';
 import { loadScoresFile } from '../../pipeline/scores-file.js';
 import type { AuditReport, Gate } from './report.js';
@@ -64,6 +66,12 @@ function textHash(text: string): number {
 
 const MAX_SHOWN_CONFLICTS = 50;
 
+/** A join key without its occurrence number (`id:4#1` → `id:4`): the n-th repeat of a pair joins the n-th. */
+const baseKey = (key: string) => key.slice(0, key.lastIndexOf('#'));
+
+/** "in.jsonl line 4": where a row is, for a message. */
+const where = (l: Location) => `${l.source} ${l.unit} ${l.line}`;
+
 /** The pairs read into columns, and what the page shows of the conflicts. */
 class PairColumns {
   readonly chosen = floats();
@@ -84,6 +92,11 @@ class PairColumns {
   readonly keys: Map<string, number> | null;
   /** The clearest conflicts (most negative Δ first), for the page. */
   readonly shown: ScoredPair[] = [];
+
+  /** Where each pair was first read, by its key (or its text's hashes): a repeat is counted, the first named. */
+  private readonly firstSeen = new Map<string, string>();
+  duplicates = 0;
+  firstDuplicate = '';
 
   constructor(joined: boolean) {
     this.keys = joined ? new Map() : null;
@@ -129,6 +142,14 @@ class PairColumns {
         column.chosen.push(ac);
         column.rejected.push(ar);
       });
+    }
+    // A repeated pair (cat a a, or two rows of one id) is counted twice in every figure: said, not hidden.
+    const seenKey = this.keys ? baseKey(pair.key) : `${pair.promptKey}\u0000${textHash(c)}\u0000${textHash(r)}`;
+    const first = this.firstSeen.get(seenKey);
+    if (first === undefined) this.firstSeen.set(seenKey, where(pair.location));
+    else {
+      this.duplicates += 1;
+      this.firstDuplicate ||= `${where(pair.location)} repeats ${first}`;
     }
     this.keys?.set(pair.key, index);
     if (pair.label === 1 && pair.chosen < pair.rejected) this.keepShown(pair);
@@ -188,6 +209,9 @@ async function joinedScores(
   };
   let unmatched = 0;
   let matched = 0;
+  let duplicates = 0;
+  let firstDuplicate = '';
+  const joinedAt = new Map<number, string>();
   const reader = new PairReader(
     { ...config, reference: undefined, aspects: [], joinKeys: true, groupCol: undefined },
     io,
@@ -195,9 +219,17 @@ async function joinedScores(
   await reader.read([file], (pair) => {
     const index = columns.keys!.get(pair.key);
     if (index === undefined) {
-      unmatched += 1;
+      // One more row for a pair the input holds fewer times: a repeat in this file, not a stranger.
+      const firstIndex = columns.keys!.get(`${baseKey(pair.key)}#0`);
+      const earlier = firstIndex === undefined ? undefined : joinedAt.get(firstIndex);
+      if (earlier === undefined) unmatched += 1;
+      else {
+        duplicates += 1;
+        firstDuplicate ||= `${where(pair.location)} repeats ${earlier}`;
+      }
       return;
     }
+    joinedAt.set(index, where(pair.location));
     matched += 1;
     // A tie (or a pair joined by id) may come with its responses the other way round: scores follow the
     // response, not the slot.
@@ -220,6 +252,8 @@ async function joinedScores(
       unreadable,
       unscored: t.unscored,
       uncovered: n - matched,
+      duplicates,
+      firstDuplicate,
       first: [...t.examples.values()].map((e) => e.describe(wordHint, false)),
     },
   };
@@ -236,7 +270,17 @@ interface JoinTally {
   unscored: number;
   /** Audited pairs this file gives no score. */
   uncovered: number;
+  /** Rows for a pair an earlier row of this file already scored (the first score stands). */
+  duplicates: number;
+  firstDuplicate: string;
   first: string[];
+}
+
+/** Pairs whose --group-col value is missing or empty (the group ''); 0 without --group-col. */
+function ungroupedPairs(pairs: AuditPairs): number {
+  const none = pairs.groupNames.indexOf('');
+  if (none < 0) return 0;
+  return pairs.group.reduce((n, g) => n + (g === none ? 1 : 0), 0);
 }
 
 /** The scale: --scale, else the one a relabeled file's goal names, else 1-10 when every score fits it, else as seen. */
@@ -256,7 +300,8 @@ function auditScale(
     whole &&= Number.isInteger(pairs.chosen[i]!) && Number.isInteger(pairs.rejected[i]!);
   }
   // Whole-number ratings inside a common small scale are read on it (a 1-5 judge at its ceiling shows one).
-  const small = INFERRED_SCALES.find((s) => whole && pairs.count > 0 && min >= s.min && max <= s.max);
+  // One value in use is no evidence of a scale: 7 everywhere would read as the top of 1-7.
+  const small = INFERRED_SCALES.find((s) => whole && min < max && min >= s.min && max <= s.max);
   if (small) return { scale: small, source: 'inferred' };
   if (pairs.count === 0 || (min >= 1 && max <= 10)) return { scale: { min: 1, max: 10 }, source: 'paper' };
   return { scale: { min, max: max > min ? max : min + 1 }, source: 'observed' };
@@ -375,6 +420,13 @@ async function audit(
         (tally.examples.size > 0 ? `; ${notAuditedWarning(tally, inputs).message}` : ''),
       'audit a file of scored pairs (score_chosen and score_rejected, or name the columns)',
     );
+  const ungrouped = ungroupedPairs(pairs);
+  // A --group-col no row has is a typo, not a breakdown into one group named ''.
+  if (flags.groupCol && ungrouped === pairs.count)
+    throw usageError(
+      `--group-col ${pathText(flags.groupCol)}: none of the ${pairs.count} scored pairs has a value there`,
+      'name a column the rows have (a dotted path such as metadata.task)',
+    );
   const { scale, source } = auditScale(flags, pairs, tally.goalScale);
   const aspectColumns = columns.aspectColumns();
   const figures = await auditFigures(pairs, {
@@ -401,10 +453,32 @@ async function audit(
         `(${tally.overallFromAttributes.join(', ')})`,
     });
   if (tally.examples.size > 0) warnings.push(notAuditedWarning(tally, inputs));
-  for (const w of warnings) w.hint ??= WARNING_HINTS[w.code] ?? undefined;
+  if (columns.duplicates > 0)
+    warnings.push({
+      code: 'duplicate_pairs',
+      message:
+        `${plural(columns.duplicates, 'pair')} ${columns.duplicates === 1 ? 'repeats' : 'repeat'} an earlier ` +
+        'one (same ' +
+        `${flags.idCol ? `--id-col ${pathText(flags.idCol)}` : 'prompt, chosen and rejected'}), and each copy ` +
+        `counts in every figure; the first: ${columns.firstDuplicate}`,
+    });
+  if (flags.groupCol && ungrouped > 0)
+    warnings.push({
+      code: 'group_missing',
+      message:
+        `${ungrouped} of ${pairs.count} pairs have no value in --group-col ${pathText(flags.groupCol)}: ` +
+        'they form the group (none)',
+    });
+  for (const w of warnings) {
+    // With a swapped rerun given, the advice to run one is done: what is left is to use both orders.
+    if (w.code === 'position_bias' && figures.position_bias?.swap_consistency)
+      w.hint ??= "average each pair's two orders (this input and the swapped --rerun) before relabeling";
+    w.hint ??= WARNING_HINTS[w.code] ?? undefined;
+  }
   figures.warnings = warnings;
-  const suggestion = figures.suggested_min_gap;
-  const gap = suggestion.status === 'ok' ? suggestion.gap : suggestion.nearest;
+  figures.suggested_min_gap = supportedSuggestion(figures.suggested_min_gap, warnings);
+  // The command applies the gap the report suggests (ok or borderline), the one --json shows beside it.
+  const gap = figures.suggested_min_gap.gap;
   const report: AuditReport = {
     schema: 'radpo.audit/v1',
     inputs: tally.inputs,
@@ -415,14 +489,55 @@ async function audit(
       relabeled_twins: tally.twins,
     },
     ...figures,
-    joins: joins.map(({ first: _first, ...join }) => join),
+    joins: joins.map(({ first: _first, firstDuplicate: _firstDuplicate, ...join }) => join),
     gates: gatesOf(flags, figures),
+    // stdin was read once and is gone: a command naming "-" would relabel nothing; the table says to name a file.
     apply:
-      gap !== null && gap > 0 && !tally.inputs.some((i) => i.relabeled)
-        ? shellCommand(['radpo', 'relabel', ...inputs, '--min-gap', formatScore(gap)])
+      gap !== null && gap > 0 && !tally.inputs.some((i) => i.relabeled) && !inputs.includes('-')
+        ? shellCommand(['radpo', 'relabel', ...inputs, ...readingFlags(flags), '--min-gap', formatScore(gap)])
         : null,
   };
   return { report, shown: columns.shown };
+}
+
+/**
+ * The flags audit shares with relabel, as this audit read the input (columns, layout, format, scores file,
+ * scale), so the suggested relabel command reads the same pairs. `--name=value`: a value may start with '-'.
+ */
+function readingFlags(flags: AuditFlagValues): string[] {
+  const out: string[] = [];
+  const add = (name: string, value: string | undefined) => {
+    if (value !== undefined) out.push(`${name}=${value}`);
+  };
+  add('--input-format', flags.inputFormat);
+  if (flags.maxLineBytes !== parseBytes('64M')) add('--max-line-bytes', String(flags.maxLineBytes));
+  add('--schema', flags.schema);
+  const columns = [
+    ['--prompt-col', flags.promptCol],
+    ['--chosen-col', flags.chosenCol],
+    ['--rejected-col', flags.rejectedCol],
+    ['--system-col', flags.systemCol],
+    ['--input-col', flags.inputCol],
+    ['--response-a-col', flags.responseACol],
+    ['--response-b-col', flags.responseBCol],
+    ['--score-a-col', flags.scoreACol],
+    ['--score-b-col', flags.scoreBCol],
+    ['--chosen-score-col', flags.chosenScoreCol],
+    ['--rejected-score-col', flags.rejectedScoreCol],
+    ['--key', flags.key],
+  ] as const;
+  for (const [name, path] of columns) add(name, path && pathText(path));
+  for (const column of flags.winnerCol) add('--winner-col', column);
+  if (flags.winnerValues) {
+    const sides = new Map<string, string[]>();
+    for (const [value, side] of flags.winnerValues) sides.set(side, [...(sides.get(side) ?? []), value]);
+    const names: Record<string, string> = { a: 'A', b: 'B', tie: 'tie' };
+    add('--winner-values', [...sides].map(([side, values]) => `${names[side]}=${values.join('|')}`).join(','));
+  }
+  if (flags.inputJoin !== undefined) add('--input-join', flags.inputJoin.replace(/\n/g, '\\n').replace(/\t/g, '\\t'));
+  add('--scores', flags.scores);
+  if (flags.scale) add('--scale', `${formatScore(flags.scale.min)}-${formatScore(flags.scale.max)}`);
+  return out;
 }
 
 /**
@@ -444,12 +559,16 @@ const WARNING_HINTS: Record<WarningCode, string | null> = {
   scores_coarse: 'use a finer scale (--scale, a reward model) or average several judgements',
   labels_from_scores: 'audit against a human-labelled set, or give a second judge as --reference FILE',
   wide_gap_disagreement:
-    'give --reference FILE (a second judge or human scores) or --rerun FILE, and read the pairs: --conflicts FILE',
-  labels_flipped: 'read the conflicting pairs (--conflicts FILE or --html FILE) and fix or drop them',
+    'give human or gold scores as --reference FILE (a rerun shows only whether the judge is consistent), and ' +
+    'read the pairs: --conflicts FILE',
+  labels_flipped:
+    'if the reference is human or gold, read the conflicting pairs (--conflicts FILE or --html FILE) and fix or ' +
+    'drop them',
   length_bias: 'rescore with a rubric that ignores length, or compare with a length-controlled judge',
   position_bias: 'score each pair in both orders (a --rerun with A and B swapped) and average',
   scale_ceiling: "declare the judge's scale (--scale) or use a wider one",
   scale_floor: "declare the judge's scale (--scale) or use a wider one",
+  scores_off_scale: 'give the scale the judge used (--scale MIN-MAX), or check the score columns',
   few_pairs: null,
   one_prompt: null,
   cached_rerun: 'rescore with radpo score --rescore --no-cache (and a judge temperature above 0)',
@@ -458,6 +577,8 @@ const WARNING_HINTS: Record<WarningCode, string | null> = {
   uncovered_pairs: null,
   aspects_only: null,
   rows_not_audited: null,
+  duplicate_pairs: 'drop the repeats (or give each pair its own --id-col value) and audit again',
+  group_missing: 'check the column name, or give those rows a value',
 };
 
 /** What joining a --rerun or --reference file left out, each count with what to do. */
@@ -469,6 +590,14 @@ function joinWarnings(join: JoinTally, flags: AuditFlagValues): AuditWarning[] {
       code: 'unmatched_rows',
       message: `${join.file}: ${join.unmatched} pairs are not in the audited input (joined by ${by})`,
       ...(flags.idCol ? {} : { hint: 'if the texts changed, join by an id column: --id-col PATH' }),
+    });
+  if (join.duplicates > 0)
+    out.push({
+      code: 'duplicate_pairs',
+      message:
+        `${join.file}: ${plural(join.duplicates, 'row')} ${join.duplicates === 1 ? 'repeats' : 'repeat'} a pair an ` +
+        `earlier row already scored (joined by ` +
+        `${by}); the first score of each pair is used; the first repeat: ${join.firstDuplicate}`,
     });
   const unread = join.unreadable + join.unscored;
   if (unread > 0)

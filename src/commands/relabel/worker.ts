@@ -64,8 +64,10 @@ parentPort!.on('message', (message: { type: 'context'; id: number; context: Reco
     }
   }
   const out = Buffer.concat(parts);
-  // Transfer the rows without copying: give the worker's buffer away (a fresh one if it is pooled).
-  const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : Buffer.from(out);
+  // Transfer the rows without copying: give the worker's buffer away, or a copy in a memory of its own when it
+  // is a slice of Node's pool. Buffer.from() would not do: a small copy comes from the pool again, and Node 24
+  // refuses to transfer the pool's memory (DataCloneError); a Uint8Array of its own always transfers.
+  const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : new Uint8Array(out);
   const reply: ResultMessage = {
     type: 'result',
     id: message.id,

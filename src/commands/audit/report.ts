@@ -13,16 +13,7 @@ export interface AuditReport extends AuditFigures {
     relabeled_twins: number;
   };
   /** Each --rerun and --reference file: its rows matched, unmatched, not read; the audited pairs it misses. */
-  joins: Array<{
-    file: string;
-    role: 'rerun' | 'reference';
-    rows: number;
-    matched: number;
-    unmatched: number;
-    unreadable: number;
-    unscored: number;
-    uncovered: number;
-  }>;
+  joins: JoinCounts[];
   gates: Gate[];
   /** The relabel command a suggested gap is applied with. */
   apply: string | null;
@@ -35,4 +26,19 @@ export interface Gate {
   bound: number;
   kind: 'min' | 'max';
   passed: boolean;
+}
+
+/** What joining one --rerun or --reference file found: every row of it is matched, unmatched or not read. */
+export interface JoinCounts {
+  file: string;
+  role: 'rerun' | 'reference';
+  rows: number;
+  matched: number;
+  unmatched: number;
+  unreadable: number;
+  unscored: number;
+  /** Audited pairs this file gives no score. */
+  uncovered: number;
+  /** Rows for a pair an earlier row of this file already scored (the first score stands). */
+  duplicates: number;
 }

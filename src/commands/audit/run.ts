@@ -30,7 +30,7 @@ import { renderAudit } from './render.js';
 import { type FlagValues, parseBytes } from '../../cli/flags.js';
 import { wordHint } from '../../cli/hints.js';
 import { loadScoresFile } from '../../pipeline/scores-file.js';
-import type { AuditReport, Gate } from './report.js';
+import type { AuditReport, Gate, JoinCounts } from './report.js';
 
 type AuditFlagValues = FlagValues<typeof auditFlags>;
 
@@ -259,19 +259,8 @@ async function joinedScores(
   };
 }
 
-/** What joining one --rerun or --reference file found: every row of it is matched, unmatched or not read. */
-interface JoinTally {
-  file: string;
-  role: 'rerun' | 'reference';
-  rows: number;
-  matched: number;
-  unmatched: number;
-  unreadable: number;
-  unscored: number;
-  /** Audited pairs this file gives no score. */
-  uncovered: number;
-  /** Rows for a pair an earlier row of this file already scored (the first score stands). */
-  duplicates: number;
+/** A join's counts (the report's), with the rows it names in its warnings. */
+interface JoinTally extends JoinCounts {
   firstDuplicate: string;
   first: string[];
 }

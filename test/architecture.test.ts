@@ -237,6 +237,24 @@ describe('ARCHITECTURE.md, claim by claim', () => {
     expect(start.filter((m) => !m.endsWith('.ts') && !m.startsWith('node:'))).toEqual(['commander']);
   });
 
+  it("a command's config.ts is pure: it and what it loads touch no file, network, process or environment", () => {
+    const configs = files().filter((f) => /^commands\/[a-z]+\/config\.ts$/.test(f));
+    expect(configs.map((f) => f.split('/')[1])).toEqual(expect.arrayContaining(['relabel', 'score', 'audit', 'eval']));
+    for (const config of configs) {
+      const loaded = closure(loads, config);
+      expect(
+        loaded.filter((m) => m.startsWith('node:') || !m.endsWith('.ts')).filter((m) => m !== 'commander'),
+        config,
+      ).toEqual([]);
+      expect(
+        loaded.filter(
+          (m) => m.endsWith('.ts') && /\bprocess\.|\breadFlagFile\(/.test(text(m).replace(/^\s*(\*|\/\/).*$/gm, '')),
+        ),
+        config,
+      ).toEqual([]);
+    }
+  });
+
   it('commands that never judge (pairs, audit, inspect) load no judge with their inputs', () => {
     for (const command of ['commands/pairs/run.ts', 'commands/audit/run.ts', 'commands/inspect/run.ts'])
       expect(

@@ -8,8 +8,15 @@
 import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
-import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
-import { checkOutputPaths, errorPolicyRules, outputRules, resolveInputs, stdinReadOnce } from '../../cli/rules.js';
+import { judgeRunConfig } from '../../cli/judge-config.js';
+import {
+  checkJudgeInputs,
+  checkOutputPaths,
+  errorPolicyRules,
+  outputRules,
+  resolveInputs,
+  stdinReadOnce,
+} from '../../cli/rules.js';
 import { POLICY_SERVER, serverSessionConfig } from '../../cli/server-config.js';
 import { RadpoError, RowError, usageError } from '../../core/errors.js';
 import {
@@ -36,7 +43,8 @@ import type { RunOutput } from '../../pipeline/run-output.js';
 import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import { type BaseReport, RunCounts, setAsideReport } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
+import { type SamplingParams, samplingRecord } from '../../sampler/params.js';
+import { Sampler, type Samples } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import { type EvalConfig, evalConfig } from './config.js';

@@ -56,7 +56,7 @@ export interface RelabelFacts {
   /** Was the flag given (or set by --config) rather than left at its default? */
   given(key: string): boolean;
   env: Readonly<Record<string, string | undefined>>;
-  /** The judge's configuration (cli/judge-config.ts, which reads the environment and the rubric file); null without --judge. */
+  /** The judge's configuration (cli/judge-config.ts reads the environment and rubric file); null: no --judge. */
   judge: JudgeRunConfig | null;
   /** What --placement auto means with the loaded --chat-template (null without one). */
   autoPlaced: Placement | null;

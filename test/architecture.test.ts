@@ -255,6 +255,13 @@ describe('ARCHITECTURE.md, claim by claim', () => {
     }
   });
 
+  it('one Logger type: only io/log.ts names pino, which it loads for --log-format json alone', () => {
+    expect(files().filter((f) => /from 'pino'|require\('pino'\)|import\('pino'\)/.test(text(f)))).toEqual([
+      'io/log.ts',
+    ]);
+    expect(closure(loads, 'io/log.ts')).not.toContain('pino');
+  });
+
   it('commands that never judge (pairs, audit, inspect) load no judge with their inputs', () => {
     for (const command of ['commands/pairs/run.ts', 'commands/audit/run.ts', 'commands/inspect/run.ts'])
       expect(

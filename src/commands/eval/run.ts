@@ -5,7 +5,6 @@
  * sampler is generate's and the judge score's, with their caches, batch files and bounds: a rerun asks
  * nothing, a killed run resumes.
  */
-import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import { judgeRunConfig } from '../../cli/judge-config.js';
@@ -32,7 +31,7 @@ import { asMessages, type Message, policyPrompt } from '../../core/pair.js';
 import { getPath } from '../../core/path.js';
 import { terminalSafe } from '../../core/terminal.js';
 import type { Io } from '../../io/io.js';
-import { runLogger } from '../../io/log.js';
+import { type Logger, runLogger } from '../../io/log.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { Verdict } from '../../judge/judge.js';
 import { JudgeSession, type JudgeRunConfig } from '../../judge/session.js';

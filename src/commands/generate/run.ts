@@ -2,7 +2,6 @@
  * `radpo generate`: N responses per prompt from a policy server; one row per prompt out, with
  * `responses` and the `sampling` parameters. Resumable: every sample is cached as it arrives.
  */
-import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import { checkOutputPaths, resolveInputs, runConfig, stdinReadOnce } from '../../cli/rules.js';
@@ -13,7 +12,7 @@ import { goalText, type Placement, placeGoal } from '../../core/goal.js';
 import { policyPrompt } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import type { Io } from '../../io/io.js';
-import { runLogger } from '../../io/log.js';
+import { type Logger, runLogger } from '../../io/log.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { RunConfig } from '../../pipeline/config.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';

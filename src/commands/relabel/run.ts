@@ -4,7 +4,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import { judgeRunConfig } from '../../cli/judge-config.js';
@@ -13,7 +12,7 @@ import { checkOutputPaths, resolveInputs } from '../../cli/rules.js';
 import type { Placement } from '../../core/goal.js';
 import { trainerConfig } from '../../core/output-layouts.js';
 import type { Io } from '../../io/io.js';
-import { runLogger } from '../../io/log.js';
+import { type Logger, runLogger } from '../../io/log.js';
 import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import { renderSummary, RunCounts, type RunReport } from '../../pipeline/summary.js';
 import { CHECK_DEFAULTS } from '../../templates/check-defaults.js';

@@ -1,6 +1,5 @@
 /** `radpo score`: attach judge scores to each pair, keeping input order; rows out, or a batch file. */
 import { createReadStream } from 'node:fs';
-import type { Logger } from 'pino';
 import type { CommandContext, RunCommand } from '../../cli/command.js';
 import { judgeRunConfig } from '../../cli/judge-config.js';
 import { checkOutputPaths, resolveInputs } from '../../cli/rules.js';
@@ -12,7 +11,7 @@ import { formatScore } from '../../core/goal.js';
 import { contradictsLabel } from '../../core/relabel.js';
 import type { Path } from '../../core/path.js';
 import type { Io } from '../../io/io.js';
-import { runLogger } from '../../io/log.js';
+import { type Logger, runLogger } from '../../io/log.js';
 import { JudgeSession } from '../../judge/session.js';
 import { judgeStage } from '../../judge/stage.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { meetsMinGap } from '../../src/core/relabel.js';
-import { DATA, parseJsonl, ROOT, run, tempDir } from '../helpers.js';
+import { meetsMinGap } from '../../../src/core/relabel.js';
+import { DATA, parseJsonl, ROOT, run, tempDir } from '../../helpers.js';
 
 const FLIP = join(DATA, 'foreign', 'ultrafeedback_label_flip_20_first500.jsonl');
 const GOLDEN = join(ROOT, 'test', 'golden');

@@ -2,10 +2,20 @@
  * hf:// inputs against a fake Hub on 127.0.0.1 (test/hub-server.ts): globs, the cache layout huggingface_hub
  * writes, offline reads, tokens, the Hub's errors and a misbehaving server.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
+import { BIN, FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
 import { commitOf, type FakeHub, sha1Blob, sha256, startFakeHub } from '../hub-server.js';
 
 const sample = readFileSync(join(FIXTURES, 'ultrafeedback_sample.jsonl'));
@@ -257,6 +267,54 @@ describe('hf:// inputs', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(said);
     expect(existsSync(join(cache, 'datasets--me--uf', 'blobs', sha1Blob(shards[0]!)))).toBe(false);
+  });
+});
+
+describe('a slow or huge tree listing', () => {
+  it.each([
+    ['trickles a byte at a time', 'trickle', 'did not arrive whole within 3 s'],
+    ['is past any real page', 'huge', 'longer than the 16777216 bytes expected'],
+  ] as const)('a page that %s fails the run with a message', async (_, fault, said) => {
+    const h = await startHub();
+    h.faults.set('tree:data', fault);
+    const r = await run(['relabel', 'hf://datasets/me/uf/data/train_prefs-*.jsonl'], {
+      env: hubEnvFor(h, join(tempDir(), 'cache'), { HF_HUB_DOWNLOAD_TIMEOUT: '1' }),
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(said);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('Ctrl-C during a download', () => {
+  it('exits 130 as interrupted; no output, and the partial download stays resumable', async () => {
+    const big = Buffer.from(`${lines.join('\n')}\n`.repeat(20));
+    const h = await startHub({ 'big.jsonl': big });
+    // One byte, then nothing: the run is surely inside the body's read when the signal comes.
+    h.faults.set('big.jsonl', 'stall');
+    const dir = tempDir();
+    const cache = join(dir, 'cache');
+    const blobs = join(cache, 'datasets--me--uf', 'blobs');
+    const out = join(dir, 'out.jsonl');
+    const child = spawn(process.execPath, [BIN, 'relabel', 'hf://datasets/me/uf/big.jsonl', '-o', out], {
+      env: { ...process.env, ...hubEnvFor(h, cache, { HF_HUB_DOWNLOAD_TIMEOUT: '600' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const arrived = () =>
+      existsSync(blobs) && readdirSync(blobs).some((f) => statSync(join(blobs, f)).size > 0 && f.endsWith('incomplete'));
+    while (!arrived() && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('interrupted');
+    expect(stderr).not.toMatch(/: 20\b|AbortError/);
+    expect(readdirSync(dir).sort()).toEqual(['cache']);
+    // The byte that came is kept under huggingface_hub's resumable name, and no claimed copy of radpo's remains.
+    expect(readdirSync(blobs)).toEqual([`${sha1Blob(big)}.incomplete`]);
   });
 });
 

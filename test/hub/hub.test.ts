@@ -306,7 +306,8 @@ describe('Ctrl-C during a download', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const arrived = () =>
-      existsSync(blobs) && readdirSync(blobs).some((f) => statSync(join(blobs, f)).size > 0 && f.endsWith('incomplete'));
+      existsSync(blobs) &&
+      readdirSync(blobs).some((f) => statSync(join(blobs, f)).size > 0 && f.endsWith('incomplete'));
     while (!arrived() && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGINT');
     expect(await exited, stderr).toBe(130);

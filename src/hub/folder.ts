@@ -182,7 +182,7 @@ export class HubFolder implements Sink {
 
   /** Without --split: the split every Hub input's files name (one, and a valid name), else train. */
   private splitOfInputs(hub: readonly HubSource[]): string {
-    const named = [...new Set(hub.map((h) => h.split))];
+    const named = [...new Set(hub.flatMap((h) => h.splits))];
     if (named.length === 1 && named[0] && SPLIT.test(named[0])) return named[0];
     if (named.length > 1) {
       const found = named.map((n) => n ?? '(none)').join(', ');

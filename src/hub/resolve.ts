@@ -66,14 +66,13 @@ export async function hubInput(
   const s: HubSession = { env, client: new HubClient(env, io.signal), io, quiet };
   if (ref.path !== null) {
     const files = isGlob(ref.path) ? await globFiles(s, ref, [ref.path], input) : [await hubFile(s, ref, ref.path)];
-    const names = new Set(files.map((f) => splitOfPath(f.url)));
-    const named = names.size === 1 ? [...names][0]! : null;
-    rememberSource(io, { name: input, repo: ref.repo, revision: ref.revision, commit: files[0]!.commit, split: named });
+    const splits = [...new Set(files.map((f) => splitOfPath(f.url)))];
+    rememberSource(io, { name: input, repo: ref.repo, revision: ref.revision, commit: files[0]!.commit, splits });
     return { name: input, files };
   }
   const { input: read, split: chosen } = await splitFiles(s, ref, split, input);
   const commit = read.files[0]!.commit;
-  rememberSource(io, { name: read.name, repo: ref.repo, revision: ref.revision, commit, split: chosen });
+  rememberSource(io, { name: read.name, repo: ref.repo, revision: ref.revision, commit, splits: [chosen] });
   return read;
 }
 

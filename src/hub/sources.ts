@@ -12,8 +12,8 @@ export interface HubSource {
   revision: string;
   /** The commit that was read (the Hub's X-Repo-Commit, or the cache's ref offline). */
   commit: string;
-  /** The split the input's files name (`data/train_prefs-00000-of-00003.parquet`), if they all name one. */
-  split: string | null;
+  /** The splits the input's files name (`data/train_prefs-00000-of-00003.parquet`); null for a file naming none. */
+  splits: ReadonlyArray<string | null>;
 }
 
 /** By the run's Io: main() makes one per run, so two runs in one process never mix their inputs. */

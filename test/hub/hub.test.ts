@@ -313,7 +313,7 @@ describe('-o DIR/ from Hub inputs', () => {
     );
   });
 
-  it('--split names the split written from an hf:// path; files naming several splits warn and write train', async () => {
+  it('--split names the split written from an hf:// path; files of several splits warn, write train', async () => {
     const h = await startHub();
     const dir = tempDir();
     const env = hubEnvFor(h, join(dir, 'cache'));
@@ -379,7 +379,7 @@ describe('a dataset by name', () => {
     expect(wrong.stderr).toContain('has no split validation');
   });
 
-  it('OWNER/NAME that is also a local path: with --split, refused naming both readings; ./ or hf:// picks', async () => {
+  it('OWNER/NAME also a local path: with --split, refused naming both readings; ./ or hf:// picks', async () => {
     const h = await startHub();
     const dir = tempDir();
     mkdirSync(join(dir, 'me'));

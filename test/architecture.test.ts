@@ -3,7 +3,7 @@
  * (a small graph of our own: relative imports are all there is to see, so no dependency is needed for it),
  * what a command's start loads, where exit codes, flag names and flag-named files are handled.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { longName } from '../src/cli/flags.js';
@@ -260,6 +260,22 @@ describe('ARCHITECTURE.md, claim by claim', () => {
       'io/log.ts',
     ]);
     expect(closure(loads, 'io/log.ts')).not.toContain('pino');
+  });
+
+  it('tests mirror src/: test/core, test/io and test/pipeline name their module; test/commands/<name> a command', () => {
+    const TEST = join(ROOT, 'test');
+    const strays = ['core', 'io', 'pipeline'].flatMap((layer) =>
+      readdirSync(join(TEST, layer))
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => `${layer}/${f.replace(/\.test\.ts$/, '.ts')}`)
+        .filter((module) => !files().includes(module)),
+    );
+    expect(strays).toEqual([]);
+    const commands = readdirSync(join(TEST, 'commands'));
+    expect(commands.filter((name) => !files().includes(`commands/${name}/command.ts`))).toEqual([]);
+    // Every config.ts has its table test.
+    const configs = files().filter((f) => /^commands\/[a-z]+\/config\.ts$/.test(f));
+    expect(configs.filter((f) => !existsSync(join(TEST, f.replace(/\.ts$/, '.test.ts'))))).toEqual([]);
   });
 
   it('commands that never judge (pairs, audit, inspect) load no judge with their inputs', () => {

@@ -13,8 +13,8 @@ const generated = join(scratch, 'generated.jsonl');
 // Set-aside rows go to a file of this test's own: never to a device (renaming over /dev/null as root breaks the
 // machine).
 const REJECTS = join(scratch, 'rejects.jsonl');
-// Every kind of generated row many times over, each run through 16 command lines (2 MB took 30 s of them).
-writeFileSync(generated, [...generateRows(500_000, 7)].join(''));
+// Every kind of generated row many times over (some 120 rows), each through 16 command lines (2 MB took 30 s).
+writeFileSync(generated, [...generateRows(1_000_000, 7)].join(''));
 
 /**
  * JSON as Python's json.dumps writes it by default: ", " and ": " between tokens, every character past

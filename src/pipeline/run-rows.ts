@@ -68,6 +68,8 @@ export async function runRows<R extends BaseReport>(
       noRows: stage.noRows,
       split: config.split,
       maxShardBytes: config.maxShardBytes,
+      // A command that can stop on label conflicts holds its first rows back from stdout until it knows.
+      holdStdout: stage.conflictCause !== undefined,
       version: config.version,
     };
     out = await RunOutput.open(options, io);
@@ -77,10 +79,11 @@ export async function runRows<R extends BaseReport>(
     await out.finish();
     const conflicts = conflictError(
       counts,
-      config,
+      { maxConflictRate: config.maxConflictRate, sentRows: out.sentRows },
       stage.conflictCause?.() ?? 'are the score columns swapped, or are lower scores better in this data?',
     );
     if (conflicts) throw conflicts;
+    await out.release();
     const report = stage.report(baseReport(stage, config, counts));
     const empty = !stage.noRows && report.rows_written === 0 && !config.allowEmptyOutput;
     await stage.beforeCommit?.(out, empty);

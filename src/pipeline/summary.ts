@@ -214,7 +214,7 @@ const EARLY_CONFLICT_PAIRS = 100;
  */
 export function conflictError(
   counts: RunCounts,
-  config: { maxConflictRate: number; output: string },
+  config: { maxConflictRate: number; sentRows: boolean },
   cause: string,
   early = false,
 ): RadpoError | null {
@@ -225,7 +225,8 @@ export function conflictError(
   if (low <= max) return null;
   const rate = counts.contradicting / counts.labelled;
   const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} scored pairs`;
-  const written = config.output === '-' ? 'the rows sent to stdout are incomplete' : 'nothing was written';
+  // Rows for stdout are held until the check passes (pipeline/run-output.ts), unless there were too many.
+  const written = config.sentRows ? 'the rows already sent to stdout are incomplete: discard them' : 'nothing was written';
   return new RadpoError(
     'data',
     `${formatCount(counts.contradicting)} of ${pairs} (${(100 * rate).toFixed(1)}%, at least ` +
@@ -234,6 +235,11 @@ export function conflictError(
     `${cause}; if the scores are right and the labels are not, write the pairs anyway with --max-conflict-rate 1 ` +
       '(radpo audit FILE shows the conflicting pairs)',
   );
+}
+
+/** Enough scored pairs were seen for the mid-run stop to have judged them (see conflictError's `early`). */
+export function conflictWindowClosed(counts: RunCounts): boolean {
+  return counts.labelled >= EARLY_CONFLICT_PAIRS;
 }
 
 /** The summary's line of label conflicts: under the stop, a pointer to the audit that lists them. */

@@ -26,6 +26,19 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(r.stderr).toContain('--max-conflict-rate 1');
   });
 
+  it('to stdout: the first rows wait for the check, so the stop leaves stdout empty', async () => {
+    const swapped = await run(['relabel', UF1000, ...SWAPPED, '-o', '-']);
+    expect(swapped.code).toBe(1);
+    expect(swapped.stdout).toBe('');
+    expect(swapped.stderr).toContain('above --max-conflict-rate 0.5; nothing was written');
+    // The same rows with their scores right: every pair reaches stdout, in order.
+    const right = await run(['relabel', UF1000, '--allow-empty', '-o', '-']);
+    expect(right.code, right.stderr).toBe(0);
+    const rows = parseJsonl(right.stdout);
+    expect(rows).toHaveLength(2 * 996);
+    expect(rows[0].source_line).toBe(1);
+  });
+
   it('--max-conflict-rate 1 writes them, and the summary line points to radpo audit', async () => {
     const dir = tempDir();
     const out = join(dir, 'out.jsonl');
@@ -137,6 +150,9 @@ describe('score counts the judged pairs that contradict their label', () => {
     expect(bad.stderr).toContain('30 of 30 scored pairs (100.0%, at least');
     expect(bad.stderr).toContain('does the judge score worse answers higher');
     expect(existsSync(out)).toBe(false);
+    const toStdout = await run(['score', pairs(dir, true), ...flags, '-o', '-']);
+    expect(toStdout.code).toBe(1);
+    expect(toStdout.stdout).toBe('');
     const good = await run(['score', pairs(dir, false), ...flags]);
     expect(good.code, good.stderr).toBe(0);
     expect(parseJsonl(good.stdout)).toHaveLength(30);

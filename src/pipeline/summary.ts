@@ -226,7 +226,9 @@ export function conflictError(
   const rate = counts.contradicting / counts.labelled;
   const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} scored pairs`;
   // Rows for stdout are held until the check passes (pipeline/run-output.ts), unless there were too many.
-  const written = config.sentRows ? 'the rows already sent to stdout are incomplete: discard them' : 'nothing was written';
+  const written = config.sentRows
+    ? 'the rows already sent to stdout are incomplete: discard them'
+    : 'nothing was written';
   return new RadpoError(
     'data',
     `${formatCount(counts.contradicting)} of ${pairs} (${(100 * rate).toFixed(1)}%, at least ` +

@@ -320,11 +320,21 @@ export function pairRows(c: Candidates, options: PickOptions, line: number): Row
       row.chosen_aspects = c.aspects[i];
       row.rejected_aspects = c.aspects[j];
     }
-    if (c.id) row[c.id.name] = c.id.value;
+    carryId(row, c.id);
     row.source_line = line;
     return row;
   });
   return { rows, labelled, contradicting };
+}
+
+/**
+ * The row's id on a pair: under its own name, and as `source_id` beside `source_line` (where the pair came
+ * from, as relabel names it), which relabel and score find by default whatever the id column was called.
+ */
+export function carryId(row: Record<string, unknown>, id: Candidates['id']): void {
+  if (!id) return;
+  row[id.name] = id.value;
+  row.source_id = id.value;
 }
 
 /** One long-format row, as it waits for the rest of its group. */

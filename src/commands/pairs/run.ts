@@ -30,7 +30,14 @@ import type { BaseReport } from '../../pipeline/summary.js';
 import { type ConflictWords, conflictLine, RunCounts } from '../../pipeline/summary.js';
 import { counted } from '../../pipeline/text.js';
 import type { pairsFlags } from './flags.js';
-import { candidatesOf, longItem, pairRows, type Candidates, type LongItem } from '../../core/response-lists.js';
+import {
+  candidatesOf,
+  carryId,
+  longItem,
+  pairRows,
+  type Candidates,
+  type LongItem,
+} from '../../core/response-lists.js';
 
 /** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
 function promptMismatch(firstItem: LongItem, other: LongItem, groupCol: Path, promptField: string): RowError {
@@ -59,7 +66,7 @@ function longPairRow(first: LongItem, chosen: LongItem, rejected: LongItem, rank
       ? { rank_chosen: chosen.value, rank_rejected: rejected.value }
       : { score_chosen: chosen.value, score_rejected: rejected.value }),
   };
-  if (first.id) row[first.id.name] = first.id.value;
+  carryId(row, first.id);
   row.source_line = first.line;
   return row;
 }

@@ -58,6 +58,14 @@ interface ListColumns {
 }
 
 export const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
+/** The fields of a response object that hold its score (higher is better), first found first. */
+export const SCORE_FIELDS = ['score', 'rating', 'reward', 'overall_score'];
+
+/** The score field every object of a list holds as a number, or undefined. */
+export function scoreFieldOf(objects: ReadonlyArray<Record<string, unknown>>): string | undefined {
+  if (objects.length === 0) return undefined;
+  return SCORE_FIELDS.find((f) => objects.every((o) => Number.isFinite(num(o[f]))));
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -97,7 +105,11 @@ function listCandidates(
   const rankField = columns.rankField ?? foundRank;
   const scoreField =
     columns.scoreField ??
-    (rankField === undefined && objects.length > 0 && objects.some((o) => 'score' in o) ? 'score' : undefined);
+    (rankField === undefined
+      ? objects.length > 0 && objects.some((o) => 'score' in o)
+        ? 'score'
+        : scoreFieldOf(objects)
+      : undefined);
   const fieldValues = (name: string) => items.map((item) => (isObject(item) ? num(item[name]) : Number.NaN));
   // A score named by the user orders the pairs; ranks beside it are the label its pairs are checked against.
   if (rankField !== undefined && columns.scoreField === undefined) {

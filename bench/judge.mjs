@@ -167,7 +167,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           `latency: ${result.requests_per_s} req/s = ${result.fraction_of_ideal}` +
           ` of ideal ${result.ideal_requests_per_s} (after ` +
           `the first ` +
-          `second ${result.steady_fraction_of_ideal ?? '?'}); radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request` +
+          `second ${result.steady_fraction_of_ideal ?? '?'}); ` +
+          `radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request` +
           (result.fast_path_share === undefined ? '' : `; fast path wrote ${100 * result.fast_path_share}% of records`),
       );
   }

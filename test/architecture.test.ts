@@ -263,7 +263,7 @@ describe('ARCHITECTURE.md, claim by claim', () => {
     expect(closure(loads, 'io/log.ts')).not.toContain('pino');
   });
 
-  it('tests mirror src/: test/core, test/io and test/pipeline name their module; test/commands/<name> a command', () => {
+  it('tests mirror src/: test/core, io and pipeline name their module; test/commands/<name> a command', () => {
     const TEST = join(ROOT, 'test');
     const strays = ['core', 'io', 'pipeline'].flatMap((layer) =>
       readdirSync(join(TEST, layer))

@@ -68,6 +68,7 @@ export async function runRows<R extends BaseReport>(
       noRows: stage.noRows,
       split: config.split,
       maxShardBytes: config.maxShardBytes,
+      audit: config.audit,
       version: config.version,
     };
     out = await RunOutput.open(options, io);

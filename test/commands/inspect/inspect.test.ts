@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, UF1000, run, tempDir } from '../helpers.js';
+import { DATA, UF1000, run, tempDir } from '../../helpers.js';
 
 describe('radpo inspect', () => {
   it('UltraFeedback GPT-4 file: counts as the data has them', async () => {

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, parseJsonl, run, tempDir } from '../../helpers.js';
 
 const OASST = join(DATA, 'foreign', 'oasst_en_100_tree_first10.jsonl');
 const trees = readFileSync(OASST, 'utf8')

@@ -28,6 +28,8 @@ export interface Candidates {
    * are checked against its scores, as relabel checks a chosen/rejected label (the conflict stop).
    */
   labels?: number[];
+  /** The field of each response object whose score ordered them, when one did (for the summary). */
+  scoreField?: string;
   aspects: Array<Record<string, number>> | null;
   /** The row's own id (id, prompt_id, …), carried into every pair so relabel can name it as source_id. */
   id: { name: string; value: unknown } | null;
@@ -122,6 +124,7 @@ function listCandidates(
       responses,
       scores: fieldValues(scoreField),
       ranks: null,
+      scoreField,
       ...(rankField === undefined ? {} : { labels: fieldValues(rankField) }),
       aspects: null,
       id: idOf(row, columns.idCol),

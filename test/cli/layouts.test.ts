@@ -116,6 +116,8 @@ describe('inspect names the layout and prints the command that reads it', () => 
     expect(seen.stdout).toContain(command);
     const pairs = await run(printed(seen.stdout, 'pairs', input, []));
     expect(pairs.code, pairs.stderr).toBe(0);
+    // The summary says what ordered the responses: the column or field found, not --score's default.
+    expect(pairs.stderr).toMatch(/--score-col judge_rating\)|--score-field rating\)/);
     const out = parseJsonl(pairs.stdout);
     expect(out).toHaveLength(rows.length);
     for (const [i, pair] of out.entries()) {

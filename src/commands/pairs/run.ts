@@ -218,6 +218,8 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
 
   /** Some pairs were picked by rank (the summary names what ordered the responses). */
   let ranked = false;
+  /** The score field of the response objects that ordered them, as found (for the summary). */
+  let scoredBy: string | undefined;
   async function writePairs(rows: Array<Record<string, unknown>>, out: RunOutput): Promise<void> {
     for (const row of rows) {
       const written = out.add(row);
@@ -236,6 +238,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
 
   async function addPairs(c: Candidates, line: number, out: RunOutput, options = pick(line)): Promise<void> {
     if (c.ranks) ranked = true;
+    scoredBy ??= c.scoreField;
     await writePairs(rowPairs(c, options, line), out);
   }
 
@@ -252,6 +255,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
       try {
         rows.push(...rowPairs(c, pick(line), line));
         if (c.ranks) ranked = true;
+        scoredBy ??= c.scoreField;
       } catch (err) {
         if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
         none ??= err;
@@ -395,8 +399,8 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
           ? 'by rank'
           : flags.scoreCol
             ? `--score-col ${flags.scoreCol.join('.')}`
-            : flags.scoreField
-              ? `--score-field ${flags.scoreField}`
+            : scoredBy
+              ? `--score-field ${scoredBy}`
               : `--score ${flags.score}`;
         return (
           `radpo pairs: ${counted(report.rows_read, grouper ? 'row' : 'prompt')} read` +

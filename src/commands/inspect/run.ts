@@ -243,10 +243,11 @@ class Tally {
             estimated: true,
           },
       identical_responses: this.identical,
+      // Interpolated percentiles: to one decimal (a length of 3657.2999999999997 characters says nothing more).
       lengths_chars: {
-        prompt: this.lengths.prompt.percentiles(ps),
-        chosen: this.lengths.chosen.percentiles(ps),
-        rejected: this.lengths.rejected.percentiles(ps),
+        prompt: tenths(this.lengths.prompt.percentiles(ps)),
+        chosen: tenths(this.lengths.chosen.percentiles(ps)),
+        rejected: tenths(this.lengths.rejected.percentiles(ps)),
       },
       ...(this.lengths.prompt.sampled ? { sampled: true } : {}),
     };
@@ -424,6 +425,11 @@ function bars(bins: HistogramBin[]): string[] {
   return bins.map((b) => `    ${b.label.padStart(labelWidth)} ${String(b.rows).padStart(8)} ${bar(b.rows, max)}`);
 }
 
+/** Each figure to one decimal. */
+function tenths(figures: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+}
+
 function renderInspect(report: InspectReport): string {
   const n = formatCount;
   const lines: string[] = [];
@@ -494,7 +500,9 @@ function renderInspect(report: InspectReport): string {
   );
   if (report.sampled) lines.push('                              p50       p90       p99       max');
   for (const [k, v] of Object.entries(report.lengths_chars)) {
-    lines.push(`  ${k.padEnd(26)}${[v.p50, v.p90, v.p99, v.max].map((x) => String(x).padStart(10)).join('')}`);
+    // Always a space between columns, however long a length.
+    const cell = (x: number | undefined) => ` ${x ?? '-'}`.padStart(10);
+    lines.push(`  ${k.padEnd(26)}${[v.p50, v.p90, v.p99, v.max].map(cell).join('')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -114,6 +114,8 @@ describe('inspect names the layout and prints the command that reads it', () => 
     );
     const seen = await run(['inspect', input]);
     expect(seen.stdout).toContain(command);
+    expect(seen.stdout).toContain('scores or ranks: beside the responses, several per prompt');
+    expect(seen.stdout).not.toContain('scores: none found');
     const pairs = await run(printed(seen.stdout, 'pairs', input, []));
     expect(pairs.code, pairs.stderr).toBe(0);
     // The summary says what ordered the responses: the column or field found, not --score's default.

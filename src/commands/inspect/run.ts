@@ -477,7 +477,13 @@ function renderInspect(report: InspectReport): string {
       }`,
     );
     lines.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
-  } else
+  } else if (report.inputs.some((input) => input.readings?.[0]?.command === 'pairs'))
+    // Scores beside several responses per prompt (a scored list, long format): pairs reads them, not relabel.
+    lines.push(
+      'scores or ranks: beside the responses, several per prompt: radpo pairs (above) picks its pairs by ' +
+        'them (pairs picked by rank go to radpo score next, scored ones to radpo relabel)',
+    );
+  else
     lines.push(
       'scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo ' +
         'relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, ' +

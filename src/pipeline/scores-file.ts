@@ -16,7 +16,8 @@ import type { Io } from '../io/io.js';
 import { openRecords, type SourceRecord } from '../io/records.js';
 
 export interface JoinedScores {
-  table: Map<string, ScoresRow>;
+  /** Key -> its rows: one, or (a file that carries the responses) one per pair of responses under that key. */
+  table: Map<string, ScoresRow[]>;
   /** How the score columns name their sides (the join by position needs the input to name its own alike). */
   names: SideNames;
   /** The scores file's response columns (first, second), or null: it holds numbers only. */
@@ -36,7 +37,12 @@ export interface ScoresFileSpec {
  * A scores row's key under the one id rule (core/ids.ts): present, a string or number, and not seen
  * before (1 and "1" are one key, and so a scores row given twice).
  */
-function keyOf(record: SourceRecord, keyPath: Path, seen: Map<string, { key: unknown; location: Location }>): string {
+function keyOf(
+  record: SourceRecord,
+  keyPath: Path,
+  seen: Map<string, { key: unknown; location: Location }>,
+  repeats: boolean,
+): string {
   const key = getPath(record.value, keyPath);
   const k = joinKey(key);
   if (k === null) {
@@ -47,15 +53,22 @@ function keyOf(record: SourceRecord, keyPath: Path, seen: Map<string, { key: unk
     );
   }
   const earlier = seen.get(k);
-  if (earlier !== undefined)
+  // A file that carries the responses may score several pairs under one key (one prompt, several pairs):
+  // each is told apart by its texts (see `sameResponses`).
+  if (earlier !== undefined && !repeats)
     throw new RadpoError(
       'io',
       `${formatLocation(record.location)}: key ${JSON.stringify(key)} appears twice in the scores file ` +
         `(first as ${JSON.stringify(earlier.key)} at ${formatLocation(earlier.location)}; ${JOIN_KEY_RULE})`,
       'keep one scores row per key',
     );
-  seen.set(k, { key, location: record.location });
+  if (earlier === undefined) seen.set(k, { key, location: record.location });
   return k;
+}
+
+/** Two scores rows of one key that score the same two responses (in either order): which one holds? */
+function sameResponses(a: ScoresRow, b: ScoresRow): boolean {
+  return (a[0].text === b[0].text && a[1].text === b[1].text) || (a[0].text === b[1].text && a[1].text === b[0].text);
 }
 
 /** Read a scores file into key -> scores of its two responses (with their text when the file has them). */
@@ -69,7 +82,7 @@ export async function loadScoresFile(
   words: HintWords,
 ): Promise<JoinedScores> {
   const { name, records } = await openRecords(path, io.stdin, undefined, { maxLineBytes, warn: io.warn });
-  const table = new Map<string, ScoresRow>();
+  const table = new Map<string, ScoresRow[]>();
   const seen = new Map<string, { key: unknown; location: Location }>();
   let columns = null as ReturnType<typeof resolveScoreColumns>;
   let responses: [Path, Path] | null = null;
@@ -88,17 +101,28 @@ export async function loadScoresFile(
         }
         responses = responseColumns(record.value, spec.responses);
       }
-      const k = keyOf(record, keyPath, seen);
+      const k = keyOf(record, keyPath, seen, responses !== null);
       try {
         const scores = readPairScores(record.value, columns, scale);
         const text = (p: Path | undefined) => (p ? responseText(getPath(record.value, p)) : null);
         const textColumn = responses !== null;
         const at = formatLocation(record.location);
         const column = (p: Path | undefined) => (p ? { column: pathText(p) } : {});
-        table.set(k, [
+        const row: ScoresRow = [
           { scores: scores.chosen, text: text(responses?.[0]), textColumn, at, ...column(responses?.[0]) },
           { scores: scores.rejected, text: text(responses?.[1]), textColumn, at, ...column(responses?.[1]) },
-        ]);
+        ];
+        const rows = table.get(k);
+        const twin = rows?.find((other) => sameResponses(other, row));
+        if (twin)
+          throw new RadpoError(
+            'io',
+            `${at}: key ${JSON.stringify(getPath(record.value, keyPath))} with the same two responses appears ` +
+              `twice in the scores file (first at ${twin[0].at})`,
+            'keep one scores row per key and pair of responses',
+          );
+        if (rows) rows.push(row);
+        else table.set(k, [row]);
       } catch (err) {
         if (err instanceof RowError) {
           err.location = record.location;

@@ -214,6 +214,49 @@ describe('a scores file joined to an A/B file with labels (real rows)', () => {
   });
 });
 
+describe('one key, several pairs (Auto-J: 16 of 40 real rows share their prompt with another)', () => {
+  const AUTOJ = join(DATA, 'foreign', 'autoj_pairwise_first40.json');
+  const rows = readFileSync(AUTOJ, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Row);
+  /** A made-up judge: each text's score from its length, so the oracle needs no radpo. */
+  const judge = (text: string) => 1 + (text.length % 9);
+
+  it('a scores file that carries the responses is joined by key and texts; a repeat of both is refused', async () => {
+    const dir = tempDir();
+    // The prompt as key; the responses in an order of their own (every other row swapped).
+    const scoresRows = rows.map((r, i) => {
+      const [a, b] = i % 2 ? [r['response 2'], r['response 1']] : [r['response 1'], r['response 2']];
+      return { prompt: r.prompt, 'response 1': a, 'response 2': b, s1: judge(a), s2: judge(b) };
+    });
+    const scores = write(dir, 'scores.jsonl', scoresRows);
+    const flags = ['--scores', scores, '--key', 'prompt', '--score-a-col', 's1', '--score-b-col', 's2'];
+    const r = await run([
+      'relabel',
+      AUTOJ,
+      ...flags,
+      '--scale',
+      '1-9',
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'rej.jsonl'),
+      '-o',
+      '-',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout);
+    // Label 2 (a tie) has no preference; 35 rows have one, some of them tied by the made-up judge.
+    expect(out.length).toBeGreaterThanOrEqual(2 * 25);
+    expectGoalsBelong(out, judge);
+    const twice = write(dir, 'twice.jsonl', [...scoresRows, scoresRows[3]]);
+    const refused = await run(['relabel', AUTOJ, '--scores', twice, ...flags.slice(2), '--scale', '1-9']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('with the same two responses appears twice in the scores file');
+  });
+});
+
 describe('property: every goal score is the score its response was given, whatever the layouts', () => {
   it('random inputs (chosen/rejected or A/B with a winner) and scores files (with or without responses)', async () => {
     const random = seededRandom(26);

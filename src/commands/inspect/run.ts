@@ -467,7 +467,10 @@ class LongCheck {
         '(prompt_mismatch); pair by a column that is the same only for the same prompt, if the file has one'
       );
     if (mismatched > 0)
-      return `note: in ${formatCount(mismatched)} of ${formatCount(pairable.length)} groups ${over} the rows answer different prompts (set aside as prompt_mismatch)`;
+      return (
+        `note: in ${formatCount(mismatched)} of ${formatCount(pairable.length)} groups ${over} the rows answer ` +
+        'different prompts (set aside as prompt_mismatch)'
+      );
     return null;
   }
 }

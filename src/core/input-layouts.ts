@@ -80,6 +80,11 @@ function sideColumns(record: Record<string, unknown>): [string, string] | null {
   return null;
 }
 
+/** A column that says which response won (label, winner, preference, …), or undefined. */
+export function labelColumnOf(record: Record<string, unknown>): string | undefined {
+  return Object.keys(record).find((n) => LABEL.test(n) && record[n] !== undefined && !isObject(record[n]));
+}
+
 /** The A and B score columns beside two responses (score_1, score_2), or null. */
 function sideScores(record: Record<string, unknown>): [string, string] | null {
   for (const name of Object.keys(record)) {
@@ -213,7 +218,7 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
       'output_1/output_2, response_a/response_b, completion_1/completion_2 …, with label/winner/preference/choice …',
     recognise: (record, name) => {
       const sides = sideColumns(record);
-      const label = Object.keys(record).find((n) => LABEL.test(n) && !isObject(record[n]));
+      const label = labelColumnOf(record);
       if (!sides || label === undefined) return null;
       const prompt = promptOf(record);
       const scores = sideScores(record);

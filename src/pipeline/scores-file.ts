@@ -7,7 +7,8 @@ import { RadpoError, RowError, formatLocation, type Location } from '../core/err
 import type { Scale } from '../core/goal.js';
 import type { HintWords } from '../core/hints.js';
 import { JOIN_KEY_RULE, joinKey } from '../core/ids.js';
-import { responseColumns } from '../core/pair.js';
+import { labelColumnOf } from '../core/input-layouts.js';
+import { responseColumnPairs } from '../core/pair.js';
 import { getPath, pathText, type Path } from '../core/path.js';
 import { readPairScores } from '../core/relabel.js';
 import { responseText, type ScoresRow, type SideNames } from '../core/score-join.js';
@@ -29,8 +30,8 @@ export interface JoinedScores {
 export interface ScoresFileSpec {
   columns: ScoreColumnSpec;
   names: SideNames;
-  /** Column pairs the user named for the input (--response-a-col/-b-col, --chosen-col/--rejected-col). */
-  responses: ReadonlyArray<readonly [Path, Path]>;
+  /** Column pairs the user named for the input: --response-a-col/-b-col (ab), --chosen-col/--rejected-col. */
+  responses: { ab: Array<[Path, Path]>; chosenRejected: Array<[Path, Path]> };
 }
 
 /**
@@ -66,6 +67,29 @@ function keyOf(
   return k;
 }
 
+/**
+ * The scores file's response columns that its score columns score: the texts named as the scores are
+ * (chosen/rejected scores with chosen/rejected texts, A/B scores with the file's first and second
+ * response). Chosen/rejected scores beside A/B texts score the first and second response (README), unless
+ * the file says which won: then "chosen" may as well mean the winner, and reading it as the first response
+ * would swap every pair B won, so the file is refused.
+ */
+function textColumns(name: string, first: unknown, spec: ScoresFileSpec): [Path, Path] | null {
+  const { chosenRejected, ab } = responseColumnPairs(first, spec.responses);
+  if (spec.names === 'a-b') return ab ?? chosenRejected;
+  if (chosenRejected || !ab) return chosenRejected;
+  const label = first && typeof first === 'object' ? labelColumnOf(first as Record<string, unknown>) : undefined;
+  if (label !== undefined)
+    throw new RadpoError(
+      'schema',
+      `scores file ${name}: its responses are in ${pathText(ab[0])} and ${pathText(ab[1])} (A and B) with a ` +
+        `winner in ${label}, and its scores are named as chosen and rejected: whether the chosen score is ` +
+        "the first response's or the winner's cannot be told",
+      'when the score columns score the first and second response, name them --score-a-col and --score-b-col',
+    );
+  return ab;
+}
+
 /** Two scores rows of one key that score the same two responses (in either order): which one holds? */
 function sameResponses(a: ScoresRow, b: ScoresRow): boolean {
   return (a[0].text === b[0].text && a[1].text === b[1].text) || (a[0].text === b[1].text && a[1].text === b[0].text);
@@ -99,7 +123,7 @@ export async function loadScoresFile(
             'name them with --chosen-score-col and --rejected-score-col (or --score-a-col and --score-b-col)',
           );
         }
-        responses = responseColumns(record.value, spec.responses);
+        responses = textColumns(name, record.value, spec);
       }
       const k = keyOf(record, keyPath, seen, responses !== null);
       try {

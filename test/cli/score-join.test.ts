@@ -196,6 +196,45 @@ describe('a scores file joined to an A/B file with labels (real rows)', () => {
     expect(failed.stderr).toContain("the scores file's responses for this key are not this row's responses");
   });
 
+  it("radpo score's own output as the scores file: its chosen/rejected scores go with its chosen/rejected texts", async () => {
+    const dir = tempDir();
+    // What `radpo score` writes for an A/B file: the A/B columns kept, the pair oriented and scored beside them.
+    const scored = write(
+      dir,
+      'scored.jsonl',
+      labels.map((r) => {
+        const [chosen, rejected] = r.label === 1 ? [r.output_1, r.output_2] : [r.output_2, r.output_1];
+        return { ...r, chosen, rejected, score_chosen: scoreOf.get(chosen), score_rejected: scoreOf.get(rejected) };
+      }),
+    );
+    const out = join(dir, 'out.jsonl');
+    const r = await relabel(LABELS, scored, AB_VALUES, out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('scoring its chosen / rejected, matched to the input by text');
+    expect(r.stderr).toContain('contradicting label (chosen scored lower): 0');
+    expectGoalsBelong(readJsonl(out), (t) => scoreOf.get(t));
+  });
+
+  it("chosen/rejected scores beside A/B texts and the file's own winner: refused, not read as first/second", async () => {
+    const dir = tempDir();
+    // The winner's and the loser's scores, named as chosen and rejected, beside output_1/output_2 and a label.
+    const scores = write(
+      dir,
+      'winner-scores.jsonl',
+      labels.map((r) => {
+        const [chosen, rejected] = r.label === 1 ? [r.output_1, r.output_2] : [r.output_2, r.output_1];
+        return { ...r, win: scoreOf.get(chosen), lose: scoreOf.get(rejected) };
+      }),
+    );
+    const out = join(dir, 'out.jsonl');
+    const flags = ['--chosen-score-col', 'win', '--rejected-score-col', 'lose'];
+    const r = await relabel(LABELS, scores, [...AB_VALUES, ...flags], out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("whether the chosen score is the first response's or the winner's cannot be told");
+    expect(r.stderr).toContain('--score-a-col and --score-b-col');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('audit reads the same scores: agreement with the labels is whole', async () => {
     const r = await run([
       'audit',

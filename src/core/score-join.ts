@@ -8,7 +8,7 @@
  */
 import { RowError, preview } from './errors.js';
 import { hint } from './hints.js';
-import { JOIN_KEY_RULE, joinKey } from './ids.js';
+import { isUnsafeInteger, JOIN_KEY_RULE, joinKey, UNSAFE_ID_HINT } from './ids.js';
 import type { PairScores } from './scores.js';
 
 /** How a scores file names its two sides: chosen/rejected (--chosen-score-col) or A/B (--score-a-col). */
@@ -126,6 +126,13 @@ export function joinScores(
   input: InputSides,
 ): PairScores {
   const k = joinKey(key);
+  if (isUnsafeInteger(key))
+    throw new RowError('bad_field', "the row's key is a number too large to tell from its neighbours", {
+      field: keyField,
+      expected: 'a string, or a whole number up to 2^53',
+      found: String(key),
+      hint: UNSAFE_ID_HINT,
+    });
   const rows = k === null ? undefined : table.get(k);
   if (!rows) {
     throw new RowError('missing_score', 'no scores for this row in the scores file', {

@@ -6,7 +6,7 @@
 import { RadpoError, RowError, formatLocation, type Location } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { HintWords } from '../core/hints.js';
-import { JOIN_KEY_RULE, joinKey } from '../core/ids.js';
+import { isUnsafeInteger, JOIN_KEY_RULE, joinKey, UNSAFE_ID_HINT } from '../core/ids.js';
 import { labelColumnOf } from '../core/input-layouts.js';
 import { responseColumnPairs } from '../core/pair.js';
 import { getPath, pathText, type Path } from '../core/path.js';
@@ -49,8 +49,11 @@ function keyOf(
   if (k === null) {
     throw new RadpoError(
       'io',
-      `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"`,
-      'every scores row needs the key column given with --key (a string or a number)',
+      `${formatLocation(record.location)}: scores file has no usable key in "${keyPath.join('.')}"` +
+        (isUnsafeInteger(key) ? ` (${key} is a number past 2^53, rounded by the JSON parser)` : ''),
+      isUnsafeInteger(key)
+        ? UNSAFE_ID_HINT
+        : 'every scores row needs the key column given with --key (a string or a number)',
     );
   }
   const earlier = seen.get(k);

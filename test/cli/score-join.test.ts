@@ -253,6 +253,30 @@ describe('a scores file joined to an A/B file with labels (real rows)', () => {
   });
 });
 
+describe('keys past 2^53', () => {
+  it("input rows whose numeric keys the parser rounded together are set aside, not given one row's scores", async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    const pair = (k: string, c: string) => `{"k":${k},"prompt":"p","chosen":"${c}","rejected":"r"}`;
+    writeFileSync(input, `${pair('12345678901234567890', 'a')}\n${pair('12345678901234567891', 'b')}\n`);
+    const scores = join(dir, 'scores.jsonl');
+    writeFileSync(scores, '{"k":"7","score_chosen":7,"score_rejected":3}\n');
+    const rejects = join(dir, 'rejects.jsonl');
+    const flags = ['--scores', scores, '--key', 'k', '--on-error', 'skip', '--rejects', rejects];
+    const r = await run(['relabel', input, ...flags, '--allow-empty-output']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    const set = readJsonl(rejects) as Row[];
+    expect(set.map((s) => s.reason)).toEqual(['bad_field', 'bad_field']);
+    expect(set[0]!.message).toContain('write them as strings');
+    // In the scores file, such a key stops the run: it cannot be told from its neighbour.
+    writeFileSync(scores, '{"k":12345678901234567890,"score_chosen":7,"score_rejected":3}\n');
+    const stopped = await run(['relabel', input, '--scores', scores, '--key', 'k']);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('is a number past 2^53');
+  });
+});
+
 describe('one key, several pairs (Auto-J: 16 of 40 real rows share their prompt with another)', () => {
   const AUTOJ = join(DATA, 'foreign', 'autoj_pairwise_first40.json');
   const rows = readFileSync(AUTOJ, 'utf8')

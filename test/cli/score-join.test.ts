@@ -196,7 +196,7 @@ describe('a scores file joined to an A/B file with labels (real rows)', () => {
     expect(failed.stderr).toContain("the scores file's responses for this key are not this row's responses");
   });
 
-  it("radpo score's own output as the scores file: its chosen/rejected scores go with its chosen/rejected texts", async () => {
+  it("radpo score's output as scores file: its chosen/rejected scores go with its chosen/rejected texts", async () => {
     const dir = tempDir();
     // What `radpo score` writes for an A/B file: the A/B columns kept, the pair oriented and scored beside them.
     const scored = write(
@@ -215,7 +215,7 @@ describe('a scores file joined to an A/B file with labels (real rows)', () => {
     expectGoalsBelong(readJsonl(out), (t) => scoreOf.get(t));
   });
 
-  it("chosen/rejected scores beside A/B texts and the file's own winner: refused, not read as first/second", async () => {
+  it("chosen/rejected scores beside A/B texts and the file's winner: refused, not read as first/second", async () => {
     const dir = tempDir();
     // The winner's and the loser's scores, named as chosen and rejected, beside output_1/output_2 and a label.
     const scores = write(
@@ -254,7 +254,7 @@ describe('a scores file joined to an A/B file with labels (real rows)', () => {
 });
 
 describe('keys past 2^53', () => {
-  it("input rows whose numeric keys the parser rounded together are set aside, not given one row's scores", async () => {
+  it("input rows whose numeric keys the parser rounded together are set aside, not given one's scores", async () => {
     const dir = tempDir();
     const input = join(dir, 'in.jsonl');
     const pair = (k: string, c: string) => `{"k":${k},"prompt":"p","chosen":"${c}","rejected":"r"}`;

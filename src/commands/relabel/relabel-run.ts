@@ -326,7 +326,8 @@ export class RelabelRun {
       counts.rowsRead += 1;
       summary.rows += 1;
       counts.pairsRelabeled += 1;
-      counts.labelled += 1;
+      // A tie says nothing about its label: the conflict rate is over the pairs whose scores differ.
+      if (!result.tie) counts.labelled += 1;
       if (result.tie) counts.ties += 1;
       if (result.rounded) counts.roundedScores += 1;
       if (counts.longFraction === null && config.roundDigits === null) {

@@ -33,6 +33,20 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(swapped.code).toBe(1);
     expect(swapped.stdout).toBe('');
     expect(swapped.stderr).toContain('above --max-conflict-rate 0.5; nothing was written');
+    // Rejects on stdout wait with the rows: UltraFeedback's one empty response is set aside before the stop.
+    const dir = tempDir();
+    const [first, ...rest] = readFileSync(UF1000, 'utf8').split('\n');
+    const input = join(dir, 'with-empty.jsonl');
+    writeFileSync(input, [JSON.stringify({ ...JSON.parse(first!), chosen: '' }), ...rest].join('\n'));
+    const out = join(dir, 'out.jsonl');
+    const rejects = await run(['relabel', input, ...SWAPPED, '--on-error', 'skip', '--rejects', '-', '-o', out]);
+    // The control: let through, the first line's reject is on stdout.
+    const through = ['--on-error', 'skip', '--rejects', '-', '--max-conflict-rate', '1'];
+    const control = await run(['relabel', input, ...SWAPPED, ...through, '-o', out]);
+    expect(control.code, control.stderr).toBe(0);
+    expect(parseJsonl(control.stdout)[0]).toMatchObject({ line: 1 });
+    expect(rejects.code).toBe(1);
+    expect(rejects.stdout).toBe('');
     // The same rows with their scores right: every pair reaches stdout, in order.
     const right = await run(['relabel', UF1000, '--allow-empty', '-o', '-']);
     expect(right.code, right.stderr).toBe(0);

@@ -244,7 +244,7 @@ export function conflictError(
   const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} untied scored pairs`;
   // Rows for stdout are held until the check passes (pipeline/run-output.ts), unless there were too many.
   const written = config.sentRows
-    ? 'the rows already sent to stdout are incomplete: discard them'
+    ? 'the rows already sent to stdout (past the 8 MiB held back) carry these scores: discard them'
     : 'nothing was written';
   return new RadpoError(
     'data',

@@ -350,8 +350,8 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
       close: async () => grouper?.close(),
       conflictWords: RANK_CONFLICT,
       conflictCause: () =>
-        `are lower scores better for --score-field ${flags.scoreField ?? 'score'}, or is rank ` +
-        `${flags.rankField ?? 'rank'} not 1 (or 0) for the best response?`,
+        `are lower scores better for --score-field ${flags.scoreField ?? 'score'}, or is the best response's ` +
+        `${flags.rankField ?? 'rank'} not its lowest (1, or 0)?`,
       report: (base) => ({
         ...base,
         ...(grouper

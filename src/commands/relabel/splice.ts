@@ -56,7 +56,8 @@ class Row {
   structure(text: string): void {
     this.text = this.text === '' ? text : join(this.text, text);
   }
-  bytes(slice: Buffer): void {
+  /** Bytes the input holds, or JSON text made for this row (which the writer encodes straight into its buffer). */
+  bytes(slice: Buffer | string): void {
     if (this.text !== '') this.parts.push(constant(this.text));
     this.text = '';
     this.parts.push(slice);
@@ -119,14 +120,30 @@ function isPlain(m: Message): boolean {
   return n === 2 && typeof m.content === 'string';
 }
 
+/**
+ * The last short text made JSON, and its JSON: a prompt too short to be kept as bytes is in both copies of
+ * a pair (the parser hands out one string for its repeats), so it is escaped once, not once per copy.
+ * Only text without a NUL: one with a NUL may hold a placeholder, whose bytes belong to its own record.
+ */
+let lastText = '';
+let lastJson = '';
+
 /** A string's JSON content (no quotes): its raw slice if it is a placeholder, else its JSON, placeholders put back. */
 function stringContent(row: Row, text: string, table: RawTable): void {
   const slice = table.sliceOf(text);
   if (slice !== null) row.bytes(slice);
+  else if (text === lastText && text !== '') row.bytes(lastJson);
   else {
-    const expanded = expandRaw(JSON.stringify(text).slice(1, -1), table);
-    if (typeof expanded === 'string') row.bytes(Buffer.from(expanded, 'utf8'));
-    else for (const part of expanded) row.bytes(typeof part === 'string' ? Buffer.from(part, 'utf8') : part);
+    const json = JSON.stringify(text).slice(1, -1);
+    if (!text.includes('\u0000')) {
+      lastText = text;
+      lastJson = json;
+      row.bytes(json);
+    } else {
+      const expanded = expandRaw(json, table);
+      if (typeof expanded === 'string') row.bytes(expanded);
+      else for (const part of expanded) row.bytes(part);
+    }
   }
 }
 

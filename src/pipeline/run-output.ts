@@ -34,7 +34,7 @@ export interface RunOutputOptions {
   guardFormulas?: boolean;
   /** The run writes no rows (--emit-batch): -o is not opened. */
   noRows?: boolean;
-  /** `-o DIR/`: the split a Hub-ready dataset folder's shards are named after (default train). */
+  /** `-o DIR/`: the split a Hub-ready dataset folder's shards are named after (default: the inputs', or train). */
   split?: string;
   maxShardBytes?: number;
   /** The version a dataset folder's card records. */
@@ -97,7 +97,7 @@ export class RunOutput {
     const opened: Sink[] = [];
     try {
       const folder = folderOut
-        ? await HubFolder.open(options.output, options.split ?? 'train', fileFormat, options.maxShardBytes)
+        ? await HubFolder.open(options.output, options.split, fileFormat, io, options.maxShardBytes)
         : null;
       if (folder) opened.push(folder);
       if (fileFormat === 'parquet' && !options.noRows && !folder) parquet = await ParquetOutput.create(options.output);

@@ -24,7 +24,7 @@ describe('openBytes on stdin', () => {
   const file = join(dir, 'input.jsonl');
   writeFileSync(file, data);
 
-  it('a regular file (radpo … < file) is read from where the shell left it, in full, in chunks past 64 KB', async () => {
+  it('a regular file (radpo … < file) is read from where the shell left it, in full, in large chunks', async () => {
     const fd = openSync(file, 'r');
     try {
       // What a shell's `read` leaves behind: the descriptor's offset past the first bytes.

@@ -9,10 +9,11 @@
  * Output is byte-identical to JSON.parse + JSON.stringify because a long string is kept in the form
  * JSON.stringify writes: its bytes as they are, or, when it holds escapes JSON.stringify would not write
  * (`\/`, `\u00e9` as Python's json.dumps writes non-ASCII text by default), rewritten byte by byte
- * (canonicalJson). Whatever this parser does not handle exactly — invalid JSON, a `\u0000` escape
- * anywhere in the line (it could collide with placeholders), a lone surrogate, raw tabs in strings, deep
- * nesting — makes it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which also produces the
- * exact error message.
+ * (canonicalJson). A string the record holds again (a binarized row's prompt, four times) is found by its
+ * bytes and takes the first one's value, unscanned. Whatever this parser does not handle exactly — invalid
+ * JSON, a `\u0000` escape anywhere in the line (it could collide with placeholders), a lone surrogate, raw
+ * tabs in strings, deep nesting — makes it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which
+ * also produces the exact error message.
  */
 
 /** Strings whose JSON text is at least this long are kept as bytes. Shorter ones are decoded. */

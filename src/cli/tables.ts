@@ -141,7 +141,7 @@ export const idFlags = {
   ),
 };
 
-/** relabel and score: a run whose scores contradict the labels of most pairs is stopped, not written. */
+/** relabel, score and pairs: a run whose scores contradict the labels of most pairs is stopped, not written. */
 export const conflictFlags = {
   maxConflictRate: parsed(
     '--max-conflict-rate <share>',

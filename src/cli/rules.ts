@@ -168,7 +168,13 @@ export async function checkOutputPaths(
 export function runConfig(
   inputs: string[],
   flags: ReadValues &
-    ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number; maxShardSize?: number },
+    ErrorValues & {
+      output: string;
+      outputFormat?: OutputFileFormat;
+      maxConflictRate?: number;
+      maxShardSize?: number;
+      audit?: string;
+    },
   version: string,
 ): RunConfig {
   return {
@@ -176,6 +182,7 @@ export function runConfig(
     inputFormat: flags.inputFormat,
     split: flags.split,
     maxShardBytes: flags.maxShardSize,
+    audit: flags.audit,
     output: flags.output,
     outputFormat: flags.outputFormat,
     onError: flags.onError,

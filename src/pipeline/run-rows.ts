@@ -77,6 +77,7 @@ export async function runRows<R extends BaseReport>(
       noRows: stage.noRows,
       split: config.split,
       maxShardBytes: config.maxShardBytes,
+      audit: config.audit,
       // A command that can stop on label conflicts holds its first rows back from stdout until it knows.
       holdStdout: stage.conflictCause !== undefined,
       version: config.version,

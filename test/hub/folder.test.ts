@@ -111,6 +111,48 @@ describe('-o DIR/', () => {
   });
 });
 
+describe('-o DIR/ --audit FILE', () => {
+  it("the audit's headline figures go into the card; a file of another kind, or no -o DIR/, is refused", async () => {
+    const dir = tempDir();
+    const audit = await run(['audit', SAMPLE, '--json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    const json = JSON.parse(audit.stdout);
+    writeFileSync(join(dir, 'audit.json'), audit.stdout);
+    const out = join(dir, 'ds');
+    const r = await run(['relabel', SAMPLE, '-o', `${out}/`, '--audit', join(dir, 'audit.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toContain(`Audit of the scores (\`radpo audit\` of \`${SAMPLE}\`: ${json.pairs} pairs over`);
+    const agreement = json.label_agreement.ties_dropped;
+    const [value, lo, hi] = [agreement.value, ...agreement.ci].map((x: number) => x.toFixed(3));
+    expect(card).toContain(
+      `| agreement of the scores with the labels (ties dropped) | ${value} | ${lo}–${hi} | ${agreement.n} |`,
+    );
+    expect(card).toContain(`| conflicts (the chosen response scored lower) | ${json.conflicts.rate.toFixed(3)} (`);
+    // An audit of other data is still shown under the names it audited, with a warning.
+    const other = await run([
+      'relabel',
+      UF1000,
+      '--allow-empty',
+      '-o',
+      `${join(dir, 'b')}/`,
+      '--audit',
+      join(dir, 'audit.json'),
+    ]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toContain('--audit: the audit read');
+    writeFileSync(join(dir, 'x.json'), '{"schema": "something else"}');
+    const foreign = await run(['relabel', SAMPLE, '-o', `${join(dir, 'c')}/`, '--audit', join(dir, 'x.json')]);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain(`--audit ${join(dir, 'x.json')}: at "schema": expected "radpo.audit/v1"`);
+    const plain = await run(['relabel', SAMPLE, '-o', join(dir, 'o.jsonl'), '--audit', join(dir, 'audit.json')]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('--audit goes with -o DIR/');
+    expect(readdirSync(dir).sort()).toEqual(['audit.json', 'b', 'ds', 'x.json']);
+  });
+});
+
 /** Every file under a folder with its bytes, to compare a folder before and after a run. */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,10 +1,11 @@
 /** -o DIR/: a Hub-ready dataset folder (data/<split>-0000K-of-0000N.<ext> and a card), atomic like every output. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FIXTURES, run, spawnRadpo, tempDir, UF1000 } from '../helpers.js';
+import { generateRows } from '../../bench/generate.mjs';
+import { BIN, FIXTURES, run, spawnRadpo, tempDir, UF1000 } from '../helpers.js';
 
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
 const cardMeta = (dir: string) =>
@@ -197,6 +198,23 @@ describe('-o DIR/ changes the folder whole or not at all', () => {
     expect(Object.keys(after).sort()).toEqual([...Object.keys(fresh), 'notes.txt'].sort());
     for (const k of Object.keys(fresh).filter((f) => f.startsWith('data/'))) expect(after[k]).toBe(fresh[k]);
     expect(readdirSync(dir).sort()).toEqual(['ds', 'probe']);
+  });
+
+  it('Ctrl-C mid-run (a real SIGINT): exit 130, neither the folder nor its staging beside it is left', async () => {
+    const dir = tempDir();
+    // The rows come through stdin and stop half way: the run is surely still going when the signals come.
+    const child = spawn(process.execPath, [BIN, 'relabel', '-', '-o', `${join(dir, 'ds')}/`, '-q'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.write([...generateRows(3_000_000, 5)].join(''));
+    while (readdirSync(dir).length === 0 && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+    expect(readdirSync(dir)[0]).toMatch(/^\.ds\.radpo-/);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    child.stdin.destroy();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it.skipIf(process.getuid?.() !== 0)('a full disk (a real 2 MB tmpfs): the previous folder, no temporary', () => {

@@ -178,6 +178,7 @@ export class HubFolder implements Sink {
   async writeCard(facts: CardFacts): Promise<void> {
     const hub = hubSourcesOf(this.io);
     this.split = this.splitGiven ?? this.splitOfInputs(hub);
+    if (this.splitGiven) this.warnIfFilesNameElse(hub, this.splitGiven);
     let existing = '';
     try {
       existing = readFileSync(join(this.target, 'README.md'), 'utf8');
@@ -201,6 +202,17 @@ export class HubFolder implements Sink {
       say(`the Hub inputs name several splits (${found}): -o ${this.dir} writes the split train; --split names it`);
     }
     return 'train';
+  }
+
+  /** --split names the split written: say so when the Hub files read name another (train rows as test_prefs). */
+  private warnIfFilesNameElse(hub: readonly HubSource[], split: string): void {
+    const named = [...new Set(hub.flatMap((h) => h.splits))].filter((n): n is string => n !== null);
+    if (named.length === 0 || named.includes(split)) return;
+    const say = this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`));
+    say(
+      `-o ${this.dir} writes the split ${split} (--split), but the Hub files read name ${named.join(', ')}: ` +
+        'check that these rows belong in that split',
+    );
   }
 
   /** An audit of other inputs (radpo's own output, another file) is still shown, under the names it audited. */

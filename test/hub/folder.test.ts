@@ -36,7 +36,10 @@ describe('-o DIR/', () => {
     expect(shards).toEqual(shards.map((_, i) => `train-${pad(i)}-of-${pad(shards.length)}.jsonl`));
     const plain = await run(['relabel', SAMPLE, '-q']);
     const joined = shards.map((s) => readFileSync(join(out, 'data', s), 'utf8')).join('');
-    expect(joined).toBe(plain.stdout);
+    // A folder's rows always name their file (its splits must share their columns): else the plain output.
+    const named = `"source_file":${JSON.stringify(SAMPLE)},`;
+    expect(joined.split(named).length - 1).toBe(200);
+    expect(joined.replaceAll(named, '')).toBe(plain.stdout);
     // Every shard but the last passed the size, and each ends at a row.
     for (const s of shards.slice(0, -1))
       expect(readFileSync(join(out, 'data', s)).length).toBeGreaterThanOrEqual(64 << 10);
@@ -78,6 +81,24 @@ describe('-o DIR/', () => {
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     expect(card.match(/<!-- radpo:split train_prefs -->/g)).toHaveLength(1);
     expect(card).toContain('<!-- radpo:split test_prefs -->');
+  });
+
+  it('two splits from one file and from two share their columns, as load_dataset needs', async () => {
+    const dir = tempDir();
+    const out = `${join(dir, 'ds')}/`;
+    const lines = readFileSync(SAMPLE, 'utf8').split('\n').filter(Boolean);
+    const [a, b] = [join(dir, 'a.jsonl'), join(dir, 'b.jsonl')];
+    writeFileSync(a, `${lines.slice(0, 50).join('\n')}\n`);
+    writeFileSync(b, `${lines.slice(50).join('\n')}\n`);
+    const flags = ['--output-format', 'jsonl', '-q'];
+    expect((await run(['relabel', a, b, '-o', out, '--split', 'train', ...flags])).code).toBe(0);
+    expect((await run(['relabel', SAMPLE, '-o', out, '--split', 'test', ...flags])).code).toBe(0);
+    const columns = (split: string) => {
+      const [file] = readdirSync(join(out, 'data')).filter((f) => f.startsWith(`${split}-`));
+      return Object.keys(JSON.parse(readFileSync(join(out, 'data', file!), 'utf8').split('\n')[0]!)).sort();
+    };
+    expect(columns('test')).toEqual(columns('train'));
+    expect(columns('test')).toContain('source_file');
   });
 
   it("a card already there keeps its text and other configs; radpo's section is added", async () => {

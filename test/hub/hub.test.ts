@@ -318,9 +318,11 @@ describe('-o DIR/ from Hub inputs', () => {
     const dir = tempDir();
     const env = hubEnvFor(h, join(dir, 'cache'));
     const one = 'hf://datasets/me/uf/data/test_prefs-00000-of-00001.jsonl';
-    const named = await run(['relabel', one, '--split', 'valid', '-o', `${dir}/a/`, '-q'], { env });
+    const named = await run(['relabel', one, '--split', 'valid', '-o', `${dir}/a/`], { env });
     expect(named.code, named.stderr).toBe(0);
     expect(readdirSync(join(dir, 'a', 'data'))).toEqual(['valid-00000-of-00001.parquet']);
+    // Written as asked, but said: the file names another split (train rows written as test would go unseen).
+    expect(named.stderr).toContain('writes the split valid (--split), but the Hub files read name test_prefs');
     const mixed = await run(['relabel', 'hf://datasets/me/uf/data/*.jsonl', '-o', `${dir}/b/`], { env });
     expect(mixed.code, mixed.stderr).toBe(0);
     expect(mixed.stderr).toContain('the Hub inputs name several splits');

@@ -24,6 +24,7 @@ import { fitRewardMapping } from '../../pipeline/reward-fit.js';
 import { Progress } from '../../pipeline/progress.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
+import { isFolderOutput } from '../../hub/folder.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import {
   conflictError,
@@ -257,7 +258,9 @@ export class RelabelRun {
       roundDigits: config.roundDigits,
       allowEmpty: config.allowEmpty,
       shard: config.shard ?? null,
-      withFile: config.inputs.length > 1 || this.parts > 1,
+      // A dataset folder's splits must share their columns (load_dataset casts them to one schema): source_file
+      // always, not only when this run read several files.
+      withFile: config.inputs.length > 1 || this.parts > 1 || isFolderOutput(config.output),
       isJsonFile,
       // The byte-level fast path needs JSON in and out (CSV output takes the raw bytes too; Parquet needs
       // decoded strings), and a shape whose text the core only moves (hh-rlhf transcripts are split into turns).

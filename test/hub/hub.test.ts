@@ -140,6 +140,12 @@ describe('hf:// inputs', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('is not in the cache');
     expect(r.stderr).toContain('hf download me/uf data/train.jsonl --repo-type dataset --revision v1.0');
+    // A glob the cache has no match for: the command that caches what it names.
+    const glob = await run(['relabel', 'hf://datasets/me/uf/data/test_prefs-*'], {
+      env: { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' },
+    });
+    expect(glob.code).toBe(1);
+    expect(glob.stderr).toContain("hf download me/uf --repo-type dataset --include 'data/test_prefs-*'");
   });
 
   it('an LFS file comes from the CDN the Hub redirects to, which never sees the token', async () => {

@@ -17,7 +17,7 @@ import { type HubSession, hubFile, type LocalFile } from './fetch-file.js';
 import {
   datasetRef,
   globBase,
-  globRegExp,
+  globMatcher,
   type HubRef,
   hubUrl,
   isGlob,
@@ -115,7 +115,7 @@ async function matchGlobs(s: HubSession, ref: HubRef, globs: readonly string[], 
   }
   const out: string[] = [];
   for (const glob of globs) {
-    const re = globRegExp(glob);
+    const re = globMatcher(glob);
     const hits = available.filter((p) => re.test(p) && !out.includes(p));
     if (hits.length === 0) {
       const near = available.slice(0, 12).join(', ');

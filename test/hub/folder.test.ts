@@ -238,6 +238,56 @@ describe('-o DIR/ changes the folder whole or not at all', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('never the working folder or one holding it (-o ./, -o ../): refused, nothing touched', () => {
+    const dir = tempDir();
+    const work = join(dir, 'project');
+    mkdirSync(work);
+    writeFileSync(join(work, 'README.md'), '# my project\n');
+    for (const target of ['./', '../', `${work}/`]) {
+      const r = spawnRadpo(['relabel', SAMPLE, '-o', target, '-q'], { cwd: work });
+      expect(r.status, `${target}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('holds the working folder');
+    }
+    expect(readdirSync(dir)).toEqual(['project']);
+    expect(readdirSync(work)).toEqual(['README.md']);
+    expect(readFileSync(join(work, 'README.md'), 'utf8')).toBe('# my project\n');
+  });
+
+  it('a split name load_dataset would refuse (a dash, a dot alone) is refused before any work', async () => {
+    for (const split of ['train-prefs', '.', '..', '.hidden']) {
+      const r = await run(['relabel', SAMPLE, '-o', `${join(tempDir(), 'ds')}/`, '--split', split]);
+      expect(r.code, split).toBe(2);
+      expect(r.stderr).toContain('is not one load_dataset accepts');
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'a mount point inside DIR: refused, the folder and the mount as they were',
+    () => {
+      const dir = tempDir();
+      const out = join(dir, 'ds');
+      expect(spawnRadpo(['relabel', SAMPLE, '-o', `${out}/`, '-q']).status).toBe(0);
+      const mnt = join(out, 'mnt');
+      mkdirSync(mnt);
+      const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+      if (mounted.status !== 0) {
+        console.log(`skipped: cannot mount a tmpfs (${mounted.stderr.trim()})`);
+        return;
+      }
+      try {
+        writeFileSync(join(mnt, 'f'), 'x');
+        const before = snapshot(out);
+        const r = spawnRadpo(['relabel', SAMPLE, '-o', `${out}/`, '--split', 'test', '-q']);
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr).toContain('is a mount point inside the dataset folder');
+        expect(snapshot(out)).toEqual(before);
+        expect(readdirSync(dir)).toEqual(['ds']);
+      } finally {
+        spawnSync('umount', [mnt]);
+      }
+    },
+  );
+
   it.skipIf(process.getuid?.() !== 0)('a full disk (a real 2 MB tmpfs): the previous folder, no temporary', () => {
     const dir = tempDir();
     const disk = join(dir, 'small');

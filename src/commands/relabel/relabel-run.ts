@@ -24,7 +24,6 @@ import { fitRewardMapping } from '../../pipeline/reward-fit.js';
 import { Progress } from '../../pipeline/progress.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
-import { isFolderOutput } from '../../hub/folder.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import {
   conflictError,
@@ -260,7 +259,7 @@ export class RelabelRun {
       shard: config.shard ?? null,
       // A dataset folder's splits must share their columns (load_dataset casts them to one schema): source_file
       // always, not only when this run read several files.
-      withFile: config.inputs.length > 1 || this.parts > 1 || isFolderOutput(config.output),
+      withFile: config.inputs.length > 1 || this.parts > 1 || this.out.isFolder,
       isJsonFile,
       // The byte-level fast path needs JSON in and out (CSV output takes the raw bytes too; Parquet needs
       // decoded strings), and a shape whose text the core only moves (hh-rlhf transcripts are split into turns).

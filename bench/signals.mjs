@@ -58,6 +58,19 @@ function start(args, dir) {
   return { child, ended };
 }
 
+/** How long Node takes to start radpo (`radpo --version`), the slowest of three. */
+async function startupSeconds() {
+  let slowest = 0;
+  for (let i = 0; i < 3; i++) {
+    const dir = join(work, 'startup');
+    mkdirSync(join(dir, 'tmp'), { recursive: true });
+    slowest = Math.max(slowest, (await start(['--version'], dir).ended).seconds);
+  }
+  return slowest;
+}
+
+let startup = 0;
+
 async function trial(name, args) {
   const results = [];
   // The usual duration, uninterrupted.
@@ -70,8 +83,9 @@ async function trial(name, args) {
   for (let r = 0; results.length < RUNS && r < 2 * RUNS; r++) {
     const dir = join(work, `${name.replace(/\W+/g, '-')}-${r}`);
     mkdirSync(join(dir, 'tmp'), { recursive: true });
-    const share = 0.02 + Math.random() * 0.86;
-    const delay = share * full.seconds;
+    // After start-up (a signal before radpo's handler is Node's own exit), anywhere up to near the end.
+    const share = Math.random() * 0.9;
+    const delay = startup + share * Math.max(0, full.seconds - startup);
     const { child, ended } = start(args, dir);
     let sentAt = 0n;
     const timer = setTimeout(() => {
@@ -98,7 +112,8 @@ async function trial(name, args) {
   const early = results.filter((r) => r.early).length;
   const late = results.filter((r) => r.share >= 0.5).length;
   console.log(
-    `${name}: ${results.length} interrupted (${late} in the second half of the run, ${early} before start-up; ` +
+    `${name}: ${results.length} interrupted (${late} in the second half of the run, ` +
+      `${early} killed before radpo's handler; ` +
       `${finished} more finished before their signal), uninterrupted ${full.seconds.toFixed(1)} s; ` +
       `exit 130 with no output and no temporary file: ${results.length - bad.length} of ${results.length}; ` +
       `exit within 1 s of the signal: ${results.length - slow} (slowest ${worst.toFixed(2)} s)`,
@@ -130,12 +145,14 @@ async function main() {
     })(),
   );
   const longIn = join(work, 'long.jsonl');
-  await write(longIn, longRows(30_000, 5_000));
+  await write(longIn, longRows(150_000, 5_000));
   const long = ['pairs', longIn, '--group-col', 'g', '--prompt-col', 'q', '--response-col', 'a', '--score-col', 's'];
+  startup = await startupSeconds();
+  console.log(`start-up (radpo --version): ${startup.toFixed(2)} s; each signal comes after it`);
   let bad = 0;
-  // A 1 MB budget: the big group (30 k rows) is sorted on disk in dozens of runs, merged in two levels, then
+  // A 1 MB budget: the big group (150 k rows) is sorted on disk in dozens of runs, merged in two levels, then
   // paired in passes; the small groups are spilled to partitions and gathered back.
-  bad += await trial('pairs, one group of 30 k rows, --group-memory 1', [
+  bad += await trial('pairs, one group of 150 k rows, --group-memory 1', [
     ...long,
     '--group-memory',
     '1',

@@ -352,6 +352,17 @@ describe('finding 3: a signal during the CPU work after reading stops the run: e
     expect(code).toBe(130);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it.each([
+    ['audit, no bootstrap', ['--bootstrap', '0']],
+    ['audit, bootstrap', ['--bootstrap', '200']],
+  ])('%s: a signal after reading publishes no page and no conflicts file', async (_name, extra) => {
+    const dir = tempDir();
+    const argv = ['audit', '-', ...extra, '--html', join(dir, 'page.html'), '--conflicts', join(dir, 'c.jsonl')];
+    const code = await interruptedAtEndOfInput(argv, readFileSync(SAMPLE, 'utf8'));
+    expect(code).toBe(130);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('finding 5: one id rule for every join, and one gap rule for --min-gap', () => {

@@ -23,7 +23,8 @@ const CONCURRENCY = Number(flag('--concurrency', '64'));
 
 /**
  * `mode` score: radpo score on pairs (two requests a row); generate: radpo generate, 4 samples a prompt, one request
- * each.
+ * each; relabel: radpo relabel --judge (two requests a row), with the share of records the byte-level fast path
+ * wrote (the judge stage hands its scores over with the record: it must not turn the fast path off).
  */
 export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency = CONCURRENCY, mode = 'score' } = {}) {
   let requests = 0;
@@ -93,7 +94,7 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
           '-n',
           '4',
         ]
-      : ['score', input, '--judge', 'chat', '--judge-url', url, '--judge-model', 'judge', '--no-preflight'];
+      : [mode, input, '--judge', 'chat', '--judge-url', url, '--judge-model', 'judge', '--no-preflight'];
   const args = [
     ...(process.env.RADPO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/jprof'] : []),
     'bin/radpo.js',
@@ -101,24 +102,35 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
     '--no-cache',
     '--concurrency',
     String(concurrency),
+    // relabel logs how many records the fast path wrote (debug, as JSON on stderr).
+    ...(mode === 'relabel' ? ['--log-level', 'debug', '--log-format', 'json'] : []),
     '-q',
     '-o',
     join(dir, 'out.jsonl'),
   ];
   const useTime = existsSync('/usr/bin/time');
   const started = process.hrtime.bigint();
+  let stderr = '';
   const code = await new Promise((resolve) => {
     const child = useTime
       ? spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], {
           cwd: root,
-          stdio: ['ignore', 'ignore', 'inherit'],
+          stdio: ['ignore', 'ignore', 'pipe'],
         })
-      : spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+      : spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (mode !== 'relabel') process.stderr.write(chunk);
+    });
     child.on('exit', resolve);
   });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   server.close();
-  if (code !== 0) throw new Error(`radpo ${mode} failed (${code})`);
+  if (code !== 0) throw new Error(`radpo ${mode} failed (${code}): ${stderr.slice(-2000)}`);
+  const fast = stderr
+    .split('\n')
+    .filter((line) => line.includes('fast_path_records'))
+    .map((line) => JSON.parse(line))[0];
   const rps = requests / Math.max(0.001, Number(lastAnswer - firstRequest) / 1e9);
   const ideal = concurrency / (latencyMs / 1000);
   const from = firstRequest + 1_000_000_000n;
@@ -140,11 +152,12 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
     fraction_of_ideal: +(rps / ideal).toFixed(3),
     steady_fraction_of_ideal: steady === null ? null : +(steady / ideal).toFixed(3),
     cpu_ms_per_request: cpuMsPerRequest,
+    ...(fast ? { fast_path_share: +(fast.fast_path_records / Math.max(1, fast.rows_read)).toFixed(3) } : {}),
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const mode of ['score', 'generate']) {
+  for (const mode of ['score', 'relabel', 'generate']) {
     const result = await judgeBench({ mode });
     if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
     else
@@ -154,7 +167,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           `latency: ${result.requests_per_s} req/s = ${result.fraction_of_ideal}` +
           ` of ideal ${result.ideal_requests_per_s} (after ` +
           `the first ` +
-          `second ${result.steady_fraction_of_ideal ?? '?'}); radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request`,
+          `second ${result.steady_fraction_of_ideal ?? '?'}); ` +
+          `radpo CPU ${result.cpu_ms_per_request ?? '?'} ms/request` +
+          (result.fast_path_share === undefined ? '' : `; fast path wrote ${100 * result.fast_path_share}% of records`),
       );
   }
 }

@@ -213,6 +213,11 @@ async function main() {
     ONLY.length === 0 || ONLY.includes('judge')
       ? await judgeBench({ rows: 6000, latencyMs: 50, concurrency: 64 })
       : null;
+  // relabel --judge: the same server, and the share of records the byte-level fast path still wrote.
+  const relabelJudge =
+    ONLY.length === 0 || ONLY.includes('judge')
+      ? await judgeBench({ rows: 6000, latencyMs: 50, concurrency: 64, mode: 'relabel' })
+      : null;
   const generate =
     ONLY.length === 0 || ONLY.includes('generate')
       ? await judgeBench({ rows: 3000, latencyMs: 50, concurrency: 64, mode: 'generate' })
@@ -251,6 +256,7 @@ async function main() {
     radpo_speedup: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v])),
     startup_version_ms: Math.round(median(startup) * 1000),
     judge,
+    relabel_judge: relabelJudge,
     generate,
     thread_scaling: scaling,
     flat_memory: flat,
@@ -305,6 +311,7 @@ async function main() {
   console.log(`startup (radpo --version): ${report.startup_version_ms} ms median of 10`);
   for (const [name, r] of [
     ['judge', judge],
+    ['relabel --judge', relabelJudge],
     ['generate', generate],
   ]) {
     if (r)
@@ -313,7 +320,10 @@ async function main() {
           `concurrency ${r.concurrency}, ${r.latency_ms}` +
           ` ms latency: ${r.requests_per_s} req/s = ${r.fraction_of_ideal} of the ` +
           `ideal ${r.ideal_requests_per_s} (after ` +
-          `the first second: ${r.steady_fraction_of_ideal}); radpo CPU ${r.cpu_ms_per_request} ms per request`,
+          `the first second: ${r.steady_fraction_of_ideal}); radpo CPU ${r.cpu_ms_per_request} ms per request` +
+          (r.fast_path_share === undefined
+            ? ''
+            : `; fast path wrote ${(100 * r.fast_path_share).toFixed(1)}% of records`),
       );
   }
   if (flat)

@@ -45,6 +45,8 @@ export interface RunOptions {
   stderrTTY?: boolean;
   env?: Record<string, string>;
   signal?: AbortSignal;
+  /** The folder the run takes relative paths from (default: the test's). */
+  cwd?: string;
 }
 
 /** The built worker thread script: the TypeScript sources' relabel runs its batches in it. */
@@ -81,7 +83,15 @@ async function runWith(
   }
   if (options.stdinTTY) stdin.isTTY = true;
   const env = options.env ?? {};
-  const io: Io = { stdin, stdout, stderr, env, cwd: process.cwd(), signal: options.signal, relabelWorker };
+  const io: Io = {
+    stdin,
+    stdout,
+    stderr,
+    env,
+    cwd: options.cwd ?? process.cwd(),
+    signal: options.signal,
+    relabelWorker,
+  };
   const code = await entry(argv, io, VERSION);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

@@ -7,13 +7,14 @@
  * - GET /api/datasets/OWNER/NAME/tree/REV[/PATH]?recursive=true: the listing, paged with a `Link: <…>; rel="next"`.
  * - the Hub's errors: 401 (RepoNotFound for an unknown or private repo without a token, "Invalid credentials in
  *   Authorization header" for a wrong token), 404 with X-Error-Code RevisionNotFound / EntryNotFound.
- * Faults per file: a truncated body, a stall, a body longer than announced, a range ignored.
+ * Faults per file: a truncated body, a stall, a body longer than announced, a range ignored. Faults of a tree
+ * listing (keyed `tree:<folder>`): a page that trickles a byte at a time, a page past any real page's size.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-type FileFault = 'truncate' | 'stall' | 'oversized' | 'ignore-range';
+type FileFault = 'truncate' | 'stall' | 'oversized' | 'ignore-range' | 'trickle' | 'huge';
 
 export interface FakeRepo {
   /** branch or tag -> commit (40 hex) */
@@ -165,7 +166,27 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
         headers.link = `<${next}>; rel="next"`;
       }
       res.writeHead(200, headers);
-      return res.end(JSON.stringify(page));
+      const text = JSON.stringify(page);
+      const fault = faults.get(`tree:${path}`);
+      if (fault === 'trickle') {
+        // A byte every 50 ms: never idle for long, never done in time.
+        let at = 0;
+        const tick = setInterval(() => {
+          if (res.destroyed || at >= text.length) {
+            clearInterval(tick);
+            if (!res.destroyed) res.end();
+            return;
+          }
+          res.write(text[at++]!);
+        }, 50);
+        return;
+      }
+      if (fault === 'huge') {
+        // 17 MiB of whitespace (valid JSON) before the page.
+        const pad = Buffer.alloc(1 << 20, 0x20);
+        for (let i = 0; i < 17; i++) res.write(pad);
+      }
+      return res.end(text);
     }
     if (tree[path] === undefined) return error(404, 'EntryNotFound', 'Entry not found');
     const bytes = Buffer.from(tree[path]);

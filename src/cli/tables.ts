@@ -55,7 +55,8 @@ export const readFlags = {
   split: text(
     '--split <name>',
     "the split to read of a Hub dataset given by name (OWNER/NAME), as its card's configs list them; " +
-      'with -o DIR/, the split written (default: train)',
+      'with -o DIR/, the split written (default: the split the Hub files name, as data/train_prefs-*.parquet ' +
+      'does, else train)',
     { group: 'input' },
   ),
 };
@@ -140,7 +141,7 @@ export const idFlags = {
   ),
 };
 
-/** relabel and score: a run whose scores contradict the labels of most pairs is stopped, not written. */
+/** relabel, score and pairs: a run whose scores contradict the labels of most pairs is stopped, not written. */
 export const conflictFlags = {
   maxConflictRate: parsed(
     '--max-conflict-rate <share>',

@@ -4,7 +4,8 @@
  */
 import type { Path } from './path.js';
 
-export const ID_COLUMNS = ['id', 'prompt_id', 'uid', 'question_id', 'idx', 'message_tree_id'];
+/** Last, `source_id`: what radpo pairs (and relabel) name the id they carried, whatever its column was. */
+export const ID_COLUMNS = ['id', 'prompt_id', 'uid', 'question_id', 'idx', 'message_tree_id', 'source_id'];
 
 export function defaultIdColumn(value: unknown): Path | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;

@@ -9,7 +9,7 @@
  */
 import { judgePromptColumn } from './judge-prompt.js';
 import { CHOSEN_NAMES, PROMPT_NAMES, REJECTED_NAMES } from './pair.js';
-import { TEXT_FIELDS } from './response-lists.js';
+import { SCORE_FIELDS, scoreFieldOf, TEXT_FIELDS } from './response-lists.js';
 import { winnerPresetOf } from './winner.js';
 
 /** What a column is for, in a reading: the CLI names the flag of each. */
@@ -105,7 +105,7 @@ function responseList(record: Record<string, unknown>): { column: string; textFi
     if (value.some((o) => 'role' in o || 'from' in o)) continue;
     const textField = TEXT_FIELDS.find((f) => value.every((o) => isText(o[f])));
     if (textField === undefined) continue;
-    const scored = value.every((o) => typeof o.score === 'number' || typeof o.rank === 'number');
+    const scored = value.every((o) => typeof o.rank === 'number') || scoreFieldOf(value) !== undefined;
     return { column: name, textField, scored };
   }
   return null;
@@ -118,6 +118,10 @@ const promptOf = (record: Record<string, unknown>) =>
 const PROMPT_GUESS = /^(prompt|question|instruction|input|query|context|messages|conversations?|history|post)$/i;
 const CHOSEN_GUESS = /(chosen|preferred|better|accepted|good|winner|response_j|completion_a)/i;
 const REJECTED_GUESS = /(rejected|non_preferred|worse|bad|loser|response_k|completion_b)/i;
+/** Long format: the one response of a row, its score, and the id its prompt's rows share. */
+const LONG_RESPONSE = /(response|answer|output|completion|generation|reply)/i;
+const LONG_SCORE = new RegExp(`(${SCORE_FIELDS.join('|')})`, 'i');
+const PROMPT_ID = /^(prompt_?id|question_?id|qid|pid|instruction_?id|idx|group|group_?id)$/i;
 /** Columns whose name starts like a response but that hold a judge prompt, a score, a model name, an id. */
 const NOT_A_RESPONSE = /(instruction|prompt|judg|feedback|score|rating|rank|model|label|id$)/i;
 
@@ -251,6 +255,35 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
           ...(prompt && prompt !== 'prompt' ? [['prompt', prompt] as [ColumnRole, string]] : []),
           ['responses', list.column],
           ...(list.textField ? [['textField', list.textField] as [ColumnRole, string]] : []),
+        ],
+        known: false,
+      };
+    },
+  },
+  {
+    name: 'one response per row, with its score (long format)',
+    vocabulary:
+      'a prompt (prompt/question/query/…), one response (response/answer/output/completion/generation…), a ' +
+      'score (score/rating/reward…) and a prompt id (prompt_id/question_id/qid/…)',
+    recognise: (record, name) => {
+      const names = Object.keys(record);
+      const prompt = promptOf(record);
+      const responses = names.filter(
+        (n) => n !== prompt && LONG_RESPONSE.test(n) && !NOT_A_RESPONSE.test(n) && isText(record[n]),
+      );
+      const score = names.find((n) => LONG_SCORE.test(n) && Number.isFinite(Number(record[n])) && record[n] !== '');
+      // Exactly one response: two are a pair (the layouts above), none is no long format.
+      if (prompt === undefined || responses.length !== 1 || score === undefined) return null;
+      const group = names.find((n) => n !== prompt && PROMPT_ID.test(n));
+      return {
+        layout: name,
+        reason: `one response per row in ${responses[0]}, scored in ${score}, the prompt in ${prompt}`,
+        command: 'pairs',
+        columns: [
+          ...(group ? [['group', group] as [ColumnRole, string]] : []),
+          ...(prompt !== 'prompt' ? [['prompt', prompt] as [ColumnRole, string]] : []),
+          ['response', responses[0]!],
+          ['score', score],
         ],
         known: false,
       };

@@ -22,6 +22,12 @@ export interface Candidates {
   scores: number[];
   /** The responses' ranks (lower is better) when ranks order them; the pairs are then unscored. */
   ranks: number[] | null;
+  /**
+   * A label beside the scores: the responses' ranks (lower is better) when scores order the pairs and the
+   * responses carry a human's ranks too (`--score-field` on OASST or Nectar-like lists). Each pair's ranks
+   * are checked against its scores, as relabel checks a chosen/rejected label (the conflict stop).
+   */
+  labels?: number[];
   aspects: Array<Record<string, number>> | null;
   /** The row's own id (id, prompt_id, …), carried into every pair so relabel can name it as source_id. */
   id: { name: string; value: unknown } | null;
@@ -52,6 +58,14 @@ interface ListColumns {
 }
 
 export const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
+/** The fields of a response object that hold its score (higher is better), first found first. */
+export const SCORE_FIELDS = ['score', 'rating', 'reward', 'overall_score'];
+
+/** The score field every object of a list holds as a number, or undefined. */
+export function scoreFieldOf(objects: ReadonlyArray<Record<string, unknown>>): string | undefined {
+  if (objects.length === 0) return undefined;
+  return SCORE_FIELDS.find((f) => objects.every((o) => Number.isFinite(num(o[f]))));
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -87,14 +101,18 @@ function listCandidates(
       });
     return item[textField];
   });
-  const rankField =
-    columns.rankField ??
-    (columns.scoreField === undefined && objects.length > 0 && objects.some((o) => 'rank' in o) ? 'rank' : undefined);
+  const foundRank = objects.length > 0 && objects.some((o) => 'rank' in o) ? 'rank' : undefined;
+  const rankField = columns.rankField ?? foundRank;
   const scoreField =
     columns.scoreField ??
-    (rankField === undefined && objects.length > 0 && objects.some((o) => 'score' in o) ? 'score' : undefined);
+    (rankField === undefined
+      ? objects.length > 0 && objects.some((o) => 'score' in o)
+        ? 'score'
+        : scoreFieldOf(objects)
+      : undefined);
   const fieldValues = (name: string) => items.map((item) => (isObject(item) ? num(item[name]) : Number.NaN));
-  if (rankField !== undefined) {
+  // A score named by the user orders the pairs; ranks beside it are the label its pairs are checked against.
+  if (rankField !== undefined && columns.scoreField === undefined) {
     const ranks = fieldValues(rankField);
     return { prompt, responses, scores: ranks.map((r) => -r), ranks, aspects: null, id: idOf(row, columns.idCol) };
   }
@@ -104,6 +122,7 @@ function listCandidates(
       responses,
       scores: fieldValues(scoreField),
       ranks: null,
+      ...(rankField === undefined ? {} : { labels: fieldValues(rankField) }),
       aspects: null,
       id: idOf(row, columns.idCol),
     };
@@ -259,8 +278,19 @@ function idOf(row: Record<string, unknown>, named: Path | undefined): Candidates
   return column && (typeof value === 'string' || typeof value === 'number') ? { name: column.join('.'), value } : null;
 }
 
-/** The pairs of one row, as output rows. Responses without a usable score take no part. */
-export function pairRows(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
+/** One row's pairs, and how many of them a label (`Candidates.labels`) judged, and contradicted. */
+interface RowPairs {
+  rows: Array<Record<string, unknown>>;
+  labelled: number;
+  contradicting: number;
+}
+
+/**
+ * The pairs of one row, as output rows. Responses without a usable score take no part. A pair whose two
+ * responses carry different label ranks is labelled; it contradicts its label when the chosen (higher
+ * scored) response has the worse rank.
+ */
+export function pairRows(c: Candidates, options: PickOptions, line: number): RowPairs {
   const usable = c.scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
   // Unscored responses are a data problem; unranked ones (an OASST tree nobody ranked) are no preference.
   if (usable.length === 0 && c.scores.length > 0 && !c.ranks) {
@@ -278,8 +308,15 @@ export function pairRows(c: Candidates, options: PickOptions, line: number): Arr
   // Each pair's two scores are checked as a pair (core/relabel.ts): 1e308 against -1e308 is no usable gap.
   for (const [a, b] of picked)
     checkScoreGap({ chosen: [usable[a]![0]], rejected: [usable[b]![0]] }, { chosen: 'scores', rejected: 'scores' });
-  return picked.map(([a, b]) => {
+  let labelled = 0;
+  let contradicting = 0;
+  const rows = picked.map(([a, b]) => {
     const [i, j] = [usable[a]![1], usable[b]![1]];
+    const labels = c.labels ? [c.labels[i]!, c.labels[j]!] : null;
+    if (labels && Number.isFinite(labels[0]) && Number.isFinite(labels[1]) && labels[0] !== labels[1]) {
+      labelled += 1;
+      if (labels[0]! > labels[1]!) contradicting += 1;
+    }
     const row: Record<string, unknown> = {
       prompt: c.prompt,
       chosen: c.responses[i],
@@ -288,15 +325,28 @@ export function pairRows(c: Candidates, options: PickOptions, line: number): Arr
       ...(c.ranks
         ? { rank_chosen: c.ranks[i], rank_rejected: c.ranks[j] }
         : { score_chosen: c.scores[i], score_rejected: c.scores[j] }),
+      // The label travels with the pair, beside the scores that picked it.
+      ...(labels ? { rank_chosen: c.labels![i], rank_rejected: c.labels![j] } : {}),
     };
     if (c.aspects) {
       row.chosen_aspects = c.aspects[i];
       row.rejected_aspects = c.aspects[j];
     }
-    if (c.id) row[c.id.name] = c.id.value;
+    carryId(row, c.id);
     row.source_line = line;
     return row;
   });
+  return { rows, labelled, contradicting };
+}
+
+/**
+ * The row's id on a pair: under its own name, and as `source_id` beside `source_line` (where the pair came
+ * from, as relabel names it), which relabel and score find by default whatever the id column was called.
+ */
+export function carryId(row: Record<string, unknown>, id: Candidates['id']): void {
+  if (!id) return;
+  row[id.name] = id.value;
+  row.source_id = id.value;
 }
 
 /** One long-format row, as it waits for the rest of its group. */

@@ -23,6 +23,9 @@ interface ScoredSide {
   scores: number[];
   text: string | null;
   textColumn?: boolean;
+  /** Where the scores row is (file:line) and the column its text came from, for the messages. */
+  at?: string;
+  column?: string;
 }
 
 /** A scores file's row: its first side (chosen or A) and its second (rejected or B). */
@@ -76,7 +79,7 @@ export function positionalMismatch(names: SideNames, inputHasWinner: boolean): s
  * The input pair's scores from a scores file's row: by the responses' text when the row has both, else by
  * position (when the names agree). Throws `unmatched_scores` naming both rows' texts.
  */
-export function attachScores(row: ScoresRow, input: InputSides, names: SideNames, key: string): PairScores {
+export function attachScores(row: ScoresRow, input: InputSides, names: SideNames, key: JoinedKey): PairScores {
   const [first, second] = row;
   if (first.text !== null && second.text !== null) {
     const chosen = responseText(input.chosen);
@@ -102,7 +105,7 @@ export function attachScores(row: ScoresRow, input: InputSides, names: SideNames
  * says which response it scores (and so the other side scores the other). Without any text, or with a
  * text that is neither response, the row is set aside: position is never taken in such a file.
  */
-function byOneText(row: ScoresRow, input: InputSides, key: string): PairScores {
+function byOneText(row: ScoresRow, input: InputSides, key: JoinedKey): PairScores {
   const [first, second] = row;
   const chosen = responseText(input.chosen);
   const rejected = responseText(input.rejected);
@@ -132,10 +135,16 @@ export function joinScores(
       hint: `${JOIN_KEY_RULE}; score the missing rows, or set them aside`,
     });
   }
-  return attachScores(row, input, names, k!);
+  return attachScores(row, input, names, { field: keyField, value: key });
 }
 
-function unmatched(row: ScoresRow, input: InputSides, key: string, why: string): RowError {
+/** The input row's key, as the messages name it: its column, and its value (previewed: keys can be prompts). */
+interface JoinedKey {
+  field: string;
+  value: unknown;
+}
+
+function unmatched(row: ScoresRow, input: InputSides, key: JoinedKey, why: string): RowError {
   const text = (value: unknown) => preview(responseText(value) ?? '(none)', 60);
   const message =
     why === 'texts'
@@ -145,10 +154,13 @@ function unmatched(row: ScoresRow, input: InputSides, key: string, why: string):
         : why === 'no-text'
           ? "the scores file carries the responses, but not this row's: which score is whose cannot be told"
           : why;
+  const [first, second] = row;
+  const columns = first.column && second.column ? ` (its ${first.column} and ${second.column})` : '';
+  const where = first.at ? `the scores row at ${first.at}${columns}` : 'the scores row';
   return new RowError('unmatched_scores', message, {
-    field: `scores for key ${JSON.stringify(key)}`,
+    field: key.field,
     expected: `scores of this row's responses: chosen ${text(input.chosen)}, rejected ${text(input.rejected)}`,
-    found: `scores of ${text(row[0].text)} and ${text(row[1].text)}`,
+    found: `${where} for key ${preview(key.value, 60)} scores ${text(first.text)} and ${text(second.text)}`,
     hint: hint('match_scores_file'),
   });
 }

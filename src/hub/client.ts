@@ -9,6 +9,7 @@
  */
 import { downloadFile, listFiles } from '@huggingface/hub';
 import { RadpoError } from '../core/errors.js';
+import { stopIfInterrupted } from '../io/io.js';
 import type { HubEnv } from './env.js';
 import { HubHttpError, HubNetworkError, hubFetch } from './http.js';
 import { HEX40, type HubRef } from './ref.js';
@@ -21,8 +22,13 @@ export interface FileMetadata {
   location: string;
 }
 
-/** A tree listing is JSON of a few hundred bytes per file: 256 MiB holds any real repository's. */
-const MAX_API_BYTES = 256 * 1024 * 1024;
+/**
+ * One page of a tree listing: the Hub pages it by 1,000 entries of a few hundred bytes each (under 1 MB), so 16 MiB
+ * is far past any real page and still little memory. The page must come whole within 3 idle timeouts (30 s by
+ * default), however slowly it trickles.
+ */
+const MAX_API_BYTES = 16 * 1024 * 1024;
+const API_DEADLINE_IDLE_TIMEOUTS = 3;
 
 export class HubClient {
   constructor(
@@ -67,7 +73,11 @@ export class HubClient {
         path: base || undefined,
         recursive: true,
         hubUrl: this.env.endpoint,
-        fetch: hubFetch(this.env, this.signal, { maxBodyBytes: MAX_API_BYTES, raise: true }),
+        fetch: hubFetch(this.env, this.signal, {
+          maxBodyBytes: MAX_API_BYTES,
+          deadlineMs: this.env.downloadTimeoutS * 1000 * API_DEADLINE_IDLE_TIMEOUTS,
+          raise: true,
+        }),
       }))
         if (entry.type === 'file') out.push({ path: entry.path, size: entry.size });
     } catch (err) {
@@ -117,6 +127,7 @@ export class HubClient {
     const stream = blob.slice(offset).stream();
     // WebBlob turns a failed request into a stream aborted with its message only: give back the error itself.
     const reader = stream.getReader();
+    const signal = this.signal;
     return new ReadableStream<Uint8Array>({
       async pull(out) {
         try {
@@ -124,6 +135,8 @@ export class HubClient {
           if (next.done) out.close();
           else out.enqueue(next.value);
         } catch (err) {
+          // A Ctrl-C mid-body reaches here as the library's AbortError: the run stops as interrupted (exit 130).
+          stopIfInterrupted(signal);
           throw failure ?? err;
         }
       },

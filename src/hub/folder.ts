@@ -1,17 +1,24 @@
 /**
  * `-o DIR/`: a folder the Hub and `datasets.load_dataset(DIR)` take as is. The rows go into
  * `data/<split>-0000K-of-0000N.<ext>` (a new shard past a size, at a row boundary: datasets' push_to_hub naming), and
- * `README.md` is a dataset card whose YAML `configs` name each split's files, with how the data was made. Shards are
- * written in a hidden staging folder inside DIR and renamed into `data/` at publish, the card last; a failed run
- * leaves DIR as it was. A split written again replaces its shards (stale ones removed) and keeps the other splits.
+ * `README.md` is a dataset card whose YAML `configs` name each split's files, with how the data was made (and which
+ * commit of each Hub input was read). A split written again replaces its shards (stale ones removed) and keeps the
+ * other splits and every other file of DIR.
+ *
+ * The folder changes as a whole or not at all: the new folder is built in a hidden staging folder beside DIR (in its
+ * parent, so renames stay on one filesystem) — the new shards and card, and every other file of DIR hard-linked in,
+ * no byte copied — and swapped in with two renames (DIR aside, staging in, and back if the second fails). A failure
+ * before the swap (a full disk, Ctrl-C, a file in the way) leaves DIR as it was and removes the staging folder.
  */
-import { promises as fsp, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { constants, type Dirent, promises as fsp, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { RadpoError, usageError } from '../core/errors.js';
 import type { OutputFileFormat } from '../io/choices.js';
+import type { Io } from '../io/io.js';
 import { fileSink, type Sink } from '../io/output.js';
 import { ParquetOutput } from '../io/parquet.js';
+import { type HubSource, hubSourcesOf } from './sources.js';
 
 /** datasets' push_to_hub default (max_shard_size "500MB"). */
 const SHARD_BYTES = 500 * 1000 * 1000;
@@ -28,6 +35,8 @@ export function isFolderOutput(output: string): boolean {
 interface CardFacts {
   version: string;
   commandLine: string;
+  /** The Hub inputs read (repository, revision asked for, commit read). */
+  hub?: readonly HubSource[];
   report: {
     rows_read?: number;
     rows_written?: number;
@@ -48,39 +57,80 @@ export class HubFolder implements Sink {
   private currentBytes = 0;
   private card: Sink | null = null;
   private prepared = false;
+  /** The split written: --split, else the one the Hub inputs' files name, else train (decided with the card). */
+  private split = 'train';
 
   private constructor(
     readonly dir: string,
-    readonly split: string,
+    /** DIR's real path (a link to a folder is followed: the folder is replaced, the link stays). */
+    private readonly target: string,
+    /** The first folder above DIR this run made (removed again if the run fails), if any. */
+    private readonly made: string | undefined,
+    private readonly splitGiven: string | undefined,
     readonly format: 'jsonl' | 'parquet',
     private readonly staging: string,
     private readonly maxBytes: number,
+    private readonly io: Io,
   ) {}
 
-  static async open(dir: string, split: string, format: OutputFileFormat, maxBytes = SHARD_BYTES): Promise<HubFolder> {
+  static async open(
+    dir: string,
+    split: string | undefined,
+    format: OutputFileFormat,
+    io: Io,
+    maxBytes = SHARD_BYTES,
+  ): Promise<HubFolder> {
     if (format !== 'jsonl' && format !== 'parquet')
       throw usageError(
         `-o ${dir} writes a dataset folder of Parquet or JSONL shards, not ${format}`,
         'leave --output-format out (Parquet), or --output-format jsonl',
       );
-    if (!SPLIT.test(split))
+    if (split !== undefined && !SPLIT.test(split))
       throw usageError(`the split name ${JSON.stringify(split)} cannot name files`, 'letters, digits, _ - . only');
+    let target = dir.replace(/[/\\]+$/, '') || '/';
     try {
-      await fsp.mkdir(join(dir, 'data'), { recursive: true });
-    } catch (err) {
-      throw new RadpoError('io', `cannot make the folder ${dir}: ${(err as Error).message}`, 'check the output path');
+      target = await fsp.realpath(target);
+    } catch {
+      /* not there yet */
     }
-    const staging = await fsp.mkdtemp(join(dir, '.radpo-staging-'));
-    return new HubFolder(dir, split, format, staging, maxBytes);
+    const parent = dirname(target);
+    let made: string | undefined;
+    try {
+      made = await fsp.mkdir(parent, { recursive: true });
+      const [here, above] = await Promise.all([fsp.stat(target).catch(() => null), fsp.stat(parent)]);
+      if (here && !here.isDirectory())
+        throw usageError(`-o ${dir}: ${target} is a file, not a folder`, 'name a folder, or remove the file');
+      if (here && here.dev !== above.dev)
+        throw new RadpoError(
+          'io',
+          `-o ${dir} is a mount point: radpo replaces a dataset folder as a whole, by a rename in its parent`,
+          'name a folder inside it',
+        );
+      const staging = await fsp.mkdtemp(join(parent, `.${basename(target)}.radpo-`));
+      await fsp.mkdir(join(staging, 'data'));
+      return new HubFolder(dir, target, made, split, format, staging, maxBytes, io);
+    } catch (err) {
+      await removeMade(parent, made);
+      if (err instanceof RadpoError) throw err;
+      throw new RadpoError(
+        'io',
+        `cannot write the folder ${dir}: ${(err as Error).message}`,
+        `radpo builds it beside itself, in ${parent}, and swaps it in whole: that folder must be writable`,
+      );
+    }
   }
 
-  private shardPath(i: number, n: number): string {
+  private shardName(i: number, n: number): string {
     const pad = (k: number) => String(k).padStart(5, '0');
-    return join(this.dir, 'data', `${this.split}-${pad(i)}-of-${pad(n)}.${this.format}`);
+    return `${this.split}-${pad(i)}-of-${pad(n)}.${this.format}`;
+  }
+
+  private staged(i: number): string {
+    return join(this.staging, 'data', `${i}.${this.format}`);
   }
 
   private async next(): Promise<Shard> {
-    const staged = join(this.staging, `${this.shards.length}.${this.format}`);
+    const staged = this.staged(this.shards.length);
     const shard: Shard =
       this.format === 'parquet'
         ? { kind: 'parquet', out: await ParquetOutput.create(staged) }
@@ -115,22 +165,36 @@ export class HubFolder implements Sink {
     if (shard.out.bytesWritten >= this.maxBytes) this.current = null;
   }
 
-  /** The card, from the run's report: written with the shards, published after them. */
+  /** The card, from the run's report: written with the shards, published with them. */
   async writeCard(facts: CardFacts): Promise<void> {
-    const path = join(this.dir, 'README.md');
+    const hub = hubSourcesOf(this.io);
+    this.split = this.splitGiven ?? this.splitOfInputs(hub);
     let existing = '';
     try {
-      existing = readFileSync(path, 'utf8');
+      existing = readFileSync(join(this.target, 'README.md'), 'utf8');
     } catch {
       /* a new folder */
     }
-    this.card = await fileSink(path);
-    await this.card.write(cardText(existing, this.split, this.shardFiles(), facts, basename(this.dir)));
+    this.card = await fileSink(join(this.staging, 'README.md'));
+    const files = this.shardFiles();
+    await this.card.write(cardText(existing, this.split, files, { ...facts, hub }, basename(this.target)));
+  }
+
+  /** Without --split: the split every Hub input's files name (one, and a valid name), else train. */
+  private splitOfInputs(hub: readonly HubSource[]): string {
+    const named = [...new Set(hub.flatMap((h) => h.splits))];
+    if (named.length === 1 && named[0] && SPLIT.test(named[0])) return named[0];
+    if (named.length > 1) {
+      const found = named.map((n) => n ?? '(none)').join(', ');
+      const say = this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`));
+      say(`the Hub inputs name several splits (${found}): -o ${this.dir} writes the split train; --split names it`);
+    }
+    return 'train';
   }
 
   private shardFiles(): string[] {
     const n = Math.max(1, this.shards.length);
-    return Array.from({ length: n }, (_, i) => `data/${basename(this.shardPath(i, n))}`);
+    return Array.from({ length: n }, (_, i) => `data/${this.shardName(i, n)}`);
   }
 
   async prepare(): Promise<void> {
@@ -142,20 +206,49 @@ export class HubFolder implements Sink {
 
   async publish(): Promise<void> {
     if (!this.prepared) await this.prepare();
+    try {
+      await this.assemble();
+    } catch (err) {
+      throw new RadpoError(
+        'io',
+        `cannot write the folder ${this.dir}: ${(err as Error).message}`,
+        'the folder is as it was; move away what is in the way (or free space) and run again',
+      );
+    }
+    // The one step that changes DIR: aside, the new one in, the old one gone (back in place if the second fails).
+    const before = await fsp.stat(this.target).catch(() => null);
+    if (!before) {
+      await fsp.rename(this.staging, this.target);
+      return;
+    }
+    const aside = `${this.staging}.old`;
+    await fsp.rename(this.target, aside);
+    try {
+      await fsp.rename(this.staging, this.target);
+    } catch (err) {
+      await fsp.rename(aside, this.target);
+      throw err;
+    }
+    await fsp.rm(aside, { recursive: true, force: true });
+  }
+
+  /** The new folder, complete, in the staging folder: the new shards and card, and DIR's other files linked in. */
+  private async assemble(): Promise<void> {
     const n = this.shards.length;
-    const finals = new Set<string>();
     for (const [i, s] of this.shards.entries()) {
       await (s.kind === 'text' ? s.sink.publish() : s.out.publish());
-      const final = this.shardPath(i, n);
-      await fsp.rename(join(this.staging, `${i}.${this.format}`), final);
-      finals.add(basename(final));
+      await fsp.rename(this.staged(i), join(this.staging, 'data', this.shardName(i, n)));
     }
-    // An earlier run's shards of this split (another count, another format) would be read with these: gone.
-    const stale = new RegExp(`^${this.split.replace(/[.]/g, '\\.')}-\\d{5}-of-\\d{5}\\.(jsonl|parquet)$`);
-    for (const name of await fsp.readdir(join(this.dir, 'data')))
-      if (stale.test(name) && !finals.has(name)) await fsp.rm(join(this.dir, 'data', name), { force: true });
     await this.card?.publish();
-    await fsp.rm(this.staging, { recursive: true, force: true });
+    const before = await fsp.stat(this.target).catch(() => null);
+    if (before) {
+      // An earlier run's shards of this split (another count, another format) would be read with these: left out.
+      const stale = new RegExp(`^data/${this.split.replace(/[.]/g, '\\.')}-\\d{5}-of-\\d{5}\\.(jsonl|parquet)$`);
+      await linkTree(this.target, this.staging, '', (rel, e) => rel === 'README.md' || (e.isFile() && stale.test(rel)));
+    }
+    // mkdtemp made it private: the folder keeps DIR's mode (and owner), or a new folder's.
+    await fsp.chmod(this.staging, before ? before.mode & 0o7777 : 0o777 & ~process.umask());
+    if (before && process.getuid?.() === 0) await fsp.chown(this.staging, before.uid, before.gid);
   }
 
   async commit(): Promise<void> {
@@ -167,8 +260,46 @@ export class HubFolder implements Sink {
     for (const s of this.shards) await (s.kind === 'text' ? s.sink.abort() : s.out.abort());
     await this.card?.abort();
     await fsp.rm(this.staging, { recursive: true, force: true });
-    // Folders this run made and left empty go too.
-    for (const d of [join(this.dir, 'data'), this.dir]) await fsp.rmdir(d).catch(() => undefined);
+    await removeMade(dirname(this.target), this.made);
+  }
+}
+
+/** The folders `mkdir -p` made for this run, from the deepest up to the first it made, if they are empty. */
+async function removeMade(deepest: string, made: string | undefined): Promise<void> {
+  if (made === undefined) return;
+  for (let d = deepest; d.length >= made.length; d = dirname(d)) {
+    try {
+      await fsp.rmdir(d);
+    } catch {
+      return;
+    }
+    if (d === made) return;
+  }
+}
+
+/** Every entry of `from` (below `rel`) but those `skip` names, hard-linked into `to` (folders made, links copied). */
+async function linkTree(from: string, to: string, rel: string, skip: (rel: string, e: Dirent) => boolean) {
+  for (const e of await fsp.readdir(join(from, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (skip(r, e)) continue;
+    const src = join(from, r);
+    const dst = join(to, r);
+    if (e.isDirectory()) {
+      try {
+        await fsp.mkdir(dst);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await fsp.lstat(dst)).isDirectory())
+          throw new Error(`${r} is a folder in ${from}, and this run writes a file by that name`);
+      }
+      await fsp.chmod(dst, (await fsp.stat(src)).mode & 0o7777);
+      await linkTree(from, to, r, skip);
+    } else if (e.isSymbolicLink()) await fsp.symlink(await fsp.readlink(src), dst);
+    else
+      await fsp.link(src, dst).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') throw new Error(`${r} is in ${from}, and this run writes a file by that name`);
+        // A filesystem without hard links (or a file that has too many): a copy.
+        await fsp.copyFile(src, dst, constants.COPYFILE_EXCL);
+      });
   }
 }
 
@@ -238,6 +369,10 @@ function splitSection(split: string, files: string[], f: CardFacts): string {
       (reasons ? ` (${reasons})` : ''),
     ...(r.format ? [`- layout: ${r.format}`] : []),
     ...(r.inputs?.length ? [`- inputs: ${r.inputs.map((i) => `\`${i.source}\``).join(', ')}`] : []),
+    // Which bytes were read: a branch moves, a commit does not.
+    ...(f.hub ?? []).map(
+      (h) => `- from the Hub: \`${h.repo}\`, revision \`${h.revision}\`, commit \`${h.commit}\` (\`${h.name}\`)`,
+    ),
     `- files: ${files.map((p) => `\`${p}\``).join(', ')}`,
   ];
   const template = r.goal?.template;

@@ -3,9 +3,10 @@
  * It sends the token only to the Hub's own origin (never to the CDN a download is redirected to), follows
  * redirects itself (all of them, or only relative ones as huggingface_hub's metadata request does), bounds
  * the wait for an answer (HF_HUB_ETAG_TIMEOUT) and for each read of its body (HF_HUB_DOWNLOAD_TIMEOUT),
- * and stops a body longer than its caller allows.
+ * and stops a body longer than its caller allows. A Ctrl-C while it waits (for the answer or for its body) is the
+ * run's `interrupted` (exit 130), never a network failure.
  */
-import { RadpoError } from '../core/errors.js';
+import { stopIfInterrupted } from '../io/io.js';
 import type { HubEnv } from './env.js';
 
 /** The Hub answered, but not with what was asked for. */
@@ -33,6 +34,11 @@ interface HubFetchOptions {
   maxBodyBytes?: number;
   /** Milliseconds to wait for the answer's headers. */
   timeoutMs?: number;
+  /**
+   * Milliseconds for the whole body, however it trickles (an API answer is small: a server sending a byte now and
+   * then would hold the run forever under the idle timeout alone). None for a download, whose size is its own.
+   */
+  deadlineMs?: number;
   /** An answer of 400 or more is thrown as a HubHttpError (its status, headers and message kept for the user). */
   raise?: boolean;
 }
@@ -62,7 +68,7 @@ export function hubFetch(env: HubEnv, signal: AbortSignal | undefined, options: 
         res = await fetch(url, { ...init, headers, redirect: 'manual', signal: controller.signal });
       } catch (err) {
         signal?.removeEventListener('abort', abort);
-        if (signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
+        stopIfInterrupted(signal);
         const reason = controller.signal.reason instanceof HubNetworkError ? controller.signal.reason : null;
         throw reason ?? new HubNetworkError(describeNetworkError(err));
       } finally {
@@ -88,36 +94,47 @@ export function hubFetch(env: HubEnv, signal: AbortSignal | undefined, options: 
         signal?.removeEventListener('abort', abort);
         throw await httpError(res, url.toString());
       }
-      return guardedBody(res, controller, idleMs, options.maxBodyBytes, () =>
-        signal?.removeEventListener('abort', abort),
-      );
+      const bounds = { idleMs, maxBytes: options.maxBodyBytes, deadlineMs: options.deadlineMs, signal };
+      return guardedBody(res, controller, bounds, () => signal?.removeEventListener('abort', abort));
     }
   };
   return run as typeof fetch;
 }
 
-/** The same answer, its body read under an idle timeout and a size bound. */
-function guardedBody(
-  res: Response,
-  controller: AbortController,
-  idleMs: number,
-  maxBytes: number | undefined,
-  done: () => void,
-): Response {
+interface BodyBounds {
+  idleMs: number;
+  maxBytes: number | undefined;
+  deadlineMs: number | undefined;
+  /** The run's: aborted by Ctrl-C, which then stops the read as `interrupted`. */
+  signal: AbortSignal | undefined;
+}
+
+/** The same answer, its body read under an idle timeout, a size bound and (for an API answer) a deadline. */
+function guardedBody(res: Response, controller: AbortController, bounds: BodyBounds, done: () => void): Response {
   if (!res.body) {
     done();
     return res;
   }
+  const { idleMs, maxBytes, deadlineMs, signal } = bounds;
+  const deadline = deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
   const reader = res.body.getReader();
   let read = 0;
   const body = new ReadableStream<Uint8Array>({
     async pull(out) {
       let timer: NodeJS.Timeout | undefined;
+      const left = deadline - Date.now();
       const idle = new Promise<never>((_, reject) => {
+        const wait = Math.max(0, Math.min(idleMs, left));
         timer = setTimeout(() => {
-          reject(new HubNetworkError(`the answer stalled: no byte for ${idleMs / 1000} s`));
+          reject(
+            new HubNetworkError(
+              wait < idleMs
+                ? `the answer did not arrive whole within ${(deadlineMs ?? 0) / 1000} s (${read} bytes came)`
+                : `the answer stalled: no byte for ${idleMs / 1000} s`,
+            ),
+          );
           controller.abort();
-        }, idleMs);
+        }, wait);
       });
       try {
         const next = await Promise.race([reader.read(), idle]);
@@ -134,6 +151,8 @@ function guardedBody(
         out.enqueue(next.value);
       } catch (err) {
         done();
+        // Ctrl-C aborted the read: the run stops as interrupted (exit 130), not as a failed download.
+        stopIfInterrupted(signal);
         throw err instanceof HubNetworkError ? err : new HubNetworkError(describeNetworkError(err));
       } finally {
         clearTimeout(timer);

@@ -118,3 +118,16 @@ export function globBase(glob: string): string {
 }
 
 export const HEX40 = /^[0-9a-f]{40}$/;
+
+/**
+ * The split a file's name gives, without guessing: datasets' push_to_hub shard naming
+ * (`train_prefs-00000-of-00003.parquet`, with or without a fingerprint after the count), or a file named for one of
+ * the splits `datasets` knows by name (`train.jsonl`, `test.parquet`, `validation.csv`). Otherwise null.
+ */
+export function splitOfPath(path: string): string | null {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const shard = /^([\w.-]+?)-\d{5}-of-\d{5}(?:-[0-9a-f]+)?\.[\w.]+$/.exec(name);
+  if (shard) return shard[1]!;
+  const known = /^(train|test|validation)\.[\w.]+$/.exec(name);
+  return known ? known[1]! : null;
+}

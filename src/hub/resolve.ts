@@ -11,6 +11,7 @@ import { RepoCache } from './cache.js';
 import { HubClient } from './client.js';
 import { cardSplits, type CardSplit } from './card-configs.js';
 import { hubEnv } from './env.js';
+import { rememberSource } from './sources.js';
 import { hubFailure } from './errors.js';
 import { type HubSession, hubFile, type LocalFile } from './fetch-file.js';
 import {
@@ -24,6 +25,7 @@ import {
   isSafeRepoPath,
   looksLikeDatasetName,
   parseHubUrl,
+  splitOfPath,
 } from './ref.js';
 
 interface HubInput {
@@ -32,10 +34,20 @@ interface HubInput {
   files: LocalFile[];
 }
 
-/** The Hub reference an input argument names, or null for a local path or stdin (a path that exists wins). */
-export function hubRefOf(input: string, cwd: string): HubRef | null {
+/**
+ * The Hub reference an input argument names, or null for a local path or stdin. A bare OWNER/NAME that is also a
+ * local path is the local path, unless --split is given: then it is ambiguous, and refused with both readings.
+ */
+export function hubRefOf(input: string, cwd: string, split?: string): HubRef | null {
   if (isHubUrl(input)) return parseHubUrl(input);
-  if (looksLikeDatasetName(input) && !existsSync(resolve(cwd, input))) return datasetRef(input);
+  if (!looksLikeDatasetName(input)) return null;
+  const local = resolve(cwd, input);
+  if (!existsSync(local)) return datasetRef(input);
+  if (split !== undefined)
+    throw usageError(
+      `${input} names both a local path (${local}) and, with --split ${split}, the Hub dataset ${input}`,
+      `write ./${input} to read the local one, or hf://datasets/${input} to read the Hub's`,
+    );
   return null;
 }
 
@@ -45,19 +57,23 @@ export async function hubInput(
   io: Io,
   quiet = false,
 ): Promise<HubInput | null> {
-  const ref = hubRefOf(input, io.cwd);
-  // --split also names the split a dataset folder (-o DIR/) writes: with a local input it is that alone.
+  const ref = hubRefOf(input, io.cwd, split);
+  // --split also names the split a dataset folder (-o DIR/) writes: with a local input or a path on the Hub it is
+  // that alone.
   if (!ref) return null;
   const env = hubEnv(io.env);
   io.secrets?.add(env.token);
   const s: HubSession = { env, client: new HubClient(env, io.signal), io, quiet };
   if (ref.path !== null) {
-    if (split !== undefined)
-      throw usageError(`--split goes with a dataset name (${ref.repo}), not with a path in it (${input})`);
-    if (!isGlob(ref.path)) return { name: input, files: [await hubFile(s, ref, ref.path)] };
-    return { name: input, files: await globFiles(s, ref, [ref.path], input) };
+    const files = isGlob(ref.path) ? await globFiles(s, ref, [ref.path], input) : [await hubFile(s, ref, ref.path)];
+    const splits = [...new Set(files.map((f) => splitOfPath(f.url)))];
+    rememberSource(io, { name: input, repo: ref.repo, revision: ref.revision, commit: files[0]!.commit, splits });
+    return { name: input, files };
   }
-  return splitFiles(s, ref, split, input);
+  const { input: read, split: chosen } = await splitFiles(s, ref, split, input);
+  const commit = read.files[0]!.commit;
+  rememberSource(io, { name: read.name, repo: ref.repo, revision: ref.revision, commit, splits: [chosen] });
+  return read;
 }
 
 /** The files a list of globs matches, in order (each glob's matches sorted), from one commit. */
@@ -119,7 +135,12 @@ async function matchGlobs(s: HubSession, ref: HubRef, globs: readonly string[], 
 }
 
 /** A dataset by name: its card's `configs` say which files hold which split. */
-async function splitFiles(s: HubSession, ref: HubRef, split: string | undefined, input: string): Promise<HubInput> {
+async function splitFiles(
+  s: HubSession,
+  ref: HubRef,
+  split: string | undefined,
+  input: string,
+): Promise<{ input: HubInput; split: string }> {
   let card: LocalFile;
   try {
     card = await hubFile(s, ref, 'README.md');
@@ -160,8 +181,6 @@ async function splitFiles(s: HubSession, ref: HubRef, split: string | undefined,
     );
   }
   const globs = chosen.flatMap((c) => c.paths);
-  return {
-    name: `${hubUrl(ref, '').replace(/\/$/, '')} (split ${chosen[0]!.split})`,
-    files: await globFiles(s, pinned, globs, input),
-  };
+  const name = `${hubUrl(ref, '').replace(/\/$/, '')} (split ${chosen[0]!.split})`;
+  return { input: { name, files: await globFiles(s, pinned, globs, input) }, split: chosen[0]!.split };
 }

@@ -34,9 +34,11 @@ export interface RunOutputOptions {
   guardFormulas?: boolean;
   /** The run writes no rows (--emit-batch): -o is not opened. */
   noRows?: boolean;
-  /** `-o DIR/`: the split a Hub-ready dataset folder's shards are named after (default train). */
+  /** `-o DIR/`: the split a Hub-ready dataset folder's shards are named after (default: the inputs', or train). */
   split?: string;
   maxShardBytes?: number;
+  /** Rows for stdout wait until the label-conflict check lets them go (`release`): see HeldSink. */
+  holdStdout?: boolean;
   /** The version a dataset folder's card records. */
   version?: string;
 }
@@ -68,6 +70,52 @@ function writeParts(sink: Pick<Sink, 'write'>, parts: ReadonlyArray<string | Buf
   return waiting ?? undefined;
 }
 
+/**
+ * Rows bound for stdout wait here until the run has seen enough scored pairs to know their scores do not
+ * contradict their labels (pipeline/summary.ts's conflict stop): a stop then leaves stdout empty instead of
+ * a pipe half-fed with swapped goals. Bounded: past `HOLD_BYTES` the rows go on (the stop's message then
+ * says that what reached stdout is incomplete).
+ */
+const HOLD_BYTES = 8 << 20;
+
+class HeldSink implements Sink {
+  private held: Array<string | Buffer> | null = [];
+  private heldBytes = 0;
+  constructor(private readonly sink: Sink) {}
+  /** Something reached the sink under it: a stop can no longer leave stdout empty. */
+  get sent(): boolean {
+    return this.held === null;
+  }
+  write(data: string | Buffer): Promise<void> | void {
+    if (this.held === null) return this.sink.write(data);
+    this.held.push(data);
+    this.heldBytes += data.length;
+    if (this.heldBytes >= HOLD_BYTES) return this.release();
+  }
+  release(): Promise<void> | void {
+    if (this.held === null) return;
+    const held = this.held;
+    this.held = null;
+    return writeParts(this.sink, held);
+  }
+  async prepare(): Promise<void> {
+    await this.release();
+    await this.sink.prepare();
+  }
+  publish(): Promise<void> {
+    return this.sink.publish();
+  }
+  async commit(): Promise<void> {
+    await this.release();
+    await this.sink.commit();
+  }
+  abort(): Promise<void> {
+    // What is held never reaches stdout: a stopped run leaves it as it found it.
+    this.held = null;
+    return this.sink.abort();
+  }
+}
+
 export class RunOutput {
   private committed = false;
   /** Files that commit with the rows (the report, dataset_info.json, an --emit-batch file). */
@@ -97,13 +145,17 @@ export class RunOutput {
     const opened: Sink[] = [];
     try {
       const folder = folderOut
-        ? await HubFolder.open(options.output, options.split ?? 'train', fileFormat, options.maxShardBytes)
+        ? await HubFolder.open(options.output, options.split, fileFormat, io, options.maxShardBytes)
         : null;
       if (folder) opened.push(folder);
       if (fileFormat === 'parquet' && !options.noRows && !folder) parquet = await ParquetOutput.create(options.output);
       const sink =
         folder ??
-        (parquet || options.noRows ? nullSink() : await openSink(options.output, io.stdout, options.gzipLevel));
+        (parquet || options.noRows
+          ? nullSink()
+          : options.output === '-' && options.holdStdout
+            ? new HeldSink(await openSink('-', io.stdout, options.gzipLevel))
+            : await openSink(options.output, io.stdout, options.gzipLevel));
       opened.push(sink);
       const rejectsFile =
         options.rejects === undefined
@@ -153,6 +205,16 @@ export class RunOutput {
   /** A row already serialized as JSON text (by a worker thread or the fast path). */
   addJson(json: Chunk, later = false): Promise<void> | void {
     return writeParts(this.target(later), this.serializer.frame(json));
+  }
+
+  /** Rows reached stdout (not held any longer): a stop now leaves them incomplete there. */
+  get sentRows(): boolean {
+    return this.sink instanceof HeldSink && this.sink.sent;
+  }
+
+  /** The scores were checked against their labels: rows held for stdout may go (see HeldSink). */
+  release(): Promise<void> | void {
+    if (this.sink instanceof HeldSink) return this.sink.release();
   }
 
   private target(later: boolean): Pick<Sink, 'write'> {

@@ -11,7 +11,14 @@ import { printable } from '../io/log.js';
 import type { RunConfig } from './config.js';
 import { RowPolicy } from './row-policy.js';
 import { RunOutput, type RunOutputOptions } from './run-output.js';
-import { type BaseReport, conflictError, nothingWrittenError, type RunCounts, setAsideReport } from './summary.js';
+import {
+  type BaseReport,
+  type ConflictWords,
+  conflictError,
+  nothingWrittenError,
+  type RunCounts,
+  setAsideReport,
+} from './summary.js';
 
 /** A command's part of the run: the stage, its report and summary, and what it adds around the commit. */
 export interface RowsStage<R extends BaseReport> {
@@ -40,6 +47,8 @@ export interface RowsStage<R extends BaseReport> {
   afterCommit?(report: R, empty: boolean): Promise<void>;
   /** Why most scores would contradict their labels, as the command knows it (the stop's hint). */
   conflictCause?(): string;
+  /** What a conflict is in this command's data (default: a chosen response scored lower). */
+  conflictWords?: ConflictWords;
   /** The command's own warnings, after the shared ones. */
   warnings?(): void;
   /** Always called, last: the command's resources (a server session, worker threads). */
@@ -68,6 +77,8 @@ export async function runRows<R extends BaseReport>(
       noRows: stage.noRows,
       split: config.split,
       maxShardBytes: config.maxShardBytes,
+      // A command that can stop on label conflicts holds its first rows back from stdout until it knows.
+      holdStdout: stage.conflictCause !== undefined,
       version: config.version,
     };
     out = await RunOutput.open(options, io);
@@ -77,10 +88,13 @@ export async function runRows<R extends BaseReport>(
     await out.finish();
     const conflicts = conflictError(
       counts,
-      config,
+      { maxConflictRate: config.maxConflictRate, sentRows: out.sentRows },
       stage.conflictCause?.() ?? 'are the score columns swapped, or are lower scores better in this data?',
+      false,
+      stage.conflictWords,
     );
     if (conflicts) throw conflicts;
+    await out.release();
     const report = stage.report(baseReport(stage, config, counts));
     const empty = !stage.noRows && report.rows_written === 0 && !config.allowEmptyOutput;
     await stage.beforeCommit?.(out, empty);

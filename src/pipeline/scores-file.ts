@@ -93,9 +93,11 @@ export async function loadScoresFile(
         const scores = readPairScores(record.value, columns, scale);
         const text = (p: Path | undefined) => (p ? responseText(getPath(record.value, p)) : null);
         const textColumn = responses !== null;
+        const at = formatLocation(record.location);
+        const column = (p: Path | undefined) => (p ? { column: pathText(p) } : {});
         table.set(k, [
-          { scores: scores.chosen, text: text(responses?.[0]), textColumn },
-          { scores: scores.rejected, text: text(responses?.[1]), textColumn },
+          { scores: scores.chosen, text: text(responses?.[0]), textColumn, at, ...column(responses?.[0]) },
+          { scores: scores.rejected, text: text(responses?.[1]), textColumn, at, ...column(responses?.[1]) },
         ]);
       } catch (err) {
         if (err instanceof RowError) {

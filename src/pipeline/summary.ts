@@ -212,11 +212,26 @@ const EARLY_CONFLICT_PAIRS = 100;
  * 19 conflicts in 35 pairs say nothing either way. `cause` is the likely one, as the command knows it.
  * Mid-run (`early`) it acts from 100 pairs on: sooner than a bad row further on would.
  */
+/**
+ * What a conflict is, in the command's data: relabel and score check a chosen/rejected label against the
+ * scores (radpo audit lists such pairs); pairs checks ranks given beside the scores that picked its pairs.
+ */
+export interface ConflictWords {
+  meaning: string;
+  where: string;
+}
+
+const LABEL_CONFLICT: ConflictWords = {
+  meaning: 'chosen scored lower',
+  where: 'radpo audit FILE shows the conflicting pairs',
+};
+
 export function conflictError(
   counts: RunCounts,
-  config: { maxConflictRate: number; output: string },
+  config: { maxConflictRate: number; sentRows: boolean },
   cause: string,
   early = false,
+  words: ConflictWords = LABEL_CONFLICT,
 ): RadpoError | null {
   const max = config.maxConflictRate;
   const n = counts.labelled;
@@ -225,22 +240,30 @@ export function conflictError(
   if (low <= max) return null;
   const rate = counts.contradicting / counts.labelled;
   const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} scored pairs`;
-  const written = config.output === '-' ? 'the rows sent to stdout are incomplete' : 'nothing was written';
+  // Rows for stdout are held until the check passes (pipeline/run-output.ts), unless there were too many.
+  const written = config.sentRows
+    ? 'the rows already sent to stdout are incomplete: discard them'
+    : 'nothing was written';
   return new RadpoError(
     'data',
     `${formatCount(counts.contradicting)} of ${pairs} (${(100 * rate).toFixed(1)}%, at least ` +
-      `${(100 * low).toFixed(1)}% at 95% confidence) have scores that contradict their label (chosen scored ` +
-      `lower), above --max-conflict-rate ${max}; ${written}`,
+      `${(100 * low).toFixed(1)}% at 95% confidence) have scores that contradict their label ` +
+      `(${words.meaning}), above --max-conflict-rate ${max}; ${written}`,
     `${cause}; if the scores are right and the labels are not, write the pairs anyway with --max-conflict-rate 1 ` +
-      '(radpo audit FILE shows the conflicting pairs)',
+      `(${words.where})`,
   );
 }
 
+/** Enough scored pairs were seen for the mid-run stop to have judged them (see conflictError's `early`). */
+export function conflictWindowClosed(counts: RunCounts): boolean {
+  return counts.labelled >= EARLY_CONFLICT_PAIRS;
+}
+
 /** The summary's line of label conflicts: under the stop, a pointer to the audit that lists them. */
-export function conflictLine(contradicting: number, labelled: number): string {
-  const line = `  contradicting label (chosen scored lower): ${formatCount(contradicting)}`;
+export function conflictLine(contradicting: number, labelled: number, words: ConflictWords = LABEL_CONFLICT): string {
+  const line = `  contradicting label (${words.meaning}): ${formatCount(contradicting)}`;
   if (contradicting === 0 || labelled === 0) return line;
-  return `${line} (${((100 * contradicting) / labelled).toFixed(1)}% of scored pairs; radpo audit lists them)`;
+  return `${line} (${((100 * contradicting) / labelled).toFixed(1)}% of scored pairs; ${words.where})`;
 }
 
 /**

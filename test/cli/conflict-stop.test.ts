@@ -26,6 +26,19 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(r.stderr).toContain('--max-conflict-rate 1');
   });
 
+  it('to stdout: the first rows wait for the check, so the stop leaves stdout empty', async () => {
+    const swapped = await run(['relabel', UF1000, ...SWAPPED, '-o', '-']);
+    expect(swapped.code).toBe(1);
+    expect(swapped.stdout).toBe('');
+    expect(swapped.stderr).toContain('above --max-conflict-rate 0.5; nothing was written');
+    // The same rows with their scores right: every pair reaches stdout, in order.
+    const right = await run(['relabel', UF1000, '--allow-empty', '-o', '-']);
+    expect(right.code, right.stderr).toBe(0);
+    const rows = parseJsonl(right.stdout);
+    expect(rows).toHaveLength(2 * 996);
+    expect(rows[0]?.source_line).toBe(1);
+  });
+
   it('--max-conflict-rate 1 writes them, and the summary line points to radpo audit', async () => {
     const dir = tempDir();
     const out = join(dir, 'out.jsonl');
@@ -137,9 +150,50 @@ describe('score counts the judged pairs that contradict their label', () => {
     expect(bad.stderr).toContain('30 of 30 scored pairs (100.0%, at least');
     expect(bad.stderr).toContain('does the judge score worse answers higher');
     expect(existsSync(out)).toBe(false);
+    const toStdout = await run(['score', pairs(dir, true), ...flags, '-o', '-']);
+    expect(toStdout.code).toBe(1);
+    expect(toStdout.stdout).toBe('');
     const good = await run(['score', pairs(dir, false), ...flags]);
     expect(good.code, good.stderr).toBe(0);
     expect(parseJsonl(good.stdout)).toHaveLength(30);
     expect(good.stderr).toContain('contradicting label (chosen scored lower): 0');
+  });
+});
+
+describe('pairs checks the ranks given beside the scores that pick its pairs', () => {
+  /** OASST trees (real rows) whose replies get a judge's score: agreeing with the human rank, or reversed. */
+  function scoredTrees(dir: string, agree: boolean): string {
+    const lines = readFileSync(join(DATA, 'foreign', 'oasst_en_100_tree_first10.jsonl'), 'utf8').split('\n');
+    const rows = lines.filter(Boolean).map((line) => {
+      const tree = JSON.parse(line);
+      for (const reply of tree.prompt.replies) reply.reward = agree ? 10 - reply.rank : reply.rank;
+      return JSON.stringify(tree);
+    });
+    const path = join(dir, `trees-${agree}.jsonl`);
+    writeFileSync(path, `${rows.join('\n')}\n`);
+    return path;
+  }
+
+  it('scores that reverse every rank: exit 1, nothing written; scores that agree: ranks kept beside them', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'pairs.jsonl');
+    const flags = ['--score-field', 'reward', '--strategy', 'all'];
+    const bad = await run(['pairs', scoredTrees(dir, false), ...flags, '-o', out]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/\d+ of \d+ scored pairs \(100\.0%, at least \d+\.\d% at 95% confidence\)/);
+    expect(bad.stderr).toContain('(the higher-scored response ranked worse)');
+    expect(bad.stderr).toContain('are lower scores better for --score-field reward');
+    expect(existsSync(out)).toBe(false);
+    const good = await run(['pairs', scoredTrees(dir, true), ...flags, '-o', out, '--report', join(dir, 'r.json')]);
+    expect(good.code, good.stderr).toBe(0);
+    const rows = parseJsonl(readFileSync(out, 'utf8'));
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const row of rows) {
+      expect(row.score_chosen).toBeGreaterThan(row.score_rejected);
+      expect(row.rank_chosen).toBeLessThan(row.rank_rejected);
+    }
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    expect(report).toMatchObject({ labelled_pairs: rows.length, contradicting_label: 0 });
+    expect(good.stderr).toContain('contradicting label (the higher-scored response ranked worse): 0');
   });
 });

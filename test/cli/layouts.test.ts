@@ -73,6 +73,58 @@ describe('inspect names the layout and prints the command that reads it', () => 
     }
   });
 
+  it.each([
+    [
+      'long format under names of its own (qid, query, answer_text, judge_rating)',
+      (rows: Array<Record<string, any>>) =>
+        rows.flatMap((r, i) =>
+          ([1, 2] as const).map((side) => ({
+            qid: `q${i}`,
+            query: r.instruction,
+            answer_text: r[`output_${side}`],
+            judge_rating: r.results[0][`score_${side}`][0],
+          })),
+        ),
+      'radpo pairs FILE --group-col qid --prompt-col query --response-col answer_text --score-col judge_rating',
+    ],
+    [
+      'a scored list of response objects (gens: [{text, rating}])',
+      (rows: Array<Record<string, any>>) =>
+        rows.map((r) => ({
+          question: r.instruction,
+          gens: ([1, 2] as const).map((side) => ({
+            text: r[`output_${side}`],
+            rating: r.results[0][`score_${side}`][0],
+          })),
+        })),
+      'radpo pairs FILE --prompt-col question --responses-col gens --text-field text',
+    ],
+  ])('%s: the printed pairs command pairs every prompt by its scores', async (_what, build, command) => {
+    const dir = tempDir();
+    const ratings = JSON.parse(readFileSync(join(DATA, 'foreign', 'ultrafeedback_ab_ratings_60.json'), 'utf8'));
+    const rows = (ratings as Array<Record<string, any>>)
+      .slice(0, 12)
+      .filter((r) => r.results[0].score_1[0] !== r.results[0].score_2[0]);
+    const input = join(dir, 'scored.jsonl');
+    writeFileSync(
+      input,
+      `${build(rows)
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    );
+    const seen = await run(['inspect', input]);
+    expect(seen.stdout).toContain(command);
+    const pairs = await run(printed(seen.stdout, 'pairs', input, []));
+    expect(pairs.code, pairs.stderr).toBe(0);
+    const out = parseJsonl(pairs.stdout);
+    expect(out).toHaveLength(rows.length);
+    for (const [i, pair] of out.entries()) {
+      const [a, b] = [rows[i]!.results[0].score_1[0], rows[i]!.results[0].score_2[0]];
+      expect(pair.chosen).toBe(a > b ? rows[i]!.output_1 : rows[i]!.output_2);
+      expect(pair.score_chosen).toBe(Math.max(a, b));
+    }
+  });
+
   it("takes relabel's column flags, so a relabel command is checked before it runs (the issue's)", async () => {
     const r = await run([
       'inspect',

@@ -30,6 +30,7 @@ describe('OASST message trees', () => {
         rank_chosen: 0,
         rank_rejected: replies.length - 1,
         message_tree_id: tree.message_tree_id,
+        source_id: tree.message_tree_id,
         source_line: i + 1,
       });
     }
@@ -262,6 +263,26 @@ describe('long format: one response per row, grouped wherever the rows are', () 
     expect(r.stderr).toMatch(/5 rows read \(3 prompts\), 1 pair written \(--strategy best-worst, --score-col score\)/);
   });
 
+  it('--id-col with a name of its own: the pair carries it, and relabel finds it as source_id', async () => {
+    const dir = tempDir();
+    const rows = [
+      { qid: 'q-7', prompt: 'P?', responses: ['long good answer', 'short'], scores: [8, 3] },
+      { qid: 'q-9', prompt: 'Q?', responses: ['x', 'a better answer'], scores: [2, 9] },
+    ];
+    const input = join(dir, 'lists.jsonl');
+    writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const pairs = await run(['pairs', input, '--id-col', 'qid', '-o', join(dir, 'pairs.jsonl')]);
+    expect(pairs.code, pairs.stderr).toBe(0);
+    const written = parseJsonl(readFileSync(join(dir, 'pairs.jsonl'), 'utf8'));
+    expect(written.map((p) => [p.qid, p.source_id, p.source_line])).toEqual([
+      ['q-7', 'q-7', 1],
+      ['q-9', 'q-9', 2],
+    ]);
+    const relabeled = await run(['relabel', join(dir, 'pairs.jsonl'), '--scale', '0-10']);
+    expect(relabeled.code, relabeled.stderr).toBe(0);
+    expect(parseJsonl(relabeled.stdout).map((r) => r.source_id)).toEqual(['q-7', 'q-7', 'q-9', 'q-9']);
+  });
+
   it('rows grouped under one --group-col must answer one prompt: else the group is set aside, not paired', async () => {
     const dir = tempDir();
     const input = write(dir, 'in.jsonl', [
@@ -277,7 +298,16 @@ describe('long format: one response per row, grouped wherever the rows are', () 
     expect(r.code, r.stderr).toBe(0);
     // A list of scores is several ratings of one response: their mean (b1 3, b2 4).
     expect(parseJsonl(r.stdout)).toEqual([
-      { prompt: 'B?', chosen: 'b2', rejected: 'b1', score_chosen: 4, score_rejected: 3, g: 2, source_line: 3 },
+      {
+        prompt: 'B?',
+        chosen: 'b2',
+        rejected: 'b1',
+        score_chosen: 4,
+        score_rejected: 3,
+        g: 2,
+        source_id: 2,
+        source_line: 3,
+      },
     ]);
     const [reject] = parseJsonl(readFileSync(rejects, 'utf8'));
     expect(reject).toMatchObject({ line: 1, reason: 'prompt_mismatch', raw: { lines: [1, 2] } });

@@ -21,6 +21,28 @@ function listRow(): Record<string, unknown> {
   return { instruction: row.instruction, output: [row.output_1, row.output_2] };
 }
 
+/** The ratings file's real rows, as a judging run writes them: one response per row with its score. */
+function longRows(): Array<Record<string, unknown>> {
+  const rows = JSON.parse(readFileSync(join(DATA, 'foreign', 'ultrafeedback_ab_ratings_60.json'), 'utf8'));
+  return rows.slice(0, 5).flatMap((row: any, i: number) =>
+    ([1, 2] as const).map((side) => ({
+      qid: `q${i}`,
+      query: row.instruction,
+      answer_text: row[`output_${side}`],
+      judge_rating: row.results[0][`score_${side}`][0],
+    })),
+  );
+}
+
+/** The same real rows as a scored list of responses under names of their own (gens: [{text, rating}]). */
+function scoredListRow(): Record<string, unknown> {
+  const row = JSON.parse(readFileSync(join(DATA, 'foreign', 'ultrafeedback_ab_ratings_60.json'), 'utf8'))[0];
+  return {
+    question: row.instruction,
+    gens: [1, 2].map((side) => ({ text: row[`output_${side}`], rating: row.results[0][`score_${side}`][0] })),
+  };
+}
+
 describe('the input layout registry, on real rows', () => {
   it.each([
     ['scored/ultrafeedback_gpt4_1000.jsonl', 'pairs: prompt, chosen, rejected', 'columns chosen and rejected', []],
@@ -74,6 +96,32 @@ describe('the input layout registry, on real rows', () => {
       columns: [
         ['prompt', 'instruction'],
         ['responses', 'output'],
+      ],
+    });
+  });
+
+  it('long format under names of its own: the group, prompt, response and score columns named', () => {
+    const [reading] = readingsOf(longRows()[0]);
+    expect(reading).toMatchObject({
+      layout: 'one response per row, with its score (long format)',
+      command: 'pairs',
+      columns: [
+        ['group', 'qid'],
+        ['prompt', 'query'],
+        ['response', 'answer_text'],
+        ['score', 'judge_rating'],
+      ],
+    });
+  });
+
+  it('a scored list with a rating field: pairs, not score', () => {
+    const [reading] = readingsOf(scoredListRow());
+    expect(reading).toMatchObject({
+      command: 'pairs',
+      columns: [
+        ['prompt', 'question'],
+        ['responses', 'gens'],
+        ['textField', 'text'],
       ],
     });
   });

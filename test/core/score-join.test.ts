@@ -12,6 +12,8 @@ const carried = (a: string | null, sa: number, b: string | null, sb: number): Sc
   { scores: [sa], text: a, textColumn: true },
   { scores: [sb], text: b, textColumn: true },
 ];
+/** The input row's key: a long instruction, as real joins often use. */
+const KEY = { field: 'instruction', value: `Write a poem about ${'the sea '.repeat(40)}` };
 const pairInput: InputSides = { chosen: 'good', rejected: 'bad', winner: null };
 const bWon: InputSides = { chosen: 'good', rejected: 'bad', winner: 'b' };
 
@@ -42,7 +44,7 @@ describe('attachScores', () => {
     ['one text carried, crossed: it names the rejected', carried(null, 9, 'bad', 2), bWon, 'a-b', [9, 2]],
     ['one text carried, straight', carried('good', 9, null, 2), pairInput, 'chosen-rejected', [9, 2]],
   ] as const)('%s', (_what, scores, input, names, [chosen, rejected]) => {
-    expect(attachScores(scores, input, names, 'k')).toEqual({ chosen: [chosen], rejected: [rejected] });
+    expect(attachScores(scores, input, names, KEY)).toEqual({ chosen: [chosen], rejected: [rejected] });
   });
 
   it.each([
@@ -61,13 +63,31 @@ describe('attachScores', () => {
   ] as const)('%s: unmatched_scores', (_what, scores, input, names, message) => {
     let error: unknown;
     try {
-      attachScores(scores, input, names, 'k');
+      attachScores(scores, input, names, KEY);
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(RowError);
     expect((error as RowError).reason).toBe('unmatched_scores');
     expect((error as RowError).message).toContain(message);
+    // The message names the key's column, not its (long) value, and quotes the value shortened.
+    expect((error as RowError).details.field).toBe('instruction');
+    expect((error as RowError).details.found!.length).toBeLessThan(300);
+  });
+
+  it("names the scores file's row and columns when it knows them", () => {
+    const located: ScoresRow = [
+      { scores: [9], text: 'good', textColumn: true, at: 'ratings.json:12', column: 'output_1' },
+      { scores: [2], text: 'other', textColumn: true, at: 'ratings.json:12', column: 'output_2' },
+    ];
+    expect(() => attachScores(located, pairInput, 'a-b', KEY)).toThrow(RowError);
+    try {
+      attachScores(located, pairInput, 'a-b', KEY);
+    } catch (err) {
+      expect((err as RowError).details.found).toMatch(
+        /^the scores row at ratings\.json:12 \(its output_1 and output_2\) for key/,
+      );
+    }
   });
 });
 

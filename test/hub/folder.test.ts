@@ -1,9 +1,10 @@
 /** -o DIR/: a Hub-ready dataset folder (data/<split>-0000K-of-0000N.<ext> and a card), atomic like every output. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FIXTURES, run, tempDir, UF1000 } from '../helpers.js';
+import { FIXTURES, run, spawnRadpo, tempDir, UF1000 } from '../helpers.js';
 
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
 const cardMeta = (dir: string) =>
@@ -107,5 +108,83 @@ describe('-o DIR/', () => {
     const plain = await run(['relabel', SAMPLE, '-o', dir]);
     expect(plain.code).toBe(2);
     expect(plain.stderr).toContain(`or -o ${dir}/ for a dataset folder`);
+  });
+});
+
+/** Every file under a folder with its bytes, to compare a folder before and after a run. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, 'latin1');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('-o DIR/ changes the folder whole or not at all', () => {
+  it('a failure after the first shard is in place leaves the previous folder, and no temporary', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'ds');
+    const jsonl = ['--output-format', 'jsonl', '-q'];
+    expect((await run(['relabel', SAMPLE, '-o', `${out}/`, ...jsonl])).code).toBe(0);
+    writeFileSync(join(out, 'notes.txt'), 'kept\n');
+    // How many shards the next run writes: the second of them has a folder in its way (a real rename failure).
+    const probe = join(dir, 'probe');
+    expect((await run(['relabel', SAMPLE, '-o', `${probe}/`, '--max-shard-size', '64K', ...jsonl])).code).toBe(0);
+    const n = readdirSync(join(probe, 'data')).length;
+    expect(n).toBeGreaterThan(2);
+    const pad = (k: number) => String(k).padStart(5, '0');
+    const blocker = join(out, 'data', `train-${pad(1)}-of-${pad(n)}.jsonl`);
+    mkdirSync(blocker);
+    writeFileSync(join(blocker, 'mine.txt'), 'a file of the user\n');
+    const before = snapshot(out);
+    const r = await run(['relabel', SAMPLE, '-o', `${out}/`, '--max-shard-size', '64K', ...jsonl]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the folder is as it was');
+    expect(snapshot(out)).toEqual(before);
+    expect(readdirSync(dir).sort()).toEqual(['ds', 'probe']);
+    // With the folder moved away, the same run replaces the split whole and keeps the other files.
+    spawnSync('rm', ['-r', blocker]);
+    expect((await run(['relabel', SAMPLE, '-o', `${out}/`, '--max-shard-size', '64K', ...jsonl])).code).toBe(0);
+    const after = snapshot(out);
+    const fresh = snapshot(probe);
+    expect(Object.keys(after).sort()).toEqual([...Object.keys(fresh), 'notes.txt'].sort());
+    for (const k of Object.keys(fresh).filter((f) => f.startsWith('data/'))) expect(after[k]).toBe(fresh[k]);
+    expect(readdirSync(dir).sort()).toEqual(['ds', 'probe']);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a full disk (a real 2 MB tmpfs): the previous folder, no temporary', () => {
+    const dir = tempDir();
+    const disk = join(dir, 'small');
+    mkdirSync(disk);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk], { encoding: 'utf8' });
+    if (mounted.status !== 0) {
+      console.log(`skipped: cannot mount a tmpfs (${mounted.stderr.trim()})`);
+      return;
+    }
+    try {
+      const out = join(disk, 'ds');
+      const scores = [
+        '--chosen-score-col',
+        'metadata.score_chosen',
+        '--rejected-score-col',
+        'metadata.score_rejected',
+        '--allow-empty',
+      ];
+      const first = spawnRadpo(['relabel', SAMPLE, '-o', `${out}/`, '--output-format', 'jsonl', '-q']);
+      expect(first.status, first.stderr).toBe(0);
+      const before = snapshot(out);
+      const r = spawnRadpo(['relabel', UF1000, ...scores, '-o', `${out}/`, '--output-format', 'jsonl', '-q']);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/no space left on device/);
+      expect(snapshot(out)).toEqual(before);
+      expect(readdirSync(disk)).toEqual(['ds']);
+    } finally {
+      spawnSync('umount', [disk]);
+    }
   });
 });

@@ -2,10 +2,20 @@
  * hf:// inputs against a fake Hub on 127.0.0.1 (test/hub-server.ts): globs, the cache layout huggingface_hub
  * writes, offline reads, tokens, the Hub's errors and a misbehaving server.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
+import { BIN, FIXTURES, parseJsonl, run, spawnRadpo, tempDir } from '../helpers.js';
 import { commitOf, type FakeHub, sha1Blob, sha256, startFakeHub } from '../hub-server.js';
 
 const sample = readFileSync(join(FIXTURES, 'ultrafeedback_sample.jsonl'));
@@ -260,6 +270,97 @@ describe('hf:// inputs', () => {
   });
 });
 
+describe('a slow or huge tree listing', () => {
+  it.each([
+    ['trickles a byte at a time', 'trickle', 'did not arrive whole within 3 s'],
+    ['is past any real page', 'huge', 'longer than the 16777216 bytes expected'],
+  ] as const)('a page that %s fails the run with a message', async (_, fault, said) => {
+    const h = await startHub();
+    h.faults.set('tree:data', fault);
+    const r = await run(['relabel', 'hf://datasets/me/uf/data/train_prefs-*.jsonl'], {
+      env: hubEnvFor(h, join(tempDir(), 'cache'), { HF_HUB_DOWNLOAD_TIMEOUT: '1' }),
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(said);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('-o DIR/ from Hub inputs', () => {
+  const card = (out: string) => readFileSync(join(out, 'README.md'), 'utf8');
+
+  it('the split is the one the files name; the card records repository, revision and commit', async () => {
+    const h = await startHub();
+    const dir = tempDir();
+    const out = join(dir, 'ds');
+    const input = 'hf://datasets/me/uf/data/train_prefs-*.jsonl';
+    const env = hubEnvFor(h, join(dir, 'cache'));
+    const r = await run(['relabel', input, '-o', `${out}/`, '--output-format', 'jsonl', '-q'], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(out, 'data'))).toEqual(['train_prefs-00000-of-00001.jsonl']);
+    expect(card(out)).toContain('split: train_prefs');
+    expect(card(out)).toContain(`- from the Hub: \`me/uf\`, revision \`main\`, commit \`${MAIN}\` (\`${input}\`)`);
+    // A dataset by name: the split asked for, and the card says which commit the name stood for.
+    const byName = await run(['relabel', 'me/uf', '--split', 'test_prefs', '-o', `${out}/`, '-q'], { env });
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(readdirSync(join(out, 'data')).sort()).toEqual([
+      'test_prefs-00000-of-00001.parquet',
+      'train_prefs-00000-of-00001.jsonl',
+    ]);
+    expect(card(out)).toContain(
+      `- from the Hub: \`me/uf\`, revision \`main\`, commit \`${MAIN}\` (\`hf://datasets/me/uf (split test_prefs)\`)`,
+    );
+  });
+
+  it('--split names the split written from an hf:// path; files of several splits warn, write train', async () => {
+    const h = await startHub();
+    const dir = tempDir();
+    const env = hubEnvFor(h, join(dir, 'cache'));
+    const one = 'hf://datasets/me/uf/data/test_prefs-00000-of-00001.jsonl';
+    const named = await run(['relabel', one, '--split', 'valid', '-o', `${dir}/a/`, '-q'], { env });
+    expect(named.code, named.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'a', 'data'))).toEqual(['valid-00000-of-00001.parquet']);
+    const mixed = await run(['relabel', 'hf://datasets/me/uf/data/*.jsonl', '-o', `${dir}/b/`], { env });
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(mixed.stderr).toContain('the Hub inputs name several splits');
+    expect(readdirSync(join(dir, 'b', 'data'))).toEqual(['train-00000-of-00001.parquet']);
+  });
+});
+
+describe('Ctrl-C during a download', () => {
+  it('exits 130 as interrupted; no output, and the partial download stays resumable', async () => {
+    const big = Buffer.from(`${lines.join('\n')}\n`.repeat(20));
+    const h = await startHub({ 'big.jsonl': big });
+    // One byte, then nothing: the run is surely inside the body's read when the signal comes.
+    h.faults.set('big.jsonl', 'stall');
+    const dir = tempDir();
+    const cache = join(dir, 'cache');
+    const blobs = join(cache, 'datasets--me--uf', 'blobs');
+    const out = join(dir, 'out.jsonl');
+    const child = spawn(process.execPath, [BIN, 'relabel', 'hf://datasets/me/uf/big.jsonl', '-o', out], {
+      env: { ...process.env, ...hubEnvFor(h, cache, { HF_HUB_DOWNLOAD_TIMEOUT: '600' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const arrived = () =>
+      existsSync(blobs) &&
+      readdirSync(blobs).some((f) => statSync(join(blobs, f)).size > 0 && f.endsWith('incomplete'));
+    while (!arrived() && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('interrupted');
+    expect(stderr).not.toMatch(/: 20\b|AbortError/);
+    expect(readdirSync(dir).sort()).toEqual(['cache']);
+    // The byte that came is kept under huggingface_hub's resumable name, and no claimed copy of radpo's remains.
+    expect(readdirSync(blobs)).toEqual([`${sha1Blob(big)}.incomplete`]);
+  });
+});
+
 describe('a dataset by name', () => {
   it('--split reads the files the card lists for it; no --split with two splits lists them', async () => {
     const h = await startHub();
@@ -276,6 +377,33 @@ describe('a dataset by name', () => {
     const wrong = await run(['relabel', 'me/uf', '--split', 'validation'], { env });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('has no split validation');
+  });
+
+  it('OWNER/NAME also a local path: with --split, refused naming both readings; ./ or hf:// picks', async () => {
+    const h = await startHub();
+    const dir = tempDir();
+    mkdirSync(join(dir, 'me'));
+    writeFileSync(join(dir, 'me', 'uf'), sample);
+    const env = hubEnvFor(h, join(dir, 'cache'));
+    const both = await run(['relabel', 'me/uf', '--split', 'train_prefs', '-q'], { env, cwd: dir });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain(`me/uf names both a local path (${join(dir, 'me', 'uf')})`);
+    expect(both.stderr).toContain('the Hub dataset me/uf');
+    expect(both.stderr).toContain('write ./me/uf to read the local one, or hf://datasets/me/uf to read the Hub');
+    expect(h.log).toEqual([]);
+    const fromHub = await run(['relabel', 'hf://datasets/me/uf', '--split', 'train_prefs', '-q'], { env, cwd: dir });
+    expect(fromHub.code, fromHub.stderr).toBe(0);
+    expect(parseJsonl(fromHub.stdout)).toHaveLength(200);
+    const asked = h.log.length;
+    // A real process in that folder (readers take relative paths from the process's): the local file, no request.
+    const child = { cwd: dir, env: { ...process.env, ...env }, timeout: 120_000 };
+    const local = spawnRadpo(['relabel', './me/uf', '--split', 'train_prefs', '-q'], child);
+    expect(local.status, local.stderr).toBe(0);
+    expect(parseJsonl(local.stdout)).toHaveLength(200);
+    // Without --split there is nothing to pick between: the local file is read, as any path is.
+    const plain = spawnRadpo(['relabel', 'me/uf', '-q'], child);
+    expect(plain.stdout).toBe(local.stdout);
+    expect(h.log).toHaveLength(asked);
   });
 
   it('a local path that exists wins over a Hub name', async () => {

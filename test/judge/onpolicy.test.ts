@@ -158,7 +158,16 @@ describe('ids from the prompts file to the training rows', () => {
     const pairs = await run(['pairs', input, '-o', join(dir, 'pairs.jsonl')]);
     expect(pairs.code, pairs.stderr).toBe(0);
     expect(parseJsonl(readFileSync(join(dir, 'pairs.jsonl'), 'utf8'))).toEqual([
-      { prompt: 'q', chosen: 'b', rejected: 'a', score_chosen: 9, score_rejected: 3, id: 'p-7', source_line: 1 },
+      {
+        prompt: 'q',
+        chosen: 'b',
+        rejected: 'a',
+        score_chosen: 9,
+        score_rejected: 3,
+        id: 'p-7',
+        source_id: 'p-7',
+        source_line: 1,
+      },
     ]);
     const relabeled = await run(['relabel', join(dir, 'pairs.jsonl'), '-q']);
     expect(parseJsonl(relabeled.stdout).map((row) => row.source_id)).toEqual(['p-7', 'p-7']);

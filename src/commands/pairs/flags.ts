@@ -1,5 +1,13 @@
 import { choice, count, parsed, parseNumber, path, text } from '../../cli/flags.js';
-import { configFlags, errorFlags, outputFlags, readFlags, responseListFlags, idFlags } from '../../cli/tables.js';
+import {
+  configFlags,
+  conflictFlags,
+  errorFlags,
+  outputFlags,
+  readFlags,
+  responseListFlags,
+  idFlags,
+} from '../../cli/tables.js';
 import { PAIR_STRATEGIES } from '../../core/pairs.js';
 
 /** Every flag of `radpo pairs`, declared once. */
@@ -22,7 +30,8 @@ export const pairsFlags = {
   rankField: text(
     '--rank-field <name>',
     'the field of each response object that holds its rank (lower is better, from 0 or 1); pairs are ' +
-      'written unscored, with rank_chosen/rank_rejected (default: rank, when the responses have one)',
+      'written unscored, with rank_chosen/rank_rejected (default: rank, when the responses have one); with ' +
+      '--score-field the score picks the pairs and the ranks are their label, checked (--max-conflict-rate)',
     { group: 'columns' },
   ),
   tree: choice(
@@ -73,4 +82,6 @@ export const pairsFlags = {
   ...outputFlags('output file ("-" = stdout)'),
   ...idFlags,
   ...errorFlags,
+  // Ranks beside the --score-field that picks the pairs are their label (OASST, Nectar): checked like relabel's.
+  ...conflictFlags,
 };

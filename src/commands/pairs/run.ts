@@ -27,10 +27,17 @@ import type { RunOutput } from '../../pipeline/run-output.js';
 import { RowGrouper, type SortedRows } from '../../pipeline/group-rows.js';
 import { runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
-import { RunCounts } from '../../pipeline/summary.js';
+import { type ConflictWords, conflictLine, RunCounts } from '../../pipeline/summary.js';
 import { counted } from '../../pipeline/text.js';
 import type { pairsFlags } from './flags.js';
-import { candidatesOf, longItem, pairRows, type Candidates, type LongItem } from '../../core/response-lists.js';
+import {
+  candidatesOf,
+  carryId,
+  longItem,
+  pairRows,
+  type Candidates,
+  type LongItem,
+} from '../../core/response-lists.js';
 
 /** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
 function promptMismatch(firstItem: LongItem, other: LongItem, groupCol: Path, promptField: string): RowError {
@@ -59,7 +66,7 @@ function longPairRow(first: LongItem, chosen: LongItem, rejected: LongItem, rank
       ? { rank_chosen: chosen.value, rank_rejected: rejected.value }
       : { score_chosen: chosen.value, score_rejected: rejected.value }),
   };
-  if (first.id) row[first.id.name] = first.id.value;
+  carryId(row, first.id);
   row.source_line = first.line;
   return row;
 }
@@ -135,6 +142,12 @@ function longFormatRules(flags: PairsFlags): boolean {
   return true;
 }
 
+/** Ranks beside the scores that picked a pair: its label (see core/response-lists.ts `labels`). */
+const RANK_CONFLICT: ConflictWords = {
+  meaning: 'the higher-scored response ranked worse',
+  where: 'rank_chosen and rank_rejected in the output show which',
+};
+
 interface PairsReport extends BaseReport {
   /** Long format: how many prompts the rows were grouped into, and how many rows went to temporary files. */
   prompts?: number;
@@ -145,6 +158,9 @@ interface PairsReport extends BaseReport {
   min_gap: number;
   score: string;
   seed: number;
+  /** Pairs whose responses carry ranks beside the scores that picked them, and those the ranks contradict. */
+  labelled_pairs?: number;
+  contradicting_label?: number;
 }
 
 type PairsFlags = Parameters<typeof run>[1];
@@ -210,9 +226,17 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     }
   }
 
+  /** A row's pairs, their labels (ranks beside the scores) counted for the conflict stop. */
+  function rowPairs(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
+    const picked = pairRows(c, options, line);
+    counts.labelled += picked.labelled;
+    counts.contradicting += picked.contradicting;
+    return picked.rows;
+  }
+
   async function addPairs(c: Candidates, line: number, out: RunOutput, options = pick(line)): Promise<void> {
     if (c.ranks) ranked = true;
-    await writePairs(pairRows(c, options, line), out);
+    await writePairs(rowPairs(c, options, line), out);
   }
 
   /**
@@ -226,7 +250,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
     let none: RowError | null = null;
     for (const c of all) {
       try {
-        rows.push(...pairRows(c, pick(line), line));
+        rows.push(...rowPairs(c, pick(line), line));
         if (c.ranks) ranked = true;
       } catch (err) {
         if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
@@ -347,6 +371,10 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
           );
       },
       close: async () => grouper?.close(),
+      conflictWords: RANK_CONFLICT,
+      conflictCause: () =>
+        `are lower scores better for --score-field ${flags.scoreField ?? 'score'}, or is rank ` +
+        `${flags.rankField ?? 'rank'} not 1 (or 0) for the best response?`,
       report: (base) => ({
         ...base,
         ...(grouper
@@ -356,6 +384,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
         min_gap: flags.minGap,
         score: flags.score,
         seed: flags.seed,
+        ...(counts.labelled > 0 ? { labelled_pairs: counts.labelled, contradicting_label: counts.contradicting } : {}),
       }),
       summary: (report) => {
         const reasons = Object.entries(report.set_aside.by_reason)
@@ -366,13 +395,18 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
           ? 'by rank'
           : flags.scoreCol
             ? `--score-col ${flags.scoreCol.join('.')}`
-            : `--score ${flags.score}`;
+            : flags.scoreField
+              ? `--score-field ${flags.scoreField}`
+              : `--score ${flags.score}`;
         return (
           `radpo pairs: ${counted(report.rows_read, grouper ? 'row' : 'prompt')} read` +
           `${grouper ? ` (${counted(report.prompts ?? 0, 'prompt')})` : ''}, ${counted(report.rows_written, 'pair')} ` +
           `written (--strategy ${flags.strategy}, ${order}); ` +
           `set aside: ${report.set_aside.total}` +
-          `${reasons ? ` (${reasons})` : ''}\n`
+          `${reasons ? ` (${reasons})` : ''}\n` +
+          (counts.labelled > 0
+            ? `${conflictLine(counts.contradicting, counts.labelled, RANK_CONFLICT).trimStart()}\n`
+            : '')
         );
       },
     },

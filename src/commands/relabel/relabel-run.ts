@@ -27,6 +27,7 @@ import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import {
   conflictError,
+  conflictWindowClosed,
   histogramReport,
   type InputSummary,
   type RunCounts,
@@ -334,8 +335,18 @@ export class RelabelRun {
       }
       if (result.contradicting) counts.contradicting += 1;
       if ((counts.labelled & 63) === 0) {
-        const conflicts = conflictError(counts, config, this.conflictCause(), true);
+        const conflicts = conflictError(
+          counts,
+          { maxConflictRate: config.maxConflictRate, sentRows: this.out.sentRows },
+          this.conflictCause(),
+          true,
+        );
         if (conflicts) throw conflicts;
+        // Past the early window the scores agree with their labels well enough: held rows may go to stdout.
+        if (conflictWindowClosed(counts)) {
+          const released = this.out.release();
+          if (released) await released;
+        }
       }
       if (result.fast) this.fastRecords += 1;
       if (result.duplicateKey) counts.addDuplicateKey(result.duplicateKey);

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Ctrl-C at random points: `npm run build && node bench/signals.mjs [--runs 20]`. Each command runs RUNS times
-// and gets SIGINT after a random delay within its usual duration (measured first; a run that ends first is
-// drawn again); every run must exit 130 and leave no output file and no temporary file (in the output's folder
-// or in its own $TMPDIR); how many exited within a second of the signal is said too. Not a test: it takes
-// minutes and its timing is the machine's.
+// and gets SIGINT after a random delay within its usual duration (measured first; a run that ends first, or
+// that the signal reaches only after its commit — exit 0, every output whole — is drawn again); every run must
+// exit 130 and leave no output file and no temporary file (in the output's folder or in its own $TMPDIR); how
+// many exited within a second of the signal is said too. Not a test: it takes minutes and its timing is the
+// machine's.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +60,20 @@ function start(args, dir) {
   return { child, ended };
 }
 
+/** A run's output files and their bytes' hash, as one text (its temporary folder aside). */
+function outputs(dir) {
+  return readdirSync(dir)
+    .filter((f) => f !== 'tmp')
+    .sort()
+    .map(
+      (f) =>
+        `${f}:${createHash('sha1')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex')}`,
+    )
+    .join(' ');
+}
+
 /** How long Node takes to start radpo (`radpo --version`), the slowest of three. */
 async function startupSeconds() {
   let slowest = 0;
@@ -78,14 +94,17 @@ async function trial(name, args) {
   mkdirSync(join(base, 'tmp'), { recursive: true });
   const full = await start(args, base).ended;
   if (full.code !== 0) throw new Error(`${name}: failed uninterrupted (${full.code}): ${full.stderr}`);
+  const complete = outputs(base);
   // RUNS runs that the signal reached; a run that ends before its delay is drawn again (at most RUNS more).
   let finished = 0;
+  let afterCommit = 0;
+  let usual = full.seconds;
   for (let r = 0; results.length < RUNS && r < 2 * RUNS; r++) {
     const dir = join(work, `${name.replace(/\W+/g, '-')}-${r}`);
     mkdirSync(join(dir, 'tmp'), { recursive: true });
     // After start-up (a signal before radpo's handler is Node's own exit), anywhere up to near the end.
     const share = Math.random() * 0.9;
-    const delay = startup + share * Math.max(0, full.seconds - startup);
+    const delay = startup + share * Math.max(0, usual - startup);
     const { child, ended } = start(args, dir);
     let sentAt = 0n;
     const timer = setTimeout(() => {
@@ -99,9 +118,16 @@ async function trial(name, args) {
       ...readdirSync(dir).filter((f) => f !== 'tmp'),
       ...readdirSync(join(dir, 'tmp')).map((f) => `tmp/${f}`),
     ];
+    // A signal after the commit's last check (the renames, the summary, Node's exit) finds the run done: exit 0
+    // with every output whole, the same bytes as uninterrupted. Such a run was not interrupted: drawn again.
+    const committed =
+      exitAfter !== null && done.code === 0 && left.every((f) => !f.startsWith('tmp/')) && outputs(dir) === complete;
     rmSync(dir, { recursive: true, force: true });
-    if (exitAfter === null) {
+    if (exitAfter === null || committed) {
+      // The machine got faster than the first run: later delays are drawn within this run's duration.
+      usual = Math.min(usual, done.seconds);
       finished += 1;
+      if (committed) afterCommit += 1;
       continue;
     }
     results.push({ share: +share.toFixed(2), code: done.code, early: done.early, exitAfter, left });
@@ -114,7 +140,8 @@ async function trial(name, args) {
   console.log(
     `${name}: ${results.length} interrupted (${late} in the second half of the run, ` +
       `${early} killed before radpo's handler; ` +
-      `${finished} more finished before their signal), uninterrupted ${full.seconds.toFixed(1)} s; ` +
+      `${finished} more finished first, ${afterCommit} of them with the signal after their commit), ` +
+      `uninterrupted ${full.seconds.toFixed(1)} s; ` +
       `exit 130 with no output and no temporary file: ${results.length - bad.length} of ${results.length}; ` +
       `exit within 1 s of the signal: ${results.length - slow} (slowest ${worst.toFixed(2)} s)`,
   );

@@ -358,8 +358,9 @@ async function main() {
     for (const r of largeGroup)
       console.log(
         `one group of ${r.rows} rows (${r.input_mb} MB), --group-memory ${r.group_memory_mb}: ` +
-          `${r.wall_s.toFixed(1)} s, peak ${r.peak_rss_mb?.toFixed(0) ?? '-'} MB against a bound of ${r.bound_mb} MB ` +
-          `(the budget + ${GROUP_MEMORY_CONSTANT_MB} MB): ${r.under_bound === null ? 'not measured' : r.under_bound ? 'under' : 'OVER'}`,
+          `${r.wall_s.toFixed(1)} s, peak ${r.peak_rss_mb?.toFixed(0) ?? '-'} MB against a bound of ` +
+          `${r.bound_mb} MB (the budget + ${GROUP_MEMORY_CONSTANT_MB} MB): ` +
+          `${r.under_bound === null ? 'not measured' : r.under_bound ? 'under' : 'OVER'}`,
       );
   if (long)
     for (const r of long.runs)

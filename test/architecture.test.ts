@@ -3,7 +3,7 @@
  * (a small graph of our own: relative imports are all there is to see, so no dependency is needed for it),
  * what a command's start loads, where exit codes, flag names and flag-named files are handled.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { longName } from '../src/cli/flags.js';
@@ -235,6 +235,48 @@ describe('ARCHITECTURE.md, claim by claim', () => {
     expect(heavy).toEqual([]);
     // Of the packages, commander only (zod, YAML, pino, hyparquet load with the command that needs them).
     expect(start.filter((m) => !m.endsWith('.ts') && !m.startsWith('node:'))).toEqual(['commander']);
+  });
+
+  it("a command's config.ts is pure: it and what it loads touch no file, network, process or environment", () => {
+    const configs = files().filter((f) => /^commands\/[a-z]+\/config\.ts$/.test(f));
+    // Every command has one.
+    expect(configs.map((f) => f.split('/')[1])).toEqual(COMMANDS.map((c) => c.name).sort());
+    for (const config of configs) {
+      const loaded = closure(loads, config);
+      expect(
+        loaded.filter((m) => m.startsWith('node:') || !m.endsWith('.ts')).filter((m) => m !== 'commander'),
+        config,
+      ).toEqual([]);
+      expect(
+        loaded.filter(
+          (m) => m.endsWith('.ts') && /\bprocess\.|\breadFlagFile\(/.test(text(m).replace(/^\s*(\*|\/\/).*$/gm, '')),
+        ),
+        config,
+      ).toEqual([]);
+    }
+  });
+
+  it('one Logger type: only io/log.ts names pino, which it loads for --log-format json alone', () => {
+    expect(files().filter((f) => /from 'pino'|require\('pino'\)|import\('pino'\)/.test(text(f)))).toEqual([
+      'io/log.ts',
+    ]);
+    expect(closure(loads, 'io/log.ts')).not.toContain('pino');
+  });
+
+  it('tests mirror src/: test/core, io and pipeline name their module; test/commands/<name> a command', () => {
+    const TEST = join(ROOT, 'test');
+    const strays = ['core', 'io', 'pipeline'].flatMap((layer) =>
+      readdirSync(join(TEST, layer))
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => `${layer}/${f.replace(/\.test\.ts$/, '.ts')}`)
+        .filter((module) => !files().includes(module)),
+    );
+    expect(strays).toEqual([]);
+    const commands = readdirSync(join(TEST, 'commands'));
+    expect(commands.filter((name) => !files().includes(`commands/${name}/command.ts`))).toEqual([]);
+    // Every config.ts has its table test.
+    const configs = files().filter((f) => /^commands\/[a-z]+\/config\.ts$/.test(f));
+    expect(configs.filter((f) => !existsSync(join(TEST, f.replace(/\.ts$/, '.test.ts'))))).toEqual([]);
   });
 
   it('commands that never judge (pairs, audit, inspect) load no judge with their inputs', () => {

@@ -307,24 +307,31 @@ describe('README examples, run with the packed and installed radpo', () => {
     expect(spawnSync('which', ['radpo'], { env, encoding: 'utf8' }).stdout).toContain(join('prefix', 'bin', 'radpo'));
   });
 
-  it.each(blocks.map((b, i) => [i + 1, b] as const))('block %i runs', async (i, block) => {
-    // The quick start's install step is what CI itself does; `npm test` would recurse.
-    const script = block
-      .split('\n')
-      .filter((line) => line.trim() !== 'npm test')
-      .map((line) => line.replace(/^npm ci && /, '').replace(/\bnpx radpo\b/g, 'radpo'))
-      .join('\n');
-    const cwd = scratch(top, `block-${i}`);
-    const result = await bash(script, cwd, env);
-    snapshot(i, cwd, result.stdout);
-    expect(result.stderr).not.toMatch(/internal error/);
-    expect(result.status, `${script}\n--- stderr:\n${result.stderr}`).toBe(0);
-    const rows = (file: string) => parseJsonl(readFileSync(join(cwd, file), 'utf8'));
-    for (const file of readdirSync(cwd).filter((f) => f.endsWith('.jsonl'))) checkCopies(rows(file), file);
-    const expected = EXPECTED.filter(([line]) => block.includes(line));
-    if (block.trim() !== 'npm test') expect(expected, 'every block has its expectations').toHaveLength(1);
-    for (const [, check] of expected) check({ cwd, stdout: result.stdout, stderr: result.stderr, rows });
-  });
+  // Each block runs in a scratch folder of its own, so blocks run side by side (the packed project runs
+  // alone, after the suite: a machine's second core would idle while one block waits on its child).
+  it.concurrent.each(blocks.map((b, i) => [i + 1, b] as const))(
+    'block %i runs',
+    async (i, block) => {
+      // The quick start's install step is what CI itself does; `npm test` would recurse.
+      const script = block
+        .split('\n')
+        .filter((line) => line.trim() !== 'npm test')
+        .map((line) => line.replace(/^npm ci && /, '').replace(/\bnpx radpo\b/g, 'radpo'))
+        .join('\n');
+      const cwd = scratch(top, `block-${i}`);
+      const result = await bash(script, cwd, env);
+      snapshot(i, cwd, result.stdout);
+      expect(result.stderr).not.toMatch(/internal error/);
+      expect(result.status, `${script}\n--- stderr:\n${result.stderr}`).toBe(0);
+      const rows = (file: string) => parseJsonl(readFileSync(join(cwd, file), 'utf8'));
+      for (const file of readdirSync(cwd).filter((f) => f.endsWith('.jsonl'))) checkCopies(rows(file), file);
+      const expected = EXPECTED.filter(([line]) => block.includes(line));
+      if (block.trim() !== 'npm test') expect(expected, 'every block has its expectations').toHaveLength(1);
+      for (const [, check] of expected) check({ cwd, stdout: result.stdout, stderr: result.stderr, rows });
+      // Side by side, a block takes longer than alone: a bound for a hung block, not a speed check.
+    },
+    180_000,
+  );
 
   it('following the README leaves no file in the repository', () => {
     expect(gitStatus()).toBe(before);

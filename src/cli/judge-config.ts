@@ -136,13 +136,3 @@ async function rewardRenderer(path: string): Promise<(messages: Message[], tools
   const renderer = new Renderer(loadChatTemplate(path));
   return (messages, tools) => renderer.render(messages, false, tools);
 }
-
-/** A reward mapping fitted on the data reads the inputs twice, which stdin cannot do. */
-export function checkJudgeInputs(run: JudgeRunConfig | null, inputs: string[]): void {
-  if (run && run.judge.kind === 'reward' && run.map !== 'identity' && !run.server.emitBatch && inputs.includes('-')) {
-    throw usageError(
-      `--map ${run.map} fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin`,
-      'or use --map identity for rewards already on the goal scale',
-    );
-  }
-}

@@ -9,6 +9,7 @@ import { parseWinnerValues, type WinnerSpec } from '../core/winner.js';
 import type { ShapeOptions } from '../core/pair.js';
 import { isGzipName, outputFileFormat, type OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
+import type { JudgeRunConfig } from '../judge/session.js';
 import type { PairRunConfig, RunConfig } from '../pipeline/config.js';
 import type { ScoresFileSpec } from '../pipeline/scores-file.js';
 import { flagError, type FlagValues } from './flags.js';
@@ -78,6 +79,16 @@ function winnerSpec(flags: InputValues): WinnerSpec | undefined {
     scoreB: flags.scoreBCol,
     description: `winner from ${flags.winnerCol.join(', ')}${columns.length > 1 ? ' (the majority)' : ''}`,
   };
+}
+
+/** A reward mapping fitted on the data reads the inputs twice, which stdin cannot do. */
+export function checkJudgeInputs(run: JudgeRunConfig | null, inputs: string[]): void {
+  if (run && run.judge.kind === 'reward' && run.map !== 'identity' && !run.server.emitBatch && inputs.includes('-')) {
+    throw usageError(
+      `--map ${run.map} fits the mapping on all rewards first, so the input is read twice: pass a file, not stdin`,
+      'or use --map identity for rewards already on the goal scale',
+    );
+  }
 }
 
 /** --on-error, --rejects and --max-errors. */
@@ -168,7 +179,13 @@ export async function checkOutputPaths(
 export function runConfig(
   inputs: string[],
   flags: ReadValues &
-    ErrorValues & { output: string; outputFormat?: OutputFileFormat; maxConflictRate?: number; maxShardSize?: number },
+    ErrorValues & {
+      output: string;
+      outputFormat?: OutputFileFormat;
+      maxConflictRate?: number;
+      maxShardSize?: number;
+      audit?: string;
+    },
   version: string,
 ): RunConfig {
   return {
@@ -176,6 +193,7 @@ export function runConfig(
     inputFormat: flags.inputFormat,
     split: flags.split,
     maxShardBytes: flags.maxShardSize,
+    audit: flags.audit,
     output: flags.output,
     outputFormat: flags.outputFormat,
     onError: flags.onError,

@@ -204,6 +204,11 @@ export function outputFlags(description: string) {
       parseBytes,
       { default: '500M', group: 'output' },
     ),
+    audit: text(
+      '--audit <file>',
+      'with -o DIR/: the JSON `radpo audit --json` printed for these inputs; its headline figures go into the card',
+      { group: 'output' },
+    ),
   };
 }
 

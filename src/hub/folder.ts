@@ -18,6 +18,7 @@ import type { OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
 import { fileSink, type Sink } from '../io/output.js';
 import { ParquetOutput } from '../io/parquet.js';
+import { type AuditFacts, auditSection, readAuditFacts } from './audit-card.js';
 import { type HubSource, hubSourcesOf } from './sources.js';
 
 /** datasets' push_to_hub default (max_shard_size "500MB"). */
@@ -37,6 +38,8 @@ interface CardFacts {
   commandLine: string;
   /** The Hub inputs read (repository, revision asked for, commit read). */
   hub?: readonly HubSource[];
+  /** --audit: the figures of `radpo audit --json`. */
+  audit?: AuditFacts | null;
   report: {
     rows_read?: number;
     rows_written?: number;
@@ -71,6 +74,7 @@ export class HubFolder implements Sink {
     private readonly staging: string,
     private readonly maxBytes: number,
     private readonly io: Io,
+    private readonly audit: AuditFacts | null,
   ) {}
 
   static async open(
@@ -79,6 +83,7 @@ export class HubFolder implements Sink {
     format: OutputFileFormat,
     io: Io,
     maxBytes = SHARD_BYTES,
+    auditFile?: string,
   ): Promise<HubFolder> {
     if (format !== 'jsonl' && format !== 'parquet')
       throw usageError(
@@ -87,6 +92,7 @@ export class HubFolder implements Sink {
       );
     if (split !== undefined && !SPLIT.test(split))
       throw usageError(`the split name ${JSON.stringify(split)} cannot name files`, 'letters, digits, _ - . only');
+    const audit = auditFile === undefined ? null : readAuditFacts(auditFile);
     let target = dir.replace(/[/\\]+$/, '') || '/';
     try {
       target = await fsp.realpath(target);
@@ -108,7 +114,7 @@ export class HubFolder implements Sink {
         );
       const staging = await fsp.mkdtemp(join(parent, `.${basename(target)}.radpo-`));
       await fsp.mkdir(join(staging, 'data'));
-      return new HubFolder(dir, target, made, split, format, staging, maxBytes, io);
+      return new HubFolder(dir, target, made, split, format, staging, maxBytes, io, audit);
     } catch (err) {
       await removeMade(parent, made);
       if (err instanceof RadpoError) throw err;
@@ -177,7 +183,9 @@ export class HubFolder implements Sink {
     }
     this.card = await fileSink(join(this.staging, 'README.md'));
     const files = this.shardFiles();
-    await this.card.write(cardText(existing, this.split, files, { ...facts, hub }, basename(this.target)));
+    if (this.audit) this.warnIfAuditedElse(this.audit, facts.report.inputs ?? []);
+    const all = { ...facts, hub, audit: this.audit };
+    await this.card.write(cardText(existing, this.split, files, all, basename(this.target)));
   }
 
   /** Without --split: the split every Hub input's files name (one, and a valid name), else train. */
@@ -190,6 +198,15 @@ export class HubFolder implements Sink {
       say(`the Hub inputs name several splits (${found}): -o ${this.dir} writes the split train; --split names it`);
     }
     return 'train';
+  }
+
+  /** An audit of other inputs (radpo's own output, another file) is still shown, under the names it audited. */
+  private warnIfAuditedElse(audit: AuditFacts, inputs: ReadonlyArray<{ source: string }>): void {
+    const audited = audit.inputs.map((i) => i.source).sort();
+    const read = inputs.map((i) => i.source).sort();
+    if (audited.join('\n') === read.join('\n')) return;
+    const say = this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`));
+    say(`--audit: the audit read ${audited.join(', ')}, not this run's inputs (${read.join(', ')}); the card says so`);
   }
 
   private shardFiles(): string[] {
@@ -381,5 +398,6 @@ function splitSection(split: string, files: string[], f: CardFacts): string {
     lines.push('', "Goal template: the paper's, byte for byte (`radpo goal --score 10` prints it for inference)");
   else if (template && /^[\w-]+$/.test(template)) lines.push('', `Goal template: \`${template}\``);
   else if (template) lines.push('', 'Goal template:', '', '```text', template, '```');
+  if (f.audit) lines.push('', ...auditSection(f.audit));
   return lines.join('\n');
 }

@@ -1,64 +1,80 @@
 /**
- * Logging: pino, always to stderr (stdout carries data only). By default each record is rendered as
- * one human line ("radpo: warning: …"); `--log-format json` passes pino's JSON lines through for
- * log collectors.
+ * Logging, always to stderr (stdout carries data only), which main() made redacting: every line passes
+ * the run's Redactor. `--log-format json` is pino, through its own API: its levels, its child loggers,
+ * its JSON lines (ISO time, no pid or host) written to that stderr as the destination. The default text
+ * format is a small writer of its own behind the same Logger type: one human line per record
+ * ("radpo: warning: …"), so a run that logs as text never loads pino (~25 ms) or renders JSON only to
+ * parse it back.
  */
 import { createRequire } from 'node:module';
-import type { Logger, pino as Pino } from 'pino';
+import type { pino as Pino } from 'pino';
 import type { LogFormat, LogLevel } from './choices.js';
 import { terminalSafe } from '../core/terminal.js';
 import { useColor, type Io } from './io.js';
 
-const LABELS: Record<number, string> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warning',
-  50: 'error',
-  60: 'fatal',
-};
-const COLORS: Record<number, string> = { 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[31m' };
-const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+/** A record: a message, or fields and then a message (pino's calling convention). */
+interface LogFn {
+  (message: string): void;
+  (fields: Record<string, unknown>, message: string): void;
+}
 
-function createLogger(io: Io, level: LogLevel, format: LogFormat, color: boolean): Logger {
-  const destination =
-    format === 'json'
-      ? { write: (line: string) => void io.stderr.write(line) }
-      : {
-          write(line: string) {
-            const record = JSON.parse(line) as Record<string, unknown>;
-            const lvl = Number(record.level);
-            const label = LABELS[lvl] ?? String(lvl);
-            const extras = Object.entries(record)
-              .filter(([k]) => !OMIT.has(k))
-              .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-            const prefix = color && COLORS[lvl] ? `${COLORS[lvl]}${label}\x1b[0m` : label;
-            const text = `${String(record.msg ?? '')}${extras.length ? ` (${extras.join(', ')})` : ''}`;
-            io.stderr.write(`radpo: ${prefix}: ${printable(text)}\n`);
-          },
-        };
-  // pino (~25 ms to load) is loaded when the first record at or above the level is logged: most runs log none.
-  const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
-  const threshold = level === 'silent' ? Number.POSITIVE_INFINITY : (LEVELS[level] ?? 0);
-  let real: Logger | null = null;
-  const load = (): Logger => {
-    if (real) return real;
-    const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
-    real = pino(
-      { level, base: undefined, timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false },
-      destination,
-    );
-    return real;
-  };
-  const quiet = () => {};
-  return new Proxy({} as Logger, {
-    get(_target, property) {
-      const rank = typeof property === 'string' ? LEVELS[property] : undefined;
-      if (rank !== undefined && rank < threshold && real === null) return quiet;
-      const value = Reflect.get(load(), property) as unknown;
-      return typeof value === 'function' ? value.bind(real) : value;
-    },
-  });
+/** What every layer logs through; pino's own logger is one (json), TextLogger the other (text). */
+export interface Logger {
+  trace: LogFn;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  /** A logger whose every record also carries these fields (pino's child loggers). */
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/** pino's level numbers, which the text format ranks by too. */
+const RANKS: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, silent: Infinity };
+const LABELS: Record<Level, string> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warning', error: 'error' };
+const COLORS: Partial<Record<Level, string>> = { warn: '\x1b[33m', error: '\x1b[31m' };
+
+/** The text format: "radpo: LABEL: message (field=value, …)", each line through the terminal rule. */
+class TextLogger implements Logger {
+  constructor(
+    private readonly io: Io,
+    private readonly threshold: number,
+    private readonly color: boolean,
+    private readonly bindings: Record<string, unknown> = {},
+  ) {}
+
+  readonly trace: LogFn = (a: string | Record<string, unknown>, message?: string) => this.write('trace', a, message);
+  readonly debug: LogFn = (a: string | Record<string, unknown>, message?: string) => this.write('debug', a, message);
+  readonly info: LogFn = (a: string | Record<string, unknown>, message?: string) => this.write('info', a, message);
+  readonly warn: LogFn = (a: string | Record<string, unknown>, message?: string) => this.write('warn', a, message);
+  readonly error: LogFn = (a: string | Record<string, unknown>, message?: string) => this.write('error', a, message);
+
+  child(bindings: Record<string, unknown>): Logger {
+    return new TextLogger(this.io, this.threshold, this.color, { ...this.bindings, ...bindings });
+  }
+
+  private write(level: Level, a: string | Record<string, unknown>, message?: string): void {
+    if (RANKS[level] < this.threshold) return;
+    const fields = { ...this.bindings, ...(typeof a === 'string' ? {} : a) };
+    const text = typeof a === 'string' ? a : (message ?? '');
+    // As in pino's JSON: a field whose value is undefined is left out.
+    const extras = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    const label = this.color && COLORS[level] ? `${COLORS[level]}${LABELS[level]}\x1b[0m` : LABELS[level];
+    this.io.stderr.write(`radpo: ${label}: ${printable(`${text}${extras.length ? ` (${extras.join(', ')})` : ''}`)}\n`);
+  }
+}
+
+/** pino, its lines written to the run's (redacting) stderr; loaded only for --log-format json. */
+function jsonLogger(io: Io, level: LogLevel): Logger {
+  const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
+  return pino(
+    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    { write: (line: string) => void io.stderr.write(line) },
+  );
 }
 
 /**
@@ -69,12 +85,9 @@ export function runLogger(
   io: Io,
   o: { quiet: boolean; logLevel: LogLevel; logFormat: LogFormat; color?: boolean },
 ): Logger {
-  const logger = createLogger(
-    io,
-    o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel,
-    o.logFormat,
-    useColor(io, o.color),
-  );
+  const level = o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel;
+  const logger =
+    o.logFormat === 'json' ? jsonLogger(io, level) : new TextLogger(io, RANKS[level], useColor(io, o.color));
   io.warn = (message) => logger.warn(message);
   return logger;
 }

@@ -3,7 +3,7 @@
  * cache (each answer committed as it arrives), de-duplication of identical (prompt, response) pairs,
  * bounded concurrency, parse retries, and offline batch files.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../io/log.js';
 import { RadpoError } from '../core/errors.js';
 import type { Message } from '../core/pair.js';
 import { type BatchCounts, readBatchResults } from '../server/batch.js';

@@ -2,7 +2,7 @@
  * One judged run's shared state: the judge, its server session (client, profile, cache, batch mode),
  * and the reward mapping fitted on the first pass. Used by `radpo score` and `radpo relabel --judge`.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../io/log.js';
 import { usageError } from '../core/errors.js';
 import type { Scale } from '../core/goal.js';
 import type { Io } from '../io/io.js';

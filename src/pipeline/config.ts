@@ -19,6 +19,8 @@ export interface RunConfig {
   outputFormat?: OutputFileFormat;
   /** -o DIR/: the size past which a new shard starts. */
   maxShardBytes?: number;
+  /** -o DIR/: the `radpo audit --json` file whose headline figures the card shows. */
+  audit?: string;
   onError: OnErrorPolicy;
   rejects?: string;
   maxErrors?: number;

@@ -21,6 +21,7 @@ import { Redactor } from '../io/redact.js';
 import { ParquetOutput } from '../io/parquet.js';
 import type { Chunk, RawTable } from '../io/rawjson.js';
 import { HubFolder, isFolderOutput } from '../hub/folder.js';
+import { usageError } from '../core/errors.js';
 
 export interface RunOutputOptions {
   output: string;
@@ -41,6 +42,8 @@ export interface RunOutputOptions {
   holdStdout?: boolean;
   /** The version a dataset folder's card records. */
   version?: string;
+  /** -o DIR/: the JSON of `radpo audit --json`, whose headline figures the card shows (--audit). */
+  audit?: string;
 }
 
 /** A sink whose every write is redacted first. */
@@ -137,6 +140,11 @@ export class RunOutput {
 
   static async open(options: RunOutputOptions, io: Io): Promise<RunOutput> {
     const folderOut = !options.noRows && isFolderOutput(options.output);
+    if (options.audit !== undefined && !folderOut)
+      throw usageError(
+        '--audit goes with -o DIR/: its figures go into the dataset card',
+        'write -o DIR/, or drop --audit',
+      );
     // A dataset folder holds Parquet unless told otherwise: the Hub's own format.
     const fileFormat = folderOut
       ? (options.outputFormat ?? 'parquet')
@@ -145,7 +153,7 @@ export class RunOutput {
     const opened: Sink[] = [];
     try {
       const folder = folderOut
-        ? await HubFolder.open(options.output, options.split, fileFormat, io, options.maxShardBytes)
+        ? await HubFolder.open(options.output, options.split, fileFormat, io, options.maxShardBytes, options.audit)
         : null;
       if (folder) opened.push(folder);
       if (fileFormat === 'parquet' && !options.noRows && !folder) parquet = await ParquetOutput.create(options.output);

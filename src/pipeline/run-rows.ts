@@ -4,7 +4,7 @@
  * summary and the warnings every run owes its user, and fail a run that wrote nothing. One try/finally:
  * whatever happens, nothing half-written is left under a final name and every resource is closed.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../io/log.js';
 import { formatLocation } from '../core/errors.js';
 import { type Io, stopIfInterrupted } from '../io/io.js';
 import { printable } from '../io/log.js';
@@ -77,6 +77,7 @@ export async function runRows<R extends BaseReport>(
       noRows: stage.noRows,
       split: config.split,
       maxShardBytes: config.maxShardBytes,
+      audit: config.audit,
       // A command that can stop on label conflicts holds its first rows back from stdout until it knows.
       holdStdout: stage.conflictCause !== undefined,
       version: config.version,

@@ -10,39 +10,13 @@ import { answerKey, configHash } from '../server/cache.js';
 import { RequestRejected, ResponseTooLarge, TransientFailure, WireError } from '../server/http.js';
 import { hostOf } from '../server/host.js';
 import type { ServerSession } from '../server/session.js';
-
-export interface SamplingParams {
-  model: string;
-  n: number;
-  temperature: number;
-  topP: number;
-  maxTokens: number;
-  seed: number;
-}
-
-/** The sampling parameters as the rows and reports name them (generate's `sampling`, eval's). */
-export function samplingRecord(params: SamplingParams): Record<string, unknown> {
-  return {
-    model: params.model,
-    n: params.n,
-    temperature: params.temperature,
-    top_p: params.topP,
-    max_tokens: params.maxTokens,
-    seed: params.seed,
-  };
-}
+import type { SamplingParams } from './params.js';
 
 export type Samples =
   | { ok: true; responses: string[]; requests: number }
   | { ok: false; reason: 'policy_failed' | 'policy_missing' | 'batch_pending'; message: string };
 
 const TAKES_N = new Set(['vllm', 'sglang', 'openai']);
-
-/**
- * The most samples per prompt (-n): each prompt's keys and answers are held at once, so a typo of
- * 100000000 would build keys for minutes, deaf to Ctrl-C, and run out of memory; no use asks for more.
- */
-export const MAX_SAMPLES = 1000;
 
 export class Sampler {
   readonly stats = { cached: 0, requested: 0, failures: 0 };

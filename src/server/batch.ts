@@ -3,7 +3,7 @@
  * (--emit-batch), and result files read into the cache before a run (--from-batch). The formats are the
  * OpenAI Batch API's and vLLM run_batch's (docs/JUDGES.md, "Batch files").
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../io/log.js';
 import { z } from 'zod';
 import { fileIssueText } from '../io/file-schema.js';
 import { readFlagFile } from '../io/files.js';

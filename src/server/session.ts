@@ -4,7 +4,7 @@
  * batch mode and the request lines waiting for --emit-batch, and the window of rows in flight.
  * Everything is decided when the session opens; nothing is switched on afterwards.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../io/log.js';
 import type { Io } from '../io/io.js';
 import type { Sink } from '../io/output.js';
 import { type BatchCounts, type BatchLine, type BatchMode, readBatchFile } from './batch.js';

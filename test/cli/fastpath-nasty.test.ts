@@ -1,5 +1,5 @@
 /**
- * The fast path against the plain path on what breaks byte-level JSON code: 100,000 seeded rows whose
+ * The fast path against the plain path on what breaks byte-level JSON code: 25,000 seeded rows whose
  * strings mix escapes (\" \\ \/ \n \t \uXXXX), escaped surrogate pairs and lone surrogates, raw 4-byte
  * UTF-8, CJK, raw control characters (invalid JSON), long and short strings, and long, negative,
  * fractional and exponent numbers; and every real file radpo's tests carry. The same bytes out, the same
@@ -97,9 +97,10 @@ async function bothPaths(input: string) {
 }
 
 describe('fast path = plain path on nasty rows and on every real file', () => {
-  it('100,000 seeded rows of escapes, surrogates, control characters, 4-byte UTF-8 and long numbers', async () => {
+  it('25,000 seeded rows of escapes, surrogates, control characters, 4-byte UTF-8 and long numbers', async () => {
     const input = join(tempDir(), 'nasty.jsonl');
-    writeFileSync(input, nastyRows(100_000, 2026));
+    // Each rare piece (a lone surrogate, a NUL) still comes up hundreds of times; 100,000 rows took 50 s.
+    writeFileSync(input, nastyRows(25_000, 2026));
     const { fast, plain } = await bothPaths(input);
     expect(fast.code, fast.stderr).toBe(plain.code);
     expect(fast.stderr).toBe(plain.stderr);
@@ -112,7 +113,7 @@ describe('fast path = plain path on nasty rows and on every real file', () => {
         .split('\n')
         .map((l) => JSON.parse(l).reason),
     );
-    expect(fast.stdout.split('\n').length - 1).toBeGreaterThan(80_000);
+    expect(fast.stdout.split('\n').length - 1).toBeGreaterThan(20_000);
     expect([...reasons].sort()).toEqual(expect.arrayContaining(['bad_encoding', 'bad_score', 'malformed_record']));
   }, 120_000);
 

@@ -1,6 +1,8 @@
 /**
  * Rules between flags are written once (src/cli/rules.ts) and hold for every command: the places where
- * relabel and score used to disagree.
+ * relabel and score used to disagree. Each rule is a table row against the command's config function
+ * (test/commands/<name>/config.test.ts, milliseconds); what is left here runs the CLI for the behaviour
+ * around a rule: where the rejects go, and that a usage error found on the files themselves exits 2.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,21 +36,6 @@ describe('score and relabel follow the same rules', () => {
     expect(rejects).toHaveLength(1);
     expect(rejects[0]).toMatchObject({ line: 2, reason: 'malformed_record' });
     expect(parseJsonl(readFileSync(out, 'utf8'))).toHaveLength(1);
-  });
-
-  it.each([['relabel'], ['score']])('%s --max-errors without --on-error skip is a usage error', async (command) => {
-    const r = await run([command, 'x.jsonl', ...(command === 'score' ? JUDGE : []), '--max-errors', '3']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--max-errors only applies with --on-error skip/);
-  });
-
-  it.each([['relabel'], ['score']])('%s -o x.parquet.gz is a usage error that says what works', async (command) => {
-    const dir = tempDir();
-    const r = await run([command, 'x.jsonl', ...(command === 'score' ? JUDGE : []), '-o', join(dir, 'x.parquet.gz')]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/Parquet output needs -o FILE\.parquet, got ".*x\.parquet\.gz"/);
-    expect(r.stderr).toMatch(/hint: Parquet compresses its own pages.*-o FILE\.jsonl\.gz/);
-    expect(existsSync(join(dir, 'x.parquet.gz'))).toBe(false);
   });
 
   it.each([['relabel'], ['score']])('%s refuses two outputs on one file', async (command) => {

@@ -1,10 +1,11 @@
 /** -o DIR/: a Hub-ready dataset folder (data/<split>-0000K-of-0000N.<ext> and a card), atomic like every output. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FIXTURES, run, spawnRadpo, tempDir, UF1000 } from '../helpers.js';
+import { generateRows } from '../../bench/generate.mjs';
+import { BIN, FIXTURES, run, spawnRadpo, tempDir, UF1000 } from '../helpers.js';
 
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
 const cardMeta = (dir: string) =>
@@ -111,6 +112,48 @@ describe('-o DIR/', () => {
   });
 });
 
+describe('-o DIR/ --audit FILE', () => {
+  it("the audit's headline figures go into the card; a file of another kind, or no -o DIR/, is refused", async () => {
+    const dir = tempDir();
+    const audit = await run(['audit', SAMPLE, '--json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    const json = JSON.parse(audit.stdout);
+    writeFileSync(join(dir, 'audit.json'), audit.stdout);
+    const out = join(dir, 'ds');
+    const r = await run(['relabel', SAMPLE, '-o', `${out}/`, '--audit', join(dir, 'audit.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toContain(`Audit of the scores (\`radpo audit\` of \`${SAMPLE}\`: ${json.pairs} pairs over`);
+    const agreement = json.label_agreement.ties_dropped;
+    const [value, lo, hi] = [agreement.value, ...agreement.ci].map((x: number) => x.toFixed(3));
+    expect(card).toContain(
+      `| agreement of the scores with the labels (ties dropped) | ${value} | ${lo}–${hi} | ${agreement.n} |`,
+    );
+    expect(card).toContain(`| conflicts (the chosen response scored lower) | ${json.conflicts.rate.toFixed(3)} (`);
+    // An audit of other data is still shown under the names it audited, with a warning.
+    const other = await run([
+      'relabel',
+      UF1000,
+      '--allow-empty',
+      '-o',
+      `${join(dir, 'b')}/`,
+      '--audit',
+      join(dir, 'audit.json'),
+    ]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toContain('--audit: the audit read');
+    writeFileSync(join(dir, 'x.json'), '{"schema": "something else"}');
+    const foreign = await run(['relabel', SAMPLE, '-o', `${join(dir, 'c')}/`, '--audit', join(dir, 'x.json')]);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain(`--audit ${join(dir, 'x.json')}: at "schema": expected "radpo.audit/v1"`);
+    const plain = await run(['relabel', SAMPLE, '-o', join(dir, 'o.jsonl'), '--audit', join(dir, 'audit.json')]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('--audit goes with -o DIR/');
+    expect(readdirSync(dir).sort()).toEqual(['audit.json', 'b', 'ds', 'x.json']);
+  });
+});
+
 /** Every file under a folder with its bytes, to compare a folder before and after a run. */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -155,6 +198,23 @@ describe('-o DIR/ changes the folder whole or not at all', () => {
     expect(Object.keys(after).sort()).toEqual([...Object.keys(fresh), 'notes.txt'].sort());
     for (const k of Object.keys(fresh).filter((f) => f.startsWith('data/'))) expect(after[k]).toBe(fresh[k]);
     expect(readdirSync(dir).sort()).toEqual(['ds', 'probe']);
+  });
+
+  it('Ctrl-C mid-run (a real SIGINT): exit 130, neither the folder nor its staging beside it is left', async () => {
+    const dir = tempDir();
+    // The rows come through stdin and stop half way: the run is surely still going when the signals come.
+    const child = spawn(process.execPath, [BIN, 'relabel', '-', '-o', `${join(dir, 'ds')}/`, '-q'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.write([...generateRows(3_000_000, 5)].join(''));
+    while (readdirSync(dir).length === 0 && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+    expect(readdirSync(dir)[0]).toMatch(/^\.ds\.radpo-/);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    child.stdin.destroy();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it.skipIf(process.getuid?.() !== 0)('a full disk (a real 2 MB tmpfs): the previous folder, no temporary', () => {

@@ -4,7 +4,7 @@
  * conflicting pairs atomically, and fails (exit 1) a gate a pipeline set.
  */
 import type { RunCommand } from '../../cli/command.js';
-import { checkOutputPaths, resolveInputs, scoreColumnSpec, scoresFileSpec, shapeOptions } from '../../cli/rules.js';
+import { checkOutputPaths, resolveInputs } from '../../cli/rules.js';
 import {
   type AuditFigures,
   type AuditPairs,
@@ -31,6 +31,7 @@ import { type FlagValues, parseBytes } from '../../cli/flags.js';
 import { wordHint } from '../../cli/hints.js';
 import { loadScoresFile } from '../../pipeline/scores-file.js';
 import type { AuditReport, Gate, JoinCounts } from './report.js';
+import { type AuditConfig, auditConfig, STDOUT_NAMES } from './config.js';
 
 type AuditFlagValues = FlagValues<typeof auditFlags>;
 
@@ -322,63 +323,25 @@ function gatesOf(flags: AuditFlagValues, figures: AuditFigures): Gate[] {
   return gates;
 }
 
-async function readConfig(flags: AuditFlagValues, io: Io): Promise<ReadConfig> {
-  // Aspects go beside the overall score here (relabel's --attr replaces it): parsed one by one.
-  const aspects = flags.attr.map((spec) => scoreColumnSpec({ attr: [spec] }).attributes![0]!);
-  if ((flags.referenceChosenCol === undefined) !== (flags.referenceRejectedCol === undefined))
-    throw usageError(
-      '--reference-chosen-col and --reference-rejected-col go together',
-      'name both reference score columns',
-    );
-  if ((flags.chosenScoreCol === undefined) !== (flags.rejectedScoreCol === undefined))
-    throw usageError('--chosen-score-col and --rejected-score-col go together', 'name both score columns');
-  if (flags.reference && flags.referenceChosenCol)
-    throw usageError('--reference and --reference-chosen-col name two references', 'give one of them');
-  if ((flags.scores === undefined) !== (flags.key === undefined))
-    throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
-  const joinedScores =
-    flags.scores && flags.key
-      ? {
-          key: flags.key,
-          scores: await loadScoresFile(
-            flags.scores,
-            flags.key,
-            scoresFileSpec(flags, { chosen: flags.chosenScoreCol, rejected: flags.rejectedScoreCol }),
-            { min: -Infinity, max: Infinity },
-            flags.maxLineBytes,
-            io,
-            wordHint,
-          ),
-        }
-      : undefined;
-  return {
-    inputFormat: flags.inputFormat,
-    split: flags.split,
-    maxLineBytes: flags.maxLineBytes,
-    // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
-    shape: { ...shapeOptions(flags), ...(flags.scores ? { winnerScores: undefined } : {}) },
-    chosenScoreCol: flags.chosenScoreCol,
-    rejectedScoreCol: flags.rejectedScoreCol,
-    aspects,
-    idCol: flags.idCol,
-    groupCol: flags.groupCol,
-    joinedScores,
-    joinKeys: flags.rerun.length > 0 || flags.reference !== undefined,
-    reference:
-      flags.referenceChosenCol && flags.referenceRejectedCol
-        ? { chosen: flags.referenceChosenCol, rejected: flags.referenceRejectedCol }
-        : undefined,
-  };
+/** The config's reading, with the --scores file loaded when one is joined. */
+async function readConfig(config: AuditConfig, io: Io): Promise<ReadConfig> {
+  const file = config.scoresFile;
+  if (!file) return config.read;
+  // Any number is a score here: the audit reads the scale from the data.
+  const scale = { min: -Infinity, max: Infinity };
+  const scores = await loadScoresFile(file.path, file.key, file.spec, scale, config.read.maxLineBytes, io, wordHint);
+  return { ...config.read, joinedScores: { key: file.key, scores } };
 }
 
 /** The audit of the inputs: every figure, the rows read, the gates. Writes the conflicts file as it reads. */
 async function audit(
   inputs: string[],
   flags: AuditFlagValues,
+  settings: AuditConfig,
   io: Io,
   conflicts: Sink | null,
 ): Promise<{ report: AuditReport; shown: ScoredPair[] }> {
-  const config = await readConfig(flags, io);
+  const config = await readConfig(settings, io);
   const columns = new PairColumns(config.joinKeys);
   const reader = new PairReader(config, io);
   await reader.read(inputs, async (pair) => {
@@ -630,29 +593,11 @@ function conflictLine(pair: ScoredPair): string {
   });
 }
 
-/** Names of this process's stdout: '-' and the device paths onto it. */
-const STDOUT_NAMES = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
-
 export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
-  if (flags.maxFlipRate !== undefined && flags.rerun.length === 0)
-    throw usageError(
-      '--max-flip-rate needs --rerun FILE',
-      'rescore the pairs (radpo score --rescore) and pass the file',
-    );
-  if (flags.html && flags.conflicts && STDOUT_NAMES.has(flags.html) && STDOUT_NAMES.has(flags.conflicts))
-    throw usageError(
-      `--html ${flags.html} and --conflicts ${flags.conflicts} both go to stdout, where they would interleave`,
-      'write one of them to a file',
-    );
-  const reads = [...inputs, ...flags.rerun, ...[flags.reference, flags.scores].filter((f): f is string => !!f)];
-  if (reads.filter((f) => f === '-').length > 1)
-    throw usageError(
-      'stdin ("-") is named more than once: it can be read only once',
-      'save one of them to a file and name that file',
-    );
-  await checkOutputPaths(reads, [
+  const config = auditConfig(inputs, flags);
+  await checkOutputPaths(config.reads, [
     ['--html', flags.html],
     ['--conflicts', flags.conflicts],
   ]);
@@ -662,7 +607,7 @@ export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help
     if (conflicts) sinks.push(conflicts);
     const page = flags.html ? await openSink(flags.html, io.stdout) : null;
     if (page) sinks.push(page);
-    const { report, shown } = await audit(inputs, flags, io, conflicts);
+    const { report, shown } = await audit(inputs, flags, config, io, conflicts);
     const failed = report.gates.filter((g) => !g.passed);
     // A run that fails a gate publishes nothing: its page and conflicts file are dropped with the run.
     if (failed.length === 0) {

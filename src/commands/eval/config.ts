@@ -11,7 +11,7 @@ import type { Path } from '../../core/path.js';
 import { outputFileFormat } from '../../io/choices.js';
 import type { RunConfig } from '../../pipeline/config.js';
 import { formatCount } from '../../pipeline/text.js';
-import { MAX_SAMPLES } from '../../sampler/sampler.js';
+import { MAX_SAMPLES } from '../../sampler/params.js';
 import type { evalFlags, FAIL_ON } from './flags.js';
 
 export type EvalFlags = FlagValues<typeof evalFlags>;

@@ -5,11 +5,17 @@
  * sampler is generate's and the judge score's, with their caches, batch files and bounds: a rerun asks
  * nothing, a killed run resumes.
  */
-import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
-import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
-import { checkOutputPaths, errorPolicyRules, outputRules, resolveInputs, stdinReadOnce } from '../../cli/rules.js';
+import { judgeRunConfig } from '../../cli/judge-config.js';
+import {
+  checkJudgeInputs,
+  checkOutputPaths,
+  errorPolicyRules,
+  outputRules,
+  resolveInputs,
+  stdinReadOnce,
+} from '../../cli/rules.js';
 import { POLICY_SERVER, serverSessionConfig } from '../../cli/server-config.js';
 import { RadpoError, RowError, usageError } from '../../core/errors.js';
 import {
@@ -25,7 +31,7 @@ import { asMessages, type Message, policyPrompt } from '../../core/pair.js';
 import { getPath } from '../../core/path.js';
 import { terminalSafe } from '../../core/terminal.js';
 import type { Io } from '../../io/io.js';
-import { runLogger } from '../../io/log.js';
+import { type Logger, runLogger } from '../../io/log.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { Verdict } from '../../judge/judge.js';
 import { JudgeSession, type JudgeRunConfig } from '../../judge/session.js';
@@ -36,7 +42,8 @@ import type { RunOutput } from '../../pipeline/run-output.js';
 import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import { type BaseReport, RunCounts, setAsideReport } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { Sampler, type Samples, type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
+import { type SamplingParams, samplingRecord } from '../../sampler/params.js';
+import { Sampler, type Samples } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import { type EvalConfig, evalConfig } from './config.js';

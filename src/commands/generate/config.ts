@@ -9,7 +9,8 @@ import { usageError } from '../../core/errors.js';
 import type { Placement } from '../../core/goal.js';
 import type { Path } from '../../core/path.js';
 import { parseScore } from '../../core/scores.js';
-import { type SamplingParams, samplingRecord } from '../../sampler/sampler.js';
+import { MAX_SAMPLES, type SamplingParams, samplingRecord } from '../../sampler/params.js';
+import { formatCount } from '../../pipeline/text.js';
 import type { generateFlags } from './flags.js';
 
 interface GenerateSettings {
@@ -23,7 +24,8 @@ interface GenerateSettings {
 
 /** `model`: the policy model the server configuration resolved (from --policy-model or the environment). */
 export function generateSettings(flags: FlagValues<typeof generateFlags>, model: string): GenerateSettings {
-  if (flags.samples < 1) throw usageError('-n must be at least 1');
+  if (flags.samples < 1 || flags.samples > MAX_SAMPLES)
+    throw usageError(`-n ${flags.samples} is out of bounds: from 1 to ${formatCount(MAX_SAMPLES)} samples per prompt`);
   errorPolicyRules(flags);
   outputRules(flags);
   if (flags.goalScore !== undefined) {

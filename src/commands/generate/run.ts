@@ -2,18 +2,17 @@
  * `radpo generate`: N responses per prompt from a policy server; one row per prompt out, with
  * `responses` and the `sampling` parameters. Resumable: every sample is cached as it arrives.
  */
-import type { Logger } from 'pino';
 import type { RunCommand } from '../../cli/command.js';
 import { readGoalSpec } from '../../cli/goal-spec.js';
 import { checkOutputPaths, resolveInputs, runConfig, stdinReadOnce } from '../../cli/rules.js';
 import { POLICY_SERVER, serverFiles, serverSessionConfig } from '../../cli/server-config.js';
 import { requireId } from '../../core/response-lists.js';
-import { RadpoError, RowError, usageError } from '../../core/errors.js';
+import { RadpoError, RowError } from '../../core/errors.js';
 import { goalText, type Placement, placeGoal } from '../../core/goal.js';
 import { policyPrompt } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import type { Io } from '../../io/io.js';
-import { runLogger } from '../../io/log.js';
+import { type Logger, runLogger } from '../../io/log.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { RunConfig } from '../../pipeline/config.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
@@ -24,7 +23,8 @@ import { type RowsStage, runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
-import { MAX_SAMPLES, Sampler, type Samples, type SamplingParams } from '../../sampler/sampler.js';
+import type { SamplingParams } from '../../sampler/params.js';
+import { Sampler, type Samples } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
 import { generateSettings } from './config.js';
@@ -59,8 +59,6 @@ export const run: RunCommand<typeof generateFlags> = async (args, flags, ctx) =>
     keyEnv: flags.policyApiKeyEnv,
   };
   const server = serverSessionConfig(POLICY_SERVER, target, flags, io, 'radpo generate');
-  if (flags.samples < 1 || flags.samples > MAX_SAMPLES)
-    throw usageError(`-n ${flags.samples} is out of bounds: from 1 to ${formatCount(MAX_SAMPLES)} samples per prompt`);
   const settings = generateSettings(flags, server.model);
   const inputs = resolveInputs(args, io, ctx.help);
   if (!inputs) return 'usage';

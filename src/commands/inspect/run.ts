@@ -7,68 +7,35 @@
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
 import { wordHint } from '../../cli/hints.js';
-import { resolveInputs, scoreColumnSpec, scoresFileSpec, shapeOptions } from '../../cli/rules.js';
+import { resolveInputs } from '../../cli/rules.js';
 import { codePoints, scoreHistogram as histogram } from '../../core/audit.js';
-import { RadpoError, RowError, type RowReason, usageError } from '../../core/errors.js';
+import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec, type Scale } from '../../core/goal.js';
 import { hint } from '../../core/hints.js';
 import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
 import { shellQuote } from '../../core/terminal.js';
-import { detectShapeOf, toPair, type Message, type Shape, type ShapeOptions } from '../../core/pair.js';
+import { detectShapeOf, toPair, type Message, type Shape } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
 import { getPath, type Path } from '../../core/path.js';
 import { joinScores, positionalMismatch } from '../../core/score-join.js';
-import { readScores, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../../core/scores.js';
+import { readScores, resolveScoreColumns, type PairScores } from '../../core/scores.js';
 import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
-import type { InputFormat } from '../../io/choices.js';
 import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
-import { type JoinedScores, loadScoresFile, type ScoresFileSpec } from '../../pipeline/scores-file.js';
+import { type JoinedScores, loadScoresFile } from '../../pipeline/scores-file.js';
 import { DistinctCounter, NumberSample } from '../../pipeline/sketch.js';
 import { bar, formatCount } from '../../pipeline/text.js';
 import type { inspectFlags } from './flags.js';
+import { type InspectConfig, inspectConfig } from './config.js';
 
 export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
-  if ((flags.scores === undefined) !== (flags.key === undefined))
-    throw usageError('--scores and --key go together', 'for example --scores scores.jsonl --key prompt_id');
-  const scores = scoreColumnSpec(flags);
-  const shape = shapeOptions(flags);
-  const report = await runInspect(
-    {
-      inputs,
-      inputFormat: flags.inputFormat,
-      split: flags.split,
-      // With a scores file, --score-a-col/--score-b-col name its columns, not the input's.
-      shape: flags.scores ? { ...shape, winnerScores: undefined } : shape,
-      scores,
-      scoresFile:
-        flags.scores && flags.key
-          ? { path: flags.scores, key: flags.key, spec: scoresFileSpec(flags, scores) }
-          : undefined,
-      scale: flags.scale,
-      maxLineBytes: flags.maxLineBytes,
-    },
-    io,
-  );
+  const report = await runInspect(inspectConfig(inputs, flags), io);
   // The report is this command's data: it goes to stdout.
   io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
   return 'ok';
 };
-
-interface InspectConfig {
-  inputs: string[];
-  inputFormat?: InputFormat;
-  split?: string;
-  shape: ShapeOptions;
-  scores: ScoreColumnSpec;
-  /** --scores FILE --key PATH: the scores come from that file, each attached to its response. */
-  scoresFile?: { path: string; key: Path; spec: ScoresFileSpec };
-  /** --scale: the range the scores are checked against (default: the paper's 1-10). */
-  scale?: Scale;
-  maxLineBytes: number;
-}
 
 /** A pair's scores from a row (oriented by its winner), however the input gives them. */
 type ReadScores = (raw: unknown, value: unknown) => PairScores;

@@ -5,15 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
-import {
-  checkOutputPaths,
-  errorPolicyRules,
-  outputRules,
-  resolveInputs,
-  runConfig,
-  stdinReadOnce,
-} from '../../cli/rules.js';
-import { RowError, usageError } from '../../core/errors.js';
+import { checkOutputPaths, resolveInputs } from '../../cli/rules.js';
+import { RowError } from '../../core/errors.js';
 import type { Path } from '../../core/path.js';
 import { differsBy, drawIndex, pickPairs, type PickOptions } from '../../core/pairs.js';
 import { checkScoreGap } from '../../core/relabel.js';
@@ -30,6 +23,7 @@ import type { BaseReport } from '../../pipeline/summary.js';
 import { type ConflictWords, conflictLine, RunCounts } from '../../pipeline/summary.js';
 import { counted } from '../../pipeline/text.js';
 import type { pairsFlags } from './flags.js';
+import { type PairsConfig, pairsConfig } from './config.js';
 import {
   candidatesOf,
   carryId,
@@ -125,23 +119,6 @@ function stableLine(key: string): number {
   return createHash('sha1').update(key).digest().readUInt32BE(0);
 }
 
-/** The long-format flags go together: a response column and one of score or rank. */
-function longFormatRules(flags: PairsFlags): boolean {
-  const long = [flags.groupCol, flags.responseCol, flags.scoreCol, flags.rankCol].some((f) => f !== undefined);
-  if (!long) return false;
-  const example = 'radpo pairs rows.jsonl --group-col prompt_id --response-col response --score-col score';
-  if (flags.responseCol === undefined)
-    throw usageError('--group-col, --score-col and --rank-col are for long format: name its --response-col', example);
-  if ((flags.scoreCol === undefined) === (flags.rankCol === undefined))
-    throw usageError(
-      'long format needs one of --score-col (higher is better) or --rank-col (lower is better)',
-      example,
-    );
-  if (flags.responsesCol !== undefined)
-    throw usageError('--responses-col (a list per row) and --response-col (one response per row) exclude each other');
-  return true;
-}
-
 /** Ranks beside the scores that picked a pair: its label (see core/response-lists.ts `labels`). */
 const RANK_CONFLICT: ConflictWords = {
   meaning: 'the higher-scored response ranked worse',
@@ -168,21 +145,19 @@ type PairsFlags = Parameters<typeof run>[1];
 export const run: RunCommand<typeof pairsFlags> = async (args, flags, ctx) => {
   const inputs = resolveInputs(args, ctx.io, ctx.help);
   if (!inputs) return 'usage';
-  stdinReadOnce(inputs);
-  errorPolicyRules(flags);
-  outputRules(flags);
-  longFormatRules(flags);
+  const config = pairsConfig(inputs, flags, ctx.version);
   await checkOutputPaths(inputs, [
-    ['-o', flags.output],
-    ['--rejects', flags.rejects],
-    ['--report', flags.report],
+    ['-o', config.output],
+    ['--rejects', config.rejects],
+    ['--report', config.report],
   ]);
-  await runPairs(flags, inputs, ctx.io, ctx.version);
+  await runPairs(config, ctx.io);
   return 'ok';
 };
 
-async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: string): Promise<PairsReport> {
-  const config = runConfig(inputs, flags, version);
+/** `flags`: the config, the flags' typed values with the run settings (`flags.run`). */
+async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
+  const config = flags.run;
   const counts = new RunCounts();
   const pick = (line: number): PickOptions => ({
     strategy: flags.strategy,
@@ -297,13 +272,11 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
   // in an order of their own (value, then text), not the file's: a shuffled file breaks ties as the sorted
   // one does, and best-random draws by the group, not by a line.
   const sortKey = (i: LongItem) => [i.value, JSON.stringify(i.response)] as const;
-  const grouper = longFormatRules(flags)
-    ? new RowGrouper<LongItem>(flags.groupMemory * 1024 * 1024, sortKey, io.signal)
-    : null;
+  const grouper = flags.long ? new RowGrouper<LongItem>(flags.groupMemory * 1024 * 1024, sortKey, io.signal) : null;
   let prompts = 0;
   async function pairLongInputs(out: RunOutput, policy: RowPolicy): Promise<void> {
     let ordinal = 0;
-    for (const [index, input] of inputs.entries()) {
+    for (const [index, input] of config.inputs.entries()) {
       await eachRecord(input, policy, (row, line) => {
         const { key, item } = longItem(row, { ...flags, responseCol: flags.responseCol! }, index, line);
         // Groups are ordered by their first row across all inputs (lines restart in each file).
@@ -350,7 +323,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
         const record: SourceRecord = {
           value: undefined,
           raw: { prompt: first.prompt, lines, ...(group.items ? {} : { rows: group.sorted!.count }) },
-          location: { source: inputs[first.input]!, unit: 'line', line: first.line },
+          location: { source: config.inputs[first.input]!, unit: 'line', line: first.line },
         };
         await policy.setAside(record, err);
       }
@@ -365,7 +338,7 @@ async function runPairs(flags: PairsFlags, inputs: string[], io: Io, version: st
       noun: 'prompts',
       run: async (out, policy) => {
         if (grouper) return pairLongInputs(out, policy);
-        for (const input of inputs)
+        for (const input of config.inputs)
           await eachRecord(input, policy, (row, line) =>
             addTreePairs(candidatesOf(row, flags.score, flags), line, out),
           );

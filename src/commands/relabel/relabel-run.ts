@@ -3,7 +3,7 @@
  * large) and written in input order, the counts that reconcile in the summary, the judge stage when
  * scores come from a judge.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../io/log.js';
 import { RadpoError, RowError, formatLocation, type Location } from '../../core/errors.js';
 import type { GoalSpec } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';

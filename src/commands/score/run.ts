@@ -1,30 +1,19 @@
 /** `radpo score`: attach judge scores to each pair, keeping input order; rows out, or a batch file. */
 import { createReadStream } from 'node:fs';
-import type { Logger } from 'pino';
 import type { CommandContext, RunCommand } from '../../cli/command.js';
-import { checkJudgeInputs, judgeRunConfig } from '../../cli/judge-config.js';
-import {
-  checkOutputPaths,
-  errorPolicyRules,
-  outputRules,
-  pairRunConfig,
-  resolveInputs,
-  scoreColumnSpec,
-  stdinReadOnce,
-} from '../../cli/rules.js';
+import { judgeRunConfig } from '../../cli/judge-config.js';
+import { checkOutputPaths, resolveInputs } from '../../cli/rules.js';
 import { serverFiles } from '../../cli/server-config.js';
-import { RowError, usageError } from '../../core/errors.js';
+import { RowError } from '../../core/errors.js';
 import { getPath } from '../../core/path.js';
 import { requireId } from '../../core/response-lists.js';
 import { formatScore } from '../../core/goal.js';
 import { contradictsLabel } from '../../core/relabel.js';
 import type { Path } from '../../core/path.js';
-import type { ScoreColumnSpec } from '../../core/scores.js';
 import type { Io } from '../../io/io.js';
-import { runLogger } from '../../io/log.js';
-import { JudgeSession, type JudgeRunConfig } from '../../judge/session.js';
+import { type Logger, runLogger } from '../../io/log.js';
+import { JudgeSession } from '../../judge/session.js';
 import { judgeStage } from '../../judge/stage.js';
-import type { PairRunConfig } from '../../pipeline/config.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import { fitRewardMapping } from '../../pipeline/reward-fit.js';
 import { Progress } from '../../pipeline/progress.js';
@@ -35,15 +24,7 @@ import type { BaseReport } from '../../pipeline/summary.js';
 import { conflictLine, RunCounts } from '../../pipeline/summary.js';
 import { counted, formatCount } from '../../pipeline/text.js';
 import type { scoreFlags } from './flags.js';
-
-interface ScoreConfig extends PairRunConfig {
-  scores: ScoreColumnSpec;
-  judge: JudgeRunConfig;
-  /** --responses-col, --text-field: rows of several responses under any name. */
-  list: { column?: Path; textField?: string };
-  /** --id-col: every row's id, carried with it (relabel writes it as source_id). */
-  idCol?: Path;
-}
+import { type ScoreConfig, scoreConfig } from './config.js';
 
 interface ScoreReport extends BaseReport {
   judge: Record<string, unknown>;
@@ -56,36 +37,20 @@ interface ScoreReport extends BaseReport {
 export const run: RunCommand<typeof scoreFlags> = async (args, flags, ctx: CommandContext) => {
   const { io, help, version } = ctx;
   const judge = await judgeRunConfig(flags, io, flags.scale, ctx.given('precision'));
-  if (!judge)
-    throw usageError(
-      'radpo score needs --judge chat or --judge reward',
-      'for example: radpo score pairs.jsonl --judge chat --judge-url http://localhost:8000/v1 --judge-model ' +
-        'judge -o scored.jsonl',
-    );
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
-  stdinReadOnce(inputs);
-  checkJudgeInputs(judge, inputs);
-  errorPolicyRules(flags);
-  outputRules(flags);
-  const files = serverFiles(judge.server);
+  const config = scoreConfig(flags, { inputs, version, judge });
+  const files = serverFiles(config.judge.server);
   await checkOutputPaths(
     [...inputs, ...files.inputs],
     [
-      ['-o', judge.server.emitBatch ? undefined : flags.output],
-      ['--rejects', flags.rejects],
-      ['--report', flags.report],
+      ['-o', config.judge.server.emitBatch ? undefined : config.output],
+      ['--rejects', config.rejects],
+      ['--report', config.report],
       ...files.outputs,
     ],
   );
   const logger = runLogger(io, flags);
-  const config = {
-    ...pairRunConfig(inputs, flags, version),
-    scores: scoreColumnSpec(flags),
-    judge,
-    list: { column: flags.responsesCol, textField: flags.textField },
-    idCol: flags.idCol,
-  };
   await runScore(config, io, logger);
   return 'ok';
 };

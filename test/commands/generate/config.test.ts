@@ -20,7 +20,8 @@ describe('generateSettings', () => {
   });
 
   it.each([
-    [['-n', '0'], '-n must be at least 1'],
+    [['-n', '0'], '-n 0 is out of bounds: from 1 to 1,000 samples per prompt'],
+    [['-n', '1001'], '-n 1001 is out of bounds'],
     [['--goal-score', '11'], '--goal-score 11 is outside the scale 1-10'],
     [['--goal-score', '4', '--scale', '0-3'], '--goal-score 4 is outside the scale 0-3'],
     [['--on-error', 'skip'], '--on-error skip needs --rejects FILE'],

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, DATA, paperGoal, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, DATA, paperGoal, parseJsonl, run, tempDir } from '../../helpers.js';
 
 const TEMPLATES = join(DATA, 'chat_templates');
 const tpl = (name: string) => join(TEMPLATES, `${name}.jinja`);

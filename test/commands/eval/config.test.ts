@@ -1,8 +1,8 @@
 /** `radpo eval`'s flags → config step, table-driven, without running anything. */
 import { describe, expect, it } from 'vitest';
-import { attributeName, parseFlags } from '../../src/cli/flags.js';
-import { defaultGoals, evalConfig, type EvalFlags } from '../../src/commands/eval/config.js';
-import { evalFlags } from '../../src/commands/eval/flags.js';
+import { attributeName, parseFlags } from '../../../src/cli/flags.js';
+import { defaultGoals, evalConfig, type EvalFlags } from '../../../src/commands/eval/config.js';
+import { evalFlags } from '../../../src/commands/eval/flags.js';
 
 /** The typed flags as commander would hand them over: defaults, then what the test gives (by attribute name). */
 function flags(given: Record<string, string | boolean | string[]> = {}): EvalFlags {

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, DATA, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../helpers.js';
-import { type FakeJudge, type FakeJudgeOptions, fakeServers } from '../judge-server.js';
+import { BIN, DATA, parseJsonl, readJsonl, run, tempDir, ufPrompts } from '../../helpers.js';
+import { type FakeJudge, type FakeJudgeOptions, fakeServers } from '../../judge-server.js';
 
 const server = fakeServers();
 

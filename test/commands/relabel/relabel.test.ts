@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, paperGoal, parseJsonl, run, tempDir, UF1000 } from '../helpers.js';
+import { FIXTURES, paperGoal, parseJsonl, run, tempDir, UF1000 } from '../../helpers.js';
 
 const ufRows = readFileSync(UF1000, 'utf8')
   .split('\n')

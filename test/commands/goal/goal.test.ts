@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, paperGoal, parseJsonl, run, tempDir } from '../helpers.js';
+import { FIXTURES, paperGoal, parseJsonl, run, tempDir } from '../../helpers.js';
 import { readFileSync } from 'node:fs';
 
 // A real row from the bundled sample, given a top chosen score, so its chosen-goal copy holds the

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, FIXTURES, parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, FIXTURES, parseJsonl, run, tempDir } from '../../helpers.js';
 import {
   expectedAspects,
   expectedChatScore,
@@ -9,7 +9,7 @@ import {
   fakeServers,
   LF_DEMO,
   lfDemoRows,
-} from '../judge-server.js';
+} from '../../judge-server.js';
 
 const LF = LF_DEMO;
 const lfRows = lfDemoRows();

@@ -9,11 +9,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { generateRows } from '../../bench/generate.mjs';
-import { IN_FLIGHT_BUDGET_BYTES } from '../../src/commands/relabel/relabel-run.js';
-import { MAX_AUTO_THREADS, parseThreads, resolveThreads } from '../../src/commands/relabel/threads.js';
-import { GOLDEN_CASES } from '../e2e/golden-cases.js';
-import { FIXTURES, ROOT, runBuilt, tempDir } from '../helpers.js';
+import { generateRows } from '../../../bench/generate.mjs';
+import { IN_FLIGHT_BUDGET_BYTES } from '../../../src/commands/relabel/relabel-run.js';
+import { MAX_AUTO_THREADS, parseThreads, resolveThreads } from '../../../src/commands/relabel/threads.js';
+import { GOLDEN_CASES } from '../../e2e/golden-cases.js';
+import { FIXTURES, ROOT, runBuilt, tempDir } from '../../helpers.js';
 
 const THROUGH_WORKERS = { RADPO_POOL_AFTER_BYTES: '0' };
 

@@ -1,0 +1,119 @@
+/**
+ * src/io/log.ts: the text format's lines, pino's JSON lines (levels, child loggers), and both through
+ * the run's redacting stderr.
+ */
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { LogFormat, LogLevel } from '../../src/io/choices.js';
+import type { Io } from '../../src/io/io.js';
+import { type Logger, runLogger } from '../../src/io/log.js';
+import { Redactor, redactingStream } from '../../src/io/redact.js';
+
+class Lines extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
+    this.text += chunk.toString('utf8');
+    cb();
+  }
+}
+
+interface Options {
+  level?: LogLevel;
+  format?: LogFormat;
+  quiet?: boolean;
+  tty?: boolean;
+  secret?: string;
+}
+
+/** What `log` writes to stderr with these log flags. */
+function logged(log: (logger: Logger) => void, o: Options = {}): string {
+  const stderr = new Lines();
+  stderr.isTTY = o.tty === true;
+  const secrets = new Redactor();
+  secrets.add(o.secret);
+  const io = { env: {}, cwd: '/', stderr: redactingStream(stderr, secrets) } as unknown as Io;
+  log(runLogger(io, { quiet: o.quiet ?? false, logLevel: o.level ?? 'warn', logFormat: o.format ?? 'text' }));
+  return stderr.text;
+}
+
+describe('the text format', () => {
+  it.each<[string, (l: Logger) => void, Options, string]>([
+    [
+      'a warning',
+      (l) => l.warn('a CSV header names "id" twice'),
+      {},
+      'radpo: warning: a CSV header names "id" twice\n',
+    ],
+    ['info is below the default level', (l) => l.info('fitted'), {}, ''],
+    ['--log-level info', (l) => l.info('fitted'), { level: 'info' }, 'radpo: info: fitted\n'],
+    [
+      'fields after the message, strings bare, the rest as JSON',
+      (l) => l.debug({ attempt: 2, host: 'h', wait: { ms: 5 } }, 'retrying'),
+      { level: 'debug' },
+      'radpo: debug: retrying (attempt=2, host=h, wait={"ms":5})\n',
+    ],
+    ['an undefined field is left out', (l) => l.warn({ a: undefined, b: 1 }, 'w'), {}, 'radpo: warning: w (b=1)\n'],
+    [
+      'a child carries its fields before the record',
+      (l) => l.child({ role: 'judge' }).child({ n: 1 }).error({ code: 500 }, 'failed'),
+      {},
+      'radpo: error: failed (role=judge, n=1, code=500)\n',
+    ],
+    ['-q: warnings go', (l) => l.warn('w'), { quiet: true }, ''],
+    ['-q: errors stay', (l) => l.error('e'), { quiet: true }, 'radpo: error: e\n'],
+    ['-q with --log-level chosen', (l) => l.warn('w'), { quiet: true, level: 'info' }, 'radpo: warning: w\n'],
+    ['silent', (l) => l.error('e'), { level: 'silent' }, ''],
+    ['colour on a terminal', (l) => l.warn('w'), { tty: true }, 'radpo: \x1b[33mwarning\x1b[0m: w\n'],
+    ['data cannot drive the terminal', (l) => l.warn('col \x1b]0;x\x07'), {}, 'radpo: warning: col \\x1b]0;x\\x07\n'],
+    [
+      'a secret is masked',
+      (l) => l.warn({ key: 'sk-0123456789abcdef' }, 'k'),
+      { secret: 'sk-0123456789abcdef' },
+      'radpo: warning: k (key=***)\n',
+    ],
+  ])('%s', (_name, log, options, expected) => {
+    expect(logged(log, options)).toBe(expected);
+  });
+});
+
+describe('--log-format json: pino', () => {
+  const records = (text: string) =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('one JSON line per record at or above the level, with ISO time and no pid or host', () => {
+    const text = logged(
+      (l) => {
+        l.debug('hidden');
+        l.info({ threads: 2 }, 'relabeling in worker threads');
+        l.child({ role: 'judge' }).warn({ status: 429 }, 'retrying');
+      },
+      { format: 'json', level: 'info' },
+    );
+    const [info, warn, ...rest] = records(text);
+    expect(rest).toEqual([]);
+    expect(info).toMatchObject({ level: 30, threads: 2, msg: 'relabeling in worker threads' });
+    expect(warn).toMatchObject({ level: 40, role: 'judge', status: 429, msg: 'retrying' });
+    expect(new Date(String(info!.time)).toISOString()).toBe(info!.time);
+    expect(Object.keys(info!)).not.toContain('pid');
+    expect(Object.keys(info!)).not.toContain('hostname');
+  });
+
+  it('-q keeps errors only; a secret is masked in the line', () => {
+    const secret = 'sk-0123456789abcdef';
+    const text = logged(
+      (l) => {
+        l.warn('w');
+        l.error({ url: `http://x/?key=${secret}` }, `bad key ${secret}`);
+      },
+      { format: 'json', quiet: true, secret },
+    );
+    expect(text).not.toContain(secret);
+    expect(records(text)).toEqual([
+      expect.objectContaining({ level: 50, url: 'http://x/?key=***', msg: 'bad key ***' }),
+    ]);
+  });
+});

@@ -257,9 +257,9 @@ export function scoreColumnSpec(flags: {
  * response columns named for the input, looked for in the scores file first (to join by text).
  */
 export function scoresFileSpec(flags: InputValues, columns: ScoreColumnSpec): ScoresFileSpec {
-  const responses: Array<[Path, Path]> = [];
-  if (flags.responseACol && flags.responseBCol) responses.push([flags.responseACol, flags.responseBCol]);
-  if (flags.chosenCol && flags.rejectedCol) responses.push([flags.chosenCol, flags.rejectedCol]);
+  const responses: ScoresFileSpec['responses'] = { ab: [], chosenRejected: [] };
+  if (flags.responseACol && flags.responseBCol) responses.ab.push([flags.responseACol, flags.responseBCol]);
+  if (flags.chosenCol && flags.rejectedCol) responses.chosenRejected.push([flags.chosenCol, flags.rejectedCol]);
   if (!flags.scoreACol || !flags.scoreBCol) return { columns, names: 'chosen-rejected', responses };
   if (columns.chosen || columns.attributes)
     throw usageError(

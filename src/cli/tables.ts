@@ -145,8 +145,9 @@ export const idFlags = {
 export const conflictFlags = {
   maxConflictRate: parsed(
     '--max-conflict-rate <share>',
-    'stop (exit 1, nothing written) when more than this share of the scored pairs have scores that contradict ' +
-      'their label (swapped score columns, scores of other responses); 1 writes them anyway',
+    'stop (exit 1, nothing written) when, beyond doubt (the low end of its 95% interval), more than this share ' +
+      'of the untied scored pairs have scores that contradict their label (swapped score columns, scores of ' +
+      'other responses); 1 writes them anyway',
     parseRate,
     { default: '0.5', group: 'errors' },
   ),

@@ -27,7 +27,8 @@ const INTEGER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.0+)?$/;
  * "1.5". Null for what cannot be an id (missing, null, true, an object or a list).
  */
 export function joinKey(value: unknown): string | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value === 0 ? 0 : value) : null;
+  if (typeof value === 'number')
+    return Number.isFinite(value) && !isUnsafeInteger(value) ? String(value === 0 ? 0 : value) : null;
   if (typeof value !== 'string') return null;
   if (INTEGER_TEXT.test(value)) {
     const n = Number(value);
@@ -35,6 +36,17 @@ export function joinKey(value: unknown): string | null {
   }
   return value;
 }
+
+/**
+ * A JSON number past 2^53 whose digits the parser already rounded: 12345678901234567890 and
+ * 12345678901234567891 arrive as one double, so such a number cannot tell two ids apart (no join key).
+ */
+export function isUnsafeInteger(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value);
+}
+
+/** What to do about such an id, in every message that meets one. */
+export const UNSAFE_ID_HINT = 'ids past 2^53 lose their last digits as JSON numbers: write them as strings';
 
 /** How messages state the id rule. */
 export const JOIN_KEY_RULE = 'ids are compared as text, with 1, "1" and 1.0 one id';

@@ -80,6 +80,11 @@ function sideColumns(record: Record<string, unknown>): [string, string] | null {
   return null;
 }
 
+/** A column that says which response won (label, winner, preference, …), or undefined. */
+export function labelColumnOf(record: Record<string, unknown>): string | undefined {
+  return Object.keys(record).find((n) => LABEL.test(n) && record[n] !== undefined && !isObject(record[n]));
+}
+
 /** The A and B score columns beside two responses (score_1, score_2), or null. */
 function sideScores(record: Record<string, unknown>): [string, string] | null {
   for (const name of Object.keys(record)) {
@@ -106,6 +111,7 @@ function responseList(record: Record<string, unknown>): { column: string; textFi
     const textField = TEXT_FIELDS.find((f) => value.every((o) => isText(o[f])));
     if (textField === undefined) continue;
     const scored = value.every((o) => typeof o.rank === 'number') || scoreFieldOf(value) !== undefined;
+    // pairs reads a list the same way (core/response-lists.ts scoreFieldOf): what is printed is what runs.
     return { column: name, textField, scored };
   }
   return null;
@@ -213,7 +219,7 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
       'output_1/output_2, response_a/response_b, completion_1/completion_2 …, with label/winner/preference/choice …',
     recognise: (record, name) => {
       const sides = sideColumns(record);
-      const label = Object.keys(record).find((n) => LABEL.test(n) && !isObject(record[n]));
+      const label = labelColumnOf(record);
       if (!sides || label === undefined) return null;
       const prompt = promptOf(record);
       const scores = sideScores(record);
@@ -271,9 +277,17 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
       const responses = names.filter(
         (n) => n !== prompt && LONG_RESPONSE.test(n) && !NOT_A_RESPONSE.test(n) && isText(record[n]),
       );
-      const score = names.find((n) => LONG_SCORE.test(n) && Number.isFinite(Number(record[n])) && record[n] !== '');
+      // A rank is lower-is-better: it is no score (rating_rank, score_rank).
+      const score = names.find(
+        (n) => LONG_SCORE.test(n) && !/rank/i.test(n) && Number.isFinite(Number(record[n])) && record[n] !== '',
+      );
+      // A second response under a pair's name (rejected, worse, …) makes the row a pair, not long format.
+      const paired = names.some(
+        (n) =>
+          n !== prompt && n !== responses[0] && isText(record[n]) && (CHOSEN_GUESS.test(n) || REJECTED_GUESS.test(n)),
+      );
       // Exactly one response: two are a pair (the layouts above), none is no long format.
-      if (prompt === undefined || responses.length !== 1 || score === undefined) return null;
+      if (prompt === undefined || responses.length !== 1 || score === undefined || paired) return null;
       const group = names.find((n) => n !== prompt && PROMPT_ID.test(n));
       return {
         layout: name,

@@ -92,16 +92,33 @@ function firstPresent(record: Record<string, unknown>, names: string[]): string 
   return names.find((n) => Object.hasOwn(record, n) && record[n] !== undefined);
 }
 
+/** A scores file's response columns, by how they name their sides. */
+export interface ResponseColumnPairs {
+  /** chosen/rejected text columns (named with --chosen-col/--rejected-col, or the known names). */
+  chosenRejected: [Path, Path] | null;
+  /** A/B text columns (named with --response-a-col/--response-b-col, or a known A/B layout's). */
+  ab: [Path, Path] | null;
+}
+
 /**
- * The two response columns of a record: the columns named, else the known chosen/rejected names, else a
- * known A/B layout's response columns; null when it has none (a scores file of numbers only).
+ * A record's response columns, each naming kept apart: a scores file that holds both (radpo score's output
+ * keeps output_1/output_2 beside chosen/rejected) must pair its scores with the texts they name alike.
  */
-export function responseColumns(record: unknown, named: ReadonlyArray<readonly [Path, Path]>): [Path, Path] | null {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) return null;
-  for (const [a, b] of named) if (getPath(record, a) !== undefined && getPath(record, b) !== undefined) return [a, b];
+export function responseColumnPairs(
+  record: unknown,
+  named: { ab: ReadonlyArray<readonly [Path, Path]>; chosenRejected: ReadonlyArray<readonly [Path, Path]> },
+): ResponseColumnPairs {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return { chosenRejected: null, ab: null };
+  const present = (pairs: ReadonlyArray<readonly [Path, Path]>): [Path, Path] | null => {
+    const found = pairs.find(([a, b]) => getPath(record, a) !== undefined && getPath(record, b) !== undefined);
+    return found ? [found[0], found[1]] : null;
+  };
   const row = record as Record<string, unknown>;
   const [chosen, rejected] = [firstPresent(row, CHOSEN_NAMES), firstPresent(row, REJECTED_NAMES)];
-  return chosen && rejected ? [[chosen], [rejected]] : knownResponseColumns(row);
+  return {
+    chosenRejected: present(named.chosenRejected) ?? (chosen && rejected ? [[chosen], [rejected]] : null),
+    ab: present(named.ab) ?? knownResponseColumns(row),
+  };
 }
 
 /** LLaMA-Factory alpaca's `history`: [[user, assistant], …]. */

@@ -28,6 +28,8 @@ export interface Candidates {
    * are checked against its scores, as relabel checks a chosen/rejected label (the conflict stop).
    */
   labels?: number[];
+  /** The field of each response object whose score ordered them, when one did (for the summary). */
+  scoreField?: string;
   aspects: Array<Record<string, number>> | null;
   /** The row's own id (id, prompt_id, …), carried into every pair so relabel can name it as source_id. */
   id: { name: string; value: unknown } | null;
@@ -61,10 +63,17 @@ export const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', '
 /** The fields of a response object that hold its score (higher is better), first found first. */
 export const SCORE_FIELDS = ['score', 'rating', 'reward', 'overall_score'];
 
-/** The score field every object of a list holds as a number, or undefined. */
+/**
+ * The score field of a list's response objects: the first every object holds as a number, else the first
+ * any object has (its responses without a usable score take no part); undefined for none. inspect and
+ * pairs both read a list through this, so the command inspect prints reads what inspect saw.
+ */
 export function scoreFieldOf(objects: ReadonlyArray<Record<string, unknown>>): string | undefined {
   if (objects.length === 0) return undefined;
-  return SCORE_FIELDS.find((f) => objects.every((o) => Number.isFinite(num(o[f]))));
+  return (
+    SCORE_FIELDS.find((f) => objects.every((o) => Number.isFinite(num(o[f])))) ??
+    SCORE_FIELDS.find((f) => objects.some((o) => f in o))
+  );
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -103,13 +112,7 @@ function listCandidates(
   });
   const foundRank = objects.length > 0 && objects.some((o) => 'rank' in o) ? 'rank' : undefined;
   const rankField = columns.rankField ?? foundRank;
-  const scoreField =
-    columns.scoreField ??
-    (rankField === undefined
-      ? objects.length > 0 && objects.some((o) => 'score' in o)
-        ? 'score'
-        : scoreFieldOf(objects)
-      : undefined);
+  const scoreField = columns.scoreField ?? (rankField === undefined ? scoreFieldOf(objects) : undefined);
   const fieldValues = (name: string) => items.map((item) => (isObject(item) ? num(item[name]) : Number.NaN));
   // A score named by the user orders the pairs; ranks beside it are the label its pairs are checked against.
   if (rankField !== undefined && columns.scoreField === undefined) {
@@ -122,6 +125,7 @@ function listCandidates(
       responses,
       scores: fieldValues(scoreField),
       ranks: null,
+      scoreField,
       ...(rankField === undefined ? {} : { labels: fieldValues(rankField) }),
       aspects: null,
       id: idOf(row, columns.idCol),

@@ -8,7 +8,7 @@
  */
 import { RowError, preview } from './errors.js';
 import { hint } from './hints.js';
-import { JOIN_KEY_RULE, joinKey } from './ids.js';
+import { isUnsafeInteger, JOIN_KEY_RULE, joinKey, UNSAFE_ID_HINT } from './ids.js';
 import type { PairScores } from './scores.js';
 
 /** How a scores file names its two sides: chosen/rejected (--chosen-score-col) or A/B (--score-a-col). */
@@ -119,15 +119,22 @@ function byOneText(row: ScoresRow, input: InputSides, key: JoinedKey): PairScore
 
 /** The scores a scores file gives the row whose key is `key`: missing_score when none, else attachScores. */
 export function joinScores(
-  table: ReadonlyMap<string, ScoresRow>,
+  table: ReadonlyMap<string, readonly ScoresRow[]>,
   names: SideNames,
   key: unknown,
   keyField: string,
   input: InputSides,
 ): PairScores {
   const k = joinKey(key);
-  const row = k === null ? undefined : table.get(k);
-  if (!row) {
+  if (isUnsafeInteger(key))
+    throw new RowError('bad_field', "the row's key is a number too large to tell from its neighbours", {
+      field: keyField,
+      expected: 'a string, or a whole number up to 2^53',
+      found: String(key),
+      hint: UNSAFE_ID_HINT,
+    });
+  const rows = k === null ? undefined : table.get(k);
+  if (!rows) {
     throw new RowError('missing_score', 'no scores for this row in the scores file', {
       field: keyField,
       expected: 'a key present in the scores file',
@@ -135,7 +142,21 @@ export function joinScores(
       hint: `${JOIN_KEY_RULE}; score the missing rows, or set them aside`,
     });
   }
-  return attachScores(row, input, names, { field: keyField, value: key });
+  const joined = { field: keyField, value: key };
+  if (rows.length === 1) return attachScores(rows[0]!, input, names, joined);
+  // Several pairs under one key (a file that carries the responses): the row that scores these two texts.
+  const [chosen, rejected] = [responseText(input.chosen), responseText(input.rejected)];
+  const mine = rows.filter(
+    ([a, b]) => (a.text === chosen && b.text === rejected) || (a.text === rejected && b.text === chosen),
+  );
+  if (mine.length === 0)
+    throw unmatched(
+      rows[0]!,
+      input,
+      joined,
+      `none of the ${rows.length} scores rows of this key scores this row's responses`,
+    );
+  return attachScores(mine[0]!, input, names, joined);
 }
 
 /** The input row's key, as the messages name it: its column, and its value (previewed: keys can be prompts). */

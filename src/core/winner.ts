@@ -105,6 +105,14 @@ export function winnerSide(row: unknown, spec: WinnerSpec): Side {
   const votes = { a: 0, b: 0, tie: 0 };
   for (const column of rule.columns) {
     const raw = getPath(row, column);
+    // A label left empty (alpaca_eval's null preference: not annotated) records no preference; a missing
+    // column stays an error (a wrong column name must not set every row aside quietly).
+    if (raw === null)
+      throw new RowError('no_preference', 'the label is empty: no side is preferred', {
+        field: column.join('.'),
+        expected: [...rule.values.keys()].map((v) => JSON.stringify(v)).join(', '),
+        found: 'null',
+      });
     const side = rule.values.get(String(cell(raw)));
     if (side === undefined) {
       throw new RowError('bad_field', 'the label is none of the winner values', {

@@ -17,6 +17,7 @@ import { RadpoError, usageError } from '../core/errors.js';
 import type { OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
 import { fileSink, type Sink } from '../io/output.js';
+import { registerTemporary, releaseTemporary } from '../io/temp-files.js';
 import { ParquetOutput } from '../io/parquet.js';
 import { type AuditFacts, auditSection, readAuditFacts } from './audit-card.js';
 import { type HubSource, hubSourcesOf } from './sources.js';
@@ -113,6 +114,8 @@ export class HubFolder implements Sink {
           'name a folder inside it',
         );
       const staging = await fsp.mkdtemp(join(parent, `.${basename(target)}.radpo-`));
+      // Removed on any way out Node still sees (a second Ctrl-C exits at once), as every temporary file is.
+      registerTemporary(staging);
       await fsp.mkdir(join(staging, 'data'));
       return new HubFolder(dir, target, made, split, format, staging, maxBytes, io, audit);
     } catch (err) {
@@ -236,6 +239,7 @@ export class HubFolder implements Sink {
     const before = await fsp.stat(this.target).catch(() => null);
     if (!before) {
       await fsp.rename(this.staging, this.target);
+      releaseTemporary(this.staging);
       return;
     }
     const aside = `${this.staging}.old`;
@@ -246,6 +250,7 @@ export class HubFolder implements Sink {
       await fsp.rename(aside, this.target);
       throw err;
     }
+    releaseTemporary(this.staging);
     await fsp.rm(aside, { recursive: true, force: true });
   }
 
@@ -277,6 +282,7 @@ export class HubFolder implements Sink {
     for (const s of this.shards) await (s.kind === 'text' ? s.sink.abort() : s.out.abort());
     await this.card?.abort();
     await fsp.rm(this.staging, { recursive: true, force: true });
+    releaseTemporary(this.staging);
     await removeMade(dirname(this.target), this.made);
   }
 }

@@ -37,7 +37,8 @@ export function releaseTemporary(path: string): void {
 function removeTemporaryFiles(): void {
   for (const path of live) {
     try {
-      rmSync(path, { force: true });
+      // recursive: a staging folder (hub/folder.ts) is registered too.
+      rmSync(path, { force: true, recursive: true });
     } catch {
       /* already gone, or its folder is */
     }

@@ -172,7 +172,9 @@ export class RunOutput {
             ? streamSink(io.stdout, 'to stdout')
             : await fileSink(options.rejects);
       // Set-aside rows carry server messages and answers: no secret reaches the rejects file.
-      const rejects = rejectsFile && io.secrets ? redactingSink(rejectsFile, io.secrets) : rejectsFile;
+      const redacted = rejectsFile && io.secrets ? redactingSink(rejectsFile, io.secrets) : rejectsFile;
+      // Rejects on stdout wait with the rows (HeldSink): a stop leaves stdout empty either way.
+      const rejects = redacted && options.rejects === '-' && options.holdStdout ? new HeldSink(redacted) : redacted;
       if (rejects) opened.push(rejects);
       // Flat memory for any input size, stdin included.
       const spool = options.spool ? await ScratchFile.open(SPOOL) : null;
@@ -215,14 +217,14 @@ export class RunOutput {
     return writeParts(this.target(later), this.serializer.frame(json));
   }
 
-  /** Rows reached stdout (not held any longer): a stop now leaves them incomplete there. */
+  /** Rows (or rejects) reached stdout, no longer held: a stop now leaves them there. */
   get sentRows(): boolean {
-    return this.sink instanceof HeldSink && this.sink.sent;
+    return [this.sink, this.rejects].some((sink) => sink instanceof HeldSink && sink.sent);
   }
 
-  /** The scores were checked against their labels: rows held for stdout may go (see HeldSink). */
-  release(): Promise<void> | void {
-    if (this.sink instanceof HeldSink) return this.sink.release();
+  /** The scores were checked against their labels: rows and rejects held for stdout may go (see HeldSink). */
+  async release(): Promise<void> {
+    for (const sink of [this.sink, this.rejects]) if (sink instanceof HeldSink) await sink.release();
   }
 
   private target(later: boolean): Pick<Sink, 'write'> {

@@ -175,7 +175,9 @@ export function renderSummary(report: RunReport, seconds: number): string {
     }${report.rejects ? ` -> ${report.rejects}` : ''}`,
   );
   lines.push(`  ties: ${n(report.ties.count)} (${report.ties.policy === 'keep' ? 'kept' : 'dropped'})`);
-  lines.push(conflictLine(report.contradicting_label, report.pairs_relabeled));
+  // Kept ties are relabeled but say nothing about their label: the rate is over the pairs whose scores differ.
+  const untied = report.pairs_relabeled - (report.ties.policy === 'keep' ? report.ties.count : 0);
+  lines.push(conflictLine(report.contradicting_label, untied));
   if (report.rounded_scores)
     lines.push(
       `  scores rounded to ${report.rounded_scores.digits} digits (--precision): ${n(report.rounded_scores.rows)} ` +
@@ -239,10 +241,10 @@ export function conflictError(
   const [low] = wilson(counts.contradicting, n)!;
   if (low <= max) return null;
   const rate = counts.contradicting / counts.labelled;
-  const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} scored pairs`;
+  const pairs = `${early ? 'the first ' : ''}${formatCount(counts.labelled)} untied scored pairs`;
   // Rows for stdout are held until the check passes (pipeline/run-output.ts), unless there were too many.
   const written = config.sentRows
-    ? 'the rows already sent to stdout are incomplete: discard them'
+    ? 'the rows already sent to stdout (past the 8 MiB held back) carry these scores: discard them'
     : 'nothing was written';
   return new RadpoError(
     'data',
@@ -263,7 +265,7 @@ export function conflictWindowClosed(counts: RunCounts): boolean {
 export function conflictLine(contradicting: number, labelled: number, words: ConflictWords = LABEL_CONFLICT): string {
   const line = `  contradicting label (${words.meaning}): ${formatCount(contradicting)}`;
   if (contradicting === 0 || labelled === 0) return line;
-  return `${line} (${((100 * contradicting) / labelled).toFixed(1)}% of scored pairs; ${words.where})`;
+  return `${line} (${((100 * contradicting) / labelled).toFixed(1)}% of untied scored pairs; ${words.where})`;
 }
 
 /**

@@ -20,7 +20,9 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(r.code).toBe(1);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'report.json'))).toBe(false);
-    expect(r.stderr).toMatch(/of the first [\d,]+ scored pairs \(\d+\.\d%, at least \d+\.\d% at 95% confidence\) have/);
+    expect(r.stderr).toMatch(
+      /of the first [\d,]+ untied scored pairs \(\d+\.\d%, at least \d+\.\d% at 95% confidence\) have/,
+    );
     expect(r.stderr).toContain('above --max-conflict-rate 0.5');
     expect(r.stderr).toContain('are the score columns swapped? chosen scores come from metadata.score_rejected');
     expect(r.stderr).toContain('--max-conflict-rate 1');
@@ -31,6 +33,20 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(swapped.code).toBe(1);
     expect(swapped.stdout).toBe('');
     expect(swapped.stderr).toContain('above --max-conflict-rate 0.5; nothing was written');
+    // Rejects on stdout wait with the rows: UltraFeedback's one empty response is set aside before the stop.
+    const dir = tempDir();
+    const [first, ...rest] = readFileSync(UF1000, 'utf8').split('\n');
+    const input = join(dir, 'with-empty.jsonl');
+    writeFileSync(input, [JSON.stringify({ ...JSON.parse(first!), chosen: '' }), ...rest].join('\n'));
+    const out = join(dir, 'out.jsonl');
+    const rejects = await run(['relabel', input, ...SWAPPED, '--on-error', 'skip', '--rejects', '-', '-o', out]);
+    // The control: let through, the first line's reject is on stdout.
+    const through = ['--on-error', 'skip', '--rejects', '-', '--max-conflict-rate', '1'];
+    const control = await run(['relabel', input, ...SWAPPED, ...through, '-o', out]);
+    expect(control.code, control.stderr).toBe(0);
+    expect(parseJsonl(control.stdout)[0]).toMatchObject({ line: 1 });
+    expect(rejects.code).toBe(1);
+    expect(rejects.stdout).toBe('');
     // The same rows with their scores right: every pair reaches stdout, in order.
     const right = await run(['relabel', UF1000, '--allow-empty', '-o', '-']);
     expect(right.code, right.stderr).toBe(0);
@@ -46,7 +62,9 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(r.code, r.stderr).toBe(0);
     // UltraFeedback's 1000 pairs: 4 identical ones set aside, 110 ties; every other pair's label contradicted.
     expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toHaveLength(2 * 996);
-    expect(r.stderr).toContain('contradicting label (chosen scored lower): 886 (89.0% of scored pairs; radpo audit');
+    expect(r.stderr).toContain(
+      'contradicting label (chosen scored lower): 886 (100.0% of untied scored pairs; radpo audit',
+    );
   });
 
   it('the rate of the whole run decides at its end, on inputs too small to stop early', async () => {
@@ -69,14 +87,34 @@ describe('relabel stops on scores that contradict most labels', () => {
     };
     const over = await run(['relabel', write(38), '-o', join(dir, 'over.jsonl')]);
     expect(over.code).toBe(1);
-    expect(over.stderr).toMatch(/\d+ of 40 scored pairs \(\d+\.\d%, at least/);
+    expect(over.stderr).toMatch(/\d+ of 3\d untied scored pairs \(\d+\.\d%, at least/);
     expect(over.stderr).toContain('are lower scores better in this data, or the columns swapped');
     expect(existsSync(join(dir, 'over.jsonl'))).toBe(false);
     const under = await run(['relabel', write(10), '-o', join(dir, 'under.jsonl')]);
     expect(under.code, under.stderr).toBe(0);
     expect(under.stderr).toMatch(
-      /contradicting label \(chosen scored lower\): \d+ \(\d+\.\d% of scored pairs; radpo audit/,
+      /contradicting label \(chosen scored lower\): \d+ \(\d+\.\d% of untied scored pairs; radpo audit/,
     );
+  });
+
+  it('ties say nothing of a label: the rate is over untied pairs (60% ties, every other pair swapped)', async () => {
+    const dir = tempDir();
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const [c, r] = i % 5 < 3 ? [5, 5] : [2, 8];
+      return JSON.stringify({
+        prompt: `q${i}`,
+        chosen: `good ${i}`,
+        rejected: `bad ${i}`,
+        score_chosen: c,
+        score_rejected: r,
+      });
+    });
+    const input = join(dir, 'ties.jsonl');
+    writeFileSync(input, `${rows.join('\n')}\n`);
+    const r = await run(['relabel', input, '-o', join(dir, 'out.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('120 of 120 untied scored pairs (100.0%');
+    expect(existsSync(join(dir, 'out.jsonl'))).toBe(false);
   });
 
   it('an A/B file whose scores file is joined by position the wrong way round names that cause', async () => {
@@ -147,7 +185,7 @@ describe('score counts the judged pairs that contradict their label', () => {
     const out = join(dir, 'scored.jsonl');
     const bad = await run(['score', pairs(dir, true), ...flags, '-o', out]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('30 of 30 scored pairs (100.0%, at least');
+    expect(bad.stderr).toContain('30 of 30 untied scored pairs (100.0%, at least');
     expect(bad.stderr).toContain('does the judge score worse answers higher');
     expect(existsSync(out)).toBe(false);
     const toStdout = await run(['score', pairs(dir, true), ...flags, '-o', '-']);
@@ -180,7 +218,7 @@ describe('pairs checks the ranks given beside the scores that pick its pairs', (
     const flags = ['--score-field', 'reward', '--strategy', 'all'];
     const bad = await run(['pairs', scoredTrees(dir, false), ...flags, '-o', out]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/\d+ of \d+ scored pairs \(100\.0%, at least \d+\.\d% at 95% confidence\)/);
+    expect(bad.stderr).toMatch(/\d+ of \d+ untied scored pairs \(100\.0%, at least \d+\.\d% at 95% confidence\)/);
     expect(bad.stderr).toContain('(the higher-scored response ranked worse)');
     expect(bad.stderr).toContain('are lower scores better for --score-field reward');
     expect(existsSync(out)).toBe(false);

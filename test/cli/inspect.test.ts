@@ -24,6 +24,15 @@ describe('radpo inspect', () => {
     expect(report.lengths_chars.prompt.max).toBe(6308);
   });
 
+  it('length percentiles to one decimal, each in a column of its own (Auto-J: long, uneven lengths)', async () => {
+    const r = await run(['inspect', join(DATA, 'foreign', 'autoj_pairwise_first40.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => /^ {2}(prompt|chosen|rejected) /.test(l));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row.trim().split(/\s+/), row).toHaveLength(5);
+    for (const row of rows) for (const cell of row.trim().split(/\s+/).slice(1)) expect(cell).toMatch(/^\d+(\.\d)?$/);
+  });
+
   it('draws histograms in the terminal text', async () => {
     const r = await run(['inspect', UF1000]);
     expect(r.stdout).toMatch(/chosen scores:\n(\s+[\d.]+\s+\d+ █+\n)+/);

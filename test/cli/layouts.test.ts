@@ -114,8 +114,14 @@ describe('inspect names the layout and prints the command that reads it', () => 
     );
     const seen = await run(['inspect', input]);
     expect(seen.stdout).toContain(command);
+    expect(seen.stdout).toContain('scores or ranks: beside the responses, several per prompt');
+    expect(seen.stdout).not.toContain('scores: none found');
+    // Tried on the rows before it is printed: these groups pair.
+    expect(seen.stdout).not.toMatch(/but (in )?every group/);
     const pairs = await run(printed(seen.stdout, 'pairs', input, []));
     expect(pairs.code, pairs.stderr).toBe(0);
+    // The summary says what ordered the responses: the column or field found, not --score's default.
+    expect(pairs.stderr).toMatch(/--score-col judge_rating\)|--score-field rating\)/);
     const out = parseJsonl(pairs.stdout);
     expect(out).toHaveLength(rows.length);
     for (const [i, pair] of out.entries()) {
@@ -123,6 +129,24 @@ describe('inspect names the layout and prints the command that reads it', () => 
       expect(pair.chosen).toBe(a > b ? rows[i]!.output_1 : rows[i]!.output_2);
       expect(pair.score_chosen).toBe(Math.max(a, b));
     }
+  });
+
+  it('long format with one row per prompt: the command is printed with what it would meet', async () => {
+    const dir = tempDir();
+    const ratings = JSON.parse(readFileSync(join(DATA, 'foreign', 'ultrafeedback_ab_ratings_60.json'), 'utf8'));
+    const rows = (ratings as Array<Record<string, any>>).slice(0, 6).map((r, i) => ({
+      prompt_id: `p${i}`,
+      question: r.instruction,
+      response: r.output_1,
+      score: r.results[0].score_1[0],
+    }));
+    const input = join(dir, 'one-each.jsonl');
+    writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const seen = await run(['inspect', input]);
+    expect(seen.stdout).toContain(
+      '--group-col prompt_id --prompt-col question --response-col response --score-col score',
+    );
+    expect(seen.stdout).toContain('but every group of the first 6 rows has one row: nothing to pair');
   });
 
   it("takes relabel's column flags, so a relabel command is checked before it runs (the issue's)", async () => {

@@ -321,9 +321,12 @@ describe('long format: one response per row, grouped wherever the rows are', () 
     // answer the same conversation, and no pair of them is a valid DPO pair.
     const path = join(DATA, 'foreign', 'prometheus_mt_bench_eval_idx83_88.json');
     const rows = JSON.parse(readFileSync(path, 'utf8')) as Array<{ idx: number; instruction: string }>;
-    expect((await run(['inspect', path])).stdout).toMatch(
+    const seen = (await run(['inspect', path])).stdout;
+    expect(seen).toMatch(
       /instruction holds Prometheus grading prompts.*--group-col idx --response-col instruction --score-col gpt4/,
     );
+    // inspect tried the reading on the rows: MT-Bench's turn-2 prompts each hold their own model's first answer.
+    expect(seen).toContain('but in every group of the first 8 rows the rows answer different prompts');
     const dir = tempDir();
     const rejects = join(dir, 'rejects.jsonl');
     const flags = ['--group-col', 'idx', '--response-col', 'instruction', '--score-col', 'gpt4_score'];

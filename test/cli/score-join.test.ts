@@ -196,6 +196,45 @@ describe('a scores file joined to an A/B file with labels (real rows)', () => {
     expect(failed.stderr).toContain("the scores file's responses for this key are not this row's responses");
   });
 
+  it("radpo score's output as scores file: its chosen/rejected scores go with its chosen/rejected texts", async () => {
+    const dir = tempDir();
+    // What `radpo score` writes for an A/B file: the A/B columns kept, the pair oriented and scored beside them.
+    const scored = write(
+      dir,
+      'scored.jsonl',
+      labels.map((r) => {
+        const [chosen, rejected] = r.label === 1 ? [r.output_1, r.output_2] : [r.output_2, r.output_1];
+        return { ...r, chosen, rejected, score_chosen: scoreOf.get(chosen), score_rejected: scoreOf.get(rejected) };
+      }),
+    );
+    const out = join(dir, 'out.jsonl');
+    const r = await relabel(LABELS, scored, AB_VALUES, out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('scoring its chosen / rejected, matched to the input by text');
+    expect(r.stderr).toContain('contradicting label (chosen scored lower): 0');
+    expectGoalsBelong(readJsonl(out), (t) => scoreOf.get(t));
+  });
+
+  it("chosen/rejected scores beside A/B texts and the file's winner: refused, not read as first/second", async () => {
+    const dir = tempDir();
+    // The winner's and the loser's scores, named as chosen and rejected, beside output_1/output_2 and a label.
+    const scores = write(
+      dir,
+      'winner-scores.jsonl',
+      labels.map((r) => {
+        const [chosen, rejected] = r.label === 1 ? [r.output_1, r.output_2] : [r.output_2, r.output_1];
+        return { ...r, win: scoreOf.get(chosen), lose: scoreOf.get(rejected) };
+      }),
+    );
+    const out = join(dir, 'out.jsonl');
+    const flags = ['--chosen-score-col', 'win', '--rejected-score-col', 'lose'];
+    const r = await relabel(LABELS, scores, [...AB_VALUES, ...flags], out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("whether the chosen score is the first response's or the winner's cannot be told");
+    expect(r.stderr).toContain('--score-a-col and --score-b-col');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('audit reads the same scores: agreement with the labels is whole', async () => {
     const r = await run([
       'audit',
@@ -211,6 +250,73 @@ describe('a scores file joined to an A/B file with labels (real rows)', () => {
     expect(r.code, r.stderr).toBe(0);
     const figures = JSON.parse(r.stdout) as Row;
     expect(figures.conflicts.count).toBe(0);
+  });
+});
+
+describe('keys past 2^53', () => {
+  it("input rows whose numeric keys the parser rounded together are set aside, not given one's scores", async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    const pair = (k: string, c: string) => `{"k":${k},"prompt":"p","chosen":"${c}","rejected":"r"}`;
+    writeFileSync(input, `${pair('12345678901234567890', 'a')}\n${pair('12345678901234567891', 'b')}\n`);
+    const scores = join(dir, 'scores.jsonl');
+    writeFileSync(scores, '{"k":"7","score_chosen":7,"score_rejected":3}\n');
+    const rejects = join(dir, 'rejects.jsonl');
+    const flags = ['--scores', scores, '--key', 'k', '--on-error', 'skip', '--rejects', rejects];
+    const r = await run(['relabel', input, ...flags, '--allow-empty-output']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    const set = readJsonl(rejects) as Row[];
+    expect(set.map((s) => s.reason)).toEqual(['bad_field', 'bad_field']);
+    expect(set[0]!.message).toContain('write them as strings');
+    // In the scores file, such a key stops the run: it cannot be told from its neighbour.
+    writeFileSync(scores, '{"k":12345678901234567890,"score_chosen":7,"score_rejected":3}\n');
+    const stopped = await run(['relabel', input, '--scores', scores, '--key', 'k']);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('is a number past 2^53');
+  });
+});
+
+describe('one key, several pairs (Auto-J: 16 of 40 real rows share their prompt with another)', () => {
+  const AUTOJ = join(DATA, 'foreign', 'autoj_pairwise_first40.json');
+  const rows = readFileSync(AUTOJ, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Row);
+  /** A made-up judge: each text's score from its length, so the oracle needs no radpo. */
+  const judge = (text: string) => 1 + (text.length % 9);
+
+  it('a scores file that carries the responses is joined by key and texts; a repeat of both is refused', async () => {
+    const dir = tempDir();
+    // The prompt as key; the responses in an order of their own (every other row swapped).
+    const scoresRows = rows.map((r, i) => {
+      const [a, b] = i % 2 ? [r['response 2'], r['response 1']] : [r['response 1'], r['response 2']];
+      return { prompt: r.prompt, 'response 1': a, 'response 2': b, s1: judge(a), s2: judge(b) };
+    });
+    const scores = write(dir, 'scores.jsonl', scoresRows);
+    const flags = ['--scores', scores, '--key', 'prompt', '--score-a-col', 's1', '--score-b-col', 's2'];
+    const r = await run([
+      'relabel',
+      AUTOJ,
+      ...flags,
+      '--scale',
+      '1-9',
+      '--on-error',
+      'skip',
+      '--rejects',
+      join(dir, 'rej.jsonl'),
+      '-o',
+      '-',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout);
+    // Label 2 (a tie) has no preference; 35 rows have one, some of them tied by the made-up judge.
+    expect(out.length).toBeGreaterThanOrEqual(2 * 25);
+    expectGoalsBelong(out, judge);
+    const twice = write(dir, 'twice.jsonl', [...scoresRows, scoresRows[3]]);
+    const refused = await run(['relabel', AUTOJ, '--scores', twice, ...flags.slice(2), '--scale', '1-9']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('with the same two responses appears twice in the scores file');
   });
 });
 

@@ -202,6 +202,13 @@ describe('real rows of each winner layout', () => {
     });
   });
 
+  it('alpaca_eval without scores: the hint names the A/B score flags, not the chosen/rejected ones', async () => {
+    const r = await run(['relabel', join(DATA, 'foreign', 'alpaca_eval_gpt4_pairwise_notus_20.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('scores in other columns: --score-a-col and --score-b-col');
+    expect(r.stderr).not.toContain('--chosen-score-col');
+  });
+
   it('SHP with its own upvotes: --score-a-col/--score-b-col serve a layout found by its columns', async () => {
     const path = join(DATA, 'foreign', 'shp_askculinary_card_example.jsonl');
     const [row] = parseJsonl(readFileSync(path, 'utf8'));

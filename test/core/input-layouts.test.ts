@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INPUT_LAYOUTS, readingsOf } from '../../src/core/input-layouts.js';
+import { scoreFieldOf } from '../../src/core/response-lists.js';
 import { DATA } from '../helpers.js';
 
 /** The first record of a file in test/data (a JSON array's first element, or the first line). */
@@ -112,6 +113,25 @@ describe('the input layout registry, on real rows', () => {
         ['score', 'judge_rating'],
       ],
     });
+  });
+
+  it.each([
+    ['a pair under other names is no long format', { query: 'q', response: 'good', rejected: 'bad', reward: 1 }],
+    ['a rank is no score (lower is better)', { qid: 'q1', query: 'q', answer: 'a', rating_rank: 1 }],
+  ])('%s', (_what, record) => {
+    expect(readingsOf(record).map((r) => r.layout)).not.toContain('one response per row, with its score (long format)');
+  });
+
+  it('inspect and pairs read a list by one rule: the field every response scores, else the first any has', () => {
+    expect(
+      scoreFieldOf([
+        { score: null, reward: 2 },
+        { score: 3, reward: 1 },
+      ]),
+    ).toBe('reward');
+    expect(scoreFieldOf([{ score: 4 }, { text: 'x' }])).toBe('score');
+    expect(scoreFieldOf([{ rating: 4 }, { rating: '5' }])).toBe('rating');
+    expect(scoreFieldOf([{ text: 'x' }])).toBeUndefined();
   });
 
   it('a scored list with a rating field: pairs, not score', () => {

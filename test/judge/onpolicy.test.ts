@@ -422,14 +422,25 @@ describe('the whole on-policy pipeline', () => {
       '--cache',
       join(dir, 'cache.sqlite'),
     ];
+    // Step by step in-process (the files between them), then below as one pipe of real processes.
     const step = async (args: string[]) => {
-      const r = await exec(process.execPath, [BIN, ...args, '-q'], dir);
-      expect(r.status, r.stderr).toBe(0);
+      const r = await run([...args, '-q']);
+      expect(r.code, r.stderr).toBe(0);
     };
-    await step(['generate', input, ...gen, '-o', 'samples.jsonl']);
-    await step(['score', 'samples.jsonl', ...score, '-o', 'scored.jsonl']);
-    await step(['pairs', 'scored.jsonl', '-o', 'pairs.jsonl', '--on-error', 'skip', '--rejects', 'ties.jsonl']);
-    await step(['relabel', 'pairs.jsonl', '--scale', '-10-10', '-o', 'train.jsonl']);
+    const at = (name: string) => join(dir, name);
+    await step(['generate', input, ...gen, '-o', at('samples.jsonl')]);
+    await step(['score', at('samples.jsonl'), ...score, '-o', at('scored.jsonl')]);
+    await step([
+      'pairs',
+      at('scored.jsonl'),
+      '-o',
+      at('pairs.jsonl'),
+      '--on-error',
+      'skip',
+      '--rejects',
+      at('t.jsonl'),
+    ]);
+    await step(['relabel', at('pairs.jsonl'), '--scale', '-10-10', '-o', at('train.jsonl')]);
     const scored = parseJsonl(readFileSync(join(dir, 'scored.jsonl'), 'utf8'));
     expect(scored).toHaveLength(200);
     // One reward per sample, the fake reward model's for that text.
@@ -440,12 +451,8 @@ describe('the whole on-policy pipeline', () => {
     expect(pairs[0]).toMatchObject({ score_chosen: best, score_rejected: Math.min(...scored[0]!.scores) });
     const train = parseJsonl(readFileSync(join(dir, 'train.jsonl'), 'utf8'));
     expect(train).toHaveLength(pairs.length * 2);
-    const check = await exec(
-      process.execPath,
-      [BIN, 'check', 'train.jsonl', '--chat-template', QWEN, '--scale', '-10-10'],
-      dir,
-    );
-    expect(check.status, check.stdout).toBe(0);
+    const check = await run(['check', at('train.jsonl'), '--chat-template', QWEN, '--scale', '-10-10']);
+    expect(check.code, check.stdout).toBe(0);
     // The same as one pipe (the cache answers every request now).
     const before = policy.requests.length + rm.requests.length;
     const piped = await exec(

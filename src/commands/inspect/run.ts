@@ -13,6 +13,7 @@ import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec, type Scale } from '../../core/goal.js';
 import { hint } from '../../core/hints.js';
 import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
+import { longItem } from '../../core/response-lists.js';
 import { shellQuote } from '../../core/terminal.js';
 import { detectShapeOf, toPair, type Message, type Shape } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
@@ -210,10 +211,11 @@ class Tally {
             estimated: true,
           },
       identical_responses: this.identical,
+      // Interpolated percentiles: to one decimal (a length of 3657.2999999999997 characters says nothing more).
       lengths_chars: {
-        prompt: this.lengths.prompt.percentiles(ps),
-        chosen: this.lengths.chosen.percentiles(ps),
-        rejected: this.lengths.rejected.percentiles(ps),
+        prompt: tenths(this.lengths.prompt.percentiles(ps)),
+        chosen: tenths(this.lengths.chosen.percentiles(ps)),
+        rejected: tenths(this.lengths.rejected.percentiles(ps)),
       },
       ...(this.lengths.prompt.sampled ? { sampled: true } : {}),
     };
@@ -237,6 +239,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     /** The values of an unknown file's label column (a reading with a winner column maps them to A and B). */
     const labels = new Set<string>();
     let labelColumn: string | undefined;
+    let longCheck: LongCheck | null = null;
     let read: ReadScores | null = null;
     for await (const batch of records) {
       stopIfInterrupted(io.signal);
@@ -248,6 +251,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
           continue;
         }
         if (unknown) {
+          longCheck?.add(record.value);
           const label = labelColumn === undefined ? undefined : (record.value as Record<string, unknown>)[labelColumn];
           if (label !== undefined && labels.size < 20) labels.add(String(label));
           continue;
@@ -262,6 +266,8 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
               unknown = true;
               Object.assign(entry, describeUnknown(record.value, err.message));
               labelColumn = entry.readings?.find((r) => r.winnerColumn)?.winnerColumn;
+              longCheck = LongCheck.of(entry.readings);
+              longCheck?.add(record.value);
               const label = labelColumn && (record.value as Record<string, unknown>)[labelColumn];
               if (label !== undefined && label !== '') labels.add(String(label));
               continue;
@@ -279,7 +285,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
         }
       }
     }
-    if (entry.readings) entry.suggestion = suggestionOf(entry.readings, labels);
+    if (entry.readings) entry.suggestion = suggestionOf(entry.readings, labels, longCheck);
   }
   return tally.report(inputs);
 }
@@ -366,6 +372,76 @@ function winnerValues(seen: ReadonlySet<string>): string {
   return `A=…,B=…,tie=… (the label's values: ${values.map(shellQuote).join(', ')})`;
 }
 
+/** Rows a long-format reading is tried on before inspect prints its command. */
+const LONG_CHECK_ROWS = 10_000;
+
+/**
+ * A long-format reading tried on the file's first rows, as radpo pairs would group them: a command is
+ * printed only with what it would meet — groups whose rows answer different prompts (Prometheus' MT-Bench
+ * turn-2 grading prompts each hold their own model's first answer) or groups of one row (nothing to pair).
+ */
+class LongCheck {
+  private readonly prompts = new Map<string, { prompt: string; rows: number; mismatch: boolean }>();
+  private rowsSeen = 0;
+  constructor(private readonly reading: Reading) {}
+
+  static of(readings: Reading[] | undefined): LongCheck | null {
+    const reading = readings?.[0];
+    return reading?.columns.some(([role]) => role === 'response') ? new LongCheck(reading) : null;
+  }
+
+  add(value: unknown): void {
+    if (this.rowsSeen >= LONG_CHECK_ROWS || value === null || typeof value !== 'object') return;
+    this.rowsSeen += 1;
+    const column = (role: ColumnRole) => this.reading.columns.find(([r]) => r === role)?.[1];
+    const named = (role: ColumnRole) => (column(role) === undefined ? undefined : [column(role)!]);
+    try {
+      const { key, item } = longItem(
+        value as Record<string, unknown>,
+        {
+          responseCol: named('response')!,
+          scoreCol: named('score'),
+          groupCol: named('group'),
+          promptCol: named('prompt'),
+        },
+        0,
+        this.rowsSeen,
+      );
+      // A digest, not the text: the first rows' prompts may be long.
+      const prompt = createHash('sha1').update(JSON.stringify(item.prompt)).digest('base64');
+      const group = this.prompts.get(key);
+      if (!group) this.prompts.set(key, { prompt, rows: 1, mismatch: false });
+      else {
+        group.rows += 1;
+        if (group.prompt !== prompt) group.mismatch = true;
+      }
+    } catch (err) {
+      if (!(err instanceof RowError)) throw err;
+    }
+  }
+
+  /** What the command would meet, or null when the groups pair as they should. */
+  warning(): string | null {
+    const groups = [...this.prompts.values()];
+    const pairable = groups.filter((g) => g.rows >= 2);
+    const mismatched = pairable.filter((g) => g.mismatch).length;
+    const over = `of the first ${formatCount(this.rowsSeen)} rows`;
+    if (groups.length > 0 && pairable.length === 0)
+      return `but every group ${over} has one row: nothing to pair (one response per prompt)`;
+    if (mismatched > 0 && mismatched === pairable.length)
+      return (
+        `but in every group ${over} the rows answer different prompts: pairs would set each group aside ` +
+        '(prompt_mismatch); pair by a column that is the same only for the same prompt, if the file has one'
+      );
+    if (mismatched > 0)
+      return (
+        `note: in ${formatCount(mismatched)} of ${formatCount(pairable.length)} groups ${over} the rows answer ` +
+        'different prompts (set aside as prompt_mismatch)'
+      );
+    return null;
+  }
+}
+
 /** The command that reads the input as one reading of the registry. */
 function commandOf(reading: Reading, labels: ReadonlySet<string>): string {
   const flags = reading.columns.map(([role, column]) => `${ROLE_FLAGS[role]} ${shellQuote(column)}`);
@@ -375,13 +451,15 @@ function commandOf(reading: Reading, labels: ReadonlySet<string>): string {
 }
 
 /** What inspect prints for an input radpo cannot read as pairs: each reading, and the command for it. */
-function suggestionOf(readings: Reading[], labels: ReadonlySet<string>): string {
+function suggestionOf(readings: Reading[], labels: ReadonlySet<string>, check: LongCheck | null): string {
   if (readings.length === 0)
     return (
       'no known layout fits: name the columns that hold the prompt and the two responses with --prompt-col, ' +
       '--chosen-col and --rejected-col (or --response-a-col, --response-b-col and --winner-col)'
     );
   const lines = readings.map((r) => `${r.layout} (${r.reason}): ${commandOf(r, labels)}`);
+  const warning = check?.warning();
+  if (warning) lines[0] += `\n    ${warning}`;
   return lines.length === 1 ? `reads as ${lines[0]}` : `reads as one of:\n    ${lines.join('\n    ')}`;
 }
 
@@ -389,6 +467,11 @@ function bars(bins: HistogramBin[]): string[] {
   const max = Math.max(1, ...bins.map((b) => b.rows));
   const labelWidth = Math.max(...bins.map((b) => b.label.length));
   return bins.map((b) => `    ${b.label.padStart(labelWidth)} ${String(b.rows).padStart(8)} ${bar(b.rows, max)}`);
+}
+
+/** Each figure to one decimal. */
+function tenths(figures: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 }
 
 function renderInspect(report: InspectReport): string {
@@ -438,7 +521,13 @@ function renderInspect(report: InspectReport): string {
       }`,
     );
     lines.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
-  } else
+  } else if (report.inputs.some((input) => input.readings?.[0]?.command === 'pairs'))
+    // Scores beside several responses per prompt (a scored list, long format): pairs reads them, not relabel.
+    lines.push(
+      'scores or ranks: beside the responses, several per prompt: radpo pairs (above) picks its pairs by ' +
+        'them (pairs picked by rank go to radpo score next, scored ones to radpo relabel)',
+    );
+  else
     lines.push(
       'scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo ' +
         'relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, ' +
@@ -461,7 +550,9 @@ function renderInspect(report: InspectReport): string {
   );
   if (report.sampled) lines.push('                              p50       p90       p99       max');
   for (const [k, v] of Object.entries(report.lengths_chars)) {
-    lines.push(`  ${k.padEnd(26)}${[v.p50, v.p90, v.p99, v.max].map((x) => String(x).padStart(10)).join('')}`);
+    // Always a space between columns, however long a length.
+    const cell = (x: number | undefined) => ` ${x ?? '-'}`.padStart(10);
+    lines.push(`  ${k.padEnd(26)}${[v.p50, v.p90, v.p99, v.max].map(cell).join('')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -193,6 +193,8 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
 
   /** Some pairs were picked by rank (the summary names what ordered the responses). */
   let ranked = false;
+  /** The score field of the response objects that ordered them, as found (for the summary). */
+  let scoredBy: string | undefined;
   async function writePairs(rows: Array<Record<string, unknown>>, out: RunOutput): Promise<void> {
     for (const row of rows) {
       const written = out.add(row);
@@ -211,6 +213,7 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
 
   async function addPairs(c: Candidates, line: number, out: RunOutput, options = pick(line)): Promise<void> {
     if (c.ranks) ranked = true;
+    scoredBy ??= c.scoreField;
     await writePairs(rowPairs(c, options, line), out);
   }
 
@@ -227,6 +230,7 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
       try {
         rows.push(...rowPairs(c, pick(line), line));
         if (c.ranks) ranked = true;
+        scoredBy ??= c.scoreField;
       } catch (err) {
         if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
         none ??= err;
@@ -346,8 +350,8 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
       close: async () => grouper?.close(),
       conflictWords: RANK_CONFLICT,
       conflictCause: () =>
-        `are lower scores better for --score-field ${flags.scoreField ?? 'score'}, or is rank ` +
-        `${flags.rankField ?? 'rank'} not 1 (or 0) for the best response?`,
+        `are lower scores better for --score-field ${flags.scoreField ?? 'score'}, or is the best response's ` +
+        `${flags.rankField ?? 'rank'} not its lowest (1, or 0)?`,
       report: (base) => ({
         ...base,
         ...(grouper
@@ -368,8 +372,8 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
           ? 'by rank'
           : flags.scoreCol
             ? `--score-col ${flags.scoreCol.join('.')}`
-            : flags.scoreField
-              ? `--score-field ${flags.scoreField}`
+            : scoredBy
+              ? `--score-field ${scoredBy}`
               : `--score ${flags.score}`;
         return (
           `radpo pairs: ${counted(report.rows_read, grouper ? 'row' : 'prompt')} read` +

@@ -33,7 +33,7 @@ export interface RecordContext {
   shape: Shape;
   scoreColumns: ScoreColumns | null;
   /** --scores FILE --key PATH: the scores file's rows by key, how it names its sides, whether it has texts. */
-  joined: { table: Map<string, ScoresRow>; names: SideNames; texts: boolean; key: Path } | null;
+  joined: { table: Map<string, ScoresRow[]>; names: SideNames; texts: boolean; key: Path } | null;
   idColumn: Path | null;
   goal: GoalSpec;
   placement: Placement;

@@ -290,7 +290,7 @@ export class RelabelRun {
       return null;
     }
     const columns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
-    if (columns === null) throw noScores(summary.source, value);
+    if (columns === null) throw noScores(summary.source, value, shape.winner !== null);
     summary.scores = columns.description;
     this.scoreColumns ??= columns;
     return columns;
@@ -326,7 +326,8 @@ export class RelabelRun {
       counts.rowsRead += 1;
       summary.rows += 1;
       counts.pairsRelabeled += 1;
-      counts.labelled += 1;
+      // A tie says nothing about its label: the conflict rate is over the pairs whose scores differ.
+      if (!result.tie) counts.labelled += 1;
       if (result.tie) counts.ties += 1;
       if (result.rounded) counts.roundedScores += 1;
       if (counts.longFraction === null && config.roundDigits === null) {
@@ -486,14 +487,18 @@ function refuseRelabeled(value: unknown, shape: Shape, location: Location, goal:
   );
 }
 
-function noScores(source: string, first: unknown): RadpoError {
+function noScores(source: string, first: unknown, ab: boolean): RadpoError {
+  // A/B responses with a winner name their score columns by side: the first response's, the second's.
+  const columns = ab
+    ? '--score-a-col and --score-b-col (the scores of the first and second response)'
+    : '--chosen-score-col and --rejected-score-col (dotted paths such as metadata.score_chosen)';
   return new RadpoError(
     'no_scores',
     `${source}: no scores found; the first record has columns ${Object.keys(first as object).join(', ')}, none ` +
       `of the known score pairs (score_chosen/score_rejected, chosen-rating/rejected-rating, ` +
       `chosen_score/rejected_score, …)`,
     'unscored pairs need a judge: radpo score FILE --judge chat|reward … (or radpo relabel FILE --judge …); ' +
-      'scores in other columns: --chosen-score-col and --rejected-score-col (dotted paths such as ' +
-      'metadata.score_chosen), a scores file: --scores FILE --key COL, several attributes: --attr NAME=CHOSEN,REJECTED',
+      `scores in other columns: ${columns}, a scores file: --scores FILE --key COL, several attributes: ` +
+      '--attr NAME=CHOSEN,REJECTED',
   );
 }

@@ -8,7 +8,7 @@ import { RowError } from '../../core/errors.js';
 import { getPath } from '../../core/path.js';
 import { requireId } from '../../core/response-lists.js';
 import { formatScore } from '../../core/goal.js';
-import { contradictsLabel } from '../../core/relabel.js';
+import { contradictsLabel, isTie } from '../../core/relabel.js';
 import type { Path } from '../../core/path.js';
 import type { Io } from '../../io/io.js';
 import { type Logger, runLogger } from '../../io/log.js';
@@ -126,7 +126,8 @@ async function runScore(config: ScoreConfig, io: Io, logger: Logger): Promise<Sc
             const written = out.add(record.value as Record<string, unknown>);
             if (written) await written;
             counts.rowsWritten += 1;
-            if (record.scores) {
+            // A tie says nothing about its label: the conflict rate is over the pairs whose scores differ.
+            if (record.scores && !isTie(record.scores)) {
               counts.labelled += 1;
               if (contradictsLabel(record.scores)) counts.contradicting += 1;
             }

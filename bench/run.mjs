@@ -25,6 +25,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
@@ -100,7 +101,10 @@ async function ensureData(mb) {
   return { jsonl, gz, csv };
 }
 
-/** Run a shell command once, output to a file; wall seconds and peak RSS (MB) from /usr/bin/time. */
+/**
+ * Run a shell command once, output to a file; wall seconds, and peak RSS (MB) and CPU seconds (user + system) from
+ * /usr/bin/time. On a shared machine the CPU time moves less with the load than the wall time does.
+ */
 function measure(shell, sink = null) {
   const out = sink ?? join(dataDir, 'bench.out');
   // The last command's output goes first, outside the timing: truncating 440 MB of pages still being
@@ -108,21 +112,24 @@ function measure(shell, sink = null) {
   if (sink === null) rmSync(out, { force: true });
   spawnSync('sync');
   const script = TIME
-    ? `${TIME} -f '%e %M' -o ${dataDir}/time.txt sh -c '${shell.replace(/'/g, "'\\''")} > ${out}'`
+    ? `${TIME} -f '%e %M %U %S' -o ${dataDir}/time.txt sh -c '${shell.replace(/'/g, "'\\''")} > ${out}'`
     : `${shell} > ${out}`;
   const started = process.hrtime.bigint();
   const r = spawnSync('sh', ['-c', script], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`failed (${r.status}): ${shell}\n${r.stderr}`);
   let rss = null;
+  let cpu = null;
   if (TIME) {
     const text = spawnSync('cat', [`${dataDir}/time.txt`], { encoding: 'utf8' })
       .stdout.trim()
       .split('\n')
       .pop();
-    rss = Number(text.split(' ')[1]) / 1024;
+    const [, kb, user, system] = text.split(' ').map(Number);
+    rss = kb / 1024;
+    cpu = user + system;
   }
-  return { wall, rss, outBytes: sink === null ? statSync(out).size : null };
+  return { wall, rss, cpu, outBytes: sink === null ? statSync(out).size : null };
 }
 
 function median(xs) {
@@ -334,7 +341,7 @@ async function main() {
     );
   if (race) {
     console.log(
-      `through stdin, interleaved, ${RUNS} runs each (median; min; peak RSS), python-orjson: ` +
+      `through stdin, interleaved, ${RUNS} runs each (median; min; peak RSS; median CPU), python-orjson: ` +
         (race.orjson_version ? `orjson ${race.orjson_version}` : `skipped: ${race.skipped}`),
     );
     for (const r of race.races) {
@@ -342,10 +349,14 @@ async function main() {
       for (const x of r.runs)
         console.log(
           `    ${pad(x.name, 22)}${lpad(x.wall_s.toFixed(2), 7)} s ${lpad(x.min_s.toFixed(2), 7)} s` +
-            `${lpad(x.peak_rss_mb?.toFixed(0) ?? '-', 6)} MB`,
+            `${lpad(x.peak_rss_mb?.toFixed(0) ?? '-', 6)} MB${lpad(x.cpu_s?.toFixed(2) ?? '-', 7)} s CPU`,
         );
       for (const [name, ratio] of Object.entries(r.radpo_speedup))
-        console.log(`    radpo ÷ ${name}: ${ratio}x as fast (median)`);
+        console.log(
+          `    radpo ÷ ${name}: ${ratio}x as fast (median)` +
+            (r.radpo_cpu_speedup ? `, ${r.radpo_cpu_speedup[name]}x in CPU time` : ''),
+        );
+      console.log(`    load average after: ${r.load_average.map((x) => x.toFixed(2)).join(' ')}`);
     }
   }
   if (audit)
@@ -439,10 +450,12 @@ function stdinRace(synthetic) {
       const runs = list.map(([name, command]) => {
         const walls = timed.get(name).map((m) => m.wall);
         const rss = timed.get(name).map((m) => m.rss);
+        const cpus = timed.get(name).map((m) => m.cpu);
         return {
           name,
           command,
           wall_s: +median(walls).toFixed(3),
+          cpu_s: cpus[0] === null ? null : +median(cpus).toFixed(3),
           min_s: +Math.min(...walls).toFixed(3),
           peak_rss_mb: rss[0] === null ? null : +Math.max(...rss).toFixed(1),
           runs: walls.map((w) => +w.toFixed(3)),
@@ -450,7 +463,11 @@ function stdinRace(synthetic) {
       });
       const radpo = runs[0].wall_s;
       const radpo_speedup = Object.fromEntries(runs.slice(1).map((r) => [r.name, +(r.wall_s / radpo).toFixed(2)]));
-      races.push({ corpus, input, mb: +(statSync(input).size / 1048576).toFixed(1), sink, runs, radpo_speedup });
+      const cpu = runs[0].cpu_s;
+      const radpo_cpu_speedup =
+        cpu === null ? null : Object.fromEntries(runs.slice(1).map((r) => [r.name, +(r.cpu_s / cpu).toFixed(2)]));
+      const mb = +(statSync(input).size / 1048576).toFixed(1);
+      races.push({ corpus, input, mb, sink, load_average: loadavg(), runs, radpo_speedup, radpo_cpu_speedup });
     }
   return { orjson_version: orjson.version ?? null, skipped: orjson.skipped ?? null, races };
 }

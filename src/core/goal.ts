@@ -144,8 +144,31 @@ export function parseGoalTemplate(source: string, attributes: readonly string[] 
   return parts;
 }
 
+/**
+ * Goal texts already made, per spec and single score: a run has a few dozen distinct goals, written into
+ * two rows per pair. Handing out the same string each time also lets a writer that caches a goal's bytes
+ * find them by identity, instead of comparing ~230 characters it would first have to flatten.
+ */
+const madeGoals = new WeakMap<GoalSpec, Map<number, string>>();
+
 /** The goal text for one set of scores (one per attribute, in GoalSpec order). */
 export function goalText(spec: GoalSpec, scores: readonly number[]): string {
+  if (scores.length !== 1) return makeGoalText(spec, scores);
+  let made = madeGoals.get(spec);
+  if (made === undefined) {
+    made = new Map();
+    madeGoals.set(spec, made);
+  }
+  let text = made.get(scores[0]!);
+  if (text === undefined) {
+    text = makeGoalText(spec, scores);
+    if (made.size >= 4096) made.clear();
+    made.set(scores[0]!, text);
+  }
+  return text;
+}
+
+function makeGoalText(spec: GoalSpec, scores: readonly number[]): string {
   if (spec.template === null) {
     if (spec.attributes === null) return `${PAPER_HEADER(spec.scale)}\n${OVERALL}: ${formatScore(scores[0]!)}.`;
     const lines = spec.attributes.map((name, i) => `${name}: ${formatScore(scores[i]!)}.`);

@@ -12,7 +12,6 @@
  */
 import { constants, type Dirent, promises as fsp, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { RadpoError, usageError } from '../core/errors.js';
 import type { OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
@@ -188,7 +187,9 @@ export class HubFolder implements Sink {
     const files = this.shardFiles();
     if (this.audit) this.warnIfAuditedElse(this.audit, facts.report.inputs ?? []);
     const all = { ...facts, hub, audit: this.audit };
-    await this.card.write(cardText(existing, this.split, files, all, basename(this.target)));
+    // The YAML library loads only here: every other run that reads and writes rows starts without it (~50 ms).
+    const yaml = await import('yaml');
+    await this.card.write(cardText(yaml, existing, this.split, files, all, basename(this.target)));
   }
 
   /** Without --split: the split every Hub input's files name (one, and a valid name), else train. */
@@ -329,11 +330,18 @@ async function linkTree(from: string, to: string, rel: string, skip: (rel: strin
 const SECTION = (split: string) => [`<!-- radpo:split ${split} -->`, `<!-- /radpo:split ${split} -->`] as const;
 
 /** The card: the configs of the splits already there and this one, the title, and one section per split. */
-function cardText(existing: string, split: string, files: string[], facts: CardFacts, title: string): string {
+function cardText(
+  yaml: Pick<typeof import('yaml'), 'parse' | 'stringify'>,
+  existing: string,
+  split: string,
+  files: string[],
+  facts: CardFacts,
+  title: string,
+): string {
   const front = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(existing);
   let meta: Record<string, unknown> = {};
   try {
-    meta = (front ? (parse(front[1]!) as Record<string, unknown>) : null) ?? {};
+    meta = (front ? (yaml.parse(front[1]!) as Record<string, unknown>) : null) ?? {};
   } catch {
     meta = {};
   }
@@ -360,7 +368,7 @@ function cardText(existing: string, split: string, files: string[], facts: CardF
     at >= 0 && end > at
       ? `${body.slice(0, at)}${section}${body.slice(end + close.length)}`
       : `${body.trim() === '' ? header(title) : body.trimEnd()}\n\n${section}\n`;
-  return `---\n${stringify(meta, { lineWidth: 0 })}---\n${rest.startsWith('\n') ? rest : `\n${rest}`}`;
+  return `---\n${yaml.stringify(meta, { lineWidth: 0 })}---\n${rest.startsWith('\n') ? rest : `\n${rest}`}`;
 }
 
 function header(title: string): string {

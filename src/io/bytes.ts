@@ -2,7 +2,7 @@
  * Byte sources: files or stdin, transparently gunzipped (by magic bytes, not only by extension, so
  * `zcat`-less pipes and mis-named files work).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, ReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { RadpoError } from '../core/errors.js';
@@ -71,13 +71,28 @@ async function* guarded(stream: Readable, source: string): AsyncGenerator<Buffer
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/** The chunk a file is read in: a fresh buffer per read, so few and large (64 KB reads cost 0.1 s of CPU on 200 MB). */
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * stdin as read: Node reads stdin on a regular file (`radpo … < file`) with an fs stream of 64 KB chunks;
+ * that stream, never started, is replaced by one on the same descriptor, from the same offset, in the
+ * chunks a named file is read in. A pipe, a terminal or a caller's stream is read as it is.
+ */
+function stdinStream(stdin: Readable): Readable {
+  if (!(stdin instanceof ReadStream) || stdin.readableDidRead) return stdin;
+  const fd = (stdin as ReadStream & { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return stdin;
+  return createReadStream('', { fd, highWaterMark: READ_CHUNK_BYTES, autoClose: false });
+}
+
 /** Open `source` ('-' for stdin) as bytes, decompressing gzip when the data starts with its magic. */
 export async function openBytes(source: string, stdin: Readable): Promise<{ name: string; bytes: PeekableBytes }> {
   const name = source === '-' ? STDIN_NAME : source;
   let stream: Readable;
-  if (source === '-') stream = stdin;
+  if (source === '-') stream = stdinStream(stdin);
   else {
-    stream = createReadStream(source, { highWaterMark: 1 << 20 });
+    stream = createReadStream(source, { highWaterMark: READ_CHUNK_BYTES });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', (err) => reject(ioError(name, err)));

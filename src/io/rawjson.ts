@@ -9,10 +9,11 @@
  * Output is byte-identical to JSON.parse + JSON.stringify because a long string is kept in the form
  * JSON.stringify writes: its bytes as they are, or, when it holds escapes JSON.stringify would not write
  * (`\/`, `\u00e9` as Python's json.dumps writes non-ASCII text by default), rewritten byte by byte
- * (canonicalJson). Whatever this parser does not handle exactly — invalid JSON, a `\u0000` escape
- * anywhere in the line (it could collide with placeholders), a lone surrogate, raw tabs in strings, deep
- * nesting — makes it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which also produces the
- * exact error message.
+ * (canonicalJson). A string the record holds again (a binarized row's prompt, four times) is found by its
+ * bytes and takes the first one's value, unscanned. Whatever this parser does not handle exactly — invalid
+ * JSON, a `\u0000` escape anywhere in the line (it could collide with placeholders), a lone surrogate, raw
+ * tabs in strings, deep nesting — makes it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which
+ * also produces the exact error message.
  */
 
 /** Strings whose JSON text is at least this long are kept as bytes. Shorter ones are decoded. */
@@ -185,10 +186,55 @@ function ws(): void {
   }
 }
 
+/**
+ * The string values of the record so far (from SEEN_MIN_BYTES of content on): where each one's content
+ * starts and ends, and what it became. A record often holds the same text more than once (a binarized
+ * row has its prompt four times, its chosen response twice: in prompt, chosen, rejected and messages);
+ * a repeat is found by comparing bytes (memcmp) and gets the same value, without a second scan,
+ * rewrite or decode. Equal bytes followed by a quote are the same string: the earlier one's content
+ * was a whole valid string body, so the scan would stop at the same quote with the same result.
+ */
+const SEEN_MIN_BYTES = 16;
+const SEEN_MAX = 16;
+const seenStart = new Int32Array(SEEN_MAX);
+const seenEnd = new Int32Array(SEEN_MAX);
+const seenValue: string[] = new Array(SEEN_MAX).fill('');
+let seenCount = 0;
+
+/** The value of the string at i if it repeats one seen before (i then past it), else null. */
+function repeated(): string | null {
+  const from = i + 1;
+  const first = buf[from];
+  for (let s = 0; s < seenCount; s++) {
+    const start = seenStart[s]!;
+    const close = from + (seenEnd[s]! - start);
+    if (buf[close] === 0x22 && buf[start] === first && buf.compare(buf, start, seenEnd[s]!, from, close) === 0) {
+      i = close + 1;
+      return seenValue[s]!;
+    }
+  }
+  return null;
+}
+
 function string(asKey: boolean): string {
+  if (!asKey && seenCount > 0) {
+    const again = repeated();
+    if (again !== null) return again;
+  }
   const start = i;
   const end = scanString();
   i = end + 1;
+  const value = stringValue(asKey, start, end);
+  if (!asKey && end - start - 1 >= SEEN_MIN_BYTES && seenCount < SEEN_MAX) {
+    seenStart[seenCount] = start + 1;
+    seenEnd[seenCount] = end;
+    seenValue[seenCount++] = value;
+  }
+  return value;
+}
+
+/** The value of the string whose quotes are at start and end (scanned: `escaped` and `firstChange` set). */
+function stringValue(asKey: boolean, start: number, end: number): string {
   if (!asKey && end - start - 1 >= RAW_MIN_BYTES) {
     // A response-sized string: keep its bytes, in the form JSON.stringify writes (escapes it would write
     // otherwise rewritten byte by byte, never decoded), unless it might be blank: blankness is checked
@@ -313,6 +359,7 @@ export function parseRaw(bytes: Buffer, raw: RawTable): unknown {
   n = bytes.length;
   i = 0;
   table = raw;
+  seenCount = 0;
   // A record shorter than its unaligned head has no whole word: bytes only.
   wordBase = (4 - (bytes.byteOffset & 3)) & 3;
   if (wordBase >= n) {
@@ -332,6 +379,8 @@ export function parseRaw(bytes: Buffer, raw: RawTable): unknown {
     buf = EMPTY;
     words = NO_WORDS;
     table = NO_TABLE;
+    seenValue.fill('', 0, seenCount);
+    seenCount = 0;
   }
 }
 

@@ -72,6 +72,37 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     expect(value.a).toBe(JSON.parse(`"${c.repeat(60)}"`));
   });
 
+  // A repeat (a binarized row's prompt in prompt, chosen, rejected and messages) is found by its bytes and
+  // gets the first one's value without a second scan: only an exact repeat, never a prefix or an extension.
+  const prompt = 'how to cook t-bone in the oven \\u00b0F\\n';
+  const response = longer('caf\\u00e9 \\"quoted\\" \\ud83d\\ude00\\n');
+  it.each([
+    [
+      'a short prompt four times',
+      `{"p": "${prompt}", "c": [{"content": "${prompt}"}], "r": ["${prompt}"], "m": "${prompt}"}`,
+    ],
+    ['a long response twice', `{"c": "${response}", "m": [{"content": "${response}", "role": "assistant"}]}`],
+    [
+      'a repeat then one character more',
+      `{"a": "${prompt}", "b": "${prompt}x", "c": "${response}", "d": "${response}\\n"}`,
+    ],
+    [
+      'a repeat then one character less',
+      `{"a": "${prompt}x", "b": "${prompt}", "c": "${response}é", "d": "${response}"}`,
+    ],
+    ['a repeat that ends in an escaped quote', `{"a": "${prompt}\\"", "b": "${prompt}\\"", "c": "${prompt}\\\\"}`],
+    ['the same bytes as a key and as a value', `{"${prompt}": "${prompt}", "k": {"${prompt}": 1}, "v": "${prompt}"}`],
+    ['a repeat whose first copy may be blank', `{"a": "${'\\n '.repeat(70)}", "b": "${'\\n '.repeat(70)}"}`],
+    [
+      'seventeen different strings, then repeats',
+      `[${Array.from({ length: 17 }, (_, i) => `"${prompt}${i}"`).join(', ')}, "${prompt}0", "${prompt}16"]`,
+    ],
+  ])('repeats: %s', (_name, text) => {
+    const { fast, slow } = roundTrip(text);
+    expect(fast).not.toBeNull();
+    expect(fast).toBe(slow);
+  });
+
   it.each(['1', '[]', '""', '"a"', '{}', 'null', '"\u0001"'])('%s at every alignment (shorter than a word)', (text) => {
     for (let shift = 0; shift < 4; shift++) {
       const backing = Buffer.alloc(text.length + 8);

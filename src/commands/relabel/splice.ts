@@ -56,14 +56,16 @@ class Row {
   structure(text: string): void {
     this.text = this.text === '' ? text : join(this.text, text);
   }
-  bytes(slice: Buffer): void {
+  /** Bytes the input holds, or JSON text made for this row (which the writer encodes straight into its buffer). */
+  bytes(slice: Buffer | string): void {
     if (this.text !== '') this.parts.push(constant(this.text));
     this.text = '';
     this.parts.push(slice);
   }
-  /** The row's last part, which differs from row to row (scores, line): text, which the writer encodes. */
-  end(text: string): Array<string | Buffer> {
-    this.parts.push(this.text + text);
+  /** The row's scores and copy (bytes made once per scores), then its source (text, which the writer encodes). */
+  end(scores: Buffer | string, source: string): Array<string | Buffer> {
+    if (this.text !== '') this.parts.push(constant(this.text));
+    this.parts.push(scores, source);
     return this.parts;
   }
 }
@@ -78,6 +80,39 @@ function floatJson(value: number): string {
     floats.set(value, text);
   }
   return text;
+}
+
+/**
+ * `,"goal_score":…,"score_chosen":…,"score_rejected":…,"copy":"…"` as bytes, made once per pair of scores
+ * and copy: a run has a few dozen such pairs, and the text is the same in every row that has them.
+ */
+const scoreTails = new Map<number, Map<number, [Buffer | undefined, Buffer | undefined]>>();
+function scoreTail(copy: RelabeledPair): Buffer | string {
+  const chosen = copy.scoreChosen[0]!;
+  const rejected = copy.scoreRejected[0]!;
+  const text = () =>
+    `,"goal_score":${floatJson(copy.goalScores[0]!)},"score_chosen":${floatJson(chosen)}` +
+    `,"score_rejected":${floatJson(rejected)},"copy":"${copy.copy}"`;
+  // The goal's scores are the chosen response's: the same array, so the goal score is the chosen score.
+  if (copy.goalScores !== copy.scoreChosen) return text();
+  let byRejected = scoreTails.get(chosen);
+  if (byRejected === undefined) {
+    if (scoreTails.size >= 1024) scoreTails.clear();
+    byRejected = new Map();
+    scoreTails.set(chosen, byRejected);
+  }
+  let tails = byRejected.get(rejected);
+  if (tails === undefined) {
+    tails = [undefined, undefined];
+    byRejected.set(rejected, tails);
+  }
+  const at = copy.copy === 'chosen_goal' ? 0 : 1;
+  let bytes = tails[at];
+  if (bytes === undefined) {
+    bytes = Buffer.from(text(), 'utf8');
+    tails[at] = bytes;
+  }
+  return bytes;
 }
 
 /**
@@ -119,14 +154,30 @@ function isPlain(m: Message): boolean {
   return n === 2 && typeof m.content === 'string';
 }
 
+/**
+ * The last short text made JSON, and its JSON: a prompt too short to be kept as bytes is in both copies of
+ * a pair (the parser hands out one string for its repeats), so it is escaped once, not once per copy.
+ * Only text without a NUL: one with a NUL may hold a placeholder, whose bytes belong to its own record.
+ */
+let lastText = '';
+let lastJson = '';
+
 /** A string's JSON content (no quotes): its raw slice if it is a placeholder, else its JSON, placeholders put back. */
 function stringContent(row: Row, text: string, table: RawTable): void {
   const slice = table.sliceOf(text);
   if (slice !== null) row.bytes(slice);
+  else if (text === lastText && text !== '') row.bytes(lastJson);
   else {
-    const expanded = expandRaw(JSON.stringify(text).slice(1, -1), table);
-    if (typeof expanded === 'string') row.bytes(Buffer.from(expanded, 'utf8'));
-    else for (const part of expanded) row.bytes(typeof part === 'string' ? Buffer.from(part, 'utf8') : part);
+    const json = JSON.stringify(text).slice(1, -1);
+    if (!text.includes('\u0000')) {
+      lastText = text;
+      lastJson = json;
+      row.bytes(json);
+    } else {
+      const expanded = expandRaw(json, table);
+      if (typeof expanded === 'string') row.bytes(expanded);
+      else for (const part of expanded) row.bytes(part);
+    }
   }
 }
 
@@ -176,12 +227,7 @@ export function spliceTrlRows(
       !messages(row, ',"rejected":[', copy.rejected, copy, table)
     )
       return null;
-    rows.push(
-      row.end(
-        `,"goal_score":${floatJson(copy.goalScores[0]!)},"score_chosen":${floatJson(copy.scoreChosen[0]!)}` +
-          `,"score_rejected":${floatJson(copy.scoreRejected[0]!)},"copy":"${copy.copy}"${sourceTail}`,
-      ),
-    );
+    rows.push(row.end(scoreTail(copy), sourceTail));
   }
   return [rows[0]!, rows[1]!];
 }

@@ -18,7 +18,7 @@ import type { Io } from '../io/io.js';
 import { fileSink, type Sink } from '../io/output.js';
 import { registerTemporary, releaseTemporary } from '../io/temp-files.js';
 import { ParquetOutput } from '../io/parquet.js';
-import { type AuditFacts, auditSection, readAuditFacts } from './audit-card.js';
+import type { AuditFacts } from './audit-card.js';
 import { type HubSource, hubSourcesOf } from './sources.js';
 
 /** datasets' push_to_hub default (max_shard_size "500MB"). */
@@ -38,8 +38,8 @@ interface CardFacts {
   commandLine: string;
   /** The Hub inputs read (repository, revision asked for, commit read). */
   hub?: readonly HubSource[];
-  /** --audit: the figures of `radpo audit --json`. */
-  audit?: AuditFacts | null;
+  /** --audit: the card's lines of the figures of `radpo audit --json`. */
+  audit?: readonly string[] | null;
   report: {
     rows_read?: number;
     rows_written?: number;
@@ -92,7 +92,8 @@ export class HubFolder implements Sink {
       );
     if (split !== undefined && !SPLIT.test(split))
       throw usageError(`the split name ${JSON.stringify(split)} cannot name files`, 'letters, digits, _ - . only');
-    const audit = auditFile === undefined ? null : readAuditFacts(auditFile);
+    // The audit's reader (and its schema library) loads only for --audit: a run without it starts without them.
+    const audit = auditFile === undefined ? null : (await import('./audit-card.js')).readAuditFacts(auditFile);
     let target = dir.replace(/[/\\]+$/, '') || '/';
     try {
       target = await fsp.realpath(target);
@@ -186,7 +187,8 @@ export class HubFolder implements Sink {
     this.card = await fileSink(join(this.staging, 'README.md'));
     const files = this.shardFiles();
     if (this.audit) this.warnIfAuditedElse(this.audit, facts.report.inputs ?? []);
-    const all = { ...facts, hub, audit: this.audit };
+    const audit = this.audit ? (await import('./audit-card.js')).auditSection(this.audit) : null;
+    const all = { ...facts, hub, audit };
     // The YAML library loads only here: every other run that reads and writes rows starts without it (~50 ms).
     const yaml = await import('yaml');
     await this.card.write(cardText(yaml, existing, this.split, files, all, basename(this.target)));
@@ -412,6 +414,6 @@ function splitSection(split: string, files: string[], f: CardFacts): string {
     lines.push('', "Goal template: the paper's, byte for byte (`radpo goal --score 10` prints it for inference)");
   else if (template && /^[\w-]+$/.test(template)) lines.push('', `Goal template: \`${template}\``);
   else if (template) lines.push('', 'Goal template:', '', '```text', template, '```');
-  if (f.audit) lines.push('', ...auditSection(f.audit));
+  if (f.audit) lines.push('', ...f.audit);
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  * No message holds the token: it is never put in one, and the run's Redactor masks it anyway.
  */
 import { RadpoError } from '../core/errors.js';
+import { shellQuote } from '../core/terminal.js';
 import type { HubEnv } from './env.js';
 import { HubHttpError, HubNetworkError } from './http.js';
 import { type HubRef, hubUrl } from './ref.js';
@@ -12,6 +13,12 @@ import { type HubRef, hubUrl } from './ref.js';
 export function fetchCommand(ref: Pick<HubRef, 'repo' | 'revision' | 'revisionGiven'>, path: string): string {
   const rev = ref.revisionGiven ? ` --revision ${ref.revision}` : '';
   return `hf download ${ref.repo} ${path} --repo-type dataset${rev}`;
+}
+
+/** The command that puts the files a glob names in the cache (huggingface-cli's --include takes the same glob). */
+export function fetchGlobCommand(ref: Pick<HubRef, 'repo' | 'revision' | 'revisionGiven'>, glob: string): string {
+  const rev = ref.revisionGiven ? ` --revision ${ref.revision}` : '';
+  return `hf download ${ref.repo} --repo-type dataset --include ${shellQuote(glob)}${rev}`;
 }
 
 export function hubFailure(err: unknown, env: HubEnv, ref: HubRef, what: string): unknown {

@@ -11,7 +11,7 @@
  * before the swap (a full disk, Ctrl-C, a file in the way) leaves DIR as it was and removes the staging folder.
  */
 import { constants, type Dirent, promises as fsp, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { RadpoError, usageError } from '../core/errors.js';
 import type { OutputFileFormat } from '../io/choices.js';
 import type { Io } from '../io/io.js';
@@ -52,7 +52,8 @@ interface CardFacts {
 
 type Shard = { kind: 'text'; sink: Sink } | { kind: 'parquet'; out: ParquetOutput };
 
-const SPLIT = /^[\w.-]+$/;
+/** A split name `datasets` accepts (its NamedSplit: words joined by dots; no dash, no leading dot). */
+const SPLIT = /^\w+(\.\w+)*$/;
 
 export class HubFolder implements Sink {
   private readonly shards: Shard[] = [];
@@ -91,7 +92,10 @@ export class HubFolder implements Sink {
         'leave --output-format out (Parquet), or --output-format jsonl',
       );
     if (split !== undefined && !SPLIT.test(split))
-      throw usageError(`the split name ${JSON.stringify(split)} cannot name files`, 'letters, digits, _ - . only');
+      throw usageError(
+        `the split name ${JSON.stringify(split)} is not one load_dataset accepts`,
+        'letters, digits and _, in words joined by dots (train_prefs, test.v2)',
+      );
     // The audit's reader (and its schema library) loads only for --audit: a run without it starts without them.
     const audit = auditFile === undefined ? null : (await import('./audit-card.js')).readAuditFacts(auditFile);
     let target = dir.replace(/[/\\]+$/, '') || '/';
@@ -101,6 +105,14 @@ export class HubFolder implements Sink {
       /* not there yet */
     }
     const parent = dirname(target);
+    // The folder is replaced whole, by renames: never the working folder or one that holds it (-o ./, -o ~/),
+    // which a shell, an editor or this very run would go on using after the swap.
+    const here = resolve(io.cwd ?? process.cwd());
+    if (here === target || here.startsWith(`${target}${sep}`) || target === '/')
+      throw usageError(
+        `-o ${dir} holds the working folder: radpo replaces a dataset folder as a whole`,
+        'name a folder of its own, e.g. -o ./dataset/',
+      );
     let made: string | undefined;
     try {
       made = await fsp.mkdir(parent, { recursive: true });
@@ -178,6 +190,7 @@ export class HubFolder implements Sink {
   async writeCard(facts: CardFacts): Promise<void> {
     const hub = hubSourcesOf(this.io);
     this.split = this.splitGiven ?? this.splitOfInputs(hub);
+    if (this.splitGiven) this.warnIfFilesNameElse(hub, this.splitGiven);
     let existing = '';
     try {
       existing = readFileSync(join(this.target, 'README.md'), 'utf8');
@@ -206,6 +219,17 @@ export class HubFolder implements Sink {
     return 'train';
   }
 
+  /** --split names the split written: say so when the Hub files read name another (train rows as test_prefs). */
+  private warnIfFilesNameElse(hub: readonly HubSource[], split: string): void {
+    const named = [...new Set(hub.flatMap((h) => h.splits))].filter((n): n is string => n !== null);
+    if (named.length === 0 || named.includes(split)) return;
+    const say = this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`));
+    say(
+      `-o ${this.dir} writes the split ${split} (--split), but the Hub files read name ${named.join(', ')}: ` +
+        'check that these rows belong in that split',
+    );
+  }
+
   /** An audit of other inputs (radpo's own output, another file) is still shown, under the names it audited. */
   private warnIfAuditedElse(audit: AuditFacts, inputs: ReadonlyArray<{ source: string }>): void {
     const audited = audit.inputs.map((i) => i.source).sort();
@@ -232,13 +256,29 @@ export class HubFolder implements Sink {
     try {
       await this.assemble();
     } catch (err) {
+      if (err instanceof RadpoError) throw err;
       throw new RadpoError(
         'io',
         `cannot write the folder ${this.dir}: ${(err as Error).message}`,
         'the folder is as it was; move away what is in the way (or free space) and run again',
       );
     }
-    // The one step that changes DIR: aside, the new one in, the old one gone (back in place if the second fails).
+    try {
+      await this.swap();
+    } catch (err) {
+      // EBUSY: DIR is a mount point of the same filesystem (a bind mount), which no rename can move.
+      throw new RadpoError(
+        'io',
+        `cannot put the new folder in place of ${this.dir}: ${(err as Error).message}`,
+        (err as NodeJS.ErrnoException).code === 'EBUSY'
+          ? 'the folder is as it was; it is a mount point: write the dataset to a folder of its own'
+          : 'the folder is as it was; run again',
+      );
+    }
+  }
+
+  /** The one step that changes DIR: aside, the new one in, the old one gone (back in place if the second fails). */
+  private async swap(): Promise<void> {
     const before = await fsp.stat(this.target).catch(() => null);
     if (!before) {
       await fsp.rename(this.staging, this.target);
@@ -304,13 +344,21 @@ async function removeMade(deepest: string, made: string | undefined): Promise<vo
 }
 
 /** Every entry of `from` (below `rel`) but those `skip` names, hard-linked into `to` (folders made, links copied). */
-async function linkTree(from: string, to: string, rel: string, skip: (rel: string, e: Dirent) => boolean) {
+async function linkTree(from: string, to: string, rel: string, skip: (rel: string, e: Dirent) => boolean, device = -1) {
+  const dev = device >= 0 ? device : (await fsp.stat(from)).dev;
   for (const e of await fsp.readdir(join(from, rel), { withFileTypes: true })) {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (skip(r, e)) continue;
     const src = join(from, r);
     const dst = join(to, r);
     if (e.isDirectory()) {
+      // A mount inside DIR cannot move with it (a copy of the volume, the live mount put aside): refused.
+      if ((await fsp.stat(src)).dev !== dev)
+        throw new RadpoError(
+          'io',
+          `${src} is a mount point inside the dataset folder: radpo replaces the folder as a whole, by renames`,
+          'unmount it, or write the dataset to a folder of its own',
+        );
       try {
         await fsp.mkdir(dst);
       } catch (err) {
@@ -318,7 +366,7 @@ async function linkTree(from: string, to: string, rel: string, skip: (rel: strin
           throw new Error(`${r} is a folder in ${from}, and this run writes a file by that name`);
       }
       await fsp.chmod(dst, (await fsp.stat(src)).mode & 0o7777);
-      await linkTree(from, to, r, skip);
+      await linkTree(from, to, r, skip, dev);
     } else if (e.isSymbolicLink()) await fsp.symlink(await fsp.readlink(src), dst);
     else
       await fsp.link(src, dst).catch(async (err: NodeJS.ErrnoException) => {

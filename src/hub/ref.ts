@@ -78,36 +78,88 @@ export function isGlob(path: string): boolean {
   return /[*?[]/.test(path);
 }
 
-/**
- * fsspec's glob, which HfFileSystem uses: `*` and `?` within one path segment, `**` across segments,
- * `[abc]` a class. Everything else is literal.
- */
-export function globRegExp(glob: string): RegExp {
-  let out = '';
+/** One step of a glob: a character, one of a class, one or any run within a segment, any run, `**` and a slash. */
+type GlobToken =
+  | { kind: 'char'; c: string }
+  | { kind: 'one' }
+  | { kind: 'class'; re: RegExp }
+  | { kind: 'star' }
+  | { kind: 'globstar' }
+  | { kind: 'globstar-slash' };
+
+function globTokens(glob: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
     if (c === '*' && glob[i + 1] === '*') {
-      // `**/` also matches no folder at all.
+      // `**` and a slash also matches no folder at all.
       if (glob[i + 2] === '/') {
-        out += '(?:.*/)?';
+        tokens.push({ kind: 'globstar-slash' });
         i += 2;
       } else {
-        out += '.*';
+        tokens.push({ kind: 'globstar' });
         i += 1;
       }
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else if (c === '[') {
+    } else if (c === '*') tokens.push({ kind: 'star' });
+    else if (c === '?') tokens.push({ kind: 'one' });
+    else if (c === '[' && glob.indexOf(']', i + 2) >= 0) {
       const end = glob.indexOf(']', i + 2);
-      if (end < 0) out += '\\[';
-      else {
-        const body = glob.slice(i + 1, end);
-        out += `[${body.startsWith('!') ? `^${body.slice(1)}` : body.replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else out += c.replace(/[.+^${}()|\\]/g, '\\$&');
+      const body = glob.slice(i + 1, end);
+      // One character against one class: a regular expression that cannot backtrack.
+      const set = body.startsWith('!') ? `^${body.slice(1)}` : body.replace(/\\/g, '\\\\');
+      tokens.push({ kind: 'class', re: new RegExp(`^[${set}]$`) });
+      i = end;
+    } else tokens.push({ kind: 'char', c });
   }
-  return new RegExp(`^${out}$`);
+  return tokens;
+}
+
+/**
+ * fsspec's glob, which HfFileSystem uses: `*` and `?` within one path segment, `**` across segments,
+ * `[abc]` a class. Everything else is literal. Matched by a set of states advanced one character at a time
+ * (time in path length × glob length), never by a backtracking regular expression: a card or a listing is
+ * the server's word, and `**a*a*…*b` against a long name would block the run for ever, Ctrl-C included.
+ */
+export function globMatcher(glob: string): { test(path: string): boolean } {
+  const tokens = globTokens(glob);
+  const m = tokens.length;
+  // State k < m: about to match token k; m: done; m + 1 + k: inside token k's `**` and slash, before its slash.
+  const inner = (k: number) => m + 1 + k;
+  const close = (states: Set<number>) => {
+    for (const s of states) {
+      const t = s < m ? tokens[s]! : null;
+      if (t && (t.kind === 'star' || t.kind === 'globstar' || t.kind === 'globstar-slash')) states.add(s + 1);
+    }
+    return states;
+  };
+  return {
+    test(path: string): boolean {
+      let states = close(new Set([0]));
+      for (const c of path) {
+        const next = new Set<number>();
+        for (const s of states) {
+          if (s > m) {
+            next.add(s);
+            if (c === '/') next.add(s - m);
+            continue;
+          }
+          if (s === m) continue;
+          const t = tokens[s]!;
+          if (t.kind === 'char' ? c === t.c : t.kind === 'one' ? c !== '/' : t.kind === 'class' && t.re.test(c))
+            next.add(s + 1);
+          else if (t.kind === 'star' && c !== '/') next.add(s);
+          else if (t.kind === 'globstar') next.add(s);
+          else if (t.kind === 'globstar-slash') {
+            next.add(inner(s));
+            if (c === '/') next.add(s + 1);
+          }
+        }
+        if (next.size === 0) return false;
+        states = close(next);
+      }
+      return states.has(m);
+    },
+  };
 }
 
 /** The folder a glob's listing can start from: its segments before the first with a wildcard. */

@@ -11,12 +11,12 @@ import { RepoCache } from './cache.js';
 import type { CardSplit } from './card-configs.js';
 import { hubEnv } from './env.js';
 import { rememberSource } from './sources.js';
-import { hubFailure } from './errors.js';
+import { fetchGlobCommand, hubFailure } from './errors.js';
 import { type HubSession, hubFile, type LocalFile } from './fetch-file.js';
 import {
   datasetRef,
   globBase,
-  globRegExp,
+  globMatcher,
   type HubRef,
   hubUrl,
   isGlob,
@@ -117,18 +117,20 @@ async function matchGlobs(s: HubSession, ref: HubRef, globs: readonly string[], 
   }
   const out: string[] = [];
   for (const glob of globs) {
-    const re = globRegExp(glob);
+    const re = globMatcher(glob);
     const hits = available.filter((p) => re.test(p) && !out.includes(p));
     if (hits.length === 0) {
       const near = available.slice(0, 12).join(', ');
+      // Offline, the files may be on the Hub all the same: the command that caches them, as for one file.
+      const fetch = s.env.offline ? `; to cache them: ${fetchGlobCommand(ref, glob)}` : '';
       throw new RadpoError(
         'io',
         `${hubUrl(ref, glob)} matches no file${s.env.offline ? ' in the cache' : ''}`,
         available.length === 0
           ? s.env.offline
-            ? `nothing of ${ref.repo} is cached: run once without HF_HUB_OFFLINE`
+            ? `nothing of ${ref.repo} is cached: run once without HF_HUB_OFFLINE${fetch}`
             : `${ref.repo} has no file under ${globBase(glob) || 'its root'}`
-          : `files there: ${near}${available.length > 12 ? `, … (${available.length} in all)` : ''}`,
+          : `files there: ${near}${available.length > 12 ? `, … (${available.length} in all)` : ''}${fetch}`,
       );
     }
     out.push(...hits);

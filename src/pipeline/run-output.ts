@@ -217,6 +217,11 @@ export class RunOutput {
     return writeParts(this.target(later), this.serializer.frame(json));
   }
 
+  /** `-o DIR/`: a dataset folder, whose splits must share their columns. */
+  get isFolder(): boolean {
+    return this.folder !== null;
+  }
+
   /** Rows (or rejects) reached stdout, no longer held: a stop now leaves them there. */
   get sentRows(): boolean {
     return [this.sink, this.rejects].some((sink) => sink instanceof HeldSink && sink.sent);

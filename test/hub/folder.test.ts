@@ -36,7 +36,10 @@ describe('-o DIR/', () => {
     expect(shards).toEqual(shards.map((_, i) => `train-${pad(i)}-of-${pad(shards.length)}.jsonl`));
     const plain = await run(['relabel', SAMPLE, '-q']);
     const joined = shards.map((s) => readFileSync(join(out, 'data', s), 'utf8')).join('');
-    expect(joined).toBe(plain.stdout);
+    // A folder's rows always name their file (its splits must share their columns): else the plain output.
+    const named = `"source_file":${JSON.stringify(SAMPLE)},`;
+    expect(joined.split(named).length - 1).toBe(200);
+    expect(joined.replaceAll(named, '')).toBe(plain.stdout);
     // Every shard but the last passed the size, and each ends at a row.
     for (const s of shards.slice(0, -1))
       expect(readFileSync(join(out, 'data', s)).length).toBeGreaterThanOrEqual(64 << 10);
@@ -78,6 +81,24 @@ describe('-o DIR/', () => {
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     expect(card.match(/<!-- radpo:split train_prefs -->/g)).toHaveLength(1);
     expect(card).toContain('<!-- radpo:split test_prefs -->');
+  });
+
+  it('two splits from one file and from two share their columns, as load_dataset needs', async () => {
+    const dir = tempDir();
+    const out = `${join(dir, 'ds')}/`;
+    const lines = readFileSync(SAMPLE, 'utf8').split('\n').filter(Boolean);
+    const [a, b] = [join(dir, 'a.jsonl'), join(dir, 'b.jsonl')];
+    writeFileSync(a, `${lines.slice(0, 50).join('\n')}\n`);
+    writeFileSync(b, `${lines.slice(50).join('\n')}\n`);
+    const flags = ['--output-format', 'jsonl', '-q'];
+    expect((await run(['relabel', a, b, '-o', out, '--split', 'train', ...flags])).code).toBe(0);
+    expect((await run(['relabel', SAMPLE, '-o', out, '--split', 'test', ...flags])).code).toBe(0);
+    const columns = (split: string) => {
+      const [file] = readdirSync(join(out, 'data')).filter((f) => f.startsWith(`${split}-`));
+      return Object.keys(JSON.parse(readFileSync(join(out, 'data', file!), 'utf8').split('\n')[0]!)).sort();
+    };
+    expect(columns('test')).toEqual(columns('train'));
+    expect(columns('test')).toContain('source_file');
   });
 
   it("a card already there keeps its text and other configs; radpo's section is added", async () => {
@@ -216,6 +237,56 @@ describe('-o DIR/ changes the folder whole or not at all', () => {
     child.stdin.destroy();
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('never the working folder or one holding it (-o ./, -o ../): refused, nothing touched', () => {
+    const dir = tempDir();
+    const work = join(dir, 'project');
+    mkdirSync(work);
+    writeFileSync(join(work, 'README.md'), '# my project\n');
+    for (const target of ['./', '../', `${work}/`]) {
+      const r = spawnRadpo(['relabel', SAMPLE, '-o', target, '-q'], { cwd: work });
+      expect(r.status, `${target}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('holds the working folder');
+    }
+    expect(readdirSync(dir)).toEqual(['project']);
+    expect(readdirSync(work)).toEqual(['README.md']);
+    expect(readFileSync(join(work, 'README.md'), 'utf8')).toBe('# my project\n');
+  });
+
+  it('a split name load_dataset would refuse (a dash, a dot alone) is refused before any work', async () => {
+    for (const split of ['train-prefs', '.', '..', '.hidden']) {
+      const r = await run(['relabel', SAMPLE, '-o', `${join(tempDir(), 'ds')}/`, '--split', split]);
+      expect(r.code, split).toBe(2);
+      expect(r.stderr).toContain('is not one load_dataset accepts');
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'a mount point inside DIR: refused, the folder and the mount as they were',
+    () => {
+      const dir = tempDir();
+      const out = join(dir, 'ds');
+      expect(spawnRadpo(['relabel', SAMPLE, '-o', `${out}/`, '-q']).status).toBe(0);
+      const mnt = join(out, 'mnt');
+      mkdirSync(mnt);
+      const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+      if (mounted.status !== 0) {
+        console.log(`skipped: cannot mount a tmpfs (${mounted.stderr.trim()})`);
+        return;
+      }
+      try {
+        writeFileSync(join(mnt, 'f'), 'x');
+        const before = snapshot(out);
+        const r = spawnRadpo(['relabel', SAMPLE, '-o', `${out}/`, '--split', 'test', '-q']);
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr).toContain('is a mount point inside the dataset folder');
+        expect(snapshot(out)).toEqual(before);
+        expect(readdirSync(dir)).toEqual(['ds']);
+      } finally {
+        spawnSync('umount', [mnt]);
+      }
+    },
+  );
 
   it.skipIf(process.getuid?.() !== 0)('a full disk (a real 2 MB tmpfs): the previous folder, no temporary', () => {
     const dir = tempDir();

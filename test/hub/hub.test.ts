@@ -140,6 +140,12 @@ describe('hf:// inputs', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('is not in the cache');
     expect(r.stderr).toContain('hf download me/uf data/train.jsonl --repo-type dataset --revision v1.0');
+    // A glob the cache has no match for: the command that caches what it names.
+    const glob = await run(['relabel', 'hf://datasets/me/uf/data/test_prefs-*'], {
+      env: { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' },
+    });
+    expect(glob.code).toBe(1);
+    expect(glob.stderr).toContain("hf download me/uf --repo-type dataset --include 'data/test_prefs-*'");
   });
 
   it('an LFS file comes from the CDN the Hub redirects to, which never sees the token', async () => {
@@ -318,9 +324,11 @@ describe('-o DIR/ from Hub inputs', () => {
     const dir = tempDir();
     const env = hubEnvFor(h, join(dir, 'cache'));
     const one = 'hf://datasets/me/uf/data/test_prefs-00000-of-00001.jsonl';
-    const named = await run(['relabel', one, '--split', 'valid', '-o', `${dir}/a/`, '-q'], { env });
+    const named = await run(['relabel', one, '--split', 'valid', '-o', `${dir}/a/`], { env });
     expect(named.code, named.stderr).toBe(0);
     expect(readdirSync(join(dir, 'a', 'data'))).toEqual(['valid-00000-of-00001.parquet']);
+    // Written as asked, but said: the file names another split (train rows written as test would go unseen).
+    expect(named.stderr).toContain('writes the split valid (--split), but the Hub files read name test_prefs');
     const mixed = await run(['relabel', 'hf://datasets/me/uf/data/*.jsonl', '-o', `${dir}/b/`], { env });
     expect(mixed.code, mixed.stderr).toBe(0);
     expect(mixed.stderr).toContain('the Hub inputs name several splits');

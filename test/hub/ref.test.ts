@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cardSplits } from '../../src/hub/card-configs.js';
 import { hubEnv } from '../../src/hub/env.js';
-import { globBase, globRegExp, isSafeRepoPath, looksLikeDatasetName, parseHubUrl } from '../../src/hub/ref.js';
+import { globBase, globMatcher, isSafeRepoPath, looksLikeDatasetName, parseHubUrl } from '../../src/hub/ref.js';
 import { hubRefOf } from '../../src/hub/resolve.js';
 import { ROOT } from '../helpers.js';
 
@@ -42,8 +42,25 @@ describe('hf:// references', () => {
     ['data/train-?.jsonl', 'data/train-1.jsonl', true],
     ['data/train-[0-1].jsonl', 'data/train-2.jsonl', false],
     ['data/a.b', 'data/aXb', false],
+    ['**/*.jsonl', 'a.jsonl', true],
+    ['**/*.jsonl', 'x/y/a.jsonl', true],
+    ['**', 'x/y/z', true],
+    ['data/**/train-*', 'data/train-0', true],
+    ['data/**/train-*', 'data/a/train-0/x', false],
+    ['data/[!a]b', 'data/xb', true],
+    ['data/[!a]b', 'data/ab', false],
+    ['data/*', 'data/a/b', false],
+    ['*a*a*a*b', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab', true],
   ])('glob %s against %s: %s', (glob, path, hit) => {
-    expect(globRegExp(glob).test(path)).toBe(hit);
+    expect(globMatcher(glob).test(path)).toBe(hit);
+  });
+
+  it("a hostile card's glob cannot block the run: linear in the name, whatever the stars", () => {
+    // A backtracking regular expression takes for ever on this (the adversarial review's card); states do not.
+    const glob = `**${'a*'.repeat(20)}b`;
+    const name = `data/${'a'.repeat(60)}.jsonl`;
+    expect(globMatcher(glob).test(name)).toBe(false);
+    expect(globMatcher(glob).test(`${name}b`)).toBe(true);
   });
 
   it.each([

@@ -4,7 +4,11 @@ import { inspectFlags } from './flags.js';
 export const inspectCommand = defineCommand({
   name: 'inspect',
   description: 'what a preference dataset holds: shape, score columns, histograms, ties, duplicates, lengths',
-  argument: ['[inputs...]', 'JSONL, JSON, CSV (optionally .gz) or Parquet files; "-" for stdin'],
+  argument: [
+    '[inputs...]',
+    'JSONL, JSON, CSV (optionally .gz) or Parquet files, hf://datasets/OWNER/NAME/PATH or OWNER/NAME --split; ' +
+      '"-" for stdin',
+  ],
   flags: inspectFlags,
   examples: [
     'radpo inspect pairs.jsonl',

@@ -7,7 +7,8 @@ export const relabelCommand = defineCommand({
     'write two goal-conditioned copies of every preference pair (chosen-score goal; rejected-score goal, swapped)',
   argument: [
     '[inputs...]',
-    'JSONL, JSON, CSV (optionally .gz) or Parquet files; "-" or nothing (with piped input) for stdin',
+    'JSONL, JSON, CSV (optionally .gz) or Parquet files, hf://datasets/OWNER/NAME/PATH (globs too) or OWNER/NAME ' +
+      'with --split; "-" or nothing (with piped input) for stdin',
   ],
   flags: relabelFlags,
   examples: [

@@ -257,7 +257,9 @@ export class RelabelRun {
       roundDigits: config.roundDigits,
       allowEmpty: config.allowEmpty,
       shard: config.shard ?? null,
-      withFile: config.inputs.length > 1 || this.parts > 1,
+      // A dataset folder's splits must share their columns (load_dataset casts them to one schema): source_file
+      // always, not only when this run read several files.
+      withFile: config.inputs.length > 1 || this.parts > 1 || this.out.isFolder,
       isJsonFile,
       // The byte-level fast path needs JSON in and out (CSV output takes the raw bytes too; Parquet needs
       // decoded strings), and a shape whose text the core only moves (hh-rlhf transcripts are split into turns).

@@ -166,9 +166,25 @@ function parseCount(text: string): number {
   return Number(text.trim());
 }
 
+/**
+ * A number as people write one in decimal: an optional sign, digits with an optional point, an optional
+ * exponent. JavaScript's Number() also reads '0x10' (16), '0b11', '0o17', 'Infinity' and '' (0); a flag
+ * reads none of them, so a value never means something other than what it shows.
+ */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
 export function parseNumber(text: string): number {
-  const value = Number(text.trim());
-  if (text.trim() === '' || !Number.isFinite(value)) throw new ValueError(text, 'a number');
+  const trimmed = text.trim();
+  const expected = 'a decimal number such as 0.5, 2 or 1e-3';
+  if (!DECIMAL.test(trimmed)) {
+    const other = Number(trimmed);
+    // Say what the other notation would have meant: the value was probably typed on purpose.
+    if (/^[+-]?0[xXbBoO]/.test(trimmed) && Number.isFinite(other))
+      throw new ValueError(text, expected, `not a decimal number (write ${other} if that is meant)`);
+    throw new ValueError(text, expected);
+  }
+  const value = Number(trimmed);
+  if (!Number.isFinite(value)) throw new ValueError(text, expected, 'too large to be a finite number');
   return value;
 }
 

@@ -73,15 +73,7 @@ export class ScratchFile {
    * may read the file at once.
    */
   async readBack(chunkBytes = 1 << 20, start = 0, end?: number): Promise<NodeJS.ReadableStream> {
-    if (!this.ended) {
-      try {
-        await this.sink.commit();
-        await endStream(this.stream);
-      } catch (err) {
-        throw writeError(err, this.label, this.written);
-      }
-      this.ended = true;
-    }
+    await this.finish();
     return createReadStream('', {
       fd: this.fd,
       start,
@@ -90,6 +82,21 @@ export class ScratchFile {
       encoding: 'utf8',
       highWaterMark: chunkBytes,
     });
+  }
+
+  /**
+   * No more writes: everything written goes to the file now (a failed write fails here). A file that waits to
+   * be read (a sorted run before its merge) then holds no text in memory.
+   */
+  async finish(): Promise<void> {
+    if (this.ended) return;
+    try {
+      await this.sink.commit();
+      await endStream(this.stream);
+    } catch (err) {
+      throw writeError(err, this.label, this.written);
+    }
+    this.ended = true;
   }
 
   async close(): Promise<void> {

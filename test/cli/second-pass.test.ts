@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
+import { parseNumber } from '../../src/cli/flags.js';
 import { joinKey } from '../../src/core/ids.js';
 import { main } from '../../src/main.js';
 import { FIXTURES, SHELL_RADPO, parseJsonl, run, tempDir } from '../helpers.js';
@@ -180,6 +181,57 @@ describe('finding 6: --winner-values names each value for one side, and no empty
   });
 });
 
+describe('finding 6: a number flag reads decimals only (--min-gap 0x10, --gaps 0x10 were 16)', () => {
+  it.each([
+    ['0.5', 0.5],
+    [' 2 ', 2],
+    ['+1', 1],
+    ['-1.5', -1.5],
+    ['.25', 0.25],
+    ['3.', 3],
+    ['1e-3', 0.001],
+    ['2E+2', 200],
+  ])('parseNumber reads %j as %d', (text, value) => {
+    expect(parseNumber(text)).toBe(value);
+  });
+  it.each([
+    ['0x10', 'not a decimal number (write 16 if that is meant)'],
+    ['0b11', 'not a decimal number (write 3 if that is meant)'],
+    ['0o17', 'not a decimal number (write 15 if that is meant)'],
+    ['1e400', 'too large to be a finite number'],
+    ['Infinity', 'expected a decimal number'],
+    ['', 'expected a decimal number'],
+    ['  ', 'expected a decimal number'],
+    ['1_000', 'expected a decimal number'],
+    ['1,5', 'expected a decimal number'],
+    ['NaN', 'expected a decimal number'],
+    ['1e', 'expected a decimal number'],
+    ['- 1', 'expected a decimal number'],
+  ])('parseNumber refuses %j: %s', (text, problem) => {
+    expect(() => parseNumber(text)).toThrow(problem);
+  });
+
+  const pairsInput = () => {
+    const path = join(tempDir(), 'long.jsonl');
+    writeFileSync(path, '{"p":"q","r":"a","s":1}\n{"p":"q","r":"b","s":2}\n');
+    return path;
+  };
+  const long = ['--group-col', 'p', '--response-col', 'r', '--score-col', 's'];
+  it.each([
+    ['relabel --min-gap', () => ['relabel', SAMPLE, '--min-gap', '0x10'], '--min-gap "0x10": not a decimal number'],
+    ['pairs --min-gap', () => ['pairs', pairsInput(), ...long, '--min-gap', '0x10'], '--min-gap "0x10": not a'],
+    ['audit --gaps', () => ['audit', SAMPLE, '--gaps', '0,0x10'], '"0x10" is not a plain decimal number'],
+    ['audit --max-conflict-rate', () => ['audit', SAMPLE, '--max-conflict-rate', '0b1'], '"0b1": not a decimal'],
+    ['audit --min-agreement', () => ['audit', SAMPLE, '--min-agreement', '0x1'], '--min-agreement "0x1": not a'],
+    ['generate --temperature', () => ['generate', SAMPLE, '--temperature', '0x1'], '--temperature "0x1": not a'],
+  ])('%s 0x… is a usage error (exit 2) that says so', async (_name, argv, message) => {
+    const r = await run(argv());
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('finding 4: a group larger than --group-memory is paired from disk, as in memory', () => {
   const LONG = ['--group-col', 'prompt_id', '--prompt-col', 'q', '--response-col', 'a'];
   /** One large group (140 rows of ~2 KB: over the 1 MB floor of a pass) among small ones, shuffled. */
@@ -297,6 +349,17 @@ describe('finding 3: a signal during the CPU work after reading stops the run: e
     const dir = tempDir();
     const out = join(dir, 'out.jsonl');
     const code = await interruptedAtEndOfInput([...argv, '-o', out, '--rejects', join(dir, 'rejects.jsonl')], input());
+    expect(code).toBe(130);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.each([
+    ['audit, no bootstrap', ['--bootstrap', '0']],
+    ['audit, bootstrap', ['--bootstrap', '200']],
+  ])('%s: a signal after reading publishes no page and no conflicts file', async (_name, extra) => {
+    const dir = tempDir();
+    const argv = ['audit', '-', ...extra, '--html', join(dir, 'page.html'), '--conflicts', join(dir, 'c.jsonl')];
+    const code = await interruptedAtEndOfInput(argv, readFileSync(SAMPLE, 'utf8'));
     expect(code).toBe(130);
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -21,7 +21,7 @@ import { type Location, RadpoError, usageError } from '../../core/errors.js';
 import { formatScore, type Scale } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';
 import { pathText } from '../../core/path.js';
-import type { Io } from '../../io/io.js';
+import { checkpoint, type Io } from '../../io/io.js';
 import { openSink, type Sink } from '../../io/output.js';
 import type { auditFlags } from './flags.js';
 import { renderPage } from './html.js';
@@ -393,7 +393,7 @@ async function audit(
     reruns,
     reference,
     aspects: aspectColumns.length > 0 ? { names: config.aspects.map((a) => a.name), columns: aspectColumns } : null,
-    checkpoint: () => checkpoint(io),
+    checkpoint: () => checkpoint(io.signal),
   });
   const warnings: AuditWarning[] = auditVerdicts(figures);
   for (const join of joins) warnings.push(...joinWarnings(join, flags));
@@ -490,15 +490,6 @@ function readingFlags(flags: AuditFlagValues): string[] {
   add('--scores', flags.scores);
   if (flags.scale) add('--scale', `${formatScore(flags.scale.min)}-${formatScore(flags.scale.max)}`);
   return out;
-}
-
-/**
- * Between chunks of the bootstrap: let the event loop run (a SIGINT handler aborts the signal there) and
- * stop the run once it is aborted — exit 130, nothing published.
- */
-async function checkpoint(io: Io): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  if (io.signal?.aborted) throw new RadpoError('interrupted', 'interrupted');
 }
 
 /**
@@ -620,8 +611,15 @@ export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help
     const failed = report.gates.filter((g) => !g.passed);
     // A run that fails a gate publishes nothing: its page and conflicts file are dropped with the run.
     if (failed.length === 0) {
+      // The signal rule of every commit (RunOutput.commit): checked before each prepare and before the first
+      // rename, so a Ctrl-C after the figures (while the page is written) publishes nothing either.
+      await checkpoint(io.signal);
       if (page) await page.write(renderPage(report, shown));
-      for (const sink of sinks) await sink.prepare();
+      for (const sink of sinks) {
+        await checkpoint(io.signal);
+        await sink.prepare();
+      }
+      await checkpoint(io.signal);
       for (const sink of sinks) await sink.publish();
       sinks.length = 0;
     }

@@ -25,11 +25,12 @@ describe('goalConfig', () => {
 
   it.each([
     [[], '--score is required'],
-    [['--score', 'ten'], '--score expects a number, got "ten"'],
+    [['--score', 'ten'], '--score expects a decimal number such as 0.5, 2 or 1e-3, got "ten"'],
+    [['--score', '0x10'], '--score "0x10": not a decimal number (write 16 if that is meant)'],
     [['--score', '11'], '--score 11 is outside the scale 1-10'],
     [['--score', '4', '--attr-score', 'a=4'], 'give either --score or --attr-score, not both'],
     [['--attr-score', 'helpfulness'], '--attr-score expects NAME=N, got "helpfulness"'],
-    [['--attr-score', 'a=x'], '--attr-score expects a number, got "x"'],
+    [['--attr-score', 'a=x'], '--attr-score expects a decimal number such as 0.5, 2 or 1e-3, got "x"'],
     [['--attr-score', 'a=4', '--attr-score', 'b=6', '--scale', '1-5'], '--attr-score b 6 is outside the scale 1-5'],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => config(argv)).toThrow(message);

@@ -60,7 +60,7 @@ describe('radpo goal (acceptance 5)', () => {
 
   it.each([
     [['goal'], /--score is required/],
-    [['goal', '--score', 'ten'], /--score expects a number/],
+    [['goal', '--score', 'ten'], /--score expects a decimal number/],
     [['goal', '--score', '11'], /outside the scale 1-10/],
   ])('%j is a usage error', async (argv, message) => {
     const r = await run(argv);

@@ -52,11 +52,19 @@ export function fileIssueText(file: string, issue: z.core.$ZodIssue, data: unkno
   return `${file}: at ${wherePath(path)}: expected ${expected(issue)}, found ${found}`;
 }
 
-/** Check data read from a file against its schema: the value, or a usage error naming the first problem. */
+/** Problems named in one error: enough to fix a file in one go, few enough to read. */
+const ISSUES_NAMED = 5;
+
+/** Check data read from a file against its schema: the value, or a usage error naming its problems. */
 export function parseFileData<T>(schema: z.ZodType<T>, data: unknown, file: string, hint?: string): T {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  throw fileError(file, result.error.issues[0]!, data, hint);
+  const [first, ...rest] = result.error.issues;
+  if (rest.length === 0) throw fileError(file, first!, data, hint);
+  // Every problem, not only the first: a file is fixed in one go, not one rerun per mistake.
+  const more = rest.slice(0, ISSUES_NAMED - 1).map((issue) => fileIssueText(file, issue, data).slice(file.length + 2));
+  const left = rest.length > ISSUES_NAMED - 1 ? `; and ${rest.length - (ISSUES_NAMED - 1)} more` : '';
+  throw usageError(`${fileIssueText(file, first!, data)}; ${more.join('; ')}${left}`, hint);
 }
 
 function fileError(file: string, issue: z.core.$ZodIssue, data: unknown, hint?: string): RadpoError {

@@ -33,12 +33,22 @@ const RubricFile = z
   })
   .superRefine((rubric, ctx) => {
     if (!(rubric.min < rubric.max)) ctx.addIssue({ code: 'custom', path: ['max'], message: `a number above min` });
-    if (rubric.attributes === undefined) return;
     let groups: number;
     try {
       groups = (new RegExp(`${anchored(rubric.pattern).source}|`).exec('')?.length ?? 1) - 1;
     } catch {
       return; // the pattern's own issue says why
+    }
+    // The score is the pattern's first group (judge/rubrics.ts parseVerdict): without one, every verdict
+    // would be unparseable, after the judge had been paid to write it.
+    if (rubric.attributes === undefined) {
+      if (groups < 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: 'a regular expression with a group around the score, e.g. "Score: (\\d+)"',
+        });
+      return;
     }
     if (groups < rubric.attributes.length)
       ctx.addIssue({

@@ -97,6 +97,16 @@ describe('verdict parsers are end-anchored and range-checked', () => {
       parseRubric('{"template": "{prompt} {response}", "pattern": "(", "min": 1, "max": 5}', 'r.json'),
     ).toThrow(/^--rubric r\.json: at "pattern": expected a valid regular expression \(.*\), found a string "\("$/);
     expect(() => parseRubric('{', 'r.json')).toThrow(/not valid JSON/);
+    // No group around the score: every verdict would be unparseable, after the judge wrote it.
+    expect(() =>
+      parseRubric('{"template": "{prompt} {response}", "pattern": "Score: \\\\d+", "min": 1, "max": 5}', 'r.json'),
+    ).toThrow('--rubric r.json: at "pattern": expected a regular expression with a group around the score');
+    // Several problems: all named in one error, so the file is fixed in one go.
+    expect(() =>
+      parseRubric('{"template": "no placeholders", "pattern": "(\\\\d)", "min": "1", "max": "5"}', 'r.json'),
+    ).toThrow(
+      /^--rubric r\.json: at "template": expected a string with \{prompt\} and \{response\}, found a string "no placeholders"; at "min": expected a number, found a string "1"; at "max": expected a number, found a string "5"/,
+    );
   });
 });
 

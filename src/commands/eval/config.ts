@@ -57,7 +57,24 @@ export function defaultGoals(scale: Scale): number[] {
   );
 }
 
+/**
+ * The rules a run checks before it reads any file or reaches any server (run.ts calls this first); evalConfig
+ * holds them too, so its table test sees every rule.
+ */
+export function evalFlagRules(
+  flags: Pick<EvalFlags, 'judge' | 'liveFallback' | 'fromBatch' | 'policyFromBatch'>,
+): void {
+  if (!flags.judge)
+    throw usageError(
+      'radpo eval needs --judge chat or --judge reward',
+      'for example: radpo eval prompts.jsonl --policy-model policy --judge chat --judge-model judge',
+    );
+  if (flags.liveFallback && flags.fromBatch.length === 0 && flags.policyFromBatch.length === 0)
+    throw usageError('--live-fallback goes with --from-batch or --policy-from-batch');
+}
+
 export function evalConfig(flags: EvalFlags, facts: EvalFacts): EvalConfig {
+  evalFlagRules(flags);
   const { given } = facts;
   if (flags.samples < 1 || flags.samples > MAX_SAMPLES)
     throw usageError(

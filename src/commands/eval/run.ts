@@ -17,7 +17,7 @@ import {
   stdinReadOnce,
 } from '../../cli/rules.js';
 import { POLICY_SERVER, serverSessionConfig } from '../../cli/server-config.js';
-import { RadpoError, RowError, usageError } from '../../core/errors.js';
+import { RadpoError, RowError } from '../../core/errors.js';
 import {
   EvalAccumulator,
   type EvalFigures,
@@ -46,20 +46,14 @@ import { type SamplingParams, samplingRecord } from '../../sampler/params.js';
 import { Sampler, type Samples } from '../../sampler/sampler.js';
 import { orderedWindow } from '../../server/ordered.js';
 import { ServerSession, type ServerSessionConfig } from '../../server/session.js';
-import { type EvalConfig, evalConfig } from './config.js';
+import { type EvalConfig, evalConfig, evalFlagRules } from './config.js';
 import type { evalFlags } from './flags.js';
 import { renderPage } from './html.js';
 import { type AnswersSetAside, type BrokenPrompt, evalJson, type EvalJson, renderTable } from './render.js';
 
 export const run: RunCommand<typeof evalFlags> = async (args, flags, ctx) => {
   const { io } = ctx;
-  if (!flags.judge)
-    throw usageError(
-      'radpo eval needs --judge chat or --judge reward',
-      'for example: radpo eval prompts.jsonl --policy-model policy --judge chat --judge-model judge',
-    );
-  if (flags.liveFallback && flags.fromBatch.length === 0 && flags.policyFromBatch.length === 0)
-    throw usageError('--live-fallback goes with --from-batch or --policy-from-batch');
+  evalFlagRules(flags);
   // A reward model's rewards are mapped onto --scale; a chat judge scores on its rubric's, whatever the goal's.
   const judgeScale = flags.judge === 'reward' ? flags.scale : undefined;
   const judge = (await judgeRunConfig(

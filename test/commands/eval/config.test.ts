@@ -11,7 +11,8 @@ function flags(given: Record<string, string | boolean | string[]> = {}): EvalFla
     const name = attributeName(flag.flags);
     if (flag.default !== undefined) raw[name] = flag.default;
   }
-  return parseFlags(evalFlags, { ...raw, ...given });
+  // A judge unless the row says otherwise: eval needs one.
+  return parseFlags(evalFlags, { ...raw, judge: 'chat', ...given });
 }
 
 const facts = (given: string[] = [], judgeAttributes: string[] | null = null) => ({
@@ -88,6 +89,8 @@ describe('evalConfig', () => {
     ['--json with rows on stdout', { json: true, output: '-' }, [], /--json and -o - both write to stdout/],
     ['--html to stdout', { html: '-' }, [], /--html needs a file name/],
     ['--attr twice', { attr: ['A', 'A'] }, [], /--attr A is given twice/],
+    ['no judge', { judge: undefined }, [], /radpo eval needs --judge chat or --judge reward/],
+    ['--live-fallback with no batch file', { liveFallback: true }, [], /--live-fallback goes with --from-batch/],
   ] as const)('refuses %s', (_name, given, givenKeys, message) => {
     expect(() => evalConfig(flags(given as never), facts([...givenKeys]))).toThrow(message);
     try {

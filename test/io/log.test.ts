@@ -102,6 +102,13 @@ describe('--log-format json: pino', () => {
     expect(Object.keys(info!)).not.toContain('hostname');
   });
 
+  it('C1 controls, bidi marks and line separators from data are \\u escapes: the same JSON, nothing for a terminal', () => {
+    const name = 'k\u009b31m\u202eX\u2028Y';
+    const text = logged((l) => l.warn({ column: name }, `a column named ${name}`), { format: 'json' });
+    expect(text).not.toMatch(/[\u0080-\u009f\u202e\u2028]/);
+    expect(records(text)).toEqual([expect.objectContaining({ column: name, msg: `a column named ${name}` })]);
+  });
+
   it('-q keeps errors only; a secret is masked in the line', () => {
     const secret = 'sk-0123456789abcdef';
     const text = logged(

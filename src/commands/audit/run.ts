@@ -32,6 +32,7 @@ import { wordHint } from '../../cli/hints.js';
 import { loadScoresFile } from '../../pipeline/scores-file.js';
 import type { AuditReport, Gate, JoinCounts } from './report.js';
 import { type AuditConfig, auditConfig, STDOUT_NAMES } from './config.js';
+import { readerWarnings } from '../../io/log.js';
 
 type AuditFlagValues = FlagValues<typeof auditFlags>;
 
@@ -596,6 +597,8 @@ function conflictLine(pair: ScoredPair): string {
 export const run: RunCommand<typeof auditFlags> = async (args, flags, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
+  // Reader warnings (a CSV header naming a column twice) reach stderr as in every command.
+  readerWarnings(io);
   const config = auditConfig(inputs, flags);
   await checkOutputPaths(config.reads, [
     ['--html', flags.html],

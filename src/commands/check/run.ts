@@ -5,9 +5,12 @@ import { checkFile, renderCheck } from '../../templates/check.js';
 import { loadChatTemplate } from '../../templates/chat-template.js';
 import { checkConfig } from './config.js';
 import type { checkFlags } from './flags.js';
+import { readerWarnings } from '../../io/log.js';
 
 export const run: RunCommand<typeof checkFlags> = async ([input], flags, { io, given }) => {
   const config = checkConfig(input!, flags, given);
+  // Reader warnings (a CSV header naming a column twice) reach stderr as in every command.
+  readerWarnings(io);
   const report = await checkFile(
     {
       input: config.input,

@@ -28,10 +28,13 @@ import { DistinctCounter, NumberSample } from '../../pipeline/sketch.js';
 import { bar, formatCount } from '../../pipeline/text.js';
 import type { inspectFlags } from './flags.js';
 import { type InspectConfig, inspectConfig } from './config.js';
+import { readerWarnings } from '../../io/log.js';
 
 export const run: RunCommand<typeof inspectFlags> = async (args, flags, { io, help }) => {
   const inputs = resolveInputs(args, io, help);
   if (!inputs) return 'usage';
+  // Reader warnings (a CSV header naming a column twice) reach stderr as in every command.
+  readerWarnings(io);
   const report = await runInspect(inspectConfig(inputs, flags), io);
   // The report is this command's data: it goes to stdout.
   io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));

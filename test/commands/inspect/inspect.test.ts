@@ -33,6 +33,16 @@ describe('radpo inspect', () => {
     for (const row of rows) for (const cell of row.trim().split(/\s+/).slice(1)) expect(cell).toMatch(/^\d+(\.\d)?$/);
   });
 
+  it('reader warnings reach stderr in inspect and audit as in relabel (a CSV header naming a column twice)', async () => {
+    const dir = tempDir();
+    const csv = join(dir, 'dup.csv');
+    writeFileSync(csv, 'prompt,chosen,rejected,score_chosen,score_rejected,k,k\nq,a,b,8,2,1,2\n');
+    for (const command of ['inspect', 'audit']) {
+      const r = await run([command, csv]);
+      expect(r.stderr, command).toContain('the CSV header names "k" 2 times');
+    }
+  });
+
   it('draws histograms in the terminal text', async () => {
     const r = await run(['inspect', UF1000]);
     expect(r.stdout).toMatch(/chosen scores:\n(\s+[\d.]+\s+\d+ █+\n)+/);

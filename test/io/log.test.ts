@@ -102,7 +102,7 @@ describe('--log-format json: pino', () => {
     expect(Object.keys(info!)).not.toContain('hostname');
   });
 
-  it('C1 controls, bidi marks and line separators from data are \\u escapes: the same JSON, nothing for a terminal', () => {
+  it('C1 controls, bidi marks and line separators are \\u escapes: the same JSON, nothing for a terminal', () => {
     const name = 'k\u009b31m\u202eX\u2028Y';
     const text = logged((l) => l.warn({ column: name }, `a column named ${name}`), { format: 'json' });
     expect(text).not.toMatch(/[\u0080-\u009f\u202e\u2028]/);

@@ -105,7 +105,9 @@ describe('verdict parsers are end-anchored and range-checked', () => {
     expect(() =>
       parseRubric('{"template": "no placeholders", "pattern": "(\\\\d)", "min": "1", "max": "5"}', 'r.json'),
     ).toThrow(
-      /^--rubric r\.json: at "template": expected a string with \{prompt\} and \{response\}, found a string "no placeholders"; at "min": expected a number, found a string "1"; at "max": expected a number, found a string "5"/,
+      '--rubric r.json: at "template": expected a string with {prompt} and {response}, found a string ' +
+        '"no placeholders"; at "min": expected a number, found a string "1"; at "max": expected a number, ' +
+        'found a string "5"',
     );
   });
 });

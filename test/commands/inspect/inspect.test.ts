@@ -33,7 +33,7 @@ describe('radpo inspect', () => {
     for (const row of rows) for (const cell of row.trim().split(/\s+/).slice(1)) expect(cell).toMatch(/^\d+(\.\d)?$/);
   });
 
-  it('reader warnings reach stderr in inspect and audit as in relabel (a CSV header naming a column twice)', async () => {
+  it('reader warnings reach stderr in inspect and audit (a CSV header naming a column twice)', async () => {
     const dir = tempDir();
     const csv = join(dir, 'dup.csv');
     writeFileSync(csv, 'prompt,chosen,rejected,score_chosen,score_rejected,k,k\nq,a,b,8,2,1,2\n');

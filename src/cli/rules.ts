@@ -115,8 +115,13 @@ export function outputRules(flags: { output: string; outputFormat?: OutputFileFo
         'FILE.jsonl.gz for compressed JSON Lines',
     );
   }
-  if (flags.rejects === '-' && flags.output === '-')
-    throw usageError('--rejects - and the output cannot both go to stdout', 'write the output with -o FILE');
+  if (isStdout(flags.rejects) && isStdout(flags.output))
+    throw usageError('--rejects and the output cannot both go to stdout', 'write the output with -o FILE');
+}
+
+/** stdout by any of its names: rows and rejects there together would be one stream of both. */
+function isStdout(path: string | undefined): boolean {
+  return path === '-' || path === '/dev/stdout' || path === '/dev/fd/1' || path === '/proc/self/fd/1';
 }
 
 /**

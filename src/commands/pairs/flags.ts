@@ -1,4 +1,4 @@
-import { choice, count, parsed, parseNumber, path, text } from '../../cli/flags.js';
+import { choice, count, parsed, parseNonNegative, path, text } from '../../cli/flags.js';
 import {
   configFlags,
   conflictFlags,
@@ -68,7 +68,7 @@ export const pairsFlags = {
     PAIR_STRATEGIES,
     { default: 'best-worst', group: 'columns' },
   ),
-  minGap: parsed('--min-gap <score>', "a pair's scores must differ by more than this", parseNumber, {
+  minGap: parsed('--min-gap <score>', "a pair's scores must differ by more than this", parseNonNegative, {
     default: '0',
     group: 'columns',
   }),

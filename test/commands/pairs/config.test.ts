@@ -32,6 +32,8 @@ describe('pairsConfig', () => {
 
   it.each<[string[], string[], RegExp]>([
     [['--score-col', 's'], ['a.jsonl'], /--group-col, --score-col and --rank-col are for long format/],
+    // A negative gap would keep only pairs apart by more than a negative number: refused as relabel refuses it.
+    [['--min-gap', '-1'], ['a.jsonl'], /--min-gap/],
     [['--group-col', 'g'], ['a.jsonl'], /name its --response-col/],
     [['--response-col', 'r'], ['a.jsonl'], /long format needs one of --score-col .* or --rank-col/],
     [['--response-col', 'r', '--score-col', 's', '--rank-col', 'k'], ['a.jsonl'], /long format needs one of/],

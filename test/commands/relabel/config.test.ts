@@ -99,7 +99,10 @@ describe('relabelConfig', () => {
     [['--on-error', 'skip'], {}, /--on-error skip needs --rejects FILE/],
     [['-o', 'x.parquet.gz'], {}, /Parquet output needs -o FILE\.parquet, got "x\.parquet\.gz"/],
     [['-o', '-', '--output-format', 'parquet'], {}, /Parquet output needs -o FILE\.parquet, got stdout/],
-    [['--on-error', 'skip', '--rejects', '-'], {}, /--rejects - and the output cannot both go to stdout/],
+    [['--on-error', 'skip', '--rejects', '-'], {}, /--rejects and the output cannot both go to stdout/],
+    // stdout by another name: rows and rejects would be one stream of both.
+    [['--on-error', 'skip', '--rejects', '-', '-o', '/dev/stdout'], {}, /cannot both go to stdout/],
+    [['--on-error', 'skip', '--rejects', '/dev/stdout'], {}, /cannot both go to stdout/],
     [['--print-config'], {}, /--print-config needs -o FILE/],
     [['-o', 'o.csv'], {}, /-o o\.csv would write a file the trainer cannot load/],
     [['-o', 'o.csv.gz', '--json-in-csv'], {}, /-o o\.csv\.gz would write a file the trainer cannot load/],

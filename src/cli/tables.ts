@@ -8,6 +8,7 @@ import { parseScale } from '../core/goal.js';
 import { ID_COLUMNS } from '../core/ids.js';
 import { SCHEMAS } from '../core/pair.js';
 import { parseShard } from '../core/shard.js';
+import { ValueError } from '../core/errors.js';
 import { parseWinnerValues } from '../core/winner.js';
 import { DEFAULT_GZIP_LEVEL, INPUT_FORMATS, LOG_FORMATS, LOG_LEVELS, OUTPUT_FILE_FORMATS } from '../io/choices.js';
 import { JUDGE_DEFAULTS, JUDGE_KINDS, REWARD_ENDPOINTS } from '../judge/choices.js';
@@ -213,6 +214,14 @@ export function outputFlags(description: string) {
   };
 }
 
+/** A request's deadline: above 0, and within what a timer holds (2^32 - 1 ms, about 49 days). */
+function parseTimeout(text: string): number {
+  const seconds = parseNumber(text);
+  if (!(seconds > 0) || seconds * 1000 > 2 ** 32 - 1)
+    throw new ValueError(text, undefined, 'must be a number of seconds above 0 and at most 4294967 (49 days)');
+  return seconds;
+}
+
 export const gzipLevelFlag = parsed(
   '--gzip-level <1-9>',
   `compression of .gz output: 1 is fastest (default ${DEFAULT_GZIP_LEVEL}), 9 smallest`,
@@ -267,7 +276,7 @@ export function networkFlags(server: 'judge' | 'policy') {
       default: NETWORK_DEFAULTS.concurrency,
       group,
     }),
-    timeout: parsed('--timeout <seconds>', 'deadline of each request, from connecting to the last byte', parseNumber, {
+    timeout: parsed('--timeout <seconds>', 'deadline of each request, from connecting to the last byte', parseTimeout, {
       default: NETWORK_DEFAULTS.timeoutSeconds,
       group,
     }),

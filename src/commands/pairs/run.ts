@@ -267,9 +267,12 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
       let k = drawIndex(count, options);
       for await (const i of sorted.rows()) if (other(i) && k-- === 0) return writePairs([row(group.best, i)], out);
     }
-    for await (const i of sorted.rows())
+    for await (const i of sorted.rows()) {
+      // One pass over the group per row: a signal is checked at each, however small the group.
+      await checkpoint(io.signal);
       for await (const j of sorted.rows())
         if (differsBy(score(i), score(j), options.minGap)) await writePairs([row(i, j)], out);
+    }
   }
 
   // Long format: every row read into its group first (bounded memory), then each group paired. The responses

@@ -46,6 +46,10 @@ describe('scoreConfig', () => {
     [[...CHAT, '--on-error', 'skip'], ['pairs.jsonl'], /--on-error skip needs --rejects FILE/],
     [[...CHAT, '-o', 'x.parquet.gz'], ['pairs.jsonl'], /Parquet output needs -o FILE\.parquet, got "x\.parquet\.gz"/],
     [[...CHAT, '--on-error', 'skip', '--rejects', '-'], ['pairs.jsonl'], /cannot both go to stdout/],
+    // A deadline no timer holds crashed inside AbortSignal.timeout (an internal error, exit 1).
+    [[...CHAT, '--timeout', '-1'], ['pairs.jsonl'], /--timeout "-1": must be a number of seconds above 0/],
+    [[...CHAT, '--timeout', '5000000'], ['pairs.jsonl'], /at most 4294967 \(49 days\)/],
+    [[...CHAT, '--timeout', '0'], ['pairs.jsonl'], /must be a number of seconds above 0/],
     [[...REWARD, '--map', 'minmax'], ['-'], /--map minmax fits the mapping on all rewards first/],
     [[...CHAT, '--chosen-score-col', 'sc'], ['pairs.jsonl'], /--chosen-score-col and --rejected-score-col/],
   ])('%j on %j is refused', async (argv, inputs, message) => {

@@ -1,5 +1,5 @@
 import { bool, count, list, parsed, parseNonNegative, parseRate, path, text } from '../../cli/flags.js';
-import { configFlags, inputFlags, scoreColumnFlags, scoresFileFlags } from '../../cli/tables.js';
+import { bootstrapFlag, configFlags, inputFlags, scoreColumnFlags, scoresFileFlags } from '../../cli/tables.js';
 import { ValueError } from '../../core/errors.js';
 import { parseScale } from '../../core/goal.js';
 
@@ -19,18 +19,6 @@ function parseGaps(text: string): number[] {
 }
 
 const MAX_GAPS = 1000;
-
-/**
- * Bootstrap resamples: a whole number up to 100000. Past that the intervals' Monte-Carlo error is far below
- * what they show, and the time and memory grow with it (10 M resamples of 3 pairs took 51 s and 2 GB).
- */
-const MAX_BOOTSTRAP = 100_000;
-function parseBootstrap(text: string): number {
-  if (!/^\s*\d+\s*$/.test(text)) throw new ValueError(text, 'a whole number of resamples (0: none)');
-  const value = Number(text.trim());
-  if (value > MAX_BOOTSTRAP) throw new ValueError(text, `at most ${MAX_BOOTSTRAP} resamples`);
-  return value;
-}
 
 /** Every flag of `radpo audit`, declared once: commander options and the typed config both come from here. */
 export const auditFlags = {
@@ -73,12 +61,7 @@ export const auditFlags = {
     parseRate,
     { default: '0.8', group: 'figures' },
   ),
-  bootstrap: parsed(
-    '--bootstrap <n>',
-    `bootstrap resamples of prompts for the intervals (0: none, at most ${MAX_BOOTSTRAP})`,
-    parseBootstrap,
-    { default: '1000', group: 'figures' },
-  ),
+  bootstrap: bootstrapFlag,
   seed: count('--seed <n>', 'seed of the bootstrap (same input and seed: same bytes)', {
     default: '0',
     group: 'figures',

@@ -90,6 +90,8 @@ describe('evalConfig', () => {
     ['--html to stdout', { html: '-' }, [], /--html needs a file name/],
     ['--attr twice', { attr: ['A', 'A'] }, [], /--attr A is given twice/],
     ['no judge', { judge: undefined }, [], /radpo eval needs --judge chat or --judge reward/],
+    // audit's bound: 10 M resamples of 3 prompts took 51 s and 2 GB (issue 28, finding 6).
+    ['--bootstrap past its bound', { bootstrap: '10000000' }, [], /at most 100000 resamples/],
     ['--live-fallback with no batch file', { liveFallback: true }, [], /--live-fallback goes with --from-batch/],
   ] as const)('refuses %s', (_name, given, givenKeys, message) => {
     expect(() => evalConfig(flags(given as never), facts([...givenKeys]))).toThrow(message);

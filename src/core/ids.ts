@@ -2,6 +2,7 @@
  * A row's own id, carried through generate, score, pairs and relabel (as source_id) so that every
  * training row can be traced back to its prompt. The first of these columns with a string or number.
  */
+import { RowError } from './errors.js';
 import type { Path } from './path.js';
 
 /** Last, `source_id`: what radpo pairs (and relabel) name the id they carried, whatever its column was. */
@@ -47,6 +48,17 @@ export function isUnsafeInteger(value: unknown): boolean {
 
 /** What to do about such an id, in every message that meets one. */
 export const UNSAFE_ID_HINT = 'ids past 2^53 lose their last digits as JSON numbers: write them as strings';
+
+/** A row's join id must tell it from its neighbours: a number past 2^53 sets the row aside (`what`: key or id). */
+export function requireSafeId(value: unknown, field: string, what: string): void {
+  if (!isUnsafeInteger(value)) return;
+  throw new RowError('bad_field', `${what} is a number too large to tell from its neighbours`, {
+    field,
+    expected: 'a string, or a whole number up to 2^53',
+    found: String(value),
+    hint: UNSAFE_ID_HINT,
+  });
+}
 
 /** How messages state the id rule. */
 export const JOIN_KEY_RULE = 'ids are compared as text, with 1, "1" and 1.0 one id';

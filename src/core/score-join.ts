@@ -8,7 +8,7 @@
  */
 import { RowError, preview } from './errors.js';
 import { hint } from './hints.js';
-import { isUnsafeInteger, JOIN_KEY_RULE, joinKey, UNSAFE_ID_HINT } from './ids.js';
+import { JOIN_KEY_RULE, joinKey, requireSafeId } from './ids.js';
 import type { PairScores } from './scores.js';
 
 /** How a scores file names its two sides: chosen/rejected (--chosen-score-col) or A/B (--score-a-col). */
@@ -75,6 +75,12 @@ export function positionalMismatch(names: SideNames, inputHasWinner: boolean): s
   return null;
 }
 
+/** A scores row scores these two texts, in either order (its first side may be either of them). */
+export function scoresTexts(row: ScoresRow, a: string | null, b: string | null): boolean {
+  const [first, second] = row;
+  return (first.text === a && second.text === b) || (first.text === b && second.text === a);
+}
+
 /**
  * The input pair's scores from a scores file's row: by the responses' text when the row has both, else by
  * position (when the names agree). Throws `unmatched_scores` naming both rows' texts.
@@ -126,13 +132,7 @@ export function joinScores(
   input: InputSides,
 ): PairScores {
   const k = joinKey(key);
-  if (isUnsafeInteger(key))
-    throw new RowError('bad_field', "the row's key is a number too large to tell from its neighbours", {
-      field: keyField,
-      expected: 'a string, or a whole number up to 2^53',
-      found: String(key),
-      hint: UNSAFE_ID_HINT,
-    });
+  requireSafeId(key, keyField, "the row's key");
   const rows = k === null ? undefined : table.get(k);
   if (!rows) {
     throw new RowError('missing_score', 'no scores for this row in the scores file', {
@@ -146,9 +146,7 @@ export function joinScores(
   if (rows.length === 1) return attachScores(rows[0]!, input, names, joined);
   // Several pairs under one key (a file that carries the responses): the row that scores these two texts.
   const [chosen, rejected] = [responseText(input.chosen), responseText(input.rejected)];
-  const mine = rows.filter(
-    ([a, b]) => (a.text === chosen && b.text === rejected) || (a.text === rejected && b.text === chosen),
-  );
+  const mine = rows.filter((row) => scoresTexts(row, chosen, rejected));
   if (mine.length === 0)
     throw unmatched(
       rows[0]!,

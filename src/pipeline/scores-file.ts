@@ -11,7 +11,7 @@ import { labelColumnOf } from '../core/input-layouts.js';
 import { responseColumnPairs } from '../core/pair.js';
 import { getPath, pathText, type Path } from '../core/path.js';
 import { readPairScores } from '../core/relabel.js';
-import { responseText, type ScoresRow, type SideNames } from '../core/score-join.js';
+import { responseText, type ScoresRow, scoresTexts, type SideNames } from '../core/score-join.js';
 import { resolveScoreColumns, type ScoreColumnSpec } from '../core/scores.js';
 import type { Io } from '../io/io.js';
 import { openRecords, type SourceRecord } from '../io/records.js';
@@ -58,7 +58,7 @@ function keyOf(
   }
   const earlier = seen.get(k);
   // A file that carries the responses may score several pairs under one key (one prompt, several pairs):
-  // each is told apart by its texts (see `sameResponses`).
+  // each is told apart by its texts (core/score-join.ts `scoresTexts`).
   if (earlier !== undefined && !repeats)
     throw new RadpoError(
       'io',
@@ -91,11 +91,6 @@ function textColumns(name: string, first: unknown, spec: ScoresFileSpec): [Path,
       'when the score columns score the first and second response, name them --score-a-col and --score-b-col',
     );
   return ab;
-}
-
-/** Two scores rows of one key that score the same two responses (in either order): which one holds? */
-function sameResponses(a: ScoresRow, b: ScoresRow): boolean {
-  return (a[0].text === b[0].text && a[1].text === b[1].text) || (a[0].text === b[1].text && a[1].text === b[0].text);
 }
 
 /** Read a scores file into key -> scores of its two responses (with their text when the file has them). */
@@ -140,7 +135,7 @@ export async function loadScoresFile(
           { scores: scores.rejected, text: text(responses?.[1]), textColumn, at, ...column(responses?.[1]) },
         ];
         const rows = table.get(k);
-        const twin = rows?.find((other) => sameResponses(other, row));
+        const twin = rows?.find((other) => scoresTexts(other, row[0].text, row[1].text));
         if (twin)
           throw new RadpoError(
             'io',

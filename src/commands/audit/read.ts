@@ -26,7 +26,7 @@ import type { InputFormat } from '../../io/choices.js';
 import type { Io } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
 import type { JoinedScores } from '../../pipeline/scores-file.js';
-import { isUnsafeInteger, joinKey, UNSAFE_ID_HINT } from '../../core/ids.js';
+import { joinKey, requireSafeId } from '../../core/ids.js';
 
 export interface ReadConfig {
   inputFormat?: InputFormat;
@@ -393,13 +393,7 @@ export class PairReader {
     tally.pairs += 1;
     const id = config.idCol ? getPath(value, config.idCol) : undefined;
     // Two ids past 2^53 may have been rounded to one number: such a pair joins no other (counted unreadable).
-    if (isUnsafeInteger(id))
-      throw new RowError('bad_field', 'the id is a number too large to tell from its neighbours', {
-        field: config.idCol!.join('.'),
-        expected: 'a string, or a whole number up to 2^53',
-        found: String(id),
-        hint: UNSAFE_ID_HINT,
-      });
+    if (config.idCol) requireSafeId(id, config.idCol.join('.'), 'the id');
     const group = config.groupCol ? (joinKey(getPath(value, config.groupCol)) ?? '') : null;
     return {
       key: config.joinKeys ? this.keyOf(pair, id, label) : '',

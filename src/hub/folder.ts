@@ -213,8 +213,9 @@ export class HubFolder implements Sink {
     if (named.length === 1 && named[0] && SPLIT.test(named[0])) return named[0];
     if (named.length > 1) {
       const found = named.map((n) => n ?? '(none)').join(', ');
-      const say = this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`));
-      say(`the Hub inputs name several splits (${found}): -o ${this.dir} writes the split train; --split names it`);
+      this.warn(
+        `the Hub inputs name several splits (${found}): -o ${this.dir} writes the split train; --split names it`,
+      );
     }
     return 'train';
   }
@@ -223,11 +224,15 @@ export class HubFolder implements Sink {
   private warnIfFilesNameElse(hub: readonly HubSource[], split: string): void {
     const named = [...new Set(hub.flatMap((h) => h.splits))].filter((n): n is string => n !== null);
     if (named.length === 0 || named.includes(split)) return;
-    const say = this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`));
-    say(
+    this.warn(
       `-o ${this.dir} writes the split ${split} (--split), but the Hub files read name ${named.join(', ')}: ` +
         'check that these rows belong in that split',
     );
+  }
+
+  /** A warning through the run's logger (a bare `warning:` line where none was set up). */
+  private warn(message: string): void {
+    (this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`)))(message);
   }
 
   /** An audit of other inputs (radpo's own output, another file) is still shown, under the names it audited. */
@@ -235,8 +240,9 @@ export class HubFolder implements Sink {
     const audited = audit.inputs.map((i) => i.source).sort();
     const read = inputs.map((i) => i.source).sort();
     if (audited.join('\n') === read.join('\n')) return;
-    const say = this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`));
-    say(`--audit: the audit read ${audited.join(', ')}, not this run's inputs (${read.join(', ')}); the card says so`);
+    this.warn(
+      `--audit: the audit read ${audited.join(', ')}, not this run's inputs (${read.join(', ')}); the card says so`,
+    );
   }
 
   private shardFiles(): string[] {

@@ -8,8 +8,11 @@
  * C0 controls, DEL, C1 controls, and the Unicode controls that reorder or hide text (bidi embeddings,
  * overrides and isolates, the line and paragraph separators).
  */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const HAS_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const ABOVE_C0 = '\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const UNSAFE = new RegExp(`[\\u0000-\\u001f${ABOVE_C0}]`, 'g');
+const HAS_UNSAFE = new RegExp(`[\\u0000-\\u001f${ABOVE_C0}]`);
+/** What a JSON line may still carry raw (JSON escapes C0), and the left-to-right and right-to-left marks. */
+const JSON_UNSAFE = new RegExp(`[${ABOVE_C0}\\u200e\\u200f]`, 'g');
 
 const hexEscape = (c: string): string => {
   const code = c.charCodeAt(0);
@@ -25,6 +28,14 @@ const escapeOne = (c: string): string => NAMED[c] ?? hexEscape(c);
  */
 export function terminalSafe(text: string): string {
   return text.replace(UNSAFE, escapeOne);
+}
+
+/**
+ * A JSON line (a log record) safe for a terminal: what JSON leaves raw written as `\\u` escapes, which leave
+ * the line the same JSON.
+ */
+export function jsonTerminalSafe(line: string): string {
+  return line.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Words a POSIX shell reads as themselves, unquoted. */

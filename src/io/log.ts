@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import type { pino as Pino } from 'pino';
 import type { LogFormat, LogLevel } from './choices.js';
-import { terminalSafe } from '../core/terminal.js';
+import { jsonTerminalSafe, terminalSafe } from '../core/terminal.js';
 import { useColor, type Io } from './io.js';
 
 /** A record: a message, or fields and then a message (pino's calling convention). */
@@ -73,18 +73,7 @@ function jsonLogger(io: Io, level: LogLevel): Logger {
   const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
   return pino(
     { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    { write: (line: string) => void io.stderr.write(jsonSafe(line)) },
-  );
-}
-
-/**
- * JSON escapes C0 control characters, not C1 ones (U+0080–U+009F: U+009B is a terminal's CSI), bidi
- * controls or line separators: those are written as \u escapes, which leave the line the same JSON.
- */
-function jsonSafe(line: string): string {
-  return line.replace(
-    /[\u0080-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    { write: (line: string) => void io.stderr.write(jsonTerminalSafe(line)) },
   );
 }
 
@@ -112,7 +101,7 @@ export function readerWarnings(io: Io): void {
  * The terminal rule for everything radpo prints on stderr that may quote data (messages, hints, warnings,
  * summaries): each line through `terminalSafe` (core/terminal.ts), so a column name or a value holding
  * `ESC]0;…BEL` or U+202E is shown escaped, never run by the terminal; radpo's own line breaks are kept.
- * JSON logs: jsonSafe writes the control characters JSON leaves as they are as \u escapes.
+ * JSON logs: `jsonTerminalSafe` writes what JSON leaves raw (C1, bidi, separators) as \u escapes.
  */
 export function printable(text: string): string {
   return text.split('\n').map(terminalSafe).join('\n');

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shellCommand, shellQuote, terminalSafe } from '../../src/core/terminal.js';
+import { shellCommand, shellQuote, terminalSafe, jsonTerminalSafe } from '../../src/core/terminal.js';
 
 describe('terminalSafe', () => {
   it.each([
@@ -49,5 +49,18 @@ describe('shellQuote: the word the shell reads back is the text, and nothing run
     expect(shellCommand(['radpo', 'relabel', 'my data;x.jsonl', '--min-gap', '1.5'])).toBe(
       "radpo relabel 'my data;x.jsonl' --min-gap 1.5",
     );
+  });
+});
+
+describe('jsonTerminalSafe', () => {
+  it.each([
+    ['C1 CSI', '{"msg":"a\u009bb"}', '{"msg":"a\\u009bb"}'],
+    ['DEL', '{"msg":"a\u007fb"}', '{"msg":"a\\u007fb"}'],
+    ['bidi override and marks', '{"msg":"\u202e\u200e\u200f"}', '{"msg":"\\u202e\\u200e\\u200f"}'],
+    ['line separator', '{"msg":"a\u2028b"}', '{"msg":"a\\u2028b"}'],
+    ["a line's own newline and plain text stay", '{"msg":"é ok"}\n', '{"msg":"é ok"}\n'],
+  ])('%s', (_what, line, safe) => {
+    expect(jsonTerminalSafe(line)).toBe(safe);
+    expect(JSON.parse(jsonTerminalSafe(line))).toEqual(JSON.parse(line));
   });
 });

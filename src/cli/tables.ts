@@ -23,8 +23,10 @@ import {
   parseBytes,
   parsed,
   parseInRange,
+  parseNonNegative,
   parseNumber,
   parseRate,
+  parseTopP,
   path,
   text,
   type Flag,
@@ -348,8 +350,14 @@ export const policyFlags = {
     SERVER_KINDS,
     { default: 'auto', group: 'judge' },
   ),
-  temperature: parsed('--temperature <t>', 'sampling temperature', parseNumber, { default: '0.8', group: 'judge' }),
-  topP: parsed('--top-p <p>', 'nucleus sampling', parseNumber, { default: '0.95', group: 'judge' }),
+  temperature: parsed('--temperature <t>', 'sampling temperature (0: greedy)', parseNonNegative, {
+    default: '0.8',
+    group: 'judge',
+  }),
+  topP: parsed('--top-p <p>', 'nucleus sampling: the share of probability mass kept, above 0, at most 1', parseTopP, {
+    default: '0.95',
+    group: 'judge',
+  }),
   maxTokens: count('--max-tokens <n>', 'longest response, in tokens', { default: '1024', group: 'judge' }),
 };
 

@@ -78,6 +78,15 @@ function jsonLogger(io: Io, level: LogLevel): Logger {
 }
 
 /**
+ * One record in pino's JSON line shape (numeric level, ISO time, msg), for what radpo writes on stderr whatever
+ * the log level (the run summary, a fatal error): a `--log-format json` reader sees no text line among the records.
+ */
+export function jsonRecord(level: 'info' | 'error', msg: string, fields: Record<string, unknown>): string {
+  const record = { level: RANKS[level], time: new Date().toISOString(), msg, ...fields };
+  return jsonTerminalSafe(`${JSON.stringify(record)}\n`);
+}
+
+/**
  * The logger of a command run from its log flags. -q silences warnings unless --log-level was raised or
  * lowered on purpose (the default, warn, becomes error); colour only on a terminal (useColor).
  */

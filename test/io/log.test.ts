@@ -8,6 +8,10 @@ import type { LogFormat, LogLevel } from '../../src/io/choices.js';
 import type { Io } from '../../src/io/io.js';
 import { type Logger, runLogger } from '../../src/io/log.js';
 import { Redactor, redactingStream } from '../../src/io/redact.js';
+import { FIXTURES, run } from '../helpers.js';
+import { join } from 'node:path';
+
+const UF_SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
 
 class Lines extends Writable {
   text = '';
@@ -122,5 +126,31 @@ describe('--log-format json: pino', () => {
     expect(records(text)).toEqual([
       expect.objectContaining({ level: 50, url: 'http://x/?key=***', msg: 'bad key ***' }),
     ]);
+  });
+});
+
+describe('--log-format json: every line radpo writes on stderr is a record (summary and fatal errors too)', () => {
+  const records = (stderr: string) =>
+    stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it.each([
+    ['a run: the summary is an info record with the report', ['relabel', UF_SAMPLE], 0, { level: 30 }],
+    ['bad data: an error record with its code and hint', ['relabel', '/nonexistent/in.jsonl'], 1, { level: 50 }],
+    ['a bad flag value: an error record, exit 2', ['relabel', UF_SAMPLE, '--min-gap', '0x1'], 2, { level: 50 }],
+  ])('%s', async (_name, argv, code, first) => {
+    const r = await run([...argv, '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(code);
+    const lines = records(r.stderr);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatchObject(first);
+    if (code === 0)
+      expect(lines[0]).toMatchObject({
+        msg: expect.stringMatching(/^radpo relabel: 100 rows read, 200 rows written/),
+        report: { rows_read: 100, rows_written: 200, set_aside: { total: 0 } },
+      });
+    else expect(lines.at(-1)).toMatchObject({ code: code === 2 ? 'usage' : 'io', exit_code: code });
   });
 });

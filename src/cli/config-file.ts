@@ -127,7 +127,10 @@ export async function applyConfigFile(
  * min-gap), else the one within two edits (at most a third of the key), if only one is that near.
  */
 function nearestName(key: string, names: string[]): string | undefined {
-  const kebab = key.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/_/g, '-').toLowerCase();
+  const kebab = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/_/g, '-')
+    .toLowerCase();
   if (names.includes(kebab)) return kebab;
   const bound = Math.min(2, Math.floor(kebab.length / 3));
   const near = names.filter((n) => editDistance(kebab, n) <= bound);
@@ -142,7 +145,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   return d[a.length]![b.length]!;

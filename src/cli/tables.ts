@@ -183,7 +183,11 @@ export const errorFlags = {
 function logFlags() {
   return {
     quiet: bool('-q, --quiet', 'no summary or progress on stderr (errors still print)', { group: 'errors' }),
-    logLevel: choice('--log-level <level>', 'log level', LOG_LEVELS, { default: 'warn', group: 'errors' }),
+    // No default in the table: -q lowers the level only when --log-level was not given (-q --log-level warn
+    // keeps warnings, as typed).
+    logLevel: choice('--log-level <level>', 'log level (default: warn; error with -q)', LOG_LEVELS, {
+      group: 'errors',
+    }),
     logFormat: choice('--log-format <format>', 'log lines as text or as pino JSON', LOG_FORMATS, {
       default: 'text',
       group: 'errors',

@@ -87,14 +87,14 @@ export function jsonRecord(level: 'info' | 'error', msg: string, fields: Record<
 }
 
 /**
- * The logger of a command run from its log flags. -q silences warnings unless --log-level was raised or
- * lowered on purpose (the default, warn, becomes error); colour only on a terminal (useColor).
+ * The logger of a command run from its log flags. -q silences warnings unless --log-level was given (the
+ * default, warn, becomes error); colour only on a terminal (useColor).
  */
 export function runLogger(
   io: Io,
-  o: { quiet: boolean; logLevel: LogLevel; logFormat: LogFormat; color?: boolean },
+  o: { quiet: boolean; logLevel?: LogLevel; logFormat: LogFormat; color?: boolean },
 ): Logger {
-  const level = o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel;
+  const level = o.logLevel ?? (o.quiet ? 'error' : 'warn');
   const logger =
     o.logFormat === 'json' ? jsonLogger(io, level) : new TextLogger(io, RANKS[level], useColor(io, o.color));
   io.warn = (message) => logger.warn(message);

@@ -37,7 +37,7 @@ function logged(log: (logger: Logger) => void, o: Options = {}): string {
   const secrets = new Redactor();
   secrets.add(o.secret);
   const io = { env: {}, cwd: '/', stderr: redactingStream(stderr, secrets) } as unknown as Io;
-  log(runLogger(io, { quiet: o.quiet ?? false, logLevel: o.level ?? 'warn', logFormat: o.format ?? 'text' }));
+  log(runLogger(io, { quiet: o.quiet ?? false, logLevel: o.level, logFormat: o.format ?? 'text' }));
   return stderr.text;
 }
 
@@ -67,6 +67,17 @@ describe('the text format', () => {
     ['-q: warnings go', (l) => l.warn('w'), { quiet: true }, ''],
     ['-q: errors stay', (l) => l.error('e'), { quiet: true }, 'radpo: error: e\n'],
     ['-q with --log-level chosen', (l) => l.warn('w'), { quiet: true, level: 'info' }, 'radpo: warning: w\n'],
+    // warn typed is a choice too, though it is the default's level (-q --log-level warn hid warnings).
+    ['-q with --log-level warn typed', (l) => l.warn('w'), { quiet: true, level: 'warn' }, 'radpo: warning: w\n'],
+    [
+      'no -q, no --log-level: warn',
+      (l) => {
+        l.info('i');
+        l.warn('w');
+      },
+      {},
+      'radpo: warning: w\n',
+    ],
     ['silent', (l) => l.error('e'), { level: 'silent' }, ''],
     ['colour on a terminal', (l) => l.warn('w'), { tty: true }, 'radpo: \x1b[33mwarning\x1b[0m: w\n'],
     ['data cannot drive the terminal', (l) => l.warn('col \x1b]0;x\x07'), {}, 'radpo: warning: col \\x1b]0;x\\x07\n'],

@@ -7,8 +7,9 @@
  * - GET /api/datasets/OWNER/NAME/tree/REV[/PATH]?recursive=true: the listing, paged with a `Link: <…>; rel="next"`.
  * - the Hub's errors: 401 (RepoNotFound for an unknown or private repo without a token, "Invalid credentials in
  *   Authorization header" for a wrong token), 404 with X-Error-Code RevisionNotFound / EntryNotFound.
- * Faults per file: a truncated body, a stall, a body longer than announced, a range ignored, the CDN's 403. Faults of a tree
- * listing (keyed `tree:<folder>`): a page that trickles a byte at a time, a page past any real page's size.
+ * Faults per file: a truncated body, a stall, a body longer than announced, a range ignored, the CDN's 403.
+ * Faults of a tree listing (keyed `tree:<folder>`): a page that trickles a byte at a time, a page past any real
+ * page's size.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

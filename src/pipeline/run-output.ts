@@ -97,7 +97,10 @@ class HeldSink implements Sink {
   }
   writeAll(parts: ReadonlyArray<string | Buffer>, before: string, after: string): Promise<void> | void {
     if (this.held === null && this.sink.writeAll) return this.sink.writeAll(parts, before, after);
-    return writeParts(this, before === '' ? [...parts, after] : after === '' ? [before, ...parts] : [before, ...parts, after]);
+    return writeParts(
+      this,
+      before === '' ? [...parts, after] : after === '' ? [before, ...parts] : [before, ...parts, after],
+    );
   }
   release(): Promise<void> | void {
     if (this.held === null) return;

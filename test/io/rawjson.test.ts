@@ -108,10 +108,10 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
   // it look like one: '#' (0x23), ']' (0x5d) and ' ' (0x20) are the bytes the borrow of the test would flag.
   it.each(['\\\\]', '\\"#', '\\\\#', '\\n ', '\\"]', '\\\\ ', '\\t#]'])(
     'an escape followed by %s at every alignment stays on the fast path',
-    (escape) => {
+    (bytes) => {
       for (let shift = 0; shift < 4; shift++)
         for (let pad = 0; pad < 4; pad++) {
-          const text = `{"a": "x${'y'.repeat(pad)}${escape.repeat(60)}z"}`;
+          const text = `{"a": "x${'y'.repeat(pad)}${bytes.repeat(60)}z"}`;
           const backing = Buffer.alloc(text.length + 8);
           backing.write(text, shift, 'utf8');
           const table = new RawTable();

@@ -2,7 +2,8 @@
  * Rows that hold several responses to one prompt, read into the prompt, its responses and what orders
  * them (scores, or ranks): radpo's own `responses`/`scores`, openbmb/UltraFeedback's `completions`,
  * Nectar's `answers`, OASST message trees, any list a column holds, and long format (one response per
- * row, grouped by prompt). `radpo pairs` reads them through here, and picks its pairs with core/pairs.ts.
+ * row, grouped by prompt), each into a PreferenceRecord (core/record.ts) whose responses carry their scores,
+ * ranks and aspect ratings. `radpo pairs` reads them through here, and picks its pairs with core/pairs.ts.
  * Pure. Hints are keys (core/hints.ts) the CLI words with its flags.
  */
 import { RowError, preview } from './errors.js';
@@ -12,28 +13,9 @@ import { unpackJudgePrompt } from './judge-prompt.js';
 import { pickPairs, type PickOptions } from './pairs.js';
 import { checkScoreGap } from './relabel.js';
 import { getPath, type Path } from './path.js';
+import type { Preference, PreferenceRecord, RecordResponse, RowId, RowSource } from './record.js';
+import { orderScores } from './record.js';
 import { mean } from './stats.js';
-
-/** One prompt's responses with the score that ranks them, and every aspect rating they carry. */
-export interface Candidates {
-  prompt: unknown;
-  responses: unknown[];
-  /** What orders the responses, higher is better (ranks negated). */
-  scores: number[];
-  /** The responses' ranks (lower is better) when ranks order them; the pairs are then unscored. */
-  ranks: number[] | null;
-  /**
-   * A label beside the scores: the responses' ranks (lower is better) when scores order the pairs and the
-   * responses carry a human's ranks too (`--score-field` on OASST or Nectar-like lists). Each pair's ranks
-   * are checked against its scores, as relabel checks a chosen/rejected label (the conflict stop).
-   */
-  labels?: number[];
-  /** The field of each response object whose score ordered them, when one did (for the summary). */
-  scoreField?: string;
-  aspects: Array<Record<string, number>> | null;
-  /** The row's own id (id, prompt_id, …), carried into every pair so relabel can name it as source_id. */
-  id: { name: string; value: unknown } | null;
-}
 
 const num = (v: unknown) =>
   typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
@@ -89,17 +71,18 @@ function oasstRoot(row: Record<string, unknown>): Record<string, unknown> | null
  * ({answer, rank}), OASST's replies ({text, rank}), or any list named by the flags. Strings take their
  * scores from the row's `scores` list.
  */
-function listCandidates(
+function listRecord(
   row: Record<string, unknown>,
   prompt: unknown,
   items: unknown[],
   field: string,
   columns: ListColumns,
-): Candidates {
+  source: RowSource | null,
+): PreferenceRecord {
   const objects = items.filter(isObject);
   const textField =
     columns.textField ?? TEXT_FIELDS.find((f) => objects.length > 0 && objects.every((o) => f in o)) ?? null;
-  const responses = items.map((item, i) => {
+  const texts = items.map((item, i) => {
     if (!isObject(item)) return item;
     if (textField === null || !(textField in item))
       throw new RowError('missing_field', 'a response has no text field', {
@@ -113,25 +96,35 @@ function listCandidates(
   const foundRank = objects.length > 0 && objects.some((o) => 'rank' in o) ? 'rank' : undefined;
   const rankField = columns.rankField ?? foundRank;
   const scoreField = columns.scoreField ?? (rankField === undefined ? scoreFieldOf(objects) : undefined);
-  const fieldValues = (name: string) => items.map((item) => (isObject(item) ? num(item[name]) : Number.NaN));
+  const fieldValue = (item: unknown, name: string) => (isObject(item) ? num(item[name]) : Number.NaN);
+  const record = (responses: RecordResponse[], preference: Preference): PreferenceRecord => ({
+    prompt,
+    responses,
+    preference,
+    id: idOf(row, columns.idCol),
+    source,
+  });
   // A score named by the user orders the pairs; ranks beside it are the label its pairs are checked against.
-  if (rankField !== undefined && columns.scoreField === undefined) {
-    const ranks = fieldValues(rankField);
-    return { prompt, responses, scores: ranks.map((r) => -r), ranks, aspects: null, id: idOf(row, columns.idCol) };
-  }
+  if (rankField !== undefined && columns.scoreField === undefined)
+    return record(
+      items.map((item, i) => ({ content: texts[i], rank: fieldValue(item, rankField) })),
+      { kind: 'ranking', by: 'rank' },
+    );
   if (scoreField !== undefined)
-    return {
-      prompt,
-      responses,
-      scores: fieldValues(scoreField),
-      ranks: null,
-      scoreField,
-      ...(rankField === undefined ? {} : { labels: fieldValues(rankField) }),
-      aspects: null,
-      id: idOf(row, columns.idCol),
-    };
-  if (Array.isArray(row.scores) && row.scores.length === items.length)
-    return { prompt, responses, scores: row.scores.map(num), ranks: null, aspects: null, id: idOf(row, columns.idCol) };
+    return record(
+      items.map((item, i) => ({
+        content: texts[i],
+        score: fieldValue(item, scoreField),
+        ...(rankField === undefined ? {} : { rank: fieldValue(item, rankField) }),
+      })),
+      { kind: 'ranking', by: 'score', field: scoreField },
+    );
+  const scores = row.scores;
+  if (Array.isArray(scores) && scores.length === items.length)
+    return record(
+      texts.map((content, i) => ({ content, score: num(scores[i]) })),
+      { kind: 'ranking', by: 'score' },
+    );
   throw new RowError('bad_score', 'the responses have neither scores nor ranks', {
     field,
     expected: 'a score or rank field in each response, or a scores list beside them',
@@ -164,12 +157,17 @@ function treeTurns(root: Record<string, unknown>, rankField: string) {
 }
 
 /**
- * Read one row into candidates, from any of the layouts; `score` names what ranks the responses. One per
+ * Read one row into records, from any of the layouts; `score` names what ranks the responses. One per
  * row, but for OASST trees with `tree: 'all'`: one per ranked prompter turn.
  */
-export function candidatesOf(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates[] {
+export function listRecords(
+  row: Record<string, unknown>,
+  score: string,
+  columns: ListColumns,
+  source: RowSource | null,
+): PreferenceRecord[] {
   const tree = columns.promptCol === undefined && columns.responsesCol === undefined ? oasstRoot(row) : null;
-  if (!tree) return [rowCandidates(row, score, columns)];
+  if (!tree) return [rowRecord(row, score, columns, source)];
   // OASST: the prompter's message and its replies, ranked by the human labellers (0 best).
   const ranked = {
     ...columns,
@@ -177,11 +175,17 @@ export function candidatesOf(row: Record<string, unknown>, score: string, column
   };
   const turns = columns.tree === 'all' ? treeTurns(tree, ranked.rankField ?? ranked.scoreField!) : [];
   // A tree nobody ranked (or --tree first) pairs its first prompt, which sets it aside as no_preference.
-  if (turns.length === 0) return [listCandidates(row, tree.text, tree.replies as unknown[], 'prompt.replies', ranked)];
-  return turns.map((t) => listCandidates(row, t.prompt, t.replies, t.field, ranked));
+  if (turns.length === 0)
+    return [listRecord(row, tree.text, tree.replies as unknown[], 'prompt.replies', ranked, source)];
+  return turns.map((t) => listRecord(row, t.prompt, t.replies, t.field, ranked, source));
 }
 
-function rowCandidates(row: Record<string, unknown>, score: string, columns: ListColumns): Candidates {
+function rowRecord(
+  row: Record<string, unknown>,
+  score: string,
+  columns: ListColumns,
+  source: RowSource | null,
+): PreferenceRecord {
   const { promptCol } = columns;
   const listFlags = columns.textField ?? columns.scoreField ?? columns.rankField;
   if (columns.responsesCol !== undefined || (Array.isArray(row.answers) && !Array.isArray(row.responses))) {
@@ -196,7 +200,7 @@ function rowCandidates(row: Record<string, unknown>, score: string, columns: Lis
         hint: hint('name_responses_column'),
       });
     if (prompt === undefined) throw noPrompt(promptCol);
-    return listCandidates(row, prompt, items, path.join('.'), columns);
+    return listRecord(row, prompt, items, path.join('.'), columns, source);
   }
   if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string') {
     const completions = row.completions as Array<Record<string, unknown>>;
@@ -217,17 +221,16 @@ function rowCandidates(row: Record<string, unknown>, score: string, columns: Lis
     );
     return {
       prompt: row.instruction,
-      responses: completions.map((c) => c.response),
-      scores,
-      ranks: null,
-      aspects,
+      responses: completions.map((c, i) => ({ content: c.response, score: scores[i]!, aspects: aspects[i]! })),
+      preference: { kind: 'ranking', by: 'score' },
       id: idOf(row, columns.idCol),
+      source,
     };
   }
   const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
   if (prompt === undefined) throw noPrompt(promptCol);
   if (Array.isArray(row.responses) && (listFlags !== undefined || row.responses.some(isObject)))
-    return listCandidates(row, prompt, row.responses, 'responses', columns);
+    return listRecord(row, prompt, row.responses, 'responses', columns, source);
   if (!Array.isArray(row.responses))
     throw new RowError('missing_field', 'the row has no list of responses', {
       field: 'responses',
@@ -243,14 +246,21 @@ function rowCandidates(row: Record<string, unknown>, score: string, columns: Lis
     });
   }
   const objects = row.scores.every((s) => s !== null && typeof s === 'object');
-  const scores = row.scores.map((s) => (objects ? num((s as Record<string, unknown>)[score]) : num(s)));
+  const scores = row.scores as unknown[];
   return {
     prompt,
-    responses: row.responses,
-    scores,
-    ranks: null,
-    aspects: objects ? (row.scores as Array<Record<string, number>>) : null,
+    responses: row.responses.map((content, i) =>
+      objects
+        ? {
+            content,
+            score: num((scores[i] as Record<string, unknown>)[score]),
+            aspects: scores[i] as Record<string, number>,
+          }
+        : { content, score: num(scores[i]) },
+    ),
+    preference: { kind: 'ranking', by: 'score' },
     id: idOf(row, columns.idCol),
+    source,
   };
 }
 
@@ -275,14 +285,14 @@ export function requireId(value: unknown, column: Path): void {
 }
 
 /** The row's id column and value (the one named, else id, prompt_id, uid, …), or null. */
-function idOf(row: Record<string, unknown>, named: Path | undefined): Candidates['id'] {
+function idOf(row: Record<string, unknown>, named: Path | undefined): RowId | null {
   const column = named ?? defaultIdColumn(row);
   const value = column ? getPath(row, column) : undefined;
   if (named) requireId(value, named);
   return column && (typeof value === 'string' || typeof value === 'number') ? { name: column.join('.'), value } : null;
 }
 
-/** One row's pairs, and how many of them a label (`Candidates.labels`) judged, and contradicted. */
+/** One row's pairs, and how many of them a label (ranks beside the scores) judged, and contradicted. */
 interface RowPairs {
   rows: Array<Record<string, unknown>>;
   labelled: number;
@@ -290,24 +300,26 @@ interface RowPairs {
 }
 
 /**
- * The pairs of one row, as output rows. Responses without a usable score take no part. A pair whose two
+ * The pairs of one record, as output rows. Responses without a usable score take no part. A pair whose two
  * responses carry different label ranks is labelled; it contradicts its label when the chosen (higher
  * scored) response has the worse rank.
  */
-export function pairRows(c: Candidates, options: PickOptions, line: number): RowPairs {
-  const usable = c.scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
+export function pairRows(record: PreferenceRecord, options: PickOptions): RowPairs {
+  const scores = orderScores(record);
+  const byRank = record.preference.kind === 'ranking' && record.preference.by === 'rank';
+  const usable = scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
   // Unscored responses are a data problem; unranked ones (an OASST tree nobody ranked) are no preference.
-  if (usable.length === 0 && c.scores.length > 0 && !c.ranks) {
+  if (usable.length === 0 && scores.length > 0 && !byRank) {
     throw new RowError('bad_score', 'no response has a usable score', {
       field: 'scores',
       expected: 'a number for at least two of the responses',
-      found: preview(c.scores),
+      found: preview(scores),
       hint: 'score the responses first: radpo score FILE --judge chat|reward …',
     });
   }
   const picked = pickPairs(
     usable.map(([s]) => s),
-    { ...options, ranks: c.ranks !== null },
+    { ...options, ranks: byRank },
   );
   // Each pair's two scores are checked as a pair (core/relabel.ts): 1e308 against -1e308 is no usable gap.
   for (const [a, b] of picked)
@@ -315,39 +327,49 @@ export function pairRows(c: Candidates, options: PickOptions, line: number): Row
   let labelled = 0;
   let contradicting = 0;
   const rows = picked.map(([a, b]) => {
-    const [i, j] = [usable[a]![1], usable[b]![1]];
-    const labels = c.labels ? [c.labels[i]!, c.labels[j]!] : null;
+    const [chosen, rejected] = [record.responses[usable[a]![1]]!, record.responses[usable[b]![1]]!];
+    const labels = !byRank && chosen.rank !== undefined ? [chosen.rank, rejected.rank!] : null;
     if (labels && Number.isFinite(labels[0]) && Number.isFinite(labels[1]) && labels[0] !== labels[1]) {
       labelled += 1;
       if (labels[0]! > labels[1]!) contradicting += 1;
     }
-    const row: Record<string, unknown> = {
-      prompt: c.prompt,
-      chosen: c.responses[i],
-      rejected: c.responses[j],
-      // Ranks order the pair but are not scores: such pairs go to radpo score (or relabel --judge).
-      ...(c.ranks
-        ? { rank_chosen: c.ranks[i], rank_rejected: c.ranks[j] }
-        : { score_chosen: c.scores[i], score_rejected: c.scores[j] }),
-      // The label travels with the pair, beside the scores that picked it.
-      ...(labels ? { rank_chosen: c.labels![i], rank_rejected: c.labels![j] } : {}),
-    };
-    if (c.aspects) {
-      row.chosen_aspects = c.aspects[i];
-      row.rejected_aspects = c.aspects[j];
-    }
-    carryId(row, c.id);
-    row.source_line = line;
-    return row;
+    return pairRow(record, chosen, rejected, byRank);
   });
   return { rows, labelled, contradicting };
+}
+
+/** One picked pair as an output row: the two responses with what the data said of each. */
+function pairRow(
+  record: PreferenceRecord,
+  chosen: RecordResponse,
+  rejected: RecordResponse,
+  byRank: boolean,
+): Record<string, unknown> {
+  const row: Record<string, unknown> = {
+    prompt: record.prompt,
+    chosen: chosen.content,
+    rejected: rejected.content,
+    // Ranks order the pair but are not scores: such pairs go to radpo score (or relabel --judge).
+    ...(byRank
+      ? { rank_chosen: chosen.rank, rank_rejected: rejected.rank }
+      : { score_chosen: chosen.score, score_rejected: rejected.score }),
+    // The label travels with the pair, beside the scores that picked it.
+    ...(!byRank && chosen.rank !== undefined ? { rank_chosen: chosen.rank, rank_rejected: rejected.rank } : {}),
+  };
+  if (chosen.aspects) {
+    row.chosen_aspects = chosen.aspects;
+    row.rejected_aspects = rejected.aspects;
+  }
+  carryId(row, record.id);
+  row.source_line = record.source?.line;
+  return row;
 }
 
 /**
  * The row's id on a pair: under its own name, and as `source_id` beside `source_line` (where the pair came
  * from, as relabel names it), which relabel and score find by default whatever the id column was called.
  */
-export function carryId(row: Record<string, unknown>, id: Candidates['id']): void {
+export function carryId(row: Record<string, unknown>, id: RowId | null): void {
   if (!id) return;
   row[id.name] = id.value;
   row.source_id = id.value;
@@ -361,7 +383,7 @@ export interface LongItem {
   /** Which input (index) and line the row came from. */
   input: number;
   line: number;
-  id: Candidates['id'];
+  id: RowId | null;
 }
 
 /** Long format's columns: the response, and a score or a rank (a prompt and a group where named). */

@@ -24,14 +24,8 @@ import { type ConflictWords, conflictLine, RunCounts } from '../../pipeline/summ
 import { counted } from '../../pipeline/text.js';
 import type { pairsFlags } from './flags.js';
 import { type PairsConfig, pairsConfig } from './config.js';
-import {
-  candidatesOf,
-  carryId,
-  longItem,
-  pairRows,
-  type Candidates,
-  type LongItem,
-} from '../../core/response-lists.js';
+import type { PreferenceRecord } from '../../core/record.js';
+import { carryId, listRecords, longItem, pairRows, type LongItem } from '../../core/response-lists.js';
 
 /** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
 function promptMismatch(firstItem: LongItem, other: LongItem, groupCol: Path, promptField: string): RowError {
@@ -204,17 +198,23 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
   }
 
   /** A row's pairs, their labels (ranks beside the scores) counted for the conflict stop. */
-  function rowPairs(c: Candidates, options: PickOptions, line: number): Array<Record<string, unknown>> {
-    const picked = pairRows(c, options, line);
+  function rowPairs(record: PreferenceRecord, options: PickOptions): Array<Record<string, unknown>> {
+    const picked = pairRows(record, options);
     counts.labelled += picked.labelled;
     counts.contradicting += picked.contradicting;
     return picked.rows;
   }
 
-  async function addPairs(c: Candidates, line: number, out: RunOutput, options = pick(line)): Promise<void> {
-    if (c.ranks) ranked = true;
-    scoredBy ??= c.scoreField;
-    await writePairs(rowPairs(c, options, line), out);
+  /** What ordered a record's responses, for the summary. */
+  function noteOrder(record: PreferenceRecord): void {
+    if (record.preference.kind !== 'ranking') return;
+    if (record.preference.by === 'rank') ranked = true;
+    scoredBy ??= record.preference.field;
+  }
+
+  async function addPairs(record: PreferenceRecord, out: RunOutput, options: PickOptions): Promise<void> {
+    noteOrder(record);
+    await writePairs(rowPairs(record, options), out);
   }
 
   /**
@@ -222,15 +222,14 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
    * adds nothing; the row is set aside when no turn gives a pair. All are picked before any is written,
    * so a row is never both in the output and in the rejects.
    */
-  async function addTreePairs(all: Candidates[], line: number, out: RunOutput): Promise<void> {
-    if (all.length === 1) return addPairs(all[0]!, line, out);
+  async function addTreePairs(all: PreferenceRecord[], line: number, out: RunOutput): Promise<void> {
+    if (all.length === 1) return addPairs(all[0]!, out, pick(line));
     const rows: Array<Record<string, unknown>> = [];
     let none: RowError | null = null;
-    for (const c of all) {
+    for (const record of all) {
       try {
-        rows.push(...rowPairs(c, pick(line), line));
-        if (c.ranks) ranked = true;
-        scoredBy ??= c.scoreField;
+        rows.push(...rowPairs(record, pick(line)));
+        noteOrder(record);
       } catch (err) {
         if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
         none ??= err;
@@ -307,19 +306,20 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
           .map((item) => ({ item, key: sortKey(item) }))
           .sort((a, b) => a.key[0] - b.key[0] || compareText(a.key[1], b.key[1]))
           .map((k) => k.item);
-        const candidates: Candidates = {
+        const record: PreferenceRecord = {
           prompt: first!.prompt,
-          responses: items.map((i) => i.response),
-          scores: items.map((i) => (flags.rankCol ? -i.value : i.value)),
-          ranks: flags.rankCol ? items.map((i) => i.value) : null,
-          aspects: null,
+          responses: items.map((i) =>
+            flags.rankCol ? { content: i.response, rank: i.value } : { content: i.response, score: i.value },
+          ),
+          preference: { kind: 'ranking', by: flags.rankCol ? 'rank' : 'score' },
           id: first!.id,
+          source: { file: config.inputs[first!.input]!, line: first!.line },
         };
         if (flags.groupCol) {
           const other = group.items.find((i) => JSON.stringify(i.prompt) !== JSON.stringify(first!.prompt));
           if (other) throw promptMismatch(first!, other, flags.groupCol, flags.promptCol?.join('.') ?? 'prompt');
         }
-        await addPairs(candidates, first!.line, out, pick(stableLine(group.key)));
+        await addPairs(record, out, pick(stableLine(group.key)));
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
         first ??= (await largeGroup(group.sorted!, { ...flags, groupCol: undefined })).first;
@@ -347,7 +347,7 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
         if (grouper) return pairLongInputs(out, policy);
         for (const input of config.inputs)
           await eachRecord(input, policy, (row, line) =>
-            addTreePairs(candidatesOf(row, flags.score, flags), line, out),
+            addTreePairs(listRecords(row, flags.score, flags, { file: input, line }), line, out),
           );
       },
       close: async () => grouper?.close(),

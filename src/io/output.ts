@@ -179,7 +179,7 @@ const FLUSH_AT = 256 << 10;
  */
 type ChunkReuse = 'never' | 'after-write' | 'after-callback';
 
-/** Text up to this many UTF-16 units is copied into the chunk by a loop while it is ASCII (a call into C++ costs more). */
+/** Text up to this many UTF-16 units is copied by a loop while it is ASCII (a call into C++ costs more). */
 const SHORT_TEXT = 32;
 
 /**

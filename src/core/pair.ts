@@ -8,6 +8,7 @@ import { RadpoError, RowError, preview } from './errors.js';
 /** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
 const shapeError = (message: string, fix: Hint) => new RadpoError('schema', message, fix);
 import { getPath, pathText, type Path } from './path.js';
+import type { Preference, PreferenceRecord } from './record.js';
 import { detectWinnerLayout, knownResponseColumns, probeOrientation, type WinnerSpec } from './winner.js';
 
 export interface Message {
@@ -677,21 +678,30 @@ function turnListPair(
   };
 }
 
-/** Turn one record into a normalized pair according to `shape`. Throws RowError. */
-export function toPair(record: unknown, shape: Shape, options: PairOptions = {}): Pair {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+/** Every pair a pair reader reads: its first response is the chosen one (a winner was oriented so first). */
+const CHOSEN_FIRST: Preference = Object.freeze({ kind: 'pair', chosen: 0, rejected: 1 });
+
+/**
+ * Read one row of a pair layout into the canonical record according to `shape`: the prompt's messages
+ * (system turn, Alpaca input and history, transcripts read as turns), the two responses (chosen first)
+ * and the tools. Throws RowError. The row's id and source are the caller's to set.
+ */
+export function readPair(row: unknown, shape: Shape, options: PairOptions = {}): PreferenceRecord<Message[]> {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) {
     throw new RowError('bad_field', 'the record is not an object', {
       expected: 'an object with columns',
-      found: preview(record),
+      found: preview(row),
     });
   }
-  const chosenField = pathText(shape.chosen);
-  const rejectedField = pathText(shape.rejected);
-  const chosenValue = getPath(record, shape.chosen);
-  const rejectedValue = getPath(record, shape.rejected);
+  const sides: Sides = {
+    chosen: getPath(row, shape.chosen),
+    rejected: getPath(row, shape.rejected),
+    chosenField: pathText(shape.chosen),
+    rejectedField: pathText(shape.rejected),
+  };
   for (const [value, field] of [
-    [chosenValue, chosenField],
-    [rejectedValue, rejectedField],
+    [sides.chosen, sides.chosenField],
+    [sides.rejected, sides.rejectedField],
   ] as const) {
     if (value === undefined || value === null) {
       throw new RowError('missing_field', 'the column is missing', {
@@ -701,85 +711,122 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
       });
     }
   }
-  let pair: Pair;
-  if (shape.prompt === null) {
-    const toConversation = (value: unknown, field: string): Message[] =>
-      shape.schema === 'implicit-string' && typeof value === 'string'
-        ? parseTranscript(value, field)
-        : toMessages(value, field, 'user');
-    const [promptC, answerC] = splitAtLastAnswer(toConversation(chosenValue, chosenField), chosenField);
-    const [promptR, answerR] = splitAtLastAnswer(toConversation(rejectedValue, rejectedField), rejectedField);
-    const n = Math.max(promptC.length, promptR.length);
-    for (let i = 0; i < n; i++) {
-      if (!sameJson(promptC[i], promptR[i])) {
-        throw new RowError('prompt_mismatch', `chosen and rejected differ before the response, first at turn ${i}`, {
-          field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
-          expected: 'the same prompt turns in both conversations',
-          found: `${preview(promptC[i]?.content, 40)} vs ${preview(promptR[i]?.content, 40)}`,
-          hint: 'the two responses must answer the same conversation; fix or remove the row',
-        });
-      }
-    }
-    if (promptC.length === 0) {
-      throw new RowError('missing_field', 'the conversation has no prompt turns before the response', {
-        field: chosenField,
-        expected: 'a user turn before the assistant response',
-        found: 'only the response',
-      });
-    }
-    pair = { prompt: promptC, chosen: answerC, rejected: answerR };
-  } else {
-    const promptField = pathText(shape.prompt);
-    const promptValue = withInput(record, shape, getPath(record, shape.prompt));
-    if (promptValue === undefined || promptValue === null) {
-      throw new RowError('missing_field', 'the column is missing', {
-        field: promptField,
-        expected: 'a prompt',
-        found: promptValue === null ? 'null' : 'no such column',
-        hint: hint('check_prompt_column'),
-      });
-    }
-    if (typeof promptValue === 'string' && promptValue.trim() === '') {
-      throw new RowError('bad_field', 'the prompt is empty', {
-        field: promptField,
-        expected: 'a non-empty prompt',
-        found: preview(promptValue),
-      });
-    }
-    if (isStringList(promptValue)) {
-      pair = turnListPair(promptValue, chosenValue, rejectedValue, [promptField, chosenField, rejectedField]);
-      if (!options.allowEmpty) {
-        requireNonEmpty(pair.chosen, chosenField);
-        requireNonEmpty(pair.rejected, rejectedField);
-      }
-      return pair;
-    }
-    const prompt = [...historyTurns(record, shape), ...promptMessages(promptValue, promptField, shape)];
-    if (shape.system !== null) {
-      const systemValue = getPath(record, shape.system);
-      if (systemValue !== undefined && systemValue !== null && typeof systemValue !== 'string') {
-        throw new RowError('bad_field', 'wrong type', {
-          field: pathText(shape.system),
-          expected: 'a string',
-          found: preview(systemValue),
-        });
-      }
-      if (typeof systemValue === 'string' && systemValue.trim() !== '' && prompt[0]?.role !== 'system') {
-        prompt.unshift({ role: 'system', content: systemValue });
-      }
-    }
-    pair = {
-      prompt,
-      chosen: toMessages(chosenValue, chosenField, 'assistant'),
-      rejected: toMessages(rejectedValue, rejectedField, 'assistant'),
-    };
-  }
+  const { pair, turnList } =
+    shape.prompt === null ? { pair: implicitPair(sides, shape), turnList: false } : explicitPair(row, shape, sides);
   if (!options.allowEmpty) {
-    requireNonEmpty(pair.chosen, chosenField);
-    requireNonEmpty(pair.rejected, rejectedField);
+    requireNonEmpty(pair.chosen, sides.chosenField);
+    requireNonEmpty(pair.rejected, sides.rejectedField);
   }
-  const tools = toolsOf(record, shape);
-  return tools === undefined ? pair : { ...pair, tools };
+  // LMSYS Arena's turn lists carry no tools column the pair would keep.
+  const tools = turnList ? undefined : toolsOf(row, shape);
+  return {
+    prompt: pair.prompt,
+    responses: [{ content: pair.chosen }, { content: pair.rejected }],
+    preference: CHOSEN_FIRST,
+    ...(tools === undefined ? {} : { tools }),
+    id: null,
+    source: null,
+  };
+}
+
+/** A pair reader's record as its chosen/rejected pair (what relabel, the judge stage, audit and inspect use). */
+export function pairOf(record: PreferenceRecord<Message[]>): Pair {
+  const { preference, responses } = record;
+  if (preference.kind !== 'pair') throw new Error(`a ${preference.kind} is no pair: pick its pairs first`);
+  const pair: Pair = {
+    prompt: record.prompt,
+    chosen: responses[preference.chosen]!.content,
+    rejected: responses[preference.rejected]!.content,
+  };
+  return record.tools === undefined ? pair : { ...pair, tools: record.tools };
+}
+
+/** A row's two response values and the fields they came from. */
+interface Sides {
+  chosen: unknown;
+  rejected: unknown;
+  chosenField: string;
+  rejectedField: string;
+}
+
+/** Whole conversations in chosen and rejected (implicit prompt): the prompt is the turns both share. */
+function implicitPair(sides: Sides, shape: Shape): Pair {
+  const { chosenField, rejectedField } = sides;
+  const toConversation = (value: unknown, field: string): Message[] =>
+    shape.schema === 'implicit-string' && typeof value === 'string'
+      ? parseTranscript(value, field)
+      : toMessages(value, field, 'user');
+  const [promptC, answerC] = splitAtLastAnswer(toConversation(sides.chosen, chosenField), chosenField);
+  const [promptR, answerR] = splitAtLastAnswer(toConversation(sides.rejected, rejectedField), rejectedField);
+  const n = Math.max(promptC.length, promptR.length);
+  for (let i = 0; i < n; i++) {
+    if (!sameJson(promptC[i], promptR[i])) {
+      throw new RowError('prompt_mismatch', `chosen and rejected differ before the response, first at turn ${i}`, {
+        field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
+        expected: 'the same prompt turns in both conversations',
+        found: `${preview(promptC[i]?.content, 40)} vs ${preview(promptR[i]?.content, 40)}`,
+        hint: 'the two responses must answer the same conversation; fix or remove the row',
+      });
+    }
+  }
+  if (promptC.length === 0) {
+    throw new RowError('missing_field', 'the conversation has no prompt turns before the response', {
+      field: chosenField,
+      expected: 'a user turn before the assistant response',
+      found: 'only the response',
+    });
+  }
+  return { prompt: promptC, chosen: answerC, rejected: answerR };
+}
+
+/** A prompt column beside the two responses: the prompt with its history, Alpaca input and system turn. */
+function explicitPair(row: object, shape: Shape, sides: Sides): { pair: Pair; turnList: boolean } {
+  const promptPath = shape.prompt!;
+  const promptField = pathText(promptPath);
+  const promptValue = withInput(row, shape, getPath(row, promptPath));
+  if (promptValue === undefined || promptValue === null) {
+    throw new RowError('missing_field', 'the column is missing', {
+      field: promptField,
+      expected: 'a prompt',
+      found: promptValue === null ? 'null' : 'no such column',
+      hint: hint('check_prompt_column'),
+    });
+  }
+  if (typeof promptValue === 'string' && promptValue.trim() === '') {
+    throw new RowError('bad_field', 'the prompt is empty', {
+      field: promptField,
+      expected: 'a non-empty prompt',
+      found: preview(promptValue),
+    });
+  }
+  if (isStringList(promptValue)) {
+    const fields: [string, string, string] = [promptField, sides.chosenField, sides.rejectedField];
+    return { pair: turnListPair(promptValue, sides.chosen, sides.rejected, fields), turnList: true };
+  }
+  const prompt = [...historyTurns(row, shape), ...promptMessages(promptValue, promptField, shape)];
+  withSystem(row, shape, prompt);
+  const pair = {
+    prompt,
+    chosen: toMessages(sides.chosen, sides.chosenField, 'assistant'),
+    rejected: toMessages(sides.rejected, sides.rejectedField, 'assistant'),
+  };
+  return { pair, turnList: false };
+}
+
+/** The row's system prompt (a non-blank string), put first unless the prompt already opens with one. */
+function withSystem(row: object, shape: Shape, prompt: Message[]): void {
+  if (shape.system === null) return;
+  const systemValue = getPath(row, shape.system);
+  if (systemValue !== undefined && systemValue !== null && typeof systemValue !== 'string') {
+    throw new RowError('bad_field', 'wrong type', {
+      field: pathText(shape.system),
+      expected: 'a string',
+      found: preview(systemValue),
+    });
+  }
+  if (typeof systemValue === 'string' && systemValue.trim() !== '' && prompt[0]?.role !== 'system') {
+    prompt.unshift({ role: 'system', content: systemValue });
+  }
 }
 
 /** The prompt's messages: a transcript's turns where the file's prompts are transcripts, else the value's. */

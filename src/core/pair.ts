@@ -7,6 +7,7 @@ import { RadpoError, RowError, preview } from './errors.js';
 
 /** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
 const shapeError = (message: string, fix: Hint) => new RadpoError('schema', message, fix);
+import { CHOSEN_NAMES, isMessageList, pairColumnsOf, REJECTED_NAMES, type PairColumns } from './input-layouts.js';
 import { getPath, pathText, type Path } from './path.js';
 import type { Preference, PreferenceRecord } from './record.js';
 import { detectWinnerLayout, knownResponseColumns, probeOrientation, type WinnerSpec } from './winner.js';
@@ -77,10 +78,6 @@ export interface ShapeOptions {
 /** LLaMA-Factory's alpaca converter joins instruction and input with one newline. */
 const DEFAULT_INPUT_JOIN = '\n';
 
-export const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
-export const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
-export const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
-
 const SCHEMA_TEXT: Record<SchemaName, string> = {
   conversational: 'conversational with explicit prompt (message lists)',
   standard: 'standard with explicit prompt (strings)',
@@ -131,17 +128,12 @@ function isTurnPairs(value: unknown): value is Array<[string, string]> {
   );
 }
 
-function isMessageList(value: unknown): value is unknown[] {
-  return (
-    Array.isArray(value) &&
-    value.length > 0 &&
-    value.every((m) => m !== null && typeof m === 'object' && !Array.isArray(m))
-  );
-}
-
 /**
- * Detect the input shape from the first record, honouring explicit column flags and --schema.
- * Throws a 'schema' RadpoError when nothing fits, naming the columns it saw.
+ * Detect the input shape from the first record, honouring explicit column flags and --schema: the winner
+ * layout (A/B responses and who won, core/winner.ts), then the columns the pair layouts of the registry
+ * read (core/input-layouts.ts `pairColumnsOf`), then what every pair layout may carry beside them (a
+ * system column, an Alpaca input and history, tools). Throws a 'schema' RadpoError when nothing fits,
+ * naming the columns it saw.
  */
 export function detectShape(first: unknown, options: ShapeOptions): Shape {
   if (first === null || typeof first !== 'object' || Array.isArray(first)) {
@@ -150,8 +142,27 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
       'each record must be a JSON object or a CSV row with a header',
     );
   }
+  const winner = winnerOf(first as Record<string, unknown>, options);
   // A/B responses with a winner: the shape is found on the row as if A won (the first row may be a tie).
-  // Columns the user names win over a layout found by its column names.
+  const record = (winner ? probeOrientation(first, winner) : first) as Record<string, unknown>;
+  let { prompt } = options;
+  if (prompt === undefined && winner?.prompt && typeof getPath(record, winner.prompt) === 'string')
+    prompt = winner.prompt;
+  const columns = pairColumnsOf(record, { ...options, prompt });
+  const { chosen, rejected } = columns;
+  if (!chosen || !rejected) {
+    const keys = Object.keys(record);
+    throw shapeError(
+      `cannot find the chosen and rejected columns; the first record ` +
+        `has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
+      hint('name_pair_columns'),
+    );
+  }
+  return completeShape(record, { ...columns, chosen, rejected }, options, winner);
+}
+
+/** The winner layout: the one named, else one found by its columns (unless the user named chosen/rejected). */
+function winnerOf(first: Record<string, unknown>, options: ShapeOptions): WinnerSpec | null {
   const named = options.chosen !== undefined || options.rejected !== undefined;
   const found = options.winner ?? (named ? null : detectWinnerLayout(first));
   const { winnerScores } = options;
@@ -162,70 +173,20 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
       hint('name_winner_columns'),
     );
   }
-  const winner =
-    found && winnerScores && !found.scoreA ? { ...found, scoreA: winnerScores.a, scoreB: winnerScores.b } : found;
-  const record = (winner ? probeOrientation(first, winner) : first) as Record<string, unknown>;
-  const keys = Object.keys(record);
-  let { prompt, chosen, rejected, system } = options;
-  if (prompt === undefined && winner?.prompt && typeof getPath(record, winner.prompt) === 'string')
-    prompt = winner.prompt;
-  let schema = options.schema;
+  return found && winnerScores && !found.scoreA ? { ...found, scoreA: winnerScores.a, scoreB: winnerScores.b } : found;
+}
 
-  if (schema === 'sharegpt' || (schema === undefined && prompt === undefined && Array.isArray(record.conversations))) {
-    schema = 'sharegpt';
-    prompt ??= ['conversations'];
-  }
-  // The OpenAI / Azure OpenAI DPO fine-tuning format: {input: {messages}, preferred_output, non_preferred_output}.
-  const openaiInput = record.input as Record<string, unknown> | undefined;
-  if (
-    prompt === undefined &&
-    chosen === undefined &&
-    openaiInput &&
-    typeof openaiInput === 'object' &&
-    isMessageList(openaiInput.messages) &&
-    isMessageList(record.preferred_output) &&
-    isMessageList(record.non_preferred_output)
-  ) {
-    schema ??= 'conversational';
-    prompt = ['input', 'messages'];
-    chosen = ['preferred_output'];
-    rejected ??= ['non_preferred_output'];
-  }
-  const pick = (names: string[]): Path | undefined => {
-    const name = firstPresent(record, names);
-    return name === undefined ? undefined : [name];
-  };
-  chosen ??= pick(CHOSEN_NAMES);
-  rejected ??= pick(REJECTED_NAMES);
-  const openai =
-    prompt !== undefined && pathText(prompt) === 'input.messages' && pathText(chosen ?? []) === 'preferred_output';
-  if (!chosen || !rejected) {
-    throw shapeError(
-      `cannot find the chosen and rejected columns; the first record ` +
-        `has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
-      hint('name_pair_columns'),
-    );
-  }
-  const chosenValue = getPath(record, chosen);
-  const implicitByDefault = schema === 'implicit-conversational' || schema === 'implicit-string';
-  if (!implicitByDefault && prompt === undefined) {
-    const candidate = pick(PROMPT_NAMES);
-    // HuggingFaceH4/ultrafeedback_binarized has a string `prompt` *and* whole conversations in chosen:
-    // the conversation is authoritative (it may hold several turns and a system message).
-    const chosenIsConversation =
-      isMessageList(chosenValue) &&
-      chosenValue.some(
-        (m) =>
-          (m as Message).role === 'user' ||
-          (m as Message).role === 'system' ||
-          (m as Record<string, unknown>).from === 'human',
-      );
-    if (candidate && !(chosenIsConversation && schema === undefined)) prompt = candidate;
-  }
-  if (system === undefined && schema !== 'implicit-conversational' && schema !== 'implicit-string') {
-    const name = firstPresent(record, ['system']);
-    if (name && typeof record[name] === 'string') system = [name];
-  }
+/** A pair layout's columns, with what any pair row may carry beside them: system, Alpaca input, history, tools. */
+function completeShape(
+  record: Record<string, unknown>,
+  columns: PairColumns & { chosen: Path; rejected: Path },
+  options: ShapeOptions,
+  winner: WinnerSpec | null,
+): Shape {
+  const { chosen, rejected, prompt } = columns;
+  const implicitByDefault = columns.schema === 'implicit-conversational' || columns.schema === 'implicit-string';
+  let system = options.system;
+  if (system === undefined && !implicitByDefault && typeof record.system === 'string') system = ['system'];
   // Alpaca (instruction + input): the input is part of the prompt; without it 982 of PandaLM's 999 rows
   // would share 169 instructions with the statement to judge gone.
   let input: Path | undefined = options.input;
@@ -234,21 +195,8 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     if (typeof record.input === 'string' && !used.includes('input')) input = ['input'];
   }
   const history =
-    prompt !== undefined && isTurnPairs(record.history) && !['history'].includes(pathText(chosen)) ? ['history'] : null;
-
-  if (schema === undefined) {
-    if (prompt !== undefined) {
-      const promptValue = getPath(record, prompt);
-      schema = isMessageList(promptValue) || isMessageList(chosenValue) ? 'conversational' : 'standard';
-    } else if (isMessageList(chosenValue)) schema = 'implicit-conversational';
-    else if (typeof chosenValue === 'string') schema = 'implicit-string';
-    else {
-      throw shapeError(
-        `cannot tell the input shape: no prompt column, and "${pathText(chosen)}" is ${preview(chosenValue)}`,
-        hint('name_prompt_or_shape'),
-      );
-    }
-  }
+    prompt !== undefined && isTurnPairs(record.history) && pathText(chosen) !== 'history' ? ['history'] : null;
+  const schema = columns.schema ?? schemaOf(record, prompt, chosen);
   const implicit = schema === 'implicit-conversational' || schema === 'implicit-string';
   const promptTranscript =
     schema === 'standard' &&
@@ -258,17 +206,11 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     transcriptPrompt(getPath(record, prompt)) !== null;
   if (!implicit && prompt === undefined) {
     throw shapeError(
-      `the ${schema} shape needs a prompt column; the first record has columns ${keys.join(', ')}`,
+      `the ${schema} shape needs a prompt column; the first record has columns ${Object.keys(record).join(', ')}`,
       hint('name_prompt'),
     );
   }
-  const names = [prompt, chosen, rejected].filter((p): p is Path => p !== undefined && !implicit).map(pathText);
-  const columns = implicit ? `${pathText(chosen)}/${pathText(rejected)}` : names.join('/');
-  const systemNote = system ? `, system from ${pathText(system)}` : '';
-  const inputNote = !implicit && input ? `, input from ${pathText(input)} (after the prompt)` : '';
-  const historyNote = !implicit && history ? ', earlier turns from history' : '';
-  const transcriptNote = promptTranscript ? ', prompts are Human:/Assistant: transcripts (read as turns)' : '';
-  return {
+  const shape: Omit<Shape, 'description'> = {
     schema,
     prompt: implicit ? null : (prompt ?? null),
     chosen,
@@ -280,12 +222,37 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     winner,
     tools: typeof record.tools === 'string' || Array.isArray(record.tools) ? ['tools'] : null,
     promptTranscript,
-    description: `${
-      openai ? 'OpenAI/Azure DPO fine-tuning ' + 'format, ' : ''
-    }${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}${transcriptNote}${
-      winner ? `; ${winner.description}` : ''
-    }`,
   };
+  return { ...shape, description: describeShape(shape, columns.format ?? '', system) };
+}
+
+/** The schema the first record's values show, where neither the user nor a layout named one. */
+function schemaOf(record: Record<string, unknown>, prompt: Path | undefined, chosen: Path): SchemaName {
+  const chosenValue = getPath(record, chosen);
+  if (prompt !== undefined)
+    return isMessageList(getPath(record, prompt)) || isMessageList(chosenValue) ? 'conversational' : 'standard';
+  if (isMessageList(chosenValue)) return 'implicit-conversational';
+  if (typeof chosenValue === 'string') return 'implicit-string';
+  throw shapeError(
+    `cannot tell the input shape: no prompt column, and "${pathText(chosen)}" is ${preview(chosenValue)}`,
+    hint('name_prompt_or_shape'),
+  );
+}
+
+/** e.g. "standard with explicit prompt (strings); columns prompt/chosen/rejected", for the summary. */
+function describeShape(shape: Omit<Shape, 'description'>, format: string, system: Path | undefined): string {
+  const { prompt, chosen, rejected, input, history, winner } = shape;
+  const implicit = prompt === null;
+  const columns = implicit
+    ? `${pathText(chosen)}/${pathText(rejected)}`
+    : [prompt, chosen, rejected].map(pathText).join('/');
+  const systemNote = system ? `, system from ${pathText(system)}` : '';
+  const inputNote = input ? `, input from ${pathText(input)} (after the prompt)` : '';
+  const historyNote = history ? ', earlier turns from history' : '';
+  const transcriptNote = shape.promptTranscript ? ', prompts are Human:/Assistant: transcripts (read as turns)' : '';
+  return `${format}${SCHEMA_TEXT[shape.schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}${transcriptNote}${
+    winner ? `; ${winner.description}` : ''
+  }`;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { RowError, preview } from '../core/errors.js';
 import { hint } from '../core/hints.js';
-import { TEXT_FIELDS } from '../core/response-lists.js';
+import { TEXT_FIELDS } from '../core/input-layouts.js';
 import type { Scale } from '../core/goal.js';
 import { asMessages, detectShapeOf, pairOf, readPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';

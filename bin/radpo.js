@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 // Thin shim: the CLI lives in dist/main.js (built by `npm run build`, run by `npm ci` via prepare).
 import { createReadStream, fstatSync, readFileSync } from 'node:fs';
-import { main } from '../dist/main.js';
-
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -16,6 +13,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     controller.abort();
   });
 }
+// The handlers above come first and radpo's modules after them (a static import would run before any of
+// this file): a signal while the modules load (~0.2 s) is an interruption (130, nothing written), not death
+// by signal (143 for SIGTERM). Only a signal during Node's own start, before this line, still kills.
+const { main } = await import('../dist/main.js');
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // `radpo … | head` closes stdout early: stop quietly instead of printing EPIPE (temporary files go too).
 // Any other error (stdout on a full disk) belongs to the run: its writer reports it and fails the run; it
 // is kept here too, so that no command ends with 0 after output that was lost.

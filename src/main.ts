@@ -19,7 +19,7 @@ import { relabelCommand } from './commands/relabel/command.js';
 import { scoreCommand } from './commands/score/command.js';
 import { RadpoError } from './core/errors.js';
 import { useColor, type Io } from './io/io.js';
-import { printable } from './io/log.js';
+import { jsonRecord, printable } from './io/log.js';
 import { Redactor, redactingStream } from './io/redact.js';
 import { WRITE_ERRORS, writeError } from './io/write-errors.js';
 
@@ -54,6 +54,8 @@ function exitCodeOf(err: RadpoError): number {
 /** The parsed --no-color (from the command line or --config), for the error message printed after a run. */
 interface Settings {
   color?: boolean;
+  /** --log-format json: a fatal error is one JSON record, as the logs are. */
+  json?: boolean;
 }
 
 /** Commander for every command; `schedule` receives the job of the command that was parsed. */
@@ -88,6 +90,8 @@ function buildProgram(
           typeof raw.config === 'string'
             ? await (await import('./cli/config-file.js')).applyConfigFile(raw.config, spec.flags, cmd, raw)
             : new Set<string>();
+        // Read before the flags are checked: a bad flag value is reported in the format asked for too.
+        settings.json = raw.logFormat === 'json';
         const flags = parseFlags(spec.flags, raw);
         settings.color = (flags as Settings).color;
         const { run } = await spec.load();
@@ -105,9 +109,14 @@ function buildProgram(
 }
 
 /** Print an error the way every command does: one line, then what to do. */
-function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
-  const color = useColor(io, colorFlag);
+function reportError(io: Io, err: unknown, settings: Settings = {}): number {
+  const color = useColor(io, settings.color === false ? false : undefined);
   const label = color ? '\x1b[31merror\x1b[0m' : 'error';
+  if (err instanceof RadpoError && settings.json) {
+    const hint = err.hint === undefined ? undefined : wordHint(err.hint);
+    io.stderr.write(jsonRecord('error', err.message, { code: err.code, hint, exit_code: exitCodeOf(err) }));
+    return exitCodeOf(err);
+  }
   if (err instanceof RadpoError) {
     // Messages quote data (column names, values, file names): printed through the terminal rule.
     io.stderr.write(`radpo: ${label}: ${printable(err.message)}\n`);
@@ -117,7 +126,12 @@ function reportError(io: Io, err: unknown, colorFlag?: boolean): number {
   const e = err as NodeJS.ErrnoException;
   // The machine's failures (a full disk, a failing disk) are the run's, whoever met them first.
   if (e && typeof e.code === 'string' && e.code in WRITE_ERRORS)
-    return reportError(io, writeError(e, e.path ?? 'a file'), colorFlag);
+    return reportError(io, writeError(e, e.path ?? 'a file'), settings);
+  if (settings.json) {
+    const msg = `internal error: ${e?.message ?? String(err)}`;
+    io.stderr.write(jsonRecord('error', msg, { code: 'internal', stack: e?.stack, exit_code: EXIT_FAILED }));
+    return EXIT_FAILED;
+  }
   io.stderr.write(
     `radpo: ${label}: internal error: ${printable(e?.stack ?? String(err))}\n` +
       '  This is a bug in radpo; please report it with the command you ran.\n',
@@ -152,7 +166,7 @@ export async function main(argv: readonly string[], given: Io, version: string):
         return EXIT_OK;
       return EXIT_USAGE;
     }
-    return reportError(io, err);
+    return reportError(io, err, settings);
   }
   if (!job) {
     io.stderr.write(program.helpInformation());
@@ -161,6 +175,6 @@ export async function main(argv: readonly string[], given: Io, version: string):
   try {
     return OUTCOME_EXIT[await (job as () => Promise<Outcome>)()];
   } catch (err) {
-    return reportError(io, err, settings.color === false ? false : undefined);
+    return reportError(io, err, settings);
   }
 }

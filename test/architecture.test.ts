@@ -200,6 +200,11 @@ describe('ARCHITECTURE.md, claim by claim', () => {
     expect([...bin.matchAll(/process\.exit\((\d+)\)/g)].map((m) => m[1])).toEqual(['130', '0']);
     // The exit code main() returns, or 1 when stdout failed after the run (output lost).
     expect([...bin.matchAll(/process\.exitCode = ([^;]+);/g)].map((m) => m[1])).toEqual(['1', 'code']);
+    // Signals are caught before radpo's modules load (~0.2 s): a static import would run before the handlers,
+    // and a SIGTERM then killed the process (143) instead of interrupting it (130).
+    expect(bin).not.toMatch(/^import .*dist\//m);
+    expect(bin.indexOf('process.on(signal')).toBeGreaterThan(0);
+    expect(bin.indexOf('process.on(signal')).toBeLessThan(bin.indexOf("await import('../dist/main.js')"));
   });
 
   it('server/ names flags only through the ServerRole the CLI passes in', () => {

@@ -97,14 +97,16 @@ export async function applyConfigFile(
   for (const [key, value] of Object.entries(values)) {
     const name = key.replace(/^--/, '');
     const flag = byName.get(name);
-    if (!flag || name === 'config')
+    if (!flag || name === 'config') {
+      const names = [...byName.keys()].filter((k) => k !== 'config');
+      const near = nearestName(name, names);
       throw usageError(
         `--config ${path}: unknown key "${key}": radpo ${cmd.name()} has no --${name} flag`,
-        `the keys are long flag names, e.g. ${[...byName.keys()]
-          .filter((k) => k !== 'config')
-          .slice(0, 3)
-          .join(', ')}`,
+        near === undefined
+          ? `the keys are long flag names, e.g. ${names.slice(0, 3).join(', ')}`
+          : `did you mean "${near}"? (the keys are long flag names, as typed after --)`,
       );
+    }
     if (cmd.getOptionValueSource(flag.attribute) === 'cli') continue;
     // Refused as the same value typed after the flag would be: a bad choice or number never runs.
     parseFileData(z.object({ [key]: flag.schema }), { [key]: value }, `--config ${path}`);
@@ -118,4 +120,34 @@ export async function applyConfigFile(
     set.add(flag.attribute);
   }
   return set;
+}
+
+/**
+ * The flag a mistyped key most likely meant: the same name in camelCase or snake_case (minGap, min_gap →
+ * min-gap), else the one within two edits (at most a third of the key), if only one is that near.
+ */
+function nearestName(key: string, names: string[]): string | undefined {
+  const kebab = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/_/g, '-')
+    .toLowerCase();
+  if (names.includes(kebab)) return kebab;
+  const bound = Math.min(2, Math.floor(kebab.length / 3));
+  const near = names.filter((n) => editDistance(kebab, n) <= bound);
+  return near.length === 1 ? near[0] : undefined;
+}
+
+/** Levenshtein distance with adjacent swaps counted as one edit (the typo people make). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  return d[a.length]![b.length]!;
 }

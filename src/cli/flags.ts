@@ -161,9 +161,16 @@ export function flagError(flag: string, err: ValueError): RadpoError {
   return Object.assign(usageError(message, err.hint), { cause: err });
 }
 
+/**
+ * A whole number ≥ 0. Past 2^53 a JavaScript number no longer holds every whole number, so '9007199254740993'
+ * would be read as ...992: a seed or a count a user typed would silently become another one.
+ */
 function parseCount(text: string): number {
   if (!/^\d+$/.test(text.trim())) throw new ValueError(text, 'a whole number');
-  return Number(text.trim());
+  const value = Number(text.trim());
+  if (!Number.isSafeInteger(value))
+    throw new ValueError(text, undefined, `past ${Number.MAX_SAFE_INTEGER}, the largest whole number kept exactly`);
+  return value;
 }
 
 /**
@@ -192,6 +199,13 @@ export function parseNumber(text: string): number {
 export function parseNonNegative(text: string): number {
   const value = parseNumber(text);
   if (value < 0) throw new ValueError(text, 'a number of at least 0');
+  return value;
+}
+
+/** A probability mass above 0 and at most 1 (nucleus sampling's top-p: 0 keeps no token). */
+export function parseTopP(text: string): number {
+  const value = parseNumber(text);
+  if (!(value > 0 && value <= 1)) throw new ValueError(text, 'a share above 0 and at most 1, such as 0.95');
   return value;
 }
 

@@ -209,6 +209,7 @@ export function runConfig(
     maxLineBytes: flags.maxLineBytes,
     maxConflictRate: flags.maxConflictRate ?? 1,
     quiet: flags.quiet,
+    logFormat: flags.logFormat,
     version,
     words: wordHint,
   };

@@ -23,8 +23,10 @@ import {
   parseBytes,
   parsed,
   parseInRange,
+  parseNonNegative,
   parseNumber,
   parseRate,
+  parseTopP,
   path,
   text,
   type Flag,
@@ -181,7 +183,11 @@ export const errorFlags = {
 function logFlags() {
   return {
     quiet: bool('-q, --quiet', 'no summary or progress on stderr (errors still print)', { group: 'errors' }),
-    logLevel: choice('--log-level <level>', 'log level', LOG_LEVELS, { default: 'warn', group: 'errors' }),
+    // No default in the table: -q lowers the level only when --log-level was not given (-q --log-level warn
+    // keeps warnings, as typed).
+    logLevel: choice('--log-level <level>', 'log level (default: warn; error with -q)', LOG_LEVELS, {
+      group: 'errors',
+    }),
     logFormat: choice('--log-format <format>', 'log lines as text or as pino JSON', LOG_FORMATS, {
       default: 'text',
       group: 'errors',
@@ -348,8 +354,14 @@ export const policyFlags = {
     SERVER_KINDS,
     { default: 'auto', group: 'judge' },
   ),
-  temperature: parsed('--temperature <t>', 'sampling temperature', parseNumber, { default: '0.8', group: 'judge' }),
-  topP: parsed('--top-p <p>', 'nucleus sampling', parseNumber, { default: '0.95', group: 'judge' }),
+  temperature: parsed('--temperature <t>', 'sampling temperature (0: greedy)', parseNonNegative, {
+    default: '0.8',
+    group: 'judge',
+  }),
+  topP: parsed('--top-p <p>', 'nucleus sampling: the share of probability mass kept, above 0, at most 1', parseTopP, {
+    default: '0.95',
+    group: 'judge',
+  }),
   maxTokens: count('--max-tokens <n>', 'longest response, in tokens', { default: '1024', group: 'judge' }),
 };
 

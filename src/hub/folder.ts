@@ -14,7 +14,7 @@ import { constants, type Dirent, promises as fsp, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { RadpoError, usageError } from '../core/errors.js';
 import type { OutputFileFormat } from '../io/choices.js';
-import type { Io } from '../io/io.js';
+import { type Io, warn } from '../io/io.js';
 import { fileSink, type Sink } from '../io/output.js';
 import { registerTemporary, releaseTemporary } from '../io/temp-files.js';
 import { ParquetOutput } from '../io/parquet.js';
@@ -230,9 +230,8 @@ export class HubFolder implements Sink {
     );
   }
 
-  /** A warning through the run's logger (a bare `warning:` line where none was set up). */
   private warn(message: string): void {
-    (this.io.warn ?? ((m: string) => this.io.stderr.write(`warning: ${m}\n`)))(message);
+    warn(this.io, message);
   }
 
   /** An audit of other inputs (radpo's own output, another file) is still shown, under the names it audited. */

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RadpoError, usageError } from '../core/errors.js';
-import type { Io } from '../io/io.js';
+import { type Io, warn } from '../io/io.js';
 import { RepoCache } from './cache.js';
 import type { CardSplit } from './card-configs.js';
 import { hubEnv } from './env.js';
@@ -94,9 +94,7 @@ async function matchGlobs(s: HubSession, ref: HubRef, globs: readonly string[], 
   if (s.env.offline) {
     const commit = new RepoCache(s.env.cacheDir, ref.repo).commitFor(ref.revision);
     available = commit ? new RepoCache(s.env.cacheDir, ref.repo).snapshotFiles(commit) : [];
-    s.io.stderr.write(
-      `warning: HF_HUB_OFFLINE: ${input} matches the files the cache holds, which may be fewer than the Hub's\n`,
-    );
+    warn(s.io, `HF_HUB_OFFLINE: ${input} matches the files the cache holds, which may be fewer than the Hub's`);
   } else {
     const bases = [...new Set(globs.map(globBase))];
     // One listing from the deepest folder every glob shares.
@@ -118,7 +116,19 @@ async function matchGlobs(s: HubSession, ref: HubRef, globs: readonly string[], 
   const out: string[] = [];
   for (const glob of globs) {
     const re = globMatcher(glob);
-    const hits = available.filter((p) => re.test(p) && !out.includes(p));
+    const matched = available.filter((p) => re.test(p) && !out.includes(p));
+    // A glob over a repository (data/**, **) also matches its card, .gitattributes, scripts and images:
+    // only the files radpo reads are data, as `datasets` keeps only the extensions it loads.
+    const hits = matched.filter(isDataFile);
+    const others = matched.filter((p) => !isDataFile(p));
+    if (hits.length === 0 && others.length > 0)
+      throw new RadpoError(
+        'data',
+        `${hubUrl(ref, glob)} matches no data file, only ${listed(others)}`,
+        `radpo reads ${DATA_EXTENSIONS.join(', ')} (also gzipped); name the data files' folder or extension`,
+      );
+    if (others.length > 0)
+      warn(s.io, `${hubUrl(ref, glob)}: skipped ${others.length} files that are not data (${listed(others)})`);
     if (hits.length === 0) {
       const near = available.slice(0, 12).join(', ');
       // Offline, the files may be on the Hub all the same: the command that caches them, as for one file.
@@ -189,3 +199,13 @@ async function splitFiles(
   const name = `${hubUrl(ref, '').replace(/\/$/, '')} (split ${chosen[0]!.split})`;
   return { input: { name, files: await globFiles(s, pinned, globs, input) }, split: chosen[0]!.split };
 }
+
+/** The extensions of the files radpo reads (io/records.ts), each also gzipped. */
+const DATA_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.csv', '.parquet'];
+
+function isDataFile(path: string): boolean {
+  const name = path.toLowerCase().replace(/\.gz$/, '');
+  return DATA_EXTENSIONS.some((ext) => name.endsWith(ext));
+}
+
+const listed = (paths: string[]) => `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? `, … (${paths.length})` : ''}`;

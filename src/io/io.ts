@@ -24,6 +24,12 @@ export interface Io {
   warn?: (message: string) => void;
 }
 
+/** A warning through the run's logger, or a bare `warning:` line on stderr where no logger was set up. */
+export function warn(io: Io, message: string): void {
+  if (io.warn) io.warn(message);
+  else io.stderr.write(`warning: ${message}\n`);
+}
+
 /** Colour only on a terminal, and never with NO_COLOR (non-empty) or TERM=dumb (clig.dev). */
 export function useColor(io: Io, flag: boolean | undefined): boolean {
   if (flag === false) return false;

@@ -78,14 +78,23 @@ function jsonLogger(io: Io, level: LogLevel): Logger {
 }
 
 /**
- * The logger of a command run from its log flags. -q silences warnings unless --log-level was raised or
- * lowered on purpose (the default, warn, becomes error); colour only on a terminal (useColor).
+ * One record in pino's JSON line shape (numeric level, ISO time, msg), for what radpo writes on stderr whatever
+ * the log level (the run summary, a fatal error): a `--log-format json` reader sees no text line among the records.
+ */
+export function jsonRecord(level: 'info' | 'error', msg: string, fields: Record<string, unknown>): string {
+  const record = { level: RANKS[level], time: new Date().toISOString(), msg, ...fields };
+  return jsonTerminalSafe(`${JSON.stringify(record)}\n`);
+}
+
+/**
+ * The logger of a command run from its log flags. -q silences warnings unless --log-level was given (the
+ * default, warn, becomes error); colour only on a terminal (useColor).
  */
 export function runLogger(
   io: Io,
-  o: { quiet: boolean; logLevel: LogLevel; logFormat: LogFormat; color?: boolean },
+  o: { quiet: boolean; logLevel?: LogLevel; logFormat: LogFormat; color?: boolean },
 ): Logger {
-  const level = o.quiet && o.logLevel === 'warn' ? 'error' : o.logLevel;
+  const level = o.logLevel ?? (o.quiet ? 'error' : 'warn');
   const logger =
     o.logFormat === 'json' ? jsonLogger(io, level) : new TextLogger(io, RANKS[level], useColor(io, o.color));
   io.warn = (message) => logger.warn(message);

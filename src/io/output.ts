@@ -10,7 +10,7 @@ import { RadpoError } from '../core/errors.js';
 import { chunkBytes, expandRaw, type Chunk, type RawTable } from './rawjson.js';
 import { floatScores, floatText, SCORE_COLUMNS } from '../core/layouts.js';
 import { DEFAULT_GZIP_LEVEL, isGzipName, type OutputFileFormat } from './choices.js';
-import { openTarget } from './target.js';
+import { namesStdout, openTarget } from './target.js';
 import { descriptorStream } from './descriptor.js';
 import { WRITE_ERRORS, writeError } from './write-errors.js';
 
@@ -435,5 +435,5 @@ export function nullSink(): Sink {
 }
 
 export async function openSink(target: string, stdout: Writable, gzipLevel = DEFAULT_GZIP_LEVEL): Promise<Sink> {
-  return target === '-' ? streamSink(stdout, 'to stdout') : fileSink(target, gzipLevel);
+  return (await namesStdout(target)) ? streamSink(stdout, 'to stdout') : fileSink(target, gzipLevel);
 }

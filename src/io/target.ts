@@ -79,6 +79,15 @@ async function namedDescriptor(path: string): Promise<number | undefined> {
   return undefined;
 }
 
+/**
+ * `-`, or a path naming this process's stdout (`/dev/stdout`, `/proc/self/fd/1`, a link to one): written as
+ * stdout is, so `-o /dev/stdout | head` ends as `-o - | head` does (exit 0, not a write error) and a run that
+ * stops before its commit leaves stdout empty under either name.
+ */
+export async function namesStdout(path: string): Promise<boolean> {
+  return path === '-' || (await namedDescriptor(path)) === 1;
+}
+
 export async function resolvePath(path: string): Promise<ResolvedPath> {
   let stats: Stats;
   try {

@@ -1,7 +1,7 @@
 /** What every command that reads pairs and writes rows is configured with. */
 import type { HintWords } from '../core/hints.js';
 import type { ShapeOptions } from '../core/pair.js';
-import type { InputFormat, OutputFileFormat } from '../io/choices.js';
+import type { InputFormat, LogFormat, OutputFileFormat } from '../io/choices.js';
 
 export const ON_ERROR_POLICIES = ['fail', 'skip'] as const;
 export type OnErrorPolicy = (typeof ON_ERROR_POLICIES)[number];
@@ -31,6 +31,8 @@ export interface RunConfig {
   /** Stop when more than this share of the scored pairs contradict their label (1: never). */
   maxConflictRate: number;
   quiet: boolean;
+  /** json: the summary is one JSON record on stderr, as the log lines are. */
+  logFormat: LogFormat;
   version: string;
   /** How the core's hints are worded for this user (the CLI's flag names: src/cli/hints.ts). */
   words: HintWords;

@@ -19,6 +19,7 @@ import {
 import { ScratchFile } from '../io/scratch.js';
 import { Redactor } from '../io/redact.js';
 import { ParquetOutput } from '../io/parquet.js';
+import { namesStdout } from '../io/target.js';
 import type { Chunk, RawTable } from '../io/rawjson.js';
 import { HubFolder, isFolderOutput } from '../hub/folder.js';
 import { usageError } from '../core/errors.js';
@@ -157,24 +158,26 @@ export class RunOutput {
         : null;
       if (folder) opened.push(folder);
       if (fileFormat === 'parquet' && !options.noRows && !folder) parquet = await ParquetOutput.create(options.output);
+      const rowsToStdout = await namesStdout(options.output);
+      const rejectsToStdout = options.rejects !== undefined && (await namesStdout(options.rejects));
       const sink =
         folder ??
         (parquet || options.noRows
           ? nullSink()
-          : options.output === '-' && options.holdStdout
+          : rowsToStdout && options.holdStdout
             ? new HeldSink(await openSink('-', io.stdout, options.gzipLevel))
             : await openSink(options.output, io.stdout, options.gzipLevel));
       opened.push(sink);
       const rejectsFile =
         options.rejects === undefined
           ? null
-          : options.rejects === '-'
+          : rejectsToStdout
             ? streamSink(io.stdout, 'to stdout')
             : await fileSink(options.rejects);
       // Set-aside rows carry server messages and answers: no secret reaches the rejects file.
       const redacted = rejectsFile && io.secrets ? redactingSink(rejectsFile, io.secrets) : rejectsFile;
       // Rejects on stdout wait with the rows (HeldSink): a stop leaves stdout empty either way.
-      const rejects = redacted && options.rejects === '-' && options.holdStdout ? new HeldSink(redacted) : redacted;
+      const rejects = redacted && rejectsToStdout && options.holdStdout ? new HeldSink(redacted) : redacted;
       if (rejects) opened.push(rejects);
       // Flat memory for any input size, stdin included.
       const spool = options.spool ? await ScratchFile.open(SPOOL) : null;

@@ -7,7 +7,7 @@
 import type { Logger } from '../io/log.js';
 import { formatLocation } from '../core/errors.js';
 import { type Io, stopIfInterrupted } from '../io/io.js';
-import { printable } from '../io/log.js';
+import { jsonRecord, printable } from '../io/log.js';
 import type { RunConfig } from './config.js';
 import { RowPolicy } from './row-policy.js';
 import { RunOutput, type RunOutputOptions } from './run-output.js';
@@ -101,7 +101,15 @@ export async function runRows<R extends BaseReport>(
     await stage.beforeCommit?.(out, empty);
     await out.commit(report, { rows: !empty });
     await stage.afterCommit?.(report, empty);
-    if (!config.quiet) io.stderr.write(printable(stage.summary(report, (Date.now() - started) / 1000)));
+    if (!config.quiet) {
+      const summary = stage.summary(report, (Date.now() - started) / 1000);
+      // A JSON log is read by a program: the summary is one record of it, with the report's figures.
+      io.stderr.write(
+        config.logFormat === 'json'
+          ? jsonRecord('info', summary.split('\n')[0] ?? '', { report, summary })
+          : printable(summary),
+      );
+    }
     const duplicates = counts.duplicateKeyWarning();
     if (duplicates) logger.warn(duplicates);
     const unsaved = counts.unsavedSetAsideWarning(out.rejects !== null, stage.noun);

@@ -16,6 +16,7 @@ import {
 } from '../../src/cli/flags.js';
 import type { relabelFlags } from '../../src/commands/relabel/flags.js';
 import { COMMANDS } from '../../src/main.js';
+import { run, UF1000 as SAMPLE } from '../helpers.js';
 
 /** What would make a table lie: two entries on one value, an option no entry owns, an entry with no option. */
 function tableProblems(table: FlagTable): string[] {
@@ -73,5 +74,30 @@ describe('flag tables', () => {
     expect(() => parseFlags(relabel.flags, { ...cmd.opts(), onError: 'sometimes' })).toThrow(
       '--on-error expects one of fail, skip, got "sometimes"',
     );
+  });
+});
+
+describe('numbers a flag cannot hold or a server cannot use are usage errors (exit 2), not values acted on', () => {
+  it.each([
+    // 2^53 + 1 reads as 2^53 in JavaScript: the seed sent would not be the seed typed.
+    ['generate --seed past 2^53', ['generate', SAMPLE, '--seed', '9007199254740993'], '--seed "9007199254740993"'],
+    [
+      'score --seed past 2^53',
+      ['score', SAMPLE, '--seed', '18446744073709551615'],
+      'past 9007199254740991, the largest whole number kept exactly',
+    ],
+    ['relabel --threads 9999999999', ['relabel', SAMPLE, '--threads', '9999999999'], 'more than 256 worker threads'],
+    [
+      'generate --temperature -1',
+      ['generate', SAMPLE, '--temperature', '-1'],
+      '--temperature expects a number of at least 0, got "-1"',
+    ],
+    ['generate --top-p 1e3', ['generate', SAMPLE, '--top-p', '1e3'], 'above 0 and at most 1'],
+    ['generate --top-p 0', ['generate', SAMPLE, '--top-p', '0'], '--top-p expects a share above 0'],
+  ])('%s', async (_name, argv, message) => {
+    const r = await run(argv);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
   });
 });

@@ -165,6 +165,11 @@ describe('--config FILE', () => {
 
   it.each([
     ['bogus: 1\n', /--config .*c\.yaml: unknown key "bogus": radpo relabel has no --bogus flag/],
+    // The names people type for a flag in a file: camelCase, snake_case, a slip of one or two letters.
+    ['minGap: 1\n', /unknown key "minGap": radpo relabel has no --minGap flag\n {2}hint: did you mean "min-gap"\?/],
+    ['min_gap: 1\n', /unknown key "min_gap".*\n.*did you mean "min-gap"\?/],
+    ['chosen-scroe-col: x\n', /unknown key "chosen-scroe-col".*\n.*did you mean "chosen-score-col"\?/],
+    ['placment: user\n', /unknown key "placment".*\n.*did you mean "placement"\?/],
     ['scale: [1, 2]\n', /c\.yaml: at "scale": expected a string or a number, found an array \[1,2\]$/m],
     ['scale: 0-x\n', /c\.yaml: at "scale": expected MIN-MAX such as 1-10 or 0-4, found a string "0-x"$/m],
     ['allow-empty: yes please\n', /c\.yaml: at "allow-empty": expected a boolean, found a string "yes please"$/m],

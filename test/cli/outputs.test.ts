@@ -19,7 +19,7 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateRows } from '../../bench/generate.mjs';
-import { BIN, SHELL_RADPO, FIXTURES, spawnRadpo, parseJsonl, run, tempDir } from '../helpers.js';
+import { BIN, SHELL_RADPO, FIXTURES, UF1000, spawnRadpo, parseJsonl, run, tempDir } from '../helpers.js';
 
 const SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
 const isRoot = process.getuid?.() === 0;
@@ -97,6 +97,37 @@ describe('devices, FIFOs and symlinks', () => {
       );
       expect(pipe.status, pipe.stderr).toBe(0);
       expect(parseJsonl(pipe.stdout)).toHaveLength(200);
+    }
+  });
+
+  it('-o /dev/stdout is stdout by another name: | head ends it as -o - does, a stop leaves it empty', () => {
+    for (const target of ['-', '/dev/stdout', '/proc/self/fd/1']) {
+      // The reader leaves after 100 bytes: exit 0 and no error, under either name (was exit 1, "wrote 0 B").
+      const head = spawnSync(
+        'bash',
+        [
+          '-c',
+          `${SHELL_RADPO} relabel "${UF1000}" --allow-empty -o ${target} | head -c 100 >/dev/null; ` +
+            'echo "rc=${PIPESTATUS[0]}" >&2',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(head.stderr.trim(), target).toBe('rc=0');
+      // The label-conflict stop: nothing reaches stdout (its rows were streamed under /dev/stdout).
+      const swapped = spawnRadpo([
+        'relabel',
+        UF1000,
+        '--allow-empty',
+        '--chosen-score-col',
+        'metadata.score_rejected',
+        '--rejected-score-col',
+        'metadata.score_chosen',
+        '-o',
+        target,
+      ]);
+      expect(swapped.status, target).toBe(1);
+      expect(swapped.stderr).toContain('nothing was written');
+      expect(swapped.stdout, target).toBe('');
     }
   });
 

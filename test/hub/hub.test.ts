@@ -211,6 +211,22 @@ describe('hf:// inputs', () => {
     expect(r.stderr).toContain(hint);
   });
 
+  it('a glob over the whole repository reads its data files only, and says which others it skipped', async () => {
+    const h = await startHub({ '.gitattributes': '*.parquet filter=lfs\n', 'data/notes.md': '# notes\n' });
+    const env = hubEnvFor(h, join(tempDir(), 'cache'));
+    const all = await run(['relabel', 'hf://datasets/me/uf/**', '-o', '-'], { env });
+    expect(all.code, all.stderr).toBe(0);
+    // The card and .gitattributes were read as data before (README.md: "line 1: not JSON").
+    // The three train shards (all the sample's rows) and the test shard (a copy of the first: 30 rows).
+    expect(parseJsonl(all.stdout)).toHaveLength(2 * (lines.length + 30));
+    expect(all.stderr).toMatch(/warning: hf:\/\/datasets\/me\/uf\/\*\*: skipped 3 files that are not data/);
+    expect(all.stderr).toMatch(/\.gitattributes/);
+    const none = await run(['relabel', 'hf://datasets/me/uf/**/*.md'], { env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('matches no data file, only README.md, data/notes.md');
+    expect(none.stdout).toBe('');
+  });
+
   it('a listing naming a path outside the repository stops the run; nothing is linked outside the cache', async () => {
     // A hostile endpoint's tree listing: data/../../../../escape.jsonl would be linked (or, when a file is there,
     // read as the cached copy) outside HF_HUB_CACHE.

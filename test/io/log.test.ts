@@ -8,6 +8,10 @@ import type { LogFormat, LogLevel } from '../../src/io/choices.js';
 import type { Io } from '../../src/io/io.js';
 import { type Logger, runLogger } from '../../src/io/log.js';
 import { Redactor, redactingStream } from '../../src/io/redact.js';
+import { FIXTURES, run } from '../helpers.js';
+import { join } from 'node:path';
+
+const UF_SAMPLE = join(FIXTURES, 'ultrafeedback_sample.jsonl');
 
 class Lines extends Writable {
   text = '';
@@ -33,7 +37,7 @@ function logged(log: (logger: Logger) => void, o: Options = {}): string {
   const secrets = new Redactor();
   secrets.add(o.secret);
   const io = { env: {}, cwd: '/', stderr: redactingStream(stderr, secrets) } as unknown as Io;
-  log(runLogger(io, { quiet: o.quiet ?? false, logLevel: o.level ?? 'warn', logFormat: o.format ?? 'text' }));
+  log(runLogger(io, { quiet: o.quiet ?? false, logLevel: o.level, logFormat: o.format ?? 'text' }));
   return stderr.text;
 }
 
@@ -63,6 +67,17 @@ describe('the text format', () => {
     ['-q: warnings go', (l) => l.warn('w'), { quiet: true }, ''],
     ['-q: errors stay', (l) => l.error('e'), { quiet: true }, 'radpo: error: e\n'],
     ['-q with --log-level chosen', (l) => l.warn('w'), { quiet: true, level: 'info' }, 'radpo: warning: w\n'],
+    // warn typed is a choice too, though it is the default's level (-q --log-level warn hid warnings).
+    ['-q with --log-level warn typed', (l) => l.warn('w'), { quiet: true, level: 'warn' }, 'radpo: warning: w\n'],
+    [
+      'no -q, no --log-level: warn',
+      (l) => {
+        l.info('i');
+        l.warn('w');
+      },
+      {},
+      'radpo: warning: w\n',
+    ],
     ['silent', (l) => l.error('e'), { level: 'silent' }, ''],
     ['colour on a terminal', (l) => l.warn('w'), { tty: true }, 'radpo: \x1b[33mwarning\x1b[0m: w\n'],
     ['data cannot drive the terminal', (l) => l.warn('col \x1b]0;x\x07'), {}, 'radpo: warning: col \\x1b]0;x\\x07\n'],
@@ -122,5 +137,31 @@ describe('--log-format json: pino', () => {
     expect(records(text)).toEqual([
       expect.objectContaining({ level: 50, url: 'http://x/?key=***', msg: 'bad key ***' }),
     ]);
+  });
+});
+
+describe('--log-format json: every line radpo writes on stderr is a record (summary and fatal errors too)', () => {
+  const records = (stderr: string) =>
+    stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it.each([
+    ['a run: the summary is an info record with the report', ['relabel', UF_SAMPLE], 0, { level: 30 }],
+    ['bad data: an error record with its code and hint', ['relabel', '/nonexistent/in.jsonl'], 1, { level: 50 }],
+    ['a bad flag value: an error record, exit 2', ['relabel', UF_SAMPLE, '--min-gap', '0x1'], 2, { level: 50 }],
+  ])('%s', async (_name, argv, code, first) => {
+    const r = await run([...argv, '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(code);
+    const lines = records(r.stderr);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatchObject(first);
+    if (code === 0)
+      expect(lines[0]).toMatchObject({
+        msg: expect.stringMatching(/^radpo relabel: 100 rows read, 200 rows written/),
+        report: { rows_read: 100, rows_written: 200, set_aside: { total: 0 } },
+      });
+    else expect(lines.at(-1)).toMatchObject({ code: code === 2 ? 'usage' : 'io', exit_code: code });
   });
 });

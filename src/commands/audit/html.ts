@@ -16,7 +16,6 @@ import type { AuditReport } from './report.js';
  */
 const escapeHtml = (text: string) =>
   text
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters it makes visible
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => terminalSafe(c))
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 

@@ -7,14 +7,20 @@
 import { ValueError } from '../../core/errors.js';
 
 export const MAX_AUTO_THREADS = 8;
+/** Each worker is a V8 isolate of ~10 MB before its first row; past a few hundred a machine runs out of memory. */
+const MAX_THREADS = 256;
 
 type ThreadsSetting = number | 'auto';
 
 export function parseThreads(text: string): ThreadsSetting {
   const t = text.trim();
   if (t === 'auto') return 'auto';
-  if (!/^\d+$/.test(t)) throw new ValueError(text, 'auto, 0 (the main thread only) or a number of worker threads');
-  return Number(t);
+  const expected = `auto, 0 (the main thread only) or a number of worker threads up to ${MAX_THREADS}`;
+  if (!/^\d+$/.test(t)) throw new ValueError(text, expected);
+  const threads = Number(t);
+  if (threads > MAX_THREADS)
+    throw new ValueError(text, undefined, `more than ${MAX_THREADS} worker threads (each costs ~10 MB)`);
+  return threads;
 }
 
 /**

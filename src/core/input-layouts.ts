@@ -76,7 +76,7 @@ export const toNumber = (v: unknown) =>
 /** The fields of a list's response objects that hold the response's text, first found first. */
 export const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
 /** The fields of a response object that hold its score (higher is better), first found first. */
-export const SCORE_FIELDS = ['score', 'rating', 'reward', 'overall_score'];
+const SCORE_FIELDS = ['score', 'rating', 'reward', 'overall_score'];
 
 /**
  * The score field of a list's response objects: the first every object holds as a number, else the first
@@ -91,7 +91,7 @@ export function scoreFieldOf(objects: ReadonlyArray<Record<string, unknown>>): s
   );
 }
 
-export const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
+const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
 export const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
 export const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
 
@@ -479,7 +479,12 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
  * chosen and rejected).
  */
 export function pairColumnsOf(record: Record<string, unknown>, named: PairColumns): PairColumns {
-  return INPUT_LAYOUTS.reduce((columns, layout) => ({ ...columns, ...layout.pairColumns?.(record, columns) }), named);
+  let columns = named;
+  for (const layout of INPUT_LAYOUTS) {
+    const found = layout.pairColumns?.(record, columns);
+    if (found) columns = { ...columns, ...found };
+  }
+  return columns;
 }
 
 /**

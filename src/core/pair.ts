@@ -250,9 +250,8 @@ function describeShape(shape: Omit<Shape, 'description'>, format: string, system
   const inputNote = input ? `, input from ${pathText(input)} (after the prompt)` : '';
   const historyNote = history ? ', earlier turns from history' : '';
   const transcriptNote = shape.promptTranscript ? ', prompts are Human:/Assistant: transcripts (read as turns)' : '';
-  return `${format}${SCHEMA_TEXT[shape.schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}${transcriptNote}${
-    winner ? `; ${winner.description}` : ''
-  }`;
+  const notes = `${systemNote}${inputNote}${historyNote}${transcriptNote}`;
+  return `${format}${SCHEMA_TEXT[shape.schema]}; columns ${columns}${notes}${winner ? `; ${winner.description}` : ''}`;
 }
 
 /**

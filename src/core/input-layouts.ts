@@ -261,6 +261,32 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
     },
   },
   {
+    name: 'LLaMA-Factory v1 DPO (chosen_messages, rejected_messages)',
+    vocabulary: 'chosen_messages, rejected_messages: whole conversations, content as [{type, value}] parts',
+    recognise: (record, name) =>
+      isMessageList(record.chosen_messages) && isMessageList(record.rejected_messages)
+        ? {
+            layout: name,
+            reason: 'columns chosen_messages and rejected_messages (whole conversations)',
+            command: 'relabel',
+            columns: [],
+            known: true,
+          }
+        : null,
+    // Implicit prompt: the turns both conversations share before their last answer.
+    pairColumns: (record, named) =>
+      named.chosen === undefined &&
+      named.prompt === undefined &&
+      isMessageList(record.chosen_messages) &&
+      isMessageList(record.rejected_messages)
+        ? {
+            schema: named.schema ?? 'implicit-conversational',
+            chosen: ['chosen_messages'],
+            rejected: named.rejected ?? ['rejected_messages'],
+          }
+        : null,
+  },
+  {
     name: 'pairs: prompt, chosen, rejected',
     vocabulary: `${PROMPT_NAMES.join('/')}, ${CHOSEN_NAMES.join('/')}, ${REJECTED_NAMES.join('/')}`,
     recognise: (record, name) => {

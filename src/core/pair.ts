@@ -359,7 +359,7 @@ function toMessage(value: unknown, field: string): Message {
     // role first, then content, then anything else: the same bytes whatever order the source had
     // (Parquet from the Hub stores the struct as content, role).
     const { role, content, ...rest } = m;
-    return { role, content, ...rest };
+    return { role, content: valueParts(content, `${field}.content`), ...rest };
   }
   if (typeof m.from === 'string' && 'value' in m) {
     const role = SHAREGPT_ROLES[m.from];
@@ -382,6 +382,28 @@ function toMessage(value: unknown, field: string): Message {
     expected: 'an object with role and content',
     found: preview(value),
   });
+}
+
+/**
+ * LLaMA-Factory v1's content parts (`[{type: "text", value}]`): text parts are the message's text, joined,
+ * which every trainer layout reads (and the goal can be put into); a part of another type (reasoning, a
+ * tool call, an image) is refused, naming it, rather than written in a form no trainer of radpo's layouts
+ * reads. Any other content is left as it is.
+ */
+function valueParts(content: unknown, field: string): unknown {
+  if (!Array.isArray(content) || content.length === 0) return content;
+  const isPart = (p: unknown) => p !== null && typeof p === 'object' && 'type' in p && 'value' in p && !('text' in p);
+  if (!content.every(isPart)) return content;
+  const parts = content as Array<{ type: unknown; value: unknown }>;
+  const other = parts.findIndex((p) => p.type !== 'text' || typeof p.value !== 'string');
+  if (other >= 0)
+    throw new RowError('bad_field', 'a content part radpo cannot write', {
+      field: `${field}[${other}]`,
+      expected: 'text parts ({"type": "text", "value": "…"}), read as the message\'s text',
+      found: `a part of type ${preview(parts[other]!.type)}`,
+      hint: 'radpo reads LLaMA-Factory v1 text parts only; remove such rows or set them aside with --on-error skip',
+    });
+  return parts.map((p) => p.value as string).join('');
 }
 
 /**

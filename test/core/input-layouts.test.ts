@@ -80,6 +80,12 @@ describe('the input layout registry, on real rows', () => {
       [],
     ],
     ['unscored/dpo_en_demo.json', 'LLaMA-Factory ShareGPT ranking', 'columns conversations, chosen and rejected', []],
+    [
+      'unscored/v1_dpo_demo.jsonl',
+      'LLaMA-Factory v1 DPO',
+      'columns chosen_messages and rejected_messages (whole conversations)',
+      [],
+    ],
   ] as const)('%s: %s', (file, layout, reason, columns) => {
     const [reading] = readingsOf(first(file));
     expect(reading?.layout).toContain(layout);

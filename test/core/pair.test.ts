@@ -306,3 +306,42 @@ describe('readPair: a pair row into the canonical record (core/record.ts)', () =
     expect(pairOf(record).rejected).toEqual([{ role: 'assistant', content: row.response_0 }]);
   });
 });
+
+describe('LLaMA-Factory v1 DPO rows (chosen_messages, rejected_messages, content as {type, value} parts)', () => {
+  const rows = readFileSync(join(DATA, 'unscored/v1_dpo_demo.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
+  const text = (message: any) => message.content.map((p: any) => p.value).join('');
+
+  it('read with no flag: the shared turns are the prompt, each text part list the message text', () => {
+    for (const row of rows) {
+      const shape = detectShape(row, {});
+      expect(shape.schema).toBe('implicit-conversational');
+      const pair = pairOf(readPair(row, shape));
+      const turns = row.chosen_messages.length - 1;
+      expect(pair.prompt.map((m) => [m.role, m.content])).toEqual(
+        row.chosen_messages.slice(0, turns).map((m: any) => [m.role, text(m)]),
+      );
+      expect(pair.chosen[0]!.content).toBe(text(row.chosen_messages[turns]));
+      expect(pair.rejected[0]!.content).toBe(text(row.rejected_messages.at(-1)));
+      // The message's other keys are kept (the goal copies keep LLaMA-Factory's loss weights).
+      expect(pair.chosen[0]!.loss_weight).toBe(row.chosen_messages[turns].loss_weight);
+    }
+  });
+
+  it('a part that is not text is refused, naming it (never written as parts no layout reads)', () => {
+    const row = structuredClone(rows[0]!);
+    row.chosen_messages.at(-1).content.unshift({ type: 'reasoning', value: 'thinking…' });
+    let error: unknown;
+    try {
+      readPair(row, detectShape(rows[0], {}));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(RowError);
+    const last = row.chosen_messages.length - 1;
+    expect((error as RowError).details.field).toBe(`chosen_messages[${last}].content[0]`);
+    expect((error as RowError).details.found).toContain('reasoning');
+  });
+});

@@ -108,30 +108,40 @@ for (let c = 0; c < 0x20; c++) STOP[c] = 1;
 STOP[0x22] = 1;
 STOP[0x5c] = 1;
 
+/** The bytes of word x that end a run of plain content (0x22, 0x5c, below 0x20), as their top bits. */
+function stops(x: number): number {
+  const q = x ^ 0x22222222;
+  const b = x ^ 0x5c5c5c5c;
+  return (((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b) | ((x - 0x20202020) & ~x)) & 0x80808080;
+}
+
 /**
  * The first index from k of a quote, a backslash or a control character (n if none). Four bytes at a
- * time: a word none of whose bytes is 0x22 or 0x5c (x ^ 0x22222222 has no zero byte) or below 0x20 is
- * passed by a few operations (each test is exact for "any byte of the word"), then the word that holds
- * one is looked at byte by byte. One pass finds the end of a string and checks for raw control
- * characters (never valid inside a JSON string), where two searches for each escape and a pass over the
- * whole record for control characters went before.
+ * time: `stops` flags the word's bytes that are 0x22 or 0x5c (x ^ 0x22222222 has a zero byte) or below
+ * 0x20, and the lowest flag is always exact (a false flag can only follow a true one, from the borrow),
+ * so the stop's index is the flag's position, without looking at the word byte by byte. The word that
+ * holds k has its bytes before k replaced: after an escape (`\n` every line in real text) the scan
+ * goes on in the same word. One pass finds the end of a string and checks for raw control characters
+ * (never valid inside a JSON string), where two searches for each escape and a pass over the whole
+ * record for control characters went before.
  */
 function skipPlain(from: number): number {
   let k = from;
-  while (k < n && (k < wordBase || ((k - wordBase) & 3) !== 0)) {
+  while (k < wordBase) {
     if (STOP[buf[k]!] === 1) return k;
     k++;
   }
-  if (k >= n) return n;
-  let w = (k - wordBase) >> 2;
   const count = words.length;
-  for (; w < count; w++) {
-    const x = words[w]!;
-    const q = x ^ 0x22222222;
-    const b = x ^ 0x5c5c5c5c;
-    if ((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b) | ((x - 0x20202020) & ~x)) & 0x80808080) break;
+  let w = (k - wordBase) >> 2;
+  if (w < count) {
+    // Bytes before k in its word are not looked at: replaced by 'A' (0x41, no stop) before the test, not
+    // masked after it, since a stop among them could flag the bytes after it falsely (the borrow).
+    const keep = -1 << (((k - wordBase) & 3) << 3);
+    let m = stops((words[w]! & keep) | (0x41414141 & ~keep));
+    while (m === 0 && ++w < count) m = stops(words[w]!);
+    if (m !== 0) return wordBase + w * 4 + ((31 - Math.clz32(m & -m)) >> 3);
+    k = wordBase + count * 4;
   }
-  k = wordBase + w * 4;
   while (k < n && STOP[buf[k]!] === 0) k++;
   return k;
 }
@@ -163,7 +173,15 @@ function skipEscape(k: number): number {
   return k + 12;
 }
 
-/** The index of the closing quote of the string that starts at i; sets `escaped` and `firstChange`. */
+/** The escapes that stand for themselves in JSON.stringify's output: \n \" \\ \r \t \b \f. */
+const KEPT_ESCAPE = new Uint8Array(256);
+for (const c of 'n"\\rtbf') KEPT_ESCAPE[c.charCodeAt(0)] = 1;
+
+/**
+ * The index of the closing quote of the string that starts at i; sets `escaped` and `firstChange`. The
+ * escapes JSON.stringify keeps (`\n` about every fifty bytes of real text) are passed here, without a call;
+ * the others are validated by skipEscape.
+ */
 function scanString(): number {
   escaped = false;
   firstChange = -1;
@@ -174,7 +192,7 @@ function scanString(): number {
     if (c === 0x22) return k;
     if (c !== 0x5c) throw SLOW; // a control character, or the end of the record
     escaped = true;
-    k = skipEscape(k);
+    k = KEPT_ESCAPE[buf[k + 1]!] === 1 ? k + 2 : skipEscape(k);
   }
 }
 
@@ -344,6 +362,7 @@ function value(depth: number): unknown {
 }
 
 const EMPTY = Buffer.alloc(0);
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const NO_WORDS = new Uint32Array(0);
 const NO_TABLE = new RawTable();
 
@@ -362,7 +381,8 @@ export function parseRaw(bytes: Buffer, raw: RawTable): unknown {
   seenCount = 0;
   // A record shorter than its unaligned head has no whole word: bytes only.
   wordBase = (4 - (bytes.byteOffset & 3)) & 3;
-  if (wordBase >= n) {
+  // skipPlain reads a stop's position off little-endian words; elsewhere the bytes are scanned one by one.
+  if (wordBase >= n || !LITTLE_ENDIAN) {
     wordBase = n;
     words = NO_WORDS;
   } else words = new Uint32Array(bytes.buffer, bytes.byteOffset + wordBase, (n - wordBase) >> 2);

@@ -96,6 +96,13 @@ class HeldSink implements Sink {
     this.heldBytes += data.length;
     if (this.heldBytes >= HOLD_BYTES) return this.release();
   }
+  writeAll(parts: ReadonlyArray<string | Buffer>, before: string, after: string): Promise<void> | void {
+    if (this.held === null && this.sink.writeAll) return this.sink.writeAll(parts, before, after);
+    return writeParts(
+      this,
+      before === '' ? [...parts, after] : after === '' ? [before, ...parts] : [before, ...parts, after],
+    );
+  }
   release(): Promise<void> | void {
     if (this.held === null) return;
     const held = this.held;
@@ -217,7 +224,12 @@ export class RunOutput {
 
   /** A row already serialized as JSON text (by a worker thread or the fast path). */
   addJson(json: Chunk, later = false): Promise<void> | void {
-    return writeParts(this.target(later), this.serializer.frame(json));
+    const target = this.target(later);
+    if (target.writeAll && this.serializer.framing) {
+      const [before, after] = this.serializer.framing();
+      return target.writeAll(typeof json === 'string' || !Array.isArray(json) ? [json] : json, before, after);
+    }
+    return writeParts(target, this.serializer.frame(json));
   }
 
   /** `-o DIR/`: a dataset folder, whose splits must share their columns. */
@@ -235,7 +247,7 @@ export class RunOutput {
     for (const sink of [this.sink, this.rejects]) if (sink instanceof HeldSink) await sink.release();
   }
 
-  private target(later: boolean): Pick<Sink, 'write'> {
+  private target(later: boolean): Pick<Sink, 'write' | 'writeAll'> {
     return later && this.spool ? this.spool : this.sink;
   }
 

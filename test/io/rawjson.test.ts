@@ -103,6 +103,27 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     expect(fast).toBe(slow);
   });
 
+  // The scan reads the stop's position off a whole word. After an escape it goes on in the same word, and a
+  // stop before the escape's end (its backslash, an escaped quote or backslash) must not make a byte after
+  // it look like one: '#' (0x23), ']' (0x5d) and ' ' (0x20) are the bytes the borrow of the test would flag.
+  it.each(['\\\\]', '\\"#', '\\\\#', '\\n ', '\\"]', '\\\\ ', '\\t#]'])(
+    'an escape followed by %s at every alignment stays on the fast path',
+    (bytes) => {
+      for (let shift = 0; shift < 4; shift++)
+        for (let pad = 0; pad < 4; pad++) {
+          const text = `{"a": "x${'y'.repeat(pad)}${bytes.repeat(60)}z"}`;
+          const backing = Buffer.alloc(text.length + 8);
+          backing.write(text, shift, 'utf8');
+          const table = new RawTable();
+          const value = parseRaw(backing.subarray(shift, shift + text.length), table);
+          expect(value).not.toBe(NEEDS_SLOW_PATH);
+          expect(chunkBytes(expandRaw(JSON.stringify(value), table)).toString('utf8')).toBe(
+            JSON.stringify(JSON.parse(text)),
+          );
+        }
+    },
+  );
+
   it.each(['1', '[]', '""', '"a"', '{}', 'null', '"\u0001"'])('%s at every alignment (shorter than a word)', (text) => {
     for (let shift = 0; shift < 4; shift++) {
       const backing = Buffer.alloc(text.length + 8);

@@ -185,8 +185,10 @@ export class RelabelRun {
   private submit(records: SourceRecord[], context: RecordContext, contextId: number): number | null {
     const bytes = records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
     this.inputBytes += bytes;
-    // Worker threads get the records' bytes only: scores a judge handed over stay on the main thread.
-    const poolable = context.fast && !context.objects && records[0]!.bytes !== undefined && this.session === null;
+    // Worker threads get the records' bytes only: scores a judge handed over stay on the main thread, and so
+    // does a batch holding a line the reader refused (bad UTF-8, over --max-line-bytes: it has no bytes).
+    const poolable =
+      context.fast && !context.objects && this.session === null && records.every((r) => r.bytes !== undefined);
     if (
       this.pool === null &&
       poolable &&

@@ -280,22 +280,45 @@ function stringValue(asKey: boolean, start: number, end: number): string {
 
 const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
 
+/** 10^0 … 10^22: every one exact as a double. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * A number's value. Most are short decimals (scores such as 8.5): their digits make an integer below
+ * 10^15 and the value is it divided by 10^fraction digits, where both are exact doubles and the division is
+ * correctly rounded, so it is the double Number() gives (the nearest one) without making a string. Longer
+ * numbers and exponents go through Number().
+ */
 function number(): number {
   const start = i;
-  if (buf[i] === 0x2d) i++;
+  const negative = buf[i] === 0x2d;
+  if (negative) i++;
+  let digits = 0;
+  let mantissa = 0;
   if (buf[i] === 0x30) i++;
-  else if (buf[i]! >= 0x31 && buf[i]! <= 0x39) while (isDigit(buf[i])) i++;
+  else if (buf[i]! >= 0x31 && buf[i]! <= 0x39)
+    while (isDigit(buf[i])) {
+      mantissa = mantissa * 10 + (buf[i++]! - 0x30);
+      digits++;
+    }
   else throw SLOW;
+  let fraction = 0;
   if (buf[i] === 0x2e) {
     i++;
     if (!isDigit(buf[i])) throw SLOW;
-    while (isDigit(buf[i])) i++;
+    while (isDigit(buf[i])) {
+      mantissa = mantissa * 10 + (buf[i++]! - 0x30);
+      fraction++;
+    }
   }
   if (buf[i] === 0x65 || buf[i] === 0x45) {
     i++;
     if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
     if (!isDigit(buf[i])) throw SLOW;
     while (isDigit(buf[i])) i++;
+  } else if (digits + fraction <= 15) {
+    const value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
+    return negative ? -value : value;
   }
   return Number(buf.toString('latin1', start, i));
 }

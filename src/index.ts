@@ -15,7 +15,7 @@ export {
   type Scale,
 } from './core/goal.js';
 export { relabelPair, isTie, contradictsLabel, type RelabeledPair, type CopyKind } from './core/relabel.js';
-export { detectShape, toPair, parseTranscript, type Message, type Pair, type Shape } from './core/pair.js';
+export { detectShape, pairOf, readPair, parseTranscript, type Message, type Pair, type Shape } from './core/pair.js';
 export { resolveScoreColumns, readScores, parseScore, KNOWN_SCORE_COLUMNS } from './core/scores.js';
 export { toTrlRow, toHandbookRow } from './core/layouts.js';
 export { RowError, RadpoError, ROW_REASONS, type RowReason } from './core/errors.js';

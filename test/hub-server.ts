@@ -7,14 +7,15 @@
  * - GET /api/datasets/OWNER/NAME/tree/REV[/PATH]?recursive=true: the listing, paged with a `Link: <…>; rel="next"`.
  * - the Hub's errors: 401 (RepoNotFound for an unknown or private repo without a token, "Invalid credentials in
  *   Authorization header" for a wrong token), 404 with X-Error-Code RevisionNotFound / EntryNotFound.
- * Faults per file: a truncated body, a stall, a body longer than announced, a range ignored. Faults of a tree
- * listing (keyed `tree:<folder>`): a page that trickles a byte at a time, a page past any real page's size.
+ * Faults per file: a truncated body, a stall, a body longer than announced, a range ignored, the CDN's 403.
+ * Faults of a tree listing (keyed `tree:<folder>`): a page that trickles a byte at a time, a page past any real
+ * page's size.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-type FileFault = 'truncate' | 'stall' | 'oversized' | 'ignore-range' | 'trickle' | 'huge';
+type FileFault = 'truncate' | 'stall' | 'oversized' | 'ignore-range' | 'trickle' | 'huge' | 'cdn-denied';
 
 export interface FakeRepo {
   /** branch or tag -> commit (40 hex) */
@@ -224,6 +225,11 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     const path = [...Object.values(repos)]
       .flatMap((r) => Object.values(r.trees).flatMap((t) => Object.entries(t)))
       .find(([, b]) => sha256(Buffer.from(b)) === oid)?.[0];
+    // S3's answer to a signed link that expired (or that a proxy rewrote).
+    if (path && faults.get(path) === 'cdn-denied') {
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      return res.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+    }
     sendBytes(
       req,
       res,

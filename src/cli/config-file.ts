@@ -36,12 +36,13 @@ type AnyFlag = Flag<any>;
 const TEXT = z.union([z.string(), z.number()], { error: 'a string or a number' });
 
 /** A value the flag's own parser accepts, given as text (as typed); its complaint is what is expected. */
-function parsedBy(flag: AnyFlag): z.ZodType {
+function parsedBy(parse: (text: string) => unknown): z.ZodType {
   return TEXT.superRefine((value, ctx) => {
     try {
-      flag.parse(String(value));
+      parse(String(value));
     } catch (err) {
-      const problem = (err as { cause?: unknown }).cause;
+      // A flag's parser wraps its ValueError in the usage error naming the flag; an item check throws it bare.
+      const problem = err instanceof ValueError ? err : (err as { cause?: unknown }).cause;
       if (!(problem instanceof ValueError)) throw err;
       ctx.addIssue(
         problem.expected !== undefined
@@ -56,8 +57,13 @@ function parsedBy(flag: AnyFlag): z.ZodType {
 function valueSchema(flag: AnyFlag, negation: boolean): z.ZodType {
   if (negation || !/[<[]/.test(flag.flags)) return z.boolean();
   if (flag.choices) return z.enum(flag.choices as [string, ...string[]]);
+  if (flag.repeatable && flag.item) {
+    // One value or a list of them, each checked as typed: a bad entry is named by its place in the list.
+    const one = parsedBy(flag.item);
+    return z.union([one, z.array(one)], { error: 'a string, a number or a list of them' });
+  }
   if (flag.repeatable) return z.union([TEXT, z.array(TEXT)], { error: 'a string, a number or a list of them' });
-  return parsedBy(flag);
+  return parsedBy(flag.parse);
 }
 
 /**

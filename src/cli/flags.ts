@@ -38,6 +38,11 @@ export interface Flag<T> {
   readonly default?: string;
   /** Repeatable: every occurrence is kept, in order (--attr a --attr b). */
   readonly repeatable?: boolean;
+  /**
+   * A repeatable flag's check of one value (throws ValueError): a --config file's list is refused naming the
+   * entry, as a single value is; the command still parses the list where it uses it.
+   */
+  readonly item?: (text: string) => unknown;
   /** A second spelling that sets the same value to false ('--no-cache' beside '--cache <file>'). */
   readonly negation?: { flags: string; description: string };
   /** Turn commander's raw value into the config value; throws ValueError (worded here) or a usage error. */
@@ -106,7 +111,11 @@ export function bool(flags: string, description: string, extra: Extra = {}): Fla
 }
 
 /** A repeatable string flag: every value, in order ([] when absent). */
-export function list(flags: string, description: string, extra: Extra = {}): Flag<string[]> {
+export function list(
+  flags: string,
+  description: string,
+  extra: Extra & { item?: (text: string) => unknown } = {},
+): Flag<string[]> {
   return { flags, description, ...extra, repeatable: true, parse: (raw) => (Array.isArray(raw) ? raw : []) };
 }
 

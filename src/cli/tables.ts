@@ -401,7 +401,7 @@ export const judgeFlags = {
   ),
   rubric: text(
     '--rubric <name|file>',
-    'ultrafeedback (1-10), mt-bench (1-10), prometheus (1-5), or a JSON rubric file',
+    'ultrafeedback (1-10), mt-bench (1-10), prometheus (1-5), or a rubric file (JSON, or YAML named .yaml)',
     { default: JUDGE_DEFAULTS.rubric, group: 'judge' },
   ),
   structured: bool('--structured', 'ask for a JSON-schema verdict (response_format) where the server supports it', {

@@ -8,12 +8,18 @@ import type { Path } from './path.js';
 /** Last, `source_id`: what radpo pairs (and relabel) name the id they carried, whatever its column was. */
 export const ID_COLUMNS = ['id', 'prompt_id', 'uid', 'question_id', 'idx', 'message_tree_id', 'source_id'];
 
+/**
+ * The row's id column where none is named. A row radpo wrote (`source_id` beside `source_line`: pairs' or
+ * relabel's output) keeps the id radpo carried, the one that traces it back to its prompt: an `id` beside
+ * it is a later step's (a hub upload numbering the pairs, a per-pair id), and reading it would cut the
+ * trace. Any other row: the first of ID_COLUMNS it has.
+ */
 export function defaultIdColumn(value: unknown): Path | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const top = value as Record<string, unknown>;
-  const found = ID_COLUMNS.find(
-    (c) => Object.hasOwn(top, c) && (typeof top[c] === 'string' || typeof top[c] === 'number'),
-  );
+  const isId = (v: unknown) => typeof v === 'string' || typeof v === 'number';
+  if (typeof top.source_line === 'number' && isId(top.source_id)) return ['source_id'];
+  const found = ID_COLUMNS.find((c) => Object.hasOwn(top, c) && isId(top[c]));
   return found ? [found] : null;
 }
 

@@ -2,14 +2,15 @@
  * The registry of input layouts: for each shape of preference data, how it is recognised from a record's
  * columns (with the reason, shown to the user), the column vocabulary that gives it away, and which
  * command reads it with which columns named. `radpo inspect` recognises files through it and prints the
- * command for each reading; the readers themselves are core/pair.ts (pairs, A/B with a winner, through
- * core/winner.ts) and core/response-lists.ts (several responses per prompt). A new layout is one entry
- * here (and its reader, when no existing one reads it). Pure; names no flag: the CLI words each column
- * role (`ColumnRole`) as its flag.
+ * command for each reading. A pair layout's entry also says which columns its rows are read by
+ * (`pairColumns`): core/pair.ts's detectShape folds them over the registry and readPair reads each row
+ * into the canonical record (core/record.ts) with them; A/B with a winner through core/winner.ts's presets,
+ * several responses per prompt through core/response-lists.ts. A new layout is one entry here (and its
+ * reader, when no existing one reads it). Pure; names no flag: the CLI words each column role
+ * (`ColumnRole`) as its flag.
  */
 import { judgePromptColumn } from './judge-prompt.js';
-import { CHOSEN_NAMES, PROMPT_NAMES, REJECTED_NAMES } from './pair.js';
-import { SCORE_FIELDS, scoreFieldOf, TEXT_FIELDS } from './response-lists.js';
+import { getPath, type Path } from './path.js';
 import { winnerPresetOf } from './winner.js';
 
 /** What a column is for, in a reading: the CLI names the flag of each. */
@@ -44,16 +45,94 @@ export interface Reading {
   known: boolean;
 }
 
+/** The columns a pair layout's rows are read by (core/pair.ts readPair), as far as they are known. */
+export interface PairColumns {
+  schema?: 'standard' | 'conversational' | 'implicit-conversational' | 'implicit-string' | 'sharegpt';
+  prompt?: Path;
+  chosen?: Path;
+  rejected?: Path;
+  /** A format known by name, said before the shape in the summary ("OpenAI/Azure DPO fine-tuning format, "). */
+  format?: string;
+}
+
 interface InputLayout {
   name: string;
   /** The column names (or patterns) that give the layout away, for the registry's table. */
   vocabulary: string;
   /** This layout's reading of a record (`name` is the entry's own, for the reading), or null. */
   recognise(record: Record<string, unknown>, name: string): Reading | null;
+  /**
+   * A pair layout's reader: from the first record (as if A won, for a winner layout), the columns its rows
+   * are read by, completing `named` (the user's flags and what the entries before found) and never
+   * overriding it; null (or nothing new) when the record is not this layout.
+   */
+  pairColumns?(record: Record<string, unknown>, named: PairColumns): PairColumns | null;
+}
+
+/** A number, or a string holding one; NaN for anything else (a blank string included). */
+export const toNumber = (v: unknown) =>
+  typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+
+/** The fields of a list's response objects that hold the response's text, first found first. */
+export const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
+/** The fields of a response object that hold its score (higher is better), first found first. */
+const SCORE_FIELDS = ['score', 'rating', 'reward', 'overall_score'];
+
+/**
+ * The score field of a list's response objects: the first every object holds as a number, else the first
+ * any object has (its responses without a usable score take no part); undefined for none. inspect and
+ * pairs (core/response-lists.ts) both read a list through this, so the command inspect prints reads what inspect saw.
+ */
+export function scoreFieldOf(objects: ReadonlyArray<Record<string, unknown>>): string | undefined {
+  if (objects.length === 0) return undefined;
+  return (
+    SCORE_FIELDS.find((f) => objects.every((o) => Number.isFinite(toNumber(o[f])))) ??
+    SCORE_FIELDS.find((f) => objects.some((o) => f in o))
+  );
+}
+
+const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
+export const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
+export const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
+
+/** A non-empty list of objects: messages ({role, content} or ShareGPT's {from, value}). */
+export function isMessageList(value: unknown): value is unknown[] {
+  return Array.isArray(value) && value.length > 0 && value.every(isObject);
+}
+
+/** OpenAI's (and Azure OpenAI's) DPO fine-tuning rows: {input: {messages}, preferred_output, non_preferred_output}. */
+function isOpenAiDpo(record: Record<string, unknown>): boolean {
+  return (
+    isObject(record.input) &&
+    isMessageList(record.input.messages) &&
+    isMessageList(record.preferred_output) &&
+    isMessageList(record.non_preferred_output)
+  );
+}
+
+/**
+ * The prompt column by its name, unless the responses are whole conversations: HuggingFaceH4's
+ * ultrafeedback_binarized has a string `prompt` *and* conversations in chosen, and the conversation is
+ * authoritative (it may hold several turns and a system message).
+ */
+function promptByName(record: Record<string, unknown>, named: PairColumns): Path | undefined {
+  const implicit = named.schema === 'implicit-conversational' || named.schema === 'implicit-string';
+  if (implicit || named.prompt !== undefined) return named.prompt;
+  const candidate = firstOf(record, PROMPT_NAMES);
+  const chosenValue = named.chosen === undefined ? undefined : getPath(record, named.chosen);
+  const chosenIsConversation =
+    isMessageList(chosenValue) &&
+    chosenValue.some((m) => {
+      const message = m as Record<string, unknown>;
+      return message.role === 'user' || message.role === 'system' || message.from === 'human';
+    });
+  return candidate && !(chosenIsConversation && named.schema === undefined) ? [candidate] : undefined;
 }
 
 const isText = (v: unknown) => typeof v === 'string';
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
 const has = (record: Record<string, unknown>, name: string) =>
   Object.hasOwn(record, name) && record[name] !== undefined;
 const firstOf = (record: Record<string, unknown>, names: readonly string[]) => names.find((n) => has(record, n));
@@ -134,11 +213,85 @@ const NOT_A_RESPONSE = /(instruction|prompt|judg|feedback|score|rating|rank|mode
 /** The layouts, most specific first: the first that recognises a record is the reading radpo would use. */
 export const INPUT_LAYOUTS: readonly InputLayout[] = [
   {
+    name: 'LLaMA-Factory ShareGPT ranking',
+    vocabulary: 'conversations ([{from, value}, …]) with chosen and rejected ({from, value} each)',
+    recognise: (record, name) => {
+      const [chosen, rejected] = [firstOf(record, CHOSEN_NAMES), firstOf(record, REJECTED_NAMES)];
+      if (!Array.isArray(record.conversations) || !chosen || !rejected) return null;
+      return {
+        layout: name,
+        reason: `columns conversations, ${chosen} and ${rejected}`,
+        command: 'relabel',
+        columns: [],
+        known: true,
+      };
+    },
+    pairColumns: (record, named) =>
+      named.schema === 'sharegpt' ||
+      (named.schema === undefined && named.prompt === undefined && Array.isArray(record.conversations))
+        ? { schema: 'sharegpt', prompt: named.prompt ?? ['conversations'] }
+        : null,
+  },
+  {
+    name: 'OpenAI/Azure DPO fine-tuning format',
+    vocabulary: 'input.messages, preferred_output, non_preferred_output (message lists)',
+    recognise: (record, name) =>
+      isOpenAiDpo(record)
+        ? {
+            layout: name,
+            reason: 'columns input.messages, preferred_output and non_preferred_output',
+            command: 'relabel',
+            columns: [],
+            known: true,
+          }
+        : null,
+    pairColumns: (record, named) => {
+      const format = 'OpenAI/Azure DPO fine-tuning format, ';
+      if (named.prompt === undefined && named.chosen === undefined && isOpenAiDpo(record))
+        return {
+          schema: named.schema ?? 'conversational',
+          prompt: ['input', 'messages'],
+          chosen: ['preferred_output'],
+          rejected: named.rejected ?? ['non_preferred_output'],
+          format,
+        };
+      // Named by hand as the format names them: still the format, for the summary.
+      const byHand = named.prompt?.join('.') === 'input.messages' && named.chosen?.join('.') === 'preferred_output';
+      return byHand ? { format } : null;
+    },
+  },
+  {
+    name: 'LLaMA-Factory v1 DPO (chosen_messages, rejected_messages)',
+    vocabulary: 'chosen_messages, rejected_messages: whole conversations, content as [{type, value}] parts',
+    recognise: (record, name) =>
+      isMessageList(record.chosen_messages) && isMessageList(record.rejected_messages)
+        ? {
+            layout: name,
+            reason: 'columns chosen_messages and rejected_messages (whole conversations)',
+            command: 'relabel',
+            columns: [],
+            known: true,
+          }
+        : null,
+    // Implicit prompt: the turns both conversations share before their last answer.
+    pairColumns: (record, named) =>
+      named.chosen === undefined &&
+      named.prompt === undefined &&
+      isMessageList(record.chosen_messages) &&
+      isMessageList(record.rejected_messages)
+        ? {
+            schema: named.schema ?? 'implicit-conversational',
+            chosen: ['chosen_messages'],
+            rejected: named.rejected ?? ['rejected_messages'],
+          }
+        : null,
+  },
+  {
     name: 'pairs: prompt, chosen, rejected',
     vocabulary: `${PROMPT_NAMES.join('/')}, ${CHOSEN_NAMES.join('/')}, ${REJECTED_NAMES.join('/')}`,
     recognise: (record, name) => {
       const [chosen, rejected] = [firstOf(record, CHOSEN_NAMES), firstOf(record, REJECTED_NAMES)];
-      if (!chosen || !rejected) return null;
+      if (!chosen || !rejected || Array.isArray(record.conversations)) return null;
       return {
         layout: name,
         reason: `columns ${chosen} and ${rejected}`,
@@ -146,6 +299,19 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
         columns: [],
         known: true,
       };
+    },
+    // Also the names every pair layout falls back on for what it leaves unnamed (ShareGPT's chosen/rejected).
+    pairColumns: (record, named) => {
+      const pick = (names: readonly string[]): Path | undefined => {
+        const found = firstOf(record, names);
+        return found === undefined ? undefined : [found];
+      };
+      const columns = {
+        ...named,
+        chosen: named.chosen ?? pick(CHOSEN_NAMES),
+        rejected: named.rejected ?? pick(REJECTED_NAMES),
+      };
+      return { ...columns, prompt: promptByName(record, columns) };
     },
   },
   {
@@ -332,6 +498,20 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
     },
   },
 ];
+
+/**
+ * The columns a pair layout's rows are read by: each entry's `pairColumns` in the registry's order, each
+ * completing what the user named and the entries before it found (ShareGPT's prompt, then the names of
+ * chosen and rejected).
+ */
+export function pairColumnsOf(record: Record<string, unknown>, named: PairColumns): PairColumns {
+  let columns = named;
+  for (const layout of INPUT_LAYOUTS) {
+    const found = layout.pairColumns?.(record, columns);
+    if (found) columns = { ...columns, ...found };
+  }
+  return columns;
+}
 
 /**
  * Every reading of a record, in the registry's order (the first is the one radpo would pick). A layout

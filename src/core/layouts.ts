@@ -5,7 +5,7 @@
  */
 import { hint } from './hints.js';
 import { RowError } from './errors.js';
-import { detectShapeOf, type Message, type Shape, toPair } from './pair.js';
+import { detectShapeOf, type Message, type Shape, pairOf, readPair } from './pair.js';
 import type { RelabeledPair } from './relabel.js';
 
 export const OUTPUT_FORMATS = ['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'] as const;
@@ -416,7 +416,7 @@ function readMessages(row: Record<string, unknown>, source: string, layout: 'axo
   const meta = rowMeta(row);
   const shape = detectShapeOf(source, row, layout === 'axolotl' ? { prompt: ['messages'] } : {});
   try {
-    return { ...meta, layout, ...toPair(row, shape, { allowEmpty: true }) };
+    return { ...meta, layout, ...pairOf(readPair(row, shape, { allowEmpty: true })) };
   } catch (err) {
     if (!(err instanceof RowError) || err.reason !== 'prompt_mismatch') throw err;
     // Whole conversations whose prompts differ (the reference nosys script writes such rows): each side

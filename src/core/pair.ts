@@ -7,7 +7,9 @@ import { RadpoError, RowError, preview } from './errors.js';
 
 /** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
 const shapeError = (message: string, fix: Hint) => new RadpoError('schema', message, fix);
+import { CHOSEN_NAMES, isMessageList, pairColumnsOf, REJECTED_NAMES, type PairColumns } from './input-layouts.js';
 import { getPath, pathText, type Path } from './path.js';
+import type { Preference, PreferenceRecord } from './record.js';
 import { detectWinnerLayout, knownResponseColumns, probeOrientation, type WinnerSpec } from './winner.js';
 
 export interface Message {
@@ -76,10 +78,6 @@ export interface ShapeOptions {
 /** LLaMA-Factory's alpaca converter joins instruction and input with one newline. */
 const DEFAULT_INPUT_JOIN = '\n';
 
-export const PROMPT_NAMES = ['prompt', 'question', 'instruction'];
-export const CHOSEN_NAMES = ['chosen', 'response_j', 'chosen_response'];
-export const REJECTED_NAMES = ['rejected', 'response_k', 'rejected_response'];
-
 const SCHEMA_TEXT: Record<SchemaName, string> = {
   conversational: 'conversational with explicit prompt (message lists)',
   standard: 'standard with explicit prompt (strings)',
@@ -130,17 +128,12 @@ function isTurnPairs(value: unknown): value is Array<[string, string]> {
   );
 }
 
-function isMessageList(value: unknown): value is unknown[] {
-  return (
-    Array.isArray(value) &&
-    value.length > 0 &&
-    value.every((m) => m !== null && typeof m === 'object' && !Array.isArray(m))
-  );
-}
-
 /**
- * Detect the input shape from the first record, honouring explicit column flags and --schema.
- * Throws a 'schema' RadpoError when nothing fits, naming the columns it saw.
+ * Detect the input shape from the first record, honouring explicit column flags and --schema: the winner
+ * layout (A/B responses and who won, core/winner.ts), then the columns the pair layouts of the registry
+ * read (core/input-layouts.ts `pairColumnsOf`), then what every pair layout may carry beside them (a
+ * system column, an Alpaca input and history, tools). Throws a 'schema' RadpoError when nothing fits,
+ * naming the columns it saw.
  */
 export function detectShape(first: unknown, options: ShapeOptions): Shape {
   if (first === null || typeof first !== 'object' || Array.isArray(first)) {
@@ -149,8 +142,27 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
       'each record must be a JSON object or a CSV row with a header',
     );
   }
+  const winner = winnerOf(first as Record<string, unknown>, options);
   // A/B responses with a winner: the shape is found on the row as if A won (the first row may be a tie).
-  // Columns the user names win over a layout found by its column names.
+  const record = (winner ? probeOrientation(first, winner) : first) as Record<string, unknown>;
+  let { prompt } = options;
+  if (prompt === undefined && winner?.prompt && typeof getPath(record, winner.prompt) === 'string')
+    prompt = winner.prompt;
+  const columns = pairColumnsOf(record, { ...options, prompt });
+  const { chosen, rejected } = columns;
+  if (!chosen || !rejected) {
+    const keys = Object.keys(record);
+    throw shapeError(
+      `cannot find the chosen and rejected columns; the first record ` +
+        `has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
+      hint('name_pair_columns'),
+    );
+  }
+  return completeShape(record, { ...columns, chosen, rejected }, options, winner);
+}
+
+/** The winner layout: the one named, else one found by its columns (unless the user named chosen/rejected). */
+function winnerOf(first: Record<string, unknown>, options: ShapeOptions): WinnerSpec | null {
   const named = options.chosen !== undefined || options.rejected !== undefined;
   const found = options.winner ?? (named ? null : detectWinnerLayout(first));
   const { winnerScores } = options;
@@ -161,70 +173,20 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
       hint('name_winner_columns'),
     );
   }
-  const winner =
-    found && winnerScores && !found.scoreA ? { ...found, scoreA: winnerScores.a, scoreB: winnerScores.b } : found;
-  const record = (winner ? probeOrientation(first, winner) : first) as Record<string, unknown>;
-  const keys = Object.keys(record);
-  let { prompt, chosen, rejected, system } = options;
-  if (prompt === undefined && winner?.prompt && typeof getPath(record, winner.prompt) === 'string')
-    prompt = winner.prompt;
-  let schema = options.schema;
+  return found && winnerScores && !found.scoreA ? { ...found, scoreA: winnerScores.a, scoreB: winnerScores.b } : found;
+}
 
-  if (schema === 'sharegpt' || (schema === undefined && prompt === undefined && Array.isArray(record.conversations))) {
-    schema = 'sharegpt';
-    prompt ??= ['conversations'];
-  }
-  // The OpenAI / Azure OpenAI DPO fine-tuning format: {input: {messages}, preferred_output, non_preferred_output}.
-  const openaiInput = record.input as Record<string, unknown> | undefined;
-  if (
-    prompt === undefined &&
-    chosen === undefined &&
-    openaiInput &&
-    typeof openaiInput === 'object' &&
-    isMessageList(openaiInput.messages) &&
-    isMessageList(record.preferred_output) &&
-    isMessageList(record.non_preferred_output)
-  ) {
-    schema ??= 'conversational';
-    prompt = ['input', 'messages'];
-    chosen = ['preferred_output'];
-    rejected ??= ['non_preferred_output'];
-  }
-  const pick = (names: string[]): Path | undefined => {
-    const name = firstPresent(record, names);
-    return name === undefined ? undefined : [name];
-  };
-  chosen ??= pick(CHOSEN_NAMES);
-  rejected ??= pick(REJECTED_NAMES);
-  const openai =
-    prompt !== undefined && pathText(prompt) === 'input.messages' && pathText(chosen ?? []) === 'preferred_output';
-  if (!chosen || !rejected) {
-    throw shapeError(
-      `cannot find the chosen and rejected columns; the first record ` +
-        `has ${keys.length ? `columns ${keys.join(', ')}` : 'no columns'}`,
-      hint('name_pair_columns'),
-    );
-  }
-  const chosenValue = getPath(record, chosen);
-  const implicitByDefault = schema === 'implicit-conversational' || schema === 'implicit-string';
-  if (!implicitByDefault && prompt === undefined) {
-    const candidate = pick(PROMPT_NAMES);
-    // HuggingFaceH4/ultrafeedback_binarized has a string `prompt` *and* whole conversations in chosen:
-    // the conversation is authoritative (it may hold several turns and a system message).
-    const chosenIsConversation =
-      isMessageList(chosenValue) &&
-      chosenValue.some(
-        (m) =>
-          (m as Message).role === 'user' ||
-          (m as Message).role === 'system' ||
-          (m as Record<string, unknown>).from === 'human',
-      );
-    if (candidate && !(chosenIsConversation && schema === undefined)) prompt = candidate;
-  }
-  if (system === undefined && schema !== 'implicit-conversational' && schema !== 'implicit-string') {
-    const name = firstPresent(record, ['system']);
-    if (name && typeof record[name] === 'string') system = [name];
-  }
+/** A pair layout's columns, with what any pair row may carry beside them: system, Alpaca input, history, tools. */
+function completeShape(
+  record: Record<string, unknown>,
+  columns: PairColumns & { chosen: Path; rejected: Path },
+  options: ShapeOptions,
+  winner: WinnerSpec | null,
+): Shape {
+  const { chosen, rejected, prompt } = columns;
+  const implicitByDefault = columns.schema === 'implicit-conversational' || columns.schema === 'implicit-string';
+  let system = options.system;
+  if (system === undefined && !implicitByDefault && typeof record.system === 'string') system = ['system'];
   // Alpaca (instruction + input): the input is part of the prompt; without it 982 of PandaLM's 999 rows
   // would share 169 instructions with the statement to judge gone.
   let input: Path | undefined = options.input;
@@ -233,21 +195,8 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     if (typeof record.input === 'string' && !used.includes('input')) input = ['input'];
   }
   const history =
-    prompt !== undefined && isTurnPairs(record.history) && !['history'].includes(pathText(chosen)) ? ['history'] : null;
-
-  if (schema === undefined) {
-    if (prompt !== undefined) {
-      const promptValue = getPath(record, prompt);
-      schema = isMessageList(promptValue) || isMessageList(chosenValue) ? 'conversational' : 'standard';
-    } else if (isMessageList(chosenValue)) schema = 'implicit-conversational';
-    else if (typeof chosenValue === 'string') schema = 'implicit-string';
-    else {
-      throw shapeError(
-        `cannot tell the input shape: no prompt column, and "${pathText(chosen)}" is ${preview(chosenValue)}`,
-        hint('name_prompt_or_shape'),
-      );
-    }
-  }
+    prompt !== undefined && isTurnPairs(record.history) && pathText(chosen) !== 'history' ? ['history'] : null;
+  const schema = columns.schema ?? schemaOf(record, prompt, chosen);
   const implicit = schema === 'implicit-conversational' || schema === 'implicit-string';
   const promptTranscript =
     schema === 'standard' &&
@@ -257,17 +206,11 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     transcriptPrompt(getPath(record, prompt)) !== null;
   if (!implicit && prompt === undefined) {
     throw shapeError(
-      `the ${schema} shape needs a prompt column; the first record has columns ${keys.join(', ')}`,
+      `the ${schema} shape needs a prompt column; the first record has columns ${Object.keys(record).join(', ')}`,
       hint('name_prompt'),
     );
   }
-  const names = [prompt, chosen, rejected].filter((p): p is Path => p !== undefined && !implicit).map(pathText);
-  const columns = implicit ? `${pathText(chosen)}/${pathText(rejected)}` : names.join('/');
-  const systemNote = system ? `, system from ${pathText(system)}` : '';
-  const inputNote = !implicit && input ? `, input from ${pathText(input)} (after the prompt)` : '';
-  const historyNote = !implicit && history ? ', earlier turns from history' : '';
-  const transcriptNote = promptTranscript ? ', prompts are Human:/Assistant: transcripts (read as turns)' : '';
-  return {
+  const shape: Omit<Shape, 'description'> = {
     schema,
     prompt: implicit ? null : (prompt ?? null),
     chosen,
@@ -279,12 +222,36 @@ export function detectShape(first: unknown, options: ShapeOptions): Shape {
     winner,
     tools: typeof record.tools === 'string' || Array.isArray(record.tools) ? ['tools'] : null,
     promptTranscript,
-    description: `${
-      openai ? 'OpenAI/Azure DPO fine-tuning ' + 'format, ' : ''
-    }${SCHEMA_TEXT[schema]}; columns ${columns}${systemNote}${inputNote}${historyNote}${transcriptNote}${
-      winner ? `; ${winner.description}` : ''
-    }`,
   };
+  return { ...shape, description: describeShape(shape, columns.format ?? '', system) };
+}
+
+/** The schema the first record's values show, where neither the user nor a layout named one. */
+function schemaOf(record: Record<string, unknown>, prompt: Path | undefined, chosen: Path): SchemaName {
+  const chosenValue = getPath(record, chosen);
+  if (prompt !== undefined)
+    return isMessageList(getPath(record, prompt)) || isMessageList(chosenValue) ? 'conversational' : 'standard';
+  if (isMessageList(chosenValue)) return 'implicit-conversational';
+  if (typeof chosenValue === 'string') return 'implicit-string';
+  throw shapeError(
+    `cannot tell the input shape: no prompt column, and "${pathText(chosen)}" is ${preview(chosenValue)}`,
+    hint('name_prompt_or_shape'),
+  );
+}
+
+/** e.g. "standard with explicit prompt (strings); columns prompt/chosen/rejected", for the summary. */
+function describeShape(shape: Omit<Shape, 'description'>, format: string, system: Path | undefined): string {
+  const { prompt, chosen, rejected, input, history, winner } = shape;
+  const implicit = prompt === null;
+  const columns = implicit
+    ? `${pathText(chosen)}/${pathText(rejected)}`
+    : [prompt, chosen, rejected].map(pathText).join('/');
+  const systemNote = system ? `, system from ${pathText(system)}` : '';
+  const inputNote = input ? `, input from ${pathText(input)} (after the prompt)` : '';
+  const historyNote = history ? ', earlier turns from history' : '';
+  const transcriptNote = shape.promptTranscript ? ', prompts are Human:/Assistant: transcripts (read as turns)' : '';
+  const notes = `${systemNote}${inputNote}${historyNote}${transcriptNote}`;
+  return `${format}${SCHEMA_TEXT[shape.schema]}; columns ${columns}${notes}${winner ? `; ${winner.description}` : ''}`;
 }
 
 /**
@@ -392,7 +359,7 @@ function toMessage(value: unknown, field: string): Message {
     // role first, then content, then anything else: the same bytes whatever order the source had
     // (Parquet from the Hub stores the struct as content, role).
     const { role, content, ...rest } = m;
-    return { role, content, ...rest };
+    return { role, content: valueParts(content, `${field}.content`), ...rest };
   }
   if (typeof m.from === 'string' && 'value' in m) {
     const role = SHAREGPT_ROLES[m.from];
@@ -415,6 +382,28 @@ function toMessage(value: unknown, field: string): Message {
     expected: 'an object with role and content',
     found: preview(value),
   });
+}
+
+/**
+ * LLaMA-Factory v1's content parts (`[{type: "text", value}]`): text parts are the message's text, joined,
+ * which every trainer layout reads (and the goal can be put into); a part of another type (reasoning, a
+ * tool call, an image) is refused, naming it, rather than written in a form no trainer of radpo's layouts
+ * reads. Any other content is left as it is.
+ */
+function valueParts(content: unknown, field: string): unknown {
+  if (!Array.isArray(content) || content.length === 0) return content;
+  const isPart = (p: unknown) => p !== null && typeof p === 'object' && 'type' in p && 'value' in p && !('text' in p);
+  if (!content.every(isPart)) return content;
+  const parts = content as Array<{ type: unknown; value: unknown }>;
+  const other = parts.findIndex((p) => p.type !== 'text' || typeof p.value !== 'string');
+  if (other >= 0)
+    throw new RowError('bad_field', 'a content part radpo cannot write', {
+      field: `${field}[${other}]`,
+      expected: 'text parts ({"type": "text", "value": "…"}), read as the message\'s text',
+      found: `a part of type ${preview(parts[other]!.type)}`,
+      hint: 'radpo reads LLaMA-Factory v1 text parts only; remove such rows or set them aside with --on-error skip',
+    });
+  return parts.map((p) => p.value as string).join('');
 }
 
 /**
@@ -677,21 +666,30 @@ function turnListPair(
   };
 }
 
-/** Turn one record into a normalized pair according to `shape`. Throws RowError. */
-export function toPair(record: unknown, shape: Shape, options: PairOptions = {}): Pair {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+/** Every pair a pair reader reads: its first response is the chosen one (a winner was oriented so first). */
+const CHOSEN_FIRST: Preference = Object.freeze({ kind: 'pair', chosen: 0, rejected: 1 });
+
+/**
+ * Read one row of a pair layout into the canonical record according to `shape`: the prompt's messages
+ * (system turn, Alpaca input and history, transcripts read as turns), the two responses (chosen first)
+ * and the tools. Throws RowError. The row's id and source are the caller's to set.
+ */
+export function readPair(row: unknown, shape: Shape, options: PairOptions = {}): PreferenceRecord<Message[]> {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) {
     throw new RowError('bad_field', 'the record is not an object', {
       expected: 'an object with columns',
-      found: preview(record),
+      found: preview(row),
     });
   }
-  const chosenField = pathText(shape.chosen);
-  const rejectedField = pathText(shape.rejected);
-  const chosenValue = getPath(record, shape.chosen);
-  const rejectedValue = getPath(record, shape.rejected);
+  const sides: Sides = {
+    chosen: getPath(row, shape.chosen),
+    rejected: getPath(row, shape.rejected),
+    chosenField: pathText(shape.chosen),
+    rejectedField: pathText(shape.rejected),
+  };
   for (const [value, field] of [
-    [chosenValue, chosenField],
-    [rejectedValue, rejectedField],
+    [sides.chosen, sides.chosenField],
+    [sides.rejected, sides.rejectedField],
   ] as const) {
     if (value === undefined || value === null) {
       throw new RowError('missing_field', 'the column is missing', {
@@ -701,85 +699,122 @@ export function toPair(record: unknown, shape: Shape, options: PairOptions = {})
       });
     }
   }
-  let pair: Pair;
-  if (shape.prompt === null) {
-    const toConversation = (value: unknown, field: string): Message[] =>
-      shape.schema === 'implicit-string' && typeof value === 'string'
-        ? parseTranscript(value, field)
-        : toMessages(value, field, 'user');
-    const [promptC, answerC] = splitAtLastAnswer(toConversation(chosenValue, chosenField), chosenField);
-    const [promptR, answerR] = splitAtLastAnswer(toConversation(rejectedValue, rejectedField), rejectedField);
-    const n = Math.max(promptC.length, promptR.length);
-    for (let i = 0; i < n; i++) {
-      if (!sameJson(promptC[i], promptR[i])) {
-        throw new RowError('prompt_mismatch', `chosen and rejected differ before the response, first at turn ${i}`, {
-          field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
-          expected: 'the same prompt turns in both conversations',
-          found: `${preview(promptC[i]?.content, 40)} vs ${preview(promptR[i]?.content, 40)}`,
-          hint: 'the two responses must answer the same conversation; fix or remove the row',
-        });
-      }
-    }
-    if (promptC.length === 0) {
-      throw new RowError('missing_field', 'the conversation has no prompt turns before the response', {
-        field: chosenField,
-        expected: 'a user turn before the assistant response',
-        found: 'only the response',
-      });
-    }
-    pair = { prompt: promptC, chosen: answerC, rejected: answerR };
-  } else {
-    const promptField = pathText(shape.prompt);
-    const promptValue = withInput(record, shape, getPath(record, shape.prompt));
-    if (promptValue === undefined || promptValue === null) {
-      throw new RowError('missing_field', 'the column is missing', {
-        field: promptField,
-        expected: 'a prompt',
-        found: promptValue === null ? 'null' : 'no such column',
-        hint: hint('check_prompt_column'),
-      });
-    }
-    if (typeof promptValue === 'string' && promptValue.trim() === '') {
-      throw new RowError('bad_field', 'the prompt is empty', {
-        field: promptField,
-        expected: 'a non-empty prompt',
-        found: preview(promptValue),
-      });
-    }
-    if (isStringList(promptValue)) {
-      pair = turnListPair(promptValue, chosenValue, rejectedValue, [promptField, chosenField, rejectedField]);
-      if (!options.allowEmpty) {
-        requireNonEmpty(pair.chosen, chosenField);
-        requireNonEmpty(pair.rejected, rejectedField);
-      }
-      return pair;
-    }
-    const prompt = [...historyTurns(record, shape), ...promptMessages(promptValue, promptField, shape)];
-    if (shape.system !== null) {
-      const systemValue = getPath(record, shape.system);
-      if (systemValue !== undefined && systemValue !== null && typeof systemValue !== 'string') {
-        throw new RowError('bad_field', 'wrong type', {
-          field: pathText(shape.system),
-          expected: 'a string',
-          found: preview(systemValue),
-        });
-      }
-      if (typeof systemValue === 'string' && systemValue.trim() !== '' && prompt[0]?.role !== 'system') {
-        prompt.unshift({ role: 'system', content: systemValue });
-      }
-    }
-    pair = {
-      prompt,
-      chosen: toMessages(chosenValue, chosenField, 'assistant'),
-      rejected: toMessages(rejectedValue, rejectedField, 'assistant'),
-    };
-  }
+  const { pair, turnList } =
+    shape.prompt === null ? { pair: implicitPair(sides, shape), turnList: false } : explicitPair(row, shape, sides);
   if (!options.allowEmpty) {
-    requireNonEmpty(pair.chosen, chosenField);
-    requireNonEmpty(pair.rejected, rejectedField);
+    requireNonEmpty(pair.chosen, sides.chosenField);
+    requireNonEmpty(pair.rejected, sides.rejectedField);
   }
-  const tools = toolsOf(record, shape);
-  return tools === undefined ? pair : { ...pair, tools };
+  // LMSYS Arena's turn lists carry no tools column the pair would keep.
+  const tools = turnList ? undefined : toolsOf(row, shape);
+  return {
+    prompt: pair.prompt,
+    responses: [{ content: pair.chosen }, { content: pair.rejected }],
+    preference: CHOSEN_FIRST,
+    ...(tools === undefined ? {} : { tools }),
+    id: null,
+    source: null,
+  };
+}
+
+/** A pair reader's record as its chosen/rejected pair (what relabel, the judge stage, audit and inspect use). */
+export function pairOf(record: PreferenceRecord<Message[]>): Pair {
+  const { preference, responses } = record;
+  if (preference.kind !== 'pair') throw new Error(`a ${preference.kind} is no pair: pick its pairs first`);
+  const pair: Pair = {
+    prompt: record.prompt,
+    chosen: responses[preference.chosen]!.content,
+    rejected: responses[preference.rejected]!.content,
+  };
+  return record.tools === undefined ? pair : { ...pair, tools: record.tools };
+}
+
+/** A row's two response values and the fields they came from. */
+interface Sides {
+  chosen: unknown;
+  rejected: unknown;
+  chosenField: string;
+  rejectedField: string;
+}
+
+/** Whole conversations in chosen and rejected (implicit prompt): the prompt is the turns both share. */
+function implicitPair(sides: Sides, shape: Shape): Pair {
+  const { chosenField, rejectedField } = sides;
+  const toConversation = (value: unknown, field: string): Message[] =>
+    shape.schema === 'implicit-string' && typeof value === 'string'
+      ? parseTranscript(value, field)
+      : toMessages(value, field, 'user');
+  const [promptC, answerC] = splitAtLastAnswer(toConversation(sides.chosen, chosenField), chosenField);
+  const [promptR, answerR] = splitAtLastAnswer(toConversation(sides.rejected, rejectedField), rejectedField);
+  const n = Math.max(promptC.length, promptR.length);
+  for (let i = 0; i < n; i++) {
+    if (!sameJson(promptC[i], promptR[i])) {
+      throw new RowError('prompt_mismatch', `chosen and rejected differ before the response, first at turn ${i}`, {
+        field: `${chosenField}[${i}] vs ${rejectedField}[${i}]`,
+        expected: 'the same prompt turns in both conversations',
+        found: `${preview(promptC[i]?.content, 40)} vs ${preview(promptR[i]?.content, 40)}`,
+        hint: 'the two responses must answer the same conversation; fix or remove the row',
+      });
+    }
+  }
+  if (promptC.length === 0) {
+    throw new RowError('missing_field', 'the conversation has no prompt turns before the response', {
+      field: chosenField,
+      expected: 'a user turn before the assistant response',
+      found: 'only the response',
+    });
+  }
+  return { prompt: promptC, chosen: answerC, rejected: answerR };
+}
+
+/** A prompt column beside the two responses: the prompt with its history, Alpaca input and system turn. */
+function explicitPair(row: object, shape: Shape, sides: Sides): { pair: Pair; turnList: boolean } {
+  const promptPath = shape.prompt!;
+  const promptField = pathText(promptPath);
+  const promptValue = withInput(row, shape, getPath(row, promptPath));
+  if (promptValue === undefined || promptValue === null) {
+    throw new RowError('missing_field', 'the column is missing', {
+      field: promptField,
+      expected: 'a prompt',
+      found: promptValue === null ? 'null' : 'no such column',
+      hint: hint('check_prompt_column'),
+    });
+  }
+  if (typeof promptValue === 'string' && promptValue.trim() === '') {
+    throw new RowError('bad_field', 'the prompt is empty', {
+      field: promptField,
+      expected: 'a non-empty prompt',
+      found: preview(promptValue),
+    });
+  }
+  if (isStringList(promptValue)) {
+    const fields: [string, string, string] = [promptField, sides.chosenField, sides.rejectedField];
+    return { pair: turnListPair(promptValue, sides.chosen, sides.rejected, fields), turnList: true };
+  }
+  const prompt = [...historyTurns(row, shape), ...promptMessages(promptValue, promptField, shape)];
+  withSystem(row, shape, prompt);
+  const pair = {
+    prompt,
+    chosen: toMessages(sides.chosen, sides.chosenField, 'assistant'),
+    rejected: toMessages(sides.rejected, sides.rejectedField, 'assistant'),
+  };
+  return { pair, turnList: false };
+}
+
+/** The row's system prompt (a non-blank string), put first unless the prompt already opens with one. */
+function withSystem(row: object, shape: Shape, prompt: Message[]): void {
+  if (shape.system === null) return;
+  const systemValue = getPath(row, shape.system);
+  if (systemValue !== undefined && systemValue !== null && typeof systemValue !== 'string') {
+    throw new RowError('bad_field', 'wrong type', {
+      field: pathText(shape.system),
+      expected: 'a string',
+      found: preview(systemValue),
+    });
+  }
+  if (typeof systemValue === 'string' && systemValue.trim() !== '' && prompt[0]?.role !== 'system') {
+    prompt.unshift({ role: 'system', content: systemValue });
+  }
 }
 
 /** The prompt's messages: a transcript's turns where the file's prompts are transcripts, else the value's. */

@@ -7,13 +7,13 @@
  * core/winner.ts has oriented them) and core/response-lists.ts (several responses per prompt). Plain
  * data: no methods, no classes, structured-cloneable.
  */
-/** One response to the prompt, and what the data says of it. */
-export interface RecordResponse {
-  /**
-   * The response: messages from the pair readers (one assistant turn, usually); a list reader keeps the
-   * value the row holds (a string, or messages), which `radpo pairs` writes back unchanged.
-   */
-  content: unknown;
+/**
+ * One response to the prompt, and what the data says of it. `T` is what a reader makes of text: messages
+ * (`Message[]`) for the pair readers; a list reader keeps the value the row holds (a string, or messages),
+ * which `radpo pairs` writes back unchanged.
+ */
+export interface RecordResponse<T = unknown> {
+  content: T;
   /** Its score, higher is better; NaN where the data gives none usable (it then takes no part in a pair). */
   score?: number;
   /** Its rating on each aspect (openbmb/UltraFeedback's helpfulness, honesty, …; radpo score's score objects). */
@@ -51,15 +51,12 @@ export interface RowSource {
   line: number;
 }
 
-export interface PreferenceRecord {
-  /**
-   * The prompt: messages (a system turn kept as the first message) from the pair readers; a list
-   * reader keeps the value the row holds (a string, or messages), which `radpo pairs` writes back.
-   */
-  prompt: unknown;
+/** One row of preference data; `T` as in RecordResponse (the pair readers' prompts keep their system turn first). */
+export interface PreferenceRecord<T = unknown> {
+  prompt: T;
   /** The tools the prompt offers, as JSON text (TRL and LLaMA-Factory read them so). */
   tools?: string;
-  responses: RecordResponse[];
+  responses: Array<RecordResponse<T>>;
   preference: Preference;
   id: RowId | null;
   source: RowSource | null;

@@ -9,6 +9,7 @@
 import { RowError, preview } from './errors.js';
 import { hint } from './hints.js';
 import { defaultIdColumn } from './ids.js';
+import { scoreFieldOf, TEXT_FIELDS, toNumber } from './input-layouts.js';
 import { unpackJudgePrompt } from './judge-prompt.js';
 import { pickPairs, type PickOptions } from './pairs.js';
 import { checkScoreGap } from './relabel.js';
@@ -17,15 +18,12 @@ import type { Preference, PreferenceRecord, RecordResponse, RowId, RowSource } f
 import { orderScores } from './record.js';
 import { mean } from './stats.js';
 
-const num = (v: unknown) =>
-  typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
-
 /**
  * An openbmb/UltraFeedback aspect rating: {"Rating": "4"} (or a list of them, in some releases); "N/A" is no rating.
  */
 function rating(annotation: unknown): number {
   const a = Array.isArray(annotation) ? annotation[0] : annotation;
-  return a && typeof a === 'object' ? num((a as { Rating?: unknown }).Rating) : Number.NaN;
+  return a && typeof a === 'object' ? toNumber((a as { Rating?: unknown }).Rating) : Number.NaN;
 }
 
 /** Where the responses are and which of their fields say what (as the user named them, or found). */
@@ -39,23 +37,6 @@ interface ListColumns {
   textField?: string;
   scoreField?: string;
   rankField?: string;
-}
-
-export const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
-/** The fields of a response object that hold its score (higher is better), first found first. */
-export const SCORE_FIELDS = ['score', 'rating', 'reward', 'overall_score'];
-
-/**
- * The score field of a list's response objects: the first every object holds as a number, else the first
- * any object has (its responses without a usable score take no part); undefined for none. inspect and
- * pairs both read a list through this, so the command inspect prints reads what inspect saw.
- */
-export function scoreFieldOf(objects: ReadonlyArray<Record<string, unknown>>): string | undefined {
-  if (objects.length === 0) return undefined;
-  return (
-    SCORE_FIELDS.find((f) => objects.every((o) => Number.isFinite(num(o[f])))) ??
-    SCORE_FIELDS.find((f) => objects.some((o) => f in o))
-  );
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -96,7 +77,7 @@ function listRecord(
   const foundRank = objects.length > 0 && objects.some((o) => 'rank' in o) ? 'rank' : undefined;
   const rankField = columns.rankField ?? foundRank;
   const scoreField = columns.scoreField ?? (rankField === undefined ? scoreFieldOf(objects) : undefined);
-  const fieldValue = (item: unknown, name: string) => (isObject(item) ? num(item[name]) : Number.NaN);
+  const fieldValue = (item: unknown, name: string) => (isObject(item) ? toNumber(item[name]) : Number.NaN);
   const record = (responses: RecordResponse[], preference: Preference): PreferenceRecord => ({
     prompt,
     responses,
@@ -122,7 +103,7 @@ function listRecord(
   const scores = row.scores;
   if (Array.isArray(scores) && scores.length === items.length)
     return record(
-      texts.map((content, i) => ({ content, score: num(scores[i]) })),
+      texts.map((content, i) => ({ content, score: toNumber(scores[i]) })),
       { kind: 'ranking', by: 'score' },
     );
   throw new RowError('bad_score', 'the responses have neither scores nor ranks', {
@@ -142,7 +123,7 @@ function treeTurns(root: Record<string, unknown>, rankField: string) {
   const walk = (node: Record<string, unknown>, before: Array<{ role: string; content: string }>, field: string) => {
     const conversation = [...before, { role: 'user', content: String(node.text) }];
     const replies = Array.isArray(node.replies) ? node.replies.filter(isObject) : [];
-    if (replies.filter((r) => Number.isFinite(num(r[rankField]))).length >= 2)
+    if (replies.filter((r) => Number.isFinite(toNumber(r[rankField]))).length >= 2)
       turns.push({ prompt: conversation, replies, field: `${field}.replies` });
     for (const [i, reply] of replies.entries()) {
       if (typeof reply.text !== 'string' || !Array.isArray(reply.replies)) continue;
@@ -202,31 +183,8 @@ function rowRecord(
     if (prompt === undefined) throw noPrompt(promptCol);
     return listRecord(row, prompt, items, path.join('.'), columns, source);
   }
-  if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string') {
-    const completions = row.completions as Array<Record<string, unknown>>;
-    const aspects = completions.map(
-      (c) =>
-        Object.fromEntries(
-          Object.entries((c.annotations as Record<string, unknown>) ?? {})
-            .map(([name, a]) => [name, rating(a)])
-            .filter(([, r]) => Number.isFinite(r)),
-        ) as Record<string, number>,
-    );
-    const scores = completions.map((c, i) =>
-      score === 'overall'
-        ? num(c.overall_score)
-        : score === 'fine-grained'
-          ? num(c['fine-grained_score'])
-          : (aspects[i]![score] ?? Number.NaN),
-    );
-    return {
-      prompt: row.instruction,
-      responses: completions.map((c, i) => ({ content: c.response, score: scores[i]!, aspects: aspects[i]! })),
-      preference: { kind: 'ranking', by: 'score' },
-      id: idOf(row, columns.idCol),
-      source,
-    };
-  }
+  if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string')
+    return completionsRecord(row, row.completions as Array<Record<string, unknown>>, score, columns, source);
   const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
   if (prompt === undefined) throw noPrompt(promptCol);
   if (Array.isArray(row.responses) && (listFlags !== undefined || row.responses.some(isObject)))
@@ -253,11 +211,46 @@ function rowRecord(
       objects
         ? {
             content,
-            score: num((scores[i] as Record<string, unknown>)[score]),
+            score: toNumber((scores[i] as Record<string, unknown>)[score]),
             aspects: scores[i] as Record<string, number>,
           }
-        : { content, score: num(scores[i]) },
+        : { content, score: toNumber(scores[i]) },
     ),
+    preference: { kind: 'ranking', by: 'score' },
+    id: idOf(row, columns.idCol),
+    source,
+  };
+}
+
+/**
+ * openbmb/UltraFeedback: `completions`, each with its overall and fine-grained scores and its aspect ratings
+ * (`annotations`); `score` names the one that orders them (overall, fine-grained, or an aspect).
+ */
+function completionsRecord(
+  row: Record<string, unknown>,
+  completions: Array<Record<string, unknown>>,
+  score: string,
+  columns: ListColumns,
+  source: RowSource | null,
+): PreferenceRecord {
+  const aspects = completions.map(
+    (c) =>
+      Object.fromEntries(
+        Object.entries((c.annotations as Record<string, unknown>) ?? {})
+          .map(([name, a]) => [name, rating(a)])
+          .filter(([, r]) => Number.isFinite(r)),
+      ) as Record<string, number>,
+  );
+  const scores = completions.map((c, i) =>
+    score === 'overall'
+      ? toNumber(c.overall_score)
+      : score === 'fine-grained'
+        ? toNumber(c['fine-grained_score'])
+        : (aspects[i]![score] ?? Number.NaN),
+  );
+  return {
+    prompt: row.instruction,
+    responses: completions.map((c, i) => ({ content: c.response, score: scores[i]!, aspects: aspects[i]! })),
     preference: { kind: 'ranking', by: 'score' },
     id: idOf(row, columns.idCol),
     source,
@@ -439,7 +432,7 @@ export function longItem(
 
 /** A score cell: a number, or several ratings of the one response (a judge sampled thrice) as their mean. */
 function meanOf(value: unknown): number {
-  if (!Array.isArray(value)) return num(value);
-  const values = value.map(num);
+  if (!Array.isArray(value)) return toNumber(value);
+  const values = value.map(toNumber);
   return values.every(Number.isFinite) ? (mean(values) ?? Number.NaN) : Number.NaN;
 }

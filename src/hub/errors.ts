@@ -32,6 +32,22 @@ export function hubFailure(err: unknown, env: HubEnv, ref: HubRef, what: string)
         'HF_HUB_OFFLINE=1 reads them without the network',
     );
   if (!(err instanceof HubHttpError)) return err;
+  const storage = storageHost(err.url, env.endpoint);
+  if (storage !== null) {
+    // The Hub sent the download to its storage (a CDN, S3): the Hub's token and the repository's access are not
+    // what that host judged, so the Hub's words (log in, gated, check the name) would mislead.
+    const said = xmlMessage(err.body) || serverMessage(err.body);
+    return new RadpoError(
+      'io',
+      `cannot read ${name}: the file's storage host ${storage} answered ${err.status}${said ? ` (${said})` : ''}`,
+      err.status === 401 || err.status === 403
+        ? 'the signed download link was refused (it expires after a while, or a proxy or firewall rewrote or ' +
+            `blocked it): run again for a fresh link; if it persists, check that this machine may reach ${storage}`
+        : err.status === 429 || err.status >= 500
+          ? 'the storage is busy or down: try again later'
+          : 'run again; if it persists, report it with the dataset and file',
+    );
+  }
   const code = err.headers.get('x-error-code') ?? '';
   const said = err.headers.get('x-error-message') ?? serverMessage(err.body);
   const answer = `${env.endpoint} answered ${err.status}${code ? ` ${code}` : ''}${said ? ` (${said})` : ''}`;
@@ -80,4 +96,21 @@ function serverMessage(body: string): string {
   } catch {
     return body.trim().slice(0, 200);
   }
+}
+
+/** The host of a failed answer when it is not the Hub's endpoint (a download redirected to storage), else null. */
+function storageHost(url: string, endpoint: string): string | null {
+  try {
+    const at = new URL(url);
+    return at.origin === new URL(endpoint).origin ? null : at.host;
+  } catch {
+    return null;
+  }
+}
+
+/** S3's and CloudFront's XML error body: its Code and Message. */
+function xmlMessage(body: string): string {
+  const code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1];
+  const message = /<Message>([^<]{1,200})<\/Message>/.exec(body)?.[1];
+  return [code, message].filter(Boolean).join(': ');
 }

@@ -1,8 +1,10 @@
 /**
- * A user's rubric file (--rubric FILE), JSON: {template, pattern, min, max, system?, attributes?}, checked
+ * A user's rubric file (--rubric FILE), JSON or YAML (.yaml/.yml: a long template reads best as a block
+ * scalar): {template, pattern, min, max, system?, attributes?}, checked
  * with one zod schema and worded as every file radpo reads is (io/file-schema.ts). Loaded only when a rubric
  * file is given, so zod stays out of every other run's start.
  */
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { usageError } from '../core/errors.js';
 import { parseFileData } from '../io/file-schema.js';
@@ -62,15 +64,17 @@ const RubricFile = z
 
 const EXAMPLE =
   'a rubric file is JSON: {"template": "…{prompt}…{response}…", "pattern": "Score: (\\\\d+)\\\\s*$", ' +
-  '"min": 1, "max": 5}';
+  '"min": 1, "max": 5}, or the same keys in YAML (NAME.yaml)';
 
-/** A user's rubric from its JSON text; `source` names the file in errors. */
+/** A user's rubric from its text, JSON or YAML by the name's extension; `source` names the file in errors. */
 export function parseRubric(text: string, source: string): Rubric {
+  const yaml = /\.ya?ml$/i.test(source);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw usageError(`--rubric ${source}: not valid JSON (${(err as Error).message})`, EXAMPLE);
+    const why = (err as Error).message.split('\n')[0];
+    throw usageError(`--rubric ${source}: not valid ${yaml ? 'YAML' : 'JSON'} (${why})`, EXAMPLE);
   }
   const rubric = parseFileData(RubricFile, raw, `--rubric ${source}`, EXAMPLE);
   return {

@@ -4,9 +4,9 @@
  */
 import { RowError, preview } from '../core/errors.js';
 import { hint } from '../core/hints.js';
-import { TEXT_FIELDS } from '../core/response-lists.js';
+import { TEXT_FIELDS } from '../core/input-layouts.js';
 import type { Scale } from '../core/goal.js';
-import { asMessages, detectShapeOf, toPair, type Shape, type ShapeOptions } from '../core/pair.js';
+import { asMessages, detectShapeOf, pairOf, readPair, type Shape, type ShapeOptions } from '../core/pair.js';
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
 import { parseScore, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
@@ -210,7 +210,7 @@ class PairJudge {
         string,
         unknown
       >;
-      const pair = toPair(value, this.shape);
+      const pair = pairOf(readPair(value, this.shape));
       // Scores only where the data has none.
       const existing = !session.config.rescore && this.existing ? this.existingScores(value) : null;
       if (existing) return { ...record, scores: existing };

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectShape, toPair } from '../../src/core/pair.js';
+import { detectShape, readPair } from '../../src/core/pair.js';
 import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
 
 const PANDALM = join(DATA, 'foreign', 'pandalm_testset-v1.json');
@@ -23,7 +23,7 @@ describe('Alpaca instruction + input', () => {
   ])('%s', (_name, row, options, prompt) => {
     const shape = detectShape(row, { ...AB, ...options });
     expect(shape.input).toEqual(['input']);
-    expect(toPair(row, shape).prompt).toEqual([{ role: 'user', content: prompt }]);
+    expect(readPair(row, shape).prompt).toEqual([{ role: 'user', content: prompt }]);
   });
 
   it("LLaMA-Factory's alpaca layout: system, history as [[user, assistant], …], then instruction + input", () => {
@@ -37,7 +37,7 @@ describe('Alpaca instruction + input', () => {
     };
     const shape = detectShape(row, {});
     expect(shape.description).toMatch(/input from input .*earlier turns from history/);
-    expect(toPair(row, shape).prompt).toEqual([
+    expect(readPair(row, shape).prompt).toEqual([
       { role: 'system', content: 'You translate.' },
       { role: 'user', content: 'Say good morning in German.' },
       { role: 'assistant', content: 'Guten Morgen' },
@@ -48,7 +48,7 @@ describe('Alpaca instruction + input', () => {
   it('--input-col names another column', () => {
     const row = { question: 'Translate:', text: 'chat', chosen: 'cat', rejected: 'dog' };
     const shape = detectShape(row, { input: ['text'] });
-    expect(toPair(row, shape).prompt[0]!.content).toBe('Translate:\nchat');
+    expect(readPair(row, shape).prompt[0]!.content).toBe('Translate:\nchat');
   });
 });
 

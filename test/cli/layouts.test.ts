@@ -164,4 +164,29 @@ describe('inspect names the layout and prints the command that reads it', () => 
     expect(r.stdout).toContain('contradicting label (chosen scored lower): 0');
     expect(r.stdout).toContain('score range: 1 to 9.5 — outside --scale 1-5');
   });
+
+  it('LLaMA-Factory v1 DPO rows ({type, value} parts) relabel with no flag, the goal in the system turn', async () => {
+    const dir = tempDir();
+    const source = readFileSync(join(DATA, 'unscored', 'v1_dpo_demo.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
+    const rows = source.map((l, i) => ({ ...JSON.parse(l), score_chosen: 9 - (i % 3), score_rejected: 2 }));
+    const input = join(dir, 'v1.jsonl');
+    writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const r = await run(['relabel', input]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(r.stdout);
+    expect(out).toHaveLength(2 * rows.length);
+    const text = (m: any) => m.content.map((p: any) => p.value).join('');
+    for (const [i, row] of out.entries()) {
+      const source = rows[i >> 1]!;
+      const copy = i % 2 === 0 ? 'chosen' : 'rejected';
+      const system = source.chosen_messages[0];
+      // Each copy's goal is the score of the response it prefers, before the row's own system text.
+      expect(row.prompt[0].content).toContain(`Overall score: ${source[`score_${copy}`]}.`);
+      if (system.role === 'system') expect(row.prompt[0].content.endsWith(`\n\n${text(system)}`)).toBe(true);
+      const wanted = copy === 'chosen' ? source.chosen_messages : source.rejected_messages;
+      expect(row.chosen[0].content).toBe(text(wanted.at(-1)));
+    }
+  });
 });

@@ -178,6 +178,13 @@ describe('--config FILE', () => {
     ['on-error: sometimes\n', /c\.yaml: at "on-error": expected one of fail, skip, found a string "sometimes"$/m],
     ['shard: 9/3\n', /c\.yaml: at "shard": found a string "9\/3": K must be from 1 to N$/m],
     ['attr: [helpfulness, {a: 1}]\n', /c\.yaml: at "attr": expected a string, a number or a list of them, found/],
+    // Each entry of a list is checked as the flag typed would be, and named by its place (was "--attr expects…",
+    // naming no file).
+    [
+      'attr: ["h=a.h,b.h", honesty]\n',
+      /c\.yaml: at "attr\[1\]": expected NAME=CHOSEN_PATH,REJECTED_PATH, found a string "honesty"$/m,
+    ],
+    ['attr: honesty\n', /c\.yaml: at "attr": expected NAME=CHOSEN_PATH,REJECTED_PATH, found a string "honesty"$/m],
   ])('%j is a usage error naming the file, the key, what was expected and what was found', async (text, message) => {
     const dir = tempDir();
     const path = join(dir, 'c.yaml');

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INPUT_LAYOUTS, readingsOf } from '../../src/core/input-layouts.js';
-import { scoreFieldOf } from '../../src/core/response-lists.js';
+import { INPUT_LAYOUTS, readingsOf, scoreFieldOf } from '../../src/core/input-layouts.js';
+
 import { DATA } from '../helpers.js';
 
 /** The first record of a file in test/data (a JSON array's first element, or the first line). */
@@ -75,12 +75,16 @@ describe('the input layout registry, on real rows', () => {
     ],
     [
       'foreign/azure_openai_dpo_orca_validation_first60.jsonl',
-      'pairs under other names',
-      'preferred_output and non_preferred_output',
-      [
-        ['chosen', 'preferred_output'],
-        ['rejected', 'non_preferred_output'],
-      ],
+      'OpenAI/Azure DPO fine-tuning format',
+      'columns input.messages, preferred_output and non_preferred_output',
+      [],
+    ],
+    ['unscored/dpo_en_demo.json', 'LLaMA-Factory ShareGPT ranking', 'columns conversations, chosen and rejected', []],
+    [
+      'unscored/v1_dpo_demo.jsonl',
+      'LLaMA-Factory v1 DPO',
+      'columns chosen_messages and rejected_messages (whole conversations)',
+      [],
     ],
   ] as const)('%s: %s', (file, layout, reason, columns) => {
     const [reading] = readingsOf(first(file));

@@ -4,8 +4,16 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { wordHint } from '../../src/cli/hints.js';
 import { type RadpoError, RowError } from '../../src/core/errors.js';
-import { detectShape, identicalResponses, parseTranscript, toPair, transcriptPrompt } from '../../src/core/pair.js';
+import {
+  detectShape,
+  identicalResponses,
+  parseTranscript,
+  pairOf,
+  readPair,
+  transcriptPrompt,
+} from '../../src/core/pair.js';
 import { getPath, parsePath } from '../../src/core/path.js';
+import { orientByWinner } from '../../src/core/winner.js';
 import { DATA } from '../helpers.js';
 
 const realRows = {
@@ -29,7 +37,7 @@ function tally(rows: unknown[], options = {}) {
   let ok = 0;
   for (const row of rows) {
     try {
-      toPair(row, shape);
+      pairOf(readPair(row, shape));
       ok += 1;
     } catch (err) {
       const reason = (err as RowError).reason;
@@ -73,19 +81,19 @@ describe('shape detection and reading on the real files in test/data', () => {
     const withSystem = rows.find((r) => r.conversations[0]!.from === 'system')!;
     const multiTurn = rows.find((r) => r.conversations.length >= 5)!;
     for (const row of [withSystem, multiTurn]) {
-      const pair = toPair(row, shape);
+      const pair = pairOf(readPair(row, shape));
       expect(pair.prompt.map((m) => m.role)).toEqual(
         row.conversations.map((m) => ({ system: 'system', human: 'user', gpt: 'assistant' })[m.from]),
       );
       expect(pair.prompt.map((m) => m.content)).toEqual(row.conversations.map((m) => m.value));
       expect(pair.chosen).toEqual([{ role: 'assistant', content: row.chosen.value }]);
     }
-    expect(toPair(withSystem, shape).prompt[0]!.role).toBe('system');
+    expect(readPair(withSystem, shape).prompt[0]!.role).toBe('system');
   });
 
   it('hh-rlhf: the last Assistant turn is the response, earlier turns the prompt', () => {
     const row = realRows.hh[0] as { chosen: string };
-    const pair = toPair(row, detectShape(row, {}));
+    const pair = pairOf(readPair(row, detectShape(row, {})));
     const turns = parseTranscript(row.chosen, 'chosen');
     expect(pair.prompt).toEqual(turns.slice(0, -1));
     expect(pair.chosen).toEqual(turns.slice(-1));
@@ -140,7 +148,7 @@ describe('detectShape', () => {
       { q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' },
       { prompt: ['q', 'text'], chosen: ['good'], rejected: ['bad'], system: ['sys'] },
     );
-    expect(toPair({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, shape)).toEqual({
+    expect(pairOf(readPair({ q: { text: 'x' }, good: 'a', bad: 'b', sys: 'be nice' }, shape))).toEqual({
       prompt: [
         { role: 'system', content: 'be nice' },
         { role: 'user', content: 'x' },
@@ -161,7 +169,7 @@ describe('detectShape', () => {
   });
 });
 
-describe('toPair errors', () => {
+describe('readPair errors', () => {
   const shape = detectShape({ prompt: 'q', chosen: 'a', rejected: 'b' }, {});
   it.each([
     [{ prompt: 'q', rejected: 'b' }, 'missing_field', /field "chosen"/],
@@ -170,7 +178,7 @@ describe('toPair errors', () => {
     [{ chosen: 'a', rejected: 'b' }, 'missing_field', /field "prompt"/],
   ])('%j -> %s', (record, reason, message) => {
     try {
-      toPair(record, shape);
+      pairOf(readPair(record, shape));
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(RowError);
@@ -204,16 +212,18 @@ describe('toPair errors', () => {
         { role: 'assistant', content: 'b' },
       ],
     };
-    expect(() => toPair(record, implicit)).toThrow(/first at turn 1/);
+    expect(() => pairOf(readPair(record, implicit))).toThrow(/first at turn 1/);
   });
 
   it('identical responses are detected', () => {
-    expect(identicalResponses(toPair({ prompt: 'q', chosen: 'negative', rejected: 'negative' }, shape))).toBe(true);
-    expect(identicalResponses(toPair({ prompt: 'q', chosen: 'a', rejected: 'b' }, shape))).toBe(false);
+    expect(identicalResponses(pairOf(readPair({ prompt: 'q', chosen: 'negative', rejected: 'negative' }, shape)))).toBe(
+      true,
+    );
+    expect(identicalResponses(pairOf(readPair({ prompt: 'q', chosen: 'a', rejected: 'b' }, shape)))).toBe(false);
   });
 
   it('--allow-empty writes empty responses', () => {
-    expect(toPair({ prompt: 'q', chosen: 'a', rejected: '' }, shape, { allowEmpty: true }).rejected).toEqual([
+    expect(pairOf(readPair({ prompt: 'q', chosen: 'a', rejected: '' }, shape, { allowEmpty: true })).rejected).toEqual([
       { role: 'assistant', content: '' },
     ]);
   });
@@ -240,8 +250,10 @@ describe('prompts that are Human:/Assistant: transcripts (Nectar)', () => {
     const shape = detectShape(first, {});
     expect(shape.promptTranscript).toBe(true);
     expect(shape.description).toMatch(/prompts are Human:\/Assistant: transcripts/);
-    expect(toPair(first, shape).prompt).toEqual([user('a'), assistant('b'), user('c')]);
-    expect(() => toPair({ prompt: 'plain', chosen: 'x', rejected: 'y' }, shape)).toThrow(/not a Human:\/Assistant:/);
+    expect(readPair(first, shape).prompt).toEqual([user('a'), assistant('b'), user('c')]);
+    expect(() => pairOf(readPair({ prompt: 'plain', chosen: 'x', rejected: 'y' }, shape))).toThrow(
+      /not a Human:\/Assistant:/,
+    );
     // Plain prompts stay one user message.
     expect(detectShape({ prompt: 'q', chosen: 'a', rejected: 'b' }, {}).promptTranscript).toBe(false);
   });
@@ -257,5 +269,79 @@ describe('dotted paths never reach the prototype', () => {
     expect(getPath(record, ['toString'])).toBeUndefined();
     expect(getPath(record, ['__proto__', 'x'])).toBeUndefined();
     expect(getPath(record, ['a', 'b', 'length'])).toBeUndefined();
+  });
+});
+
+describe('readPair: a pair row into the canonical record (core/record.ts)', () => {
+  const lines = (file: string) =>
+    readFileSync(join(DATA, file), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('a ShareGPT tool-call row (MedicalGPT): the prompt, the chosen response first, the tools on the record', () => {
+    const row = lines('foreign/medicalgpt_toolcall_dpo_zh_demo.jsonl')[0]!;
+    const record = readPair(row, detectShape(row, {}));
+    expect(record.preference).toEqual({ kind: 'pair', chosen: 0, rejected: 1 });
+    expect(record.prompt).toEqual([{ role: 'user', content: '北京今天天气怎么样？' }]);
+    expect(record.responses.map((r) => r.content)).toEqual([
+      [{ role: 'assistant', content: row.chosen }],
+      [{ role: 'assistant', content: row.rejected }],
+    ]);
+    expect(record.tools).toBe(row.tools);
+    // pairOf takes the chosen/rejected pair from it, tools included.
+    expect(pairOf(record)).toEqual({
+      prompt: record.prompt,
+      chosen: record.responses[0]!.content,
+      rejected: record.responses[1]!.content,
+      tools: row.tools,
+    });
+  });
+
+  it('an A/B row whose B won (PKU-SafeRLHF), oriented first: the winner is the record’s chosen response', () => {
+    const row = lines('foreign/pku_saferlhf_alpaca7b_test_4.jsonl').find((r) => r.better_response_id === 1)!;
+    const shape = detectShape(row, {});
+    const record = readPair(orientByWinner(row, shape.winner!), shape);
+    expect(pairOf(record).chosen).toEqual([{ role: 'assistant', content: row.response_1 }]);
+    expect(pairOf(record).rejected).toEqual([{ role: 'assistant', content: row.response_0 }]);
+  });
+});
+
+describe('LLaMA-Factory v1 DPO rows (chosen_messages, rejected_messages, content as {type, value} parts)', () => {
+  const rows = readFileSync(join(DATA, 'unscored/v1_dpo_demo.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
+  const text = (message: any) => message.content.map((p: any) => p.value).join('');
+
+  it('read with no flag: the shared turns are the prompt, each text part list the message text', () => {
+    for (const row of rows) {
+      const shape = detectShape(row, {});
+      expect(shape.schema).toBe('implicit-conversational');
+      const pair = pairOf(readPair(row, shape));
+      const turns = row.chosen_messages.length - 1;
+      expect(pair.prompt.map((m) => [m.role, m.content])).toEqual(
+        row.chosen_messages.slice(0, turns).map((m: any) => [m.role, text(m)]),
+      );
+      expect(pair.chosen[0]!.content).toBe(text(row.chosen_messages[turns]));
+      expect(pair.rejected[0]!.content).toBe(text(row.rejected_messages.at(-1)));
+      // The message's other keys are kept (the goal copies keep LLaMA-Factory's loss weights).
+      expect(pair.chosen[0]!.loss_weight).toBe(row.chosen_messages[turns].loss_weight);
+    }
+  });
+
+  it('a part that is not text is refused, naming it (never written as parts no layout reads)', () => {
+    const row = structuredClone(rows[0]!);
+    row.chosen_messages.at(-1).content.unshift({ type: 'reasoning', value: 'thinking…' });
+    let error: unknown;
+    try {
+      readPair(row, detectShape(rows[0], {}));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(RowError);
+    const last = row.chosen_messages.length - 1;
+    expect((error as RowError).details.field).toBe(`chosen_messages[${last}].content[0]`);
+    expect((error as RowError).details.found).toContain('reasoning');
   });
 });

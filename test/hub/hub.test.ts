@@ -292,6 +292,26 @@ describe('hf:// inputs', () => {
   });
 });
 
+describe('a refusal from the storage a download is sent to', () => {
+  it("is worded as the storage's (an expired link), not as the Hub's (log in, gated), and names its host", async () => {
+    const dir = tempDir();
+    const parquet = join(dir, 'rows.parquet');
+    expect((await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', parquet, '-q'])).code).toBe(0);
+    const h = await startHub({ 'data/rows.parquet': readFileSync(parquet) });
+    h.faults.set('data/rows.parquet', 'cdn-denied');
+    const r = await run(['inspect', 'hf://datasets/me/uf/data/rows.parquet'], {
+      env: hubEnvFor(h, join(dir, 'cache')),
+    });
+    expect(r.code).toBe(1);
+    const cdnHost = new URL(h.cdnUrl).host;
+    expect(r.stderr).toContain(`the file's storage host ${cdnHost} answered 403 (AccessDenied: Request has expired)`);
+    expect(r.stderr).toContain('the signed download link was refused');
+    // Before: "http://127.0.0.1:… answered 403 …; your token (none) may not read me/uf: check its permissions".
+    expect(r.stderr).not.toMatch(/token|gated|log in/);
+    expect(h.log.some((l) => l.server === 'cdn')).toBe(true);
+  });
+});
+
 describe('a slow or huge tree listing', () => {
   it.each([
     ['trickles a byte at a time', 'trickle', 'did not arrive whole within 3 s'],

@@ -97,6 +97,19 @@ describe('verdict parsers are end-anchored and range-checked', () => {
       parseRubric('{"template": "{prompt} {response}", "pattern": "(", "min": 1, "max": 5}', 'r.json'),
     ).toThrow(/^--rubric r\.json: at "pattern": expected a valid regular expression \(.*\), found a string "\("$/);
     expect(() => parseRubric('{', 'r.json')).toThrow(/not valid JSON/);
+    // YAML by name: a multi-line template as a block scalar, the pattern unescaped; checked by the same schema.
+    const yaml = parseRubric(
+      'system: You grade answers.\ntemplate: |\n  Question: {prompt}\n  Answer: {response}\n' +
+        'pattern: "Score: (\\\\d)"\nmin: 1\nmax: 5\n',
+      'r.yaml',
+    );
+    expect(yaml.template).toBe('Question: {prompt}\nAnswer: {response}\n');
+    expect(yaml.system).toBe('You grade answers.');
+    expect(parseVerdict(yaml, 'fine. Score: 4')).toBe(4);
+    expect(() => parseRubric('template: "{prompt} {response}"\npattern: "(\\\\d)"\nmin: 1\n', 'r.yml')).toThrow(
+      '--rubric r.yml: at "max": expected a number, found nothing',
+    );
+    expect(() => parseRubric('template: [unclosed', 'r.yaml')).toThrow(/--rubric r\.yaml: not valid YAML/);
     // No group around the score: every verdict would be unparseable, after the judge wrote it.
     expect(() =>
       parseRubric('{"template": "{prompt} {response}", "pattern": "Score: \\\\d+", "min": 1, "max": 5}', 'r.json'),

@@ -1,3 +1,4 @@
+import { parseAttr } from '../../core/scores.js';
 import { bool, count, list, parsed, parseNonNegative, parseRate, path, text } from '../../cli/flags.js';
 import { bootstrapFlag, configFlags, inputFlags, scoreColumnFlags, scoresFileFlags } from '../../cli/tables.js';
 import { ValueError } from '../../core/errors.js';
@@ -27,6 +28,7 @@ export const auditFlags = {
   ...scoreColumnFlags('chosen score column', 'rejected score column'),
   attr: list('--attr <NAME=CHOSEN,REJECTED>', 'aspect score columns, compared with the overall score (repeatable)', {
     group: 'columns',
+    item: parseAttr,
   }),
   ...scoresFileFlags,
   idCol: path(

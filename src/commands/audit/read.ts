@@ -7,7 +7,15 @@
 import { createHash } from 'node:crypto';
 import { RadpoError, RowError, type Location, type RowReason } from '../../core/errors.js';
 import { paperGoalSpec, type Scale, scaleNamedIn, withoutPaperGoal } from '../../core/goal.js';
-import { detectShapeOf, toPair, type Message, type Pair, type Shape, type ShapeOptions } from '../../core/pair.js';
+import {
+  detectShapeOf,
+  pairOf,
+  readPair,
+  type Message,
+  type Pair,
+  type Shape,
+  type ShapeOptions,
+} from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import { relabeledEvidence } from '../../core/relabel.js';
 import {
@@ -164,7 +172,7 @@ function attributeColumns(first: unknown, overall: ScoreColumns): ScoreColumns |
 /** The scale the goal text in a relabeled row's prompt names ("on a scale of 0-4, …"). */
 function goalScaleOf(row: unknown, shape: Shape): Scale | null {
   try {
-    for (const message of toPair(row, shape, { allowEmpty: true }).prompt) {
+    for (const message of readPair(row, shape, { allowEmpty: true }).prompt) {
       const scale = typeof message.content === 'string' ? scaleNamedIn(message.content) : null;
       if (scale) return scale;
     }
@@ -280,7 +288,7 @@ export class PairReader {
   private pairOf(value: unknown, location: Location, context: InputContext): ScoredPair | null {
     const { config, tally } = this;
     const { row, label, chosenIsA } = labelled(value, context.shape);
-    let pair = toPair(row, context.shape, { allowEmpty: true });
+    let pair = pairOf(readPair(row, context.shape, { allowEmpty: true }));
     let swap = false;
     if (context.relabeled) {
       const r = value as Record<string, unknown>;

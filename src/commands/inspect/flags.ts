@@ -1,3 +1,4 @@
+import { parseAttr } from '../../core/scores.js';
 import { bool, list, parsed, path } from '../../cli/flags.js';
 import { configFlags, inputFlags, scoreColumnFlags, scoresFileFlags } from '../../cli/tables.js';
 import { parseScale } from '../../core/goal.js';
@@ -9,6 +10,7 @@ export const inspectFlags = {
   ...scoreColumnFlags('chosen score column', 'rejected score column'),
   attr: list('--attr <NAME=CHOSEN,REJECTED>', 'attribute score columns (histograms show the first)', {
     group: 'columns',
+    item: parseAttr,
   }),
   ...scoresFileFlags,
   // Accepted as relabel takes them, so a relabel command can be checked with inspect before it runs.

@@ -15,7 +15,7 @@ import { hint } from '../../core/hints.js';
 import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
 import { longItem } from '../../core/response-lists.js';
 import { shellQuote } from '../../core/terminal.js';
-import { detectShapeOf, toPair, type Message, type Shape } from '../../core/pair.js';
+import { detectShapeOf, pairOf, readPair, type Message, type Shape } from '../../core/pair.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
 import { getPath, type Path } from '../../core/path.js';
 import { joinScores, positionalMismatch } from '../../core/score-join.js';
@@ -142,7 +142,7 @@ class Tally {
   /** One record of an input whose shape (and score columns, if any) are known. */
   add(raw: unknown, shape: Shape, read: ReadScores | null): void {
     const value = shape.winner ? orientByWinner(raw, shape.winner) : raw;
-    const pair = toPair(value, shape, { allowEmpty: true });
+    const pair = pairOf(readPair(value, shape, { allowEmpty: true }));
     this.pairs += 1;
     this.prompts.add(createHash('sha1').update(JSON.stringify(pair.prompt)).digest('hex').slice(0, 16));
     this.lengths.prompt.push(textLength(pair.prompt));

@@ -1,3 +1,4 @@
+import { parseAttr } from '../../core/scores.js';
 import { bool, choice, list, parsed, parseNonNegative, path, text } from '../../cli/flags.js';
 import { MAX_AUTO_THREADS, parseThreads } from './threads.js';
 import {
@@ -32,7 +33,7 @@ export const relabelFlags = {
   attr: list(
     '--attr <NAME=CHOSEN,REJECTED>',
     'a goal attribute and its two score columns; repeat for several, in goal order',
-    { group: 'columns' },
+    { group: 'columns', item: parseAttr },
   ),
   ...scoresFileFlags,
   ...goalTextFlags('score scale named in the goal text'),

@@ -7,7 +7,7 @@ import { RowError, type Location } from '../../core/errors.js';
 import { floatScores, type OutputFormat, type RowOrigin, trlRowTexts } from '../../core/layouts.js';
 import { OUTPUT_LAYOUTS } from '../../core/output-layouts.js';
 import { formatScore, type GoalSpec, type Placement } from '../../core/goal.js';
-import { identicalResponses, type Message, type Pair, toPair, type Shape } from '../../core/pair.js';
+import { identicalResponses, type Message, type Pair, pairOf, readPair, type Shape } from '../../core/pair.js';
 import { getPath, type Path } from '../../core/path.js';
 import {
   contradictsLabel,
@@ -183,7 +183,7 @@ function relabelValue(
   // A/B responses with a winner: the winner is chosen (a tie is no preference, set aside).
   const winner = context.shape.winner;
   const row = winner ? orientByWinner(value, winner) : value;
-  const pair = toPair(row, context.shape, { allowEmpty: context.allowEmpty });
+  const pair = pairOf(readPair(row, context.shape, { allowEmpty: context.allowEmpty }));
   if (context.shard) {
     const prompt = expand(JSON.stringify(pair.prompt));
     if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), context.shard.count) !== context.shard.index)

@@ -7,7 +7,7 @@ import type { Logger } from '../../io/log.js';
 import { RadpoError, RowError, formatLocation, type Location } from '../../core/errors.js';
 import type { GoalSpec } from '../../core/goal.js';
 import { shellCommand } from '../../core/terminal.js';
-import { detectShapeOf, toPair, unusedPromptColumns, type Message, type Shape } from '../../core/pair.js';
+import { detectShapeOf, readPair, unusedPromptColumns, type Message, type Shape } from '../../core/pair.js';
 import { relabeledEvidence } from '../../core/relabel.js';
 import { hint } from '../../core/hints.js';
 import { positionalMismatch } from '../../core/score-join.js';
@@ -501,7 +501,7 @@ export class RelabelRun {
 function refuseRelabeled(value: unknown, shape: Shape, location: Location, goal: GoalSpec): void {
   let prompt: Message[] | null = null;
   try {
-    prompt = toPair(value, shape, { allowEmpty: true }).prompt;
+    prompt = readPair(value, shape, { allowEmpty: true }).prompt;
   } catch (err) {
     if (!(err instanceof RowError)) throw err;
   }

@@ -145,7 +145,7 @@ function messageHead(role: string, first: boolean): string {
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
-/** A message whose only keys are role and content, in that order (as toPair makes them). */
+/** A message whose only keys are role and content, in that order (as readPair makes them). */
 function isPlain(m: Message): boolean {
   let n = 0;
   for (const key in m) {

@@ -57,31 +57,30 @@ export class RawTable {
 
 /** Keys and short values ("role", "assistant", "score_chosen") repeat in every record: decoded once. */
 const SHORT_TEXT_BYTES = 24;
-const shortTexts = new Map<number, string>();
+/** Direct-mapped: a slot per (length, first, middle and last byte); a clash replaces the slot's text. */
+const SHORT_SLOTS = 4096;
+const shortTexts: string[] = new Array(SHORT_SLOTS).fill('');
 
 /**
- * The text of bytes [from, to): from the cache when the same ASCII bytes were decoded before (compared
- * byte for byte, never trusted on the hash alone), else decoded and, if ASCII, remembered. A record
- * has some thirty such strings; decoding each crossed into C++ and allocated a new string.
+ * The text of bytes [from, to): the slot's text when it is the same ASCII bytes (compared byte for byte),
+ * else decoded and, if ASCII, put in the slot. A record has some thirty such strings; decoding each crossed
+ * into C++ and allocated a new string, and hashing every byte to find it in a Map cost half as much again.
  */
 function shortText(buf: Buffer, from: number, to: number): string {
-  let hash = to - from;
-  let ascii = true;
-  for (let k = from; k < to; k++) {
-    const b = buf[k]!;
-    hash = (Math.imul(hash, 31) + b) | 0;
-    if (b >= 0x80) ascii = false;
+  const length = to - from;
+  if (length === 0) return '';
+  const slot =
+    (Math.imul(length, 0x9e3779b1) ^ (buf[from]! * 31) ^ (buf[to - 1]! * 977) ^ (buf[(from + to) >> 1]! << 5)) &
+    (SHORT_SLOTS - 1);
+  const cached = shortTexts[slot]!;
+  if (cached.length === length) {
+    let k = 0;
+    while (k < length && cached.charCodeAt(k) === buf[from + k]) k++;
+    if (k === length) return cached;
   }
-  if (!ascii) return buf.toString('utf8', from, to);
-  const cached = shortTexts.get(hash);
-  if (cached !== undefined && cached.length === to - from) {
-    let same = true;
-    for (let k = 0; k < cached.length && same; k++) same = cached.charCodeAt(k) === buf[from + k];
-    if (same) return cached;
-  }
+  for (let k = from; k < to; k++) if (buf[k]! >= 0x80) return buf.toString('utf8', from, to);
   const text = buf.toString('latin1', from, to);
-  if (shortTexts.size >= 4096) shortTexts.clear();
-  shortTexts.set(hash, text);
+  shortTexts[slot] = text;
   return text;
 }
 

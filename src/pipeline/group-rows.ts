@@ -34,7 +34,7 @@ export interface SortedRows<T> {
   rows(): AsyncGenerator<T>;
 }
 
-interface RowGroup<T> {
+export interface RowGroup<T> {
   key: string;
   /** The line (or record number) of the group's first row: its place in the output. */
   first: number;

@@ -498,44 +498,7 @@ function renderInspect(report: InspectReport): string {
     `rows: ${n(report.rows)} (${n(report.pairs)} readable ` +
       `pairs${bad.length ? `; not readable: ${bad.join(', ')}` : ''})`,
   );
-  if (report.relabeled) {
-    const copies = Object.entries(report.relabeled.copies)
-      .map(([k, v]) => `${k} ${n(v)}`)
-      .join(', ');
-    lines.push(
-      `relabeled pairs: ${copies} (each source pair twice: under its chosen score and, swapped, under its ` +
-        `rejected score)`,
-    );
-    lines.push('goal scores:', ...bars(report.relabeled.goal_histogram));
-  } else if (report.scores) {
-    const s = report.scores;
-    lines.push(
-      `ties: ${n(s.ties)}   contradicting label (chosen scored ` +
-        `lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`,
-    );
-    lines.push(
-      `score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${
-        s.range.min < (s.scale?.min ?? 1) || s.range.max > (s.scale?.max ?? 10)
-          ? s.scale
-            ? ` — outside --scale ${formatScore(s.scale.min)}-${formatScore(s.scale.max)}: relabel would set ` +
-              'those rows aside (bad_score)'
-            : ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
-          : ''
-      }`,
-    );
-    lines.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
-  } else if (report.inputs.some((input) => input.readings?.[0]?.command === 'pairs'))
-    // Scores beside several responses per prompt (a scored list, long format): pairs reads them, not relabel.
-    lines.push(
-      'scores or ranks: beside the responses, several per prompt: radpo pairs (above) picks its pairs by ' +
-        'them (pairs picked by rank go to radpo score next, scored ones to radpo relabel)',
-    );
-  else
-    lines.push(
-      'scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo ' +
-        'relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, ' +
-        '--scores or --attr)',
-    );
+  lines.push(...scoreLines(report));
   if (report.pairs === 0) return `${lines.join('\n')}\n`;
   const dup = report.duplicate_prompts;
   lines.push(
@@ -558,4 +521,49 @@ function renderInspect(report: InspectReport): string {
     lines.push(`  ${k.padEnd(26)}${[v.p50, v.p90, v.p99, v.max].map(cell).join('')}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What the scores say: a relabeled file's copies and goals, a pair file's scores, or where scores are. */
+function scoreLines(report: InspectReport): string[] {
+  const n = formatCount;
+  const out: string[] = [];
+  if (report.relabeled) {
+    const copies = Object.entries(report.relabeled.copies)
+      .map(([k, v]) => `${k} ${n(v)}`)
+      .join(', ');
+    out.push(
+      `relabeled pairs: ${copies} (each source pair twice: under its chosen score and, swapped, under its ` +
+        `rejected score)`,
+    );
+    out.push('goal scores:', ...bars(report.relabeled.goal_histogram));
+  } else if (report.scores) {
+    const s = report.scores;
+    out.push(
+      `ties: ${n(s.ties)}   contradicting label (chosen scored ` +
+        `lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`,
+    );
+    out.push(
+      `score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${
+        s.range.min < (s.scale?.min ?? 1) || s.range.max > (s.scale?.max ?? 10)
+          ? s.scale
+            ? ` — outside --scale ${formatScore(s.scale.min)}-${formatScore(s.scale.max)}: relabel would set ` +
+              'those rows aside (bad_score)'
+            : ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
+          : ''
+      }`,
+    );
+    out.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
+  } else if (report.inputs.some((input) => input.readings?.[0]?.command === 'pairs'))
+    // Scores beside several responses per prompt (a scored list, long format): pairs reads them, not relabel.
+    out.push(
+      'scores or ranks: beside the responses, several per prompt: radpo pairs (above) picks its pairs by ' +
+        'them (pairs picked by rank go to radpo score next, scored ones to radpo relabel)',
+    );
+  else
+    out.push(
+      'scores: none found (score the pairs with a judge: radpo score FILE --judge chat|reward …, or radpo ' +
+        'relabel FILE --judge …; or name score columns with --chosen-score-col/--rejected-score-col, ' +
+        '--scores or --attr)',
+    );
+  return out;
 }

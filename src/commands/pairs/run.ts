@@ -17,7 +17,7 @@ import type { SourceRecord } from '../../io/source-record.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
-import { RowGrouper, type SortedRows } from '../../pipeline/group-rows.js';
+import { type RowGroup, RowGrouper, type SortedRows } from '../../pipeline/group-rows.js';
 import { runRows } from '../../pipeline/run-rows.js';
 import type { BaseReport } from '../../pipeline/summary.js';
 import { type ConflictWords, conflictLine, RunCounts } from '../../pipeline/summary.js';
@@ -113,7 +113,7 @@ function stableLine(key: string): number {
   return createHash('sha1').update(key).digest().readUInt32BE(0);
 }
 
-/** Ranks beside the scores that picked a pair: its label (see core/response-lists.ts `labels`). */
+/** Ranks beside the scores that picked a pair: its label (a response's `rank` beside its `score`, core/record.ts). */
 const RANK_CONFLICT: ConflictWords = {
   meaning: 'the higher-scored response ranked worse',
   where: 'rank_chosen and rank_rejected in the output show which',
@@ -150,30 +150,74 @@ export const run: RunCommand<typeof pairsFlags> = async (args, flags, ctx) => {
 };
 
 /** `flags`: the config, the flags' typed values with the run settings (`flags.run`). */
-async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
-  const config = flags.run;
-  const counts = new RunCounts();
-  const pick = (line: number): PickOptions => ({
-    strategy: flags.strategy,
-    minGap: flags.minGap,
-    seed: flags.seed,
-    line,
-  });
+function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
+  const pairs = new PairsRun(flags, io);
+  return runRows<PairsReport>(
+    flags.run,
+    pairs.counts,
+    {
+      command: 'pairs',
+      noun: 'prompts',
+      run: (out, policy) => pairs.run(out, policy),
+      close: async () => pairs.grouper?.close(),
+      conflictWords: RANK_CONFLICT,
+      conflictCause: () =>
+        `are lower scores better for --score-field ${flags.scoreField ?? 'score'}, or is the best response's ` +
+        `${flags.rankField ?? 'rank'} not its lowest (1, or 0)?`,
+      report: (base) => pairs.report(base),
+      summary: (report) => pairs.summary(report),
+    },
+    io,
+    runLogger(io, flags),
+  );
+}
+
+/** One run of radpo pairs: its rows read into records (or long-format groups), their pairs written. */
+class PairsRun {
+  readonly counts = new RunCounts();
+  /** Long format: every row into its group first (bounded memory), then each group paired. */
+  readonly grouper: RowGrouper<LongItem> | null;
+  /** Some pairs were picked by rank (the summary names what ordered the responses). */
+  private ranked = false;
+  /** The score field of the response objects that ordered them, as found (for the summary). */
+  private scoredBy: string | undefined;
+  /** Long format: how many groups (prompts) were paired. */
+  private prompts = 0;
+
+  constructor(
+    private readonly flags: PairsConfig,
+    private readonly io: Io,
+  ) {
+    this.grouper = flags.long ? new RowGrouper<LongItem>(flags.groupMemory * 1024 * 1024, sortKey, io.signal) : null;
+  }
+
+  private pick(line: number): PickOptions {
+    const { strategy, minGap, seed } = this.flags;
+    return { strategy, minGap, seed, line };
+  }
+
+  async run(out: RunOutput, policy: RowPolicy): Promise<void> {
+    if (this.grouper) return this.pairLongInputs(out, policy);
+    for (const input of this.flags.run.inputs)
+      await this.eachRecord(input, policy, (row, line) =>
+        this.addTreePairs(listRecords(row, this.flags.score, this.flags, { file: input, line }), line, out),
+      );
+  }
 
   /** Each record of one input, parsed and counted; a row's problem sets the row aside (--on-error). */
-  async function eachRecord(
+  private async eachRecord(
     input: string,
     policy: RowPolicy,
     use: (row: Record<string, unknown>, line: number) => Promise<void> | void,
   ): Promise<void> {
-    const { name, records } = await openInput(input, config, io);
+    const { name, records } = await openInput(input, this.flags.run, this.io);
     const isJsonFile = isJsonFileName(name);
     for await (const batch of records) {
-      await checkpoint(io.signal);
+      await checkpoint(this.io.signal);
       for (const raw of batch) {
-        counts.rowsRead += 1;
+        this.counts.rowsRead += 1;
         const record = parseJsonRecord(raw, isJsonFile);
-        if (record.duplicateKey) counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
+        if (record.duplicateKey) this.counts.addDuplicateKey({ key: record.duplicateKey, location: record.location });
         try {
           if (record.error) throw record.error;
           await use(record.value as Record<string, unknown>, record.location.line);
@@ -185,36 +229,32 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
     }
   }
 
-  /** Some pairs were picked by rank (the summary names what ordered the responses). */
-  let ranked = false;
-  /** The score field of the response objects that ordered them, as found (for the summary). */
-  let scoredBy: string | undefined;
-  async function writePairs(rows: Array<Record<string, unknown>>, out: RunOutput): Promise<void> {
+  private async writePairs(rows: Array<Record<string, unknown>>, out: RunOutput): Promise<void> {
     for (const row of rows) {
       const written = out.add(row);
       if (written) await written;
-      counts.rowsWritten += 1;
+      this.counts.rowsWritten += 1;
     }
   }
 
-  /** A row's pairs, their labels (ranks beside the scores) counted for the conflict stop. */
-  function rowPairs(record: PreferenceRecord, options: PickOptions): Array<Record<string, unknown>> {
+  /** A record's pairs, their labels (ranks beside the scores) counted for the conflict stop. */
+  private rowPairs(record: PreferenceRecord, options: PickOptions): Array<Record<string, unknown>> {
     const picked = pairRows(record, options);
-    counts.labelled += picked.labelled;
-    counts.contradicting += picked.contradicting;
+    this.counts.labelled += picked.labelled;
+    this.counts.contradicting += picked.contradicting;
     return picked.rows;
   }
 
   /** What ordered a record's responses, for the summary. */
-  function noteOrder(record: PreferenceRecord): void {
+  private noteOrder(record: PreferenceRecord): void {
     if (record.preference.kind !== 'ranking') return;
-    if (record.preference.by === 'rank') ranked = true;
-    scoredBy ??= record.preference.field;
+    if (record.preference.by === 'rank') this.ranked = true;
+    this.scoredBy ??= record.preference.field;
   }
 
-  async function addPairs(record: PreferenceRecord, out: RunOutput, options: PickOptions): Promise<void> {
-    noteOrder(record);
-    await writePairs(rowPairs(record, options), out);
+  private async addPairs(record: PreferenceRecord, out: RunOutput, options: PickOptions): Promise<void> {
+    this.noteOrder(record);
+    await this.writePairs(this.rowPairs(record, options), out);
   }
 
   /**
@@ -222,21 +262,21 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
    * adds nothing; the row is set aside when no turn gives a pair. All are picked before any is written,
    * so a row is never both in the output and in the rejects.
    */
-  async function addTreePairs(all: PreferenceRecord[], line: number, out: RunOutput): Promise<void> {
-    if (all.length === 1) return addPairs(all[0]!, out, pick(line));
+  private async addTreePairs(all: PreferenceRecord[], line: number, out: RunOutput): Promise<void> {
+    if (all.length === 1) return this.addPairs(all[0]!, out, this.pick(line));
     const rows: Array<Record<string, unknown>> = [];
     let none: RowError | null = null;
     for (const record of all) {
       try {
-        rows.push(...rowPairs(record, pick(line)));
-        noteOrder(record);
+        rows.push(...this.rowPairs(record, this.pick(line)));
+        this.noteOrder(record);
       } catch (err) {
         if (!(err instanceof RowError) || err.reason !== 'no_preference') throw err;
         none ??= err;
       }
     }
     if (rows.length === 0) throw none!;
-    await writePairs(rows, out);
+    await this.writePairs(rows, out);
   }
 
   /**
@@ -244,153 +284,150 @@ async function runPairs(flags: PairsConfig, io: Io): Promise<PairsReport> {
    * the same sorted order), from passes over its rows on disk: best-worst needs one pass (done), best-random
    * two more, all one per row.
    */
-  async function writeLargePairs(
+  private async writeLargePairs(
     sorted: SortedRows<LongItem>,
     group: LargeGroup,
     options: PickOptions,
     out: RunOutput,
   ): Promise<void> {
-    const ranks = flags.rankCol !== undefined;
+    const ranks = this.flags.rankCol !== undefined;
     const score = (i: LongItem) => (ranks ? -i.value : i.value);
     const best = score(group.best);
     // No preference: pickPairs says so in its own words, from the two scores that decide it.
     pickPairs([score(group.worst), best], { ...options, ranks, strategy: 'best-worst' });
     checkScoreGap({ chosen: [best], rejected: [score(group.worst)] }, { chosen: 'scores', rejected: 'scores' });
-    if (ranks) ranked = true;
+    if (ranks) this.ranked = true;
     const row = (chosen: LongItem, rejected: LongItem) => longPairRow(group.first, chosen, rejected, ranks);
-    if (options.strategy === 'best-worst') return writePairs([row(group.best, group.worst)], out);
+    if (options.strategy === 'best-worst') return this.writePairs([row(group.best, group.worst)], out);
     if (options.strategy === 'best-random') {
       const other = (i: LongItem) => differsBy(best, score(i), options.minGap);
       let count = 0;
       for await (const i of sorted.rows()) if (other(i)) count++;
       let k = drawIndex(count, options);
-      for await (const i of sorted.rows()) if (other(i) && k-- === 0) return writePairs([row(group.best, i)], out);
+      for await (const i of sorted.rows()) if (other(i) && k-- === 0) return this.writePairs([row(group.best, i)], out);
     }
     for await (const i of sorted.rows()) {
       // One pass over the group per row: a signal is checked at each, however small the group.
-      await checkpoint(io.signal);
+      await checkpoint(this.io.signal);
       for await (const j of sorted.rows())
-        if (differsBy(score(i), score(j), options.minGap)) await writePairs([row(i, j)], out);
+        if (differsBy(score(i), score(j), options.minGap)) await this.writePairs([row(i, j)], out);
     }
   }
 
-  // Long format: every row read into its group first (bounded memory), then each group paired. The responses
-  // in an order of their own (value, then text), not the file's: a shuffled file breaks ties as the sorted
-  // one does, and best-random draws by the group, not by a line.
-  const sortKey = (i: LongItem) => [i.value, JSON.stringify(i.response)] as const;
-  const grouper = flags.long ? new RowGrouper<LongItem>(flags.groupMemory * 1024 * 1024, sortKey, io.signal) : null;
-  let prompts = 0;
-  async function pairLongInputs(out: RunOutput, policy: RowPolicy): Promise<void> {
+  // Long format: every row read into its group first (bounded memory), then each group paired.
+  private async pairLongInputs(out: RunOutput, policy: RowPolicy): Promise<void> {
+    const { flags } = this;
     let ordinal = 0;
-    for (const [index, input] of config.inputs.entries()) {
-      await eachRecord(input, policy, (row, line) => {
+    for (const [index, input] of flags.run.inputs.entries()) {
+      await this.eachRecord(input, policy, (row, line) => {
         const { key, item } = longItem(row, { ...flags, responseCol: flags.responseCol! }, index, line);
         // Groups are ordered by their first row across all inputs (lines restart in each file).
-        return grouper!.add(key, ordinal++, item);
+        return this.grouper!.add(key, ordinal++, item);
       });
     }
-    for await (const group of grouper!.drain()) {
-      await checkpoint(io.signal);
-      prompts += 1;
-      let first: LongItem | null = group.items?.[0] ?? null;
-      try {
-        if (group.items === null) {
-          // Larger than --group-memory: paired from its rows sorted on disk, a few passes, never all held.
-          const large = await largeGroup(group.sorted!, flags);
-          first = large.first;
-          await writeLargePairs(group.sorted!, large, pick(stableLine(group.key)), out);
-          continue;
-        }
-        // Each response's key computed once, not at every comparison.
-        const items = group.items
-          .map((item) => ({ item, key: sortKey(item) }))
-          .sort((a, b) => a.key[0] - b.key[0] || compareText(a.key[1], b.key[1]))
-          .map((k) => k.item);
-        const record: PreferenceRecord = {
-          prompt: first!.prompt,
-          responses: items.map((i) =>
-            flags.rankCol ? { content: i.response, rank: i.value } : { content: i.response, score: i.value },
-          ),
-          preference: { kind: 'ranking', by: flags.rankCol ? 'rank' : 'score' },
-          id: first!.id,
-          source: { file: config.inputs[first!.input]!, line: first!.line },
-        };
-        if (flags.groupCol) {
-          const other = group.items.find((i) => JSON.stringify(i.prompt) !== JSON.stringify(first!.prompt));
-          if (other) throw promptMismatch(first!, other, flags.groupCol, flags.promptCol?.join('.') ?? 'prompt');
-        }
-        await addPairs(record, out, pick(stableLine(group.key)));
-      } catch (err) {
-        if (!(err instanceof RowError)) throw err;
-        first ??= (await largeGroup(group.sorted!, { ...flags, groupCol: undefined })).first;
-        // The group is the unit set aside: its first row's place, and where its rows are (the first 1000).
-        const lines = group.items
-          ? group.items.map((i) => i.line)
-          : await firstLines(group.sorted!, first.input, LINES_NAMED);
-        const record: SourceRecord = {
-          value: undefined,
-          raw: { prompt: first.prompt, lines, ...(group.items ? {} : { rows: group.sorted!.count }) },
-          location: { source: config.inputs[first.input]!, unit: 'line', line: first.line },
-        };
-        await policy.setAside(record, err);
-      }
+    for await (const group of this.grouper!.drain()) {
+      await checkpoint(this.io.signal);
+      this.prompts += 1;
+      await this.pairGroup(group, out, policy);
     }
   }
 
-  return runRows<PairsReport>(
-    config,
-    counts,
-    {
-      command: 'pairs',
-      noun: 'prompts',
-      run: async (out, policy) => {
-        if (grouper) return pairLongInputs(out, policy);
-        for (const input of config.inputs)
-          await eachRecord(input, policy, (row, line) =>
-            addTreePairs(listRecords(row, flags.score, flags, { file: input, line }), line, out),
-          );
-      },
-      close: async () => grouper?.close(),
-      conflictWords: RANK_CONFLICT,
-      conflictCause: () =>
-        `are lower scores better for --score-field ${flags.scoreField ?? 'score'}, or is the best response's ` +
-        `${flags.rankField ?? 'rank'} not its lowest (1, or 0)?`,
-      report: (base) => ({
-        ...base,
-        ...(grouper
-          ? { prompts, grouped_on_disk_rows: grouper.spilledRows, paired_from_disk_rows: grouper.largeGroupRows }
-          : {}),
-        strategy: flags.strategy,
-        min_gap: flags.minGap,
-        score: flags.score,
-        seed: flags.seed,
-        ...(counts.labelled > 0 ? { labelled_pairs: counts.labelled, contradicting_label: counts.contradicting } : {}),
-      }),
-      summary: (report) => {
-        const reasons = Object.entries(report.set_aside.by_reason)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ');
-        // What ordered the responses: ranks, a long-format score column, or the --score of the layout.
-        const order = ranked
-          ? 'by rank'
-          : flags.scoreCol
-            ? `--score-col ${flags.scoreCol.join('.')}`
-            : scoredBy
-              ? `--score-field ${scoredBy}`
-              : `--score ${flags.score}`;
-        return (
-          `radpo pairs: ${counted(report.rows_read, grouper ? 'row' : 'prompt')} read` +
-          `${grouper ? ` (${counted(report.prompts ?? 0, 'prompt')})` : ''}, ${counted(report.rows_written, 'pair')} ` +
-          `written (--strategy ${flags.strategy}, ${order}); ` +
-          `set aside: ${report.set_aside.total}` +
-          `${reasons ? ` (${reasons})` : ''}\n` +
-          (counts.labelled > 0
-            ? `${conflictLine(counts.contradicting, counts.labelled, RANK_CONFLICT).trimStart()}\n`
-            : '')
-        );
-      },
-    },
-    io,
-    runLogger(io, flags),
-  );
+  /** One long-format group's pairs, or the group set aside as one (its first row's place, its lines). */
+  private async pairGroup(group: RowGroup<LongItem>, out: RunOutput, policy: RowPolicy): Promise<void> {
+    const { flags } = this;
+    let first: LongItem | null = group.items?.[0] ?? null;
+    try {
+      if (group.items === null) {
+        // Larger than --group-memory: paired from its rows sorted on disk, a few passes, never all held.
+        const large = await largeGroup(group.sorted!, flags);
+        first = large.first;
+        return await this.writeLargePairs(group.sorted!, large, this.pick(stableLine(group.key)), out);
+      }
+      if (flags.groupCol) {
+        const other = group.items.find((i) => JSON.stringify(i.prompt) !== JSON.stringify(first!.prompt));
+        if (other) throw promptMismatch(first!, other, flags.groupCol, flags.promptCol?.join('.') ?? 'prompt');
+      }
+      await this.addPairs(this.groupRecord(group.items, first!), out, this.pick(stableLine(group.key)));
+    } catch (err) {
+      if (!(err instanceof RowError)) throw err;
+      first ??= (await largeGroup(group.sorted!, { ...flags, groupCol: undefined })).first;
+      // The group is the unit set aside: its first row's place, and where its rows are (the first 1000).
+      const lines = group.items
+        ? group.items.map((i) => i.line)
+        : await firstLines(group.sorted!, first.input, LINES_NAMED);
+      const record: SourceRecord = {
+        value: undefined,
+        raw: { prompt: first.prompt, lines, ...(group.items ? {} : { rows: group.sorted!.count }) },
+        location: { source: flags.run.inputs[first.input]!, unit: 'line', line: first.line },
+      };
+      await policy.setAside(record, err);
+    }
+  }
+
+  /** A group held in memory as one record: its responses in their own order (value, then text). */
+  private groupRecord(items: LongItem[], first: LongItem): PreferenceRecord {
+    const { rankCol } = this.flags;
+    // Each response's key computed once, not at every comparison.
+    const sorted = items
+      .map((item) => ({ item, key: sortKey(item) }))
+      .sort((a, b) => a.key[0] - b.key[0] || compareText(a.key[1], b.key[1]))
+      .map((k) => k.item);
+    return {
+      prompt: first.prompt,
+      responses: sorted.map((i) =>
+        rankCol ? { content: i.response, rank: i.value } : { content: i.response, score: i.value },
+      ),
+      preference: { kind: 'ranking', by: rankCol ? 'rank' : 'score' },
+      id: first.id,
+      source: { file: this.flags.run.inputs[first.input]!, line: first.line },
+    };
+  }
+
+  report(base: BaseReport): PairsReport {
+    const { flags, grouper, counts } = this;
+    return {
+      ...base,
+      ...(grouper
+        ? {
+            prompts: this.prompts,
+            grouped_on_disk_rows: grouper.spilledRows,
+            paired_from_disk_rows: grouper.largeGroupRows,
+          }
+        : {}),
+      strategy: flags.strategy,
+      min_gap: flags.minGap,
+      score: flags.score,
+      seed: flags.seed,
+      ...(counts.labelled > 0 ? { labelled_pairs: counts.labelled, contradicting_label: counts.contradicting } : {}),
+    };
+  }
+
+  summary(report: PairsReport): string {
+    const { flags, grouper, counts } = this;
+    const reasons = Object.entries(report.set_aside.by_reason)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    // What ordered the responses: ranks, a long-format score column, or the --score of the layout.
+    const order = this.ranked
+      ? 'by rank'
+      : flags.scoreCol
+        ? `--score-col ${flags.scoreCol.join('.')}`
+        : this.scoredBy
+          ? `--score-field ${this.scoredBy}`
+          : `--score ${flags.score}`;
+    return (
+      `radpo pairs: ${counted(report.rows_read, grouper ? 'row' : 'prompt')} read` +
+      `${grouper ? ` (${counted(report.prompts ?? 0, 'prompt')})` : ''}, ${counted(report.rows_written, 'pair')} ` +
+      `written (--strategy ${flags.strategy}, ${order}); ` +
+      `set aside: ${report.set_aside.total}` +
+      `${reasons ? ` (${reasons})` : ''}\n` +
+      (counts.labelled > 0 ? `${conflictLine(counts.contradicting, counts.labelled, RANK_CONFLICT).trimStart()}\n` : '')
+    );
+  }
 }
+
+/**
+ * The order a group's responses are paired in (value, then text), not the file's: a shuffled file breaks ties
+ * as the sorted one does, and best-random draws by the group, not by a line.
+ */
+const sortKey = (i: LongItem) => [i.value, JSON.stringify(i.response)] as const;

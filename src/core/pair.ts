@@ -254,6 +254,13 @@ function describeShape(shape: Omit<Shape, 'description'>, format: string, system
   return `${format}${SCHEMA_TEXT[shape.schema]}; columns ${columns}${notes}${winner ? `; ${winner.description}` : ''}`;
 }
 
+/** An optional text column (an Alpaca input, a system prompt): a string, null or missing; anything else is refused. */
+function optionalText(row: unknown, path: Path, expected: string): string | null | undefined {
+  const value = getPath(row, path);
+  if (value === undefined || value === null || typeof value === 'string') return value;
+  throw new RowError('bad_field', 'wrong type', { field: pathText(path), expected, found: preview(value) });
+}
+
 /**
  * An Alpaca prompt: the instruction, then its input (either may be blank: a blank instruction with an
  * input is a prompt). Prompts that are not strings, and rows without an input, are left as they are.
@@ -261,14 +268,7 @@ function describeShape(shape: Omit<Shape, 'description'>, format: string, system
 function withInput(record: unknown, shape: Shape, promptValue: unknown): unknown {
   if (shape.input === null || (promptValue !== undefined && promptValue !== null && typeof promptValue !== 'string'))
     return promptValue;
-  const input = getPath(record, shape.input);
-  if (input !== undefined && input !== null && typeof input !== 'string') {
-    throw new RowError('bad_field', 'wrong type', {
-      field: pathText(shape.input),
-      expected: 'a string (the input that follows the instruction)',
-      found: preview(input),
-    });
-  }
+  const input = optionalText(record, shape.input, 'a string (the input that follows the instruction)');
   const parts = [promptValue, input].filter((p): p is string => typeof p === 'string' && p.trim() !== '');
   if (parts.length === 0) return typeof promptValue === 'string' ? promptValue : input;
   return parts.join(shape.inputJoin);
@@ -804,14 +804,7 @@ function explicitPair(row: object, shape: Shape, sides: Sides): { pair: Pair; tu
 /** The row's system prompt (a non-blank string), put first unless the prompt already opens with one. */
 function withSystem(row: object, shape: Shape, prompt: Message[]): void {
   if (shape.system === null) return;
-  const systemValue = getPath(row, shape.system);
-  if (systemValue !== undefined && systemValue !== null && typeof systemValue !== 'string') {
-    throw new RowError('bad_field', 'wrong type', {
-      field: pathText(shape.system),
-      expected: 'a string',
-      found: preview(systemValue),
-    });
-  }
+  const systemValue = optionalText(row, shape.system, 'a string');
   if (typeof systemValue === 'string' && systemValue.trim() !== '' && prompt[0]?.role !== 'system') {
     prompt.unshift({ role: 'system', content: systemValue });
   }

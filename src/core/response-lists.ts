@@ -332,7 +332,7 @@ export function pairRows(record: PreferenceRecord, options: PickOptions): RowPai
 }
 
 /** One picked pair as an output row: the two responses with what the data said of each. */
-function pairRow(
+export function pairRow(
   record: PreferenceRecord,
   chosen: RecordResponse,
   rejected: RecordResponse,
@@ -362,7 +362,7 @@ function pairRow(
  * The row's id on a pair: under its own name, and as `source_id` beside `source_line` (where the pair came
  * from, as relabel names it), which relabel and score find by default whatever the id column was called.
  */
-export function carryId(row: Record<string, unknown>, id: RowId | null): void {
+function carryId(row: Record<string, unknown>, id: RowId | null): void {
   if (!id) return;
   row[id.name] = id.value;
   row.source_id = id.value;

@@ -24,8 +24,8 @@ import { type ConflictWords, conflictLine, RunCounts } from '../../pipeline/summ
 import { counted } from '../../pipeline/text.js';
 import type { pairsFlags } from './flags.js';
 import { type PairsConfig, pairsConfig } from './config.js';
-import type { PreferenceRecord } from '../../core/record.js';
-import { carryId, listRecords, longItem, pairRows, type LongItem } from '../../core/response-lists.js';
+import type { PreferenceRecord, RecordResponse } from '../../core/record.js';
+import { listRecords, longItem, pairRow, pairRows, type LongItem } from '../../core/response-lists.js';
 
 /** Rows grouped as one prompt's responses must answer the same prompt: else no pair of them is valid. */
 function promptMismatch(firstItem: LongItem, other: LongItem, groupCol: Path, promptField: string): RowError {
@@ -42,21 +42,6 @@ function promptMismatch(firstItem: LongItem, other: LongItem, groupCol: Path, pr
     found: `line ${firstItem.line} ${quote(first)} vs line ${other.line} ${quote(second)} (from character ${at})`,
     hint: 'a pair must answer one prompt; group by a column that is the same only for the same prompt',
   });
-}
-
-/** A pair of a large group, as pairRows writes it. */
-function longPairRow(first: LongItem, chosen: LongItem, rejected: LongItem, ranks: boolean): Record<string, unknown> {
-  const row: Record<string, unknown> = {
-    prompt: first.prompt,
-    chosen: chosen.response,
-    rejected: rejected.response,
-    ...(ranks
-      ? { rank_chosen: chosen.value, rank_rejected: rejected.value }
-      : { score_chosen: chosen.value, score_rejected: rejected.value }),
-  };
-  carryId(row, first.id);
-  row.source_line = first.line;
-  return row;
 }
 
 /** How many of a large group's lines a set-aside record names. */
@@ -297,7 +282,10 @@ class PairsRun {
     pickPairs([score(group.worst), best], { ...options, ranks, strategy: 'best-worst' });
     checkScoreGap({ chosen: [best], rejected: [score(group.worst)] }, { chosen: 'scores', rejected: 'scores' });
     if (ranks) this.ranked = true;
-    const row = (chosen: LongItem, rejected: LongItem) => longPairRow(group.first, chosen, rejected, ranks);
+    // Each pair written as pairRows writes a group held in memory (core/response-lists.ts pairRow).
+    const record = this.groupRecord([], group.first);
+    const row = (chosen: LongItem, rejected: LongItem) =>
+      pairRow(record, longResponse(chosen, ranks), longResponse(rejected, ranks), ranks);
     if (options.strategy === 'best-worst') return this.writePairs([row(group.best, group.worst)], out);
     if (options.strategy === 'best-random') {
       const other = (i: LongItem) => differsBy(best, score(i), options.minGap);
@@ -374,9 +362,7 @@ class PairsRun {
       .map((k) => k.item);
     return {
       prompt: first.prompt,
-      responses: sorted.map((i) =>
-        rankCol ? { content: i.response, rank: i.value } : { content: i.response, score: i.value },
-      ),
+      responses: sorted.map((i) => longResponse(i, rankCol !== undefined)),
       preference: { kind: 'ranking', by: rankCol ? 'rank' : 'score' },
       id: first.id,
       source: { file: this.flags.run.inputs[first.input]!, line: first.line },
@@ -431,3 +417,7 @@ class PairsRun {
  * as the sorted one does, and best-random draws by the group, not by a line.
  */
 const sortKey = (i: LongItem) => [i.value, JSON.stringify(i.response)] as const;
+
+/** A long-format row's response with its score, or its rank (--rank-col). */
+const longResponse = (i: LongItem, ranks: boolean): RecordResponse =>
+  ranks ? { content: i.response, rank: i.value } : { content: i.response, score: i.value };

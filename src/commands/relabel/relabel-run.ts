@@ -11,7 +11,7 @@ import { detectShapeOf, readPair, unusedPromptColumns, type Message, type Shape 
 import { relabeledEvidence } from '../../core/relabel.js';
 import { hint } from '../../core/hints.js';
 import { positionalMismatch } from '../../core/score-join.js';
-import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
+import { refuseSidedScores, resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
 import { defaultIdColumn } from '../../core/ids.js';
 import { pathText } from '../../core/path.js';
 import { shardOf } from '../../core/shard.js';
@@ -295,6 +295,7 @@ export class RelabelRun {
       if (why) throw new RadpoError('schema', `${summary.source}: ${why}`, config.words(hint('match_scores_file')));
       return null;
     }
+    refuseSidedScores(config.scores, shape.winner ?? undefined);
     const columns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
     if (columns === null) throw noScores(summary.source, value, shape.winner !== null);
     summary.scores = columns.description;

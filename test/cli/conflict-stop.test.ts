@@ -28,7 +28,7 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(r.stderr).toContain('--max-conflict-rate 1');
   });
 
-  it('a weak judge near the bound: relabel, checking as it goes, gives the verdict score gives at the end', async () => {
+  it('a weak judge near the bound: relabel, checking as it goes, agrees with score, checking once', async () => {
     // 77 conflicts in the first 128 pairs (60.2%: at least 51.5% at 95%, which stopped relabel mid-run), 205 in
     // all 400 (51.3%: at least 46.4%, under 0.5: score passed the same file).
     const dir = tempDir();

@@ -96,3 +96,32 @@ it('a line that is not UTF-8, in a batch for the worker threads, is a row error,
   expect(threaded.stderr).toBe(plain.stderr);
   expect(threaded.code).toBe(plain.code);
 });
+
+it('with worker threads, a bad row is the error reported, not a reader error from further on', async () => {
+  // The plain path stops at line 4's bad row; with the pool the reader runs ahead, reaches the end of the
+  // unclosed array and its error is thrown before the batch holding line 4 is drained.
+  const dir = tempDir();
+  const input = join(dir, 'in.json');
+  const bad = row('tab\there', 'x');
+  writeFileSync(input, `[\n${[first, first, bad, ...Array(20).fill(first)].join(',\n')}\n`);
+  const args = ['relabel', input, '-q', '--threads', '2'];
+  const threaded = await run(args, { env: { RADPO_POOL_AFTER_BYTES: '0' } });
+  const plain = await run(args, { env: { RADPO_FAST_PATH: '0' } });
+  expect(plain.stderr).toContain('in.json:4: not valid JSON');
+  expect(threaded.stderr).toBe(plain.stderr);
+  expect(threaded.code).toBe(plain.code);
+});
+
+it('a prompt turn whose role is 128 bytes or more keeps its role on the fast path, not a placeholder', async () => {
+  // splice.ts writes a role with JSON.stringify (messageHead): a long one was a raw slice, spliced as "\u00000\u0000".
+  const turns = (role: string) =>
+    `{"content": "Some context", "role": "${role}"}, {"content": "What is x?", "role": "user"}`;
+  const conversation = (role: string, answer: string) =>
+    `{"prompt": "What is x?", "chosen": [${turns(role)}, {"content": "${answer}", "role": "assistant"}], ` +
+    `"rejected": [${turns(role)}, {"content": "${answer}!", "role": "assistant"}], ` +
+    '"score_chosen": 8.0, "score_rejected": 4.0}';
+  const role = `developer_${'r'.repeat(130)}`;
+  const { fast, plain } = await both([conversation('system', 'b'.repeat(200)), conversation(role, 'd'.repeat(20))]);
+  expect(plain.stdout).toContain(`"role":"${role}"`);
+  expect(fast.stdout).toBe(plain.stdout);
+});

@@ -173,8 +173,8 @@ export class RelabelRun {
         const n = formatCount;
         this.progress.update(
           (seconds) =>
-            `radpo relabel: ${n(this.counts.rowsRead)}` +
-            ` rows read, ${n(this.counts.rowsWritten)} written (${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`,
+            `radpo relabel: ${n(this.counts.rowsRead)} rows read, ${n(this.counts.rowsWritten)} written ` +
+            `(${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`,
         );
       }
     } catch (err) {

@@ -30,13 +30,10 @@ describe('winner labels', () => {
   });
 });
 
-/** FastChat MT-Bench pair judgments, real rows: 8 pair-v2 rows and 7 pair-math-v1 rows (test/data/SOURCES.md). */
-const fastchat = ['fastchat_mt_bench_gpt-4_pair_first8.jsonl', 'fastchat_mt_bench_gpt-4_pair_lines51-55_74-75.jsonl']
-  .flatMap((file) =>
-    readFileSync(join(DATA, 'foreign', file), 'utf8')
-      .trim()
-      .split('\n'),
-  )
+/** FastChat MT-Bench pair judgments, real rows: 50 pair-v2 and 25 pair-math-v1 (test/data/SOURCES.md). */
+const fastchat = readFileSync(join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
   .map((line) => JSON.parse(line));
 
 /** An answer cut out of a g1 prompt by its own markers, independently of the reader under test. */

@@ -15,6 +15,7 @@
  * tabs in strings, deep nesting — makes it return NEEDS_SLOW_PATH, and the caller uses JSON.parse, which
  * also produces the exact error message.
  */
+import { SCAN_WASM } from './scan-wasm.js';
 
 /** Strings whose JSON text is at least this long are kept as bytes. Shorter ones are decoded. */
 const RAW_MIN_BYTES = 128;
@@ -56,31 +57,30 @@ export class RawTable {
 
 /** Keys and short values ("role", "assistant", "score_chosen") repeat in every record: decoded once. */
 const SHORT_TEXT_BYTES = 24;
-const shortTexts = new Map<number, string>();
+/** Direct-mapped: a slot per (length, first, middle and last byte); a clash replaces the slot's text. */
+const SHORT_SLOTS = 4096;
+const shortTexts: string[] = new Array(SHORT_SLOTS).fill('');
 
 /**
- * The text of bytes [from, to): from the cache when the same ASCII bytes were decoded before (compared
- * byte for byte, never trusted on the hash alone), else decoded and, if ASCII, remembered. A record
- * has some thirty such strings; decoding each crossed into C++ and allocated a new string.
+ * The text of bytes [from, to): the slot's text when it is the same ASCII bytes (compared byte for byte),
+ * else decoded and, if ASCII, put in the slot. A record has some thirty such strings; decoding each crossed
+ * into C++ and allocated a new string, and hashing every byte to find it in a Map cost half as much again.
  */
 function shortText(buf: Buffer, from: number, to: number): string {
-  let hash = to - from;
-  let ascii = true;
-  for (let k = from; k < to; k++) {
-    const b = buf[k]!;
-    hash = (Math.imul(hash, 31) + b) | 0;
-    if (b >= 0x80) ascii = false;
+  const length = to - from;
+  if (length === 0) return '';
+  const slot =
+    (Math.imul(length, 0x9e3779b1) ^ (buf[from]! * 31) ^ (buf[to - 1]! * 977) ^ (buf[(from + to) >> 1]! << 5)) &
+    (SHORT_SLOTS - 1);
+  const cached = shortTexts[slot]!;
+  if (cached.length === length) {
+    let k = 0;
+    while (k < length && cached.charCodeAt(k) === buf[from + k]) k++;
+    if (k === length) return cached;
   }
-  if (!ascii) return buf.toString('utf8', from, to);
-  const cached = shortTexts.get(hash);
-  if (cached !== undefined && cached.length === to - from) {
-    let same = true;
-    for (let k = 0; k < cached.length && same; k++) same = cached.charCodeAt(k) === buf[from + k];
-    if (same) return cached;
-  }
+  for (let k = from; k < to; k++) if (buf[k]! >= 0x80) return buf.toString('utf8', from, to);
   const text = buf.toString('latin1', from, to);
-  if (shortTexts.size >= 4096) shortTexts.clear();
-  shortTexts.set(hash, text);
+  shortTexts[slot] = text;
   return text;
 }
 
@@ -95,55 +95,50 @@ let buf: Buffer = Buffer.alloc(0);
 let n = 0;
 let i = 0;
 let table: RawTable;
-/** The record as 32-bit words, from byte `wordBase` (the first 4-aligned byte) on. */
-let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
-let wordBase = 0;
 /** Set by scanString: the string held an escape; the first escape JSON.stringify writes otherwise (or -1). */
 let escaped = false;
 let firstChange = -1;
 
-/** Bytes that end a run of plain string content: a quote, a backslash, a control character. */
-const STOP = new Uint8Array(256);
-for (let c = 0; c < 0x20; c++) STOP[c] = 1;
-STOP[0x22] = 1;
-STOP[0x5c] = 1;
-
-/** The bytes of word x that end a run of plain content (0x22, 0x5c, below 0x20), as their top bits. */
-function stops(x: number): number {
-  const q = x ^ 0x22222222;
-  const b = x ^ 0x5c5c5c5c;
-  return (((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b) | ((x - 0x20202020) & ~x)) & 0x80808080;
-}
-
 /**
- * The first index from k of a quote, a backslash or a control character (n if none). Four bytes at a
- * time: `stops` flags the word's bytes that are 0x22 or 0x5c (x ^ 0x22222222 has a zero byte) or below
- * 0x20, and the lowest flag is always exact (a false flag can only follow a true one, from the borrow),
- * so the stop's index is the flag's position, without looking at the word byte by byte. The word that
- * holds k has its bytes before k replaced: after an escape (`\n` every line in real text) the scan
- * goes on in the same word. One pass finds the end of a string and checks for raw control characters
- * (never valid inside a JSON string), where two searches for each escape and a pass over the whole
- * record for control characters went before.
+ * The string scanner (scan.wat, compiled into scan-wasm.ts): sixteen bytes at a time with SIMD, where
+ * JavaScript could test four (a word) and returned from its loop at every escape. It reads the record from
+ * its own memory, at OFFSET, followed by PAD zero bytes; memory bytes 0-3 hold the first escape that
+ * changes. Without WebAssembly (node --jitless) every record takes the plain path.
  */
-function skipPlain(from: number): number {
-  let k = from;
-  while (k < wordBase) {
-    if (STOP[buf[k]!] === 1) return k;
-    k++;
+interface Scanner {
+  scan(from: number): number;
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+}
+/** The part of the WebAssembly API used here (TypeScript's ES library and Node's types do not declare it). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const OFFSET = 16;
+const PAD = 32;
+/** Larger records take the plain path: the scanner's memory never grows past this. */
+const MAX_SCANNED_BYTES = 64 << 20;
+const scanner: Scanner | null = (() => {
+  try {
+    const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly!;
+    return new wasm.Instance(new wasm.Module(Buffer.from(SCAN_WASM, 'base64'))).exports as Scanner;
+  } catch {
+    return null;
   }
-  const count = words.length;
-  let w = (k - wordBase) >> 2;
-  if (w < count) {
-    // Bytes before k in its word are not looked at: replaced by 'A' (0x41, no stop) before the test, not
-    // masked after it, since a stop among them could flag the bytes after it falsely (the borrow).
-    const keep = -1 << (((k - wordBase) & 3) << 3);
-    let m = stops((words[w]! & keep) | (0x41414141 & ~keep));
-    while (m === 0 && ++w < count) m = stops(words[w]!);
-    if (m !== 0) return wordBase + w * 4 + ((31 - Math.clz32(m & -m)) >> 3);
-    k = wordBase + count * 4;
+})();
+let heap = new Uint8Array(scanner?.memory.buffer ?? new ArrayBuffer(0));
+let firstChangeSlot = new Int32Array(heap.buffer, 0, heap.length >> 2);
+
+/** The record's bytes into the scanner's memory (grown when it is too small), zeros after them. */
+function load(bytes: Buffer): void {
+  const need = OFFSET + bytes.length + PAD;
+  if (heap.length < need) {
+    scanner!.memory.grow(Math.ceil((need - heap.length) / 65536));
+    heap = new Uint8Array(scanner!.memory.buffer);
+    firstChangeSlot = new Int32Array(heap.buffer, 0, 1);
   }
-  while (k < n && STOP[buf[k]!] === 0) k++;
-  return k;
+  heap.set(bytes, OFFSET);
+  heap.fill(0, OFFSET + bytes.length, need);
 }
 
 const isHex = (h: number | undefined) =>
@@ -173,26 +168,28 @@ function skipEscape(k: number): number {
   return k + 12;
 }
 
-/** The escapes that stand for themselves in JSON.stringify's output: \n \" \\ \r \t \b \f. */
-const KEPT_ESCAPE = new Uint8Array(256);
-for (const c of 'n"\\rtbf') KEPT_ESCAPE[c.charCodeAt(0)] = 1;
-
 /**
  * The index of the closing quote of the string that starts at i; sets `escaped` and `firstChange`. The
- * escapes JSON.stringify keeps (`\n` about every fifty bytes of real text) are passed here, without a call;
- * the others are validated by skipEscape.
+ * scanner passes plain bytes and the escapes it validates; what it stops at (a quote, a control byte, an
+ * escape it leaves alone) is looked at here.
  */
 function scanString(): number {
   escaped = false;
   firstChange = -1;
   let k = i + 1;
   while (true) {
-    k = skipPlain(k);
-    const c = buf[k];
-    if (c === 0x22) return k;
+    const r = scanner!.scan(k + OFFSET);
+    const p = (r >>> 1) - OFFSET;
+    if ((r & 1) === 1) {
+      escaped = true;
+      const changed = firstChangeSlot[0]!;
+      if (firstChange < 0 && changed >= 0) firstChange = changed - OFFSET;
+    }
+    const c = buf[p];
+    if (c === 0x22) return p;
     if (c !== 0x5c) throw SLOW; // a control character, or the end of the record
     escaped = true;
-    k = KEPT_ESCAPE[buf[k + 1]!] === 1 ? k + 2 : skipEscape(k);
+    k = skipEscape(p);
   }
 }
 
@@ -267,22 +264,45 @@ function stringValue(asKey: boolean, start: number, end: number): string {
 
 const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
 
+/** 10^0 … 10^22: every one exact as a double. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * A number's value. Most are short decimals (scores such as 8.5): their digits make an integer below
+ * 10^15 and the value is it divided by 10^fraction digits, where both are exact doubles and the division is
+ * correctly rounded, so it is the double Number() gives (the nearest one) without making a string. Longer
+ * numbers and exponents go through Number().
+ */
 function number(): number {
   const start = i;
-  if (buf[i] === 0x2d) i++;
+  const negative = buf[i] === 0x2d;
+  if (negative) i++;
+  let digits = 0;
+  let mantissa = 0;
   if (buf[i] === 0x30) i++;
-  else if (buf[i]! >= 0x31 && buf[i]! <= 0x39) while (isDigit(buf[i])) i++;
+  else if (buf[i]! >= 0x31 && buf[i]! <= 0x39)
+    while (isDigit(buf[i])) {
+      mantissa = mantissa * 10 + (buf[i++]! - 0x30);
+      digits++;
+    }
   else throw SLOW;
+  let fraction = 0;
   if (buf[i] === 0x2e) {
     i++;
     if (!isDigit(buf[i])) throw SLOW;
-    while (isDigit(buf[i])) i++;
+    while (isDigit(buf[i])) {
+      mantissa = mantissa * 10 + (buf[i++]! - 0x30);
+      fraction++;
+    }
   }
   if (buf[i] === 0x65 || buf[i] === 0x45) {
     i++;
     if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
     if (!isDigit(buf[i])) throw SLOW;
     while (isDigit(buf[i])) i++;
+  } else if (digits + fraction <= 15) {
+    const value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
+    return negative ? -value : value;
   }
   return Number(buf.toString('latin1', start, i));
 }
@@ -362,8 +382,6 @@ function value(depth: number): unknown {
 }
 
 const EMPTY = Buffer.alloc(0);
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-const NO_WORDS = new Uint32Array(0);
 const NO_TABLE = new RawTable();
 
 /**
@@ -379,13 +397,8 @@ export function parseRaw(bytes: Buffer, raw: RawTable): unknown {
   i = 0;
   table = raw;
   seenCount = 0;
-  // A record shorter than its unaligned head has no whole word: bytes only.
-  wordBase = (4 - (bytes.byteOffset & 3)) & 3;
-  // skipPlain reads a stop's position off little-endian words; elsewhere the bytes are scanned one by one.
-  if (wordBase >= n || !LITTLE_ENDIAN) {
-    wordBase = n;
-    words = NO_WORDS;
-  } else words = new Uint32Array(bytes.buffer, bytes.byteOffset + wordBase, (n - wordBase) >> 2);
+  if (scanner === null || n > MAX_SCANNED_BYTES) return NEEDS_SLOW_PATH;
+  load(bytes);
   try {
     ws();
     const result = value(0);
@@ -397,7 +410,6 @@ export function parseRaw(bytes: Buffer, raw: RawTable): unknown {
   } finally {
     // Let go of the record's bytes.
     buf = EMPTY;
-    words = NO_WORDS;
     table = NO_TABLE;
     seenValue.fill('', 0, seenCount);
     seenCount = 0;

@@ -17,6 +17,9 @@ export interface InputSummary {
   unused_columns?: string[];
 }
 
+/** The histogram's one name when the goal has no attributes. */
+const ONE_GOAL: readonly string[] = [''];
+
 export class RunCounts {
   rowsRead = 0;
   pairsRelabeled = 0;
@@ -77,12 +80,15 @@ export class RunCounts {
   }
 
   addGoal(attributes: readonly string[] | null, scores: readonly number[]): void {
-    (attributes ?? ['']).forEach((name, i) => {
+    // A loop, not forEach over a fresh array: this runs twice per pair.
+    const names = attributes ?? ONE_GOAL;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       let h = this.goalHistogram.get(name);
       if (!h) this.goalHistogram.set(name, (h = new Map()));
       const s = scores[i]!;
       h.set(s, (h.get(s) ?? 0) + 1);
-    });
+    }
   }
 }
 

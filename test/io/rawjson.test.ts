@@ -124,6 +124,46 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     },
   );
 
+  it('numbers: the value JSON.parse gives, bit for bit (short decimals are computed without a string)', () => {
+    const fixed = [
+      '0',
+      '-0',
+      '-0.0',
+      '8.5',
+      '0.1',
+      '0.3',
+      '-7.25',
+      '0.05',
+      '123456789012345',
+      '1234567890123456',
+      '0.000000000000001',
+      '9007199254740993',
+      '1.7976931348623157e308',
+      '5e-324',
+      '2.5E+3',
+      '10.000',
+      '0.1000000000000001',
+    ];
+    // Seeded decimals of every length up to 17 digits, with the point anywhere.
+    let seed = 7;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    const generated = Array.from({ length: 4000 }, () => {
+      const length = 1 + (random() % 17);
+      let digits = String(1 + (random() % 9));
+      while (digits.length < length) digits += String(random() % 10);
+      const point = random() % (length + 1);
+      const text = point === 0 || point === length ? digits : `${digits.slice(0, point)}.${digits.slice(point)}`;
+      return random() % 2 ? `-${text}` : text;
+    });
+    for (const text of [...fixed, ...generated]) {
+      const value = parseRaw(Buffer.from(`[${text}]`), new RawTable()) as number[];
+      expect(Object.is(value[0], JSON.parse(text)), text).toBe(true);
+    }
+  });
+
   it.each(['1', '[]', '""', '"a"', '{}', 'null', '"\u0001"'])('%s at every alignment (shorter than a word)', (text) => {
     for (let shift = 0; shift < 4; shift++) {
       const backing = Buffer.alloc(text.length + 8);

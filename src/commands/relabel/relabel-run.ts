@@ -20,7 +20,6 @@ import { checkpoint, type Io } from '../../io/io.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import type { JudgeSession } from '../../judge/session.js';
 import { isJsonFileName, openInput } from '../../pipeline/inputs.js';
-import { fitRewardMapping } from '../../pipeline/reward-fit.js';
 import { Progress } from '../../pipeline/progress.js';
 import type { RunOutput } from '../../pipeline/run-output.js';
 import type { RowPolicy } from '../../pipeline/row-policy.js';
@@ -91,13 +90,15 @@ export class RelabelRun {
     // The judge modules (undici, SQLite) load only when a judge is asked for: they cost ~30 MB of RSS.
     const { JudgeSession } = await import('../../judge/session.js');
     this.session = await JudgeSession.open(this.config.judge, this.io, this.logger);
-    if (this.session.needsFit)
-      await fitRewardMapping(
-        this.session,
-        this.config,
-        { shape: this.config.shape, scores: this.config.scores },
-        this.io,
-      );
+    if (!this.session.needsFit) return;
+    // The judge stage (and what it needs) loads with the judge: a run on scored rows starts without it.
+    const { fitRewardMapping } = await import('../../pipeline/reward-fit.js');
+    await fitRewardMapping(
+      this.session,
+      this.config,
+      { shape: this.config.shape, scores: this.config.scores },
+      this.io,
+    );
   }
 
   /** Files of the input being read (a Hub glob's shards): rows then carry source_file. */

@@ -82,6 +82,10 @@ function floatJson(value: number): string {
   return text;
 }
 
+const scoreText = (copy: RelabeledPair) =>
+  `,"goal_score":${floatJson(copy.goalScores[0]!)},"score_chosen":${floatJson(copy.scoreChosen[0]!)}` +
+  `,"score_rejected":${floatJson(copy.scoreRejected[0]!)},"copy":"${copy.copy}"`;
+
 /**
  * `,"goal_score":…,"score_chosen":…,"score_rejected":…,"copy":"…"` as bytes, made once per pair of scores
  * and copy: a run has a few dozen such pairs, and the text is the same in every row that has them.
@@ -90,11 +94,8 @@ const scoreTails = new Map<number, Map<number, [Buffer | undefined, Buffer | und
 function scoreTail(copy: RelabeledPair): Buffer | string {
   const chosen = copy.scoreChosen[0]!;
   const rejected = copy.scoreRejected[0]!;
-  const text = () =>
-    `,"goal_score":${floatJson(copy.goalScores[0]!)},"score_chosen":${floatJson(chosen)}` +
-    `,"score_rejected":${floatJson(rejected)},"copy":"${copy.copy}"`;
   // The goal's scores are the chosen response's: the same array, so the goal score is the chosen score.
-  if (copy.goalScores !== copy.scoreChosen) return text();
+  if (copy.goalScores !== copy.scoreChosen) return scoreText(copy);
   let byRejected = scoreTails.get(chosen);
   if (byRejected === undefined) {
     if (scoreTails.size >= 1024) scoreTails.clear();
@@ -109,7 +110,7 @@ function scoreTail(copy: RelabeledPair): Buffer | string {
   const at = copy.copy === 'chosen_goal' ? 0 : 1;
   let bytes = tails[at];
   if (bytes === undefined) {
-    bytes = Buffer.from(text(), 'utf8');
+    bytes = Buffer.from(scoreText(copy), 'utf8');
     tails[at] = bytes;
   }
   return bytes;

@@ -1,0 +1,1 @@
+export function compileScanner(): Promise<string>;

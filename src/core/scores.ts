@@ -114,7 +114,8 @@ export function resolveScoreColumns(first: unknown, spec: ScoreColumnSpec): Scor
   };
 }
 
-const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A score written as text: decimal digits only ("0x10", "0b111", "Infinity" are no score, as JSON has none). */
+export const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A score value: a finite number, or a numeric string (CSV cells, string ratings). Throws RowError. */
 export function parseScore(value: unknown, field: string, scale: Scale): number {

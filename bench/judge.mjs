@@ -94,7 +94,20 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
           '-n',
           '4',
         ]
-      : [mode, input, '--judge', 'chat', '--judge-url', url, '--judge-model', 'judge', '--no-preflight'];
+      : // The bench judge's scores are no judgement of the labels: the label-conflict stop would end the run.
+        [
+          mode,
+          input,
+          '--judge',
+          'chat',
+          '--judge-url',
+          url,
+          '--judge-model',
+          'judge',
+          '--no-preflight',
+          '--max-conflict-rate',
+          '1',
+        ];
   const args = [
     ...(process.env.RADPO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/jprof'] : []),
     'bin/radpo.js',

@@ -221,6 +221,16 @@ describe('ARCHITECTURE.md, claim by claim', () => {
     expect(readers.filter((f) => !f.startsWith('hub/'))).toEqual(['commands/relabel/dataset-info.ts', 'io/files.ts']);
   });
 
+  it("a layout of pairs is one INPUT_LAYOUTS entry: its column names are the registry's, not the reader's", () => {
+    // The names that gave detectShape's branches away (ShareGPT, OpenAI's DPO format, LLaMA-Factory v1, the
+    // chosen/rejected vocabulary) are the registry's; core/pair.ts reads the columns the registry hands it.
+    const reader = text('core/pair.ts').replace(/^\s*(\*|\/\/).*$/gm, '');
+    const columns = ['conversations', 'preferred_output', 'chosen_messages', 'response_j', 'question'];
+    const named = columns.filter((c) => new RegExp(`['".]${c}\\b`).test(reader));
+    expect(named).toEqual([]);
+    for (const column of columns) expect(text('core/input-layouts.ts')).toContain(`'${column}'`);
+  });
+
   it('production code knows nothing of the test build: no path into dist/', () => {
     expect(files().filter((f) => /['"`/]dist\//.test(text(f)))).toEqual([]);
   });

@@ -11,7 +11,6 @@
  */
 import { judgePromptColumn } from './judge-prompt.js';
 import { getPath, type Path } from './path.js';
-import { NUMERIC } from './scores.js';
 import { winnerPresetOf } from './winner.js';
 
 /** What a column is for, in a reading: the CLI names the flag of each. */
@@ -82,6 +81,9 @@ interface InputLayout {
    */
   pairColumns?(record: Record<string, unknown>, named: PairColumns): PairColumns | null;
 }
+
+/** A score written as text: decimal digits only ("0x10", "0b111", "Infinity" are no score, as JSON has none). */
+export const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A number, or a string holding one in decimal as relabel reads a score (core/scores.ts); NaN for anything else. */
 export const toNumber = (v: unknown) =>

@@ -866,7 +866,7 @@ function answerTurns(prompt: Message[], turns: Message[], field: string): Messag
     field,
     expected: "the answer only, or the prompt's turns followed by the answer",
     found: `roles ${JSON.stringify(turns.map((m) => m.role))}`,
-    hint: 'name the prompt and responses with --prompt-col/--chosen-col/--rejected-col, or set the row aside',
+    hint: hint('fix_value_or_set_aside'),
   });
 }
 
@@ -929,7 +929,7 @@ function requireCarried(row: object, setting: Setting): void {
     field: pathText(setting.path),
     expected: setting.expected,
     found: preview(value),
-    hint: 'no trainer layout radpo writes has this setting: fix the row or set it aside with --on-error skip',
+    hint: hint('fix_value_or_set_aside'),
   });
 }
 

@@ -360,7 +360,8 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
   {
     name: 'A/B responses and a winner, a known dataset',
     vocabulary:
-      'alpaca_eval, Auto-J, PandaLM, PKU-SafeRLHF, SHP, HelpSteer2-Preference, LMSYS arena, Kaggle arena, Prometheus',
+      'alpaca_eval, Auto-J, PandaLM, PKU-SafeRLHF, SHP, HelpSteer2-Preference, LMSYS arena, Kaggle arena, ' +
+      'Prometheus, FastChat MT-Bench pair judgments',
     recognise: (record, name) => {
       const preset = winnerPresetOf(record);
       if (!preset) return null;

@@ -628,8 +628,13 @@ function messageText(message: Message): string {
   return c === null || c === undefined ? '' : JSON.stringify(c);
 }
 
+/** A response with no text and no tool call: what relabel stops on unless --allow-empty (inspect counts them). */
+export function isEmptyResponse(turns: Message[]): boolean {
+  return turns.every((m) => messageText(m).trim() === '' && !('tool_calls' in m));
+}
+
 function requireNonEmpty(turns: Message[], field: string): void {
-  if (turns.every((m) => messageText(m).trim() === '' && !('tool_calls' in m))) {
+  if (isEmptyResponse(turns)) {
     throw new RowError('empty_response', 'the response is empty', {
       field,
       expected: 'a non-empty response',

@@ -7,7 +7,7 @@
  * preference — set aside, never a guessed side. Pure.
  */
 import { RowError, ValueError, preview } from './errors.js';
-import { type UnpackedJudgePrompt, unpackJudgePrompt } from './judge-prompt.js';
+import { type UnpackedJudgePrompt, unpackFastChatPair, unpackJudgePrompt } from './judge-prompt.js';
 import { getPath, type Path } from './path.js';
 
 type Side = 'a' | 'b' | 'tie';
@@ -28,8 +28,12 @@ export interface WinnerSpec {
   scoreB?: Path;
   /** The layout's prompt column where its name says nothing (SHP's post is `history`). */
   prompt?: Path;
-  /** A and B are whole judge prompts: the instruction (the prompt) and each response are taken out of them. */
-  unpack?: 'judge-prompt';
+  /**
+   * The responses are inside judge prompts: A and B are whole Prometheus prompts (the instruction and each
+   * response taken out of each), or A's column holds one FastChat pairwise prompt with both answers (B's
+   * column names the same prompt with the answers swapped, the second judging order, which must agree).
+   */
+  unpack?: 'judge-prompt' | 'fastchat-pair';
   /** For the summary: "winner from winner (LMSYS arena)". */
   description: string;
 }
@@ -137,11 +141,49 @@ export function probeOrientation(row: unknown, spec: WinnerSpec): Record<string,
     out.score_chosen = getPath(row, spec.scoreA);
     out.score_rejected = getPath(row, spec.scoreB);
   }
-  if (spec.unpack) {
+  if (spec.unpack === 'fastchat-pair') {
+    // A prompt that cannot be unpacked still gives the shape of every other row; orientByWinner refuses it.
+    const pair = unpackFastChatPair(out.chosen);
+    Object.assign(out, 'why' in pair ? { prompt: '', chosen: '', rejected: '' } : pairOfFastChat(pair, 'a'));
+  } else if (spec.unpack) {
     const [a, b] = [unpackJudgePrompt(out.chosen), unpackJudgePrompt(out.rejected)];
     if (a && b) Object.assign(out, { prompt: a.instruction, chosen: a.response, rejected: b.response });
   }
   return out;
+}
+
+const pairOfFastChat = (pair: { question: string; a: string; b: string }, side: 'a' | 'b') => ({
+  prompt: pair.question,
+  chosen: side === 'a' ? pair.a : pair.b,
+  rejected: side === 'a' ? pair.b : pair.a,
+});
+
+/**
+ * The question and the two answers out of a FastChat pairwise judgment: the first order's prompt (A is
+ * model_1), checked against the second order's (A is model_2) when the row has it, so an answer is never
+ * attributed to the wrong model.
+ */
+function unpackFastChat(row: unknown, spec: WinnerSpec, side: 'a' | 'b') {
+  const refuse = (path: Path, why: string) =>
+    new RowError('bad_field', `the FastChat judge prompt cannot be unpacked: ${why}`, {
+      field: path.join('.'),
+      expected: "a single-turn pairwise prompt: [User Question], Assistant A's and B's answers",
+      found: preview(getPath(row, path)),
+    });
+  const first = unpackFastChatPair(getPath(row, spec.responseA));
+  if ('why' in first) throw refuse(spec.responseA, first.why);
+  const swapped = getPath(row, spec.responseB);
+  if (typeof swapped === 'string') {
+    const second = unpackFastChatPair(swapped);
+    if ('why' in second) throw refuse(spec.responseB, second.why);
+    if (second.question !== first.question || second.a !== first.b || second.b !== first.a)
+      throw new RowError('prompt_mismatch', 'the two judging orders do not hold the same question and answers', {
+        field: `${spec.responseA.join('.')} vs ${spec.responseB.join('.')}`,
+        expected: "the second prompt with the first one's answers swapped",
+        found: `${preview(first.question, 40)} vs ${preview(second.question, 40)}`,
+      });
+  }
+  return pairOfFastChat(first, side);
 }
 
 /** The instruction and the two responses out of A's and B's judge prompts (one instruction for both). */
@@ -175,17 +217,24 @@ export function orientByWinner(row: unknown, spec: WinnerSpec): Record<string, u
   if (row === null || typeof row !== 'object' || Array.isArray(row)) return row as Record<string, unknown>;
   const side = winnerSide(row, spec);
   if (side === 'tie') {
-    throw new RowError('no_preference', 'the label is a tie (or both bad): no side to prefer', {
+    const { rule } = spec;
+    // Several votes: their values, so a split (FastChat's two judging orders disagreeing) reads as one.
+    const found =
+      rule.kind === 'votes' && rule.columns.length > 1
+        ? rule.columns.map((c) => `${c.join('.')}=${preview(getPath(row, c), 20)}`).join(', ')
+        : 'a tie';
+    throw new RowError('no_preference', 'the label is a tie (or both bad, or the votes disagree): no side to prefer', {
       field: spec.description,
       expected: 'a label that prefers one response',
-      found: 'a tie',
+      found,
     });
   }
   const [win, lose] = side === 'a' ? [spec.responseA, spec.responseB] : [spec.responseB, spec.responseA];
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
   out.chosen = getPath(row, win);
   out.rejected = getPath(row, lose);
-  if (spec.unpack) Object.assign(out, unpackPair(row, win, lose));
+  if (spec.unpack === 'fastchat-pair') Object.assign(out, unpackFastChat(row, spec, side));
+  else if (spec.unpack) Object.assign(out, unpackPair(row, win, lose));
   // The layout's prompt under the name every reader knows, so the oriented row (`radpo score` output) is a
   // plain prompt/chosen/rejected pair when read again.
   if (spec.prompt && !Object.hasOwn(out, 'prompt')) out.prompt = getPath(row, spec.prompt);
@@ -316,6 +365,27 @@ const PRESETS: Array<{ name: string; needs: string[]; spec: () => Omit<WinnerSpe
       responseB: ['rejected_instruction'],
       rule: { kind: 'fixed' },
       unpack: 'judge-prompt',
+    }),
+  },
+  {
+    // fastchat/llm_judge/common.py play_a_match_pair judges each pair in both orders and maps each order's
+    // A/B back to model_1/model_2: both winners are in model terms. The preference is the one both orders
+    // agree on; a tie, an "error" or disagreeing orders (position bias) is no preference.
+    name: 'FastChat MT-Bench pair judgments (g1_winner and g2_winner agree; answers from g1_user_prompt)',
+    needs: ['model_1', 'model_2', 'g1_winner', 'g2_winner', 'g1_user_prompt'],
+    spec: () => ({
+      responseA: ['g1_user_prompt'],
+      responseB: ['g2_user_prompt'],
+      rule: votes(
+        ['g1_winner', 'g2_winner'],
+        [
+          ['model_1', 'a'],
+          ['model_2', 'b'],
+          ['tie', 'tie'],
+          ['error', 'tie'],
+        ],
+      ),
+      unpack: 'fastchat-pair',
     }),
   },
   {

@@ -30,17 +30,30 @@ describe('dead ends on real data', () => {
   });
 
   it('a shape radpo does not know: inspect lists the columns with types and a sample, and suggests flags', async () => {
-    const r = await run(['inspect', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl')]);
+    // A ratings file: two responses and their scores, but no label and no prompt/chosen/rejected names.
+    const file = join(DATA, 'foreign', 'ultrafeedback_ab_ratings_60.json');
+    const r = await run(['inspect', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/shape: {2}unknown \(cannot find the chosen and rejected columns/);
-    expect(r.stdout).toMatch(/ {4}question_id +number +81\n/);
-    expect(r.stdout).toMatch(/ {4}g1_judgment +string +\S/);
+    expect(r.stdout).toMatch(/ {4}results +list of 1 +\[\{"score_1"/);
+    expect(r.stdout).toMatch(/ {4}output_1 +string +\S/);
     expect(r.stdout).toMatch(/--prompt-col, --chosen-col and --rejected-col/);
-    const json = JSON.parse(
-      (await run(['inspect', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl'), '--json'])).stdout,
-    );
-    expect(json.inputs[0].columns[1]).toEqual({ name: 'model_1', type: 'string', sample: 'phi-3' });
-    expect(json.rows).toBe(8);
+    const json = JSON.parse((await run(['inspect', file, '--json'])).stdout);
+    expect(json.inputs[0].columns[1]).toEqual({
+      name: 'output_1',
+      type: 'string',
+      sample: 'A man is chopping down a tree using an axe',
+    });
+    expect(json.rows).toBe(60);
+  });
+
+  it('FastChat MT-Bench pair judgments: a known layout, answers from the judge prompt, not model names', async () => {
+    const r = await run(['inspect', join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair_first8.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/winner from FastChat MT-Bench pair judgments/);
+    // Line 8 is the one row both judging orders agree on; the others disagree or tie.
+    expect(r.stdout).toMatch(/rows: 8 \(1 readable pairs; not readable: no_preference 7\)/);
+    expect(r.stdout).not.toMatch(/--response-a-col/);
   });
 
   it('radpo check on a file radpo did not write says so, not to use relabel flags check does not have', async () => {

@@ -106,6 +106,38 @@ describe('winner columns, found by their names', () => {
     }
   });
 
+  it('FastChat MT-Bench pair judgments (real rows): the answers both orders prefer, never model names', async () => {
+    const path = join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair.jsonl');
+    const rows = parseJsonl(readFileSync(path, 'utf8')) as Array<Record<string, any>>;
+    const judge = await server();
+    const dir = tempDir();
+    const r = await run([
+      'score',
+      path,
+      ...['--judge', 'chat', '--judge-url', judge.url, '--judge-model', 'judge', '--no-cache'],
+      ...['--on-error', 'skip', '--rejects', join(dir, 'rejects.jsonl'), '--max-conflict-rate', '1'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const agreed = rows.filter((row) => row.g1_winner === row.g2_winner && /^model_[12]$/.test(row.g1_winner));
+    const scored = parseJsonl(r.stdout);
+    // 38 rows where both orders agree; ties, errors and disagreeing orders (position bias) are set aside.
+    expect(scored.map((row) => row.question_id)).toEqual(agreed.map((row) => row.question_id));
+    expect(scored).toHaveLength(38);
+    const rejects = parseJsonl(readFileSync(join(dir, 'rejects.jsonl'), 'utf8'));
+    expect(rejects.map((x) => x.reason)).toEqual(Array(37).fill('no_preference'));
+    for (const row of scored) {
+      const answer = (side: string) =>
+        row.g1_user_prompt.split(`[The Start of Assistant ${side}'s Answer]\n`)[1].split('\n[The End of')[0];
+      const [win, lose] = row.g1_winner === 'model_1' ? ['A', 'B'] : ['B', 'A'];
+      expect(row.chosen).toBe(answer(win));
+      expect(row.rejected).toBe(answer(lose));
+      expect(row.prompt).toBe(row.g1_user_prompt.slice(16).split(/\n\n\[The Start of (Reference|Assistant A's) /)[0]);
+      expect(row.chosen).not.toBe(row.model_1);
+      expect(row.prompt).not.toMatch(/Reference Answer/);
+      expect(typeof row.score_chosen).toBe('number');
+    }
+  });
+
   it('the Kaggle arena CSV: winner_model_a/_b/winner_tie flags; the summary names the layout', async () => {
     const r = await run(['inspect', KAGGLE]);
     expect(r.code, r.stderr).toBe(0);

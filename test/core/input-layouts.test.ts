@@ -51,6 +51,12 @@ describe('the input layout registry, on real rows', () => {
     ['foreign/alpaca_eval_gpt4_pairwise_notus_20.json', 'alpaca_eval', 'output_1, output_2, preference', []],
     ['foreign/autoj_pairwise_first40.json', 'Auto-J pairwise', 'response 1, response 2, label', []],
     ['foreign/pku_saferlhf_alpaca7b_test_4.jsonl', 'PKU-SafeRLHF', 'better_response_id', []],
+    [
+      'foreign/fastchat_mt_bench_gpt-4_pair_first8.jsonl',
+      'FastChat MT-Bench pair judgments',
+      'model_1, model_2, g1_winner, g2_winner, g1_user_prompt',
+      [],
+    ],
     ['foreign/nectar_train_row0.jsonl', 'several responses per prompt', 'column answers', []],
     ['foreign/oasst_en_100_tree_first10.jsonl', 'several responses per prompt', 'column prompt.replies', []],
     [

@@ -9,15 +9,16 @@ import type { RunCommand } from '../../cli/command.js';
 import { wordHint } from '../../cli/hints.js';
 import { resolveInputs } from '../../cli/rules.js';
 import { codePoints, scoreHistogram as histogram } from '../../core/audit.js';
-import { RadpoError, RowError, type RowReason } from '../../core/errors.js';
+import { formatLocation, RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec, type Scale } from '../../core/goal.js';
 import { hint } from '../../core/hints.js';
 import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
 import { longItem } from '../../core/response-lists.js';
 import { shellQuote } from '../../core/terminal.js';
-import { detectShapeOf, pairOf, readPair, type Message, type Shape } from '../../core/pair.js';
+import { detectShapeOf, isEmptyResponse, pairOf, readPair, type Message, type Shape } from '../../core/pair.js';
+import { LabelLikeValues, labelLikeWarning } from '../../core/label-like.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
-import { getPath, type Path } from '../../core/path.js';
+import { getPath, pathText, type Path } from '../../core/path.js';
 import { joinScores, positionalMismatch } from '../../core/score-join.js';
 import { readScores, resolveScoreColumns, type PairScores } from '../../core/scores.js';
 import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
@@ -62,6 +63,10 @@ function textLength(messages: Message[]): number {
   return n;
 }
 
+/** A response's text, as the label check compares it. */
+const plainText = (messages: Message[]) =>
+  messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''))).join('\n');
+
 /** A column of a file whose shape radpo does not know: what it holds, to name it with a flag. */
 interface ColumnInfo {
   name: string;
@@ -96,7 +101,8 @@ interface InspectReport {
     ties: number;
     contradicting_label: number;
     unscored: number;
-    range: { min: number; max: number };
+    /** null when no pair was scored: there is no range to check. */
+    range: { min: number; max: number } | null;
     /** The scale the range is checked against: --scale, or null for the paper's 1-10. */
     scale: { min: number; max: number } | null;
   };
@@ -111,6 +117,11 @@ interface InspectReport {
   /** Percentiles and histograms from a seeded sample of a million values per column (large inputs). */
   sampled?: boolean;
   identical_responses: number;
+  /** Pairs with an empty response: relabel stops at the first (`first_empty_response`) by default. */
+  empty_responses: number;
+  first_empty_response?: string;
+  /** What the data says against the reading: response columns that hold labels or model names. */
+  warnings: string[];
   lengths_chars: { prompt: Record<string, number>; chosen: Record<string, number>; rejected: Record<string, number> };
 }
 
@@ -127,6 +138,12 @@ class Tally {
   contradicting = 0;
   unscored = 0;
   identical = 0;
+  empty = 0;
+  firstEmpty: string | null = null;
+  /** Each side's texts, for a response column that holds labels (core/label-like.ts), and its column's name. */
+  readonly sides: Array<{ column: string; values: LabelLikeValues }> = [];
+  /** The current input's watched sides: one for a winner shape (both columns mixed), else chosen and rejected. */
+  private watched: Array<{ column: string; values: LabelLikeValues }> = [];
   columnsText: string | null = null;
   /** --scale, when given: the range the scores are checked against. */
   scale: Scale | null = null;
@@ -141,11 +158,30 @@ class Tally {
     if (typeof goal === 'number') this.goals.push(goal);
   }
 
-  /** One record of an input whose shape (and score columns, if any) are known. */
-  add(raw: unknown, shape: Shape, read: ReadScores | null): void {
+  /** The response columns of an input's shape, watched for labels: with a winner, each side mixes A and B. */
+  watch(shape: Shape): void {
+    const [a, b] = shape.winner ? [shape.winner.responseA, shape.winner.responseB] : [shape.chosen, shape.rejected];
+    // An unpacked judge prompt holds the responses: its column is no response column to watch.
+    const names = shape.winner ? [`${pathText(a)} or ${pathText(b)}`] : [pathText(a), pathText(b)];
+    this.watched = shape.winner?.unpack ? [] : names.map((column) => ({ column, values: new LabelLikeValues() }));
+    this.sides.push(...this.watched);
+  }
+
+  /** One record of an input whose shape (and score columns, if any) are known; `where` is its location. */
+  add(raw: unknown, shape: Shape, read: ReadScores | null, where: string): void {
     const value = shape.winner ? orientByWinner(raw, shape.winner) : raw;
     const pair = pairOf(readPair(value, shape, { allowEmpty: true }));
     this.pairs += 1;
+    if (isEmptyResponse(pair.chosen) || isEmptyResponse(pair.rejected)) {
+      this.empty += 1;
+      this.firstEmpty ??= where;
+    }
+    const { watched } = this;
+    if (watched.length > 0) {
+      const texts = [pair.chosen, pair.rejected].map(plainText);
+      if (watched.length === 1) for (const text of texts) watched[0]!.values.add(text);
+      else for (const [i, side] of watched.entries()) side.values.add(texts[i]!);
+    }
     this.prompts.add(createHash('sha1').update(JSON.stringify(pair.prompt)).digest('hex').slice(0, 16));
     this.lengths.prompt.push(textLength(pair.prompt));
     this.lengths.chosen.push(textLength(pair.chosen));
@@ -197,7 +233,7 @@ class Tally {
               unscored: this.unscored,
               range:
                 this.chosenScores.count + this.rejectedScores.count === 0
-                  ? { min: 0, max: 0 }
+                  ? null
                   : {
                       min: Math.min(this.chosenScores.min, this.rejectedScores.min),
                       max: Math.max(this.chosenScores.max, this.rejectedScores.max),
@@ -216,6 +252,12 @@ class Tally {
             estimated: true,
           },
       identical_responses: this.identical,
+      empty_responses: this.empty,
+      ...(this.firstEmpty === null ? {} : { first_empty_response: this.firstEmpty }),
+      warnings: this.sides.flatMap(({ column, values }) => {
+        const evidence = values.evidence();
+        return evidence ? [labelLikeWarning(column, evidence)] : [];
+      }),
       // Interpolated percentiles: to one decimal (a length of 3657.2999999999997 characters says nothing more).
       lengths_chars: {
         prompt: tenths(this.lengths.prompt.percentiles(ps)),
@@ -279,12 +321,13 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
             }
             entry.shape = shape.description;
             if (!namedColumns(config)) entry.alsoFits = severalReadings(readingsOf(record.value)) ?? undefined;
+            tally.watch(shape);
             entry.relabeled = relabeledEvidence(record.value, null, paperGoalSpec()) !== null;
             const source = scoreReader(record.value, shape, config, joined);
             if (source) [read, entry.scores, tally.columnsText] = [source.read, source.text, source.text];
           }
           if (entry.relabeled) tally.addRelabeled(record.value as Record<string, unknown>);
-          tally.add(record.value, shape, read);
+          tally.add(record.value, shape, read, formatLocation(record.location));
         } catch (err) {
           if (!(err instanceof RowError)) throw err;
           tally.unreadableRow(err.reason);
@@ -537,6 +580,16 @@ function renderInspect(report: InspectReport): string {
           `another row (${n(dup.distinct)} distinct prompts)`,
   );
   lines.push(`identical chosen and rejected: ${n(report.identical_responses)}`);
+  const first = report.first_empty_response;
+  lines.push(
+    `empty responses: ${n(report.empty_responses)}${
+      first
+        ? ` (the first at ${first}): radpo relabel stops there unless --on-error skip (set aside) or ` +
+          '--allow-empty (written as they are)'
+        : ''
+    }`,
+  );
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   lines.push(
     report.sampled
       ? 'lengths in characters (≈: p50-p99 from a seeded sample of 1,048,576 rows; max exact):'
@@ -564,22 +617,27 @@ function scoreLines(report: InspectReport): string[] {
         `rejected score)`,
     );
     out.push('goal scores:', ...bars(report.relabeled.goal_histogram));
-  } else if (report.scores) {
+  } else if (report.scores && report.pairs === 0)
+    // No pair was read: no ties, histograms or range to speak of (a range of "0 to 0" was a false alarm).
+    out.push(`scores: ${report.scores.columns}, but no readable pair to read them from`);
+  else if (report.scores) {
     const s = report.scores;
     out.push(
       `ties: ${n(s.ties)}   contradicting label (chosen scored ` +
         `lower): ${n(s.contradicting_label)}${s.unscored ? `   rows without usable scores: ${n(s.unscored)}` : ''}`,
     );
-    out.push(
-      `score range: ${formatScore(s.range.min)} to ${formatScore(s.range.max)}${
-        s.range.min < (s.scale?.min ?? 1) || s.range.max > (s.scale?.max ?? 10)
-          ? s.scale
-            ? ` — outside --scale ${formatScore(s.scale.min)}-${formatScore(s.scale.max)}: relabel would set ` +
-              'those rows aside (bad_score)'
-            : ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
-          : ''
-      }`,
-    );
+    const range = s.range;
+    if (range)
+      out.push(
+        `score range: ${formatScore(range.min)} to ${formatScore(range.max)}${
+          range.min < (s.scale?.min ?? 1) || range.max > (s.scale?.max ?? 10)
+            ? s.scale
+              ? ` — outside --scale ${formatScore(s.scale.min)}-${formatScore(s.scale.max)}: relabel would set ` +
+                'those rows aside (bad_score)'
+              : ' — outside ' + "the paper's 1-10 scale: relabel with --scale MIN-MAX naming the judge's scale"
+            : ''
+        }`,
+      );
     out.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
   } else if (report.inputs.some((input) => input.readings?.[0]?.command === 'pairs'))
     // Scores beside several responses per prompt (a scored list, long format): pairs reads them, not relabel.

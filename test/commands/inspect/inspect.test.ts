@@ -91,3 +91,69 @@ describe('radpo inspect', () => {
     );
   });
 });
+
+describe('radpo inspect says what relabel would meet', () => {
+  it('UltraFeedback 1000: the 2 empty responses, where the first is, and the flags that get past them', async () => {
+    const r = await run(['inspect', UF1000]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /empty responses: 2 \(the first at \S+ultrafeedback_gpt4_1000\.jsonl:479\): radpo relabel stops there/,
+    );
+    const report = JSON.parse((await run(['inspect', UF1000, '--json'])).stdout);
+    expect(report.empty_responses).toBe(2);
+    // relabel agrees: it stops at that line.
+    const relabel = await run(['relabel', UF1000, '-o', join(tempDir(), 'out.jsonl'), '-q']);
+    expect(relabel.code).toBe(1);
+    expect(relabel.stderr).toMatch(/ultrafeedback_gpt4_1000\.jsonl:479/);
+  });
+
+  it('a clean file says 0 empty responses', async () => {
+    const report = JSON.parse(
+      (await run(['inspect', join(DATA, 'unscored', 'stack_exchange_paired_tiny.json'), '--json'])).stdout,
+    );
+    expect(report.empty_responses).toBe(0);
+    expect(report.first_empty_response).toBeUndefined();
+  });
+
+  it('FastChat with its model-name columns named as responses: named as labels, not responses', async () => {
+    const file = join(DATA, 'foreign', 'fastchat_mt_bench_gpt-4_pair.jsonl');
+    const r = await run([
+      'inspect',
+      file,
+      '--prompt-col',
+      'g1_user_prompt',
+      '--chosen-col',
+      'model_1',
+      '--rejected-col',
+      'model_2',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /warning: model_1, read as a response, holds 1 distinct value in 75 responses read.*"phi-3"/,
+    );
+    expect(r.stdout).toMatch(
+      /warning: model_2, read as a response, holds 1 distinct value in 75 responses read.*"phi-3-dpo"/,
+    );
+    const ab = [
+      ...['--prompt-col', 'g1_user_prompt', '--response-a-col', 'model_1', '--response-b-col', 'model_2'],
+      ...['--winner-col', 'g1_winner', '--winner-values', 'A=model_1,B=model_2,tie=tie|error'],
+    ];
+    const winner = JSON.parse((await run(['inspect', file, ...ab, '--json'])).stdout);
+    expect(winner.warnings).toEqual([
+      expect.stringMatching(/^model_1 or model_2, read as a response, holds 2 distinct/),
+    ]);
+    // The layout read as FastChat's own: the answers, no warning.
+    expect(JSON.parse((await run(['inspect', file, '--json'])).stdout).warnings).toEqual([]);
+  });
+
+  it('a score column with no readable pair: no range, no histograms, no "outside the scale"', async () => {
+    const r = await run(['inspect', UF1000, '--prompt-col', 'source_index']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/0 readable pairs/);
+    expect(r.stdout).toMatch(/scores: metadata\.score_chosen \/ metadata\.score_rejected, but no readable pair/);
+    expect(r.stdout).not.toMatch(/score range|outside/);
+    expect(
+      JSON.parse((await run(['inspect', UF1000, '--prompt-col', 'source_index', '--json'])).stdout).scores.range,
+    ).toBeNull();
+  });
+});

@@ -153,3 +153,18 @@ export function parseJsonl(text: string): Record<string, any>[] {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, any>);
 }
+
+/** Rows as a JSON Lines file `name` in `dir`; its path. */
+export function writeJsonl(dir: string, name: string, rows: unknown[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  return path;
+}
+
+/** The text of a written response: a string, or the last message's content of a list. */
+export const responseText = (v: unknown): string =>
+  typeof v === 'string'
+    ? v
+    : Array.isArray(v)
+      ? responseText(v.at(-1))
+      : String((v as { content?: unknown } | null)?.content ?? '');

@@ -6,30 +6,20 @@
  * wrote wrong training data, dropped part of a row in silence, or picked one of two readings without naming
  * the other; they hold the promise, not a wording.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readingsOf } from '../../src/core/input-layouts.js';
-import { parseJsonl, run, tempDir } from '../helpers.js';
+import { parseJsonl, run, tempDir, responseText, writeJsonl } from '../helpers.js';
 
 type Row = Record<string, any>;
-
-function write(dir: string, name: string, rows: unknown[]): string {
-  const path = join(dir, name);
-  writeFileSync(path, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  return path;
-}
-
-/** The text of a written response (a message list's last content, or a string). */
-const textOf = (v: unknown): string =>
-  typeof v === 'string' ? v : Array.isArray(v) ? textOf(v.at(-1)) : String((v as Row)?.content ?? '');
 
 describe('the layout fixed by the first record: a later row keeps what it holds', () => {
   it("a later row's Alpaca input, system prompt and tools reach its pair, or the row is set aside", async () => {
     const dir = tempDir();
     const pair = { chosen: 'good answer', rejected: 'bad answer', score_chosen: 8, score_rejected: 3 };
     // LLaMA-Factory alpaca files leave out input/system/tools where a row has none.
-    const input = write(dir, 'alpaca.jsonl', [
+    const input = writeJsonl(dir, 'alpaca.jsonl', [
       { instruction: 'Say hello', ...pair },
       { instruction: 'Translate to English', input: 'bonjour tout le monde', ...pair },
       { instruction: 'Answer', system: 'You are a pirate.', ...pair },
@@ -55,7 +45,7 @@ describe('the layout fixed by the first record: a later row keeps what it holds'
 
   it("a later row whose chosen is a whole conversation is not written with the user's turn as the answer", async () => {
     const dir = tempDir();
-    const input = write(dir, 'mixed.jsonl', [
+    const input = writeJsonl(dir, 'mixed.jsonl', [
       { prompt: 'p1', chosen: 'good', rejected: 'bad', score_chosen: 8, score_rejected: 3 },
       {
         prompt: 'p2',
@@ -87,7 +77,7 @@ describe('OpenAI DPO fine-tuning rows keep their tools', () => {
   it('input.tools reaches the pair (or is named as left out)', async () => {
     const dir = tempDir();
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
-    const input = write(dir, 'openai.jsonl', [
+    const input = writeJsonl(dir, 'openai.jsonl', [
       {
         input: { messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, parallel_tool_calls: true },
         preferred_output: [
@@ -130,7 +120,7 @@ describe('a row two registry entries fit: inspect names both readings', () => {
     };
     const known = readingsOf(record).filter((reading) => reading.known);
     expect(known.length).toBe(2); // the registry itself sees two readings
-    const r = await run(['inspect', write(dir, 'both.jsonl', [record])]);
+    const r = await run(['inspect', writeJsonl(dir, 'both.jsonl', [record])]);
     expect(r.code, r.stderr).toBe(0);
     // Before: inspect printed the v1 reading only; relabel read it with no word about the other.
     const said = r.stdout + r.stderr;
@@ -142,14 +132,14 @@ describe('a row two registry entries fit: inspect names both readings', () => {
 describe('radpo pairs reads scores as relabel does', () => {
   it('a hexadecimal score text is no score (relabel refuses "0x10"; pairs read it as 16)', async () => {
     const dir = tempDir();
-    const input = write(dir, 'list.jsonl', [{ prompt: 'p', responses: ['a', 'b'], scores: ['0x10', '3'] }]);
+    const input = writeJsonl(dir, 'list.jsonl', [{ prompt: 'p', responses: ['a', 'b'], scores: ['0x10', '3'] }]);
     const r = await run(['pairs', input, '--on-error', 'skip', '--rejects', join(dir, 'rejects.jsonl')]);
     for (const row of parseJsonl(r.stdout)) expect(row.score_chosen, JSON.stringify(row)).not.toBe(16);
   });
 
   it('two equal texts are no pair (a Nectar row whose two answers are one text)', async () => {
     const dir = tempDir();
-    const input = write(dir, 'nectar.jsonl', [
+    const input = writeJsonl(dir, 'nectar.jsonl', [
       {
         prompt: '\n\nHuman: q\n\nAssistant:',
         answers: [
@@ -166,7 +156,7 @@ describe('radpo pairs reads scores as relabel does', () => {
 describe('one score field for a whole list file', () => {
   it('a gap in a row score field does not rank it by another field (summary: --score-field score)', async () => {
     const dir = tempDir();
-    const input = write(dir, 'lists.jsonl', [
+    const input = writeJsonl(dir, 'lists.jsonl', [
       {
         prompt: 'p1',
         responses: [
@@ -197,7 +187,7 @@ describe('one score field for a whole list file', () => {
 describe('long format: one text scored twice', () => {
   it('is not paired with itself', async () => {
     const dir = tempDir();
-    const input = write(dir, 'long.jsonl', [
+    const input = writeJsonl(dir, 'long.jsonl', [
       { prompt_id: 'a', prompt: 'q', response: 'same', score: 9 },
       { prompt_id: 'a', prompt: 'q', response: 'same', score: 2 },
     ]);
@@ -215,7 +205,7 @@ describe('LLaMA-Factory v1 content parts', () => {
       { role: 'user', content: [] },
       { role: 'assistant', content: [{ type: 'text', value: answer }] },
     ];
-    const input = write(dir, 'v1.jsonl', [
+    const input = writeJsonl(dir, 'v1.jsonl', [
       {
         chosen_messages: conversation('good'),
         rejected_messages: conversation('bad'),
@@ -228,7 +218,7 @@ describe('LLaMA-Factory v1 content parts', () => {
     for (const row of parseJsonl(r.stdout)) {
       const user = (row.prompt as Row[]).filter((m) => m.role === 'user');
       expect(user.length, JSON.stringify(row.prompt)).toBeGreaterThan(0);
-      for (const m of user) expect(textOf(m).trim(), JSON.stringify(m)).not.toBe('');
+      for (const m of user) expect(responseText(m).trim(), JSON.stringify(m)).not.toBe('');
     }
   });
 });
@@ -238,7 +228,7 @@ describe('ids: every row keeps its own', () => {
     const dir = tempDir();
     const pair = { prompt: 'p', chosen: 'good', rejected: 'bad', score_chosen: 8, score_rejected: 3 };
     // A file radpo wrote (source_id beside source_line) with a row added by hand under `id`.
-    const input = write(dir, 'ids.jsonl', [
+    const input = writeJsonl(dir, 'ids.jsonl', [
       { source_id: 'orig-1', source_line: 3, ...pair },
       { id: 'hand-2', ...pair },
     ]);

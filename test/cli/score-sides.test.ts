@@ -6,20 +6,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATA, parseJsonl, run, tempDir } from '../helpers.js';
+import { DATA, parseJsonl, run, tempDir, responseText, writeJsonl } from '../helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rows of JSON
 type Row = Record<string, any>;
-
-function write(dir: string, name: string, rows: unknown[]): string {
-  const path = join(dir, name);
-  writeFileSync(path, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  return path;
-}
-
-/** The text of a written response (a message list's last content, or a string). */
-const textOf = (v: unknown): string =>
-  typeof v === 'string' ? v : Array.isArray(v) ? textOf(v.at(-1)) : String((v as Row)?.content ?? '');
 
 describe('a score belongs to its response: in-file A/B scores named as chosen/rejected', () => {
   // Real rows: UltraFeedback A/B pairs with a label (1 or 2) and their GPT-4 ratings (test/data/SOURCES.md).
@@ -34,7 +24,7 @@ describe('a score belongs to its response: in-file A/B scores named as chosen/re
   it("--chosen-score-col names A's score under a winner: refused, or each goal is its text's", async () => {
     const dir = tempDir();
     // The same rows as the alpaca_eval layout radpo finds by itself (output_1, output_2, preference 1|2).
-    const input = write(
+    const input = writeJsonl(
       dir,
       'ab.jsonl',
       labels.map((r) => ({
@@ -60,7 +50,7 @@ describe('a score belongs to its response: in-file A/B scores named as chosen/re
     if (r.code === 0) {
       // Before: exit 0; every pair where B won trained under the other response's score (40 of 112 rows).
       for (const row of parseJsonl(readFileSync(out, 'utf8')))
-        expect(row.goal_score, `${row.copy} of line ${row.source_line}`).toBe(scoreOf.get(textOf(row.chosen)));
+        expect(row.goal_score, `${row.copy} of line ${row.source_line}`).toBe(scoreOf.get(responseText(row.chosen)));
     } else {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('--score-a-col');
@@ -82,6 +72,6 @@ describe('Kaggle LMSYS arena: a response list holding null', () => {
     const r = await run(['relabel', input, ...flags, '--rejects', join(dir, 'rejects.jsonl'), '--allow-empty-output']);
     // Before: exit 0, both copies written, one training the model to answer "[null]" under goal 1, no warning.
     for (const row of parseJsonl(r.stdout))
-      for (const side of [row.chosen, row.rejected]) expect(textOf(side), r.stderr).not.toBe('[null]');
+      for (const side of [row.chosen, row.rejected]) expect(responseText(side), r.stderr).not.toBe('[null]');
   });
 });

@@ -395,7 +395,7 @@ describe('a prompt that is no text', () => {
     const r = await run(['pairs', SINGLE, ...flags, '-o', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /first12\.jsonl:1: field "question_id": the prompt is not text \(expected a prompt string or message list, found num/,
+      /first12\.jsonl:1: field "question_id": the prompt is not text \(expected a prompt string.*found number 61/,
     );
     // Set aside, never written: every row, with its reason.
     const dir = tempDir();

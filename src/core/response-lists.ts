@@ -431,7 +431,21 @@ export function longItem(
       : promptText(need(columns.promptCol ?? ['prompt'], 'prompt'), columns.promptCol);
   const group = columns.groupCol ? need(columns.groupCol, 'group value') : prompt;
   const valuePath = (columns.scoreCol ?? columns.rankCol)!;
-  const value = meanOf(need(valuePath, columns.scoreCol ? 'score' : 'rank'));
+  const cell = need(valuePath, columns.scoreCol ? 'score' : 'rank');
+  // NeMo-Aligner's label lists hold -100 for the attributes a row does not rate: averaged in, it would
+  // pull every mean far below the scale. Refused, naming the column; one attribute can be named by index.
+  const rated = Array.isArray(cell) ? cell.findIndex((x) => toNumber(x) !== -100) : -1;
+  if (Array.isArray(cell) && cell.some((x) => toNumber(x) === -100))
+    throw new RowError('bad_score', "the score list holds -100, NeMo-Aligner's placeholder for an unrated attribute", {
+      field: valuePath.join('.'),
+      expected: 'a number, or a list of ratings of this response',
+      found: preview(cell),
+      hint:
+        rated < 0
+          ? 'every entry is -100: this row rates no attribute'
+          : `name one attribute by its index, e.g. ${[...valuePath, rated].join('.')}`,
+    });
+  const value = meanOf(cell);
   if (!Number.isFinite(value))
     throw new RowError('bad_score', `the row's ${columns.scoreCol ? 'score' : 'rank'} is not a number`, {
       field: valuePath.join('.'),

@@ -406,3 +406,14 @@ describe('a prompt that is no text', () => {
     expect(rejects.every((x) => /field "question_id": the prompt is not text/.test(x.message))).toBe(true);
   });
 });
+
+describe("NeMo-Aligner's label lists", () => {
+  it('a score list with -100 placeholders is refused, never averaged in; the hint names one attribute', async () => {
+    const file = join(DATA, 'scored', 'helpsteer2_nemo_rm.jsonl');
+    const flags = ['--prompt-col', 'text', '--response-col', 'text'];
+    const r = await run(['pairs', file, ...flags, '--score-col', 'label']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/:1: field "label": the score list holds -100, NeMo-Aligner's placeholder/);
+    expect(r.stderr).toMatch(/hint: name one attribute by its index, e\.g\. label\.4/);
+  });
+});

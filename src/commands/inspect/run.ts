@@ -585,7 +585,9 @@ function suggestionOf(readings: Reading[], labels: ReadonlySet<string>, check: L
       'no known layout fits: name the columns that hold the prompt and the two responses with --prompt-col, ' +
       '--chosen-col and --rejected-col (or --response-a-col, --response-b-col and --winner-col)'
     );
-  const lines = readings.map((r) => `${r.layout} (${r.reason}): ${commandOf(r, labels)}`);
+  const lines = readings.map(
+    (r) => `${r.layout} (${r.reason})${r.command === 'none' ? '' : `: ${commandOf(r, labels)}`}`,
+  );
   const warning = check?.warning();
   if (warning) lines[0] += `\n    ${warning}`;
   return lines.length === 1 ? `reads as ${lines[0]}` : `reads as one of:\n    ${lines.join('\n    ')}`;

@@ -61,6 +61,8 @@ export interface Reading {
   known: boolean;
   /** Data that is no pairs (command `none`): what to count to say whether it could be paired. */
   unpaired?: Unpaired;
+  /** A known layout's columns, named to pick this reading where another known one fits the record too. */
+  picks?: Array<[ColumnRole, string]>;
 }
 
 /** The columns a pair layout's rows are read by (core/pair.ts readPair), as far as they are known. */
@@ -71,6 +73,17 @@ export interface PairColumns {
   rejected?: Path;
   /** A format known by name, said before the shape in the summary ("OpenAI/Azure DPO fine-tuning format, "). */
   format?: string;
+  /** The tools the prompt offers, where the layout keeps them elsewhere than a `tools` column. */
+  tools?: Path;
+  /** The layout's settings no output layout carries: a row is read only where the value needs no carrying. */
+  settings?: Setting[];
+}
+
+/** A setting of a row (OpenAI's parallel_tool_calls), the values at which leaving it out loses nothing. */
+export interface Setting {
+  path: Path;
+  carried: ReadonlyArray<string | number | boolean>;
+  expected: string;
 }
 
 interface InputLayout {
@@ -87,9 +100,12 @@ interface InputLayout {
   pairColumns?(record: Record<string, unknown>, named: PairColumns): PairColumns | null;
 }
 
-/** A number, or a string holding one; NaN for anything else (a blank string included). */
+/** A score written as text: decimal digits only ("0x10", "0b111", "Infinity" are no score, as JSON has none). */
+export const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A number, or a string holding one in decimal as relabel reads a score (core/scores.ts); NaN for anything else. */
 export const toNumber = (v: unknown) =>
-  typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  typeof v === 'number' ? v : typeof v === 'string' && NUMERIC.test(v.trim()) ? Number(v.trim()) : Number.NaN;
 
 /** The fields of a list's response objects that hold the response's text, first found first. */
 export const TEXT_FIELDS = ['text', 'answer', 'response', 'content', 'output', 'completion'];
@@ -228,6 +244,22 @@ const PROMPT_ID = /^(prompt_?id|question_?id|qid|pid|instruction_?id|idx|group|g
 /** Columns whose name starts like a response but that hold a judge prompt, a score, a model name, an id. */
 const NOT_A_RESPONSE = /(instruction|prompt|judg|feedback|score|rating|rank|model|label|id$)/i;
 
+/**
+ * What an OpenAI DPO row's input holds beside its messages: the tools (TRL's `tools` column), and
+ * parallel_tool_calls — true is OpenAI's default and a chat template renders several calls anyway; false
+ * is a limit no trainer layout can say.
+ */
+const OPENAI_EXTRAS: Pick<PairColumns, 'tools' | 'settings'> = {
+  tools: ['input', 'tools'],
+  settings: [
+    {
+      path: ['input', 'parallel_tool_calls'],
+      carried: [true],
+      expected: 'true or absent (no trainer layout carries a limit on parallel tool calls)',
+    },
+  ],
+};
+
 /** The layouts, most specific first: the first that recognises a record is the reading radpo would use. */
 export const INPUT_LAYOUTS: readonly InputLayout[] = [
   {
@@ -272,10 +304,11 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
           chosen: ['preferred_output'],
           rejected: named.rejected ?? ['non_preferred_output'],
           format,
+          ...OPENAI_EXTRAS,
         };
       // Named by hand as the format names them: still the format, for the summary.
       const byHand = named.prompt?.join('.') === 'input.messages' && named.chosen?.join('.') === 'preferred_output';
-      return byHand ? { format } : null;
+      return byHand ? { format, ...OPENAI_EXTRAS } : null;
     },
   },
   {
@@ -289,6 +322,10 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
             command: 'relabel',
             columns: [],
             known: true,
+            picks: [
+              ['chosen', 'chosen_messages'],
+              ['rejected', 'rejected_messages'],
+            ],
           }
         : null,
     // Implicit prompt: the turns both conversations share before their last answer.
@@ -310,12 +347,18 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
     recognise: (record, name) => {
       const [chosen, rejected] = [firstOf(record, CHOSEN_NAMES), firstOf(record, REJECTED_NAMES)];
       if (!chosen || !rejected || Array.isArray(record.conversations)) return null;
+      const prompt = firstOf(record, PROMPT_NAMES);
       return {
         layout: name,
         reason: `columns ${chosen} and ${rejected}`,
         command: 'relabel',
         columns: [],
         known: true,
+        picks: [
+          ...(prompt ? [['prompt', prompt] as [ColumnRole, string]] : []),
+          ['chosen', chosen],
+          ['rejected', rejected],
+        ],
       };
     },
     // Also the names every pair layout falls back on for what it leaves unnamed (ShareGPT's chosen/rejected).

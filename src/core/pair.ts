@@ -7,7 +7,14 @@ import { RadpoError, RowError, preview } from './errors.js';
 
 /** The data does not fit any shape (exit 1: bad data; the hint names the flags that would map it). */
 const shapeError = (message: string, fix: Hint) => new RadpoError('schema', message, fix);
-import { CHOSEN_NAMES, isMessageList, pairColumnsOf, REJECTED_NAMES, type PairColumns } from './input-layouts.js';
+import {
+  CHOSEN_NAMES,
+  isMessageList,
+  pairColumnsOf,
+  REJECTED_NAMES,
+  type PairColumns,
+  type Setting,
+} from './input-layouts.js';
 import { getPath, pathText, type Path } from './path.js';
 import type { Preference, PreferenceRecord } from './record.js';
 import { detectWinnerLayout, knownResponseColumns, probeOrientation, type WinnerSpec } from './winner.js';
@@ -51,6 +58,8 @@ export interface Shape {
   winner: WinnerSpec | null;
   /** The column of tools the prompt offers (carried into the layouts that have one). */
   tools: Path | null;
+  /** Columns no output layout carries, read only at the values that need no carrying (core/input-layouts.ts). */
+  settings: ReadonlyArray<Setting>;
   /**
    * The prompt strings are Human:/Assistant: transcripts ending in "Assistant:" (Nectar, hh-rlhf with an
    * explicit prompt): read as their turns, as an hh-rlhf conversation is, not as one user message.
@@ -119,6 +128,8 @@ export function responseColumnPairs(
   };
 }
 
+const isText = (v: unknown): v is string => typeof v === 'string';
+
 /** LLaMA-Factory alpaca's `history`: [[user, assistant], …]. */
 function isTurnPairs(value: unknown): value is Array<[string, string]> {
   return (
@@ -185,24 +196,40 @@ function completeShape(
 ): Shape {
   const { chosen, rejected, prompt } = columns;
   const implicitByDefault = columns.schema === 'implicit-conversational' || columns.schema === 'implicit-string';
-  let system = options.system;
-  if (system === undefined && !implicitByDefault && typeof record.system === 'string') system = ['system'];
+  // The optional prompt columns are read in every row by their names, not only where the first row has them:
+  // LLaMA-Factory's alpaca files leave out an empty input, system or tools, so the first row need not show
+  // them (`seen` says which the first row has, for the summary and the Human:/Assistant: prompt check).
+  const used = new Set(
+    [prompt, chosen, rejected, winner?.responseA, winner?.responseB, winner?.prompt].flatMap((p) => (p ? [p[0]!] : [])),
+  );
+  // A column the first row holds as something else (a history of messages, a system object) stays unread, as
+  // before, and is named in the unused-columns warning: reading it would refuse every row.
+  const byName = (name: string, fits: (value: unknown) => boolean) =>
+    used.has(name) || !(record[name] === undefined || record[name] === null || fits(record[name])) ? undefined : [name];
+  const system = options.system ?? (implicitByDefault ? undefined : byName('system', isText));
   // Alpaca (instruction + input): the input is part of the prompt; without it 982 of PandaLM's 999 rows
-  // would share 169 instructions with the statement to judge gone.
-  let input: Path | undefined = options.input;
-  if (input === undefined && prompt !== undefined && typeof getPath(record, prompt) === 'string') {
-    const used = [prompt, chosen, rejected, system].map((p) => (p ? pathText(p) : ''));
-    if (typeof record.input === 'string' && !used.includes('input')) input = ['input'];
-  }
+  // would share 169 instructions with the statement to judge gone. Read where the prompt is a string.
+  const input =
+    options.input ?? (prompt === undefined || system?.[0] === 'input' ? undefined : byName('input', isText));
   const history =
-    prompt !== undefined && isTurnPairs(record.history) && pathText(chosen) !== 'history' ? ['history'] : null;
+    prompt !== undefined && pathText(chosen) !== 'history' && system?.[0] !== 'history'
+      ? (byName('history', (v) => isTurnPairs(v) || (Array.isArray(v) && v.length === 0)) ?? null)
+      : null;
+  const seen = {
+    system: system !== undefined && (options.system !== undefined || typeof getPath(record, system) === 'string'),
+    input:
+      input !== undefined &&
+      (options.input !== undefined ||
+        (prompt !== undefined && typeof getPath(record, prompt) === 'string' && typeof record.input === 'string')),
+    history: history !== null && isTurnPairs(record.history),
+  };
   const schema = columns.schema ?? schemaOf(record, prompt, chosen);
   const implicit = schema === 'implicit-conversational' || schema === 'implicit-string';
   const promptTranscript =
     schema === 'standard' &&
     prompt !== undefined &&
-    input === undefined &&
-    history === null &&
+    !seen.input &&
+    !seen.history &&
     transcriptPrompt(getPath(record, prompt)) !== null;
   if (!implicit && prompt === undefined) {
     throw shapeError(
@@ -220,10 +247,11 @@ function completeShape(
     inputJoin: options.inputJoin ?? DEFAULT_INPUT_JOIN,
     history: implicit ? null : history,
     winner,
-    tools: typeof record.tools === 'string' || Array.isArray(record.tools) ? ['tools'] : null,
+    settings: columns.settings ?? [],
+    tools: columns.tools ?? byName('tools', (v) => isText(v) || Array.isArray(v)) ?? null,
     promptTranscript,
   };
-  return { ...shape, description: describeShape(shape, columns.format ?? '', system) };
+  return { ...shape, description: describeShape(shape, columns.format ?? '', seen) };
 }
 
 /** The schema the first record's values show, where neither the user nor a layout named one. */
@@ -240,15 +268,19 @@ function schemaOf(record: Record<string, unknown>, prompt: Path | undefined, cho
 }
 
 /** e.g. "standard with explicit prompt (strings); columns prompt/chosen/rejected", for the summary. */
-function describeShape(shape: Omit<Shape, 'description'>, format: string, system: Path | undefined): string {
-  const { prompt, chosen, rejected, input, history, winner } = shape;
+function describeShape(
+  shape: Omit<Shape, 'description'>,
+  format: string,
+  seen: { system: boolean; input: boolean; history: boolean },
+): string {
+  const { prompt, chosen, rejected, system, input, winner } = shape;
   const implicit = prompt === null;
   const columns = implicit
     ? `${pathText(chosen)}/${pathText(rejected)}`
     : [prompt, chosen, rejected].map(pathText).join('/');
-  const systemNote = system ? `, system from ${pathText(system)}` : '';
-  const inputNote = input ? `, input from ${pathText(input)} (after the prompt)` : '';
-  const historyNote = history ? ', earlier turns from history' : '';
+  const systemNote = seen.system && system ? `, system from ${pathText(system)}` : '';
+  const inputNote = seen.input && input ? `, input from ${pathText(input)} (after the prompt)` : '';
+  const historyNote = seen.history && shape.history ? ', earlier turns from history' : '';
   const transcriptNote = shape.promptTranscript ? ', prompts are Human:/Assistant: transcripts (read as turns)' : '';
   const notes = `${systemNote}${inputNote}${historyNote}${transcriptNote}`;
   return `${format}${SCHEMA_TEXT[shape.schema]}; columns ${columns}${notes}${winner ? `; ${winner.description}` : ''}`;
@@ -612,6 +644,21 @@ function requireNonEmpty(turns: Message[], field: string): void {
   }
 }
 
+/**
+ * A prompt whose user turns hold nothing (blank text, or a list of no content parts: LLaMA-Factory v1's
+ * `"content": []`) asks nothing, and is refused as an empty prompt string is.
+ */
+function requirePromptText(prompt: Message[], field: string): void {
+  const empty = (c: unknown) => (typeof c === 'string' && c.trim() === '') || (Array.isArray(c) && c.length === 0);
+  const users = prompt.filter((m) => m.role === 'user');
+  if (users.length === 0 || !users.every((m) => empty(m.content))) return;
+  throw new RowError('bad_field', 'the prompt is empty', {
+    field,
+    expected: 'a prompt with text',
+    found: users.length === 1 ? preview(users[0]!.content) : `${users.length} empty user turns`,
+  });
+}
+
 interface PairOptions {
   /** Write pairs with an empty response instead of failing them (an empty answer judged 1/10 is a real signal). */
   allowEmpty?: boolean;
@@ -706,12 +753,14 @@ export function readPair(row: unknown, shape: Shape, options: PairOptions = {}):
   }
   const { pair, turnList } =
     shape.prompt === null ? { pair: implicitPair(sides, shape), turnList: false } : explicitPair(row, shape, sides);
+  requirePromptText(pair.prompt, shape.prompt === null ? sides.chosenField : pathText(shape.prompt));
   if (!options.allowEmpty) {
     requireNonEmpty(pair.chosen, sides.chosenField);
     requireNonEmpty(pair.rejected, sides.rejectedField);
   }
   // LMSYS Arena's turn lists carry no tools column the pair would keep.
   const tools = turnList ? undefined : toolsOf(row, shape);
+  for (const setting of shape.settings) requireCarried(row, setting);
   return {
     prompt: pair.prompt,
     responses: [{ content: pair.chosen }, { content: pair.rejected }],
@@ -800,10 +849,30 @@ function explicitPair(row: object, shape: Shape, sides: Sides): { pair: Pair; tu
   withSystem(row, shape, prompt);
   const pair = {
     prompt,
-    chosen: toMessages(sides.chosen, sides.chosenField, 'assistant'),
-    rejected: toMessages(sides.rejected, sides.rejectedField, 'assistant'),
+    chosen: answerTurns(prompt, toMessages(sides.chosen, sides.chosenField, 'assistant'), sides.chosenField),
+    rejected: answerTurns(prompt, toMessages(sides.rejected, sides.rejectedField, 'assistant'), sides.rejectedField),
   };
   return { pair, turnList: false };
+}
+
+/**
+ * A response beside a prompt column is the answer only. A whole conversation there (a row written as
+ * ultrafeedback_binarized is, in a file whose first row had strings) is read as its answer when the turns
+ * before it are the prompt's, with or without the system turn; other turns are refused, naming the row:
+ * written as they are, the user's turn would be trained as part of the answer.
+ */
+function answerTurns(prompt: Message[], turns: Message[], field: string): Message[] {
+  if (!turns.some((m) => m.role === 'user' || m.role === 'system')) return turns;
+  const [before, answer] = splitAtLastAnswer(turns, field);
+  const withoutSystem = prompt[0]?.role === 'system' && before[0]?.role !== 'system' ? prompt.slice(1) : prompt;
+  const same = before.length === withoutSystem.length && before.every((m, i) => sameJson(m, withoutSystem[i]));
+  if (same && !answer.some((m) => m.role === 'user' || m.role === 'system')) return answer;
+  throw new RowError('prompt_mismatch', 'the response holds other turns than the prompt and its answer', {
+    field,
+    expected: "the answer only, or the prompt's turns followed by the answer",
+    found: `roles ${JSON.stringify(turns.map((m) => m.role))}`,
+    hint: hint('fix_value_or_set_aside'),
+  });
 }
 
 /** The row's system prompt (a non-blank string), put first unless the prompt already opens with one. */
@@ -854,6 +923,18 @@ function toolsOf(record: unknown, shape: Shape): string | undefined {
     field: pathText(shape.tools),
     expected: 'a list of tool schemas (or its JSON text)',
     found: preview(value),
+  });
+}
+
+/** A setting at a value no output layout writes (OpenAI's parallel_tool_calls: false) refuses the row, naming it. */
+function requireCarried(row: object, setting: Setting): void {
+  const value = getPath(row, setting.path);
+  if (value === undefined || value === null || setting.carried.includes(value as never)) return;
+  throw new RowError('bad_field', 'a setting the output cannot carry', {
+    field: pathText(setting.path),
+    expected: setting.expected,
+    found: preview(value),
+    hint: hint('fix_value_or_set_aside'),
   });
 }
 

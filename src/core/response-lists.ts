@@ -16,7 +16,17 @@ import { checkScoreGap } from './relabel.js';
 import { getPath, type Path } from './path.js';
 import type { Preference, PreferenceRecord, RecordResponse, RowId, RowSource } from './record.js';
 import { orderScores } from './record.js';
+import { parseScore } from './scores.js';
 import { mean } from './stats.js';
+
+/**
+ * A response's score, by relabel's rule (core/scores.ts parseScore): none (NaN: the response takes no part)
+ * where the data gives none; a value that is no number ("0x10", "Infinity", "good") refuses the row.
+ */
+function scoreOf(value: unknown, field: string): number {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return Number.NaN;
+  return parseScore(value, field, { min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY });
+}
 
 /**
  * An openbmb/UltraFeedback aspect rating: {"Rating": "4"} (or a list of them, in some releases); "N/A" is no rating.
@@ -95,7 +105,7 @@ function listRecord(
     return record(
       items.map((item, i) => ({
         content: texts[i],
-        score: fieldValue(item, scoreField),
+        score: isObject(item) ? scoreOf(item[scoreField], `${field}[${i}].${scoreField}`) : Number.NaN,
         ...(rankField === undefined ? {} : { rank: fieldValue(item, rankField) }),
       })),
       { kind: 'ranking', by: 'score', field: scoreField },
@@ -103,7 +113,7 @@ function listRecord(
   const scores = row.scores;
   if (Array.isArray(scores) && scores.length === items.length)
     return record(
-      texts.map((content, i) => ({ content, score: toNumber(scores[i]) })),
+      texts.map((content, i) => ({ content, score: scoreOf(scores[i], `scores[${i}]`) })),
       { kind: 'ranking', by: 'score' },
     );
   throw new RowError('bad_score', 'the responses have neither scores nor ranks', {
@@ -209,10 +219,10 @@ function rowRecord(
       objects
         ? {
             content,
-            score: toNumber((scores[i] as Record<string, unknown>)[score]),
+            score: scoreOf((scores[i] as Record<string, unknown>)[score], `scores[${i}].${score}`),
             aspects: scores[i] as Record<string, number>,
           }
-        : { content, score: toNumber(scores[i]) },
+        : { content, score: scoreOf(scores[i], `scores[${i}]`) },
     ),
     preference: { kind: 'ranking', by: 'score' },
     id: idOf(row, columns.idCol),
@@ -311,7 +321,8 @@ interface RowPairs {
  * responses carry different label ranks is labelled; it contradicts its label when the chosen (higher
  * scored) response has the worse rank.
  */
-export function pairRows(record: PreferenceRecord, options: PickOptions): RowPairs {
+export function pairRows(given: PreferenceRecord, options: PickOptions): RowPairs {
+  const record = oneResponsePerText(given);
   const scores = orderScores(record);
   const byRank = record.preference.kind === 'ranking' && record.preference.by === 'rank';
   const usable = scores.map((s, i) => [s, i] as const).filter(([s]) => Number.isFinite(s));
@@ -343,6 +354,38 @@ export function pairRows(record: PreferenceRecord, options: PickOptions): RowPai
     return pairRow(record, chosen, rejected, byRank);
   });
   return { rows, labelled, contradicting };
+}
+
+/**
+ * A text given twice (two models answered alike; a long-format text scored in two rows) is one response:
+ * with the same score (and rank, aspects) it is kept once; with two, which one it deserves cannot be told,
+ * and the row is refused, naming both, rather than paired with itself or ranked by a guess.
+ */
+function oneResponsePerText(record: PreferenceRecord): PreferenceRecord {
+  const first = new Map<string, number>();
+  const kept: RecordResponse[] = [];
+  const { responses } = record;
+  for (const [i, response] of responses.entries()) {
+    const key = typeof response.content === 'string' ? response.content : JSON.stringify(response.content);
+    const j = first.get(key);
+    if (j === undefined) {
+      first.set(key, i);
+      kept.push(response);
+      continue;
+    }
+    const said = (r: RecordResponse) =>
+      JSON.stringify([r.score, r.rank, r.aspects], (_, v) => (Number.isNaN(v) ? 'NaN' : v));
+    if (said(responses[j]!) === said(response)) continue;
+    const what = (r: RecordResponse) =>
+      r.rank !== undefined && r.score === undefined ? `rank ${r.rank}` : `score ${r.score}`;
+    throw new RowError('bad_score', 'one response text is given twice with different scores', {
+      field: `responses ${j} and ${i}`,
+      expected: 'one score (or rank) per response text',
+      found: `${preview(response.content, 40)} with ${what(responses[j]!)} and ${what(response)}`,
+      hint: 'deduplicate the responses (keep the score that is right for the text), or set the row aside',
+    });
+  }
+  return kept.length === responses.length ? record : { ...record, responses: kept };
 }
 
 /** One picked pair as an output row: the two responses with what the data said of each. */

@@ -4,6 +4,7 @@
 import { hint } from './hints.js';
 import { RowError, ValueError, preview } from './errors.js';
 import { formatScore, type Scale } from './goal.js';
+import { NUMERIC } from './input-layouts.js';
 import { getPath, parsePath, pathText, type Path } from './path.js';
 
 /** Column-name pairs that datasets use for judge scores, in the order they are tried. */
@@ -113,8 +114,6 @@ export function resolveScoreColumns(first: unknown, spec: ScoreColumnSpec): Scor
     description: `${pathText(found[0])} / ${pathText(found[1])}`,
   };
 }
-
-const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A score value: a finite number, or a numeric string (CSV cells, string ratings). Throws RowError. */
 export function parseScore(value: unknown, field: string, scale: Scale): number {

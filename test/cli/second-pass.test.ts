@@ -242,7 +242,8 @@ describe('finding 4: a group larger than --group-memory is paired from disk, as 
       rows.push({
         prompt_id: 'big',
         q: mismatch && i === 77 ? 'other' : 'Q',
-        a: `${i % 13} ${pad}`,
+        // Each text once: one text under two scores is refused as a conflict (core/response-lists.ts).
+        a: `${i} ${pad}`,
         s: i % 7,
         r: i % 5,
       });

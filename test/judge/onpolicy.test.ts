@@ -202,7 +202,8 @@ describe('radpo pairs on rows without usable scores', () => {
       [2, 'no_preference'],
       [4, 'no_preference'],
     ]);
-    expect(rejected[0]!.message).toMatch(/no response has a usable score/);
+    // "n/a" is no number, read by relabel's rule (core/scores.ts): the row is refused, naming the score.
+    expect(rejected[0]!.message).toMatch(/field "scores\[1\]": the score is not a number/);
     expect(rejected[1]!.message).toMatch(/fewer than two responses to pair \(one with a usable score\)/);
     expect(r.stderr).toMatch(/4 prompts read, 1 pair written/);
   });
@@ -211,7 +212,7 @@ describe('radpo pairs on rows without usable scores', () => {
     const { path } = input();
     const r = await run(['pairs', path]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/rows\.jsonl:1: field "scores": no response has a usable score/);
+    expect(r.stderr).toMatch(/rows\.jsonl:1: field "scores\[1\]": the score is not a number/);
     expect(r.stderr).not.toMatch(/internal error/);
   });
 });

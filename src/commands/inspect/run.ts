@@ -85,6 +85,8 @@ interface InputEntry {
   suggestion?: string;
   /** The file is radpo's own output (relabeled pairs). */
   relabeled?: boolean;
+  /** A known shape, where several registry entries fit its first record: each, and what picks it. */
+  alsoFits?: string;
 }
 
 interface InspectReport {
@@ -325,6 +327,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
               continue;
             }
             entry.shape = shape.description;
+            if (!namedColumns(config)) entry.alsoFits = severalReadings(readingsOf(record.value)) ?? undefined;
             tally.watch(shape);
             entry.relabeled = relabeledEvidence(record.value, null, paperGoalSpec()) !== null;
             const source = scoreReader(record.value, shape, config, joined);
@@ -570,6 +573,31 @@ class UnpairedCheck {
   }
 }
 
+/** The user named the pair's columns (or the A/B ones): the flags already pick one reading. */
+function namedColumns(config: InspectConfig): boolean {
+  const { prompt, chosen, rejected, winner, schema } = config.shape;
+  return [prompt, chosen, rejected, winner, schema].some((v) => v !== undefined);
+}
+
+/**
+ * Where two known layouts fit one record (chosen/rejected beside chosen_messages/rejected_messages; a
+ * responses list beside chosen/rejected), each reading by name with the command and columns that pick
+ * it, the one radpo read first; null where one fits.
+ */
+function severalReadings(readings: Reading[]): string | null {
+  // Data that is no pairs is said on its own (UnpairedCheck): no command to pick it by.
+  const known = readings.filter((r) => r.known && r.command !== 'none');
+  if (known.length < 2) return null;
+  // The reading radpo's pair reader took: the first relabel reading (the registry's order is detectShape's).
+  const read = known.find((r) => r.command === 'relabel');
+  const lines = known.map((r) => {
+    const flags = r.command === 'relabel' ? (r.picks ?? []) : [];
+    const command = commandOf({ ...r, columns: flags }, new Set());
+    return `${r === read ? 'read as' : 'or as'} ${r.layout} (${r.reason}): ${command}`;
+  });
+  return `several layouts fit the first record:\n    ${lines.join('\n    ')}`;
+}
+
 /** The command that reads the input as one reading of the registry. */
 function commandOf(reading: Reading, labels: ReadonlySet<string>): string {
   const flags = reading.columns.map(([role, column]) => `${ROLE_FLAGS[role]} ${shellQuote(column)}`);
@@ -610,6 +638,7 @@ function renderInspect(report: InspectReport): string {
   for (const input of report.inputs) {
     lines.push(`${input.source} (${input.format})${input.relabeled ? ' — relabeled by radpo' : ''}`);
     lines.push(`  shape:  ${input.shape}`);
+    if (input.alsoFits) lines.push(`  ${input.alsoFits}`);
     if (input.columns) {
       lines.push('  columns of the first record:');
       const width = Math.max(...input.columns.map((c) => c.name.length));

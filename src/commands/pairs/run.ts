@@ -185,7 +185,7 @@ class PairsRun {
     if (this.grouper) return this.pairLongInputs(out, policy);
     for (const input of this.flags.run.inputs)
       await this.eachRecord(input, policy, (row, line) =>
-        this.addTreePairs(listRecords(row, this.flags.score, this.flags, { file: input, line }), line, out),
+        this.addTreePairs(listRecords(row, this.flags.score, this.listColumns(), { file: input, line }), line, out),
       );
   }
 
@@ -228,6 +228,17 @@ class PairsRun {
     this.counts.labelled += picked.labelled;
     this.counts.contradicting += picked.contradicting;
     return picked.rows;
+  }
+
+  /**
+   * The columns every row is read by: the score field found in the first row that had one is the whole
+   * file's, as if named with --score-field (a row whose responses lack it is not ranked by another field).
+   */
+  private listColumns(): PairsConfig {
+    const { flags } = this;
+    return flags.scoreField !== undefined || this.scoredBy === undefined
+      ? flags
+      : { ...flags, scoreField: this.scoredBy };
   }
 
   /** What ordered a record's responses, for the summary. */

@@ -27,6 +27,7 @@ export type WireResult =
       contradicting: boolean;
       goals: [readonly number[], readonly number[]];
       fast: boolean;
+      tools: boolean;
       duplicateKey?: { key: string; location: Location };
     }
   | { kind: 'other_shard' }
@@ -136,6 +137,7 @@ function decode(message: ResultMessage, records: SourceRecord[]): RecordResult[]
         contradicting: w.contradicting,
         goals: w.goals,
         fast: w.fast,
+        tools: w.tools,
         duplicateKey: w.duplicateKey,
       };
     }

@@ -8,6 +8,7 @@ import { floatScores, type OutputFormat, type RowOrigin, trlRowTexts } from '../
 import { OUTPUT_LAYOUTS } from '../../core/output-layouts.js';
 import { formatScore, type GoalSpec, type Placement } from '../../core/goal.js';
 import { identicalResponses, type Message, type Pair, pairOf, readPair, type Shape } from '../../core/pair.js';
+import { defaultIdColumn } from '../../core/ids.js';
 import { getPath, type Path } from '../../core/path.js';
 import {
   contradictsLabel,
@@ -35,6 +36,8 @@ export interface RecordContext {
   /** --scores FILE --key PATH: the scores file's rows by key, how it names its sides, whether it has texts. */
   joined: { table: Map<string, ScoresRow[]>; names: SideNames; texts: boolean; key: Path } | null;
   idColumn: Path | null;
+  /** --id-col named: that column only; else a row without idColumn's id takes its own default id column. */
+  idNamed: boolean;
   goal: GoalSpec;
   placement: Placement;
   format: OutputFormat;
@@ -67,6 +70,8 @@ export type RecordResult =
       contradicting: boolean;
       goals: [readonly number[], readonly number[]];
       fast: boolean;
+      /** The pair carries tools (LLaMA-Factory's dataset_info.json maps the column then). */
+      tools: boolean;
       /** --precision changed one of the pair's scores. */
       rounded: boolean;
       /** A key given twice in the record (the last value was used). */
@@ -131,9 +136,14 @@ function refuseBelowGap(scores: PairScores, context: RecordContext): void {
 function rowOrigin(record: SourceRecord, value: unknown, context: RecordContext): RowOrigin {
   const origin: RowOrigin = { line: record.location.line };
   if (context.withFile) origin.file = record.location.source;
-  if (context.idColumn) {
-    const id = getPath(value, context.idColumn);
-    if (typeof id === 'string' || typeof id === 'number') origin.id = id;
+  const isId = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number';
+  const id = context.idColumn ? getPath(value, context.idColumn) : undefined;
+  if (isId(id)) origin.id = id;
+  else if (!context.idNamed) {
+    // The first row's id column fixes no other row's: a row added by hand under `id` keeps its own.
+    const own = defaultIdColumn(value);
+    const ownId = own ? getPath(value, own) : undefined;
+    if (isId(ownId)) origin.id = ownId;
   }
   return origin;
 }
@@ -230,6 +240,7 @@ function relabelValue(
     contradicting: contradictsLabel(scores),
     goals: [copies[0].goalScores, copies[1].goalScores],
     fast: table !== null,
+    tools: pair.tools !== undefined,
     rounded,
     duplicateKey:
       record.duplicateKey === undefined ? undefined : { key: record.duplicateKey, location: record.location },

@@ -59,6 +59,8 @@ export class RelabelRun {
   private pool: RelabelPool | null = null;
   private inputBytes = 0;
   private fastRecords = 0;
+  /** A pair was written with tools: any row's, not only the first's (the optional columns are read by name). */
+  private withTools = false;
   private inFlightBytes = 0;
   /** The most input bytes that were ever in flight at once (the report shows it). */
   inFlightHighWater = 0;
@@ -250,6 +252,7 @@ export class RelabelRun {
           }
         : null,
       idColumn: config.idCol ?? defaultIdColumn(value),
+      idNamed: config.idCol !== undefined,
       goal: config.goal,
       placement: config.placement,
       format: config.format,
@@ -348,6 +351,7 @@ export class RelabelRun {
     if (result.contradicting) counts.contradicting += 1;
     const released = (counts.labelled & 63) === 0 ? this.checkConflicts() : undefined;
     if (result.fast) this.fastRecords += 1;
+    if (result.tools) this.withTools = true;
     if (result.duplicateKey) counts.addDuplicateKey(result.duplicateKey);
     counts.addGoal(config.goal.attributes, result.goals[0]);
     counts.addGoal(config.goal.attributes, result.goals[1]);
@@ -485,9 +489,9 @@ export class RelabelRun {
       : `are lower scores better in this data, or the columns swapped (chosen scores come from ${chosen})?`;
   }
 
-  /** Whether an input has a tools column (LLaMA-Factory's dataset_info.json maps it then). */
+  /** Whether a pair was written with tools (LLaMA-Factory's dataset_info.json maps the column then). */
   get hasTools(): boolean {
-    return this.shapes.some((shape) => shape.tools !== null);
+    return this.withTools;
   }
 
   async close(): Promise<void> {

@@ -49,6 +49,7 @@ parentPort!.on('message', (message: { type: 'context'; id: number; context: Reco
         contradicting: result.contradicting,
         goals: result.goals,
         fast: result.fast,
+        tools: result.tools,
         duplicateKey: result.duplicateKey,
       });
     } else if (result.kind === 'other_shard') results.push({ kind: 'other_shard' });

@@ -7,7 +7,8 @@
  * - GET /api/datasets/OWNER/NAME/tree/REV[/PATH]?recursive=true: the listing, paged with a `Link: <…>; rel="next"`.
  * - the Hub's errors: 401 (RepoNotFound for an unknown or private repo without a token, "Invalid credentials in
  *   Authorization header" for a wrong token), 404 with X-Error-Code RevisionNotFound / EntryNotFound.
- * Faults per file: a truncated body, a stall, a body longer than announced, a range ignored, the CDN's 403.
+ * Faults per file: a truncated body, a stall, a body longer than announced, a range ignored, the CDN's 403, an
+ * LFS size announced 100 bytes past the stored file's.
  * Faults of a tree listing (keyed `tree:<folder>`): a page that trickles a byte at a time, a page past any real
  * page's size.
  */
@@ -15,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-type FileFault = 'truncate' | 'stall' | 'oversized' | 'ignore-range' | 'trickle' | 'huge' | 'cdn-denied';
+type FileFault = 'truncate' | 'stall' | 'oversized' | 'ignore-range' | 'trickle' | 'huge' | 'cdn-denied' | 'size-lie';
 
 export interface FakeRepo {
   /** branch or tag -> commit (40 hex) */
@@ -84,6 +85,11 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     let start = 0;
     let end = bytes.length - 1;
     let status = 200;
+    if (range && fault !== 'ignore-range' && Number(range[1]) >= bytes.length) {
+      // As S3 answers a range past the end of the object.
+      res.writeHead(416, { 'content-range': `bytes */${bytes.length}` });
+      return res.end();
+    }
     if (range && fault !== 'ignore-range') {
       start = Number(range[1]);
       end = range[2] ? Math.min(Number(range[2]), end) : end;
@@ -200,7 +206,8 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
         location: `${cdnUrl}/repos/${oid}?X-Amz-Signature=fake`,
         etag: `"${sha1Blob(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\n`))}"`,
         'x-linked-etag': `"${oid}"`,
-        'x-linked-size': String(bytes.length),
+        // size-lie: the Hub's metadata announces more bytes than the stored file holds.
+        'x-linked-size': String(bytes.length + (faults.get(path) === 'size-lie' ? 100 : 0)),
         'content-length': '0',
       });
       return res.end();

@@ -47,6 +47,12 @@ const WORDS: Record<HintKey, (values: Record<string, string>) => string> = {
   name_responses_column: () => 'name the column with --responses-col',
   name_long_column: ({ column }) =>
     `name the column that holds it with ${LONG_COLUMN_FLAGS[column ?? ''] ?? '--response-col'}`,
+  name_ab_scores: () =>
+    'when they score the first and second response, name them --score-a-col and --score-b-col (each score then ' +
+    'goes with its response, whichever won)',
+  name_ab_attributes: () =>
+    '--attr names chosen and rejected columns; with A/B responses and a winner, give the score of each response ' +
+    'with --score-a-col and --score-b-col, or write the pairs as chosen/rejected first',
   match_scores_file: () =>
     'join on a --key that names the same pair in both files, or ' +
     `${SET_ASIDE}; a scores file without the responses joins by position only when its score columns are named ` +

@@ -29,6 +29,8 @@ export const HINT_KEYS = [
   'name_score_field',
   'name_responses_column',
   'name_long_column',
+  'name_ab_scores',
+  'name_ab_attributes',
 ] as const;
 export type HintKey = (typeof HINT_KEYS)[number];
 

@@ -2,10 +2,11 @@
  * Where scores come from in a record, and reading them strictly. Pure.
  */
 import { hint } from './hints.js';
-import { RowError, ValueError, preview } from './errors.js';
+import { RadpoError, RowError, ValueError, preview } from './errors.js';
 import { formatScore, type Scale } from './goal.js';
 import { NUMERIC } from './input-layouts.js';
 import { getPath, parsePath, pathText, type Path } from './path.js';
+import type { WinnerSpec } from './winner.js';
 
 /** Column-name pairs that datasets use for judge scores, in the order they are tried. */
 export const KNOWN_SCORE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
@@ -170,4 +171,28 @@ export function readScores(record: unknown, columns: ScoreColumns, scale: Scale)
     chosen: columns.chosen.map((p) => parseScore(getPath(record, p), pathText(p), scale)),
     rejected: columns.rejected.map((p) => parseScore(getPath(record, p), pathText(p), scale)),
   };
+}
+
+/**
+ * Score columns named as chosen and rejected, given for a layout whose winner decides which response is chosen
+ * (A/B responses and a label): score_1 beside output_1 scores the first response whichever won, so read as
+ * the chosen one's it swaps the goal of every pair B won. Whether a column scores a position or the winner
+ * cannot be told from its name, so radpo refuses, as it refuses such a scores file (pipeline/scores-file.ts).
+ */
+export function refuseSidedScores(spec: ScoreColumnSpec, winner: WinnerSpec | undefined): void {
+  if (winner === undefined || (winner.scoreA && winner.scoreB)) return;
+  const columns = spec.attributes?.length
+    ? spec.attributes.flatMap((a) => [a.chosen, a.rejected])
+    : spec.chosen && spec.rejected
+      ? [spec.chosen, spec.rejected]
+      : [];
+  if (columns.length === 0) return;
+  throw new RadpoError(
+    'schema',
+    `the scores are named as the chosen and the rejected response's (${columns.map(pathText).join(', ')}), but ` +
+      `the responses are ${pathText(winner.responseA)} and ${pathText(winner.responseB)} with a winner (` +
+      `${winner.description}) that decides which is chosen: whether ${pathText(columns[0]!)} scores the first ` +
+      'response or the winner cannot be told',
+    hint(spec.attributes?.length ? 'name_ab_attributes' : 'name_ab_scores'),
+  );
 }

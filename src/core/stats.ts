@@ -13,9 +13,11 @@ export function mean(values: readonly number[]): number | null {
 }
 
 /** The normal quantile of a two-sided 95% interval (Φ⁻¹(0.975)). */
-const Z95 = 1.959963984540054;
+export const Z95 = 1.959963984540054;
+/** The normal quantile of a two-sided 99.9% interval (Φ⁻¹(0.9995)). */
+export const Z999 = 3.2905267314919255;
 
-/** The Wilson score interval of k successes in n trials (95%); null when n = 0. */
+/** The Wilson score interval of k successes in n trials (95%, or the level of `z`); null when n = 0. */
 export function wilson(k: number, n: number, z = Z95): [number, number] | null {
   if (n <= 0) return null;
   const p = k / n;

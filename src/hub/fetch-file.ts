@@ -13,7 +13,7 @@ import { RepoCache } from './cache.js';
 import type { FileMetadata, HubClient } from './client.js';
 import type { HubEnv } from './env.js';
 import { fetchCommand, hubFailure } from './errors.js';
-import { HubNetworkError } from './http.js';
+import { HubHttpError, HubNetworkError } from './http.js';
 import { HEX40, type HubRef, hubUrl } from './ref.js';
 
 export interface HubSession {
@@ -120,28 +120,53 @@ async function download(s: HubSession, cache: RepoCache, ref: HubRef, path: stri
     if (hash && offset > 0) for await (const chunk of createReadStream(mine)) hash.update(chunk as Buffer);
     if (offset < meta.size) {
       let restart = false;
-      const body = await s.client.stream(ref.repo, path, meta, offset, (status) => {
-        // A server that ignores the range sends the whole file: start again from its first byte.
-        restart = offset > 0 && status === 200;
-      });
+      // A resume the storage cannot serve (416: it holds no byte past what is kept) means the file is shorter
+      // than the Hub announced: "run again to resume" would fail the same way forever.
+      const shorter = (ends: number) => {
+        keep = false;
+        return new RadpoError(
+          'io',
+          `${hubUrl(ref, path)}: the Hub announced ${meta.size} bytes, but the file it serves ends at ${ends}`,
+          "the partial copy was removed; run again to download it whole; if this persists, the Hub's metadata and " +
+            "the file disagree: report it to the dataset's owners",
+        );
+      };
+      const unservable = (err: unknown) => offset > 0 && err instanceof HubHttpError && err.status === 416;
+      let body: Awaited<ReturnType<typeof s.client.stream>>;
+      try {
+        body = await s.client.stream(ref.repo, path, meta, offset, (status) => {
+          // A server that ignores the range sends the whole file: start again from its first byte.
+          restart = offset > 0 && status === 200;
+        });
+      } catch (err) {
+        throw unservable(err) ? shorter(offset) : err;
+      }
       const progress = new DownloadProgress(s, hubUrl(ref, path), meta.size);
       let file = await fsp.open(mine, 'a');
       try {
         let received = offset;
-        for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-          if (restart) {
-            restart = false;
-            await file.close();
-            file = await fsp.open(mine, 'w');
-            hash = etagHash(meta.etag, meta.size);
-            received = 0;
+        let arrived = 0;
+        try {
+          for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+            if (restart) {
+              restart = false;
+              await file.close();
+              file = await fsp.open(mine, 'w');
+              hash = etagHash(meta.etag, meta.size);
+              received = 0;
+            }
+            await file.write(chunk);
+            hash?.update(chunk);
+            received += chunk.byteLength;
+            arrived += chunk.byteLength;
+            progress.update(received);
           }
-          await file.write(chunk);
-          hash?.update(chunk);
-          received += chunk.byteLength;
-          progress.update(received);
+        } catch (err) {
+          // The library requests lazily: the storage's answer to the range may come as the body's first read.
+          throw unservable(err) ? shorter(offset) : err;
         }
         progress.done();
+        if (received < meta.size && offset > 0 && arrived === 0) throw shorter(received);
         if (received !== meta.size)
           throw new HubNetworkError(
             `the download ended after ${received} of ${meta.size} bytes (what arrived is kept; run again to resume)`,

@@ -255,7 +255,10 @@ function stringValue(asKey: boolean, start: number, end: number): string {
     // otherwise rewritten byte by byte, never decoded), unless it might be blank: blankness is checked
     // on the text.
     const bytes = firstChange < 0 ? buf.subarray(start + 1, end) : canonicalJson(buf, start + 1, end, firstChange);
-    if (!mayBeBlank(bytes)) return table.placeholder(bytes);
+    // Kept or decoded by the length of the form JSON.stringify writes, not of the input's: the same text
+    // written with escapes (\u00e9) and without (é) must take the same form, or the two compare unequal
+    // (an identical pair kept, a conversation's prompt turns taken to differ).
+    if (bytes.length >= RAW_MIN_BYTES && !mayBeBlank(bytes)) return table.placeholder(bytes);
   }
   if (!escaped)
     return end - start - 1 <= SHORT_TEXT_BYTES ? shortText(buf, start + 1, end) : buf.toString('utf8', start + 1, end);
@@ -502,26 +505,50 @@ function canonicalJson(buf: Buffer, from: number, to: number, firstChange: numbe
 const TOKEN = '\\u0000';
 
 /**
+ * The next `\u0000` at or after `from` that JSON.stringify wrote for a NUL, not the text `\\u0000` (a
+ * backslash, written `\\`, then "u0000": a response about C strings): an escape's backslash follows an even
+ * run of backslashes.
+ */
+function nextToken(text: string, from: number): number {
+  let at = text.indexOf(TOKEN, from);
+  while (at >= 0) {
+    let before = 0;
+    while (at - before - 1 >= 0 && text.charCodeAt(at - before - 1) === 0x5c) before++;
+    if (before % 2 === 0) return at;
+    at = text.indexOf(TOKEN, at + 1);
+  }
+  return -1;
+}
+
+/**
  * Put the raw bytes back: every `\u0000<id>\u0000` in the serialized text (what JSON.stringify makes of
- * a placeholder, alone or inside a longer string) becomes the original JSON string content.
+ * a placeholder, alone or inside a longer string) becomes the original JSON string content. The parser sends
+ * every line with a `\u0000` escape of its own to the plain path, so a NUL here is always a placeholder's.
  */
 export function expandRaw(text: string, table: RawTable): string | Array<string | Buffer> {
   if (table.size === 0) return text;
-  let at = text.indexOf(TOKEN);
+  let at = nextToken(text, 0);
   if (at < 0) return text;
   // The text between the raw slices stays text: the writer encodes it straight into its output buffer.
   const parts: Array<string | Buffer> = [];
   let from = 0;
   while (at >= 0) {
-    const close = text.indexOf(TOKEN, at + TOKEN.length);
-    const id = Number(text.slice(at + TOKEN.length, close));
+    const close = nextToken(text, at + TOKEN.length);
+    const slice = close < 0 ? undefined : table.slices[Number(text.slice(at + TOKEN.length, close))];
+    if (slice === undefined) throw new Error(`expandRaw: a placeholder without its slice at ${at}`);
     if (at > from) parts.push(text.slice(from, at));
-    parts.push(table.slices[id]!);
+    parts.push(slice);
     from = close + TOKEN.length;
-    at = text.indexOf(TOKEN, from);
+    at = nextToken(text, from);
   }
   if (from < text.length) parts.push(text.slice(from));
   return parts;
+}
+
+/** A string of a parsed record as its text: placeholders in it replaced by what their bytes say. */
+export function rawText(text: string, table: RawTable | null): string {
+  if (table === null || !text.includes('\u0000')) return text;
+  return JSON.parse(chunkBytes(expandRaw(JSON.stringify(text), table)).toString('utf8')) as string;
 }
 
 /** Text, bytes, or text and bytes in parts (kept apart to avoid copying them together more than once). */

@@ -689,10 +689,12 @@ function decodeCell(key: string, value: string, radpoOwn: boolean): unknown {
     }
     if (deeperThan(parsed, MAX_DEPTH)) return value; // kept as text: never walked
     if (radpoOwn) return parsed;
+    // A list of turns may hold null where a model gave no answer (the Kaggle arena's "[null]"): decoded, so the
+    // reader refuses the turn, never written as the text "[null]".
     if (
       Array.isArray(parsed) &&
       parsed.length > 0 &&
-      (parsed.every(isMessage) || parsed.every((t) => typeof t === 'string'))
+      (parsed.every(isMessage) || parsed.every((t) => typeof t === 'string' || t === null))
     )
       return parsed;
     if (isMessage(parsed)) return parsed;

@@ -21,11 +21,33 @@ describe('relabel stops on scores that contradict most labels', () => {
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'report.json'))).toBe(false);
     expect(r.stderr).toMatch(
-      /of the first [\d,]+ untied scored pairs \(\d+\.\d%, at least \d+\.\d% at 95% confidence\) have/,
+      /of the first [\d,]+ untied scored pairs \(\d+\.\d%, at least \d+\.\d% at 99\.9% confidence\) have/,
     );
     expect(r.stderr).toContain('above --max-conflict-rate 0.5');
     expect(r.stderr).toContain('are the score columns swapped? chosen scores come from metadata.score_rejected');
     expect(r.stderr).toContain('--max-conflict-rate 1');
+  });
+
+  it('a weak judge near the bound: relabel, checking as it goes, agrees with score, checking once', async () => {
+    // 77 conflicts in the first 128 pairs (60.2%: at least 51.5% at 95%, which stopped relabel mid-run), 205 in
+    // all 400 (51.3%: at least 46.4%, under 0.5: score passed the same file).
+    const dir = tempDir();
+    const input = join(dir, 'weak.jsonl');
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const conflict = i < 128 ? i % 128 < 77 : (i - 128) % 17 < 8;
+      return JSON.stringify({
+        prompt: `question ${i}`,
+        chosen: `answer a${i}`,
+        rejected: `answer b${i}`,
+        score_chosen: conflict ? 3 : 7,
+        score_rejected: conflict ? 7 : 3,
+      });
+    });
+    writeFileSync(input, `${rows.join('\n')}\n`);
+    expect(rows.filter((r) => r.includes('"score_chosen":3')).length).toBe(205);
+    const r = await run(['relabel', input, '-o', join(dir, 'out.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('contradicting label (chosen scored lower): 205 (51.3% of untied scored pairs');
   });
 
   it('to stdout: the first rows wait for the check, so the stop leaves stdout empty', async () => {

@@ -312,6 +312,34 @@ describe('a refusal from the storage a download is sent to', () => {
   });
 });
 
+describe('a file shorter than the Hub announced', () => {
+  it('the second run says so and removes the partial copy, instead of "run again to resume" forever', async () => {
+    const dir = tempDir();
+    const parquet = join(dir, 'rows.parquet');
+    expect((await run(['relabel', join(FIXTURES, 'ultrafeedback_sample.jsonl'), '-o', parquet, '-q'])).code).toBe(0);
+    const bytes = readFileSync(parquet);
+    const h = await startHub({ 'data/rows.parquet': bytes });
+    h.faults.set('data/rows.parquet', 'size-lie');
+    const cache = join(dir, 'cache');
+    const env = hubEnvFor(h, cache);
+    const argv = ['inspect', 'hf://datasets/me/uf/data/rows.parquet'];
+    // The first run cannot tell a short file from a cut connection: it keeps what came, to resume.
+    const first = await run(argv, { env });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain(`ended after ${bytes.length} of ${bytes.length + 100} bytes`);
+    const blobs = join(cache, 'datasets--me--uf', 'blobs');
+    expect(readdirSync(blobs).filter((f) => f.endsWith('.incomplete'))).toHaveLength(1);
+    // The resume gets nothing (416): the file ends where the copy does.
+    const second = await run(argv, { env });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(
+      `the Hub announced ${bytes.length + 100} bytes, but the file it serves ends at ${bytes.length}`,
+    );
+    expect(second.stderr).not.toContain('run again to resume');
+    expect(readdirSync(blobs)).toEqual([]);
+  });
+});
+
 describe('a slow or huge tree listing', () => {
   it.each([
     ['trickles a byte at a time', 'trickle', 'did not arrive whole within 3 s'],

@@ -16,8 +16,10 @@ function roundTrip(text: string): { fast: string | null; slow: string } {
 }
 
 const long = (s: string) => s.repeat(Math.ceil(80 / s.length));
-/** Past RAW_MIN_BYTES: kept as bytes. */
-const longer = (s: string) => s.repeat(Math.ceil(200 / s.length));
+/**
+ * Past RAW_MIN_BYTES in the form JSON.stringify writes (\u00e9's six bytes are é's two there): kept as bytes.
+ */
+const longer = (s: string) => s.repeat(Math.ceil(800 / s.length));
 
 describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
   it.each([
@@ -35,6 +37,8 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     ['same text shares a slot', `{"a": "${long('same ')}", "b": "${long('same ')}", "c": "${long('diff ')}"}`],
     ['pretty printed', `{\n\t"a": [\n  1,\n  "${long('x ')}"\r\n]\n}`],
     ['emoji and U+2028', `{"a": "${long('🙂\u2028 ')}"}`],
+    // JSON.stringify writes the text as \\u0000: not a placeholder's token (expandRaw read it as one).
+    ['the text \\u0000 beside kept bytes', `{"a": "${long('C: \\\\u0000 ')}", "b": "${longer('x')}"}`],
   ])('%s', (_name, text) => {
     const { fast, slow } = roundTrip(text);
     expect(fast).not.toBeNull();
@@ -56,6 +60,16 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     const value = parseRaw(Buffer.from(text, 'utf8'), table);
     expect(table.size).toBe(1);
     expect(chunkBytes(expandRaw(JSON.stringify(value), table)).toString('utf8')).toBe(JSON.stringify(JSON.parse(text)));
+  });
+
+  it('the same text takes the same form however it was escaped (127 bytes as é, 131 as \\u00e9)', () => {
+    // Kept or decoded by the length of the form JSON.stringify writes: one decoded and one kept compared unequal.
+    const a = 'a'.repeat(125);
+    const value = parseRaw(Buffer.from(`{"x": "${a}é", "y": "${a}\\u00e9"}`, 'utf8'), new RawTable()) as {
+      x: string;
+      y: string;
+    };
+    expect(value.x).toBe(value.y);
   });
 
   it.each([

@@ -20,6 +20,7 @@ import { getPath, type Path } from '../../core/path.js';
 import { relabeledEvidence } from '../../core/relabel.js';
 import {
   readScores,
+  refuseSidedScores,
   resolveScoreColumns,
   type PairScores,
   type ScoreAttribute,
@@ -260,6 +261,8 @@ export class PairReader {
       });
       return { shape, overall: null, aspects: null, relabeled: false, seen: new Map() };
     }
+    const named = { chosen: config.chosenScoreCol, rejected: config.rejectedScoreCol, attributes: config.aspects };
+    refuseSidedScores(named, shape.winner ?? undefined);
     const first = shape.winner ? probeOrientation(value, shape.winner) : value;
     let overall = resolveScoreColumns(first, { chosen: config.chosenScoreCol, rejected: config.rejectedScoreCol });
     let aspects = config.aspects.length > 0 ? resolveScoreColumns(first, { attributes: config.aspects }) : null;

@@ -20,7 +20,7 @@ import { LabelLikeValues, labelLikeWarning } from '../../core/label-like.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
 import { getPath, pathText, type Path } from '../../core/path.js';
 import { joinScores, positionalMismatch } from '../../core/score-join.js';
-import { readScores, resolveScoreColumns, type PairScores } from '../../core/scores.js';
+import { readScores, refuseSidedScores, resolveScoreColumns, type PairScores } from '../../core/scores.js';
 import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
 import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
@@ -356,6 +356,7 @@ function scoreReader(
   joined: JoinedScores | null,
 ): { read: ReadScores; text: string } | null {
   if (joined) return { read: joinedReader(joined, config.scoresFile!.key, shape), text: joined.description };
+  refuseSidedScores(config.scores, shape.winner ?? undefined);
   const columns = resolveScoreColumns(shape.winner ? probeOrientation(first, shape.winner) : first, config.scores);
   if (!columns) return null;
   return { read: (_raw, value) => readScores(value, columns, ANY_SCALE), text: columns.description };

@@ -25,7 +25,7 @@ import { roundScores, type PairScores, type ScoreColumns } from '../../core/scor
 import { shardOf, type Shard } from '../../core/shard.js';
 import { joinScores, type ScoresRow, type SideNames } from '../../core/score-join.js';
 import { orientByWinner, winnerSide } from '../../core/winner.js';
-import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, type Chunk } from '../../io/rawjson.js';
+import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, rawText, type Chunk } from '../../io/rawjson.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import { spliceTrlRows } from './splice.js';
 
@@ -133,17 +133,19 @@ function refuseBelowGap(scores: PairScores, context: RecordContext): void {
 }
 
 /** Where a row came from: its line, its file when there are several, its own id. */
-function rowOrigin(record: SourceRecord, value: unknown, context: RecordContext): RowOrigin {
+function rowOrigin(record: SourceRecord, value: unknown, table: RawTable | null, context: RecordContext): RowOrigin {
   const origin: RowOrigin = { line: record.location.line };
   if (context.withFile) origin.file = record.location.source;
   const isId = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number';
+  // A long id (128 bytes or more) is a placeholder of the byte-level parser: the splice writes ids as text.
+  const text = (v: string | number) => (typeof v === 'string' ? rawText(v, table) : v);
   const id = context.idColumn ? getPath(value, context.idColumn) : undefined;
-  if (isId(id)) origin.id = id;
+  if (isId(id)) origin.id = text(id);
   else if (!context.idNamed) {
     // The first row's id column fixes no other row's: a row added by hand under `id` keeps its own.
     const own = defaultIdColumn(value);
     const ownId = own ? getPath(value, own) : undefined;
-    if (isId(ownId)) origin.id = ownId;
+    if (isId(ownId)) origin.id = text(ownId);
   }
   return origin;
 }
@@ -207,7 +209,7 @@ function relabelValue(
   refuseNoPreference(pair, tie, context);
   refuseBelowGap(scores, context);
   const copies = relabelPair(pair, scores, { goal: context.goal, placement: context.placement });
-  const origin = rowOrigin(record, value, context);
+  const origin = rowOrigin(record, value, table, context);
   // TRL rows from the byte-level parser: spliced from the bytes it kept (splice.ts), when the pair allows.
   const spliced =
     table && context.format === 'trl' && !context.objects

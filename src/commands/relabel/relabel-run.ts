@@ -11,7 +11,7 @@ import { detectShapeOf, readPair, unusedPromptColumns, type Message, type Shape 
 import { relabeledEvidence } from '../../core/relabel.js';
 import { hint } from '../../core/hints.js';
 import { positionalMismatch } from '../../core/score-join.js';
-import { resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
+import { refuseSidedScores, resolveScoreColumns, type ScoreColumns } from '../../core/scores.js';
 import { defaultIdColumn } from '../../core/ids.js';
 import { pathText } from '../../core/path.js';
 import { shardOf } from '../../core/shard.js';
@@ -130,53 +130,61 @@ export class RelabelRun {
     this.inputs.push(summary);
     let context: RecordContext | null = null;
     let contextId = -1;
-    for await (const batch of records) {
-      await checkpoint(io.signal);
-      if (format === 'csv')
-        for (const record of batch)
-          if (record.jsonTextColumns)
-            for (const c of record.jsonTextColumns)
-              if (!this.jsonTextColumns.has(c)) this.jsonTextColumns.set(c, formatLocation(record.location));
-      let rest = batch;
-      if (context === null) {
-        // Records up to the first parseable one are handled here, one by one: it fixes the context.
-        const results: RecordResult[] = [];
-        let i = 0;
-        for (; i < batch.length && context === null; i++) {
-          // A record the judge stage set aside keeps its error (its bytes would parse, and then have no scores).
-          const parsed = batch[i]!.error ? batch[i]! : parseJsonRecord(batch[i]!, isJsonFile);
-          if (!parsed.error) context = this.contextFrom(parsed.value, parsed.location, summary, format, isJsonFile);
-          results.push(
-            context
-              ? relabelRecord(batch[i]!, { ...context, fast: false })
-              : { kind: 'error', error: parsed.error!, record: parsed },
-          );
-        }
-        this.push({ results: Promise.resolve(results), bytes: 0 });
-        rest = batch.slice(i);
-      }
-      if (rest.length > 0) {
-        const queued = this.submit(rest, context!, contextId);
-        if (queued === null) {
-          // On the main thread each record is written as soon as it is relabeled (after the batches before
-          // it): its rows die young. A batch of results waiting for the writer lived through collections of
-          // the young generation and was copied, then promoted, then marked (on 200 MB of real rows, the
-          // collector's time fell from ~0.4 s to ~0.1 s).
-          while (this.inFlight.length > 0) await this.drainOne(summary);
-          for (const record of rest) {
-            const accepted = this.accept(relabelRecord(record, context!), summary);
-            if (accepted) await accepted;
+    try {
+      for await (const batch of records) {
+        await checkpoint(io.signal);
+        if (format === 'csv')
+          for (const record of batch)
+            if (record.jsonTextColumns)
+              for (const c of record.jsonTextColumns)
+                if (!this.jsonTextColumns.has(c)) this.jsonTextColumns.set(c, formatLocation(record.location));
+        let rest = batch;
+        if (context === null) {
+          // Records up to the first parseable one are handled here, one by one: it fixes the context.
+          const results: RecordResult[] = [];
+          let i = 0;
+          for (; i < batch.length && context === null; i++) {
+            // A record the judge stage set aside keeps its error (its bytes would parse, and then have no scores).
+            const parsed = batch[i]!.error ? batch[i]! : parseJsonRecord(batch[i]!, isJsonFile);
+            if (!parsed.error) context = this.contextFrom(parsed.value, parsed.location, summary, format, isJsonFile);
+            results.push(
+              context
+                ? relabelRecord(batch[i]!, { ...context, fast: false })
+                : { kind: 'error', error: parsed.error!, record: parsed },
+            );
           }
-        } else contextId = queued;
+          this.push({ results: Promise.resolve(results), bytes: 0 });
+          rest = batch.slice(i);
+        }
+        if (rest.length > 0) {
+          const queued = this.submit(rest, context!, contextId);
+          if (queued === null) {
+            // On the main thread each record is written as soon as it is relabeled (after the batches before
+            // it): its rows die young. A batch of results waiting for the writer lived through collections of
+            // the young generation and was copied, then promoted, then marked (on 200 MB of real rows, the
+            // collector's time fell from ~0.4 s to ~0.1 s).
+            while (this.inFlight.length > 0) await this.drainOne(summary);
+            for (const record of rest) {
+              const accepted = this.accept(relabelRecord(record, context!), summary);
+              if (accepted) await accepted;
+            }
+          } else contextId = queued;
+        }
+        // With workers, batches run ahead within the byte budget.
+        while (this.inFlight.length > 1 && this.inFlightBytes > IN_FLIGHT_BUDGET_BYTES) await this.drainOne(summary);
+        const n = formatCount;
+        this.progress.update(
+          (seconds) =>
+            `radpo relabel: ${n(this.counts.rowsRead)} rows read, ${n(this.counts.rowsWritten)} written ` +
+            `(${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`,
+        );
       }
-      // With workers, batches run ahead within the byte budget.
-      while (this.inFlight.length > 1 && this.inFlightBytes > IN_FLIGHT_BUDGET_BYTES) await this.drainOne(summary);
-      const n = formatCount;
-      this.progress.update(
-        (seconds) =>
-          `radpo relabel: ${n(this.counts.rowsRead)}` +
-          ` rows read, ${n(this.counts.rowsWritten)} written (${n(Math.round(this.counts.rowsRead / seconds))} rows/s)`,
-      );
+    } catch (err) {
+      // The reader runs ahead of the worker threads: the batches before the point it failed at are relabeled
+      // first, so an earlier row's error is the one reported, as on the main thread (a stop is not delayed).
+      if (!(err instanceof RadpoError && err.code === 'interrupted'))
+        while (this.inFlight.length > 0) await this.drainOne(summary);
+      throw err;
     }
     while (this.inFlight.length > 0) await this.drainOne(summary);
   }
@@ -188,8 +196,10 @@ export class RelabelRun {
   private submit(records: SourceRecord[], context: RecordContext, contextId: number): number | null {
     const bytes = records.reduce((a, r) => a + (r.bytes?.length ?? 0), 0);
     this.inputBytes += bytes;
-    // Worker threads get the records' bytes only: scores a judge handed over stay on the main thread.
-    const poolable = context.fast && !context.objects && records[0]!.bytes !== undefined && this.session === null;
+    // Worker threads get the records' bytes only: scores a judge handed over stay on the main thread, and so
+    // does a batch holding a line the reader refused (bad UTF-8, over --max-line-bytes: it has no bytes).
+    const poolable =
+      context.fast && !context.objects && this.session === null && records.every((r) => r.bytes !== undefined);
     if (
       this.pool === null &&
       poolable &&
@@ -296,6 +306,7 @@ export class RelabelRun {
       if (why) throw new RadpoError('schema', `${summary.source}: ${why}`, config.words(hint('match_scores_file')));
       return null;
     }
+    refuseSidedScores(config.scores, shape.winner ?? undefined);
     const columns = resolveScoreColumns(shape.winner ? probeOrientation(value, shape.winner) : value, config.scores);
     if (columns === null) throw noScores(summary.source, value, shape.winner !== null);
     summary.scores = columns.description;

@@ -152,7 +152,8 @@ function isPlain(m: Message): boolean {
     if ((n === 0 && key !== 'role') || (n === 1 && key !== 'content') || n === 2) return false;
     n++;
   }
-  return n === 2 && typeof m.content === 'string';
+  // A role of 128 bytes or more is a placeholder of the byte-level parser (messageHead writes roles as text).
+  return n === 2 && typeof m.content === 'string' && typeof m.role === 'string' && !m.role.includes('\u0000');
 }
 
 /**

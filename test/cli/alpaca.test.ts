@@ -235,4 +235,21 @@ describe('tools', () => {
     const info = JSON.parse(readFileSync(join(dir, 'dataset_info.json'), 'utf8'));
     expect(info.out.columns.tools).toBeUndefined();
   });
+
+  it('a tools column only a later row holds is read there, and dataset_info.json maps it', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.jsonl');
+    const rows = [
+      { prompt: 'q', chosen: 'a', rejected: 'b', sc: 7, sr: 3 },
+      { prompt: 'weather?', chosen: 'a', rejected: 'b', tools: '[{"name":"get_weather"}]', sc: 7, sr: 3 },
+    ];
+    writeFileSync(input, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    const output = join(dir, 'out.jsonl');
+    const r = await run(['relabel', input, ...SCORES, '--format', 'llamafactory', '-o', output]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = parseJsonl(readFileSync(output, 'utf8'));
+    expect(out.map((row) => row.tools)).toEqual([undefined, undefined, rows[1]!.tools, rows[1]!.tools]);
+    const info = JSON.parse(readFileSync(join(dir, 'dataset_info.json'), 'utf8'));
+    expect(info.out.columns.tools).toBe('tools');
+  });
 });

@@ -345,3 +345,110 @@ describe('LLaMA-Factory v1 DPO rows (chosen_messages, rejected_messages, content
     expect((error as RowError).details.found).toContain('reasoning');
   });
 });
+
+describe('every row read by its own columns, not the first row’s (issue 26 review)', () => {
+  const pair = { chosen: 'good', rejected: 'bad' };
+  const read = (first: object, row: object) => pairOf(readPair(row, detectShape(first, {})));
+  const refusal = (first: object, row: object) => {
+    try {
+      read(first, row);
+    } catch (err) {
+      return err instanceof RowError ? `${err.reason}: ${err.details.field}` : String(err);
+    }
+    return 'read';
+  };
+  const first = { instruction: 'Say hello', ...pair };
+
+  it.each([
+    [
+      'an Alpaca input',
+      { instruction: 'Translate', input: 'bonjour', ...pair },
+      [{ role: 'user', content: 'Translate\nbonjour' }],
+    ],
+    [
+      'a system prompt',
+      { instruction: 'Answer', system: 'You are a pirate.', ...pair },
+      [
+        { role: 'system', content: 'You are a pirate.' },
+        { role: 'user', content: 'Answer' },
+      ],
+    ],
+    [
+      'earlier turns (history)',
+      { instruction: 'And now?', history: [['Hi', 'Hello']], ...pair },
+      [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'And now?' },
+      ],
+    ],
+  ])('a later row’s %s reaches its prompt', (_, row, prompt) => {
+    expect(read(first, row).prompt).toEqual(prompt);
+  });
+
+  it('a later row’s tools reach its pair; a first row without them reads none', () => {
+    expect(read(first, { ...first, tools: '[{"name":"f"}]' }).tools).toBe('[{"name":"f"}]');
+    expect(read(first, first).tools).toBeUndefined();
+  });
+
+  it('a column the first row holds as something else stays unread (named by the unused-columns warning)', () => {
+    const odd = { ...first, history: [{ role: 'user', content: 'x' }] };
+    expect(detectShape(odd, {}).history).toBeNull();
+    expect(read(odd, odd).prompt).toEqual([{ role: 'user', content: 'Say hello' }]);
+  });
+
+  const conversation = (user: string, answer: string) => [
+    { role: 'user', content: user },
+    { role: 'assistant', content: answer },
+  ];
+  it.each([
+    ['the prompt’s turns, then the answer: the answer', conversation('Say hello', 'good'), 'read'],
+    ['another prompt before the answer: refused', conversation('Something else', 'good'), 'prompt_mismatch: chosen'],
+  ])('a later row whose chosen is a whole conversation, %s', (_, chosen, expected) => {
+    const row = { ...first, chosen, rejected: conversation('Say hello', 'bad') };
+    expect(refusal(first, row)).toBe(expected);
+    if (expected === 'read') expect(read(first, row).chosen).toEqual([{ role: 'assistant', content: 'good' }]);
+  });
+
+  const openai = (extra: object) => ({
+    input: { messages: [{ role: 'user', content: 'Weather?' }], ...extra },
+    preferred_output: [{ role: 'assistant', content: 'Sunny.' }],
+    non_preferred_output: [{ role: 'assistant', content: 'No idea.' }],
+  });
+  const tools = [{ type: 'function', function: { name: 'get_weather' } }];
+  it.each([
+    ['input.tools: kept as the pair’s tools', { tools }, 'read', JSON.stringify(tools)],
+    [
+      'parallel_tool_calls true (the default): read',
+      { tools, parallel_tool_calls: true },
+      'read',
+      JSON.stringify(tools),
+    ],
+    [
+      'parallel_tool_calls false: refused, naming it',
+      { tools, parallel_tool_calls: false },
+      'bad_field: input.parallel_tool_calls',
+      undefined,
+    ],
+  ])('OpenAI DPO rows, %s', (_, extra, expected, kept) => {
+    expect(refusal(openai({}), openai(extra))).toBe(expected);
+    if (kept) expect(read(openai({}), openai(extra)).tools).toBe(kept);
+  });
+
+  it.each([
+    ['no content parts', []],
+    ['a blank text', '  '],
+  ])('a prompt of %s is refused as an empty prompt string is', (_, content) => {
+    const row = {
+      chosen_messages: [
+        { role: 'user', content },
+        { role: 'assistant', content: 'good' },
+      ],
+      rejected_messages: [
+        { role: 'user', content },
+        { role: 'assistant', content: 'bad' },
+      ],
+    };
+    expect(refusal(row, row)).toBe('bad_field: chosen_messages');
+  });
+});

@@ -81,3 +81,37 @@ describe('a list row read into the canonical record', () => {
     expect(record!.id).toEqual({ name: 'question_id', value: 7 });
   });
 });
+
+describe('pairs reads scores as relabel does, one response per text (issue 26 review)', () => {
+  const pick = { strategy: 'all', minGap: 0, seed: 1, line: 1 } as const;
+  const pairsOf = (row: Record<string, unknown>) => {
+    try {
+      const [record] = listRecords(row, 'overall', {}, null);
+      return pairRows(record!, pick).rows.map((r) => [r.chosen, r.rejected, r.score_chosen, r.score_rejected]);
+    } catch (err) {
+      return `${(err as { reason?: string }).reason}: ${(err as Error).message}`;
+    }
+  };
+  it.each([
+    ['a decimal text is a score', ['7', 3], [['a', 'b', 7, 3]]],
+    ['"0x10" is no score', ['0x10', 3], 'bad_score: the score is not a number'],
+    ['"0b111" is no score', ['0b111', 3], 'bad_score: the score is not a number'],
+    ['"Infinity" is no score', ['Infinity', 3], 'bad_score: the score is not a number'],
+    ['null is none: the response takes no part', [null, 3], 'no_preference'],
+  ])('%s', (_, scores, expected) => {
+    const got = pairsOf({ prompt: 'p', responses: ['a', 'b'], scores });
+    if (expected === 'no_preference') expect(got).toMatch(/^no_preference/);
+    else expect(got).toEqual(expected);
+  });
+
+  it.each([
+    ['with one score: kept once', [5, 5, 1], [['same', 'other', 5, 1]]],
+    [
+      'with two scores: the row is refused',
+      [9, 2, 1],
+      'bad_score: one response text is given twice with different scores',
+    ],
+  ])('a text given twice %s', (_, scores, expected) => {
+    expect(pairsOf({ prompt: 'p', responses: ['same', 'same', 'other'], scores })).toEqual(expected);
+  });
+});

@@ -45,6 +45,9 @@ export type Verdict =
       reason: 'judge_unparseable' | 'judge_failed' | 'judge_rejected' | 'judge_missing';
       message: string;
       rawText?: string;
+      /** An unreadable verdict: what the rubric reads, and the end of what the judge wrote (where a score goes). */
+      expected?: string;
+      found?: string;
     }
   | { ok: false; reason: 'batch_pending'; message: string; rawText?: undefined };
 
@@ -353,6 +356,10 @@ export class Judge {
         `the judge's answer has no readable score ` +
         `in ${rubric.min}-${rubric.max} after ${parseRetries + 1} attempts`,
       rawText: lastText,
+      expected:
+        `an answer that ends as /${rubric.pattern.source}/ reads, ` +
+        `with a score from ${rubric.min} to ${rubric.max}`,
+      found: lastText === '' ? undefined : answerTail(lastText),
     };
   }
 
@@ -380,4 +387,10 @@ export class Judge {
       (id, message) => batchFailures.set(id, message),
     );
   }
+}
+
+/** The last ~120 characters of a judge's answer, on one line: the rubric reads the score at its end. */
+function answerTail(text: string): string {
+  const flat = text.trimEnd().replace(/\s+/g, ' ');
+  return JSON.stringify(flat.length > 120 ? `…${flat.slice(-120)}` : flat);
 }

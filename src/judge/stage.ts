@@ -195,7 +195,9 @@ class PairJudge {
     };
     const failed = (verdict: Failed, field: string): JudgedRecord => {
       if (verdict.reason === 'batch_pending') return { ...record, batchPending: true };
-      return { ...fail(new RowError(verdict.reason, verdict.message, { field })), judgeOutput: verdict.rawText };
+      const { expected, found } = verdict;
+      const error = new RowError(verdict.reason, verdict.message, { field, expected, found });
+      return { ...fail(error), judgeOutput: verdict.rawText };
     };
     try {
       // The first record says whether rows are pairs or lists of responses (radpo generate's rows).

@@ -629,5 +629,17 @@ describe('relabel --judge when the first row cannot be scored', () => {
     expect(parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'))).toMatchObject([
       { line: 1, reason: 'judge_unparseable' },
     ]);
+    // Stopped on it: the message says what the rubric reads and ends with what the judge wrote (newcomer review:
+    // "no readable score after 3 attempts" named neither; the answer was only in the rejects file).
+    const again = await judgeServer({ faults: ['unparseable', 'unparseable'] });
+    const stopped = await run(
+      args.map((a) => (a === server.url ? again.url : a)),
+      { env },
+    );
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(
+      /expected an answer that ends as \/Overall Score:.*\/ reads, with a score from 1 to 10/,
+    );
+    expect(stopped.stderr).toContain('found "I cannot decide on a score for this one."');
   });
 });

@@ -29,8 +29,24 @@ export type ColumnRole =
   | 'response'
   | 'score';
 
-/** The command that reads a layout: relabel (scored pairs), score (pairs or lists without scores), pairs. */
-type Command = 'relabel' | 'score' | 'pairs';
+/**
+ * The command that reads a layout: relabel (scored pairs), score (pairs or lists without scores), pairs;
+ * none for data that is no pairs and that no command reads as it is (the reading's `unpaired` says more).
+ */
+type Command = 'relabel' | 'score' | 'pairs' | 'none';
+
+/**
+ * Data that is no pairs: what inspect counts over the whole file to say whether anything in it could be
+ * paired — each row's prompt (unpaired feedback: two responses to one prompt could pair) or its model
+ * (single-answer grading: two models' answers to one question could), or nothing (a format to convert).
+ */
+export interface Unpaired {
+  count: 'prompts' | 'models' | 'nothing';
+  /** The row's prompt or model as text to compare; undefined when the row has none. */
+  keyOf(record: Record<string, unknown>): string | undefined;
+  /** Unpaired feedback: whether the row's response was liked (true), disliked (false), or neither said. */
+  liked?(record: Record<string, unknown>): boolean | undefined;
+}
 
 /** One way to read a record: the layout, why it fits, and the command with the columns to name. */
 export interface Reading {
@@ -43,6 +59,8 @@ export interface Reading {
   winnerColumn?: string;
   /** Read with no flag at all: radpo finds this layout by itself. */
   known: boolean;
+  /** Data that is no pairs (command `none`): what to count to say whether it could be paired. */
+  unpaired?: Unpaired;
   /** A known layout's columns, named to pick this reading where another known one fits the record too. */
   picks?: Array<[ColumnRole, string]>;
 }
@@ -373,6 +391,69 @@ export const INPUT_LAYOUTS: readonly InputLayout[] = [
         known: true,
       };
     },
+  },
+  {
+    name: 'unpaired feedback (KTO): one response per row, liked or not',
+    vocabulary: 'messages (the last an answer) or conversations, with a boolean label or kto_tag (LLaMA-Factory KTO)',
+    recognise: (record, name) => {
+      const turns = firstOf(record, ['messages', 'conversations']);
+      const flag = firstOf(record, ['label', 'kto_tag']);
+      if (!turns || !flag || !isMessageList(record[turns]) || typeof record[flag] !== 'boolean') return null;
+      const flagColumn = flag;
+      const turnsColumn = turns;
+      return {
+        layout: name,
+        reason:
+          `columns ${turns} and ${flag} (true or false): each row is one response with a thumbs up or down, ` +
+          'no pair; DPO pairs need two responses to one prompt',
+        command: 'none',
+        columns: [],
+        known: true,
+        unpaired: {
+          count: 'prompts',
+          // The prompt is every turn before the answer: rows whose turns before it are equal answer one prompt.
+          keyOf: (r) => (isMessageList(r[turnsColumn]) ? JSON.stringify(r[turnsColumn].slice(0, -1)) : undefined),
+          liked: (r) => (typeof r[flagColumn] === 'boolean' ? r[flagColumn] : undefined),
+        },
+      };
+    },
+  },
+  {
+    name: 'NeMo-Aligner reward-model data',
+    vocabulary: 'text (one conversation templated with <extra_id_0>/<extra_id_1> markers) and label',
+    recognise: (record, name) =>
+      typeof record.text === 'string' && /<extra_id_\d+>/.test(record.text) && has(record, 'label')
+        ? {
+            layout: name,
+            reason:
+              'column text holds whole templated conversations (<extra_id_…> markers), a pair is two consecutive ' +
+              'rows, and label is a list of attribute ratings with -100 for the unrated ones: radpo does not read ' +
+              'this format; convert it first to one row per pair (prompt, chosen, rejected, and their scores ' +
+              'without the -100 placeholders)',
+            command: 'none',
+            columns: [],
+            known: true,
+            unpaired: { count: 'nothing', keyOf: () => undefined },
+          }
+        : null,
+  },
+  {
+    name: 'FastChat single-answer judgments',
+    vocabulary: 'question_id, model, judge, user_prompt (the answer inside the judge prompt), judgment, score',
+    recognise: (record, name) =>
+      ['question_id', 'model', 'user_prompt', 'judgment', 'score'].every((c) => has(record, c)) &&
+      typeof record.user_prompt === 'string'
+        ? {
+            layout: name,
+            reason:
+              "each row grades one model's answer (column model), kept inside the judge prompt user_prompt, with " +
+              'its score: two models answering one question (question_id, turn) would make a pair',
+            command: 'none',
+            columns: [],
+            known: true,
+            unpaired: { count: 'models', keyOf: (r) => (r.model === undefined ? undefined : String(r.model)) },
+          }
+        : null,
   },
   {
     name: 'several responses per prompt, a known layout',

@@ -9,7 +9,7 @@
 import { RowError, preview } from './errors.js';
 import { hint } from './hints.js';
 import { defaultIdColumn } from './ids.js';
-import { scoreFieldOf, TEXT_FIELDS, toNumber } from './input-layouts.js';
+import { isMessageList, scoreFieldOf, TEXT_FIELDS, toNumber } from './input-layouts.js';
 import { unpackJudgePrompt } from './judge-prompt.js';
 import { pickPairs, type PickOptions } from './pairs.js';
 import { checkScoreGap } from './relabel.js';
@@ -190,13 +190,11 @@ function rowRecord(
         found: preview(items),
         hint: hint('name_responses_column'),
       });
-    if (prompt === undefined) throw noPrompt(promptCol);
-    return listRecord(row, prompt, items, path.join('.'), columns, source);
+    return listRecord(row, promptText(prompt, promptCol), items, path.join('.'), columns, source);
   }
   if (Array.isArray(row.completions) && promptCol === undefined && typeof row.instruction === 'string')
     return completionsRecord(row, row.completions as Array<Record<string, unknown>>, score, columns, source);
-  const prompt = promptCol ? getPath(row, promptCol) : row.prompt;
-  if (prompt === undefined) throw noPrompt(promptCol);
+  const prompt = promptText(promptCol ? getPath(row, promptCol) : row.prompt, promptCol);
   if (Array.isArray(row.responses) && (listFlags !== undefined || row.responses.some(isObject)))
     return listRecord(row, prompt, row.responses, 'responses', columns, source);
   if (!Array.isArray(row.responses))
@@ -265,6 +263,22 @@ function completionsRecord(
     id: idOf(row, columns.idCol),
     source,
   };
+}
+
+/**
+ * The prompt a row's responses answer: text or a message list. A number or an id (`--prompt-col
+ * question_id`) would be written as the prompt of every pair and refused by every trainer: refused here,
+ * naming the column, never written.
+ */
+function promptText(prompt: unknown, promptCol: Path | undefined): unknown {
+  if (prompt === undefined) throw noPrompt(promptCol);
+  if (typeof prompt === 'string' || isMessageList(prompt)) return prompt;
+  throw new RowError('bad_field', 'the prompt is not text', {
+    field: promptCol?.join('.') ?? 'prompt',
+    expected: 'a prompt string or message list',
+    found: preview(prompt),
+    hint: hint('name_prompt'),
+  });
 }
 
 function noPrompt(promptCol: Path | undefined): RowError {
@@ -457,10 +471,24 @@ export function longItem(
   const prompt =
     unpacked && columns.promptCol === undefined
       ? unpacked.instruction
-      : need(columns.promptCol ?? ['prompt'], 'prompt');
+      : promptText(need(columns.promptCol ?? ['prompt'], 'prompt'), columns.promptCol);
   const group = columns.groupCol ? need(columns.groupCol, 'group value') : prompt;
   const valuePath = (columns.scoreCol ?? columns.rankCol)!;
-  const value = meanOf(need(valuePath, columns.scoreCol ? 'score' : 'rank'));
+  const cell = need(valuePath, columns.scoreCol ? 'score' : 'rank');
+  // NeMo-Aligner's label lists hold -100 for the attributes a row does not rate: averaged in, it would
+  // pull every mean far below the scale. Refused, naming the column; one attribute can be named by index.
+  const rated = Array.isArray(cell) ? cell.findIndex((x) => toNumber(x) !== -100) : -1;
+  if (Array.isArray(cell) && cell.some((x) => toNumber(x) === -100))
+    throw new RowError('bad_score', "the score list holds -100, NeMo-Aligner's placeholder for an unrated attribute", {
+      field: valuePath.join('.'),
+      expected: 'a number, or a list of ratings of this response',
+      found: preview(cell),
+      hint:
+        rated < 0
+          ? 'every entry is -100: this row rates no attribute'
+          : `name one attribute by its index, e.g. ${[...valuePath, rated].join('.')}`,
+    });
+  const value = meanOf(cell);
   if (!Number.isFinite(value))
     throw new RowError('bad_score', `the row's ${columns.scoreCol ? 'score' : 'rank'} is not a number`, {
       field: valuePath.join('.'),

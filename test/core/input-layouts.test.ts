@@ -86,6 +86,20 @@ describe('the input layout registry, on real rows', () => {
       [],
     ],
     ['unscored/dpo_en_demo.json', 'LLaMA-Factory ShareGPT ranking', 'columns conversations, chosen and rejected', []],
+    // Data that is no pairs: named for what it is, read by no command.
+    [
+      'foreign/llamafactory_kto_en_demo.json',
+      'unpaired feedback (KTO)',
+      'columns messages and label (true or false)',
+      [],
+    ],
+    ['scored/helpsteer2_nemo_rm.jsonl', 'NeMo-Aligner reward-model data', 'a pair is two consecutive rows', []],
+    [
+      'foreign/fastchat_japanese_mt_bench_gpt-4_single_first12.jsonl',
+      'FastChat single-answer judgments',
+      "each row grades one model's answer (column model)",
+      [],
+    ],
     [
       'unscored/v1_dpo_demo.jsonl',
       'LLaMA-Factory v1 DPO',
@@ -160,6 +174,24 @@ describe('the input layout registry, on real rows', () => {
     expect(readingsOf(first('foreign/ultrafeedback_ab_ratings_60.json'))).toEqual([]);
     const prometheus = readingsOf(first('foreign/prometheus_mt_bench_eval_idx83_88.json'));
     expect(prometheus.map((r) => r.layout)).not.toContain('a list of responses in a column');
+  });
+
+  it.each([
+    ['foreign/llamafactory_kto_en_demo.json', 'prompts', '[{"content":"The Federal Trade Commission'],
+    ['scored/helpsteer2_nemo_rm.jsonl', 'nothing', undefined],
+    [
+      'foreign/fastchat_japanese_mt_bench_gpt-4_single_first12.jsonl',
+      'models',
+      'ELYZA-japanese-Llama-2-7b-fast-instruct',
+    ],
+  ] as const)('%s is no pairs: command none, and what to count (%s)', (file, count, key) => {
+    const [reading, ...others] = readingsOf(first(file));
+    expect(others).toEqual([]);
+    expect(reading?.command).toBe('none');
+    expect(reading?.unpaired?.count).toBe(count);
+    const found = reading?.unpaired?.keyOf(first(file));
+    if (key === undefined) expect(found).toBeUndefined();
+    else expect(found?.startsWith(key)).toBe(true);
   });
 
   it('every layout has a name and a vocabulary, and recognises nothing in an empty record', () => {

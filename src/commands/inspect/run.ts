@@ -12,7 +12,7 @@ import { codePoints, scoreHistogram as histogram } from '../../core/audit.js';
 import { formatLocation, RadpoError, RowError, type RowReason } from '../../core/errors.js';
 import { formatScore, paperGoalSpec, type Scale } from '../../core/goal.js';
 import { hint } from '../../core/hints.js';
-import { readingsOf, type ColumnRole, type Reading } from '../../core/input-layouts.js';
+import { readingsOf, type ColumnRole, type Reading, type Unpaired } from '../../core/input-layouts.js';
 import { longItem } from '../../core/response-lists.js';
 import { shellQuote } from '../../core/terminal.js';
 import { detectShapeOf, isEmptyResponse, pairOf, readPair, type Message, type Shape } from '../../core/pair.js';
@@ -287,6 +287,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
     const labels = new Set<string>();
     let labelColumn: string | undefined;
     let longCheck: LongCheck | null = null;
+    let unpaired: UnpairedCheck | null = null;
     let read: ReadScores | null = null;
     for await (const batch of records) {
       stopIfInterrupted(io.signal);
@@ -299,6 +300,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
         }
         if (unknown) {
           longCheck?.add(record.value);
+          unpaired?.add(record.value);
           const label = labelColumn === undefined ? undefined : (record.value as Record<string, unknown>)[labelColumn];
           if (label !== undefined && labels.size < 20) labels.add(String(label));
           continue;
@@ -312,9 +314,14 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
               // Not a layout radpo knows: say what is there, and how to name it.
               unknown = true;
               Object.assign(entry, describeUnknown(record.value, err.message));
+              // Data that is no pairs is no unknown shape: the registry knows it, and says so.
+              const first = entry.readings?.[0];
+              if (first?.unpaired) entry.shape = `not pairs: ${first.layout}`;
               labelColumn = entry.readings?.find((r) => r.winnerColumn)?.winnerColumn;
               longCheck = LongCheck.of(entry.readings);
               longCheck?.add(record.value);
+              unpaired = UnpairedCheck.of(entry.readings);
+              unpaired?.add(record.value);
               const label = labelColumn && (record.value as Record<string, unknown>)[labelColumn];
               if (label !== undefined && label !== '') labels.add(String(label));
               continue;
@@ -334,7 +341,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
         }
       }
     }
-    if (entry.readings) entry.suggestion = suggestionOf(entry.readings, labels, longCheck);
+    if (entry.readings) entry.suggestion = unpaired?.verdict() ?? suggestionOf(entry.readings, labels, longCheck);
   }
   return tally.report(inputs);
 }
@@ -492,6 +499,81 @@ class LongCheck {
   }
 }
 
+/**
+ * Data that is no pairs (a registry reading with command `none`), counted over the whole file: what it
+ * is, and whether anything in it could be paired. Bounded: the keys are digests, up to a million.
+ */
+class UnpairedCheck {
+  private readonly keys = new Map<string, { rows: number; liked: number; disliked: number }>();
+  private rows = 0;
+  private overflow = false;
+  private firstKey: string | undefined;
+  constructor(
+    private readonly reading: Reading,
+    private readonly unpaired: Unpaired,
+  ) {}
+
+  static of(readings: Reading[] | undefined): UnpairedCheck | null {
+    const reading = readings?.[0];
+    return reading?.unpaired ? new UnpairedCheck(reading, reading.unpaired) : null;
+  }
+
+  add(value: unknown): void {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+    const record = value as Record<string, unknown>;
+    const key = this.unpaired.keyOf(record);
+    if (key === undefined) return;
+    this.rows += 1;
+    this.firstKey ??= key;
+    const digest = createHash('sha1').update(key).digest('base64');
+    let entry = this.keys.get(digest);
+    if (!entry) {
+      if (this.keys.size >= 1_000_000) {
+        this.overflow = true;
+        return;
+      }
+      entry = { rows: 0, liked: 0, disliked: 0 };
+      this.keys.set(digest, entry);
+    }
+    entry.rows += 1;
+    const liked = this.unpaired.liked?.(record);
+    if (liked === true) entry.liked += 1;
+    if (liked === false) entry.disliked += 1;
+  }
+
+  /** What inspect prints for the input: the layout, why it is no pairs, and what could be paired. */
+  verdict(): string {
+    const { reading } = this;
+    const head = `reads as ${reading.layout} (${reading.reason})`;
+    const n = formatCount;
+    const groups = [...this.keys.values()];
+    const over = this.overflow ? ' (counted over the first 1,000,000 distinct)' : '';
+    if (this.unpaired.count === 'models') {
+      return groups.length === 1
+        ? `${head}\n  only one model (${this.firstKey}) in ${n(this.rows)} rows: nothing to pair ` +
+            '(pairs need two answers to one ' +
+            'question: judgments of another model on the same questions, or samples from radpo generate)'
+        : `${head}\n  ${n(groups.length)} models${over}: radpo does not take the answers out of FastChat's ` +
+            "single-answer prompts; FastChat's pairwise judgments of the same models (model_1, model_2, " +
+            'g1_winner, g2_winner) are a layout radpo reads';
+    }
+    if (this.unpaired.count === 'prompts') {
+      const repeated = groups.filter((g) => g.rows >= 2);
+      const both = groups.filter((g) => g.liked > 0 && g.disliked > 0);
+      const counts =
+        `${n(groups.length)} distinct prompts${over} in ${n(this.rows)} rows; ${n(repeated.length)} with ` +
+        `more than one response, ${n(both.length)} with both a liked and a disliked one`;
+      return both.length > 0
+        ? `${head}\n  ${counts}: those could be pairs (the liked response chosen): write them one response ` +
+            'per row with a score (1 liked, 0 disliked) and the prompt, then radpo pairs FILE --prompt-col ' +
+            'PROMPT --response-col RESPONSE --score-col SCORE'
+        : `${head}\n  ${counts}: nothing to pair; sample more responses per prompt (radpo generate) and ` +
+            'score them (radpo score), then radpo pairs';
+    }
+    return head;
+  }
+}
+
 /** The user named the pair's columns (or the A/B ones): the flags already pick one reading. */
 function namedColumns(config: InspectConfig): boolean {
   const { prompt, chosen, rejected, winner, schema } = config.shape;
@@ -504,7 +586,8 @@ function namedColumns(config: InspectConfig): boolean {
  * it, the one radpo read first; null where one fits.
  */
 function severalReadings(readings: Reading[]): string | null {
-  const known = readings.filter((r) => r.known);
+  // Data that is no pairs is said on its own (UnpairedCheck): no command to pick it by.
+  const known = readings.filter((r) => r.known && r.command !== 'none');
   if (known.length < 2) return null;
   // The reading radpo's pair reader took: the first relabel reading (the registry's order is detectShape's).
   const read = known.find((r) => r.command === 'relabel');
@@ -531,7 +614,9 @@ function suggestionOf(readings: Reading[], labels: ReadonlySet<string>, check: L
       'no known layout fits: name the columns that hold the prompt and the two responses with --prompt-col, ' +
       '--chosen-col and --rejected-col (or --response-a-col, --response-b-col and --winner-col)'
     );
-  const lines = readings.map((r) => `${r.layout} (${r.reason}): ${commandOf(r, labels)}`);
+  const lines = readings.map(
+    (r) => `${r.layout} (${r.reason})${r.command === 'none' ? '' : `: ${commandOf(r, labels)}`}`,
+  );
   const warning = check?.warning();
   if (warning) lines[0] += `\n    ${warning}`;
   return lines.length === 1 ? `reads as ${lines[0]}` : `reads as one of:\n    ${lines.join('\n    ')}`;
@@ -640,7 +725,9 @@ function scoreLines(report: InspectReport): string[] {
         }`,
       );
     out.push('chosen scores:', ...bars(s.chosen_histogram), 'rejected scores:', ...bars(s.rejected_histogram));
-  } else if (report.inputs.some((input) => input.readings?.[0]?.command === 'pairs'))
+  } else if (report.inputs.every((input) => input.readings?.[0]?.command === 'none'))
+    out.push('scores: not read (the data is no pairs: above)');
+  else if (report.inputs.some((input) => input.readings?.[0]?.command === 'pairs'))
     // Scores beside several responses per prompt (a scored list, long format): pairs reads them, not relabel.
     out.push(
       'scores or ranks: beside the responses, several per prompt: radpo pairs (above) picks its pairs by ' +

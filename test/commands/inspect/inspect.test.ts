@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATA, UF1000, run, tempDir } from '../../helpers.js';
@@ -155,5 +155,40 @@ describe('radpo inspect says what relabel would meet', () => {
     expect(
       JSON.parse((await run(['inspect', UF1000, '--prompt-col', 'source_index', '--json'])).stdout).scores.range,
     ).toBeNull();
+  });
+});
+
+describe('radpo inspect on data that is no pairs: what it is, not "name the columns"', () => {
+  it.each([
+    [
+      'foreign/llamafactory_kto_en_demo.json',
+      /shape: {2}not pairs: unpaired feedback \(KTO\)/,
+      /297 distinct prompts in 300 rows; 3 with more than one response, 1 with both a liked and a disliked one: those/,
+    ],
+    [
+      'scored/helpsteer2_nemo_rm.jsonl',
+      /shape: {2}not pairs: NeMo-Aligner reward-model data/,
+      /radpo does not read this format; convert it first/,
+    ],
+    [
+      'foreign/fastchat_japanese_mt_bench_gpt-4_single_first12.jsonl',
+      /shape: {2}not pairs: FastChat single-answer judgments/,
+      /only one model \(ELYZA-japanese-Llama-2-7b-fast-instruct\) in 12 rows: nothing to pair/,
+    ],
+  ])('%s', async (file, shape, truth) => {
+    const r = await run(['inspect', join(DATA, file)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(shape);
+    expect(r.stdout).toMatch(truth);
+    expect(r.stdout).toMatch(/scores: not read \(the data is no pairs: above\)/);
+    expect(r.stdout).not.toMatch(/no known layout fits|--chosen-col|score the pairs with a judge/);
+  });
+
+  it('KTO rows of one prompt, all liked: nothing to pair, sample more responses', async () => {
+    const rows = JSON.parse(readFileSync(join(DATA, 'foreign', 'llamafactory_kto_en_demo.json'), 'utf8'));
+    const path = join(tempDir(), 'liked.json');
+    writeFileSync(path, JSON.stringify(rows.filter((row: { label: boolean }) => row.label)));
+    const r = await run(['inspect', path]);
+    expect(r.stdout).toMatch(/with both a liked and a disliked one: nothing to pair; sample more responses per prompt/);
   });
 });

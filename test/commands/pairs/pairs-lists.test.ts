@@ -385,3 +385,35 @@ describe('long format: one response per row, grouped wherever the rows are', () 
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe('a prompt that is no text', () => {
+  const SINGLE = join(DATA, 'foreign', 'fastchat_japanese_mt_bench_gpt-4_single_first12.jsonl');
+
+  it('--prompt-col naming a number column (FastChat question_id): refused, naming the column and row', async () => {
+    const flags = ['--prompt-col', 'question_id', '--response-col', 'judgment', '--score-col', 'score'];
+    const out = join(tempDir(), 'pairs.jsonl');
+    const r = await run(['pairs', SINGLE, ...flags, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /first12\.jsonl:1: field "question_id": the prompt is not text \(expected a prompt string.*found number 61/,
+    );
+    // Set aside, never written: every row, with its reason.
+    const dir = tempDir();
+    const skip = await run(['pairs', SINGLE, ...flags, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl')]);
+    expect(skip.stdout).toBe('');
+    const rejects = parseJsonl(readFileSync(join(dir, 'rej.jsonl'), 'utf8'));
+    expect(rejects.map((x) => x.reason)).toEqual(Array(12).fill('bad_field'));
+    expect(rejects.every((x) => /field "question_id": the prompt is not text/.test(x.message))).toBe(true);
+  });
+});
+
+describe("NeMo-Aligner's label lists", () => {
+  it('a score list with -100 placeholders is refused, never averaged in; the hint names one attribute', async () => {
+    const file = join(DATA, 'scored', 'helpsteer2_nemo_rm.jsonl');
+    const flags = ['--prompt-col', 'text', '--response-col', 'text'];
+    const r = await run(['pairs', file, ...flags, '--score-col', 'label']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/:1: field "label": the score list holds -100, NeMo-Aligner's placeholder/);
+    expect(r.stderr).toMatch(/hint: name one attribute by its index, e\.g\. label\.4/);
+  });
+});

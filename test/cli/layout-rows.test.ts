@@ -126,6 +126,13 @@ describe('a row two registry entries fit: inspect names both readings', () => {
     const said = r.stdout + r.stderr;
     for (const reading of known)
       expect(said.includes(reading.layout) || said.includes(reading.reason), `${reading.layout}: ${said}`).toBe(true);
+    // relabel reads one and says so, naming both readings and the flags that pick each (it read one in silence).
+    const relabel = await run(['relabel', join(dir, 'both.jsonl')]);
+    expect(relabel.code, relabel.stderr).toBe(0);
+    expect(relabel.stderr).toMatch(/warning: .*both\.jsonl: several layouts fit the first record: read as /);
+    for (const reading of known) expect(relabel.stderr).toContain(reading.layout);
+    expect(relabel.stderr).toContain('--chosen-col chosen_messages --rejected-col rejected_messages');
+    expect(relabel.stderr).toContain('--chosen-col chosen --rejected-col rejected');
   });
 });
 

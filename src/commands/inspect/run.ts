@@ -4,6 +4,7 @@
  * memory: exact up to a million values a column and 500,000 distinct prompts, then estimates that say so
  * (pipeline/sketch.ts).
  */
+import { commandOf, severalReadings } from '../../cli/readings.js';
 import { createHash } from 'node:crypto';
 import type { RunCommand } from '../../cli/command.js';
 import { wordHint } from '../../cli/hints.js';
@@ -14,7 +15,6 @@ import { formatScore, paperGoalSpec, type Scale } from '../../core/goal.js';
 import { hint } from '../../core/hints.js';
 import { readingsOf, type ColumnRole, type Reading, type Unpaired } from '../../core/input-layouts.js';
 import { longItem } from '../../core/response-lists.js';
-import { shellQuote } from '../../core/terminal.js';
 import { detectShapeOf, isEmptyResponse, pairOf, readPair, type Message, type Shape } from '../../core/pair.js';
 import { LabelLikeValues, labelLikeWarning } from '../../core/label-like.js';
 import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.js';
@@ -377,22 +377,6 @@ function joinedReader(joined: JoinedScores, key: Path, shape: Shape): ReadScores
 }
 
 /** The flag that names each column role of a reading (core/input-layouts.ts names roles, not flags). */
-const ROLE_FLAGS: Record<ColumnRole, string> = {
-  prompt: '--prompt-col',
-  chosen: '--chosen-col',
-  rejected: '--rejected-col',
-  responseA: '--response-a-col',
-  responseB: '--response-b-col',
-  winner: '--winner-col',
-  scoreA: '--score-a-col',
-  scoreB: '--score-b-col',
-  responses: '--responses-col',
-  textField: '--text-field',
-  group: '--group-col',
-  response: '--response-col',
-  score: '--score-col',
-};
-
 function typeOf(value: unknown): string {
   if (Array.isArray(value))
     return value.length > 0 && value.every((m) => m && typeof m === 'object' && ('role' in m || 'from' in m))
@@ -410,23 +394,6 @@ function describeUnknown(value: unknown, message: string): Pick<InputEntry, 'sha
     return { name, type: typeOf(v), sample: sample.length > 60 ? `${sample.slice(0, 59)}…` : sample };
   });
   return { shape: `unknown (${message.replace(/^.*?: /, '')})`, columns, readings: readingsOf(record) };
-}
-
-/**
- * A label column's values mapped to A, B and a tie, from the values the file holds: a guess only where
- * the values say it (1 and 2, a and b, model_a and model_b); otherwise the values, for the user to map.
- */
-function winnerValues(seen: ReadonlySet<string>): string {
-  const values = [...seen].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
-  const plain = [
-    ['1', '2'],
-    ['a', 'b'],
-    ['A', 'B'],
-    ['model_a', 'model_b'],
-  ];
-  if (plain.some(([a, b]) => values.length === 2 && values[0] === a && values[1] === b))
-    return `A=${values[0]},B=${values[1]}`;
-  return `A=…,B=…,tie=… (the label's values: ${values.map(shellQuote).join(', ')})`;
 }
 
 /** Rows a long-format reading is tried on before inspect prints its command. */
@@ -578,33 +545,6 @@ class UnpairedCheck {
 function namedColumns(config: InspectConfig): boolean {
   const { prompt, chosen, rejected, winner, schema } = config.shape;
   return [prompt, chosen, rejected, winner, schema].some((v) => v !== undefined);
-}
-
-/**
- * Where two known layouts fit one record (chosen/rejected beside chosen_messages/rejected_messages; a
- * responses list beside chosen/rejected), each reading by name with the command and columns that pick
- * it, the one radpo read first; null where one fits.
- */
-function severalReadings(readings: Reading[]): string | null {
-  // Data that is no pairs is said on its own (UnpairedCheck): no command to pick it by.
-  const known = readings.filter((r) => r.known && r.command !== 'none');
-  if (known.length < 2) return null;
-  // The reading radpo's pair reader took: the first relabel reading (the registry's order is detectShape's).
-  const read = known.find((r) => r.command === 'relabel');
-  const lines = known.map((r) => {
-    const flags = r.command === 'relabel' ? (r.picks ?? []) : [];
-    const command = commandOf({ ...r, columns: flags }, new Set());
-    return `${r === read ? 'read as' : 'or as'} ${r.layout} (${r.reason}): ${command}`;
-  });
-  return `several layouts fit the first record:\n    ${lines.join('\n    ')}`;
-}
-
-/** The command that reads the input as one reading of the registry. */
-function commandOf(reading: Reading, labels: ReadonlySet<string>): string {
-  const flags = reading.columns.map(([role, column]) => `${ROLE_FLAGS[role]} ${shellQuote(column)}`);
-  if (reading.winnerColumn) flags.push(`--winner-values ${winnerValues(labels)}`);
-  const judge = reading.command === 'score' ? ' --judge chat|reward …' : '';
-  return `radpo ${reading.command} FILE${flags.length > 0 ? ` ${flags.join(' ')}` : ''}${judge}`;
 }
 
 /** What inspect prints for an input radpo cannot read as pairs: each reading, and the command for it. */

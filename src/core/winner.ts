@@ -8,7 +8,7 @@
  */
 import { RowError, ValueError, preview } from './errors.js';
 import { type UnpackedJudgePrompt, unpackFastChatPair, unpackJudgePrompt } from './judge-prompt.js';
-import { getPath, type Path } from './path.js';
+import { getPath, pathText, type Path } from './path.js';
 
 type Side = 'a' | 'b' | 'tie';
 
@@ -436,4 +436,26 @@ export function detectWinnerLayout(record: unknown): WinnerSpec | null {
     }
   }
   return null;
+}
+
+/**
+ * Read a pair from a row oriented by its winner: an error about the chosen or rejected response names the column
+ * the file holds it in (PandaLM's response1), not the oriented name the file does not have.
+ */
+export function readOriented<T>(value: unknown, spec: WinnerSpec | null | undefined, read: () => T): T {
+  if (!spec) return read();
+  try {
+    return read();
+  } catch (err) {
+    const field = err instanceof RowError ? err.details.field : undefined;
+    const side = field === undefined ? null : /^(chosen|rejected)(?=$|[.[])/.exec(field)?.[1];
+    if (err instanceof RowError && field !== undefined && side) {
+      const won = winnerSide(value, spec);
+      if (won !== 'tie') {
+        const path = (side === 'chosen') === (won === 'a') ? spec.responseA : spec.responseB;
+        err.details.field = pathText(path) + field.slice(side.length);
+      }
+    }
+    throw err;
+  }
 }

@@ -10,7 +10,7 @@ import { asMessages, detectShapeOf, pairOf, readPair, type Shape, type ShapeOpti
 import { getPath, type Path } from '../core/path.js';
 import { setPath } from '../core/path-write.js';
 import { parseScore, resolveScoreColumns, type PairScores, type ScoreColumnSpec } from '../core/scores.js';
-import { orientByWinner, probeOrientation } from '../core/winner.js';
+import { orientByWinner, probeOrientation, readOriented } from '../core/winner.js';
 import { parseJsonRecord, type SourceRecord } from '../io/records.js';
 import type { Verdict } from './judge.js';
 import { orderedWindow } from '../server/ordered.js';
@@ -212,7 +212,7 @@ class PairJudge {
         string,
         unknown
       >;
-      const pair = pairOf(readPair(value, this.shape));
+      const pair = pairOf(readOriented(record.value, this.shape.winner, () => readPair(value, this.shape!)));
       // Scores only where the data has none.
       const existing = !session.config.rescore && this.existing ? this.existingScores(value) : null;
       if (existing) return { ...record, scores: existing };

@@ -357,3 +357,22 @@ describe('winner columns named with flags', () => {
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe('an error about a response of an A/B row names the column the file holds it in', () => {
+  it.each([
+    // A won: the bad response is the rejected one, in output_2; B won: the bad one is output_1.
+    ['the loser is B', { output_1: 'A two', output_2: true, preference: 1 }, 'output_2'],
+    ['the loser is A', { output_1: true, output_2: 'B three', preference: 2 }, 'output_1'],
+  ])('%s: field "%s", never "chosen"/"rejected" (PandaLM said "chosen" for response1)', async (_name, row, column) => {
+    const dir = tempDir();
+    const input = join(dir, 'ab.jsonl');
+    const good = { instruction: 'q1', output_1: 'A one', output_2: 'B one', preference: 1, score_1: 8, score_2: 3 };
+    writeFileSync(
+      input,
+      `${JSON.stringify(good)}\n${JSON.stringify({ instruction: 'q2', ...row, score_1: 8, score_2: 3 })}\n`,
+    );
+    const r = await run(['relabel', input, '--score-a-col', 'score_1', '--score-b-col', 'score_2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`ab.jsonl:2: field "${column}": wrong type`);
+  });
+});

@@ -27,7 +27,7 @@ import {
   type ScoreColumns,
 } from '../../core/scores.js';
 import { mean } from '../../core/stats.js';
-import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
+import { orientByWinner, probeOrientation, readOriented, winnerSide } from '../../core/winner.js';
 import { joinScores, positionalMismatch } from '../../core/score-join.js';
 import { hint } from '../../core/hints.js';
 import { wordHint } from '../../cli/hints.js';
@@ -291,7 +291,9 @@ export class PairReader {
   private pairOf(value: unknown, location: Location, context: InputContext): ScoredPair | null {
     const { config, tally } = this;
     const { row, label, chosenIsA } = labelled(value, context.shape);
-    let pair = pairOf(readPair(row, context.shape, { allowEmpty: true }));
+    let pair = pairOf(
+      readOriented(value, context.shape.winner, () => readPair(row, context.shape, { allowEmpty: true })),
+    );
     let swap = false;
     if (context.relabeled) {
       const r = value as Record<string, unknown>;

@@ -21,7 +21,7 @@ import { contradictsLabel, isTie, relabeledEvidence } from '../../core/relabel.j
 import { getPath, pathText, type Path } from '../../core/path.js';
 import { joinScores, positionalMismatch } from '../../core/score-join.js';
 import { readScores, refuseSidedScores, resolveScoreColumns, type PairScores } from '../../core/scores.js';
-import { orientByWinner, probeOrientation, winnerSide } from '../../core/winner.js';
+import { orientByWinner, probeOrientation, readOriented, winnerSide } from '../../core/winner.js';
 import { type Io, stopIfInterrupted } from '../../io/io.js';
 import { openInput } from '../../pipeline/inputs.js';
 import { type JoinedScores, loadScoresFile } from '../../pipeline/scores-file.js';
@@ -170,7 +170,7 @@ class Tally {
   /** One record of an input whose shape (and score columns, if any) are known; `where` is its location. */
   add(raw: unknown, shape: Shape, read: ReadScores | null, where: string): void {
     const value = shape.winner ? orientByWinner(raw, shape.winner) : raw;
-    const pair = pairOf(readPair(value, shape, { allowEmpty: true }));
+    const pair = pairOf(readOriented(raw, shape.winner, () => readPair(value, shape, { allowEmpty: true })));
     this.pairs += 1;
     if (isEmptyResponse(pair.chosen) || isEmptyResponse(pair.rejected)) {
       this.empty += 1;

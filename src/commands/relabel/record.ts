@@ -24,7 +24,7 @@ import {
 import { roundScores, type PairScores, type ScoreColumns } from '../../core/scores.js';
 import { shardOf, type Shard } from '../../core/shard.js';
 import { joinScores, type ScoresRow, type SideNames } from '../../core/score-join.js';
-import { orientByWinner, winnerSide } from '../../core/winner.js';
+import { orientByWinner, readOriented, winnerSide } from '../../core/winner.js';
 import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, rawText, type Chunk } from '../../io/rawjson.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import { spliceTrlRows } from './splice.js';
@@ -195,7 +195,9 @@ function relabelValue(
   // A/B responses with a winner: the winner is chosen (a tie is no preference, set aside).
   const winner = context.shape.winner;
   const row = winner ? orientByWinner(value, winner) : value;
-  const pair = pairOf(readPair(row, context.shape, { allowEmpty: context.allowEmpty }));
+  const pair = pairOf(
+    readOriented(value, winner, () => readPair(row, context.shape, { allowEmpty: context.allowEmpty })),
+  );
   if (context.shard) {
     const prompt = expand(JSON.stringify(pair.prompt));
     if (shardOf(typeof prompt === 'string' ? prompt : chunkBytes(prompt), context.shard.count) !== context.shard.index)

@@ -30,7 +30,7 @@ const WORDS: Record<HintKey, (values: Record<string, string>) => string> = {
   empty_response: () => `fix or remove the row, ${SET_ASIDE}, or write them anyway with --allow-empty`,
   first_turn_only: () =>
     `only the first turn of such a row is a valid pair; keep the first turn of each list, or ${SET_ASIDE}`,
-  check_prompt_column: () => 'check --prompt-col',
+  check_prompt_column: () => 'check --prompt-col: it names the column of the prompt (text or a message list)',
   lower_min_gap: () => 'sample more responses for such prompts, or lower --min-gap',
   score_first_or_set_aside: () =>
     'score the row first (radpo score), or set it aside with --on-error skip --rejects FILE',

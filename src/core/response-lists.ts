@@ -277,7 +277,7 @@ function promptText(prompt: unknown, promptCol: Path | undefined): unknown {
     field: promptCol?.join('.') ?? 'prompt',
     expected: 'a prompt string or message list',
     found: preview(prompt),
-    hint: hint('name_prompt'),
+    hint: hint(promptCol === undefined ? 'name_prompt' : 'check_prompt_column'),
   });
 }
 
@@ -286,7 +286,8 @@ function noPrompt(promptCol: Path | undefined): RowError {
     field: promptCol?.join('.') ?? 'prompt',
     expected: 'a prompt string or message list',
     found: 'no such column',
-    hint: hint('name_prompt'),
+    // A column the user named and the row lacks: check the name; none named: name one.
+    hint: hint(promptCol === undefined ? 'name_prompt' : 'check_prompt_column'),
   });
 }
 

@@ -397,6 +397,8 @@ describe('a prompt that is no text', () => {
     expect(r.stderr).toMatch(
       /first12\.jsonl:1: field "question_id": the prompt is not text \(expected a prompt string.*found number 61/,
     );
+    // The column was named: the hint is to check that name, not "name it with --prompt-col".
+    expect(r.stderr).toContain('hint: check --prompt-col: it names the column of the prompt');
     // Set aside, never written: every row, with its reason.
     const dir = tempDir();
     const skip = await run(['pairs', SINGLE, ...flags, '--on-error', 'skip', '--rejects', join(dir, 'rej.jsonl')]);

@@ -3,7 +3,8 @@
  * flag. radpo inspect prints them; relabel warns with them where two layouts fit one record, so the flags
  * that pick the other are named where the choice was made.
  */
-import type { ColumnRole, Reading } from '../core/input-layouts.js';
+import { readingsOf, type ColumnRole, type Reading } from '../core/input-layouts.js';
+import type { ShapeOptions } from '../core/pair.js';
 import { shellQuote } from '../core/terminal.js';
 
 const ROLE_FLAGS: Record<ColumnRole, string> = {
@@ -50,11 +51,14 @@ export function commandOf(reading: Reading, labels: ReadonlySet<string>): string
 /**
  * Where two known layouts fit one record (chosen/rejected beside chosen_messages/rejected_messages; a
  * responses list beside chosen/rejected), each reading by name with the command and columns that pick
- * it, the one radpo read first; null where one fits.
+ * it, the one radpo read first; null where one fits, or where the user named the pair's columns (or the A/B ones):
+ * the flags already picked one.
  */
-export function severalReadings(readings: Reading[]): string | null {
+export function severalReadings(record: unknown, named: ShapeOptions): string | null {
+  const { prompt, chosen, rejected, winner, schema } = named;
+  if ([prompt, chosen, rejected, winner, schema].some((v) => v !== undefined)) return null;
   // Data that is no pairs is said on its own (UnpairedCheck): no command to pick it by.
-  const known = readings.filter((r) => r.known && r.command !== 'none');
+  const known = readingsOf(record).filter((r) => r.known && r.command !== 'none');
   if (known.length < 2) return null;
   // The reading radpo's pair reader took: the first relabel reading (the registry's order is detectShape's).
   const read = known.find((r) => r.command === 'relabel');

@@ -213,7 +213,8 @@ export class HubFolder implements Sink {
     if (named.length === 1 && named[0] && SPLIT.test(named[0])) return named[0];
     if (named.length > 1) {
       const found = named.map((n) => n ?? '(none)').join(', ');
-      this.warn(
+      warn(
+        this.io,
         `the Hub inputs name several splits (${found}): -o ${this.dir} writes the split train; --split names it`,
       );
     }
@@ -224,14 +225,11 @@ export class HubFolder implements Sink {
   private warnIfFilesNameElse(hub: readonly HubSource[], split: string): void {
     const named = [...new Set(hub.flatMap((h) => h.splits))].filter((n): n is string => n !== null);
     if (named.length === 0 || named.includes(split)) return;
-    this.warn(
+    warn(
+      this.io,
       `-o ${this.dir} writes the split ${split} (--split), but the Hub files read name ${named.join(', ')}: ` +
         'check that these rows belong in that split',
     );
-  }
-
-  private warn(message: string): void {
-    warn(this.io, message);
   }
 
   /** An audit of other inputs (radpo's own output, another file) is still shown, under the names it audited. */
@@ -239,7 +237,8 @@ export class HubFolder implements Sink {
     const audited = audit.inputs.map((i) => i.source).sort();
     const read = inputs.map((i) => i.source).sort();
     if (audited.join('\n') === read.join('\n')) return;
-    this.warn(
+    warn(
+      this.io,
       `--audit: the audit read ${audited.join(', ')}, not this run's inputs (${read.join(', ')}); the card says so`,
     );
   }

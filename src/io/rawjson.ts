@@ -545,10 +545,10 @@ export function expandRaw(text: string, table: RawTable): string | Array<string 
   return parts;
 }
 
-/** A string of a parsed record as its text: placeholders in it replaced by what their bytes say. */
-export function rawText(text: string, table: RawTable | null): string {
-  if (table === null || !text.includes('\u0000')) return text;
-  return JSON.parse(chunkBytes(expandRaw(JSON.stringify(text), table)).toString('utf8')) as string;
+/** A value of a parsed record as JSON.parse gives it: the placeholders in its strings replaced by their bytes. */
+export function rawValue<T>(value: T, table: RawTable | null): T {
+  if (table === null || table.size === 0 || (typeof value === 'string' && !value.includes('\u0000'))) return value;
+  return JSON.parse(chunkBytes(expandRaw(JSON.stringify(value), table)).toString('utf8')) as T;
 }
 
 /** Text, bytes, or text and bytes in parts (kept apart to avoid copying them together more than once). */

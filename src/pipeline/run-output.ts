@@ -172,8 +172,8 @@ export class RunOutput {
         (parquet || options.noRows
           ? nullSink()
           : rowsToStdout && options.holdStdout
-            ? new HeldSink(await openSink('-', io.stdout, options.gzipLevel))
-            : await openSink(options.output, io.stdout, options.gzipLevel));
+            ? new HeldSink(streamSink(io.stdout, 'to stdout'))
+            : await openSink(rowsToStdout ? '-' : options.output, io.stdout, options.gzipLevel));
       opened.push(sink);
       const rejectsFile =
         options.rejects === undefined

@@ -327,7 +327,7 @@ async function runInspect(config: InspectConfig, io: Io): Promise<InspectReport>
               continue;
             }
             entry.shape = shape.description;
-            if (!namedColumns(config)) entry.alsoFits = severalReadings(readingsOf(record.value)) ?? undefined;
+            entry.alsoFits = severalReadings(record.value, config.shape) ?? undefined;
             tally.watch(shape);
             entry.relabeled = relabeledEvidence(record.value, null, paperGoalSpec()) !== null;
             const source = scoreReader(record.value, shape, config, joined);
@@ -539,12 +539,6 @@ class UnpairedCheck {
     }
     return head;
   }
-}
-
-/** The user named the pair's columns (or the A/B ones): the flags already pick one reading. */
-function namedColumns(config: InspectConfig): boolean {
-  const { prompt, chosen, rejected, winner, schema } = config.shape;
-  return [prompt, chosen, rejected, winner, schema].some((v) => v !== undefined);
 }
 
 /** What inspect prints for an input radpo cannot read as pairs: each reading, and the command for it. */

@@ -25,7 +25,7 @@ import { roundScores, type PairScores, type ScoreColumns } from '../../core/scor
 import { shardOf, type Shard } from '../../core/shard.js';
 import { joinScores, type ScoresRow, type SideNames } from '../../core/score-join.js';
 import { orientByWinner, readOriented, winnerSide } from '../../core/winner.js';
-import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, rawText, type Chunk } from '../../io/rawjson.js';
+import { chunkBytes, expandRaw, NEEDS_SLOW_PATH, parseRaw, RawTable, rawValue, type Chunk } from '../../io/rawjson.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
 import { spliceTrlRows } from './splice.js';
 
@@ -90,9 +90,7 @@ function pairScores(row: unknown, value: unknown, table: RawTable | null, contex
   if (!joined) return readPairScores(row, context.scoreColumns!, context.goal.scale);
   const side = (path: Path) => {
     const v = getPath(row, path);
-    return table && joined.texts && v !== undefined
-      ? JSON.parse(chunkBytes(expandRaw(JSON.stringify(v), table)).toString('utf8'))
-      : v;
+    return joined.texts && v !== undefined ? rawValue(v, table) : v;
   };
   const winner = shape.winner ? winnerSide(value, shape.winner) : null;
   return joinScores(joined.table, joined.names, getPath(row, joined.key), joined.key.join('.'), {
@@ -138,7 +136,7 @@ function rowOrigin(record: SourceRecord, value: unknown, table: RawTable | null,
   if (context.withFile) origin.file = record.location.source;
   const isId = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number';
   // A long id (128 bytes or more) is a placeholder of the byte-level parser: the splice writes ids as text.
-  const text = (v: string | number) => (typeof v === 'string' ? rawText(v, table) : v);
+  const text = (v: string | number) => rawValue(v, table);
   const id = context.idColumn ? getPath(value, context.idColumn) : undefined;
   if (isId(id)) origin.id = text(id);
   else if (!context.idNamed) {

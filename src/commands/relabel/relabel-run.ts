@@ -16,7 +16,6 @@ import { defaultIdColumn } from '../../core/ids.js';
 import { pathText } from '../../core/path.js';
 import { shardOf } from '../../core/shard.js';
 import { probeOrientation } from '../../core/winner.js';
-import { readingsOf } from '../../core/input-layouts.js';
 import { severalReadings } from '../../cli/readings.js';
 import { checkpoint, type Io } from '../../io/io.js';
 import { parseJsonRecord, type SourceRecord } from '../../io/records.js';
@@ -252,10 +251,7 @@ export class RelabelRun {
     refuseRelabeled(value, shape, location, config.goal);
     // Two layouts fit the first record (chosen/rejected beside chosen_messages/rejected_messages): radpo reads
     // the registry's first; the flags that pick the other are named here, where the choice is made.
-    const { prompt, chosen, rejected, winner, schema } = config.shape;
-    const several = [prompt, chosen, rejected, winner, schema].every((v) => v === undefined)
-      ? severalReadings(readingsOf(value))
-      : null;
+    const several = severalReadings(value, config.shape);
     if (several) this.logger.warn(`${summary.source}: ${several.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ')}`);
     const scoreColumns = this.scoreSource(value, shape, summary);
     const objects = this.out.fileFormat === 'csv' || this.out.fileFormat === 'parquet';

@@ -193,7 +193,7 @@ export type Placement = (typeof PLACEMENTS)[number];
  *   the templates that need this placement (Gemma-2, Mistral v0.2) refuse a system role altogether.
  */
 export function placeGoal(prompt: readonly Message[], goal: string, placement: Placement): Message[] {
-  const out = prompt.map((m) => ({ ...m }));
+  const out = prompt.map(copyMessage);
   if (placement === 'system') {
     const first = out[0];
     if (first && first.role === 'system') {
@@ -219,6 +219,19 @@ export function placeGoal(prompt: readonly Message[], goal: string, placement: P
     .filter((part) => part !== null && part.trim() !== '')
     .join('\n\n');
   return system === null ? out : out.slice(1);
+}
+
+/**
+ * A message copied, its keys in their order: the common `{role, content}` made as a literal, which is several
+ * times faster than a spread (run for every prompt turn of both copies of every row).
+ */
+function copyMessage(m: Message): Message {
+  let keys = 0;
+  for (const key in m) {
+    if ((keys === 0 && key !== 'role') || (keys === 1 && key !== 'content') || keys > 1) return { ...m };
+    keys++;
+  }
+  return keys === 2 ? { role: m.role, content: m.content } : { ...m };
 }
 
 function contentText(message: Message, field: string): string {

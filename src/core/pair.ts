@@ -379,6 +379,8 @@ const SHAREGPT_ROLES: Record<string, string> = {
 
 /** Normalize one message: `{role, content}` as is, or ShareGPT `{from, value}` mapped to roles. */
 function toMessage(value: unknown, field: string): Message {
+  const plain = plainMessage(value);
+  if (plain !== null) return plain;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new RowError('bad_field', 'a message must be an object', {
       field,
@@ -414,6 +416,21 @@ function toMessage(value: unknown, field: string): Message {
     expected: 'an object with role and content',
     found: preview(value),
   });
+}
+
+/**
+ * The common message, `{role, content}` in either order with text content and no other key, made as its
+ * normal form without object rest and spread (which copy property by property, for every message of every
+ * row); null for any other value, which toMessage reads in full.
+ */
+function plainMessage(value: unknown): Message | null {
+  if (value === null || typeof value !== 'object') return null;
+  let keys = 0;
+  for (const key in value) {
+    if ((key !== 'role' && key !== 'content') || ++keys > 2) return null;
+  }
+  const { role, content } = value as { role: unknown; content: unknown };
+  return keys === 2 && typeof role === 'string' && typeof content === 'string' ? { role, content } : null;
 }
 
 /**
@@ -518,7 +535,11 @@ function toMessages(value: unknown, field: string, role: string): Message[] {
         expected: 'at least one message',
         found: 'an empty list',
       });
-    return value.map((m, i) => toMessage(m, `${field}[${i}]`));
+    // The field of each message is named only when a message is not the common one (it names it in an error).
+    const messages: Message[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++)
+      messages[i] = plainMessage(value[i]) ?? toMessage(value[i], `${field}[${i}]`);
+    return messages;
   }
   if (value !== null && typeof value === 'object') return [toMessage(value, field)];
   throw new RowError(
@@ -650,8 +671,10 @@ function requireNonEmpty(turns: Message[], field: string): void {
  */
 function requirePromptText(prompt: Message[], field: string): void {
   const empty = (c: unknown) => (typeof c === 'string' && c.trim() === '') || (Array.isArray(c) && c.length === 0);
+  // Nearly every prompt has a user turn with text: found by a loop, before any list is made.
+  for (const m of prompt) if (m.role === 'user' && !empty(m.content)) return;
   const users = prompt.filter((m) => m.role === 'user');
-  if (users.length === 0 || !users.every((m) => empty(m.content))) return;
+  if (users.length === 0) return;
   throw new RowError('bad_field', 'the prompt is empty', {
     field,
     expected: 'a prompt with text',
@@ -739,10 +762,9 @@ export function readPair(row: unknown, shape: Shape, options: PairOptions = {}):
     chosenField: pathText(shape.chosen),
     rejectedField: pathText(shape.rejected),
   };
-  for (const [value, field] of [
-    [sides.chosen, sides.chosenField],
-    [sides.rejected, sides.rejectedField],
-  ] as const) {
+  for (const side of ['chosen', 'rejected'] as const) {
+    const value = sides[side];
+    const field = side === 'chosen' ? sides.chosenField : sides.rejectedField;
     if (value === undefined || value === null) {
       throw new RowError('missing_field', 'the column is missing', {
         field,

@@ -38,5 +38,6 @@ export function getPath(record: unknown, path: Path): unknown {
 }
 
 export function pathText(path: Path): string {
-  return path.join('.');
+  // Most paths are one column: its name, without making a string per row.
+  return path.length === 1 ? path[0]! : path.join('.');
 }

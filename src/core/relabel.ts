@@ -61,7 +61,7 @@ export function relabelPair(pair: Pair, scores: PairScores, options: RelabelOpti
     scoreRejected: readonly number[],
   ): RelabeledPair => {
     const goal = goalText(options.goal, scoreChosen);
-    return {
+    const relabeled: RelabeledPair = {
       copy,
       goal,
       goalScores: scoreChosen,
@@ -70,8 +70,9 @@ export function relabelPair(pair: Pair, scores: PairScores, options: RelabelOpti
       rejected,
       scoreChosen,
       scoreRejected,
-      ...(pair.tools === undefined ? {} : { tools: pair.tools }),
     };
+    if (pair.tools !== undefined) relabeled.tools = pair.tools;
+    return relabeled;
   };
   return [
     make('chosen_goal', pair.chosen, pair.rejected, scores.chosen, scores.rejected),
@@ -121,6 +122,8 @@ export function checkScoreGap(scores: PairScores, fields: { chosen: string; reje
 /** A pair's scores read from its columns (core/scores.ts), one by one and then as a pair. */
 export function readPairScores(record: unknown, columns: ScoreColumns, scale: Scale): PairScores {
   const scores = readScores(record, columns, scale);
+  // The fields are named only for a gap that is not finite (checkScoreGap's error).
+  if (Number.isFinite(scoreGap(scores))) return scores;
   const names = (paths: ScoreColumns['chosen']) => paths.map(pathText).join(', ');
   checkScoreGap(scores, { chosen: names(columns.chosen), rejected: names(columns.rejected) });
   return scores;

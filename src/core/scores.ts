@@ -167,10 +167,21 @@ export function roundScores(scores: PairScores, digits: number): { scores: PairS
 }
 
 export function readScores(record: unknown, columns: ScoreColumns, scale: Scale): PairScores {
-  return {
-    chosen: columns.chosen.map((p) => parseScore(getPath(record, p), pathText(p), scale)),
-    rejected: columns.rejected.map((p) => parseScore(getPath(record, p), pathText(p), scale)),
-  };
+  return { chosen: readSide(record, columns.chosen, scale), rejected: readSide(record, columns.rejected, scale) };
+}
+
+/** One side's scores; a number on the scale (nearly every one) is taken without naming its field. */
+function readSide(record: unknown, paths: readonly Path[], scale: Scale): number[] {
+  const scores: number[] = [];
+  for (const path of paths) {
+    const value = getPath(record, path);
+    scores.push(
+      typeof value === 'number' && value >= scale.min && value <= scale.max
+        ? value
+        : parseScore(value, pathText(path), scale),
+    );
+  }
+  return scores;
 }
 
 /**

@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export async function compileScanner() {
   const wabt = await wabtModule();
   const source = readFileSync(join(root, 'src/io/scan.wat'), 'utf8');
-  const module = wabt.parseWat('scan.wat', source, { simd: true });
+  const module = wabt.parseWat('scan.wat', source, { simd: true, bulk_memory: true });
   try {
     module.validate();
     return Buffer.from(module.toBinary({}).buffer).toString('base64');

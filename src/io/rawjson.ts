@@ -107,6 +107,8 @@ let firstChange = -1;
  */
 interface Scanner {
   scan(from: number): number;
+  same(a: number, b: number, n: number): number;
+  canon(from: number, to: number, first: number, out: number): number;
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
 }
 /** The part of the WebAssembly API used here (TypeScript's ES library and Node's types do not declare it). */
@@ -128,17 +130,20 @@ const scanner: Scanner | null = (() => {
 })();
 let heap = new Uint8Array(scanner?.memory.buffer ?? new ArrayBuffer(0));
 let firstChangeSlot = new Int32Array(heap.buffer, 0, heap.length >> 2);
+/** Where canon writes a string's canonical form: after the record and its zeros (never longer than the record). */
+let canonAt = 0;
 
 /** The record's bytes into the scanner's memory (grown when it is too small), zeros after them. */
 function load(bytes: Buffer): void {
-  const need = OFFSET + bytes.length + PAD;
+  canonAt = OFFSET + bytes.length + PAD;
+  const need = canonAt + bytes.length + PAD;
   if (heap.length < need) {
     scanner!.memory.grow(Math.ceil((need - heap.length) / 65536));
     heap = new Uint8Array(scanner!.memory.buffer);
     firstChangeSlot = new Int32Array(heap.buffer, 0, 1);
   }
   heap.set(bytes, OFFSET);
-  heap.fill(0, OFFSET + bytes.length, need);
+  heap.fill(0, OFFSET + bytes.length, canonAt);
 }
 
 const isHex = (h: number | undefined) =>
@@ -223,7 +228,11 @@ function repeated(): string | null {
   for (let s = 0; s < seenCount; s++) {
     const start = seenStart[s]!;
     const close = from + (seenEnd[s]! - start);
-    if (buf[close] === 0x22 && buf[start] === first && buf.compare(buf, start, seenEnd[s]!, from, close) === 0) {
+    if (
+      buf[close] === 0x22 &&
+      buf[start] === first &&
+      scanner!.same(start + OFFSET, from + OFFSET, close - from) === 1
+    ) {
       i = close + 1;
       return seenValue[s]!;
     }
@@ -254,7 +263,7 @@ function stringValue(asKey: boolean, start: number, end: number): string {
     // A response-sized string: keep its bytes, in the form JSON.stringify writes (escapes it would write
     // otherwise rewritten byte by byte, never decoded), unless it might be blank: blankness is checked
     // on the text.
-    const bytes = firstChange < 0 ? buf.subarray(start + 1, end) : canonicalJson(buf, start + 1, end, firstChange);
+    const bytes = firstChange < 0 ? buf.subarray(start + 1, end) : canonicalJson(start + 1, end, firstChange);
     // Kept or decoded by the length of the form JSON.stringify writes, not of the input's: the same text
     // written with escapes (\u00e9) and without (é) must take the same form, or the two compare unequal
     // (an identical pair kept, a conversation's prompt turns taken to differ).
@@ -434,72 +443,21 @@ function mayBeBlank(bytes: Buffer): boolean {
 const hexValue = (h: number) => (h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x57);
 const hex4 = (buf: Buffer, at: number) =>
   (hexValue(buf[at]!) << 12) | (hexValue(buf[at + 1]!) << 8) | (hexValue(buf[at + 2]!) << 4) | hexValue(buf[at + 3]!);
-const HEX = '0123456789abcdef';
 
 /**
- * The content of a JSON string, bytes [from, to) between its quotes, rewritten as JSON.stringify writes
- * the same text: `\/` as `/`, a `\uXXXX` escape as the character's UTF-8 bytes (an escaped surrogate pair
+ * The content of a JSON string, bytes [from, to) of the record between its quotes, rewritten as JSON.stringify
+ * writes the same text: `\/` as `/`, a `\uXXXX` escape as the character's UTF-8 bytes (an escaped surrogate pair
  * as one 4-byte character), except the escapes JSON.stringify keeps: `\"`, `\\`, `\b \f \n \r \t` and
  * `\u00XX` in lower case for the other control characters. Every other byte is copied. This is what lets
  * Python's json.dumps output (non-ASCII escaped by default) through the fast path without decoding it into
  * a JavaScript string. The escapes were validated by the scan (hex digits, surrogates in pairs), and the
- * result is never longer than the input. `firstChange` is the first escape that changes.
+ * result is never longer than the input. `firstChange` is the first escape that changes. The rewriting is the
+ * scanner's `canon` (scan.wat), in its memory after the record; the bytes are copied out, since the memory
+ * holds the next record next.
  */
-function canonicalJson(buf: Buffer, from: number, to: number, firstChange: number): Buffer {
-  const out = Buffer.allocUnsafe(to - from);
-  let o = buf.copy(out, 0, from, firstChange);
-  let k = firstChange;
-  while (k < to) {
-    // k is at a backslash.
-    const e = buf[k + 1]!;
-    if (e === 0x75) {
-      let cp = hex4(buf, k + 2);
-      k += 6;
-      if (cp >= 0xd800 && cp <= 0xdbff) {
-        cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(buf, k + 2) - 0xdc00);
-        k += 6;
-      }
-      if (cp < 0x20) {
-        const short = cp === 8 ? 0x62 : cp === 9 ? 0x74 : cp === 10 ? 0x6e : cp === 12 ? 0x66 : cp === 13 ? 0x72 : 0;
-        out[o++] = 0x5c;
-        if (short !== 0) out[o++] = short;
-        else o += out.write(`u00${HEX[cp >> 4]}${HEX[cp & 15]}`, o, 'latin1');
-      } else if (cp === 0x22 || cp === 0x5c) {
-        out[o++] = 0x5c;
-        out[o++] = cp;
-      } else if (cp < 0x80) out[o++] = cp;
-      else if (cp < 0x800) {
-        out[o++] = 0xc0 | (cp >> 6);
-        out[o++] = 0x80 | (cp & 0x3f);
-      } else if (cp < 0x10000) {
-        out[o++] = 0xe0 | (cp >> 12);
-        out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-        out[o++] = 0x80 | (cp & 0x3f);
-      } else {
-        out[o++] = 0xf0 | (cp >> 18);
-        out[o++] = 0x80 | ((cp >> 12) & 0x3f);
-        out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-        out[o++] = 0x80 | (cp & 0x3f);
-      }
-    } else if (e === 0x2f) {
-      out[o++] = 0x2f;
-      k += 2;
-    } else {
-      out[o++] = 0x5c;
-      out[o++] = e;
-      k += 2;
-    }
-    // The bytes up to the next escape are copied as they are: a short run in a loop, a long one by copy
-    // (a call into C++).
-    let next = buf.indexOf(0x5c, k);
-    if (next < 0 || next > to) next = to;
-    if (next - k < 32) while (k < next) out[o++] = buf[k++]!;
-    else {
-      o += buf.copy(out, o, k, next);
-      k = next;
-    }
-  }
-  return out.subarray(0, o);
+function canonicalJson(from: number, to: number, firstChange: number): Buffer {
+  const end = scanner!.canon(from + OFFSET, to + OFFSET, firstChange + OFFSET, canonAt);
+  return Buffer.from(heap.subarray(canonAt, end));
 }
 
 const TOKEN = '\\u0000';

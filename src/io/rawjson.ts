@@ -23,6 +23,10 @@ const MAX_DEPTH = 512;
 
 export const NEEDS_SLOW_PATH: unique symbol = Symbol('needs slow path');
 
+/** A placeholder's text, "\0<id>\0": the first ones made once, not per string of every record. */
+const PLACEHOLDERS = Array.from({ length: 64 }, (_, id) => `\u0000${id}\u0000`);
+const placeholderText = (id: number) => PLACEHOLDERS[id] ?? `\u0000${id}\u0000`;
+
 /** The raw string slices of one record; placeholders are indexes into it. Equal bytes share an index. */
 export class RawTable {
   readonly slices: Buffer[] = [];
@@ -31,10 +35,10 @@ export class RawTable {
     const { slices } = this;
     for (let i = 0; i < slices.length; i++) {
       const s = slices[i]!;
-      if (s.length === slice.length && s.equals(slice)) return `\u0000${i}\u0000`;
+      if (s.length === slice.length && s.equals(slice)) return placeholderText(i);
     }
     slices.push(slice);
-    return `\u0000${slices.length - 1}\u0000`;
+    return placeholderText(slices.length - 1);
   }
 
   get size(): number {
@@ -240,7 +244,28 @@ function repeated(): string | null {
   return null;
 }
 
+/**
+ * A string of fewer than SEEN_MIN_BYTES bytes without an escape (a key, a role): its text, found by a loop (a
+ * call into the scanner costs more than such a scan), i then past it; else null, i unmoved. The text is the one
+ * stringValue gives such a string, and a string this short is never one `repeated` looks for.
+ */
+function shortPlain(): string | null {
+  const from = i + 1;
+  const limit = Math.min(from + SEEN_MIN_BYTES, n);
+  for (let k = from; k < limit; k++) {
+    const c = buf[k]!;
+    if (c === 0x22) {
+      i = k + 1;
+      return shortText(buf, from, k);
+    }
+    if (c === 0x5c || c < 0x20) return null;
+  }
+  return null;
+}
+
 function string(asKey: boolean): string {
+  const short = shortPlain();
+  if (short !== null) return short;
   if (!asKey && seenCount > 0) {
     const again = repeated();
     if (again !== null) return again;

@@ -183,10 +183,21 @@ function stringContent(row: Row, text: string, table: RawTable): void {
   }
 }
 
-/** `open` (a key and "[") then the message list's JSON; false when a message is not one this splices. */
-function messages(row: Row, open: string, list: readonly Message[], copy: RelabeledPair, table: RawTable): boolean {
+/**
+ * `open` (a key and "[") then the message list's JSON; false when a message is not one this splices. The goal
+ * is looked for in the prompt only (placeGoal puts it nowhere else; a response that starts with the goal's
+ * text would be written with the same bytes either way).
+ */
+function messages(
+  row: Row,
+  open: string,
+  list: readonly Message[],
+  copy: RelabeledPair,
+  table: RawTable,
+  prompt: boolean,
+): boolean {
   row.structure(open);
-  const goal = copy.goal;
+  const goal = prompt ? copy.goal : '';
   for (let i = 0; i < list.length; i++) {
     const m = list[i]!;
     if (!isPlain(m)) return false;
@@ -194,7 +205,8 @@ function messages(row: Row, open: string, list: readonly Message[], copy: Relabe
     row.structure(messageHead(m.role, i === 0));
     // The goal is the whole message (a system message the goal made) or starts it (--placement user; not
     // split after half a surrogate pair, which JSON.stringify writes as an escape only when it is alone).
-    if (content === goal) row.bytes(goalBytes(goal, copy.goalScores[0]!));
+    if (goal === '') stringContent(row, content, table);
+    else if (content === goal) row.bytes(goalBytes(goal, copy.goalScores[0]!));
     else if (goal !== '' && content.startsWith(goal) && !isHighSurrogate(goal.charCodeAt(goal.length - 1))) {
       row.bytes(goalBytes(goal, copy.goalScores[0]!));
       stringContent(row, content.slice(goal.length), table);
@@ -224,9 +236,9 @@ export function spliceTrlRows(
   for (const copy of copies) {
     const row = new Row();
     if (
-      !messages(row, '{"prompt":[', copy.prompt, copy, table) ||
-      !messages(row, ',"chosen":[', copy.chosen, copy, table) ||
-      !messages(row, ',"rejected":[', copy.rejected, copy, table)
+      !messages(row, '{"prompt":[', copy.prompt, copy, table, true) ||
+      !messages(row, ',"chosen":[', copy.chosen, copy, table, false) ||
+      !messages(row, ',"rejected":[', copy.rejected, copy, table, false)
     )
       return null;
     rows.push(row.end(scoreTail(copy), sourceTail));

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Thin shim: the CLI lives in dist/main.js (built by `npm run build`, run by `npm ci` via prepare).
+// Thin shim: the CLI lives in dist/bundle/main.js (built by `npm run build`, run by `npm ci` via prepare: tsc's output,
+// bundled by scripts/bundle.mjs).
 import { createReadStream, fstatSync, readFileSync } from 'node:fs';
 
 const controller = new AbortController();
@@ -8,7 +9,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     interrupts += 1;
     // The first signal stops the run cleanly; a second one exits at once. Either way every temporary
-    // file is removed: process.exit runs the 'exit' hook of dist/io/temp-files.js.
+    // file is removed: process.exit runs the 'exit' hook of io/temp-files.ts.
     if (interrupts > 1) process.exit(130);
     controller.abort();
   });
@@ -16,7 +17,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 // The handlers above come first and radpo's modules after them (a static import would run before any of
 // this file): a signal while the modules load (~0.2 s) is an interruption (130, nothing written), not death
 // by signal (143 for SIGTERM). Only a signal during Node's own start, before this line, still kills.
-const { main } = await import('../dist/main.js');
+const { main } = await import('../dist/bundle/main.js');
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // `radpo … | head` closes stdout early: stop quietly instead of printing EPIPE (temporary files go too).
 // Any other error (stdout on a full disk) belongs to the run: its writer reports it and fails the run; it

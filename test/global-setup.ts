@@ -12,8 +12,8 @@ declare module 'vitest' {
 }
 
 /**
- * The subprocess tests run bin/radpo.js (and the threads tests dist/main.js), which need dist/ built from the
- * current source.
+ * The subprocess tests run bin/radpo.js (dist/bundle/, and the threads tests dist/main.js), which need dist/ built
+ * from the current source.
  * Tests write only below one temporary folder of their own, removed at the end of the run.
  */
 export default function setup(project: TestProject): () => void {
@@ -24,13 +24,10 @@ export default function setup(project: TestProject): () => void {
   return () => rmSync(root, { recursive: true, force: true });
 }
 
+/** What `npm run build` does: tsc, then the command line's bundle (scripts/bundle.mjs), which bin/radpo.js loads. */
 function build(): void {
-  execFileSync(
-    process.execPath,
-    [resolve(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: resolve(import.meta.dirname, '..'),
-      stdio: 'inherit',
-    },
-  );
+  const root = resolve(import.meta.dirname, '..');
+  const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  node([resolve(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  node([resolve(root, 'scripts', 'bundle.mjs')]);
 }

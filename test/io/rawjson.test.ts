@@ -250,3 +250,53 @@ describe('parseRaw is byte-identical to JSON.parse + JSON.stringify', () => {
     expect(fast).toBeGreaterThan(1000);
   });
 });
+
+describe("the scanner's rewriting (canon) and comparison (same), at every position of a 16-byte block", () => {
+  // canon copies the runs between escapes sixteen bytes at a time and stops at the string's end: an escape at each
+  // offset, a string ending at each offset, two escapes side by side, and escapes that stay escapes must give the
+  // bytes JSON.stringify writes.
+  const escapes = [
+    '\\u00e9',
+    '\\ud83d\\ude00',
+    '\\u001f',
+    '\\u0008',
+    '\\u0022',
+    '\\u005c',
+    '\\/',
+    '\\n',
+    '\\\\',
+    '\\u2028',
+  ];
+  it('an escape at each offset, strings of each length past RAW_MIN_BYTES', () => {
+    for (const escape of escapes)
+      for (let at = 0; at < 40; at++)
+        for (const after of [0, 1, 15, 16, 17, 33]) {
+          const content = `x${'a'.repeat(130 + at)}${escape}${'b'.repeat(after)}`;
+          const text = `{"k": "${content}", "again": "${content}"}`;
+          const { fast, slow } = roundTrip(text);
+          expect(fast, `${escape} at ${at}, ${after} after`).toBe(slow);
+        }
+  });
+
+  it('escapes side by side and a string that is all escapes', () => {
+    for (const a of escapes)
+      for (const b of escapes) {
+        const { fast, slow } = roundTrip(`{"k": "x${`${a}${b}`.repeat(40)}"}`);
+        expect(fast, `${a}${b}`).toBe(slow);
+      }
+  });
+
+  it('a repeated string is the same value only when every byte is the same (each length and position)', () => {
+    for (let length = 16; length <= 48; length++)
+      for (let at = 0; at < length; at++) {
+        const first = 'q'.repeat(length);
+        const second = `${first.slice(0, at)}r${first.slice(at + 1)}`;
+        const table = new RawTable();
+        const value = parseRaw(Buffer.from(JSON.stringify({ a: first, b: second, c: first }), 'utf8'), table) as Record<
+          string,
+          string
+        >;
+        expect([value.a, value.b, value.c], `${length} at ${at}`).toEqual([first, second, first]);
+      }
+  });
+});

@@ -25,7 +25,7 @@ class Structure {
   private readonly next = new Map<string, Structure>();
   constructor(readonly bytes: Buffer) {}
   /** The structure with `piece` after this one's. */
-  then(piece: string): Structure {
+  followedBy(piece: string): Structure {
     let node = this.next.get(piece);
     if (node === undefined) {
       if (this.next.size >= 1024) this.next.clear();
@@ -43,7 +43,7 @@ class Row {
   private structure_ = NO_STRUCTURE;
   /** JSON text of the row's structure, a string made once (it repeats in every row: encoded once). */
   structure(text: string): void {
-    this.structure_ = this.structure_.then(text);
+    this.structure_ = this.structure_.followedBy(text);
   }
   /** Bytes the input holds, or JSON text made for this row (which the writer encodes straight into its buffer). */
   bytes(slice: Buffer | string): void {

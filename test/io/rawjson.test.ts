@@ -268,13 +268,13 @@ describe("the scanner's rewriting (canon) and comparison (same), at every positi
     '\\u2028',
   ];
   it('an escape at each offset, strings of each length past RAW_MIN_BYTES', () => {
-    for (const escape of escapes)
+    for (const sequence of escapes)
       for (let at = 0; at < 40; at++)
         for (const after of [0, 1, 15, 16, 17, 33]) {
-          const content = `x${'a'.repeat(130 + at)}${escape}${'b'.repeat(after)}`;
+          const content = `x${'a'.repeat(130 + at)}${sequence}${'b'.repeat(after)}`;
           const text = `{"k": "${content}", "again": "${content}"}`;
           const { fast, slow } = roundTrip(text);
-          expect(fast, `${escape} at ${at}, ${after} after`).toBe(slow);
+          expect(fast, `${sequence} at ${at}, ${after} after`).toBe(slow);
         }
   });
 

@@ -347,6 +347,11 @@ async function main() {
       `through stdin, interleaved, ${RUNS} runs each (median; min; peak RSS; median CPU), python-orjson: ` +
         (race.orjson_version ? `orjson ${race.orjson_version}` : `skipped: ${race.skipped}`),
     );
+    const starts = race.node_start_ms.map((n) => `${n.node} ${n.ms} ms`).join(', ');
+    console.log(
+      `  Node's own start (node -e 0, median of 10): ${starts}` +
+        (process.env.NODE_EXTRA_CA_CERTS ? ' (NODE_EXTRA_CA_CERTS is set)' : ''),
+    );
     for (const r of race.races) {
       console.log(`  ${r.corpus} corpus (${r.mb} MB) to ${r.sink === 'null' ? '/dev/null' : 'a file'}:`);
       for (const x of r.runs)
@@ -441,6 +446,17 @@ function stdinRace(synthetic) {
   for (const line of lines)
     log(`radpo-node${line.line}: ${line.node ? `Node ${line.version}` : `skipped: ${line.skipped}`}`);
   const extraNodes = lines.filter((line) => line.node !== null);
+  // Node's own start (`node -e 0`), which every run pays before radpo's first line: it differs between Node lines and
+  // with the environment (Node 20 parses the bundle NODE_EXTRA_CA_CERTS names at every start).
+  const bareStart = (node) => {
+    const walls = [];
+    for (let i = 0; i < 10; i++) walls.push(measure(`${node} -e 0`).wall);
+    return Math.round(median(walls) * 1000);
+  };
+  const node_start_ms = [
+    { node: process.version, ms: bareStart('node') },
+    ...extraNodes.map((line) => ({ node: line.version, ms: bareStart(line.node) })),
+  ];
   const corpora = [
     ['synthetic', synthetic],
     ['real', ensureRealCorpus(MB)],
@@ -517,6 +533,7 @@ function stdinRace(synthetic) {
     orjson_version: orjson.version ?? null,
     skipped: orjson.skipped ?? null,
     node: process.version,
+    node_start_ms,
     node_lines: lines.map(({ line, version, skipped }) => ({
       line,
       version: version ?? null,

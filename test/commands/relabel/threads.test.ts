@@ -13,7 +13,7 @@ import { generateRows } from '../../../bench/generate.mjs';
 import { IN_FLIGHT_BUDGET_BYTES } from '../../../src/commands/relabel/relabel-run.js';
 import { MAX_AUTO_THREADS, parseThreads, resolveThreads } from '../../../src/commands/relabel/threads.js';
 import { GOLDEN_CASES } from '../../e2e/golden-cases.js';
-import { FIXTURES, ROOT, runBuilt, tempDir } from '../../helpers.js';
+import { FIXTURES, ROOT, runBuilt, spawnRadpo, tempDir } from '../../helpers.js';
 
 const THROUGH_WORKERS = { RADPO_POOL_AFTER_BYTES: '0' };
 
@@ -68,6 +68,23 @@ describe('--threads gives the golden bytes', () => {
     }
     const golden = readFileSync(join(ROOT, 'test', 'golden', 'format_axolotl.jsonl'), 'utf8');
     expect(gunzipSync(readFileSync(join(dir, 'w.jsonl.gz'))).toString(), 'gzip through 2 workers').toBe(golden);
+  });
+});
+
+describe('the shipped command line', () => {
+  it('bin/radpo.js (the bundle) finds its worker beside its chunks, started from another directory', () => {
+    // The runs above are in-process against tsc's output; a user runs dist/bundle/, whose pool looks for
+    // ./worker.js next to the chunk that holds it (scripts/bundle.mjs writes both into one folder).
+    const golden = GOLDEN_CASES.find((c) => !MAIN_THREAD_ONLY.has(c.name))!;
+    const [file, ...flags] = golden.args;
+    const dir = tempDir();
+    const out = join(dir, 'out.jsonl');
+    const report = join(dir, 'report.json');
+    const argv = ['relabel', join(FIXTURES, file!), ...flags, '--threads', '2', '-o', out, '--report', report, '-q'];
+    const r = spawnRadpo(argv, { cwd: dir, env: { ...process.env, ...THROUGH_WORKERS } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(report, 'utf8')).threads.workers).toBe(2);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(ROOT, 'test', 'golden', `${golden.name}.jsonl`), 'utf8'));
   });
 });
 

@@ -77,7 +77,11 @@ function* csvRows(mb) {
   }
 }
 
-async function ensureData(mb) {
+/**
+ * The generated input, and its .gz and .csv copies when a command reads them (`variants`): --only stdin and the
+ * --flat inputs (1 GB at the default size) read the JSONL alone.
+ */
+async function ensureData(mb, variants = true) {
   mkdirSync(dataDir, { recursive: true });
   const jsonl = join(dataDir, `pairs-${mb}mb.jsonl`);
   if (!existsSync(jsonl)) {
@@ -85,12 +89,12 @@ async function ensureData(mb) {
     await writeLines(jsonl, generateRows(mb * 1024 * 1024, 42));
   }
   const gz = `${jsonl}.gz`;
-  if (!existsSync(gz)) {
+  if (variants && !existsSync(gz)) {
     log(`compressing ${gz} …`);
     await pipeline(createReadStream(jsonl), createGzip({ level: 6 }), createWriteStream(gz));
   }
   const csv = join(dataDir, `pairs-${mb}mb.csv`);
-  if (!existsSync(csv)) {
+  if (variants && !existsSync(csv)) {
     log(`writing ${csv} …`);
     await writeLines(csv, csvRows(mb));
   }
@@ -135,7 +139,10 @@ function median(xs) {
 
 async function main() {
   const t0 = Date.now();
-  const files = await ensureData(MB);
+  const files = await ensureData(
+    MB,
+    ONLY.length === 0 || ONLY.includes('radpo-gz-in') || ONLY.includes('radpo-csv-in'),
+  );
   const inputBytes = statSync(files.jsonl).size;
   const rows = Number(spawnSync('sh', ['-c', `wc -l < ${files.jsonl}`], { encoding: 'utf8' }).stdout.trim());
   const radpo = `node bin/radpo.js relabel`;
@@ -228,8 +235,8 @@ async function main() {
 
   let flat = null;
   if (FLAT) {
-    const big = await ensureData(MB * 5);
-    const small = await ensureData(Math.max(1, Math.round(MB / 2)));
+    const big = await ensureData(MB * 5, false);
+    const small = await ensureData(Math.max(1, Math.round(MB / 2)), false);
     const a = measure(`${radpo} ${small.jsonl} -q`);
     const b = measure(`${radpo} ${big.jsonl} -q`);
     flat = {

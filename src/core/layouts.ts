@@ -6,6 +6,7 @@
 import { hint } from './hints.js';
 import { RowError } from './errors.js';
 import { detectShapeOf, type Message, type Shape, pairOf, readPair } from './pair.js';
+import type { Path } from './path.js';
 import type { RelabeledPair } from './relabel.js';
 
 export const OUTPUT_FORMATS = ['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'] as const;
@@ -151,7 +152,10 @@ export function toTrlRow(
 /**
  * The reference's (alignment-handbook) shape: chosen and rejected are whole conversations, goal first.
  * Other input columns are kept as they were, except those that would carry the goal-less pair into a
- * trainer: the source prompt/response columns, `messages` (TRL reserved), `conversations` and `system`.
+ * trainer: the source prompt/response columns, `messages` (TRL reserved), `conversations` and `system`; and
+ * the columns the scores were read from (`scorePaths`: `chosen-rating`, UltraFeedback's `metadata` object),
+ * which name the input's sides: in the swapped copy they would score the wrong response. The row's own
+ * score_chosen/score_rejected say which response has which score.
  */
 export function toHandbookRow(
   pair: RelabeledPair,
@@ -159,9 +163,13 @@ export function toHandbookRow(
   origin: RowOrigin,
   record: Record<string, unknown>,
   shape: Shape,
+  scorePaths: readonly Path[] = [],
 ): Record<string, unknown> {
   const dropped = new Set(['prompt', 'messages', 'completion', 'label', 'conversations', 'system']);
   for (const path of [shape.prompt, shape.chosen, shape.rejected, shape.system]) if (path) dropped.add(path[0]!);
+  const meta = metadata(pair, attributes, origin);
+  // A score column the row writes anew (score_chosen) is overwritten where it stands, as it always was.
+  for (const path of scorePaths) if (!Object.hasOwn(meta, path[0]!)) dropped.add(path[0]!);
   const chosen: Message[] = [...pair.prompt, ...pair.chosen];
   const rejected: Message[] = [...pair.prompt, ...pair.rejected];
   const row: Record<string, unknown> = {};
@@ -187,7 +195,7 @@ export function toHandbookRow(
     row.chosen = chosen;
     row.rejected = rejected;
   }
-  return Object.assign(row, metadata(pair, attributes, origin));
+  return Object.assign(row, meta);
 }
 
 function textOf(message: Message, field: string): string {

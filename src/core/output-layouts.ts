@@ -20,6 +20,7 @@ import {
   toTrlRow,
 } from './layouts.js';
 import type { Shape } from './pair.js';
+import type { ScoreColumns } from './scores.js';
 import type { RelabeledPair } from './relabel.js';
 import { datasetName, llamaFactoryEntry } from './trainer-config.js';
 
@@ -33,6 +34,8 @@ interface WriteContext {
   /** The source row and its shape (the handbook keeps the row's other columns). */
   source: unknown;
   shape: Shape;
+  /** Where the row's scores were read from, if from its columns (the handbook leaves those columns behind). */
+  scoreColumns: ScoreColumns | null;
 }
 
 interface LayoutSpec {
@@ -83,7 +86,11 @@ export const OUTPUT_LAYOUTS: Record<OutputFormat, LayoutSpec> = {
     unloadable: (fileFormat) => messagesInCsv('trl', fileFormat),
   },
   handbook: {
-    write: (copy, c) => toHandbookRow(copy, c.attributes, c.origin, c.source as Record<string, unknown>, c.shape),
+    write: (copy, c) =>
+      toHandbookRow(copy, c.attributes, c.origin, c.source as Record<string, unknown>, c.shape, [
+        ...(c.scoreColumns?.chosen ?? []),
+        ...(c.scoreColumns?.rejected ?? []),
+      ]),
     read: readMessagesRow,
     snippet: (path, maxLength) => trlSnippet('handbook', path, maxLength),
     unloadable: (fileFormat) => messagesInCsv('handbook', fileFormat),

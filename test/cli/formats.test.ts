@@ -75,6 +75,33 @@ describe('--format for every trainer', () => {
     },
   );
 
+  // The handbook keeps the input's other columns; the columns the scores were read from name the input's sides,
+  // so in the swapped copy they would score the wrong response (newcomer review: UltraFeedback's
+  // metadata.score_chosen said 9 beside a chosen response scored 8). The top-level scores are written new.
+  it.each([
+    ['nested', { metadata: { score_chosen: 9, score_rejected: 8 } }, ['--chosen-score-col', 'metadata.score_chosen']],
+    ['renamed', { 'chosen-rating': 9, 'rejected-rating': 8 }, []],
+  ])('handbook: no column of the input scores the wrong response (%s score columns)', async (_, scores, flags) => {
+    const dir = tempDir();
+    const path = join(dir, 'in.jsonl');
+    const { score_chosen: _c, score_rejected: _r, ...rest } = first;
+    writeFileSync(path, `${JSON.stringify({ ...rest, ...scores, source_index: 7 })}\n`);
+    const rejectedFlag = flags.length > 0 ? ['--rejected-score-col', 'metadata.score_rejected'] : [];
+    const r = await run(['relabel', path, '--format', 'handbook', '-q', ...flags, ...rejectedFlag]);
+    expect(r.code).toBe(0);
+    const rows = parseJsonl(r.stdout);
+    expect(rows.map((row) => [row.score_chosen, row.score_rejected])).toEqual([
+      [9, 8],
+      [8, 9],
+    ]);
+    for (const row of rows) {
+      expect(row.source_index).toBe(7);
+      expect(Object.keys(row)).not.toContain('metadata');
+      expect(Object.keys(row)).not.toContain('chosen-rating');
+      expect(Object.keys(row)).not.toContain('rejected-rating');
+    }
+  });
+
   it.each(['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'])(
     '--print-config %s names the output file',
     async (format) => {

@@ -101,7 +101,13 @@ describe('the two copies share the prompt messages the goal leaves alone (placeG
   const shape = detectShape(record, {});
   const written = (pair: Pair, placement: Placement, format: OutputFormat) =>
     relabelPair(pair, { chosen: [9], rejected: [3] }, { goal: paperGoalSpec(), placement }).map((copy) =>
-      OUTPUT_LAYOUTS[format].write(copy, { attributes: null, origin: { line: 1, id: 'p1' }, source: record, shape }),
+      OUTPUT_LAYOUTS[format].write(copy, {
+        attributes: null,
+        origin: { line: 1, id: 'p1' },
+        source: record,
+        shape,
+        scoreColumns: null,
+      }),
     );
   for (const placement of ['system', 'user'] as const)
     it.each(OUTPUT_FORMATS)(`placement ${placement}, --format %s`, (format) => {

@@ -151,7 +151,8 @@ function rowOrigin(record: SourceRecord, value: unknown, table: RawTable | null,
 /** One copy in the trainer's layout (core/output-layouts.ts). */
 function layoutRow(copy: RelabeledPair, value: unknown, origin: RowOrigin, context: RecordContext) {
   const { attributes } = context.goal;
-  return OUTPUT_LAYOUTS[context.format].write(copy, { attributes, origin, source: value, shape: context.shape });
+  const { shape, scoreColumns } = context;
+  return OUTPUT_LAYOUTS[context.format].write(copy, { attributes, origin, source: value, shape, scoreColumns });
 }
 
 /** The goal texts' JSON (escaped, without quotes): a run has a few dozen, each written into every other row. */

@@ -153,9 +153,9 @@ export function toTrlRow(
  * The reference's (alignment-handbook) shape: chosen and rejected are whole conversations, goal first.
  * Other input columns are kept as they were, except those that would carry the goal-less pair into a
  * trainer: the source prompt/response columns, `messages` (TRL reserved), `conversations` and `system`; and
- * the columns the scores were read from (`scorePaths`: `chosen-rating`, UltraFeedback's `metadata` object),
- * which name the input's sides: in the swapped copy they would score the wrong response. The row's own
- * score_chosen/score_rejected say which response has which score.
+ * the scores the input held (`scorePaths`: a `chosen-rating` column, UltraFeedback's `metadata.score_chosen`, taken
+ * out of its object), which name the input's sides: in the swapped copy they would score the wrong response. The
+ * row's own score_chosen/score_rejected say which response has which score.
  */
 export function toHandbookRow(
   pair: RelabeledPair,
@@ -168,8 +168,17 @@ export function toHandbookRow(
   const dropped = new Set(['prompt', 'messages', 'completion', 'label', 'conversations', 'system']);
   for (const path of [shape.prompt, shape.chosen, shape.rejected, shape.system]) if (path) dropped.add(path[0]!);
   const meta = metadata(pair, attributes, origin);
-  // A score column the row writes anew (score_chosen) is overwritten where it stands, as it always was.
-  for (const path of scorePaths) if (!Object.hasOwn(meta, path[0]!)) dropped.add(path[0]!);
+  // A score column the row writes anew (score_chosen) is overwritten where it stands, as it always was. A score
+  // inside an object (UltraFeedback's metadata.score_chosen) leaves the object without it: the rest of it (the
+  // label-flip study's metadata.noise) describes the row, not one of its responses.
+  const trimmed = new Map<string, unknown>();
+  for (const path of scorePaths) {
+    const column = path[0]!;
+    if (Object.hasOwn(meta, column)) continue;
+    const rest = path.length > 1 ? withoutLeaf(trimmed.get(column) ?? record[column], path.slice(1)) : DROP;
+    if (rest === DROP) dropped.add(column);
+    else trimmed.set(column, rest);
+  }
   const chosen: Message[] = [...pair.prompt, ...pair.chosen];
   const rejected: Message[] = [...pair.prompt, ...pair.rejected];
   const row: Record<string, unknown> = {};
@@ -186,7 +195,12 @@ export function toHandbookRow(
     if (dropped.has(key)) continue;
     // The tools as JSON text in every row, whatever the source held (TRL parses a string; a column's
     // type must not change from row to row).
-    const value = shape.tools && key === shape.tools[0] && pair.tools !== undefined ? pair.tools : record[key];
+    const value =
+      shape.tools && key === shape.tools[0] && pair.tools !== undefined
+        ? pair.tools
+        : trimmed.has(key)
+          ? trimmed.get(key)
+          : record[key];
     // A column named __proto__ is kept like any other, as an own property: assigning it would set the
     // row's prototype instead, and the column would vanish from the output without a word.
     Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
@@ -196,6 +210,23 @@ export function toHandbookRow(
     row.rejected = rejected;
   }
   return Object.assign(row, meta);
+}
+
+const DROP: unique symbol = Symbol('drop the column');
+
+/**
+ * An object column without the leaf at `path` (copied, the input untouched), or DROP when nothing else is left or
+ * the path goes through something else than objects (a score in a list cannot be taken out alone).
+ */
+function withoutLeaf(value: unknown, path: readonly string[]): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return DROP;
+  const key = path[0]!;
+  if (!Object.hasOwn(value, key)) return value;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const rest = path.length > 1 ? withoutLeaf(copy[key], path.slice(1)) : DROP;
+  if (rest === DROP) delete copy[key];
+  else copy[key] = rest;
+  return Object.keys(copy).length === 0 ? DROP : copy;
 }
 
 function textOf(message: Message, field: string): string {

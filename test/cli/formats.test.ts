@@ -102,6 +102,25 @@ describe('--format for every trainer', () => {
     }
   });
 
+  it('handbook: a score inside an object is taken out of it, and the rest of the object is kept', async () => {
+    // The label-flip study's rows: metadata holds the scores and the row's noise record, which describes the
+    // row, not one of its responses (dropping the whole object lost it).
+    const dir = tempDir();
+    const path = join(dir, 'in.jsonl');
+    const { score_chosen: _c, score_rejected: _r, ...rest } = first;
+    const noise = { type: 'label_flip', rate: 0.2, selected: false, original_score_gap: 1 };
+    const metadata = { score_chosen: 9, noise, score_rejected: 8 };
+    writeFileSync(path, `${JSON.stringify({ ...rest, metadata })}\n`);
+    const flags = ['--chosen-score-col', 'metadata.score_chosen', '--rejected-score-col', 'metadata.score_rejected'];
+    const r = await run(['relabel', path, '--format', 'handbook', '-q', ...flags]);
+    expect(r.code).toBe(0);
+    const rows = parseJsonl(r.stdout);
+    expect(rows.map((row) => [row.score_chosen, row.score_rejected, row.metadata])).toEqual([
+      [9, 8, { noise }],
+      [8, 9, { noise }],
+    ]);
+  });
+
   it.each(['trl', 'handbook', 'llamafactory', 'axolotl', 'nemo', 'text'])(
     '--print-config %s names the output file',
     async (format) => {

@@ -150,56 +150,21 @@ function load(bytes: Buffer): void {
   heap.fill(0, OFFSET + bytes.length, canonAt);
 }
 
-const isHex = (h: number | undefined) =>
-  h !== undefined && ((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66));
-const isHex4 = (at: number) => isHex(buf[at]) && isHex(buf[at + 1]) && isHex(buf[at + 2]) && isHex(buf[at + 3]);
-
 /**
- * Validate the escape at the backslash at k; the index after it. A `\u0000` goes to the plain path (a
- * NUL could make a decoded string look like a placeholder), and so does a surrogate escape that is not
- * part of a pair (the plain path sets a lone surrogate aside).
- */
-function skipEscape(k: number): number {
-  const e = buf[k + 1];
-  if (e === 0x6e || e === 0x22 || e === 0x5c || e === 0x72 || e === 0x74 || e === 0x62 || e === 0x66) return k + 2;
-  if (e === 0x2f) {
-    if (firstChange < 0) firstChange = k; // JSON.stringify never writes "\/"
-    return k + 2;
-  }
-  if (e !== 0x75 || !isHex4(k + 2)) throw SLOW;
-  const cp = hex4(buf, k + 2);
-  if (cp === 0 || (cp >= 0xdc00 && cp <= 0xdfff)) throw SLOW;
-  if (firstChange < 0) firstChange = k; // JSON.stringify writes most of these as raw characters
-  if (cp < 0xd800 || cp > 0xdbff) return k + 6;
-  if (buf[k + 6] !== 0x5c || buf[k + 7] !== 0x75 || !isHex4(k + 8)) throw SLOW;
-  const low = hex4(buf, k + 8);
-  if (low < 0xdc00 || low > 0xdfff) throw SLOW;
-  return k + 12;
-}
-
-/**
- * The index of the closing quote of the string that starts at i; sets `escaped` and `firstChange`. The
- * scanner passes plain bytes and the escapes it validates; what it stops at (a quote, a control byte, an
- * escape it leaves alone) is looked at here.
+ * The index of the closing quote of the string that starts at i; sets `escaped` and `firstChange`. The scanner
+ * passes plain bytes and every escape the fast path takes (short ones, `\/`, `\uXXXX` but `\u0000` and lone
+ * surrogates); anywhere else it stops short of the quote (a control character, the end of the record, an escape it
+ * does not take), and the record goes to the plain path: a `\u0000` could make a decoded string look like a
+ * placeholder, and the plain path sets a lone surrogate aside.
  */
 function scanString(): number {
-  escaped = false;
-  firstChange = -1;
-  let k = i + 1;
-  while (true) {
-    const r = scanner!.scan(k + OFFSET);
-    const p = (r >>> 1) - OFFSET;
-    if ((r & 1) === 1) {
-      escaped = true;
-      const changed = firstChangeSlot[0]!;
-      if (firstChange < 0 && changed >= 0) firstChange = changed - OFFSET;
-    }
-    const c = buf[p];
-    if (c === 0x22) return p;
-    if (c !== 0x5c) throw SLOW; // a control character, or the end of the record
-    escaped = true;
-    k = skipEscape(p);
-  }
+  const r = scanner!.scan(i + 1 + OFFSET);
+  const p = (r >>> 1) - OFFSET;
+  if (buf[p] !== 0x22) throw SLOW;
+  escaped = (r & 1) === 1;
+  const changed = firstChangeSlot[0]!;
+  firstChange = changed >= 0 ? changed - OFFSET : -1;
+  return p;
 }
 
 function ws(): void {
@@ -465,9 +430,6 @@ function mayBeBlank(bytes: Buffer): boolean {
   );
 }
 
-const hexValue = (h: number) => (h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x57);
-const hex4 = (buf: Buffer, at: number) =>
-  (hexValue(buf[at]!) << 12) | (hexValue(buf[at + 1]!) << 8) | (hexValue(buf[at + 2]!) << 4) | hexValue(buf[at + 3]!);
 
 /**
  * The content of a JSON string, bytes [from, to) of the record between its quotes, rewritten as JSON.stringify

@@ -3,8 +3,8 @@
 ;; and passes the escapes it can validate itself, without returning to JavaScript for each one (a `\n` about every
 ;; fifty bytes of real text).
 ;;
-;; scan(p): from address p, the address q of the first quote, control byte, or escape it leaves to JavaScript
-;; (`\u0000`, a lone surrogate, anything that is no JSON escape: JavaScript checks it again and decides), returned
+;; scan(p): from address p, the address q of the first quote, control byte, or escape it does not take (`\u0000`,
+;; a lone surrogate, anything that is no JSON escape: the record then goes to the plain path, JSON.parse), returned
 ;; as q * 2 + 1 when an escape was passed on the way (else q * 2). Memory bytes 0-3 get the address of the first
 ;; escape JSON.stringify writes otherwise (`\/`, `\uXXXX`), or -1. The record must be followed by at least 16 zero
 ;; bytes: a zero is a control byte, so the scan stops there, and the loads never pass them.

@@ -40,20 +40,20 @@ const NO_STRUCTURE = new Structure(Buffer.alloc(0));
 /** One row's parts as they are made: the structure since the last slice is held back, as a node of the trie. */
 class Row {
   readonly parts: Array<string | Buffer> = [];
-  private structure_ = NO_STRUCTURE;
+  private pending = NO_STRUCTURE;
   /** JSON text of the row's structure, a string made once (it repeats in every row: encoded once). */
   structure(text: string): void {
-    this.structure_ = this.structure_.followedBy(text);
+    this.pending = this.pending.followedBy(text);
   }
   /** Bytes the input holds, or JSON text made for this row (which the writer encodes straight into its buffer). */
   bytes(slice: Buffer | string): void {
-    if (this.structure_ !== NO_STRUCTURE) this.parts.push(this.structure_.bytes);
-    this.structure_ = NO_STRUCTURE;
+    if (this.pending !== NO_STRUCTURE) this.parts.push(this.pending.bytes);
+    this.pending = NO_STRUCTURE;
     this.parts.push(slice);
   }
   /** The row's scores and copy (bytes made once per scores), then its source (text, which the writer encodes). */
   end(scores: Buffer | string, source: string): Array<string | Buffer> {
-    if (this.structure_ !== NO_STRUCTURE) this.parts.push(this.structure_.bytes);
+    if (this.pending !== NO_STRUCTURE) this.parts.push(this.pending.bytes);
     this.parts.push(scores, source);
     return this.parts;
   }
@@ -196,7 +196,7 @@ function messages(
     // split after half a surrogate pair, which JSON.stringify writes as an escape only when it is alone).
     if (goal === '') stringContent(row, content, table);
     else if (content === goal) row.bytes(goalBytes(goal, copy.goalScores[0]!));
-    else if (goal !== '' && content.startsWith(goal) && !isHighSurrogate(goal.charCodeAt(goal.length - 1))) {
+    else if (content.startsWith(goal) && !isHighSurrogate(goal.charCodeAt(goal.length - 1))) {
       row.bytes(goalBytes(goal, copy.goalScores[0]!));
       stringContent(row, content.slice(goal.length), table);
     } else stringContent(row, content, table);

@@ -430,7 +430,6 @@ function mayBeBlank(bytes: Buffer): boolean {
   );
 }
 
-
 /**
  * The content of a JSON string, bytes [from, to) of the record between its quotes, rewritten as JSON.stringify
  * writes the same text: `\/` as `/`, a `\uXXXX` escape as the character's UTF-8 bytes (an escaped surrogate pair

@@ -377,14 +377,10 @@ const SHAREGPT_ROLES: Record<string, string> = {
   tool: 'tool',
 };
 
-/**
- * Normalize one message: `{role, content}` as is, or ShareGPT `{from, value}` mapped to roles. `index`: its place
- * in the column's list, named in errors (`chosen[1]`) only, so the common message makes no field name.
- */
-function toMessage(value: unknown, column: string, index?: number): Message {
+/** Normalize one message: `{role, content}` as is, or ShareGPT `{from, value}` mapped to roles. */
+function toMessage(value: unknown, field: string): Message {
   const plain = plainMessage(value);
   if (plain !== null) return plain;
-  const field = index === undefined ? column : `${column}[${index}]`;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new RowError('bad_field', 'a message must be an object', {
       field,
@@ -539,7 +535,13 @@ function toMessages(value: unknown, field: string, role: string): Message[] {
         expected: 'at least one message',
         found: 'an empty list',
       });
-    return value.map((m, i) => toMessage(m, field, i));
+    // The field of each message is named only when a message is not the common one (it names it in an error).
+    // plainMessage is called here, not only inside toMessage: left to toMessage (too large to inline), it cost
+    // relabel ~30 ms over 29,583 real rows (measured, cold, median of 7).
+    const messages: Message[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++)
+      messages[i] = plainMessage(value[i]) ?? toMessage(value[i], `${field}[${i}]`);
+    return messages;
   }
   if (value !== null && typeof value === 'object') return [toMessage(value, field)];
   throw new RowError(

@@ -5,7 +5,7 @@
 //
 //   node bench/judge.mjs [--rows 1500] [--latency-ms 50] [--concurrency 64] [--json]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -66,107 +66,112 @@ export async function judgeBench({ rows = ROWS, latencyMs = LATENCY, concurrency
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}/v1`;
   const dir = mkdtempSync(join(tmpdir(), 'radpo-judge-bench-'));
-  const input = join(dir, 'pairs.jsonl');
-  const lines = [];
-  for (let i = 0; i < rows; i++) {
-    lines.push(
-      JSON.stringify({
-        prompt: `Question number ${i}: explain topic ${i % 97} briefly.`,
-        chosen: `A careful answer ${i} with detail.`,
-        rejected: `A short answer ${i}.`,
-      }),
-    );
-  }
-  writeFileSync(input, `${lines.join('\n')}\n`);
-  const timeFile = join(dir, 'time.txt');
-  const command =
-    mode === 'generate'
-      ? [
-          'generate',
-          input,
-          '--policy-url',
-          url,
-          '--policy-model',
-          'judge',
-          '--policy-server',
-          'llamacpp',
-          '--no-preflight',
-          '-n',
-          '4',
-        ]
-      : // The bench judge's scores are no judgement of the labels: the label-conflict stop would end the run.
-        [
-          mode,
-          input,
-          '--judge',
-          'chat',
-          '--judge-url',
-          url,
-          '--judge-model',
-          'judge',
-          '--no-preflight',
-          '--max-conflict-rate',
-          '1',
-        ];
-  const args = [
-    ...(process.env.RADPO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/jprof'] : []),
-    'bin/radpo.js',
-    ...command,
-    '--no-cache',
-    '--concurrency',
-    String(concurrency),
-    // relabel logs how many records the fast path wrote (debug, as JSON on stderr).
-    ...(mode === 'relabel' ? ['--log-level', 'debug', '--log-format', 'json'] : []),
-    '-q',
-    '-o',
-    join(dir, 'out.jsonl'),
-  ];
-  const useTime = existsSync('/usr/bin/time');
-  const started = process.hrtime.bigint();
-  let stderr = '';
-  const code = await new Promise((resolve) => {
-    const child = useTime
-      ? spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], {
-          cwd: root,
-          stdio: ['ignore', 'ignore', 'pipe'],
-        })
-      : spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      if (mode !== 'relabel') process.stderr.write(chunk);
+  // The input, output and timing files go with the run, whatever its end (a failed run too).
+  try {
+    const input = join(dir, 'pairs.jsonl');
+    const lines = [];
+    for (let i = 0; i < rows; i++) {
+      lines.push(
+        JSON.stringify({
+          prompt: `Question number ${i}: explain topic ${i % 97} briefly.`,
+          chosen: `A careful answer ${i} with detail.`,
+          rejected: `A short answer ${i}.`,
+        }),
+      );
+    }
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const timeFile = join(dir, 'time.txt');
+    const command =
+      mode === 'generate'
+        ? [
+            'generate',
+            input,
+            '--policy-url',
+            url,
+            '--policy-model',
+            'judge',
+            '--policy-server',
+            'llamacpp',
+            '--no-preflight',
+            '-n',
+            '4',
+          ]
+        : // The bench judge's scores are no judgement of the labels: the label-conflict stop would end the run.
+          [
+            mode,
+            input,
+            '--judge',
+            'chat',
+            '--judge-url',
+            url,
+            '--judge-model',
+            'judge',
+            '--no-preflight',
+            '--max-conflict-rate',
+            '1',
+          ];
+    const args = [
+      ...(process.env.RADPO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/jprof'] : []),
+      'bin/radpo.js',
+      ...command,
+      '--no-cache',
+      '--concurrency',
+      String(concurrency),
+      // relabel logs how many records the fast path wrote (debug, as JSON on stderr).
+      ...(mode === 'relabel' ? ['--log-level', 'debug', '--log-format', 'json'] : []),
+      '-q',
+      '-o',
+      join(dir, 'out.jsonl'),
+    ];
+    const useTime = existsSync('/usr/bin/time');
+    const started = process.hrtime.bigint();
+    let stderr = '';
+    const code = await new Promise((resolve) => {
+      const child = useTime
+        ? spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], {
+            cwd: root,
+            stdio: ['ignore', 'ignore', 'pipe'],
+          })
+        : spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (mode !== 'relabel') process.stderr.write(chunk);
+      });
+      child.on('exit', resolve);
     });
-    child.on('exit', resolve);
-  });
-  const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  server.close();
-  if (code !== 0) throw new Error(`radpo ${mode} failed (${code}): ${stderr.slice(-2000)}`);
-  const fast = stderr
-    .split('\n')
-    .filter((line) => line.includes('fast_path_records'))
-    .map((line) => JSON.parse(line))[0];
-  const rps = requests / Math.max(0.001, Number(lastAnswer - firstRequest) / 1e9);
-  const ideal = concurrency / (latencyMs / 1000);
-  const from = firstRequest + 1_000_000_000n;
-  const to = lastAnswer - BigInt(latencyMs) * 1_000_000n;
-  const steady = to > from ? answers.filter((t) => t >= from && t <= to).length / (Number(to - from) / 1e9) : null;
-  let cpuMsPerRequest = null;
-  if (useTime) {
-    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-    cpuMsPerRequest = +(((user + sys) * 1000) / requests).toFixed(3);
+    const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    server.close();
+    if (code !== 0) throw new Error(`radpo ${mode} failed (${code}): ${stderr.slice(-2000)}`);
+    const fast = stderr
+      .split('\n')
+      .filter((line) => line.includes('fast_path_records'))
+      .map((line) => JSON.parse(line))[0];
+    const rps = requests / Math.max(0.001, Number(lastAnswer - firstRequest) / 1e9);
+    const ideal = concurrency / (latencyMs / 1000);
+    const from = firstRequest + 1_000_000_000n;
+    const to = lastAnswer - BigInt(latencyMs) * 1_000_000n;
+    const steady = to > from ? answers.filter((t) => t >= from && t <= to).length / (Number(to - from) / 1e9) : null;
+    let cpuMsPerRequest = null;
+    if (useTime) {
+      const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      cpuMsPerRequest = +(((user + sys) * 1000) / requests).toFixed(3);
+    }
+    return {
+      mode,
+      requests,
+      concurrency,
+      latency_ms: latencyMs,
+      wall_s: +wall.toFixed(2),
+      requests_per_s: Math.round(rps),
+      ideal_requests_per_s: ideal,
+      fraction_of_ideal: +(rps / ideal).toFixed(3),
+      steady_fraction_of_ideal: steady === null ? null : +(steady / ideal).toFixed(3),
+      cpu_ms_per_request: cpuMsPerRequest,
+      ...(fast ? { fast_path_share: +(fast.fast_path_records / Math.max(1, fast.rows_read)).toFixed(3) } : {}),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return {
-    mode,
-    requests,
-    concurrency,
-    latency_ms: latencyMs,
-    wall_s: +wall.toFixed(2),
-    requests_per_s: Math.round(rps),
-    ideal_requests_per_s: ideal,
-    fraction_of_ideal: +(rps / ideal).toFixed(3),
-    steady_fraction_of_ideal: steady === null ? null : +(steady / ideal).toFixed(3),
-    cpu_ms_per_request: cpuMsPerRequest,
-    ...(fast ? { fast_path_share: +(fast.fast_path_records / Math.max(1, fast.rows_read)).toFixed(3) } : {}),
-  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
